@@ -1,0 +1,107 @@
+# pgha: one non-recursive Makefile.
+#
+#   make            build ./pgha (objects under build/)
+#   make up         install what is missing, build, start a local cluster in ./pgha-lab
+#   make check      every test: unit (plain and ASan/UBSan) and integration
+#   make unit       cmocka unit tests only
+#   make asan       unit tests under AddressSanitizer + UBSan
+#   make valgrind   unit tests under valgrind
+#   make format     clang-format the tree; make format-check verifies it
+#
+# Dependencies come from Debian packages through pkg-config; `make deps` installs them.
+
+PKGS      := libpq libcurl jansson yaml-0.1 libmicrohttpd
+BUILD     ?= build
+CC        ?= cc
+SANITIZE  ?= 0
+V         ?= 0
+Q         := $(if $(filter 1,$(V)),,@)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wvla -Wpointer-arith -Wcast-qual -Wimplicit-fallthrough -Wundef -Wswitch \
+	-Wno-format-nonliteral -Wnull-dereference -Wdouble-promotion
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -O2 -fno-common -Isrc $(WARN) \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+ifeq ($(SANITIZE),1)
+  CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  LDFLAGS     += -fsanitize=address,undefined
+endif
+CFLAGS += $(CFLAGS_BASE) -MMD -MP
+
+SRCS      := $(sort $(wildcard src/*/*.c))
+OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ  := $(BUILD)/src/main.o
+LIB       := $(BUILD)/libpgha.a
+BIN       := pgha
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+CMOCKA    := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+.PHONY: all deps up down check unit integration asan valgrind format format-check lint clean \
+	bench-failover bench-router deb check-deploy
+
+all: $(BIN)
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(LIB): $(OBJS)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(CMOCKA) $(LIBS) $(LDFLAGS)
+
+deps:
+	@sh scripts/deps.sh
+
+up: deps
+	@$(MAKE) --no-print-directory all
+	./$(BIN) up $(UP_ARGS)
+
+down:
+	./$(BIN) down $(DOWN_ARGS)
+
+unit: $(UNIT_BINS)
+	@sh tests/unit/run.sh $(UNIT_BINS)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 unit
+
+valgrind: $(UNIT_BINS)
+	@VALGRIND=1 sh tests/unit/run.sh $(UNIT_BINS)
+
+integration: $(BIN)
+	@sh tests/integration/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory integration
+
+format:
+	clang-format -i $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) $(wildcard tests/unit/*.h)
+
+format-check:
+	@clang-format --dry-run -Werror $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) \
+		$(wildcard tests/unit/*.h) && echo "format: ok"
+
+# The decision core stays pure: it may include only its own types and util/.
+lint:
+	@! grep -nE '#include [<"](libpq|curl|jansson|yaml|microhttpd|log/|dcs/|pg/|api/|pthread|time\.h|stdio\.h)' \
+		src/ha/ha_decide.c src/ha/ha_decide.h src/ha/ha_types.h || \
+		(echo "lint: ha_decide must stay pure" && false)
+	@echo "lint: ok"
+
+clean:
+	rm -rf build build-asan $(BIN)
+
+-include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

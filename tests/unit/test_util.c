@@ -1,0 +1,204 @@
+/*
+ * test_util.c: util/ (strings, numbers, LSNs, base64, buffers, files, processes).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "util/b64.h"
+#include "util/buf.h"
+#include "util/fsutil.h"
+#include "util/proc.h"
+#include "util/strutil.h"
+#include "util/xalloc.h"
+
+static void test_str_copy_reports_truncation(void **state)
+{
+	char small[4];
+
+	(void)state;
+	assert_true(str_copy(small, sizeof(small), "abc"));
+	assert_string_equal(small, "abc");
+	assert_false(str_copy(small, sizeof(small), "abcd"));
+	assert_string_equal(small, "abc");
+}
+
+static void test_parse_numbers(void **state)
+{
+	int64_t v;
+	int i;
+	bool b;
+
+	(void)state;
+	assert_true(str_parse_i64("-42", &v));
+	assert_int_equal(v, -42);
+	assert_false(str_parse_i64("", &v));
+	assert_false(str_parse_i64(" 1", &v));
+	assert_false(str_parse_i64("12x", &v));
+	assert_false(str_parse_i64("99999999999999999999", &v));
+	assert_false(str_parse_int("3000000000", &i));
+	assert_true(str_parse_bytes("16kB", &v));
+	assert_int_equal(v, 16384);
+	assert_true(str_parse_bytes("10MB", &v));
+	assert_int_equal(v, 10485760);
+	assert_true(str_parse_bytes("1048576", &v));
+	assert_int_equal(v, 1048576);
+	assert_false(str_parse_bytes("10mb", &v));
+	assert_false(str_parse_bytes("-1", &v));
+	assert_true(str_parse_bool("ON", &b) && b);
+	assert_true(str_parse_bool("no", &b) && !b);
+	assert_false(str_parse_bool("maybe", &b));
+}
+
+static void test_lsn_round_trip(void **state)
+{
+	uint64_t lsn;
+	char text[32];
+
+	(void)state;
+	assert_true(str_parse_lsn("1/A0000028", &lsn));
+	assert_int_equal(lsn, 0x1A0000028ULL);
+	str_format_lsn(lsn, text, sizeof(text));
+	assert_string_equal(text, "1/A0000028");
+	assert_false(str_parse_lsn("1/G", &lsn));
+	assert_false(str_parse_lsn("1/2 ", &lsn));
+}
+
+static void test_hostport(void **state)
+{
+	char host[64];
+	int port;
+
+	(void)state;
+	assert_true(str_split_hostport("127.0.0.1:5432", host, sizeof(host), &port));
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 5432);
+	assert_true(str_split_hostport("[::1]:8008", host, sizeof(host), &port));
+	assert_string_equal(host, "::1");
+	assert_false(str_split_hostport("host", host, sizeof(host), &port));
+	assert_false(str_split_hostport("host:0", host, sizeof(host), &port));
+	assert_false(str_split_hostport("host:70000", host, sizeof(host), &port));
+}
+
+static void test_b64(void **state)
+{
+	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
+					    "Zm9vYmFy"};
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		char *e = b64_encode(plain[i], strlen(plain[i]));
+		char *d = b64_decode(coded[i], &len);
+
+		assert_string_equal(e, coded[i]);
+		assert_non_null(d);
+		assert_int_equal(len, strlen(plain[i]));
+		assert_string_equal(d, plain[i]);
+		free(e);
+		free(d);
+	}
+	assert_null(b64_decode("Zm9", &len));
+	assert_null(b64_decode("Zm=v", &len));
+	assert_null(b64_decode("Z===", &len));
+	assert_null(b64_decode("Zg==Zg==", &len));
+	assert_null(b64_decode("Zm9*", &len));
+}
+
+static void test_buf(void **state)
+{
+	struct buf b;
+	char *s;
+
+	(void)state;
+	buf_init(&b);
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "%d,", i);
+	assert_true(b.len > 1000);
+	assert_int_equal(strlen(b.data), b.len);
+	assert_true(strncmp(b.data, "0,1,2,", 6) == 0);
+	s = buf_steal(&b);
+	assert_int_equal(b.len, 0);
+	free(s);
+	buf_free(&b);
+}
+
+static void test_files(void **state)
+{
+	char dir[] = "/tmp/pgha-test-XXXXXX";
+	char *path, *data;
+	size_t len;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/a/b/c", dir);
+	assert_true(fs_mkdir_p(path, 0700));
+	assert_true(fs_is_dir(path));
+	free(path);
+	path = xasprintf("%s/a/file", dir);
+	assert_true(fs_write_atomic(path, "hello", 5, 0600));
+	data = fs_read_file(path, &len);
+	assert_non_null(data);
+	assert_int_equal(len, 5);
+	assert_string_equal(data, "hello");
+	free(data);
+	free(path);
+	assert_true(fs_rm_rf(dir));
+	assert_false(fs_exists(dir));
+	assert_true(fs_rm_rf(dir)); /* missing is fine */
+}
+
+static void test_proc_run_and_stop(void **state)
+{
+	const char *const echo[] = {"/bin/echo", "hi", NULL};
+	const char *const fail[] = {"/bin/false", NULL};
+	const char *const sleeper[] = {"/bin/sleep", "30", NULL};
+	const char *const missing[] = {"/nonexistent/x", NULL};
+	struct proc_spec spec = {.argv = echo, .stdin_null = true};
+	struct buf out;
+	char err[256];
+	pid_t pid;
+
+	(void)state;
+	buf_init(&out);
+	assert_true(proc_run(&spec, 5000, &out, err, sizeof(err)));
+	assert_string_equal(out.data, "hi\n");
+	buf_free(&out);
+	spec.argv = fail;
+	assert_false(proc_run(&spec, 5000, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "exited with status 1"));
+	spec.argv = missing;
+	assert_int_equal(proc_spawn(&spec, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "No such file"));
+	spec.argv = sleeper;
+	pid = proc_spawn(&spec, err, sizeof(err));
+	assert_true(pid > 0);
+	assert_true(proc_alive(pid));
+	assert_true(proc_stop(pid, SIGTERM, 5000));
+	assert_false(proc_alive(pid));
+	spec.argv = sleeper;
+	assert_false(proc_run(&spec, 100, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "timed out"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_str_copy_reports_truncation),
+		cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_lsn_round_trip),
+		cmocka_unit_test(test_hostport),
+		cmocka_unit_test(test_b64),
+		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_proc_run_and_stop),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
