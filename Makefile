@@ -38,6 +38,9 @@ BIN       := pgha
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA    := $(shell pkg-config --libs cmocka 2>/dev/null)
+# Integration tests: C programs (cmocka) against real etcd/PostgreSQL, plus shell scenarios.
+ITEST_SRCS := $(sort $(wildcard tests/integration/test_*.c))
+ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/itests/%)
 
 .PHONY: all deps up down check unit integration asan valgrind format format-check lint clean \
 	bench-failover bench-router deb check-deploy
@@ -56,6 +59,10 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(CMOCKA) $(LIBS) $(LDFLAGS)
+
+$(BUILD)/itests/%: tests/integration/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(CMOCKA) $(LIBS) $(LDFLAGS)
 
@@ -78,8 +85,8 @@ asan:
 valgrind: $(UNIT_BINS)
 	@VALGRIND=1 sh tests/unit/run.sh $(UNIT_BINS)
 
-integration: $(BIN)
-	@sh tests/integration/run.sh
+integration: $(BIN) $(ITEST_BINS)
+	@sh tests/integration/run.sh $(ITEST_BINS)
 
 check: deps
 	@$(MAKE) --no-print-directory format-check

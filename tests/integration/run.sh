@@ -1,0 +1,41 @@
+#!/bin/sh
+# run.sh: integration tests against real etcd, PostgreSQL and PgBouncer processes.
+#
+# Arguments: C test binaries (cmocka). Then every tests/integration/t/*.sh scenario runs.
+# Select with T=<substring> (e.g. T=etcd). Each test's output goes to build/itest-logs/;
+# a failing test prints its log. Tests that start clusters run them as the postgres OS
+# user (PostgreSQL refuses root), which the scenario library arranges.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+logs="$top/build/itest-logs"
+mkdir -p "$logs"
+failed=0
+pass=0
+
+run_one() {
+	name=$1
+	shift
+	case "$name" in *"${T:-}"*) ;; *) return 0 ;; esac
+	start=$(date +%s)
+	"$@" >"$logs/$name.log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - start))
+	if [ $rc -eq 0 ]; then
+		echo "ok   $name (${secs}s)"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name (exit $rc, ${secs}s); log: $logs/$name.log"
+		tail -n 60 "$logs/$name.log" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+}
+
+for t in "$@"; do
+	run_one "$(basename "$t")" "$t"
+done
+for t in "$top"/tests/integration/t/*.sh; do
+	[ -e "$t" ] || continue
+	run_one "$(basename "$t" .sh)" bash "$t"
+done
+echo "integration: $pass passed, $failed failed"
+[ $failed -eq 0 ]
