@@ -33,7 +33,7 @@ SRCS      := $(sort $(wildcard src/*/*.c))
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ  := $(BUILD)/src/main.o
 LIB       := $(BUILD)/libpgha.a
-BIN       := pgha
+BIN       ?= pgha
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
