@@ -1,0 +1,124 @@
+/*
+ * pg.h: the agent's local PostgreSQL: its files, its process and its state.
+ *
+ * The postmaster is started directly (no pg_ctl) as a child of the agent, with a
+ * parent-death signal, so that PostgreSQL cannot outlive its agent: a primary whose
+ * agent died stops acknowledging writes at once (ARCHITECTURE.md invariant 5).
+ * The agent owns postgresql.conf (rendered from the merged parameters, role and
+ * upstream on every start), standby.signal and pg_hba.conf; initdb's original
+ * postgresql.conf is kept as postgresql.base.conf and included first.
+ *
+ * Blocking: every call blocks, bounded by its timeout. Errors are logged once here
+ * (with PostgreSQL's message or the tool's output) and reported as false.
+ */
+#ifndef PGHA_PG_PG_H
+#define PGHA_PG_PG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "config/config.h"
+#include "pg/pg_types.h"
+#include "util/compiler.h"
+
+struct pg_node;
+
+/* How the local PostgreSQL should run; rendered into postgresql.conf by pg_start. */
+struct pg_role_conf {
+	bool standby;			 /* write standby.signal and primary_conninfo */
+	char upstream_host[256];	 /* primary to stream from ("" = none yet) */
+	int upstream_port;
+	char slot_name[PG_NAME_LEN];	 /* primary_slot_name, "" = none */
+	char synchronous_standby_names[256]; /* for a primary */
+};
+
+struct pg_node_options {
+	const struct config *cfg;	 /* borrowed for the node's lifetime */
+	const struct pg_params *dcs_params; /* cluster-wide parameters (copied) */
+	const char *log_path;		 /* postmaster's stderr; NULL = data_dir/log/postgresql.log */
+	int death_signal;		 /* sent to the postmaster if the agent dies (SIGKILL) */
+};
+
+/* pg_node_new: owned; nothing is started. */
+struct pg_node *pg_node_new(const struct pg_node_options *opt);
+void pg_node_free(struct pg_node *n);
+/* pg_node_set_params: new cluster-wide parameters (applied at next start or reload). */
+void pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params);
+
+/* --- observation ---------------------------------------------------------------- */
+
+/*
+ * pg_observe: fills o: process state, pg_controldata facts and (when it can connect
+ * within timeout_ms) the SQL observation in one round trip. Never fails: what could
+ * not be observed is left unset (o->connected false).
+ */
+void pg_observe(struct pg_node *n, struct pg_observation *o, int timeout_ms);
+/* pg_proc_state: supervision state without I/O (reaps the child if it exited). */
+enum pg_proc_state pg_proc_state(struct pg_node *n);
+/* pg_postmaster_fd: pollable fd readable when the postmaster exits, or -1 if not running. */
+int pg_postmaster_fd(struct pg_node *n);
+pid_t pg_postmaster_pid(const struct pg_node *n);
+/* pg_data_system_id: the data directory's system identifier ("" if none) into out. */
+bool pg_data_system_id(struct pg_node *n, char *out, size_t size);
+
+/* --- lifecycle -------------------------------------------------------------------- */
+
+/* pg_initdb: initdb with bootstrap.initdb options, superuser password, pg_hba. */
+bool pg_initdb(struct pg_node *n) MUST_CHECK;
+/*
+ * pg_basebackup: clones the data directory from host:port with the replication user
+ * (fast checkpoint, WAL streamed). A non-empty data directory is moved aside first
+ * (renamed data_dir.<timestamp>, never deleted).
+ */
+bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
+/*
+ * pg_rewind: rewinds the (stopped) data directory to the source primary; PostgreSQL
+ * 15's pg_rewind runs crash recovery first if the target was not shut down cleanly.
+ * false if rewind failed (the caller may re-clone).
+ */
+bool pg_rewind(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
+/* pg_move_data_aside: renames data_dir to data_dir.<suffix>.<timestamp> (never deletes). */
+bool pg_move_data_aside(struct pg_node *n, const char *suffix) MUST_CHECK;
+/* pg_start: renders the config for role and starts the postmaster; does not wait. */
+bool pg_start(struct pg_node *n, const struct pg_role_conf *role) MUST_CHECK;
+/* pg_wait_ready: waits until PostgreSQL accepts connections (or exits). */
+bool pg_wait_ready(struct pg_node *n, int timeout_ms) MUST_CHECK;
+
+enum pg_stop_mode {
+	PG_STOP_SMART = 0, /* SIGTERM: wait for clients */
+	PG_STOP_FAST,	   /* SIGINT: disconnect clients, shutdown checkpoint */
+	PG_STOP_IMMEDIATE, /* SIGQUIT: no checkpoint; used for fencing */
+	PG_STOP_KILL	   /* SIGKILL of the postmaster (last resort) */
+};
+/* pg_stop: stops the postmaster; escalates to SIGKILL after timeout_ms. */
+bool pg_stop(struct pg_node *n, enum pg_stop_mode mode, int timeout_ms) MUST_CHECK;
+/* pg_fence_now: async-signal-safe immediate stop (SIGQUIT to the postmaster), no wait. */
+void pg_fence_now(struct pg_node *n);
+
+/* --- running node ----------------------------------------------------------------- */
+
+/* pg_promote: pg_promote(wait) on a running standby; true once out of recovery. */
+bool pg_promote(struct pg_node *n, int timeout_ms) MUST_CHECK;
+/*
+ * pg_reconfigure: re-renders postgresql.conf for role and reloads; a standby's new
+ * upstream takes effect without a restart (PostgreSQL 13+ restarts the WAL receiver).
+ * Returns false if the change needs a restart (standby <-> primary).
+ */
+bool pg_reconfigure(struct pg_node *n, const struct pg_role_conf *role) MUST_CHECK;
+/* pg_checkpoint: CHECKPOINT (after promotion, so that pg_rewind sees the new timeline). */
+bool pg_checkpoint(struct pg_node *n, int timeout_ms) MUST_CHECK;
+/* pg_sync_slots: on a primary, makes the physical slots exactly names[] (creates, drops). */
+bool pg_sync_slots(struct pg_node *n, const char *const *names, int count) MUST_CHECK;
+/* pg_exec: runs one SQL command as superuser (tests, chaos, small admin steps). */
+bool pg_exec(struct pg_node *n, const char *sql, int timeout_ms) MUST_CHECK;
+
+/* --- pure helpers (unit-tested) ------------------------------------------------------ */
+
+/* pg_slot_name: Patroni's slot name for a member (lower-case, [a-z0-9_], u%04d escapes). */
+void pg_slot_name(const char *member, char *out, size_t size);
+/* pg_controldata_parse: pg_controldata output -> fields of o (data, system_id, timeline, checkpoint). */
+bool pg_controldata_parse(const char *text, struct pg_observation *o) MUST_CHECK;
+/* pg_conninfo_quote: a libpq conninfo value, single-quoted and escaped, into out. */
+void pg_conninfo_quote(const char *value, char *out, size_t size);
+
+#endif
