@@ -1,0 +1,135 @@
+/*
+ * cmd_router.c: `pgha router -c FILE`: loads the router configuration, prepares the
+ * process (signals, file descriptor limit, libcurl) and runs the router until
+ * SIGTERM or SIGINT.
+ */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include "cli/cli.h"
+#include "log/log.h"
+#include "router/router.h"
+
+static void usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "usage: pgha router -c FILE [--log-level LEVEL]\n\n"
+	    "Routes client connections: the read-write port to the member that holds\n"
+	    "the leader key and answers /primary, the read-only port round robin to\n"
+	    "members answering /replica. Clients are held while no target is eligible.\n\n"
+	    "  -c, --config FILE     YAML: scope, namespace, etcd3.hosts and a router: section\n"
+	    "  -l, --log-level L     error, warn, info (default) or debug\n"
+	    "  -h, --help            this text\n\n"
+	    "See docs/router.md for the router: keys and their defaults.\n");
+}
+
+/* raise_fd_limit: each session needs two descriptors; take what the hard limit allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("router: cannot raise the file descriptor limit: %m");
+	}
+}
+
+static int parse_args(int argc, char **argv, const char **path, const char **level)
+{
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+	                                     {"log-level", required_argument, NULL, 'l'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:l:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*path = optarg;
+			break;
+		case 'l':
+			*level = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (*path == NULL || optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+static bool set_level(const char *level)
+{
+	enum log_level lv;
+
+	if (level == NULL || level[0] == '\0')
+		return true;
+	if (!log_parse_level(level, &lv)) {
+		fprintf(stderr, "pgha router: unknown log level \"%s\"\n", level);
+		return false;
+	}
+	log_set_level(lv);
+	return true;
+}
+
+static int run(const struct router_config *cfg)
+{
+	sigset_t set;
+	struct router *r;
+	bool ok;
+
+	/* Blocked here, read from a signalfd by the loop; threads inherit the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("router: curl_global_init failed");
+		return EXIT_FAILED;
+	}
+	r = router_new(cfg);
+	if (r == NULL) {
+		curl_global_cleanup();
+		return EXIT_FAILED;
+	}
+	ok = router_run(r);
+	router_free(r);
+	curl_global_cleanup();
+	return ok ? EXIT_OK : EXIT_FAILED;
+}
+
+int cmd_router(int argc, char **argv)
+{
+	struct router_config cfg;
+	const char *path = NULL;
+	const char *level = NULL;
+	char err[768];
+	int rc = parse_args(argc, argv, &path, &level);
+
+	if (rc >= 0)
+		return rc;
+	log_set_ident("router");
+	if (!router_config_load(&cfg, path, err, sizeof(err))) {
+		fprintf(stderr, "pgha router: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (!set_level(level != NULL ? level : cfg.log_level))
+		return EXIT_USAGE;
+	return run(&cfg);
+}

@@ -1,0 +1,70 @@
+/*
+ * router_config.h: the router's configuration (`pgha router -c FILE`).
+ *
+ * The file is the same YAML a node uses (Patroni key names): scope, namespace and
+ * etcd3.hosts locate the cluster; a `router:` section holds the router's own keys.
+ * Everything else in the file is ignored, so one file can serve an agent and a router.
+ * The YAML text becomes JSON through yaml_to_json (config/config.h); the mapping from
+ * JSON to struct router_config is pure and returns its message in err (no logging).
+ */
+#ifndef PGHA_ROUTER_ROUTER_CONFIG_H
+#define PGHA_ROUTER_ROUTER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "util/compiler.h"
+
+#define ROUTER_NAME_LEN 64
+#define ROUTER_ADDR_LEN 256
+#define ROUTER_MAX_ETCD 16
+
+/* Where a member's sessions are sent: its PgBouncer (default) or PostgreSQL itself. */
+enum router_target_kind {
+	ROUTER_TARGET_POOLER = 0, /* members/<name> "pooler", else conn_url host:port */
+	ROUTER_TARGET_POSTGRES,   /* conn_url host:port */
+	ROUTER_TARGET__COUNT      /* not a kind */
+};
+
+struct router_config {
+	char scope[ROUTER_NAME_LEN];                       /* cluster name */
+	char namespace_[ROUTER_NAME_LEN];                  /* etcd namespace, "/service/" style */
+	char etcd_hosts[ROUTER_MAX_ETCD][ROUTER_ADDR_LEN]; /* "host:port" */
+	int n_etcd;
+	char etcd_username[ROUTER_NAME_LEN]; /* etcd auth, "" = none */
+	char etcd_password[ROUTER_ADDR_LEN];
+	char log_level[16]; /* log.level, "" = info */
+
+	char rw_listen[ROUTER_ADDR_LEN];   /* host:port of the read-write listener */
+	char ro_listen[ROUTER_ADDR_LEN];   /* host:port of the read-only listener, "" = none */
+	char http_listen[ROUTER_ADDR_LEN]; /* host:port of /health and /metrics, "" = none */
+	int hold_timeout_ms;               /* longest a client waits for an eligible target */
+	int check_interval_ms;             /* health-check period of a steady target */
+	int check_timeout_ms;              /* one health check, connect included */
+	int rise;                          /* consecutive passes that make a target up */
+	int fall;                          /* consecutive failures that make it down */
+	int64_t max_replica_lag_bytes;     /* /replica?lag=; -1 = no bound */
+	int connect_timeout_ms;            /* backend TCP connect */
+	enum router_target_kind target;    /* pooler or postgres */
+	bool hold_on_switchover;           /* hold new RW clients while a switchover is pending */
+	int max_clients;                   /* open client connections; 0 = as many as fds allow */
+	int backlog;                       /* listen(2) backlog */
+	bool sockmap;                      /* relay in the kernel (eBPF sockmap) when possible */
+};
+
+/* router_config_defaults: every key at its default (no etcd host, no scope). */
+void router_config_defaults(struct router_config *cfg);
+/*
+ * router_config_from_json: applies a parsed configuration document (an object) over
+ * cfg. Unknown keys in `router:` are errors (a typo must not silently keep a default);
+ * other top-level keys are ignored. Returns false with a message in err.
+ */
+bool router_config_from_json(struct router_config *cfg, const json_t *root, char *err,
+                             size_t errlen) MUST_CHECK;
+/* router_config_load: defaults, then the YAML file at path. False with err filled. */
+bool router_config_load(struct router_config *cfg, const char *path, char *err,
+                        size_t errlen) MUST_CHECK;
+const char *router_target_kind_str(enum router_target_kind k);
+
+#endif

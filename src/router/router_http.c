@@ -1,0 +1,124 @@
+/*
+ * router_http.c: the router's own HTTP endpoint (libmicrohttpd, its own thread):
+ * GET /health (200 when a read-write target is eligible, else 503; JSON body) and
+ * GET /metrics (Prometheus text). It only reads the counters the loop publishes.
+ */
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include "log/log.h"
+#include "router/router_int.h"
+#include "util/buf.h"
+#include "util/strutil.h"
+#include "util/xalloc.h"
+
+struct router_http {
+	struct MHD_Daemon *daemon;
+	struct router *r;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+                             struct buf *body)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **req_cls)
+{
+	struct router_http *h = cls;
+	struct router_stats *s;
+	struct buf body;
+	unsigned status = MHD_HTTP_OK;
+	const char *type = "application/json";
+	enum MHD_Result ret;
+
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	(void)req_cls;
+	buf_init(&body);
+	s = xmalloc(sizeof(*s));
+	router_fresh_stats(h->r, s);
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		buf_puts(&body, "{\"error\":\"only GET and HEAD\"}\n");
+	} else if (strcmp(url, "/health") == 0) {
+		router_stats_health_json(s, &body);
+		status = router_stats_rw_ok(s) ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+	} else if (strcmp(url, "/metrics") == 0) {
+		router_stats_prometheus(s, &body);
+		type = "text/plain; version=0.0.4";
+	} else {
+		status = MHD_HTTP_NOT_FOUND;
+		buf_puts(&body, "{\"error\":\"not found: try /health or /metrics\"}\n");
+	}
+	ret = reply(c, status, type, &body);
+	buf_free(&body);
+	free(s);
+	return ret;
+}
+
+static struct addrinfo *resolve(const char *listen)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	                         .ai_socktype = SOCK_STREAM,
+	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	char host[ROUTER_ADDR_LEN];
+	char port_s[16];
+	int port;
+	int rc;
+
+	if (!str_split_hostport(listen, host, sizeof(host), &port))
+		return NULL;
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	rc = getaddrinfo(host, port_s, &hints, &res);
+	if (rc != 0) {
+		log_error("router: http_listen %s: %s", listen, gai_strerror(rc));
+		return NULL;
+	}
+	return res;
+}
+
+struct router_http *router_http_start(struct router *r, const char *listen)
+{
+	struct addrinfo *ai = resolve(listen);
+	struct router_http *h;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+
+	if (ai == NULL)
+		return NULL;
+	h = xcalloc(1, sizeof(*h));
+	h->r = r;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR,
+	                             ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+	                             MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (h->daemon == NULL) {
+		log_error("router: cannot serve HTTP on %s (address in use?)", listen);
+		free(h);
+		return NULL;
+	}
+	log_info("router: /health and /metrics on http://%s", listen);
+	return h;
+}
+
+void router_http_stop(struct router_http *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->daemon);
+	free(h);
+}

@@ -1,0 +1,135 @@
+/*
+ * router_int.h: the router's internals shared by router.c (loop, cluster, checks),
+ * router_session.c (accept, hold, connect, state machine) and router_relay.c (bytes).
+ * Not a public interface.
+ */
+#ifndef PGHA_ROUTER_ROUTER_INT_H
+#define PGHA_ROUTER_ROUTER_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "router/router_check.h"
+#include "router/router_config.h"
+#include "router/router_ev.h"
+#include "router/router_holdq.h"
+#include "router/router_stats.h"
+#include "router/router_target.h"
+
+/* The relay's scratch buffer: one per router, never per session (idle sessions cost no buffer). */
+#define ROUTER_BUF_SIZE (256 * 1024)
+
+/* Session lifecycle; the state says which queue the session is on (PgBouncer style). */
+enum sess_state {
+	SESS_HELD = 0,   /* no eligible target yet: on r->held[listener] */
+	SESS_CONNECTING, /* backend connect in progress: on r->connecting */
+	SESS_RELAY,      /* bytes flow both ways: on no queue */
+	SESS_CLOSED,     /* fds closed; on r->justfree until the iteration ends */
+	SESS__COUNT      /* not a state */
+};
+
+/* Bytes read from one side that the other side has not accepted yet. */
+struct pending {
+	char *data;   /* owned, NULL when empty */
+	uint32_t off; /* first unsent byte */
+	uint32_t len; /* bytes in data */
+};
+
+struct session {
+	struct ev_handle cli; /* client socket (kind EV_CLIENT) */
+	struct ev_handle srv; /* backend socket (kind EV_SERVER), fd -1 until connecting */
+	enum sess_state state;
+	enum rt_listener lst;     /* RW or RO */
+	int target;               /* index in r->targets, -1 while held */
+	struct hq_node q;         /* on r->held[] or r->connecting */
+	int64_t hold_deadline_ms; /* when a held client gives up */
+	struct pending up;        /* client -> backend, waiting for the backend */
+	struct pending down;      /* backend -> client, waiting for the client */
+	bool eof_up;              /* client sent FIN (forwarded once up is flushed) */
+	bool eof_down;            /* backend sent FIN */
+	bool kernel_relay;        /* bytes flow through the sockmap, not through us */
+	struct session *prev;     /* r->sessions (live) or r->justfree */
+	struct session *next;
+};
+
+struct listener {
+	struct ev_handle ev; /* kind EV_LISTENER */
+	enum rt_listener lst;
+	bool paused; /* removed from epoll (out of fds, max_clients) */
+};
+
+struct router {
+	struct router_config cfg;
+	int epfd;
+	struct ev_handle sig;    /* signalfd */
+	struct ev_handle dcs_ev; /* the DCS watch's eventfd (not owned) */
+	struct dcs *dcs;
+	struct listener listeners[RT__COUNT];
+	struct rt_table targets;
+	struct checker *checker;
+	struct holdq held[RT__COUNT]; /* per listener */
+	struct holdq connecting;      /* by connect deadline */
+	struct session *sessions;     /* every live session */
+	struct session *justfree;     /* closed this iteration */
+	struct session *spare;        /* freed sessions kept for reuse */
+	int n_spare;
+	int n_clients;  /* live client fds */
+	int reserve_fd; /* released to accept-and-close when out of fds */
+	int64_t now_ms; /* cached per iteration */
+	int64_t start_ms;
+	int64_t accept_resume_ms; /* paused listeners come back then (INT64_MAX = not paused) */
+	int64_t next_publish_ms;
+	bool stopping;
+	bool dcs_was_ok;
+	struct router_stats live; /* counters the loop updates */
+	char *buf;                /* ROUTER_BUF_SIZE scratch for the relay */
+	struct router_http *http; /* the /health and /metrics thread */
+	pthread_mutex_t pub_lock; /* guards pub and pub_gen */
+	pthread_cond_t pub_cond;  /* signalled after each publish */
+	uint64_t pub_gen;         /* publishes so far */
+	struct router_stats pub;  /* last published copy, read by the HTTP thread */
+	struct ev_handle pub_req; /* eventfd the HTTP thread pokes for a fresh copy */
+	struct sockmap *sockmap;  /* kernel relay, NULL when unavailable */
+};
+
+/* --- router_session.c ------------------------------------------------------------------ */
+void session_accept_all(struct router *r, struct listener *l);
+void session_on_event(struct router *r, struct ev_handle *h, uint32_t events);
+/* session_set_state: the one place a session changes state (and queue). */
+void session_set_state(struct router *r, struct session *s, enum sess_state to);
+/* session_dispatch_held: hands held clients of l to eligible targets, oldest first. */
+void session_dispatch_held(struct router *r, enum rt_listener l);
+/* session_expire: closes held clients past hold_timeout, fails connects past their timeout. */
+void session_expire(struct router *r);
+/* session_fence: closes every session of listener l to target i (it changed role). */
+void session_fence(struct router *r, int target, enum rt_listener l);
+void session_close_all(struct router *r);
+/* session_free_closed: frees the iteration's closed sessions (deferred free). */
+void session_free_closed(struct router *r);
+void session_free_spares(struct router *r);
+/* session_accept_resume: re-arms paused listeners (an fd was freed, or the pause ended). */
+void session_accept_resume(struct router *r);
+
+/* --- router_relay.c --------------------------------------------------------------------- */
+/*
+ * relay_pump: moves bytes from one side of s to the other (up: client -> backend)
+ * until the source is drained or the destination is full. False: close the session.
+ */
+bool relay_pump(struct router *r, struct session *s, bool up, bool drain) MUST_CHECK;
+/* relay_flush: writes pending bytes toward the side that became writable; then pumps. */
+bool relay_flush(struct router *r, struct session *s, bool up) MUST_CHECK;
+void relay_release(struct session *s);
+
+/* --- router_http.c ---------------------------------------------------------------------- */
+struct router_http;
+struct router_http *router_http_start(struct router *r, const char *listen);
+void router_http_stop(struct router_http *h);
+/* router_publish: copies the live counters for the HTTP thread. */
+void router_publish(struct router *r);
+/*
+ * router_fresh_stats: (HTTP thread) asks the loop to publish and copies the result
+ * into out; falls back to the last copy if the loop does not answer within 200 ms.
+ */
+void router_fresh_stats(struct router *r, struct router_stats *out);
+
+#endif
