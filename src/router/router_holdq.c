@@ -16,10 +16,11 @@ void holdq_init(struct holdq *q)
 
 void holdq_push(struct holdq *q, struct hq_node *n, int64_t deadline_ms)
 {
-	struct hq_node *after = q->tail;
+	struct hq_node *after;
 
 	if (n->queued)
 		holdq_remove(q, n);
+	after = q->tail; /* only now: n itself may have been the tail */
 	n->deadline_ms = deadline_ms;
 	while (after != NULL && after->deadline_ms > deadline_ms)
 		after = after->prev;

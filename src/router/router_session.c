@@ -150,6 +150,8 @@ static void detach_backend(struct router *r, struct session *s)
 
 static void teardown(struct router *r, struct session *s)
 {
+	if (s->kernel_relay && s->target >= 0)
+		relay_kernel_account(r, s);
 	detach_backend(r, s);
 	close(s->cli.fd);
 	s->cli.fd = -1;
@@ -174,6 +176,8 @@ void session_set_state(struct router *r, struct session *s, enum sess_state to)
 		r->live.l[s->lst].held--;
 	} else if (from == SESS_CONNECTING) {
 		holdq_remove(&r->connecting, &s->q);
+	} else if (from == SESS_RELAY) {
+		holdq_remove(&r->lingering, &s->q);
 	}
 	s->state = to;
 	switch (to) {
@@ -291,6 +295,7 @@ static void connect_failed(struct router *r, struct session *s)
 static bool start_relay(struct router *r, struct session *s)
 {
 	session_set_state(r, s, SESS_RELAY);
+	relay_kernel_start(r, s);
 	if (!relay_pump(r, s, true, true)) {
 		session_set_state(r, s, SESS_CLOSED);
 		return false;
@@ -312,7 +317,6 @@ static void new_session(struct router *r, enum rt_listener l, int fd)
 	s->target = -1;
 	s->state = SESS_RELAY; /* placeholder: set_state below moves it */
 	s->hold_deadline_ms = r->now_ms + r->cfg.hold_timeout_ms;
-	set_nodelay(fd);
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		log_warn("router: epoll_ctl on a client socket: %m");
 		close(fd);
@@ -383,6 +387,11 @@ static void relay_events(struct router *r, struct session *s, bool is_client, ui
 	bool drain = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
 	bool ok = true;
 
+	if (s->kernel_relay) {
+		if (!relay_kernel_events(r, s, is_client, events))
+			session_set_state(r, s, SESS_CLOSED);
+		return;
+	}
 	/* Writable side h: bytes flowing toward h (toward the backend = "up"). */
 	if (events & EPOLLOUT)
 		ok = relay_flush(r, s, !is_client);
@@ -446,6 +455,10 @@ void session_expire(struct router *r)
 	}
 	while ((n = holdq_pop_expired(&r->connecting, r->now_ms)) != NULL)
 		connect_failed(r, from_node(n));
+	while ((n = holdq_pop_expired(&r->lingering, r->now_ms)) != NULL) {
+		if (!relay_kernel_linger_done(from_node(n)))
+			session_set_state(r, from_node(n), SESS_CLOSED);
+	}
 }
 
 void session_fence(struct router *r, int target, enum rt_listener l)

@@ -200,7 +200,8 @@ rt_start_bouncer() {
 		logfile = $d/pgbouncer.log
 	EOF
 	chown -R postgres "$d"
-	as_pg pgbouncer "$d/pgbouncer.ini" >/dev/null 2>&1 &
+	# setpriv execs: $! is PgBouncer itself, so it can be stopped by pid.
+	setpriv --reuid=postgres --regid=postgres --init-groups -- pgbouncer "$d/pgbouncer.ini" >/dev/null 2>&1 &
 	RT_PIDS+=($!)
 }
 

@@ -1,0 +1,264 @@
+#!/bin/bash
+# bench/router.sh: pgbench through the pgha router vs HAProxy vs straight to PgBouncer.
+#
+# Starts (by pid, in a temp dir) etcd, one PostgreSQL primary, its PgBouncer, a fake
+# REST API answering /primary, the router (./pgha router) and HAProxy, all on
+# 127.0.0.1, then runs `pgbench -S` in two modes, interleaved per round so that
+# drift hits every path alike:
+#   steady  - persistent connections (-c CLIENTS)
+#   connect - a new connection per transaction (-C)
+# and prints the median tps of each path and the ratios router/haproxy and
+# router/direct, then the router's resident memory with 1,000 idle clients.
+# Builds nothing: run `make` first. Stops everything it started, by pid.
+#
+# usage: bench/router.sh [--rounds N] [--seconds S] [--clients C] [--pgha PATH]
+#                        [--base-port P] [--serve]
+# --serve starts everything, prints the ports and waits (for profiling by hand).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGHA=$top/pgha
+ROUNDS=5
+SECS=5
+CLIENTS=8
+BASE=32600
+SERVE=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rounds) ROUNDS=$2; shift 2 ;;
+	--seconds) SECS=$2; shift 2 ;;
+	--clients) CLIENTS=$2; shift 2 ;;
+	--pgha) PGHA=$2; shift 2 ;;
+	--base-port) BASE=$2; shift 2 ;;
+	--serve) SERVE=1; shift ;;
+	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+	*) echo "unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+PG_PORT=$((BASE + 1))
+BOUNCER=$((BASE + 2))
+API=$((BASE + 3))
+ETCD=$((BASE + 4))
+RW=$((BASE + 6))
+RO=$((BASE + 7))
+HTTP=$((BASE + 8))
+HAPROXY=$((BASE + 9))
+DIR=$(mktemp -d /tmp/pgha-bench-router.XXXXXX)
+chmod 755 "$DIR"
+chown postgres "$DIR"
+PIDS=()
+PG_STARTED=0
+
+cleanup() {
+	for p in "${PIDS[@]}"; do
+		{
+			kill -TERM "$p"
+			wait "$p"
+		} 2>/dev/null
+	done
+	[ $PG_STARTED = 1 ] && as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m immediate -w stop >/dev/null 2>&1
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+die() {
+	echo "bench: $*" >&2
+	for f in "$DIR"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -5 "$f"; } >&2; done
+	exit 1
+}
+as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
+wait_for() { # wait_for SECONDS CMD...
+	local end=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+[ -x "$PGHA" ] || die "$PGHA not found: run make first"
+for tool in etcd haproxy pgbouncer pgbench python3; do
+	command -v $tool >/dev/null || die "$tool is not installed"
+done
+
+# --- the pieces ---------------------------------------------------------------------------
+
+start_postgres() {
+	as_pg "$PGBIN/initdb" -D "$DIR/pg" -U postgres -A trust --no-sync >"$DIR/initdb.log" 2>&1 ||
+		die "initdb failed"
+	cat >>"$DIR/pg/postgresql.conf" <<-EOF
+		port = $PG_PORT
+		listen_addresses = '127.0.0.1'
+		unix_socket_directories = '$DIR/pg'
+		max_connections = 300
+		shared_buffers = '128MB'
+		fsync = off
+	EOF
+	as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -l "$DIR/pg.log" -w start >/dev/null || die "postgres did not start"
+	PG_STARTED=1
+	"$PGBIN/pgbench" -i -s 10 -q -h 127.0.0.1 -p $PG_PORT -U postgres postgres >"$DIR/init.log" 2>&1 ||
+		die "pgbench -i failed"
+}
+
+start_bouncer() {
+	echo '"postgres" ""' >"$DIR/users.txt"
+	cat >"$DIR/pgbouncer.ini" <<-EOF
+		[databases]
+		* = host=127.0.0.1 port=$PG_PORT
+		[pgbouncer]
+		listen_addr = 127.0.0.1
+		listen_port = $BOUNCER
+		unix_socket_dir =
+		auth_type = trust
+		auth_file = $DIR/users.txt
+		pool_mode = session
+		max_client_conn = 5000
+		default_pool_size = 64
+		logfile = $DIR/pgbouncer.log
+		log_connections = 0
+		log_disconnections = 0
+	EOF
+	chown postgres "$DIR/pgbouncer.ini" "$DIR/users.txt"
+	# setpriv execs: $! is PgBouncer itself, so it can be stopped by pid.
+	setpriv --reuid=postgres --regid=postgres --init-groups -- pgbouncer "$DIR/pgbouncer.ini" >/dev/null 2>&1 &
+	PIDS+=($!)
+	wait_for 10 "$PGBIN/psql" -h 127.0.0.1 -p $BOUNCER -U postgres -Atc 'select 1' postgres ||
+		die "pgbouncer did not start"
+}
+
+start_etcd_and_api() {
+	etcd --name b --data-dir "$DIR/etcd" --listen-client-urls "http://127.0.0.1:$ETCD" \
+		--advertise-client-urls "http://127.0.0.1:$ETCD" \
+		--listen-peer-urls "http://127.0.0.1:$((ETCD + 1))" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$((ETCD + 1))" \
+		--initial-cluster "b=http://127.0.0.1:$((ETCD + 1))" >"$DIR/etcd.log" 2>&1 &
+	PIDS+=($!)
+	wait_for 20 env ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD endpoint health ||
+		die "etcd did not start"
+	# The member's REST API: /primary is always 200 (a one-node "cluster").
+	python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        self.send_response(200 if self.path.startswith("/primary") else 503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    do_GET = do_HEAD = answer
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+' $API >"$DIR/api.log" 2>&1 &
+	PIDS+=($!)
+	local e="env ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD"
+	$e put /service/bench/members/pg1 "{\"conn_url\":\"postgres://127.0.0.1:$PG_PORT/postgres\",\"api_url\":\"http://127.0.0.1:$API/patroni\",\"state\":\"running\",\"role\":\"primary\",\"pooler\":\"127.0.0.1:$BOUNCER\"}" >/dev/null &&
+		$e put /service/bench/leader pg1 >/dev/null || die "cannot write the cluster keys"
+}
+
+start_router() {
+	cat >"$DIR/router.yml" <<-EOF
+		scope: bench
+		etcd3:
+		  hosts: 127.0.0.1:$ETCD
+		router:
+		  rw_listen: 127.0.0.1:$RW
+		  ro_listen: 127.0.0.1:$RO
+		  http_listen: 127.0.0.1:$HTTP
+	EOF
+	"$PGHA" router -c "$DIR/router.yml" >"$DIR/router.log" 2>&1 &
+	ROUTER_PID=$!
+	PIDS+=($ROUTER_PID)
+	wait_for 10 sh -c "curl -sf http://127.0.0.1:$HTTP/health" || die "the router has no RW target"
+}
+
+start_haproxy() {
+	cat >"$DIR/haproxy.cfg" <<-EOF
+		global
+		  maxconn 4000
+		defaults
+		  mode tcp
+		  timeout connect 5s
+		  timeout client 1h
+		  timeout server 1h
+		listen pg
+		  bind 127.0.0.1:$HAPROXY
+		  server bouncer 127.0.0.1:$BOUNCER
+	EOF
+	haproxy -f "$DIR/haproxy.cfg" -db >"$DIR/haproxy.log" 2>&1 &
+	PIDS+=($!)
+	wait_for 10 "$PGBIN/psql" -h 127.0.0.1 -p $HAPROXY -U postgres -Atc 'select 1' postgres ||
+		die "haproxy did not start"
+}
+
+# --- measuring ------------------------------------------------------------------------------
+
+tps() { # tps PORT MODE
+	local extra=""
+	[ "$2" = connect ] && extra="-C"
+	"$PGBIN/pgbench" -n -S -h 127.0.0.1 -p "$1" -U postgres -c "$CLIENTS" -j 2 -T "$SECS" $extra \
+		postgres 2>>"$DIR/pgbench.err" | sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | cut -d. -f1
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.2f" : "-"), a / b}'; }
+
+run_rounds() {
+	declare -gA R
+	for mode in steady connect; do
+		for path in direct router haproxy; do R[$mode.$path]=""; done
+	done
+	for round in $(seq 1 "$ROUNDS"); do
+		for mode in steady connect; do
+			R[$mode.direct]+=" $(tps $BOUNCER $mode)"
+			R[$mode.router]+=" $(tps $RW $mode)"
+			R[$mode.haproxy]+=" $(tps $HAPROXY $mode)"
+		done
+		echo "round $round/$ROUNDS: steady ${R[steady.direct]##* }/${R[steady.router]##* }/${R[steady.haproxy]##* }" \
+			"connect ${R[connect.direct]##* }/${R[connect.router]##* }/${R[connect.haproxy]##* } (direct/router/haproxy tps)"
+	done
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+idle_rss() { # the router's RSS before and with 1,000 idle client connections
+	local before after
+	before=$(rss_kb "$ROUTER_PID")
+	python3 -c '
+import socket, sys, time
+socks = []
+for i in range(1000):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    socks.append(s)
+print("ready", flush=True)
+sys.stdin.read()
+' $RW >"$DIR/idle.out" 2>"$DIR/idle.err" <&- &
+	local idle_pid=$!
+	PIDS+=($idle_pid)
+	wait_for 30 grep -q ready "$DIR/idle.out" || die "could not open 1,000 idle connections"
+	sleep 1
+	after=$(rss_kb "$ROUTER_PID")
+	kill $idle_pid 2>/dev/null
+	echo "$before $after"
+}
+
+start_postgres
+start_bouncer
+start_etcd_and_api
+start_router
+start_haproxy
+if [ $SERVE = 1 ]; then
+	echo "serving: direct $BOUNCER router $RW (pid $ROUTER_PID, http $HTTP) haproxy $HAPROXY postgres $PG_PORT"
+	trap 'exit 0' TERM INT
+	sleep 100000 &
+	wait $!
+	exit 0
+fi
+echo "pgbench -S, $CLIENTS clients, ${SECS}s per run, $ROUNDS rounds, $(nproc) cores"
+run_rounds
+printf '\n%-8s %10s %10s %10s %16s %15s\n' mode direct router haproxy router/haproxy router/direct
+for mode in steady connect; do
+	d=$(echo "${R[$mode.direct]}" | median)
+	r=$(echo "${R[$mode.router]}" | median)
+	h=$(echo "${R[$mode.haproxy]}" | median)
+	printf '%-8s %10s %10s %10s %16s %15s\n' $mode "$d" "$r" "$h" "$(ratio "$r" "$h")" "$(ratio "$r" "$d")"
+done
+read -r rss0 rss1 < <(idle_rss)
+echo
+echo "router RSS: ${rss0} kB at rest, ${rss1} kB with 1,000 idle client connections" \
+	"($(((rss1 - rss0) * 1024 / 1000)) bytes per connection)"
