@@ -1,0 +1,235 @@
+#!/bin/bash
+# 42_router_hostile.sh: hostile clients and broken backends affect only their own
+# session; running out of file descriptors is survived without spinning.
+#
+# One primary behind PgBouncer (see router_lib.bash), plus fake backends written in
+# Python: one that resets every connection, one that never completes a handshake.
+# Clients: garbage, silent, half-closing, vanishing (RST), a flood of short ones, and
+# a slow reader of a large result (backpressure must bound the router's memory).
+# After each, a normal client must still get through at once. Ports: 32400-32499.
+set -u
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+RT_BASE=${RT_BASE:-32450}
+. "$top/tests/integration/t/router_lib.bash"
+
+cat >"$RT_DIR/hostile.py" <<'EOF'
+# Hostile clients and fake backends for 42_router_hostile.sh.
+import os, socket, struct, sys, time
+
+HOST = "127.0.0.1"
+
+def startup():
+    body = struct.pack("!I", 196608) + b"user\0postgres\0database\0postgres\0\0"
+    return struct.pack("!I", len(body) + 4) + body
+
+def wait_closed(s, timeout):
+    """True if the peer closes s (EOF or reset) within timeout seconds."""
+    s.settimeout(timeout)
+    try:
+        while s.recv(65536):
+            pass
+        return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+def garbage(port):
+    s = socket.create_connection((HOST, port))
+    s.sendall(os.urandom(65536))
+    print("closed" if wait_closed(s, 10) else "open")
+
+def half_close(port):
+    s = socket.create_connection((HOST, port))
+    s.sendall(b"\x00\x00\x00\x08\x04\xd2\x16\x2f")  # SSLRequest
+    s.shutdown(socket.SHUT_WR)
+    # PgBouncer answers 'N' to the SSLRequest, then sees our EOF and closes.
+    s.settimeout(10)
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(100)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    print("answered-and-closed" if data[:1] == b"N" else "got %r" % data[:20])
+
+def vanish(port, n):
+    for _ in range(n):
+        s = socket.create_connection((HOST, port))
+        s.sendall(startup()[:5])
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()  # RST
+    print("done")
+
+def flood(port, n):
+    for _ in range(n):
+        s = socket.create_connection((HOST, port))
+        s.close()
+    print("done")
+
+def silent(port, n, secs):
+    socks = [socket.create_connection((HOST, port)) for _ in range(n)]
+    print("open", flush=True)
+    time.sleep(secs)
+    for s in socks:
+        s.close()
+
+def slow_reader(port, secs):
+    s = socket.create_connection((HOST, port))
+    s.sendall(startup())
+    s.settimeout(10)
+    buf = b""
+    while b"Z\0\0\0\5" not in buf:  # ReadyForQuery
+        buf += s.recv(65536)
+    q = b"select repeat('x', 1000000) from generate_series(1, 200)\0"
+    s.sendall(b"Q" + struct.pack("!I", len(q) + 4) + q)
+    print("reading nothing", flush=True)
+    time.sleep(secs)
+    got = 0
+    s.settimeout(30)
+    while True:
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            break
+        got += len(chunk)
+        if b"Z\0\0\0\5" in chunk[-16:]:
+            break
+    print("read %d MB" % (got >> 20), flush=True)
+
+def backend_rst(port):
+    l = socket.socket()
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind((HOST, port))
+    l.listen(64)
+    while True:
+        c, _ = l.accept()
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+
+def backend_blackhole(port):
+    # Never accepts; once the tiny backlog is full, SYNs are dropped and connects hang.
+    l = socket.socket()
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind((HOST, port))
+    l.listen(0)
+    fillers = []
+    for _ in range(4):
+        f = socket.socket()
+        f.setblocking(False)
+        try:
+            f.connect((HOST, port))
+        except BlockingIOError:
+            pass
+        fillers.append(f)
+    time.sleep(3600)
+
+cmd = sys.argv[1]
+args = [int(a) for a in sys.argv[2:]]
+globals()[cmd](*args)
+EOF
+hostile() { timeout 60 python3 "$RT_DIR/hostile.py" "$@"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$RT_ROUTER_PID/stat"; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$RT_ROUTER_PID/status"; }
+quick_select() { # a normal client gets through, fast
+	local start=$(date +%s%N) out
+	out=$(PGCONNECT_TIMEOUT=5 rt_sql "$RT_RW" 'select 42' 2>&1)
+	echo "$out $((($(date +%s%N) - start) / 1000000))"
+}
+normal_ok() { # normal_ok NAME: select 42 answered within 2 s
+	local r
+	r=$(quick_select)
+	ok "$([ "${r%% *}" = 42 ] && [ "${r##* }" -lt 2000 ] && echo 1)" "$1 (${r##* } ms)"
+}
+
+rt_setup_cluster 1 || bail "cluster setup failed"
+RST_PORT=$((RT_BASE + 45))
+HOLE_PORT=$((RT_BASE + 46))
+python3 "$RT_DIR/hostile.py" backend_rst $RST_PORT >"$RT_DIR/rst.log" 2>&1 &
+RT_PIDS+=($!)
+python3 "$RT_DIR/hostile.py" backend_blackhole $HOLE_PORT >"$RT_DIR/hole.log" 2>&1 &
+RT_PIDS+=($!)
+rt_start_router hold_timeout=3 connect_timeout=500 || bail "router did not start"
+rt_wait 10 rt_rw_ok || bail "no RW target"
+normal_ok "a normal client gets through"
+
+# --- hostile clients ---------------------------------------------------------------------
+is "$(hostile garbage "$RT_RW")" "closed" "a client sending garbage is closed (by the backend)"
+normal_ok "others are unaffected by garbage"
+is "$(hostile half_close "$RT_RW")" "answered-and-closed" "a half-closed client still gets its answer, then EOF"
+is "$(hostile vanish "$RT_RW" 50)" "done" "50 clients vanish with a reset mid-startup"
+is "$(hostile flood "$RT_RW" 300)" "done" "300 connect-and-close clients"
+normal_ok "others are unaffected by resets and floods"
+
+hostile silent "$RT_RW" 100 6 >"$RT_DIR/silent.out" &
+silent_pid=$!
+rt_wait 10 grep -q open "$RT_DIR/silent.out"
+sleep 0.5
+c0=$(cpu_ticks)
+sleep 2
+c1=$(cpu_ticks)
+ok "$([ $((c1 - c0)) -le 10 ] && echo 1)" "100 silent clients cost no CPU ($((c1 - c0)) ticks in 2 s)"
+normal_ok "others are unaffected by silent clients"
+wait $silent_pid
+
+rss0=$(rss_kb)
+hostile slow_reader "$RT_RW" 3 >"$RT_DIR/slow.out" &
+slow_pid=$!
+rt_wait 10 grep -q "reading nothing" "$RT_DIR/slow.out"
+sleep 2
+rss1=$(rss_kb)
+ok "$([ $((rss1 - rss0)) -lt 16384 ] && echo 1)" \
+	"a client that does not read 200 MB keeps the router's memory bounded (+$((rss1 - rss0)) kB)"
+normal_ok "others are unaffected by a slow reader"
+wait $slow_pid
+is "$(cat "$RT_DIR/slow.out" | tail -1)" "read 190 MB" "the slow reader gets everything once it reads"
+
+# --- broken backends -----------------------------------------------------------------------
+# A leader whose pooler resets every connection: the session ends, nothing else does.
+rt_role rst primary
+rt_etcd put "$RT_PREFIX/members/rst" \
+	"{\"conn_url\":\"postgres://127.0.0.1:$RST_PORT/postgres\",\"api_url\":\"http://127.0.0.1:$(rt_api_port 1)/patroni\",\"state\":\"running\",\"role\":\"primary\",\"pooler\":\"127.0.0.1:$RST_PORT\"}" >/dev/null
+rt_etcd put "$RT_PREFIX/leader" rst >/dev/null
+sleep 0.5
+out=$(PGCONNECT_TIMEOUT=5 rt_sql "$RT_RW" 'select 1' 2>&1)
+like "$out" "server closed the connection|reset|terminated" "a backend reset ends that client's session"
+ok "$(kill -0 "$RT_ROUTER_PID" 2>/dev/null && echo 1)" "the router survives backend resets"
+# A leader whose pooler never completes the TCP handshake: connect_timeout, then held, then closed.
+rt_etcd put "$RT_PREFIX/members/rst" \
+	"{\"conn_url\":\"postgres://127.0.0.1:$HOLE_PORT/postgres\",\"api_url\":\"http://127.0.0.1:$(rt_api_port 1)/patroni\",\"state\":\"running\",\"role\":\"primary\",\"pooler\":\"127.0.0.1:$HOLE_PORT\"}" >/dev/null
+sleep 0.5
+start=$(date +%s%N)
+out=$(PGCONNECT_TIMEOUT=10 rt_sql "$RT_RW" 'select 1' 2>&1)
+ms=$((($(date +%s%N) - start) / 1000000))
+ok "$([ $ms -ge 2500 ] && [ $ms -lt 6000 ] && echo 1)" \
+	"a backend that never accepts: the client is held, then closed at hold_timeout (${ms} ms)"
+fails=$(rt_metric '^pgha_router_connect_failures_total\{listener="rw"\}')
+ok "$([ "${fails:-0}" -ge 2 ] && echo 1)" "connect timeouts are counted ($fails)"
+rt_etcd put "$RT_PREFIX/leader" n1 >/dev/null
+rt_wait 5 rt_rw_ok
+normal_ok "back to the real primary"
+rt_stop_router
+is "$RT_ROUTER_RC" "0" "the router stops cleanly"
+
+# --- out of file descriptors ----------------------------------------------------------------
+RT_ROUTER_WRAP="prlimit --nofile=48:48 --"
+rt_start_router hold_timeout=5 || bail "router (48 fds) did not start"
+rt_wait 10 rt_rw_ok
+hostile silent "$RT_RW" 60 8 >"$RT_DIR/silent2.out" &
+silent_pid=$!
+rt_wait 10 grep -q open "$RT_DIR/silent2.out"
+sleep 0.5
+c0=$(cpu_ticks)
+sleep 2
+c1=$(cpu_ticks)
+ok "$([ $((c1 - c0)) -le 20 ] && echo 1)" "out of fds: no spinning ($((c1 - c0)) ticks in 2 s)"
+like "$(cat "$RT_DIR/router.log")" "pausing accepts|backend socket" "running out of fds is logged"
+ok "$(kill -0 "$RT_ROUTER_PID" 2>/dev/null && echo 1)" "the router survives running out of fds"
+wait $silent_pid
+sleep 0.5
+normal_ok "fds back: clients get through again"
+rt_stop_router
+is "$RT_ROUTER_RC" "0" "the router stops cleanly"
+done_testing
