@@ -57,6 +57,7 @@ struct session {
 	bool shut_up;             /* ... and it was forwarded to the backend */
 	bool shut_down;           /* ... and it was forwarded to the client */
 	bool kernel_relay;        /* bytes flow through the sockmap, not through us */
+	bool cli_hup_seen;        /* the client half-closed before the relay started */
 	uint64_t counted_up;      /* bytes this loop relayed client -> backend */
 	uint64_t counted_down;    /* bytes this loop relayed backend -> client */
 	struct session *prev;     /* r->sessions (live) or r->justfree */

@@ -54,8 +54,11 @@ static bool finish_direction(struct session *s, bool up)
 		s->eof_up = s->shut_up = true;
 	else
 		s->eof_down = s->shut_down = true;
+	/* Both sides done: close() sends the FIN, no shutdown() needed first. */
+	if (s->eof_up && s->eof_down)
+		return false;
 	(void)shutdown(dst, SHUT_WR);
-	return !(s->eof_up && s->eof_down);
+	return true;
 }
 
 bool relay_pump(struct router *r, struct session *s, bool up, bool drain)

@@ -296,7 +296,11 @@ static bool start_relay(struct router *r, struct session *s)
 {
 	session_set_state(r, s, SESS_RELAY);
 	relay_kernel_start(r, s);
-	if (!relay_pump(r, s, true, true)) {
+	/*
+	 * What the client sent while held is queued: one read gets it (a short read means
+	 * drained). Only a FIN seen meanwhile needs reading to the end: its edge is spent.
+	 */
+	if (!relay_pump(r, s, true, s->cli_hup_seen)) {
 		session_set_state(r, s, SESS_CLOSED);
 		return false;
 	}
@@ -407,6 +411,7 @@ static void connecting_events(struct router *r, struct session *s, bool is_clien
 		/* A client gone before its backend answered; its half-close waits for the relay. */
 		if (events & (EPOLLHUP | EPOLLERR))
 			session_set_state(r, s, SESS_CLOSED);
+		s->cli_hup_seen = s->cli_hup_seen || (events & EPOLLRDHUP);
 		return;
 	}
 	if (events & (EPOLLERR | EPOLLHUP))
