@@ -1,0 +1,41 @@
+/*
+ * lab_running.h: which of a lab's processes run now, and the command lines that start
+ * them (one place knows both, so a process is recognised by the argument it was
+ * started with).
+ */
+#ifndef PGHA_LAB_LAB_RUNNING_H
+#define PGHA_LAB_LAB_RUNNING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "lab/lab_cluster.h"
+#include "util/compiler.h"
+
+struct lab_running {
+	pid_t etcd[LAB_N_ETCD];      /* 0 = not running */
+	pid_t agents[LAB_MAX_NODES]; /* in plan order; 0 = not running */
+};
+
+/* lab_agent_config: DIR/<node>/agent.yml, also the argument that marks the agent. */
+bool lab_agent_config(const struct lab_cluster *c, int k, char *out, size_t size) MUST_CHECK;
+/* lab_running_scan: pid files checked against live processes and their command lines. */
+void lab_running_scan(const struct lab_cluster *c, struct lab_running *r);
+/* lab_running_count: how many of the lab's processes (etcd + agents) run. */
+int lab_running_count(const struct lab_cluster *c, const struct lab_running *r);
+/* lab_running_all: every etcd member and every agent runs. */
+bool lab_running_all(const struct lab_cluster *c, const struct lab_running *r);
+
+/*
+ * The leader hint (DIR/run/leader): `pgha down` records which node led when it stopped
+ * the agents, and the next `pgha up` starts that node first and lets it take the
+ * leader key before the others start, so a full restart keeps the same leader. The
+ * hint is removed once the cluster is healthy again: an old hint must never pick a
+ * node that has fallen behind a later leader.
+ */
+bool lab_leader_hint_save(const struct lab_cluster *c, const char *name) MUST_CHECK;
+/* lab_leader_hint_load: the recorded node (a node of the plan) into out, or false. */
+bool lab_leader_hint_load(const struct lab_cluster *c, char *out, size_t size);
+void lab_leader_hint_clear(const struct lab_cluster *c);
+
+#endif
