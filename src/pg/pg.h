@@ -25,18 +25,18 @@ struct pg_node;
 
 /* How the local PostgreSQL should run; rendered into postgresql.conf by pg_start. */
 struct pg_role_conf {
-	bool standby;			 /* write standby.signal and primary_conninfo */
-	char upstream_host[256];	 /* primary to stream from ("" = none yet) */
+	bool standby;            /* write standby.signal and primary_conninfo */
+	char upstream_host[256]; /* primary to stream from ("" = none yet) */
 	int upstream_port;
-	char slot_name[PG_NAME_LEN];	 /* primary_slot_name, "" = none */
+	char slot_name[PG_NAME_LEN];         /* primary_slot_name, "" = none */
 	char synchronous_standby_names[256]; /* for a primary */
 };
 
 struct pg_node_options {
-	const struct config *cfg;	 /* borrowed for the node's lifetime */
+	const struct config *cfg;           /* borrowed for the node's lifetime */
 	const struct pg_params *dcs_params; /* cluster-wide parameters (copied) */
-	const char *log_path;		 /* postmaster's stderr; NULL = data_dir/log/postgresql.log */
-	int death_signal;		 /* sent to the postmaster if the agent dies (SIGKILL) */
+	const char *log_path; /* postmaster's stderr; NULL = data_dir/log/postgresql.log */
+	int death_signal;     /* sent to the postmaster if the agent dies (SIGKILL) */
 };
 
 /* pg_node_new: owned; nothing is started. */
@@ -86,9 +86,9 @@ bool pg_wait_ready(struct pg_node *n, int timeout_ms) MUST_CHECK;
 
 enum pg_stop_mode {
 	PG_STOP_SMART = 0, /* SIGTERM: wait for clients */
-	PG_STOP_FAST,	   /* SIGINT: disconnect clients, shutdown checkpoint */
+	PG_STOP_FAST,      /* SIGINT: disconnect clients, shutdown checkpoint */
 	PG_STOP_IMMEDIATE, /* SIGQUIT: no checkpoint; used for fencing */
-	PG_STOP_KILL	   /* SIGKILL of the postmaster (last resort) */
+	PG_STOP_KILL       /* SIGKILL of the postmaster (last resort) */
 };
 /* pg_stop: stops the postmaster; escalates to SIGKILL after timeout_ms. */
 bool pg_stop(struct pg_node *n, enum pg_stop_mode mode, int timeout_ms) MUST_CHECK;
@@ -116,7 +116,8 @@ bool pg_exec(struct pg_node *n, const char *sql, int timeout_ms) MUST_CHECK;
 
 /* pg_slot_name: Patroni's slot name for a member (lower-case, [a-z0-9_], u%04d escapes). */
 void pg_slot_name(const char *member, char *out, size_t size);
-/* pg_controldata_parse: pg_controldata output -> fields of o (data, system_id, timeline, checkpoint). */
+/* pg_controldata_parse: pg_controldata output -> fields of o (data, system_id, timeline,
+ * checkpoint). */
 bool pg_controldata_parse(const char *text, struct pg_observation *o) MUST_CHECK;
 /* pg_conninfo_quote: a libpq conninfo value, single-quoted and escaped, into out. */
 void pg_conninfo_quote(const char *value, char *out, size_t size);
