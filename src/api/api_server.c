@@ -64,7 +64,7 @@ struct req_ctx {
 	struct api_server *srv;
 	struct MHD_Connection *conn;
 	struct api_route route;
-	bool has_length; /* a Content-Length header was sent */
+	bool has_body;   /* the request announced a body (Content-Length or chunked) */
 	struct buf body; /* request body, at most API_MAX_BODY_BYTES */
 	bool op_done;    /* the operation thread has filled op_status/op_reply */
 	int slot;        /* operation slot index */
@@ -331,7 +331,7 @@ static enum MHD_Result answer_operation(struct api_server *srv, struct MHD_Conne
 {
 	struct api_request_input in = {
 	    .op = rc->route.op,
-	    .body = rc->has_length ? rc->body.data : NULL,
+	    .body = rc->has_body ? rc->body.data : NULL,
 	    .body_len = rc->body.len,
 	    .paused = s->pause,
 	    .now_epoch_ms = clock_wall_epoch_s() * 1000,
@@ -374,22 +374,32 @@ static enum MHD_Result early_answer(struct api_server *srv, struct MHD_Connectio
 	}
 	if (rc->route.protected_ && (why = check_auth(srv, conn)) != NULL)
 		return send_401(conn, why);
-	rc->has_length = length != NULL;
+	/* Patroni wants Content-Length; a chunked body (libmicrohttpd decodes it) is
+	 * accepted too, rather than refused with 411 or silently ignored. */
+	rc->has_body = length != NULL ||
+	               MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	                                           MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
 	if (length != NULL && str_parse_i64(length, &length_bytes) &&
 	    length_bytes > API_MAX_BODY_BYTES)
 		return send_text(conn, 413, "request body too large");
 	return MHD_YES;
 }
 
-static enum MHD_Result absorb_body(struct MHD_Connection *conn, struct req_ctx *rc,
-                                   const char *data, size_t *size)
+static enum MHD_Result absorb_body(struct req_ctx *rc, const char *data, size_t *size)
 {
 	size_t len = *size;
 
 	*size = 0;
-	/* Chunked bodies have no Content-Length to refuse early: count as they come. */
-	if (rc->body.len + len > API_MAX_BODY_BYTES)
-		return send_text(conn, 413, "request body too large");
+	/*
+	 * A chunked body has no Content-Length to refuse early. libmicrohttpd cannot
+	 * queue a response in the middle of an upload, so the connection is closed
+	 * rather than reading an unbounded stream to its end.
+	 */
+	if (rc->body.len + len > API_MAX_BODY_BYTES) {
+		log_debug("REST API: chunked request body over %d bytes, closing",
+		          API_MAX_BODY_BYTES);
+		return MHD_NO;
+	}
 	buf_append(&rc->body, data, len);
 	return MHD_YES;
 }
@@ -443,7 +453,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return send_reply(conn, rc->op_status, CONTENT_TEXT, rc->op_reply.data,
 		                  rc->op_reply.len);
 	if (*upload_data_size > 0)
-		return absorb_body(conn, rc, upload_data, upload_data_size);
+		return absorb_body(rc, upload_data, upload_data_size);
 	return answer(srv, conn, rc, url);
 }
 
@@ -533,17 +543,17 @@ static struct MHD_Daemon *start_daemon(struct api_server *srv, const struct api_
 
 	if (v6)
 		flags |= any6 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	/* The logger goes first so that it catches messages about the options after it. */
 	return MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
-	    (const struct sockaddr *)addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)or_default(opt->threads, DEFAULT_THREADS), MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)or_default(opt->connection_timeout_s, DEFAULT_TIMEOUT_S),
 	    MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)or_default(opt->max_connections, DEFAULT_MAX_CONNS),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)or_default(opt->max_connections_per_ip, DEFAULT_MAX_CONNS_IP),
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-	    srv, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
 }
 
 static char *auth_key(const struct api_options *opt)
