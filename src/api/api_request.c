@@ -143,6 +143,7 @@ int api_parse_timestamp(const char *text, int64_t *epoch_ms)
 	bool zoned = false;
 	time_t secs;
 	struct tm check;
+	int day;
 
 	if (!parse_date(&p, &tm))
 		return -1;
@@ -153,9 +154,10 @@ int api_parse_timestamp(const char *text, int64_t *epoch_ms)
 			return -1;
 		zoned = true;
 	}
+	/* timegm normalises 30 February into March (in tm too): refuse what moved. */
+	day = tm.tm_mday;
 	secs = timegm(&tm);
-	/* timegm normalises 31 February into March: refuse what did not round-trip. */
-	if (gmtime_r(&secs, &check) == NULL || check.tm_mday != tm.tm_mday)
+	if (gmtime_r(&secs, &check) == NULL || check.tm_mday != day)
 		return -1;
 	*epoch_ms = ((int64_t)secs - offset_s) * 1000 + ms;
 	return zoned ? 1 : 0;
