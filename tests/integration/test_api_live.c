@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -705,7 +706,7 @@ struct background_post {
 	const char *path;
 	const char *body;
 	long status;
-	volatile int finished;
+	atomic_int finished;
 };
 
 static void *post_in_background(void *arg)
@@ -716,7 +717,7 @@ static void *post_in_background(void *arg)
 	http(b->l, "POST", b->path, b->body, NULL, &r);
 	b->status = r.status;
 	reply_free(&r);
-	b->finished = 1;
+	atomic_store(&b->finished, 1);
 	return NULL;
 }
 
@@ -754,7 +755,7 @@ static void test_slow_operations(void **state)
 	assert_int_equal(status_of(l, "POST", "/reload"), 503);
 	/* All of that happened while every operation was still running. */
 	for (int i = 0; i < API_MAX_OPERATIONS; i++)
-		assert_false(ops[i].finished);
+		assert_false(atomic_load(&ops[i].finished));
 	for (int i = 0; i < API_MAX_OPERATIONS; i++) {
 		pthread_join(threads[i], NULL);
 		assert_int_equal(ops[i].status, 200);
@@ -781,7 +782,7 @@ static void test_stop_during_operation(void **state)
 	assert_int_equal(l->agent.finished, 1);
 	/* The client gets its answer or a closed connection; it is not left hanging. */
 	pthread_join(thread, NULL);
-	assert_true(op.finished);
+	assert_true(atomic_load(&op.finished));
 	live_stop(l);
 }
 
