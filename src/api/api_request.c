@@ -196,6 +196,11 @@ static int get_text(const json_t *body, const char *key, char *out, size_t size,
 		return fail(BAD_REQUEST, msg, msglen, "\"%s\" must be a string", key);
 	if (!str_copy(out, size, json_string_value(v)))
 		return fail(BAD_REQUEST, msg, msglen, "\"%s\" is too long", key);
+	/* Names end up in logs and the DCS: no control characters (line breaks...). */
+	for (const char *p = out; *p != '\0'; p++) {
+		if (iscntrl((unsigned char)*p))
+			return fail(BAD_REQUEST, msg, msglen, "\"%s\" has control characters", key);
+	}
 	return 0;
 }
 

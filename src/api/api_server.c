@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct api_server {
 	pthread_mutex_t lock; /* guards slots and stopping */
 	bool stopping;
 	struct op_slot slots[API_MAX_OPERATIONS];
+	atomic_bool serving; /* started: libmicrohttpd's complaints are about clients now */
 };
 
 /* One request, from its headers to the end of its response. */
@@ -474,18 +476,25 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* on_mhd_log: libmicrohttpd's own messages (mostly about misbehaving clients). */
+/*
+ * on_mhd_log: libmicrohttpd's own messages. While starting they say why the
+ * address cannot be bound (worth an error); once serving they are about
+ * misbehaving clients, which must not flood the log.
+ */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	const struct api_server *srv = cls;
 	char line[512];
 	size_t len;
 
-	(void)cls;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	len = strlen(line);
 	while (len > 0 && line[len - 1] == '\n')
 		line[--len] = '\0';
-	log_debug("REST API (libmicrohttpd): %s", line);
+	if (atomic_load(&srv->serving))
+		log_debug("REST API (libmicrohttpd): %s", line);
+	else
+		log_error("REST API: %s", line);
 }
 
 /* --- start / stop ------------------------------------------------------------------- */
@@ -540,12 +549,15 @@ static struct MHD_Daemon *start_daemon(struct api_server *srv, const struct api_
 	unsigned flags =
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	bool any6 = v6 && IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)addr)->sin6_addr);
+	/* Only for libmicrohttpd's messages: the address given below is what it binds. */
+	uint16_t port = ntohs(v6 ? ((const struct sockaddr_in6 *)addr)->sin6_port
+	                         : ((const struct sockaddr_in *)addr)->sin_port);
 
 	if (v6)
 		flags |= any6 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
 	/* The logger goes first so that it catches messages about the options after it. */
 	return MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+	    flags, port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
 	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)or_default(opt->threads, DEFAULT_THREADS), MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)or_default(opt->connection_timeout_s, DEFAULT_TIMEOUT_S),
@@ -578,6 +590,10 @@ struct api_server *api_start(const struct api_options *opt, const struct api_ops
 	bool v6;
 	const union MHD_DaemonInfo *info;
 
+	if (ops->snapshot == NULL || ops->operation == NULL) {
+		log_error("REST API: the agent must provide snapshot and operation callbacks");
+		return NULL;
+	}
 	if (!listen_addr(opt->listen, &addr, &v6))
 		return NULL;
 	srv = xcalloc(1, sizeof(*srv));
@@ -586,11 +602,11 @@ struct api_server *api_start(const struct api_options *opt, const struct api_ops
 	pthread_mutex_init(&srv->lock, NULL);
 	srv->daemon = start_daemon(srv, opt, &addr, v6);
 	if (srv->daemon == NULL) {
-		log_error("REST API: cannot listen on %s (address in use or not local?)",
-		          opt->listen);
+		log_error("REST API: cannot listen on %s", opt->listen);
 		api_stop(srv);
 		return NULL;
 	}
+	atomic_store(&srv->serving, true);
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info != NULL ? info->port : 0;
 	log_info("REST API: listening on %s%s", opt->listen,

@@ -786,6 +786,49 @@ static void test_stop_during_operation(void **state)
 	live_stop(l);
 }
 
+static struct api_server *start_on(const char *listen, const struct api_ops *ops)
+{
+	struct api_options opt = {.listen = listen};
+
+	return api_start(&opt, ops);
+}
+
+/* restapi.listen forms; what cannot be bound is refused with NULL, never a crash. */
+static void test_listen_addresses(void **state)
+{
+	struct fake_agent agent = {.status = 200};
+	struct api_ops ops = {
+	    .ctx = &agent, .snapshot = fake_snapshot, .operation = fake_operation};
+	struct api_ops no_ops = {.ctx = &agent};
+	struct live probe = {.port = PORT_BASE + 11};
+	struct api_server *srv;
+
+	(void)state;
+	pthread_mutex_init(&agent.lock, NULL);
+	fix_leader(&agent.snap, clock_now_ms());
+	assert_null(start_on(NULL, &ops));
+	assert_null(start_on("", &ops));
+	assert_null(start_on("8008", &ops));
+	assert_null(start_on("127.0.0.1:", &ops));
+	assert_null(start_on("127.0.0.1:0", &ops));
+	assert_null(start_on("127.0.0.1:65536", &ops));
+	assert_null(start_on("[::1:28011", &ops));
+	assert_null(start_on("no-such-host.invalid:28011", &ops));
+	assert_null(start_on("127.0.0.1:28011", &no_ops));
+	/* A name is resolved, IPv4 first. */
+	srv = start_on("localhost:28011", &ops);
+	assert_non_null(srv);
+	assert_int_equal(api_port(srv), 28011);
+	assert_true(health_ok(&probe));
+	/* The port is taken: refused, and the first server is unharmed. */
+	assert_null(start_on("127.0.0.1:28011", &ops));
+	assert_true(health_ok(&probe));
+	api_stop(srv);
+	api_stop(NULL);
+	api_snapshot_free(&agent.snap);
+	pthread_mutex_destroy(&agent.lock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -800,6 +843,7 @@ int main(void)
 	    cmocka_unit_test(test_slow_operations),
 	    cmocka_unit_test(test_stop_during_operation),
 	    cmocka_unit_test(test_chunked_bodies),
+	    cmocka_unit_test(test_listen_addresses),
 	};
 
 	log_set_level(LOG_LEVEL_WARN);

@@ -106,6 +106,8 @@ static void test_switchover(void **state)
 	               NULL);
 	expect_refused(API_OP_SWITCHOVER, "{\"leader\":\"pg1\",\"scheduled_at\":5}", false, 400,
 	               NULL);
+	expect_refused(API_OP_SWITCHOVER, "{\"leader\":\"pg1\\nINFO: forged log line\"}", false,
+	               400, "\"leader\" has control characters");
 	expect_refused(
 	    API_OP_SWITCHOVER,
 	    "{\"leader\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
