@@ -403,8 +403,8 @@ static int restart_key(const json_t *body, const char *key, const json_t *v,
 	return fail(BAD_REQUEST, msg, msglen, "Unknown filter for the scheduled restart: %s", key);
 }
 
-static int parse_restart(const struct api_request_input *in, const json_t *body,
-                         struct api_request *req, char *msg, size_t msglen)
+static int parse_restart(const struct api_request_input *in, json_t *body, struct api_request *req,
+                         char *msg, size_t msglen)
 {
 	const char *key;
 	const json_t *value;
@@ -413,7 +413,7 @@ static int parse_restart(const struct api_request_input *in, const json_t *body,
 		return fail(INTERNAL_SERVER_ERR, msg, msglen,
 		            "Can't schedule restart in the paused state");
 	/* Object keys come in the order sent: the first bad one is reported, as in Patroni. */
-	json_object_foreach((json_t *)(uintptr_t)body, key, value)
+	json_object_foreach(body, key, value)
 	{
 		int rc = restart_key(body, key, value, in, req, msg, msglen);
 

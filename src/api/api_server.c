@@ -296,28 +296,31 @@ static enum MHD_Result start_operation(struct api_server *srv, struct MHD_Connec
                                        struct req_ctx *rc)
 {
 	int slot;
-	bool started = false;
+	bool stopping;
 
 	pthread_mutex_lock(&srv->lock);
-	slot = srv->stopping ? -1 : claim_slot(srv);
+	stopping = srv->stopping;
+	slot = stopping ? -1 : claim_slot(srv);
 	if (slot >= 0) {
 		rc->slot = slot;
 		/* Suspend before the thread can resume us. */
 		MHD_suspend_connection(conn);
-		started = pthread_create(&srv->slots[slot].thread, NULL, op_thread, rc) == 0;
-		if (started) {
+		if (pthread_create(&srv->slots[slot].thread, NULL, op_thread, rc) == 0) {
 			srv->slots[slot].used = true;
 			srv->slots[slot].done = false;
 		} else {
+			/* Answered when the connection comes back (on_request, op_done). */
+			rc->op_status = 503;
+			buf_puts(&rc->op_reply, "cannot start the operation");
+			rc->op_done = true;
 			MHD_resume_connection(conn);
 		}
 	}
 	pthread_mutex_unlock(&srv->lock);
-	if (started)
+	if (slot >= 0)
 		return MHD_YES;
 	return send_text(conn, 503,
-	                 slot < 0 ? "too many operations in progress, try again"
-	                          : "cannot start the operation");
+	                 stopping ? "shutting down" : "too many operations in progress, try again");
 }
 
 static void log_request(const struct api_request *req)
