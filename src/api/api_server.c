@@ -14,7 +14,6 @@
  */
 #include "api/api.h"
 
-#include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -229,8 +228,9 @@ static enum MHD_Result answer_read(struct MHD_Connection *conn, const struct req
 	api_facts_derive(s, now_ms, &f);
 	switch (rc->route.ep) {
 	case API_EP_HEALTH:
-		return send_json(conn, api_health_status(s, &f, url, &q), api_render_status(s, &f),
-		                 bare);
+		/* HEAD and OPTIONS (HAProxy, every few seconds) need no body: skip it. */
+		return send_json(conn, api_health_status(s, &f, url, &q),
+		                 bare ? NULL : api_render_status(s, &f), bare);
 	case API_EP_PATRONI:
 		return send_json(conn, 200, api_render_status(s, &f), bare);
 	case API_EP_LIVENESS:
@@ -263,6 +263,11 @@ static void *op_thread(void *arg)
 	int slot = rc->slot;
 
 	rc->op_status = srv->ops.operation(srv->ops.ctx, &rc->req, &rc->op_reply);
+	if (rc->op_status < 100 || rc->op_status > 599) {
+		log_error("REST API: %s returned HTTP status %d, answering 500",
+		          api_op_str(rc->req.op), rc->op_status);
+		rc->op_status = 500;
+	}
 	log_info("REST API: %s answered %d: %s", api_op_str(rc->req.op), rc->op_status,
 	         rc->op_reply.data);
 	rc->op_done = true;
