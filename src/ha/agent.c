@@ -16,7 +16,9 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include "api/api.h"
 #include "ha/agent.h"
+#include "ha/agent_ops.h"
 #include "ha/ha_decide.h"
 #include "ha/lease.h"
 #include "log/log.h"
@@ -108,8 +110,27 @@ static void agent_init(struct agent *a, struct config *cfg)
 	a->lease = lease_keeper_start(&lo);
 }
 
+/* start_api: the REST API answers (503 on /health) even before etcd is reachable. */
+static bool start_api(struct agent *a)
+{
+	struct api_options opt = {
+	    .listen = a->cfg.restapi.listen,
+	    .username = a->cfg.restapi.username,
+	    .password = a->cfg.restapi.password,
+	};
+	struct api_ops ops = {
+	    .ctx = a,
+	    .snapshot = agent_ops_snapshot,
+	    .operation = agent_ops_operation,
+	};
+
+	a->api = api_start(&opt, &ops);
+	return a->api != NULL;
+}
+
 static void agent_deinit(struct agent *a)
 {
+	api_stop(a->api);
 	lease_keeper_stop(a->lease);
 	pg_node_free(a->pg);
 	dcs_close(a->api_dcs);
@@ -262,10 +283,17 @@ int agent_main(struct config *cfg)
 	struct agent *a = xcalloc(1, sizeof(*a));
 	int sfd = block_signals();
 
+	int rc = 0;
+
 	agent_init(a, cfg);
 	a->signal_fd = sfd;
 	log_set_ident(a->cfg.name);
 	announce(a);
+	if (!start_api(a)) {
+		log_error("cannot serve the REST API on %s: stopping", a->cfg.restapi.listen);
+		atomic_store(&a->req.shutdown, true);
+		rc = 1;
+	}
 	while (!atomic_load(&a->req.shutdown)) {
 		bool changed = run_cycle(a);
 		int64_t period = (int64_t)a->dyn.loop_wait_s * 1000;
@@ -275,9 +303,10 @@ int agent_main(struct config *cfg)
 		a->next_cycle_ms = clock_now_ms() + (changed ? RECYCLE_MS : period);
 		wait_next(a);
 	}
-	run_cycle(a); /* the shutdown plan: stop PostgreSQL, hand the leader key over */
+	if (rc == 0)
+		run_cycle(a); /* the shutdown plan: stop PostgreSQL, hand the leader key over */
 	log_info("pgha agent stopped");
 	agent_deinit(a);
 	free(a);
-	return 0;
+	return rc;
 }
