@@ -296,6 +296,7 @@ static void own_role(struct owned *o, const struct pg_conf_input *in)
 		buf_init(&ci);
 		pg_primary_conninfo(in->cfg, role, in->pgpass, &ci);
 		own(o, "primary_conninfo", buf_steal(&ci));
+		buf_free(&ci);
 	}
 	if (role->slot_name[0])
 		own(o, "primary_slot_name", xstrdup(role->slot_name));

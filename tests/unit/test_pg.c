@@ -132,6 +132,7 @@ static char *conf_value(const char *conf, const char *name)
 		assert_int_equal(*p, '\'');
 		assert_true(p[1] == '\n' || p[1] == '\0');
 		found = buf_steal(&v);
+		buf_free(&v);
 	}
 	return found;
 }
@@ -806,6 +807,16 @@ static pid_t spawn_sleep(struct pg_proc *p, const char *seconds)
 	return (pid_t)atomic_load(&p->pid);
 }
 
+static bool pidfd_supported(void)
+{
+	int fd = proc_pidfd(getpid());
+
+	if (fd == -1)
+		return false;
+	close(fd);
+	return true;
+}
+
 static void test_proc_crash_is_seen_through_pidfd(void **state)
 {
 	struct pg_proc p;
@@ -816,7 +827,9 @@ static void test_proc_crash_is_seen_through_pidfd(void **state)
 	pg_proc_init(&p);
 	assert_int_equal(pg_proc_poll(&p), PG_PROC_STOPPED);
 	pid = spawn_sleep(&p, "30");
-	assert_true(p.pidfd >= 0);
+	/* Without pidfd_open (valgrind does not know it), exits are found by polling. */
+	if (pidfd_supported())
+		assert_true(p.pidfd >= 0);
 	assert_int_equal(pg_proc_poll(&p), PG_PROC_STARTING);
 	kill(pid, SIGKILL); /* nobody asked it to stop: a crash */
 	t0 = clock_now_ms();
