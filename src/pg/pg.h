@@ -45,8 +45,10 @@ struct pg_node_options {
 /*
  * pg_node_new: owned; nothing is started. NULL (logged) if the configuration cannot
  * be used: postgresql.listen without a port, paths too long for a unix socket...
- * The log defaults to a file next to the data directory, not inside it, so that
- * pg_basebackup and pg_rewind do not copy one node's log over another's.
+ * The log (<data_dir>.log) and the unix socket directory (<data_dir>.sock, when
+ * postgresql.socket_dir is unset) live next to the data directory, not inside it:
+ * pg_basebackup and pg_rewind copy every file of their source's data directory, and
+ * pg_rewind fails on a socket. The passfile defaults to <data_dir>.pgpass.
  * Threads: one thread drives a node; only pg_fence_now may be called from another.
  */
 struct pg_node *pg_node_new(const struct pg_node_options *opt) MUST_CHECK;

@@ -25,7 +25,7 @@ struct pg_node {
 	char data_dir[PATH_MAX];     /* absolute */
 	char bin_dir[PATH_MAX];      /* absolute or "" (PATH) */
 	char pgpass[PATH_MAX];       /* absolute */
-	char socket_dir[PATH_MAX];   /* absolute */
+	char socket_dir[PATH_MAX];   /* absolute; default <data_dir>.sock (not inside it) */
 	char log_path[PATH_MAX];     /* absolute */
 	char os_user[64];            /* the agent's OS user, mapped to the superuser */
 	int port;                    /* from postgresql.listen */

@@ -98,6 +98,15 @@ static bool make_parent(const char *path)
 	return ok;
 }
 
+static bool make_dir(const char *path)
+{
+	bool ok = fs_mkdir_p(path, 0700);
+
+	if (!ok)
+		log_error("cannot create %s: %s", path, strerror(errno));
+	return ok;
+}
+
 static bool resolve_paths(struct pg_node *n, const struct pg_node_options *opt)
 {
 	const struct config *cfg = opt->cfg;
@@ -121,15 +130,22 @@ static bool resolve_paths(struct pg_node *n, const struct pg_node_options *opt)
 	if (!abspath_or(n->log_path, sizeof(n->log_path), opt->log_path ? opt->log_path : "", def,
 	                "log_path"))
 		return false;
-	if (!abspath_or(n->socket_dir, sizeof(n->socket_dir), cfg->postgresql.socket_dir,
-	                n->data_dir, "socket_dir"))
+	/* Not in the data directory by default: pg_rewind copies every file of its source's
+	 * data directory and fails on a socket ("could not open file .s.PGSQL.5432"). */
+	snprintf(def, sizeof(def), "%s.sock", n->data_dir);
+	if (!abspath_or(n->socket_dir, sizeof(n->socket_dir), cfg->postgresql.socket_dir, def,
+	                "socket_dir"))
 		return false;
+	if (str_eq(n->socket_dir, n->data_dir))
+		log_warn("unix socket in the data directory %s: pg_rewind from this node will fail",
+		         n->data_dir);
 	/* The socket path "<dir>/.s.PGSQL.<port>" must fit in sockaddr_un. */
 	if (strlen(n->socket_dir) + sizeof("/.s.PGSQL.65535") > sizeof(sun.sun_path)) {
 		log_error("socket directory %s is too long for a unix socket path", n->socket_dir);
 		return false;
 	}
-	return make_parent(n->data_dir) && make_parent(n->pgpass) && make_parent(n->log_path);
+	return make_parent(n->data_dir) && make_parent(n->pgpass) && make_parent(n->log_path) &&
+	       make_dir(n->socket_dir);
 }
 
 static bool resolve_identity(struct pg_node *n, const struct config *cfg)

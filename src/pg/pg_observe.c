@@ -166,19 +166,19 @@ static const char OBSERVE_SQL[] =
                                                                                          "state,"
                                                                                          " sync_"
                                                                                          "priority,"
-                                                                                         " " LSN("w"
-                                                                                                 "r"
-                                                                                                 "i"
-                                                                                                 "t"
-                                                                                                 "e"
-                                                                                                 "_"
-                                                                                                 "l"
-                                                                                                 "s"
-                                                                                                 "n") ", " LSN("flush_lsn") ", " LSN(
-                                                                                             "repla"
-                                                                                             "y_"
-                                                                                             "lsn") " FROM pg_catalog.pg_stat_replication"
-                                                                                                    " ORDER BY application_name, pid LIMIT 16";
+                                                                                         " " LSN(
+                                                                                             "w"
+                                                                                             "r"
+                                                                                             "i"
+                                                                                             "t"
+                                                                                             "e"
+                                                                                             "_"
+                                                                                             "l"
+                                                                                             "s"
+                                                                                             "n") ", " LSN("flush_lsn") ", " LSN("repla"
+                                                                                                                                 "y_"
+                                                                                                                                 "lsn") " FROM pg_catalog.pg_stat_replication"
+                                                                                                                                        " ORDER BY application_name, pid LIMIT 16";
 #define MAIN_COLUMNS 20
 
 static const char *val(const PGresult *r, int row, int col)
