@@ -22,6 +22,9 @@
 #include "util/xalloc.h"
 
 #define SHMEM_WAIT_MS 10000
+/* pg_controldata reads a file and takes milliseconds; it gets at least this much even
+ * when the SQL attempt used up the caller's budget. */
+#define CONTROLDATA_MIN_MS 1000
 
 /* --- parameters (a private deep copy: the DCS view they came from may change) ---------- */
 
@@ -219,6 +222,9 @@ pid_t pg_postmaster_pid(const struct pg_node *n)
 
 void pg_observe(struct pg_node *n, struct pg_observation *o, int timeout_ms)
 {
+	int64_t start_ms = clock_now_ms();
+	int left_ms;
+
 	memset(o, 0, sizeof(*o));
 	o->proc = pg_proc_poll(&n->proc);
 	if (pg_proc_running(&n->proc) && pg_observe_sql(n, o, timeout_ms)) {
@@ -229,7 +235,8 @@ void pg_observe(struct pg_node *n, struct pg_observation *o, int timeout_ms)
 	}
 	/* Down, starting or not answering: what the files say (logged if unreadable, and
 	 * then o->data is PG_DATA_INVALID, which is all the caller needs to know). */
-	if (!pg_controldata_read(n, o, timeout_ms))
+	left_ms = (int)(timeout_ms - (clock_now_ms() - start_ms));
+	if (!pg_controldata_read(n, o, MAX(left_ms, CONTROLDATA_MIN_MS)))
 		o->data = PG_DATA_INVALID;
 }
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
@@ -53,21 +54,26 @@ struct live {
 	struct pg_params dcs;
 	struct pg_node *node[NODES];
 	char sysid[32];
-	int steps_done;
+	bool failed;      /* a step failed: skip the others */
+	pid_t frozen[64]; /* processes SIGSTOPped by a test, thawed at teardown */
+	int n_frozen;
 	uint64_t last_insert_lsn;
 };
 
 /* --- helpers ---------------------------------------------------------------------------- */
 
-static void step_begin(struct live *l, int step)
+/* Each step needs the previous ones: after a failure the rest are skipped, since they
+ * would only fail again, confusingly. */
+static void step_begin(struct live *l)
 {
-	if (l->steps_done < step - 1)
-		skip(); /* an earlier step failed: this one would only fail again, confusingly */
+	if (l->failed)
+		skip();
+	l->failed = true; /* until step_end: a failed assertion never gets there */
 }
 
-static void step_end(struct live *l, int step)
+static void step_end(struct live *l)
 {
-	l->steps_done = step;
+	l->failed = false;
 }
 
 static void set_str(char *dst, size_t size, const char *src)
@@ -253,7 +259,7 @@ static void test_initdb_and_primary(void **state)
 	char sysid[32], value[64];
 	int64_t t0;
 
-	step_begin(l, 1);
+	step_begin(l);
 	l->node[0] = new_node(l, 0);
 	pg_observe(l->node[0], &o, OBSERVE_MS);
 	assert_int_equal(o.proc, PG_PROC_STOPPED);
@@ -304,7 +310,7 @@ static void test_initdb_and_primary(void **state)
 	assert_true(query_text(l, 0, "SHOW restart_after_crash", value, sizeof(value)));
 	assert_string_equal(value, "off");
 	assert_true(pg_exec(l->node[0], "CREATE TABLE t (id int PRIMARY KEY, v text)", 10000));
-	step_end(l, 1);
+	step_end(l);
 }
 
 static void test_basebackup_and_streaming(void **state)
@@ -320,7 +326,7 @@ static void test_basebackup_and_streaming(void **state)
 	struct stat st;
 	int64_t t0;
 
-	step_begin(l, 2);
+	step_begin(l);
 	assert_true(pg_sync_slots(l->node[0], slots, 1));
 	assert_true(query_text(l, 0, "SELECT restart_lsn IS NOT NULL FROM pg_replication_slots",
 	                       value, sizeof(value)));
@@ -370,7 +376,85 @@ static void test_basebackup_and_streaming(void **state)
 	assert_true(o.replay_timestamp_ms > 0);
 	assert_false(o.replay_paused);
 	assert_count(l, 1, "100");
-	step_end(l, 2);
+	step_end(l);
+}
+
+/* children_of: pids whose parent is ppid (from /proc), appended to out. */
+static int children_of(pid_t ppid, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL && n < max) {
+		char path[300], buf[512], *close_paren;
+		FILE *f;
+		int parent = 0;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		/* "pid (comm) state ppid ...": comm may hold spaces, so parse after ')'. */
+		if (fgets(buf, sizeof(buf), f) && (close_paren = strrchr(buf, ')')) &&
+		    sscanf(close_paren + 1, " %*c %d", &parent) == 1 && parent == ppid)
+			out[n++] = (pid_t)atoi(e->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+static void freeze(struct live *l, pid_t postmaster)
+{
+	l->frozen[0] = postmaster;
+	l->n_frozen = 1 + children_of(postmaster, l->frozen + 1, (int)ARRAY_LEN(l->frozen) - 1);
+	for (int i = 0; i < l->n_frozen; i++)
+		kill(l->frozen[i], SIGSTOP);
+}
+
+static void thaw(struct live *l)
+{
+	for (int i = 0; i < l->n_frozen; i++)
+		kill(l->frozen[i], SIGCONT);
+	l->n_frozen = 0;
+}
+
+static bool connected(const struct pg_observation *o, const void *arg)
+{
+	(void)arg;
+	return o->connected;
+}
+
+static void test_frozen_postgres_costs_only_the_timeout(void **state)
+{
+	struct live *l = *state;
+	struct pg_observation o;
+	int64_t t0, query_ms, connect_ms;
+
+	step_begin(l);
+	pg_observe(l->node[1], &o, OBSERVE_MS);
+	assert_true(o.connected);
+	/* The whole standby stops answering, as under a stuck disk or a VM pause. */
+	freeze(l, pg_postmaster_pid(l->node[1]));
+	t0 = clock_now_ms();
+	pg_observe(l->node[1], &o, 500); /* on the open connection: the query times out */
+	query_ms = clock_now_ms() - t0;
+	assert_false(o.connected);
+	t0 = clock_now_ms();
+	pg_observe(l->node[1], &o, 500); /* a new connection: the kernel accepts, nobody answers */
+	connect_ms = clock_now_ms() - t0;
+	assert_false(o.connected);
+	assert_int_equal(o.data, PG_DATA_IN_RECOVERY); /* pg_controldata still reads the files */
+	printf("TIMING observe of a frozen PostgreSQL (timeout 500 ms): query %lld ms, "
+	       "connect %lld ms\n",
+	       (long long)query_ms, (long long)connect_ms);
+	assert_true(query_ms < 1500 && connect_ms < 1500);
+	thaw(l);
+	assert_true(observe_until(l->node[1], connected, NULL, 10000, &o));
+	step_end(l);
 }
 
 static void test_synchronous_replication(void **state)
@@ -380,7 +464,7 @@ static void test_synchronous_replication(void **state)
 	struct pg_role_conf role, demote = standby_role(l->port[1], "x");
 	struct pg_observation o;
 
-	step_begin(l, 3);
+	step_begin(l);
 	snprintf(names, sizeof(names), "\"%s\"", l->name[1]);
 	role = primary_role(names);
 	assert_true(pg_reconfigure(l->node[0], &role));
@@ -394,7 +478,7 @@ static void test_synchronous_replication(void **state)
 	assert_false(pg_reconfigure(l->node[0], &demote));
 	pg_observe(l->node[0], &o, OBSERVE_MS);
 	assert_false(o.in_recovery);
-	step_end(l, 3);
+	step_end(l);
 }
 
 static void test_crash_seen_through_pidfd(void **state)
@@ -405,7 +489,7 @@ static void test_crash_seen_through_pidfd(void **state)
 	struct pollfd fd = {.fd = pg_postmaster_fd(l->node[0]), .events = POLLIN};
 	int64_t t0;
 
-	step_begin(l, 4);
+	step_begin(l);
 	assert_true(pid > 0);
 	assert_true(fd.fd >= 0);
 	assert_int_equal(pg_proc_state(l->node[0]), PG_PROC_RUNNING);
@@ -422,7 +506,7 @@ static void test_crash_seen_through_pidfd(void **state)
 	assert_false(o.connected);
 	assert_int_equal(o.data, PG_DATA_IN_PRODUCTION); /* what a crashed primary leaves */
 	assert_string_equal(o.system_id, l->sysid);
-	step_end(l, 4);
+	step_end(l);
 }
 
 static void test_promote_standby(void **state)
@@ -432,7 +516,7 @@ static void test_promote_standby(void **state)
 	struct pg_observation o;
 	int64_t t0;
 
-	step_begin(l, 5);
+	step_begin(l);
 	t0 = clock_now_ms();
 	assert_true(pg_promote(l->node[1], 15000));
 	printf("TIMING promote (pg_promote with wait): %lld ms\n",
@@ -450,7 +534,7 @@ static void test_promote_standby(void **state)
 	assert_true(pg_reconfigure(l->node[1], &role));
 	assert_count(l, 1, "110"); /* every commit acknowledged by the old primary is here */
 	l->last_insert_lsn = insert_rows(l, 1, 1001, 5);
-	step_end(l, 5);
+	step_end(l);
 }
 
 static void test_rewind_and_follow(void **state)
@@ -462,7 +546,7 @@ static void test_rewind_and_follow(void **state)
 	int timeline = 2;
 	int64_t t0;
 
-	step_begin(l, 6);
+	step_begin(l);
 	assert_true(pg_sync_slots(l->node[1], slots, 1));
 	t0 = clock_now_ms();
 	assert_true(pg_rewind(l->node[0], "127.0.0.1", l->port[1], 120000));
@@ -479,7 +563,7 @@ static void test_rewind_and_follow(void **state)
 	assert_true(observe_until(l->node[0], replayed_past, &l->last_insert_lsn, 20000, &o));
 	assert_count(l, 0, "115");
 	assert_true(observe_until(l->node[1], replica_streaming, l->name[0], 20000, &o));
-	step_end(l, 6);
+	step_end(l);
 }
 
 /* start_and_report: the child of the death-signal test; never returns. */
@@ -522,7 +606,7 @@ static void test_postmaster_dies_with_its_parent(void **state)
 	pid_t child, postmaster = 0;
 	int64_t t0;
 
-	step_begin(l, 7);
+	step_begin(l);
 	assert_true(pg_stop(l->node[0], PG_STOP_FAST, 30000));
 	assert_int_equal(pg_proc_state(l->node[0]), PG_PROC_STOPPED);
 	/* Orphans are re-parented to us, so the postmaster's end can be seen exactly. */
@@ -543,7 +627,59 @@ static void test_postmaster_dies_with_its_parent(void **state)
 	assert_int_equal(WTERMSIG(status), SIGKILL);
 	printf("TIMING parent exit -> postmaster killed: %lld ms\n",
 	       (long long)(clock_now_ms() - t0));
-	step_end(l, 7);
+	step_end(l);
+}
+
+static void test_start_failure_is_reported(void **state)
+{
+	struct live *l = *state;
+	struct config clash = l->cfg[0];
+	struct pg_role_conf role = standby_role(l->port[1], l->slot[0]);
+	struct pg_node_options opt = {
+	    .cfg = &clash, .dcs_params = &l->dcs, .death_signal = SIGKILL};
+	struct pg_node *n;
+	struct pg_observation o;
+	int64_t t0;
+
+	step_begin(l);
+	/* The port of the running node 2: this postmaster cannot bind and exits. */
+	snprintf(clash.postgresql.listen, sizeof(clash.postgresql.listen), "127.0.0.1:%d",
+	         l->port[1]);
+	n = pg_node_new(&opt);
+	assert_non_null(n);
+	t0 = clock_now_ms();
+	assert_true(pg_start(n, &role));
+	assert_false(pg_wait_ready(n, 30000));
+	assert_true(clock_now_ms() - t0 < 15000); /* at its exit, not at the timeout */
+	pg_observe(n, &o, OBSERVE_MS);
+	assert_int_equal(o.proc, PG_PROC_CRASHED);
+	pg_node_free(n);
+	step_end(l);
+}
+
+static void test_fence(void **state)
+{
+	struct live *l = *state;
+	struct pg_observation o;
+	struct pollfd fd;
+	int64_t t0;
+
+	step_begin(l);
+	pg_observe(l->node[1], &o, OBSERVE_MS);
+	assert_true(o.connected && !o.in_recovery);
+	fd.fd = pg_postmaster_fd(l->node[1]);
+	fd.events = POLLIN;
+	t0 = clock_now_ms();
+	pg_fence_now(l->node[1]);
+	assert_int_equal(poll(&fd, 1, 10000), 1);
+	printf("TIMING fence (SIGQUIT) -> postmaster gone: %lld ms\n",
+	       (long long)(clock_now_ms() - t0));
+	/* Asked for, so not a crash; no shutdown checkpoint, so still "in production". */
+	assert_int_equal(pg_proc_state(l->node[1]), PG_PROC_STOPPED);
+	pg_observe(l->node[1], &o, OBSERVE_MS);
+	assert_false(o.connected);
+	assert_int_equal(o.data, PG_DATA_IN_PRODUCTION);
+	step_end(l);
 }
 
 /* --- setup, teardown, main ------------------------------------------------------------------ */
@@ -582,6 +718,7 @@ static void reap_orphans(void)
 /* teardown: stops every node by pid, reaps, removes the directory. */
 static void teardown(struct live *l)
 {
+	thaw(l);
 	for (int i = 0; i < NODES; i++) {
 		if (l->node[i] && !pg_stop(l->node[i], PG_STOP_FAST, 20000))
 			fprintf(stderr, "node %d did not stop\n", i);
@@ -621,11 +758,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_prestate(test_initdb_and_primary, &l),
 	    cmocka_unit_test_prestate(test_basebackup_and_streaming, &l),
+	    cmocka_unit_test_prestate(test_frozen_postgres_costs_only_the_timeout, &l),
 	    cmocka_unit_test_prestate(test_synchronous_replication, &l),
 	    cmocka_unit_test_prestate(test_crash_seen_through_pidfd, &l),
 	    cmocka_unit_test_prestate(test_promote_standby, &l),
 	    cmocka_unit_test_prestate(test_rewind_and_follow, &l),
 	    cmocka_unit_test_prestate(test_postmaster_dies_with_its_parent, &l),
+	    cmocka_unit_test_prestate(test_start_failure_is_reported, &l),
+	    cmocka_unit_test_prestate(test_fence, &l),
 	};
 	char bin[PATH_MAX];
 	int failed;
