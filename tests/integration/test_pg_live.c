@@ -81,6 +81,17 @@ static void set_str(char *dst, size_t size, const char *src)
 	assert_true(str_copy(dst, size, src));
 }
 
+static void free_params(struct pg_params *p)
+{
+	for (int i = 0; i < p->n; i++) {
+		free(p->items[i].name);
+		free(p->items[i].value);
+	}
+	free(p->items);
+	p->items = NULL;
+	p->n = 0;
+}
+
 static void add_param(struct pg_params *p, const char *name, const char *value)
 {
 	p->items = xrealloc(p->items, sizeof(*p->items) * (size_t)(p->n + 1));
@@ -457,6 +468,24 @@ static void test_frozen_postgres_costs_only_the_timeout(void **state)
 	step_end(l);
 }
 
+static bool restart_pending(const struct pg_observation *o, const void *arg)
+{
+	(void)arg;
+	return o->connected && o->pending_restart;
+}
+
+static bool no_restart_pending(const struct pg_observation *o, const void *arg)
+{
+	(void)arg;
+	return o->connected && !o->pending_restart;
+}
+
+static bool not_streaming(const struct pg_observation *o, const void *arg)
+{
+	(void)arg;
+	return o->connected && o->in_recovery && !o->receiver_streaming;
+}
+
 static void test_synchronous_replication(void **state)
 {
 	struct live *l = *state;
@@ -474,6 +503,19 @@ static void test_synchronous_replication(void **state)
 	l->last_insert_lsn = insert_rows(l, 0, 101, 10);
 	pg_observe(l->node[1], &o, OBSERVE_MS);
 	assert_true(o.receive_lsn >= l->last_insert_lsn);
+	/* A parameter that needs a restart is reported as pending, until it is reverted. */
+	{
+		struct pg_params changed = {NULL, 0};
+
+		add_param(&changed, "shared_buffers", "17MB");
+		pg_node_set_params(l->node[0], &changed);
+		assert_true(pg_reconfigure(l->node[0], &role));
+		assert_true(observe_until(l->node[0], restart_pending, NULL, 10000, &o));
+		pg_node_set_params(l->node[0], &l->dcs);
+		assert_true(pg_reconfigure(l->node[0], &role));
+		assert_true(observe_until(l->node[0], no_restart_pending, NULL, 10000, &o));
+		free_params(&changed);
+	}
 	/* Becoming a standby needs a restart: refused, and the primary is untouched. */
 	assert_false(pg_reconfigure(l->node[0], &demote));
 	pg_observe(l->node[0], &o, OBSERVE_MS);
@@ -541,7 +583,7 @@ static void test_rewind_and_follow(void **state)
 {
 	struct live *l = *state;
 	const char *slots[] = {l->slot[0]};
-	struct pg_role_conf role = standby_role(l->port[1], l->slot[0]);
+	struct pg_role_conf role = standby_role(l->port[1], l->slot[0]), nowhere;
 	struct pg_observation o;
 	int timeline = 2;
 	int64_t t0;
@@ -563,6 +605,15 @@ static void test_rewind_and_follow(void **state)
 	assert_true(observe_until(l->node[0], replayed_past, &l->last_insert_lsn, 20000, &o));
 	assert_count(l, 0, "115");
 	assert_true(observe_until(l->node[1], replica_streaming, l->name[0], 20000, &o));
+	/* A new upstream takes effect by reload (PostgreSQL 13+ restarts the receiver). */
+	nowhere = standby_role(25499, l->slot[0]); /* in our range, never one of our nodes */
+	assert_true(pg_reconfigure(l->node[0], &nowhere));
+	assert_true(observe_until(l->node[0], not_streaming, NULL, 20000, &o));
+	assert_true(pg_reconfigure(l->node[0], &role));
+	t0 = clock_now_ms();
+	assert_true(observe_until(l->node[0], receiver_on_timeline, &timeline, 30000, &o));
+	printf("TIMING reload with a new upstream -> streaming: %lld ms\n",
+	       (long long)(clock_now_ms() - t0));
 	step_end(l);
 }
 
@@ -725,11 +776,7 @@ static void teardown(struct live *l)
 		pg_node_free(l->node[i]);
 	}
 	reap_orphans();
-	for (int i = 0; i < l->dcs.n; i++) {
-		free(l->dcs.items[i].name);
-		free(l->dcs.items[i].value);
-	}
-	free(l->dcs.items);
+	free_params(&l->dcs);
 	if (getenv("PGHA_KEEP_TEST_DIR") == NULL && !fs_rm_rf(l->dir))
 		fprintf(stderr, "cannot remove %s\n", l->dir);
 }
