@@ -59,9 +59,11 @@ void pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params);
 /* --- observation ---------------------------------------------------------------- */
 
 /*
- * pg_observe: fills o: process state, pg_controldata facts and (when it can connect
- * within timeout_ms) the SQL observation in one round trip. Never fails: what could
- * not be observed is left unset (o->connected false).
+ * pg_observe: fills o: process state and (when it can connect within timeout_ms) the
+ * SQL observation in one round trip, which also reads pg_control; otherwise the data
+ * directory's facts from pg_controldata. Never fails: what could not be observed is
+ * left unset (o->connected false). A frozen PostgreSQL costs timeout_ms (plus the
+ * few ms of pg_controldata); the connection is kept and re-made after a failure.
  */
 void pg_observe(struct pg_node *n, struct pg_observation *o, int timeout_ms);
 /* pg_proc_state: supervision state without I/O (reaps the child if it exited). */
@@ -93,8 +95,11 @@ bool pg_bootstrap_roles(struct pg_node *n, int timeout_ms) MUST_CHECK;
 bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
 /*
  * pg_rewind: rewinds the (stopped) data directory to the source primary; PostgreSQL
- * 15's pg_rewind runs crash recovery first if the target was not shut down cleanly.
- * false if rewind failed (the caller may re-clone).
+ * 15's pg_rewind runs crash recovery first if the target was not shut down cleanly
+ * (standby.signal is removed for that; pg_start writes it again). The source must
+ * have checkpointed since its promotion: PostgreSQL 15's pg_rewind takes the
+ * source's timeline from its pg_control. Uses the rewind user (superuser if unset).
+ * false if rewind failed (the caller may re-clone); pg_rewind's output is logged.
  */
 bool pg_rewind(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
 /* pg_move_data_aside: renames data_dir to data_dir.<suffix>.<timestamp> (never deletes). */
@@ -127,12 +132,18 @@ void pg_fence_now(struct pg_node *n);
 
 /* --- running node ----------------------------------------------------------------- */
 
-/* pg_promote: pg_promote(wait) on a running standby; true once out of recovery. */
+/*
+ * pg_promote: pg_promote(wait) on a running standby; true once out of recovery. The
+ * running postmaster then counts as a primary (pg_reconfigure with a primary role is
+ * a reload). Follow with pg_checkpoint before anyone rewinds from this node.
+ */
 bool pg_promote(struct pg_node *n, int timeout_ms) MUST_CHECK;
 /*
- * pg_reconfigure: re-renders postgresql.conf for role and reloads; a standby's new
- * upstream takes effect without a restart (PostgreSQL 13+ restarts the WAL receiver).
- * Returns false if the change needs a restart (standby <-> primary).
+ * pg_reconfigure: re-renders postgresql.conf for role and reloads (SIGHUP); a standby's
+ * new upstream takes effect without a restart (PostgreSQL 13+ restarts the WAL
+ * receiver). Returns false, touching nothing, if the change needs a restart (standby
+ * <-> primary). PostgreSQL not running: nothing to do (pg_start renders), true.
+ * Parameters that need a restart show up as pg_observation.pending_restart.
  */
 bool pg_reconfigure(struct pg_node *n, const struct pg_role_conf *role) MUST_CHECK;
 /* pg_checkpoint: CHECKPOINT (after promotion, so that pg_rewind sees the new timeline). */

@@ -48,9 +48,9 @@ struct pg_replica_conn {
 struct pg_observation {
 	enum pg_proc_state proc;     /* process supervision state */
 	bool connected;              /* the observation query succeeded */
-	enum pg_data_state data;     /* from pg_controldata */
+	enum pg_data_state data;     /* pg_controldata's state; when connected, from recovery */
 	char system_id[32];          /* database system identifier, "" if unknown */
-	int control_timeline;        /* latest checkpoint's TimeLineID (pg_controldata) */
+	int control_timeline;        /* latest checkpoint's TimeLineID (pg_control) */
 	uint64_t control_checkpoint; /* latest checkpoint location */
 
 	/* Below: only when connected. */
@@ -76,7 +76,10 @@ struct pg_observation {
 
 const char *pg_data_state_str(enum pg_data_state s);
 const char *pg_proc_state_str(enum pg_proc_state s);
-/* pg_observation_lsn: the position to compare in a race: primary wal, else max(recv, replay). */
+/*
+ * pg_observation_lsn: the position to compare in a race: a primary's flushed WAL, a
+ * replica's max(received, replayed); 0 when not connected (unknown).
+ */
 uint64_t pg_observation_lsn(const struct pg_observation *o);
 
 #endif
