@@ -96,9 +96,11 @@ bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms
 /*
  * pg_rewind: rewinds the (stopped) data directory to the source primary; PostgreSQL
  * 15's pg_rewind runs crash recovery first if the target was not shut down cleanly
- * (standby.signal is removed for that; pg_start writes it again). The source must
- * have checkpointed since its promotion: PostgreSQL 15's pg_rewind takes the
- * source's timeline from its pg_control. Uses the rewind user (superuser if unset).
+ * (standby.signal is removed for that; pg_start writes it again). PostgreSQL 15's
+ * pg_rewind takes the source's timeline from its pg_control, stale until the first
+ * checkpoint after a promotion ("no rewind required", exit 0, and the node never
+ * follows): so the source is checked first over a superuser connection and
+ * CHECKPOINTed if needed. pg_rewind itself uses the rewind user (superuser if unset).
  * false if rewind failed (the caller may re-clone); pg_rewind's output is logged.
  */
 bool pg_rewind(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -226,6 +227,48 @@ static bool drop_signals(const struct pg_node *n)
 	return ok;
 }
 
+/* Timelines of the source's last checkpoint and of its WAL, 0 for a standby's WAL. */
+static const char SOURCE_TIMELINES_SQL[] =
+    "SELECT c.timeline_id, CASE WHEN pg_catalog.pg_is_in_recovery() THEN 0 ELSE"
+    " ('x' || pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()),"
+    " 1, 8))::bit(32)::int END FROM pg_catalog.pg_control_checkpoint() c";
+
+/*
+ * checkpoint_source: PostgreSQL 15's pg_rewind reads the source's timeline from its
+ * pg_control, which still shows the old timeline after a promotion until a checkpoint
+ * completes; pg_rewind then reports "no rewind required" and exits 0, and the node
+ * can never follow. So check, and CHECKPOINT the source (as superuser) if needed.
+ * Failing to check is only a warning: the caller may have made sure already.
+ */
+static void checkpoint_source(struct pg_node *n, const char *host, int port, int timeout_ms)
+{
+	struct pg_sql src;
+	PGresult *r = NULL;
+	int checkpoint_tli = 0, wal_tli = 0;
+
+	pg_sql_init(&src, host, port, n->cfg->postgresql.superuser.username, n->pgpass);
+	if (!pg_sql_run(&src, "pg_rewind: checking the source's checkpoint", SOURCE_TIMELINES_SQL,
+	                0, NULL, timeout_ms, &r) ||
+	    r == NULL || PQntuples(r) != 1) {
+		log_warn("pg_rewind: cannot check that %s:%d has checkpointed since its promotion",
+		         host, port);
+	} else {
+		checkpoint_tli = atoi(PQgetvalue(r, 0, 0));
+		wal_tli = atoi(PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	if (checkpoint_tli > 0 && wal_tli > checkpoint_tli) {
+		log_info("pg_rewind: %s:%d is on timeline %d but its last checkpoint on %d; "
+		         "requesting a checkpoint",
+		         host, port, wal_tli, checkpoint_tli);
+		if (!pg_sql_run(&src, "pg_rewind: CHECKPOINT on the source", "CHECKPOINT", 0, NULL,
+		                timeout_ms, NULL))
+			log_warn(
+			    "pg_rewind: the source did not checkpoint; the rewind may do nothing");
+	}
+	pg_sql_close(&src);
+}
+
 static bool rewind_run(struct pg_node *n, const char *host, int port, int timeout_ms)
 {
 	char *bin = pg_bin(n, "pg_rewind");
@@ -260,6 +303,7 @@ bool pg_rewind(struct pg_node *n, const char *host, int port, int timeout_ms)
 	if (!pg_proc_wait_shmem(n->data_dir, SHMEM_WAIT_MS) || !drop_signals(n) ||
 	    !pg_files_passfile(n))
 		return false;
+	checkpoint_source(n, host, port, timeout_ms);
 	log_info("rewinding %s from %s:%d", n->data_dir, host, port);
 	if (!rewind_run(n, host, port, timeout_ms))
 		return false;
