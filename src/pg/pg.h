@@ -106,7 +106,12 @@ bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms
 bool pg_rewind(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
 /* pg_move_data_aside: renames data_dir to data_dir.<suffix>.<timestamp> (never deletes). */
 bool pg_move_data_aside(struct pg_node *n, const char *suffix) MUST_CHECK;
-/* pg_start: renders the config for role and starts the postmaster; does not wait. */
+/*
+ * pg_start: renders the files for role (postgresql.conf, standby.signal, pg_hba.conf,
+ * pg_ident.conf, passfile) and starts the postmaster; does not wait for it to accept
+ * connections (pg_wait_ready). After a SIGKILLed postmaster it first waits (up to
+ * 10 s) for the orphaned backends to release the old shared memory.
+ */
 bool pg_start(struct pg_node *n, const struct pg_role_conf *role) MUST_CHECK;
 /*
  * pg_wait_ready: waits until PostgreSQL accepts connections; false at once if the
