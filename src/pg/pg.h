@@ -39,7 +39,10 @@ struct pg_node_options {
 	const struct config *cfg;           /* borrowed for the node's lifetime */
 	const struct pg_params *dcs_params; /* cluster-wide parameters (copied) */
 	const char *log_path; /* postmaster's and tools' output; NULL = <data_dir>.log */
-	int death_signal;     /* sent to the postmaster if the agent dies (SIGKILL) */
+	/* Sent to the postmaster when the agent dies (SIGKILL; 0 = none). Linux sends it
+	 * when the *thread* that called pg_start exits: call pg_start from a thread that
+	 * lives as long as the agent. */
+	int death_signal;
 };
 
 /*
