@@ -48,9 +48,9 @@ struct pg_replica_conn {
 struct pg_observation {
 	enum pg_proc_state proc;     /* process supervision state */
 	bool connected;              /* the observation query succeeded */
-	enum pg_data_state data;     /* from pg_controldata */
+	enum pg_data_state data;     /* pg_controldata's state; when connected, from recovery */
 	char system_id[32];          /* database system identifier, "" if unknown */
-	int control_timeline;        /* latest checkpoint's TimeLineID (pg_controldata) */
+	int control_timeline;        /* latest checkpoint's TimeLineID (pg_control) */
 	uint64_t control_checkpoint; /* latest checkpoint location */
 
 	/* Below: only when connected. */
@@ -66,6 +66,7 @@ struct pg_observation {
 	int receiver_port;
 	char primary_slot_name[PG_NAME_LEN];
 	char synchronous_standby_names[256]; /* current GUC value */
+	bool pending_restart;                /* a changed parameter waits for a restart */
 	int server_version;                  /* e.g. 150018 */
 	int64_t postmaster_start_ms;         /* epoch ms */
 	char postmaster_start_text[48];      /* "2026-11-25 18:00:00.123456+00" */
@@ -75,7 +76,10 @@ struct pg_observation {
 
 const char *pg_data_state_str(enum pg_data_state s);
 const char *pg_proc_state_str(enum pg_proc_state s);
-/* pg_observation_lsn: the position to compare in a race: primary wal, else max(recv, replay). */
+/*
+ * pg_observation_lsn: the position to compare in a race: a primary's flushed WAL, a
+ * replica's max(received, replayed); 0 when not connected (unknown).
+ */
 uint64_t pg_observation_lsn(const struct pg_observation *o);
 
 #endif
