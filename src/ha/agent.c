@@ -75,7 +75,7 @@ static void setup_dcs_options(struct agent *a)
 	o->request_timeout_ms = MAX(500, a->dyn.retry_timeout_s * 1000 / 2);
 }
 
-static void agent_init(struct agent *a, struct config *cfg)
+static bool agent_init(struct agent *a, struct config *cfg)
 {
 	struct dcs_options api_opt;
 	struct lease_options lo;
@@ -100,6 +100,8 @@ static void agent_init(struct agent *a, struct config *cfg)
 	po.dcs_params = &a->dyn.parameters;
 	po.death_signal = SIGKILL;
 	a->pg = pg_node_new(&po);
+	if (a->dcs == NULL || a->api_dcs == NULL || a->pg == NULL)
+		return false; /* already logged */
 	memset(&lo, 0, sizeof(lo));
 	lo.dcs = &a->dcs_opt;
 	lo.ttl_s = a->dyn.ttl_s;
@@ -108,6 +110,7 @@ static void agent_init(struct agent *a, struct config *cfg)
 	lo.notify = wake_loop;
 	lo.notify_ctx = a;
 	a->lease = lease_keeper_start(&lo);
+	return true;
 }
 
 /* start_api: the REST API answers (503 on /health) even before etcd is reachable. */
@@ -132,9 +135,12 @@ static void agent_deinit(struct agent *a)
 {
 	api_stop(a->api);
 	lease_keeper_stop(a->lease);
-	pg_node_free(a->pg);
-	dcs_close(a->api_dcs);
-	dcs_close(a->dcs);
+	if (a->pg)
+		pg_node_free(a->pg);
+	if (a->api_dcs)
+		dcs_close(a->api_dcs);
+	if (a->dcs)
+		dcs_close(a->dcs);
 	api_snapshot_free(&a->status);
 	dyn_config_free(&a->dyn);
 	config_free(&a->cfg);
@@ -285,11 +291,15 @@ int agent_main(struct config *cfg)
 
 	int rc = 0;
 
-	agent_init(a, cfg);
+	bool ready = agent_init(a, cfg);
+
 	a->signal_fd = sfd;
 	log_set_ident(a->cfg.name);
 	announce(a);
-	if (!start_api(a)) {
+	if (!ready) {
+		atomic_store(&a->req.shutdown, true);
+		rc = 2;
+	} else if (!start_api(a)) {
 		log_error("cannot serve the REST API on %s: stopping", a->cfg.restapi.listen);
 		atomic_store(&a->req.shutdown, true);
 		rc = 1;

@@ -25,10 +25,27 @@
 
 extern char **environ;
 
-/* build_env: environ plus the extra entries; owned array of borrowed strings. */
+/* same_key: "K=..." entries a and b name the same variable. */
+static bool same_key(const char *a, const char *b)
+{
+	const char *eq = strchr(b, '=');
+	size_t n = eq ? (size_t)(eq - b) : strlen(b);
+
+	return strncmp(a, b, n) == 0 && a[n] == '=';
+}
+
+static bool overridden(const char *entry, const char *const *extra)
+{
+	for (size_t i = 0; extra && extra[i]; i++)
+		if (same_key(entry, extra[i]))
+			return true;
+	return false;
+}
+
+/* build_env: the extra entries, then environ minus what they override. Borrowed strings. */
 static char **build_env(const char *const *extra)
 {
-	size_t n = 0, m = 0;
+	size_t n = 0, m = 0, k = 0;
 	char **env;
 
 	while (environ[n])
@@ -36,10 +53,11 @@ static char **build_env(const char *const *extra)
 	while (extra && extra[m])
 		m++;
 	env = xcalloc(n + m + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		env[i] = environ[i];
 	for (size_t i = 0; i < m; i++)
-		env[n + i] = (char *)(uintptr_t)extra[i];
+		env[k++] = (char *)(uintptr_t)extra[i];
+	for (size_t i = 0; i < n; i++)
+		if (!overridden(environ[i], extra))
+			env[k++] = environ[i];
 	return env;
 }
 
