@@ -275,11 +275,12 @@ static char *wal_level(const struct kv *params, int n)
 	return xstrdup(v && str_eq_nocase(v, "logical") ? "logical" : "replica");
 }
 
-static char *wal_keep_size(const struct kv *params, int n)
+/* param_or: the user's value of name, else pgha's default. Owned. */
+static char *param_or(const struct kv *params, int n, const char *name, const char *dflt)
 {
-	const char *v = find_param(params, n, "wal_keep_size");
+	const char *v = find_param(params, n, name);
 
-	return xstrdup(v && v[0] ? v : PG_CONF_WAL_KEEP_SIZE);
+	return xstrdup(v && v[0] ? v : dflt);
 }
 
 static void own_role(struct owned *o, const struct pg_conf_input *in)
@@ -319,7 +320,11 @@ static void own_all(struct owned *o, const struct pg_conf_input *in, const char 
 	    at_least(params, n, "max_replication_slots", PG_CONF_MIN_SLOTS));
 	/* pg_rewind needs full-page hints in WAL even without data checksums. */
 	own(o, "wal_log_hints", xstrdup("on"));
-	own(o, "wal_keep_size", wal_keep_size(params, n));
+	own(o, "wal_keep_size", param_or(params, n, "wal_keep_size", PG_CONF_WAL_KEEP_SIZE));
+	/* A standby re-pointed at a new primary retries its WAL receiver this often
+	 * (PostgreSQL's 5 s default would dominate the time to rejoin after a failover). */
+	own(o, "wal_retrieve_retry_interval",
+	    param_or(params, n, "wal_retrieve_retry_interval", "500ms"));
 	/* After a crash the agent decides: an in-place restart would make commits that
 	 * waited for a sync standby visible although never replicated. */
 	own(o, "restart_after_crash", xstrdup("off"));
