@@ -17,12 +17,12 @@
 #include <jansson.h>
 #include "util/compiler.h"
 
-#define CONFIG_NAME_LEN	   64  /* member names, scope, user names */
-#define CONFIG_HOST_LEN	   256 /* host:port strings */
-#define CONFIG_SECRET_LEN  256 /* passwords */
-#define CONFIG_MAX_ETCD	   16  /* etcd endpoints */
-#define CONFIG_MAX_MSGS	   64  /* warnings/errors kept per parse */
-#define CONFIG_MSG_LEN	   512
+#define CONFIG_NAME_LEN   64  /* member names, scope, user names */
+#define CONFIG_HOST_LEN   256 /* host:port strings */
+#define CONFIG_SECRET_LEN 256 /* passwords */
+#define CONFIG_MAX_ETCD   16  /* etcd endpoints */
+#define CONFIG_MAX_MSGS   64  /* warnings/errors kept per parse */
+#define CONFIG_MSG_LEN    512
 
 /* A PostgreSQL parameter (GUC) as text, as it goes into postgresql.conf. */
 struct pg_param {
@@ -46,82 +46,82 @@ struct pg_user {
  * config overrides each key it has.
  */
 struct dyn_config {
-	int ttl_s;			 /* leader lease TTL */
-	int loop_wait_s;		 /* HA cycle period of non-leaders */
-	int retry_timeout_s;		 /* deadline for one DCS operation */
+	int ttl_s;                       /* leader lease TTL */
+	int loop_wait_s;                 /* HA cycle period of non-leaders */
+	int retry_timeout_s;             /* deadline for one DCS operation */
 	int64_t maximum_lag_on_failover; /* bytes behind status.optime a racer may be */
-	int primary_start_timeout_s;	 /* crashed primary: restart in place this long */
-	bool synchronous_mode;		 /* manage synchronous_standby_names + sync key */
-	bool synchronous_mode_strict;	 /* never drop to async, block instead */
-	int synchronous_node_count;	 /* number of sync standbys */
-	bool pause;			 /* maintenance mode: no automatic actions */
-	bool check_timeline;		 /* racers on an old timeline are ineligible */
-	bool use_pg_rewind;		 /* postgresql.use_pg_rewind */
-	bool use_slots;			 /* postgresql.use_slots */
-	struct pg_params parameters;	 /* postgresql.parameters (cluster-wide) */
+	int primary_start_timeout_s;     /* crashed primary: restart in place this long */
+	bool synchronous_mode;           /* manage synchronous_standby_names + sync key */
+	bool synchronous_mode_strict;    /* never drop to async, block instead */
+	int synchronous_node_count;      /* number of sync standbys */
+	bool pause;                      /* maintenance mode: no automatic actions */
+	bool check_timeline;             /* racers on an old timeline are ineligible */
+	bool use_pg_rewind;              /* postgresql.use_pg_rewind */
+	bool use_slots;                  /* postgresql.use_slots */
+	struct pg_params parameters;     /* postgresql.parameters (cluster-wide) */
 };
 
 struct tags {
 	bool nofailover;       /* never becomes leader */
 	bool noloadbalance;    /* /replica answers 503 */
-	bool nosync;	       /* never chosen as synchronous standby */
-	bool clonefrom;	       /* preferred basebackup source */
+	bool nosync;           /* never chosen as synchronous standby */
+	bool clonefrom;        /* preferred basebackup source */
 	int failover_priority; /* higher wins ties; 0 = never (like nofailover) */
-	json_t *all;	       /* owned: every tag as configured, published in members/ */
+	json_t *all;           /* owned: every tag as configured, published in members/ */
 };
 
 struct config {
-	char path[PATH_MAX];		     /* file this came from */
-	char scope[CONFIG_NAME_LEN];	     /* cluster name */
-	char namespace_[CONFIG_NAME_LEN];    /* etcd namespace, normalised "/service/" form */
-	char name[CONFIG_NAME_LEN];	     /* this member's name */
-	char log_level[16];		     /* log.level, "" = info */
+	char path[PATH_MAX];              /* file this came from */
+	char scope[CONFIG_NAME_LEN];      /* cluster name */
+	char namespace_[CONFIG_NAME_LEN]; /* etcd namespace, normalised "/service/" form */
+	char name[CONFIG_NAME_LEN];       /* this member's name */
+	char log_level[16];               /* log.level, "" = info */
 
 	struct {
-		char listen[CONFIG_HOST_LEN];		/* host:port the REST API binds */
-		char connect_address[CONFIG_HOST_LEN];	/* host:port peers use */
-		char username[CONFIG_NAME_LEN];		/* basic auth for unsafe endpoints */
+		char listen[CONFIG_HOST_LEN];          /* host:port the REST API binds */
+		char connect_address[CONFIG_HOST_LEN]; /* host:port peers use */
+		char username[CONFIG_NAME_LEN];        /* basic auth for unsafe endpoints */
 		char password[CONFIG_SECRET_LEN];
 	} restapi;
 
 	struct {
 		char hosts[CONFIG_MAX_ETCD][CONFIG_HOST_LEN]; /* "host:port" */
 		int n_hosts;
-		char protocol[8];			      /* "http" (https unsupported) */
-		char username[CONFIG_NAME_LEN];		      /* etcd auth, optional */
+		char protocol[8];               /* "http" (https unsupported) */
+		char username[CONFIG_NAME_LEN]; /* etcd auth, optional */
 		char password[CONFIG_SECRET_LEN];
 	} etcd;
 
 	struct {
-		struct dyn_config dcs;	 /* bootstrap.dcs merged over the defaults */
-		json_t *dcs_json;	 /* owned: bootstrap.dcs as written to etcd "config" */
-		char **initdb;		 /* owned, NULL-terminated: "--data-checksums", "--encoding=UTF8" */
-		char **pg_hba;		 /* owned, NULL-terminated pg_hba.conf lines */
+		struct dyn_config dcs; /* bootstrap.dcs merged over the defaults */
+		json_t *dcs_json;      /* owned: bootstrap.dcs as written to etcd "config" */
+		char **initdb; /* owned, NULL-terminated: "--data-checksums", "--encoding=UTF8" */
+		char **pg_hba; /* owned, NULL-terminated pg_hba.conf lines */
 	} bootstrap;
 
 	struct {
-		char listen[CONFIG_HOST_LEN];	       /* "host:port" (host may be a list "a,b") */
+		char listen[CONFIG_HOST_LEN];          /* "host:port" (host may be a list "a,b") */
 		char connect_address[CONFIG_HOST_LEN]; /* host:port peers connect to */
 		char data_dir[PATH_MAX];
-		char bin_dir[PATH_MAX];		       /* where initdb, postgres, pg_ctl... live */
-		char pgpass[PATH_MAX];		       /* passfile the agent writes for its tools */
-		char socket_dir[PATH_MAX];	       /* unix_socket_directories; "" = data_dir */
+		char bin_dir[PATH_MAX];    /* where initdb, postgres, pg_ctl... live */
+		char pgpass[PATH_MAX];     /* passfile the agent writes for its tools */
+		char socket_dir[PATH_MAX]; /* unix_socket_directories; "" = data_dir */
 		struct pg_user superuser;
 		struct pg_user replication;
 		struct pg_user rewind;
-		struct pg_params parameters;	       /* local parameters, override dcs ones */
-		char **pg_hba;			       /* owned, NULL-terminated; overrides bootstrap */
+		struct pg_params parameters; /* local parameters, override dcs ones */
+		char **pg_hba;               /* owned, NULL-terminated; overrides bootstrap */
 		bool use_pg_rewind;
 		bool remove_data_directory_on_rewind_failure;
 	} postgresql;
 
 	struct {
-		bool enabled;			       /* supervise a PgBouncer for this node */
-		char listen[CONFIG_HOST_LEN];	       /* host:port */
-		char bin[PATH_MAX];		       /* pgbouncer binary */
+		bool enabled;                 /* supervise a PgBouncer for this node */
+		char listen[CONFIG_HOST_LEN]; /* host:port */
+		char bin[PATH_MAX];           /* pgbouncer binary */
 		int pool_size;
 		int max_client_conn;
-		char pool_mode[16];		       /* session | transaction */
+		char pool_mode[16]; /* session | transaction */
 	} pgbouncer;
 
 	struct tags tags;
@@ -152,10 +152,10 @@ void dyn_config_free(struct dyn_config *d);
  * false; unknown keys go to warnings. On failure cfg holds nothing to free.
  */
 bool config_load(const char *path, struct config *cfg, struct config_msgs *errors,
-		 struct config_msgs *warnings) MUST_CHECK;
+                 struct config_msgs *warnings) MUST_CHECK;
 /* config_load_string: as config_load, from a YAML text (name is used in messages). */
 bool config_load_string(const char *yaml, const char *name, struct config *cfg,
-			struct config_msgs *errors, struct config_msgs *warnings) MUST_CHECK;
+                        struct config_msgs *errors, struct config_msgs *warnings) MUST_CHECK;
 void config_free(struct config *cfg);
 
 /* pg_params helpers: set (replace or insert, keeping order), lookup, merge, free. */
