@@ -26,8 +26,12 @@
 #include "util/xalloc.h"
 
 #define ERR_LEN 1024
-/* Room left in PATH_MAX below DIR for the deepest generated path and a unix socket. */
-#define DIR_MAX_LEN 200
+/*
+ * The longest DIR whose PostgreSQL sockets still fit in sockaddr_un's 108 bytes: the
+ * agent puts them in DIR/nodeN/data.sock/.s.PGSQL.<port> (see pg_node.c).
+ */
+#define SUN_PATH_LEN 108
+#define DIR_MAX_LEN  (SUN_PATH_LEN - (int)sizeof("/node9/data.sock/.s.PGSQL.65535"))
 
 /* The state of one `pgha up` run. */
 struct up_run {
@@ -97,8 +101,8 @@ static bool has_control_chars(const char *s)
 static bool check_fresh_dir(const char *dir)
 {
 	if (strlen(dir) > DIR_MAX_LEN || has_control_chars(dir)) {
-		fail("%s: use a directory path of at most %d characters without control "
-		     "characters",
+		fail("%s: use a directory path of at most %d characters (PostgreSQL's unix "
+		     "sockets live below it) without control characters",
 		     dir, DIR_MAX_LEN);
 		return false;
 	}
