@@ -174,6 +174,8 @@ enum lab_down_result lab_down_run(const struct lab_down_opts *o)
 	char json[PATH_MAX + 16];
 	char err[ERR_LEN];
 	struct lab_cluster c;
+	enum lab_down_result res;
+	int lock_fd;
 
 	if (!fs_abspath(o->dir, dir, sizeof(dir))) {
 		fprintf(stderr, "pgha down: %s: path too long\n", o->dir);
@@ -194,5 +196,11 @@ enum lab_down_result lab_down_run(const struct lab_down_opts *o)
 		fprintf(stderr, "pgha down: %s\n", err);
 		return LAB_DOWN_USAGE;
 	}
-	return down_lab(&c, o);
+	if ((lock_fd = lab_lock(&c, err, sizeof(err))) < 0) {
+		fprintf(stderr, "pgha down: %s\n", err);
+		return LAB_DOWN_FAILED;
+	}
+	res = down_lab(&c, o);
+	lab_unlock(lock_fd);
+	return res;
 }

@@ -3,8 +3,11 @@
  */
 #include "lab/lab_running.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include "lab/lab_etcd.h"
 #include "lab/lab_procs.h"
@@ -88,4 +91,33 @@ void lab_leader_hint_clear(const struct lab_cluster *c)
 
 	if (lab_path(c, "run/leader", path, sizeof(path)))
 		unlink(path);
+}
+
+int lab_lock(const struct lab_cluster *c, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!lab_path(c, "run/lock", path, sizeof(path))) {
+		snprintf(err, errlen, "%s: path too long", c->dir);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		snprintf(err, errlen, "another pgha up or pgha down is working on %s (%s)", c->dir,
+		         errno == EWOULDBLOCK ? "lock busy" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void lab_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }

@@ -38,4 +38,12 @@ bool lab_leader_hint_save(const struct lab_cluster *c, const char *name) MUST_CH
 bool lab_leader_hint_load(const struct lab_cluster *c, char *out, size_t size);
 void lab_leader_hint_clear(const struct lab_cluster *c);
 
+/*
+ * lab_lock: one `pgha up` or `pgha down` at a time per lab: an exclusive flock on
+ * DIR/run/lock, held until lab_unlock or the process ends (never inherited by what we
+ * start). Returns the descriptor, or -1 with err set (busy, or DIR/run missing).
+ */
+int lab_lock(const struct lab_cluster *c, char *err, size_t errlen);
+void lab_unlock(int fd);
+
 #endif

@@ -40,6 +40,7 @@ struct up_run {
 	struct lab_running running; /* what runs (found or started) */
 	int64_t start_ms;           /* CLOCK_BOOTTIME at the start of the command */
 	int64_t deadline_ms;        /* start + --timeout */
+	int lock_fd;                /* lab_lock, -1 until taken */
 };
 
 static void fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -466,6 +467,10 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 	}
 	if (!write_layout(r))
 		return LAB_UP_FAILED;
+	if ((r->lock_fd = lab_lock(c, err, sizeof(err))) < 0) {
+		fail("%s", err);
+		return LAB_UP_FAILED;
+	}
 	buf_init(&plan);
 	lab_plan_format(&c->plan, &plan);
 	printf("Creating the pgha lab \"%s\" in %s (%d nodes)%s%s\n%s", c->scope, c->dir,
@@ -525,6 +530,10 @@ static enum lab_up_result up_existing(const struct lab_up_opts *o, struct up_run
 
 	if (!options_match(o, c))
 		return LAB_UP_USAGE;
+	if ((r->lock_fd = lab_lock(c, err, sizeof(err))) < 0) {
+		fail("%s", err);
+		return LAB_UP_FAILED;
+	}
 	if (!lab_user_resolve(c->os_user, &r->ru, c->os_user, sizeof(c->os_user), err,
 	                      sizeof(err))) {
 		fail("%s (this lab runs as %s)", err, c->os_user);
@@ -550,9 +559,10 @@ static enum lab_up_result up_existing(const struct lab_up_opts *o, struct up_run
 
 enum lab_up_result lab_up_run(const struct lab_up_opts *o, struct lab_cluster *c)
 {
-	struct up_run r = {.c = c, .start_ms = clock_now_ms()};
+	struct up_run r = {.c = c, .start_ms = clock_now_ms(), .lock_fd = -1};
 	char cluster_json[PATH_MAX + 16];
 	char err[ERR_LEN];
+	enum lab_up_result res;
 
 	memset(c, 0, sizeof(*c));
 	r.deadline_ms = r.start_ms + (int64_t)o->timeout_s * 1000;
@@ -561,11 +571,14 @@ enum lab_up_result lab_up_run(const struct lab_up_opts *o, struct lab_cluster *c
 		return LAB_UP_USAGE;
 	}
 	snprintf(cluster_json, sizeof(cluster_json), "%s/cluster.json", c->dir);
-	if (!fs_exists(cluster_json))
-		return up_fresh(o, &r);
-	if (!lab_cluster_load(c->dir, c, err, sizeof(err))) {
+	if (!fs_exists(cluster_json)) {
+		res = up_fresh(o, &r);
+	} else if (!lab_cluster_load(c->dir, c, err, sizeof(err))) {
 		fail("%s", err);
-		return LAB_UP_USAGE;
+		res = LAB_UP_USAGE;
+	} else {
+		res = up_existing(o, &r);
 	}
-	return up_existing(o, &r);
+	lab_unlock(r.lock_fd);
+	return res;
 }

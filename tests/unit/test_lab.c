@@ -1133,6 +1133,30 @@ static void test_leader_hint(void **state)
 	remove_tmpdir(dir);
 }
 
+static void test_lock(void **state)
+{
+	char *dir = make_tmpdir();
+	struct lab_cluster c;
+	char err[512];
+	int fd;
+	int fd2;
+
+	(void)state;
+	lab_in(&c, dir);
+	fd = lab_lock(&c, err, sizeof(err));
+	assert_true(fd >= 0);
+	/* A second up/down on the same directory is refused while the first one runs. */
+	assert_int_equal(lab_lock(&c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "another pgha up or pgha down is working on"));
+	lab_unlock(fd);
+	fd2 = lab_lock(&c, err, sizeof(err));
+	assert_true(fd2 >= 0);
+	lab_unlock(fd2);
+	strcpy(c.dir, "/nonexistent-pgha-lab");
+	assert_int_equal(lab_lock(&c, err, sizeof(err)), -1);
+	remove_tmpdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
