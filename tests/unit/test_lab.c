@@ -1194,6 +1194,7 @@ int main(void)
 	    cmocka_unit_test(test_procs_stop_escalates),
 	    cmocka_unit_test(test_postmaster_find),
 	    cmocka_unit_test(test_leader_hint),
+	    cmocka_unit_test(test_lock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
