@@ -175,8 +175,7 @@ static void default_connect(struct cfg_ctx *c, const char *section, const char *
 		return; /* set, or listen is missing/invalid (reported already) */
 	hlen = MIN((size_t)(colon - listen), strcspn(listen, ","));
 	snprintf(host, sizeof(host), "%.*s", (int)hlen, listen);
-	if (host[0] == '\0' || str_eq(host, "*") || str_eq(host, "0.0.0.0") || str_eq(host, "::") ||
-	    str_eq(host, "[::]")) {
+	if (cfg_is_wildcard_host(host)) {
 		char lpath[64];
 
 		snprintf(lpath, sizeof(lpath), "%s.listen", section);
@@ -368,6 +367,20 @@ static void finish(struct cfg_ctx *c)
 
 /* --- loading ------------------------------------------------------------------------ */
 
+/* Duplicate keys, alias cycles and the like anywhere in the document, found up front. */
+static bool yaml_well_formed(struct cfg_ctx *c, struct ydoc *doc, yaml_node_t *root)
+{
+	char err[CONFIG_MSG_LEN];
+	json_t *all = ynode_to_json(doc, root, err, sizeof(err));
+
+	if (all == NULL) {
+		cfg_error_raw(c, err);
+		return false;
+	}
+	json_decref(all);
+	return true;
+}
+
 static void parse(struct cfg_ctx *c, const char *text, size_t len)
 {
 	struct ydoc doc;
@@ -386,6 +399,8 @@ static void parse(struct cfg_ctx *c, const char *text, size_t len)
 		cfg_error(c, ynode_line(root),
 		          "the configuration must be a mapping of keys, not %s",
 		          ynode_type_name(root));
+	} else if (!yaml_well_formed(c, &doc, root)) {
+		/* Reported; walking it would only add noise ("missing key" for a duplicate). */
 	} else {
 		cfg_walk_root(c, root);
 		finish(c);

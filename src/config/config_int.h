@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "config/config.h"
 #include "config/yaml_tree.h"
@@ -52,6 +53,59 @@ void cfg_walk_root(struct cfg_ctx *c, yaml_node_t *root);
 int cfg_key_line(const struct cfg_ctx *c, const char *path);
 /* cfg_key_count: rows in the key table (to size key_line). */
 size_t cfg_key_count(void);
+
+/* --- the key table and its values (config_keys.c, config_values.c, config_sections.c) --- */
+
+enum ckey_type {
+	CK_SECTION, /* a mapping of further rows; null = empty */
+	CK_STR,     /* char[size] at offset; null = "" */
+	CK_INT,     /* int at offset, min..max */
+	CK_BOOL,    /* bool at offset */
+	CK_LISTEN,  /* CK_STR holding host:port to bind (host may be empty, "*", a list) */
+	CK_ADDRESS, /* CK_STR holding host:port other nodes connect to */
+	CK_STRV,    /* char ** at offset (a list of strings); null = not set */
+	CK_FN,      /* the row's handler reads the value */
+	CK_IGNORED, /* Patroni key pgha does not use: warning */
+	CK_REFUSED, /* Patroni feature pgha lacks: an error unless the value is empty */
+};
+
+/* One key as found in the file. */
+struct centry {
+	const char *path;       /* as written: "etcd.hosts" even when read as etcd3.hosts */
+	int line;               /* of the key */
+	yaml_node_t *value;     /* never NULL */
+	const struct ckey *key; /* its table row */
+};
+
+typedef void ckey_fn(struct cfg_ctx *c, const struct centry *e);
+
+struct ckey {
+	const char *path; /* "restapi.listen"; a "*" segment matches any key */
+	enum ckey_type type;
+	size_t offset; /* into struct config */
+	size_t size;   /* CK_STR: of the array */
+	int min, max;  /* CK_INT */
+	ckey_fn *fn;   /* CK_FN */
+	const char *note;
+};
+
+void cfg_read_section(struct cfg_ctx *c, const struct centry *e, const char *tpath);
+void cfg_type_error(struct cfg_ctx *c, const struct centry *e, const char *expected);
+/* cfg_node_string: a scalar meant as a string ("" for null), or NULL after an error. */
+const char *cfg_node_string(struct cfg_ctx *c, const struct centry *e, yaml_node_t *n);
+bool cfg_store_string(struct cfg_ctx *c, const struct centry *e, char *dst, size_t size);
+bool cfg_node_int(const yaml_node_t *n, int64_t *out);
+bool cfg_node_bool(const yaml_node_t *n, bool *out);
+bool cfg_split_listen(const char *s, char *host, size_t host_size, int *port);
+bool cfg_is_wildcard_host(const char *host);
+bool cfg_is_null(const yaml_node_t *n);
+/* cfg_is_empty: null, false, {} or []: a value that turns a feature off. */
+bool cfg_is_empty(const yaml_node_t *n);
+
+/* Handlers of the keys that need more than a type (config_sections.c). */
+ckey_fn cfg_read_namespace, cfg_read_log_level, cfg_read_etcd3, cfg_read_etcd_alias,
+    cfg_read_etcd_hosts, cfg_read_etcd_host, cfg_read_etcd_protocol, cfg_read_pg_params,
+    cfg_read_dcs, cfg_read_initdb, cfg_read_bootstrap_method, cfg_read_tags, cfg_read_pool_mode;
 
 /* --- dynamic configuration, one key at a time (dyn_config.c) ------------------------ */
 

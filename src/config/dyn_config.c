@@ -180,18 +180,12 @@ struct dyn_key {
 	const char *note;
 };
 
-#define DKEY(p, k, f)                                            \
-	{                                                        \
-		p, k, offsetof(struct dyn_config, f), 0, 0, NULL \
-	}
-#define DINT(p, f, lo, hi)                                              \
-	{                                                               \
-		p, DK_INT, offsetof(struct dyn_config, f), lo, hi, NULL \
-	}
-#define DNOTE(p, k, why)           \
-	{                          \
-		p, k, 0, 0, 0, why \
-	}
+/* One row per line reads best. */
+/* clang-format off */
+#define DKEY(p, k, f)      {p, k, offsetof(struct dyn_config, f), 0, 0, NULL}
+#define DINT(p, f, lo, hi) {p, DK_INT, offsetof(struct dyn_config, f), lo, hi, NULL}
+#define DNOTE(p, k, why)   {p, k, 0, 0, 0, why}
+/* clang-format on */
 
 static const struct dyn_key dyn_keys[] = {
     DINT("ttl", ttl_s, 1, DYN_MAX_SECONDS),

@@ -691,6 +691,8 @@ static void test_unknown_keys_warned(void **state)
 
 static void test_malformed_yaml(void **state)
 {
+	struct loaded *l;
+
 	(void)state;
 	expect_error("scope: s\nrestapi:\n\tlisten: a:1\n",
 	             "t.yml:3:1: found character that cannot start any token while scanning for "
@@ -699,6 +701,9 @@ static void test_malformed_yaml(void **state)
 	             "t.yml:4:1: found unexpected end of stream while scanning a quoted scalar at "
 	             "line 2");
 	expect_error(BASE "scope: other\n", "t.yml:10:1: duplicate key 'scope' (first at line 1)");
+	l = load("restapi:\n  listen: a:1\n  listen: b:1\n" CORE ETCD PG);
+	assert_int_equal(l->errors.n, 1); /* no "missing restapi.listen" noise after it */
+	unload(l);
 	expect_error("restapi:\n  listen: a:1\n  listen: b:1\n" CORE ETCD PG,
 	             "t.yml:3:3: duplicate key 'listen' (first at line 2)");
 	expect_error(BASE "bootstrap:\n  dcs:\n    ttl: 3\n    ttl: 4\n",
@@ -983,6 +988,38 @@ static void test_yaml_to_json_typing(void **state)
 	expect_json("", "null");
 	expect_json("--- 5\n...\n", "5");
 	expect_json("é: ü\n", "{\"é\":\"ü\"}");
+}
+
+/* Every spelling PyYAML's resolver takes as a boolean or null, and near misses. */
+static void test_yaml_to_json_bool_null_forms(void **state)
+{
+	static const char *const truths[] = {"yes",  "Yes", "YES", "true", "True",
+	                                     "TRUE", "on",  "On",  "ON"};
+	static const char *const lies[] = {"no",    "No",  "NO",  "false", "False",
+	                                   "FALSE", "off", "Off", "OFF"};
+	static const char *const nulls[] = {"~", "null", "Null", "NULL"};
+	static const char *const strings[] = {"y",   "n",    "Y",    "N",    "yES", "tRUE",
+	                                      "oFF", "nuLL", "none", "None", "1",   "0"};
+	char yaml[64], json[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(truths) / sizeof(truths[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "[%s, %s, '%s']", truths[i], lies[i], truths[i]);
+		snprintf(json, sizeof(json), "[true, false, \"%s\"]", truths[i]);
+		expect_json(yaml, json);
+	}
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "[%s, \"%s\"]", nulls[i], nulls[i]);
+		snprintf(json, sizeof(json), "[null, \"%s\"]", nulls[i]);
+		expect_json(yaml, json);
+	}
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		bool number = strings[i][0] == '1' || strings[i][0] == '0';
+
+		snprintf(yaml, sizeof(yaml), "[%s]", strings[i]);
+		snprintf(json, sizeof(json), number ? "[%s]" : "[\"%s\"]", strings[i]);
+		expect_json(yaml, json);
+	}
 }
 
 static void test_yaml_to_json_errors(void **state)
@@ -1293,6 +1330,7 @@ int main(void)
 	    cmocka_unit_test(test_bootstrap_dcs),
 	    cmocka_unit_test(test_effective_values),
 	    cmocka_unit_test(test_yaml_to_json_typing),
+	    cmocka_unit_test(test_yaml_to_json_bool_null_forms),
 	    cmocka_unit_test(test_yaml_to_json_errors),
 	    cmocka_unit_test(test_dyn_config_round_trip),
 	    cmocka_unit_test(test_dyn_config_from_json_lenient),
