@@ -60,8 +60,7 @@ struct dyn_config {
 	bool check_timeline;             /* racers on an old timeline are ineligible */
 	bool use_pg_rewind;              /* postgresql.use_pg_rewind */
 	bool use_slots;                  /* postgresql.use_slots */
-	bool remove_data_directory_on_rewind_failure; /* postgresql.* (Debian's template sets it
-	                                                 here) */
+	bool remove_data_directory_on_rewind_failure; /* postgresql.* (as use_pg_rewind) */
 	struct pg_params parameters;                  /* postgresql.parameters (cluster-wide) */
 	char **pg_hba; /* owned, NULL-terminated postgresql.pg_hba; NULL = not set */
 };
@@ -78,7 +77,8 @@ struct tags {
 };
 
 struct config {
-	char path[PATH_MAX];              /* file this came from */
+	char path[PATH_MAX];              /* file this came from (absolute), or the name
+	                                     given to config_load_string */
 	char scope[CONFIG_NAME_LEN];      /* cluster name */
 	char namespace_[CONFIG_NAME_LEN]; /* etcd namespace, normalised "/service/" form */
 	char name[CONFIG_NAME_LEN];       /* this member's name */
@@ -182,9 +182,12 @@ bool dyn_config_timing_ok(const struct dyn_config *d);
  * file, line and column, wrong types, bad values and missing required keys, with file
  * and line) go to errors and make it return false; unknown or unsupported keys go to
  * warnings. errors and warnings may be NULL. Every error found is reported, not only
- * the first. On failure cfg holds nothing to free. Environment variables override
- * the file as in Patroni: PATRONI_{SUPERUSER,REPLICATION,REWIND,RESTAPI}_{USERNAME,
- * PASSWORD}.
+ * the first (malformed YAML stops at its first error). On failure cfg holds nothing to
+ * free. A bootstrap.dcs that breaks loop_wait + 2*retry_timeout <= ttl is an error
+ * here (the operator wrote it and can fix it), unlike in dyn_config_from_json (etcd's
+ * copy must be usable by a running cluster, so it is adjusted as Patroni does). Environment
+ * variables override the file as in Patroni:
+ * PATRONI_{SUPERUSER,REPLICATION,REWIND,RESTAPI}_{USERNAME, PASSWORD}.
  */
 bool config_load(const char *path, struct config *cfg, struct config_msgs *errors,
                  struct config_msgs *warnings) MUST_CHECK;
