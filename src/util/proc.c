@@ -56,7 +56,7 @@ static void NORETURN child_fail(int errfd, const char *what)
 
 /* child_setup: runs in the child between fork and exec; async-signal-safe only. */
 static void NORETURN child_exec(const struct proc_spec *s, char **env, int logfd, int outfd,
-				int errfd, pid_t parent)
+                                int errfd, pid_t parent)
 {
 	int nullfd = open("/dev/null", O_RDWR);
 
@@ -105,7 +105,7 @@ static pid_t spawn(const struct proc_spec *s, int outfd, char *err, size_t errle
 		logfd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (logfd == -1) {
 			snprintf(err, errlen, "cannot open log %s: %s", s->log_path,
-				 strerror(errno));
+			         strerror(errno));
 			return -1;
 		}
 	}
@@ -194,7 +194,7 @@ void proc_describe_status(int status, char *out, size_t size)
 		snprintf(out, size, "exited with status %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		snprintf(out, size, "killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
+		         strsignal(WTERMSIG(status)));
 	else
 		snprintf(out, size, "ended with wait status %d", status);
 }
@@ -221,7 +221,7 @@ static void drain(int fd, struct buf *out, int64_t deadline)
 }
 
 bool proc_run(const struct proc_spec *spec, int timeout_ms, struct buf *out, char *err,
-	      size_t errlen)
+              size_t errlen)
 {
 	int64_t deadline = clock_now_ms() + timeout_ms;
 	int outpipe[2] = {-1, -1};

@@ -5,7 +5,7 @@ set -u
 failed=0
 for t in "$@"; do
 	if [ "${VALGRIND:-0}" = 1 ]; then
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		PGHA_TEST_QUICK=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 			"$t" >"$t.log" 2>&1
 	else
 		"$t" >"$t.log" 2>&1

@@ -1,0 +1,312 @@
+/*
+ * agent.c: the agent's lifetime: set-up, the HA loop's schedule, shutdown.
+ *
+ * The loop runs one cycle every loop_wait seconds, and at once when something that
+ * matters happens: a change of the leader, config, failover, sync or initialize key
+ * (the etcd watch), PostgreSQL exiting (a pidfd), or a signal. After a cycle that
+ * changed something it runs again almost immediately, so that a multi-step change
+ * (acquire, promote, publish) is not spread over several loop_waits.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "api/api.h"
+#include "ha/agent.h"
+#include "ha/agent_ops.h"
+#include "ha/ha_decide.h"
+#include "ha/lease.h"
+#include "log/log.h"
+#include "pg/pg.h"
+#include "util/clock.h"
+#include "util/strutil.h"
+#include "util/xalloc.h"
+
+#define RECYCLE_MS 20 /* pause between a cycle that changed something and the next */
+
+/* --- set-up ----------------------------------------------------------------------------- */
+
+static int block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* Blocked before any thread starts, so every thread inherits the mask and the
+	 * signals reach only the signalfd read by the HA loop. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+void agent_kick(struct agent *a)
+{
+	uint64_t one = 1;
+
+	if (write(a->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_debug("kick: %s", strerror(errno));
+}
+
+static void wake_loop(void *arg)
+{
+	agent_kick(arg);
+}
+
+static void setup_dcs_options(struct agent *a)
+{
+	struct dcs_options *o = &a->dcs_opt;
+
+	for (int i = 0; i < a->cfg.etcd.n_hosts; i++)
+		a->endpoints[i] = a->cfg.etcd.hosts[i];
+	a->endpoints[a->cfg.etcd.n_hosts] = NULL;
+	memset(o, 0, sizeof(*o));
+	o->endpoints = a->endpoints;
+	o->namespace_ = a->cfg.namespace_;
+	o->scope = a->cfg.scope;
+	o->member_name = a->cfg.name;
+	o->username = a->cfg.etcd.username[0] ? a->cfg.etcd.username : NULL;
+	o->password = a->cfg.etcd.password[0] ? a->cfg.etcd.password : NULL;
+	o->request_timeout_ms = MAX(500, a->dyn.retry_timeout_s * 1000 / 2);
+}
+
+static void agent_init(struct agent *a, struct config *cfg)
+{
+	struct dcs_options api_opt;
+	struct lease_options lo;
+	struct pg_node_options po;
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = *cfg; /* takes ownership of the owned parts */
+	memset(cfg, 0, sizeof(*cfg));
+	dyn_config_copy(&a->dyn, &a->cfg.bootstrap.dcs);
+	a->dyn_revision = -1;
+	pthread_mutex_init(&a->status_mu, NULL);
+	pthread_mutex_init(&a->api_dcs_mu, NULL);
+	a->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	setup_dcs_options(a);
+	a->dcs_opt.watch = true;
+	a->dcs = dcs_open(&a->dcs_opt);
+	api_opt = a->dcs_opt;
+	api_opt.watch = false;
+	a->api_dcs = dcs_open(&api_opt);
+	memset(&po, 0, sizeof(po));
+	po.cfg = &a->cfg;
+	po.dcs_params = &a->dyn.parameters;
+	po.death_signal = SIGKILL;
+	a->pg = pg_node_new(&po);
+	memset(&lo, 0, sizeof(lo));
+	lo.dcs = &a->dcs_opt;
+	lo.ttl_s = a->dyn.ttl_s;
+	lo.loop_wait_s = a->dyn.loop_wait_s;
+	lo.pg = a->pg;
+	lo.notify = wake_loop;
+	lo.notify_ctx = a;
+	a->lease = lease_keeper_start(&lo);
+}
+
+/* start_api: the REST API answers (503 on /health) even before etcd is reachable. */
+static bool start_api(struct agent *a)
+{
+	struct api_options opt = {
+	    .listen = a->cfg.restapi.listen,
+	    .username = a->cfg.restapi.username,
+	    .password = a->cfg.restapi.password,
+	};
+	struct api_ops ops = {
+	    .ctx = a,
+	    .snapshot = agent_ops_snapshot,
+	    .operation = agent_ops_operation,
+	};
+
+	a->api = api_start(&opt, &ops);
+	return a->api != NULL;
+}
+
+static void agent_deinit(struct agent *a)
+{
+	api_stop(a->api);
+	lease_keeper_stop(a->lease);
+	pg_node_free(a->pg);
+	dcs_close(a->api_dcs);
+	dcs_close(a->dcs);
+	api_snapshot_free(&a->status);
+	dyn_config_free(&a->dyn);
+	config_free(&a->cfg);
+	pthread_mutex_destroy(&a->status_mu);
+	pthread_mutex_destroy(&a->api_dcs_mu);
+	if (a->signal_fd != -1)
+		close(a->signal_fd);
+	close(a->kick_fd);
+}
+
+/* --- one cycle --------------------------------------------------------------------------- */
+
+static void log_decision(struct agent *a, const struct ha_decision *d)
+{
+	if (d->rule == a->last_rule && str_eq(d->detail, a->last_detail) && d->n_actions == 0)
+		return;
+	/* Log each change of rule once; repeated plans that act are logged by their actions. */
+	if (d->rule != a->last_rule || !str_eq(d->detail, a->last_detail))
+		log_info("%s%s%s (rule %s, heading for %s)", d->reason, d->detail[0] ? ": " : "",
+		         d->detail, ha_rule_name(d->rule), ha_role_name(d->role));
+	a->last_rule = d->rule;
+	snprintf(a->last_detail, sizeof(a->last_detail), "%s", d->detail);
+}
+
+/* run_cycle: observe, decide, apply, publish. Returns true if something changed. */
+static bool run_cycle(struct agent *a)
+{
+	struct ha_input *in = xcalloc(1, sizeof(*in));
+	struct ha_decision d;
+	bool changed;
+
+	agent_observe(a, in);
+	ha_decide(in, &d);
+	log_decision(a, &d);
+	changed = agent_apply(a, in, &d);
+	agent_publish(a, in, &d);
+	dcs_view_free(&in->view);
+	free(in);
+	return changed;
+}
+
+/* --- waiting ------------------------------------------------------------------------------ */
+
+/* A fingerprint of the keys whose change warrants an immediate cycle. */
+struct fingerprint {
+	bool has_leader;
+	char leader[DCS_NAME_LEN];
+	int64_t leader_rev, config_rev, failover_rev, sync_rev;
+	bool has_initialize;
+	bool valid;
+};
+
+static void take_fingerprint(struct agent *a, struct fingerprint *fp)
+{
+	struct dcs_view v;
+
+	memset(fp, 0, sizeof(*fp));
+	if (!dcs_snapshot(a->dcs, &v, a->dyn.ttl_s * 1000))
+		return;
+	fp->valid = v.valid;
+	fp->has_leader = v.has_leader;
+	memcpy(fp->leader, v.leader, sizeof(fp->leader));
+	fp->leader_rev = v.leader_mod_revision;
+	fp->config_rev = v.config_mod_revision;
+	fp->failover_rev = v.failover.present ? v.failover.mod_revision : 0;
+	fp->sync_rev = v.sync.present ? v.sync.mod_revision : 0;
+	fp->has_initialize = v.has_initialize;
+	dcs_view_free(&v);
+}
+
+static void handle_signals(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: reloading PostgreSQL's configuration");
+			atomic_store(&a->req.reload, true);
+		} else {
+			log_info("received %s: stopping", strsignal((int)si.ssi_signo));
+			atomic_store(&a->req.shutdown, true);
+		}
+	}
+}
+
+/*
+ * wait_next: sleeps until the next cycle is due, or returns early for a change that
+ * matters: a signal, PostgreSQL exiting, a wake-up from the lease keeper or the REST
+ * API, or a significant DCS change.
+ */
+static void wait_next(struct agent *a)
+{
+	struct fingerprint before, after;
+	uint64_t count;
+
+	take_fingerprint(a, &before);
+	for (;;) {
+		int64_t left = a->next_cycle_ms - clock_now_ms();
+		struct pollfd fds[4] = {{.fd = a->signal_fd, .events = POLLIN},
+		                        {.fd = a->kick_fd, .events = POLLIN},
+		                        {.fd = dcs_wait_fd(a->dcs), .events = POLLIN},
+		                        {.fd = pg_postmaster_fd(a->pg), .events = POLLIN}};
+
+		if (left <= 0 || atomic_load(&a->req.shutdown))
+			return;
+		if (poll(fds, fds[3].fd >= 0 ? 4 : 3, (int)left) <= 0)
+			continue;
+		if (fds[0].revents) {
+			handle_signals(a);
+			return;
+		}
+		if (fds[1].revents) {
+			if (read(a->kick_fd, &count, sizeof(count)) < 0)
+				log_debug("kick read: %s", strerror(errno));
+			return;
+		}
+		if (fds[3].fd >= 0 && fds[3].revents)
+			return; /* the postmaster exited */
+		if (fds[2].revents && dcs_wait(a->dcs, 0)) {
+			take_fingerprint(a, &after);
+			if (memcmp(&before, &after, sizeof(before)) != 0)
+				return;
+		}
+	}
+}
+
+static void reload_pg(struct agent *a)
+{
+	atomic_store(&a->req.reload, false);
+	log_info("reload: PostgreSQL reloads its configuration at the next change; "
+	         "the agent's YAML needs an agent restart to take effect");
+}
+
+/* --- main ---------------------------------------------------------------------------------- */
+
+static void announce(const struct agent *a)
+{
+	log_info("pgha agent starting: member %s of cluster %s (namespace %s), REST API on %s, "
+	         "PostgreSQL on %s, data in %s",
+	         a->cfg.name, a->cfg.scope, a->cfg.namespace_, a->cfg.restapi.listen,
+	         a->cfg.postgresql.listen, a->cfg.postgresql.data_dir);
+}
+
+int agent_main(struct config *cfg)
+{
+	struct agent *a = xcalloc(1, sizeof(*a));
+	int sfd = block_signals();
+
+	int rc = 0;
+
+	agent_init(a, cfg);
+	a->signal_fd = sfd;
+	log_set_ident(a->cfg.name);
+	announce(a);
+	if (!start_api(a)) {
+		log_error("cannot serve the REST API on %s: stopping", a->cfg.restapi.listen);
+		atomic_store(&a->req.shutdown, true);
+		rc = 1;
+	}
+	while (!atomic_load(&a->req.shutdown)) {
+		bool changed = run_cycle(a);
+		int64_t period = (int64_t)a->dyn.loop_wait_s * 1000;
+
+		if (atomic_load(&a->req.reload))
+			reload_pg(a);
+		a->next_cycle_ms = clock_now_ms() + (changed ? RECYCLE_MS : period);
+		wait_next(a);
+	}
+	if (rc == 0)
+		run_cycle(a); /* the shutdown plan: stop PostgreSQL, hand the leader key over */
+	log_info("pgha agent stopped");
+	agent_deinit(a);
+	free(a);
+	return rc;
+}

@@ -1,0 +1,626 @@
+/*
+ * ha_apply.c: carries out a plan from ha_decide(), one action at a time.
+ *
+ * Every action is idempotent (a crash in the middle of a plan is simply retried by
+ * the next cycle) and reports failure, which ends the plan: an ACQUIRE_LEADER that
+ * loses its compare-and-swap stops everything after it, PROMOTE included.
+ * Failures are logged here, once, with the action and its target.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ha/agent.h"
+#include "ha/ha_decide.h"
+#include "ha/lease.h"
+#include "ha/publish.h"
+#include "log/log.h"
+#include "pg/pg.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/fsutil.h"
+#include "util/strutil.h"
+#include "util/xalloc.h"
+
+/* Outcome of one action. */
+enum step {
+	STEP_FAILED = 0, /* stop the plan */
+	STEP_SAME,       /* done, nothing changed (no need to re-run the cycle) */
+	STEP_CHANGED     /* done, state changed: observe again soon */
+};
+
+struct ctx {
+	struct agent *a;
+	const struct ha_input *in;
+	const struct ha_decision *d;
+	const struct ha_action *act;
+};
+
+#define START_WAIT_MS    10000   /* how long a start waits before the loop takes over */
+#define CLONE_TIMEOUT_MS 3600000 /* pg_basebackup of a big cluster takes long */
+#define STOP_TIMEOUT_MS  30000
+
+/* --- role configuration -------------------------------------------------------------- */
+
+static bool standby_conf(struct ctx *c, const char *target, struct pg_role_conf *rc)
+{
+	const struct dcs_member *m = target[0] ? dcs_view_member(&c->in->view, target) : NULL;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->standby = true;
+	if (c->a->dyn.use_slots)
+		pg_slot_name(c->a->cfg.name, rc->slot_name, sizeof(rc->slot_name));
+	if (target[0] && (m == NULL || m->host[0] == '\0' || m->port <= 0)) {
+		log_error("cannot follow %s: its member key has no usable conn_url", target);
+		return false;
+	}
+	if (m) {
+		snprintf(rc->upstream_host, sizeof(rc->upstream_host), "%s", m->host);
+		rc->upstream_port = m->port;
+	}
+	return true;
+}
+
+/* primary_conf: the published sync standbys stay required across a restart. */
+static void primary_conf(struct ctx *c, const char *ssn, struct pg_role_conf *rc)
+{
+	const struct dcs_sync *s = &c->in->view.sync;
+
+	memset(rc, 0, sizeof(*rc));
+	if (ssn) {
+		snprintf(rc->synchronous_standby_names, sizeof(rc->synchronous_standby_names), "%s",
+		         ssn);
+	} else if (c->a->dyn.synchronous_mode && s->present && str_eq(s->leader, c->a->cfg.name)) {
+		ha_render_ssn(MAX(1, MIN(c->a->dyn.synchronous_node_count, s->n_standbys)),
+		              s->standbys, s->n_standbys, rc->synchronous_standby_names,
+		              sizeof(rc->synchronous_standby_names));
+	}
+}
+
+static void set_upstream(struct agent *a, const char *target)
+{
+	snprintf(a->upstream, sizeof(a->upstream), "%s", target ? target : "");
+}
+
+/* --- lifecycle actions ----------------------------------------------------------------- */
+
+static enum step start_pg(struct ctx *c, const struct pg_role_conf *rc, const char *upstream)
+{
+	struct agent *a = c->a;
+
+	agent_set_state(a, "starting", c->in);
+	if (!pg_start(a->pg, rc)) {
+		a->pg_start_failed = true;
+		agent_set_state(a, NULL, c->in);
+		return STEP_FAILED;
+	}
+	a->pg_start_failed = false;
+	set_upstream(a, upstream);
+	if (!pg_wait_ready(a->pg, START_WAIT_MS))
+		log_info("PostgreSQL still starting after %d s; the HA loop keeps watching it",
+		         START_WAIT_MS / 1000);
+	agent_set_state(a, NULL, c->in);
+	return STEP_CHANGED;
+}
+
+static enum step act_start_replica(struct ctx *c)
+{
+	struct pg_role_conf rc;
+
+	if (!standby_conf(c, c->act->target, &rc))
+		return STEP_FAILED;
+	log_info("starting PostgreSQL as a replica%s%s", c->act->target[0] ? " of " : "",
+	         c->act->target[0] ? c->act->target : " (read-only, no upstream)");
+	return start_pg(c, &rc, c->act->target);
+}
+
+static enum step act_start_primary(struct ctx *c)
+{
+	struct pg_role_conf rc;
+
+	primary_conf(c, NULL, &rc);
+	log_info("starting PostgreSQL as primary (this node holds the leader key)");
+	return start_pg(c, &rc, "");
+}
+
+static enum step act_stop(struct ctx *c, enum pg_stop_mode mode)
+{
+	if (c->in->pg.proc == PG_PROC_STOPPED || c->in->pg.proc == PG_PROC_CRASHED)
+		return STEP_SAME;
+	agent_set_state(c->a, "stopping", c->in);
+	if (!pg_stop(c->a->pg, mode, STOP_TIMEOUT_MS)) {
+		agent_set_state(c->a, NULL, c->in);
+		return STEP_FAILED;
+	}
+	agent_set_state(c->a, NULL, c->in);
+	if (mode == PG_STOP_IMMEDIATE)
+		lease_disarm(c->a->lease);
+	return STEP_CHANGED;
+}
+
+static enum step act_restart(struct ctx *c)
+{
+	struct pg_role_conf rc;
+	bool standby = c->in->pg.in_recovery;
+
+	atomic_store(&c->a->req.restart, false);
+	if (standby ? !standby_conf(c, c->a->upstream, &rc) : (primary_conf(c, NULL, &rc), false))
+		return STEP_FAILED;
+	log_info("restarting PostgreSQL (requested)");
+	if (!pg_stop(c->a->pg, PG_STOP_FAST, STOP_TIMEOUT_MS))
+		return STEP_FAILED;
+	if (start_pg(c, &rc, standby ? c->a->upstream : "") == STEP_FAILED)
+		return STEP_FAILED;
+	atomic_fetch_add(&c->a->req.restart_done, 1);
+	return STEP_CHANGED;
+}
+
+static enum step act_follow(struct ctx *c)
+{
+	struct pg_role_conf rc;
+
+	if (!standby_conf(c, c->act->target, &rc))
+		return STEP_FAILED;
+	log_info("following the new leader %s", c->act->target);
+	if (!pg_reconfigure(c->a->pg, &rc))
+		return STEP_FAILED;
+	set_upstream(c->a, c->act->target);
+	return STEP_CHANGED;
+}
+
+/* --- data directory actions ------------------------------------------------------------- */
+
+static const struct dcs_member *target_member(struct ctx *c)
+{
+	const struct dcs_member *m = dcs_view_member(&c->in->view, c->act->target);
+
+	if (m == NULL || m->host[0] == '\0' || m->port <= 0)
+		log_error("%s: no usable conn_url for member %s", ha_action_name(c->act->kind),
+		          c->act->target);
+	return m && m->host[0] && m->port > 0 ? m : NULL;
+}
+
+static enum step act_clone(struct ctx *c)
+{
+	const struct dcs_member *m = target_member(c);
+	bool ok;
+
+	if (m == NULL)
+		return STEP_FAILED;
+	log_info("cloning the data directory from %s (%s:%d) with pg_basebackup", m->name, m->host,
+	         m->port);
+	agent_set_state(c->a, "creating replica", c->in);
+	ok = pg_basebackup(c->a->pg, m->host, m->port, CLONE_TIMEOUT_MS);
+	agent_set_state(c->a, NULL, c->in);
+	return ok ? STEP_CHANGED : STEP_FAILED;
+}
+
+static enum step act_reinit(struct ctx *c)
+{
+	atomic_store(&c->a->req.reinit, false);
+	if (act_stop(c, PG_STOP_FAST) == STEP_FAILED)
+		return STEP_FAILED;
+	/* The old data directory is kept aside, never deleted silently. */
+	if (!pg_move_data_aside(c->a->pg, "reinit"))
+		return STEP_FAILED;
+	c->a->rewind_failed_for[0] = '\0';
+	if (act_clone(c) == STEP_FAILED)
+		return STEP_FAILED;
+	atomic_fetch_add(&c->a->req.reinit_done, 1);
+	return STEP_CHANGED;
+}
+
+static enum step act_rewind(struct ctx *c)
+{
+	const struct dcs_member *m = target_member(c);
+	bool ok;
+
+	if (m == NULL || act_stop(c, PG_STOP_FAST) == STEP_FAILED)
+		return STEP_FAILED;
+	log_info("rewinding the data directory to the new leader %s with pg_rewind", m->name);
+	agent_set_state(c->a, "rewinding", c->in);
+	ok = pg_rewind(c->a->pg, m->host, m->port, CLONE_TIMEOUT_MS);
+	agent_set_state(c->a, NULL, c->in);
+	if (!ok) {
+		log_error("pg_rewind from %s failed: the data directory will be set aside and "
+		          "cloned again",
+		          m->name);
+		snprintf(c->a->rewind_failed_for, sizeof(c->a->rewind_failed_for), "%s", m->name);
+		return STEP_FAILED;
+	}
+	return STEP_CHANGED;
+}
+
+/* --- leadership actions --------------------------------------------------------------------- */
+
+static enum step cas_step(enum dcs_cas r, const char *what)
+{
+	switch (r) {
+	case DCS_CAS_OK:
+		return STEP_CHANGED;
+	case DCS_CAS_CONFLICT:
+		log_info("%s: someone else got there first", what);
+		return STEP_FAILED;
+	case DCS_CAS_ERROR:
+		break;
+	}
+	return STEP_FAILED; /* already logged by the DCS layer */
+}
+
+static enum step act_acquire(struct ctx *c)
+{
+	bool ours = c->in->view.has_leader && str_eq(c->in->view.leader, c->a->cfg.name);
+	enum step s = cas_step(lease_acquire(c->a->lease, ours), "leader key");
+
+	if (s != STEP_FAILED)
+		log_info("acquired the leader key%s", ours ? " (re-attached to our lease)" : "");
+	return s;
+}
+
+static enum step act_release(struct ctx *c)
+{
+	uint64_t optime = c->in->pg.control_checkpoint;
+	char *status;
+
+	/* Tell the others where our WAL ends, so that lag checks use the final position. */
+	if (optime > 0) {
+		status = publish_status_json(optime);
+		if (!dcs_status_write(c->a->dcs, status))
+			log_debug("status not written before releasing the key");
+		free(status);
+	}
+	if (lease_release(c->a->lease) == DCS_CAS_ERROR)
+		return STEP_FAILED;
+	log_info("released the leader key");
+	return STEP_CHANGED;
+}
+
+static enum step act_initialize_race(struct ctx *c)
+{
+	enum step s = cas_step(dcs_initialize_race(c->a->dcs), "bootstrap race");
+
+	if (s != STEP_FAILED)
+		log_info("won the bootstrap race: initializing a new cluster");
+	return s;
+}
+
+static void bootstrap_cleanup(struct ctx *c)
+{
+	if (!pg_stop(c->a->pg, PG_STOP_IMMEDIATE, STOP_TIMEOUT_MS))
+		log_error("could not stop PostgreSQL after a failed bootstrap");
+	if (c->in->view.has_leader == false)
+		lease_disarm(c->a->lease);
+	if (!dcs_initialize_cancel(c->a->dcs))
+		log_error("could not remove the initialize key; remove it by hand to retry");
+	if (!pg_move_data_aside(c->a->pg, "failed-bootstrap"))
+		log_error("could not move the failed bootstrap's data directory aside");
+}
+
+/* sql_literal: a SQL string literal (standard_conforming_strings is on in PG >= 9.1). */
+static char *sql_literal(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "'");
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_puts(&b, "'");
+		buf_append(&b, s, 1);
+	}
+	buf_puts(&b, "'");
+	return buf_steal(&b);
+}
+
+static char *sql_ident(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "\"");
+	for (; *s; s++) {
+		if (*s == '"')
+			buf_puts(&b, "\"");
+		buf_append(&b, s, 1);
+	}
+	buf_puts(&b, "\"");
+	return buf_steal(&b);
+}
+
+/* create_role: the role exists, may log in, has attrs and the configured password. */
+static bool create_role(struct agent *a, const struct pg_user *u, const char *attrs)
+{
+	char *ident = sql_ident(u->username), *name = sql_literal(u->username);
+	char *pw = sql_literal(u->password);
+	char *create = xasprintf("DO $pgha$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
+	                         "rolname = %s) THEN CREATE ROLE %s; END IF; END $pgha$",
+	                         name, ident);
+	char *alter = xasprintf("ALTER ROLE %s WITH LOGIN %s%s%s", ident, attrs,
+	                        u->password[0] ? " PASSWORD " : "", u->password[0] ? pw : "");
+	bool ok = pg_exec(a->pg, create, 10000) && pg_exec(a->pg, alter, 10000);
+
+	free(alter);
+	free(create);
+	free(pw);
+	free(name);
+	free(ident);
+	return ok;
+}
+
+static bool create_roles(struct agent *a)
+{
+	const struct config *cfg = &a->cfg;
+
+	if (!create_role(a, &cfg->postgresql.superuser, "SUPERUSER"))
+		return false;
+	if (!create_role(a, &cfg->postgresql.replication, "REPLICATION"))
+		return false;
+	if (str_eq(cfg->postgresql.rewind.username, cfg->postgresql.superuser.username))
+		return true;
+	/* The minimal rights pg_rewind needs (PostgreSQL docs, pg_rewind). */
+	return create_role(a, &cfg->postgresql.rewind, "") &&
+	       pg_exec(a->pg,
+	               "GRANT EXECUTE ON function pg_catalog.pg_ls_dir(text, boolean, boolean), "
+	               "pg_catalog.pg_stat_file(text, boolean), "
+	               "pg_catalog.pg_read_binary_file(text), "
+	               "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO PUBLIC",
+	               10000);
+}
+
+static bool bootstrap_publish(struct ctx *c)
+{
+	struct agent *a = c->a;
+	char sysid[32];
+	char *config;
+	bool ok;
+
+	if (lease_acquire(a->lease, false) != DCS_CAS_OK) {
+		log_error("bootstrap: could not take the leader key");
+		return false;
+	}
+	if (!pg_data_system_id(a->pg, sysid, sizeof(sysid)) || !dcs_initialize_set(a->dcs, sysid))
+		return false;
+	config = json_dumps(a->cfg.bootstrap.dcs_json, JSON_COMPACT);
+	ok = c->in->view.has_config ||
+	     dcs_config_write(a->dcs, config ? config : "{}", 0) != DCS_CAS_ERROR;
+	free(config);
+	log_info("new cluster initialized (system identifier %s); this node is its leader", sysid);
+	return ok;
+}
+
+static enum step act_bootstrap(struct ctx *c)
+{
+	struct pg_role_conf rc;
+
+	agent_set_state(c->a, "initializing new cluster", c->in);
+	memset(&rc, 0, sizeof(rc));
+	if (!pg_initdb(c->a->pg) || !pg_start(c->a->pg, &rc) || !pg_wait_ready(c->a->pg, 120000) ||
+	    !create_roles(c->a) || !bootstrap_publish(c)) {
+		log_error(
+		    "bootstrap failed; the data directory is set aside and the race reopened");
+		bootstrap_cleanup(c);
+		agent_set_state(c->a, NULL, c->in);
+		return STEP_FAILED;
+	}
+	set_upstream(c->a, "");
+	agent_set_state(c->a, NULL, c->in);
+	return STEP_CHANGED;
+}
+
+static enum step act_register_sysid(struct ctx *c)
+{
+	if (cas_step(dcs_initialize_race(c->a->dcs), "initialize key") == STEP_FAILED)
+		return STEP_FAILED;
+	if (!dcs_initialize_set(c->a->dcs, c->in->pg.system_id))
+		return STEP_FAILED;
+	log_info("registered the existing data directory (system identifier %s) as the cluster",
+	         c->in->pg.system_id);
+	return STEP_CHANGED;
+}
+
+/* --- promotion ------------------------------------------------------------------------------ */
+
+static enum step act_sync_claim(struct ctx *c)
+{
+	const struct ha_decision *d = c->d;
+	const char *names[DCS_MAX_SYNC];
+
+	for (int i = 0; i < d->n_sync_names; i++)
+		names[i] = d->sync_names[i];
+	return cas_step(
+	    dcs_sync_write(c->a->dcs, names, d->n_sync_names,
+	                   c->in->view.sync.present ? c->in->view.sync.mod_revision : 0),
+	    "sync key");
+}
+
+static enum step act_promote(struct ctx *c)
+{
+	int64_t t0 = clock_now_ms();
+
+	log_info("promoting PostgreSQL to primary");
+	if (!pg_promote(c->a->pg, 60000))
+		return STEP_FAILED;
+	log_info("promoted in %lld ms", (long long)(clock_now_ms() - t0));
+	set_upstream(c->a, "");
+	/* pg_rewind on the old primary reads our control file: it must show the new timeline. */
+	c->a->checkpoint_pending = true;
+	if (pg_checkpoint(c->a->pg, 60000))
+		c->a->checkpoint_pending = false;
+	return STEP_CHANGED;
+}
+
+static enum step act_write_history(struct ctx *c)
+{
+	int tl;
+	char path[PATH_MAX + 64], ts[40];
+	char *text, *json;
+	struct pg_observation now;
+	bool ok;
+
+	pg_observe(c->a->pg, &now, 1000);
+	tl = now.timeline;
+	if (tl <= 1)
+		return STEP_SAME;
+	snprintf(path, sizeof(path), "%s/pg_wal/%08X.history", c->a->cfg.postgresql.data_dir, tl);
+	text = fs_read_file(path, NULL);
+	if (text == NULL) {
+		log_warn("cannot read %s: history key not updated", path);
+		return STEP_SAME;
+	}
+	clock_wall_iso8601(ts, sizeof(ts));
+	json = publish_history_json(text, &c->in->view, ts, c->a->cfg.name);
+	ok = json && dcs_history_write(c->a->dcs, json);
+	free(json);
+	free(text);
+	return ok ? STEP_SAME : STEP_FAILED;
+}
+
+static enum step act_clear_failover(struct ctx *c)
+{
+	return cas_step(dcs_failover_clear(c->a->dcs, c->in->view.failover.mod_revision),
+	                "failover key") == STEP_FAILED
+	           ? STEP_FAILED
+	           : STEP_SAME;
+}
+
+/* --- leader housekeeping -----------------------------------------------------------------------
+ */
+
+static enum step act_sync_slots(struct ctx *c)
+{
+	const struct dcs_view *v = &c->in->view;
+	char slots[DCS_MAX_MEMBERS][DCS_NAME_LEN];
+	const char *names[DCS_MAX_MEMBERS];
+	char key[sizeof(c->a->slots_for)] = "";
+	int n = 0;
+
+	if (!c->a->dyn.use_slots)
+		return STEP_SAME;
+	for (int i = 0; i < v->n_members; i++) {
+		if (str_eq(v->members[i].name, c->a->cfg.name))
+			continue;
+		pg_slot_name(v->members[i].name, slots[n], sizeof(slots[n]));
+		names[n] = slots[n];
+		strncat(key, slots[n], sizeof(key) - strlen(key) - 2);
+		strcat(key, ",");
+		n++;
+	}
+	if (str_eq(key, c->a->slots_for))
+		return STEP_SAME;
+	if (!pg_sync_slots(c->a->pg, names, n))
+		return STEP_SAME; /* not worth stopping the plan; retried next cycle */
+	snprintf(c->a->slots_for, sizeof(c->a->slots_for), "%s", key);
+	return STEP_SAME;
+}
+
+static enum step act_set_ssn(struct ctx *c)
+{
+	struct pg_role_conf rc;
+
+	primary_conf(c, c->d->ssn, &rc);
+	log_info("synchronous_standby_names = '%s'", c->d->ssn);
+	return pg_reconfigure(c->a->pg, &rc) ? STEP_CHANGED : STEP_FAILED;
+}
+
+static enum step act_publish_sync(struct ctx *c)
+{
+	const struct ha_decision *d = c->d;
+	enum step s = act_sync_claim(c);
+	char list[DCS_MAX_SYNC * DCS_NAME_LEN] = "";
+
+	for (int i = 0; i < d->n_sync_names; i++) {
+		strcat(list, i ? "," : "");
+		strcat(list, d->sync_names[i]);
+	}
+	if (s != STEP_FAILED)
+		log_info("sync key: synchronous standby %s", list[0] ? list : "(none)");
+	return s;
+}
+
+/* act_handover: planned switchover: stop cleanly, let the target catch up, release. */
+static enum step act_handover(struct ctx *c)
+{
+	log_info("switchover: handing the leader role over to %s", c->act->target);
+	if (!pg_checkpoint(c->a->pg, 60000))
+		log_warn("switchover: pre-stop checkpoint failed; the shutdown takes longer");
+	if (!pg_stop(c->a->pg, PG_STOP_FAST, STOP_TIMEOUT_MS))
+		return STEP_FAILED;
+	/* The fast shutdown sent the standbys everything up to its checkpoint before the
+	 * walsenders exited; the target is a synchronous standby, so no commit is missing. */
+	return act_release(c);
+}
+
+/* --- dispatch ----------------------------------------------------------------------------------
+ */
+
+static enum step run(struct ctx *c)
+{
+	switch (c->act->kind) {
+	case HA_ACT_INITIALIZE_RACE:
+		return act_initialize_race(c);
+	case HA_ACT_BOOTSTRAP:
+		return act_bootstrap(c);
+	case HA_ACT_REGISTER_SYSID:
+		return act_register_sysid(c);
+	case HA_ACT_CLONE:
+		return act_clone(c);
+	case HA_ACT_REINIT:
+		return act_reinit(c);
+	case HA_ACT_REWIND:
+		return act_rewind(c);
+	case HA_ACT_START_PRIMARY:
+		return act_start_primary(c);
+	case HA_ACT_START_REPLICA:
+		return act_start_replica(c);
+	case HA_ACT_STOP_FAST:
+		return act_stop(c, PG_STOP_FAST);
+	case HA_ACT_STOP_IMMEDIATE:
+		return act_stop(c, PG_STOP_IMMEDIATE);
+	case HA_ACT_RESTART:
+		return act_restart(c);
+	case HA_ACT_FOLLOW:
+		return act_follow(c);
+	case HA_ACT_ACQUIRE_LEADER:
+		return act_acquire(c);
+	case HA_ACT_RELEASE_LEADER:
+		return act_release(c);
+	case HA_ACT_SYNC_CLAIM:
+		return act_sync_claim(c);
+	case HA_ACT_PROMOTE:
+		return act_promote(c);
+	case HA_ACT_WRITE_HISTORY:
+		return act_write_history(c);
+	case HA_ACT_SYNC_SLOTS:
+		return act_sync_slots(c);
+	case HA_ACT_SET_SSN:
+		return act_set_ssn(c);
+	case HA_ACT_PUBLISH_SYNC:
+		return act_publish_sync(c);
+	case HA_ACT_CLEAR_FAILOVER:
+		return act_clear_failover(c);
+	case HA_ACT_HANDOVER:
+		return act_handover(c);
+	case HA_ACT__COUNT:
+		break;
+	}
+	return STEP_FAILED;
+}
+
+bool agent_apply(struct agent *a, const struct ha_input *in, const struct ha_decision *d)
+{
+	struct ctx c = {.a = a, .in = in, .d = d};
+	bool changed = false;
+
+	for (int i = 0; i < d->n_actions; i++) {
+		enum step s;
+
+		c.act = &d->actions[i];
+		s = run(&c);
+		if (s == STEP_FAILED) {
+			log_debug("plan stopped at %s", ha_action_name(c.act->kind));
+			break;
+		}
+		changed |= s == STEP_CHANGED;
+	}
+	return changed;
+}

@@ -1,0 +1,273 @@
+/*
+ * ha_observe.c: the observe and publish steps of the HA loop.
+ *
+ * Observe gathers one consistent input for ha_decide(): the DCS view (from the watch
+ * cache, no I/O), PostgreSQL (one SQL round trip), the lease keeper's state and, only
+ * when the leader key is free, the peers' /patroni. Publish writes what this node
+ * says about itself: members/<name> (skipped by the DCS layer when unchanged), the
+ * status key on the leader, and the REST API's snapshot.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ha/agent.h"
+#include "ha/ha_decide.h"
+#include "ha/lease.h"
+#include "ha/peers.h"
+#include "ha/publish.h"
+#include "log/log.h"
+#include "pg/pg.h"
+#include "util/clock.h"
+#include "util/strutil.h"
+
+void agent_conn_url(const struct agent *a, char *out, size_t size)
+{
+	snprintf(out, size, "postgres://%s/postgres", a->cfg.postgresql.connect_address);
+}
+
+void agent_api_url(const struct agent *a, char *out, size_t size)
+{
+	snprintf(out, size, "http://%s/patroni", a->cfg.restapi.connect_address);
+}
+
+void agent_refresh_dyn(struct agent *a, const struct dcs_view *view)
+{
+	char err[256] = "";
+	json_t *obj;
+
+	if (!view->has_config || view->config_mod_revision == a->dyn_revision)
+		return;
+	obj = json_loads(view->config_json, 0, NULL);
+	dyn_config_free(&a->dyn);
+	dyn_config_copy(&a->dyn, &a->cfg.bootstrap.dcs);
+	if (obj == NULL || !dyn_config_from_json(&a->dyn, obj, err, sizeof(err)))
+		log_warn("the cluster's config key is not a JSON object; using the defaults");
+	else if (err[0])
+		log_warn("config key: %s", err);
+	json_decref(obj);
+	a->dyn_revision = view->config_mod_revision;
+	lease_keeper_set_timing(a->lease, a->dyn.ttl_s, a->dyn.loop_wait_s);
+	pg_node_set_params(a->pg, &a->dyn.parameters);
+	log_info("dynamic configuration (revision %lld): ttl %d s, loop_wait %d s, "
+	         "synchronous_mode %s%s, pause %s",
+	         (long long)a->dyn_revision, a->dyn.ttl_s, a->dyn.loop_wait_s,
+	         a->dyn.synchronous_mode ? "on" : "off",
+	         a->dyn.synchronous_mode_strict ? " (strict)" : "", a->dyn.pause ? "on" : "off");
+}
+
+static void fill_settings(const struct agent *a, struct ha_settings *s)
+{
+	const struct dyn_config *d = &a->dyn;
+
+	s->ttl_ms = (int64_t)d->ttl_s * 1000;
+	s->max_lag_bytes = d->maximum_lag_on_failover;
+	s->primary_start_timeout_ms = (int64_t)d->primary_start_timeout_s * 1000;
+	s->synchronous_mode = d->synchronous_mode;
+	s->synchronous_mode_strict = d->synchronous_mode_strict;
+	s->synchronous_node_count = d->synchronous_node_count;
+	s->pause = d->pause;
+	s->check_timeline = d->check_timeline;
+	s->nofailover = a->cfg.tags.nofailover;
+	s->nosync = a->cfg.tags.nosync;
+	s->failover_priority = a->cfg.tags.nofailover ? 0 : a->cfg.tags.failover_priority;
+}
+
+static void log_dcs_state(struct agent *a, bool ok, int64_t now)
+{
+	if (ok) {
+		if (a->waiting_logged_ms)
+			log_info("etcd reachable again");
+		a->waiting_logged_ms = 0;
+		a->last_dcs_ok_s = clock_wall_epoch_s();
+		return;
+	}
+	if (a->waiting_logged_ms == 0 || now - a->waiting_logged_ms >= 10000) {
+		log_warn("waiting for etcd at %s%s (no current view of the cluster): retrying",
+		         a->cfg.etcd.hosts[0],
+		         a->cfg.etcd.n_hosts > 1 ? " and the other endpoints" : "");
+		a->waiting_logged_ms = now;
+	}
+}
+
+static void observe_pg(struct agent *a, struct ha_input *in)
+{
+	pg_observe(a->pg, &in->pg, 1000);
+	if (in->pg.proc == PG_PROC_CRASHED) {
+		if (a->crashed_since_ms == 0) {
+			a->crashed_since_ms = in->now_ms;
+			log_error("PostgreSQL exited unexpectedly (postmaster pid gone)");
+		}
+	} else if (in->pg.proc == PG_PROC_RUNNING) {
+		a->crashed_since_ms = 0;
+	}
+	in->crashed_since_ms = a->crashed_since_ms;
+	in->pg_start_failed = a->pg_start_failed;
+}
+
+/* need_peers: the leader key is free and we could race: ask everybody. */
+static bool need_peers(const struct ha_input *in)
+{
+	return in->dcs_ok && !in->view.has_leader && in->pg.proc == PG_PROC_RUNNING &&
+	       in->pg.connected && in->pg.in_recovery;
+}
+
+void agent_observe(struct agent *a, struct ha_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->now_ms = clock_now_ms();
+	in->wall_now_ms = clock_wall_epoch_s() * 1000;
+	memcpy(in->name, a->cfg.name, sizeof(in->name));
+	in->dcs_ok = dcs_snapshot(a->dcs, &in->view, a->dyn.ttl_s * 1000) && in->view.valid;
+	log_dcs_state(a, in->dcs_ok, in->now_ms);
+	if (in->dcs_ok)
+		agent_refresh_dyn(a, &in->view);
+	fill_settings(a, &in->settings);
+	observe_pg(a, in);
+	in->lease = lease_state(a->lease);
+	memcpy(in->upstream, a->upstream, sizeof(in->upstream));
+	in->rewind_failed = a->rewind_failed_for[0] && in->view.has_leader &&
+	                    str_eq(a->rewind_failed_for, in->view.leader);
+	in->shutdown = atomic_load(&a->req.shutdown);
+	in->restart_requested = atomic_load(&a->req.restart);
+	in->reinit_requested = atomic_load(&a->req.reinit);
+	if (need_peers(in)) {
+		int timeout = (int)MIN(1000, in->settings.ttl_ms / 2);
+
+		in->n_peers = peers_probe(&in->view, in->name, timeout, in->peers, DCS_MAX_MEMBERS);
+		in->peers_probed = true;
+	}
+}
+
+/* --- publish ------------------------------------------------------------------------ */
+
+static const char *pg_state_name(const struct agent *a, const struct ha_input *in)
+{
+	if (a->state_override[0])
+		return a->state_override;
+	switch (in->pg.proc) {
+	case PG_PROC_RUNNING:
+		return in->pg.connected ? "running" : "starting";
+	case PG_PROC_STARTING:
+		return "starting";
+	case PG_PROC_STOPPING:
+		return "stopping";
+	case PG_PROC_CRASHED:
+		return "crashed";
+	case PG_PROC_STOPPED:
+	case PG_PROC__COUNT:
+		break;
+	}
+	return "stopped";
+}
+
+static const char *pg_role_name(const struct ha_input *in, bool holds)
+{
+	const struct pg_observation *pg = &in->pg;
+
+	if (pg->proc == PG_PROC_RUNNING && pg->connected)
+		return pg->in_recovery ? "replica" : "primary";
+	if (pg->data == PG_DATA_EMPTY || pg->data == PG_DATA_INVALID)
+		return "uninitialized";
+	if (pg->data == PG_DATA_SHUT_DOWN || pg->data == PG_DATA_IN_PRODUCTION)
+		return holds ? "primary" : "demoted";
+	return "replica";
+}
+
+static void publish_member(struct agent *a, const struct ha_input *in, const char *state,
+                           const char *role)
+{
+	char conn_url[300], api_url[300];
+	struct member_facts f = {
+	    .conn_url = conn_url,
+	    .api_url = api_url,
+	    .pooler = a->cfg.pgbouncer.enabled ? a->cfg.pgbouncer.listen : NULL,
+	    .state = state,
+	    .role = role,
+	    .pg = &in->pg,
+	    .tags = a->cfg.tags.all,
+	    .pause = a->dyn.pause,
+	    .checkpoint_pending = a->checkpoint_pending,
+	};
+	char *json;
+
+	agent_conn_url(a, conn_url, sizeof(conn_url));
+	agent_api_url(a, api_url, sizeof(api_url));
+	json = publish_member_json(&f);
+	if (in->dcs_ok && !dcs_member_put(a->dcs, json))
+		log_debug("member key not written this cycle");
+	free(json);
+}
+
+/* publish_status: the leader's optime for everyone's lag, at most once per loop_wait. */
+static void publish_status(struct agent *a, const struct ha_input *in)
+{
+	char *json;
+
+	if (in->pg.wal_lsn == a->status_optime ||
+	    in->now_ms - a->status_written_ms < (int64_t)a->dyn.loop_wait_s * 1000)
+		return;
+	json = publish_status_json(in->pg.wal_lsn);
+	if (dcs_status_write(a->dcs, json)) {
+		a->status_optime = in->pg.wal_lsn;
+		a->status_written_ms = in->now_ms;
+	}
+	free(json);
+}
+
+static void publish_snapshot(struct agent *a, const struct ha_input *in, const char *state,
+                             const char *role, const char *reason)
+{
+	struct api_snapshot *s = &a->status;
+	struct ha_lease lease = lease_state(a->lease);
+
+	pthread_mutex_lock(&a->status_mu);
+	api_snapshot_free(s);
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", a->cfg.name);
+	snprintf(s->scope, sizeof(s->scope), "%s", a->cfg.scope);
+	snprintf(s->version, sizeof(s->version), "%s", PUBLISH_PATRONI_VERSION);
+	s->ttl_s = a->dyn.ttl_s;
+	s->loop_wait_s = a->dyn.loop_wait_s;
+	s->maximum_lag_on_failover = a->dyn.maximum_lag_on_failover;
+	s->synchronous_mode = a->dyn.synchronous_mode;
+	s->pause = a->dyn.pause;
+	s->tags_json = a->cfg.tags.all ? json_dumps(a->cfg.tags.all, JSON_COMPACT) : NULL;
+	s->noloadbalance = a->cfg.tags.noloadbalance;
+	s->nofailover = a->cfg.tags.nofailover;
+	s->failover_priority = a->cfg.tags.failover_priority;
+	snprintf(s->state, sizeof(s->state), "%s", state);
+	snprintf(s->role, sizeof(s->role), "%s", role);
+	s->pg = in->pg;
+	s->holds_leader = lease.held && in->view.has_leader && str_eq(in->view.leader, a->cfg.name);
+	s->leader_valid_until_ms = lease.deadline_ms;
+	s->dcs_ok = in->dcs_ok;
+	s->dcs_last_seen_s = a->last_dcs_ok_s;
+	s->next_cycle_ms = a->next_cycle_ms;
+	s->now_ms = in->now_ms;
+	snprintf(s->last_reason, sizeof(s->last_reason), "%s", reason ? reason : "");
+	dcs_view_copy(&s->view, &in->view);
+	pthread_mutex_unlock(&a->status_mu);
+}
+
+void agent_set_state(struct agent *a, const char *state, const struct ha_input *in)
+{
+	struct ha_lease lease = lease_state(a->lease);
+	const char *role = pg_role_name(in, lease.held);
+
+	snprintf(a->state_override, sizeof(a->state_override), "%s", state ? state : "");
+	publish_member(a, in, pg_state_name(a, in), role);
+	publish_snapshot(a, in, pg_state_name(a, in), role, state);
+}
+
+void agent_publish(struct agent *a, const struct ha_input *in, const struct ha_decision *d)
+{
+	struct ha_lease lease = lease_state(a->lease);
+	const char *state = pg_state_name(a, in);
+	const char *role = pg_role_name(in, lease.held);
+
+	if (in->dcs_ok)
+		publish_member(a, in, state, role);
+	if (in->dcs_ok && lease.held && in->pg.connected && !in->pg.in_recovery)
+		publish_status(a, in);
+	publish_snapshot(a, in, state, role, d->reason);
+}

@@ -1,0 +1,25 @@
+/*
+ * peers.h: asking the other members how they are, for the leader race.
+ *
+ * Every other member's api_url (Patroni's /patroni endpoint, ours or a real
+ * Patroni's) is fetched in parallel with one deadline; a member that does not answer
+ * in time is "unreachable" and, as in Patroni, does not block the race.
+ */
+#ifndef PGHA_HA_PEERS_H
+#define PGHA_HA_PEERS_H
+
+#include <stdbool.h>
+#include "dcs/dcs_types.h"
+#include "ha/ha_types.h"
+#include "util/compiler.h"
+
+/*
+ * peers_probe: fills out[] (one entry per member of view other than self, in view
+ * order) and returns their number. Blocks at most timeout_ms.
+ */
+int peers_probe(const struct dcs_view *view, const char *self, int timeout_ms, struct ha_peer *out,
+                int max);
+/* peers_parse_status: a /patroni body into p (name set by the caller); pure. */
+bool peers_parse_status(const char *body, struct ha_peer *p) MUST_CHECK;
+
+#endif
