@@ -117,8 +117,9 @@ struct config {
 		char bin_dir[PATH_MAX];                /* where initdb, postgres, pg_ctl... live */
 		char pgpass[PATH_MAX];                 /* passfile the agent writes for its tools;
 		                                          default <data_dir>.pgpass; absolute */
-		char socket_dir[PATH_MAX];             /* first unix_socket_directories entry (local
-		                                          or dcs parameters), absolute; "" = data_dir */
+		char socket_dir[PATH_MAX]; /* first unix_socket_directories entry (local or dcs
+		                              parameters; relative ones joined to data_dir);
+		                              "" = not configured */
 		struct pg_user superuser;
 		struct pg_user replication;
 		struct pg_user rewind;
