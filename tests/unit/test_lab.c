@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <yaml.h>
 #include "cli/cli_common.h"
+#include "config/config.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
@@ -481,6 +482,70 @@ static void test_render_agent_yml(void **state)
 	assert_non_null(
 	    strstr(b.data, "  - \"host replication all 127.0.0.1/32 scram-sha-256\"\n"));
 	assert_null(strstr(b.data, "trust"));
+	buf_free(&b);
+}
+
+/* strv_has: the NULL-terminated list has s. */
+static bool strv_has(char **list, const char *s)
+{
+	for (int i = 0; list && list[i]; i++) {
+		if (strcmp(list[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The agent's own parser reads the generated file as intended, without warnings. */
+static void test_render_agent_yml_parses(void **state)
+{
+	struct lab_cluster c;
+	struct lab_secrets s;
+	struct config_msgs errors = {.n = 0};
+	struct config_msgs warnings = {.n = 0};
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct buf b;
+
+	(void)state;
+	make_cluster(&c, 3);
+	make_secrets(&s);
+	buf_init(&b);
+	lab_render_agent_yml(&c, &s, 2, &b);
+	if (!config_load_string(b.data, "agent.yml", cfg, &errors, &warnings))
+		fail_msg("agent.yml rejected: %s", errors.n ? errors.items[0] : "?");
+	for (int i = 0; i < warnings.n; i++)
+		print_message("warning: %s\n", warnings.items[i]);
+	assert_int_equal(warnings.n, 0);
+	assert_string_equal(cfg->scope, "pgha-lab");
+	assert_string_equal(cfg->namespace_, "/service/");
+	assert_string_equal(cfg->name, "node3");
+	assert_string_equal(cfg->restapi.listen, "127.0.0.1:6531");
+	assert_string_equal(cfg->restapi.connect_address, "127.0.0.1:6531");
+	assert_string_equal(cfg->restapi.username, "pgha");
+	assert_string_equal(cfg->restapi.password, "ApiPw4");
+	assert_int_equal(cfg->etcd.n_hosts, 3);
+	assert_string_equal(cfg->etcd.hosts[2], "127.0.0.1:6502");
+	assert_string_equal(cfg->postgresql.listen, "127.0.0.1:6530");
+	assert_string_equal(cfg->postgresql.connect_address, "127.0.0.1:6530");
+	assert_string_equal(cfg->postgresql.data_dir, "/srv/lab/node3/data");
+	assert_string_equal(cfg->postgresql.bin_dir, "/usr/lib/postgresql/15/bin");
+	assert_string_equal(cfg->postgresql.pgpass, "/srv/lab/node3/pgpass");
+	assert_string_equal(cfg->postgresql.superuser.username, "postgres");
+	assert_string_equal(cfg->postgresql.superuser.password, "SuperPw1");
+	assert_string_equal(cfg->postgresql.replication.username, "replicator");
+	assert_string_equal(cfg->postgresql.replication.password, "ReplPw2");
+	assert_string_equal(cfg->postgresql.rewind.username, "rewind_user");
+	assert_string_equal(cfg->postgresql.rewind.password, "RewindPw3");
+	assert_true(cfg->postgresql.use_pg_rewind);
+	assert_string_equal(pg_params_get(&cfg->postgresql.parameters, "max_connections"), "100");
+	assert_string_equal(pg_params_get(&cfg->postgresql.parameters, "shared_buffers"), "32MB");
+	assert_true(strv_has(cfg->bootstrap.initdb, "--data-checksums"));
+	assert_true(strv_has(cfg->bootstrap.initdb, "--encoding=UTF8"));
+	assert_true(strv_has(cfg->bootstrap.initdb, "--locale=C.UTF-8"));
+	assert_true(strv_has(cfg->bootstrap.pg_hba, "host all all 127.0.0.1/32 scram-sha-256"));
+	assert_true(
+	    strv_has(cfg->postgresql.pg_hba, "host replication all 127.0.0.1/32 scram-sha-256"));
+	config_free(cfg);
+	free(cfg);
 	buf_free(&b);
 }
 
@@ -968,6 +1033,40 @@ static void test_target_from_lab_dir(void **state)
 	remove_tmpdir(dir);
 }
 
+static void test_target_from_config(void **state)
+{
+	char *dir = make_tmpdir();
+	char path[PATH_MAX + 16];
+	struct cli_target_args a = {.config = path};
+	struct cli_target t;
+	struct lab_cluster c;
+	struct lab_secrets s;
+	struct buf b;
+	char err[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/agent.yml", dir);
+	assert_false(cli_target_resolve(&a, &t, err, sizeof(err)));
+	make_cluster(&c, 3);
+	strcpy(c.scope, "from-config");
+	make_secrets(&s);
+	buf_init(&b);
+	lab_render_agent_yml(&c, &s, 0, &b);
+	assert_true(fs_write_atomic(path, b.data, b.len, 0600));
+	assert_true(cli_target_resolve(&a, &t, err, sizeof(err)));
+	assert_string_equal(t.scope, "from-config");
+	assert_string_equal(t.namespace_, "/service/");
+	assert_int_equal(t.n_etcd, 3);
+	assert_string_equal(t.etcd[0], "http://127.0.0.1:6500");
+	assert_string_equal(t.dir, "");
+	/* A broken configuration is an error that names the file. */
+	assert_true(fs_write_atomic(path, "scope: [\n", 10, 0600));
+	assert_false(cli_target_resolve(&a, &t, err, sizeof(err)));
+	assert_non_null(strstr(err, "agent.yml"));
+	buf_free(&b);
+	remove_tmpdir(dir);
+}
+
 /* --- ports ---------------------------------------------------------------------------------- */
 
 static int listen_on(int port)
@@ -1172,6 +1271,7 @@ int main(void)
 	    cmocka_unit_test(test_password_from_bytes),
 	    cmocka_unit_test(test_secrets_files),
 	    cmocka_unit_test(test_render_agent_yml),
+	    cmocka_unit_test(test_render_agent_yml_parses),
 	    cmocka_unit_test(test_yaml_quote),
 	    cmocka_unit_test(test_render_pg_service),
 	    cmocka_unit_test(test_render_pgpass_and_patronictl),
@@ -1189,6 +1289,7 @@ int main(void)
 	    cmocka_unit_test(test_down_opts),
 	    cmocka_unit_test(test_target_args),
 	    cmocka_unit_test(test_target_from_lab_dir),
+	    cmocka_unit_test(test_target_from_config),
 	    cmocka_unit_test(test_ports_check),
 	    cmocka_unit_test(test_proc_start_find_stop),
 	    cmocka_unit_test(test_procs_stop_escalates),
