@@ -15,7 +15,7 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-#define READ_TIMEOUT_MS 3000
+#define READ_TIMEOUT_MS 1500 /* per etcd endpoint tried */
 
 enum {
 	OPT_DIR = 1000,
