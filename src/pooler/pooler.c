@@ -412,12 +412,12 @@ const char *pooler_run_dir(const struct pooler *p)
 
 bool pooler_healthy(struct pooler *p, int timeout_ms)
 {
-	char version[128], err[256];
+	char err[256];
 
 	if (p == NULL || p->pid <= 0)
 		return false;
-	if (!pooler_admin_query(p->running.run_dir, p->running.listen_port, "SHOW VERSION",
-	                        timeout_ms, version, sizeof(version), err, sizeof(err))) {
+	if (!pooler_ping(p->running.run_dir, p->running.listen_port, p->running.auth_user,
+	                 timeout_ms, err, sizeof(err))) {
 		log_debug("PgBouncer (pid %d) not answering: %s", (int)p->pid, err);
 		return false;
 	}

@@ -62,9 +62,10 @@ int pooler_fd(const struct pooler *p);
 pid_t pooler_pid(const struct pooler *p);
 
 /*
- * pooler_healthy: running and answering: SHOW VERSION on its admin console over its
- * unix socket succeeds within timeout_ms (the agent uses ~500). Blocks up to timeout_ms.
- * Does not reap or restart (pooler_ensure does); failures are logged at debug level only.
+ * pooler_healthy: running and answering: a login on its unix socket is answered with a
+ * password request within timeout_ms (pooler_ping; e.g. 500). Cheap and silent in
+ * PgBouncer's log, so it may run every cycle. Blocks up to timeout_ms. Does not reap or
+ * restart (pooler_ensure does); failures are logged at debug level only.
  */
 bool pooler_healthy(struct pooler *p, int timeout_ms);
 

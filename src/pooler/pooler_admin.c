@@ -110,6 +110,29 @@ static bool query_by(PGconn *c, const char *sql, int64_t deadline_ms, char *out,
 	}
 }
 
+bool pooler_ping(const char *sock_dir, int port, const char *user, int timeout_ms, char *err,
+                 size_t errlen)
+{
+	char port_text[16];
+	/* No password from anywhere: not the environment, not a password file. */
+	const char *keys[] = {"host", "port", "user", "dbname", "password", "passfile", NULL};
+	const char *values[] = {sock_dir, port_text, user, "pgbouncer", "", "/dev/null", NULL};
+	int64_t deadline_ms = clock_now_ms() + timeout_ms;
+	PGconn *c;
+	bool ok;
+
+	snprintf(port_text, sizeof(port_text), "%d", port);
+	c = PQconnectStartParams(keys, values, 0);
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory for a libpq connection");
+		return false;
+	}
+	/* Asked for the password it was not given: PgBouncer is up and answering. */
+	ok = connect_by(c, deadline_ms, err, errlen) || PQconnectionNeedsPassword(c);
+	PQfinish(c);
+	return ok;
+}
+
 bool pooler_admin_query(const char *sock_dir, int port, const char *sql, int timeout_ms, char *out,
                         size_t outsize, char *err, size_t errlen)
 {

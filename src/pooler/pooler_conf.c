@@ -18,11 +18,14 @@
  *   one line, the superuser's SCRAM verifier, computed from its configured password (or
  *   from a random one nobody knows when it has none), never a plain password.
  * - The admin console needs no password either: PgBouncer admits user "pgbouncer" over
- *   its unix socket from its own OS user (the agent), which the health check uses.
+ *   its unix socket from its own OS user (the agent). The health check does not even log
+ *   in: it only waits for PgBouncer to ask the superuser for a password (pooler_admin.h).
  *
- * Failover: when the local PostgreSQL restarts (crash, demotion, promotion restart) its
- * server connections close and PgBouncer drops them; server_login_retry = 1 makes it try
- * again after 1 s instead of 15, and server_check_delay = 1 re-checks idle connections.
+ * Failover: when the local PostgreSQL restarts (crash, demotion, rejoin) its server
+ * connections close and PgBouncer drops them. Clients that arrive meanwhile wait for a
+ * server (up to query_wait_timeout) rather than fail; once a login has failed, PgBouncer
+ * refuses new clients until server_login_retry has passed, so that is the bound on how
+ * long after PostgreSQL is back clients still get errors: 0.5 s here instead of 15.
  */
 #include "pooler/pooler_conf.h"
 
@@ -290,11 +293,12 @@ static void render_pool(const struct pooler_conf *c, struct buf *out)
 static void render_failover(struct buf *out)
 {
 	buf_puts(out,
-	         ";; The local PostgreSQL restarts on crash, demotion and rejoin: retry the\n"
-	         ";; login every second (default 15 s), re-check idle server connections\n"
-	         ";; after 1 s, close server connections at once on reconnect/reload, and\n"
-	         ";; give up on a client waiting for a server after 30 s (default 120 s).\n"
-	         "server_login_retry = 1\n"
+	         ";; The local PostgreSQL restarts on crash, demotion and rejoin: retry a\n"
+	         ";; failed login after 0.5 s (default 15 s; clients get errors until then),\n"
+	         ";; re-check idle server connections after 1 s, close server connections at\n"
+	         ";; once on reconnect/reload, and give up on a client waiting for a server\n"
+	         ";; after 30 s (default 120 s).\n"
+	         "server_login_retry = 0.5\n"
 	         "server_check_delay = 1\n"
 	         "server_connect_timeout = 5\n"
 	         "server_fast_close = 1\n"

@@ -267,7 +267,7 @@ static void test_render_ini_every_setting(void **state)
 	    {"max_client_conn", "1000"},
 	    {"ignore_startup_parameters", "extra_float_digits,options"},
 	    {"server_reset_query", "DISCARD ALL"},
-	    {"server_login_retry", "1"},
+	    {"server_login_retry", "0.5"},
 	    {"server_check_delay", "1"},
 	    {"server_connect_timeout", "5"},
 	    {"server_fast_close", "1"},
@@ -584,6 +584,7 @@ struct sup {
 	char hups[140];   /* one line per SIGHUP it got */
 	char starts[140]; /* one line per start */
 	struct config *cfg;
+	struct pooler *p; /* the pooler under test, stopped and freed by the teardown */
 };
 
 /* A stand-in that runs until SIGINT/SIGTERM and notes its starts and reloads. */
@@ -593,25 +594,39 @@ static const char FAKE_BOUNCER[] = "#!/bin/sh\n"
                                    "echo \"start $1\" >> \"$0.starts\"\n"
                                    "while :; do sleep 0.05; done\n";
 
-static void sup_setup(struct sup *s, const char *script)
+/* sup_setup: a temp directory with the stand-in, and a configuration that uses it. */
+static int sup_setup(void **state)
 {
+	struct sup *s = xcalloc(1, sizeof(*s));
+
 	snprintf(s->dir, sizeof(s->dir), "/tmp/pgha-test-pooler-XXXXXX");
-	assert_non_null(mkdtemp(s->dir));
+	if (mkdtemp(s->dir) == NULL) {
+		free(s);
+		return -1;
+	}
 	snprintf(s->run_dir, sizeof(s->run_dir), "%s/run", s->dir);
 	snprintf(s->bin, sizeof(s->bin), "%s/fake-pgbouncer", s->dir);
 	snprintf(s->hups, sizeof(s->hups), "%s.hups", s->bin);
 	snprintf(s->starts, sizeof(s->starts), "%s.starts", s->bin);
-	assert_true(fs_write_atomic(s->bin, script, strlen(script), 0755));
 	s->cfg = new_cfg();
 	snprintf(s->cfg->pgbouncer.bin, PATH_MAX, "%s", s->bin);
 	snprintf(s->cfg->pgbouncer.listen, CONFIG_HOST_LEN, "127.0.0.1:33001");
 	snprintf(s->cfg->postgresql.data_dir, PATH_MAX, "%s/data", s->dir);
+	*state = s;
+	return fs_write_atomic(s->bin, FAKE_BOUNCER, strlen(FAKE_BOUNCER), 0755) ? 0 : -1;
 }
 
-static void sup_teardown(struct sup *s)
+/* sup_teardown: runs even when the test failed: stops the stand-in, removes the files. */
+static int sup_teardown(void **state)
 {
-	assert_true(fs_rm_rf(s->dir));
+	struct sup *s = *state;
+	bool removed;
+
+	pooler_free(s->p);
+	removed = fs_rm_rf(s->dir);
 	free(s->cfg);
+	free(s);
+	return removed ? 0 : -1;
 }
 
 static int count_lines(const char *path)
@@ -685,34 +700,32 @@ static bool pid_exists(pid_t pid)
 
 static void test_supervise_files_and_reload(void **state)
 {
-	struct sup s;
+	struct sup *s = *state;
 	struct pooler *p;
 	struct stat st;
 	char path[160], *text;
 	pid_t pid;
 
-	(void)state;
-	sup_setup(&s, FAKE_BOUNCER);
-	p = pooler_new(s.cfg, s.run_dir);
+	p = s->p = pooler_new(s->cfg, s->run_dir);
 	assert_non_null(p);
 	assert_int_equal(pooler_fd(p), -1);
 	assert_true(pooler_ensure(p));
 	pid = pooler_pid(p);
 	assert_true(pid > 0);
 	assert_true(pooler_fd(p) >= 0 || !pidfd_supported());
-	assert_string_equal(pooler_run_dir(p), s.run_dir);
-	assert_int_equal(wait_lines(s.starts, 1, 3000), 1);
+	assert_string_equal(pooler_run_dir(p), s->run_dir);
+	assert_int_equal(wait_lines(s->starts, 1, 3000), 1);
 	/* Files: the directory and the auth file are private; the ini is what it ran with. */
-	assert_int_equal(stat(s.run_dir, &st), 0);
+	assert_int_equal(stat(s->run_dir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	snprintf(path, sizeof(path), "%s/userlist.txt", s.run_dir);
+	snprintf(path, sizeof(path), "%s/userlist.txt", s->run_dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	text = fs_read_file(path, NULL);
 	assert_non_null(strstr(text, "\"postgres\" \"SCRAM-SHA-256$4096:"));
 	assert_null(strstr(text, "s3cret"));
 	free(text);
-	snprintf(path, sizeof(path), "%s/pgbouncer.ini", s.run_dir);
+	snprintf(path, sizeof(path), "%s/pgbouncer.ini", s->run_dir);
 	text = fs_read_file(path, NULL);
 	assert_non_null(strstr(text, "\nlisten_port = 33001\n"));
 	free(text);
@@ -721,50 +734,46 @@ static void test_supervise_files_and_reload(void **state)
 	assert_int_equal(pooler_pid(p), pid);
 	assert_false(pooler_healthy(p, 200));
 	clock_sleep_ms(150);
-	assert_int_equal(count_lines(s.hups), 0);
+	assert_int_equal(count_lines(s->hups), 0);
 	/* A reloadable change: SIGHUP to the same process, new ini on disk. */
-	s.cfg->pgbouncer.pool_size = 9;
+	s->cfg->pgbouncer.pool_size = 9;
 	assert_true(pooler_ensure(p));
 	assert_int_equal(pooler_pid(p), pid);
-	assert_int_equal(wait_lines(s.hups, 1, 3000), 1);
+	assert_int_equal(wait_lines(s->hups, 1, 3000), 1);
 	text = fs_read_file(path, NULL);
 	assert_non_null(strstr(text, "\ndefault_pool_size = 9\n"));
 	free(text);
 	/* A new listen port needs a restart. */
-	snprintf(s.cfg->pgbouncer.listen, CONFIG_HOST_LEN, "127.0.0.1:33002");
+	snprintf(s->cfg->pgbouncer.listen, CONFIG_HOST_LEN, "127.0.0.1:33002");
 	assert_true(pooler_ensure(p));
 	assert_true(pooler_pid(p) > 0 && pooler_pid(p) != pid);
 	assert_false(pid_exists(pid));
-	assert_int_equal(wait_lines(s.starts, 2, 3000), 2);
+	assert_int_equal(wait_lines(s->starts, 2, 3000), 2);
 	pid = pooler_pid(p);
 	pooler_stop(p);
 	assert_int_equal(pooler_pid(p), 0);
 	assert_int_equal(pooler_fd(p), -1);
 	assert_false(pid_exists(pid));
-	pooler_free(p);
-	sup_teardown(&s);
 }
 
 static void test_supervise_restart_and_backoff(void **state)
 {
-	struct sup s;
+	struct sup *s = *state;
 	struct pooler *p;
 	pid_t pid, pid2;
 
-	(void)state;
-	sup_setup(&s, FAKE_BOUNCER);
-	p = pooler_new(s.cfg, s.run_dir);
+	p = s->p = pooler_new(s->cfg, s->run_dir);
 	assert_non_null(p);
 	assert_true(pooler_ensure(p));
 	pid = pooler_pid(p);
-	assert_int_equal(wait_lines(s.starts, 1, 3000), 1);
+	assert_int_equal(wait_lines(s->starts, 1, 3000), 1);
 	/* kill -9: the next ensure notices and restarts at once. */
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	wait_exit(p, pid);
 	assert_true(pooler_ensure(p));
 	pid2 = pooler_pid(p);
 	assert_true(pid2 > 0 && pid2 != pid);
-	assert_int_equal(wait_lines(s.starts, 2, 3000), 2);
+	assert_int_equal(wait_lines(s->starts, 2, 3000), 2);
 	/* Killed again right away: the second restart waits for its backoff (500 ms). */
 	assert_int_equal(kill(pid2, SIGKILL), 0);
 	wait_exit(p, pid2);
@@ -775,24 +784,24 @@ static void test_supervise_restart_and_backoff(void **state)
 	clock_sleep_ms(pooler_backoff_ms(2) + 100);
 	assert_true(pooler_ensure(p));
 	assert_true(pooler_pid(p) > 0);
-	assert_int_equal(wait_lines(s.starts, 3, 3000), 3);
+	assert_int_equal(wait_lines(s->starts, 3, 3000), 3);
 	pid = pooler_pid(p);
 	pooler_free(p); /* stops it */
+	s->p = NULL;
 	assert_false(pid_exists(pid));
-	sup_teardown(&s);
 }
 
 static void test_supervise_crash_loop_is_bounded(void **state)
 {
-	struct sup s;
+	static const char crashing[] = "#!/bin/sh\necho \"start\" >> \"$0.starts\"\n"
+	                               "echo 'FATAL cannot bind' >&2\nexit 3\n";
+	struct sup *s = *state;
 	struct pooler *p;
 	int64_t deadline;
 	int starts;
 
-	(void)state;
-	sup_setup(&s, "#!/bin/sh\necho \"start\" >> \"$0.starts\"\necho 'FATAL cannot bind' >&2\n"
-	              "exit 3\n");
-	p = pooler_new(s.cfg, s.run_dir);
+	assert_true(fs_write_atomic(s->bin, crashing, strlen(crashing), 0755));
+	p = s->p = pooler_new(s->cfg, s->run_dir);
 	assert_non_null(p);
 	/* Called in a tight loop for 1.2 s: starts at 0, ~0 and 500 ms; the next is due
 	 * at 1.5 s. Without backoff this would be hundreds. */
@@ -802,28 +811,22 @@ static void test_supervise_crash_loop_is_bounded(void **state)
 			assert_int_equal(pooler_fd(p), -1);
 		clock_sleep_ms(10);
 	}
-	starts = count_lines(s.starts);
+	starts = count_lines(s->starts);
 	assert_true(starts >= 2 && starts <= 4);
-	pooler_free(p);
-	sup_teardown(&s);
 }
 
 static void test_supervise_missing_binary(void **state)
 {
-	struct sup s;
+	struct sup *s = *state;
 	struct pooler *p;
 
-	(void)state;
-	sup_setup(&s, FAKE_BOUNCER);
-	snprintf(s.cfg->pgbouncer.bin, PATH_MAX, "%s/no-such-pgbouncer", s.dir);
-	p = pooler_new(s.cfg, s.run_dir);
+	snprintf(s->cfg->pgbouncer.bin, PATH_MAX, "%s/no-such-pgbouncer", s->dir);
+	p = s->p = pooler_new(s->cfg, s->run_dir);
 	assert_non_null(p);
 	assert_false(pooler_ensure(p));
 	assert_int_equal(pooler_pid(p), 0);
 	assert_false(pooler_ensure(p));
 	assert_false(pooler_healthy(p, 100));
-	pooler_free(p);
-	sup_teardown(&s);
 }
 
 static void test_bad_config_and_null(void **state)
@@ -861,10 +864,13 @@ int main(void)
 	    cmocka_unit_test(test_needs_restart),
 	    cmocka_unit_test(test_connect_address),
 	    cmocka_unit_test(test_backoff),
-	    cmocka_unit_test(test_supervise_files_and_reload),
-	    cmocka_unit_test(test_supervise_restart_and_backoff),
-	    cmocka_unit_test(test_supervise_crash_loop_is_bounded),
-	    cmocka_unit_test(test_supervise_missing_binary),
+	    cmocka_unit_test_setup_teardown(test_supervise_files_and_reload, sup_setup,
+	                                    sup_teardown),
+	    cmocka_unit_test_setup_teardown(test_supervise_restart_and_backoff, sup_setup,
+	                                    sup_teardown),
+	    cmocka_unit_test_setup_teardown(test_supervise_crash_loop_is_bounded, sup_setup,
+	                                    sup_teardown),
+	    cmocka_unit_test_setup_teardown(test_supervise_missing_binary, sup_setup, sup_teardown),
 	    cmocka_unit_test(test_bad_config_and_null),
 	};
 
