@@ -686,8 +686,12 @@ char *dcs_sync_encode(const char *leader, const char *const *standbys, int n)
 	char *text;
 
 	buf_init(&joined);
-	memcpy(sorted, standbys, (size_t)MAX(n, 0) * sizeof(*sorted));
-	qsort(sorted, (size_t)MAX(n, 0), sizeof(*sorted), name_cmp);
+	if (standbys == NULL)
+		n = 0;
+	if (n > 0) {
+		memcpy(sorted, standbys, (size_t)n * sizeof(*sorted));
+		qsort(sorted, (size_t)n, sizeof(*sorted), name_cmp);
+	}
 	for (int i = 0; i < n; i++)
 		buf_printf(&joined, "%s%s", i > 0 ? "," : "", sorted[i]);
 	json_object_set_new(o, "leader", json_string(leader));

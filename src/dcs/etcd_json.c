@@ -636,8 +636,8 @@ static size_t skip_space(const char *p, size_t pos, size_t len)
 
 /*
  * Parses the complete messages at the start of the pending buffer. jansson stops after
- * one value with JSON_DISABLE_EOF_CHECK and reports how far it read; "premature end of
- * input" means the last message is still incomplete.
+ * one value with JSON_DISABLE_EOF_CHECK and reports how far it read; an error at the
+ * very end of the input means the last message is still incomplete.
  */
 static enum etcd_stream_rc drain(struct etcd_stream *s, etcd_stream_fn *fn, void *arg, char *err,
                                  size_t errlen)
@@ -652,7 +652,9 @@ static enum etcd_stream_rc drain(struct etcd_stream *s, etcd_stream_fn *fn, void
 		json_t *msg = json_loadb(p + pos, len - pos, JSON_DISABLE_EOF_CHECK, &jerr);
 
 		if (msg == NULL) {
-			if (json_error_code(&jerr) == json_error_premature_end_of_input)
+			/* Ran out of input (also "invalid escape/token" cut at the end): wait. */
+			if (json_error_code(&jerr) == json_error_premature_end_of_input ||
+			    (size_t)jerr.position >= len - pos)
 				break;
 			set_err(err, errlen, "watch stream is not JSON: %s", jerr.text);
 			return ETCD_STREAM_BAD;
