@@ -202,14 +202,15 @@ static bool verify(struct dcs_watch *w, struct etcd_watch *stream)
 	etcd_set_pinned(w->etcd, false);
 	if (st != ETCD_OK)
 		return false; /* logged by etcd.c */
-	ok = cache_matches(w, &kvs, hdr.revision);
-	if (!ok) { /* events may be on the wire: let them land, then look again */
-		ok = etcd_watch_run(stream, IN_FLIGHT_GRACE_MS, w->stop_fd) &&
-		     cache_matches(w, &kvs, hdr.revision);
-		if (!ok && !stopping(w))
-			log_warn("dcs: watch on %s is behind etcd (revision %lld); reloading",
-			         etcd_endpoint(w->etcd), (long long)hdr.revision);
-	}
+	/* A mismatch may be events still on the wire: give them a moment to land. */
+	int64_t until_ms = clock_now_ms() + IN_FLIGHT_GRACE_MS;
+
+	while (!(ok = cache_matches(w, &kvs, hdr.revision)) && clock_now_ms() < until_ms &&
+	       etcd_watch_run(stream, (int)(until_ms - clock_now_ms()), w->stop_fd))
+		;
+	if (!ok && !stopping(w))
+		log_warn("dcs: watch on %s is behind etcd (revision %lld); reloading",
+		         etcd_endpoint(w->etcd), (long long)hdr.revision);
 	etcd_kvs_free(&kvs);
 	return ok;
 }

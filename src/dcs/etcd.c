@@ -38,7 +38,7 @@ struct etcd {
 	struct curl_slist *headers; /* content type, hasleader, auth token */
 	struct endpoint endpoints[ENDPOINT_MAX];
 	int n_endpoints;
-	int current; /* the endpoint that answered last */
+	atomic_int current; /* the endpoint that answered last (read by log lines anywhere) */
 	int request_timeout_ms;
 	int op_timeout_ms;
 	bool pinned;
@@ -144,7 +144,7 @@ struct etcd *etcd_new(const struct etcd_options *opt, char *err, size_t errlen)
 	curl_global_init(CURL_GLOBAL_DEFAULT); /* reference counted; thread-safe in 7.84+ */
 	c = xcalloc(1, sizeof(*c));
 	pthread_mutex_init(&c->mu, NULL);
-	for (int i = 0; opt->endpoints[i] != NULL && i < ENDPOINT_MAX; i++)
+	for (int i = 0; i < ENDPOINT_MAX && opt->endpoints[i] != NULL; i++)
 		c->endpoints[c->n_endpoints++].url = normalise_endpoint(opt->endpoints[i]);
 	c->username = xstrdup(opt->username);
 	c->password = xstrdup(opt->password != NULL ? opt->password : "");
@@ -400,12 +400,13 @@ static enum attempt authenticate(struct etcd *c, int idx, int timeout_ms, char *
 static void note_failure(struct etcd *c, int idx, const char *path, const char *why)
 {
 	struct endpoint *ep = &c->endpoints[idx];
+	const char *next = c->pinned ? "" : "; trying the next endpoint";
 
 	/* Warn once per failing episode of an endpoint; the rest is debug noise. */
 	if (!ep->failing)
-		log_warn("etcd %s: %s: %s; trying the next endpoint", ep->url, path, why);
+		log_warn("etcd %s: %s: %s%s", ep->url, path, why, next);
 	else
-		log_debug("etcd %s: %s: %s", ep->url, path, why);
+		log_debug("etcd %s: %s: %s%s", ep->url, path, why, next);
 	ep->failing = true;
 }
 
@@ -494,7 +495,7 @@ static enum etcd_status call_locked(struct etcd *c, const char *path, const char
 		if ((attempt + 1) % c->n_endpoints == 0)
 			end_of_round(c, &round, deadline_ms);
 	}
-	if (!aborted(c))
+	if (!aborted(c) && !c->pinned) /* a pinned attempt's failure is logged above */
 		log_error("etcd: no endpoint answered %s within %d ms (last error: %s)", path,
 		          c->op_timeout_ms, why);
 	return ETCD_UNAVAILABLE;
@@ -679,6 +680,7 @@ struct etcd_watch *etcd_watch_open(struct etcd *c, const char *key, const char *
 	pthread_mutex_lock(&c->mu);
 	w->url = xasprintf("%s/v3/watch", etcd_endpoint(c));
 	w->headers = make_headers(c->token);
+	long connect_ms = c->request_timeout_ms;
 	pthread_mutex_unlock(&c->mu);
 	w->body = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
@@ -690,7 +692,7 @@ struct etcd_watch *etcd_watch_open(struct etcd *c, const char *key, const char *
 	curl_easy_setopt(w->easy, CURLOPT_URL, w->url);
 	curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, w->headers);
 	curl_easy_setopt(w->easy, CURLOPT_POSTFIELDS, w->body);
-	curl_easy_setopt(w->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)c->request_timeout_ms);
+	curl_easy_setopt(w->easy, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 	curl_easy_setopt(w->easy, CURLOPT_WRITEFUNCTION, watch_data);
 	curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, w);
 	w->multi = curl_multi_init();
