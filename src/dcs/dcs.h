@@ -7,10 +7,14 @@
  * leader key after bootstrap. Reads come from a cache kept current by a watch
  * stream running in its own thread; dcs_wait() sleeps until the cache changes.
  *
- * Thread-safety: requests on one struct dcs are serialised by the etcd client's mutex
- * (the HA loop and REST threads may share it); the watch thread has its own client and
- * only touches the cache, under a mutex. Blocking: a call tries the etcd endpoints in
- * turn, each for up to request_timeout_ms, and gives up after op_timeout_ms overall.
+ * Thread-safety: the functions that manage this member's lease and keys (dcs_lease_*,
+ * dcs_leader_*, dcs_member_put, dcs_sync_*, dcs_history_write, dcs_initialize_*) keep
+ * state in struct dcs and belong to one thread (the HA loop). The others (snapshots,
+ * reads, dcs_wait/dcs_wake, config and failover writes) may be called from any thread:
+ * requests are serialised by the etcd client's mutex. The watch thread has its own
+ * client and only touches the cache, under a mutex. Blocking: a call tries the etcd
+ * endpoints in turn, each for up to request_timeout_ms, and gives up after
+ * op_timeout_ms overall.
  *
  * Errors: functions return false and log the cause once (etcd's error message,
  * curl's error); callers only decide what to do.

@@ -277,7 +277,7 @@ bool dcs_lease_revoke(struct dcs *d)
 	if (d->lease == 0)
 		return true;
 	st = etcd_lease_revoke(d->etcd, d->lease);
-	if (st == ETCD_FAILED && etcd_error_is_lease_not_found(d->etcd))
+	if (st == ETCD_NO_LEASE) /* already expired: the same outcome */
 		st = ETCD_OK;
 	if (st == ETCD_OK) {
 		d->lease = 0;
@@ -340,7 +340,8 @@ static enum dcs_cas conflict(struct dcs *d)
 
 /* --- leader key ------------------------------------------------------------------------------- */
 
-static enum dcs_cas acquire_txn(struct dcs *d)
+/* The create-if-absent transaction; *r is set when etcd answered. */
+static enum etcd_status acquire_txn(struct dcs *d, enum dcs_cas *r)
 {
 	struct etcd_compare absent = {.key = d->leader_key, .target = ETCD_TARGET_CREATE};
 	struct etcd_op put = {
@@ -349,32 +350,37 @@ static enum dcs_cas acquire_txn(struct dcs *d)
 	struct etcd_txn_req req = {&absent, 1, &put, 1, &get, 1};
 	struct etcd_txn_reply rep;
 	const struct etcd_kv *kv;
-	bool ours;
+	enum etcd_status st = etcd_txn(d->etcd, &req, &rep);
 
-	if (etcd_txn(d->etcd, &req, &rep) != ETCD_OK)
-		return DCS_CAS_ERROR;
+	if (st != ETCD_OK)
+		return st;
 	kv = failure_kv(&rep);
 	/* Ours on our lease: this call's first attempt won but its reply was lost. */
-	ours = rep.succeeded ||
-	       (kv != NULL && strcmp(kv->value, d->member_name) == 0 && kv->lease == d->lease);
+	*r = rep.succeeded ||
+	             (kv != NULL && strcmp(kv->value, d->member_name) == 0 && kv->lease == d->lease)
+	         ? DCS_CAS_OK
+	         : DCS_CAS_CONFLICT;
 	etcd_txn_reply_free(&rep);
-	return ours ? DCS_CAS_OK : DCS_CAS_CONFLICT;
+	return ETCD_OK;
 }
 
 enum dcs_cas dcs_leader_acquire(struct dcs *d)
 {
-	enum dcs_cas r;
+	enum dcs_cas r = DCS_CAS_ERROR;
+	enum etcd_status st;
 
 	if (!need_member(d, "taking the leader key") || !need_lease(d, "taking the leader key"))
 		return DCS_CAS_ERROR;
-	r = acquire_txn(d);
-	if (r == DCS_CAS_ERROR && etcd_error_is_lease_not_found(d->etcd)) {
+	st = acquire_txn(d, &r);
+	if (st == ETCD_NO_LEASE) {
 		/* The lease expired since the last keepalive: Patroni grants anew and retries. */
 		d->lease = 0;
 		if (!grant(d, d->lease_ttl_s, NULL))
 			return DCS_CAS_ERROR;
-		r = acquire_txn(d);
+		st = acquire_txn(d, &r);
 	}
+	if (st != ETCD_OK)
+		return DCS_CAS_ERROR;
 	if (r == DCS_CAS_OK)
 		log_info("dcs: leader key taken by %s (lease %" PRId64 ")", d->member_name,
 		         d->lease);
@@ -476,16 +482,18 @@ static bool member_unchanged(struct dcs *d, const char *json)
 
 bool dcs_member_put(struct dcs *d, const char *json)
 {
+	enum etcd_status st;
+
 	if (!need_member(d, "publishing the member key") ||
 	    !need_lease(d, "publishing the member key"))
 		return false;
 	if (member_unchanged(d, json))
 		return true;
-	if (etcd_put(d->etcd, d->member_key, json, d->lease) != ETCD_OK) {
-		if (etcd_error_is_lease_not_found(d->etcd))
-			d->lease = 0; /* the next dcs_lease_ensure grants a new one */
+	st = etcd_put(d->etcd, d->member_key, json, d->lease);
+	if (st == ETCD_NO_LEASE)
+		d->lease = 0; /* the next dcs_lease_ensure grants a new one */
+	if (st != ETCD_OK)
 		return false;
-	}
 	free(d->member_json);
 	d->member_json = xstrdup(json);
 	d->member_lease = d->lease;

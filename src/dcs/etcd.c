@@ -64,7 +64,8 @@ enum attempt {
 	ATTEMPT_AUTH    /* token missing or expired: authenticate, then retry */
 };
 
-static const char *const status_names[ETCD_STATUS__COUNT] = {"ok", "unavailable", "failed"};
+static const char *const status_names[ETCD_STATUS__COUNT] = {"ok", "unavailable", "failed",
+                                                             "no such lease"};
 
 const char *etcd_status_str(enum etcd_status s)
 {
@@ -236,7 +237,7 @@ const char *etcd_last_error(const struct etcd *c)
 	return c->err_msg;
 }
 
-bool etcd_error_is_lease_not_found(const struct etcd *c)
+static bool error_is_lease_not_found(const struct etcd *c)
 {
 	return c->err_code == ETCD_CODE_NOT_FOUND && strstr(c->err_msg, "lease not found") != NULL;
 }
@@ -513,6 +514,9 @@ static enum etcd_status call(struct etcd *c, const char *path, json_t *req, json
 	c->err_code = 0;
 	c->err_msg[0] = '\0';
 	st = call_locked(c, path, body, reply);
+	/* Decided under the lock: the error fields belong to this call only until then. */
+	if (st == ETCD_FAILED && error_is_lease_not_found(c))
+		st = ETCD_NO_LEASE;
 	pthread_mutex_unlock(&c->mu);
 	free(body);
 	return st;

@@ -35,7 +35,8 @@ struct etcd_options {
 enum etcd_status {
 	ETCD_OK = 0,
 	ETCD_UNAVAILABLE, /* no endpoint answered in time; a write's outcome is unknown */
-	ETCD_FAILED,      /* etcd answered with an error: etcd_last_error_code() */
+	ETCD_FAILED,      /* etcd answered with an error (logged; see etcd_last_error) */
+	ETCD_NO_LEASE,    /* etcd answered "requested lease not found": grant a new one */
 	ETCD_STATUS__COUNT
 };
 
@@ -58,11 +59,12 @@ void etcd_set_abort(struct etcd *c, const atomic_bool *flag);
 const char *etcd_endpoint(const struct etcd *c);
 /* etcd_raft_term: the highest raft term seen in replies of the current etcd cluster. */
 uint64_t etcd_raft_term(const struct etcd *c);
-/* etcd_last_error_code: gRPC code of the last ETCD_FAILED answer (ETCD_CODE_*). */
+/*
+ * etcd_last_error_code, etcd_last_error: gRPC code (ETCD_CODE_*) and message of the
+ * client's last error answer, for messages; another thread's call may replace them.
+ */
 int etcd_last_error_code(const struct etcd *c);
 const char *etcd_last_error(const struct etcd *c);
-/* etcd_error_is_lease_not_found: the last failure was "requested lease not found". */
-bool etcd_error_is_lease_not_found(const struct etcd *c);
 const char *etcd_status_str(enum etcd_status s);
 
 /* Operations. Outputs are filled only on ETCD_OK (then owned by the caller). */

@@ -308,9 +308,9 @@ static void test_lease_expiry_deletes_key(void **state)
 	assert_int_equal(etcd_lease_keepalive(c, lease, &ttl), ETCD_OK);
 	assert_int_equal(ttl, 0);
 	/* A put on the dead lease: an etcd error, recognised as such. */
-	assert_int_equal(etcd_put(c, "/t/lease/k", "v", lease), ETCD_FAILED);
-	assert_true(etcd_error_is_lease_not_found(c));
-	assert_int_equal(etcd_lease_revoke(c, lease), ETCD_FAILED);
+	assert_int_equal(etcd_put(c, "/t/lease/k", "v", lease), ETCD_NO_LEASE);
+	assert_int_equal(etcd_last_error_code(c), ETCD_CODE_NOT_FOUND);
+	assert_int_equal(etcd_lease_revoke(c, lease), ETCD_NO_LEASE);
 	etcd_free(c);
 }
 
@@ -875,7 +875,9 @@ static void test_authentication(void **state)
 	o.password = "wrong";
 	wrong = etcd_new(&o, NULL, 0);
 	assert_int_equal(etcd_put(anon, "/t/auth/k", "x", 0), ETCD_FAILED);
+	assert_non_null(strstr(etcd_last_error(anon), "user name is empty"));
 	assert_int_equal(etcd_put(wrong, "/t/auth/k", "x", 0), ETCD_FAILED);
+	assert_non_null(strstr(etcd_last_error(wrong), "authentication failed"));
 	assert_int_equal(etcd_put(root, "/t/auth/k", "v1", 0), ETCD_OK);
 	v = get(root, "/t/auth/k", NULL);
 	assert_string_equal(v, "v1");
