@@ -88,13 +88,19 @@ static void pause_ms(struct dcs_watch *w, int ms)
 
 /* --- state changes (under the mutex) ------------------------------------------------- */
 
+/* Losing or regaining the stream changes what views are worth: waiters hear of it. */
 static void set_synced(struct dcs_watch *w, bool synced)
 {
+	bool changed;
+
 	pthread_mutex_lock(&w->mu);
+	changed = w->synced != synced;
 	if (w->synced && !synced)
 		w->lost_since_ms = clock_now_ms();
 	w->synced = synced;
 	pthread_mutex_unlock(&w->mu);
+	if (changed)
+		wake(w->wake_fd);
 }
 
 /* Fills the cache from one linearizable range; the stream then starts after it. */

@@ -819,6 +819,52 @@ static void test_watch_member_frozen(void **state)
 	dcs_close(watcher);
 }
 
+static bool healthy_is(struct dcs *d, bool want, int timeout_ms)
+{
+	int64_t deadline = clock_now_ms() + timeout_ms;
+
+	while (dcs_watch_healthy(d) != want && clock_now_ms() < deadline)
+		(void)dcs_wait(d, 50);
+	return dcs_watch_healthy(d) == want;
+}
+
+static void test_watch_quorum_lost(void **state)
+{
+	struct cluster *cl = *state;
+	const char *only0[] = {cl->ep[0], NULL};
+	struct dcs *watcher = open_dcs_on(only0, "t_quorum", NULL, true, 1000);
+	struct dcs_view v;
+	int64_t t0;
+
+	dcs_set_timeout(watcher, 500);
+	assert_true(healthy_is(watcher, true, 5000));
+	/* Its member keeps running but loses its raft leader: the view must not stay current. */
+	assert_int_equal(kill(cl->pids[1], SIGSTOP), 0);
+	assert_int_equal(kill(cl->pids[2], SIGSTOP), 0);
+	t0 = clock_now_ms();
+	assert_true(healthy_is(watcher, false, 8000));
+	print_message("quorum loss noticed by the watch after %lld ms\n",
+	              (long long)(clock_now_ms() - t0));
+	/* It stays so while the quorum is gone (its member steps down, then "no leader"). */
+	clock_sleep_ms(3000);
+	assert_false(dcs_watch_healthy(watcher));
+	assert_true(dcs_snapshot(watcher, &v, 2000));
+	assert_false(v.valid); /* lost for longer than max_age_ms */
+	dcs_view_free(&v);
+	assert_true(dcs_snapshot(watcher, &v, -1));
+	assert_true(v.valid); /* any age accepted: the last known contents */
+	dcs_view_free(&v);
+	assert_int_equal(kill(cl->pids[1], SIGCONT), 0);
+	assert_int_equal(kill(cl->pids[2], SIGCONT), 0);
+	assert_true(healthy_is(watcher, true, 20000));
+	assert_true(dcs_snapshot(watcher, &v, 0));
+	assert_true(v.valid);
+	dcs_view_free(&v);
+	for (int i = 0; i < N_MEMBERS; i++)
+		assert_true(wait_member(cl, i, 20000));
+	dcs_close(watcher);
+}
+
 /* --- interop with etcdctl
  * ----------------------------------------------------------------------------- */
 
@@ -910,6 +956,7 @@ int main(void)
 	    cmocka_unit_test(test_base64_interop_with_etcdctl),
 	    cmocka_unit_test(test_member_killed),
 	    cmocka_unit_test(test_watch_member_frozen),
+	    cmocka_unit_test(test_watch_quorum_lost),
 	    cmocka_unit_test(test_authentication),
 	};
 
