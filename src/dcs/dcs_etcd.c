@@ -42,6 +42,7 @@ struct dcs {
 	int lease_ttl_s;      /* TTL it was requested with */
 	char *member_json;    /* last value put to member_key */
 	int64_t member_lease; /* lease it was put with */
+	int64_t member_rev;   /* store revision of that put */
 };
 
 /* "service", "/service", "/service/" -> "/service/<scope>/" */
@@ -465,7 +466,7 @@ enum dcs_cas dcs_leader_release(struct dcs *d)
 static bool plain_put(struct dcs *d, const char *rel, const char *value, int64_t lease)
 {
 	char *k = key(d, rel);
-	bool ok = etcd_put(d->etcd, k, value, lease) == ETCD_OK;
+	bool ok = etcd_put(d->etcd, k, value, lease, NULL) == ETCD_OK;
 
 	free(k);
 	return ok;
@@ -477,19 +478,21 @@ static bool member_unchanged(struct dcs *d, const char *json)
 	    d->member_lease != d->lease)
 		return false;
 	/* Someone may have deleted the key (patronictl remove): trust a current cache. */
-	return d->watch == NULL || !dcs_watch_contradicts(d->watch, d->member_key, json, d->lease);
+	return d->watch == NULL ||
+	       !dcs_watch_contradicts(d->watch, d->member_key, json, d->lease, d->member_rev);
 }
 
 bool dcs_member_put(struct dcs *d, const char *json)
 {
 	enum etcd_status st;
+	int64_t revision = 0;
 
 	if (!need_member(d, "publishing the member key") ||
 	    !need_lease(d, "publishing the member key"))
 		return false;
 	if (member_unchanged(d, json))
 		return true;
-	st = etcd_put(d->etcd, d->member_key, json, d->lease);
+	st = etcd_put(d->etcd, d->member_key, json, d->lease, &revision);
 	if (st == ETCD_NO_LEASE)
 		d->lease = 0; /* the next dcs_lease_ensure grants a new one */
 	if (st != ETCD_OK)
@@ -497,6 +500,7 @@ bool dcs_member_put(struct dcs *d, const char *json)
 	free(d->member_json);
 	d->member_json = xstrdup(json);
 	d->member_lease = d->lease;
+	d->member_rev = revision;
 	return true;
 }
 

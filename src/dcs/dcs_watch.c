@@ -415,13 +415,15 @@ void dcs_watch_check_soon(struct dcs_watch *w)
 	atomic_store(&w->check_now, true);
 }
 
-bool dcs_watch_contradicts(struct dcs_watch *w, const char *key, const char *value, int64_t lease)
+bool dcs_watch_contradicts(struct dcs_watch *w, const char *key, const char *value, int64_t lease,
+                           int64_t since_revision)
 {
 	const struct dcs_cache_entry *e;
 	bool differs = false;
 
 	pthread_mutex_lock(&w->mu);
-	if (w->synced) {
+	/* A cache that has not reached since_revision yet cannot know about that write. */
+	if (w->synced && w->cache.revision >= since_revision) {
 		e = dcs_cache_get(&w->cache, key);
 		differs = e == NULL || strcmp(e->value, value) != 0 || e->lease != lease;
 	}

@@ -50,9 +50,11 @@ bool dcs_watch_is_synced(struct dcs_watch *w);
 /* dcs_watch_check_soon: verify the stream now (after a failed compare-and-swap). */
 void dcs_watch_check_soon(struct dcs_watch *w);
 /*
- * dcs_watch_contradicts: the (current) cache shows key with another value or lease
- * than given, or without the key. False when the cache is not current (unknown).
+ * dcs_watch_contradicts: the cache, current and at or past since_revision (the revision
+ * of our own write of key), shows key with another value or lease, or not at all. False
+ * when the cache cannot tell (not current, or not there yet).
  */
-bool dcs_watch_contradicts(struct dcs_watch *w, const char *key, const char *value, int64_t lease);
+bool dcs_watch_contradicts(struct dcs_watch *w, const char *key, const char *value, int64_t lease,
+                           int64_t since_revision);
 
 #endif

@@ -549,11 +549,15 @@ enum etcd_status etcd_range(struct etcd *c, const struct etcd_range_req *req, st
 	return st;
 }
 
-enum etcd_status etcd_put(struct etcd *c, const char *key, const char *value, int64_t lease)
+enum etcd_status etcd_put(struct etcd *c, const char *key, const char *value, int64_t lease,
+                          int64_t *revision)
 {
 	json_t *reply;
+	struct etcd_header hdr;
 	enum etcd_status st = call(c, "/v3/kv/put", etcd_json_put_req(key, value, lease), &reply);
 
+	if (st == ETCD_OK && revision != NULL)
+		*revision = etcd_json_header(reply, &hdr, NULL, 0) ? hdr.revision : 0;
 	json_decref(reply);
 	return st;
 }

@@ -70,8 +70,9 @@ const char *etcd_status_str(enum etcd_status s);
 /* Operations. Outputs are filled only on ETCD_OK (then owned by the caller). */
 enum etcd_status etcd_range(struct etcd *c, const struct etcd_range_req *req, struct etcd_kvs *out,
                             struct etcd_header *hdr) MUST_CHECK;
-enum etcd_status etcd_put(struct etcd *c, const char *key, const char *value,
-                          int64_t lease) MUST_CHECK;
+/* etcd_put: *revision (may be NULL) gets the store revision of the write. */
+enum etcd_status etcd_put(struct etcd *c, const char *key, const char *value, int64_t lease,
+                          int64_t *revision) MUST_CHECK;
 enum etcd_status etcd_delete(struct etcd *c, const char *key, const char *range_end,
                              int64_t *deleted) MUST_CHECK;
 enum etcd_status etcd_txn(struct etcd *c, const struct etcd_txn_req *req,

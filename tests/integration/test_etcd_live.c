@@ -290,7 +290,7 @@ static void test_lease_expiry_deletes_key(void **state)
 	assert_int_equal(etcd_lease_grant(c, 2, &lease, &ttl), ETCD_OK);
 	assert_true(lease != 0);
 	assert_int_equal(ttl, 2);
-	assert_int_equal(etcd_put(c, "/t/lease/k", "v", lease), ETCD_OK);
+	assert_int_equal(etcd_put(c, "/t/lease/k", "v", lease, NULL), ETCD_OK);
 	v = get(c, "/t/lease/k", &on);
 	assert_string_equal(v, "v");
 	assert_true(on == lease);
@@ -308,7 +308,7 @@ static void test_lease_expiry_deletes_key(void **state)
 	assert_int_equal(etcd_lease_keepalive(c, lease, &ttl), ETCD_OK);
 	assert_int_equal(ttl, 0);
 	/* A put on the dead lease: an etcd error, recognised as such. */
-	assert_int_equal(etcd_put(c, "/t/lease/k", "v", lease), ETCD_NO_LEASE);
+	assert_int_equal(etcd_put(c, "/t/lease/k", "v", lease, NULL), ETCD_NO_LEASE);
 	assert_int_equal(etcd_last_error_code(c), ETCD_CODE_NOT_FOUND);
 	assert_int_equal(etcd_lease_revoke(c, lease), ETCD_NO_LEASE);
 	etcd_free(c);
@@ -774,7 +774,8 @@ static void test_member_killed(void **state)
 		struct etcd *c = client_all(cl);
 		int64_t lease = dcs_lease_id(d);
 
-		assert_int_equal(etcd_put(c, "/service/t_kill/members/pg9", "{}", lease), ETCD_OK);
+		assert_int_equal(etcd_put(c, "/service/t_kill/members/pg9", "{}", lease, NULL),
+		                 ETCD_OK);
 		etcd_free(c);
 	}
 	assert_true(member_seen(watcher, "pg9", 8000));
@@ -805,7 +806,8 @@ static void test_watch_member_frozen(void **state)
 	{
 		struct etcd *c = client(others, 1000, 6000);
 
-		assert_int_equal(etcd_put(c, "/service/t_frozen/members/pg2", "{}", 0), ETCD_OK);
+		assert_int_equal(etcd_put(c, "/service/t_frozen/members/pg2", "{}", 0, NULL),
+		                 ETCD_OK);
 		etcd_free(c);
 	}
 	/* The silence check notices and the watch moves to a live member. */
@@ -885,7 +887,7 @@ static void test_base64_interop_with_etcdctl(void **state)
 	assert_string_equal(v, odd_value);
 	free(v);
 	/* We write, etcdctl reads (it prints the value and a newline). */
-	assert_int_equal(etcd_put(c, "/t/interop/ours", odd_value, 0), ETCD_OK);
+	assert_int_equal(etcd_put(c, "/t/interop/ours", odd_value, 0, NULL), ETCD_OK);
 	assert_true(etcdctl(cl, &out, "get", "--print-value-only", "/t/interop/ours", NULL));
 	assert_int_equal(out.len, strlen(odd_value) + 1);
 	assert_memory_equal(out.data, odd_value, strlen(odd_value));
@@ -920,18 +922,18 @@ static void test_authentication(void **state)
 	root = etcd_new(&o, NULL, 0);
 	o.password = "wrong";
 	wrong = etcd_new(&o, NULL, 0);
-	assert_int_equal(etcd_put(anon, "/t/auth/k", "x", 0), ETCD_FAILED);
+	assert_int_equal(etcd_put(anon, "/t/auth/k", "x", 0, NULL), ETCD_FAILED);
 	assert_non_null(strstr(etcd_last_error(anon), "user name is empty"));
-	assert_int_equal(etcd_put(wrong, "/t/auth/k", "x", 0), ETCD_FAILED);
+	assert_int_equal(etcd_put(wrong, "/t/auth/k", "x", 0, NULL), ETCD_FAILED);
 	assert_non_null(strstr(etcd_last_error(wrong), "authentication failed"));
-	assert_int_equal(etcd_put(root, "/t/auth/k", "v1", 0), ETCD_OK);
+	assert_int_equal(etcd_put(root, "/t/auth/k", "v1", 0, NULL), ETCD_OK);
 	v = get(root, "/t/auth/k", NULL);
 	assert_string_equal(v, "v1");
 	free(v);
 	/* The watch authenticates too, and its stream carries the token. */
 	watcher = dcs_open(&dopt);
 	assert_non_null(watcher);
-	assert_int_equal(etcd_put(root, "/service/t_auth/members/pg1", "{}", 0), ETCD_OK);
+	assert_int_equal(etcd_put(root, "/service/t_auth/members/pg1", "{}", 0, NULL), ETCD_OK);
 	assert_true(member_seen(watcher, "pg1", 5000));
 	dcs_close(watcher);
 	assert_true(etcdctl(cl, NULL, "--user=root:r00t-pw", "auth", "disable", NULL));
