@@ -92,6 +92,20 @@ static bool start_watch(struct dcs *d, const struct etcd_options *eo, int check_
 	return d->watch != NULL;
 }
 
+/* A scope or member name becomes one path segment of a key, readable by Patroni. */
+static bool name_ok(const char *what, const char *name, bool may_be_null)
+{
+	if (name == NULL && may_be_null)
+		return true;
+	if (name == NULL || *name == '\0' || strchr(name, '/') != NULL ||
+	    strlen(name) >= DCS_NAME_LEN) {
+		log_error("dcs: %s \"%s\" must be 1 to %d bytes without '/'", what,
+		          name != NULL ? name : "", DCS_NAME_LEN - 1);
+		return false;
+	}
+	return true;
+}
+
 struct dcs *dcs_open(const struct dcs_options *opt)
 {
 	struct etcd_options eo = {.endpoints = opt->endpoints,
@@ -102,11 +116,8 @@ struct dcs *dcs_open(const struct dcs_options *opt)
 	struct dcs *d;
 	char err[256];
 
-	if (opt->scope == NULL || *opt->scope == '\0' || strchr(opt->scope, '/') != NULL) {
-		log_error("dcs: scope \"%s\" is empty or contains '/'",
-		          opt->scope != NULL ? opt->scope : "");
+	if (!name_ok("scope", opt->scope, false) || !name_ok("member name", opt->member_name, true))
 		return NULL;
-	}
 	d = dcs_new(opt);
 	d->etcd = etcd_new(&eo, err, sizeof(err));
 	if (d->etcd == NULL || d->wake_fd < 0 || d->prefix_end == NULL) {
@@ -161,12 +172,6 @@ const char *dcs_prefix(const struct dcs *d)
 
 /* --- reading ------------------------------------------------------------------------------ */
 
-static void log_warnings(char *warn)
-{
-	for (char *line = strtok(warn, "\n"); line != NULL; line = strtok(NULL, "\n"))
-		log_warn("dcs: %s", line);
-}
-
 bool dcs_read(struct dcs *d, struct dcs_view *view)
 {
 	struct etcd_range_req req = {.key = d->prefix, .range_end = d->prefix_end};
@@ -183,7 +188,7 @@ bool dcs_read(struct dcs *d, struct dcs_view *view)
 	dcs_cache_view(&cache, d->prefix, view, warn, sizeof(warn));
 	dcs_cache_deinit(&cache);
 	etcd_kvs_free(&kvs);
-	log_warnings(warn);
+	dcs_log_warnings(warn);
 	return true;
 }
 

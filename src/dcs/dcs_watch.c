@@ -361,10 +361,12 @@ static void wait_loaded(struct dcs_watch *w, int wait_ms)
 		;
 }
 
-/* Logs what the codec found malformed, one line each (only when the view is rebuilt). */
-static void log_warnings(char *warn)
+void dcs_log_warnings(char *warn)
 {
-	for (char *line = strtok(warn, "\n"); line != NULL; line = strtok(NULL, "\n"))
+	char *save = NULL;
+
+	for (char *line = strtok_r(warn, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
 		log_warn("dcs: %s", line);
 }
 
@@ -396,7 +398,7 @@ bool dcs_watch_view(struct dcs_watch *w, struct dcs_view *view, int max_age_ms, 
 	fresh = w->synced || max_age_ms < 0 || clock_now_ms() - w->lost_since_ms <= max_age_ms;
 	view->valid = fresh;
 	pthread_mutex_unlock(&w->mu);
-	log_warnings(warn);
+	dcs_log_warnings(warn);
 	return true;
 }
 

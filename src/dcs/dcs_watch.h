@@ -57,4 +57,7 @@ void dcs_watch_check_soon(struct dcs_watch *w);
 bool dcs_watch_contradicts(struct dcs_watch *w, const char *key, const char *value, int64_t lease,
                            int64_t since_revision);
 
+/* dcs_log_warnings: logs the codec's warning lines (modified in place), one per line. */
+void dcs_log_warnings(char *warn);
+
 #endif
