@@ -83,7 +83,11 @@ void dcs_view_copy(struct dcs_view *dst, const struct dcs_view *src);
 bool dcs_wait(struct dcs *d, int timeout_ms);
 /* dcs_wake: wakes a dcs_wait() in another thread (REST API requests, signals). */
 void dcs_wake(struct dcs *d);
-/* dcs_wait_fd: an eventfd that is readable while a change is pending, for poll(). */
+/*
+ * dcs_wait_fd: an eventfd that is readable while a change is pending, for poll();
+ * dcs_wait(d, 0) then consumes it. Changes are: any key of the prefix, and the watch
+ * losing or regaining its stream. Borrowed; valid until dcs_close.
+ */
 int dcs_wait_fd(struct dcs *d);
 /* dcs_watch_healthy: the watch stream is connected and current. */
 bool dcs_watch_healthy(struct dcs *d);

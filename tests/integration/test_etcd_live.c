@@ -587,6 +587,15 @@ static bool wait_view(struct dcs *d, struct dcs_view *v, int timeout_ms,
 	}
 }
 
+static bool healthy_is(struct dcs *d, bool want, int timeout_ms)
+{
+	int64_t deadline = clock_now_ms() + timeout_ms;
+
+	while (dcs_watch_healthy(d) != want && clock_now_ms() < deadline)
+		(void)dcs_wait(d, 50);
+	return dcs_watch_healthy(d) == want;
+}
+
 static bool leader_is(const struct dcs_view *v, const void *name)
 {
 	return name != NULL ? v->has_leader && strcmp(v->leader, name) == 0 : !v->has_leader;
@@ -636,7 +645,7 @@ static void test_watch_wakes_on_lease_expiry(void **state)
 	assert_true(wait_view(watcher, &v, 5000, leader_is, "pg1"));
 	assert_true(v.valid);
 	dcs_view_free(&v);
-	assert_true(dcs_watch_healthy(watcher));
+	assert_true(healthy_is(watcher, true, 5000));
 	/* The holder stops renewing; etcd deletes the key when the lease expires. */
 	assert_int_equal(pthread_create(&t, NULL, poll_until_gone, &p), 0);
 	assert_true(wait_view(watcher, &v, 6000, leader_is, NULL));
@@ -755,7 +764,7 @@ static void test_member_killed(void **state)
 	assert_true(dcs_lease_ensure(d, 10, NULL));
 	assert_true(dcs_member_put(d, "{\"n\":1}"));
 	assert_true(member_seen(watcher, "pg1", 5000));
-	assert_true(dcs_watch_healthy(watcher));
+	assert_true(healthy_is(watcher, true, 5000));    /* the stream is up, not just the load */
 	assert_int_equal(kill(cl->pids[2], SIGKILL), 0); /* the member both are talking to */
 	t0 = clock_now_ms();
 	/* Requests move on to the next endpoint (across a raft election if need be). */
@@ -780,7 +789,7 @@ static void test_member_killed(void **state)
 	}
 	assert_true(member_seen(watcher, "pg9", 8000));
 	print_message("watch recovered %lld ms after SIGKILL\n", (long long)(clock_now_ms() - t0));
-	assert_true(dcs_watch_healthy(watcher));
+	assert_true(healthy_is(watcher, true, 5000));
 	assert_true(dcs_lease_revoke(d));
 	dcs_close(watcher);
 	dcs_close(d);
@@ -819,15 +828,6 @@ static void test_watch_member_frozen(void **state)
 	assert_true(dcs_lease_revoke(writer));
 	dcs_close(writer);
 	dcs_close(watcher);
-}
-
-static bool healthy_is(struct dcs *d, bool want, int timeout_ms)
-{
-	int64_t deadline = clock_now_ms() + timeout_ms;
-
-	while (dcs_watch_healthy(d) != want && clock_now_ms() < deadline)
-		(void)dcs_wait(d, 50);
-	return dcs_watch_healthy(d) == want;
 }
 
 static void test_watch_quorum_lost(void **state)
@@ -899,6 +899,78 @@ static void test_base64_interop_with_etcdctl(void **state)
 	etcd_free(c);
 }
 
+/* The row of member name in patronictl's JSON output, or NULL. Borrowed from rows. */
+static const json_t *patronictl_row(const json_t *rows, const char *name)
+{
+	size_t i;
+	const json_t *row;
+
+	json_array_foreach(rows, i,
+	                   row) if (strcmp(json_string_value(json_object_get(row, "Member")),
+	                                   name) == 0) return row;
+	return NULL;
+}
+
+/* A stock Patroni 3.0.2 patronictl reads the cluster our DCS layer wrote. */
+static void test_patronictl_reads_our_keys(void **state)
+{
+	struct cluster *cl = *state;
+	struct dcs *a = open_dcs(cl, "t_patroni", "pg1", false);
+	struct dcs *b = open_dcs(cl, "t_patroni", "pg2", false);
+	const char *sync[] = {"pg2"};
+	const char *argv[] = {"/usr/bin/patronictl", "-c", NULL, "list", "-f", "json", NULL};
+	struct proc_spec spec = {.argv = argv, .stdin_null = true};
+	char cfg[300], yml[256], err[256];
+	struct buf out;
+	json_t *rows;
+	const json_t *row;
+
+	if (!fs_exists(argv[0]))
+		skip();
+	snprintf(cfg, sizeof(cfg), "%s/patroni.yml", cl->dir);
+	snprintf(yml, sizeof(yml),
+	         "scope: t_patroni\nnamespace: /service/\netcd3:\n  hosts: %s,%s\n", cl->ep[0],
+	         cl->ep[1]);
+	assert_true(fs_write_atomic(cfg, yml, strlen(yml), 0600));
+	argv[2] = cfg;
+	assert_int_equal(dcs_initialize_race(a), DCS_CAS_OK);
+	assert_int_equal(dcs_config_write(a, "{\"ttl\":30,\"synchronous_mode\":true}", -1),
+	                 DCS_CAS_OK);
+	assert_true(dcs_lease_ensure(a, 30, NULL) && dcs_lease_ensure(b, 30, NULL));
+	assert_int_equal(dcs_leader_acquire(a), DCS_CAS_OK);
+	assert_true(dcs_member_put(a, "{\"conn_url\":\"postgres://127.0.0.1:5432/postgres\","
+	                              "\"api_url\":\"http://127.0.0.1:8008/patroni\",\"state\":"
+	                              "\"running\",\"role\":\"master\",\"xlog_location\":100,"
+	                              "\"timeline\":2}"));
+	assert_true(dcs_member_put(b, "{\"conn_url\":\"postgres://127.0.0.1:5433/postgres\","
+	                              "\"api_url\":\"http://127.0.0.1:8009/patroni\",\"state\":"
+	                              "\"running\",\"role\":\"replica\",\"xlog_location\":100,"
+	                              "\"timeline\":2}"));
+	assert_int_equal(dcs_sync_write(a, sync, 1, 0), DCS_CAS_OK);
+	assert_true(dcs_status_write(a, "{\"optime\":100}"));
+	buf_init(&out);
+	assert_true(proc_run(&spec, 30000, &out, err, sizeof(err)));
+	rows = json_loads(out.data, 0, NULL);
+	assert_non_null(rows);
+	assert_int_equal(json_array_size(rows), 2);
+	row = patronictl_row(rows, "pg1");
+	assert_non_null(row);
+	assert_string_equal(json_string_value(json_object_get(row, "Role")), "Leader");
+	/* Host from conn_url; the port is shown since the members' ports differ. */
+	assert_string_equal(json_string_value(json_object_get(row, "Host")), "127.0.0.1:5432");
+	assert_int_equal(json_integer_value(json_object_get(row, "TL")), 2);
+	row = patronictl_row(rows, "pg2");
+	assert_non_null(row);
+	assert_string_equal(json_string_value(json_object_get(row, "Role")), "Sync Standby");
+	assert_string_equal(json_string_value(json_object_get(row, "Host")), "127.0.0.1:5433");
+	json_decref(rows);
+	buf_free(&out);
+	assert_true(dcs_delete_cluster(a));
+	assert_true(dcs_lease_revoke(a) && dcs_lease_revoke(b));
+	dcs_close(a);
+	dcs_close(b);
+}
+
 /* Last: it turns authentication on for the whole cluster. */
 static void test_authentication(void **state)
 {
@@ -956,6 +1028,7 @@ int main(void)
 	    cmocka_unit_test(test_watch_view_and_malformed_member),
 	    cmocka_unit_test(test_failover_past_dead_and_silent_endpoints),
 	    cmocka_unit_test(test_base64_interop_with_etcdctl),
+	    cmocka_unit_test(test_patronictl_reads_our_keys),
 	    cmocka_unit_test(test_member_killed),
 	    cmocka_unit_test(test_watch_member_frozen),
 	    cmocka_unit_test(test_watch_quorum_lost),
