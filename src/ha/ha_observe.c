@@ -17,6 +17,8 @@
 #include "ha/publish.h"
 #include "log/log.h"
 #include "pg/pg.h"
+#include "pooler/pooler.h"
+#include "pooler/pooler_conf.h"
 #include "util/clock.h"
 #include "util/strutil.h"
 
@@ -124,6 +126,7 @@ void agent_observe(struct agent *a, struct ha_input *in)
 	fill_settings(a, &in->settings);
 	observe_pg(a, in);
 	in->lease = lease_state(a->lease);
+	dcs_lease_attach(a->dcs, lease_id(a->lease)); /* the member key lives on it */
 	memcpy(in->upstream, a->upstream, sizeof(in->upstream));
 	in->rewind_failed = a->rewind_failed_for[0] && in->view.has_leader &&
 	                    str_eq(a->rewind_failed_for, in->view.leader);
@@ -176,11 +179,11 @@ static const char *pg_role_name(const struct ha_input *in, bool holds)
 static void publish_member(struct agent *a, const struct ha_input *in, const char *state,
                            const char *role)
 {
-	char conn_url[300], api_url[300];
+	char conn_url[300], api_url[300], pooler[CONFIG_HOST_LEN] = "";
 	struct member_facts f = {
 	    .conn_url = conn_url,
 	    .api_url = api_url,
-	    .pooler = a->cfg.pgbouncer.enabled ? a->cfg.pgbouncer.listen : NULL,
+	    .pooler = pooler,
 	    .state = state,
 	    .role = role,
 	    .pg = &in->pg,
@@ -192,6 +195,8 @@ static void publish_member(struct agent *a, const struct ha_input *in, const cha
 
 	agent_conn_url(a, conn_url, sizeof(conn_url));
 	agent_api_url(a, api_url, sizeof(api_url));
+	if (a->pooler_up && !pooler_connect_address(&a->cfg, pooler, sizeof(pooler)))
+		pooler[0] = '\0';
 	json = publish_member_json(&f);
 	if (in->dcs_ok && !dcs_member_put(a->dcs, json))
 		log_debug("member key not written this cycle");
