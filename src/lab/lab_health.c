@@ -55,7 +55,7 @@ static void eval_replica(const struct dcs_member *m, long code, struct lab_node_
 }
 
 void lab_health_eval(const struct lab_plan *p, const struct dcs_view *v, const long *codes,
-                     struct lab_health *h)
+                     const int64_t *min_revision, struct lab_health *h)
 {
 	h->has_leader = false;
 	h->leader[0] = '\0';
@@ -64,10 +64,17 @@ void lab_health_eval(const struct lab_plan *p, const struct dcs_view *v, const l
 		const char *name = p->nodes[k].name;
 		const struct dcs_member *m = dcs_view_member(v, name);
 		struct lab_node_status *s = &h->nodes[k];
+		bool leads = v->has_leader && str_eq(v->leader, name);
 
-		if (v->has_leader && str_eq(v->leader, name)) {
+		if (leads) {
 			h->has_leader = true;
 			snprintf(h->leader, sizeof(h->leader), "%s", name);
+		}
+		if (m && min_revision && m->mod_revision <= min_revision[k]) {
+			s->is_leader = leads;
+			s->ready = false;
+			snprintf(s->what, sizeof(s->what), "member key from before this start");
+		} else if (leads) {
 			eval_leader(m, codes[k], s);
 		} else {
 			eval_replica(m, codes[k], s);
@@ -153,7 +160,8 @@ static bool agents_alive(const struct lab_cluster *c, const struct lab_wait *w, 
 }
 
 /* poll_once: one DCS read and one probe per node into cur; false if etcd did not answer. */
-static bool poll_once(const struct lab_cluster *c, struct dcs *d, struct lab_health *cur)
+static bool poll_once(const struct lab_cluster *c, const struct lab_wait *w, struct dcs *d,
+                      struct lab_health *cur)
 {
 	struct dcs_view view;
 	long codes[LAB_MAX_NODES] = {0};
@@ -164,7 +172,7 @@ static bool poll_once(const struct lab_cluster *c, struct dcs *d, struct lab_hea
 	for (int k = 0; k < c->plan.n_nodes; k++)
 		codes[k] =
 		    probe(&c->plan.nodes[k], lab_health_probe_path(&view, c->plan.nodes[k].name));
-	lab_health_eval(&c->plan, &view, codes, cur);
+	lab_health_eval(&c->plan, &view, codes, w->min_revision, cur);
 	dcs_view_free(&view);
 	return true;
 }
@@ -190,7 +198,7 @@ bool lab_health_wait(const struct lab_cluster *c, const struct lab_wait *w, stru
 
 		if (!agents_alive(c, w, why))
 			break;
-		dcs_ok = poll_once(c, d, &cur); /* on failure cur keeps the last verdict */
+		dcs_ok = poll_once(c, w, d, &cur); /* on failure cur keeps the last verdict */
 		now_ms = clock_now_ms();
 		note_changes(c, &prev, &cur, now_ms, start_ms, w->progress);
 		prev = cur;

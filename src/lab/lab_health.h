@@ -38,17 +38,21 @@ struct lab_health {
 const char *lab_health_probe_path(const struct dcs_view *v, const char *name);
 /*
  * lab_health_eval: the verdict for the plan's nodes from view and codes[k], the HTTP
- * status node k answered to lab_health_probe_path (0 = no answer). Leaves since_ms alone.
+ * status node k answered to lab_health_probe_path (0 = no answer). With min_revision
+ * (may be NULL), node k's member key counts only if etcd wrote it after revision
+ * min_revision[k]: a key left by an agent that was killed outlives it by up to a TTL
+ * and must not pass for its restarted successor. Leaves since_ms alone.
  */
 void lab_health_eval(const struct lab_plan *p, const struct dcs_view *v, const long *codes,
-                     struct lab_health *h);
+                     const int64_t *min_revision, struct lab_health *h);
 
 /* What lab_health_wait waits for. */
 struct lab_wait {
-	int64_t deadline_ms;     /* CLOCK_BOOTTIME */
-	const char *only_leader; /* non-NULL: only until this node leads (restart order) */
-	const pid_t *agent_pids; /* per plan node; > 0 are watched: an exit fails the wait */
-	FILE *progress;          /* status changes are printed here; NULL = quiet */
+	int64_t deadline_ms;         /* CLOCK_BOOTTIME */
+	const char *only_leader;     /* non-NULL: only until this node leads (restart order) */
+	const pid_t *agent_pids;     /* per plan node; > 0 are watched: an exit fails the wait */
+	const int64_t *min_revision; /* per plan node, see lab_health_eval; NULL = none */
+	FILE *progress;              /* status changes are printed here; NULL = quiet */
 };
 
 /*

@@ -19,13 +19,15 @@
 #include "lab/lab_running.h"
 #include "lab/lab_secrets.h"
 #include "lab/lab_user.h"
+#include "lab/lab_view.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-#define ERR_LEN 1024
+#define ERR_LEN        1024
+#define DCS_TIMEOUT_MS 1000 /* per etcd endpoint */
 /*
  * The longest DIR whose PostgreSQL sockets still fit in sockaddr_un's 108 bytes: the
  * agent puts them in DIR/nodeN/data.sock/.s.PGSQL.<port> (see pg_node.c).
@@ -37,10 +39,11 @@
 struct up_run {
 	struct lab_cluster *c;
 	struct lab_runas ru;
-	struct lab_running running; /* what runs (found or started) */
-	int64_t start_ms;           /* CLOCK_BOOTTIME at the start of the command */
-	int64_t deadline_ms;        /* start + --timeout */
-	int lock_fd;                /* lab_lock, -1 until taken */
+	struct lab_running running;          /* what runs (found or started) */
+	int64_t start_ms;                    /* CLOCK_BOOTTIME at the start of the command */
+	int64_t deadline_ms;                 /* start + --timeout */
+	int lock_fd;                         /* lab_lock, -1 until taken */
+	int64_t min_revision[LAB_MAX_NODES]; /* see lab_health_eval: set for agents we start */
 };
 
 static void fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -348,6 +351,21 @@ static bool start_missing_agents(struct up_run *r)
 }
 
 /*
+ * note_baseline: etcd's revision before the agents start; the member keys of the agents
+ * started now count only once rewritten after it (lab_health_eval).
+ */
+static void note_baseline(struct up_run *r)
+{
+	struct dcs_view v;
+
+	if (!lab_view_read(r->c, DCS_TIMEOUT_MS, &v))
+		return; /* already logged; without a baseline old keys are merely not filtered */
+	for (int k = 0; k < r->c->plan.n_nodes; k++)
+		r->min_revision[k] = r->running.agents[k] > 0 ? 0 : v.revision;
+	dcs_view_free(&v);
+}
+
+/*
  * start_former_leader: after a full stop, the node that led before goes first and
  * takes the leader key alone, so the others find it leading (same leader, same data).
  * If it cannot lead within half the remaining time, the others start anyway: the
@@ -357,7 +375,8 @@ static bool start_former_leader(struct up_run *r)
 {
 	char leader[LAB_NAME_LEN];
 	const struct lab_node_ports *n;
-	struct lab_wait w = {.agent_pids = r->running.agents, .progress = stdout};
+	struct lab_wait w = {
+	    .agent_pids = r->running.agents, .min_revision = r->min_revision, .progress = stdout};
 	struct buf why;
 	bool ok;
 
@@ -414,13 +433,20 @@ static void print_success(const struct up_run *r, const struct lab_health *h)
 /* start_cluster: starts what is not running and waits for health. */
 static enum lab_up_result start_cluster(struct up_run *r)
 {
-	struct lab_wait w = {
-	    .deadline_ms = r->deadline_ms, .agent_pids = r->running.agents, .progress = stdout};
+	struct lab_wait w = {.deadline_ms = r->deadline_ms,
+	                     .agent_pids = r->running.agents,
+	                     .min_revision = r->min_revision,
+	                     .progress = stdout};
 	struct lab_health h = {0};
 	struct buf why;
 	bool ok;
 
-	if (!start_etcd(r) || !start_former_leader(r) || !start_missing_agents(r)) {
+	if (!start_etcd(r)) {
+		print_logs_hint(r->c);
+		return LAB_UP_FAILED;
+	}
+	note_baseline(r);
+	if (!start_former_leader(r) || !start_missing_agents(r)) {
 		print_logs_hint(r->c);
 		return LAB_UP_FAILED;
 	}

@@ -823,7 +823,7 @@ static void test_health_eval(void **state)
 	(void)state;
 	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
 	healthy_view(&v);
-	lab_health_eval(&p, &v, ok_codes, &h);
+	lab_health_eval(&p, &v, ok_codes, NULL, &h);
 	assert_true(h.healthy);
 	assert_true(h.has_leader);
 	assert_string_equal(h.leader, "node1");
@@ -833,7 +833,7 @@ static void test_health_eval(void **state)
 	assert_string_equal(lab_health_probe_path(&v, "node2"), "/replica");
 
 	/* The leader's REST API says it is not a primary (yet). */
-	lab_health_eval(&p, &v, (long[]){503, 200, 200}, &h);
+	lab_health_eval(&p, &v, (long[]){503, 200, 200}, NULL, &h);
 	assert_false(h.healthy);
 	assert_false(h.nodes[0].ready);
 	assert_string_equal(h.nodes[0].what, "leader, state 'running', /primary answers 503");
@@ -841,16 +841,48 @@ static void test_health_eval(void **state)
 	/* A replica still cloning, another not streaming yet. */
 	canned_view(&v);
 	strcpy(v.members[1].replication_state, "in archive recovery");
-	lab_health_eval(&p, &v, ok_codes, &h);
+	lab_health_eval(&p, &v, ok_codes, NULL, &h);
 	assert_false(h.healthy);
 	assert_string_equal(h.nodes[1].what, "running, replication 'in archive recovery'");
 	assert_string_equal(h.nodes[2].what, "state 'creating replica'");
 
 	/* Streaming but /replica refuses (e.g. noloadbalance): not healthy either. */
 	healthy_view(&v);
-	lab_health_eval(&p, &v, (long[]){200, 200, 0}, &h);
+	lab_health_eval(&p, &v, (long[]){200, 200, 0}, NULL, &h);
 	assert_false(h.healthy);
 	assert_string_equal(h.nodes[2].what, "streaming, /replica answers 0");
+}
+
+static void test_health_eval_old_keys(void **state)
+{
+	struct lab_plan p;
+	struct dcs_view v;
+	struct lab_health h;
+	long codes[3] = {200, 200, 200};
+	int64_t min_rev[3] = {0, 100, 100};
+	char err[256];
+
+	(void)state;
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	healthy_view(&v);
+	v.members[0].mod_revision = 50; /* node1 was not restarted: any revision counts */
+	v.members[1].mod_revision = 101;
+	v.members[2].mod_revision = 100; /* written before node3's agent was started */
+	lab_health_eval(&p, &v, codes, min_rev, &h);
+	assert_false(h.healthy);
+	assert_true(h.nodes[0].ready);
+	assert_true(h.nodes[1].ready);
+	assert_false(h.nodes[2].ready);
+	assert_string_equal(h.nodes[2].what, "member key from before this start");
+	v.members[2].mod_revision = 102;
+	lab_health_eval(&p, &v, codes, min_rev, &h);
+	assert_true(h.healthy);
+	/* The same holds for the leader's own member key. */
+	min_rev[0] = 60;
+	lab_health_eval(&p, &v, codes, min_rev, &h);
+	assert_false(h.healthy);
+	assert_true(h.has_leader);
+	assert_true(h.nodes[0].is_leader);
 }
 
 static void test_health_eval_no_leader(void **state)
@@ -865,19 +897,19 @@ static void test_health_eval_no_leader(void **state)
 	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
 	healthy_view(&v);
 	v.has_leader = false;
-	lab_health_eval(&p, &v, codes, &h);
+	lab_health_eval(&p, &v, codes, NULL, &h);
 	assert_false(h.healthy);
 	assert_false(h.has_leader);
 	/* A member missing from etcd (not registered yet). */
 	healthy_view(&v);
 	v.n_members = 2;
-	lab_health_eval(&p, &v, codes, &h);
+	lab_health_eval(&p, &v, codes, NULL, &h);
 	assert_false(h.healthy);
 	assert_string_equal(h.nodes[2].what, "not registered in etcd");
 	/* A leader key held by a node outside the plan does not count. */
 	healthy_view(&v);
 	strcpy(v.leader, "stranger");
-	lab_health_eval(&p, &v, codes, &h);
+	lab_health_eval(&p, &v, codes, NULL, &h);
 	assert_false(h.has_leader);
 	assert_false(h.healthy);
 }
@@ -1283,6 +1315,7 @@ int main(void)
 	    cmocka_unit_test(test_members_json),
 	    cmocka_unit_test(test_members_json_bad_input),
 	    cmocka_unit_test(test_health_eval),
+	    cmocka_unit_test(test_health_eval_old_keys),
 	    cmocka_unit_test(test_health_eval_no_leader),
 	    cmocka_unit_test(test_up_opts),
 	    cmocka_unit_test(test_up_opts_errors),

@@ -34,7 +34,7 @@ table=$("$PGHA" list --dir "$LAB_DIR")
 ok $? "pgha list exits 0"
 printf '%s\n' "$table" | sed 's/^/# /'
 is "$(printf '%s\n' "$table" | grep -c '| Leader ')" 1 "the table shows one leader"
-is "$(printf '%s\n' "$table" | grep -c '| Replica .* streaming ')" 2 \
+is "$(printf '%s\n' "$table" | grep -Ec '\| (Replica|Sync Standby) +\| streaming ')" 2 \
 	"the table shows two streaming replicas"
 
 json=$(lab_list_json)
@@ -87,15 +87,14 @@ rows = json.load(sys.stdin)
 print(" ".join(sorted(r["Member"] for r in rows)),
       [r["Member"] for r in rows if r["Role"] == "Leader"])' 2>&1)
 is "$ctl_view" "node1 node2 node3 ['$leader']" "patronictl lists the same members and leader"
-ctl_table=$(patronictl -c "$LAB_TMP/patronictl.yml" -d "etcd3://127.0.0.1:$BASE" list pgha-lab 2>&1)
-ok $? "patronictl -d etcd3://127.0.0.1:$BASE list pgha-lab exits 0"
-printf '%s\n' "$ctl_table" | sed 's/^/# /'
+patronictl -c "$LAB_TMP/patronictl.yml" list | sed 's/^/# /'
+# (Debian's patronictl 3.0.2 has no etcd3:// scheme for -d: the hosts come from the file.)
 
 lab_psql rw "create table lab_t (x int primary key); insert into lab_t values (42)" >/dev/null
 ok $? "a row is inserted through service=rw"
 
 # --- a replica's agent stopped and started again -----------------------------------------------------
-replica=$(lab_replicas | head -n 1)
+replica=$(list_json "[m['name'] for m in j['members'] if m['role'] != 'leader'][0]")
 pid=$(lab_agent_pid "$replica")
 kill -TERM "$pid"
 wait_pid_gone "$pid" 60
