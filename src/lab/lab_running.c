@@ -93,6 +93,18 @@ void lab_leader_hint_clear(const struct lab_cluster *c)
 		unlink(path);
 }
 
+bool lab_former_leader(const struct lab_plan *p, const char *key_holder, const char *hint,
+                       const char *sync_leader, char *out, size_t size)
+{
+	const char *const candidates[] = {key_holder, hint, sync_leader};
+
+	for (size_t i = 0; i < ARRAY_LEN(candidates); i++) {
+		if (candidates[i] && lab_plan_node(p, candidates[i]))
+			return str_copy(out, size, candidates[i]);
+	}
+	return false;
+}
+
 int lab_lock(const struct lab_cluster *c, char *err, size_t errlen)
 {
 	char path[PATH_MAX];

@@ -37,6 +37,14 @@ bool lab_leader_hint_save(const struct lab_cluster *c, const char *name) MUST_CH
 /* lab_leader_hint_load: the recorded node (a node of the plan) into out, or false. */
 bool lab_leader_hint_load(const struct lab_cluster *c, char *out, size_t size);
 void lab_leader_hint_clear(const struct lab_cluster *c);
+/*
+ * lab_former_leader: the node to start first when no agent runs: the holder of a leader
+ * key that outlived its agent (key_holder), else the leader `pgha down` recorded (hint),
+ * else the leader named in the sync key (sync_leader; pgha runs in synchronous mode by
+ * default). Arguments may be NULL or ""; only nodes of the plan count. Pure.
+ */
+bool lab_former_leader(const struct lab_plan *p, const char *key_holder, const char *hint,
+                       const char *sync_leader, char *out, size_t size);
 
 /*
  * lab_lock: one `pgha up` or `pgha down` at a time per lab: an exclusive flock on

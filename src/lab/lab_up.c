@@ -23,11 +23,13 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
+#include "util/proc.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-#define ERR_LEN        1024
-#define DCS_TIMEOUT_MS 1000 /* per etcd endpoint */
+#define ERR_LEN          1024
+#define DCS_TIMEOUT_MS   1000 /* per etcd endpoint */
+#define CHECK_TIMEOUT_MS 10000
 /*
  * The longest DIR whose PostgreSQL sockets still fit in sockaddr_un's 108 bytes: the
  * agent puts them in DIR/nodeN/data.sock/.s.PGSQL.<port> (see pg_node.c).
@@ -44,6 +46,8 @@ struct up_run {
 	int64_t deadline_ms;                 /* start + --timeout */
 	int lock_fd;                         /* lab_lock, -1 until taken */
 	int64_t min_revision[LAB_MAX_NODES]; /* see lab_health_eval: set for agents we start */
+	char key_holder[DCS_NAME_LEN];       /* leader key in etcd before we start agents */
+	char sync_leader[DCS_NAME_LEN];      /* leader named in the sync key then */
 };
 
 static void fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -351,8 +355,41 @@ static bool start_missing_agents(struct up_run *r)
 }
 
 /*
- * note_baseline: etcd's revision before the agents start; the member keys of the agents
- * started now count only once rewritten after it (lab_health_eval).
+ * check_configs: `pgha agent --check` on the configuration of every agent about to start,
+ * so that a broken (e.g. hand-edited) agent.yml stops `pgha up` before anything starts.
+ * The agent's messages go to the node's log.
+ */
+static bool check_configs(const struct up_run *r)
+{
+	for (int k = 0; k < r->c->plan.n_nodes; k++) {
+		char config[PATH_MAX + 16];
+		char log_path[PATH_MAX];
+		char err[ERR_LEN];
+		const char *argv[] = {r->c->pgha_bin, "agent", "--check", "-c", config, NULL};
+		struct proc_spec spec = {.argv = argv,
+		                         .log_path = log_path,
+		                         .stdin_null = true,
+		                         .set_user = r->ru.set_user,
+		                         .uid = r->ru.uid,
+		                         .gid = r->ru.gid};
+
+		if (r->running.agents[k] > 0)
+			continue;
+		if (!lab_agent_config(r->c, k, config, sizeof(config)) ||
+		    !lab_log_path(r->c, r->c->plan.nodes[k].name, log_path, sizeof(log_path)) ||
+		    !proc_run(&spec, CHECK_TIMEOUT_MS, NULL, err, sizeof(err))) {
+			fail("%s: `pgha agent --check -c %s` failed (%s); details in %s",
+			     r->c->plan.nodes[k].name, config, err, log_path);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * note_baseline: what etcd holds before the agents start: its revision (the member keys
+ * of the agents started now count only once rewritten after it, see lab_health_eval)
+ * and who led (start_former_leader).
  */
 static void note_baseline(struct up_run *r)
 {
@@ -362,6 +399,10 @@ static void note_baseline(struct up_run *r)
 		return; /* already logged; without a baseline old keys are merely not filtered */
 	for (int k = 0; k < r->c->plan.n_nodes; k++)
 		r->min_revision[k] = r->running.agents[k] > 0 ? 0 : v.revision;
+	if (v.has_leader)
+		snprintf(r->key_holder, sizeof(r->key_holder), "%s", v.leader);
+	if (v.sync.present)
+		snprintf(r->sync_leader, sizeof(r->sync_leader), "%s", v.sync.leader);
 	dcs_view_free(&v);
 }
 
@@ -374,14 +415,19 @@ static void note_baseline(struct up_run *r)
 static bool start_former_leader(struct up_run *r)
 {
 	char leader[LAB_NAME_LEN];
+	char hint[LAB_NAME_LEN] = "";
 	const struct lab_node_ports *n;
 	struct lab_wait w = {
 	    .agent_pids = r->running.agents, .min_revision = r->min_revision, .progress = stdout};
 	struct buf why;
 	bool ok;
 
-	if (lab_running_count(r->c, &r->running) != LAB_N_ETCD ||
-	    !lab_leader_hint_load(r->c, leader, sizeof(leader)))
+	if (lab_running_count(r->c, &r->running) != LAB_N_ETCD)
+		return true; /* some agent runs: the cluster has (or will elect) its leader */
+	if (!lab_leader_hint_load(r->c, hint, sizeof(hint)))
+		hint[0] = '\0';
+	if (!lab_former_leader(&r->c->plan, r->key_holder, hint, r->sync_leader, leader,
+	                       sizeof(leader)))
 		return true;
 	n = lab_plan_node(&r->c->plan, leader);
 	printf("%s led before the stop: starting it first\n", leader);
@@ -441,6 +487,8 @@ static enum lab_up_result start_cluster(struct up_run *r)
 	struct buf why;
 	bool ok;
 
+	if (!check_configs(r))
+		return LAB_UP_FAILED;
 	if (!start_etcd(r)) {
 		print_logs_hint(r->c);
 		return LAB_UP_FAILED;

@@ -1264,6 +1264,25 @@ static void test_leader_hint(void **state)
 	remove_tmpdir(dir);
 }
 
+static void test_former_leader(void **state)
+{
+	struct lab_plan p;
+	char out[LAB_NAME_LEN];
+	char err[256];
+
+	(void)state;
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_former_leader(&p, "node2", "node3", "node1", out, sizeof(out)));
+	assert_string_equal(out, "node2"); /* a live leader key wins */
+	assert_true(lab_former_leader(&p, "", "node3", "node1", out, sizeof(out)));
+	assert_string_equal(out, "node3"); /* then what pgha down recorded */
+	assert_true(lab_former_leader(&p, NULL, NULL, "node1", out, sizeof(out)));
+	assert_string_equal(out, "node1"); /* then the sync key */
+	assert_true(lab_former_leader(&p, "stranger", "node9", "node3", out, sizeof(out)));
+	assert_string_equal(out, "node3"); /* names outside the plan do not count */
+	assert_false(lab_former_leader(&p, NULL, "", "", out, sizeof(out)));
+}
+
 static void test_lock(void **state)
 {
 	char *dir = make_tmpdir();
@@ -1328,6 +1347,7 @@ int main(void)
 	    cmocka_unit_test(test_procs_stop_escalates),
 	    cmocka_unit_test(test_postmaster_find),
 	    cmocka_unit_test(test_leader_hint),
+	    cmocka_unit_test(test_former_leader),
 	    cmocka_unit_test(test_lock),
 	};
 

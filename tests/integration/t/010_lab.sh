@@ -25,6 +25,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	like "$LAB_UP_OUT" "running the cluster as OS user postgres" "up says which OS user runs it"
 	is "$(stat -c %U "$LAB_DIR/node1/agent.yml")" postgres "the lab directory belongs to postgres"
 fi
+for n in node1 node2 node3; do
+	like "$("$PGHA" agent --check -c "$LAB_DIR/$n/agent.yml" 2>&1)" "configuration OK" \
+		"pgha agent --check accepts $n/agent.yml"
+done
 is "$(stat -c %a "$LAB_DIR/secrets")" 700 "secrets directory is 0700"
 is "$(stat -c %a "$LAB_DIR/secrets/superuser")" 600 "secret files are 0600"
 is "$(stat -c %a "$LAB_DIR/pgpass")" 600 "client passfile is 0600"
