@@ -100,6 +100,7 @@ static void canned_view(struct dcs_view *v)
 	v->status_optime = 50 * MB;
 	m = add_member(v, "node1", 6510, "running");
 	strcpy(m->role, "master");
+	strcpy(m->pooler, "127.0.0.1:6512");
 	m->has_xlog = true;
 	m->xlog_location = 48 * MB;
 	m->timeline = 2;
@@ -759,13 +760,16 @@ static void test_members_json(void **state)
 	    " \"etcd\": [\"http://127.0.0.1:6500\", \"http://127.0.0.1:6501\"],"
 	    " \"leader\": \"node1\", \"members\": ["
 	    "{\"name\": \"node1\", \"host\": \"127.0.0.1\", \"port\": 6510,"
-	    " \"api_url\": \"http://127.0.0.1:6511/patroni\", \"role\": \"leader\","
+	    " \"api_url\": \"http://127.0.0.1:6511/patroni\", \"pooler\": \"127.0.0.1:6512\","
+	    " \"role\": \"leader\","
 	    " \"state\": \"running\", \"timeline\": 2, \"lag_bytes\": 0},"
 	    "{\"name\": \"node2\", \"host\": \"127.0.0.1\", \"port\": 6520,"
-	    " \"api_url\": \"http://127.0.0.1:6521/patroni\", \"role\": \"replica\","
+	    " \"api_url\": \"http://127.0.0.1:6521/patroni\", \"pooler\": null, \"role\": "
+	    "\"replica\","
 	    " \"state\": \"streaming\", \"timeline\": 2, \"lag_bytes\": 2097152},"
 	    "{\"name\": \"node3\", \"host\": \"127.0.0.1\", \"port\": 6530,"
-	    " \"api_url\": \"http://127.0.0.1:6531/patroni\", \"role\": \"sync_standby\","
+	    " \"api_url\": \"http://127.0.0.1:6531/patroni\", \"pooler\": null,"
+	    " \"role\": \"sync_standby\","
 	    " \"state\": \"creating replica\", \"timeline\": null, \"lag_bytes\": null}]}",
 	    0, &jerr);
 	assert_non_null(want);
