@@ -28,7 +28,8 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-#define RECYCLE_MS 20 /* pause between a cycle that changed something and the next */
+#define RECYCLE_MS    20  /* pause between a cycle that changed something and the next */
+#define RETRY_SOON_MS 100 /* re-run of a race lost to a transient state */
 
 /* --- set-up ----------------------------------------------------------------------------- */
 
@@ -169,12 +170,12 @@ static void log_decision(struct agent *a, const struct ha_decision *d)
 	snprintf(a->last_detail, sizeof(a->last_detail), "%s", d->detail);
 }
 
-/* run_cycle: observe, decide, apply, publish. Returns true if something changed. */
-static bool run_cycle(struct agent *a)
+/* run_cycle: observe, decide, publish, apply; returns ms until the next cycle is due. */
+static int64_t run_cycle(struct agent *a)
 {
 	struct ha_input *in = xcalloc(1, sizeof(*in));
 	struct ha_decision d;
-	bool changed;
+	int64_t next = (int64_t)a->dyn.loop_wait_s * 1000;
 
 	agent_observe(a, in);
 	ha_decide(in, &d);
@@ -182,12 +183,15 @@ static bool run_cycle(struct agent *a)
 	/* Publish what we observed before acting on it: a peer racing for the key while we
 	 * hand it over must not read a stale "primary, running" from our REST API. */
 	agent_publish(a, in, &d);
-	changed = agent_apply(a, in, &d);
+	if (agent_apply(a, in, &d))
+		next = RECYCLE_MS;
+	else if (d.retry_soon)
+		next = MIN(next, RETRY_SOON_MS);
 	if (!in->shutdown)
 		a->pooler_up = pooler_ensure(a->pooler);
 	dcs_view_free(&in->view);
 	free(in);
-	return changed;
+	return next;
 }
 
 /* --- waiting ------------------------------------------------------------------------------ */
@@ -313,12 +317,11 @@ int agent_main(struct config *cfg)
 		rc = 1;
 	}
 	while (!atomic_load(&a->req.shutdown)) {
-		bool changed = run_cycle(a);
-		int64_t period = (int64_t)a->dyn.loop_wait_s * 1000;
+		int64_t next = run_cycle(a);
 
 		if (atomic_load(&a->req.reload))
 			reload_pg(a);
-		a->next_cycle_ms = clock_now_ms() + (changed ? RECYCLE_MS : period);
+		a->next_cycle_ms = clock_now_ms() + next;
 		wait_next(a);
 	}
 	if (rc == 0)

@@ -21,6 +21,7 @@
 #include "pooler/pooler_conf.h"
 #include "util/clock.h"
 #include "util/strutil.h"
+#include "util/xalloc.h"
 
 void agent_conn_url(const struct agent *a, char *out, size_t size)
 {
@@ -254,15 +255,29 @@ static void publish_snapshot(struct agent *a, const struct ha_input *in, const c
 	pthread_mutex_unlock(&a->status_mu);
 }
 
+/*
+ * agent_set_state: republishes in the middle of a plan. The cycle's observation is
+ * stale once an action stopped or started PostgreSQL, so the process state is read
+ * again (no I/O): a peer racing for the key must not see a stopped primary as running.
+ */
 void agent_set_state(struct agent *a, const char *state, const struct ha_input *in)
 {
 	struct ha_lease lease = lease_state(a->lease);
-	const char *role = pg_role_name(in, lease.held);
+	struct ha_input *now = xmalloc(sizeof(*now));
+	enum pg_proc_state proc = pg_proc_state(a->pg);
+	const char *role;
 
+	*now = *in; /* shallow: the view's owned parts stay in's */
+	if (proc != now->pg.proc) {
+		now->pg.proc = proc;
+		now->pg.connected = false;
+	}
+	role = pg_role_name(now, lease.held);
 	snprintf(a->state_override, sizeof(a->state_override), "%s", state ? state : "");
-	if (in->dcs_ok && lease_id(a->lease) != 0)
-		publish_member(a, in, pg_state_name(a, in), role);
-	publish_snapshot(a, in, pg_state_name(a, in), role, state);
+	if (now->dcs_ok && lease_id(a->lease) != 0)
+		publish_member(a, now, pg_state_name(a, now), role);
+	publish_snapshot(a, now, pg_state_name(a, now), role, state);
+	free(now);
 }
 
 void agent_publish(struct agent *a, const struct ha_input *in, const struct ha_decision *d)
