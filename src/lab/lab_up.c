@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -454,7 +455,7 @@ static void print_logs_hint(const struct lab_cluster *c)
 		fprintf(stderr, "%s.log%s", c->plan.nodes[k].name,
 		        k + 1 < c->plan.n_nodes ? " " : ")\n");
 	fprintf(stderr,
-	        "PostgreSQL logs are in each node's data directory (%s/node1/data/log/...).\n"
+	        "PostgreSQL's own log is next to each node's data directory (%s/node1/data.log).\n"
 	        "What runs is left running for inspection; stop it with: pgha down --dir %s\n",
 	        c->dir, c->dir);
 }
@@ -539,8 +540,12 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 		     c->plan.base_port, c->plan.base_port + LAB_PLAN_SPAN - 1);
 		return LAB_UP_FAILED;
 	}
-	if (!write_layout(r))
+	if (!write_layout(r)) {
+		fprintf(stderr,
+		        "Nothing was started; pgha down --dir %s removes what was written.\n",
+		        c->dir);
 		return LAB_UP_FAILED;
+	}
 	if ((r->lock_fd = lab_lock(c, err, sizeof(err))) < 0) {
 		fail("%s", err);
 		return LAB_UP_FAILED;
