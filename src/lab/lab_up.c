@@ -193,7 +193,7 @@ static bool make_dirs(const struct lab_cluster *c)
 	static const struct {
 		const char *rel;
 		mode_t mode;
-	} dirs[] = {{"", 0755}, {"etcd", 0700}, {"logs", 0755}, {"run", 0755}};
+	} dirs[] = {{"etcd", 0700}, {"logs", 0755}, {"run", 0755}};
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
@@ -259,12 +259,20 @@ static bool write_layout(const struct up_run *r)
 	char secrets_dir[PATH_MAX];
 	struct lab_secrets s;
 
+	/* cluster.json first: it is what makes the directory a lab `pgha down` may remove. */
+	if (!fs_mkdir_p(c->dir, 0755)) {
+		fail("cannot create %s: %s", c->dir, strerror(errno));
+		return false;
+	}
+	if (!lab_cluster_save(c, err, sizeof(err))) {
+		fail("%s", err);
+		return false;
+	}
 	if (!make_dirs(c))
 		return false;
 	if (!lab_path(c, "secrets", secrets_dir, sizeof(secrets_dir)) ||
 	    !lab_secrets_generate(&s, err, sizeof(err)) ||
-	    !lab_secrets_save(&s, secrets_dir, err, sizeof(err)) ||
-	    !lab_cluster_save(c, err, sizeof(err))) {
+	    !lab_secrets_save(&s, secrets_dir, err, sizeof(err))) {
 		fail("%s", err);
 		return false;
 	}
