@@ -479,10 +479,10 @@ static void print_success(const struct up_run *r, const struct lab_health *h)
 	       "  export PGSERVICEFILE=%s/pg_service.conf\n"
 	       "  psql service=rw        # the primary\n"
 	       "  psql service=ro        # a replica\n"
-	       "  psql service=node1     # one node (node1..node%d)\n"
+	       "  psql service=node1     # one node, by name (see pg_service.conf)\n"
 	       "Inspect: pgha list --dir %s   (or: patronictl -c %s/patronictl.yml list)\n"
 	       "Stop:    pgha down --dir %s   (--keep keeps the data for the next pgha up)\n",
-	       c->dir, c->plan.n_nodes, c->dir, c->dir, c->dir);
+	       c->dir, c->dir, c->dir, c->dir);
 }
 
 /* start_cluster: starts what is not running and waits for health. */
@@ -560,8 +560,9 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 	}
 	buf_init(&plan);
 	lab_plan_format(&c->plan, &plan);
-	printf("Creating the pgha lab \"%s\" in %s (%d nodes)%s%s\n%s", c->scope, c->dir,
-	       c->plan.n_nodes, r->ru.set_user ? ", running the cluster as OS user " : "",
+	printf("Creating the pgha lab \"%s\" in %s (%d node%s)%s%s\n%s", c->scope, c->dir,
+	       c->plan.n_nodes, c->plan.n_nodes == 1 ? "" : "s",
+	       r->ru.set_user ? ", running the cluster as OS user " : "",
 	       r->ru.set_user ? c->os_user : "", plan.data);
 	buf_free(&plan);
 	return start_cluster(r);
