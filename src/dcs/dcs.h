@@ -26,20 +26,20 @@ struct dcs;
 
 /* Outcome of a compare-and-swap style write. */
 enum dcs_cas {
-	DCS_CAS_OK = 0,	    /* the compare held and the write happened */
-	DCS_CAS_CONFLICT,   /* the compare failed: someone else's value/revision */
-	DCS_CAS_ERROR	    /* etcd unreachable or answered an error; outcome unknown */
+	DCS_CAS_OK = 0,   /* the compare held and the write happened */
+	DCS_CAS_CONFLICT, /* the compare failed: someone else's value/revision */
+	DCS_CAS_ERROR     /* etcd unreachable or answered an error; outcome unknown */
 };
 
 struct dcs_options {
 	const char *const *endpoints; /* "host:port" or "http://host:port", NULL-terminated */
-	const char *namespace_;	      /* "/service/" form or "service" */
+	const char *namespace_;       /* "/service/" form or "service" */
 	const char *scope;
-	const char *member_name;      /* whose lease/leader key this client manages; may be NULL */
-	const char *username;	      /* etcd auth, or NULL */
+	const char *member_name; /* whose lease/leader key this client manages; may be NULL */
+	const char *username;    /* etcd auth, or NULL */
 	const char *password;
-	int request_timeout_ms;	      /* per endpoint attempt */
-	bool watch;		      /* start the watch thread (agent, router) */
+	int request_timeout_ms; /* per endpoint attempt */
+	bool watch;             /* start the watch thread (agent, router) */
 };
 
 /* dcs_open: client for the cluster; no network I/O yet. Owned; dcs_close frees it. */
@@ -119,11 +119,11 @@ enum dcs_cas dcs_config_write(struct dcs *d, const char *json, int64_t mod_revis
  * leader cannot rewrite it. standbys NULL/n 0 writes sync_standby null.
  */
 enum dcs_cas dcs_sync_write(struct dcs *d, const char *const *standbys, int n,
-			    int64_t mod_revision);
+                            int64_t mod_revision);
 enum dcs_cas dcs_sync_delete(struct dcs *d, int64_t mod_revision);
 /* dcs_failover_write: failover key (switchover request); empty strings are omitted. */
 bool dcs_failover_write(struct dcs *d, const char *leader, const char *member,
-			const char *scheduled_at) MUST_CHECK;
+                        const char *scheduled_at) MUST_CHECK;
 /* dcs_failover_clear: failover={} (CAS on mod_revision when >0). */
 enum dcs_cas dcs_failover_clear(struct dcs *d, int64_t mod_revision);
 /* dcs_history_write: the history key (JSON array text); guarded by leader ownership. */
@@ -141,14 +141,14 @@ bool dcs_delete_cluster(struct dcs *d) MUST_CHECK;
  * in warn (one line per problem, may be NULL); it never fails the whole view.
  */
 struct dcs_kv {
-	const char *key;	 /* full key, e.g. "/service/batman/members/pg1" */
-	const char *value;	 /* decoded value, NUL-terminated */
+	const char *key;   /* full key, e.g. "/service/batman/members/pg1" */
+	const char *value; /* decoded value, NUL-terminated */
 	int64_t create_revision;
 	int64_t mod_revision;
 	int64_t lease;
 };
-void dcs_view_from_kvs(struct dcs_view *view, const char *prefix, const struct dcs_kv *kvs,
-		       int n, int64_t revision, char *warn, size_t warnlen);
+void dcs_view_from_kvs(struct dcs_view *view, const char *prefix, const struct dcs_kv *kvs, int n,
+                       int64_t revision, char *warn, size_t warnlen);
 /* dcs_member_decode: parses a members/<name> value into m (name set by caller). */
 bool dcs_member_decode(const char *json, struct dcs_member *m, char *err, size_t errlen);
 

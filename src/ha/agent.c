@@ -16,7 +16,9 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include "api/api.h"
 #include "ha/agent.h"
+#include "ha/agent_ops.h"
 #include "ha/ha_decide.h"
 #include "ha/lease.h"
 #include "log/log.h"
@@ -73,7 +75,7 @@ static void setup_dcs_options(struct agent *a)
 	o->request_timeout_ms = MAX(500, a->dyn.retry_timeout_s * 1000 / 2);
 }
 
-static void agent_init(struct agent *a, struct config *cfg)
+static bool agent_init(struct agent *a, struct config *cfg)
 {
 	struct dcs_options api_opt;
 	struct lease_options lo;
@@ -98,6 +100,8 @@ static void agent_init(struct agent *a, struct config *cfg)
 	po.dcs_params = &a->dyn.parameters;
 	po.death_signal = SIGKILL;
 	a->pg = pg_node_new(&po);
+	if (a->dcs == NULL || a->api_dcs == NULL || a->pg == NULL)
+		return false; /* already logged */
 	memset(&lo, 0, sizeof(lo));
 	lo.dcs = &a->dcs_opt;
 	lo.ttl_s = a->dyn.ttl_s;
@@ -106,14 +110,37 @@ static void agent_init(struct agent *a, struct config *cfg)
 	lo.notify = wake_loop;
 	lo.notify_ctx = a;
 	a->lease = lease_keeper_start(&lo);
+	return true;
+}
+
+/* start_api: the REST API answers (503 on /health) even before etcd is reachable. */
+static bool start_api(struct agent *a)
+{
+	struct api_options opt = {
+	    .listen = a->cfg.restapi.listen,
+	    .username = a->cfg.restapi.username,
+	    .password = a->cfg.restapi.password,
+	};
+	struct api_ops ops = {
+	    .ctx = a,
+	    .snapshot = agent_ops_snapshot,
+	    .operation = agent_ops_operation,
+	};
+
+	a->api = api_start(&opt, &ops);
+	return a->api != NULL;
 }
 
 static void agent_deinit(struct agent *a)
 {
+	api_stop(a->api);
 	lease_keeper_stop(a->lease);
-	pg_node_free(a->pg);
-	dcs_close(a->api_dcs);
-	dcs_close(a->dcs);
+	if (a->pg)
+		pg_node_free(a->pg);
+	if (a->api_dcs)
+		dcs_close(a->api_dcs);
+	if (a->dcs)
+		dcs_close(a->dcs);
 	api_snapshot_free(&a->status);
 	dyn_config_free(&a->dyn);
 	config_free(&a->cfg);
@@ -262,10 +289,21 @@ int agent_main(struct config *cfg)
 	struct agent *a = xcalloc(1, sizeof(*a));
 	int sfd = block_signals();
 
-	agent_init(a, cfg);
+	int rc = 0;
+
+	bool ready = agent_init(a, cfg);
+
 	a->signal_fd = sfd;
 	log_set_ident(a->cfg.name);
 	announce(a);
+	if (!ready) {
+		atomic_store(&a->req.shutdown, true);
+		rc = 2;
+	} else if (!start_api(a)) {
+		log_error("cannot serve the REST API on %s: stopping", a->cfg.restapi.listen);
+		atomic_store(&a->req.shutdown, true);
+		rc = 1;
+	}
 	while (!atomic_load(&a->req.shutdown)) {
 		bool changed = run_cycle(a);
 		int64_t period = (int64_t)a->dyn.loop_wait_s * 1000;
@@ -275,9 +313,10 @@ int agent_main(struct config *cfg)
 		a->next_cycle_ms = clock_now_ms() + (changed ? RECYCLE_MS : period);
 		wait_next(a);
 	}
-	run_cycle(a); /* the shutdown plan: stop PostgreSQL, hand the leader key over */
+	if (rc == 0)
+		run_cycle(a); /* the shutdown plan: stop PostgreSQL, hand the leader key over */
 	log_info("pgha agent stopped");
 	agent_deinit(a);
 	free(a);
-	return 0;
+	return rc;
 }

@@ -39,7 +39,7 @@ void agent_refresh_dyn(struct agent *a, const struct dcs_view *view)
 		return;
 	obj = json_loads(view->config_json, 0, NULL);
 	dyn_config_free(&a->dyn);
-	dyn_config_copy(&a->dyn, &a->cfg.bootstrap.dcs);
+	dyn_config_defaults(&a->dyn); /* keys missing from etcd take pgha's defaults */
 	if (obj == NULL || !dyn_config_from_json(&a->dyn, obj, err, sizeof(err)))
 		log_warn("the cluster's config key is not a JSON object; using the defaults");
 	else if (err[0])
