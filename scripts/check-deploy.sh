@@ -228,7 +228,7 @@ unit_checks() {
 # --- the rest -----------------------------------------------------------------------------
 
 shell_checks() {
-	local scripts=(scripts/check-deploy.sh scripts/build-deb.sh deploy/aws/scripts/*.sh)
+	local scripts=(scripts/check-deploy.sh scripts/build-deb.sh scripts/test-deb-fresh.sh deploy/aws/scripts/*.sh)
 	if ! have shellcheck; then
 		skip "shellcheck deployment scripts" "shellcheck is not installed"
 		return
