@@ -20,7 +20,9 @@ resource "aws_lb" "db" {
 resource "aws_lb_target_group" "db" {
   for_each = module.layout.lb_targets
 
-  name        = "${local.name}-${each.key}"
+  # The port is in the name: switching client_routing creates the new group before the
+  # listener lets go of the old one (create_before_destroy needs distinct names).
+  name        = "${local.name}-${each.key}-${each.value.port}"
   port        = each.value.port
   protocol    = "TCP"
   vpc_id      = aws_vpc.this.id
@@ -39,6 +41,10 @@ resource "aws_lb_target_group" "db" {
     timeout             = max(2, min(10, var.nlb_health_check_interval_s - 2))
     healthy_threshold   = 2
     unhealthy_threshold = 2
+  }
+
+  lifecycle {
+    create_before_destroy = true
   }
 }
 
