@@ -48,7 +48,7 @@ struct dcs_sync {
 	char leader[DCS_NAME_LEN];                 /* "" means sync mode not active */
 	char standbys[DCS_MAX_SYNC][DCS_NAME_LEN]; /* sync_standby, split on ',' */
 	int n_standbys;
-	int64_t mod_revision; /* for CAS writes */
+	int64_t mod_revision; /* for CAS writes; set even if malformed */
 };
 
 /* The failover key: a pending switchover (leader set) or manual failover (member only). */
@@ -58,7 +58,7 @@ struct dcs_failover {
 	char member[DCS_NAME_LEN];     /* candidate; "" = any eligible */
 	char scheduled_at[40];         /* ISO 8601 or "" */
 	int64_t scheduled_at_epoch_ms; /* parsed scheduled_at; 0 = now */
-	int64_t mod_revision;
+	int64_t mod_revision;          /* set whenever the key exists, even as {} or garbage */
 };
 
 /* One line of the history key: the switch from timeline tl to tl+1 at lsn. */
@@ -74,18 +74,18 @@ struct dcs_view {
 	bool valid;       /* a complete, current snapshot of the prefix */
 	int64_t revision; /* etcd revision the view reflects */
 
-	bool has_leader;
-	char leader[DCS_NAME_LEN]; /* value of the leader key */
+	bool has_leader;           /* the key exists (even with an unreadable value) */
+	char leader[DCS_NAME_LEN]; /* value of the leader key; "" if unreadable */
 	int64_t leader_lease;      /* lease the leader key is attached to */
 	int64_t leader_mod_revision;
 	int64_t leader_create_revision; /* the leadership "epoch" */
 
-	bool has_initialize;
+	bool has_initialize; /* the key exists: never initdb a new cluster */
 	char initialize[32]; /* system identifier, "" while bootstrapping */
 
-	bool has_config;
-	int64_t config_mod_revision;
-	char *config_json; /* owned raw text of the config key, or NULL */
+	bool has_config;             /* key present and a JSON object */
+	int64_t config_mod_revision; /* set whenever the key exists (CAS over garbage) */
+	char *config_json;           /* owned raw text of the config key, or NULL */
 
 	struct dcs_sync sync;
 	struct dcs_failover failover;

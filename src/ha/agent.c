@@ -23,6 +23,7 @@
 #include "ha/lease.h"
 #include "log/log.h"
 #include "pg/pg.h"
+#include "pooler/pooler.h"
 #include "util/clock.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -102,6 +103,8 @@ static bool agent_init(struct agent *a, struct config *cfg)
 	a->pg = pg_node_new(&po);
 	if (a->dcs == NULL || a->api_dcs == NULL || a->pg == NULL)
 		return false; /* already logged */
+	if (a->cfg.pgbouncer.enabled && (a->pooler = pooler_new(&a->cfg, NULL)) == NULL)
+		return false;
 	memset(&lo, 0, sizeof(lo));
 	lo.dcs = &a->dcs_opt;
 	lo.ttl_s = a->dyn.ttl_s;
@@ -135,6 +138,7 @@ static void agent_deinit(struct agent *a)
 {
 	api_stop(a->api);
 	lease_keeper_stop(a->lease);
+	pooler_free(a->pooler); /* after the shutdown cycle: the hand-over is not delayed */
 	if (a->pg)
 		pg_node_free(a->pg);
 	if (a->api_dcs)
@@ -176,6 +180,8 @@ static bool run_cycle(struct agent *a)
 	ha_decide(in, &d);
 	log_decision(a, &d);
 	changed = agent_apply(a, in, &d);
+	if (!in->shutdown)
+		a->pooler_up = pooler_ensure(a->pooler);
 	agent_publish(a, in, &d);
 	dcs_view_free(&in->view);
 	free(in);

@@ -25,6 +25,7 @@
 
 struct lease_keeper;
 struct pg_node;
+struct pooler;
 struct api_server;
 
 /* Requests from the REST API to the HA loop (one slot each; the loop clears them). */
@@ -48,6 +49,8 @@ struct agent {
 	pthread_mutex_t api_dcs_mu;
 	struct lease_keeper *lease;
 	struct pg_node *pg;
+	struct pooler *pooler;		 /* PgBouncer, when pgbouncer.enabled */
+	bool pooler_up;			 /* it ran at the end of the last cycle */
 	struct api_server *api;
 	int signal_fd;
 	int kick_fd; /* eventfd: the lease keeper or the REST API wants a cycle */

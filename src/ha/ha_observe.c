@@ -17,6 +17,8 @@
 #include "ha/publish.h"
 #include "log/log.h"
 #include "pg/pg.h"
+#include "pooler/pooler.h"
+#include "pooler/pooler_conf.h"
 #include "util/clock.h"
 #include "util/strutil.h"
 
@@ -176,11 +178,11 @@ static const char *pg_role_name(const struct ha_input *in, bool holds)
 static void publish_member(struct agent *a, const struct ha_input *in, const char *state,
                            const char *role)
 {
-	char conn_url[300], api_url[300];
+	char conn_url[300], api_url[300], pooler[CONFIG_HOST_LEN] = "";
 	struct member_facts f = {
 	    .conn_url = conn_url,
 	    .api_url = api_url,
-	    .pooler = a->cfg.pgbouncer.enabled ? a->cfg.pgbouncer.listen : NULL,
+	    .pooler = pooler,
 	    .state = state,
 	    .role = role,
 	    .pg = &in->pg,
@@ -192,6 +194,8 @@ static void publish_member(struct agent *a, const struct ha_input *in, const cha
 
 	agent_conn_url(a, conn_url, sizeof(conn_url));
 	agent_api_url(a, api_url, sizeof(api_url));
+	if (a->pooler_up && !pooler_connect_address(&a->cfg, pooler, sizeof(pooler)))
+		pooler[0] = '\0';
 	json = publish_member_json(&f);
 	if (in->dcs_ok && !dcs_member_put(a->dcs, json))
 		log_debug("member key not written this cycle");
