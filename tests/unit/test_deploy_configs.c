@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config/config.h"
+#include "pooler/pooler_conf.h"
 
 #define AGENT_EXAMPLE "deploy/config/agent.yml.example"
 #define ENV_EXAMPLE   "deploy/config/agent.env.example"
@@ -46,9 +47,22 @@ static void test_agent_example_loads_cleanly(void **state)
 	assert_string_equal(cfg.restapi.connect_address, "10.0.1.11:8008");
 	assert_string_equal(cfg.postgresql.bin_dir, "/usr/lib/postgresql/15/bin");
 	assert_true(cfg.pgbouncer.enabled);
-	assert_string_equal(cfg.pgbouncer.listen, "10.0.1.11:6432");
+	assert_string_equal(cfg.pgbouncer.listen, "0.0.0.0:6432");
 	assert_true(cfg.bootstrap.dcs.synchronous_mode);
 	assert_true(cfg.bootstrap.dcs.use_pg_rewind);
+	config_free(&cfg);
+}
+
+/* PgBouncer listens everywhere; routers are told this node's address (members/ "pooler"). */
+static void test_agent_example_publishes_a_reachable_pooler(void **state)
+{
+	struct config cfg;
+	char pooler[CONFIG_HOST_LEN];
+
+	(void)state;
+	load_example(&cfg);
+	assert_true(pooler_connect_address(&cfg, pooler, sizeof(pooler)));
+	assert_string_equal(pooler, "10.0.1.11:6432");
 	config_free(&cfg);
 }
 
@@ -112,6 +126,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_agent_example_loads_cleanly),
+	    cmocka_unit_test(test_agent_example_publishes_a_reachable_pooler),
 	    cmocka_unit_test(test_agent_example_keeps_default_timings),
 	    cmocka_unit_test(test_passwords_come_from_the_unit_environment),
 	};
