@@ -26,6 +26,11 @@ locals {
     max_connections  = var.pg_max_connections
   })]
 
+  cluster_yaml = templatefile("${path.module}/templates/cluster.yml.tftpl", {
+    cluster_name = var.cluster_name
+    etcd_hosts   = local.etcd_hosts
+  })
+
   router_yaml = templatefile("${path.module}/templates/router.yml.tftpl", {
     cluster_name = var.cluster_name
     etcd_hosts   = local.etcd_hosts
@@ -58,7 +63,7 @@ locals {
     common          = local.common
     cluster_name    = var.cluster_name
     ssm_prefix      = var.ssm_prefix
-    cluster_yml_b64 = base64encode(local.router_yaml)
+    cluster_yml_b64 = base64encode(local.cluster_yaml)
     db_nodes        = var.db_nodes
   })
 }

@@ -27,3 +27,8 @@ output "etcd_env" {
   description = "The /etc/default/etcd each etcd host gets (for checks)."
   value       = local.etcd_env
 }
+
+output "cluster_yaml" {
+  description = "The bastion's /etc/pgha/cluster.yml, read by the pgha CLI (for checks)."
+  value       = local.cluster_yaml
+}

@@ -30,6 +30,7 @@ locals {
     { for i, s in module.userdata.etcd_env : "etcd${i + 1}.env" => s },
     { "bastion.sh" = module.userdata.bastion_user_data },
     { "router.yml" = module.userdata.router_yaml },
+    { "bastion.cluster.agent.yml" = module.userdata.cluster_yaml },
   )
 }
 

@@ -49,6 +49,10 @@ run "renders_every_host" {
     error_message = "each etcd member knows its name and the initial cluster"
   }
   assert {
+    condition     = strcontains(output.bastion_user_data, base64encode(output.cluster_yaml)) && strcontains(output.cluster_yaml, "scope: sample\n")
+    error_message = "the bastion knows where the cluster is"
+  }
+  assert {
     condition     = alltrue([for s in output.etcd_user_data : strcontains(s, base64encode(output.router_yaml))])
     error_message = "every etcd host runs a router with the same configuration"
   }
@@ -58,7 +62,7 @@ run "no_secret_in_rendered_files" {
   command = plan
 
   assert {
-    condition = alltrue([for y in concat(output.agent_yaml, [output.router_yaml], output.etcd_env) :
+    condition = alltrue([for y in concat(output.agent_yaml, [output.router_yaml, output.cluster_yaml], output.etcd_env) :
     !can(regex("(?i)password\\s*[:=]", y))])
     error_message = "configuration files carry no password: they come from SSM at boot"
   }
