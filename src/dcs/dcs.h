@@ -103,6 +103,11 @@ bool dcs_watch_healthy(struct dcs *d);
 bool dcs_lease_ensure(struct dcs *d, int ttl_s, int64_t *sent_ms) MUST_CHECK;
 /* dcs_lease_id: the current lease, 0 if none. */
 int64_t dcs_lease_id(const struct dcs *d);
+/*
+ * dcs_lease_attach: use lease_id (kept alive by another client of the same member,
+ * e.g. the agent's lease keeper) for this client's member key. 0 detaches.
+ */
+void dcs_lease_attach(struct dcs *d, int64_t lease_id);
 /* dcs_lease_revoke: drops the lease (graceful shutdown); its keys vanish with it. True
  * also when there was no lease or etcd had already dropped it. */
 bool dcs_lease_revoke(struct dcs *d);

@@ -198,7 +198,7 @@ bool dcs_snapshot(struct dcs *d, struct dcs_view *view, int max_age_ms)
 		return dcs_read(d, view);
 	if (dcs_watch_view(d->watch, view, max_age_ms, etcd_op_timeout_ms(d->etcd)))
 		return true;
-	log_error("dcs: no view of %s yet: the watch has not loaded it", d->prefix);
+	log_debug("dcs: no view of %s yet: the watch has not loaded it", d->prefix);
 	return false;
 }
 
@@ -274,6 +274,11 @@ bool dcs_lease_ensure(struct dcs *d, int ttl_s, int64_t *sent_ms)
 int64_t dcs_lease_id(const struct dcs *d)
 {
 	return d->lease;
+}
+
+void dcs_lease_attach(struct dcs *d, int64_t lease_id)
+{
+	d->lease = lease_id;
 }
 
 bool dcs_lease_revoke(struct dcs *d)

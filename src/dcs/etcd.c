@@ -48,10 +48,11 @@ struct etcd {
 	char token[TOKEN_LEN]; /* "" until authenticated */
 	struct buf reply;      /* body of the reply being received */
 	char curl_err[CURL_ERROR_SIZE];
-	uint64_t cluster_id; /* raft terms are compared within one cluster */
-	uint64_t raft_term;  /* highest seen */
-	uint64_t stale_term; /* term of the last reply refused as stale */
-	int err_code;        /* last ETCD_FAILED answer */
+	uint64_t cluster_id;      /* raft terms are compared within one cluster */
+	int64_t outage_logged_ms; /* when "no endpoint answered" was last logged, 0 = up */
+	uint64_t raft_term;       /* highest seen */
+	uint64_t stale_term;      /* term of the last reply refused as stale */
+	int err_code;             /* last ETCD_FAILED answer */
 	char err_msg[ERR_LEN + 32];
 };
 
@@ -419,6 +420,7 @@ static void note_success(struct etcd *c, int idx)
 		log_info("etcd %s: answering again", ep->url);
 	ep->failing = false;
 	c->current = idx;
+	c->outage_logged_ms = 0;
 }
 
 static bool aborted(const struct etcd *c)
@@ -465,6 +467,20 @@ static void end_of_round(struct etcd *c, struct round *r, int64_t deadline_ms)
 		clock_sleep_ms(MIN(ROUND_PAUSE_MS, left_ms));
 }
 
+/* log_outage: once when etcd becomes unreachable, then every 30 s while it stays so. */
+static void log_outage(struct etcd *c, const char *path, const char *why)
+{
+	int64_t now = clock_now_ms();
+
+	if (c->outage_logged_ms != 0 && now - c->outage_logged_ms < 30000) {
+		log_debug("etcd: no endpoint answered %s (%s)", path, why);
+		return;
+	}
+	log_error("etcd: no endpoint answered %s within %d ms (last error: %s); retrying", path,
+	          c->op_timeout_ms, why);
+	c->outage_logged_ms = now;
+}
+
 static enum etcd_status call_locked(struct etcd *c, const char *path, const char *body,
                                     json_t **reply)
 {
@@ -497,8 +513,7 @@ static enum etcd_status call_locked(struct etcd *c, const char *path, const char
 			end_of_round(c, &round, deadline_ms);
 	}
 	if (!aborted(c) && !c->pinned) /* a pinned attempt's failure is logged above */
-		log_error("etcd: no endpoint answered %s within %d ms (last error: %s)", path,
-		          c->op_timeout_ms, why);
+		log_outage(c, path, why);
 	return ETCD_UNAVAILABLE;
 }
 

@@ -179,10 +179,12 @@ static bool run_cycle(struct agent *a)
 	agent_observe(a, in);
 	ha_decide(in, &d);
 	log_decision(a, &d);
+	/* Publish what we observed before acting on it: a peer racing for the key while we
+	 * hand it over must not read a stale "primary, running" from our REST API. */
+	agent_publish(a, in, &d);
 	changed = agent_apply(a, in, &d);
 	if (!in->shutdown)
 		a->pooler_up = pooler_ensure(a->pooler);
-	agent_publish(a, in, &d);
 	dcs_view_free(&in->view);
 	free(in);
 	return changed;

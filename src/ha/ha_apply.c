@@ -364,12 +364,9 @@ static enum step act_sync_claim(struct ctx *c)
 
 static enum step act_promote(struct ctx *c)
 {
-	int64_t t0 = clock_now_ms();
-
 	log_info("promoting PostgreSQL to primary");
 	if (!pg_promote(c->a->pg, 60000))
 		return STEP_FAILED;
-	log_info("promoted in %lld ms", (long long)(clock_now_ms() - t0));
 	set_upstream(c->a, "");
 	/* pg_rewind on the old primary reads our control file: it must show the new timeline. */
 	c->a->checkpoint_pending = true;

@@ -126,6 +126,7 @@ void agent_observe(struct agent *a, struct ha_input *in)
 	fill_settings(a, &in->settings);
 	observe_pg(a, in);
 	in->lease = lease_state(a->lease);
+	dcs_lease_attach(a->dcs, lease_id(a->lease)); /* the member key lives on it */
 	memcpy(in->upstream, a->upstream, sizeof(in->upstream));
 	in->rewind_failed = a->rewind_failed_for[0] && in->view.has_leader &&
 	                    str_eq(a->rewind_failed_for, in->view.leader);
