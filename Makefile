@@ -47,7 +47,9 @@ ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/itests/%)
 
 all: $(BIN)
 
-$(BIN): $(MAIN_OBJ) $(LIB)
+# The binary links every object (not the archive), so that a real subcommand always
+# overrides its weak placeholder in cmd_pending.c.
+$(BIN): $(MAIN_OBJ) $(OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(LIB): $(OBJS)

@@ -546,8 +546,9 @@ static void p_refuse(const struct facts *f, struct ha_decision *d)
 	if (f->data_invalid)
 		snprintf(d->detail, sizeof(d->detail), "it exists but holds no usable cluster");
 	else
-		snprintf(d->detail, sizeof(d->detail), "its system identifier is %s, the cluster's %s",
-		         f->in->pg.system_id, f->view->initialize);
+		snprintf(d->detail, sizeof(d->detail),
+		         "its system identifier is %s, the cluster's %s", f->in->pg.system_id,
+		         f->view->initialize);
 	if (!f->down)
 		add(d, HA_ACT_STOP_FAST, NULL);
 }

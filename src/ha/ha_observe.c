@@ -260,7 +260,8 @@ void agent_set_state(struct agent *a, const char *state, const struct ha_input *
 	const char *role = pg_role_name(in, lease.held);
 
 	snprintf(a->state_override, sizeof(a->state_override), "%s", state ? state : "");
-	publish_member(a, in, pg_state_name(a, in), role);
+	if (in->dcs_ok && lease_id(a->lease) != 0)
+		publish_member(a, in, pg_state_name(a, in), role);
 	publish_snapshot(a, in, pg_state_name(a, in), role, state);
 }
 
@@ -270,7 +271,7 @@ void agent_publish(struct agent *a, const struct ha_input *in, const struct ha_d
 	const char *state = pg_state_name(a, in);
 	const char *role = pg_role_name(in, lease.held);
 
-	if (in->dcs_ok)
+	if (in->dcs_ok && lease_id(a->lease) != 0) /* the member key lives on our lease */
 		publish_member(a, in, state, role);
 	if (in->dcs_ok && lease.held && in->pg.connected && !in->pg.in_recovery)
 		publish_status(a, in);
