@@ -73,6 +73,13 @@ struct agent {
 
 	struct agent_requests req;
 
+	/* systemd's watchdog is petted by a thread of its own while the HA loop progresses. */
+	_Atomic int64_t heartbeat_ms; /* CLOCK_BOOTTIME ms the last cycle started */
+	atomic_bool busy;             /* a long action (clone, rewind, stop) is running */
+	atomic_bool watchdog_stop;
+	pthread_t watchdog;
+	bool watchdog_on;
+
 	pthread_mutex_t status_mu;  /* guards status */
 	struct api_snapshot status; /* what the REST API serves */
 };

@@ -274,6 +274,7 @@ void agent_set_state(struct agent *a, const char *state, const struct ha_input *
 	}
 	role = pg_role_name(now, lease.held);
 	snprintf(a->state_override, sizeof(a->state_override), "%s", state ? state : "");
+	atomic_store(&a->busy, state != NULL);
 	if (now->dcs_ok && lease_id(a->lease) != 0)
 		publish_member(a, now, pg_state_name(a, now), role);
 	publish_snapshot(a, now, pg_state_name(a, now), role, state);
