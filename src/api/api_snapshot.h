@@ -15,9 +15,9 @@
 #include "pg/pg_types.h"
 
 struct api_snapshot {
-	char name[DCS_NAME_LEN];     /* this member */
+	char name[DCS_NAME_LEN]; /* this member */
 	char scope[DCS_NAME_LEN];
-	char version[16];	     /* pgha version, also reported as Patroni's "version" */
+	char version[16]; /* pgha version, also reported as Patroni's "version" */
 
 	/* Configuration that the health rules need. */
 	int ttl_s;
@@ -25,27 +25,27 @@ struct api_snapshot {
 	int64_t maximum_lag_on_failover;
 	bool synchronous_mode;
 	bool pause;
-	char *tags_json;	     /* owned: configured tags as a JSON object text, or NULL */
+	char *tags_json; /* owned: configured tags as a JSON object text, or NULL */
 	bool noloadbalance;
 	bool nofailover;
 	int failover_priority;
 
 	/* PostgreSQL. */
-	char state[32];		     /* Patroni state: running, starting, stopped, crashed,
-					creating replica, initializing new cluster, ... */
-	char role[32];		     /* primary, replica, demoted, uninitialized */
-	struct pg_observation pg;    /* last observation (valid fields per pg.connected) */
+	char state[32];           /* Patroni state: running, starting, stopped, crashed,
+	                             creating replica, initializing new cluster, ... */
+	char role[32];            /* primary, replica, demoted, uninitialized */
+	struct pg_observation pg; /* last observation (valid fields per pg.connected) */
 
 	/* HA. */
-	bool holds_leader;	     /* we hold the leader key per our last renewal */
+	bool holds_leader;             /* we hold the leader key per our last renewal */
 	int64_t leader_valid_until_ms; /* CLOCK_BOOTTIME ms; /primary is 200 only before it */
-	bool dcs_ok;		     /* the last DCS operation or watch read succeeded */
-	int64_t dcs_last_seen_s;     /* epoch seconds of the last successful DCS contact */
-	int64_t next_cycle_ms;	     /* CLOCK_BOOTTIME ms the HA loop is due to run next */
-	int64_t now_ms;		     /* CLOCK_BOOTTIME ms the snapshot was taken */
+	bool dcs_ok;                   /* the last DCS operation or watch read succeeded */
+	int64_t dcs_last_seen_s;       /* epoch seconds of the last successful DCS contact */
+	int64_t next_cycle_ms;         /* CLOCK_BOOTTIME ms the HA loop is due to run next */
+	int64_t now_ms;                /* CLOCK_BOOTTIME ms the snapshot was taken */
 	bool pending_restart;
-	char last_reason[160];	     /* why the last role decision was taken */
-	struct dcs_view view;	     /* owned: the DCS view of the last cycle */
+	char last_reason[160]; /* why the last role decision was taken */
+	struct dcs_view view;  /* owned: the DCS view of the last cycle */
 };
 
 /* api_snapshot_free: releases the owned parts (tags_json, view). */

@@ -11,7 +11,7 @@
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_FAILED = 1,  /* the operation ran and failed (unhealthy cluster, lost writes...) */
-	EXIT_USAGE = 2,	  /* bad arguments or configuration */
+	EXIT_USAGE = 2,   /* bad arguments or configuration */
 	EXIT_UNAVAIL = 3, /* a required service (etcd, the agent) could not be reached */
 };
 

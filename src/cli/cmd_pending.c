@@ -11,12 +11,12 @@ static int pending(const char *name)
 	return EXIT_USAGE;
 }
 
-#define PENDING(fn, name)                                                                          \
-	__attribute__((weak)) int fn(int argc, char **argv)                                        \
-	{                                                                                          \
-		(void)argc;                                                                        \
-		(void)argv;                                                                        \
-		return pending(name);                                                              \
+#define PENDING(fn, name)                                   \
+	__attribute__((weak)) int fn(int argc, char **argv) \
+	{                                                   \
+		(void)argc;                                 \
+		(void)argv;                                 \
+		return pending(name);                       \
 	}
 
 PENDING(cmd_agent, "agent")

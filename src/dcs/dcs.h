@@ -7,9 +7,14 @@
  * leader key after bootstrap. Reads come from a cache kept current by a watch
  * stream running in its own thread; dcs_wait() sleeps until the cache changes.
  *
- * Thread-safety: one struct dcs is used by one thread at a time for requests; the
- * watch thread only touches the cache, under a mutex. Blocking: every call blocks
- * up to the configured request timeout per etcd endpoint tried.
+ * Thread-safety: the functions that manage this member's lease and keys (dcs_lease_*,
+ * dcs_leader_*, dcs_member_put, dcs_sync_*, dcs_history_write, dcs_initialize_*) keep
+ * state in struct dcs and belong to one thread (the HA loop). The others (snapshots,
+ * reads, dcs_wait/dcs_wake, config and failover writes) may be called from any thread:
+ * requests are serialised by the etcd client's mutex. The watch thread has its own
+ * client and only touches the cache, under a mutex. Blocking: a call tries the etcd
+ * endpoints in turn, each for up to request_timeout_ms, and gives up after
+ * op_timeout_ms overall.
  *
  * Errors: functions return false and log the cause once (etcd's error message,
  * curl's error); callers only decide what to do.
@@ -26,35 +31,45 @@ struct dcs;
 
 /* Outcome of a compare-and-swap style write. */
 enum dcs_cas {
-	DCS_CAS_OK = 0,	    /* the compare held and the write happened */
-	DCS_CAS_CONFLICT,   /* the compare failed: someone else's value/revision */
-	DCS_CAS_ERROR	    /* etcd unreachable or answered an error; outcome unknown */
+	DCS_CAS_OK = 0,   /* the compare held and the write happened */
+	DCS_CAS_CONFLICT, /* the compare failed: someone else's value/revision */
+	DCS_CAS_ERROR     /* etcd unreachable or answered an error; outcome unknown */
 };
 
 struct dcs_options {
 	const char *const *endpoints; /* "host:port" or "http://host:port", NULL-terminated */
-	const char *namespace_;	      /* "/service/" form or "service" */
+	const char *namespace_;       /* "/service/" form or "service" */
 	const char *scope;
-	const char *member_name;      /* whose lease/leader key this client manages; may be NULL */
-	const char *username;	      /* etcd auth, or NULL */
+	const char *member_name; /* whose lease/leader key this client manages; may be NULL */
+	const char *username;    /* etcd auth, or NULL */
 	const char *password;
-	int request_timeout_ms;	      /* per endpoint attempt */
-	bool watch;		      /* start the watch thread (agent, router) */
+	int request_timeout_ms; /* per endpoint attempt */
+	int op_timeout_ms;      /* one call across endpoints; 0 = request_timeout_ms x endpoints */
+	bool watch;             /* start the watch thread (agent, router) */
+	int watch_check_ms;     /* a silent watch stream is verified after this; 0 = 3000 */
 };
 
-/* dcs_open: client for the cluster; no network I/O yet. Owned; dcs_close frees it. */
+/*
+ * dcs_open: client for the cluster. No network I/O in the calling thread; with
+ * opt->watch the watch thread starts loading the cache at once. Owned; dcs_close
+ * frees it. NULL (logged) on bad options (no endpoint, no scope).
+ */
 struct dcs *dcs_open(const struct dcs_options *opt);
 void dcs_close(struct dcs *d);
 /* dcs_set_timeout: changes the per-attempt request timeout (ms). */
 void dcs_set_timeout(struct dcs *d, int request_timeout_ms);
+/* dcs_set_op_timeout: changes the deadline of a whole call (ms; 0 = derived as above). */
+void dcs_set_op_timeout(struct dcs *d, int op_timeout_ms);
 /* dcs_prefix: "/service/<scope>/". Borrowed. */
 const char *dcs_prefix(const struct dcs *d);
 
 /*
  * dcs_snapshot: a copy of the cluster view. With the watch running it is the cache
- * (no I/O; view->valid false until the first load or after the watch lost track for
- * longer than max_age_ms); without the watch it does one linearizable range read.
- * Owned contents: release with dcs_view_free().
+ * (no I/O; the first call waits up to op_timeout_ms for the first load and returns
+ * false if there is none; view->valid is false once the watch has lost track for
+ * longer than max_age_ms, < 0 = any age); without the watch it does one linearizable
+ * range read. Owned contents: release with dcs_view_free(). Malformed values are
+ * logged (once per distinct set of problems) and left out.
  */
 bool dcs_snapshot(struct dcs *d, struct dcs_view *view, int max_age_ms) MUST_CHECK;
 /* dcs_read: one linearizable range read of the prefix, bypassing the cache. */
@@ -68,7 +83,11 @@ void dcs_view_copy(struct dcs_view *dst, const struct dcs_view *src);
 bool dcs_wait(struct dcs *d, int timeout_ms);
 /* dcs_wake: wakes a dcs_wait() in another thread (REST API requests, signals). */
 void dcs_wake(struct dcs *d);
-/* dcs_wait_fd: an eventfd that is readable while a change is pending, for poll(). */
+/*
+ * dcs_wait_fd: an eventfd that is readable while a change is pending, for poll();
+ * dcs_wait(d, 0) then consumes it. Changes are: any key of the prefix, and the watch
+ * losing or regaining its stream. Borrowed; valid until dcs_close.
+ */
 int dcs_wait_fd(struct dcs *d);
 /* dcs_watch_healthy: the watch stream is connected and current. */
 bool dcs_watch_healthy(struct dcs *d);
@@ -84,26 +103,42 @@ bool dcs_watch_healthy(struct dcs *d);
 bool dcs_lease_ensure(struct dcs *d, int ttl_s, int64_t *sent_ms) MUST_CHECK;
 /* dcs_lease_id: the current lease, 0 if none. */
 int64_t dcs_lease_id(const struct dcs *d);
-/* dcs_lease_revoke: drops the lease (graceful shutdown); its keys vanish with it. */
+/*
+ * dcs_lease_attach: use lease_id (kept alive by another client of the same member,
+ * e.g. the agent's lease keeper) for this client's member key. 0 detaches.
+ */
+void dcs_lease_attach(struct dcs *d, int64_t lease_id);
+/* dcs_lease_revoke: drops the lease (graceful shutdown); its keys vanish with it. True
+ * also when there was no lease or etcd had already dropped it. */
 bool dcs_lease_revoke(struct dcs *d);
 
 /* --- leader key (always CAS) ------------------------------------------------------- */
 
-/* dcs_leader_acquire: create-if-absent of leader=<member_name> on our lease. */
+/*
+ * dcs_leader_acquire: create-if-absent of leader=<member_name> on our lease (call
+ * dcs_lease_ensure first; a lease etcd no longer knows is re-granted once). OK also
+ * when the key already is ours on our lease (a retried request whose first reply was
+ * lost).
+ */
 enum dcs_cas dcs_leader_acquire(struct dcs *d);
 /*
- * dcs_leader_renew: the leader's per-cycle ownership check: keepalive, then a txn
- * that compares leader == member_name and, when the key is on another lease (we had
- * to re-grant), re-attaches it with a put guarded by the same value compare.
- * *sent_ms as in dcs_lease_ensure. CONFLICT means someone else holds the key.
+ * dcs_leader_renew: the leader's per-cycle ownership check: keepalive (or a new grant
+ * when the lease is gone), then a read-only txn comparing leader == member_name and
+ * its lease == ours; when the key is ours on another lease (we had to re-grant), it
+ * is re-attached by a put guarded by the same value compare. *sent_ms as in
+ * dcs_lease_ensure. CONFLICT: the key is absent or someone else's.
  */
 enum dcs_cas dcs_leader_renew(struct dcs *d, int ttl_s, int64_t *sent_ms);
-/* dcs_leader_release: delete leader if its value is member_name. */
+/* dcs_leader_release: delete leader if its value is member_name (OK if already gone). */
 enum dcs_cas dcs_leader_release(struct dcs *d);
 
 /* --- other keys ------------------------------------------------------------------- */
 
-/* dcs_member_put: writes members/<member_name> (JSON) on our lease, if it changed. */
+/*
+ * dcs_member_put: writes members/<member_name> (JSON) on our lease, unless the same
+ * value on the same lease was written last time (and the watch cache, when current,
+ * agrees), which keeps the idle request rate down.
+ */
 bool dcs_member_put(struct dcs *d, const char *json) MUST_CHECK;
 /* dcs_initialize_race: create-if-absent of initialize="" (bootstrap race). */
 enum dcs_cas dcs_initialize_race(struct dcs *d);
@@ -119,11 +154,12 @@ enum dcs_cas dcs_config_write(struct dcs *d, const char *json, int64_t mod_revis
  * leader cannot rewrite it. standbys NULL/n 0 writes sync_standby null.
  */
 enum dcs_cas dcs_sync_write(struct dcs *d, const char *const *standbys, int n,
-			    int64_t mod_revision);
+                            int64_t mod_revision);
+/* dcs_sync_delete: deletes sync, CAS on mod_revision (and leader == member_name if set). */
 enum dcs_cas dcs_sync_delete(struct dcs *d, int64_t mod_revision);
 /* dcs_failover_write: failover key (switchover request); empty strings are omitted. */
 bool dcs_failover_write(struct dcs *d, const char *leader, const char *member,
-			const char *scheduled_at) MUST_CHECK;
+                        const char *scheduled_at) MUST_CHECK;
 /* dcs_failover_clear: failover={} (CAS on mod_revision when >0). */
 enum dcs_cas dcs_failover_clear(struct dcs *d, int64_t mod_revision);
 /* dcs_history_write: the history key (JSON array text); guarded by leader ownership. */
@@ -141,14 +177,14 @@ bool dcs_delete_cluster(struct dcs *d) MUST_CHECK;
  * in warn (one line per problem, may be NULL); it never fails the whole view.
  */
 struct dcs_kv {
-	const char *key;	 /* full key, e.g. "/service/batman/members/pg1" */
-	const char *value;	 /* decoded value, NUL-terminated */
+	const char *key;   /* full key, e.g. "/service/batman/members/pg1" */
+	const char *value; /* decoded value, NUL-terminated */
 	int64_t create_revision;
 	int64_t mod_revision;
 	int64_t lease;
 };
-void dcs_view_from_kvs(struct dcs_view *view, const char *prefix, const struct dcs_kv *kvs,
-		       int n, int64_t revision, char *warn, size_t warnlen);
+void dcs_view_from_kvs(struct dcs_view *view, const char *prefix, const struct dcs_kv *kvs, int n,
+                       int64_t revision, char *warn, size_t warnlen);
 /* dcs_member_decode: parses a members/<name> value into m (name set by caller). */
 bool dcs_member_decode(const char *json, struct dcs_member *m, char *err, size_t errlen);
 

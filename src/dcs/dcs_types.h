@@ -11,54 +11,54 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DCS_NAME_LEN	 64
-#define DCS_URL_LEN	 256
-#define DCS_MAX_MEMBERS	 16
-#define DCS_MAX_SYNC	 8
-#define DCS_MAX_HISTORY	 64
+#define DCS_NAME_LEN    64
+#define DCS_URL_LEN     256
+#define DCS_MAX_MEMBERS 16
+#define DCS_MAX_SYNC    8
+#define DCS_MAX_HISTORY 64
 
 /* What a member publishes about itself in members/<name> (JSON in etcd). */
 struct dcs_member {
 	char name[DCS_NAME_LEN];
 	char conn_url[DCS_URL_LEN]; /* postgres://host:port/postgres */
 	char api_url[DCS_URL_LEN];  /* http://host:port/patroni */
-	char host[DCS_URL_LEN];	    /* derived from conn_url */
-	int port;		    /* derived from conn_url */
+	char host[DCS_URL_LEN];     /* derived from conn_url */
+	int port;                   /* derived from conn_url */
 	char pooler[DCS_URL_LEN];   /* pgha extension: PgBouncer "host:port", "" if none */
-	char state[32];		    /* running, starting, stopped, creating replica, ... */
-	char role[32];		    /* primary (or master), replica, demoted, uninitialized */
-	bool has_xlog;		    /* xlog_location present */
-	uint64_t xlog_location;	    /* primary: flush LSN; replica: max(receive, replay) */
-	uint64_t receive_lsn;	    /* replicas; 0 if unknown */
-	uint64_t replay_lsn;	    /* replicas; 0 if unknown */
+	char state[32];             /* running, starting, stopped, creating replica, ... */
+	char role[32];              /* primary (or master), replica, demoted, uninitialized */
+	bool has_xlog;              /* xlog_location present */
+	uint64_t xlog_location;     /* primary: flush LSN; replica: max(receive, replay) */
+	uint64_t receive_lsn;       /* replicas; 0 if unknown */
+	uint64_t replay_lsn;        /* replicas; 0 if unknown */
 	char replication_state[24]; /* "streaming", "in archive recovery" or "" */
-	int timeline;		    /* 0 if unknown */
-	bool nofailover;	    /* tags */
+	int timeline;               /* 0 if unknown */
+	bool nofailover;            /* tags */
 	bool noloadbalance;
 	bool nosync;
-	int failover_priority;	    /* default 1; 0 = never promote */
-	bool pause;		    /* member reports the cluster paused */
-	int64_t mod_revision;	    /* etcd revision of the key */
-	int64_t lease;		    /* etcd lease the key is attached to */
+	int failover_priority; /* default 1; 0 = never promote */
+	bool pause;            /* member reports the cluster paused */
+	int64_t mod_revision;  /* etcd revision of the key */
+	int64_t lease;         /* etcd lease the key is attached to */
 };
 
 /* The sync key: who may be promoted in synchronous mode. */
 struct dcs_sync {
-	bool present;			       /* key exists and parsed */
-	char leader[DCS_NAME_LEN];	       /* "" means sync mode not active */
+	bool present;                              /* key exists and parsed */
+	char leader[DCS_NAME_LEN];                 /* "" means sync mode not active */
 	char standbys[DCS_MAX_SYNC][DCS_NAME_LEN]; /* sync_standby, split on ',' */
 	int n_standbys;
-	int64_t mod_revision;		       /* for CAS writes */
+	int64_t mod_revision; /* for CAS writes; set even if malformed */
 };
 
 /* The failover key: a pending switchover (leader set) or manual failover (member only). */
 struct dcs_failover {
-	bool present;			/* key exists, parsed, and is not {} */
-	char leader[DCS_NAME_LEN];	/* switchover from this leader; "" = any */
-	char member[DCS_NAME_LEN];	/* candidate; "" = any eligible */
-	char scheduled_at[40];		/* ISO 8601 or "" */
-	int64_t scheduled_at_epoch_ms;	/* parsed scheduled_at; 0 = now */
-	int64_t mod_revision;
+	bool present;                  /* key exists, parsed, and is not {} */
+	char leader[DCS_NAME_LEN];     /* switchover from this leader; "" = any */
+	char member[DCS_NAME_LEN];     /* candidate; "" = any eligible */
+	char scheduled_at[40];         /* ISO 8601 or "" */
+	int64_t scheduled_at_epoch_ms; /* parsed scheduled_at; 0 = now */
+	int64_t mod_revision;          /* set whenever the key exists, even as {} or garbage */
 };
 
 /* One line of the history key: the switch from timeline tl to tl+1 at lsn. */
@@ -71,31 +71,31 @@ struct dcs_history_entry {
 };
 
 struct dcs_view {
-	bool valid;			  /* a complete, current snapshot of the prefix */
-	int64_t revision;		  /* etcd revision the view reflects */
+	bool valid;       /* a complete, current snapshot of the prefix */
+	int64_t revision; /* etcd revision the view reflects */
 
-	bool has_leader;
-	char leader[DCS_NAME_LEN];	  /* value of the leader key */
-	int64_t leader_lease;		  /* lease the leader key is attached to */
+	bool has_leader;           /* the key exists (even with an unreadable value) */
+	char leader[DCS_NAME_LEN]; /* value of the leader key; "" if unreadable */
+	int64_t leader_lease;      /* lease the leader key is attached to */
 	int64_t leader_mod_revision;
-	int64_t leader_create_revision;	  /* the leadership "epoch" */
+	int64_t leader_create_revision; /* the leadership "epoch" */
 
-	bool has_initialize;
-	char initialize[32];		  /* system identifier, "" while bootstrapping */
+	bool has_initialize; /* the key exists: never initdb a new cluster */
+	char initialize[32]; /* system identifier, "" while bootstrapping */
 
-	bool has_config;
-	int64_t config_mod_revision;
-	char *config_json;		  /* owned raw text of the config key, or NULL */
+	bool has_config;             /* key present and a JSON object */
+	int64_t config_mod_revision; /* set whenever the key exists (CAS over garbage) */
+	char *config_json;           /* owned raw text of the config key, or NULL */
 
 	struct dcs_sync sync;
 	struct dcs_failover failover;
 
 	struct dcs_history_entry history[DCS_MAX_HISTORY]; /* oldest first, newest kept */
 	int n_history;
-	char *history_json;		  /* owned raw text of the history key, or NULL */
+	char *history_json; /* owned raw text of the history key, or NULL */
 
 	bool has_status;
-	uint64_t status_optime;		  /* leader's last WAL position (status.optime) */
+	uint64_t status_optime; /* leader's last WAL position (status.optime) */
 
 	struct dcs_member members[DCS_MAX_MEMBERS]; /* sorted by name */
 	int n_members;

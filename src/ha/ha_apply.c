@@ -296,77 +296,6 @@ static void bootstrap_cleanup(struct ctx *c)
 		log_error("could not move the failed bootstrap's data directory aside");
 }
 
-/* sql_literal: a SQL string literal (standard_conforming_strings is on in PG >= 9.1). */
-static char *sql_literal(const char *s)
-{
-	struct buf b;
-
-	buf_init(&b);
-	buf_puts(&b, "'");
-	for (; *s; s++) {
-		if (*s == '\'')
-			buf_puts(&b, "'");
-		buf_append(&b, s, 1);
-	}
-	buf_puts(&b, "'");
-	return buf_steal(&b);
-}
-
-static char *sql_ident(const char *s)
-{
-	struct buf b;
-
-	buf_init(&b);
-	buf_puts(&b, "\"");
-	for (; *s; s++) {
-		if (*s == '"')
-			buf_puts(&b, "\"");
-		buf_append(&b, s, 1);
-	}
-	buf_puts(&b, "\"");
-	return buf_steal(&b);
-}
-
-/* create_role: the role exists, may log in, has attrs and the configured password. */
-static bool create_role(struct agent *a, const struct pg_user *u, const char *attrs)
-{
-	char *ident = sql_ident(u->username), *name = sql_literal(u->username);
-	char *pw = sql_literal(u->password);
-	char *create = xasprintf("DO $pgha$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
-	                         "rolname = %s) THEN CREATE ROLE %s; END IF; END $pgha$",
-	                         name, ident);
-	char *alter = xasprintf("ALTER ROLE %s WITH LOGIN %s%s%s", ident, attrs,
-	                        u->password[0] ? " PASSWORD " : "", u->password[0] ? pw : "");
-	bool ok = pg_exec(a->pg, create, 10000) && pg_exec(a->pg, alter, 10000);
-
-	free(alter);
-	free(create);
-	free(pw);
-	free(name);
-	free(ident);
-	return ok;
-}
-
-static bool create_roles(struct agent *a)
-{
-	const struct config *cfg = &a->cfg;
-
-	if (!create_role(a, &cfg->postgresql.superuser, "SUPERUSER"))
-		return false;
-	if (!create_role(a, &cfg->postgresql.replication, "REPLICATION"))
-		return false;
-	if (str_eq(cfg->postgresql.rewind.username, cfg->postgresql.superuser.username))
-		return true;
-	/* The minimal rights pg_rewind needs (PostgreSQL docs, pg_rewind). */
-	return create_role(a, &cfg->postgresql.rewind, "") &&
-	       pg_exec(a->pg,
-	               "GRANT EXECUTE ON function pg_catalog.pg_ls_dir(text, boolean, boolean), "
-	               "pg_catalog.pg_stat_file(text, boolean), "
-	               "pg_catalog.pg_read_binary_file(text), "
-	               "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO PUBLIC",
-	               10000);
-}
-
 static bool bootstrap_publish(struct ctx *c)
 {
 	struct agent *a = c->a;
@@ -395,7 +324,7 @@ static enum step act_bootstrap(struct ctx *c)
 	agent_set_state(c->a, "initializing new cluster", c->in);
 	memset(&rc, 0, sizeof(rc));
 	if (!pg_initdb(c->a->pg) || !pg_start(c->a->pg, &rc) || !pg_wait_ready(c->a->pg, 120000) ||
-	    !create_roles(c->a) || !bootstrap_publish(c)) {
+	    !pg_bootstrap_roles(c->a->pg, PG_ADMIN_TIMEOUT_MS) || !bootstrap_publish(c)) {
 		log_error(
 		    "bootstrap failed; the data directory is set aside and the race reopened");
 		bootstrap_cleanup(c);
@@ -429,18 +358,15 @@ static enum step act_sync_claim(struct ctx *c)
 		names[i] = d->sync_names[i];
 	return cas_step(
 	    dcs_sync_write(c->a->dcs, names, d->n_sync_names,
-	                   c->in->view.sync.present ? c->in->view.sync.mod_revision : 0),
+	                   c->in->view.sync.mod_revision), /* set for a malformed key too */
 	    "sync key");
 }
 
 static enum step act_promote(struct ctx *c)
 {
-	int64_t t0 = clock_now_ms();
-
 	log_info("promoting PostgreSQL to primary");
 	if (!pg_promote(c->a->pg, 60000))
 		return STEP_FAILED;
-	log_info("promoted in %lld ms", (long long)(clock_now_ms() - t0));
 	set_upstream(c->a, "");
 	/* pg_rewind on the old primary reads our control file: it must show the new timeline. */
 	c->a->checkpoint_pending = true;

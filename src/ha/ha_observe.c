@@ -17,8 +17,11 @@
 #include "ha/publish.h"
 #include "log/log.h"
 #include "pg/pg.h"
+#include "pooler/pooler.h"
+#include "pooler/pooler_conf.h"
 #include "util/clock.h"
 #include "util/strutil.h"
+#include "util/xalloc.h"
 
 void agent_conn_url(const struct agent *a, char *out, size_t size)
 {
@@ -39,7 +42,7 @@ void agent_refresh_dyn(struct agent *a, const struct dcs_view *view)
 		return;
 	obj = json_loads(view->config_json, 0, NULL);
 	dyn_config_free(&a->dyn);
-	dyn_config_copy(&a->dyn, &a->cfg.bootstrap.dcs);
+	dyn_config_defaults(&a->dyn); /* keys missing from etcd take pgha's defaults */
 	if (obj == NULL || !dyn_config_from_json(&a->dyn, obj, err, sizeof(err)))
 		log_warn("the cluster's config key is not a JSON object; using the defaults");
 	else if (err[0])
@@ -124,6 +127,7 @@ void agent_observe(struct agent *a, struct ha_input *in)
 	fill_settings(a, &in->settings);
 	observe_pg(a, in);
 	in->lease = lease_state(a->lease);
+	dcs_lease_attach(a->dcs, lease_id(a->lease)); /* the member key lives on it */
 	memcpy(in->upstream, a->upstream, sizeof(in->upstream));
 	in->rewind_failed = a->rewind_failed_for[0] && in->view.has_leader &&
 	                    str_eq(a->rewind_failed_for, in->view.leader);
@@ -176,11 +180,11 @@ static const char *pg_role_name(const struct ha_input *in, bool holds)
 static void publish_member(struct agent *a, const struct ha_input *in, const char *state,
                            const char *role)
 {
-	char conn_url[300], api_url[300];
+	char conn_url[300], api_url[300], pooler[CONFIG_HOST_LEN] = "";
 	struct member_facts f = {
 	    .conn_url = conn_url,
 	    .api_url = api_url,
-	    .pooler = a->cfg.pgbouncer.enabled ? a->cfg.pgbouncer.listen : NULL,
+	    .pooler = pooler,
 	    .state = state,
 	    .role = role,
 	    .pg = &in->pg,
@@ -192,6 +196,8 @@ static void publish_member(struct agent *a, const struct ha_input *in, const cha
 
 	agent_conn_url(a, conn_url, sizeof(conn_url));
 	agent_api_url(a, api_url, sizeof(api_url));
+	if (a->pooler_up && !pooler_connect_address(&a->cfg, pooler, sizeof(pooler)))
+		pooler[0] = '\0';
 	json = publish_member_json(&f);
 	if (in->dcs_ok && !dcs_member_put(a->dcs, json))
 		log_debug("member key not written this cycle");
@@ -249,14 +255,30 @@ static void publish_snapshot(struct agent *a, const struct ha_input *in, const c
 	pthread_mutex_unlock(&a->status_mu);
 }
 
+/*
+ * agent_set_state: republishes in the middle of a plan. The cycle's observation is
+ * stale once an action stopped or started PostgreSQL, so the process state is read
+ * again (no I/O): a peer racing for the key must not see a stopped primary as running.
+ */
 void agent_set_state(struct agent *a, const char *state, const struct ha_input *in)
 {
 	struct ha_lease lease = lease_state(a->lease);
-	const char *role = pg_role_name(in, lease.held);
+	struct ha_input *now = xmalloc(sizeof(*now));
+	enum pg_proc_state proc = pg_proc_state(a->pg);
+	const char *role;
 
+	*now = *in; /* shallow: the view's owned parts stay in's */
+	if (proc != now->pg.proc) {
+		now->pg.proc = proc;
+		now->pg.connected = false;
+	}
+	role = pg_role_name(now, lease.held);
 	snprintf(a->state_override, sizeof(a->state_override), "%s", state ? state : "");
-	publish_member(a, in, pg_state_name(a, in), role);
-	publish_snapshot(a, in, pg_state_name(a, in), role, state);
+	atomic_store(&a->busy, state != NULL);
+	if (now->dcs_ok && lease_id(a->lease) != 0)
+		publish_member(a, now, pg_state_name(a, now), role);
+	publish_snapshot(a, now, pg_state_name(a, now), role, state);
+	free(now);
 }
 
 void agent_publish(struct agent *a, const struct ha_input *in, const struct ha_decision *d)
@@ -265,7 +287,7 @@ void agent_publish(struct agent *a, const struct ha_input *in, const struct ha_d
 	const char *state = pg_state_name(a, in);
 	const char *role = pg_role_name(in, lease.held);
 
-	if (in->dcs_ok)
+	if (in->dcs_ok && lease_id(a->lease) != 0) /* the member key lives on our lease */
 		publish_member(a, in, state, role);
 	if (in->dcs_ok && lease.held && in->pg.connected && !in->pg.in_recovery)
 		publish_status(a, in);

@@ -32,9 +32,11 @@ bool log_parse_level(const char *s, enum log_level *out)
 	static const struct {
 		const char *name;
 		enum log_level level;
-	} names[] = {{"error", LOG_LEVEL_ERROR}, {"warn", LOG_LEVEL_WARN},
-		     {"warning", LOG_LEVEL_WARN}, {"info", LOG_LEVEL_INFO},
-		     {"debug", LOG_LEVEL_DEBUG}};
+	} names[] = {{"error", LOG_LEVEL_ERROR},
+	             {"warn", LOG_LEVEL_WARN},
+	             {"warning", LOG_LEVEL_WARN},
+	             {"info", LOG_LEVEL_INFO},
+	             {"debug", LOG_LEVEL_DEBUG}};
 
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		if (strcasecmp(s, names[i].name) == 0) {
@@ -63,8 +65,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S", &tm);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03ld UTC %s %s: ",
-			      ts.tv_nsec / 1000000, ident, level_names[level]);
+	n +=
+	    (size_t)snprintf(line + n, sizeof(line) - n, ".%03ld UTC %s %s: ", ts.tv_nsec / 1000000,
+	                     ident, level_names[level]);
 	va_start(ap, fmt);
 	if (n < sizeof(line))
 		vsnprintf(line + n, sizeof(line) - n, fmt, ap);

@@ -23,24 +23,38 @@
 
 struct pg_node;
 
+/* Bound of the calls that take no timeout (pg_initdb uses 5 minutes). */
+#define PG_ADMIN_TIMEOUT_MS 10000
+
 /* How the local PostgreSQL should run; rendered into postgresql.conf by pg_start. */
 struct pg_role_conf {
-	bool standby;			 /* write standby.signal and primary_conninfo */
-	char upstream_host[256];	 /* primary to stream from ("" = none yet) */
+	bool standby;            /* write standby.signal and primary_conninfo */
+	char upstream_host[256]; /* primary to stream from ("" = none yet) */
 	int upstream_port;
-	char slot_name[PG_NAME_LEN];	 /* primary_slot_name, "" = none */
+	char slot_name[PG_NAME_LEN];         /* primary_slot_name, "" = none */
 	char synchronous_standby_names[256]; /* for a primary */
 };
 
 struct pg_node_options {
-	const struct config *cfg;	 /* borrowed for the node's lifetime */
+	const struct config *cfg;           /* borrowed for the node's lifetime */
 	const struct pg_params *dcs_params; /* cluster-wide parameters (copied) */
-	const char *log_path;		 /* postmaster's stderr; NULL = data_dir/log/postgresql.log */
-	int death_signal;		 /* sent to the postmaster if the agent dies (SIGKILL) */
+	const char *log_path; /* postmaster's and tools' output; NULL = <data_dir>.log */
+	/* Sent to the postmaster when the agent dies (SIGKILL; 0 = none). Linux sends it
+	 * when the *thread* that called pg_start exits: call pg_start from a thread that
+	 * lives as long as the agent. */
+	int death_signal;
 };
 
-/* pg_node_new: owned; nothing is started. */
-struct pg_node *pg_node_new(const struct pg_node_options *opt);
+/*
+ * pg_node_new: owned; nothing is started. NULL (logged) if the configuration cannot
+ * be used: postgresql.listen without a port, paths too long for a unix socket...
+ * The log (<data_dir>.log) and the unix socket directory (<data_dir>.sock, when
+ * postgresql.socket_dir is unset) live next to the data directory, not inside it:
+ * pg_basebackup and pg_rewind copy every file of their source's data directory, and
+ * pg_rewind fails on a socket. The passfile defaults to <data_dir>.pgpass.
+ * Threads: one thread drives a node; only pg_fence_now may be called from another.
+ */
+struct pg_node *pg_node_new(const struct pg_node_options *opt) MUST_CHECK;
 void pg_node_free(struct pg_node *n);
 /* pg_node_set_params: new cluster-wide parameters (applied at next start or reload). */
 void pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params);
@@ -48,9 +62,11 @@ void pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params);
 /* --- observation ---------------------------------------------------------------- */
 
 /*
- * pg_observe: fills o: process state, pg_controldata facts and (when it can connect
- * within timeout_ms) the SQL observation in one round trip. Never fails: what could
- * not be observed is left unset (o->connected false).
+ * pg_observe: fills o: process state and (when it can connect within timeout_ms) the
+ * SQL observation in one round trip, which also reads pg_control; otherwise the data
+ * directory's facts from pg_controldata. Never fails: what could not be observed is
+ * left unset (o->connected false). A frozen PostgreSQL costs timeout_ms (plus the
+ * few ms of pg_controldata); the connection is kept and re-made after a failure.
  */
 void pg_observe(struct pg_node *n, struct pg_observation *o, int timeout_ms);
 /* pg_proc_state: supervision state without I/O (reaps the child if it exited). */
@@ -63,8 +79,17 @@ bool pg_data_system_id(struct pg_node *n, char *out, size_t size);
 
 /* --- lifecycle -------------------------------------------------------------------- */
 
-/* pg_initdb: initdb with bootstrap.initdb options, superuser password, pg_hba. */
+/*
+ * pg_initdb: initdb with bootstrap.initdb options (plus --data-checksums, which
+ * pg_rewind relies on), the superuser and its password, then pgha's pg_hba.conf.
+ */
 bool pg_initdb(struct pg_node *n) MUST_CHECK;
+/*
+ * pg_bootstrap_roles: on a new primary, creates (or updates) the replication user
+ * (LOGIN REPLICATION) and the rewind user (LOGIN + the functions pg_rewind needs)
+ * and sets their passwords (sent already SCRAM-hashed). Idempotent.
+ */
+bool pg_bootstrap_roles(struct pg_node *n, int timeout_ms) MUST_CHECK;
 /*
  * pg_basebackup: clones the data directory from host:port with the replication user
  * (fast checkpoint, WAL streamed). A non-empty data directory is moved aside first
@@ -73,41 +98,72 @@ bool pg_initdb(struct pg_node *n) MUST_CHECK;
 bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
 /*
  * pg_rewind: rewinds the (stopped) data directory to the source primary; PostgreSQL
- * 15's pg_rewind runs crash recovery first if the target was not shut down cleanly.
- * false if rewind failed (the caller may re-clone).
+ * 15's pg_rewind runs crash recovery first if the target was not shut down cleanly
+ * (standby.signal is removed for that; pg_start writes it again). PostgreSQL 15's
+ * pg_rewind takes the source's timeline from its pg_control, stale until the first
+ * checkpoint after a promotion ("no rewind required", exit 0, and the node never
+ * follows): so the source is checked first over a superuser connection and
+ * CHECKPOINTed if needed. pg_rewind itself uses the rewind user (superuser if unset).
+ * false if rewind failed (the caller may re-clone); pg_rewind's output is logged.
  */
 bool pg_rewind(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
 /* pg_move_data_aside: renames data_dir to data_dir.<suffix>.<timestamp> (never deletes). */
 bool pg_move_data_aside(struct pg_node *n, const char *suffix) MUST_CHECK;
-/* pg_start: renders the config for role and starts the postmaster; does not wait. */
+/*
+ * pg_start: renders the files for role (postgresql.conf, standby.signal, pg_hba.conf,
+ * pg_ident.conf, passfile) and starts the postmaster; does not wait for it to accept
+ * connections (pg_wait_ready). After a SIGKILLed postmaster it first waits (up to
+ * 10 s) for the orphaned backends to release the old shared memory.
+ */
 bool pg_start(struct pg_node *n, const struct pg_role_conf *role) MUST_CHECK;
-/* pg_wait_ready: waits until PostgreSQL accepts connections (or exits). */
+/*
+ * pg_wait_ready: waits until PostgreSQL accepts connections; false at once if the
+ * postmaster exits (its exit status and the log's last lines are logged), or after
+ * timeout_ms (a standby accepts connections only once consistent).
+ */
 bool pg_wait_ready(struct pg_node *n, int timeout_ms) MUST_CHECK;
 
 enum pg_stop_mode {
 	PG_STOP_SMART = 0, /* SIGTERM: wait for clients */
-	PG_STOP_FAST,	   /* SIGINT: disconnect clients, shutdown checkpoint */
+	PG_STOP_FAST,      /* SIGINT: disconnect clients, shutdown checkpoint */
 	PG_STOP_IMMEDIATE, /* SIGQUIT: no checkpoint; used for fencing */
-	PG_STOP_KILL	   /* SIGKILL of the postmaster (last resort) */
+	PG_STOP_KILL       /* SIGKILL of the postmaster (last resort) */
 };
-/* pg_stop: stops the postmaster; escalates to SIGKILL after timeout_ms. */
+/*
+ * pg_stop: stops the postmaster; escalates to SIGKILL after timeout_ms. true once it
+ * is gone (also when it was not running).
+ */
 bool pg_stop(struct pg_node *n, enum pg_stop_mode mode, int timeout_ms) MUST_CHECK;
-/* pg_fence_now: async-signal-safe immediate stop (SIGQUIT to the postmaster), no wait. */
+/*
+ * pg_fence_now: async-signal-safe, lock-free immediate stop (SIGQUIT to the
+ * postmaster), no wait; callable from any thread or a signal handler.
+ */
 void pg_fence_now(struct pg_node *n);
 
 /* --- running node ----------------------------------------------------------------- */
 
-/* pg_promote: pg_promote(wait) on a running standby; true once out of recovery. */
+/*
+ * pg_promote: pg_promote(wait) on a running standby; true once out of recovery. The
+ * running postmaster then counts as a primary (pg_reconfigure with a primary role is
+ * a reload). Follow with pg_checkpoint before anyone rewinds from this node.
+ */
 bool pg_promote(struct pg_node *n, int timeout_ms) MUST_CHECK;
 /*
- * pg_reconfigure: re-renders postgresql.conf for role and reloads; a standby's new
- * upstream takes effect without a restart (PostgreSQL 13+ restarts the WAL receiver).
- * Returns false if the change needs a restart (standby <-> primary).
+ * pg_reconfigure: re-renders postgresql.conf for role and reloads (SIGHUP); a standby's
+ * new upstream takes effect without a restart (PostgreSQL 13+ restarts the WAL
+ * receiver). Returns false, touching nothing, if the change needs a restart (standby
+ * <-> primary). PostgreSQL not running: nothing to do (pg_start renders), true.
+ * Parameters that need a restart show up as pg_observation.pending_restart.
  */
 bool pg_reconfigure(struct pg_node *n, const struct pg_role_conf *role) MUST_CHECK;
 /* pg_checkpoint: CHECKPOINT (after promotion, so that pg_rewind sees the new timeline). */
 bool pg_checkpoint(struct pg_node *n, int timeout_ms) MUST_CHECK;
-/* pg_sync_slots: on a primary, makes the physical slots exactly names[] (creates, drops). */
+/*
+ * pg_sync_slots: makes the physical slots exactly names[]: creates missing ones
+ * (reserving WAL at once), drops others unless active (retried on the next call).
+ * Logical slots are never touched. Invalid names are logged and skipped. Bounded by
+ * PG_ADMIN_TIMEOUT_MS.
+ */
 bool pg_sync_slots(struct pg_node *n, const char *const *names, int count) MUST_CHECK;
 /* pg_exec: runs one SQL command as superuser (tests, chaos, small admin steps). */
 bool pg_exec(struct pg_node *n, const char *sql, int timeout_ms) MUST_CHECK;
@@ -116,9 +172,10 @@ bool pg_exec(struct pg_node *n, const char *sql, int timeout_ms) MUST_CHECK;
 
 /* pg_slot_name: Patroni's slot name for a member (lower-case, [a-z0-9_], u%04d escapes). */
 void pg_slot_name(const char *member, char *out, size_t size);
-/* pg_controldata_parse: pg_controldata output -> fields of o (data, system_id, timeline, checkpoint). */
+/* pg_controldata_parse: pg_controldata output -> fields of o (data, system_id, timeline,
+ * checkpoint). */
 bool pg_controldata_parse(const char *text, struct pg_observation *o) MUST_CHECK;
-/* pg_conninfo_quote: a libpq conninfo value, single-quoted and escaped, into out. */
-void pg_conninfo_quote(const char *value, char *out, size_t size);
+/* pg_conninfo_quote: a libpq conninfo value, single-quoted and escaped; false if too long. */
+bool pg_conninfo_quote(const char *value, char *out, size_t size) MUST_CHECK;
 
 #endif

@@ -9,17 +9,17 @@
 #include <stdint.h>
 
 #define PG_MAX_REPLICATION 16
-#define PG_NAME_LEN	   64
+#define PG_NAME_LEN        64
 
 /* The data directory, from pg_controldata (valid also while PostgreSQL is down). */
 enum pg_data_state {
-	PG_DATA_EMPTY = 0,	    /* no data directory, or empty */
-	PG_DATA_INVALID,	    /* exists but is not a usable cluster (no PG_VERSION...) */
-	PG_DATA_SHUT_DOWN,	    /* "shut down": clean stop of a primary */
+	PG_DATA_EMPTY = 0,          /* no data directory, or empty */
+	PG_DATA_INVALID,            /* exists but is not a usable cluster (no PG_VERSION...) */
+	PG_DATA_SHUT_DOWN,          /* "shut down": clean stop of a primary */
 	PG_DATA_SHUT_DOWN_RECOVERY, /* "shut down in recovery": clean stop of a replica */
-	PG_DATA_IN_PRODUCTION,	    /* "in production": running or crashed primary */
-	PG_DATA_IN_RECOVERY,	    /* "in archive recovery": running or crashed replica */
-	PG_DATA_OTHER,		    /* starting up, shutting down, crash recovery... */
+	PG_DATA_IN_PRODUCTION,      /* "in production": running or crashed primary */
+	PG_DATA_IN_RECOVERY,        /* "in archive recovery": running or crashed replica */
+	PG_DATA_OTHER,              /* starting up, shutting down, crash recovery... */
 	PG_DATA__COUNT
 };
 
@@ -37,7 +37,7 @@ enum pg_proc_state {
 struct pg_replica_conn {
 	char application_name[PG_NAME_LEN]; /* the standby's member name */
 	char client_addr[64];
-	char state[24];	     /* streaming, catchup, startup, backup... */
+	char state[24];      /* streaming, catchup, startup, backup... */
 	char sync_state[16]; /* async, potential, sync, quorum */
 	int sync_priority;
 	uint64_t write_lsn;
@@ -46,36 +46,40 @@ struct pg_replica_conn {
 };
 
 struct pg_observation {
-	enum pg_proc_state proc;      /* process supervision state */
-	bool connected;		      /* the observation query succeeded */
-	enum pg_data_state data;      /* from pg_controldata */
-	char system_id[32];	      /* database system identifier, "" if unknown */
-	int control_timeline;	      /* latest checkpoint's TimeLineID (pg_controldata) */
-	uint64_t control_checkpoint;  /* latest checkpoint location */
+	enum pg_proc_state proc;     /* process supervision state */
+	bool connected;              /* the observation query succeeded */
+	enum pg_data_state data;     /* pg_controldata's state; when connected, from recovery */
+	char system_id[32];          /* database system identifier, "" if unknown */
+	int control_timeline;        /* latest checkpoint's TimeLineID (pg_control) */
+	uint64_t control_checkpoint; /* latest checkpoint location */
 
 	/* Below: only when connected. */
-	bool in_recovery;	      /* pg_is_in_recovery() */
-	int timeline;		      /* current timeline (primary: from WAL; replica: receiver/replay) */
-	uint64_t wal_lsn;	      /* primary: pg_current_wal_flush_lsn() */
-	uint64_t receive_lsn;	      /* replica: pg_last_wal_receive_lsn(), 0 if none */
-	uint64_t replay_lsn;	      /* replica: pg_last_wal_replay_lsn() */
-	int64_t replay_timestamp_ms;  /* epoch ms of last replayed commit, 0 if none */
+	bool in_recovery;     /* pg_is_in_recovery() */
+	int timeline;         /* current timeline (primary: from WAL; replica: receiver/replay) */
+	uint64_t wal_lsn;     /* primary: pg_current_wal_flush_lsn() */
+	uint64_t receive_lsn; /* replica: pg_last_wal_receive_lsn(), 0 if none */
+	uint64_t replay_lsn;  /* replica: pg_last_wal_replay_lsn() */
+	int64_t replay_timestamp_ms; /* epoch ms of last replayed commit, 0 if none */
 	bool replay_paused;
-	bool receiver_streaming;      /* pg_stat_wal_receiver.status = 'streaming' */
-	char receiver_host[256];      /* sender_host of the WAL receiver */
+	bool receiver_streaming; /* pg_stat_wal_receiver.status = 'streaming' */
+	char receiver_host[256]; /* sender_host of the WAL receiver */
 	int receiver_port;
 	char primary_slot_name[PG_NAME_LEN];
 	char synchronous_standby_names[256]; /* current GUC value */
-	int server_version;	      /* e.g. 150018 */
-	int64_t postmaster_start_ms;  /* epoch ms */
-	char postmaster_start_text[48]; /* "2026-11-25 18:00:00.123456+00" */
+	bool pending_restart;                /* a changed parameter waits for a restart */
+	int server_version;                  /* e.g. 150018 */
+	int64_t postmaster_start_ms;         /* epoch ms */
+	char postmaster_start_text[48];      /* "2026-11-25 18:00:00.123456+00" */
 	struct pg_replica_conn replication[PG_MAX_REPLICATION];
 	int n_replication;
 };
 
 const char *pg_data_state_str(enum pg_data_state s);
 const char *pg_proc_state_str(enum pg_proc_state s);
-/* pg_observation_lsn: the position to compare in a race: primary wal, else max(recv, replay). */
+/*
+ * pg_observation_lsn: the position to compare in a race: a primary's flushed WAL, a
+ * replica's max(received, replayed); 0 when not connected (unknown).
+ */
 uint64_t pg_observation_lsn(const struct pg_observation *o);
 
 #endif

@@ -58,8 +58,8 @@ char *b64_decode(const char *text, size_t *out_len)
 			free(out);
 			return NULL;
 		}
-		unsigned v = ((unsigned)a << 18) | ((unsigned)b << 12) | ((unsigned)c << 6) |
-			     (unsigned)d;
+		unsigned v =
+		    ((unsigned)a << 18) | ((unsigned)b << 12) | ((unsigned)c << 6) | (unsigned)d;
 		out[o++] = (char)(v >> 16);
 		if (text[i + 2] != '=')
 			out[o++] = (char)(v >> 8);

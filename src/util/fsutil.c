@@ -206,6 +206,6 @@ bool fs_abspath(const char *path, char *out, size_t size)
 	while (path[0] == '.' && path[1] == '/')
 		path += 2;
 	n = strcmp(path, ".") == 0 ? snprintf(out, size, "%s", cwd)
-				   : snprintf(out, size, "%s/%s", cwd, path);
+	                           : snprintf(out, size, "%s/%s", cwd, path);
 	return n > 0 && (size_t)n < size;
 }

@@ -25,10 +25,38 @@
 
 extern char **environ;
 
-/* build_env: environ plus the extra entries; owned array of borrowed strings. */
+/* same_key: "K=..." entries a and b name the same variable. */
+static bool same_key(const char *a, const char *b)
+{
+	const char *eq = strchr(b, '=');
+	size_t n = eq ? (size_t)(eq - b) : strlen(b);
+
+	return strncmp(a, b, n) == 0 && a[n] == '=';
+}
+
+static bool overridden(const char *entry, const char *const *extra)
+{
+	for (size_t i = 0; extra && extra[i]; i++)
+		if (same_key(entry, extra[i]))
+			return true;
+	return false;
+}
+
+/*
+ * systemd_private: variables systemd gives the unit's main process only. A child that
+ * inherited NOTIFY_SOCKET (PostgreSQL and PgBouncer both speak sd_notify) would send
+ * READY/STOPPING on behalf of the agent's unit.
+ */
+static bool systemd_private(const char *entry)
+{
+	return str_has_prefix(entry, "NOTIFY_SOCKET=") || str_has_prefix(entry, "WATCHDOG_PID=") ||
+	       str_has_prefix(entry, "WATCHDOG_USEC=");
+}
+
+/* build_env: the extra entries, then environ minus what they override. Borrowed strings. */
 static char **build_env(const char *const *extra)
 {
-	size_t n = 0, m = 0;
+	size_t n = 0, m = 0, k = 0;
 	char **env;
 
 	while (environ[n])
@@ -36,10 +64,11 @@ static char **build_env(const char *const *extra)
 	while (extra && extra[m])
 		m++;
 	env = xcalloc(n + m + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		env[i] = environ[i];
 	for (size_t i = 0; i < m; i++)
-		env[n + i] = (char *)(uintptr_t)extra[i];
+		env[k++] = (char *)(uintptr_t)extra[i];
+	for (size_t i = 0; i < n; i++)
+		if (!overridden(environ[i], extra) && !systemd_private(environ[i]))
+			env[k++] = environ[i];
 	return env;
 }
 
@@ -56,7 +85,7 @@ static void NORETURN child_fail(int errfd, const char *what)
 
 /* child_setup: runs in the child between fork and exec; async-signal-safe only. */
 static void NORETURN child_exec(const struct proc_spec *s, char **env, int logfd, int outfd,
-				int errfd, pid_t parent)
+                                int errfd, pid_t parent)
 {
 	int nullfd = open("/dev/null", O_RDWR);
 
@@ -105,7 +134,7 @@ static pid_t spawn(const struct proc_spec *s, int outfd, char *err, size_t errle
 		logfd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		if (logfd == -1) {
 			snprintf(err, errlen, "cannot open log %s: %s", s->log_path,
-				 strerror(errno));
+			         strerror(errno));
 			return -1;
 		}
 	}
@@ -194,7 +223,7 @@ void proc_describe_status(int status, char *out, size_t size)
 		snprintf(out, size, "exited with status %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		snprintf(out, size, "killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
+		         strsignal(WTERMSIG(status)));
 	else
 		snprintf(out, size, "ended with wait status %d", status);
 }
@@ -221,7 +250,7 @@ static void drain(int fd, struct buf *out, int64_t deadline)
 }
 
 bool proc_run(const struct proc_spec *spec, int timeout_ms, struct buf *out, char *err,
-	      size_t errlen)
+              size_t errlen)
 {
 	int64_t deadline = clock_now_ms() + timeout_ms;
 	int outpipe[2] = {-1, -1};

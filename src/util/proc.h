@@ -16,13 +16,13 @@
 
 struct proc_spec {
 	const char *const *argv; /* argv[0] is the program path; NULL-terminated */
-	const char *const *env;	 /* extra "KEY=VALUE" entries, NULL-terminated, or NULL */
-	const char *cwd;	 /* working directory, or NULL to inherit */
-	const char *log_path;	 /* stdout and stderr appended here; NULL inherits them */
-	bool stdin_null;	 /* stdin from /dev/null (always true for daemons) */
-	bool new_session;	 /* setsid(): own session and process group, no terminal */
-	int death_signal;	 /* signal sent to the child when its parent thread dies; 0 = none */
-	bool set_user;		 /* run as uid/gid below (caller must be root) */
+	const char *const *env;  /* extra "KEY=VALUE" entries, NULL-terminated, or NULL */
+	const char *cwd;         /* working directory, or NULL to inherit */
+	const char *log_path;    /* stdout and stderr appended here; NULL inherits them */
+	bool stdin_null;         /* stdin from /dev/null (always true for daemons) */
+	bool new_session;        /* setsid(): own session and process group, no terminal */
+	int death_signal; /* signal sent to the child when its parent thread dies; 0 = none */
+	bool set_user;    /* run as uid/gid below (caller must be root) */
 	uid_t uid;
 	gid_t gid;
 };
@@ -40,7 +40,7 @@ int proc_wait(pid_t pid, int timeout_ms, int *status);
  * Returns true when the child exited with status 0; err describes any other outcome.
  */
 bool proc_run(const struct proc_spec *spec, int timeout_ms, struct buf *out, char *err,
-	      size_t errlen) MUST_CHECK;
+              size_t errlen) MUST_CHECK;
 /* proc_alive: true while pid exists (and is not a zombie we could reap). */
 bool proc_alive(pid_t pid);
 /*

@@ -79,11 +79,11 @@ bool str_parse_bytes(const char *s, int64_t *out)
 		const char *unit;
 		int64_t mult;
 	} units[] = {{"", 1},
-		     {"B", 1},
-		     {"kB", 1024},
-		     {"MB", 1024 * 1024},
-		     {"GB", 1024LL * 1024 * 1024},
-		     {"TB", 1024LL * 1024 * 1024 * 1024}};
+	             {"B", 1},
+	             {"kB", 1024},
+	             {"MB", 1024 * 1024},
+	             {"GB", 1024LL * 1024 * 1024},
+	             {"TB", 1024LL * 1024 * 1024 * 1024}};
 	char *end;
 	long long v;
 

@@ -88,8 +88,8 @@ static void test_hostport(void **state)
 static void test_b64(void **state)
 {
 	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-	static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-					    "Zm9vYmFy"};
+	static const char *const coded[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+	                                    "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 	size_t len;
 
 	(void)state;
@@ -190,14 +190,14 @@ static void test_proc_run_and_stop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_str_copy_reports_truncation),
-		cmocka_unit_test(test_parse_numbers),
-		cmocka_unit_test(test_lsn_round_trip),
-		cmocka_unit_test(test_hostport),
-		cmocka_unit_test(test_b64),
-		cmocka_unit_test(test_buf),
-		cmocka_unit_test(test_files),
-		cmocka_unit_test(test_proc_run_and_stop),
+	    cmocka_unit_test(test_str_copy_reports_truncation),
+	    cmocka_unit_test(test_parse_numbers),
+	    cmocka_unit_test(test_lsn_round_trip),
+	    cmocka_unit_test(test_hostport),
+	    cmocka_unit_test(test_b64),
+	    cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_proc_run_and_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

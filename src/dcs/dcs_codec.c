@@ -1,0 +1,721 @@
+/*
+ * dcs_codec.c: Patroni's etcd values <-> struct dcs_view (see patroni-compat.md §1.2).
+ *
+ * Does: decode every key kind of one prefix range (leader, members/<name>, sync,
+ * failover incl. the legacy "leader:candidate" text, history, status incl. the bare
+ * integer form and the legacy optime/leader key, initialize, config), the helpers of
+ * dcs_types.h, and the encoders of the small JSON values we write. Does not: talk to
+ * etcd or log. A malformed value is left out of the view and described in the warn
+ * buffer; it never fails the view. Safety-relevant presence is kept even for garbage:
+ * an unreadable leader or initialize key still counts as present, and the mod_revision
+ * of an unreadable sync/failover/config key is kept so that a CAS can overwrite it.
+ */
+#include "dcs/dcs.h"
+#include "dcs/dcs_codec.h"
+
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "util/buf.h"
+#include "util/strutil.h"
+#include "util/xalloc.h"
+
+#define ERR_LEN 200
+
+/* Accumulates one warning line per problem into the caller's buffer. */
+struct warnings {
+	char *buf; /* may be NULL */
+	size_t size;
+	size_t used;
+};
+
+static void PRINTF_LIKE(2, 3) warnf(struct warnings *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (w->buf == NULL || w->used + 1 >= w->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(w->buf + w->used, w->size - w->used, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	w->used = MIN(w->used + (size_t)n, w->size - 1);
+	if (w->used + 1 < w->size) {
+		w->buf[w->used++] = '\n';
+		w->buf[w->used] = '\0';
+	}
+}
+
+static void PRINTF_LIKE(3, 4) set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* --- typed field readers (null or absent = default) --------------------------------- */
+
+static bool field_str(const json_t *o, const char *name, char *dst, size_t size, char *err,
+                      size_t errlen)
+{
+	const json_t *v = json_object_get(o, name);
+
+	dst[0] = '\0';
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_string(v)) {
+		set_err(err, errlen, "\"%s\" is not a string", name);
+		return false;
+	}
+	if (!str_copy(dst, size, json_string_value(v))) {
+		set_err(err, errlen, "\"%s\" is too long", name);
+		return false;
+	}
+	return true;
+}
+
+static bool field_u64(const json_t *o, const char *name, uint64_t *out, bool *present, char *err,
+                      size_t errlen)
+{
+	const json_t *v = json_object_get(o, name);
+
+	*out = 0;
+	if (present != NULL)
+		*present = false;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		set_err(err, errlen, "\"%s\" is not a non-negative integer", name);
+		return false;
+	}
+	*out = (uint64_t)json_integer_value(v);
+	if (present != NULL)
+		*present = true;
+	return true;
+}
+
+static bool field_int(const json_t *o, const char *name, int *out, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(o, name);
+	json_int_t i;
+
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (json_is_string(v) && str_parse_int(json_string_value(v), out))
+		return true;
+	i = json_integer_value(v);
+	if (!json_is_integer(v) || i < INT32_MIN || i > INT32_MAX) {
+		set_err(err, errlen, "\"%s\" is not an integer", name);
+		return false;
+	}
+	*out = (int)i;
+	return true;
+}
+
+/* Tags are written as configured: booleans, but "true"/"on" strings and 0/1 occur. */
+static bool field_flag(const json_t *o, const char *name, bool *out, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(o, name);
+
+	*out = false;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return true;
+	}
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v) != 0;
+		return true;
+	}
+	if (json_is_string(v) && str_parse_bool(json_string_value(v), out))
+		return true;
+	set_err(err, errlen, "\"%s\" is not a boolean", name);
+	return false;
+}
+
+/* --- members ---------------------------------------------------------------------------- */
+
+/* host and port of conn_url ("postgres://host:port/db"), parsed by libcurl's URL API. */
+static bool parse_conn_url(struct dcs_member *m, char *err, size_t errlen)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	bool ok = false;
+
+	if (curl_url_set(u, CURLUPART_URL, m->conn_url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		set_err(err, errlen, "conn_url \"%s\" is not a URL", m->conn_url);
+		goto out;
+	}
+	m->port = 5432; /* libpq's default when the URL has none */
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
+	    (!str_parse_int(port, &m->port) || m->port <= 0 || m->port > 65535)) {
+		set_err(err, errlen, "conn_url \"%s\" has a bad port", m->conn_url);
+		goto out;
+	}
+	/* An IPv6 literal comes back as "[::1]"; libpq wants it bare. */
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		host[strlen(host) - 1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	ok = str_copy(m->host, sizeof(m->host), host);
+	if (!ok)
+		set_err(err, errlen, "conn_url host is too long");
+out:
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+static bool decode_tags(const json_t *o, struct dcs_member *m, char *err, size_t errlen)
+{
+	const json_t *tags = json_object_get(o, "tags");
+
+	m->failover_priority = 1;
+	if (tags == NULL || json_is_null(tags))
+		return true;
+	if (!json_is_object(tags)) {
+		set_err(err, errlen, "\"tags\" is not an object");
+		return false;
+	}
+	return field_flag(tags, "nofailover", &m->nofailover, err, errlen) &&
+	       field_flag(tags, "noloadbalance", &m->noloadbalance, err, errlen) &&
+	       field_flag(tags, "nosync", &m->nosync, err, errlen) &&
+	       field_int(tags, "failover_priority", &m->failover_priority, err, errlen);
+}
+
+static bool decode_member_fields(const json_t *o, struct dcs_member *m, char *err, size_t errlen)
+{
+	return field_str(o, "conn_url", m->conn_url, sizeof(m->conn_url), err, errlen) &&
+	       field_str(o, "api_url", m->api_url, sizeof(m->api_url), err, errlen) &&
+	       field_str(o, "pooler", m->pooler, sizeof(m->pooler), err, errlen) &&
+	       field_str(o, "state", m->state, sizeof(m->state), err, errlen) &&
+	       field_str(o, "role", m->role, sizeof(m->role), err, errlen) &&
+	       field_u64(o, "xlog_location", &m->xlog_location, &m->has_xlog, err, errlen) &&
+	       field_u64(o, "receive_lsn", &m->receive_lsn, NULL, err, errlen) &&
+	       field_u64(o, "replay_lsn", &m->replay_lsn, NULL, err, errlen) &&
+	       field_str(o, "replication_state", m->replication_state, sizeof(m->replication_state),
+	                 err, errlen) &&
+	       field_int(o, "timeline", &m->timeline, err, errlen) &&
+	       field_flag(o, "pause", &m->pause, err, errlen) && decode_tags(o, m, err, errlen);
+}
+
+bool dcs_member_decode(const char *json, struct dcs_member *m, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(json, 0, &jerr);
+	char name[DCS_NAME_LEN];
+	bool ok;
+
+	memcpy(name, m->name, sizeof(name));
+	memset(m, 0, sizeof(*m));
+	memcpy(m->name, name, sizeof(name));
+	if (o == NULL || !json_is_object(o)) {
+		set_err(err, errlen, o == NULL ? "not JSON: %s" : "not a JSON object%s",
+		        o == NULL ? jerr.text : "");
+		json_decref(o);
+		return false;
+	}
+	ok = decode_member_fields(o, m, err, errlen) &&
+	     (m->conn_url[0] == '\0' || parse_conn_url(m, err, errlen));
+	json_decref(o);
+	return ok;
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct dcs_member *)a)->name, ((const struct dcs_member *)b)->name);
+}
+
+/* The member's name from "members/<name>": one level only, non-empty, bounded. */
+static bool member_name(const char *rel, char *name, struct warnings *w)
+{
+	const char *n = rel + strlen("members/");
+
+	if (*n == '\0' || strchr(n, '/') != NULL)
+		return false;
+	if (!str_copy(name, DCS_NAME_LEN, n)) {
+		warnf(w, "members/%.40s...: member name too long; member ignored", n);
+		return false;
+	}
+	return true;
+}
+
+static void add_member(struct dcs_member *all, int *n, const char *rel, const struct dcs_kv *kv,
+                       struct warnings *w)
+{
+	struct dcs_member *m = &all[*n];
+	char err[ERR_LEN];
+
+	memset(m, 0, sizeof(*m));
+	if (!member_name(rel, m->name, w))
+		return;
+	if (!dcs_member_decode(kv->value, m, err, sizeof(err))) {
+		warnf(w, "%s: %s; member ignored", rel, err);
+		return;
+	}
+	m->mod_revision = kv->mod_revision;
+	m->lease = kv->lease;
+	(*n)++;
+}
+
+static void keep_members(struct dcs_view *v, struct dcs_member *all, int n, struct warnings *w)
+{
+	qsort(all, (size_t)n, sizeof(*all), member_cmp);
+	if (n > DCS_MAX_MEMBERS) {
+		warnf(w, "%d members, only the first %d (by name) are kept", n, DCS_MAX_MEMBERS);
+		n = DCS_MAX_MEMBERS;
+	}
+	memcpy(v->members, all, (size_t)n * sizeof(*all));
+	v->n_members = n;
+}
+
+/* --- sync ------------------------------------------------------------------------------- */
+
+static void sync_add(struct dcs_sync *s, const char *name, size_t len, struct warnings *w)
+{
+	char tmp[DCS_NAME_LEN];
+
+	while (len > 0 && (*name == ' ')) /* "a, b" */
+		name++, len--;
+	while (len > 0 && name[len - 1] == ' ')
+		len--;
+	if (len == 0)
+		return;
+	if (len >= sizeof(tmp)) {
+		warnf(w, "sync: standby name too long; ignored");
+		return;
+	}
+	if (s->n_standbys == DCS_MAX_SYNC) {
+		warnf(w, "sync: more than %d standbys; the rest ignored", DCS_MAX_SYNC);
+		return;
+	}
+	memcpy(tmp, name, len);
+	tmp[len] = '\0';
+	memcpy(s->standbys[s->n_standbys++], tmp, len + 1);
+}
+
+/* sync_standby: "a,b" (Patroni), null, or a JSON array of names (accepted too). */
+static bool sync_standbys(struct dcs_sync *s, const json_t *v, struct warnings *w)
+{
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (json_is_string(v)) {
+		const char *p = json_string_value(v);
+
+		while (*p != '\0') {
+			size_t len = strcspn(p, ",");
+
+			sync_add(s, p, len, w);
+			p += len + (p[len] == ',');
+		}
+		return true;
+	}
+	if (!json_is_array(v))
+		return false;
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		const char *name = json_string_value(json_array_get(v, i));
+
+		if (name == NULL)
+			return false;
+		sync_add(s, name, strlen(name), w);
+	}
+	return true;
+}
+
+static void decode_sync(struct dcs_sync *s, const struct dcs_kv *kv, struct warnings *w)
+{
+	json_t *o = json_loads(kv->value, 0, NULL);
+	char err[ERR_LEN];
+
+	s->mod_revision = kv->mod_revision;
+	if (o == NULL || !json_is_object(o) ||
+	    !field_str(o, "leader", s->leader, sizeof(s->leader), err, sizeof(err)) ||
+	    !sync_standbys(s, json_object_get(o, "sync_standby"), w)) {
+		warnf(w, "sync: malformed value; treated as absent");
+		memset(s, 0, sizeof(*s));
+		s->mod_revision = kv->mod_revision;
+	} else {
+		s->present = true;
+	}
+	json_decref(o);
+}
+
+/* --- failover --------------------------------------------------------------------------- */
+
+/* Legacy text "leader:candidate" (Patroni's Failover.from_node still accepts it). */
+static bool failover_legacy(struct dcs_failover *f, const char *text)
+{
+	char copy[DCS_NAME_LEN * 2 + 2];
+	char *member = NULL;
+
+	if (!str_copy(copy, sizeof(copy), text))
+		return false;
+	if ((member = strchr(copy, ':')) != NULL) {
+		*member++ = '\0';
+		member[strcspn(member, ":")] = '\0'; /* "a:b:c" is a -> b, as split(':') */
+	}
+	return str_copy(f->leader, sizeof(f->leader), str_trim(copy)) &&
+	       (member == NULL || str_copy(f->member, sizeof(f->member), str_trim(member)));
+}
+
+static bool failover_object(struct dcs_failover *f, const json_t *o, char *err, size_t errlen)
+{
+	if (!field_str(o, "leader", f->leader, sizeof(f->leader), err, errlen) ||
+	    !field_str(o, "member", f->member, sizeof(f->member), err, errlen) ||
+	    !field_str(o, "scheduled_at", f->scheduled_at, sizeof(f->scheduled_at), err, errlen))
+		return false;
+	if (f->scheduled_at[0] != '\0' &&
+	    !dcs_parse_timestamp_ms(f->scheduled_at, &f->scheduled_at_epoch_ms)) {
+		set_err(err, errlen, "scheduled_at \"%s\" is not an ISO 8601 time",
+		        f->scheduled_at);
+		return false;
+	}
+	return true;
+}
+
+static void decode_failover(struct dcs_failover *f, const struct dcs_kv *kv, struct warnings *w)
+{
+	json_t *o = json_loads(kv->value, 0, NULL);
+	char err[ERR_LEN] = "";
+	bool ok;
+
+	if (o == NULL) { /* not JSON at all: the legacy text form */
+		ok = failover_legacy(f, kv->value);
+		if (!ok)
+			set_err(err, sizeof(err), "names in the legacy text form are too long");
+	} else if (json_is_object(o)) {
+		ok = failover_object(f, o, err, sizeof(err));
+	} else {
+		ok = true; /* valid JSON but not an object means "nothing pending" (Patroni) */
+	}
+	json_decref(o);
+	if (!ok) {
+		warnf(w, "failover: %s; request ignored", err);
+		memset(f, 0, sizeof(*f));
+	}
+	f->present = ok && (f->leader[0] != '\0' || f->member[0] != '\0');
+	f->mod_revision = kv->mod_revision;
+}
+
+/* --- history, status, the rest ----------------------------------------------------------- */
+
+/* [tl, lsn, "reason", "timestamp", "new_leader"]; the last three are optional. */
+static bool history_entry(const json_t *a, struct dcs_history_entry *e)
+{
+	const json_t *tl = json_array_get(a, 0), *lsn = json_array_get(a, 1);
+	const char *s;
+
+	memset(e, 0, sizeof(*e));
+	if (!json_is_array(a) || !json_is_integer(tl) || !json_is_integer(lsn) ||
+	    json_integer_value(tl) <= 0 || json_integer_value(tl) > INT32_MAX ||
+	    json_integer_value(lsn) < 0)
+		return false;
+	e->timeline = (int)json_integer_value(tl);
+	e->switch_lsn = (uint64_t)json_integer_value(lsn);
+	if ((s = json_string_value(json_array_get(a, 2))) != NULL)
+		snprintf(e->reason, sizeof(e->reason), "%s", s);
+	if ((s = json_string_value(json_array_get(a, 3))) != NULL)
+		snprintf(e->timestamp, sizeof(e->timestamp), "%s", s);
+	if ((s = json_string_value(json_array_get(a, 4))) != NULL)
+		snprintf(e->new_leader, sizeof(e->new_leader), "%s", s);
+	return true;
+}
+
+static void decode_history(struct dcs_view *v, const struct dcs_kv *kv, struct warnings *w)
+{
+	json_t *a = json_loads(kv->value, 0, NULL);
+	size_t n = json_array_size(a);
+	/* Only the newest DCS_MAX_HISTORY lines are kept; older ones are skipped up front. */
+	size_t first = n > DCS_MAX_HISTORY ? n - DCS_MAX_HISTORY : 0;
+
+	if (!json_is_array(a)) {
+		warnf(w, "history: not a JSON array; ignored");
+		json_decref(a);
+		return;
+	}
+	for (size_t i = first; i < n; i++) {
+		if (history_entry(json_array_get(a, i), &v->history[v->n_history]))
+			v->n_history++;
+		else
+			warnf(w, "history: entry %zu malformed; skipped", i);
+	}
+	v->history_json = xstrdup(kv->value);
+	json_decref(a);
+}
+
+/* status: {"optime":N,...}, or a bare integer (legacy readers and optime/leader). */
+static bool decode_optime(const char *value, uint64_t *optime)
+{
+	json_t *o = json_loads(value, JSON_DECODE_ANY, NULL);
+	const json_t *v = json_is_object(o) ? json_object_get(o, "optime") : o;
+	bool ok = json_is_integer(v) && json_integer_value(v) >= 0;
+
+	if (ok)
+		*optime = (uint64_t)json_integer_value(v);
+	json_decref(o);
+	return ok;
+}
+
+static void decode_config(struct dcs_view *v, const struct dcs_kv *kv, struct warnings *w)
+{
+	json_t *o = json_loads(kv->value, 0, NULL);
+
+	v->config_mod_revision = kv->mod_revision;
+	if (json_is_object(o)) {
+		v->has_config = true;
+		v->config_json = xstrdup(kv->value);
+	} else {
+		warnf(w, "config: not a JSON object; ignored");
+	}
+	json_decref(o);
+}
+
+static void decode_leader(struct dcs_view *v, const struct dcs_kv *kv, struct warnings *w)
+{
+	/* Present even when unreadable: someone holds the key, so nobody else may lead. */
+	v->has_leader = true;
+	v->leader_lease = kv->lease;
+	v->leader_mod_revision = kv->mod_revision;
+	v->leader_create_revision = kv->create_revision;
+	if (!str_copy(v->leader, sizeof(v->leader), kv->value)) {
+		warnf(w, "leader: name too long; leader unknown");
+		v->leader[0] = '\0';
+	} else if (v->leader[0] == '\0') {
+		warnf(w, "leader: empty value; leader unknown");
+	}
+}
+
+static void decode_initialize(struct dcs_view *v, const struct dcs_kv *kv, struct warnings *w)
+{
+	/* Present even when unreadable: the cluster exists and must never be initdb'ed. */
+	v->has_initialize = true;
+	if (!str_copy(v->initialize, sizeof(v->initialize), kv->value))
+		warnf(w, "initialize: value too long; truncated");
+}
+
+/* Dispatches one key (relative to the prefix). */
+static void decode_key(struct dcs_view *v, const char *rel, const struct dcs_kv *kv,
+                       uint64_t *legacy_optime, bool *has_legacy, struct warnings *w)
+{
+	if (strcmp(rel, "leader") == 0) {
+		decode_leader(v, kv, w);
+	} else if (strcmp(rel, "initialize") == 0) {
+		decode_initialize(v, kv, w);
+	} else if (strcmp(rel, "config") == 0) {
+		decode_config(v, kv, w);
+	} else if (strcmp(rel, "sync") == 0) {
+		decode_sync(&v->sync, kv, w);
+	} else if (strcmp(rel, "failover") == 0) {
+		decode_failover(&v->failover, kv, w);
+	} else if (strcmp(rel, "history") == 0) {
+		decode_history(v, kv, w);
+	} else if (strcmp(rel, "status") == 0) {
+		v->has_status = decode_optime(kv->value, &v->status_optime);
+		if (!v->has_status)
+			warnf(w, "status: no optime; ignored");
+	} else if (strcmp(rel, "optime/leader") == 0) {
+		*has_legacy = decode_optime(kv->value, legacy_optime);
+	}
+}
+
+void dcs_view_from_kvs(struct dcs_view *view, const char *prefix, const struct dcs_kv *kvs, int n,
+                       int64_t revision, char *warn, size_t warnlen)
+{
+	struct warnings w = {.buf = warn, .size = warnlen};
+	struct dcs_member *all = xcalloc((size_t)MAX(n, 1), sizeof(*all));
+	size_t plen = strlen(prefix);
+	int n_all = 0;
+	uint64_t legacy_optime = 0;
+	bool has_legacy = false;
+
+	if (warn != NULL && warnlen > 0)
+		warn[0] = '\0';
+	memset(view, 0, sizeof(*view));
+	view->valid = true;
+	view->revision = revision;
+	for (int i = 0; i < n; i++) {
+		const char *rel = kvs[i].key + plen;
+
+		if (strncmp(kvs[i].key, prefix, plen) != 0)
+			continue;
+		if (str_has_prefix(rel, "members/"))
+			add_member(all, &n_all, rel, &kvs[i], &w);
+		else
+			decode_key(view, rel, &kvs[i], &legacy_optime, &has_legacy, &w);
+	}
+	keep_members(view, all, n_all, &w);
+	free(all);
+	if (!view->has_status && has_legacy) {
+		view->has_status = true;
+		view->status_optime = legacy_optime;
+	}
+}
+
+/* --- view helpers (dcs_types.h, dcs.h) ------------------------------------------------------ */
+
+const struct dcs_member *dcs_view_member(const struct dcs_view *v, const char *name)
+{
+	struct dcs_member key;
+
+	if (name == NULL || !str_copy(key.name, sizeof(key.name), name))
+		return NULL;
+	return bsearch(&key, v->members, (size_t)v->n_members, sizeof(key), member_cmp);
+}
+
+const struct dcs_member *dcs_view_leader_member(const struct dcs_view *v)
+{
+	if (!v->has_leader || v->leader[0] == '\0')
+		return NULL;
+	return dcs_view_member(v, v->leader);
+}
+
+bool dcs_sync_has(const struct dcs_sync *s, const char *name)
+{
+	for (int i = 0; i < s->n_standbys; i++)
+		if (str_eq_nocase(s->standbys[i], name))
+			return true;
+	return false;
+}
+
+int dcs_view_timeline(const struct dcs_view *v)
+{
+	return v->n_history > 0 ? v->history[v->n_history - 1].timeline + 1 : 1;
+}
+
+bool dcs_member_is_primary_role(const struct dcs_member *m)
+{
+	return strcmp(m->role, "primary") == 0 || strcmp(m->role, "master") == 0;
+}
+
+void dcs_view_free(struct dcs_view *view)
+{
+	free(view->config_json);
+	free(view->history_json);
+	view->config_json = NULL;
+	view->history_json = NULL;
+}
+
+void dcs_view_copy(struct dcs_view *dst, const struct dcs_view *src)
+{
+	memcpy(dst, src, sizeof(*dst));
+	dst->config_json = xstrdup(src->config_json);
+	dst->history_json = xstrdup(src->history_json);
+}
+
+/* --- timestamps ----------------------------------------------------------------------------- */
+
+/* "Z", "+01:00", "+0100", "-05" or "" (UTC) into seconds east of UTC. */
+static bool parse_zone(const char *p, int *offset_s)
+{
+	int hh = 0, mm = 0, sign;
+	size_t len = strlen(p);
+
+	*offset_s = 0;
+	if (len == 0 || strcmp(p, "Z") == 0 || strcmp(p, "z") == 0)
+		return true;
+	if (*p != '+' && *p != '-')
+		return false;
+	sign = *p++ == '-' ? -1 : 1;
+	if (!((len == 3 && sscanf(p, "%2d", &hh) == 1) ||
+	      (len == 5 && sscanf(p, "%2d%2d", &hh, &mm) == 2) ||
+	      (len == 6 && p[2] == ':' && sscanf(p, "%2d:%2d", &hh, &mm) == 2)) ||
+	    hh > 23 || mm > 59)
+		return false;
+	*offset_s = sign * (hh * 3600 + mm * 60);
+	return true;
+}
+
+bool dcs_parse_timestamp_ms(const char *s, int64_t *epoch_ms)
+{
+	struct tm tm = {0};
+	int consumed = 0, frac_digits = 0, offset_s;
+	int64_t ms = 0;
+	const char *p;
+
+	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
+	    consumed != 19)
+		return false;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return false;
+	p = s + consumed;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, frac_digits++)
+			if (frac_digits < 3)
+				ms = ms * 10 + (*p - '0');
+		if (frac_digits == 0)
+			return false;
+		for (int i = frac_digits; i < 3; i++)
+			ms *= 10;
+	}
+	if (!parse_zone(p, &offset_s))
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*epoch_ms = ((int64_t)timegm(&tm) - offset_s) * 1000 + ms;
+	return true;
+}
+
+/* --- encoders ------------------------------------------------------------------------------- */
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *dcs_sync_encode(const char *leader, const char *const *standbys, int n)
+{
+	const char **sorted = xcalloc((size_t)MAX(n, 1), sizeof(*sorted));
+	json_t *o = json_object();
+	struct buf joined;
+	char *text;
+
+	buf_init(&joined);
+	if (standbys == NULL)
+		n = 0;
+	if (n > 0) {
+		memcpy(sorted, standbys, (size_t)n * sizeof(*sorted));
+		qsort(sorted, (size_t)n, sizeof(*sorted), name_cmp);
+	}
+	for (int i = 0; i < n; i++)
+		buf_printf(&joined, "%s%s", i > 0 ? "," : "", sorted[i]);
+	json_object_set_new(o, "leader", json_string(leader));
+	json_object_set_new(o, "quorum", json_integer(0));
+	json_object_set_new(o, "sync_standby", n > 0 ? json_string(joined.data) : json_null());
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	buf_free(&joined);
+	free(sorted);
+	return text;
+}
+
+char *dcs_failover_encode(const char *leader, const char *member, const char *scheduled_at)
+{
+	json_t *o = json_object();
+	char *text;
+
+	if (leader != NULL && *leader != '\0')
+		json_object_set_new(o, "leader", json_string(leader));
+	if (member != NULL && *member != '\0')
+		json_object_set_new(o, "member", json_string(member));
+	if (scheduled_at != NULL && *scheduled_at != '\0')
+		json_object_set_new(o, "scheduled_at", json_string(scheduled_at));
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return text;
+}

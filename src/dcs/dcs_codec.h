@@ -1,0 +1,26 @@
+/*
+ * dcs_codec.h: helpers of the Patroni value codec (dcs_codec.c) beyond those that
+ * dcs.h and dcs_types.h declare. Pure; nothing here logs.
+ */
+#ifndef PGHA_DCS_DCS_CODEC_H
+#define PGHA_DCS_DCS_CODEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "util/compiler.h"
+
+/*
+ * dcs_parse_timestamp_ms: ISO 8601 "2024-01-01T12:00:00[.ffffff][Z|+01:00|+0100]" (a
+ * space may replace the T; no zone = UTC) into milliseconds since the epoch.
+ */
+bool dcs_parse_timestamp_ms(const char *s, int64_t *epoch_ms) MUST_CHECK;
+
+/*
+ * dcs_sync_encode: the value of the sync key, {"leader":..,"quorum":0,"sync_standby":..}
+ * with the standbys sorted and comma-joined (null when there are none). Owned.
+ */
+char *dcs_sync_encode(const char *leader, const char *const *standbys, int n);
+/* dcs_failover_encode: the failover key's JSON object; NULL or "" fields are omitted. Owned. */
+char *dcs_failover_encode(const char *leader, const char *member, const char *scheduled_at);
+
+#endif

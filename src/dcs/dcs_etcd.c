@@ -1,0 +1,648 @@
+/*
+ * dcs_etcd.c: dcs.h on etcd v3: Patroni's keys under /<namespace>/<scope>/, the lease,
+ * the leader key and the other writes, and snapshots from the watch cache.
+ *
+ * Does: every write that decides who leads or what may be promoted is a transaction
+ * with a compare (leader: create-if-absent, value+lease compare, value-guarded
+ * re-attach and delete; sync: mod_revision + leader value; config/failover: mod_revision).
+ * Outcomes of retried requests are read back in the failure branch, so a transaction
+ * that succeeded but whose reply was lost is not mistaken for a conflict. Does not:
+ * decide anything (ha/), or build member JSON (the caller does).
+ */
+#include "dcs/dcs.h"
+
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include "dcs/dcs_cache.h"
+#include "dcs/dcs_codec.h"
+#include "dcs/dcs_watch.h"
+#include "dcs/etcd.h"
+#include "log/log.h"
+#include "util/clock.h"
+#include "util/xalloc.h"
+
+#define WARN_LEN 2048
+
+struct dcs {
+	struct etcd *etcd;
+	struct dcs_watch *watch; /* NULL without opt->watch */
+	char *prefix;            /* "/service/batman/" */
+	char *prefix_end;        /* "/service/batman0": end of the prefix range */
+	char *member_name;       /* NULL for tools */
+	char *leader_key;
+	char *member_key;  /* NULL without member_name */
+	int wake_fd;       /* eventfd: changes and dcs_wake() */
+	int op_timeout_ms; /* as configured (0 = derived) */
+
+	int64_t lease;        /* current lease, 0 = none */
+	int lease_ttl_s;      /* TTL it was requested with */
+	char *member_json;    /* last value put to member_key */
+	int64_t member_lease; /* lease it was put with */
+	int64_t member_rev;   /* store revision of that put */
+};
+
+/* "service", "/service", "/service/" -> "/service/<scope>/" */
+static char *make_prefix(const char *ns, const char *scope)
+{
+	const char *n = ns != NULL && *ns != '\0' ? ns : "service";
+	size_t len;
+
+	while (*n == '/')
+		n++;
+	len = strlen(n);
+	while (len > 0 && n[len - 1] == '/')
+		len--;
+	return xasprintf("/%.*s/%s/", (int)len, n, scope);
+}
+
+static char *key(const struct dcs *d, const char *rel)
+{
+	return xasprintf("%s%s", d->prefix, rel);
+}
+
+static struct dcs *dcs_new(const struct dcs_options *opt)
+{
+	struct dcs *d = xcalloc(1, sizeof(*d));
+
+	d->prefix = make_prefix(opt->namespace_, opt->scope);
+	d->prefix_end = etcd_prefix_end(d->prefix);
+	d->member_name = xstrdup(opt->member_name);
+	d->leader_key = key(d, "leader");
+	if (d->member_name != NULL) {
+		char *rel = xasprintf("members/%s", d->member_name);
+
+		d->member_key = key(d, rel);
+		free(rel);
+	}
+	d->op_timeout_ms = opt->op_timeout_ms;
+	d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return d;
+}
+
+static bool start_watch(struct dcs *d, const struct etcd_options *eo, int check_ms)
+{
+	struct dcs_watch_options wo = {
+	    .etcd = eo, .prefix = d->prefix, .wake_fd = d->wake_fd, .check_ms = check_ms};
+
+	d->watch = dcs_watch_start(&wo);
+	return d->watch != NULL;
+}
+
+/* A scope or member name becomes one path segment of a key, readable by Patroni. */
+static bool name_ok(const char *what, const char *name, bool may_be_null)
+{
+	if (name == NULL && may_be_null)
+		return true;
+	if (name == NULL || *name == '\0' || strchr(name, '/') != NULL ||
+	    strlen(name) >= DCS_NAME_LEN) {
+		log_error("dcs: %s \"%s\" must be 1 to %d bytes without '/'", what,
+		          name != NULL ? name : "", DCS_NAME_LEN - 1);
+		return false;
+	}
+	return true;
+}
+
+struct dcs *dcs_open(const struct dcs_options *opt)
+{
+	struct etcd_options eo = {.endpoints = opt->endpoints,
+	                          .username = opt->username,
+	                          .password = opt->password,
+	                          .request_timeout_ms = opt->request_timeout_ms,
+	                          .op_timeout_ms = opt->op_timeout_ms};
+	struct dcs *d;
+	char err[256];
+
+	if (!name_ok("scope", opt->scope, false) || !name_ok("member name", opt->member_name, true))
+		return NULL;
+	d = dcs_new(opt);
+	d->etcd = etcd_new(&eo, err, sizeof(err));
+	if (d->etcd == NULL || d->wake_fd < 0 || d->prefix_end == NULL) {
+		log_error("dcs: %s", d->etcd == NULL ? err : "cannot create an eventfd");
+		dcs_close(d);
+		return NULL;
+	}
+	if (opt->watch && !start_watch(d, &eo, opt->watch_check_ms)) {
+		dcs_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+void dcs_close(struct dcs *d)
+{
+	if (d == NULL)
+		return;
+	dcs_watch_stop(d->watch);
+	etcd_free(d->etcd);
+	if (d->wake_fd >= 0)
+		close(d->wake_fd);
+	free(d->prefix);
+	free(d->prefix_end);
+	free(d->member_name);
+	free(d->leader_key);
+	free(d->member_key);
+	free(d->member_json);
+	free(d);
+}
+
+void dcs_set_timeout(struct dcs *d, int request_timeout_ms)
+{
+	etcd_set_timeouts(d->etcd, request_timeout_ms, d->op_timeout_ms);
+	if (d->watch != NULL)
+		dcs_watch_set_timeouts(d->watch, request_timeout_ms, d->op_timeout_ms);
+}
+
+void dcs_set_op_timeout(struct dcs *d, int op_timeout_ms)
+{
+	d->op_timeout_ms = op_timeout_ms;
+	/* etcd_set_timeouts takes both; the request timeout is left as it is. */
+	etcd_set_timeouts(d->etcd, 0, op_timeout_ms);
+	if (d->watch != NULL)
+		dcs_watch_set_timeouts(d->watch, 0, op_timeout_ms);
+}
+
+const char *dcs_prefix(const struct dcs *d)
+{
+	return d->prefix;
+}
+
+/* --- reading ------------------------------------------------------------------------------ */
+
+bool dcs_read(struct dcs *d, struct dcs_view *view)
+{
+	struct etcd_range_req req = {.key = d->prefix, .range_end = d->prefix_end};
+	struct etcd_kvs kvs;
+	struct etcd_header hdr;
+	struct dcs_cache cache;
+	char warn[WARN_LEN];
+
+	memset(view, 0, sizeof(*view));
+	if (etcd_range(d->etcd, &req, &kvs, &hdr) != ETCD_OK)
+		return false; /* logged by etcd.c */
+	dcs_cache_init(&cache);
+	(void)dcs_cache_load(&cache, &kvs, hdr.revision);
+	dcs_cache_view(&cache, d->prefix, view, warn, sizeof(warn));
+	dcs_cache_deinit(&cache);
+	etcd_kvs_free(&kvs);
+	dcs_log_warnings(warn);
+	return true;
+}
+
+bool dcs_snapshot(struct dcs *d, struct dcs_view *view, int max_age_ms)
+{
+	if (d->watch == NULL)
+		return dcs_read(d, view);
+	if (dcs_watch_view(d->watch, view, max_age_ms, etcd_op_timeout_ms(d->etcd)))
+		return true;
+	log_debug("dcs: no view of %s yet: the watch has not loaded it", d->prefix);
+	return false;
+}
+
+bool dcs_wait(struct dcs *d, int timeout_ms)
+{
+	struct pollfd p = {.fd = d->wake_fd, .events = POLLIN};
+	uint64_t count;
+
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return false;
+	/* Reading resets the eventfd counter: one wake-up covers every change so far. */
+	return read(d->wake_fd, &count, sizeof(count)) == sizeof(count);
+}
+
+void dcs_wake(struct dcs *d)
+{
+	uint64_t one = 1;
+
+	if (write(d->wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is saturated, a wake-up is pending anyway. */
+	}
+}
+
+int dcs_wait_fd(struct dcs *d)
+{
+	return d->wake_fd;
+}
+
+bool dcs_watch_healthy(struct dcs *d)
+{
+	return d->watch != NULL && dcs_watch_is_synced(d->watch);
+}
+
+/* --- lease ---------------------------------------------------------------------------------- */
+
+static bool grant(struct dcs *d, int ttl_s, int64_t *sent_ms)
+{
+	int64_t sent = clock_now_ms();
+	int64_t lease;
+	int granted_s;
+
+	if (etcd_lease_grant(d->etcd, ttl_s, &lease, &granted_s) != ETCD_OK)
+		return false; /* logged by etcd.c */
+	if (d->lease != 0)
+		log_info("dcs: lease %" PRId64 " replaced by %" PRId64 " (TTL %d s)", d->lease,
+		         lease, granted_s);
+	d->lease = lease;
+	d->lease_ttl_s = ttl_s;
+	if (sent_ms != NULL)
+		*sent_ms = sent;
+	return true;
+}
+
+bool dcs_lease_ensure(struct dcs *d, int ttl_s, int64_t *sent_ms)
+{
+	int64_t sent = clock_now_ms(); /* before the request: the lease outlives sent + TTL */
+	int left_s = 0;
+
+	if (d->lease != 0 && d->lease_ttl_s == ttl_s) {
+		if (etcd_lease_keepalive(d->etcd, d->lease, &left_s) != ETCD_OK)
+			return false; /* logged by etcd.c */
+		if (left_s > 0) {
+			if (sent_ms != NULL)
+				*sent_ms = sent;
+			return true;
+		}
+		log_warn("dcs: lease %" PRId64 " expired; granting a new one", d->lease);
+	}
+	/* A TTL change also takes a new lease; the old one just expires (keys move over). */
+	return grant(d, ttl_s, sent_ms);
+}
+
+int64_t dcs_lease_id(const struct dcs *d)
+{
+	return d->lease;
+}
+
+void dcs_lease_attach(struct dcs *d, int64_t lease_id)
+{
+	d->lease = lease_id;
+}
+
+bool dcs_lease_revoke(struct dcs *d)
+{
+	enum etcd_status st;
+
+	if (d->lease == 0)
+		return true;
+	st = etcd_lease_revoke(d->etcd, d->lease);
+	if (st == ETCD_NO_LEASE) /* already expired: the same outcome */
+		st = ETCD_OK;
+	if (st == ETCD_OK) {
+		d->lease = 0;
+		free(d->member_json);
+		d->member_json = NULL;
+	}
+	return st == ETCD_OK;
+}
+
+/* --- transactions ----------------------------------------------------------------------------- */
+
+static bool need_member(const struct dcs *d, const char *what)
+{
+	if (d->member_name != NULL)
+		return true;
+	log_error("dcs: %s needs a member name", what);
+	return false;
+}
+
+static bool need_lease(const struct dcs *d, const char *what)
+{
+	if (d->lease != 0)
+		return true;
+	log_error("dcs: %s needs a lease (dcs_lease_ensure first)", what);
+	return false;
+}
+
+/* The kv read by the failure branch's single range, or NULL if the key is absent. */
+static const struct etcd_kv *failure_kv(const struct etcd_txn_reply *r)
+{
+	if (r->succeeded || r->n_responses < 1 || r->responses[0].type != ETCD_OP_RANGE ||
+	    r->responses[0].kvs.n < 1)
+		return NULL;
+	return &r->responses[0].kvs.items[0];
+}
+
+/* A compare-and-write: the compares, one op on success; CONFLICT when they fail. */
+static enum dcs_cas cas(struct dcs *d, const struct etcd_compare *cmp, int n_cmp,
+                        const struct etcd_op *op)
+{
+	struct etcd_txn_req req = {
+	    .compare = cmp, .n_compare = n_cmp, .success = op, .n_success = 1};
+	struct etcd_txn_reply rep;
+	bool ok;
+
+	if (etcd_txn(d->etcd, &req, &rep) != ETCD_OK)
+		return DCS_CAS_ERROR;
+	ok = rep.succeeded;
+	etcd_txn_reply_free(&rep);
+	return ok ? DCS_CAS_OK : DCS_CAS_CONFLICT;
+}
+
+static enum dcs_cas conflict(struct dcs *d)
+{
+	/* Our view may be behind: have the watch prove it is current (Patroni PR #2783). */
+	if (d->watch != NULL)
+		dcs_watch_check_soon(d->watch);
+	return DCS_CAS_CONFLICT;
+}
+
+/* --- leader key ------------------------------------------------------------------------------- */
+
+/* The create-if-absent transaction; *r is set when etcd answered. */
+static enum etcd_status acquire_txn(struct dcs *d, enum dcs_cas *r)
+{
+	struct etcd_compare absent = {.key = d->leader_key, .target = ETCD_TARGET_CREATE};
+	struct etcd_op put = {
+	    .type = ETCD_OP_PUT, .key = d->leader_key, .value = d->member_name, .lease = d->lease};
+	struct etcd_op get = {.type = ETCD_OP_RANGE, .key = d->leader_key};
+	struct etcd_txn_req req = {&absent, 1, &put, 1, &get, 1};
+	struct etcd_txn_reply rep;
+	const struct etcd_kv *kv;
+	enum etcd_status st = etcd_txn(d->etcd, &req, &rep);
+
+	if (st != ETCD_OK)
+		return st;
+	kv = failure_kv(&rep);
+	/* Ours on our lease: this call's first attempt won but its reply was lost. */
+	*r = rep.succeeded ||
+	             (kv != NULL && strcmp(kv->value, d->member_name) == 0 && kv->lease == d->lease)
+	         ? DCS_CAS_OK
+	         : DCS_CAS_CONFLICT;
+	etcd_txn_reply_free(&rep);
+	return ETCD_OK;
+}
+
+enum dcs_cas dcs_leader_acquire(struct dcs *d)
+{
+	enum dcs_cas r = DCS_CAS_ERROR;
+	enum etcd_status st;
+
+	if (!need_member(d, "taking the leader key") || !need_lease(d, "taking the leader key"))
+		return DCS_CAS_ERROR;
+	st = acquire_txn(d, &r);
+	if (st == ETCD_NO_LEASE) {
+		/* The lease expired since the last keepalive: Patroni grants anew and retries. */
+		d->lease = 0;
+		if (!grant(d, d->lease_ttl_s, NULL))
+			return DCS_CAS_ERROR;
+		st = acquire_txn(d, &r);
+	}
+	if (st != ETCD_OK)
+		return DCS_CAS_ERROR;
+	if (r == DCS_CAS_OK)
+		log_info("dcs: leader key taken by %s (lease %" PRId64 ")", d->member_name,
+		         d->lease);
+	return r == DCS_CAS_CONFLICT ? conflict(d) : r;
+}
+
+/* The key is ours on an old lease: move it to the current one, guarded by its value. */
+static enum dcs_cas reattach(struct dcs *d, int64_t old_lease)
+{
+	struct etcd_compare mine = {
+	    .key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name};
+	struct etcd_op put = {
+	    .type = ETCD_OP_PUT, .key = d->leader_key, .value = d->member_name, .lease = d->lease};
+	enum dcs_cas r = cas(d, &mine, 1, &put);
+
+	if (r == DCS_CAS_OK)
+		log_info("dcs: leader key moved from lease %" PRId64 " to %" PRId64, old_lease,
+		         d->lease);
+	else if (r == DCS_CAS_CONFLICT)
+		log_warn("dcs: leader key lost while moving it to lease %" PRId64, d->lease);
+	return r;
+}
+
+/* What the failure branch saw: the key gone, someone else's, or ours on an old lease. */
+static enum dcs_cas renew_failed(struct dcs *d, const struct etcd_kv *kv)
+{
+	if (kv == NULL) {
+		log_warn("dcs: leader key is gone (expired or deleted)");
+		return DCS_CAS_CONFLICT;
+	}
+	if (strcmp(kv->value, d->member_name) != 0) {
+		log_warn("dcs: leader key is held by \"%s\" now", kv->value);
+		return DCS_CAS_CONFLICT;
+	}
+	return reattach(d, kv->lease);
+}
+
+enum dcs_cas dcs_leader_renew(struct dcs *d, int ttl_s, int64_t *sent_ms)
+{
+	struct etcd_compare cmp[2] = {
+	    {.key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name},
+	    {.key = d->leader_key, .target = ETCD_TARGET_LEASE, .number = 0}};
+	struct etcd_op get = {.type = ETCD_OP_RANGE, .key = d->leader_key};
+	struct etcd_txn_req req = {cmp, 2, NULL, 0, &get, 1};
+	struct etcd_txn_reply rep;
+	enum dcs_cas r;
+
+	if (!need_member(d, "renewing the leader key") || !dcs_lease_ensure(d, ttl_s, sent_ms))
+		return DCS_CAS_ERROR;
+	cmp[1].number = d->lease;
+	if (etcd_txn(d->etcd, &req, &rep) != ETCD_OK)
+		return DCS_CAS_ERROR;
+	r = rep.succeeded ? DCS_CAS_OK : renew_failed(d, failure_kv(&rep));
+	etcd_txn_reply_free(&rep);
+	return r == DCS_CAS_CONFLICT ? conflict(d) : r;
+}
+
+enum dcs_cas dcs_leader_release(struct dcs *d)
+{
+	struct etcd_compare mine = {
+	    .key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name};
+	struct etcd_op del = {.type = ETCD_OP_DELETE, .key = d->leader_key};
+	struct etcd_op get = {.type = ETCD_OP_RANGE, .key = d->leader_key};
+	struct etcd_txn_req req = {&mine, 1, &del, 1, &get, 1};
+	struct etcd_txn_reply rep;
+	enum dcs_cas r;
+
+	if (!need_member(d, "releasing the leader key"))
+		return DCS_CAS_ERROR;
+	if (etcd_txn(d->etcd, &req, &rep) != ETCD_OK)
+		return DCS_CAS_ERROR;
+	/* Already absent is a release done (perhaps by this call's lost first attempt). */
+	r = rep.succeeded || failure_kv(&rep) == NULL ? DCS_CAS_OK : DCS_CAS_CONFLICT;
+	etcd_txn_reply_free(&rep);
+	if (r == DCS_CAS_OK)
+		log_info("dcs: leader key released by %s", d->member_name);
+	return r == DCS_CAS_CONFLICT ? conflict(d) : r;
+}
+
+/* --- other keys ------------------------------------------------------------------------------- */
+
+static bool plain_put(struct dcs *d, const char *rel, const char *value, int64_t lease)
+{
+	char *k = key(d, rel);
+	bool ok = etcd_put(d->etcd, k, value, lease, NULL) == ETCD_OK;
+
+	free(k);
+	return ok;
+}
+
+static bool member_unchanged(struct dcs *d, const char *json)
+{
+	if (d->member_json == NULL || strcmp(d->member_json, json) != 0 ||
+	    d->member_lease != d->lease)
+		return false;
+	/* Someone may have deleted the key (patronictl remove): trust a current cache. */
+	return d->watch == NULL ||
+	       !dcs_watch_contradicts(d->watch, d->member_key, json, d->lease, d->member_rev);
+}
+
+bool dcs_member_put(struct dcs *d, const char *json)
+{
+	enum etcd_status st;
+	int64_t revision = 0;
+
+	if (!need_member(d, "publishing the member key") ||
+	    !need_lease(d, "publishing the member key"))
+		return false;
+	if (member_unchanged(d, json))
+		return true;
+	st = etcd_put(d->etcd, d->member_key, json, d->lease, &revision);
+	if (st == ETCD_NO_LEASE)
+		d->lease = 0; /* the next dcs_lease_ensure grants a new one */
+	if (st != ETCD_OK)
+		return false;
+	free(d->member_json);
+	d->member_json = xstrdup(json);
+	d->member_lease = d->lease;
+	d->member_rev = revision;
+	return true;
+}
+
+enum dcs_cas dcs_initialize_race(struct dcs *d)
+{
+	char *k = key(d, "initialize");
+	struct etcd_compare absent = {.key = k, .target = ETCD_TARGET_CREATE};
+	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = ""};
+	enum dcs_cas r = cas(d, &absent, 1, &put);
+
+	free(k);
+	return r;
+}
+
+bool dcs_initialize_set(struct dcs *d, const char *sysid)
+{
+	return plain_put(d, "initialize", sysid, 0);
+}
+
+bool dcs_initialize_cancel(struct dcs *d)
+{
+	char *k = key(d, "initialize");
+	bool ok = etcd_delete(d->etcd, k, NULL, NULL) == ETCD_OK;
+
+	free(k);
+	return ok;
+}
+
+enum dcs_cas dcs_config_write(struct dcs *d, const char *json, int64_t mod_revision)
+{
+	char *k;
+	enum dcs_cas r;
+
+	if (mod_revision < 0)
+		return plain_put(d, "config", json, 0) ? DCS_CAS_OK : DCS_CAS_ERROR;
+	k = key(d, "config");
+	struct etcd_compare same = {.key = k, .target = ETCD_TARGET_MOD, .number = mod_revision};
+	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = json};
+
+	r = cas(d, &same, 1, &put);
+	free(k);
+	return r;
+}
+
+enum dcs_cas dcs_sync_write(struct dcs *d, const char *const *standbys, int n, int64_t mod_revision)
+{
+	char *k;
+	char *value;
+	enum dcs_cas r;
+
+	if (!need_member(d, "writing the sync key"))
+		return DCS_CAS_ERROR;
+	k = key(d, "sync");
+	value = dcs_sync_encode(d->member_name, standbys, standbys != NULL ? n : 0);
+	/* Only the current leader may say who is synchronous (mod_revision 0: absent). */
+	struct etcd_compare cmp[2] = {
+	    {.key = k, .target = ETCD_TARGET_MOD, .number = mod_revision},
+	    {.key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name}};
+	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = value};
+
+	r = cas(d, cmp, 2, &put);
+	free(value);
+	free(k);
+	return r == DCS_CAS_CONFLICT ? conflict(d) : r;
+}
+
+enum dcs_cas dcs_sync_delete(struct dcs *d, int64_t mod_revision)
+{
+	char *k = key(d, "sync");
+	struct etcd_compare cmp[2] = {
+	    {.key = k, .target = ETCD_TARGET_MOD, .number = mod_revision},
+	    {.key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name}};
+	struct etcd_op del = {.type = ETCD_OP_DELETE, .key = k};
+	/* Tools (no member name) may clear it with the revision compare alone. */
+	enum dcs_cas r = cas(d, cmp, d->member_name != NULL ? 2 : 1, &del);
+
+	free(k);
+	return r;
+}
+
+bool dcs_failover_write(struct dcs *d, const char *leader, const char *member,
+                        const char *scheduled_at)
+{
+	char *value = dcs_failover_encode(leader, member, scheduled_at);
+	bool ok = plain_put(d, "failover", value, 0);
+
+	free(value);
+	return ok;
+}
+
+enum dcs_cas dcs_failover_clear(struct dcs *d, int64_t mod_revision)
+{
+	char *k;
+	enum dcs_cas r;
+
+	if (mod_revision <= 0)
+		return plain_put(d, "failover", "{}", 0) ? DCS_CAS_OK : DCS_CAS_ERROR;
+	k = key(d, "failover");
+	struct etcd_compare same = {.key = k, .target = ETCD_TARGET_MOD, .number = mod_revision};
+	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = "{}"};
+
+	r = cas(d, &same, 1, &put);
+	free(k);
+	return r;
+}
+
+bool dcs_history_write(struct dcs *d, const char *json)
+{
+	char *k;
+	enum dcs_cas r;
+
+	if (!need_member(d, "writing the history key"))
+		return false;
+	k = key(d, "history");
+	struct etcd_compare mine = {
+	    .key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name};
+	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = json};
+
+	r = cas(d, &mine, 1, &put);
+	free(k);
+	if (r == DCS_CAS_CONFLICT)
+		log_warn("dcs: history not written: %s does not hold the leader key",
+		         d->member_name);
+	return r == DCS_CAS_OK;
+}
+
+bool dcs_status_write(struct dcs *d, const char *json)
+{
+	return plain_put(d, "status", json, 0);
+}
+
+bool dcs_delete_cluster(struct dcs *d)
+{
+	return etcd_delete(d->etcd, d->prefix, d->prefix_end, NULL) == ETCD_OK;
+}

@@ -1,0 +1,424 @@
+/*
+ * agent_ops.c: the agent's side of the REST API's unsafe requests (api_ops).
+ *
+ * Runs in the REST server's operation threads, never in the HA loop: a switchover
+ * writes the failover key (validated as Patroni validates it) and then waits for the
+ * leader to change, while the HA loops of the nodes carry it out. Requests that
+ * concern this node only (restart, reinitialize, reload) are handed to the HA loop
+ * through flags and a kick, and waited for where Patroni waits.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "api/api.h"
+#include "ha/agent.h"
+#include "ha/agent_ops.h"
+#include "log/log.h"
+#include "util/clock.h"
+#include "util/strutil.h"
+
+#define POLL_MS 50
+
+static void reply(struct buf *out, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+static void reply(struct buf *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(out, fmt, ap);
+	va_end(ap);
+}
+
+/* current_view: the watch cache (fresh to within milliseconds). */
+static bool current_view(struct agent *a, struct dcs_view *v)
+{
+	if (dcs_snapshot(a->dcs, v, a->dyn.ttl_s * 1000) && v->valid)
+		return true;
+	dcs_view_free(v);
+	return false;
+}
+
+/* --- switchover and failover ------------------------------------------------------- */
+
+static bool member_can_take_over(const struct dcs_view *v, const struct dcs_member *m,
+                                 bool sync_mode)
+{
+	if (m->nofailover || m->failover_priority <= 0 || !str_eq(m->state, "running") ||
+	    !str_eq(m->replication_state, "streaming"))
+		return false;
+	return !sync_mode || !v->sync.present || !v->sync.leader[0] ||
+	       dcs_sync_has(&v->sync, m->name);
+}
+
+/* check_candidate: Patroni's 412 preconditions; returns 0 when fine. */
+static int check_candidate(struct agent *a, const struct dcs_view *v, const char *cand,
+                           struct buf *out)
+{
+	bool sync = a->dyn.synchronous_mode;
+	const struct dcs_member *m;
+
+	if (cand[0] == '\0') {
+		for (int i = 0; i < v->n_members; i++)
+			if (!str_eq(v->members[i].name, v->leader) &&
+			    member_can_take_over(v, &v->members[i], sync))
+				return 0;
+		reply(out, "No good candidates have been found");
+		return 412;
+	}
+	m = dcs_view_member(v, cand);
+	if (m == NULL) {
+		reply(out, "candidate %s does not exist", cand);
+		return 412;
+	}
+	if (sync && v->sync.present && v->sync.leader[0] && !dcs_sync_has(&v->sync, cand)) {
+		reply(out, "candidate name does not match with sync_standby");
+		return 412;
+	}
+	if (!member_can_take_over(v, m, sync)) {
+		reply(out, "candidate %s is not healthy enough to take over (state %s)", cand,
+		      m->state);
+		return 412;
+	}
+	return 0;
+}
+
+/* wait_for_leader: polls the view until the leader is someone else (or `want`). */
+static int wait_for_leader(struct agent *a, const char *old, const char *want, struct buf *out)
+{
+	int64_t deadline = clock_now_ms() + 2000LL * MAX(10, a->dyn.loop_wait_s);
+
+	while (clock_now_ms() < deadline) {
+		struct dcs_view v;
+		bool done;
+
+		clock_sleep_ms(POLL_MS);
+		if (!current_view(a, &v))
+			continue;
+		done =
+		    v.has_leader && !str_eq(v.leader, old) && (!want[0] || str_eq(v.leader, want));
+		if (done)
+			reply(out, "Successfully %s over to \"%s\"", old[0] ? "switched" : "failed",
+			      v.leader);
+		dcs_view_free(&v);
+		if (done)
+			return 200;
+	}
+	reply(out, "%s status unknown after %d seconds", old[0] ? "Switchover" : "Failover",
+	      2 * MAX(10, a->dyn.loop_wait_s));
+	return 503;
+}
+
+static int write_failover_key(struct agent *a, const char *leader, const char *cand,
+                              const char *scheduled_at, struct buf *out)
+{
+	bool ok;
+
+	pthread_mutex_lock(&a->api_dcs_mu);
+	ok = dcs_failover_write(a->api_dcs, leader, cand, scheduled_at);
+	pthread_mutex_unlock(&a->api_dcs_mu);
+	if (!ok) {
+		reply(out, "failed to write failover key");
+		return 503;
+	}
+	agent_kick(a);
+	return 0;
+}
+
+static int op_switchover(struct agent *a, const struct api_request *req, struct buf *out)
+{
+	struct dcs_view v;
+	char leader[DCS_NAME_LEN];
+	int code;
+
+	if (!current_view(a, &v)) {
+		reply(out, "the cluster's state in etcd is unknown");
+		return 503;
+	}
+	if (!v.has_leader) {
+		dcs_view_free(&v);
+		reply(out, "no leader in the cluster: use failover");
+		return 412;
+	}
+	if (req->leader[0] && !str_eq(req->leader, v.leader)) {
+		reply(out, "leader name does not match");
+		dcs_view_free(&v);
+		return 412;
+	}
+	if (a->dyn.pause && !req->candidate[0]) {
+		dcs_view_free(&v);
+		reply(out, "Switchover is possible only to a specific candidate in a paused state");
+		return 400;
+	}
+	code = check_candidate(a, &v, req->candidate, out);
+	snprintf(leader, sizeof(leader), "%s", v.leader);
+	dcs_view_free(&v);
+	if (code == 0)
+		code = write_failover_key(a, leader, req->candidate, req->scheduled_at, out);
+	if (code != 0)
+		return code;
+	log_info("switchover requested from %s to %s%s%s", leader,
+	         req->candidate[0] ? req->candidate : "the best candidate",
+	         req->scheduled_at[0] ? " at " : "", req->scheduled_at);
+	if (req->scheduled_at_epoch_ms > 0) {
+		reply(out, "Switchover scheduled");
+		return 202;
+	}
+	return wait_for_leader(a, leader, req->candidate, out);
+}
+
+static int op_failover(struct agent *a, const struct api_request *req, struct buf *out)
+{
+	struct dcs_view v;
+	bool leaderless;
+	int code;
+
+	if (!current_view(a, &v)) {
+		reply(out, "the cluster's state in etcd is unknown");
+		return 503;
+	}
+	leaderless = !v.has_leader;
+	if (!leaderless) { /* a failover with a running leader is a switchover (Patroni) */
+		dcs_view_free(&v);
+		return op_switchover(a, req, out);
+	}
+	if (dcs_view_member(&v, req->candidate) == NULL) {
+		dcs_view_free(&v);
+		reply(out, "candidate %s does not exist", req->candidate);
+		return 412;
+	}
+	dcs_view_free(&v);
+	code = write_failover_key(a, "", req->candidate, "", out);
+	if (code != 0)
+		return code;
+	log_warn("manual failover to %s requested in a leaderless cluster", req->candidate);
+	return wait_for_leader(a, "", req->candidate, out);
+}
+
+static int op_switchover_cancel(struct agent *a, struct buf *out)
+{
+	struct dcs_view v;
+	enum dcs_cas r;
+
+	if (!current_view(a, &v)) {
+		reply(out, "the cluster's state in etcd is unknown");
+		return 503;
+	}
+	if (!v.failover.present || v.failover.scheduled_at_epoch_ms == 0) {
+		dcs_view_free(&v);
+		reply(out, "no switchover is scheduled");
+		return 404;
+	}
+	pthread_mutex_lock(&a->api_dcs_mu);
+	r = dcs_failover_clear(a->api_dcs, v.failover.mod_revision);
+	pthread_mutex_unlock(&a->api_dcs_mu);
+	dcs_view_free(&v);
+	if (r == DCS_CAS_OK) {
+		reply(out, "scheduled switchover deleted");
+		return 200;
+	}
+	reply(out, r == DCS_CAS_CONFLICT ? "the failover key changed meanwhile" : "etcd error");
+	return r == DCS_CAS_CONFLICT ? 409 : 503;
+}
+
+/* --- node requests -------------------------------------------------------------------- */
+
+static bool restart_conditions(struct agent *a, const struct api_request *req)
+{
+	struct api_snapshot s;
+	bool ok = true;
+
+	pthread_mutex_lock(&a->status_mu);
+	s = a->status; /* only scalar fields are read */
+	pthread_mutex_unlock(&a->status_mu);
+	if (req->restart_pending && !s.pending_restart)
+		ok = false;
+	if (req->role[0] && !(str_eq(req->role, s.role) ||
+	                      (str_eq(req->role, "master") && str_eq(s.role, "primary"))))
+		ok = false;
+	if (req->postgres_version > 0 && s.pg.server_version >= req->postgres_version)
+		ok = false;
+	return ok;
+}
+
+static int op_restart(struct agent *a, const struct api_request *req, struct buf *out)
+{
+	int before = atomic_load(&a->req.restart_done);
+	int64_t deadline = clock_now_ms() + 1000LL * (req->timeout_s > 0 ? req->timeout_s : 120);
+
+	if (req->scheduled_at_epoch_ms > 0) {
+		reply(out, "scheduled restarts are not supported by pgha; restart now instead");
+		return 503;
+	}
+	if (!restart_conditions(a, req)) {
+		reply(out, "restart conditions are not satisfied");
+		return 503;
+	}
+	atomic_store(&a->req.restart, true);
+	agent_kick(a);
+	while (clock_now_ms() < deadline) {
+		clock_sleep_ms(POLL_MS);
+		if (atomic_load(&a->req.restart_done) != before) {
+			reply(out, "restarted successfully");
+			return 200;
+		}
+	}
+	reply(out, "restart failed");
+	return 503;
+}
+
+static int op_reinitialize(struct agent *a, struct buf *out)
+{
+	bool leader;
+
+	pthread_mutex_lock(&a->status_mu);
+	leader = a->status.holds_leader;
+	pthread_mutex_unlock(&a->status_mu);
+	if (leader) {
+		reply(out, "I am the leader, can not reinitialize");
+		return 503;
+	}
+	atomic_store(&a->req.reinit, true);
+	agent_kick(a);
+	reply(out, "reinitialize started");
+	return 200;
+}
+
+/* --- dynamic configuration ---------------------------------------------------------------- */
+
+/* merge_patch: RFC 7396 JSON merge patch of target by patch (null removes a key). */
+static void merge_patch(json_t *target, const json_t *patch)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)(uintptr_t)patch, key, value)
+	{
+		json_t *cur = json_object_get(target, key);
+
+		if (json_is_null(value))
+			json_object_del(target, key);
+		else if (json_is_object(value) && json_is_object(cur))
+			merge_patch(cur, value);
+		else
+			json_object_set(target, key, value);
+	}
+}
+
+static int validate_config(const json_t *cfg, struct buf *out)
+{
+	struct dyn_config d;
+	char err[256] = "";
+
+	dyn_config_defaults(&d);
+	if (!dyn_config_from_json(&d, cfg, err, sizeof(err)) || err[0]) {
+		dyn_config_free(&d);
+		reply(out, "invalid configuration: %s", err[0] ? err : "not an object");
+		return 400;
+	}
+	dyn_config_free(&d);
+	return 0;
+}
+
+static int write_config(struct agent *a, json_t *cfg, int64_t rev, struct buf *out)
+{
+	char *text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+	enum dcs_cas r;
+
+	pthread_mutex_lock(&a->api_dcs_mu);
+	r = dcs_config_write(a->api_dcs, text, rev);
+	pthread_mutex_unlock(&a->api_dcs_mu);
+	if (r == DCS_CAS_OK) {
+		buf_puts(out, text);
+		agent_kick(a);
+	}
+	free(text);
+	if (r == DCS_CAS_CONFLICT)
+		reply(out, "Conflict");
+	else if (r == DCS_CAS_ERROR)
+		reply(out, "failed to write the config key");
+	return r == DCS_CAS_OK ? 200 : r == DCS_CAS_CONFLICT ? 409 : 502;
+}
+
+static int op_config_patch(struct agent *a, const struct api_request *req, struct buf *out)
+{
+	struct dcs_view v;
+	json_t *cfg;
+	int code;
+
+	pthread_mutex_lock(&a->api_dcs_mu);
+	code = dcs_read(a->api_dcs, &v) ? 0 : 503;
+	pthread_mutex_unlock(&a->api_dcs_mu);
+	if (code) {
+		reply(out, "etcd unreachable");
+		return code;
+	}
+	cfg = v.has_config ? json_loads(v.config_json, 0, NULL) : NULL;
+	if (!json_is_object(cfg)) {
+		json_decref(cfg);
+		dcs_view_free(&v);
+		reply(out, "config not found or not a JSON object");
+		return 503;
+	}
+	merge_patch(cfg, req->config);
+	code = validate_config(cfg, out);
+	if (code == 0)
+		code = write_config(a, cfg, v.config_mod_revision, out);
+	json_decref(cfg);
+	dcs_view_free(&v);
+	return code;
+}
+
+static int op_config_put(struct agent *a, const struct api_request *req, struct buf *out)
+{
+	int code = validate_config(req->config, out);
+
+	return code ? code : write_config(a, req->config, -1, out);
+}
+
+/* --- entry points ----------------------------------------------------------------------------- */
+
+void agent_ops_snapshot(void *ctx, struct api_snapshot *out)
+{
+	struct agent *a = ctx;
+
+	pthread_mutex_lock(&a->status_mu);
+	api_snapshot_copy(out, &a->status);
+	pthread_mutex_unlock(&a->status_mu);
+}
+
+int agent_ops_operation(void *ctx, const struct api_request *req, struct buf *out)
+{
+	struct agent *a = ctx;
+
+	log_info("REST API: %s requested", api_op_str(req->op));
+	switch (req->op) {
+	case API_OP_SWITCHOVER:
+		return op_switchover(a, req, out);
+	case API_OP_FAILOVER:
+		return op_failover(a, req, out);
+	case API_OP_SWITCHOVER_CANCEL:
+		return op_switchover_cancel(a, out);
+	case API_OP_RESTART:
+		return op_restart(a, req, out);
+	case API_OP_RESTART_CANCEL:
+		reply(out, "no restarts are scheduled");
+		return 404;
+	case API_OP_REINITIALIZE:
+		return op_reinitialize(a, out);
+	case API_OP_RELOAD:
+		atomic_store(&a->req.reload, true);
+		agent_kick(a);
+		reply(out, "reload scheduled");
+		return 202;
+	case API_OP_CONFIG_PATCH:
+		return op_config_patch(a, req, out);
+	case API_OP_CONFIG_PUT:
+		return op_config_put(a, req, out);
+	case API_OP__COUNT:
+		break;
+	}
+	reply(out, "unknown operation");
+	return 501;
+}

@@ -1,0 +1,59 @@
+/*
+ * lab_procs.h: the lab's long-running processes (etcd members, agents): started
+ * detached with a pid file in DIR/run and a log in DIR/logs, recognised again by pid
+ * plus command line, stopped by pid.
+ *
+ * A pid file alone is not trusted: after a reboot or a long time the pid may belong to
+ * something else, so a process counts as ours only if its command line contains the
+ * argument that names this lab's file for it (etcd's --data-dir, the agent's config).
+ * Nothing is ever looked up or killed by name.
+ *
+ * Does not log: errors go to err.
+ */
+#ifndef PGHA_LAB_LAB_PROCS_H
+#define PGHA_LAB_LAB_PROCS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "lab/lab_cluster.h"
+#include "util/compiler.h"
+
+/* Who the lab's processes run as: ourselves, or (when we are root) the lab's OS user. */
+struct lab_runas {
+	bool set_user;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* lab_cmdline_has: pid's command line has an argument equal to arg. */
+bool lab_cmdline_has(pid_t pid, const char *arg);
+/*
+ * lab_proc_find: the live pid of component name (pid file DIR/run/<name>.pid) whose
+ * command line has marker, or 0 when it is not running.
+ */
+pid_t lab_proc_find(const struct lab_cluster *c, const char *name, const char *marker);
+/*
+ * lab_proc_start: spawns argv as a daemon (own session, stdin /dev/null, output
+ * appended to DIR/logs/<name>.log, as ru says) and writes DIR/run/<name>.pid.
+ * Returns the pid, or -1 with err set. Does not wait for anything.
+ */
+pid_t lab_proc_start(const struct lab_cluster *c, const struct lab_runas *ru, const char *name,
+                     const char *const *argv, char *err, size_t errlen) MUST_CHECK;
+/*
+ * lab_procs_stop: sig to every pids[i] > 0 (all at once, so they stop in parallel),
+ * waits up to timeout_ms for all of them, then SIGKILLs the rest and waits 5 s more.
+ * killed[i] (if not NULL) tells which needed SIGKILL. Returns true when all are gone.
+ */
+bool lab_procs_stop(const pid_t *pids, int n, int sig, int timeout_ms, bool *killed);
+/*
+ * lab_postmaster_find: the live postmaster of data_dir (from postmaster.pid, checked
+ * against the process' working directory, which a postmaster sets to its data
+ * directory), or 0.
+ */
+pid_t lab_postmaster_find(const char *data_dir);
+/* lab_log_path / lab_pid_path: DIR/logs/<name>.log, DIR/run/<name>.pid. */
+bool lab_log_path(const struct lab_cluster *c, const char *name, char *out, size_t size) MUST_CHECK;
+bool lab_pid_path(const struct lab_cluster *c, const char *name, char *out, size_t size) MUST_CHECK;
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * lab_render.h: the text of the files `pgha up` generates in a lab directory:
+ * each node's agent.yml (Patroni key names), the client pg_service.conf and passfile,
+ * and a patronictl.yml that lets a stock patronictl read the cluster.
+ *
+ * Pure: appends to a struct buf, no I/O. Paths in the output are absolute (DIR is).
+ */
+#ifndef PGHA_LAB_LAB_RENDER_H
+#define PGHA_LAB_LAB_RENDER_H
+
+#include "lab/lab_cluster.h"
+#include "lab/lab_secrets.h"
+#include "util/buf.h"
+
+/* lab_render_agent_yml: agent.yml of node index k (0-based) of the plan. */
+void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets *s, int k,
+                          struct buf *out);
+/*
+ * lab_render_pg_service: services rw (primary, via target_session_attrs=read-write over
+ * every node), ro (a standby), and one per node name; each uses DIR/pgpass.
+ */
+void lab_render_pg_service(const struct lab_cluster *c, struct buf *out);
+/* lab_render_pgpass: the client passfile: the superuser on every node's port. */
+void lab_render_pgpass(const struct lab_cluster *c, const struct lab_secrets *s, struct buf *out);
+/* lab_render_patronictl: scope, namespace and etcd3 hosts for `patronictl -c`. */
+void lab_render_patronictl(const struct lab_cluster *c, struct buf *out);
+/* lab_yaml_quote: s as a YAML double-quoted scalar (escapes \ " and control chars). */
+void lab_yaml_quote(struct buf *out, const char *s);
+
+#endif

@@ -1,0 +1,672 @@
+/*
+ * lab_up.c: `pgha up` (see lab_up.h). Two paths share the start sequence: a fresh
+ * directory (prepare, write files, start all) and an existing lab (start what is
+ * missing).
+ */
+#include "lab/lab_up.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lab/lab_etcd.h"
+#include "lab/lab_health.h"
+#include "lab/lab_ports.h"
+#include "lab/lab_procs.h"
+#include "lab/lab_render.h"
+#include "lab/lab_running.h"
+#include "lab/lab_secrets.h"
+#include "lab/lab_user.h"
+#include "lab/lab_view.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/fsutil.h"
+#include "util/proc.h"
+#include "util/strutil.h"
+#include "util/xalloc.h"
+
+#define ERR_LEN          1024
+#define DCS_TIMEOUT_MS   1000 /* per etcd endpoint */
+#define CHECK_TIMEOUT_MS 10000
+/*
+ * The longest DIR whose PostgreSQL sockets still fit in sockaddr_un's 108 bytes: the
+ * agent puts them in DIR/nodeN/data.sock/.s.PGSQL.<port> (see pg_node.c).
+ */
+#define SUN_PATH_LEN 108
+#define DIR_MAX_LEN  (SUN_PATH_LEN - (int)sizeof("/node9/data.sock/.s.PGSQL.65535"))
+
+/* The state of one `pgha up` run. */
+struct up_run {
+	struct lab_cluster *c;
+	struct lab_runas ru;
+	struct lab_running running;          /* what runs (found or started) */
+	int64_t start_ms;                    /* CLOCK_BOOTTIME at the start of the command */
+	int64_t deadline_ms;                 /* start + --timeout */
+	int lock_fd;                         /* lab_lock, -1 until taken */
+	int64_t min_revision[LAB_MAX_NODES]; /* see lab_health_eval: set for agents we start */
+	char key_holder[DCS_NAME_LEN];       /* leader key in etcd before we start agents */
+	char sync_leader[DCS_NAME_LEN];      /* leader named in the sync key then */
+};
+
+static void fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pgha up: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+}
+
+static double elapsed_s(const struct up_run *r)
+{
+	return (double)(clock_now_ms() - r->start_ms) / 1000.0;
+}
+
+/* --- binaries and directory checks ------------------------------------------------- */
+
+static bool self_exe(char *out, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", out, size - 1);
+
+	if (n <= 0 || (size_t)n >= size - 1)
+		return false;
+	out[n] = '\0';
+	return true;
+}
+
+/* find_in_path: the first executable name in $PATH (absolute) into out. */
+static bool find_in_path(const char *name, char *out, size_t size)
+{
+	const char *path = getenv("PATH");
+	char *copy = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *save = NULL;
+	bool found = false;
+
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		int n = snprintf(out, size, "%s/%s", d, name);
+
+		found = d[0] == '/' && n > 0 && (size_t)n < size && access(out, X_OK) == 0;
+	}
+	free(copy);
+	return found;
+}
+
+static bool has_control_chars(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+static bool check_fresh_dir(const char *dir)
+{
+	if (strlen(dir) > DIR_MAX_LEN || has_control_chars(dir)) {
+		fail("%s: use a directory path of at most %d characters (PostgreSQL's unix "
+		     "sockets live below it) without control characters",
+		     dir, DIR_MAX_LEN);
+		return false;
+	}
+	if (fs_exists(dir) && !(fs_is_dir(dir) && fs_dir_is_empty(dir))) {
+		fail("%s exists and is not a pgha lab (no cluster.json) nor an empty "
+		     "directory; pick another --dir",
+		     dir);
+		return false;
+	}
+	return true;
+}
+
+static bool check_binaries(struct lab_cluster *c, const char *pg_bin_dir)
+{
+	char path[PATH_MAX + 16];
+
+	if (!self_exe(c->pgha_bin, sizeof(c->pgha_bin))) {
+		fail("cannot find the pgha binary (/proc/self/exe): %s", strerror(errno));
+		return false;
+	}
+	if (!find_in_path("etcd", c->etcd_bin, sizeof(c->etcd_bin))) {
+		fail("etcd not found in PATH (Debian package etcd-server)");
+		return false;
+	}
+	if (!str_copy(c->pg_bin_dir, sizeof(c->pg_bin_dir), pg_bin_dir))
+		return false;
+	snprintf(path, sizeof(path), "%s/postgres", pg_bin_dir);
+	if (access(path, X_OK) != 0) {
+		fail("%s: no PostgreSQL server there (--pg-bin-dir; Debian package "
+		     "postgresql-15)",
+		     pg_bin_dir);
+		return false;
+	}
+	return true;
+}
+
+/* check_user_access: the OS user can reach DIR's parent and run every binary. */
+static bool check_user_access(const struct up_run *r)
+{
+	const struct lab_cluster *c = r->c;
+	char parent[PATH_MAX];
+	char postgres[PATH_MAX + 16];
+	const char *need[4];
+
+	snprintf(parent, sizeof(parent), "%s", c->dir);
+	snprintf(postgres, sizeof(postgres), "%s/postgres", c->pg_bin_dir);
+	need[0] = dirname(parent);
+	need[1] = c->pgha_bin;
+	need[2] = c->etcd_bin;
+	need[3] = postgres;
+	for (size_t i = 0; i < ARRAY_LEN(need); i++) {
+		if (!lab_user_can_access(&r->ru, need[i], X_OK)) {
+			fail("OS user %s cannot reach %s (a parent directory is not searchable "
+			     "by it); pick a --dir and a pgha build outside such directories",
+			     c->os_user, need[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* --- the files of a fresh lab --------------------------------------------------------- */
+
+static bool write_rel(const struct lab_cluster *c, const char *rel, const struct buf *b,
+                      mode_t mode)
+{
+	char path[PATH_MAX];
+
+	if (!lab_path(c, rel, path, sizeof(path)) ||
+	    !fs_write_atomic(path, b->data, b->len, mode)) {
+		fail("cannot write %s/%s: %s", c->dir, rel, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool make_dirs(const struct lab_cluster *c)
+{
+	static const struct {
+		const char *rel;
+		mode_t mode;
+	} dirs[] = {{"etcd", 0700}, {"logs", 0755}, {"run", 0755}};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
+		if (!lab_path(c, dirs[i].rel, path, sizeof(path)) ||
+		    !fs_mkdir_p(path, dirs[i].mode))
+			goto fail;
+	}
+	for (int k = 0; k < c->plan.n_nodes; k++) {
+		/* 0700: agent.yml holds passwords and PostgreSQL wants a private data dir. */
+		if (!lab_node_path(c, c->plan.nodes[k].name, "", path, sizeof(path)) ||
+		    !fs_mkdir_p(path, 0700))
+			goto fail;
+	}
+	return true;
+fail:
+	fail("cannot create %s: %s", path, strerror(errno));
+	return false;
+}
+
+static bool write_node_configs(const struct lab_cluster *c, const struct lab_secrets *s)
+{
+	for (int k = 0; k < c->plan.n_nodes; k++) {
+		char rel[LAB_NAME_LEN + 16];
+		struct buf b;
+		bool ok;
+
+		buf_init(&b);
+		lab_render_agent_yml(c, s, k, &b);
+		snprintf(rel, sizeof(rel), "%s/agent.yml", c->plan.nodes[k].name);
+		ok = write_rel(c, rel, &b, 0600);
+		buf_free(&b);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool write_client_files(const struct lab_cluster *c, const struct lab_secrets *s)
+{
+	struct buf service;
+	struct buf pgpass;
+	struct buf ctl;
+	bool ok;
+
+	buf_init(&service);
+	buf_init(&pgpass);
+	buf_init(&ctl);
+	lab_render_pg_service(c, &service);
+	lab_render_pgpass(c, s, &pgpass);
+	lab_render_patronictl(c, &ctl);
+	ok = write_rel(c, "pg_service.conf", &service, 0644) &&
+	     write_rel(c, "pgpass", &pgpass, 0600) && write_rel(c, "patronictl.yml", &ctl, 0644);
+	buf_free(&service);
+	buf_free(&pgpass);
+	buf_free(&ctl);
+	return ok;
+}
+
+static bool write_layout(const struct up_run *r)
+{
+	const struct lab_cluster *c = r->c;
+	char err[ERR_LEN];
+	char secrets_dir[PATH_MAX];
+	struct lab_secrets s;
+
+	/* cluster.json first: it is what makes the directory a lab `pgha down` may remove. */
+	if (!fs_mkdir_p(c->dir, 0755)) {
+		fail("cannot create %s: %s", c->dir, strerror(errno));
+		return false;
+	}
+	if (!lab_cluster_save(c, err, sizeof(err))) {
+		fail("%s", err);
+		return false;
+	}
+	if (!make_dirs(c))
+		return false;
+	if (!lab_path(c, "secrets", secrets_dir, sizeof(secrets_dir)) ||
+	    !lab_secrets_generate(&s, err, sizeof(err)) ||
+	    !lab_secrets_save(&s, secrets_dir, err, sizeof(err))) {
+		fail("%s", err);
+		return false;
+	}
+	if (!write_node_configs(c, &s) || !write_client_files(c, &s))
+		return false;
+	if (r->ru.set_user && !fs_chown_r(c->dir, r->ru.uid, r->ru.gid)) {
+		fail("cannot chown %s to %s: %s", c->dir, c->os_user, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* --- starting processes -------------------------------------------------------------- */
+
+/* own_run_files: pid files and logs are created by us; hand them to the OS user too. */
+static void own_run_files(const struct up_run *r)
+{
+	char path[PATH_MAX];
+
+	if (!r->ru.set_user)
+		return;
+	if (lab_path(r->c, "run", path, sizeof(path)) && !fs_chown_r(path, r->ru.uid, r->ru.gid))
+		fprintf(stderr, "pgha up: warning: cannot chown %s: %s\n", path, strerror(errno));
+	if (lab_path(r->c, "logs", path, sizeof(path)) && !fs_chown_r(path, r->ru.uid, r->ru.gid))
+		fprintf(stderr, "pgha up: warning: cannot chown %s: %s\n", path, strerror(errno));
+}
+
+static bool start_etcd(struct up_run *r)
+{
+	char err[ERR_LEN];
+	int started = 0;
+
+	for (int i = 0; i < LAB_N_ETCD; i++) {
+		char **argv;
+
+		if (r->running.etcd[i] > 0)
+			continue;
+		argv = lab_etcd_argv(r->c, i);
+		r->running.etcd[i] = lab_proc_start(r->c, &r->ru, r->c->plan.etcd[i].name,
+		                                    (const char *const *)argv, err, sizeof(err));
+		lab_argv_free(argv);
+		if (r->running.etcd[i] < 0) {
+			r->running.etcd[i] = 0;
+			fail("%s: %s", r->c->plan.etcd[i].name, err);
+			return false;
+		}
+		started++;
+	}
+	own_run_files(r);
+	if (!lab_etcd_wait_healthy(r->c, r->running.etcd, r->deadline_ms, err, sizeof(err))) {
+		fail("etcd did not become healthy: %s", err);
+		return false;
+	}
+	printf("etcd: %d members healthy (%d started) at %.1f s\n", LAB_N_ETCD, started,
+	       elapsed_s(r));
+	return true;
+}
+
+static bool start_agent(struct up_run *r, int k)
+{
+	char config[PATH_MAX + 16];
+	char err[ERR_LEN];
+	const char *argv[] = {r->c->pgha_bin, "agent", "-c", config, NULL};
+	pid_t pid;
+
+	if (!lab_agent_config(r->c, k, config, sizeof(config))) {
+		fail("%s: path too long", r->c->dir);
+		return false;
+	}
+	pid = lab_proc_start(r->c, &r->ru, r->c->plan.nodes[k].name, argv, err, sizeof(err));
+	if (pid < 0) {
+		fail("%s: %s", r->c->plan.nodes[k].name, err);
+		return false;
+	}
+	r->running.agents[k] = pid;
+	printf("%s: agent started (pid %d)\n", r->c->plan.nodes[k].name, (int)pid);
+	return true;
+}
+
+static bool start_missing_agents(struct up_run *r)
+{
+	for (int k = 0; k < r->c->plan.n_nodes; k++) {
+		if (r->running.agents[k] == 0 && !start_agent(r, k))
+			return false;
+	}
+	own_run_files(r);
+	fflush(stdout);
+	return true;
+}
+
+/*
+ * check_configs: `pgha agent --check` on the configuration of every agent about to start,
+ * so that a broken (e.g. hand-edited) agent.yml stops `pgha up` before anything starts.
+ * The agent's messages go to the node's log.
+ */
+static bool check_configs(const struct up_run *r)
+{
+	for (int k = 0; k < r->c->plan.n_nodes; k++) {
+		char config[PATH_MAX + 16];
+		char log_path[PATH_MAX];
+		char err[ERR_LEN];
+		const char *argv[] = {r->c->pgha_bin, "agent", "--check", "-c", config, NULL};
+		struct proc_spec spec = {.argv = argv,
+		                         .log_path = log_path,
+		                         .stdin_null = true,
+		                         .set_user = r->ru.set_user,
+		                         .uid = r->ru.uid,
+		                         .gid = r->ru.gid};
+
+		if (r->running.agents[k] > 0)
+			continue;
+		if (!lab_agent_config(r->c, k, config, sizeof(config)) ||
+		    !lab_log_path(r->c, r->c->plan.nodes[k].name, log_path, sizeof(log_path)) ||
+		    !proc_run(&spec, CHECK_TIMEOUT_MS, NULL, err, sizeof(err))) {
+			fail("%s: `pgha agent --check -c %s` failed (%s); details in %s",
+			     r->c->plan.nodes[k].name, config, err, log_path);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * note_baseline: what etcd holds before the agents start: its revision (the member keys
+ * of the agents started now count only once rewritten after it, see lab_health_eval)
+ * and who led (start_former_leader).
+ */
+static void note_baseline(struct up_run *r)
+{
+	struct dcs_view v;
+
+	if (!lab_view_read(r->c, DCS_TIMEOUT_MS, &v))
+		return; /* already logged; without a baseline old keys are merely not filtered */
+	for (int k = 0; k < r->c->plan.n_nodes; k++)
+		r->min_revision[k] = r->running.agents[k] > 0 ? 0 : v.revision;
+	if (v.has_leader)
+		snprintf(r->key_holder, sizeof(r->key_holder), "%s", v.leader);
+	if (v.sync.present)
+		snprintf(r->sync_leader, sizeof(r->sync_leader), "%s", v.sync.leader);
+	dcs_view_free(&v);
+}
+
+/*
+ * start_former_leader: after a full stop, the node that led before goes first and
+ * takes the leader key alone, so the others find it leading (same leader, same data).
+ * If it cannot lead within half the remaining time, the others start anyway: the
+ * cluster must come up even if that node is broken.
+ */
+static bool start_former_leader(struct up_run *r)
+{
+	char leader[LAB_NAME_LEN];
+	char hint[LAB_NAME_LEN] = "";
+	const struct lab_node_ports *n;
+	struct lab_wait w = {
+	    .agent_pids = r->running.agents, .min_revision = r->min_revision, .progress = stdout};
+	struct buf why;
+	bool ok;
+
+	if (lab_running_count(r->c, &r->running) != LAB_N_ETCD)
+		return true; /* some agent runs: the cluster has (or will elect) its leader */
+	if (!lab_leader_hint_load(r->c, hint, sizeof(hint)))
+		hint[0] = '\0';
+	if (!lab_former_leader(&r->c->plan, r->key_holder, hint, r->sync_leader, leader,
+	                       sizeof(leader)))
+		return true;
+	n = lab_plan_node(&r->c->plan, leader);
+	printf("%s led before the stop: starting it first\n", leader);
+	if (!start_agent(r, (int)(n - r->c->plan.nodes)))
+		return false;
+	own_run_files(r);
+	w.only_leader = leader;
+	w.deadline_ms = clock_now_ms() + (r->deadline_ms - clock_now_ms()) / 2;
+	buf_init(&why);
+	ok = lab_health_wait(r->c, &w, &why, NULL);
+	if (!ok)
+		printf("%s did not take the lead in time (%s); starting the others anyway\n",
+		       leader, str_trim(why.data));
+	buf_free(&why);
+	return true;
+}
+
+static void print_logs_hint(const struct lab_cluster *c)
+{
+	fprintf(stderr, "Logs: %s/logs/ (", c->dir);
+	for (int i = 0; i < LAB_N_ETCD; i++)
+		fprintf(stderr, "%s.log ", c->plan.etcd[i].name);
+	for (int k = 0; k < c->plan.n_nodes; k++)
+		fprintf(stderr, "%s.log%s", c->plan.nodes[k].name,
+		        k + 1 < c->plan.n_nodes ? " " : ")\n");
+	fprintf(stderr,
+	        "PostgreSQL's own log is next to each node's data directory (%s/node1/data.log).\n"
+	        "What runs is left running for inspection; stop it with: pgha down --dir %s\n",
+	        c->dir, c->dir);
+}
+
+static void print_success(const struct up_run *r, const struct lab_health *h)
+{
+	const struct lab_cluster *c = r->c;
+
+	printf("\nCluster \"%s\" is healthy: leader %s, %d streaming replica%s, in %.1f s.\n",
+	       c->scope, h->leader, c->plan.n_nodes - 1, c->plan.n_nodes == 2 ? "" : "s",
+	       elapsed_s(r));
+	printf("Connect:\n"
+	       "  export PGSERVICEFILE=%s/pg_service.conf\n"
+	       "  psql service=rw        # the primary\n"
+	       "  psql service=ro        # a replica\n"
+	       "  psql service=node1     # one node, by name (see pg_service.conf)\n"
+	       "Inspect: pgha list --dir %s   (or: patronictl -c %s/patronictl.yml list)\n"
+	       "Stop:    pgha down --dir %s   (--keep keeps the data for the next pgha up)\n",
+	       c->dir, c->dir, c->dir, c->dir);
+}
+
+/* start_cluster: starts what is not running and waits for health. */
+static enum lab_up_result start_cluster(struct up_run *r)
+{
+	struct lab_wait w = {.deadline_ms = r->deadline_ms,
+	                     .agent_pids = r->running.agents,
+	                     .min_revision = r->min_revision,
+	                     .progress = stdout};
+	struct lab_health h = {0};
+	struct buf why;
+	bool ok;
+
+	if (!check_configs(r))
+		return LAB_UP_FAILED;
+	if (!start_etcd(r)) {
+		print_logs_hint(r->c);
+		return LAB_UP_FAILED;
+	}
+	note_baseline(r);
+	if (!start_former_leader(r) || !start_missing_agents(r)) {
+		print_logs_hint(r->c);
+		return LAB_UP_FAILED;
+	}
+	printf("waiting for one leader and %d streaming replicas (timeout %.0f s)...\n",
+	       r->c->plan.n_nodes - 1, (double)(r->deadline_ms - r->start_ms) / 1000.0);
+	fflush(stdout);
+	buf_init(&why);
+	ok = lab_health_wait(r->c, &w, &why, &h);
+	if (ok) {
+		lab_leader_hint_clear(r->c);
+		print_success(r, &h);
+	} else {
+		fail("the cluster is not healthy after %.1f s:\n%s", elapsed_s(r), why.data);
+		print_logs_hint(r->c);
+	}
+	buf_free(&why);
+	return ok ? LAB_UP_STARTED : LAB_UP_FAILED;
+}
+
+/* --- fresh directory ------------------------------------------------------------------ */
+
+static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r)
+{
+	struct lab_cluster *c = r->c;
+	char err[ERR_LEN];
+	struct buf plan;
+
+	if (!check_fresh_dir(c->dir))
+		return LAB_UP_USAGE;
+	if (!str_copy(c->scope, sizeof(c->scope), o->scope) ||
+	    !str_copy(c->namespace_, sizeof(c->namespace_), LAB_NAMESPACE) ||
+	    !lab_plan_make(o->base_port, o->n_nodes, &c->plan, err, sizeof(err)) ||
+	    !lab_user_resolve(o->os_user, &r->ru, c->os_user, sizeof(c->os_user), err,
+	                      sizeof(err))) {
+		fail("%s", err);
+		return LAB_UP_USAGE;
+	}
+	if (!check_binaries(c, o->pg_bin_dir) || !check_user_access(r))
+		return LAB_UP_FAILED;
+	if (!lab_ports_check(&c->plan, NULL, true, err, sizeof(err))) {
+		fail("%s\n(pick another --base-port; the plan uses ports %d-%d)", err,
+		     c->plan.base_port, c->plan.base_port + LAB_PLAN_SPAN - 1);
+		return LAB_UP_FAILED;
+	}
+	if (!write_layout(r)) {
+		fprintf(stderr,
+		        "Nothing was started; pgha down --dir %s removes what was written.\n",
+		        c->dir);
+		return LAB_UP_FAILED;
+	}
+	if ((r->lock_fd = lab_lock(c, err, sizeof(err))) < 0) {
+		fail("%s", err);
+		return LAB_UP_FAILED;
+	}
+	buf_init(&plan);
+	lab_plan_format(&c->plan, &plan);
+	printf("Creating the pgha lab \"%s\" in %s (%d node%s)%s%s\n%s", c->scope, c->dir,
+	       c->plan.n_nodes, c->plan.n_nodes == 1 ? "" : "s",
+	       r->ru.set_user ? ", running the cluster as OS user " : "",
+	       r->ru.set_user ? c->os_user : "", plan.data);
+	buf_free(&plan);
+	return start_cluster(r);
+}
+
+/* --- existing lab --------------------------------------------------------------------- */
+
+static bool options_match(const struct lab_up_opts *o, const struct lab_cluster *c)
+{
+	const char *what = NULL;
+
+	if (o->nodes_set && o->n_nodes != c->plan.n_nodes)
+		what = "--nodes";
+	else if (o->base_port_set && o->base_port != c->plan.base_port)
+		what = "--base-port";
+	else if (o->scope_set && !str_eq(o->scope, c->scope))
+		what = "--scope";
+	else if (o->os_user && !str_eq(o->os_user, c->os_user))
+		what = "--os-user";
+	else if (o->pg_bin_dir_set && !str_eq(o->pg_bin_dir, c->pg_bin_dir))
+		what = "--pg-bin-dir";
+	if (what)
+		fail("%s differs from the existing lab in %s (see its cluster.json); "
+		     "`pgha down --dir %s` first to create a new one",
+		     what, c->dir, c->dir);
+	return what == NULL;
+}
+
+/* missing_owners: names of the components not running, NULL-terminated, into names. */
+static void missing_owners(const struct up_run *r, const char **names, struct buf *list)
+{
+	int n = 0;
+
+	for (int i = 0; i < LAB_N_ETCD; i++) {
+		if (r->running.etcd[i] == 0)
+			names[n++] = r->c->plan.etcd[i].name;
+	}
+	for (int k = 0; k < r->c->plan.n_nodes; k++) {
+		if (r->running.agents[k] == 0)
+			names[n++] = r->c->plan.nodes[k].name;
+	}
+	names[n] = NULL;
+	for (int i = 0; i < n; i++)
+		buf_printf(list, "%s%s", i ? ", " : "", names[i]);
+}
+
+static enum lab_up_result up_existing(const struct lab_up_opts *o, struct up_run *r)
+{
+	struct lab_cluster *c = r->c;
+	const char *owners[LAB_N_ETCD + LAB_MAX_NODES + 1];
+	char err[ERR_LEN];
+	struct buf list;
+
+	if (!options_match(o, c))
+		return LAB_UP_USAGE;
+	if ((r->lock_fd = lab_lock(c, err, sizeof(err))) < 0) {
+		fail("%s", err);
+		return LAB_UP_FAILED;
+	}
+	if (!lab_user_resolve(c->os_user, &r->ru, c->os_user, sizeof(c->os_user), err,
+	                      sizeof(err))) {
+		fail("%s (this lab runs as %s)", err, c->os_user);
+		return LAB_UP_USAGE;
+	}
+	lab_running_scan(c, &r->running);
+	if (lab_running_all(c, &r->running))
+		return LAB_UP_ALREADY_RUNNING;
+	if (!self_exe(c->pgha_bin, sizeof(c->pgha_bin)) || !lab_cluster_save(c, err, sizeof(err)))
+		fprintf(stderr,
+		        "pgha up: warning: cannot record the pgha binary in cluster.json\n");
+	buf_init(&list);
+	missing_owners(r, owners, &list);
+	printf("The lab \"%s\" in %s is partly or not running; starting %s%s%s\n", c->scope, c->dir,
+	       list.data, r->ru.set_user ? " as OS user " : "", r->ru.set_user ? c->os_user : "");
+	buf_free(&list);
+	if (!lab_ports_check(&c->plan, owners, false, err, sizeof(err))) {
+		fail("%s", err);
+		return LAB_UP_FAILED;
+	}
+	return start_cluster(r);
+}
+
+enum lab_up_result lab_up_run(const struct lab_up_opts *o, struct lab_cluster *c)
+{
+	struct up_run r = {.c = c, .start_ms = clock_now_ms(), .lock_fd = -1};
+	char cluster_json[PATH_MAX + 16];
+	char err[ERR_LEN];
+	enum lab_up_result res;
+
+	memset(c, 0, sizeof(*c));
+	r.deadline_ms = r.start_ms + (int64_t)o->timeout_s * 1000;
+	if (!fs_abspath(o->dir, c->dir, sizeof(c->dir))) {
+		fail("%s: path too long", o->dir);
+		return LAB_UP_USAGE;
+	}
+	snprintf(cluster_json, sizeof(cluster_json), "%s/cluster.json", c->dir);
+	if (!fs_exists(cluster_json)) {
+		res = up_fresh(o, &r);
+	} else if (!lab_cluster_load(c->dir, c, err, sizeof(err))) {
+		fail("%s", err);
+		res = LAB_UP_USAGE;
+	} else {
+		res = up_existing(o, &r);
+	}
+	lab_unlock(r.lock_fd);
+	return res;
+}

@@ -1,0 +1,314 @@
+/*
+ * pg_clone.c: making a data directory: initdb for a new cluster, pg_basebackup from
+ * a running member, pg_rewind of a former primary, and moving a directory aside.
+ *
+ * Data is never deleted: a directory that must be replaced is renamed with a suffix
+ * and a timestamp. The postmaster must be stopped for all of these.
+ */
+#include "pg/pg_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "log/log.h"
+#include "pg/pg_conf.h"
+#include "util/clock.h"
+#include "util/fsutil.h"
+#include "util/strutil.h"
+#include "util/xalloc.h"
+
+#define INITDB_TIMEOUT_MS 300000
+#define SHMEM_WAIT_MS     10000
+
+static bool must_be_stopped(struct pg_node *n, const char *what)
+{
+	pg_proc_poll(&n->proc);
+	if (!pg_proc_running(&n->proc))
+		return true;
+	log_error("%s: PostgreSQL is running; stop it first", what);
+	return false;
+}
+
+bool pg_move_data_aside(struct pg_node *n, const char *suffix)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!must_be_stopped(n, "move data aside"))
+		return false;
+	if (!fs_exists(n->data_dir))
+		return true;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (int i = 0; i < 100; i++) {
+		char *to = i == 0 ? xasprintf("%s.%s.%s", n->data_dir, suffix, stamp)
+		                  : xasprintf("%s.%s.%s.%d", n->data_dir, suffix, stamp, i);
+		bool done = !fs_exists(to) && rename(n->data_dir, to) == 0;
+
+		if (done)
+			log_warn("moved data directory %s aside to %s", n->data_dir, to);
+		else if (!fs_exists(to))
+			log_error("cannot move %s to %s: %s", n->data_dir, to, strerror(errno));
+		free(to);
+		if (done)
+			return true;
+	}
+	return false;
+}
+
+/* --- initdb ------------------------------------------------------------------------------- */
+
+static bool has_checksums_option(char *const *opts)
+{
+	for (int i = 0; opts && opts[i]; i++) {
+		if (str_eq(opts[i], "--data-checksums") || str_eq(opts[i], "-k"))
+			return true;
+	}
+	return false;
+}
+
+/* initdb_argv: owned array of borrowed strings. */
+static const char **initdb_argv(const struct pg_node *n, const char *bin, const char *pwfile_opt)
+{
+	char *const *opts = n->cfg->bootstrap.initdb;
+	size_t nopts = 0, i = 0;
+	const char **argv;
+
+	while (opts && opts[nopts])
+		nopts++;
+	argv = xcalloc(nopts + 10, sizeof(*argv));
+	argv[i++] = bin;
+	argv[i++] = "-D";
+	argv[i++] = n->data_dir;
+	argv[i++] = "-U";
+	argv[i++] = n->cfg->postgresql.superuser.username;
+	argv[i++] = "--auth-local=peer";
+	argv[i++] = "--auth-host=scram-sha-256";
+	if (pwfile_opt)
+		argv[i++] = pwfile_opt;
+	if (!has_checksums_option(opts))
+		argv[i++] = "--data-checksums";
+	for (size_t j = 0; j < nopts; j++)
+		argv[i++] = opts[j];
+	return argv;
+}
+
+static bool initdb_run(struct pg_node *n)
+{
+	const char *password = n->cfg->postgresql.superuser.password;
+	char *pwfile = xasprintf("%s.initdb-pw", n->data_dir);
+	char *pwopt = xasprintf("--pwfile=%s", pwfile);
+	char *bin = pg_bin(n, "initdb");
+	const char **argv;
+	bool ok = true;
+
+	if (password[0] && !fs_write_atomic(pwfile, password, strlen(password), 0600)) {
+		log_error("cannot write %s: %s", pwfile, strerror(errno));
+		ok = false;
+	}
+	argv = initdb_argv(n, bin, password[0] ? pwopt : NULL);
+	ok = ok && pg_tool_run(n, argv, INITDB_TIMEOUT_MS, NULL);
+	unlink(pwfile);
+	free(argv);
+	free(bin);
+	free(pwopt);
+	free(pwfile);
+	return ok;
+}
+
+bool pg_initdb(struct pg_node *n)
+{
+	int64_t start_ms = clock_now_ms();
+
+	if (!must_be_stopped(n, "initdb"))
+		return false;
+	if (!fs_dir_is_empty(n->data_dir)) {
+		log_error("initdb: data directory %s is not empty", n->data_dir);
+		return false;
+	}
+	if (!fs_mkdir_p(n->data_dir, 0700)) {
+		log_error("cannot create %s: %s", n->data_dir, strerror(errno));
+		return false;
+	}
+	if (!initdb_run(n))
+		return false;
+	/* Until the first start renders the rest, the directory already has safe pg_hba. */
+	if (!pg_files_hba(n) || !pg_files_passfile(n))
+		return false;
+	log_info("initdb of %s done in %lld ms", n->data_dir,
+	         (long long)(clock_now_ms() - start_ms));
+	return true;
+}
+
+/* --- pg_basebackup ------------------------------------------------------------------------ */
+
+static void source_conninfo(const struct pg_node *n, const char *host, int port, const char *user,
+                            const char *app, struct buf *ci)
+{
+	char port_s[16];
+
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	pg_conninfo_append(ci, "host", host);
+	pg_conninfo_append(ci, "port", port_s);
+	pg_conninfo_append(ci, "user", user);
+	pg_conninfo_append(ci, "dbname", "postgres");
+	pg_conninfo_append(ci, "passfile", n->pgpass);
+	/* Never the member name: a copy in progress must not count as a sync standby. */
+	pg_conninfo_append(ci, "application_name", app);
+	pg_conninfo_append(ci, "connect_timeout", "5");
+}
+
+static bool basebackup_run(struct pg_node *n, const char *host, int port, int timeout_ms)
+{
+	char *bin = pg_bin(n, "pg_basebackup");
+	struct buf ci;
+	bool ok;
+
+	buf_init(&ci);
+	source_conninfo(n, host, port, pg_replication_user(n->cfg)->username, "pgha_basebackup",
+	                &ci);
+	{
+		const char *argv[] = {bin,      "-D", n->data_dir, "-d", ci.data, "-X",
+		                      "stream", "-c", "fast",      "-w", NULL};
+
+		ok = pg_tool_run(n, argv, timeout_ms, NULL);
+	}
+	buf_free(&ci);
+	free(bin);
+	return ok;
+}
+
+bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms)
+{
+	int64_t start_ms = clock_now_ms();
+
+	if (!must_be_stopped(n, "pg_basebackup"))
+		return false;
+	if (!fs_dir_is_empty(n->data_dir) && !pg_move_data_aside(n, "replaced"))
+		return false;
+	if (!pg_files_passfile(n))
+		return false;
+	log_info("cloning %s from %s:%d", n->data_dir, host, port);
+	/* On failure pg_basebackup removes what it wrote itself. */
+	if (!basebackup_run(n, host, port, timeout_ms))
+		return false;
+	if (chmod(n->data_dir, 0700) == -1) {
+		log_error("cannot chmod %s: %s", n->data_dir, strerror(errno));
+		return false;
+	}
+	pg_files_remove_foreign(n);
+	log_info("cloned %s from %s:%d in %lld ms", n->data_dir, host, port,
+	         (long long)(clock_now_ms() - start_ms));
+	return true;
+}
+
+/* --- pg_rewind ------------------------------------------------------------------------------ */
+
+/* drop_signals: single-user mode (pg_rewind's crash recovery) refuses standby.signal. */
+static bool drop_signals(const struct pg_node *n)
+{
+	static const char *const names[] = {"standby.signal", "recovery.signal"};
+	bool ok = true;
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		char *path = xasprintf("%s/%s", n->data_dir, names[i]);
+
+		if (unlink(path) == -1 && errno != ENOENT) {
+			log_error("cannot remove %s: %s", path, strerror(errno));
+			ok = false;
+		}
+		free(path);
+	}
+	return ok;
+}
+
+/* Timelines of the source's last checkpoint and of its WAL, 0 for a standby's WAL. */
+static const char SOURCE_TIMELINES_SQL[] =
+    "SELECT c.timeline_id, CASE WHEN pg_catalog.pg_is_in_recovery() THEN 0 ELSE"
+    " ('x' || pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()),"
+    " 1, 8))::bit(32)::int END FROM pg_catalog.pg_control_checkpoint() c";
+
+/*
+ * checkpoint_source: PostgreSQL 15's pg_rewind reads the source's timeline from its
+ * pg_control, which still shows the old timeline after a promotion until a checkpoint
+ * completes; pg_rewind then reports "no rewind required" and exits 0, and the node
+ * can never follow. So check, and CHECKPOINT the source (as superuser) if needed.
+ * Failing to check is only a warning: the caller may have made sure already.
+ */
+static void checkpoint_source(struct pg_node *n, const char *host, int port, int timeout_ms)
+{
+	struct pg_sql src;
+	PGresult *r = NULL;
+	int checkpoint_tli = 0, wal_tli = 0;
+
+	pg_sql_init(&src, host, port, n->cfg->postgresql.superuser.username, n->pgpass);
+	if (!pg_sql_run(&src, "pg_rewind: checking the source's checkpoint", SOURCE_TIMELINES_SQL,
+	                0, NULL, timeout_ms, &r) ||
+	    r == NULL || PQntuples(r) != 1) {
+		log_warn("pg_rewind: cannot check that %s:%d has checkpointed since its promotion",
+		         host, port);
+	} else {
+		checkpoint_tli = atoi(PQgetvalue(r, 0, 0));
+		wal_tli = atoi(PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	if (checkpoint_tli > 0 && wal_tli > checkpoint_tli) {
+		log_info("pg_rewind: %s:%d is on timeline %d but its last checkpoint on %d; "
+		         "requesting a checkpoint",
+		         host, port, wal_tli, checkpoint_tli);
+		if (!pg_sql_run(&src, "pg_rewind: CHECKPOINT on the source", "CHECKPOINT", 0, NULL,
+		                timeout_ms, NULL))
+			log_warn(
+			    "pg_rewind: the source did not checkpoint; the rewind may do nothing");
+	}
+	pg_sql_close(&src);
+}
+
+static bool rewind_run(struct pg_node *n, const char *host, int port, int timeout_ms)
+{
+	char *bin = pg_bin(n, "pg_rewind");
+	char *target = xasprintf("--target-pgdata=%s", n->data_dir);
+	struct buf ci;
+	char *source;
+	bool ok;
+
+	buf_init(&ci);
+	source_conninfo(n, host, port, pg_rewind_user(n->cfg)->username, "pgha_rewind", &ci);
+	source = xasprintf("--source-server=%s", ci.data);
+	{
+		const char *argv[] = {bin, target, source, NULL};
+
+		ok = pg_tool_run(n, argv, timeout_ms, NULL);
+	}
+	free(source);
+	buf_free(&ci);
+	free(target);
+	free(bin);
+	return ok;
+}
+
+bool pg_rewind(struct pg_node *n, const char *host, int port, int timeout_ms)
+{
+	int64_t start_ms = clock_now_ms();
+
+	if (!must_be_stopped(n, "pg_rewind"))
+		return false;
+	/* A killed postmaster's backends may still hold shared memory, and pg_rewind may
+	 * start a single-user postgres for crash recovery. */
+	if (!pg_proc_wait_shmem(n->data_dir, SHMEM_WAIT_MS) || !drop_signals(n) ||
+	    !pg_files_passfile(n))
+		return false;
+	checkpoint_source(n, host, port, timeout_ms);
+	log_info("rewinding %s from %s:%d", n->data_dir, host, port);
+	if (!rewind_run(n, host, port, timeout_ms))
+		return false;
+	pg_files_remove_foreign(n);
+	log_info("pg_rewind of %s done in %lld ms", n->data_dir,
+	         (long long)(clock_now_ms() - start_ms));
+	return true;
+}

@@ -1,0 +1,237 @@
+# shellcheck shell=bash
+# lib.sh: shell library for scenario tests (tests/integration/t/*.sh) against a local
+# cluster started with `pgha up`.
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   lab_start 30100            # pgha up in a fresh temp dir; cleanup is armed (trap EXIT)
+#   is "$(lab_leader)" node1 "node1 leads"
+#   lab_psql rw "select 1"
+#   done_testing               # exit status: 0 only if every check passed
+#
+# Output is TAP (ok N - ..., not ok N - ..., # comments). Everything the lab started is
+# stopped by pid on exit, whatever happens: `pgha down`, then any pid still recorded in
+# the lab's run/ directory or in a node's postmaster.pid; then the temp dir is removed
+# (kept, with its logs, when KEEP_LAB=1). Nothing is ever killed by name.
+#
+# Environment: PGHA (the binary, default <repo>/pgha), KEEP_LAB=1, LOG_LINES (per log
+# dumped on failure, default 20).
+
+set -u
+
+LIB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PGHA=${PGHA:-$LIB_TOP/pgha}
+LAB_TMP=""   # temp directory holding the lab (and scratch files of the test)
+LAB_DIR=""   # the lab directory given to pgha --dir
+LAB_UP_OUT="" # output of the last lab_up
+LAB_UP_SECONDS=0
+TAP_N=0
+TAP_FAILED=0
+
+# --- TAP ----------------------------------------------------------------------------------
+
+diag() { printf '# %s\n' "$*"; }
+
+# ok STATUS DESCRIPTION: passes when STATUS is 0 (use: ok $? "...", or ok "$(cmd; echo $?)").
+ok() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $TAP_N - $2"
+	else
+		echo "not ok $TAP_N - $2"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "  got:  '$1'"
+		diag "  want: '$2'"
+	fi
+}
+
+# like TEXT REGEX DESCRIPTION (grep -E)
+like() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "  '$1'"
+		diag "  does not match /$2/"
+	fi
+}
+
+# bail MESSAGE: stop the test now (cleanup still runs).
+bail() {
+	echo "Bail out! $*"
+	TAP_FAILED=$((TAP_FAILED + 1))
+	exit 1
+}
+
+done_testing() {
+	echo "1..$TAP_N"
+	if [ "$TAP_FAILED" -gt 0 ]; then
+		diag "$TAP_FAILED of $TAP_N checks failed"
+		exit 1
+	fi
+	exit 0
+}
+
+# --- waiting ------------------------------------------------------------------------------
+
+# wait_for SECONDS CMD...: runs CMD every 0.2 s until it succeeds; 1 on timeout.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.2
+	done
+	return 0
+}
+
+# pid_alive PID
+pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+
+# wait_pid_gone PID SECONDS
+wait_pid_gone() {
+	local pid=$1
+	wait_for "$2" eval "! kill -0 $pid"
+}
+
+# --- the lab ------------------------------------------------------------------------------
+
+# lab_pids: every pid the lab recorded (run/*.pid, node*/data/postmaster.pid), one a line.
+lab_pids() {
+	[ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ] || return 0
+	local f
+	for f in "$LAB_DIR"/run/*.pid "$LAB_DIR"/node*/data/postmaster.pid; do
+		[ -f "$f" ] && head -n 1 "$f"
+	done
+	return 0
+}
+
+lab_cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM
+	if [ -n "$LAB_DIR" ] && [ -f "$LAB_DIR/cluster.json" ]; then
+		if [ "${KEEP_LAB:-0}" = 1 ]; then
+			"$PGHA" down --dir "$LAB_DIR" --keep --timeout 20 >/dev/null 2>&1
+		else
+			"$PGHA" down --dir "$LAB_DIR" --timeout 20 >/dev/null 2>&1
+		fi
+	fi
+	# Whatever pgha down could not stop (or a test left behind): by pid, never by name.
+	for pid in $(lab_pids); do
+		if pid_alive "$pid"; then
+			diag "cleanup: killing leftover pid $pid"
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	done
+	if [ -n "$LAB_TMP" ] && [ -d "$LAB_TMP" ]; then
+		if [ "${KEEP_LAB:-0}" = 1 ]; then
+			diag "kept $LAB_TMP"
+		else
+			rm -rf "$LAB_TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+# lab_init: a fresh temp dir (searchable by the postgres user) and the cleanup trap.
+lab_init() {
+	[ -x "$PGHA" ] || bail "no pgha binary at $PGHA (run make)"
+	LAB_TMP=$(mktemp -d /tmp/pgha-itest.XXXXXX) || bail "mktemp failed"
+	chmod 755 "$LAB_TMP"
+	LAB_DIR=$LAB_TMP/lab
+	trap lab_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+# lab_up [ARGS...]: pgha up on LAB_DIR; output in LAB_UP_OUT, duration in LAB_UP_SECONDS.
+lab_up() {
+	local start_ms rc ms
+	start_ms=$(($(date +%s%N) / 1000000))
+	LAB_UP_OUT=$("$PGHA" up --dir "$LAB_DIR" "$@" 2>&1)
+	rc=$?
+	ms=$(($(date +%s%N) / 1000000 - start_ms))
+	LAB_UP_SECONDS=$(printf '%d.%01d' $((ms / 1000)) $((ms % 1000 / 100)))
+	return $rc
+}
+
+# lab_start BASE_PORT [ARGS...]: lab_init + lab_up; bails out if the cluster does not come up.
+lab_start() {
+	local base=$1
+	shift
+	lab_init
+	if ! lab_up --base-port "$base" "$@"; then
+		printf '%s\n' "$LAB_UP_OUT" | sed 's/^/# /'
+		lab_dump_logs
+		bail "pgha up failed"
+	fi
+	diag "pgha up: healthy in ${LAB_UP_SECONDS} s"
+}
+
+# lab_down [ARGS...]: pgha down on LAB_DIR.
+lab_down() { "$PGHA" down --dir "$LAB_DIR" "$@"; }
+
+# lab_dump_logs: the tail of every log of the lab, as TAP comments.
+lab_dump_logs() {
+	local f
+	for f in "$LAB_DIR"/logs/*.log "$LAB_DIR"/node*/*.log; do
+		[ -f "$f" ] || continue
+		diag "--- $f"
+		tail -n "${LOG_LINES:-20}" "$f" | sed 's/^/#   /'
+	done
+}
+
+# cluster_json EXPR: a value of cluster.json (python expression on `c`).
+cluster_json() {
+	python3 -c "import json,sys; c=json.load(open(sys.argv[1])); print($1)" "$LAB_DIR/cluster.json"
+}
+
+# lab_port NODE KIND: KIND is pg_port, api_port or pgbouncer_port.
+lab_port() {
+	cluster_json "[n['$2'] for n in c['ports']['nodes'] if n['name']=='$1'][0]"
+}
+
+# lab_etcd_hosts: "127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3"
+lab_etcd_hosts() {
+	cluster_json "','.join(u.replace('http://','') for u in c['etcd'])"
+}
+
+lab_list_json() { "$PGHA" list --dir "$LAB_DIR" --json; }
+
+# list_json EXPR: a value of `pgha list --json` (python expression on `j`).
+list_json() {
+	lab_list_json | python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"
+}
+
+lab_leader() { list_json "j['leader']"; }
+
+# lab_member_state NAME: the member's state in `pgha list --json` ("" if absent).
+lab_member_state() {
+	list_json "next((m['state'] for m in j['members'] if m['name']=='$1'), '')"
+}
+
+# lab_replicas: names of the members that are not the leader, one a line.
+lab_replicas() {
+	list_json "'\n'.join(m['name'] for m in j['members'] if m['role']!='leader')"
+}
+
+# lab_healthy: one leader and every other member streaming.
+lab_healthy() {
+	[ "$(list_json "sum(m['role']=='leader' for m in j['members'])")" = 1 ] &&
+		[ "$(list_json "all(m['state']=='streaming' for m in j['members'] if m['role']!='leader')")" = True ]
+}
+
+# lab_psql SERVICE SQL: one query through pg_service.conf (rw, ro, node1...); tuples only.
+lab_psql() {
+	PGSERVICEFILE=$LAB_DIR/pg_service.conf psql "service=$1" -X -A -t -q -v ON_ERROR_STOP=1 -c "$2"
+}
+
+# lab_agent_pid NODE
+lab_agent_pid() { head -n 1 "$LAB_DIR/run/$1.pid" 2>/dev/null; }

@@ -1,0 +1,154 @@
+#!/bin/bash
+# 010_lab.sh: the local cluster tooling end to end: `pgha up` gives one leader and two
+# streaming replicas reachable through pg_service.conf, `pgha list` (table and JSON)
+# agrees with a stock patronictl, a stopped replica agent comes back with `pgha up`,
+# `pgha down --keep` + `pgha up` keeps the leader and the data, a second `pgha up`
+# reports the running cluster, and `pgha down` stops every pid and removes the directory.
+#
+# Ports 30100-30199 (base port 30100).
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+BASE=30100
+
+# Conditions polled through wait_for (shellcheck cannot see such indirect calls).
+# shellcheck disable=SC2317
+replica_streams() { [ "$(lab_member_state "$replica")" = streaming ]; }
+# shellcheck disable=SC2317
+row_on_replica() { [ "$(lab_psql ro "select count(*) from lab_t" 2>/dev/null)" = 1 ]; }
+
+lab_start $BASE
+is "$(cluster_json "len(c['nodes'])")" 3 "cluster.json lists 3 nodes"
+like "$LAB_UP_OUT" "node1 +postgres $((BASE + 10)) +rest-api $((BASE + 11))" "up prints the port plan"
+like "$LAB_UP_OUT" "export PGSERVICEFILE=$LAB_DIR/pg_service.conf" "up says how to connect"
+if [ "$(id -u)" -eq 0 ]; then
+	like "$LAB_UP_OUT" "running the cluster as OS user postgres" "up says which OS user runs it"
+	is "$(stat -c %U "$LAB_DIR/node1/agent.yml")" postgres "the lab directory belongs to postgres"
+fi
+for n in node1 node2 node3; do
+	like "$("$PGHA" agent --check -c "$LAB_DIR/$n/agent.yml" 2>&1)" "configuration OK" \
+		"pgha agent --check accepts $n/agent.yml"
+done
+is "$(stat -c %a "$LAB_DIR/secrets")" 700 "secrets directory is 0700"
+is "$(stat -c %a "$LAB_DIR/secrets/superuser")" 600 "secret files are 0600"
+is "$(stat -c %a "$LAB_DIR/pgpass")" 600 "client passfile is 0600"
+
+# --- pgha list ----------------------------------------------------------------------------
+table=$("$PGHA" list --dir "$LAB_DIR")
+ok $? "pgha list exits 0"
+printf '%s\n' "$table" | sed 's/^/# /'
+is "$(printf '%s\n' "$table" | grep -c '| Leader ')" 1 "the table shows one leader"
+is "$(printf '%s\n' "$table" | grep -Ec '\| (Replica|Sync Standby) +\| streaming ')" 2 \
+	"the table shows two streaming replicas"
+
+json=$(lab_list_json)
+ok $? "pgha list --json exits 0"
+check_json=$(printf '%s' "$json" | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+assert set(j) == {"scope", "namespace", "etcd", "leader", "members"}, sorted(j)
+assert j["scope"] == "pgha-lab" and j["namespace"] == "/service/"
+assert len(j["etcd"]) == 3 and all(u.startswith("http://127.0.0.1:") for u in j["etcd"])
+fields = {"name", "host", "port", "api_url", "pooler", "role", "state", "timeline",
+          "lag_bytes"}
+assert [m["name"] for m in j["members"]] == ["node1", "node2", "node3"]
+for m in j["members"]:
+    assert set(m) == fields, sorted(m)
+    assert m["host"] == "127.0.0.1" and isinstance(m["port"], int)
+    assert m["api_url"].endswith("/patroni")
+    assert isinstance(m["timeline"], int) and isinstance(m["lag_bytes"], int)
+leaders = [m for m in j["members"] if m["role"] == "leader"]
+assert len(leaders) == 1 and leaders[0]["name"] == j["leader"]
+assert all(m["state"] == "streaming" for m in j["members"] if m["role"] != "leader")
+print("ok")' 2>&1)
+is "$check_json" ok "list --json has the specified fields, one leader, two streaming"
+leader=$(lab_leader)
+diag "leader: $leader"
+
+# --- pg_service.conf --------------------------------------------------------------------------
+is "$(lab_psql rw 'select pg_is_in_recovery()')" f "service=rw reaches the primary"
+is "$(lab_psql ro 'select pg_is_in_recovery()')" t "service=ro reaches a replica"
+for n in node1 node2 node3; do
+	is "$(lab_psql "$n" 'select inet_server_port()')" "$(lab_port "$n" pg_port)" \
+		"service=$n reaches $n"
+done
+is "$(lab_psql "$leader" 'select count(*) from pg_stat_replication')" 2 \
+	"the leader streams to 2 replicas"
+is "$(lab_psql "$leader" "select count(*) from pg_stat_replication where state = 'streaming'")" \
+	2 "both replication connections are streaming"
+
+# --- a stock patronictl sees the same cluster -------------------------------------------------------
+cat >"$LAB_TMP/patronictl.yml" <<EOF
+scope: pgha-lab
+namespace: /service/
+etcd3:
+  hosts: $(lab_etcd_hosts)
+EOF
+ctl=$(patronictl -c "$LAB_TMP/patronictl.yml" list -f json 2>&1)
+ok $? "patronictl list exits 0"
+ctl_view=$(printf '%s' "$ctl" | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+print(" ".join(sorted(r["Member"] for r in rows)),
+      [r["Member"] for r in rows if r["Role"] == "Leader"])' 2>&1)
+is "$ctl_view" "node1 node2 node3 ['$leader']" "patronictl lists the same members and leader"
+patronictl -c "$LAB_TMP/patronictl.yml" list | sed 's/^/# /'
+# (Debian's patronictl 3.0.2 has no etcd3:// scheme for -d: the hosts come from the file.)
+
+lab_psql rw "create table lab_t (x int primary key); insert into lab_t values (42)" >/dev/null
+ok $? "a row is inserted through service=rw"
+
+# --- a replica's agent stopped and started again -----------------------------------------------------
+replica=$(list_json "[m['name'] for m in j['members'] if m['role'] != 'leader'][0]")
+pid=$(lab_agent_pid "$replica")
+kill -TERM "$pid"
+wait_pid_gone "$pid" 60
+ok $? "$replica's agent (pid $pid) stopped on SIGTERM"
+lab_up
+ok $? "pgha up restarts what is missing"
+like "$LAB_UP_OUT" "starting $replica" "up says it starts only $replica"
+wait_for 60 replica_streams
+ok $? "$replica streams again"
+is "$(lab_leader)" "$leader" "the leader did not change"
+
+# --- up on a running cluster -------------------------------------------------------------------------
+lab_up
+ok $? "pgha up on a running cluster exits 0"
+like "$LAB_UP_OUT" "already running" "it reports the running cluster"
+like "$LAB_UP_OUT" "\| Leader " "with its members table"
+
+# --- down --keep, then up: same leader, same data --------------------------------------------------------
+pids=$(lab_pids)
+down_out=$(lab_down --keep 2>&1)
+ok $? "pgha down --keep exits 0"
+printf '%s\n' "$down_out" | sed 's/^/# /'
+alive=""
+for p in $pids; do pid_alive "$p" && alive="$alive $p"; done
+is "$alive" "" "no recorded pid is alive after down --keep"
+ok "$([ -f "$LAB_DIR/cluster.json" ] && [ -d "$LAB_DIR/node1/data" ]; echo $?)" \
+	"down --keep keeps the directory and the data"
+"$PGHA" list --dir "$LAB_DIR" >/dev/null 2>&1
+is $? 3 "pgha list exits 3 when etcd is down"
+lab_up
+rc=$?
+ok $rc "pgha up starts the kept cluster again (${LAB_UP_SECONDS} s)"
+[ $rc -eq 0 ] || printf '%s\n' "$LAB_UP_OUT" | sed 's/^/# /'
+is "$(lab_leader)" "$leader" "the same node leads after a full restart"
+is "$(lab_psql rw 'select x from lab_t')" 42 "the row inserted before is still there"
+wait_for 30 row_on_replica
+ok $? "and replicated to the replicas"
+wait_for 60 lab_healthy
+ok $? "one leader and two streaming replicas again"
+
+# --- down ---------------------------------------------------------------------------------------------
+pids=$(lab_pids)
+lab_down >/dev/null 2>&1
+ok $? "pgha down exits 0"
+ok "$([ ! -e "$LAB_DIR" ]; echo $?)" "pgha down removed the directory"
+alive=""
+for p in $pids; do pid_alive "$p" && alive="$alive $p"; done
+is "$alive" "" "no pid from the run directory is alive"
+"$PGHA" list --dir "$LAB_DIR" >/dev/null 2>&1
+is $? 2 "pgha list on a removed lab is a usage error"
+
+done_testing

@@ -1,0 +1,1357 @@
+/*
+ * test_lab.c: the local cluster tooling (lab/ and the --dir/-c helpers of cli/):
+ * port plan, cluster.json, secrets, generated files, the members table and JSON,
+ * the health verdict, option parsing, bind tests and pid-based process handling.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+#include "cli/cli_common.h"
+#include "config/config.h"
+#include "lab/lab_cluster.h"
+#include "lab/lab_etcd.h"
+#include "lab/lab_health.h"
+#include "lab/lab_members.h"
+#include "lab/lab_opts.h"
+#include "lab/lab_plan.h"
+#include "lab/lab_ports.h"
+#include "lab/lab_procs.h"
+#include "lab/lab_render.h"
+#include "lab/lab_running.h"
+#include "lab/lab_secrets.h"
+#include "util/buf.h"
+#include "util/fsutil.h"
+#include "util/proc.h"
+#include "util/xalloc.h"
+
+#define MB (1024 * 1024)
+/* Unit tests that need a port use this part of the range given to the lab tests. */
+#define TEST_BASE_PORT 30500
+
+/* --- fixtures -------------------------------------------------------------------------- */
+
+static void make_cluster(struct lab_cluster *c, int n_nodes)
+{
+	char err[256];
+
+	memset(c, 0, sizeof(*c));
+	strcpy(c->dir, "/srv/lab");
+	strcpy(c->scope, "pgha-lab");
+	strcpy(c->namespace_, "/service/");
+	strcpy(c->os_user, "postgres");
+	strcpy(c->pgha_bin, "/usr/bin/pgha");
+	strcpy(c->pg_bin_dir, "/usr/lib/postgresql/15/bin");
+	strcpy(c->etcd_bin, "/usr/bin/etcd");
+	assert_true(lab_plan_make(6500, n_nodes, &c->plan, err, sizeof(err)));
+}
+
+static void make_secrets(struct lab_secrets *s)
+{
+	strcpy(s->superuser, "SuperPw1");
+	strcpy(s->replication, "ReplPw2");
+	strcpy(s->rewind, "RewindPw3");
+	strcpy(s->restapi, "ApiPw4");
+}
+
+static struct dcs_member *add_member(struct dcs_view *v, const char *name, int port,
+                                     const char *state)
+{
+	struct dcs_member *m = &v->members[v->n_members++];
+
+	memset(m, 0, sizeof(*m));
+	strcpy(m->name, name);
+	strcpy(m->host, "127.0.0.1");
+	m->port = port;
+	snprintf(m->conn_url, sizeof(m->conn_url), "postgres://127.0.0.1:%d/postgres", port);
+	snprintf(m->api_url, sizeof(m->api_url), "http://127.0.0.1:%d/patroni", port + 1);
+	strcpy(m->state, state);
+	strcpy(m->role, "replica");
+	m->failover_priority = 1;
+	return m;
+}
+
+/*
+ * canned_view: node1 leads (xlog 48 MB, status.optime 50 MB), node2 streams 2 MB
+ * behind, node3 is still being cloned and is listed in the sync key.
+ */
+static void canned_view(struct dcs_view *v)
+{
+	struct dcs_member *m;
+
+	memset(v, 0, sizeof(*v));
+	v->valid = true;
+	v->has_initialize = true;
+	strcpy(v->initialize, "7300000000000000001");
+	v->has_leader = true;
+	strcpy(v->leader, "node1");
+	v->has_status = true;
+	v->status_optime = 50 * MB;
+	m = add_member(v, "node1", 6510, "running");
+	strcpy(m->role, "master");
+	strcpy(m->pooler, "127.0.0.1:6512");
+	m->has_xlog = true;
+	m->xlog_location = 48 * MB;
+	m->timeline = 2;
+	m = add_member(v, "node2", 6520, "running");
+	strcpy(m->replication_state, "streaming");
+	m->has_xlog = true;
+	m->receive_lsn = 48 * MB;
+	m->replay_lsn = 47 * MB;
+	m->xlog_location = 48 * MB;
+	m->timeline = 2;
+	add_member(v, "node3", 6530, "creating replica");
+	v->sync.present = true;
+	strcpy(v->sync.leader, "node1");
+	strcpy(v->sync.standbys[0], "node3");
+	v->sync.n_standbys = 1;
+}
+
+static char *make_tmpdir(void)
+{
+	char *dir = xstrdup("/tmp/pgha-test-lab-XXXXXX");
+
+	assert_non_null(mkdtemp(dir));
+	return dir;
+}
+
+static void remove_tmpdir(char *dir)
+{
+	assert_true(fs_rm_rf(dir));
+	free(dir);
+}
+
+/* --- port plan --------------------------------------------------------------------------- */
+
+static void test_plan_layout(void **state)
+{
+	struct lab_plan p;
+	char err[256];
+
+	(void)state;
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_string_equal(p.etcd[0].name, "etcd1");
+	assert_int_equal(p.etcd[0].client_port, 6500);
+	assert_int_equal(p.etcd[2].client_port, 6502);
+	assert_int_equal(p.etcd[0].peer_port, 6503);
+	assert_int_equal(p.etcd[2].peer_port, 6505);
+	assert_int_equal(p.router_rw_port, 6506);
+	assert_int_equal(p.router_ro_port, 6507);
+	assert_string_equal(p.nodes[1].name, "node2");
+	assert_int_equal(p.nodes[1].pg_port, 6520);
+	assert_int_equal(p.nodes[1].api_port, 6521);
+	assert_int_equal(p.nodes[1].bouncer_port, 6522);
+	assert_true(lab_plan_make(6500, 9, &p, err, sizeof(err)));
+	assert_int_equal(p.nodes[8].bouncer_port, 6592);
+	assert_true(lab_plan_validate(&p, err, sizeof(err)));
+	assert_ptr_equal(lab_plan_node(&p, "node9"), &p.nodes[8]);
+	assert_null(lab_plan_node(&p, "node10"));
+}
+
+static void test_plan_limits(void **state)
+{
+	struct lab_plan p;
+	char err[256];
+
+	(void)state;
+	assert_false(lab_plan_make(6500, 0, &p, err, sizeof(err)));
+	assert_non_null(strstr(err, "--nodes"));
+	assert_false(lab_plan_make(6500, 10, &p, err, sizeof(err)));
+	assert_false(lab_plan_make(1023, 3, &p, err, sizeof(err)));
+	assert_non_null(strstr(err, "--base-port"));
+	assert_true(lab_plan_make(65436, 3, &p, err, sizeof(err))); /* P+99 = 65535 */
+	assert_false(lab_plan_make(65437, 3, &p, err, sizeof(err)));
+}
+
+static void test_plan_ports_distinct(void **state)
+{
+	struct lab_plan p;
+	struct lab_port_use ports[LAB_MAX_PORTS];
+	char err[256];
+	int n;
+
+	(void)state;
+	for (int nodes = 1; nodes <= LAB_MAX_NODES; nodes++) {
+		assert_true(lab_plan_make(30000, nodes, &p, err, sizeof(err)));
+		n = lab_plan_ports(&p, ports, LAB_MAX_PORTS);
+		assert_int_equal(n, 2 * LAB_N_ETCD + 2 + 3 * nodes);
+		for (int i = 0; i < n; i++) {
+			assert_true(ports[i].port >= 30000 &&
+			            ports[i].port < 30000 + LAB_PLAN_SPAN);
+			for (int j = 0; j < i; j++)
+				assert_int_not_equal(ports[i].port, ports[j].port);
+		}
+	}
+	/* Reserved: the router; in use: etcd, PostgreSQL, REST API, PgBouncer. */
+	for (int i = 0; i < n; i++)
+		assert_int_equal(ports[i].reserved, ports[i].kind == LAB_PORT_ROUTER_RW ||
+		                                        ports[i].kind == LAB_PORT_ROUTER_RO);
+	assert_string_equal(lab_port_kind_str(LAB_PORT_API), "REST API");
+}
+
+static void test_plan_validate_rejects(void **state)
+{
+	struct lab_plan p;
+	char err[256];
+
+	(void)state;
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	p.nodes[2].api_port = 6511; /* node1's REST API */
+	assert_false(lab_plan_validate(&p, err, sizeof(err)));
+	assert_non_null(strstr(err, "port 6511 planned twice"));
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	strcpy(p.nodes[1].name, "node1");
+	assert_false(lab_plan_validate(&p, err, sizeof(err)));
+	assert_non_null(strstr(err, "used twice"));
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	strcpy(p.nodes[1].name, "node 2");
+	assert_false(lab_plan_validate(&p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	p.etcd[0].peer_port = 70000;
+	assert_false(lab_plan_validate(&p, err, sizeof(err)));
+}
+
+static void test_plan_format(void **state)
+{
+	struct lab_plan p;
+	struct buf b;
+	char err[256];
+
+	(void)state;
+	assert_true(lab_plan_make(6500, 2, &p, err, sizeof(err)));
+	buf_init(&b);
+	lab_plan_format(&p, &b);
+	assert_string_equal(b.data, "Port plan (base port 6500, everything on 127.0.0.1):\n"
+	                            "  etcd1   client 6500  peer 6503\n"
+	                            "  etcd2   client 6501  peer 6504\n"
+	                            "  etcd3   client 6502  peer 6505\n"
+	                            "  node1   postgres 6510  rest-api 6511  pgbouncer 6512\n"
+	                            "  node2   postgres 6520  rest-api 6521  pgbouncer 6522\n"
+	                            "  router  (read-write 6506, read-only 6507 reserved)\n");
+	buf_free(&b);
+}
+
+/* --- cluster.json -------------------------------------------------------------------------- */
+
+static void test_cluster_json_round_trip(void **state)
+{
+	struct lab_cluster c;
+	struct lab_cluster back;
+	char err[256];
+	char *text;
+	json_t *j;
+
+	(void)state;
+	make_cluster(&c, 4);
+	text = lab_cluster_to_json(&c);
+	assert_true(lab_cluster_from_json(text, &back, err, sizeof(err)));
+	assert_memory_equal(&c, &back, sizeof(c));
+	/* What other readers (lib.sh, people) rely on. */
+	j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "scope")), "pgha-lab");
+	assert_string_equal(json_string_value(json_object_get(j, "namespace")), "/service/");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(j, "etcd"), 2)),
+	                    "http://127.0.0.1:6502");
+	assert_int_equal(json_array_size(json_object_get(j, "nodes")), 4);
+	assert_string_equal(json_string_value(json_object_get(j, "os_user")), "postgres");
+	json_decref(j);
+	free(text);
+}
+
+/* broken: cluster.json text of make_cluster with one replacement applied. */
+static bool parses_after(const char *from, const char *to, char *err, size_t errlen)
+{
+	struct lab_cluster c;
+	struct lab_cluster back;
+	char *text;
+	char *at;
+	struct buf b;
+	bool ok;
+
+	make_cluster(&c, 3);
+	text = lab_cluster_to_json(&c);
+	at = strstr(text, from);
+	assert_non_null(at);
+	buf_init(&b);
+	buf_append(&b, text, (size_t)(at - text));
+	buf_puts(&b, to);
+	buf_puts(&b, at + strlen(from));
+	ok = lab_cluster_from_json(b.data, &back, err, errlen);
+	buf_free(&b);
+	free(text);
+	return ok;
+}
+
+static void test_cluster_json_rejects(void **state)
+{
+	struct lab_cluster c;
+	char err[256];
+
+	(void)state;
+	assert_false(lab_cluster_from_json("{", &c, err, sizeof(err)));
+	assert_false(lab_cluster_from_json("[]", &c, err, sizeof(err)));
+	assert_false(parses_after("\"format\": 1", "\"format\": 2", err, sizeof(err)));
+	assert_non_null(strstr(err, "format"));
+	assert_false(
+	    parses_after("\"scope\": \"pgha-lab\"", "\"scope\": \"a b\"", err, sizeof(err)));
+	assert_false(parses_after("\"scope\": \"pgha-lab\"", "\"scope\": 7", err, sizeof(err)));
+	assert_non_null(strstr(err, "scope"));
+	assert_false(
+	    parses_after("\"dir\": \"/srv/lab\"", "\"dir\": \"srv/lab\"", err, sizeof(err)));
+	assert_false(parses_after("\"pg_port\": 6520", "\"pg_port\": 6510", err, sizeof(err)));
+	assert_non_null(strstr(err, "planned twice"));
+	assert_false(parses_after("\"api_port\": 6521", "\"api_port\": 0", err, sizeof(err)));
+	assert_false(parses_after("\"rw_port\": 6506", "\"rw_port\": \"6506\"", err, sizeof(err)));
+	assert_false(parses_after("\"binaries\"", "\"binaries_\"", err, sizeof(err)));
+	assert_true(
+	    parses_after("\"os_user\": \"postgres\"", "\"os_user\": \"alice\"", err, sizeof(err)));
+}
+
+static void test_cluster_load_checks_dir(void **state)
+{
+	char *dir = make_tmpdir();
+	struct lab_cluster c;
+	struct lab_cluster back;
+	char err[512];
+
+	(void)state;
+	make_cluster(&c, 3);
+	strcpy(c.dir, dir);
+	assert_true(lab_cluster_save(&c, err, sizeof(err)));
+	assert_true(lab_cluster_load(dir, &back, err, sizeof(err)));
+	assert_string_equal(back.dir, dir);
+	/* A cluster.json naming another directory is refused (down would remove c.dir). */
+	strcpy(c.dir, "/somewhere/else");
+	{
+		char path[PATH_MAX];
+		char *text = lab_cluster_to_json(&c);
+
+		snprintf(path, sizeof(path), "%s/cluster.json", dir);
+		assert_true(fs_write_atomic(path, text, strlen(text), 0644));
+		free(text);
+	}
+	assert_false(lab_cluster_load(dir, &back, err, sizeof(err)));
+	assert_non_null(strstr(err, "/somewhere/else"));
+	assert_false(lab_cluster_load("/nonexistent-pgha-lab", &back, err, sizeof(err)));
+	remove_tmpdir(dir);
+}
+
+static void test_scope_valid(void **state)
+{
+	char long_name[LAB_NAME_LEN + 1];
+
+	(void)state;
+	assert_true(lab_scope_valid("pgha-lab"));
+	assert_true(lab_scope_valid("A_1"));
+	assert_false(lab_scope_valid(""));
+	assert_false(lab_scope_valid("a/b"));
+	assert_false(lab_scope_valid("a b"));
+	assert_false(lab_scope_valid("a\"b"));
+	memset(long_name, 'a', LAB_NAME_LEN);
+	long_name[LAB_NAME_LEN] = '\0';
+	assert_false(lab_scope_valid(long_name));
+	long_name[LAB_NAME_LEN - 1] = '\0';
+	assert_true(lab_scope_valid(long_name));
+}
+
+/* --- secrets -------------------------------------------------------------------------------- */
+
+static void test_password_from_bytes(void **state)
+{
+	unsigned char bytes[40];
+	char pw[LAB_SECRET_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (unsigned char)i;
+	assert_true(lab_password_from_bytes(bytes, sizeof(bytes), pw, sizeof(pw)));
+	assert_string_equal(pw, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef");
+	/* 248..255 would make some characters likelier: they are skipped. */
+	memset(bytes, 250, sizeof(bytes));
+	bytes[5] = 61;
+	bytes[6] = 62;
+	assert_false(lab_password_from_bytes(bytes, sizeof(bytes), pw, sizeof(pw)));
+	assert_string_equal(pw, "9A");
+	assert_false(lab_password_from_bytes(bytes, 3, pw, sizeof(pw)));
+}
+
+static void test_secrets_files(void **state)
+{
+	char *dir = make_tmpdir();
+	char sdir[PATH_MAX];
+	char path[PATH_MAX + 32];
+	struct lab_secrets s;
+	struct lab_secrets back;
+	struct stat st;
+	char err[512];
+
+	(void)state;
+	snprintf(sdir, sizeof(sdir), "%s/secrets", dir);
+	assert_true(lab_secrets_generate(&s, err, sizeof(err)));
+	assert_int_equal(strlen(s.superuser), LAB_SECRET_LEN - 1);
+	assert_int_equal(strspn(s.superuser, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                                     "0123456789"),
+	                 LAB_SECRET_LEN - 1);
+	assert_string_not_equal(s.superuser, s.replication);
+	assert_string_not_equal(s.rewind, s.restapi);
+	assert_true(lab_secrets_save(&s, sdir, err, sizeof(err)));
+	assert_int_equal(stat(sdir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	snprintf(path, sizeof(path), "%s/superuser", sdir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_true(lab_secrets_load(&back, sdir, err, sizeof(err)));
+	assert_memory_equal(&s, &back, sizeof(s));
+	/* A hand-edited secret with a quote in it would break the generated files. */
+	assert_true(fs_write_atomic(path, "abc\"def\n", 8, 0600));
+	assert_false(lab_secrets_load(&back, sdir, err, sizeof(err)));
+	assert_non_null(strstr(err, "superuser"));
+	assert_true(fs_write_atomic(path, "\n", 1, 0600));
+	assert_false(lab_secrets_load(&back, sdir, err, sizeof(err)));
+	snprintf(path, sizeof(path), "%s/rewind", sdir);
+	assert_int_equal(unlink(path), 0);
+	assert_false(lab_secrets_load(&back, sdir, err, sizeof(err)));
+	remove_tmpdir(dir);
+}
+
+/* --- generated files ---------------------------------------------------------------------- */
+
+/* yaml_ok: text is one well-formed YAML document (libyaml's own parser says so). */
+static bool yaml_ok(const char *text)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	bool ok;
+
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+	ok = yaml_parser_load(&parser, &doc) == 1 && yaml_document_get_root_node(&doc) != NULL;
+	if (ok)
+		yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return ok;
+}
+
+static void test_render_agent_yml(void **state)
+{
+	struct lab_cluster c;
+	struct lab_secrets s;
+	struct buf b;
+
+	(void)state;
+	make_cluster(&c, 3);
+	make_secrets(&s);
+	buf_init(&b);
+	lab_render_agent_yml(&c, &s, 1, &b);
+	assert_true(yaml_ok(b.data));
+	assert_non_null(strstr(b.data, "\nscope: \"pgha-lab\"\n"));
+	assert_non_null(strstr(b.data, "\nnamespace: \"/service/\"\n"));
+	assert_non_null(strstr(b.data, "\nname: \"node2\"\n"));
+	assert_non_null(strstr(b.data, "restapi:\n  listen: \"127.0.0.1:6521\"\n"
+	                               "  connect_address: \"127.0.0.1:6521\"\n"
+	                               "  authentication:\n    username: \"pgha\"\n"
+	                               "    password: \"ApiPw4\"\n"));
+	assert_non_null(strstr(b.data, "etcd3:\n  hosts:\n    - \"127.0.0.1:6500\"\n"
+	                               "    - \"127.0.0.1:6501\"\n    - \"127.0.0.1:6502\"\n"));
+	assert_non_null(strstr(b.data, "  initdb:\n    - data-checksums\n    - encoding: UTF8\n"));
+	assert_non_null(strstr(b.data, "postgresql:\n  listen: \"127.0.0.1:6520\"\n"
+	                               "  connect_address: \"127.0.0.1:6520\"\n"
+	                               "  data_dir: \"/srv/lab/node2/data\"\n"
+	                               "  bin_dir: \"/usr/lib/postgresql/15/bin\"\n"
+	                               "  pgpass: \"/srv/lab/node2/pgpass\"\n"));
+	assert_non_null(strstr(b.data, "    superuser:\n      username: \"postgres\"\n"
+	                               "      password: \"SuperPw1\"\n"));
+	assert_non_null(strstr(b.data, "    replication:\n      username: \"replicator\"\n"
+	                               "      password: \"ReplPw2\"\n"));
+	assert_non_null(strstr(b.data, "    rewind:\n      username: \"rewind_user\"\n"
+	                               "      password: \"RewindPw3\"\n"));
+	assert_non_null(strstr(b.data, "    max_connections: 100\n"));
+	assert_non_null(
+	    strstr(b.data, "  - \"host replication all 127.0.0.1/32 scram-sha-256\"\n"));
+	assert_null(strstr(b.data, "trust"));
+	buf_free(&b);
+}
+
+/* strv_has: the NULL-terminated list has s. */
+static bool strv_has(char **list, const char *s)
+{
+	for (int i = 0; list && list[i]; i++) {
+		if (strcmp(list[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The agent's own parser reads the generated file as intended, without warnings. */
+static void test_render_agent_yml_parses(void **state)
+{
+	struct lab_cluster c;
+	struct lab_secrets s;
+	struct config_msgs errors = {.n = 0};
+	struct config_msgs warnings = {.n = 0};
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct buf b;
+
+	(void)state;
+	make_cluster(&c, 3);
+	make_secrets(&s);
+	buf_init(&b);
+	lab_render_agent_yml(&c, &s, 2, &b);
+	if (!config_load_string(b.data, "agent.yml", cfg, &errors, &warnings))
+		fail_msg("agent.yml rejected: %s", errors.n ? errors.items[0] : "?");
+	for (int i = 0; i < warnings.n; i++)
+		print_message("warning: %s\n", warnings.items[i]);
+	assert_int_equal(warnings.n, 0);
+	assert_string_equal(cfg->scope, "pgha-lab");
+	assert_string_equal(cfg->namespace_, "/service/");
+	assert_string_equal(cfg->name, "node3");
+	assert_string_equal(cfg->restapi.listen, "127.0.0.1:6531");
+	assert_string_equal(cfg->restapi.connect_address, "127.0.0.1:6531");
+	assert_string_equal(cfg->restapi.username, "pgha");
+	assert_string_equal(cfg->restapi.password, "ApiPw4");
+	assert_int_equal(cfg->etcd.n_hosts, 3);
+	assert_string_equal(cfg->etcd.hosts[2], "127.0.0.1:6502");
+	assert_string_equal(cfg->postgresql.listen, "127.0.0.1:6530");
+	assert_string_equal(cfg->postgresql.connect_address, "127.0.0.1:6530");
+	assert_string_equal(cfg->postgresql.data_dir, "/srv/lab/node3/data");
+	assert_string_equal(cfg->postgresql.bin_dir, "/usr/lib/postgresql/15/bin");
+	assert_string_equal(cfg->postgresql.pgpass, "/srv/lab/node3/pgpass");
+	assert_string_equal(cfg->postgresql.superuser.username, "postgres");
+	assert_string_equal(cfg->postgresql.superuser.password, "SuperPw1");
+	assert_string_equal(cfg->postgresql.replication.username, "replicator");
+	assert_string_equal(cfg->postgresql.replication.password, "ReplPw2");
+	assert_string_equal(cfg->postgresql.rewind.username, "rewind_user");
+	assert_string_equal(cfg->postgresql.rewind.password, "RewindPw3");
+	assert_true(cfg->postgresql.use_pg_rewind);
+	assert_string_equal(pg_params_get(&cfg->postgresql.parameters, "max_connections"), "100");
+	assert_string_equal(pg_params_get(&cfg->postgresql.parameters, "shared_buffers"), "32MB");
+	assert_true(strv_has(cfg->bootstrap.initdb, "--data-checksums"));
+	assert_true(strv_has(cfg->bootstrap.initdb, "--encoding=UTF8"));
+	assert_true(strv_has(cfg->bootstrap.initdb, "--locale=C.UTF-8"));
+	assert_true(strv_has(cfg->bootstrap.pg_hba, "host all all 127.0.0.1/32 scram-sha-256"));
+	assert_true(
+	    strv_has(cfg->postgresql.pg_hba, "host replication all 127.0.0.1/32 scram-sha-256"));
+	config_free(cfg);
+	free(cfg);
+	buf_free(&b);
+}
+
+static void test_yaml_quote(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	lab_yaml_quote(&b, "a\"b\\c\td");
+	assert_string_equal(b.data, "\"a\\\"b\\\\c\\x09d\"");
+	buf_free(&b);
+	/* A directory with YAML-special characters still renders valid YAML. */
+	{
+		struct lab_cluster c;
+		struct lab_secrets s;
+
+		make_cluster(&c, 1);
+		strcpy(c.dir, "/srv/odd: dir #1 \"x\"");
+		make_secrets(&s);
+		buf_init(&b);
+		lab_render_agent_yml(&c, &s, 0, &b);
+		assert_true(yaml_ok(b.data));
+		assert_non_null(
+		    strstr(b.data, "data_dir: \"/srv/odd: dir #1 \\\"x\\\"/node1/data\""));
+		buf_free(&b);
+	}
+}
+
+static void test_render_pg_service(void **state)
+{
+	struct lab_cluster c;
+	struct buf b;
+
+	(void)state;
+	make_cluster(&c, 3);
+	buf_init(&b);
+	lab_render_pg_service(&c, &b);
+	assert_non_null(strstr(b.data,
+	                       "\n[rw]\nhost=127.0.0.1,127.0.0.1,127.0.0.1\n"
+	                       "port=6510,6520,6530\ntarget_session_attrs=read-write\n"
+	                       "dbname=postgres\nuser=postgres\npassfile=/srv/lab/pgpass\n"));
+	assert_non_null(strstr(b.data, "\n[ro]\nhost=127.0.0.1,127.0.0.1,127.0.0.1\n"
+	                               "port=6510,6520,6530\ntarget_session_attrs=standby\n"));
+	assert_non_null(strstr(b.data, "\n[node3]\nhost=127.0.0.1\nport=6530\ndbname=postgres\n"
+	                               "user=postgres\npassfile=/srv/lab/pgpass\n"));
+	assert_null(strstr(b.data, "[node4]"));
+	buf_free(&b);
+}
+
+static void test_render_pgpass_and_patronictl(void **state)
+{
+	struct lab_cluster c;
+	struct lab_secrets s;
+	struct buf b;
+
+	(void)state;
+	make_cluster(&c, 2);
+	make_secrets(&s);
+	buf_init(&b);
+	lab_render_pgpass(&c, &s, &b);
+	assert_string_equal(b.data, "127.0.0.1:6510:*:postgres:SuperPw1\n"
+	                            "127.0.0.1:6520:*:postgres:SuperPw1\n");
+	buf_reset(&b);
+	lab_render_patronictl(&c, &b);
+	assert_true(yaml_ok(b.data));
+	assert_non_null(strstr(b.data, "\nscope: \"pgha-lab\"\nnamespace: \"/service/\"\n"
+	                               "etcd3:\n  hosts:\n    - \"127.0.0.1:6500\"\n"));
+	assert_null(strstr(b.data, "SuperPw1"));
+	buf_free(&b);
+}
+
+static void test_etcd_argv(void **state)
+{
+	struct lab_cluster c;
+	char **argv;
+	char marker[PATH_MAX];
+	struct buf all;
+
+	(void)state;
+	make_cluster(&c, 3);
+	argv = lab_etcd_argv(&c, 1);
+	buf_init(&all);
+	for (int i = 0; argv[i]; i++)
+		buf_printf(&all, "%s\n", argv[i]);
+	assert_string_equal(argv[0], "/usr/bin/etcd");
+	assert_non_null(strstr(all.data, "\n--name=etcd2\n--data-dir=/srv/lab/etcd/e2\n"));
+	assert_non_null(strstr(all.data, "\n--listen-client-urls=http://127.0.0.1:6501\n"));
+	assert_non_null(strstr(all.data, "\n--listen-peer-urls=http://127.0.0.1:6504\n"));
+	assert_non_null(strstr(all.data,
+	                       "\n--initial-cluster=etcd1=http://127.0.0.1:6503,"
+	                       "etcd2=http://127.0.0.1:6504,etcd3=http://127.0.0.1:6505\n"));
+	assert_non_null(strstr(all.data, "\n--heartbeat-interval=100\n--election-timeout=1000\n"));
+	assert_non_null(strstr(all.data, "\n--auto-compaction-mode=periodic\n"));
+	assert_non_null(strstr(all.data, "\n--initial-cluster-token=pgha-lab-pgha-lab-6500\n"));
+	/* The marker that recognises the process is one of its arguments. */
+	assert_true(lab_etcd_marker(&c, 1, marker, sizeof(marker)));
+	assert_non_null(strstr(all.data, marker));
+	buf_free(&all);
+	lab_argv_free(argv);
+}
+
+/* --- members table and JSON ------------------------------------------------------------------ */
+
+static void test_members_rows(void **state)
+{
+	struct dcs_view v;
+	struct lab_member_row rows[DCS_MAX_MEMBERS];
+
+	(void)state;
+	canned_view(&v);
+	assert_int_equal(lab_members_rows(&v, rows, DCS_MAX_MEMBERS), 3);
+	assert_int_equal(rows[0].role, LAB_ROLE_LEADER);
+	assert_string_equal(rows[0].state, "running");
+	assert_true(rows[0].has_lag);
+	assert_int_equal(rows[0].lag_bytes, 0);
+	assert_int_equal(rows[1].role, LAB_ROLE_REPLICA);
+	assert_string_equal(rows[1].state, "streaming");
+	assert_true(rows[1].has_lag);
+	assert_int_equal(rows[1].lag_bytes, 2 * MB); /* optime 50 MB - max(48, 47) MB */
+	assert_int_equal(rows[2].role, LAB_ROLE_SYNC_STANDBY);
+	assert_string_equal(rows[2].state, "creating replica");
+	assert_false(rows[2].has_lag);
+	assert_int_equal(lab_members_rows(&v, rows, 1), 1);
+}
+
+static void test_members_lag_rules(void **state)
+{
+	struct dcs_view v;
+	struct lab_member_row rows[DCS_MAX_MEMBERS];
+
+	(void)state;
+	canned_view(&v);
+	/* The leader's xlog_location is the reference when it is ahead of status.optime. */
+	v.members[0].xlog_location = 60 * MB;
+	lab_members_rows(&v, rows, DCS_MAX_MEMBERS);
+	assert_int_equal(rows[1].lag_bytes, 12 * MB);
+	/* A 3.x-style member publishing only xlog_location; ahead of the reference: lag 0. */
+	v.members[1].receive_lsn = 0;
+	v.members[1].replay_lsn = 0;
+	v.members[1].xlog_location = 61 * MB;
+	lab_members_rows(&v, rows, DCS_MAX_MEMBERS);
+	assert_true(rows[1].has_lag);
+	assert_int_equal(rows[1].lag_bytes, 0);
+	/* No reference at all: unknown. */
+	v.has_status = false;
+	v.members[0].has_xlog = false;
+	lab_members_rows(&v, rows, DCS_MAX_MEMBERS);
+	assert_false(rows[1].has_lag);
+	/* An inactive sync key (no leader in it) makes nobody a sync standby. */
+	v.sync.leader[0] = '\0';
+	lab_members_rows(&v, rows, DCS_MAX_MEMBERS);
+	assert_int_equal(rows[2].role, LAB_ROLE_REPLICA);
+	/* Without a leader key everyone is a replica; a running primary stays "running". */
+	v.has_leader = false;
+	lab_members_rows(&v, rows, DCS_MAX_MEMBERS);
+	assert_int_equal(rows[0].role, LAB_ROLE_REPLICA);
+	assert_string_equal(rows[0].state, "running");
+}
+
+static void test_members_table(void **state)
+{
+	struct dcs_view v;
+	struct buf b;
+
+	(void)state;
+	canned_view(&v);
+	buf_init(&b);
+	lab_members_table(&v, "pgha-lab", &b);
+	assert_string_equal(
+	    b.data,
+	    "+ Cluster: pgha-lab (7300000000000000001) ------------------+----+-----------+\n"
+	    "| Member | Host           | Role         | State            | TL | Lag in MB |\n"
+	    "+--------+----------------+--------------+------------------+----+-----------+\n"
+	    "| node1  | 127.0.0.1:6510 | Leader       | running          |  2 |           |\n"
+	    "| node2  | 127.0.0.1:6520 | Replica      | streaming        |  2 |         2 |\n"
+	    "| node3  | 127.0.0.1:6530 | Sync Standby | creating replica |    |   unknown |\n"
+	    "+--------+----------------+--------------+------------------+----+-----------+\n");
+	buf_free(&b);
+}
+
+static void test_members_table_empty(void **state)
+{
+	struct dcs_view v;
+	struct buf b;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	buf_init(&b);
+	lab_members_table(&v, "a-cluster-name-longer-than-the-table", &b);
+	assert_string_equal(b.data, "+ Cluster: a-cluster-name-longer-than-the-table +\n"
+	                            "| Member | Host | Role | State | TL | Lag in MB |\n"
+	                            "+--------+------+------+-------+----+-----------+\n"
+	                            "+--------+------+------+-------+----+-----------+\n");
+	buf_free(&b);
+}
+
+static void test_members_json(void **state)
+{
+	const char *urls[] = {"http://127.0.0.1:6500", "http://127.0.0.1:6501"};
+	struct lab_list_meta meta = {
+	    .scope = "pgha-lab", .namespace_ = "/service/", .etcd_urls = urls, .n_etcd = 2};
+	struct dcs_view v;
+	json_t *got;
+	json_t *want;
+	json_error_t jerr;
+
+	(void)state;
+	canned_view(&v);
+	got = lab_members_json(&v, &meta);
+	want = json_loads(
+	    "{\"scope\": \"pgha-lab\", \"namespace\": \"/service/\","
+	    " \"etcd\": [\"http://127.0.0.1:6500\", \"http://127.0.0.1:6501\"],"
+	    " \"leader\": \"node1\", \"members\": ["
+	    "{\"name\": \"node1\", \"host\": \"127.0.0.1\", \"port\": 6510,"
+	    " \"api_url\": \"http://127.0.0.1:6511/patroni\", \"pooler\": \"127.0.0.1:6512\","
+	    " \"role\": \"leader\","
+	    " \"state\": \"running\", \"timeline\": 2, \"lag_bytes\": 0},"
+	    "{\"name\": \"node2\", \"host\": \"127.0.0.1\", \"port\": 6520,"
+	    " \"api_url\": \"http://127.0.0.1:6521/patroni\", \"pooler\": null, \"role\": "
+	    "\"replica\","
+	    " \"state\": \"streaming\", \"timeline\": 2, \"lag_bytes\": 2097152},"
+	    "{\"name\": \"node3\", \"host\": \"127.0.0.1\", \"port\": 6530,"
+	    " \"api_url\": \"http://127.0.0.1:6531/patroni\", \"pooler\": null,"
+	    " \"role\": \"sync_standby\","
+	    " \"state\": \"creating replica\", \"timeline\": null, \"lag_bytes\": null}]}",
+	    0, &jerr);
+	assert_non_null(want);
+	assert_true(json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+}
+
+static void test_members_json_bad_input(void **state)
+{
+	struct lab_list_meta meta = {.scope = "s", .namespace_ = "/service/"};
+	struct dcs_view v;
+	json_t *got;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	add_member(&v, "\xff\xfe", 0, "running");
+	v.members[0].host[0] = '\0';
+	v.members[0].api_url[0] = '\0';
+	got = lab_members_json(&v, &meta);
+	assert_non_null(got);
+	assert_true(json_is_null(json_object_get(got, "leader")));
+	{
+		json_t *m = json_array_get(json_object_get(got, "members"), 0);
+
+		assert_string_equal(json_string_value(json_object_get(m, "name")),
+		                    "(invalid UTF-8)");
+		assert_true(json_is_null(json_object_get(m, "host")));
+		assert_true(json_is_null(json_object_get(m, "port")));
+		assert_true(json_is_null(json_object_get(m, "api_url")));
+		assert_true(json_is_null(json_object_get(m, "lag_bytes")));
+	}
+	json_decref(got);
+}
+
+/* --- health verdict -------------------------------------------------------------------------- */
+
+static void healthy_view(struct dcs_view *v)
+{
+	canned_view(v);
+	strcpy(v->members[2].state, "running");
+	strcpy(v->members[2].replication_state, "streaming");
+}
+
+static void test_health_eval(void **state)
+{
+	struct lab_plan p;
+	struct dcs_view v;
+	struct lab_health h;
+	long ok_codes[3] = {200, 200, 200};
+	char err[256];
+
+	(void)state;
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	healthy_view(&v);
+	lab_health_eval(&p, &v, ok_codes, NULL, &h);
+	assert_true(h.healthy);
+	assert_true(h.has_leader);
+	assert_string_equal(h.leader, "node1");
+	assert_string_equal(h.nodes[0].what, "leader");
+	assert_string_equal(h.nodes[1].what, "streaming");
+	assert_string_equal(lab_health_probe_path(&v, "node1"), "/primary");
+	assert_string_equal(lab_health_probe_path(&v, "node2"), "/replica");
+
+	/* The leader's REST API says it is not a primary (yet). */
+	lab_health_eval(&p, &v, (long[]){503, 200, 200}, NULL, &h);
+	assert_false(h.healthy);
+	assert_false(h.nodes[0].ready);
+	assert_string_equal(h.nodes[0].what, "leader, state 'running', /primary answers 503");
+
+	/* A replica still cloning, another not streaming yet. */
+	canned_view(&v);
+	strcpy(v.members[1].replication_state, "in archive recovery");
+	lab_health_eval(&p, &v, ok_codes, NULL, &h);
+	assert_false(h.healthy);
+	assert_string_equal(h.nodes[1].what, "running, replication 'in archive recovery'");
+	assert_string_equal(h.nodes[2].what, "state 'creating replica'");
+
+	/* Streaming but /replica refuses (e.g. noloadbalance): not healthy either. */
+	healthy_view(&v);
+	lab_health_eval(&p, &v, (long[]){200, 200, 0}, NULL, &h);
+	assert_false(h.healthy);
+	assert_string_equal(h.nodes[2].what, "streaming, /replica answers 0");
+}
+
+static void test_health_eval_old_keys(void **state)
+{
+	struct lab_plan p;
+	struct dcs_view v;
+	struct lab_health h;
+	long codes[3] = {200, 200, 200};
+	int64_t min_rev[3] = {0, 100, 100};
+	char err[256];
+
+	(void)state;
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	healthy_view(&v);
+	v.members[0].mod_revision = 50; /* node1 was not restarted: any revision counts */
+	v.members[1].mod_revision = 101;
+	v.members[2].mod_revision = 100; /* written before node3's agent was started */
+	lab_health_eval(&p, &v, codes, min_rev, &h);
+	assert_false(h.healthy);
+	assert_true(h.nodes[0].ready);
+	assert_true(h.nodes[1].ready);
+	assert_false(h.nodes[2].ready);
+	assert_string_equal(h.nodes[2].what, "member key from before this start");
+	v.members[2].mod_revision = 102;
+	lab_health_eval(&p, &v, codes, min_rev, &h);
+	assert_true(h.healthy);
+	/* The same holds for the leader's own member key. */
+	min_rev[0] = 60;
+	lab_health_eval(&p, &v, codes, min_rev, &h);
+	assert_false(h.healthy);
+	assert_true(h.has_leader);
+	assert_true(h.nodes[0].is_leader);
+}
+
+static void test_health_eval_no_leader(void **state)
+{
+	struct lab_plan p;
+	struct dcs_view v;
+	struct lab_health h;
+	long codes[3] = {200, 200, 200};
+	char err[256];
+
+	(void)state;
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	healthy_view(&v);
+	v.has_leader = false;
+	lab_health_eval(&p, &v, codes, NULL, &h);
+	assert_false(h.healthy);
+	assert_false(h.has_leader);
+	/* A member missing from etcd (not registered yet). */
+	healthy_view(&v);
+	v.n_members = 2;
+	lab_health_eval(&p, &v, codes, NULL, &h);
+	assert_false(h.healthy);
+	assert_string_equal(h.nodes[2].what, "not registered in etcd");
+	/* A leader key held by a node outside the plan does not count. */
+	healthy_view(&v);
+	strcpy(v.leader, "stranger");
+	lab_health_eval(&p, &v, codes, NULL, &h);
+	assert_false(h.has_leader);
+	assert_false(h.healthy);
+}
+
+/* --- options -------------------------------------------------------------------------------- */
+
+#define ARGV(...) ((char *[]){__VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
+#define PARSE_UP(o, err, ...) \
+	lab_up_opts_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err, sizeof(err))
+
+static void test_up_opts(void **state)
+{
+	struct lab_up_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE_UP(&o, err, "up"), LAB_PARSE_OK);
+	assert_string_equal(o.dir, "pgha-lab");
+	assert_int_equal(o.n_nodes, 3);
+	assert_int_equal(o.base_port, 6500);
+	assert_string_equal(o.scope, "pgha-lab");
+	assert_null(o.os_user);
+	assert_int_equal(o.timeout_s, 120);
+	assert_false(o.nodes_set || o.base_port_set || o.scope_set || o.pg_bin_dir_set);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--dir", "/x", "--nodes", "5", "--base-port=30000",
+	                          "--scope", "s1", "--os-user", "bob", "--timeout", "30",
+	                          "--pg-bin-dir", "/pg"),
+	                 LAB_PARSE_OK);
+	assert_string_equal(o.dir, "/x");
+	assert_int_equal(o.n_nodes, 5);
+	assert_int_equal(o.base_port, 30000);
+	assert_string_equal(o.scope, "s1");
+	assert_string_equal(o.os_user, "bob");
+	assert_int_equal(o.timeout_s, 30);
+	assert_string_equal(o.pg_bin_dir, "/pg");
+	assert_true(o.nodes_set && o.base_port_set && o.scope_set && o.pg_bin_dir_set);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--help"), LAB_PARSE_HELP);
+	assert_int_equal(PARSE_UP(&o, err, "up", "-h"), LAB_PARSE_HELP);
+}
+
+static void test_up_opts_errors(void **state)
+{
+	struct lab_up_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE_UP(&o, err, "up", "--nodes", "0"), LAB_PARSE_ERROR);
+	assert_string_equal(err, "--nodes: expected an integer from 1 to 9, got '0'");
+	assert_int_equal(PARSE_UP(&o, err, "up", "--nodes", "10"), LAB_PARSE_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--nodes", "3x"), LAB_PARSE_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--base-port", "80"), LAB_PARSE_ERROR);
+	assert_non_null(strstr(err, "--base-port"));
+	assert_int_equal(PARSE_UP(&o, err, "up", "--base-port", "65500"), LAB_PARSE_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--scope", "has space"), LAB_PARSE_ERROR);
+	assert_non_null(strstr(err, "--scope"));
+	assert_int_equal(PARSE_UP(&o, err, "up", "--timeout", "0"), LAB_PARSE_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--bogus"), LAB_PARSE_ERROR);
+	assert_string_equal(err, "unknown option --bogus");
+	assert_int_equal(PARSE_UP(&o, err, "up", "--dir"), LAB_PARSE_ERROR);
+	assert_string_equal(err, "option --dir needs a value");
+	assert_int_equal(PARSE_UP(&o, err, "up", "extra"), LAB_PARSE_ERROR);
+	assert_string_equal(err, "unexpected argument 'extra'");
+}
+
+static void test_down_opts(void **state)
+{
+	struct lab_down_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(lab_down_opts_parse(ARGC("down"), ARGV("down"), &o, err, sizeof(err)),
+	                 LAB_PARSE_OK);
+	assert_string_equal(o.dir, "pgha-lab");
+	assert_false(o.keep);
+	assert_int_equal(o.timeout_s, 60);
+	assert_int_equal(lab_down_opts_parse(ARGC("down", "--keep", "--dir", "d", "--timeout", "5"),
+	                                     ARGV("down", "--keep", "--dir", "d", "--timeout", "5"),
+	                                     &o, err, sizeof(err)),
+	                 LAB_PARSE_OK);
+	assert_true(o.keep);
+	assert_string_equal(o.dir, "d");
+	assert_int_equal(o.timeout_s, 5);
+	assert_int_equal(lab_down_opts_parse(ARGC("down", "--nodes", "3"),
+	                                     ARGV("down", "--nodes", "3"), &o, err, sizeof(err)),
+	                 LAB_PARSE_ERROR);
+	assert_int_equal(lab_down_opts_parse(ARGC("down", "--timeout", "-1"),
+	                                     ARGV("down", "--timeout", "-1"), &o, err, sizeof(err)),
+	                 LAB_PARSE_ERROR);
+	assert_int_equal(
+	    lab_down_opts_parse(ARGC("down", "x"), ARGV("down", "x"), &o, err, sizeof(err)),
+	    LAB_PARSE_ERROR);
+}
+
+static void test_target_args(void **state)
+{
+	struct cli_target_args a;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(cli_parse_target_args(ARGC("list"), ARGV("list"), &a, err, sizeof(err)),
+	                 CLI_PARSE_OK);
+	assert_null(a.dir);
+	assert_null(a.config);
+	assert_false(a.json);
+	assert_int_equal(cli_parse_target_args(ARGC("list", "--dir", "d", "--json"),
+	                                       ARGV("list", "--dir", "d", "--json"), &a, err,
+	                                       sizeof(err)),
+	                 CLI_PARSE_OK);
+	assert_string_equal(a.dir, "d");
+	assert_true(a.json);
+	assert_int_equal(cli_parse_target_args(ARGC("list", "-c", "f.yml"),
+	                                       ARGV("list", "-c", "f.yml"), &a, err, sizeof(err)),
+	                 CLI_PARSE_OK);
+	assert_string_equal(a.config, "f.yml");
+	assert_int_equal(cli_parse_target_args(ARGC("list", "-c", "f", "--dir", "d"),
+	                                       ARGV("list", "-c", "f", "--dir", "d"), &a, err,
+	                                       sizeof(err)),
+	                 CLI_PARSE_ERROR);
+	assert_string_equal(err, "use either --dir or -c, not both");
+	assert_int_equal(
+	    cli_parse_target_args(ARGC("list", "-c"), ARGV("list", "-c"), &a, err, sizeof(err)),
+	    CLI_PARSE_ERROR);
+	assert_int_equal(cli_parse_target_args(ARGC("list", "--yaml"), ARGV("list", "--yaml"), &a,
+	                                       err, sizeof(err)),
+	                 CLI_PARSE_ERROR);
+	assert_int_equal(cli_parse_target_args(ARGC("list", "--help"), ARGV("list", "--help"), &a,
+	                                       err, sizeof(err)),
+	                 CLI_PARSE_HELP);
+}
+
+static void test_target_from_lab_dir(void **state)
+{
+	char *dir = make_tmpdir();
+	struct cli_target_args a = {.dir = dir};
+	struct cli_target t;
+	struct lab_cluster c;
+	char err[512];
+
+	(void)state;
+	assert_false(cli_target_resolve(&a, &t, err, sizeof(err)));
+	assert_non_null(strstr(err, "cluster.json"));
+	make_cluster(&c, 3);
+	strcpy(c.dir, dir);
+	strcpy(c.scope, "other");
+	assert_true(lab_cluster_save(&c, err, sizeof(err)));
+	assert_true(cli_target_resolve(&a, &t, err, sizeof(err)));
+	assert_string_equal(t.scope, "other");
+	assert_string_equal(t.namespace_, "/service/");
+	assert_int_equal(t.n_etcd, 3);
+	assert_string_equal(t.etcd[1], "http://127.0.0.1:6501");
+	assert_string_equal(t.dir, dir);
+	remove_tmpdir(dir);
+}
+
+static void test_target_from_config(void **state)
+{
+	char *dir = make_tmpdir();
+	char path[PATH_MAX + 16];
+	struct cli_target_args a = {.config = path};
+	struct cli_target t;
+	struct lab_cluster c;
+	struct lab_secrets s;
+	struct buf b;
+	char err[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/agent.yml", dir);
+	assert_false(cli_target_resolve(&a, &t, err, sizeof(err)));
+	make_cluster(&c, 3);
+	strcpy(c.scope, "from-config");
+	make_secrets(&s);
+	buf_init(&b);
+	lab_render_agent_yml(&c, &s, 0, &b);
+	assert_true(fs_write_atomic(path, b.data, b.len, 0600));
+	assert_true(cli_target_resolve(&a, &t, err, sizeof(err)));
+	assert_string_equal(t.scope, "from-config");
+	assert_string_equal(t.namespace_, "/service/");
+	assert_int_equal(t.n_etcd, 3);
+	assert_string_equal(t.etcd[0], "http://127.0.0.1:6500");
+	assert_string_equal(t.dir, "");
+	/* A broken configuration is an error that names the file. */
+	assert_true(fs_write_atomic(path, "scope: [\n", 10, 0600));
+	assert_false(cli_target_resolve(&a, &t, err, sizeof(err)));
+	assert_non_null(strstr(err, "agent.yml"));
+	buf_free(&b);
+	remove_tmpdir(dir);
+}
+
+/* --- ports ---------------------------------------------------------------------------------- */
+
+static int listen_on(int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int one = 1;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 1) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void test_ports_check(void **state)
+{
+	struct lab_plan p;
+	const char *node1_only[] = {"node1", NULL};
+	const char *node2_only[] = {"node2", NULL};
+	char err[256];
+	int fd;
+
+	(void)state;
+	assert_true(lab_plan_make(TEST_BASE_PORT, 2, &p, err, sizeof(err)));
+	if (!lab_ports_check(&p, NULL, true, err, sizeof(err)))
+		skip(); /* something else uses the test range right now */
+	fd = listen_on(p.nodes[0].api_port);
+	assert_true(fd >= 0);
+	assert_false(lab_port_free(p.nodes[0].api_port, err, sizeof(err)));
+	assert_false(lab_ports_check(&p, NULL, true, err, sizeof(err)));
+	assert_string_equal(err, "port 30511 (node1 REST API) is not free: Address already in use");
+	assert_false(lab_ports_check(&p, node1_only, false, err, sizeof(err)));
+	assert_true(lab_ports_check(&p, node2_only, true, err, sizeof(err)));
+	close(fd);
+	/* A reserved port is only checked when asked to. */
+	fd = listen_on(p.router_rw_port);
+	assert_true(fd >= 0);
+	assert_true(lab_ports_check(&p, NULL, false, err, sizeof(err)));
+	assert_false(lab_ports_check(&p, NULL, true, err, sizeof(err)));
+	assert_string_equal(err, "port 30506 (router read-write, reserved) is not free: Address "
+	                         "already in use");
+	close(fd);
+	assert_true(lab_ports_check(&p, NULL, true, err, sizeof(err)));
+}
+
+/* --- processes ------------------------------------------------------------------------------ */
+
+static void lab_in(struct lab_cluster *c, const char *dir)
+{
+	char path[PATH_MAX + 8];
+
+	make_cluster(c, 2);
+	strcpy(c->dir, dir);
+	snprintf(path, sizeof(path), "%s/run", dir);
+	assert_true(fs_mkdir_p(path, 0755));
+	snprintf(path, sizeof(path), "%s/logs", dir);
+	assert_true(fs_mkdir_p(path, 0755));
+}
+
+static void test_proc_start_find_stop(void **state)
+{
+	char *dir = make_tmpdir();
+	const char *argv[] = {"/bin/sleep", "60", NULL};
+	struct lab_runas ru = {0};
+	struct lab_cluster c;
+	char path[PATH_MAX];
+	char err[256];
+	bool killed[1];
+	pid_t pid;
+
+	(void)state;
+	lab_in(&c, dir);
+	pid = lab_proc_start(&c, &ru, "node1", argv, err, sizeof(err));
+	assert_true(pid > 0);
+	assert_true(lab_pid_path(&c, "node1", path, sizeof(path)));
+	assert_int_equal(proc_pidfile_read(path), pid);
+	assert_true(lab_cmdline_has(pid, "60"));
+	assert_false(lab_cmdline_has(pid, "6"));
+	/* Found only with the right marker: a recycled pid is not ours. */
+	assert_int_equal(lab_proc_find(&c, "node1", "60"), pid);
+	assert_int_equal(lab_proc_find(&c, "node1", "--data-dir=/elsewhere"), 0);
+	assert_int_equal(lab_proc_find(&c, "node2", "60"), 0);
+	assert_true(lab_procs_stop(&pid, 1, SIGTERM, 5000, killed));
+	assert_false(killed[0]);
+	assert_false(proc_alive(pid));
+	assert_int_equal(lab_proc_find(&c, "node1", "60"), 0);
+	/* A program that cannot start is reported, and no pid file is left pointing at it. */
+	argv[0] = "/nonexistent/program";
+	assert_int_equal(lab_proc_start(&c, &ru, "node2", argv, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/program"));
+	remove_tmpdir(dir);
+}
+
+static void test_procs_stop_escalates(void **state)
+{
+	/* A process that ignores SIGTERM is SIGKILLed after the timeout. */
+	const char *argv[] = {"/bin/sh", "-c", "trap '' TERM; sleep 60", NULL};
+	struct proc_spec spec = {.argv = argv, .stdin_null = true};
+	char err[256];
+	bool killed[1];
+	pid_t pid;
+
+	(void)state;
+	pid = proc_spawn(&spec, err, sizeof(err));
+	assert_true(pid > 0);
+	usleep(200 * 1000); /* let the shell install its trap */
+	assert_true(lab_procs_stop(&pid, 1, SIGTERM, 300, killed));
+	assert_true(killed[0]);
+	assert_false(proc_alive(pid));
+}
+
+static void test_postmaster_find(void **state)
+{
+	char *dir = make_tmpdir();
+	char *other = make_tmpdir();
+	const char *argv[] = {"/bin/sleep", "60", NULL};
+	struct proc_spec spec = {.argv = argv, .cwd = dir, .stdin_null = true};
+	char path[PATH_MAX + 32];
+	char text[64];
+	char err[256];
+	pid_t pid;
+
+	(void)state;
+	pid = proc_spawn(&spec, err, sizeof(err));
+	assert_true(pid > 0);
+	snprintf(path, sizeof(path), "%s/postmaster.pid", dir);
+	snprintf(text, sizeof(text), "%d\n%s\n1700000000\n6510\n", (int)pid, dir);
+	assert_true(fs_write_atomic(path, text, strlen(text), 0600));
+	assert_int_equal(lab_postmaster_find(dir), pid);
+	/* The same pid named in another data directory: its cwd does not match. */
+	snprintf(path, sizeof(path), "%s/postmaster.pid", other);
+	assert_true(fs_write_atomic(path, text, strlen(text), 0600));
+	assert_int_equal(lab_postmaster_find(other), 0);
+	assert_true(proc_stop(pid, SIGTERM, 5000));
+	assert_int_equal(lab_postmaster_find(dir), 0);
+	remove_tmpdir(other);
+	remove_tmpdir(dir);
+}
+
+static void test_leader_hint(void **state)
+{
+	char *dir = make_tmpdir();
+	struct lab_cluster c;
+	char name[LAB_NAME_LEN];
+	char path[PATH_MAX + 16];
+
+	(void)state;
+	lab_in(&c, dir);
+	assert_false(lab_leader_hint_load(&c, name, sizeof(name)));
+	assert_true(lab_leader_hint_save(&c, "node2"));
+	assert_true(lab_leader_hint_load(&c, name, sizeof(name)));
+	assert_string_equal(name, "node2");
+	/* A hint naming a node outside the plan is ignored. */
+	snprintf(path, sizeof(path), "%s/run/leader", dir);
+	assert_true(fs_write_atomic(path, "node7\n", 6, 0644));
+	assert_false(lab_leader_hint_load(&c, name, sizeof(name)));
+	lab_leader_hint_clear(&c);
+	assert_false(fs_exists(path));
+	remove_tmpdir(dir);
+}
+
+static void test_former_leader(void **state)
+{
+	struct lab_plan p;
+	char out[LAB_NAME_LEN];
+	char err[256];
+
+	(void)state;
+	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_former_leader(&p, "node2", "node3", "node1", out, sizeof(out)));
+	assert_string_equal(out, "node2"); /* a live leader key wins */
+	assert_true(lab_former_leader(&p, "", "node3", "node1", out, sizeof(out)));
+	assert_string_equal(out, "node3"); /* then what pgha down recorded */
+	assert_true(lab_former_leader(&p, NULL, NULL, "node1", out, sizeof(out)));
+	assert_string_equal(out, "node1"); /* then the sync key */
+	assert_true(lab_former_leader(&p, "stranger", "node9", "node3", out, sizeof(out)));
+	assert_string_equal(out, "node3"); /* names outside the plan do not count */
+	assert_false(lab_former_leader(&p, NULL, "", "", out, sizeof(out)));
+}
+
+static void test_lock(void **state)
+{
+	char *dir = make_tmpdir();
+	struct lab_cluster c;
+	char err[512];
+	int fd;
+	int fd2;
+
+	(void)state;
+	lab_in(&c, dir);
+	fd = lab_lock(&c, err, sizeof(err));
+	assert_true(fd >= 0);
+	/* A second up/down on the same directory is refused while the first one runs. */
+	assert_int_equal(lab_lock(&c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "another pgha up or pgha down is working on"));
+	lab_unlock(fd);
+	fd2 = lab_lock(&c, err, sizeof(err));
+	assert_true(fd2 >= 0);
+	lab_unlock(fd2);
+	strcpy(c.dir, "/nonexistent-pgha-lab");
+	assert_int_equal(lab_lock(&c, err, sizeof(err)), -1);
+	remove_tmpdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_plan_layout),
+	    cmocka_unit_test(test_plan_limits),
+	    cmocka_unit_test(test_plan_ports_distinct),
+	    cmocka_unit_test(test_plan_validate_rejects),
+	    cmocka_unit_test(test_plan_format),
+	    cmocka_unit_test(test_cluster_json_round_trip),
+	    cmocka_unit_test(test_cluster_json_rejects),
+	    cmocka_unit_test(test_cluster_load_checks_dir),
+	    cmocka_unit_test(test_scope_valid),
+	    cmocka_unit_test(test_password_from_bytes),
+	    cmocka_unit_test(test_secrets_files),
+	    cmocka_unit_test(test_render_agent_yml),
+	    cmocka_unit_test(test_render_agent_yml_parses),
+	    cmocka_unit_test(test_yaml_quote),
+	    cmocka_unit_test(test_render_pg_service),
+	    cmocka_unit_test(test_render_pgpass_and_patronictl),
+	    cmocka_unit_test(test_etcd_argv),
+	    cmocka_unit_test(test_members_rows),
+	    cmocka_unit_test(test_members_lag_rules),
+	    cmocka_unit_test(test_members_table),
+	    cmocka_unit_test(test_members_table_empty),
+	    cmocka_unit_test(test_members_json),
+	    cmocka_unit_test(test_members_json_bad_input),
+	    cmocka_unit_test(test_health_eval),
+	    cmocka_unit_test(test_health_eval_old_keys),
+	    cmocka_unit_test(test_health_eval_no_leader),
+	    cmocka_unit_test(test_up_opts),
+	    cmocka_unit_test(test_up_opts_errors),
+	    cmocka_unit_test(test_down_opts),
+	    cmocka_unit_test(test_target_args),
+	    cmocka_unit_test(test_target_from_lab_dir),
+	    cmocka_unit_test(test_target_from_config),
+	    cmocka_unit_test(test_ports_check),
+	    cmocka_unit_test(test_proc_start_find_stop),
+	    cmocka_unit_test(test_procs_stop_escalates),
+	    cmocka_unit_test(test_postmaster_find),
+	    cmocka_unit_test(test_leader_hint),
+	    cmocka_unit_test(test_former_leader),
+	    cmocka_unit_test(test_lock),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
