@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -23,6 +24,7 @@ static void usage(FILE *out)
 	    "members answering /replica. Clients are held while no target is eligible.\n\n"
 	    "  -c, --config FILE     YAML: scope, namespace, etcd3.hosts and a router: section\n"
 	    "  -l, --log-level L     error, warn, info (default) or debug\n"
+	    "      --check           validate the configuration, print it, and exit\n"
 	    "  -h, --help            this text\n\n"
 	    "See docs/router.md for the router: keys and their defaults.\n");
 }
@@ -39,10 +41,11 @@ static void raise_fd_limit(void)
 	}
 }
 
-static int parse_args(int argc, char **argv, const char **path, const char **level)
+static int parse_args(int argc, char **argv, const char **path, const char **level, bool *check)
 {
 	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
 	                                     {"log-level", required_argument, NULL, 'l'},
+	                                     {"check", no_argument, NULL, 'k'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	int c;
@@ -55,6 +58,9 @@ static int parse_args(int argc, char **argv, const char **path, const char **lev
 			break;
 		case 'l':
 			*level = optarg;
+			break;
+		case 'k':
+			*check = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -114,13 +120,32 @@ static int run(const struct router_config *cfg)
 	return ok ? EXIT_OK : EXIT_FAILED;
 }
 
+/* print_config: the effective configuration, one key per line (for --check). */
+static void print_config(const struct router_config *c)
+{
+	printf("scope: %s\nnamespace: %s\netcd3.hosts:", c->scope, c->namespace_);
+	for (int i = 0; i < c->n_etcd; i++)
+		printf("%s%s", i == 0 ? " " : ",", c->etcd_hosts[i]);
+	printf("\nrouter:\n  rw_listen: %s\n  ro_listen: %s\n  http_listen: %s\n", c->rw_listen,
+	       c->ro_listen, c->http_listen);
+	printf("  hold_timeout: %.3f\n  check_interval: %d\n  check_timeout: %d\n",
+	       (double)c->hold_timeout_ms / 1000.0, c->check_interval_ms, c->check_timeout_ms);
+	printf("  rise: %d\n  fall: %d\n  max_replica_lag: %lld\n  connect_timeout: %d\n", c->rise,
+	       c->fall, (long long)c->max_replica_lag_bytes, c->connect_timeout_ms);
+	printf("  target: %s\n  hold_on_switchover: %s\n  max_clients: %d\n  backlog: %d\n",
+	       router_target_kind_str(c->target), c->hold_on_switchover ? "true" : "false",
+	       c->max_clients, c->backlog);
+	printf("  sockmap: %s\n", c->sockmap ? "true" : "false");
+}
+
 int cmd_router(int argc, char **argv)
 {
 	struct router_config cfg;
 	const char *path = NULL;
 	const char *level = NULL;
+	bool check = false;
 	char err[768];
-	int rc = parse_args(argc, argv, &path, &level);
+	int rc = parse_args(argc, argv, &path, &level, &check);
 
 	if (rc >= 0)
 		return rc;
@@ -131,5 +156,9 @@ int cmd_router(int argc, char **argv)
 	}
 	if (!set_level(level != NULL ? level : cfg.log_level))
 		return EXIT_USAGE;
+	if (check) {
+		print_config(&cfg);
+		return EXIT_OK;
+	}
 	return run(&cfg);
 }
