@@ -11,8 +11,14 @@
 # router/direct, then the router's resident memory with 1,000 idle clients.
 # Builds nothing: run `make` first. Stops everything it started, by pid.
 #
+# With --dir LAB it uses a running `pgha up` lab instead of starting PostgreSQL,
+# PgBouncer and etcd: the leader's PgBouncer is "direct", and the router (started
+# here) learns the lab's cluster from its etcd. Alongside tps it prints the CPU time
+# the router and HAProxy processes spent per transaction, which is much less noisy
+# than tps on a shared machine.
+#
 # usage: bench/router.sh [--rounds N] [--seconds S] [--clients C] [--pgha PATH]
-#                        [--base-port P] [--serve]
+#                        [--base-port P] [--dir LAB] [--serve]
 # --serve starts everything, prints the ports and waits (for profiling by hand).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +29,11 @@ SECS=5
 CLIENTS=8
 BASE=32600
 SERVE=0
+LAB=
+SCOPE=bench
+NS=/service/
+PGUSER=postgres
+export PGUSER
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) ROUNDS=$2; shift 2 ;;
@@ -31,7 +42,8 @@ while [ $# -gt 0 ]; do
 	--pgha) PGHA=$2; shift 2 ;;
 	--base-port) BASE=$2; shift 2 ;;
 	--serve) SERVE=1; shift ;;
-	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+	--dir) LAB=$2; shift 2 ;;
+	-h | --help) sed -n '2,23p' "$0"; exit 0 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -98,6 +110,30 @@ start_postgres() {
 		die "pgbench -i failed"
 }
 
+# use_lab: a running `pgha up` lab: etcd endpoints, scope and namespace from its
+# cluster.json, the superuser password from its pgpass, the leader's PgBouncer from etcd.
+use_lab() {
+	[ -f "$LAB/cluster.json" ] || die "$LAB/cluster.json not found: is it a pgha up directory?"
+	read -r SCOPE NS ETCD_HOSTS < <(python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+hosts = ",".join(u.split("://")[-1] for u in c["etcd"])
+print(c["scope"], c["namespace"], hosts)' "$LAB/cluster.json") || die "cannot read $LAB/cluster.json"
+	PGPASSWORD=$(head -1 "$LAB/pgpass" | awk -F: '{print $NF}')
+	PGUSER=$(head -1 "$LAB/pgpass" | awk -F: '{print $4}')
+	export PGPASSWORD PGUSER
+	local e="env ETCDCTL_API=3 etcdctl --endpoints=$ETCD_HOSTS"
+	local leader member
+	leader=$($e get "$NS$SCOPE/leader" --print-value-only) || die "cannot read the leader key"
+	member=$($e get "$NS$SCOPE/members/$leader" --print-value-only)
+	BOUNCER=$(echo "$member" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pooler"].rsplit(":",1)[1])') ||
+		die "the leader $leader publishes no pooler"
+	echo "lab $LAB: scope $SCOPE, leader $leader, its PgBouncer on port $BOUNCER"
+	"$PGBIN/psql" -h 127.0.0.1 -p $BOUNCER -d postgres -Atc 'select 1 from pgbench_accounts limit 1' \
+		>/dev/null 2>&1 || "$PGBIN/pgbench" -i -s 10 -q -h 127.0.0.1 -p $BOUNCER postgres \
+		>"$DIR/init.log" 2>&1 || die "pgbench -i through $BOUNCER failed"
+}
+
 start_bouncer() {
 	echo '"postgres" ""' >"$DIR/users.txt"
 	cat >"$DIR/pgbouncer.ini" <<-EOF
@@ -147,15 +183,17 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 ' $API >"$DIR/api.log" 2>&1 &
 	PIDS+=($!)
 	local e="env ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD"
+	ETCD_HOSTS=127.0.0.1:$ETCD
 	$e put /service/bench/members/pg1 "{\"conn_url\":\"postgres://127.0.0.1:$PG_PORT/postgres\",\"api_url\":\"http://127.0.0.1:$API/patroni\",\"state\":\"running\",\"role\":\"primary\",\"pooler\":\"127.0.0.1:$BOUNCER\"}" >/dev/null &&
 		$e put /service/bench/leader pg1 >/dev/null || die "cannot write the cluster keys"
 }
 
 start_router() {
 	cat >"$DIR/router.yml" <<-EOF
-		scope: bench
+		scope: $SCOPE
+		namespace: $NS
 		etcd3:
-		  hosts: 127.0.0.1:$ETCD
+		  hosts: $ETCD_HOSTS
 		router:
 		  rw_listen: 127.0.0.1:$RW
 		  ro_listen: 127.0.0.1:$RO
@@ -164,7 +202,7 @@ start_router() {
 	"$PGHA" router -c "$DIR/router.yml" >"$DIR/router.log" 2>&1 &
 	ROUTER_PID=$!
 	PIDS+=($ROUTER_PID)
-	wait_for 10 sh -c "curl -sf http://127.0.0.1:$HTTP/health" || die "the router has no RW target"
+	wait_for 15 sh -c "curl -sf http://127.0.0.1:$HTTP/health" || die "the router has no RW target"
 }
 
 start_haproxy() {
@@ -181,33 +219,49 @@ start_haproxy() {
 		  server bouncer 127.0.0.1:$BOUNCER
 	EOF
 	haproxy -f "$DIR/haproxy.cfg" -db >"$DIR/haproxy.log" 2>&1 &
-	PIDS+=($!)
-	wait_for 10 "$PGBIN/psql" -h 127.0.0.1 -p $HAPROXY -U postgres -Atc 'select 1' postgres ||
+	HAPROXY_PID=$!
+	PIDS+=($HAPROXY_PID)
+	wait_for 10 "$PGBIN/psql" -h 127.0.0.1 -p $HAPROXY -Atc 'select 1' postgres ||
 		die "haproxy did not start"
 }
 
 # --- measuring ------------------------------------------------------------------------------
 
-tps() { # tps PORT MODE
-	local extra=""
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# run PORT MODE [PID]: pgbench; prints "tps cpu_us_per_tx" (cpu of PID's process, or 0).
+run() {
+	local extra="" out tx c0=0 c1=0
 	[ "$2" = connect ] && extra="-C"
-	"$PGBIN/pgbench" -n -S -h 127.0.0.1 -p "$1" -U postgres -c "$CLIENTS" -j 2 -T "$SECS" $extra \
-		postgres 2>>"$DIR/pgbench.err" | sed -n 's/^tps = \([0-9.]*\) .*/\1/p' | cut -d. -f1
+	[ -n "${3:-}" ] && c0=$(cpu_ticks "$3")
+	out=$("$PGBIN/pgbench" -n -S -h 127.0.0.1 -p "$1" -c "$CLIENTS" -j 2 -T "$SECS" $extra \
+		postgres 2>>"$DIR/pgbench.err")
+	[ -n "${3:-}" ] && c1=$(cpu_ticks "$3")
+	tx=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
+	printf '%s %s\n' "$(echo "$out" | sed -n 's/^tps = \([0-9]*\).*/\1/p')" \
+		"$(awk -v t="$((c1 - c0))" -v n="${tx:-0}" -v hz="$(getconf CLK_TCK)" \
+			'BEGIN {printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0)}')"
 }
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0 ? "%.2f" : "-"), a / b}'; }
 
 run_rounds() {
-	declare -gA R
+	declare -gA R C
+	local v
 	for mode in steady connect; do
-		for path in direct router haproxy; do R[$mode.$path]=""; done
+		for path in direct router haproxy; do R[$mode.$path]=""; C[$mode.$path]=""; done
 	done
 	for round in $(seq 1 "$ROUNDS"); do
 		for mode in steady connect; do
-			R[$mode.direct]+=" $(tps $BOUNCER $mode)"
-			R[$mode.router]+=" $(tps $RW $mode)"
-			R[$mode.haproxy]+=" $(tps $HAPROXY $mode)"
+			v=$(run $BOUNCER $mode)
+			R[$mode.direct]+=" ${v% *}"
+			v=$(run $RW $mode "$ROUTER_PID")
+			R[$mode.router]+=" ${v% *}"
+			C[$mode.router]+=" ${v#* }"
+			v=$(run $HAPROXY $mode "$HAPROXY_PID")
+			R[$mode.haproxy]+=" ${v% *}"
+			C[$mode.haproxy]+=" ${v#* }"
 		done
 		echo "round $round/$ROUNDS: steady ${R[steady.direct]##* }/${R[steady.router]##* }/${R[steady.haproxy]##* }" \
 			"connect ${R[connect.direct]##* }/${R[connect.router]##* }/${R[connect.haproxy]##* } (direct/router/haproxy tps)"
@@ -237,9 +291,13 @@ sys.stdin.read()
 	echo "$before $after"
 }
 
-start_postgres
-start_bouncer
-start_etcd_and_api
+if [ -n "$LAB" ]; then
+	use_lab
+else
+	start_postgres
+	start_bouncer
+	start_etcd_and_api
+fi
 start_router
 start_haproxy
 if [ $SERVE = 1 ]; then
@@ -251,12 +309,15 @@ if [ $SERVE = 1 ]; then
 fi
 echo "pgbench -S, $CLIENTS clients, ${SECS}s per run, $ROUNDS rounds, $(nproc) cores"
 run_rounds
-printf '\n%-8s %10s %10s %10s %16s %15s\n' mode direct router haproxy router/haproxy router/direct
+printf '\n%-8s %9s %9s %9s %15s %14s %17s %18s\n' mode direct router haproxy router/haproxy \
+	router/direct "router cpu us/tx" "haproxy cpu us/tx"
 for mode in steady connect; do
 	d=$(echo "${R[$mode.direct]}" | median)
 	r=$(echo "${R[$mode.router]}" | median)
 	h=$(echo "${R[$mode.haproxy]}" | median)
-	printf '%-8s %10s %10s %10s %16s %15s\n' $mode "$d" "$r" "$h" "$(ratio "$r" "$h")" "$(ratio "$r" "$d")"
+	printf '%-8s %9s %9s %9s %15s %14s %17s %18s\n' $mode "$d" "$r" "$h" "$(ratio "$r" "$h")" \
+		"$(ratio "$r" "$d")" "$(echo "${C[$mode.router]}" | median)" \
+		"$(echo "${C[$mode.haproxy]}" | median)"
 done
 read -r rss0 rss1 < <(idle_rss)
 echo
