@@ -156,9 +156,11 @@ static void apply_view(struct router *r, const struct dcs_view *view)
 		log_info("router: leader key: \"%s\" -> \"%s\"", old_leader, r->targets.leader);
 	if (ch.lost_leader >= 0) {
 		/* Fencing at the edge: nothing keeps writing to a node that lost the key. */
-		log_info("router: %s lost the leader key: closing its %d read-write sessions",
-		         r->targets.t[ch.lost_leader].name,
-		         r->targets.t[ch.lost_leader].sessions[RT_RW]);
+		if (r->targets.t[ch.lost_leader].sessions[RT_RW] > 0)
+			log_info(
+			    "router: %s lost the leader key: closing its %d read-write sessions",
+			    r->targets.t[ch.lost_leader].name,
+			    r->targets.t[ch.lost_leader].sessions[RT_RW]);
 		session_fence(r, ch.lost_leader, RT_RW);
 	}
 	if (ch.new_leader >= 0 && r->targets.t[ch.new_leader].sessions[RT_RO] > 0) {
@@ -168,9 +170,9 @@ static void apply_view(struct router *r, const struct dcs_view *view)
 		session_fence(r, ch.new_leader, RT_RO);
 	}
 	if (old_switchover != r->targets.switchover_pending)
-		log_info("router: switchover %s: new read-write clients %s",
-		         r->targets.switchover_pending ? "requested" : "no longer pending",
-		         r->targets.switchover_pending ? "are held" : "go through again");
+		log_info("router: switchover %s", r->targets.switchover_pending
+		                                      ? "requested: new read-write clients are held"
+		                                      : "no longer pending");
 	for (int l = 0; l < RT__COUNT; l++)
 		session_dispatch_held(r, (enum rt_listener)l);
 }

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include "util/compiler.h"
 #include "util/strutil.h"
 
 const char *rt_listener_str(enum rt_listener l)
@@ -255,8 +256,10 @@ static void set_leader(struct rt_table *tbl, const struct dcs_view *view, int64_
 		if (leads) {
 			/* The DCS names it; one /primary pass confirms it. */
 			t->check[RT_CHECK_PRIMARY].health = tbl->rise - 1;
+			t->confirming = true;
 			ch->new_leader = i;
 		} else {
+			t->confirming = false;
 			/* A deposed primary must prove itself a replica from scratch. */
 			t->check[RT_CHECK_PRIMARY].health = 0;
 			t->check[RT_CHECK_REPLICA].health = 0;
@@ -298,6 +301,25 @@ void rt_table_apply_view(struct rt_table *tbl, const struct dcs_view *view, int6
 	ch->eligibility = count_flips(tbl, before, now_ms) || ch->addr_changed;
 }
 
+/*
+ * confirm_leader: a new key holder is typically still promoting when the leader
+ * change arrives, so its first /primary answers are 503. Those must not push it back
+ * to needing `rise` passes: it is polled quickly and the first 200 makes it up.
+ */
+static void confirm_leader(struct rt_table *tbl, struct rt_target *t, bool ok, int64_t now_ms,
+                           int interval_ms)
+{
+	struct rt_health *h = &t->check[RT_CHECK_PRIMARY];
+
+	if (ok) {
+		h->health = tbl->rise + tbl->fall - 1;
+		t->confirming = false;
+		t->next_check_ms = now_ms + interval_ms;
+	} else {
+		t->next_check_ms = now_ms + MAX(interval_ms / 10, 20);
+	}
+}
+
 bool rt_table_check_result(struct rt_table *tbl, int i, enum rt_check_kind kind, int status,
                            int64_t now_ms, int interval_ms)
 {
@@ -312,6 +334,10 @@ bool rt_table_check_result(struct rt_table *tbl, int i, enum rt_check_kind kind,
 	t->last_status = status;
 	if (status != 200)
 		t->checks_failed++;
+	if (t->confirming && kind == RT_CHECK_PRIMARY) {
+		confirm_leader(tbl, t, status == 200, now_ms, interval_ms);
+		return count_flips(tbl, before, now_ms);
+	}
 	(void)rt_health_report(h, status == 200, tbl->rise, tbl->fall);
 	/* HAProxy's fastinter: a target in transition is re-checked sooner. */
 	t->next_check_ms =

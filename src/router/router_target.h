@@ -48,14 +48,15 @@ struct rt_target {
 	struct sockaddr_storage sa;              /* addr resolved by the loop */
 	socklen_t sa_len;                        /* 0 = unresolved */
 	struct rt_health check[RT_CHECK__COUNT]; /* per endpoint */
-	int64_t next_check_ms;                   /* when the loop should check next */
-	int64_t penalty_until_ms;                /* a connect failed: skipped until then */
-	int sessions[RT__COUNT];                 /* open sessions per listener */
-	uint64_t sessions_total[RT__COUNT];      /* sessions ever sent here */
-	uint64_t bytes_in;                       /* bytes target -> clients */
-	uint64_t bytes_out;                      /* bytes clients -> target */
-	uint64_t checks_failed;                  /* health checks that did not answer 200 */
-	int last_status;                         /* HTTP status of the last check, 0 = no answer */
+	bool confirming;          /* new leader: its first /primary pass makes it up at once */
+	int64_t next_check_ms;    /* when the loop should check next */
+	int64_t penalty_until_ms; /* a connect failed: skipped until then */
+	int sessions[RT__COUNT];  /* open sessions per listener */
+	uint64_t sessions_total[RT__COUNT]; /* sessions ever sent here */
+	uint64_t bytes_in;                  /* bytes target -> clients */
+	uint64_t bytes_out;                 /* bytes clients -> target */
+	uint64_t checks_failed;             /* health checks that did not answer 200 */
+	int last_status;                    /* HTTP status of the last check, 0 = no answer */
 };
 
 /* What a new view changed, for the loop to act on. */

@@ -260,13 +260,17 @@ static void test_rw_needs_leader_key_and_primary_check(void **state)
 	/* A replica answering /replica does not make it a RW target. */
 	assert_true(check(f, "n2", 200));
 	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
-	/* One /primary pass confirms the key holder (rise 2, starts at rise - 1). */
+	/*
+	 * The key holder is confirmed by its first /primary pass; 503s before it (still
+	 * promoting) neither count against it nor slow it down: it is polled quickly.
+	 */
+	assert_false(check(f, "n1", 503));
 	assert_false(check(f, "n1", 503));
 	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
-	assert_false(check(f, "n1", 200));
-	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
+	assert_true(f->tbl.t[idx(f, "n1")].next_check_ms <= f->now + 50);
 	assert_true(check(f, "n1", 200));
 	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), idx(f, "n1"));
+	assert_true(f->tbl.t[idx(f, "n1")].next_check_ms == f->now + f->cfg.check_interval_ms);
 	/* Never RO: the leader is not a replica target. */
 	for (int k = 0; k < 4; k++)
 		assert_int_not_equal(rt_select(&f->tbl, RT_RO, f->now), idx(f, "n1"));
@@ -275,7 +279,11 @@ static void test_rw_needs_leader_key_and_primary_check(void **state)
 	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), idx(f, "n1"));
 	assert_true(check(f, "n1", 503));
 	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
-	assert_int_equal(f->tbl.t[idx(f, "n1")].checks_failed, 3);
+	assert_int_equal(f->tbl.t[idx(f, "n1")].checks_failed, 4);
+	/* Once confirmed, the ordinary counter applies: back up after `rise` passes. */
+	assert_false(check(f, "n1", 200));
+	assert_true(check(f, "n1", 200));
+	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), idx(f, "n1"));
 }
 
 static void test_primary_answer_without_leader_key_is_not_enough(void **state)
