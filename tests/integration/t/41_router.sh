@@ -72,7 +72,13 @@ rt_wait 5 rt_rw_ok
 # must cut n1's sessions itself.
 rt_sql "$RT_RW" 'select pg_sleep(60)' >/dev/null 2>&1 &
 long_pid=$!
+rt_sql "$RT_RO" 'select pg_sleep(60)' >/dev/null 2>&1 &
+ro_a=$!
+rt_sql "$RT_RO" 'select pg_sleep(60)' >/dev/null 2>&1 &
+ro_b=$!
 rt_wait 5 rt_rw_sessions_are 1 n1
+rt_wait 5 rt_ro_sessions_are 1 n2
+rt_wait 5 rt_ro_sessions_are 1 n3
 rt_pg_promote 2
 rt_role 2 primary
 rt_role 1 down
@@ -84,6 +90,14 @@ ok "$(rt_pid_gone $long_pid && [ $ms -lt 2000 ] && echo 1)" \
 	"the session to the old primary is closed at the leader change (${ms} ms)"
 like "$(curl -s "http://127.0.0.1:$RT_HTTP/metrics")" 'pgha_router_fenced_total\{listener="rw"\} 1' \
 	"/metrics counts the fenced session"
+rt_wait 5 rt_ro_sessions_are 0 n2
+ok "$(rt_ro_sessions_are 0 n2 && rt_ro_sessions_are 1 n3 && echo 1)" \
+	"the new leader's read-only session is closed, the other replica's is not"
+gone=0
+rt_pid_gone $ro_a && gone=$((gone + 1))
+rt_pid_gone $ro_b && gone=$((gone + 1))
+is "$gone" "1" "exactly one RO client lost its session"
+kill $ro_a $ro_b 2>/dev/null
 rt_pg_stop 1 immediate
 is "$(rt_sql "$RT_RW" 'select inet_server_port()')" "$(rt_pg_port 2)" "new RW connections reach the new primary"
 ms=$((($(date +%s%N) - start) / 1000000))

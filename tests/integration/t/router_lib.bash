@@ -317,6 +317,9 @@ rt_metric() { # rt_metric REGEX: value of the first /metrics line matching
 rt_rw_sessions_are() { # rt_rw_sessions_are N MEMBER
 	[ "$(rt_metric "^pgha_router_target_sessions\\{target=\"$2\".*listener=\"rw\"")" = "$1" ]
 }
+rt_ro_sessions_are() { # rt_ro_sessions_are N MEMBER
+	[ "$(rt_metric "^pgha_router_target_sessions\\{target=\"$2\".*listener=\"ro\"")" = "$1" ]
+}
 rt_switchover_pending() { curl -s "http://127.0.0.1:$RT_HTTP/health" | grep -q '"switchover_pending":true'; }
 
 # --- write load ------------------------------------------------------------------------------------
