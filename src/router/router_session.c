@@ -269,6 +269,22 @@ void session_dispatch_held(struct router *r, enum rt_listener l)
 }
 
 /*
+ * rehold: s has not relayed a byte yet: drop its backend and hold it again with its
+ * original deadline (or close it if that has passed). True if it is held.
+ */
+static bool rehold(struct router *r, struct session *s)
+{
+	detach_backend(r, s);
+	if (r->now_ms < s->hold_deadline_ms) {
+		session_set_state(r, s, SESS_HELD);
+		return true;
+	}
+	r->live.l[s->lst].hold_timeouts++;
+	session_set_state(r, s, SESS_CLOSED);
+	return false;
+}
+
+/*
  * connect_failed: nothing was relayed yet, so the client can still be saved: back to
  * the hold queue (with its original deadline) and another try once a target is
  * eligible. The target sits out one check interval and is re-checked at once.
@@ -281,14 +297,8 @@ static void connect_failed(struct router *r, struct session *s)
 	t->penalty_until_ms = r->now_ms + r->cfg.check_interval_ms;
 	t->next_check_ms = r->now_ms;
 	log_debug("router: connect to %s (%s) failed; client held again", t->name, t->addr);
-	detach_backend(r, s);
-	if (r->now_ms < s->hold_deadline_ms) {
-		session_set_state(r, s, SESS_HELD);
+	if (rehold(r, s))
 		session_dispatch_held(r, s->lst);
-	} else {
-		r->live.l[s->lst].hold_timeouts++;
-		session_set_state(r, s, SESS_CLOSED);
-	}
 }
 
 /* start_relay: the backend is connected: forward what the client already sent. */
@@ -473,8 +483,14 @@ void session_fence(struct router *r, int target, enum rt_listener l)
 	while (s != NULL) {
 		struct session *next = s->next;
 
-		if (s->target == target && s->lst == l &&
-		    (s->state == SESS_CONNECTING || s->state == SESS_RELAY)) {
+		if (s->target != target || s->lst != l) {
+			s = next;
+			continue;
+		}
+		/* Still connecting: nothing relayed, so the client waits for the next target. */
+		if (s->state == SESS_CONNECTING) {
+			(void)rehold(r, s);
+		} else if (s->state == SESS_RELAY) {
 			r->live.l[l].fenced++;
 			session_set_state(r, s, SESS_CLOSED);
 		}

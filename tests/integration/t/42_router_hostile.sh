@@ -207,7 +207,14 @@ ok "$([ $ms -ge 2500 ] && [ $ms -lt 6000 ] && echo 1)" \
 	"a backend that never accepts: the client is held, then closed at hold_timeout (${ms} ms)"
 fails=$(rt_metric '^pgha_router_connect_failures_total\{listener="rw"\}')
 ok "$([ "${fails:-0}" -ge 2 ] && echo 1)" "connect timeouts are counted ($fails)"
+# A client whose backend connect is still in flight when the leader changes is not
+# lost: nothing was relayed yet, so it is held again and goes to the new leader.
+rt_sql "$RT_RW" 'select 7' >"$RT_DIR/inflight.out" 2>&1 &
+inflight=$!
+sleep 0.2
 rt_etcd put "$RT_PREFIX/leader" n1 >/dev/null
+wait $inflight
+is "$?/$(cat "$RT_DIR/inflight.out")" "0/7" "a client connecting at the leader change reaches the new leader"
 rt_wait 5 rt_rw_ok
 normal_ok "back to the real primary"
 rt_stop_router
