@@ -35,7 +35,7 @@
 #define DCS_MAX_AGE_MS   5000 /* a view older than this is reported as stale */
 #define HELD_RECHECK_MS  50   /* held clients re-try penalised targets this often */
 
-/* --- epoll helpers ------------------------------------------------------------------------- */
+/* --- epoll helpers ----------------------------------------------------------------------- */
 
 static bool watch_fd(struct router *r, struct ev_handle *h, uint32_t events)
 {
@@ -48,7 +48,7 @@ static bool watch_fd(struct router *r, struct ev_handle *h, uint32_t events)
 	return true;
 }
 
-/* --- listeners ------------------------------------------------------------------------------- */
+/* --- listeners --------------------------------------------------------------------------- */
 
 static int bind_listener(const char *addr, int backlog)
 {
@@ -105,8 +105,7 @@ static bool open_listeners(struct router *r)
 	return true;
 }
 
-/* --- targets: addresses ------------------------------------------------------------------------
- */
+/* --- targets: addresses ------------------------------------------------------------------ */
 
 static void resolve_target(struct rt_target *t)
 {
@@ -137,8 +136,7 @@ static void resolve_target(struct rt_target *t)
 	log_info("router: member %s routes to %s", t->name, t->addr);
 }
 
-/* --- cluster view
- * ----------------------------------------------------------------------------------- */
+/* --- cluster view ------------------------------------------------------------------------ */
 
 static void apply_view(struct router *r, const struct dcs_view *view)
 {
@@ -202,8 +200,7 @@ static void on_dcs(struct router *r)
 	load_view(r);
 }
 
-/* --- health checks
- * ----------------------------------------------------------------------------------- */
+/* --- health checks ----------------------------------------------------------------------- */
 
 static void log_flip(struct router *r, int i, const bool before[RT__COUNT])
 {
@@ -269,8 +266,7 @@ static int64_t start_checks(struct router *r)
 	return next;
 }
 
-/* --- publishing
- * ------------------------------------------------------------------------------------ */
+/* --- publishing -------------------------------------------------------------------------- */
 
 static void fill_target(const struct router *r, int i, struct router_stats_target *o)
 {
@@ -350,8 +346,7 @@ static void on_publish_request(struct router *r)
 		router_publish(r);
 }
 
-/* --- the loop
- * ---------------------------------------------------------------------------------------- */
+/* --- the loop ---------------------------------------------------------------------------- */
 
 static void on_signal(struct router *r)
 {
@@ -454,9 +449,7 @@ bool router_run(struct router *r)
 	return true;
 }
 
-/* --- setup
- * -----------------------------------------------------------------------------------------------
- */
+/* --- setup ------------------------------------------------------------------------------- */
 
 static struct dcs *open_dcs(const struct router_config *cfg)
 {
