@@ -183,7 +183,9 @@ static void *renewer_main(void *arg)
 	while (!lk->stop) {
 		bool held = lk->held;
 		int ttl_s = lk->ttl_s;
-		int64_t period = held ? lk->timing.renew_ms : MAX(500, lk->loop_wait_s * 500);
+		/* A follower's lease only carries its member key: renewing every TTL/3 is enough.
+		 */
+		int64_t period = held ? lk->timing.renew_ms : MAX(500, (int64_t)ttl_s * 1000 / 3);
 
 		pthread_mutex_unlock(&lk->mu);
 		if (held)
