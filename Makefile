@@ -43,7 +43,7 @@ ITEST_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/itests/%)
 
 .PHONY: all deps up down check unit integration asan valgrind format format-check lint clean \
-	bench-failover bench-router deb check-deploy
+	bench-failover bench-router bench-idle deb check-deploy
 
 all: $(BIN)
 
@@ -96,6 +96,9 @@ check: deps
 	@$(MAKE) --no-print-directory check-deploy
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory integration
+
+bench-idle: all
+	@bash bench/agent-idle.sh $(BENCH_ARGS)
 
 deb:
 	@bash scripts/build-deb.sh

@@ -127,7 +127,6 @@ void agent_observe(struct agent *a, struct ha_input *in)
 	fill_settings(a, &in->settings);
 	observe_pg(a, in);
 	in->lease = lease_state(a->lease);
-	dcs_lease_attach(a->dcs, lease_id(a->lease)); /* the member key lives on it */
 	memcpy(in->upstream, a->upstream, sizeof(in->upstream));
 	in->rewind_failed = a->rewind_failed_for[0] && in->view.has_leader &&
 	                    str_eq(a->rewind_failed_for, in->view.leader);
@@ -194,6 +193,7 @@ static void publish_member(struct agent *a, const struct ha_input *in, const cha
 	};
 	char *json;
 
+	dcs_lease_attach(a->dcs, lease_id(a->lease)); /* the member key lives on it */
 	agent_conn_url(a, conn_url, sizeof(conn_url));
 	agent_api_url(a, api_url, sizeof(api_url));
 	if (a->pooler_up && !pooler_connect_address(&a->cfg, pooler, sizeof(pooler)))
