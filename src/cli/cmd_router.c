@@ -135,7 +135,6 @@ static void print_config(const struct router_config *c)
 	printf("  target: %s\n  hold_on_switchover: %s\n  max_clients: %d\n  backlog: %d\n",
 	       router_target_kind_str(c->target), c->hold_on_switchover ? "true" : "false",
 	       c->max_clients, c->backlog);
-	printf("  sockmap: %s\n", c->sockmap ? "true" : "false");
 }
 
 int cmd_router(int argc, char **argv)

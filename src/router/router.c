@@ -25,7 +25,6 @@
 #include "dcs/dcs.h"
 #include "log/log.h"
 #include "router/router_int.h"
-#include "router/router_sockmap.h"
 #include "util/clock.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -417,7 +416,6 @@ static int housekeeping(struct router *r)
 	next = MIN(next, holdq_next_deadline(&r->held[RT_RW]));
 	next = MIN(next, holdq_next_deadline(&r->held[RT_RO]));
 	next = MIN(next, holdq_next_deadline(&r->connecting));
-	next = MIN(next, holdq_next_deadline(&r->lingering));
 	next = MIN(next, r->accept_resume_ms);
 	next =
 	    MIN(next, r->next_publish_ms + 900); /* idle: refresh uptime/dcs state now and then */
@@ -487,24 +485,10 @@ static bool open_signals(struct router *r)
 	return watch_fd(r, &r->sig, EPOLLIN);
 }
 
-static void open_sockmap(struct router *r)
-{
-	char err[512];
-
-	if (!r->cfg.sockmap)
-		return;
-	r->sockmap = sockmap_open(err, sizeof(err));
-	if (r->sockmap != NULL)
-		log_info("router: sessions are relayed in the kernel (eBPF sockmap)");
-	else
-		log_info("router: no kernel relay (%s); relaying in user space", err);
-}
-
 static bool open_inputs(struct router *r)
 {
 	if (!open_signals(r) || !open_listeners(r))
 		return false;
-	open_sockmap(r);
 	r->checker = checker_new(r->epfd, r->cfg.check_timeout_ms, on_check_result, r);
 	if (r->checker == NULL)
 		return false;
@@ -547,7 +531,6 @@ struct router *router_new(const struct router_config *cfg)
 		holdq_init(&r->held[l]);
 	}
 	holdq_init(&r->connecting);
-	holdq_init(&r->lingering);
 	rt_table_init(&r->targets, cfg);
 	pthread_mutex_init(&r->pub_lock, NULL);
 	init_cond(&r->pub_cond);
@@ -581,7 +564,6 @@ void router_free(struct router *r)
 			close(r->listeners[l].ev.fd);
 	}
 	checker_free(r->checker);
-	sockmap_close(r->sockmap);
 	dcs_close(r->dcs);
 	if (r->sig.fd >= 0)
 		close(r->sig.fd);

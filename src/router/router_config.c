@@ -31,7 +31,6 @@ void router_config_defaults(struct router_config *cfg)
 	cfg->hold_on_switchover = true;
 	cfg->max_clients = 0;
 	cfg->backlog = 4096;
-	cfg->sockmap = false; /* measured: no gain over the user-space relay (docs/router.md) */
 }
 
 const char *router_target_kind_str(enum router_target_kind k)
@@ -218,8 +217,6 @@ static bool set_router_key(struct router_config *cfg, const char *key, const jso
 	if (strcmp(key, "hold_on_switchover") == 0)
 		return get_bool(v, "router.hold_on_switchover", &cfg->hold_on_switchover, err,
 		                errlen);
-	if (strcmp(key, "sockmap") == 0)
-		return get_bool(v, "router.sockmap", &cfg->sockmap, err, errlen);
 	return set_int_key(cfg, key, v, err, errlen);
 }
 

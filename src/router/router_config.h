@@ -50,7 +50,6 @@ struct router_config {
 	bool hold_on_switchover;           /* hold new RW clients while a switchover is pending */
 	int max_clients;                   /* open client connections; 0 = as many as fds allow */
 	int backlog;                       /* listen(2) backlog */
-	bool sockmap;                      /* relay in the kernel (eBPF sockmap) when possible */
 };
 
 /* router_config_defaults: every key at its default (no etcd host, no scope). */

@@ -16,13 +16,6 @@
 #include "router/router_stats.h"
 #include "router/router_target.h"
 
-/*
- * A FIN seen on a kernel-relayed socket is forwarded after this grace period: the
- * kernel hands redirected bytes to a worker thread, and our FIN must not overtake
- * the last of them.
- */
-#define KERNEL_LINGER_MS 20
-
 /* The relay's scratch buffer: one per router, never per session (idle sessions cost no buffer). */
 #define ROUTER_BUF_SIZE (256 * 1024)
 
@@ -54,12 +47,7 @@ struct session {
 	struct pending down;      /* backend -> client, waiting for the client */
 	bool eof_up;              /* client sent FIN */
 	bool eof_down;            /* backend sent FIN */
-	bool shut_up;             /* ... and it was forwarded to the backend */
-	bool shut_down;           /* ... and it was forwarded to the client */
-	bool kernel_relay;        /* bytes flow through the sockmap, not through us */
 	bool cli_hup_seen;        /* the client half-closed before the relay started */
-	uint64_t counted_up;      /* bytes this loop relayed client -> backend */
-	uint64_t counted_down;    /* bytes this loop relayed backend -> client */
 	struct session *prev;     /* r->sessions (live) or r->justfree */
 	struct session *next;
 };
@@ -81,7 +69,6 @@ struct router {
 	struct checker *checker;
 	struct holdq held[RT__COUNT]; /* per listener */
 	struct holdq connecting;      /* by connect deadline */
-	struct holdq lingering;       /* kernel-relayed sessions finishing a FIN, by deadline */
 	struct session *sessions;     /* every live session */
 	struct session *justfree;     /* closed this iteration */
 	struct session *spare;        /* freed sessions kept for reuse */
@@ -102,7 +89,6 @@ struct router {
 	uint64_t pub_gen;         /* publishes so far */
 	struct router_stats pub;  /* last published copy, read by the HTTP thread */
 	struct ev_handle pub_req; /* eventfd the HTTP thread pokes for a fresh copy */
-	struct sockmap *sockmap;  /* kernel relay, NULL when unavailable */
 };
 
 /* --- router_session.c ------------------------------------------------------------------ */
@@ -132,14 +118,6 @@ bool relay_pump(struct router *r, struct session *s, bool up, bool drain) MUST_C
 /* relay_flush: writes pending bytes toward the side that became writable; then pumps. */
 bool relay_flush(struct router *r, struct session *s, bool up) MUST_CHECK;
 void relay_release(struct session *s);
-/* relay_kernel_start: hands an established session to the sockmap if possible. */
-void relay_kernel_start(struct router *r, struct session *s);
-/* relay_kernel_events: a hang-up on a kernel-relayed session. False: close it now. */
-bool relay_kernel_events(struct router *r, struct session *s, bool is_client, uint32_t events);
-/* relay_kernel_linger_done: the grace period of s ended: forward FINs. False: close it. */
-bool relay_kernel_linger_done(struct session *s);
-/* relay_kernel_account: adds what the kernel relayed for s to the counters (at close). */
-void relay_kernel_account(struct router *r, struct session *s);
 
 /* --- router_http.c ---------------------------------------------------------------------- */
 struct router_http;

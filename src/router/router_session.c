@@ -150,8 +150,6 @@ static void detach_backend(struct router *r, struct session *s)
 
 static void teardown(struct router *r, struct session *s)
 {
-	if (s->kernel_relay && s->target >= 0)
-		relay_kernel_account(r, s);
 	detach_backend(r, s);
 	close(s->cli.fd);
 	s->cli.fd = -1;
@@ -176,8 +174,6 @@ void session_set_state(struct router *r, struct session *s, enum sess_state to)
 		r->live.l[s->lst].held--;
 	} else if (from == SESS_CONNECTING) {
 		holdq_remove(&r->connecting, &s->q);
-	} else if (from == SESS_RELAY) {
-		holdq_remove(&r->lingering, &s->q);
 	}
 	s->state = to;
 	switch (to) {
@@ -305,7 +301,6 @@ static void connect_failed(struct router *r, struct session *s)
 static bool start_relay(struct router *r, struct session *s)
 {
 	session_set_state(r, s, SESS_RELAY);
-	relay_kernel_start(r, s);
 	/*
 	 * What the client sent while held is queued: one read gets it (a short read means
 	 * drained). Only a FIN seen meanwhile needs reading to the end: its edge is spent.
@@ -401,11 +396,6 @@ static void relay_events(struct router *r, struct session *s, bool is_client, ui
 	bool drain = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
 	bool ok = true;
 
-	if (s->kernel_relay) {
-		if (!relay_kernel_events(r, s, is_client, events))
-			session_set_state(r, s, SESS_CLOSED);
-		return;
-	}
 	/* Writable side h: bytes flowing toward h (toward the backend = "up"). */
 	if (events & EPOLLOUT)
 		ok = relay_flush(r, s, !is_client);
@@ -470,10 +460,6 @@ void session_expire(struct router *r)
 	}
 	while ((n = holdq_pop_expired(&r->connecting, r->now_ms)) != NULL)
 		connect_failed(r, from_node(n));
-	while ((n = holdq_pop_expired(&r->lingering, r->now_ms)) != NULL) {
-		if (!relay_kernel_linger_done(from_node(n)))
-			session_set_state(r, from_node(n), SESS_CLOSED);
-	}
 }
 
 void session_fence(struct router *r, int target, enum rt_listener l)

@@ -180,9 +180,6 @@ void router_stats_prometheus(const struct router_stats *s, struct buf *out)
 	header(out, "pgha_router_accept_pauses_total", "counter",
 	       "Times accepting paused (out of file descriptors or at max_clients).");
 	buf_printf(out, "pgha_router_accept_pauses_total %" PRIu64 "\n", s->accept_pauses);
-	header(out, "pgha_router_sockmap_sessions_total", "counter",
-	       "Sessions relayed in the kernel (eBPF sockmap).");
-	buf_printf(out, "pgha_router_sockmap_sessions_total %" PRIu64 "\n", s->sockmap_sessions);
 	listener_metrics(s, out);
 	target_metrics(s, out);
 }

@@ -51,7 +51,6 @@ struct router_stats {
 	bool switchover_pending;   /* RW clients are held for a switchover */
 	int rise;                  /* for reading health counters */
 	uint64_t accept_pauses;    /* out of fds or at max_clients */
-	uint64_t sockmap_sessions; /* sessions relayed in the kernel */
 	struct router_stats_listener l[RT__COUNT];
 	struct router_stats_target t[RT_MAX_TARGETS];
 	int n_targets;

@@ -502,7 +502,7 @@ static void test_config_defaults_and_full(void **state)
 	             "\"check_interval\":100,\"check_timeout\":\"300\",\"rise\":1,\"fall\":3,"
 	             "\"max_replica_lag\":\"16MB\",\"connect_timeout\":200,\"target\":"
 	             "\"postgres\",\"hold_on_switchover\":\"off\",\"max_clients\":10,"
-	             "\"backlog\":16,\"sockmap\":true}}",
+	             "\"backlog\":16}}",
 	             &c, err, sizeof(err)));
 	assert_string_equal(c.namespace_, "/ns/");
 	assert_string_equal(c.log_level, "debug");
@@ -518,7 +518,6 @@ static void test_config_defaults_and_full(void **state)
 	assert_int_equal(c.target, ROUTER_TARGET_POSTGRES);
 	assert_false(c.hold_on_switchover);
 	assert_int_equal(c.max_clients, 10);
-	assert_true(c.sockmap);
 }
 
 static void test_config_errors(void **state)
@@ -551,8 +550,6 @@ static void test_config_errors(void **state)
 	    {"{\"scope\":\"s\",\"etcd3\":{\"hosts\":\"a:1\"},\"router\":{\"max_replica_lag\":"
 	     "\"lots\"}}",
 	     "max_replica_lag"},
-	    {"{\"scope\":\"s\",\"etcd3\":{\"hosts\":\"a:1\"},\"router\":{\"sockmap\":3}}",
-	     "router.sockmap"},
 	    {"{\"scope\":\"s\",\"etcd3\":{\"hosts\":\"a:1\"},\"router\":[1]}",
 	     "router: expected a mapping"},
 	};

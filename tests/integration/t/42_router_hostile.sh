@@ -239,26 +239,4 @@ sleep 0.5
 normal_ok "fds back: clients get through again"
 rt_stop_router
 is "$RT_ROUTER_RC" "0" "the router stops cleanly"
-
-# --- the optional kernel relay (sockmap: true) -------------------------------------------------
-RT_ROUTER_WRAP=
-rt_start_router sockmap=true || bail "router (sockmap) did not start"
-rt_wait 10 rt_rw_ok
-if grep -q "relayed in the kernel" "$RT_DIR/router.log"; then
-	normal_ok "kernel relay: a normal client gets through"
-	is "$(hostile half_close "$RT_RW")" "answered-and-closed" "kernel relay: half-close still answered"
-	hostile slow_reader "$RT_RW" 1 >"$RT_DIR/slow2.out"
-	is "$(tail -1 "$RT_DIR/slow2.out")" "read 190 MB" "kernel relay: 190 MB arrive complete"
-	n=$(rt_metric '^pgha_router_sockmap_sessions_total')
-	# The half-closed client is not ESTABLISHED any more: the sockmap refuses it and
-	# that session falls back to the user-space relay.
-	ok "$([ "${n:-0}" -ge 2 ] && echo 1)" "kernel relay: sessions went through the sockmap ($n)"
-	b=$(rt_metric '^pgha_router_bytes_out_total\{listener="rw"\}')
-	ok "$([ "${b:-0}" -gt 190000000 ] && echo 1)" "kernel relay: relayed bytes are counted ($b)"
-else
-	echo "ok $((_tap_n + 1)) # skip no eBPF sockmap here: $(grep -o 'no kernel relay.*' "$RT_DIR/router.log")"
-	_tap_n=$((_tap_n + 1))
-fi
-rt_stop_router
-is "$RT_ROUTER_RC" "0" "the router stops cleanly"
 done_testing
