@@ -201,32 +201,30 @@ static void on_dcs(struct router *r)
 
 /* --- health checks ----------------------------------------------------------------------- */
 
-static void log_flip(struct router *r, int i, const bool before[RT__COUNT])
+/* log_health: a check endpoint of target i went up or down (penalties aside). */
+static void log_health(const struct router *r, int i, enum rt_check_kind kind, bool was_up)
 {
 	const struct rt_target *t = &r->targets.t[i];
+	bool up = rt_health_up(&t->check[kind], r->targets.rise);
 
-	for (int l = 0; l < RT__COUNT; l++) {
-		bool now = rt_eligible(&r->targets, i, (enum rt_listener)l, r->now_ms);
-
-		if (now != before[l])
-			log_info("router: %s target %s (%s) is %s (last check: %d)",
-			         rt_listener_str((enum rt_listener)l), t->name, t->addr,
-			         now ? "up" : "down", t->last_status);
-	}
+	if (up != was_up)
+		log_info("router: %s (%s) %s is %s (last check: %d)", t->name, t->addr,
+		         kind == RT_CHECK_PRIMARY ? "/primary" : "/replica", up ? "up" : "down",
+		         t->last_status);
 }
 
 static void on_check_result(void *arg, int i, enum rt_check_kind kind, int status)
 {
 	struct router *r = arg;
-	bool before[RT__COUNT];
+	bool was_up = rt_health_up(&r->targets.t[i].check[kind], r->targets.rise);
+	bool flipped;
 
 	r->now_ms = clock_now_ms();
-	for (int l = 0; l < RT__COUNT; l++)
-		before[l] = rt_eligible(&r->targets, i, (enum rt_listener)l, r->now_ms);
-	if (!rt_table_check_result(&r->targets, i, kind, status, r->now_ms,
-	                           r->cfg.check_interval_ms))
+	flipped = rt_table_check_result(&r->targets, i, kind, status, r->now_ms,
+	                                r->cfg.check_interval_ms);
+	log_health(r, i, kind, was_up);
+	if (!flipped)
 		return;
-	log_flip(r, i, before);
 	for (int l = 0; l < RT__COUNT; l++)
 		session_dispatch_held(r, (enum rt_listener)l);
 }
