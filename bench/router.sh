@@ -155,7 +155,7 @@ start_bouncer() {
 	chown postgres "$DIR/pgbouncer.ini" "$DIR/users.txt"
 	# setpriv execs: $! is PgBouncer itself, so it can be stopped by pid.
 	setpriv --reuid=postgres --regid=postgres --init-groups -- pgbouncer "$DIR/pgbouncer.ini" >/dev/null 2>&1 &
-	PIDS+=($!)
+	PIDS+=("$!")
 	wait_for 10 "$PGBIN/psql" -h 127.0.0.1 -p $BOUNCER -U postgres -Atc 'select 1' postgres ||
 		die "pgbouncer did not start"
 }
@@ -166,7 +166,7 @@ start_etcd_and_api() {
 		--listen-peer-urls "http://127.0.0.1:$((ETCD + 1))" \
 		--initial-advertise-peer-urls "http://127.0.0.1:$((ETCD + 1))" \
 		--initial-cluster "b=http://127.0.0.1:$((ETCD + 1))" >"$DIR/etcd.log" 2>&1 &
-	PIDS+=($!)
+	PIDS+=("$!")
 	wait_for 20 env ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD endpoint health ||
 		die "etcd did not start"
 	# The member's REST API: /primary is always 200 (a one-node "cluster").
@@ -181,11 +181,13 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 ' $API >"$DIR/api.log" 2>&1 &
-	PIDS+=($!)
+	PIDS+=("$!")
 	local e="env ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:$ETCD"
 	ETCD_HOSTS=127.0.0.1:$ETCD
-	$e put /service/bench/members/pg1 "{\"conn_url\":\"postgres://127.0.0.1:$PG_PORT/postgres\",\"api_url\":\"http://127.0.0.1:$API/patroni\",\"state\":\"running\",\"role\":\"primary\",\"pooler\":\"127.0.0.1:$BOUNCER\"}" >/dev/null &&
-		$e put /service/bench/leader pg1 >/dev/null || die "cannot write the cluster keys"
+	if ! $e put /service/bench/members/pg1 "{\"conn_url\":\"postgres://127.0.0.1:$PG_PORT/postgres\",\"api_url\":\"http://127.0.0.1:$API/patroni\",\"state\":\"running\",\"role\":\"primary\",\"pooler\":\"127.0.0.1:$BOUNCER\"}" >/dev/null ||
+		! $e put /service/bench/leader pg1 >/dev/null; then
+		die "cannot write the cluster keys"
+	fi
 }
 
 start_router() {
@@ -201,7 +203,7 @@ start_router() {
 	EOF
 	"$PGHA" router -c "$DIR/router.yml" >"$DIR/router.log" 2>&1 &
 	ROUTER_PID=$!
-	PIDS+=($ROUTER_PID)
+	PIDS+=("$ROUTER_PID")
 	wait_for 15 sh -c "curl -sf http://127.0.0.1:$HTTP/health" || die "the router has no RW target"
 }
 
@@ -220,7 +222,7 @@ start_haproxy() {
 	EOF
 	haproxy -f "$DIR/haproxy.cfg" -db >"$DIR/haproxy.log" 2>&1 &
 	HAPROXY_PID=$!
-	PIDS+=($HAPROXY_PID)
+	PIDS+=("$HAPROXY_PID")
 	wait_for 10 "$PGBIN/psql" -h 127.0.0.1 -p $HAPROXY -Atc 'select 1' postgres ||
 		die "haproxy did not start"
 }
@@ -283,7 +285,7 @@ print("ready", flush=True)
 sys.stdin.read()
 ' $RW >"$DIR/idle.out" 2>"$DIR/idle.err" <&- &
 	local idle_pid=$!
-	PIDS+=($idle_pid)
+	PIDS+=("$idle_pid")
 	wait_for 30 grep -q ready "$DIR/idle.out" || die "could not open 1,000 idle connections"
 	sleep 1
 	after=$(rss_kb "$ROUTER_PID")

@@ -134,7 +134,8 @@ hostile() { timeout 60 python3 "$RT_DIR/hostile.py" "$@"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$RT_ROUTER_PID/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$RT_ROUTER_PID/status"; }
 quick_select() { # a normal client gets through, fast
-	local start=$(date +%s%N) out
+	local start out
+	start=$(date +%s%N)
 	out=$(PGCONNECT_TIMEOUT=5 rt_sql "$RT_RW" 'select 42' 2>&1)
 	echo "$out $((($(date +%s%N) - start) / 1000000))"
 }
@@ -184,7 +185,7 @@ ok "$([ $((rss1 - rss0)) -lt 16384 ] && echo 1)" \
 	"a client that does not read 200 MB keeps the router's memory bounded (+$((rss1 - rss0)) kB)"
 normal_ok "others are unaffected by a slow reader"
 wait $slow_pid
-is "$(cat "$RT_DIR/slow.out" | tail -1)" "read 190 MB" "the slow reader gets everything once it reads"
+is "$(tail -1 "$RT_DIR/slow.out")" "read 190 MB" "the slow reader gets everything once it reads"
 
 # --- broken backends -----------------------------------------------------------------------
 # A leader whose pooler resets every connection: the session ends, nothing else does.

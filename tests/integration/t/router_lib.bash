@@ -303,6 +303,7 @@ rt_start_router() { # rt_start_router [key=value...]
 rt_stop_router() {
 	kill -TERM "$RT_ROUTER_PID"
 	wait "$RT_ROUTER_PID"
+	# shellcheck disable=SC2034 # read by the scripts that source this file
 	RT_ROUTER_RC=$?
 	RT_ROUTER_PID=
 }
