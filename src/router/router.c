@@ -144,6 +144,13 @@ static void apply_view(struct router *r, const struct dcs_view *view)
 	struct rt_changes ch;
 
 	snprintf(old_leader, sizeof(old_leader), "%s", r->targets.leader);
+	if ((view->n_members == 0) != r->view_empty) {
+		r->view_empty = view->n_members == 0;
+		if (r->view_empty)
+			log_warn("router: no member under %s%s/ (wrong scope or namespace, or the "
+			         "cluster is down): clients are held",
+			         r->cfg.namespace_, r->cfg.scope);
+	}
 	rt_table_apply_view(&r->targets, view, r->now_ms, clock_wall_epoch_s() * 1000, &ch);
 	for (int i = 0; ch.addr_changed && i < RT_MAX_TARGETS; i++) {
 		if (r->targets.t[i].in_use && r->targets.t[i].addr_changed)

@@ -81,6 +81,7 @@ struct router {
 	int64_t next_publish_ms;
 	bool stopping;
 	bool dcs_was_ok;
+	bool view_empty;          /* the last view had no member (warned once) */
 	struct router_stats live; /* counters the loop updates */
 	char *buf;                /* ROUTER_BUF_SIZE scratch for the relay */
 	struct router_http *http; /* the /health and /metrics thread */
