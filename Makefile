@@ -10,7 +10,7 @@
 #
 # Dependencies come from Debian packages through pkg-config; `make deps` installs them.
 
-PKGS      := libpq libcurl jansson yaml-0.1 libmicrohttpd
+PKGS      := libpq libcurl jansson yaml-0.1 libmicrohttpd libsystemd
 BUILD     ?= build
 CC        ?= cc
 SANITIZE  ?= 0
@@ -43,11 +43,13 @@ ITEST_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/itests/%)
 
 .PHONY: all deps up down check unit integration asan valgrind format format-check lint clean \
-	bench-failover bench-router deb check-deploy
+	bench-failover bench-router bench-idle deb check-deploy
 
 all: $(BIN)
 
-$(BIN): $(MAIN_OBJ) $(LIB)
+# The binary links every object (not the archive), so that a real subcommand always
+# overrides its weak placeholder in cmd_pending.c.
+$(BIN): $(MAIN_OBJ) $(OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(LIB): $(OBJS)
@@ -89,10 +91,20 @@ integration: $(BIN) $(ITEST_BINS)
 	@sh tests/integration/run.sh $(ITEST_BINS)
 
 check: deps
-	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory format-check lint
 	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory check-deploy
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory integration
+
+bench-idle: all
+	@bash bench/agent-idle.sh $(BENCH_ARGS)
+
+deb:
+	@bash scripts/build-deb.sh
+
+check-deploy: all
+	@bash scripts/check-deploy.sh
 
 format:
 	clang-format -i $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) $(wildcard tests/unit/*.h)

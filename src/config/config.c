@@ -295,9 +295,9 @@ static void finish_dcs(struct cfg_ctx *c)
 	if (!dyn_config_timing_ok(d))
 		cfg_error(
 		    c, c->dcs_line,
-		    "bootstrap.dcs: loop_wait (%d) + 2*retry_timeout (%d) must not exceed ttl "
-		    "(%d), or a leader could lose its lease before it renews it",
-		    d->loop_wait_s, d->retry_timeout_s, d->ttl_s);
+		    "bootstrap.dcs: ttl (%d) must be at least 2 s (etcd's minimum lease), "
+		    "loop_wait (%d) and retry_timeout (%d) at least 1 s, and loop_wait at most ttl",
+		    d->ttl_s, d->loop_wait_s, d->retry_timeout_s);
 	build_dcs_json(c->cfg);
 }
 

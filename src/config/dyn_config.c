@@ -25,9 +25,8 @@
  * Patroni's (ttl 30, loop_wait 10, retry_timeout 10):
  * - ttl 3: a dead primary's leader key survives up to ttl after its last renewal, so
  *   the lease bounds host-loss detection (the target is <= 3 s of write downtime).
- *   etcd's minimum lease TTL is about 2 s (it rounds smaller grants up), and Patroni's
- *   rule loop_wait + 2*retry_timeout <= ttl (see dyn_config_timing_ok) with the
- *   smallest usable loop_wait and retry_timeout (1 s each) gives 3.
+ *   etcd's minimum lease TTL is about 2 s (it rounds smaller grants up). 3 s keeps a
+ *   renewal margin on a loaded 2-core machine (measured: bench-false-failover).
  * - loop_wait 1, retry_timeout 1: the leader renews every second and a DCS call that
  *   hangs for a second counts as failed, so a primary cut from etcd fences itself
  *   well before its lease can expire.
@@ -59,39 +58,32 @@ void dyn_config_defaults(struct dyn_config *d)
 }
 
 /*
- * Patroni's rule (maintainer's reasoning in patroni#1579): a leader that renewed at T
- * runs its next cycle at T + loop_wait and may need retry_timeout to read the cluster
- * and another retry_timeout to renew; all of it must end before the lease, T + ttl.
+ * pgha's timing rule. Patroni needs loop_wait + 2*retry_timeout <= ttl because its
+ * leader renews the lease from the HA loop (patroni#1579). pgha's leader renews from a
+ * thread of its own every ttl/6, with its own timeouts, and a second thread fences at
+ * the deadline (src/ha/lease.c): loop_wait and retry_timeout only pace the HA loop.
+ * What remains: etcd grants no lease under 2 s, and a loop slower than the lease would
+ * notice a dead leader later than the lease does.
  */
 bool dyn_config_timing_ok(const struct dyn_config *d)
 {
-	return (int64_t)d->loop_wait_s + 2 * (int64_t)d->retry_timeout_s <= d->ttl_s;
+	return d->ttl_s >= 2 && d->loop_wait_s >= 1 && d->retry_timeout_s >= 1 &&
+	       d->loop_wait_s <= d->ttl_s;
 }
 
-/* Patroni's repair of a config that breaks the rule: lower loop_wait, then retry_timeout. */
+/* dyn_config_fit_timing: repairs what can be repaired (as Patroni does, silently). */
 bool dyn_config_fit_timing(struct dyn_config *d, char *msg, size_t msglen)
 {
 	if (msg != NULL && msglen > 0)
 		msg[0] = '\0';
 	if (dyn_config_timing_ok(d))
 		return true;
-	if (d->ttl_s - 2 * d->retry_timeout_s >= 1) {
-		d->loop_wait_s = d->ttl_s - 2 * d->retry_timeout_s;
-		snprintf(msg, msglen,
-		         "loop_wait lowered to %d so that loop_wait + 2*retry_timeout <= ttl",
-		         d->loop_wait_s);
-		return true;
-	}
-	if ((d->ttl_s - 1) / 2 >= 1) {
-		d->loop_wait_s = 1;
-		d->retry_timeout_s = (d->ttl_s - 1) / 2;
-		snprintf(msg, msglen,
-		         "loop_wait lowered to 1 and retry_timeout to %d so that loop_wait + "
-		         "2*retry_timeout <= ttl",
-		         d->retry_timeout_s);
-		return true;
-	}
-	return false;
+	if (d->ttl_s < 2 || d->retry_timeout_s < 1 || d->loop_wait_s < 1)
+		return false;
+	d->loop_wait_s = d->ttl_s;
+	snprintf(msg, msglen, "loop_wait lowered to %d so that it does not exceed ttl",
+	         d->loop_wait_s);
+	return true;
 }
 
 /* --- reading JSON values as Patroni does --------------------------------------------- */
@@ -444,9 +436,9 @@ static void fit_or_restore(struct dyn_config *d, const struct dyn_config *before
 		return;
 	}
 	err_append(err, errlen,
-	           "ttl %d is too short for loop_wait + 2*retry_timeout (at least 3): timings "
-	           "unchanged",
-	           d->ttl_s);
+	           "ttl %d, loop_wait %d, retry_timeout %d are not usable (ttl >= 2 s, the "
+	           "others >= 1 s): timings unchanged",
+	           d->ttl_s, d->loop_wait_s, d->retry_timeout_s);
 	d->ttl_s = before->ttl_s;
 	d->loop_wait_s = before->loop_wait_s;
 	d->retry_timeout_s = before->retry_timeout_s;

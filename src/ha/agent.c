@@ -25,10 +25,12 @@
 #include "pg/pg.h"
 #include "pooler/pooler.h"
 #include "util/clock.h"
+#include "util/sdnotify.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-#define RECYCLE_MS 20 /* pause between a cycle that changed something and the next */
+#define RECYCLE_MS    20  /* pause between a cycle that changed something and the next */
+#define RETRY_SOON_MS 100 /* re-run of a race lost to a transient state */
 
 /* --- set-up ----------------------------------------------------------------------------- */
 
@@ -155,39 +157,94 @@ static void agent_deinit(struct agent *a)
 	close(a->kick_fd);
 }
 
+/* --- systemd -------------------------------------------------------------------------- */
+
+/*
+ * watchdog_main: pets systemd's watchdog while the HA loop makes progress (a cycle
+ * started within the watchdog period) or runs a declared long action (a clone may take
+ * hours). A loop stuck anywhere else stops the petting and systemd restarts the agent;
+ * the fencer (lease.c) has stopped a primary long before.
+ */
+static void *watchdog_main(void *arg)
+{
+	struct agent *a = arg;
+	int64_t period_ms = (int64_t)(sdnotify_watchdog_usec() / 1000);
+	int64_t last_pet = 0;
+	bool warned = false;
+
+	while (!atomic_load(&a->watchdog_stop)) {
+		int64_t now = clock_now_ms();
+		bool alive =
+		    now - atomic_load(&a->heartbeat_ms) < period_ms || atomic_load(&a->busy);
+
+		if (alive && now - last_pet >= period_ms / 3) {
+			sdnotify_watchdog();
+			last_pet = now;
+			warned = false;
+		} else if (!alive && !warned) {
+			log_error(
+			    "the HA loop has not run for %lld ms: no longer petting systemd's "
+			    "watchdog",
+			    (long long)(now - atomic_load(&a->heartbeat_ms)));
+			warned = true;
+		}
+		clock_sleep_ms(100);
+	}
+	return NULL;
+}
+
+static void start_watchdog(struct agent *a)
+{
+	atomic_store(&a->heartbeat_ms, clock_now_ms());
+	if (sdnotify_watchdog_usec() == 0)
+		return;
+	a->watchdog_on = pthread_create(&a->watchdog, NULL, watchdog_main, a) == 0;
+}
+
+static void stop_watchdog(struct agent *a)
+{
+	atomic_store(&a->watchdog_stop, true);
+	if (a->watchdog_on)
+		pthread_join(a->watchdog, NULL);
+}
+
 /* --- one cycle --------------------------------------------------------------------------- */
 
+/* log_decision: each change of rule (or of whom it is about) once, also to systemd. */
 static void log_decision(struct agent *a, const struct ha_decision *d)
 {
-	if (d->rule == a->last_rule && str_eq(d->detail, a->last_detail) && d->n_actions == 0)
+	if (d->rule == a->last_rule && str_eq(d->detail, a->last_detail))
 		return;
-	/* Log each change of rule once; repeated plans that act are logged by their actions. */
-	if (d->rule != a->last_rule || !str_eq(d->detail, a->last_detail))
-		log_info("%s%s%s (rule %s, heading for %s)", d->reason, d->detail[0] ? ": " : "",
-		         d->detail, ha_rule_name(d->rule), ha_role_name(d->role));
+	sdnotify_status(d->reason);
+	log_info("%s%s%s (rule %s, heading for %s)", d->reason, d->detail[0] ? ": " : "", d->detail,
+	         ha_rule_name(d->rule), ha_role_name(d->role));
 	a->last_rule = d->rule;
 	snprintf(a->last_detail, sizeof(a->last_detail), "%s", d->detail);
 }
 
-/* run_cycle: observe, decide, apply, publish. Returns true if something changed. */
-static bool run_cycle(struct agent *a)
+/* run_cycle: observe, decide, publish, apply; returns ms until the next cycle is due. */
+static int64_t run_cycle(struct agent *a)
 {
 	struct ha_input *in = xcalloc(1, sizeof(*in));
 	struct ha_decision d;
-	bool changed;
+	int64_t next = (int64_t)a->dyn.loop_wait_s * 1000;
 
+	atomic_store(&a->heartbeat_ms, clock_now_ms());
 	agent_observe(a, in);
 	ha_decide(in, &d);
 	log_decision(a, &d);
 	/* Publish what we observed before acting on it: a peer racing for the key while we
 	 * hand it over must not read a stale "primary, running" from our REST API. */
 	agent_publish(a, in, &d);
-	changed = agent_apply(a, in, &d);
+	if (agent_apply(a, in, &d))
+		next = RECYCLE_MS;
+	else if (d.retry_soon)
+		next = MIN(next, RETRY_SOON_MS);
 	if (!in->shutdown)
 		a->pooler_up = pooler_ensure(a->pooler);
 	dcs_view_free(&in->view);
 	free(in);
-	return changed;
+	return next;
 }
 
 /* --- waiting ------------------------------------------------------------------------------ */
@@ -311,18 +368,22 @@ int agent_main(struct config *cfg)
 		log_error("cannot serve the REST API on %s: stopping", a->cfg.restapi.listen);
 		atomic_store(&a->req.shutdown, true);
 		rc = 1;
+	} else {
+		start_watchdog(a);
+		sdnotify_ready("REST API up; joining the cluster");
 	}
 	while (!atomic_load(&a->req.shutdown)) {
-		bool changed = run_cycle(a);
-		int64_t period = (int64_t)a->dyn.loop_wait_s * 1000;
+		int64_t next = run_cycle(a);
 
 		if (atomic_load(&a->req.reload))
 			reload_pg(a);
-		a->next_cycle_ms = clock_now_ms() + (changed ? RECYCLE_MS : period);
+		a->next_cycle_ms = clock_now_ms() + next;
 		wait_next(a);
 	}
+	sdnotify_stopping();
 	if (rc == 0)
 		run_cycle(a); /* the shutdown plan: stop PostgreSQL, hand the leader key over */
+	stop_watchdog(a);
 	log_info("pgha agent stopped");
 	agent_deinit(a);
 	free(a);

@@ -49,8 +49,8 @@ struct agent {
 	pthread_mutex_t api_dcs_mu;
 	struct lease_keeper *lease;
 	struct pg_node *pg;
-	struct pooler *pooler;		 /* PgBouncer, when pgbouncer.enabled */
-	bool pooler_up;			 /* it ran at the end of the last cycle */
+	struct pooler *pooler; /* PgBouncer, when pgbouncer.enabled */
+	bool pooler_up;        /* it ran at the end of the last cycle */
 	struct api_server *api;
 	int signal_fd;
 	int kick_fd; /* eventfd: the lease keeper or the REST API wants a cycle */
@@ -72,6 +72,13 @@ struct agent {
 	int64_t waiting_logged_ms; /* rate limit for "waiting for etcd" */
 
 	struct agent_requests req;
+
+	/* systemd's watchdog is petted by a thread of its own while the HA loop progresses. */
+	_Atomic int64_t heartbeat_ms; /* CLOCK_BOOTTIME ms the last cycle started */
+	atomic_bool busy;             /* a long action (clone, rewind, stop) is running */
+	atomic_bool watchdog_stop;
+	pthread_t watchdog;
+	bool watchdog_on;
 
 	pthread_mutex_t status_mu;  /* guards status */
 	struct api_snapshot status; /* what the REST API serves */

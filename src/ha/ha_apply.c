@@ -358,7 +358,7 @@ static enum step act_sync_claim(struct ctx *c)
 		names[i] = d->sync_names[i];
 	return cas_step(
 	    dcs_sync_write(c->a->dcs, names, d->n_sync_names,
-	                   c->in->view.sync.present ? c->in->view.sync.mod_revision : 0),
+	                   c->in->view.sync.mod_revision), /* set for a malformed key too */
 	    "sync key");
 }
 

@@ -110,11 +110,17 @@ static bool in_sync_set(const struct dcs_view *v, const char *name)
 	return str_eq_nocase(v->sync.leader, name) || dcs_sync_has(&v->sync, name);
 }
 
-/* sync_restricts: synchronous mode is active, so only the sync set may be promoted. */
+/*
+ * sync_restricts: synchronous mode is active, so only the sync set may be promoted.
+ * A sync key that exists but cannot be read restricts too (to nobody): when unsure
+ * who holds the last acknowledged commit, nobody is promoted automatically.
+ */
 static bool sync_restricts(const struct ha_input *in)
 {
-	return in->settings.synchronous_mode && in->view.sync.present &&
-	       in->view.sync.leader[0] != '\0';
+	const struct dcs_sync *s = &in->view.sync;
+
+	return in->settings.synchronous_mode &&
+	       ((s->present && s->leader[0] != '\0') || (!s->present && s->mod_revision != 0));
 }
 
 static bool is_handing_over(const struct dcs_view *v, const char *name)
@@ -546,8 +552,9 @@ static void p_refuse(const struct facts *f, struct ha_decision *d)
 	if (f->data_invalid)
 		snprintf(d->detail, sizeof(d->detail), "it exists but holds no usable cluster");
 	else
-		snprintf(d->detail, sizeof(d->detail), "its system identifier is %s, the cluster's %s",
-		         f->in->pg.system_id, f->view->initialize);
+		snprintf(d->detail, sizeof(d->detail),
+		         "its system identifier is %s, the cluster's %s", f->in->pg.system_id,
+		         f->view->initialize);
 	if (!f->down)
 		add(d, HA_ACT_STOP_FAST, NULL);
 }
@@ -807,6 +814,8 @@ static void p_race(const struct facts *f, struct ha_decision *d)
 	if (r != HA_RACE_WIN) {
 		d->rule = HA_RULE_RACE_LOSE;
 		d->reason = ha_race_outcome_name(r);
+		d->retry_soon = r == HA_RACE_NOT_PROBED || r == HA_RACE_PRIMARY_ALIVE ||
+		                r == HA_RACE_DEFER_CANDIDATE;
 		set_detail(d, who);
 		return;
 	}

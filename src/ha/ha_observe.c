@@ -21,6 +21,7 @@
 #include "pooler/pooler_conf.h"
 #include "util/clock.h"
 #include "util/strutil.h"
+#include "util/xalloc.h"
 
 void agent_conn_url(const struct agent *a, char *out, size_t size)
 {
@@ -126,7 +127,6 @@ void agent_observe(struct agent *a, struct ha_input *in)
 	fill_settings(a, &in->settings);
 	observe_pg(a, in);
 	in->lease = lease_state(a->lease);
-	dcs_lease_attach(a->dcs, lease_id(a->lease)); /* the member key lives on it */
 	memcpy(in->upstream, a->upstream, sizeof(in->upstream));
 	in->rewind_failed = a->rewind_failed_for[0] && in->view.has_leader &&
 	                    str_eq(a->rewind_failed_for, in->view.leader);
@@ -193,6 +193,7 @@ static void publish_member(struct agent *a, const struct ha_input *in, const cha
 	};
 	char *json;
 
+	dcs_lease_attach(a->dcs, lease_id(a->lease)); /* the member key lives on it */
 	agent_conn_url(a, conn_url, sizeof(conn_url));
 	agent_api_url(a, api_url, sizeof(api_url));
 	if (a->pooler_up && !pooler_connect_address(&a->cfg, pooler, sizeof(pooler)))
@@ -254,14 +255,30 @@ static void publish_snapshot(struct agent *a, const struct ha_input *in, const c
 	pthread_mutex_unlock(&a->status_mu);
 }
 
+/*
+ * agent_set_state: republishes in the middle of a plan. The cycle's observation is
+ * stale once an action stopped or started PostgreSQL, so the process state is read
+ * again (no I/O): a peer racing for the key must not see a stopped primary as running.
+ */
 void agent_set_state(struct agent *a, const char *state, const struct ha_input *in)
 {
 	struct ha_lease lease = lease_state(a->lease);
-	const char *role = pg_role_name(in, lease.held);
+	struct ha_input *now = xmalloc(sizeof(*now));
+	enum pg_proc_state proc = pg_proc_state(a->pg);
+	const char *role;
 
+	*now = *in; /* shallow: the view's owned parts stay in's */
+	if (proc != now->pg.proc) {
+		now->pg.proc = proc;
+		now->pg.connected = false;
+	}
+	role = pg_role_name(now, lease.held);
 	snprintf(a->state_override, sizeof(a->state_override), "%s", state ? state : "");
-	publish_member(a, in, pg_state_name(a, in), role);
-	publish_snapshot(a, in, pg_state_name(a, in), role, state);
+	atomic_store(&a->busy, state != NULL);
+	if (now->dcs_ok && lease_id(a->lease) != 0)
+		publish_member(a, now, pg_state_name(a, now), role);
+	publish_snapshot(a, now, pg_state_name(a, now), role, state);
+	free(now);
 }
 
 void agent_publish(struct agent *a, const struct ha_input *in, const struct ha_decision *d)
@@ -270,7 +287,7 @@ void agent_publish(struct agent *a, const struct ha_input *in, const struct ha_d
 	const char *state = pg_state_name(a, in);
 	const char *role = pg_role_name(in, lease.held);
 
-	if (in->dcs_ok)
+	if (in->dcs_ok && lease_id(a->lease) != 0) /* the member key lives on our lease */
 		publish_member(a, in, state, role);
 	if (in->dcs_ok && lease.held && in->pg.connected && !in->pg.in_recovery)
 		publish_status(a, in);

@@ -159,6 +159,7 @@ struct ha_decision {
 	char ssn[HA_SSN_LEN];                        /* for HA_ACT_SET_SSN */
 	char sync_names[DCS_MAX_SYNC][DCS_NAME_LEN]; /* for HA_ACT_PUBLISH_SYNC / SYNC_CLAIM */
 	int n_sync_names;
+	bool retry_soon; /* transient (a primary still stopping, peers not asked): re-run soon */
 };
 
 #endif

@@ -126,13 +126,22 @@ static void renew_leader(struct lease_keeper *lk, int ttl_s)
 	int64_t sent = 0;
 	enum dcs_cas r;
 
+	int64_t id;
+	bool moved;
+
 	pthread_mutex_lock(&lk->client_mu);
 	r = dcs_leader_renew(lk->client, ttl_s, &sent);
+	id = dcs_lease_id(lk->client); /* a new TTL or an expired lease means a new lease */
 	pthread_mutex_unlock(&lk->client_mu);
 
 	pthread_mutex_lock(&lk->mu);
+	moved = id != 0 && id != lk->lease;
+	if (moved)
+		lk->lease = id;
 	if (!lk->held) { /* released while we were renewing */
 		pthread_mutex_unlock(&lk->mu);
+		if (moved)
+			notify(lk);
 		return;
 	}
 	switch (r) {
@@ -152,8 +161,8 @@ static void renew_leader(struct lease_keeper *lk, int ttl_s)
 		break;
 	}
 	pthread_mutex_unlock(&lk->mu);
-	if (r == DCS_CAS_CONFLICT)
-		notify(lk);
+	if (r == DCS_CAS_CONFLICT || moved)
+		notify(lk); /* fenced, or the member key must move to the new lease */
 }
 
 static void keep_lease(struct lease_keeper *lk, int ttl_s)
@@ -183,7 +192,9 @@ static void *renewer_main(void *arg)
 	while (!lk->stop) {
 		bool held = lk->held;
 		int ttl_s = lk->ttl_s;
-		int64_t period = held ? lk->timing.renew_ms : MAX(500, lk->loop_wait_s * 500);
+		/* A follower's lease only carries its member key: renewing every TTL/3 is enough.
+		 */
+		int64_t period = held ? lk->timing.renew_ms : MAX(500, (int64_t)ttl_s * 1000 / 3);
 
 		pthread_mutex_unlock(&lk->mu);
 		if (held)

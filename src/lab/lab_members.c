@@ -238,6 +238,7 @@ static json_t *row_json(const struct lab_member_row *r)
 	json_object_set_new(o, "host", text_or_null(m->host));
 	json_object_set_new(o, "port", m->port > 0 ? json_integer(m->port) : json_null());
 	json_object_set_new(o, "api_url", text_or_null(m->api_url));
+	json_object_set_new(o, "pooler", text_or_null(m->pooler));
 	json_object_set_new(o, "role", json_string(lab_member_role_str(r->role)));
 	json_object_set_new(o, "state", text(r->state));
 	json_object_set_new(o, "timeline",

@@ -54,8 +54,8 @@ int lab_members_rows(const struct dcs_view *v, struct lab_member_row *rows, int 
 void lab_members_table(const struct dcs_view *v, const char *scope, struct buf *out);
 /*
  * lab_members_json: {"scope", "namespace", "etcd": [urls], "leader": name|null,
- * "members": [{"name", "host", "port", "api_url", "role", "state", "timeline",
- * "lag_bytes"}]}; unknown values are null. Owned.
+ * "members": [{"name", "host", "port", "api_url", "pooler", "role", "state",
+ * "timeline", "lag_bytes"}]}; unknown values are null. Owned.
  */
 json_t *lab_members_json(const struct dcs_view *v, const struct lab_list_meta *meta);
 

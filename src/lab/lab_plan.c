@@ -10,13 +10,10 @@
 #define NODE_STRIDE 10 /* node k's ports start at P + 10k */
 
 static const char *const kind_names[LAB_PORT__COUNT] = {
-    [LAB_PORT_ETCD_CLIENT] = "etcd client",
-    [LAB_PORT_ETCD_PEER] = "etcd peer",
-    [LAB_PORT_PG] = "PostgreSQL",
-    [LAB_PORT_API] = "REST API",
-    [LAB_PORT_BOUNCER] = "PgBouncer",
-    [LAB_PORT_ROUTER_RW] = "router read-write",
-    [LAB_PORT_ROUTER_RO] = "router read-only",
+    [LAB_PORT_ETCD_CLIENT] = "etcd client", [LAB_PORT_ETCD_PEER] = "etcd peer",
+    [LAB_PORT_PG] = "PostgreSQL",           [LAB_PORT_API] = "REST API",
+    [LAB_PORT_BOUNCER] = "PgBouncer",       [LAB_PORT_ROUTER_RW] = "read-write",
+    [LAB_PORT_ROUTER_RO] = "read-only",
 };
 
 const char *lab_port_kind_str(enum lab_port_kind k)
@@ -65,8 +62,7 @@ static void add_port(struct lab_port_use *out, int max, int *n, int port, enum l
 	out[*n].port = port;
 	out[*n].kind = kind;
 	out[*n].owner = owner;
-	out[*n].reserved =
-	    kind == LAB_PORT_BOUNCER || kind == LAB_PORT_ROUTER_RW || kind == LAB_PORT_ROUTER_RO;
+	out[*n].reserved = kind == LAB_PORT_ROUTER_RW || kind == LAB_PORT_ROUTER_RO;
 	(*n)++;
 }
 
@@ -167,9 +163,8 @@ void lab_plan_format(const struct lab_plan *p, struct buf *out)
 		buf_printf(out, "  %-7s client %d  peer %d\n", p->etcd[i].name,
 		           p->etcd[i].client_port, p->etcd[i].peer_port);
 	for (int k = 0; k < p->n_nodes; k++)
-		buf_printf(out, "  %-7s postgres %d  rest-api %d  (pgbouncer %d reserved)\n",
-		           p->nodes[k].name, p->nodes[k].pg_port, p->nodes[k].api_port,
-		           p->nodes[k].bouncer_port);
+		buf_printf(out, "  %-7s postgres %d  rest-api %d  pgbouncer %d\n", p->nodes[k].name,
+		           p->nodes[k].pg_port, p->nodes[k].api_port, p->nodes[k].bouncer_port);
 	buf_printf(out, "  %-7s (read-write %d, read-only %d reserved)\n", "router",
 	           p->router_rw_port, p->router_ro_port);
 }

@@ -7,7 +7,7 @@
  *   P+6, P+7       router RW / RO (reserved: no router in the lab yet)
  *   P+10k+0        nodek PostgreSQL          (k = 1..9)
  *   P+10k+1        nodek REST API
- *   P+10k+2        nodek PgBouncer (reserved for the pooler)
+ *   P+10k+2        nodek PgBouncer (supervised by the node's agent)
  * so that a port tells what it is for at a glance (6520 = node2's PostgreSQL).
  *
  * Pure: no I/O. Checking that the ports are free is lab_ports.h's job.
@@ -37,7 +37,7 @@ struct lab_node_ports {
 	char name[LAB_NAME_LEN]; /* node1..N */
 	int pg_port;             /* PostgreSQL */
 	int api_port;            /* REST API */
-	int bouncer_port;        /* PgBouncer (reserved) */
+	int bouncer_port;        /* PgBouncer */
 };
 
 struct lab_plan {
@@ -65,7 +65,7 @@ struct lab_port_use {
 	int port;
 	enum lab_port_kind kind;
 	const char *owner; /* borrowed from the plan: "etcd2", "node3", "router" */
-	bool reserved;     /* planned but nothing listens on it yet */
+	bool reserved;     /* planned but nothing listens on it yet (the router's) */
 };
 
 /*

@@ -125,6 +125,8 @@ void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets 
 	render_etcd_hosts(c, out);
 	render_bootstrap(out);
 	render_postgresql(c, s, node, out);
+	buf_puts(out, "pgbouncer:\n  enabled: true\n");
+	kv_hostport(out, 2, "listen", node->bouncer_port);
 }
 
 static void service_common(const struct lab_cluster *c, struct buf *out)

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -192,7 +193,7 @@ static bool make_dirs(const struct lab_cluster *c)
 	static const struct {
 		const char *rel;
 		mode_t mode;
-	} dirs[] = {{"", 0755}, {"etcd", 0700}, {"logs", 0755}, {"run", 0755}};
+	} dirs[] = {{"etcd", 0700}, {"logs", 0755}, {"run", 0755}};
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
@@ -258,12 +259,20 @@ static bool write_layout(const struct up_run *r)
 	char secrets_dir[PATH_MAX];
 	struct lab_secrets s;
 
+	/* cluster.json first: it is what makes the directory a lab `pgha down` may remove. */
+	if (!fs_mkdir_p(c->dir, 0755)) {
+		fail("cannot create %s: %s", c->dir, strerror(errno));
+		return false;
+	}
+	if (!lab_cluster_save(c, err, sizeof(err))) {
+		fail("%s", err);
+		return false;
+	}
 	if (!make_dirs(c))
 		return false;
 	if (!lab_path(c, "secrets", secrets_dir, sizeof(secrets_dir)) ||
 	    !lab_secrets_generate(&s, err, sizeof(err)) ||
-	    !lab_secrets_save(&s, secrets_dir, err, sizeof(err)) ||
-	    !lab_cluster_save(c, err, sizeof(err))) {
+	    !lab_secrets_save(&s, secrets_dir, err, sizeof(err))) {
 		fail("%s", err);
 		return false;
 	}
@@ -454,7 +463,7 @@ static void print_logs_hint(const struct lab_cluster *c)
 		fprintf(stderr, "%s.log%s", c->plan.nodes[k].name,
 		        k + 1 < c->plan.n_nodes ? " " : ")\n");
 	fprintf(stderr,
-	        "PostgreSQL logs are in each node's data directory (%s/node1/data/log/...).\n"
+	        "PostgreSQL's own log is next to each node's data directory (%s/node1/data.log).\n"
 	        "What runs is left running for inspection; stop it with: pgha down --dir %s\n",
 	        c->dir, c->dir);
 }
@@ -470,10 +479,10 @@ static void print_success(const struct up_run *r, const struct lab_health *h)
 	       "  export PGSERVICEFILE=%s/pg_service.conf\n"
 	       "  psql service=rw        # the primary\n"
 	       "  psql service=ro        # a replica\n"
-	       "  psql service=node1     # one node (node1..node%d)\n"
+	       "  psql service=node1     # one node, by name (see pg_service.conf)\n"
 	       "Inspect: pgha list --dir %s   (or: patronictl -c %s/patronictl.yml list)\n"
 	       "Stop:    pgha down --dir %s   (--keep keeps the data for the next pgha up)\n",
-	       c->dir, c->plan.n_nodes, c->dir, c->dir, c->dir);
+	       c->dir, c->dir, c->dir, c->dir);
 }
 
 /* start_cluster: starts what is not running and waits for health. */
@@ -539,16 +548,21 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 		     c->plan.base_port, c->plan.base_port + LAB_PLAN_SPAN - 1);
 		return LAB_UP_FAILED;
 	}
-	if (!write_layout(r))
+	if (!write_layout(r)) {
+		fprintf(stderr,
+		        "Nothing was started; pgha down --dir %s removes what was written.\n",
+		        c->dir);
 		return LAB_UP_FAILED;
+	}
 	if ((r->lock_fd = lab_lock(c, err, sizeof(err))) < 0) {
 		fail("%s", err);
 		return LAB_UP_FAILED;
 	}
 	buf_init(&plan);
 	lab_plan_format(&c->plan, &plan);
-	printf("Creating the pgha lab \"%s\" in %s (%d nodes)%s%s\n%s", c->scope, c->dir,
-	       c->plan.n_nodes, r->ru.set_user ? ", running the cluster as OS user " : "",
+	printf("Creating the pgha lab \"%s\" in %s (%d node%s)%s%s\n%s", c->scope, c->dir,
+	       c->plan.n_nodes, c->plan.n_nodes == 1 ? "" : "s",
+	       r->ru.set_user ? ", running the cluster as OS user " : "",
 	       r->ru.set_user ? c->os_user : "", plan.data);
 	buf_free(&plan);
 	return start_cluster(r);

@@ -42,6 +42,17 @@ static bool overridden(const char *entry, const char *const *extra)
 	return false;
 }
 
+/*
+ * systemd_private: variables systemd gives the unit's main process only. A child that
+ * inherited NOTIFY_SOCKET (PostgreSQL and PgBouncer both speak sd_notify) would send
+ * READY/STOPPING on behalf of the agent's unit.
+ */
+static bool systemd_private(const char *entry)
+{
+	return str_has_prefix(entry, "NOTIFY_SOCKET=") || str_has_prefix(entry, "WATCHDOG_PID=") ||
+	       str_has_prefix(entry, "WATCHDOG_USEC=");
+}
+
 /* build_env: the extra entries, then environ minus what they override. Borrowed strings. */
 static char **build_env(const char *const *extra)
 {
@@ -56,7 +67,7 @@ static char **build_env(const char *const *extra)
 	for (size_t i = 0; i < m; i++)
 		env[k++] = (char *)(uintptr_t)extra[i];
 	for (size_t i = 0; i < n; i++)
-		if (!overridden(environ[i], extra))
+		if (!overridden(environ[i], extra) && !systemd_private(environ[i]))
 			env[k++] = environ[i];
 	return env;
 }

@@ -181,7 +181,7 @@ lab_down() { "$PGHA" down --dir "$LAB_DIR" "$@"; }
 # lab_dump_logs: the tail of every log of the lab, as TAP comments.
 lab_dump_logs() {
 	local f
-	for f in "$LAB_DIR"/logs/*.log "$LAB_DIR"/node*/data/log/*; do
+	for f in "$LAB_DIR"/logs/*.log "$LAB_DIR"/node*/*.log; do
 		[ -f "$f" ] || continue
 		diag "--- $f"
 		tail -n "${LOG_LINES:-20}" "$f" | sed 's/^/#   /'

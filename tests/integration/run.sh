@@ -9,6 +9,11 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 logs="$top/build/itest-logs"
 mkdir -p "$logs"
+# The tests' fixed ports live below 40000; keep the kernel's ephemeral ports (outgoing
+# connections) above them, so that a port a test needs is never randomly taken.
+if [ "$(id -u)" -eq 0 ]; then
+	sysctl -qw net.ipv4.ip_local_port_range="40000 60999" || true
+fi
 failed=0
 pass=0
 

@@ -552,11 +552,11 @@ static void test_value_errors(void **state)
 	    "t.yml:12: bootstrap.dcs.synchronous_node_count: must be an integer from 1 to 8");
 	expect_error(BASE "bootstrap:\n  dcs:\n    standby_cluster:\n      host: x\n",
 	             "t.yml:12: bootstrap.dcs.standby_cluster: standby clusters are not supported");
-	expect_error(BASE
-	             "bootstrap:\n  dcs:\n    ttl: 10\n    loop_wait: 5\n    retry_timeout: 3\n",
-	             "t.yml:11: bootstrap.dcs: loop_wait (5) + 2*retry_timeout (3) must not exceed "
-	             "ttl (10)");
-	expect_error(BASE "bootstrap:\n  dcs:\n    ttl: 2\n", "must not exceed ttl (2)");
+	expect_error(
+	    BASE "bootstrap:\n  dcs:\n    ttl: 4\n    loop_wait: 5\n",
+	    "t.yml:11: bootstrap.dcs: ttl (4) must be at least 2 s (etcd's minimum lease), "
+	    "loop_wait (5) and retry_timeout (1) at least 1 s, and loop_wait at most ttl");
+	expect_error(BASE "bootstrap:\n  dcs:\n    ttl: 1\n", "ttl (1) must be at least 2 s");
 	expect_error(BASE "bootstrap:\n  method: wal_e\n",
 	             "t.yml:11: bootstrap.method: custom bootstrap 'wal_e' is not supported");
 	expect_error(BASE "pgbouncer:\n  pool_mode: statement\n",
@@ -1204,31 +1204,28 @@ static void test_dyn_config_timing_fit(void **state)
 
 	(void)state;
 	dyn_config_defaults(&d);
-	/* Patroni lowers loop_wait first... */
-	j = parse_json("{\"ttl\":10,\"loop_wait\":10,\"retry_timeout\":3}");
+	/* Short leases are fine (the lease keeper renews on its own)... */
+	j = parse_json("{\"ttl\":2,\"loop_wait\":1,\"retry_timeout\":1}");
 	assert_true(dyn_config_from_json(&d, j, err, sizeof(err)));
 	json_decref(j);
-	assert_int_equal(d.loop_wait_s, 4);
-	assert_int_equal(d.retry_timeout_s, 3);
-	assert_string_equal(err,
-	                    "loop_wait lowered to 4 so that loop_wait + 2*retry_timeout <= ttl");
-	/* ...then retry_timeout when loop_wait 1 is not enough... */
-	j = parse_json("{\"ttl\":7,\"loop_wait\":5,\"retry_timeout\":5}");
-	assert_true(dyn_config_from_json(&d, j, err, sizeof(err)));
-	json_decref(j);
-	assert_int_equal(d.ttl_s, 7);
-	assert_int_equal(d.loop_wait_s, 1);
-	assert_int_equal(d.retry_timeout_s, 3);
+	assert_int_equal(d.ttl_s, 2);
+	assert_string_equal(err, "");
 	assert_true(dyn_config_timing_ok(&d));
-	assert_non_null(strstr(err, "retry_timeout to 3"));
-	/* ...and keeps the previous timings when nothing fits. */
-	j = parse_json("{\"ttl\":2}");
+	/* ...a loop slower than the lease is lowered to it... */
+	j = parse_json("{\"ttl\":10,\"loop_wait\":20,\"retry_timeout\":3}");
 	assert_true(dyn_config_from_json(&d, j, err, sizeof(err)));
 	json_decref(j);
-	assert_int_equal(d.ttl_s, 7);
-	assert_int_equal(d.loop_wait_s, 1);
+	assert_int_equal(d.loop_wait_s, 10);
 	assert_int_equal(d.retry_timeout_s, 3);
-	assert_non_null(strstr(err, "ttl 2 is too short"));
+	assert_string_equal(err, "loop_wait lowered to 10 so that it does not exceed ttl");
+	/* ...and a lease etcd cannot grant keeps the previous timings. */
+	j = parse_json("{\"ttl\":1}");
+	assert_true(dyn_config_from_json(&d, j, err, sizeof(err)));
+	json_decref(j);
+	assert_int_equal(d.ttl_s, 10);
+	assert_int_equal(d.loop_wait_s, 10);
+	assert_int_equal(d.retry_timeout_s, 3);
+	assert_non_null(strstr(err, "ttl 1, loop_wait 10, retry_timeout 3 are not usable"));
 	dyn_config_free(&d);
 }
 

@@ -438,6 +438,20 @@ static void test_race_no_sync_standby_no_failover(void **state)
 	expect(&in, HA_RULE_RACE_LOSE, "");
 }
 
+static void test_race_malformed_sync_key(void **state)
+{
+	struct ha_input in;
+
+	(void)state;
+	base_input(&in, "node2");
+	in.view.sync.present = false; /* the key exists but could not be read */
+	in.view.sync.mod_revision = 42;
+	add_peer(&in, "node1", false, false, 0);
+	expect(&in, HA_RULE_RACE_LOSE, ""); /* unsure who is in sync: nobody is promoted */
+	in.settings.synchronous_mode = false;
+	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,write_history,sync_slots");
+}
+
 static void test_race_most_advanced_wins(void **state)
 {
 	struct ha_input in;
@@ -1058,6 +1072,7 @@ int main(void)
 	    cmocka_unit_test(test_race_sync_standby_wins),
 	    cmocka_unit_test(test_race_async_replica_not_eligible),
 	    cmocka_unit_test(test_race_no_sync_standby_no_failover),
+	    cmocka_unit_test(test_race_malformed_sync_key),
 	    cmocka_unit_test(test_race_most_advanced_wins),
 	    cmocka_unit_test(test_race_tie_breaks),
 	    cmocka_unit_test(test_race_primary_still_alive),

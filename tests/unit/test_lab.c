@@ -100,6 +100,7 @@ static void canned_view(struct dcs_view *v)
 	v->status_optime = 50 * MB;
 	m = add_member(v, "node1", 6510, "running");
 	strcpy(m->role, "master");
+	strcpy(m->pooler, "127.0.0.1:6512");
 	m->has_xlog = true;
 	m->xlog_location = 48 * MB;
 	m->timeline = 2;
@@ -192,10 +193,9 @@ static void test_plan_ports_distinct(void **state)
 				assert_int_not_equal(ports[i].port, ports[j].port);
 		}
 	}
-	/* Reserved: PgBouncer and the router; in use: etcd, PostgreSQL, REST API. */
+	/* Reserved: the router; in use: etcd, PostgreSQL, REST API, PgBouncer. */
 	for (int i = 0; i < n; i++)
-		assert_int_equal(ports[i].reserved, ports[i].kind == LAB_PORT_BOUNCER ||
-		                                        ports[i].kind == LAB_PORT_ROUTER_RW ||
+		assert_int_equal(ports[i].reserved, ports[i].kind == LAB_PORT_ROUTER_RW ||
 		                                        ports[i].kind == LAB_PORT_ROUTER_RO);
 	assert_string_equal(lab_port_kind_str(LAB_PORT_API), "REST API");
 }
@@ -232,14 +232,13 @@ static void test_plan_format(void **state)
 	assert_true(lab_plan_make(6500, 2, &p, err, sizeof(err)));
 	buf_init(&b);
 	lab_plan_format(&p, &b);
-	assert_string_equal(b.data,
-	                    "Port plan (base port 6500, everything on 127.0.0.1):\n"
-	                    "  etcd1   client 6500  peer 6503\n"
-	                    "  etcd2   client 6501  peer 6504\n"
-	                    "  etcd3   client 6502  peer 6505\n"
-	                    "  node1   postgres 6510  rest-api 6511  (pgbouncer 6512 reserved)\n"
-	                    "  node2   postgres 6520  rest-api 6521  (pgbouncer 6522 reserved)\n"
-	                    "  router  (read-write 6506, read-only 6507 reserved)\n");
+	assert_string_equal(b.data, "Port plan (base port 6500, everything on 127.0.0.1):\n"
+	                            "  etcd1   client 6500  peer 6503\n"
+	                            "  etcd2   client 6501  peer 6504\n"
+	                            "  etcd3   client 6502  peer 6505\n"
+	                            "  node1   postgres 6510  rest-api 6511  pgbouncer 6512\n"
+	                            "  node2   postgres 6520  rest-api 6521  pgbouncer 6522\n"
+	                            "  router  (read-write 6506, read-only 6507 reserved)\n");
 	buf_free(&b);
 }
 
@@ -761,13 +760,16 @@ static void test_members_json(void **state)
 	    " \"etcd\": [\"http://127.0.0.1:6500\", \"http://127.0.0.1:6501\"],"
 	    " \"leader\": \"node1\", \"members\": ["
 	    "{\"name\": \"node1\", \"host\": \"127.0.0.1\", \"port\": 6510,"
-	    " \"api_url\": \"http://127.0.0.1:6511/patroni\", \"role\": \"leader\","
+	    " \"api_url\": \"http://127.0.0.1:6511/patroni\", \"pooler\": \"127.0.0.1:6512\","
+	    " \"role\": \"leader\","
 	    " \"state\": \"running\", \"timeline\": 2, \"lag_bytes\": 0},"
 	    "{\"name\": \"node2\", \"host\": \"127.0.0.1\", \"port\": 6520,"
-	    " \"api_url\": \"http://127.0.0.1:6521/patroni\", \"role\": \"replica\","
+	    " \"api_url\": \"http://127.0.0.1:6521/patroni\", \"pooler\": null, \"role\": "
+	    "\"replica\","
 	    " \"state\": \"streaming\", \"timeline\": 2, \"lag_bytes\": 2097152},"
 	    "{\"name\": \"node3\", \"host\": \"127.0.0.1\", \"port\": 6530,"
-	    " \"api_url\": \"http://127.0.0.1:6531/patroni\", \"role\": \"sync_standby\","
+	    " \"api_url\": \"http://127.0.0.1:6531/patroni\", \"pooler\": null,"
+	    " \"role\": \"sync_standby\","
 	    " \"state\": \"creating replica\", \"timeline\": null, \"lag_bytes\": null}]}",
 	    0, &jerr);
 	assert_non_null(want);
@@ -1138,11 +1140,11 @@ static void test_ports_check(void **state)
 	assert_true(lab_ports_check(&p, node2_only, true, err, sizeof(err)));
 	close(fd);
 	/* A reserved port is only checked when asked to. */
-	fd = listen_on(p.nodes[0].bouncer_port);
+	fd = listen_on(p.router_rw_port);
 	assert_true(fd >= 0);
 	assert_true(lab_ports_check(&p, NULL, false, err, sizeof(err)));
 	assert_false(lab_ports_check(&p, NULL, true, err, sizeof(err)));
-	assert_string_equal(err, "port 30512 (node1 PgBouncer, reserved) is not free: Address "
+	assert_string_equal(err, "port 30506 (router read-write, reserved) is not free: Address "
 	                         "already in use");
 	close(fd);
 	assert_true(lab_ports_check(&p, NULL, true, err, sizeof(err)));

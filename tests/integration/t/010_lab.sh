@@ -49,7 +49,8 @@ j = json.load(sys.stdin)
 assert set(j) == {"scope", "namespace", "etcd", "leader", "members"}, sorted(j)
 assert j["scope"] == "pgha-lab" and j["namespace"] == "/service/"
 assert len(j["etcd"]) == 3 and all(u.startswith("http://127.0.0.1:") for u in j["etcd"])
-fields = {"name", "host", "port", "api_url", "role", "state", "timeline", "lag_bytes"}
+fields = {"name", "host", "port", "api_url", "pooler", "role", "state", "timeline",
+          "lag_bytes"}
 assert [m["name"] for m in j["members"]] == ["node1", "node2", "node3"]
 for m in j["members"]:
     assert set(m) == fields, sorted(m)

@@ -1,0 +1,89 @@
+# Instance roles, one per kind of host, each with only what its boot script and its
+# daemons use: the .deb in S3 for all; the cluster's passwords in SSM for the database
+# nodes; the two passwords an operator needs (superuser, REST API) for the bastion.
+# The etcd hosts (etcd + routers) get no secret at all.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  ssm_arn_prefix = "arn:${data.aws_partition.current.partition}:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${local.ssm_prefix}"
+  role_secrets = {
+    etcd    = []
+    db      = local.secrets
+    bastion = ["superuser-password", "restapi-password"]
+  }
+}
+
+data "aws_iam_policy_document" "assume_ec2" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "role" {
+  for_each = local.role_secrets
+
+  statement {
+    sid       = "ReadPghaPackage"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.artifacts.arn}/${aws_s3_object.deb.key}"]
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value) > 0 ? [1] : []
+    content {
+      sid       = "ReadClusterSecrets"
+      actions   = ["ssm:GetParameter"]
+      resources = [for s in each.value : "${local.ssm_arn_prefix}/${s}"]
+    }
+  }
+
+  # SecureStrings use the AWS-managed key aws/ssm; decrypting is allowed only through SSM.
+  dynamic "statement" {
+    for_each = length(each.value) > 0 ? [1] : []
+    content {
+      sid       = "DecryptThroughSsmOnly"
+      actions   = ["kms:Decrypt"]
+      resources = ["*"]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${var.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role" "node" {
+  for_each = local.role_secrets
+
+  name_prefix        = "${local.name}-${each.key}-"
+  assume_role_policy = data.aws_iam_policy_document.assume_ec2.json
+}
+
+resource "aws_iam_role_policy" "node" {
+  for_each = local.role_secrets
+
+  name   = "pgha-${each.key}"
+  role   = aws_iam_role.node[each.key].id
+  policy = data.aws_iam_policy_document.role[each.key].json
+}
+
+resource "aws_iam_role_policy_attachment" "session_manager" {
+  for_each = var.enable_session_manager ? local.role_secrets : {}
+
+  role       = aws_iam_role.node[each.key].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_instance_profile" "node" {
+  for_each = local.role_secrets
+
+  name_prefix = "${local.name}-${each.key}-"
+  role        = aws_iam_role.node[each.key].name
+}

@@ -1,0 +1,71 @@
+# pgha on AWS: 3 etcd hosts (which also run the pgha routers), 3 database nodes (pgha
+# agent + PostgreSQL 15 + PgBouncer), an internal NLB for clients, and a bastion with an
+# Elastic IP as the only SSH entry. By default one etcd host and one database node per
+# availability zone, over three zones.
+#
+# Layout of the files: network.tf (VPC, subnets, NAT), security.tf (security groups),
+# iam.tf (instance roles), secrets.tf (SSM SecureStrings), artifacts.tf (the .deb in
+# S3), instances.tf, nlb.tf, outputs.tf; modules/userdata renders the boot scripts.
+
+data "aws_availability_zones" "available" {
+  state = "available"
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
+# The official Debian 12 AMIs are published by Debian's AWS account.
+data "aws_ami" "debian" {
+  count       = var.ami_id == "" ? 1 : 0
+  most_recent = true
+  owners      = ["136693071363"]
+  filter {
+    name   = "name"
+    values = ["debian-12-amd64-*"]
+  }
+  filter {
+    name   = "architecture"
+    values = ["x86_64"]
+  }
+  filter {
+    name   = "virtualization-type"
+    values = ["hvm"]
+  }
+}
+
+module "layout" {
+  source = "./modules/layout"
+
+  vpc_cidr       = var.vpc_cidr
+  az_count       = var.az_count
+  db_node_count  = var.db_node_count
+  client_routing = var.client_routing
+  admin_cidrs    = var.admin_cidrs
+  client_cidrs   = var.client_cidrs
+}
+
+locals {
+  name       = var.cluster_name
+  azs        = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  ami_id     = var.ami_id != "" ? var.ami_id : data.aws_ami.debian[0].id
+  ports      = module.layout.ports
+  ssm_prefix = "/pgha/${var.cluster_name}"
+  secrets    = ["superuser-password", "replication-password", "rewind-password", "restapi-password"]
+}
+
+module "userdata" {
+  source = "./modules/userdata"
+
+  cluster_name       = var.cluster_name
+  region             = var.region
+  deb_s3_uri         = "s3://${aws_s3_bucket.artifacts.bucket}/${aws_s3_object.deb.key}"
+  ssm_prefix         = local.ssm_prefix
+  vpc_cidr           = var.vpc_cidr
+  etcd_members       = [for m in module.layout.etcd_members : { name = m.name, ip = m.ip }]
+  db_nodes           = [for n in module.layout.db_nodes : { name = n.name, ip = n.ip }]
+  synchronous_mode   = var.synchronous_mode
+  pg_shared_buffers  = var.pg_shared_buffers
+  pg_max_connections = var.pg_max_connections
+  router_ports       = { rw = local.ports.rw, ro = local.ports.ro, http = local.ports.router }
+}

@@ -1,0 +1,105 @@
+# terraform test for modules/userdata (provider-free: runs offline through
+# scripts/check-deploy.sh, which also passes the rendered scripts through bash -n and
+# shellcheck and the agent configurations through `pgha agent --check`).
+
+variables {
+  cluster_name = "sample"
+  region       = "us-east-1"
+  deb_s3_uri   = "s3://sample-artifacts/packages/pgha_0.1.0_amd64.deb"
+  ssm_prefix   = "/pgha/sample"
+  vpc_cidr     = "10.42.0.0/16"
+  etcd_members = [
+    { name = "etcd1", ip = "10.42.10.10" },
+    { name = "etcd2", ip = "10.42.11.11" },
+    { name = "etcd3", ip = "10.42.12.12" },
+  ]
+  db_nodes = [
+    { name = "pg1", ip = "10.42.10.20" },
+    { name = "pg2", ip = "10.42.11.21" },
+    { name = "pg3", ip = "10.42.12.22" },
+  ]
+}
+
+run "renders_every_host" {
+  command = plan
+
+  assert {
+    condition     = length(output.etcd_user_data) == 3 && length(output.db_user_data) == 3
+    error_message = "one boot script per etcd host and per database node"
+  }
+  assert {
+    condition = alltrue([for s in concat(output.etcd_user_data, output.db_user_data, [output.bastion_user_data]) :
+    startswith(s, "#!/bin/bash\n") && length(s) < 16384])
+    error_message = "boot scripts are bash scripts within EC2's 16 KiB user-data limit"
+  }
+  assert {
+    condition     = alltrue([for i, s in output.db_user_data : strcontains(s, base64encode(output.agent_yaml[i]))])
+    error_message = "each database node installs its own agent configuration"
+  }
+  assert {
+    condition     = alltrue([for i, y in output.agent_yaml : strcontains(y, "name: pg${i + 1}\n") && strcontains(y, "connect_address: ${var.db_nodes[i].ip}:5432")])
+    error_message = "each agent configuration names its node and its address"
+  }
+  assert {
+    condition     = alltrue([for y in output.agent_yaml : strcontains(y, "- 10.42.10.10:2379\n    - 10.42.11.11:2379\n    - 10.42.12.12:2379\n")])
+    error_message = "agents know the three etcd members"
+  }
+  assert {
+    condition     = strcontains(output.etcd_env[1], "ETCD_NAME=etcd2\n") && strcontains(output.etcd_env[1], "ETCD_INITIAL_CLUSTER=etcd1=http://10.42.10.10:2380,etcd2=http://10.42.11.11:2380,etcd3=http://10.42.12.12:2380\n")
+    error_message = "each etcd member knows its name and the initial cluster"
+  }
+  assert {
+    condition     = strcontains(output.bastion_user_data, base64encode(output.cluster_yaml)) && strcontains(output.cluster_yaml, "scope: sample\n")
+    error_message = "the bastion knows where the cluster is"
+  }
+  assert {
+    condition     = alltrue([for s in output.etcd_user_data : strcontains(s, base64encode(output.router_yaml))])
+    error_message = "every etcd host runs a router with the same configuration"
+  }
+}
+
+run "no_secret_in_rendered_files" {
+  command = plan
+
+  assert {
+    condition = alltrue([for y in concat(output.agent_yaml, [output.router_yaml, output.cluster_yaml], output.etcd_env) :
+    !can(regex("(?i)password\\s*[:=]", y))])
+    error_message = "configuration files carry no password: they come from SSM at boot"
+  }
+  assert {
+    condition     = alltrue([for s in output.db_user_data : strcontains(s, "ssm_secret '/pgha/sample/superuser-password'") && strcontains(s, "ssm_secret '/pgha/sample/replication-password'")])
+    error_message = "database nodes read their passwords from SSM by name"
+  }
+  assert {
+    condition     = alltrue([for s in concat(output.etcd_user_data, output.db_user_data, [output.bastion_user_data]) : !can(regex("(?m)^\\s*set\\s+-[a-wyz]*x", s))])
+    error_message = "no boot script traces its commands into the boot log"
+  }
+  assert {
+    condition     = alltrue([for s in output.etcd_user_data : !strcontains(s, "ssm_secret '")])
+    error_message = "etcd hosts (routers) read no secret"
+  }
+}
+
+run "rejects_two_etcd_members" {
+  command = plan
+  variables {
+    etcd_members = [{ name = "etcd1", ip = "10.42.10.10" }, { name = "etcd2", ip = "10.42.11.11" }]
+  }
+  expect_failures = [var.etcd_members]
+}
+
+run "rejects_a_package_that_is_not_in_s3" {
+  command = plan
+  variables {
+    deb_s3_uri = "https://example.org/pgha_0.1.0_amd64.deb"
+  }
+  expect_failures = [var.deb_s3_uri]
+}
+
+run "rejects_a_trailing_slash_in_the_ssm_prefix" {
+  command = plan
+  variables {
+    ssm_prefix = "/pgha/sample/"
+  }
+  expect_failures = [var.ssm_prefix]
+}

@@ -1,0 +1,93 @@
+# Inputs of the user-data renderer. Nothing secret comes in here: instances read their
+# passwords from SSM Parameter Store at boot, by parameter name.
+
+variable "cluster_name" {
+  description = "Cluster (Patroni scope) name; also the prefix of every AWS name."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.cluster_name))
+    error_message = "cluster_name: 2-21 characters, lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region the instances call (SSM, S3)."
+  type        = string
+}
+
+variable "deb_s3_uri" {
+  description = "s3:// URI of the pgha Debian package built by `make deb`."
+  type        = string
+  validation {
+    condition     = can(regex("^s3://[a-z0-9.-]+/.+\\.deb$", var.deb_s3_uri))
+    error_message = "deb_s3_uri must look like s3://bucket/path/pgha_VERSION_amd64.deb."
+  }
+}
+
+variable "ssm_prefix" {
+  description = "SSM Parameter Store path holding the cluster's SecureString passwords, e.g. /pgha/main."
+  type        = string
+  validation {
+    condition     = can(regex("^/[A-Za-z0-9_./-]+[^/]$", var.ssm_prefix))
+    error_message = "ssm_prefix must be an absolute parameter path without a trailing slash."
+  }
+}
+
+variable "etcd_members" {
+  description = "The etcd members, in order: name and private IP."
+  type        = list(object({ name = string, ip = string }))
+  validation {
+    condition     = length(var.etcd_members) == 3
+    error_message = "pgha runs exactly 3 etcd members."
+  }
+}
+
+variable "db_nodes" {
+  description = "The database nodes, in order: name and private IP."
+  type        = list(object({ name = string, ip = string }))
+  validation {
+    condition     = length(var.db_nodes) >= 2 && length(var.db_nodes) <= 9
+    error_message = "between 2 and 9 database nodes."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "The VPC's CIDR: pg_hba.conf admits password logins from it only."
+  type        = string
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0))
+    error_message = "vpc_cidr must be a CIDR block."
+  }
+}
+
+variable "synchronous_mode" {
+  description = "Synchronous replication (no acknowledged commit lost on failover)."
+  type        = bool
+  default     = true
+}
+
+variable "pg_shared_buffers" {
+  description = "PostgreSQL shared_buffers, e.g. 1GB (about a quarter of the instance's memory)."
+  type        = string
+  default     = "1GB"
+  validation {
+    condition     = can(regex("^[0-9]+(kB|MB|GB)$", var.pg_shared_buffers))
+    error_message = "pg_shared_buffers: a number with kB, MB or GB."
+  }
+}
+
+variable "pg_max_connections" {
+  description = "PostgreSQL max_connections."
+  type        = number
+  default     = 200
+  validation {
+    condition     = var.pg_max_connections >= 20 && var.pg_max_connections <= 5000
+    error_message = "pg_max_connections: 20 to 5000."
+  }
+}
+
+variable "router_ports" {
+  description = "Ports of the pgha routers on the etcd hosts."
+  type        = object({ rw = number, ro = number, http = number })
+  default     = { rw = 5432, ro = 5433, http = 8010 }
+}

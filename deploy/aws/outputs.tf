@@ -1,0 +1,65 @@
+# Endpoints and names only: no output carries a secret (the passwords are in SSM and
+# nowhere in Terraform's state). scripts/check-deploy.sh checks that it stays so.
+
+output "rw_endpoint" {
+  description = "Read-write endpoint (host:port) for clients in the VPC."
+  value       = "${aws_lb.db.dns_name}:${local.ports.rw}"
+}
+
+output "ro_endpoint" {
+  description = "Read-only endpoint (host:port): the replicas, round robin."
+  value       = "${aws_lb.db.dns_name}:${local.ports.ro}"
+}
+
+output "client_routing" {
+  description = "router (NLB -> pgha routers) or nlb-health-checks (classic)."
+  value       = var.client_routing
+}
+
+output "bastion_public_ip" {
+  description = "The bastion's Elastic IP: the only SSH entry."
+  value       = aws_eip.bastion.public_ip
+}
+
+output "ssh_bastion" {
+  description = "SSH to the bastion (Debian's default user is admin)."
+  value       = "ssh admin@${aws_eip.bastion.public_ip}"
+}
+
+output "etcd_endpoints" {
+  description = "etcd client URLs."
+  value       = [for m in module.layout.etcd_members : "http://${m.ip}:2379"]
+}
+
+output "router_endpoints" {
+  description = "The pgha routers, for clients inside the VPC that skip the NLB (read-write port; read-only is +1)."
+  value       = [for m in module.layout.etcd_members : "${m.ip}:${local.ports.rw}"]
+}
+
+output "db_nodes" {
+  description = "Database nodes: name => private IP (REST API on :8008, PgBouncer on :6432)."
+  value       = { for n in module.layout.db_nodes : n.name => n.ip }
+}
+
+output "ssm_parameters" {
+  description = "Names (not values) of the SecureString parameters holding the cluster's passwords."
+  value       = [for p in aws_ssm_parameter.secret : p.name]
+}
+
+output "artifacts_bucket" {
+  description = "S3 bucket holding the pgha package the instances install."
+  value       = aws_s3_bucket.artifacts.bucket
+}
+
+output "instance_ids" {
+  description = "Instance ids by role, for scripts/stop.sh and start.sh."
+  value = {
+    etcd    = aws_instance.etcd[*].id
+    db      = aws_instance.db[*].id
+    bastion = [aws_instance.bastion.id]
+  }
+}
+
+output "region" {
+  value = var.region
+}

@@ -1,0 +1,296 @@
+#!/bin/bash
+# check-deploy.sh: `make check-deploy`, run by CI. Checks everything under deploy/,
+# debian/ and docs/ that can be checked without AWS and without systemd running:
+#
+#   - Terraform: `terraform fmt -check`; `terraform test` of the provider-free modules
+#     (layout, userdata) and of the root's variable validations; every user-data
+#     template rendered with sample values (deploy/aws/tests/render);
+#   - the rendered boot scripts (and the scripts they embed): bash -n and shellcheck;
+#   - the agent configurations the templates produce, and the packaged example:
+#     `pgha agent --check` (once this build's agent has --check);
+#   - the systemd units: `systemd-analyze verify`, and that the code they rely on
+#     (sd_notify readiness and watchdog) is called somewhere;
+#   - every shell script of the deployment: shellcheck;
+#   - no Terraform output may carry a secret;
+#   - the man page documents every subcommand; package and binary versions agree.
+#
+# Prints one "ok"/"not ok"/"skip" line per check and ends with "N passed, N failed,
+# N skipped". A missing tool is a skip, said loudly, except with PGHA_STRICT=1.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+aws_dir=deploy/aws
+tmp=$(mktemp -d /tmp/pgha-check-deploy.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+passed=0
+failed=0
+skipped=0
+n=0
+
+ok() {
+	n=$((n + 1))
+	passed=$((passed + 1))
+	echo "ok $n - $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	if [ -s "$tmp/out" ]; then
+		sed 's/^/    /' "$tmp/out" | head -n 60
+	fi
+}
+
+skip() {
+	n=$((n + 1))
+	if [ "${PGHA_STRICT:-0}" = 1 ]; then
+		failed=$((failed + 1))
+		echo "not ok $n - $1 # SKIP not allowed (PGHA_STRICT=1): $2"
+	else
+		skipped=$((skipped + 1))
+		echo "ok $n - $1 # SKIP $2"
+	fi
+}
+
+# check DESCRIPTION COMMAND...: one check; its output is shown only when it fails.
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$tmp/out" 2>&1; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+	fi
+}
+
+have() {
+	command -v "$1" >/dev/null 2>&1
+}
+
+# --- Terraform ------------------------------------------------------------------------
+
+# Terraform without a user config, without plugins, with its data outside the tree.
+tf() {
+	TF_CLI_CONFIG_FILE="$tmp/terraformrc" TF_IN_AUTOMATION=1 TF_DATA_DIR="$tmp/tf-data-$1" \
+		terraform -chdir="$2" "${@:3}"
+}
+
+tf_test() {
+	local name=$1 dir=$2
+	shift 2
+	tf "$name" "$dir" init -input=false -no-color >"$tmp/init-$name" 2>&1 ||
+		{ cat "$tmp/init-$name"; return 1; }
+	tf "$name" "$dir" test -no-color "$@"
+}
+
+variables_test() {
+	mkdir -p "$tmp/variables/tests"
+	cp "$aws_dir/variables.tf" "$aws_dir/terraform.tfvars.example" "$tmp/variables/"
+	cp "$aws_dir/tests/variables/variables.tftest.hcl" "$tmp/variables/tests/"
+	tf variables "$tmp/variables" init -input=false -no-color >/dev/null &&
+		tf variables "$tmp/variables" test -no-color -var-file=terraform.tfvars.example
+}
+
+# render: every template with the sample values of tests/render, one file each.
+render() {
+	tf render "$aws_dir/tests/render" init -input=false -no-color >/dev/null || return 1
+	echo 'jsonencode(local.rendered)' | tf render "$aws_dir/tests/render" console >"$tmp/rendered.json" ||
+		return 1
+	mkdir -p "$tmp/rendered"
+	python3 - "$tmp/rendered.json" "$tmp/rendered" <<'PY'
+import json, os, sys
+docs = json.loads(json.load(open(sys.argv[1])))
+for name, text in docs.items():
+    with open(os.path.join(sys.argv[2], name), "w") as f:
+        f.write(text)
+print(len(docs), "documents")
+PY
+}
+
+# Scripts a boot script writes with a quoted here-document (<<'SCRIPT'): check those too.
+extract_embedded() {
+	local f=$1
+	awk -v out="$f.embedded" '
+		/<<.SCRIPT.$/ { inside = 1; next }
+		/^SCRIPT$/ { inside = 0; next }
+		inside { print > out }
+	' "$f"
+}
+
+terraform_checks() {
+	if ! have terraform; then
+		skip "terraform fmt, test and template rendering" "terraform is not installed"
+		return
+	fi
+	touch "$tmp/terraformrc"
+	check "terraform fmt -check (deploy/aws)" terraform fmt -check -recursive -diff "$aws_dir"
+	check "terraform test: modules/layout (addresses, zones, security rules, NLB targets)" \
+		tf_test layout "$aws_dir/modules/layout"
+	check "terraform test: modules/userdata (boot scripts, configs, no secrets)" \
+		tf_test userdata "$aws_dir/modules/userdata"
+	check "terraform test: variable validations (terraform.tfvars.example accepted)" \
+		variables_test
+	if ! check "templates render with sample values (deploy/aws/tests/render)" render; then
+		return
+	fi
+	local f
+	for f in "$tmp"/rendered/*.sh; do
+		check "bash -n $(basename "$f")" bash -n "$f"
+		extract_embedded "$f"
+		if have shellcheck; then
+			check "shellcheck $(basename "$f")" shellcheck -s bash "$f"
+			if [ -s "$f.embedded" ]; then
+				check "shellcheck the script embedded in $(basename "$f")" \
+					shellcheck -s bash "$f.embedded"
+			fi
+		else
+			skip "shellcheck $(basename "$f")" "shellcheck is not installed"
+		fi
+	done
+}
+
+# --- pgha's own checks of its configurations -------------------------------------------
+
+# agent_check FILE: accepted, and without a warning (an unknown key in our own files
+# is a typo, not a choice).
+agent_check() {
+	local out
+	out=$(./pgha agent --check -c "$1" 2>&1)
+	local rc=$?
+	echo "$out"
+	[ "$rc" -eq 0 ] && ! grep -qi 'warning' <<<"$out"
+}
+
+pgha_supports_check() {
+	./pgha "$1" --help 2>&1 | grep -q -- '--check'
+}
+
+config_checks() {
+	local f
+	if ! pgha_supports_check agent; then
+		skip "pgha agent --check on the rendered and example agent configs" \
+			"this build's 'pgha agent' has no --check yet"
+	else
+		check "pgha agent --check deploy/config/agent.yml.example" \
+			agent_check deploy/config/agent.yml.example
+		for f in "$tmp"/rendered/*.agent.yml; do
+			[ -e "$f" ] || continue
+			check "pgha agent --check $(basename "$f") (rendered)" agent_check "$f"
+		done
+	fi
+	if ! pgha_supports_check router; then
+		skip "pgha router --check on the rendered and example router configs" \
+			"this build's 'pgha router' has no --check"
+	else
+		check "pgha router --check deploy/config/router.yml.example" \
+			./pgha router --check -c deploy/config/router.yml.example
+		if [ -e "$tmp/rendered/router.yml" ]; then
+			check "pgha router --check router.yml (rendered)" \
+				./pgha router --check -c "$tmp/rendered/router.yml"
+		fi
+	fi
+}
+
+# --- systemd units ----------------------------------------------------------------------
+
+# systemd-analyze verify exits 0 on many problems: any output is a failure.
+verify_units() {
+	local u
+	mkdir -p "$tmp/units"
+	for u in deploy/systemd/*.service; do
+		# The units name the installed binary; verify them against this build's.
+		sed "s#/usr/bin/pgha#$top/pgha#g" "$u" >"$tmp/units/$(basename "$u")"
+	done
+	systemd-analyze verify --man=no "$tmp"/units/*.service >"$tmp/verify" 2>&1
+	cat "$tmp/verify"
+	[ ! -s "$tmp/verify" ]
+}
+
+# A Type=notify unit whose daemon never says READY=1 is killed at TimeoutStartSec; a
+# unit with WatchdogSec= whose daemon never pings is killed every WatchdogSec.
+units_match_code() {
+	local bad=0
+	if grep -q '^Type=notify' deploy/systemd/*.service &&
+		! grep -rq --include='*.c' 'sdnotify_ready(' src --exclude=sdnotify.c; then
+		echo "units are Type=notify but no code calls sdnotify_ready()"
+		bad=1
+	fi
+	if grep -q '^WatchdogSec=' deploy/systemd/*.service &&
+		! grep -rq --include='*.c' 'sdnotify_watchdog(' src --exclude=sdnotify.c; then
+		echo "units set WatchdogSec= but no code calls sdnotify_watchdog()"
+		bad=1
+	fi
+	return $bad
+}
+
+unit_checks() {
+	if have systemd-analyze; then
+		check "systemd-analyze verify deploy/systemd/*.service" verify_units
+	else
+		skip "systemd-analyze verify" "systemd-analyze is not installed"
+	fi
+	check "the daemons call sd_notify as their units require (ready, watchdog)" units_match_code
+}
+
+# --- the rest -----------------------------------------------------------------------------
+
+shell_checks() {
+	local scripts=(scripts/check-deploy.sh scripts/build-deb.sh scripts/test-deb-fresh.sh deploy/aws/scripts/*.sh)
+	if ! have shellcheck; then
+		skip "shellcheck deployment scripts" "shellcheck is not installed"
+		return
+	fi
+	check "shellcheck scripts/ and deploy/aws/scripts/" shellcheck -x "${scripts[@]}"
+	check "shellcheck debian/pgha.postinst" shellcheck -s sh debian/pgha.postinst
+}
+
+# Outputs are printed and stored in plain text: none may reference a secret.
+no_secret_outputs() {
+	! grep -nE 'random_password|value_wo|aws_ssm_parameter\.[a-z_]+(\[[^]]*\])?\.(value|insecure_value)|sensitive' \
+		"$aws_dir/outputs.tf"
+}
+
+# Every subcommand `pgha --help` lists is described in docs/pgha.1.
+man_covers_help() {
+	local cmd missing=0
+	for cmd in $(./pgha --help | awk '/^  [a-z]/ { print $1 }'); do
+		if ! grep -qE "^\.B(I)? \"?$cmd( |\"|$)" docs/pgha.1; then
+			echo "docs/pgha.1 does not describe 'pgha $cmd'"
+			missing=1
+		fi
+	done
+	return $missing
+}
+
+versions_agree() {
+	local pkg code
+	pkg=$(sed -n '1s/^pgha (\([^)]*\)).*/\1/p' debian/changelog)
+	code=$(sed -n 's/^#define PGHA_VERSION "\(.*\)"$/\1/p' src/cli/cli.h)
+	echo "debian/changelog: $pkg, src/cli/cli.h: $code"
+	[ -n "$pkg" ] && [ "$pkg" = "$code" ] &&
+		grep -q "pgha_${code}_amd64.deb" "$aws_dir/variables.tf" "$aws_dir/terraform.tfvars.example"
+}
+
+misc_checks() {
+	check "no Terraform output carries a secret" no_secret_outputs
+	check "docs/pgha.1 describes every subcommand of pgha --help" man_covers_help
+	check "package, binary and Terraform agree on the version" versions_agree
+}
+
+main() {
+	if [ ! -x ./pgha ]; then
+		make -s all >"$tmp/out" 2>&1 || { not_ok "build ./pgha"; exit 1; }
+	fi
+	terraform_checks
+	config_checks
+	unit_checks
+	shell_checks
+	misc_checks
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"

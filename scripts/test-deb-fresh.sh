@@ -1,0 +1,119 @@
+#!/bin/bash
+# test-deb-fresh.sh: does the package install on a fresh Debian 12 and run a cluster?
+#
+# Builds nothing: takes pgha_<version>_amd64.deb (from `make deb`), makes a minimal
+# Debian 12 root with debootstrap, installs the package there with
+# `apt-get install ./pgha_*.deb` (which must pull every dependency from Debian), checks
+# what the package installed, then runs `pgha up` / `pgha list` / `pgha down` in it
+# (when this build has `pgha up`). Everything it starts is stopped by `pgha down`; the
+# root is unmounted and removed on exit.
+#
+# Usage (as root, with access to a Debian mirror):
+#   scripts/test-deb-fresh.sh [DEB]
+# Environment: MIRROR (default http://deb.debian.org/debian), BASE_PORT (default 34500,
+# the lab's port plan starts there), KEEP=1 keeps the root for inspection.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+deb=${1:-}
+if [ -z "$deb" ]; then
+	deb=$(find "$top" -maxdepth 1 -name 'pgha_*_amd64.deb' | sort | tail -n 1)
+fi
+if [ -z "$deb" ] || [ ! -f "$deb" ]; then
+	echo "test-deb-fresh: no pgha_*_amd64.deb (run make deb)" >&2
+	exit 1
+fi
+[ "$(id -u)" -eq 0 ] || {
+	echo "test-deb-fresh: run as root (debootstrap, chroot)" >&2
+	exit 1
+}
+command -v debootstrap >/dev/null || {
+	echo "test-deb-fresh: apt-get install debootstrap" >&2
+	exit 1
+}
+mirror=${MIRROR:-http://deb.debian.org/debian}
+base_port=${BASE_PORT:-34500}
+root=$(mktemp -d /var/tmp/pgha-fresh.XXXXXX)
+chmod 0755 "$root" # it becomes /: every user must be able to enter it
+lab=/var/tmp/lab
+mounted=()
+lab_started=0
+
+cleanup() {
+	local m
+	if [ "$lab_started" = 1 ]; then
+		chroot "$root" pgha down --dir "$lab" >/dev/null 2>&1 || true
+	fi
+	for ((m = ${#mounted[@]} - 1; m >= 0; m--)); do
+		umount -l "${mounted[m]}" 2>/dev/null || true
+	done
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "test-deb-fresh: kept $root"
+	else
+		rm -rf --one-file-system "$root"
+	fi
+}
+trap cleanup EXIT
+trap 'echo "test-deb-fresh: FAILED at line $LINENO" >&2' ERR
+
+step() {
+	echo "test-deb-fresh: $*"
+}
+
+in_root() {
+	chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
+}
+
+step "debootstrap bookworm into $root"
+debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
+	{ tail -n 20 "$root.debootstrap.log"; exit 1; }
+rm -f "$root.debootstrap.log"
+# A chroot has no init: nothing may try to start services while packages install.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 0755 "$root/usr/sbin/policy-rc.d"
+mount -t proc proc "$root/proc" && mounted+=("$root/proc")
+mount --bind /dev "$root/dev" && mounted+=("$root/dev")
+mount -t devpts devpts "$root/dev/pts" && mounted+=("$root/dev/pts")
+mount -t tmpfs shm "$root/dev/shm" && mounted+=("$root/dev/shm")
+
+step "apt-get install ./$(basename "$deb")"
+cp "$deb" "$root/tmp/"
+in_root apt-get update -q >/dev/null
+in_root apt-get install -y -q "./tmp/$(basename "$deb")" >"$root/tmp/install.log" 2>&1 ||
+	{ tail -n 30 "$root/tmp/install.log"; exit 1; }
+
+step "checking the installed files"
+version=$(dpkg-deb -f "$deb" Version)
+in_root pgha --version | grep -qx "pgha $version"
+for f in /usr/bin/pgha /lib/systemd/system/pgha-agent.service /lib/systemd/system/pgha-router.service \
+	/etc/pgha/agent.yml.example /etc/pgha/router.yml.example /usr/share/man/man1/pgha.1.gz \
+	/usr/lib/postgresql/15/bin/postgres /usr/bin/etcd /usr/sbin/pgbouncer; do
+	[ -e "$root$f" ] || {
+		echo "test-deb-fresh: $f is missing" >&2
+		exit 1
+	}
+done
+if [ -e "$root/etc/systemd/system/multi-user.target.wants/pgha-agent.service" ]; then
+	echo "test-deb-fresh: the package enabled pgha-agent; it must not" >&2
+	exit 1
+fi
+
+up_help=$(in_root pgha up --help 2>&1 || true)
+if grep -q 'not available in this build' <<<"$up_help"; then
+	# The source has the command but the packaged binary does not: a link problem
+	# (the weak placeholder in cmd_pending.c won), not a feature still to come.
+	if [ -e "$top/src/cli/cmd_up.c" ]; then
+		echo "test-deb-fresh: src/cli/cmd_up.c exists but the packaged pgha has no 'up'" >&2
+		exit 1
+	fi
+	step "SKIP pgha up: not in this build yet"
+	step "ok (install only)"
+	exit 0
+fi
+step "pgha up --dir $lab --base-port $base_port"
+lab_started=1
+in_root pgha up --dir "$lab" --base-port "$base_port"
+in_root pgha list --dir "$lab"
+in_root pgha down --dir "$lab"
+lab_started=0
+step "ok"
