@@ -44,8 +44,8 @@ json_t *ops_config_parse(const char *text, const char *name, char *err, size_t e
 bool ops_config_yaml(const json_t *config, struct buf *out, char *err, size_t errlen) MUST_CHECK;
 /*
  * ops_config_check: would the agents accept config? The checks of their PATCH /config:
- * known keys with values of the right type and range, and loop_wait + 2*retry_timeout
- * <= ttl. False with the problems in err.
+ * known keys with values of the right type and range, and timings that satisfy
+ * dyn_config_timing_ok. False with the problems in err.
  */
 bool ops_config_check(const json_t *config, char *err, size_t errlen) MUST_CHECK;
 
