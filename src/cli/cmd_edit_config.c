@@ -55,7 +55,9 @@ static char *read_input(const char *path, char *err, size_t errlen)
 	buf_init(&b);
 	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
 		buf_append(&b, chunk, n);
-	return buf_steal(&b);
+	text = buf_steal(&b);
+	buf_free(&b);
+	return text;
 }
 
 static json_t *load_file(const char *path, char *err, size_t errlen)
@@ -166,6 +168,7 @@ static int new_config(const struct ops_args *a, struct edit *e)
 	e->before_text = buf_steal(&text);
 	if (ok && wants_editor(a)) {
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+			buf_free(&text);
 			fprintf(stderr,
 			        "pgha edit-config: nothing to change: give --set, --pg, --apply or "
 			        "--replace (the editor needs a terminal)\n");
@@ -178,6 +181,7 @@ static int new_config(const struct ops_args *a, struct edit *e)
 	if (ok)
 		ok = ops_config_yaml(e->after, &text, err, sizeof(err));
 	e->after_text = buf_steal(&text);
+	buf_free(&text); /* buf_steal leaves an empty buffer behind */
 	if (!ok) {
 		fprintf(stderr, "pgha edit-config: %s\n", err);
 		return EXIT_FAILED;

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/ops_ctx.h"
 #include "cli/ops_monitor.h"
+#include "log/log.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
 
@@ -35,6 +36,7 @@ struct monitor {
 	int interval_ms; /* redraw at least this often */
 	int n_events;    /* events shown on the screen */
 	bool watch_ok;   /* last known state of the etcd watch */
+	bool watch_seen; /* it has been current once */
 	bool have_view;  /* view and prev hold a snapshot */
 	struct dcs_view view;
 	struct mon_snapshot prev;
@@ -45,10 +47,12 @@ struct monitor {
 static void record(struct monitor *m, const char *text)
 {
 	char iso[OPS_MON_TIME_LEN];
+	char when[OPS_MON_TIME_LEN];
 
 	clock_wall_iso8601(iso, sizeof(iso));
 	/* on screen the time of day is enough: "2026-11-25T19:03:57.521+00:00" -> 19:03:57.521 */
-	ops_mon_log_add(&m->log, m->tty && strlen(iso) > 23 ? iso + 11 : iso, text);
+	snprintf(when, sizeof(when), "%.12s", strlen(iso) > 23 ? iso + 11 : iso);
+	ops_mon_log_add(&m->log, m->tty ? when : iso, text);
 	if (m->tty)
 		return;
 	printf("%s %s\n", iso, text);
@@ -83,9 +87,11 @@ static void refresh(struct monitor *m)
 	bool watch_ok = ok && dcs_watch_healthy(m->d);
 	int n;
 
-	if (watch_ok != m->watch_ok)
+	/* a watch still starting up is not news: report changes once it has been current */
+	if (m->watch_seen && watch_ok != m->watch_ok)
 		record(m, watch_ok ? "etcd watch current again"
 		                   : "etcd watch lost: the view may be stale");
+	m->watch_seen = m->watch_seen || watch_ok;
 	m->watch_ok = watch_ok;
 	if (ok) {
 		ops_mon_snapshot(&v, &cur);
@@ -144,12 +150,13 @@ int cmd_monitor(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	/* the screen is ours: only errors from the DCS client (lost watch, etcd down) */
+	log_set_level(LOG_LEVEL_ERROR);
 	m = xcalloc(1, sizeof(*m)); /* the event log is large */
 	m->ctx = &ctx;
 	m->tty = isatty(STDOUT_FILENO);
 	m->interval_ms = a.interval_ms;
 	m->n_events = a.events;
-	m->watch_ok = true; /* so that only a loss is reported at start */
 	m->d = open_watch(&ctx, &unblocked);
 	if (m->d == NULL) {
 		free(m);
