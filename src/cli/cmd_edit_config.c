@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "cli/cli.h"
 #include "cli/ops_config.h"
 #include "cli/ops_ctx.h"
@@ -112,14 +113,26 @@ static const char *editor_command(void)
 	return access("/usr/bin/editor", X_OK) == 0 ? "/usr/bin/editor" : "vi";
 }
 
-/* run_editor: $EDITOR on path (through sh, so EDITOR may carry options); false (err). */
+/*
+ * run_editor: $EDITOR on path (through sh, so EDITOR may carry options), on our
+ * terminal, for as long as the user takes; false (err) unless it exits with status 0.
+ */
 static bool run_editor(const char *path, char *err, size_t errlen)
 {
 	char *script = xasprintf("%s \"$1\"", editor_command());
 	const char *argv[] = {"/bin/sh", "-c", script, "sh", path, NULL};
 	struct proc_spec spec = {.argv = argv};
-	bool ok = proc_run(&spec, -1, NULL, err, errlen);
+	pid_t pid = proc_spawn(&spec, err, errlen);
+	int status = 0;
+	bool ok = pid > 0 && proc_wait(pid, -1, &status) == 1 && WIFEXITED(status) &&
+	          WEXITSTATUS(status) == 0;
 
+	if (pid > 0 && !ok) {
+		char how[64];
+
+		proc_describe_status(status, how, sizeof(how));
+		snprintf(err, errlen, "the editor (%s) %s; nothing changed", editor_command(), how);
+	}
 	free(script);
 	return ok;
 }

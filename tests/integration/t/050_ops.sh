@@ -20,7 +20,7 @@ MONITOR_PID=""
 # shellcheck disable=SC2317
 streams() { [ "$(lab_member_state "$1")" = streaming ]; }
 # shellcheck disable=SC2317
-leads() { [ "$(lab_leader)" = "$1" ]; }
+leads_not() { [ -n "$(lab_leader)" ] && [ "$(lab_leader)" != "$1" ]; }
 # shellcheck disable=SC2317
 agents_logged() {
 	local n
@@ -38,6 +38,7 @@ patroni() { api "$1" patroni | python3 -c "import json,sys; j=json.load(sys.stdi
 sync_standby() { list_json "[m['name'] for m in j['members'] if m['role']=='sync_standby'][0]"; }
 ops() { "$PGHA" "$@" --dir "$LAB_DIR"; }
 
+# shellcheck disable=SC2317 # called from the EXIT trap
 stop_helpers() {
 	local p
 	for p in $WRITER_PID $MONITOR_PID; do
@@ -47,10 +48,11 @@ stop_helpers() {
 	MONITOR_PID=""
 }
 # lab_cleanup (lib.sh) stops the lab; the writer and the monitor go first, by pid.
+# shellcheck disable=SC2317 # the EXIT trap
 cleanup_all() {
 	local rc=$?
 	stop_helpers
-	(exit $rc)
+	(exit "$rc")
 	lab_cleanup
 }
 
@@ -80,6 +82,8 @@ leader=$(lab_leader)
 diag "leader: $leader"
 
 # --- health ---------------------------------------------------------------------------------
+# (`pgha up` reports healthy once the replicas stream; the sync key names one a moment later)
+wait_for 30 sync_standby
 out=$(ops health)
 rc=$?
 printf '%s\n' "$out" | sed 's/^/# /'
@@ -125,6 +129,19 @@ ops edit-config --set loop_wait=1 --set postgresql.parameters.work_mem= --force 
 is "$?" 0 "edit-config --set KEY= removes a key (and restores loop_wait)"
 is "$(ops show-config --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["loop_wait"], "parameters" in j["postgresql"])')" \
 	"1 False" "loop_wait is 1 again and the emptied parameters are gone"
+wait_for 30 work_mem_is 4MB
+ok $? "the primary is back to the default work_mem (4MB)"
+# $EDITOR on a terminal (script(1) provides one): the saved YAML is what gets written
+cat >"$LAB_TMP/editor.sh" <<'EOF'
+#!/bin/sh
+sed -i 's/^maximum_lag_on_failover: .*/maximum_lag_on_failover: 2097152/' "$1"
+EOF
+chmod +x "$LAB_TMP/editor.sh"
+out=$(EDITOR=$LAB_TMP/editor.sh script -qec "$PGHA edit-config --dir $LAB_DIR --force" /dev/null 2>&1)
+is "$?" 0 "edit-config in \$EDITOR on a terminal"
+like "$out" "\+maximum_lag_on_failover: 2097152" "it shows the edit as a diff"
+like "$(ops show-config)" "maximum_lag_on_failover: 2097152" "and wrote it"
+ops edit-config --set maximum_lag_on_failover=1048576 --force -q >/dev/null
 
 # --- pause / resume -------------------------------------------------------------------------
 out=$(ops pause --wait 2>&1)
@@ -242,8 +259,22 @@ new=$(lab_leader)
 ok "$([ -n "$new" ] && [ "$new" != "$old" ]; echo $?)" "the leader changed ($old -> $new)"
 wait_for 60 lab_healthy
 ok $? "one leader and two streaming replicas"
-is "$(ops history --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 3 \
-	"history has the three hand-overs"
+
+# --- a scheduled switchover -------------------------------------------------------------------
+old=$(lab_leader)
+at=$(date -d '+3 seconds' '+%Y-%m-%dT%H:%M:%S')
+out=$(ops switchover --scheduled "$at" --force 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed 's/^/# /'
+is "$rc" 0 "switchover --scheduled $at (local time, no zone)"
+like "$out" "Switchover scheduled" "the agent accepted the schedule (202)"
+is "$(lab_leader)" "$old" "nothing happens before the time"
+wait_for 30 leads_not "$old"
+ok $? "the leader changes at the scheduled time ($old -> $(lab_leader))"
+wait_for 60 lab_healthy
+ok $? "one leader and two streaming replicas"
+is "$(ops history --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 4 \
+	"history has the four hand-overs"
 
 # --- health fails when a replica's agent stops ----------------------------------------------
 replica=$(list_json "[m['name'] for m in j['members'] if m['role']!='leader'][0]")
