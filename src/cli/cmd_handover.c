@@ -1,0 +1,161 @@
+/*
+ * cmd_handover.c: `pgha switchover` and `pgha failover`: hand the leader role over,
+ * as patronictl does: show the members, check the request, ask (unless --force), POST
+ * to the leader's REST API, print its reply and the members again. The agents do the
+ * work (ha/agent_ops.c): the leader's agent answers once the new leader holds the key.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "cli/ops_ctx.h"
+#include "cli/ops_plan.h"
+#include "util/clock.h"
+#include "util/xalloc.h"
+
+#define MIN_WAIT_S 10 /* the agent waits 2*max(10, loop_wait) s for the new leader */
+
+/* reply_timeout_ms: how long the leader's agent may take to answer. */
+static int reply_timeout_ms(const struct dcs_view *v)
+{
+	struct dyn_config d;
+	int wait_s;
+
+	ops_cluster_dyn(v, &d);
+	wait_s = 2 * MAX(MIN_WAIT_S, d.loop_wait_s);
+	dyn_config_free(&d);
+	return (wait_s + 15) * 1000;
+}
+
+static enum ops_confirm ask(const struct ops_ctx *ctx, const struct ops_args *a,
+                            const struct ops_handover *h)
+{
+	char demote[DCS_NAME_LEN + 40] = "";
+	char *q;
+	enum ops_confirm answer;
+
+	if (h->leader[0])
+		snprintf(demote, sizeof(demote), ", demoting current leader %s", h->leader);
+	if (h->scheduled_at[0])
+		q = xasprintf("Are you sure you want to schedule %s of cluster %s at %s%s?",
+		              h->action, ctx->target.scope, h->scheduled_at, demote);
+	else
+		q = xasprintf("Are you sure you want to %s cluster %s%s?", h->action,
+		              ctx->target.scope, demote);
+	answer = ops_confirm(ctx, q, a->force);
+	free(q);
+	return answer;
+}
+
+/* post: sends the request; returns the exit status. */
+static int post(const struct ops_ctx *ctx, const struct dcs_view *v, const struct ops_handover *h)
+{
+	const struct dcs_member *m = dcs_view_member(v, h->target);
+	char err[256];
+	char when[40];
+	struct buf reply;
+	long code;
+
+	buf_init(&reply);
+	code = ops_rest(ctx, m, "POST", h->action, h->body, reply_timeout_ms(v), &reply, err,
+	                sizeof(err));
+	clock_wall_iso8601(when, sizeof(when));
+	if (code == 200 || code == 202)
+		printf("%s %s\n", when, reply.data);
+	else if (code == 0)
+		fprintf(stderr, "pgha %s: %s's REST API did not answer: %s\n", ctx->cmd, m->name,
+		        err);
+	else
+		fprintf(stderr, "pgha %s: %s failed, details: %ld, %s\n", ctx->cmd, h->action, code,
+		        reply.data);
+	if (code == 401)
+		ops_auth_hint(ctx);
+	buf_free(&reply);
+	if (code == 200 || code == 202)
+		return EXIT_OK;
+	return code == 0 ? EXIT_UNAVAIL : EXIT_FAILED;
+}
+
+/* plan: the request from the options and v; false (printed) if it cannot be asked. */
+static bool plan(const struct ops_ctx *ctx, const struct ops_args *a, const struct dcs_view *v,
+                 struct ops_handover *h)
+{
+	char iso[OPS_ISO_LEN] = "";
+	char err[256];
+	struct dyn_config d;
+	bool paused;
+
+	if (a->scheduled && !ops_schedule_iso(a->scheduled, iso, sizeof(iso), err, sizeof(err))) {
+		fprintf(stderr, "pgha %s: %s\n", ctx->cmd, err);
+		return false;
+	}
+	ops_cluster_dyn(v, &d);
+	paused = d.pause;
+	dyn_config_free(&d);
+	if (iso[0] && paused) {
+		fprintf(stderr, "pgha %s: can't schedule a switchover in the paused state\n",
+		        ctx->cmd);
+		return false;
+	}
+	if (!ops_plan_handover(a, iso, v, h, err, sizeof(err))) {
+		fprintf(stderr, "pgha %s: %s\n", ctx->cmd, err);
+		return false;
+	}
+	return true;
+}
+
+static void print_after(const struct ops_ctx *ctx)
+{
+	struct dcs_view v;
+
+	if (!ops_read_view(ctx, &v))
+		return;
+	ops_print_members(ctx, &v);
+	dcs_view_free(&v);
+}
+
+static int handover(enum ops_cmd cmd, int argc, char **argv)
+{
+	struct ops_args a;
+	struct ops_ctx ctx;
+	struct ops_handover h;
+	struct dcs_view v;
+	int rc = ops_start(cmd, argc, argv, &a, &ctx);
+
+	if (rc >= 0)
+		return rc;
+	if (!ops_read_view(&ctx, &v))
+		return EXIT_UNAVAIL;
+	printf("Current cluster topology\n");
+	ops_print_members(&ctx, &v);
+	if (!plan(&ctx, &a, &v, &h)) {
+		dcs_view_free(&v);
+		return EXIT_FAILED;
+	}
+	switch (ask(&ctx, &a, &h)) {
+	case OPS_CONFIRM_YES:
+		rc = post(&ctx, &v, &h);
+		break;
+	case OPS_CONFIRM_NO:
+		fprintf(stderr, "pgha %s: aborted\n", ctx.cmd);
+		rc = EXIT_FAILED;
+		break;
+	case OPS_CONFIRM_NO_TTY:
+		rc = EXIT_USAGE;
+		break;
+	}
+	ops_handover_free(&h);
+	dcs_view_free(&v);
+	if (rc == EXIT_OK)
+		print_after(&ctx);
+	return rc;
+}
+
+int cmd_switchover(int argc, char **argv)
+{
+	return handover(OPS_SWITCHOVER, argc, argv);
+}
+
+int cmd_failover(int argc, char **argv)
+{
+	return handover(OPS_FAILOVER, argc, argv);
+}

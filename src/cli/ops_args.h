@@ -1,0 +1,79 @@
+/*
+ * ops_args.h: the command-line options of the operations commands (switchover,
+ * failover, restart, reinit, pause, resume, history, show-config, edit-config) and of
+ * health and monitor.
+ *
+ * One table says which command takes which option; every command takes
+ * [--dir DIR | -c FILE]. Pure: parses argv (argv[0] is the subcommand) into a struct
+ * whose strings are borrowed from argv; errors come back in err, nothing is printed.
+ */
+#ifndef PGHA_CLI_OPS_ARGS_H
+#define PGHA_CLI_OPS_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "cli/cli_common.h"
+
+#define OPS_MAX_SETS  64 /* --set and --pg pairs of one edit-config */
+#define OPS_MAX_NODES 16 /* NODE arguments of restart / reinit */
+
+#define OPS_DEFAULT_INTERVAL_MS 2000 /* monitor: refresh without changes */
+#define OPS_DEFAULT_EVENTS      15   /* monitor: recent events shown */
+
+enum ops_cmd {
+	OPS_SWITCHOVER = 0,
+	OPS_FAILOVER,
+	OPS_RESTART,
+	OPS_REINIT,
+	OPS_PAUSE,
+	OPS_RESUME,
+	OPS_HISTORY,
+	OPS_SHOW_CONFIG,
+	OPS_EDIT_CONFIG,
+	OPS_HEALTH,
+	OPS_MONITOR,
+	OPS__COUNT
+};
+
+struct ops_args {
+	enum ops_cmd cmd;
+	struct cli_target_args target;  /* --dir, -c, --json */
+	bool force;                     /* --force: no confirmation */
+	bool wait;                      /* --wait (reinit, pause, resume) */
+	bool pending;                   /* restart --pending */
+	bool quiet;                     /* edit-config --quiet: no diff */
+	const char *leader;             /* --leader / --primary */
+	const char *candidate;          /* --candidate */
+	const char *scheduled;          /* --scheduled TIME ("now" = not scheduled) */
+	const char *pg_version;         /* restart --pg-version */
+	int timeout_s;                  /* --timeout (restart, reinit --wait...); 0 = default */
+	const char *apply_file;         /* edit-config --apply FILE ("-" = stdin) */
+	const char *replace_file;       /* edit-config --replace FILE ("-" = stdin) */
+	const char *sets[OPS_MAX_SETS]; /* --set K=V as given */
+	int n_sets;
+	const char *pg_sets[OPS_MAX_SETS]; /* --pg K=V (postgresql.parameters.K) */
+	int n_pg_sets;
+	const char *nodes[OPS_MAX_NODES]; /* NODE arguments (restart, reinit) */
+	int n_nodes;
+	int interval_ms;         /* monitor --interval SECONDS (fractions allowed) */
+	int events;              /* monitor --events N */
+	const char *router_rw;   /* health --router-rw HOST:PORT */
+	const char *router_ro;   /* health --router-ro HOST:PORT */
+	long long max_lag_bytes; /* health --max-lag SIZE; -1 = maximum_lag_on_failover */
+};
+
+/* ops_cmd_name: "switchover", "show-config"... */
+const char *ops_cmd_name(enum ops_cmd cmd);
+/*
+ * ops_args_parse: parses argv for cmd. CLI_PARSE_HELP when --help/-h was given;
+ * CLI_PARSE_ERROR with err set for an unknown option or one cmd does not take, a
+ * missing or malformed value, --dir with -c, missing or extra NODE arguments, and
+ * combinations that make no sense (failover without --candidate, --leader equal to
+ * --candidate, --apply with --replace...).
+ */
+enum cli_parse ops_args_parse(enum ops_cmd cmd, int argc, char **argv, struct ops_args *a,
+                              char *err, size_t errlen);
+/* ops_usage: the usage text of cmd (options and a short description). */
+const char *ops_usage(enum ops_cmd cmd);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * ops_probe.h: the observations behind `pgha health`: etcd's /health, the agents'
+ * /primary and /replica, and a PostgreSQL session (libpq) through a pooler or the
+ * router that reports where it landed.
+ *
+ * Each probe blocks for at most its timeout and never fails as a call: what it saw
+ * (or why it saw nothing) goes into the probe struct. Nothing is logged.
+ */
+#ifndef PGHA_CLI_OPS_PROBE_H
+#define PGHA_CLI_OPS_PROBE_H
+
+#include "cli/ops_health.h"
+#include "dcs/dcs_types.h"
+
+/* ops_probe_etcd: GET <url>/health; healthy when it answers {"health": "true"}. */
+void ops_probe_etcd(const char *url, int timeout_ms, struct ops_etcd_probe *p);
+/* ops_probe_rest: GET /primary and /replica on m's REST API (no credentials needed). */
+void ops_probe_rest(const struct dcs_member *m, int timeout_ms, struct ops_rest_probe *p);
+/*
+ * ops_probe_sql: connects to host:port (database postgres; user and password when not
+ * empty, else libpq's defaults) and runs pg_is_in_recovery() and the server's
+ * cluster_name and port settings. connect_timeout_s bounds the connection.
+ */
+void ops_probe_sql(const char *host, int port, const char *user, const char *password,
+                   int connect_timeout_s, struct ops_sql_probe *p);
+
+#endif
