@@ -97,6 +97,9 @@ check: deps
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory integration
 
+bench-router: all
+	@bash bench/router.sh $(BENCH_ARGS)
+
 bench-idle: all
 	@bash bench/agent-idle.sh $(BENCH_ARGS)
 

@@ -50,7 +50,8 @@ void agent_refresh_dyn(struct agent *a, const struct dcs_view *view)
 	json_decref(obj);
 	a->dyn_revision = view->config_mod_revision;
 	lease_keeper_set_timing(a->lease, a->dyn.ttl_s, a->dyn.loop_wait_s);
-	pg_node_set_params(a->pg, &a->dyn.parameters);
+	if (!pg_node_set_params(a->pg, &a->dyn.parameters))
+		log_warn("new PostgreSQL parameters stored, but the reload failed");
 	log_info("dynamic configuration (revision %lld): ttl %d s, loop_wait %d s, "
 	         "synchronous_mode %s%s, pause %s",
 	         (long long)a->dyn_revision, a->dyn.ttl_s, a->dyn.loop_wait_s,
@@ -104,6 +105,10 @@ static void observe_pg(struct agent *a, struct ha_input *in)
 		a->crashed_since_ms = 0;
 	}
 	in->crashed_since_ms = a->crashed_since_ms;
+	/* Slots made while we were primary do not survive a demotion (rewind, clone):
+	 * the next time we lead they are made again. */
+	if (!(in->pg.connected && !in->pg.in_recovery))
+		a->slots_for[0] = '\0';
 	in->pg_start_failed = a->pg_start_failed;
 }
 

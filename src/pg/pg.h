@@ -56,8 +56,12 @@ struct pg_node_options {
  */
 struct pg_node *pg_node_new(const struct pg_node_options *opt) MUST_CHECK;
 void pg_node_free(struct pg_node *n);
-/* pg_node_set_params: new cluster-wide parameters (applied at next start or reload). */
-void pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params);
+/*
+ * pg_node_set_params: new cluster-wide parameters. When they differ from the current
+ * ones, a running PostgreSQL reloads its re-rendered configuration at once (a stopped
+ * one gets them at its next start). False if the reload failed (logged).
+ */
+bool pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params);
 
 /* --- observation ---------------------------------------------------------------- */
 

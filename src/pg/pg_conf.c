@@ -455,15 +455,12 @@ static void hba_line(struct buf *out, const char *type, const char *db, const ch
 
 static void hba_default(const struct config *cfg, struct buf *out)
 {
-	const char *su = cfg->postgresql.superuser.username;
 	const char *repl = pg_replication_user(cfg)->username;
 	static const char *const nets[] = {"0.0.0.0/0", "::/0"};
 
-	buf_puts(out, "# pgha default. The agent runs as the OS user mapped in pg_ident.conf and\n"
-	              "# connects as the superuser over the unix socket without a password; every\n"
-	              "# other connection must authenticate with a password (scram-sha-256).\n");
-	hba_line(out, "local", "all", su, "", "peer map=" PG_CONF_IDENT_MAP);
-	hba_line(out, "local", "replication", su, "", "peer map=" PG_CONF_IDENT_MAP);
+	buf_puts(out,
+	         "# pgha default: every connection but the agent's own must authenticate with\n"
+	         "# a password (scram-sha-256).\n");
 	hba_line(out, "local", "all", "all", "", "scram-sha-256");
 	hba_line(out, "local", "replication", repl, "", "scram-sha-256");
 	for (size_t i = 0; i < ARRAY_LEN(nets); i++)
@@ -477,7 +474,15 @@ void pg_hba_render(const struct config *cfg, struct buf *out)
 	char *const *lines =
 	    cfg->postgresql.pg_hba ? cfg->postgresql.pg_hba : cfg->bootstrap.pg_hba;
 
+	const char *su = cfg->postgresql.superuser.username;
+
 	buf_printf(out, "# Written by pgha for member '%s'; edits here are lost.\n", cfg->name);
+	/* Always first, whatever the configured lines say: the agent (and the PgBouncer it
+	 * supervises) reach PostgreSQL as the superuser over the unix socket, as the OS user
+	 * mapped in pg_ident.conf, which owns the data directory anyway. */
+	buf_puts(out, "# The agent's own access (OS user mapped in pg_ident.conf):\n");
+	hba_line(out, "local", "all", su, "", "peer map=" PG_CONF_IDENT_MAP);
+	hba_line(out, "local", "replication", su, "", "peer map=" PG_CONF_IDENT_MAP);
 	if (lines == NULL) {
 		hba_default(cfg, out);
 		return;

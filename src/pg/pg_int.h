@@ -34,6 +34,7 @@ struct pg_node {
 	struct pg_sql sql;
 	struct pg_role_conf role; /* role the postmaster was last started with */
 	off_t start_log_offset;   /* log size when the postmaster was last started */
+	int received_tli; /* last timeline the WAL receiver reported, 0 = none since start */
 };
 
 /* pg_bin: owned path of a PostgreSQL program in bin_dir. */

@@ -51,10 +51,31 @@ static void params_release(struct pg_params *p)
 	p->n = 0;
 }
 
-void pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params)
+static bool params_equal(const struct pg_params *a, const struct pg_params *b)
 {
+	int nb = b ? b->n : 0;
+
+	if (a->n != nb)
+		return false;
+	for (int i = 0; i < nb; i++)
+		if (!str_eq(a->items[i].name, b->items[i].name) ||
+		    !str_eq(a->items[i].value, b->items[i].value))
+			return false;
+	return true;
+}
+
+bool pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params)
+{
+	struct pg_role_conf role;
+
+	if (params_equal(&n->dcs_params, dcs_params))
+		return true;
 	params_release(&n->dcs_params);
 	params_dup(&n->dcs_params, dcs_params);
+	role = n->role;
+	/* A running PostgreSQL reloads now; parameters that need a restart show up as
+	 * pending_restart, as with Patroni. */
+	return pg_reconfigure(n, &role);
 }
 
 /* --- construction ------------------------------------------------------------------------ */
@@ -270,6 +291,7 @@ bool pg_start(struct pg_node *n, const struct pg_role_conf *role)
 	char *bin;
 	bool ok;
 
+	n->received_tli = 0; /* a rewind or clone may have changed the data's timeline */
 	pg_proc_poll(&n->proc);
 	if (pg_proc_running(&n->proc)) {
 		log_error("cannot start PostgreSQL: already running (pid %d)",

@@ -256,6 +256,23 @@ static void parse_main(const PGresult *r, struct pg_observation *o)
 	o->data = o->in_recovery ? PG_DATA_IN_RECOVERY : PG_DATA_IN_PRODUCTION;
 }
 
+/*
+ * remember_timeline: a standby whose upstream just stopped has no WAL receiver, and
+ * its restartpoint may still name the previous timeline until the next checkpoint.
+ * The timeline it last received on is the one it replays: keep it across the gap.
+ */
+static void remember_timeline(struct pg_node *n, const PGresult *r, struct pg_observation *o)
+{
+	int received = (int)get_i64(r, 0, 8);
+
+	if (!o->in_recovery)
+		return;
+	if (received > 0)
+		n->received_tli = received;
+	else if (n->received_tli > o->timeline)
+		o->timeline = n->received_tli;
+}
+
 static void parse_replication(const PGresult *r, struct pg_observation *o)
 {
 	int rows = MIN(PQntuples(r), PG_MAX_REPLICATION);
@@ -306,6 +323,7 @@ bool pg_observe_sql(struct pg_node *n, struct pg_observation *o, int timeout_ms)
 		log_info("PostgreSQL answers again");
 	n->sql.failure_logged = false;
 	parse_main(res[0], o);
+	remember_timeline(n, res[0], o);
 	parse_replication(res[1], o);
 	o->server_version = n->sql.conn ? PQserverVersion(n->sql.conn) : 0;
 	o->connected = true;

@@ -586,7 +586,9 @@ static void test_hba_configured_lines_and_quoting(void **state)
 	buf_init(&b);
 	pg_hba_render(&cfg, &b);
 	assert_non_null(strstr(b.data, "\nhost all all 0.0.0.0/0 md5\n"));
-	assert_null(strstr(b.data, "peer"));
+	/* The agent's own peer lines always come first, before the configured ones. */
+	assert_non_null(strstr(b.data, "peer map=pgha"));
+	assert_true(strstr(b.data, "peer map=pgha") < strstr(b.data, "host all all 0.0.0.0/0"));
 	buf_reset(&b);
 	cfg.postgresql.pg_hba = local; /* overrides bootstrap.pg_hba */
 	pg_hba_render(&cfg, &b);
