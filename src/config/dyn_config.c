@@ -23,13 +23,14 @@
 /*
  * pgha's defaults, in this one place. They are tuned for fast failover, unlike
  * Patroni's (ttl 30, loop_wait 10, retry_timeout 10):
- * - ttl 3: a dead primary's leader key survives up to ttl after its last renewal, so
+ * - ttl 2: a dead primary's leader key survives up to ttl after its last renewal, so
  *   the lease bounds host-loss detection (the target is <= 3 s of write downtime).
- *   etcd's minimum lease TTL is about 2 s (it rounds smaller grants up). 3 s keeps a
- *   renewal margin on a loaded 2-core machine (measured: bench-false-failover).
- * - loop_wait 1, retry_timeout 1: the leader renews every second and a DCS call that
- *   hangs for a second counts as failed, so a primary cut from etcd fences itself
- *   well before its lease can expire.
+ *   2 s is etcd's minimum lease. The leader renews every ttl/6 from a thread of its own
+ *   and fences at ttl - 500 ms (src/ha/lease.c); 10 minutes of pgbench -c 16 on a
+ *   loaded 2-core machine caused no false failover (bench-false-failover measures it).
+ * - loop_wait 1, retry_timeout 1: the HA loop of a replica runs every second (etcd's
+ *   watch wakes it at once on a leader change) and a DCS call that hangs for a second
+ *   counts as failed.
  * - synchronous_mode on: no acknowledged commit may be lost in a failover
  *   (ARCHITECTURE.md invariant 2); not strict, so a lone primary keeps taking writes.
  * - primary_start_timeout 0: a crashed primary with a healthy sync standby fails over
@@ -40,7 +41,7 @@
 void dyn_config_defaults(struct dyn_config *d)
 {
 	memset(d, 0, sizeof(*d)); /* padding too: the struct can be compared with memcmp */
-	d->ttl_s = 3;
+	d->ttl_s = 2;
 	d->loop_wait_s = 1;
 	d->retry_timeout_s = 1;
 	d->maximum_lag_on_failover = 1048576; /* Patroni's: 1 MiB */

@@ -294,7 +294,7 @@ static void test_defaults(void **state)
 	dyn_config_defaults(&d);
 	assert_memory_equal(&c->bootstrap.dcs, &d, sizeof(d));
 	assert_json_eq(c->bootstrap.dcs_json,
-	               "{\"ttl\":3,\"loop_wait\":1,\"retry_timeout\":1,"
+	               "{\"ttl\":2,\"loop_wait\":1,\"retry_timeout\":1,"
 	               "\"maximum_lag_on_failover\":1048576,\"primary_start_timeout\":0,"
 	               "\"synchronous_mode\":true,\"synchronous_mode_strict\":false,"
 	               "\"synchronous_node_count\":1,\"check_timeline\":true,\"pause\":false,"
@@ -310,7 +310,7 @@ static void test_dyn_config_defaults(void **state)
 	(void)state;
 	memset(&d, 0xff, sizeof(d));
 	dyn_config_defaults(&d);
-	assert_int_equal(d.ttl_s, 3);
+	assert_int_equal(d.ttl_s, 2);
 	assert_int_equal(d.loop_wait_s, 1);
 	assert_int_equal(d.retry_timeout_s, 1);
 	assert_int_equal(d.maximum_lag_on_failover, 1048576);
