@@ -282,7 +282,7 @@ static void handle_signals(struct agent *a)
 
 	while (read(a->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: reloading PostgreSQL's configuration");
+			log_info("SIGHUP: reloading the configuration");
 			atomic_store(&a->req.reload, true);
 		} else {
 			log_info("received %s: stopping", strsignal((int)si.ssi_signo));
@@ -332,13 +332,6 @@ static void wait_next(struct agent *a)
 	}
 }
 
-static void reload_pg(struct agent *a)
-{
-	atomic_store(&a->req.reload, false);
-	log_info("reload: PostgreSQL reloads its configuration at the next change; "
-	         "the agent's YAML needs an agent restart to take effect");
-}
-
 /* --- main ---------------------------------------------------------------------------------- */
 
 static void announce(const struct agent *a)
@@ -376,7 +369,7 @@ int agent_main(struct config *cfg)
 		int64_t next = run_cycle(a);
 
 		if (atomic_load(&a->req.reload))
-			reload_pg(a);
+			agent_reload(a);
 		a->next_cycle_ms = clock_now_ms() + next;
 		wait_next(a);
 	}

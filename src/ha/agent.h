@@ -86,6 +86,8 @@ struct agent {
 
 /* agent_main: runs the agent for an already loaded configuration; returns an exit code. */
 int agent_main(struct config *cfg);
+/* agent_reload: re-reads the YAML and applies what can change live (agent_reload.c). */
+void agent_reload(struct agent *a);
 /* agent_kick: run a cycle now (thread-safe; from the lease keeper and the REST API). */
 void agent_kick(struct agent *a);
 

@@ -62,6 +62,9 @@ void pg_node_free(struct pg_node *n);
  * one gets them at its next start). False if the reload failed (logged).
  */
 bool pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params);
+/* pg_reload: re-renders the configuration files for the current role and reloads a
+ * running PostgreSQL (after the node's YAML changed). True when not running. */
+bool pg_reload(struct pg_node *n);
 
 /* --- observation ---------------------------------------------------------------- */
 

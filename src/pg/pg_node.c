@@ -64,18 +64,22 @@ static bool params_equal(const struct pg_params *a, const struct pg_params *b)
 	return true;
 }
 
+bool pg_reload(struct pg_node *n)
+{
+	struct pg_role_conf role = n->role;
+
+	return pg_reconfigure(n, &role);
+}
+
 bool pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params)
 {
-	struct pg_role_conf role;
-
 	if (params_equal(&n->dcs_params, dcs_params))
 		return true;
 	params_release(&n->dcs_params);
 	params_dup(&n->dcs_params, dcs_params);
-	role = n->role;
 	/* A running PostgreSQL reloads now; parameters that need a restart show up as
 	 * pending_restart, as with Patroni. */
-	return pg_reconfigure(n, &role);
+	return pg_reload(n);
 }
 
 /* --- construction ------------------------------------------------------------------------ */

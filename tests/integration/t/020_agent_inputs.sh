@@ -117,4 +117,23 @@ kill -TERM "$pid"
 wait_pid_gone "$pid" 15
 ok $? "the refusing agent stops on SIGTERM"
 
+# --- reload (SIGHUP) -----------------------------------------------------------------------
+
+api1="http://127.0.0.1:$(lab_port node1 api_port)/patroni"
+cp "$node1_yml" "$LAB_TMP/node1.yml.orig"
+printf 'tags:\n  nofailover: true\n' >>"$node1_yml"
+kill -HUP "$(lab_agent_pid node1)"
+wait_for 10 eval "curl -s '$api1' | grep -q '\"nofailover\": *true'"
+ok $? "SIGHUP applies a new tag (nofailover shows in /patroni)"
+printf 'restapi: [broken\n' >>"$node1_yml"
+kill -HUP "$(lab_agent_pid node1)"
+wait_for 10 grep -q "rejected; the running configuration stays" "$LAB_DIR/logs/node1.log"
+ok $? "a broken file on reload is rejected with a clear message"
+pid_alive "$(lab_agent_pid node1)"
+ok $? "the agent keeps running on its previous configuration"
+cp "$LAB_TMP/node1.yml.orig" "$node1_yml"
+kill -HUP "$(lab_agent_pid node1)"
+wait_for 10 eval "! curl -s '$api1' | grep -q nofailover"
+ok $? "reloading the original file removes the tag again"
+
 done_testing
