@@ -60,7 +60,6 @@ struct agent {
 	char rewind_failed_for[DCS_NAME_LEN]; /* leader a rewind from failed */
 	int64_t crashed_since_ms;             /* PostgreSQL seen crashed since, 0 if not */
 	bool pg_start_failed;
-	bool checkpoint_pending; /* promoted, post-promote checkpoint not done */
 	enum ha_rule last_rule;
 	char last_detail[DCS_NAME_LEN * 2];
 	char state_override[32]; /* "creating replica"... during long actions */

@@ -368,10 +368,9 @@ static enum step act_promote(struct ctx *c)
 	if (!pg_promote(c->a->pg, 60000))
 		return STEP_FAILED;
 	set_upstream(c->a, "");
-	/* pg_rewind on the old primary reads our control file: it must show the new timeline. */
-	c->a->checkpoint_pending = true;
-	if (pg_checkpoint(c->a->pg, 60000))
-		c->a->checkpoint_pending = false;
+	/* No CHECKPOINT here: PostgreSQL requests one itself after promotion, and pg_rewind
+	 * on the old primary checkpoints this node first if its control file still shows
+	 * the old timeline (pg_rewind in src/pg/pg_clone.c). */
 	return STEP_CHANGED;
 }
 

@@ -415,10 +415,11 @@ static void plan_promote(const struct facts *f, struct ha_decision *d)
 		add(d, HA_ACT_SYNC_CLAIM, NULL);
 	}
 	add(d, HA_ACT_PROMOTE, NULL);
+	/* Slots first: the replicas re-point to us at once and stream through them. */
+	add(d, HA_ACT_SYNC_SLOTS, NULL);
 	add(d, HA_ACT_WRITE_HISTORY, NULL);
 	if (f->view->failover.present)
 		add(d, HA_ACT_CLEAR_FAILOVER, NULL);
-	add(d, HA_ACT_SYNC_SLOTS, NULL);
 }
 
 /* --- switchover ------------------------------------------------------------------------ */

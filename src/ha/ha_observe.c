@@ -194,7 +194,6 @@ static void publish_member(struct agent *a, const struct ha_input *in, const cha
 	    .pg = &in->pg,
 	    .tags = a->cfg.tags.all,
 	    .pause = a->dyn.pause,
-	    .checkpoint_pending = a->checkpoint_pending,
 	};
 	char *json;
 

@@ -48,8 +48,6 @@ char *publish_member_json(const struct member_facts *f)
 		json_object_set_new(o, "pooler", json_string(f->pooler));
 	if (f->pause)
 		json_object_set_new(o, "pause", json_true());
-	if (f->checkpoint_pending)
-		json_object_set_new(o, "checkpoint_after_promote", json_false());
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;

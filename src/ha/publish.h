@@ -24,7 +24,6 @@ struct member_facts {
 	const struct pg_observation *pg;
 	const json_t *tags; /* configured tags object, may be NULL */
 	bool pause;
-	bool checkpoint_pending; /* freshly promoted, post-promote checkpoint not done */
 };
 
 /* publish_member_json: compact members/<name> value. Owned string. */

@@ -32,25 +32,32 @@ static bool query_bool(struct pg_node *n, const char *what, const char *sql, int
 	return true;
 }
 
+/*
+ * pg_promote: asks for promotion without waiting (pg_promote(true, N) polls every
+ * 100 ms, which would be most of a promotion's time), then polls pg_is_in_recovery()
+ * every 5 ms until the end-of-recovery record is written.
+ */
 bool pg_promote(struct pg_node *n, int timeout_ms)
 {
-	/* pg_promote() must give up before statement_timeout cancels it. */
-	int wait_s = MAX(1, (timeout_ms - 500) / 1000);
-	int64_t start_ms = clock_now_ms();
-	char sql[80];
-	bool promoted = false, in_recovery = true;
+	int64_t start_ms = clock_now_ms(), deadline = start_ms + timeout_ms;
+	bool requested = false, in_recovery = true;
 
-	snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_promote(true, %d)", wait_s);
-	if (!query_bool(n, "promote", sql, timeout_ms, &promoted))
+	if (!query_bool(n, "promote", "SELECT pg_catalog.pg_promote(false)", timeout_ms,
+	                &requested))
 		return false;
-	if (!promoted) {
-		log_error("promote: not out of recovery after %d s", wait_s);
+	if (!requested) {
+		log_error("promote: PostgreSQL refused the promotion request");
 		return false;
 	}
-	if (!query_bool(n, "promote", "SELECT pg_catalog.pg_is_in_recovery()", timeout_ms,
-	                &in_recovery) ||
-	    in_recovery) {
-		log_error("promote: pg_promote() returned but the server is still in recovery");
+	while (in_recovery && clock_now_ms() < deadline) {
+		if (!query_bool(n, "promote", "SELECT pg_catalog.pg_is_in_recovery()",
+		                (int)MAX(deadline - clock_now_ms(), 1), &in_recovery))
+			return false;
+		if (in_recovery)
+			clock_sleep_ms(5);
+	}
+	if (in_recovery) {
+		log_error("promote: still in recovery after %d ms", timeout_ms);
 		return false;
 	}
 	/* PostgreSQL removed standby.signal itself; the postmaster now runs a primary. */

@@ -411,7 +411,7 @@ static void test_race_sync_standby_wins(void **state)
 	set_sync(&in, "node1", "node2");
 	add_peer(&in, "node1", false, false, 0); /* dead primary */
 	add_peer(&in, "node3", true, false, 500);
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,sync_claim,promote,write_history,sync_slots");
+	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,sync_claim,promote,sync_slots,write_history");
 }
 
 static void test_race_async_replica_not_eligible(void **state)
@@ -449,7 +449,7 @@ static void test_race_malformed_sync_key(void **state)
 	add_peer(&in, "node1", false, false, 0);
 	expect(&in, HA_RULE_RACE_LOSE, ""); /* unsure who is in sync: nobody is promoted */
 	in.settings.synchronous_mode = false;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,write_history,sync_slots");
+	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,sync_slots,write_history");
 }
 
 static void test_race_most_advanced_wins(void **state)
@@ -464,10 +464,10 @@ static void test_race_most_advanced_wins(void **state)
 	add_peer(&in, "node3", true, false, 500);
 	expect(&in, HA_RULE_RACE_LOSE, ""); /* node3 is ahead */
 	in.peers[1].lsn = 300;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,write_history,sync_slots");
+	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,sync_slots,write_history");
 	in.peers[1].nofailover = true; /* an ahead nofailover peer does not block */
 	in.peers[1].lsn = 600;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,write_history,sync_slots");
+	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,sync_slots,write_history");
 }
 
 static void test_race_tie_breaks(void **state)
@@ -487,11 +487,11 @@ static void test_race_tie_breaks(void **state)
 	assert_int_equal(d3.rule, HA_RULE_RACE_LOSE);
 	/* failover_priority beats the name; the former leader beats the name. */
 	in.settings.failover_priority = 2;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,write_history,sync_slots");
+	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,sync_slots,write_history");
 	in.settings.failover_priority = 1;
 	set_sync(&in, "node3", NULL);
 	in.view.sync.present = true;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,write_history,sync_slots");
+	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,sync_slots,write_history");
 }
 
 static void test_race_primary_still_alive(void **state)
@@ -517,7 +517,7 @@ static void test_race_lag_limit(void **state)
 	add_peer(&in, "node1", false, false, 0);
 	expect(&in, HA_RULE_RACE_LOSE, "");
 	in.view.status_optime = 100 + MAX_LAG;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,sync_claim,promote,write_history,sync_slots");
+	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,sync_claim,promote,sync_slots,write_history");
 }
 
 static void test_race_timeline_check(void **state)
@@ -590,7 +590,7 @@ static void test_switchover_candidate_and_others(void **state)
 	in.peers[0].running = false;
 	add_peer(&in, "node3", true, false, 100);
 	expect(&in, HA_RULE_RACE_WIN,
-	       "acquire_leader,sync_claim,promote,write_history,clear_failover,sync_slots");
+	       "acquire_leader,sync_claim,promote,sync_slots,write_history,clear_failover");
 	/* node3 defers to the named candidate while it is healthy. */
 	strcpy(in.name, "node3");
 	strcpy(in.peers[1].name, "node2");
@@ -615,7 +615,7 @@ static void test_manual_failover_leaderless(void **state)
 	add_peer(&in, "node1", false, false, 0);
 	add_peer(&in, "node2", false, false, 0);
 	expect(&in, HA_RULE_RACE_WIN,
-	       "acquire_leader,sync_claim,promote,write_history,clear_failover,sync_slots");
+	       "acquire_leader,sync_claim,promote,sync_slots,write_history,clear_failover");
 }
 
 static void test_lost_key_demotes(void **state)
@@ -754,7 +754,7 @@ static void test_held_key_on_standby_promotes(void **state)
 	base_input(&in, "node2");
 	set_leader(&in, "node2");
 	set_sync(&in, "node2", NULL);
-	expect(&in, HA_RULE_PROMOTE_HELD, "sync_claim,promote,write_history,sync_slots");
+	expect(&in, HA_RULE_PROMOTE_HELD, "sync_claim,promote,sync_slots,write_history");
 }
 
 static void test_retake_key_after_agent_restart(void **state)
