@@ -10,16 +10,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
+#include "lab/lab_layout.h"
 #include "lab/lab_ports.h"
 #include "lab/lab_procs.h"
-#include "lab/lab_render.h"
 #include "lab/lab_router.h"
 #include "lab/lab_running.h"
-#include "lab/lab_secrets.h"
 #include "lab/lab_user.h"
 #include "lab/lab_view.h"
 #include "util/buf.h"
@@ -170,132 +168,6 @@ static bool check_user_access(const struct up_run *r)
 			     c->os_user, need[i]);
 			return false;
 		}
-	}
-	return true;
-}
-
-/* --- the files of a fresh lab --------------------------------------------------------- */
-
-static bool write_rel(const struct lab_cluster *c, const char *rel, const struct buf *b,
-                      mode_t mode)
-{
-	char path[PATH_MAX];
-
-	if (!lab_path(c, rel, path, sizeof(path)) ||
-	    !fs_write_atomic(path, b->data, b->len, mode)) {
-		fail("cannot write %s/%s: %s", c->dir, rel, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-static bool make_dirs(const struct lab_cluster *c)
-{
-	static const struct {
-		const char *rel;
-		mode_t mode;
-	} dirs[] = {{"etcd", 0700}, {"logs", 0755}, {"run", 0755}};
-	char path[PATH_MAX];
-
-	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
-		if (!lab_path(c, dirs[i].rel, path, sizeof(path)) ||
-		    !fs_mkdir_p(path, dirs[i].mode))
-			goto fail;
-	}
-	for (int k = 0; k < c->plan.n_nodes; k++) {
-		/* 0700: agent.yml holds passwords and PostgreSQL wants a private data dir. */
-		if (!lab_node_path(c, c->plan.nodes[k].name, "", path, sizeof(path)) ||
-		    !fs_mkdir_p(path, 0700))
-			goto fail;
-	}
-	return true;
-fail:
-	fail("cannot create %s: %s", path, strerror(errno));
-	return false;
-}
-
-static bool write_node_configs(const struct lab_cluster *c, const struct lab_secrets *s)
-{
-	for (int k = 0; k < c->plan.n_nodes; k++) {
-		char rel[LAB_NAME_LEN + 16];
-		struct buf b;
-		bool ok;
-
-		buf_init(&b);
-		lab_render_agent_yml(c, s, k, &b);
-		snprintf(rel, sizeof(rel), "%s/agent.yml", c->plan.nodes[k].name);
-		ok = write_rel(c, rel, &b, 0600);
-		buf_free(&b);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-/* write_router_files: router.yml and what clients use to reach the router. */
-static bool write_router_files(const struct lab_cluster *c, const struct lab_secrets *s)
-{
-	struct buf router;
-	struct buf service;
-	struct buf pgpass;
-	bool ok;
-
-	buf_init(&router);
-	buf_init(&service);
-	buf_init(&pgpass);
-	lab_render_router_yml(c, &router);
-	lab_render_pg_service(c, &service);
-	lab_render_pgpass(c, s, &pgpass);
-	ok = write_rel(c, "router.yml", &router, 0644) &&
-	     write_rel(c, "pg_service.conf", &service, 0644) &&
-	     write_rel(c, "pgpass", &pgpass, 0600);
-	buf_free(&router);
-	buf_free(&service);
-	buf_free(&pgpass);
-	return ok;
-}
-
-static bool write_client_files(const struct lab_cluster *c, const struct lab_secrets *s)
-{
-	struct buf ctl;
-	bool ok;
-
-	buf_init(&ctl);
-	lab_render_patronictl(c, &ctl);
-	ok = write_router_files(c, s) && write_rel(c, "patronictl.yml", &ctl, 0644);
-	buf_free(&ctl);
-	return ok;
-}
-
-static bool write_layout(const struct up_run *r)
-{
-	const struct lab_cluster *c = r->c;
-	char err[ERR_LEN];
-	char secrets_dir[PATH_MAX];
-	struct lab_secrets s;
-
-	/* cluster.json first: it is what makes the directory a lab `pgha down` may remove. */
-	if (!fs_mkdir_p(c->dir, 0755)) {
-		fail("cannot create %s: %s", c->dir, strerror(errno));
-		return false;
-	}
-	if (!lab_cluster_save(c, err, sizeof(err))) {
-		fail("%s", err);
-		return false;
-	}
-	if (!make_dirs(c))
-		return false;
-	if (!lab_path(c, "secrets", secrets_dir, sizeof(secrets_dir)) ||
-	    !lab_secrets_generate(&s, err, sizeof(err)) ||
-	    !lab_secrets_save(&s, secrets_dir, err, sizeof(err))) {
-		fail("%s", err);
-		return false;
-	}
-	if (!write_node_configs(c, &s) || !write_client_files(c, &s))
-		return false;
-	if (r->ru.set_user && !fs_chown_r(c->dir, r->ru.uid, r->ru.gid)) {
-		fail("cannot chown %s to %s: %s", c->dir, c->os_user, strerror(errno));
-		return false;
 	}
 	return true;
 }
@@ -637,7 +509,8 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 		fail("%s", err);
 		return LAB_UP_FAILED;
 	}
-	if (!write_layout(r)) {
+	if (!lab_layout_write(c, &r->ru, err, sizeof(err))) {
+		fail("%s", err);
 		fprintf(stderr,
 		        "Nothing was started; pgha down --dir %s removes what was written.\n",
 		        c->dir);
@@ -683,51 +556,28 @@ static bool options_match(const struct lab_up_opts *o, const struct lab_cluster 
 	return what == NULL;
 }
 
-/* give_to_user: a file written by us (root) goes to the lab's OS user, as the rest. */
-static bool give_to_user(const struct up_run *r, const char *rel)
-{
-	char path[PATH_MAX];
-
-	if (!r->ru.set_user)
-		return true;
-	if (!lab_path(r->c, rel, path, sizeof(path)) || !fs_chown_r(path, r->ru.uid, r->ru.gid)) {
-		fail("cannot chown %s/%s to %s: %s", r->c->dir, rel, r->c->os_user,
-		     strerror(errno));
-		return false;
-	}
-	return true;
-}
-
 /*
  * add_router: a lab created before `pgha up` ran a router (its cluster.json has no
- * router ports) gets one: ports (--router-port, or lab_plan_default_router's), router.yml,
- * and pg_service.conf and pgpass whose rw and ro now point at it.
+ * router ports) gets one, on --router-port or lab_plan_default_router's ports. They
+ * are checked before anything is recorded, so that a busy default can still be moved
+ * with --router-port on the next try.
  */
 static bool add_router(const struct lab_up_opts *o, struct up_run *r)
 {
+	static const char *const router_only[] = {LAB_ROUTER_NAME, NULL};
 	struct lab_cluster *c = r->c;
-	char err[ERR_LEN] = "path too long";
-	char secrets_dir[PATH_MAX];
-	struct lab_secrets s;
+	char err[ERR_LEN];
 
 	if ((o->router_port_set &&
 	     !lab_plan_set_router(&c->plan, o->router_port, err, sizeof(err))) ||
-	    !lab_path(c, "secrets", secrets_dir, sizeof(secrets_dir)) ||
-	    !lab_secrets_load(&s, secrets_dir, err, sizeof(err))) {
+	    !lab_ports_check(&c->plan, router_only, err, sizeof(err)) ||
+	    !lab_layout_add_router(c, &r->ru, err, sizeof(err))) {
 		fail("%s", err);
 		return false;
 	}
-	printf("The lab in %s has no router yet: adding one (read-write %d, read-only %d); "
+	printf("The lab in %s had no router: added one (read-write %d, read-only %d); "
 	       "service=rw and ro now go through it\n",
 	       c->dir, c->plan.router_rw_port, c->plan.router_ro_port);
-	if (!write_router_files(c, &s) || !give_to_user(r, "router.yml") ||
-	    !give_to_user(r, "pg_service.conf") || !give_to_user(r, "pgpass"))
-		return false;
-	c->legacy_router = false;
-	if (!lab_cluster_save(c, err, sizeof(err))) {
-		fail("%s", err);
-		return false;
-	}
 	return true;
 }
 

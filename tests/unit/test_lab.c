@@ -24,6 +24,7 @@
 #include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
+#include "lab/lab_layout.h"
 #include "lab/lab_members.h"
 #include "lab/lab_opts.h"
 #include "lab/lab_plan.h"
@@ -871,6 +872,91 @@ static void test_router_argv_and_landing(void **state)
 	assert_non_null(strstr(why, "without cluster_name"));
 }
 
+static int file_mode(const char *dir, const char *rel)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+static char *read_rel(const char *dir, const char *rel)
+{
+	char path[PATH_MAX + 64];
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	text = fs_read_file(path, NULL);
+	assert_non_null(text);
+	return text;
+}
+
+/* A fresh lab's files, then a router added to a lab whose cluster.json predates it. */
+static void test_layout_write_and_add_router(void **state)
+{
+	char *tmp = make_tmpdir();
+	struct lab_runas ru = {0};
+	struct lab_cluster c;
+	struct lab_cluster back;
+	char err[512];
+	char line[128];
+	char path[PATH_MAX + 16];
+	char *text;
+	char *pw;
+
+	(void)state;
+	make_cluster(&c, 2);
+	snprintf(c.dir, sizeof(c.dir), "%s/lab", tmp);
+	if (!lab_layout_write(&c, &ru, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(file_mode(c.dir, "cluster.json"), 0644);
+	assert_int_equal(file_mode(c.dir, "router.yml"), 0644);
+	assert_int_equal(file_mode(c.dir, "pg_service.conf"), 0644);
+	assert_int_equal(file_mode(c.dir, "pgpass"), 0600);
+	assert_int_equal(file_mode(c.dir, "patronictl.yml"), 0644);
+	assert_int_equal(file_mode(c.dir, "secrets/superuser"), 0600);
+	assert_int_equal(file_mode(c.dir, "node2"), 0700);
+	assert_int_equal(file_mode(c.dir, "node2/agent.yml"), 0600);
+	assert_int_equal(file_mode(c.dir, "run"), 0755);
+	assert_int_equal(file_mode(c.dir, "node3"), -1);
+	text = read_rel(c.dir, "router.yml");
+	assert_non_null(strstr(text, "rw_listen: \"127.0.0.1:5432\""));
+	free(text);
+	/* An older lab: no router.yml, old services; its secrets are reused. */
+	snprintf(path, sizeof(path), "%s/router.yml", c.dir);
+	assert_int_equal(unlink(path), 0);
+	assert_true(lab_plan_set_router(&c.plan, 30008, err, sizeof(err)));
+	c.legacy_router = true;
+	if (!lab_layout_add_router(&c, &ru, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_false(c.legacy_router);
+	text = read_rel(c.dir, "router.yml");
+	assert_non_null(strstr(text, "rw_listen: \"127.0.0.1:30008\""));
+	free(text);
+	text = read_rel(c.dir, "pg_service.conf");
+	assert_non_null(strstr(text, "[rw]\nhost=127.0.0.1\nport=30008\n"));
+	assert_non_null(strstr(text, "[ro]\nhost=127.0.0.1\nport=30009\n"));
+	free(text);
+	pw = read_rel(c.dir, "secrets/superuser");
+	pw[strcspn(pw, "\n")] = '\0';
+	snprintf(line, sizeof(line), "127.0.0.1:30009:*:postgres:%s\n", pw);
+	text = read_rel(c.dir, "pgpass");
+	assert_non_null(strstr(text, line));
+	free(text);
+	free(pw);
+	assert_true(lab_cluster_load(c.dir, &back, err, sizeof(err)));
+	assert_false(back.legacy_router);
+	assert_int_equal(back.plan.router_rw_port, 30008);
+	/* Without secrets to read back, nothing is written. */
+	snprintf(path, sizeof(path), "%s/secrets", c.dir);
+	assert_true(fs_rm_rf(path));
+	c.legacy_router = true;
+	assert_false(lab_layout_add_router(&c, &ru, err, sizeof(err)));
+	assert_true(c.legacy_router);
+	remove_tmpdir(tmp);
+}
+
 static void test_etcd_argv(void **state)
 {
 	struct lab_cluster c;
@@ -1645,6 +1731,7 @@ int main(void)
 	    cmocka_unit_test(test_render_pgpass_and_patronictl),
 	    cmocka_unit_test(test_render_router_yml),
 	    cmocka_unit_test(test_router_argv_and_landing),
+	    cmocka_unit_test(test_layout_write_and_add_router),
 	    cmocka_unit_test(test_etcd_argv),
 	    cmocka_unit_test(test_members_rows),
 	    cmocka_unit_test(test_members_lag_rules),
