@@ -459,7 +459,9 @@ static char *legacy_json(int base, const char *router_object)
 	buf_puts(&b, router_object);
 	buf_puts(&b, end + 1);
 	free(text);
-	return buf_steal(&b);
+	text = buf_steal(&b);
+	buf_free(&b); /* buf_steal leaves b re-initialised */
+	return text;
 }
 
 /* A cluster.json from before the router: readable, with the router's default ports. */
