@@ -5,8 +5,9 @@
  *   P+0 .. P+2     etcd1..3 client ports
  *   P+3 .. P+5     etcd1..3 peer ports
  *   P+6            the router's HTTP endpoint (/health, /metrics)
- *   P+7 .. P+9     unused: never bind-tested, never listened on (the integration tests
- *                  put their routers' client ports at P+8 and P+9)
+ *   P+7 .. P+9     not part of the plan: free for the router's client ports (the
+ *                  integration tests put them at P+8 and P+9, and so does an old lab
+ *                  whose plan takes 5432 or 5433, see lab_plan_default_router)
  *   P+10k+0        nodek PostgreSQL          (k = 1..9)
  *   P+10k+1        nodek REST API
  *   P+10k+2        nodek PgBouncer (supervised by the node's agent)
