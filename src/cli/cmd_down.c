@@ -10,8 +10,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: pgha down [--dir DIR] [--keep] [--timeout SECONDS]\n\n"
 	             "Stops every process `pgha up` started in DIR (default ./pgha-lab), by pid:\n"
-	             "the replicas' agents, the leader's, then etcd (SIGTERM, SIGKILL after the\n"
-	             "timeout, default 60 s), and removes DIR unless --keep.\n");
+	             "the router, the replicas' agents, the leader's, then etcd (SIGTERM, SIGKILL\n"
+	             "after the timeout, default 60 s), and removes DIR unless --keep.\n");
 }
 
 int cmd_down(int argc, char **argv)

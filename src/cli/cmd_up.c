@@ -9,16 +9,18 @@
 
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: pgha up [--dir DIR] [--nodes N] [--base-port P] [--scope NAME]\n"
-	    "               [--os-user USER] [--timeout SECONDS] [--pg-bin-dir DIR]\n\n"
-	    "Starts a local cluster in DIR (default ./pgha-lab): 3 etcd members and N nodes\n"
-	    "(default 3, at most 9), each an agent with its PostgreSQL, all on 127.0.0.1, and\n"
-	    "waits until one leader and N-1 streaming replicas are up (default timeout 120 s).\n"
-	    "Ports: P (default 6500) .. P+99, see the plan it prints. Run as root, the cluster\n"
-	    "runs as --os-user (default postgres). On an existing DIR it starts only what is\n"
-	    "not running, or reports the running cluster.\n");
+	fprintf(out,
+	        "usage: pgha up [--dir DIR] [--nodes N] [--base-port P] [--router-port R]\n"
+	        "               [--scope NAME] [--os-user USER] [--timeout SECONDS]\n"
+	        "               [--pg-bin-dir DIR]\n\n"
+	        "Starts a local cluster in DIR (default ./pgha-lab): 3 etcd members, N nodes\n"
+	        "(default 3, at most 9), each an agent with its PostgreSQL and PgBouncer, and a\n"
+	        "router, all on 127.0.0.1, and waits until one leader and N-1 streaming replicas\n"
+	        "are up and service=rw reaches the leader through the router (default timeout\n"
+	        "120 s). Ports: P (default 6500) .. P+99, see the plan it prints; the router's\n"
+	        "read-write port is R (default 5432), its read-only port R+1. Run as root, the\n"
+	        "cluster runs as --os-user (default postgres). On an existing DIR it starts only\n"
+	        "what is not running, or reports the running cluster.\n");
 }
 
 int cmd_up(int argc, char **argv)
@@ -51,6 +53,9 @@ int cmd_up(int argc, char **argv)
 			return EXIT_FAILED;
 		}
 		(void)cli_print_members(&t, false); /* the processes run: a report, not a check */
+		printf("Router: read-write 127.0.0.1:%d, read-only 127.0.0.1:%d "
+		       "(PGSERVICEFILE=%s/pg_service.conf psql service=rw)\n",
+		       c.plan.router_rw_port, c.plan.router_ro_port, c.dir);
 		return EXIT_OK;
 	case LAB_UP_FAILED:
 		return EXIT_FAILED;

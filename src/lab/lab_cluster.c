@@ -36,6 +36,11 @@ bool lab_node_path(const struct lab_cluster *c, const char *node, const char *re
 	return n > 0 && (size_t)n < size;
 }
 
+bool lab_router_config(const struct lab_cluster *c, char *out, size_t size)
+{
+	return lab_path(c, "router.yml", out, size);
+}
+
 void lab_etcd_url(const struct lab_cluster *c, int i, char *out, size_t size)
 {
 	snprintf(out, size, "http://127.0.0.1:%d", c->plan.etcd[i].client_port);
@@ -62,9 +67,9 @@ static json_t *ports_json(const struct lab_plan *p)
 		    nodes, json_pack("{s:s, s:i, s:i, s:i}", "name", p->nodes[k].name, "pg_port",
 		                     p->nodes[k].pg_port, "api_port", p->nodes[k].api_port,
 		                     "pgbouncer_port", p->nodes[k].bouncer_port));
-	return json_pack("{s:i, s:o, s:o, s:{s:i, s:i}}", "base_port", p->base_port, "etcd", etcd,
-	                 "nodes", nodes, "router", "rw_port", p->router_rw_port, "ro_port",
-	                 p->router_ro_port);
+	return json_pack("{s:i, s:o, s:o, s:{s:i, s:i, s:i}}", "base_port", p->base_port, "etcd",
+	                 etcd, "nodes", nodes, "router", "rw_port", p->router_rw_port, "ro_port",
+	                 p->router_ro_port, "http_port", p->router_http_port);
 }
 
 char *lab_cluster_to_json(const struct lab_cluster *c)
@@ -165,19 +170,37 @@ static bool decode_nodes(const json_t *arr, struct lab_plan *p, char *err, size_
 	return true;
 }
 
-static bool decode_plan(const json_t *ports, struct lab_plan *p, char *err, size_t errlen)
+/* decode_router: the router's ports, or the defaults for a lab that had no router yet. */
+static bool decode_router(const json_t *router, struct lab_cluster *c, char *err, size_t errlen)
 {
-	const json_t *router = json_object_get(ports, "router");
+	struct lab_plan *p = &c->plan;
 
-	if (!json_is_object(ports) || !json_is_object(router)) {
-		snprintf(err, errlen, "\"ports\" must be an object with a \"router\" object");
+	if (router != NULL && !json_is_object(router)) {
+		snprintf(err, errlen, "\"ports.router\" must be an object");
+		return false;
+	}
+	if (json_object_get(router, "http_port") == NULL) {
+		c->legacy_router = true;
+		lab_plan_default_router(p);
+		return true;
+	}
+	return get_port(router, "rw_port", &p->router_rw_port, err, errlen) &&
+	       get_port(router, "ro_port", &p->router_ro_port, err, errlen) &&
+	       get_port(router, "http_port", &p->router_http_port, err, errlen);
+}
+
+static bool decode_plan(const json_t *ports, struct lab_cluster *c, char *err, size_t errlen)
+{
+	struct lab_plan *p = &c->plan;
+
+	if (!json_is_object(ports)) {
+		snprintf(err, errlen, "\"ports\" must be an object");
 		return false;
 	}
 	return get_port(ports, "base_port", &p->base_port, err, errlen) &&
 	       decode_etcd(json_object_get(ports, "etcd"), p, err, errlen) &&
 	       decode_nodes(json_object_get(ports, "nodes"), p, err, errlen) &&
-	       get_port(router, "rw_port", &p->router_rw_port, err, errlen) &&
-	       get_port(router, "ro_port", &p->router_ro_port, err, errlen) &&
+	       decode_router(json_object_get(ports, "router"), c, err, errlen) &&
 	       lab_plan_validate(p, err, errlen);
 }
 
@@ -211,7 +234,7 @@ static bool decode_root(const json_t *root, struct lab_cluster *c, char *err, si
 		snprintf(err, errlen, "\"dir\" must be an absolute path");
 		return false;
 	}
-	return decode_plan(json_object_get(root, "ports"), &c->plan, err, errlen);
+	return decode_plan(json_object_get(root, "ports"), c, err, errlen);
 }
 
 bool lab_cluster_from_json(const char *text, struct lab_cluster *c, char *err, size_t errlen)

@@ -33,6 +33,9 @@ struct lab_cluster {
 	char pg_bin_dir[PATH_MAX];     /* PostgreSQL binaries (initdb, postgres...) */
 	char etcd_bin[PATH_MAX];       /* the etcd server binary */
 	struct lab_plan plan;
+	/* Not stored: cluster.json had no router ports (written before the lab ran a
+	 * router); plan has lab_plan_default_router's and `pgha up` adds the router. */
+	bool legacy_router;
 };
 
 /* lab_scope_valid: 1..63 characters of [A-Za-z0-9_-] (safe in etcd keys, YAML, files). */
@@ -43,6 +46,8 @@ bool lab_path(const struct lab_cluster *c, const char *rel, char *out, size_t si
 /* lab_node_path: DIR/<node>/<rel> ("" rel gives the node directory). */
 bool lab_node_path(const struct lab_cluster *c, const char *node, const char *rel, char *out,
                    size_t size) MUST_CHECK;
+/* lab_router_config: DIR/router.yml, also the argument that marks the router's process. */
+bool lab_router_config(const struct lab_cluster *c, char *out, size_t size) MUST_CHECK;
 /* lab_etcd_url: "http://127.0.0.1:<client port>" of etcd member i (0-based). */
 void lab_etcd_url(const struct lab_cluster *c, int i, char *out, size_t size);
 /* lab_api_url: "http://127.0.0.1:<api port>" of a node (no path). */
@@ -52,7 +57,10 @@ void lab_api_url(const struct lab_node_ports *n, char *out, size_t size);
 char *lab_cluster_to_json(const struct lab_cluster *c);
 /*
  * lab_cluster_from_json: parses cluster.json text into c. Checks the format version,
- * types, names and the port plan; false with err set on any problem.
+ * types, names and the port plan; false with err set on any problem. A file without
+ * ports.router.http_port predates the lab's router: its router entry (once mere
+ * reservations) is ignored, the router gets lab_plan_default_router's ports and
+ * c->legacy_router is set.
  */
 bool lab_cluster_from_json(const char *text, struct lab_cluster *c, char *err,
                            size_t errlen) MUST_CHECK;

@@ -50,6 +50,14 @@ static bool stop_group(const struct group *g, int sig, int timeout_ms, const cha
 	return ok;
 }
 
+static bool stop_router(const struct lab_running *r, int timeout_ms)
+{
+	struct group g = {0};
+
+	group_add(&g, LAB_ROUTER_NAME, r->router);
+	return stop_group(&g, SIGTERM, timeout_ms, "");
+}
+
 /* current_leader: the node whose agent runs and holds the leader key, or NULL. */
 static const char *current_leader(const struct lab_cluster *c, const struct lab_running *r)
 {
@@ -154,7 +162,8 @@ static enum lab_down_result down_lab(const struct lab_cluster *c, const struct l
 	lab_running_scan(c, &r);
 	if (lab_running_count(c, &r) == 0)
 		printf("nothing of the lab in %s was running\n", c->dir);
-	ok = stop_agents(c, &r, timeout_ms);
+	ok = stop_router(&r, timeout_ms);
+	ok = stop_agents(c, &r, timeout_ms) && ok;
 	ok = stop_orphan_postmasters(c, timeout_ms) && ok;
 	ok = stop_etcd(c, &r, timeout_ms) && ok;
 	if (!ok) {

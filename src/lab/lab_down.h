@@ -2,11 +2,12 @@
  * lab_down.h: `pgha down`: stop every process of a local cluster, by pid, and remove
  * its directory unless asked to keep it.
  *
- * Order: the agents of the replicas first, then the leader's (so that no replica takes
- * over while the leader stops and the leader keeps its key to the end; the leader is
- * recorded for the next `pgha up`), then any PostgreSQL that outlived its agent, then
- * the etcd members. SIGTERM, then SIGKILL after the timeout. A directory without
- * cluster.json is never touched.
+ * Order: the router first (clients get a clean close, not a hold that ends in errors
+ * while the cluster goes away), then the agents of the replicas, then the leader's (so
+ * that no replica takes over while the leader stops and the leader keeps its key to the
+ * end; the leader is recorded for the next `pgha up`), then any PostgreSQL that
+ * outlived its agent, then the etcd members. SIGTERM, then SIGKILL after the timeout. A directory
+ * without cluster.json is never touched.
  *
  * Prints what it stopped on stdout, problems on stderr.
  */

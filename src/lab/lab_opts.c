@@ -12,6 +12,7 @@ enum {
 	OPT_DIR = 1000,
 	OPT_NODES,
 	OPT_BASE_PORT,
+	OPT_ROUTER_PORT,
 	OPT_SCOPE,
 	OPT_OS_USER,
 	OPT_TIMEOUT,
@@ -64,6 +65,7 @@ static const struct option up_options[] = {
     {"dir", required_argument, NULL, OPT_DIR},
     {"nodes", required_argument, NULL, OPT_NODES},
     {"base-port", required_argument, NULL, OPT_BASE_PORT},
+    {"router-port", required_argument, NULL, OPT_ROUTER_PORT},
     {"scope", required_argument, NULL, OPT_SCOPE},
     {"os-user", required_argument, NULL, OPT_OS_USER},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -85,6 +87,9 @@ static bool up_option(int c, struct lab_up_opts *o, char *err, size_t errlen)
 		o->base_port_set = true;
 		return int_arg("base-port", optarg, 1024, 65535 - LAB_PLAN_SPAN + 1, &o->base_port,
 		               err, errlen);
+	case OPT_ROUTER_PORT:
+		o->router_port_set = true;
+		return int_arg("router-port", optarg, 1024, 65534, &o->router_port, err, errlen);
 	case OPT_SCOPE:
 		o->scope_set = true;
 		o->scope = optarg;
@@ -114,6 +119,7 @@ enum lab_parse lab_up_opts_parse(int argc, char **argv, struct lab_up_opts *o, c
 	*o = (struct lab_up_opts){.dir = LAB_DEFAULT_DIR,
 	                          .n_nodes = LAB_DEFAULT_NODES,
 	                          .base_port = LAB_DEFAULT_BASE_PORT,
+	                          .router_port = LAB_DEFAULT_ROUTER_PORT,
 	                          .scope = LAB_DEFAULT_SCOPE,
 	                          .timeout_s = LAB_DEFAULT_TIMEOUT_S,
 	                          .pg_bin_dir = LAB_DEFAULT_PG_BIN};

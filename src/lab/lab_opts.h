@@ -25,6 +25,7 @@ struct lab_up_opts {
 	const char *dir;        /* --dir, default "pgha-lab" (relative to the cwd) */
 	int n_nodes;            /* --nodes */
 	int base_port;          /* --base-port */
+	int router_port;        /* --router-port: the router's read-write port, read-only +1 */
 	const char *scope;      /* --scope */
 	const char *os_user;    /* --os-user; NULL = "postgres" when root, else ourselves */
 	int timeout_s;          /* --timeout: overall wait for a healthy cluster */
@@ -32,6 +33,7 @@ struct lab_up_opts {
 	/* Which of the above were given explicitly (they must match an existing lab). */
 	bool nodes_set;
 	bool base_port_set;
+	bool router_port_set;
 	bool scope_set;
 	bool pg_bin_dir_set;
 };

@@ -13,7 +13,7 @@ static const char *const kind_names[LAB_PORT__COUNT] = {
     [LAB_PORT_ETCD_CLIENT] = "etcd client", [LAB_PORT_ETCD_PEER] = "etcd peer",
     [LAB_PORT_PG] = "PostgreSQL",           [LAB_PORT_API] = "REST API",
     [LAB_PORT_BOUNCER] = "PgBouncer",       [LAB_PORT_ROUTER_RW] = "read-write",
-    [LAB_PORT_ROUTER_RO] = "read-only",
+    [LAB_PORT_ROUTER_RO] = "read-only",     [LAB_PORT_ROUTER_HTTP] = "HTTP (/health)",
 };
 
 const char *lab_port_kind_str(enum lab_port_kind k)
@@ -21,7 +21,77 @@ const char *lab_port_kind_str(enum lab_port_kind k)
 	return (unsigned)k < LAB_PORT__COUNT ? kind_names[k] : "?";
 }
 
-bool lab_plan_make(int base_port, int n_nodes, struct lab_plan *p, char *err, size_t errlen)
+const char *lab_port_kind_option(enum lab_port_kind k)
+{
+	return k == LAB_PORT_ROUTER_RW || k == LAB_PORT_ROUTER_RO ? "--router-port" : "--base-port";
+}
+
+static bool is_router_client(enum lab_port_kind k)
+{
+	return k == LAB_PORT_ROUTER_RW || k == LAB_PORT_ROUTER_RO;
+}
+
+/* find_twice: indexes i > j of the first port planned twice; false if all differ. */
+static bool find_twice(const struct lab_port_use *ports, int n, int *i_out, int *j_out)
+{
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < i; j++) {
+			if (ports[i].port == ports[j].port) {
+				*i_out = i;
+				*j_out = j;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * router_fits: the router's client ports (placed by --router-port, anywhere) take no
+ * port of the rest of the plan, whose own ports differ by construction.
+ */
+static bool router_fits(const struct lab_plan *p, char *err, size_t errlen)
+{
+	struct lab_port_use ports[LAB_MAX_PORTS];
+	int n = lab_plan_ports(p, ports, LAB_MAX_PORTS);
+	int i;
+	int j;
+
+	if (!find_twice(ports, n, &i, &j))
+		return true;
+	if (is_router_client(ports[j].kind)) { /* name the router's port as the culprit */
+		int t = i;
+
+		i = j;
+		j = t;
+	}
+	snprintf(err, errlen,
+	         "--router-port %d: the router's %s port %d is also %s's %s port; pick another "
+	         "--router-port",
+	         p->router_rw_port, lab_port_kind_str(ports[i].kind), ports[i].port, ports[j].owner,
+	         lab_port_kind_str(ports[j].kind));
+	return false;
+}
+
+bool lab_plan_set_router(struct lab_plan *p, int router_port, char *err, size_t errlen)
+{
+	struct lab_plan moved = *p;
+
+	if (router_port < 1024 || router_port > 65534) {
+		snprintf(err, errlen, "--router-port must be between 1024 and 65534 (got %d)",
+		         router_port);
+		return false;
+	}
+	moved.router_rw_port = router_port;
+	moved.router_ro_port = router_port + 1;
+	if (!router_fits(&moved, err, errlen))
+		return false;
+	*p = moved;
+	return true;
+}
+
+bool lab_plan_make(int base_port, int n_nodes, int router_port, struct lab_plan *p, char *err,
+                   size_t errlen)
 {
 	memset(p, 0, sizeof(*p));
 	if (n_nodes < 1 || n_nodes > LAB_MAX_NODES) {
@@ -41,8 +111,7 @@ bool lab_plan_make(int base_port, int n_nodes, struct lab_plan *p, char *err, si
 		p->etcd[i].client_port = base_port + i;
 		p->etcd[i].peer_port = base_port + LAB_N_ETCD + i;
 	}
-	p->router_rw_port = base_port + 2 * LAB_N_ETCD;
-	p->router_ro_port = p->router_rw_port + 1;
+	p->router_http_port = base_port + 2 * LAB_N_ETCD;
 	for (int k = 1; k <= n_nodes; k++) {
 		struct lab_node_ports *n = &p->nodes[k - 1];
 
@@ -51,7 +120,19 @@ bool lab_plan_make(int base_port, int n_nodes, struct lab_plan *p, char *err, si
 		n->api_port = n->pg_port + 1;
 		n->bouncer_port = n->pg_port + 2;
 	}
-	return true;
+	return lab_plan_set_router(p, router_port, err, errlen);
+}
+
+void lab_plan_default_router(struct lab_plan *p)
+{
+	char err[256];
+
+	p->router_http_port = p->base_port + 2 * LAB_N_ETCD;
+	if (lab_plan_set_router(p, LAB_DEFAULT_ROUTER_PORT, err, sizeof(err)))
+		return;
+	/* P+8 and P+9 are never part of the plan: this always fits. */
+	p->router_rw_port = p->base_port + LAB_FALLBACK_ROUTER_OFFSET;
+	p->router_ro_port = p->router_rw_port + 1;
 }
 
 static void add_port(struct lab_port_use *out, int max, int *n, int port, enum lab_port_kind kind,
@@ -62,7 +143,6 @@ static void add_port(struct lab_port_use *out, int max, int *n, int port, enum l
 	out[*n].port = port;
 	out[*n].kind = kind;
 	out[*n].owner = owner;
-	out[*n].reserved = kind == LAB_PORT_ROUTER_RW || kind == LAB_PORT_ROUTER_RO;
 	(*n)++;
 }
 
@@ -75,8 +155,9 @@ int lab_plan_ports(const struct lab_plan *p, struct lab_port_use *out, int max)
 		         p->etcd[i].name);
 		add_port(out, max, &n, p->etcd[i].peer_port, LAB_PORT_ETCD_PEER, p->etcd[i].name);
 	}
-	add_port(out, max, &n, p->router_rw_port, LAB_PORT_ROUTER_RW, "router");
-	add_port(out, max, &n, p->router_ro_port, LAB_PORT_ROUTER_RO, "router");
+	add_port(out, max, &n, p->router_rw_port, LAB_PORT_ROUTER_RW, LAB_ROUTER_NAME);
+	add_port(out, max, &n, p->router_ro_port, LAB_PORT_ROUTER_RO, LAB_ROUTER_NAME);
+	add_port(out, max, &n, p->router_http_port, LAB_PORT_ROUTER_HTTP, LAB_ROUTER_NAME);
 	for (int k = 0; k < p->n_nodes && k < LAB_MAX_NODES; k++) {
 		const struct lab_node_ports *node = &p->nodes[k];
 
@@ -87,7 +168,10 @@ int lab_plan_ports(const struct lab_plan *p, struct lab_port_use *out, int max)
 	return n;
 }
 
-/* names_ok: every name non-empty, short, of [A-Za-z0-9_-] and unique. */
+/*
+ * names_ok: every name non-empty, short, of [A-Za-z0-9_-], unique, and not the router's
+ * (names are also those of pid and log files).
+ */
 static bool names_ok(const struct lab_plan *p, char *err, size_t errlen)
 {
 	const char *names[LAB_N_ETCD + LAB_MAX_NODES];
@@ -101,7 +185,8 @@ static bool names_ok(const struct lab_plan *p, char *err, size_t errlen)
 		if (names[i][0] == '\0' ||
 		    strspn(names[i],
 		           "abcdefghijklmnopqrstuvwxyz"
-		           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(names[i])) {
+		           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(names[i]) ||
+		    str_eq(names[i], LAB_ROUTER_NAME)) {
 			snprintf(err, errlen, "invalid member name '%s'", names[i]);
 			return false;
 		}
@@ -119,6 +204,8 @@ bool lab_plan_validate(const struct lab_plan *p, char *err, size_t errlen)
 {
 	struct lab_port_use ports[LAB_MAX_PORTS];
 	int n;
+	int i;
+	int j;
 
 	if (p->n_nodes < 1 || p->n_nodes > LAB_MAX_NODES) {
 		snprintf(err, errlen, "node count %d out of range 1..%d", p->n_nodes,
@@ -128,21 +215,18 @@ bool lab_plan_validate(const struct lab_plan *p, char *err, size_t errlen)
 	if (!names_ok(p, err, errlen))
 		return false;
 	n = lab_plan_ports(p, ports, LAB_MAX_PORTS);
-	for (int i = 0; i < n; i++) {
-		if (ports[i].port < 1 || ports[i].port > 65535) {
-			snprintf(err, errlen, "%s %s port %d out of range", ports[i].owner,
-			         lab_port_kind_str(ports[i].kind), ports[i].port);
+	for (int k = 0; k < n; k++) {
+		if (ports[k].port < 1 || ports[k].port > 65535) {
+			snprintf(err, errlen, "%s %s port %d out of range", ports[k].owner,
+			         lab_port_kind_str(ports[k].kind), ports[k].port);
 			return false;
 		}
-		for (int j = 0; j < i; j++) {
-			if (ports[i].port == ports[j].port) {
-				snprintf(err, errlen, "port %d planned twice (%s %s, %s %s)",
-				         ports[i].port, ports[j].owner,
-				         lab_port_kind_str(ports[j].kind), ports[i].owner,
-				         lab_port_kind_str(ports[i].kind));
-				return false;
-			}
-		}
+	}
+	if (find_twice(ports, n, &i, &j)) {
+		snprintf(err, errlen, "port %d planned twice (%s %s, %s %s)", ports[i].port,
+		         ports[j].owner, lab_port_kind_str(ports[j].kind), ports[i].owner,
+		         lab_port_kind_str(ports[i].kind));
+		return false;
 	}
 	return true;
 }
@@ -165,6 +249,6 @@ void lab_plan_format(const struct lab_plan *p, struct buf *out)
 	for (int k = 0; k < p->n_nodes; k++)
 		buf_printf(out, "  %-7s postgres %d  rest-api %d  pgbouncer %d\n", p->nodes[k].name,
 		           p->nodes[k].pg_port, p->nodes[k].api_port, p->nodes[k].bouncer_port);
-	buf_printf(out, "  %-7s (read-write %d, read-only %d reserved)\n", "router",
-	           p->router_rw_port, p->router_ro_port);
+	buf_printf(out, "  %-7s read-write %d  read-only %d  http %d\n", LAB_ROUTER_NAME,
+	           p->router_rw_port, p->router_ro_port, p->router_http_port);
 }

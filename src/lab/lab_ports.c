@@ -43,23 +43,36 @@ static bool owner_selected(const char *owner, const char *const *owners)
 	return false;
 }
 
-bool lab_ports_check(const struct lab_plan *p, const char *const *owners, bool with_reserved,
-                     char *err, size_t errlen)
+/* busy_hint: how to move a busy port out of the way. */
+static void busy_hint(const struct lab_plan *p, const struct lab_port_use *u, char *out,
+                      size_t size)
+{
+	if (str_eq(lab_port_kind_option(u->kind), "--router-port"))
+		snprintf(out, size,
+		         "Pick other router ports with --router-port R (read-write R, read-only "
+		         "R+1; now %d and %d).",
+		         p->router_rw_port, p->router_ro_port);
+	else
+		snprintf(out, size, "Pick another --base-port (the plan uses ports %d-%d).",
+		         p->base_port, p->base_port + LAB_PLAN_SPAN - 1);
+}
+
+bool lab_ports_check(const struct lab_plan *p, const char *const *owners, char *err, size_t errlen)
 {
 	struct lab_port_use ports[LAB_MAX_PORTS];
 	int n = lab_plan_ports(p, ports, LAB_MAX_PORTS);
 
 	for (int i = 0; i < n; i++) {
 		char why[128];
+		char hint[160];
 
-		if (!owner_selected(ports[i].owner, owners) ||
-		    (ports[i].reserved && !with_reserved))
+		if (!owner_selected(ports[i].owner, owners))
 			continue;
 		if (lab_port_free(ports[i].port, why, sizeof(why)))
 			continue;
-		snprintf(err, errlen, "port %d (%s %s%s) is not free: %s", ports[i].port,
-		         ports[i].owner, lab_port_kind_str(ports[i].kind),
-		         ports[i].reserved ? ", reserved" : "", why);
+		busy_hint(p, &ports[i], hint, sizeof(hint));
+		snprintf(err, errlen, "port %d (%s %s) is not free: %s\n%s", ports[i].port,
+		         ports[i].owner, lab_port_kind_str(ports[i].kind), why, hint);
 		return false;
 	}
 	return true;

@@ -16,10 +16,9 @@
 bool lab_port_free(int port, char *err, size_t errlen);
 /*
  * lab_ports_check: bind-tests the ports of the plan whose owner is in owners
- * (NULL-terminated; NULL = every owner), reserved ones only if with_reserved. On the
- * first busy port, false with err naming it and what it is for.
+ * (NULL-terminated; NULL = every owner). On the first busy port, false with err naming
+ * it, what it is for and the `pgha up` option that moves it.
  */
-bool lab_ports_check(const struct lab_plan *p, const char *const *owners, bool with_reserved,
-                     char *err, size_t errlen);
+bool lab_ports_check(const struct lab_plan *p, const char *const *owners, char *err, size_t errlen);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * lab_render.h: the text of the files `pgha up` generates in a lab directory:
- * each node's agent.yml (Patroni key names), the client pg_service.conf and passfile,
- * and a patronictl.yml that lets a stock patronictl read the cluster.
+ * each node's agent.yml (Patroni key names), the router's router.yml, the client
+ * pg_service.conf and passfile, and a patronictl.yml that lets a stock patronictl read
+ * the cluster.
  *
  * Pure: appends to a struct buf, no I/O. Paths in the output are absolute (DIR is).
  */
@@ -16,11 +17,17 @@
 void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets *s, int k,
                           struct buf *out);
 /*
- * lab_render_pg_service: services rw (primary, via target_session_attrs=read-write over
- * every node), ro (a standby), and one per node name; each uses DIR/pgpass.
+ * lab_render_router_yml: router.yml: the cluster's scope, namespace and etcd hosts, and
+ * the router's listeners on 127.0.0.1 (ports of the plan), routing to each member's
+ * PgBouncer (target: pooler). No secret in it.
+ */
+void lab_render_router_yml(const struct lab_cluster *c, struct buf *out);
+/*
+ * lab_render_pg_service: services rw and ro (the router's read-write and read-only
+ * ports), and one per node name (that node's PostgreSQL, direct); each uses DIR/pgpass.
  */
 void lab_render_pg_service(const struct lab_cluster *c, struct buf *out);
-/* lab_render_pgpass: the client passfile: the superuser on every node's port. */
+/* lab_render_pgpass: the client passfile: the superuser on every node's and the router's ports. */
 void lab_render_pgpass(const struct lab_cluster *c, const struct lab_secrets *s, struct buf *out);
 /* lab_render_patronictl: scope, namespace and etcd3 hosts for `patronictl -c`. */
 void lab_render_patronictl(const struct lab_cluster *c, struct buf *out);

@@ -36,22 +36,32 @@ void lab_running_scan(const struct lab_cluster *c, struct lab_running *r)
 		if (lab_agent_config(c, k, marker, sizeof(marker)))
 			r->agents[k] = lab_proc_find(c, c->plan.nodes[k].name, marker);
 	}
+	r->router = lab_router_config(c, marker, sizeof(marker))
+	                ? lab_proc_find(c, LAB_ROUTER_NAME, marker)
+	                : 0;
 }
 
-int lab_running_count(const struct lab_cluster *c, const struct lab_running *r)
+int lab_running_agents(const struct lab_cluster *c, const struct lab_running *r)
 {
 	int n = 0;
 
-	for (int i = 0; i < LAB_N_ETCD; i++)
-		n += r->etcd[i] > 0;
 	for (int k = 0; k < c->plan.n_nodes; k++)
 		n += r->agents[k] > 0;
 	return n;
 }
 
+int lab_running_count(const struct lab_cluster *c, const struct lab_running *r)
+{
+	int n = lab_running_agents(c, r) + (r->router > 0);
+
+	for (int i = 0; i < LAB_N_ETCD; i++)
+		n += r->etcd[i] > 0;
+	return n;
+}
+
 bool lab_running_all(const struct lab_cluster *c, const struct lab_running *r)
 {
-	return lab_running_count(c, r) == LAB_N_ETCD + c->plan.n_nodes;
+	return lab_running_count(c, r) == LAB_N_ETCD + c->plan.n_nodes + 1;
 }
 
 bool lab_leader_hint_save(const struct lab_cluster *c, const char *name)

@@ -15,15 +15,18 @@
 struct lab_running {
 	pid_t etcd[LAB_N_ETCD];      /* 0 = not running */
 	pid_t agents[LAB_MAX_NODES]; /* in plan order; 0 = not running */
+	pid_t router;                /* 0 = not running */
 };
 
 /* lab_agent_config: DIR/<node>/agent.yml, also the argument that marks the agent. */
 bool lab_agent_config(const struct lab_cluster *c, int k, char *out, size_t size) MUST_CHECK;
 /* lab_running_scan: pid files checked against live processes and their command lines. */
 void lab_running_scan(const struct lab_cluster *c, struct lab_running *r);
-/* lab_running_count: how many of the lab's processes (etcd + agents) run. */
+/* lab_running_count: how many of the lab's processes (etcd + agents + router) run. */
 int lab_running_count(const struct lab_cluster *c, const struct lab_running *r);
-/* lab_running_all: every etcd member and every agent runs. */
+/* lab_running_agents: how many agents run. */
+int lab_running_agents(const struct lab_cluster *c, const struct lab_running *r);
+/* lab_running_all: every etcd member, every agent and the router run. */
 bool lab_running_all(const struct lab_cluster *c, const struct lab_running *r);
 
 /*

@@ -1,7 +1,7 @@
 /*
  * lab_up.c: `pgha up` (see lab_up.h). Two paths share the start sequence: a fresh
  * directory (prepare, write files, start all) and an existing lab (start what is
- * missing).
+ * missing; give a lab created before the lab had a router its router).
  */
 #include "lab/lab_up.h"
 
@@ -10,15 +10,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
+#include "lab/lab_layout.h"
 #include "lab/lab_ports.h"
 #include "lab/lab_procs.h"
-#include "lab/lab_render.h"
+#include "lab/lab_router.h"
 #include "lab/lab_running.h"
-#include "lab/lab_secrets.h"
 #include "lab/lab_user.h"
 #include "lab/lab_view.h"
 #include "util/buf.h"
@@ -173,118 +172,6 @@ static bool check_user_access(const struct up_run *r)
 	return true;
 }
 
-/* --- the files of a fresh lab --------------------------------------------------------- */
-
-static bool write_rel(const struct lab_cluster *c, const char *rel, const struct buf *b,
-                      mode_t mode)
-{
-	char path[PATH_MAX];
-
-	if (!lab_path(c, rel, path, sizeof(path)) ||
-	    !fs_write_atomic(path, b->data, b->len, mode)) {
-		fail("cannot write %s/%s: %s", c->dir, rel, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-static bool make_dirs(const struct lab_cluster *c)
-{
-	static const struct {
-		const char *rel;
-		mode_t mode;
-	} dirs[] = {{"etcd", 0700}, {"logs", 0755}, {"run", 0755}};
-	char path[PATH_MAX];
-
-	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
-		if (!lab_path(c, dirs[i].rel, path, sizeof(path)) ||
-		    !fs_mkdir_p(path, dirs[i].mode))
-			goto fail;
-	}
-	for (int k = 0; k < c->plan.n_nodes; k++) {
-		/* 0700: agent.yml holds passwords and PostgreSQL wants a private data dir. */
-		if (!lab_node_path(c, c->plan.nodes[k].name, "", path, sizeof(path)) ||
-		    !fs_mkdir_p(path, 0700))
-			goto fail;
-	}
-	return true;
-fail:
-	fail("cannot create %s: %s", path, strerror(errno));
-	return false;
-}
-
-static bool write_node_configs(const struct lab_cluster *c, const struct lab_secrets *s)
-{
-	for (int k = 0; k < c->plan.n_nodes; k++) {
-		char rel[LAB_NAME_LEN + 16];
-		struct buf b;
-		bool ok;
-
-		buf_init(&b);
-		lab_render_agent_yml(c, s, k, &b);
-		snprintf(rel, sizeof(rel), "%s/agent.yml", c->plan.nodes[k].name);
-		ok = write_rel(c, rel, &b, 0600);
-		buf_free(&b);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-static bool write_client_files(const struct lab_cluster *c, const struct lab_secrets *s)
-{
-	struct buf service;
-	struct buf pgpass;
-	struct buf ctl;
-	bool ok;
-
-	buf_init(&service);
-	buf_init(&pgpass);
-	buf_init(&ctl);
-	lab_render_pg_service(c, &service);
-	lab_render_pgpass(c, s, &pgpass);
-	lab_render_patronictl(c, &ctl);
-	ok = write_rel(c, "pg_service.conf", &service, 0644) &&
-	     write_rel(c, "pgpass", &pgpass, 0600) && write_rel(c, "patronictl.yml", &ctl, 0644);
-	buf_free(&service);
-	buf_free(&pgpass);
-	buf_free(&ctl);
-	return ok;
-}
-
-static bool write_layout(const struct up_run *r)
-{
-	const struct lab_cluster *c = r->c;
-	char err[ERR_LEN];
-	char secrets_dir[PATH_MAX];
-	struct lab_secrets s;
-
-	/* cluster.json first: it is what makes the directory a lab `pgha down` may remove. */
-	if (!fs_mkdir_p(c->dir, 0755)) {
-		fail("cannot create %s: %s", c->dir, strerror(errno));
-		return false;
-	}
-	if (!lab_cluster_save(c, err, sizeof(err))) {
-		fail("%s", err);
-		return false;
-	}
-	if (!make_dirs(c))
-		return false;
-	if (!lab_path(c, "secrets", secrets_dir, sizeof(secrets_dir)) ||
-	    !lab_secrets_generate(&s, err, sizeof(err)) ||
-	    !lab_secrets_save(&s, secrets_dir, err, sizeof(err))) {
-		fail("%s", err);
-		return false;
-	}
-	if (!write_node_configs(c, &s) || !write_client_files(c, &s))
-		return false;
-	if (r->ru.set_user && !fs_chown_r(c->dir, r->ru.uid, r->ru.gid)) {
-		fail("cannot chown %s to %s: %s", c->dir, c->os_user, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
 /* --- starting processes -------------------------------------------------------------- */
 
 /* own_run_files: pid files and logs are created by us; hand them to the OS user too. */
@@ -363,10 +250,71 @@ static bool start_missing_agents(struct up_run *r)
 	return true;
 }
 
+/* start_router: the router, after the agents (it holds clients until a leader is up). */
+static bool start_router(struct up_run *r)
+{
+	char config[PATH_MAX];
+	char err[ERR_LEN];
+	const char *argv[LAB_ROUTER_ARGC];
+	pid_t pid;
+
+	if (r->running.router > 0)
+		return true;
+	if (!lab_router_argv(r->c, false, config, sizeof(config), argv)) {
+		fail("%s: path too long", r->c->dir);
+		return false;
+	}
+	pid = lab_proc_start(r->c, &r->ru, LAB_ROUTER_NAME, argv, err, sizeof(err));
+	if (pid < 0) {
+		fail("router: %s", err);
+		return false;
+	}
+	r->running.router = pid;
+	own_run_files(r);
+	printf("router: started (pid %d), read-write 127.0.0.1:%d, read-only 127.0.0.1:%d\n",
+	       (int)pid, r->c->plan.router_rw_port, r->c->plan.router_ro_port);
+	fflush(stdout);
+	return true;
+}
+
+/* check_run: runs a `--check` command line as the lab's user, its output into log_path. */
+static bool check_run(const struct up_run *r, const char *const *argv, const char *log_path,
+                      char *err, size_t errlen)
+{
+	struct proc_spec spec = {.argv = argv,
+	                         .log_path = log_path,
+	                         .stdin_null = true,
+	                         .set_user = r->ru.set_user,
+	                         .uid = r->ru.uid,
+	                         .gid = r->ru.gid};
+
+	return proc_run(&spec, CHECK_TIMEOUT_MS, NULL, err, errlen);
+}
+
+/* check_router_config: `pgha router --check` on router.yml, if the router is to start. */
+static bool check_router_config(const struct up_run *r)
+{
+	char config[PATH_MAX];
+	char log_path[PATH_MAX];
+	char err[ERR_LEN];
+	const char *argv[LAB_ROUTER_ARGC];
+
+	if (r->running.router > 0)
+		return true;
+	if (!lab_router_argv(r->c, true, config, sizeof(config), argv) ||
+	    !lab_log_path(r->c, LAB_ROUTER_NAME, log_path, sizeof(log_path)) ||
+	    !check_run(r, argv, log_path, err, sizeof(err))) {
+		fail("router: `pgha router --check -c %s` failed (%s); details in %s", config, err,
+		     log_path);
+		return false;
+	}
+	return true;
+}
+
 /*
  * check_configs: `pgha agent --check` on the configuration of every agent about to start,
- * so that a broken (e.g. hand-edited) agent.yml stops `pgha up` before anything starts.
- * The agent's messages go to the node's log.
+ * and `pgha router --check` on the router's, so that a broken (e.g. hand-edited) file
+ * stops `pgha up` before anything starts. Their messages go to the component's log.
  */
 static bool check_configs(const struct up_run *r)
 {
@@ -375,24 +323,18 @@ static bool check_configs(const struct up_run *r)
 		char log_path[PATH_MAX];
 		char err[ERR_LEN];
 		const char *argv[] = {r->c->pgha_bin, "agent", "--check", "-c", config, NULL};
-		struct proc_spec spec = {.argv = argv,
-		                         .log_path = log_path,
-		                         .stdin_null = true,
-		                         .set_user = r->ru.set_user,
-		                         .uid = r->ru.uid,
-		                         .gid = r->ru.gid};
 
 		if (r->running.agents[k] > 0)
 			continue;
 		if (!lab_agent_config(r->c, k, config, sizeof(config)) ||
 		    !lab_log_path(r->c, r->c->plan.nodes[k].name, log_path, sizeof(log_path)) ||
-		    !proc_run(&spec, CHECK_TIMEOUT_MS, NULL, err, sizeof(err))) {
+		    !check_run(r, argv, log_path, err, sizeof(err))) {
 			fail("%s: `pgha agent --check -c %s` failed (%s); details in %s",
 			     r->c->plan.nodes[k].name, config, err, log_path);
 			return false;
 		}
 	}
-	return true;
+	return check_router_config(r);
 }
 
 /*
@@ -431,7 +373,7 @@ static bool start_former_leader(struct up_run *r)
 	struct buf why;
 	bool ok;
 
-	if (lab_running_count(r->c, &r->running) != LAB_N_ETCD)
+	if (lab_running_agents(r->c, &r->running) > 0)
 		return true; /* some agent runs: the cluster has (or will elect) its leader */
 	if (!lab_leader_hint_load(r->c, hint, sizeof(hint)))
 		hint[0] = '\0';
@@ -460,39 +402,62 @@ static void print_logs_hint(const struct lab_cluster *c)
 	for (int i = 0; i < LAB_N_ETCD; i++)
 		fprintf(stderr, "%s.log ", c->plan.etcd[i].name);
 	for (int k = 0; k < c->plan.n_nodes; k++)
-		fprintf(stderr, "%s.log%s", c->plan.nodes[k].name,
-		        k + 1 < c->plan.n_nodes ? " " : ")\n");
+		fprintf(stderr, "%s.log ", c->plan.nodes[k].name);
+	fprintf(stderr, "%s.log)\n", LAB_ROUTER_NAME);
 	fprintf(stderr,
 	        "PostgreSQL's own log is next to each node's data directory (%s/node1/data.log).\n"
 	        "What runs is left running for inspection; stop it with: pgha down --dir %s\n",
 	        c->dir, c->dir);
 }
 
-static void print_success(const struct up_run *r, const struct lab_health *h)
+static void print_success(const struct up_run *r, const struct lab_health *h,
+                          const struct lab_landing *rw)
 {
 	const struct lab_cluster *c = r->c;
 
-	printf("\nCluster \"%s\" is healthy: leader %s, %d streaming replica%s, in %.1f s.\n",
-	       c->scope, h->leader, c->plan.n_nodes - 1, c->plan.n_nodes == 2 ? "" : "s",
+	printf("\nCluster \"%s\" is healthy: leader %s, %d streaming replica%s, router up "
+	       "(service=rw lands on %s), in %.1f s.\n",
+	       c->scope, h->leader, c->plan.n_nodes - 1, c->plan.n_nodes == 2 ? "" : "s", rw->node,
 	       elapsed_s(r));
 	printf("Connect:\n"
 	       "  export PGSERVICEFILE=%s/pg_service.conf\n"
-	       "  psql service=rw        # the primary\n"
-	       "  psql service=ro        # a replica\n"
-	       "  psql service=node1     # one node, by name (see pg_service.conf)\n"
+	       "  psql service=rw        # the primary, through the router (127.0.0.1:%d)\n"
+	       "  psql service=ro        # a replica, through the router (127.0.0.1:%d)\n"
+	       "  psql service=node1     # one node's PostgreSQL, by name (see pg_service.conf)\n"
+	       "Router:  http://127.0.0.1:%d/health and /metrics\n"
 	       "Inspect: pgha list --dir %s   (or: patronictl -c %s/patronictl.yml list)\n"
 	       "Stop:    pgha down --dir %s   (--keep keeps the data for the next pgha up)\n",
-	       c->dir, c->dir, c->dir, c->dir);
+	       c->dir, c->plan.router_rw_port, c->plan.router_ro_port, c->plan.router_http_port,
+	       c->dir, c->dir, c->dir);
 }
 
-/* start_cluster: starts what is not running and waits for health. */
-static enum lab_up_result start_cluster(struct up_run *r)
+/* wait_healthy: the cluster (one leader, the replicas streaming), then the router. */
+static bool wait_healthy(struct up_run *r, struct lab_health *h, struct lab_landing *rw,
+                         struct buf *why)
 {
 	struct lab_wait w = {.deadline_ms = r->deadline_ms,
 	                     .agent_pids = r->running.agents,
 	                     .min_revision = r->min_revision,
 	                     .progress = stdout};
+
+	printf("waiting for one leader and %d streaming replicas, then for the router "
+	       "(timeout %.0f s)...\n",
+	       r->c->plan.n_nodes - 1, (double)(r->deadline_ms - r->start_ms) / 1000.0);
+	fflush(stdout);
+	if (!lab_health_wait(r->c, &w, why, h))
+		return false;
+	printf("cluster healthy at %.1f s (leader %s); waiting for service=rw through the "
+	       "router\n",
+	       elapsed_s(r), h->leader);
+	fflush(stdout);
+	return lab_router_wait(r->c, r->running.router, h->leader, r->deadline_ms, rw, why);
+}
+
+/* start_cluster: starts what is not running and waits for health. */
+static enum lab_up_result start_cluster(struct up_run *r)
+{
 	struct lab_health h = {0};
+	struct lab_landing rw = {0};
 	struct buf why;
 	bool ok;
 
@@ -503,18 +468,15 @@ static enum lab_up_result start_cluster(struct up_run *r)
 		return LAB_UP_FAILED;
 	}
 	note_baseline(r);
-	if (!start_former_leader(r) || !start_missing_agents(r)) {
+	if (!start_former_leader(r) || !start_missing_agents(r) || !start_router(r)) {
 		print_logs_hint(r->c);
 		return LAB_UP_FAILED;
 	}
-	printf("waiting for one leader and %d streaming replicas (timeout %.0f s)...\n",
-	       r->c->plan.n_nodes - 1, (double)(r->deadline_ms - r->start_ms) / 1000.0);
-	fflush(stdout);
 	buf_init(&why);
-	ok = lab_health_wait(r->c, &w, &why, &h);
+	ok = wait_healthy(r, &h, &rw, &why);
 	if (ok) {
 		lab_leader_hint_clear(r->c);
-		print_success(r, &h);
+		print_success(r, &h, &rw);
 	} else {
 		fail("the cluster is not healthy after %.1f s:\n%s", elapsed_s(r), why.data);
 		print_logs_hint(r->c);
@@ -535,7 +497,7 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 		return LAB_UP_USAGE;
 	if (!str_copy(c->scope, sizeof(c->scope), o->scope) ||
 	    !str_copy(c->namespace_, sizeof(c->namespace_), LAB_NAMESPACE) ||
-	    !lab_plan_make(o->base_port, o->n_nodes, &c->plan, err, sizeof(err)) ||
+	    !lab_plan_make(o->base_port, o->n_nodes, o->router_port, &c->plan, err, sizeof(err)) ||
 	    !lab_user_resolve(o->os_user, &r->ru, c->os_user, sizeof(c->os_user), err,
 	                      sizeof(err))) {
 		fail("%s", err);
@@ -543,12 +505,12 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 	}
 	if (!check_binaries(c, o->pg_bin_dir) || !check_user_access(r))
 		return LAB_UP_FAILED;
-	if (!lab_ports_check(&c->plan, NULL, true, err, sizeof(err))) {
-		fail("%s\n(pick another --base-port; the plan uses ports %d-%d)", err,
-		     c->plan.base_port, c->plan.base_port + LAB_PLAN_SPAN - 1);
+	if (!lab_ports_check(&c->plan, NULL, err, sizeof(err))) {
+		fail("%s", err);
 		return LAB_UP_FAILED;
 	}
-	if (!write_layout(r)) {
+	if (!lab_layout_write(c, &r->ru, err, sizeof(err))) {
+		fail("%s", err);
 		fprintf(stderr,
 		        "Nothing was started; pgha down --dir %s removes what was written.\n",
 		        c->dir);
@@ -578,6 +540,9 @@ static bool options_match(const struct lab_up_opts *o, const struct lab_cluster 
 		what = "--nodes";
 	else if (o->base_port_set && o->base_port != c->plan.base_port)
 		what = "--base-port";
+	else if (o->router_port_set && o->router_port != c->plan.router_rw_port &&
+	         !c->legacy_router) /* a lab without a router yet takes the flag */
+		what = "--router-port";
 	else if (o->scope_set && !str_eq(o->scope, c->scope))
 		what = "--scope";
 	else if (o->os_user && !str_eq(o->os_user, c->os_user))
@@ -589,6 +554,31 @@ static bool options_match(const struct lab_up_opts *o, const struct lab_cluster 
 		     "`pgha down --dir %s` first to create a new one",
 		     what, c->dir, c->dir);
 	return what == NULL;
+}
+
+/*
+ * add_router: a lab created before `pgha up` ran a router (its cluster.json has no
+ * router ports) gets one, on --router-port or lab_plan_default_router's ports. They
+ * are checked before anything is recorded, so that a busy default can still be moved
+ * with --router-port on the next try.
+ */
+static bool add_router(const struct lab_up_opts *o, struct up_run *r)
+{
+	static const char *const router_only[] = {LAB_ROUTER_NAME, NULL};
+	struct lab_cluster *c = r->c;
+	char err[ERR_LEN];
+
+	if ((o->router_port_set &&
+	     !lab_plan_set_router(&c->plan, o->router_port, err, sizeof(err))) ||
+	    !lab_ports_check(&c->plan, router_only, err, sizeof(err)) ||
+	    !lab_layout_add_router(c, &r->ru, err, sizeof(err))) {
+		fail("%s", err);
+		return false;
+	}
+	printf("The lab in %s had no router: added one (read-write %d, read-only %d); "
+	       "service=rw and ro now go through it\n",
+	       c->dir, c->plan.router_rw_port, c->plan.router_ro_port);
+	return true;
 }
 
 /* missing_owners: names of the components not running, NULL-terminated, into names. */
@@ -604,6 +594,8 @@ static void missing_owners(const struct up_run *r, const char **names, struct bu
 		if (r->running.agents[k] == 0)
 			names[n++] = r->c->plan.nodes[k].name;
 	}
+	if (r->running.router == 0)
+		names[n++] = LAB_ROUTER_NAME;
 	names[n] = NULL;
 	for (int i = 0; i < n; i++)
 		buf_printf(list, "%s%s", i ? ", " : "", names[i]);
@@ -612,7 +604,7 @@ static void missing_owners(const struct up_run *r, const char **names, struct bu
 static enum lab_up_result up_existing(const struct lab_up_opts *o, struct up_run *r)
 {
 	struct lab_cluster *c = r->c;
-	const char *owners[LAB_N_ETCD + LAB_MAX_NODES + 1];
+	const char *owners[LAB_N_ETCD + LAB_MAX_NODES + 2];
 	char err[ERR_LEN];
 	struct buf list;
 
@@ -627,6 +619,8 @@ static enum lab_up_result up_existing(const struct lab_up_opts *o, struct up_run
 		fail("%s (this lab runs as %s)", err, c->os_user);
 		return LAB_UP_USAGE;
 	}
+	if (c->legacy_router && !add_router(o, r))
+		return LAB_UP_FAILED;
 	lab_running_scan(c, &r->running);
 	if (lab_running_all(c, &r->running))
 		return LAB_UP_ALREADY_RUNNING;
@@ -638,7 +632,7 @@ static enum lab_up_result up_existing(const struct lab_up_opts *o, struct up_run
 	printf("The lab \"%s\" in %s is partly or not running; starting %s%s%s\n", c->scope, c->dir,
 	       list.data, r->ru.set_user ? " as OS user " : "", r->ru.set_user ? c->os_user : "");
 	buf_free(&list);
-	if (!lab_ports_check(&c->plan, owners, false, err, sizeof(err))) {
+	if (!lab_ports_check(&c->plan, owners, err, sizeof(err))) {
 		fail("%s", err);
 		return LAB_UP_FAILED;
 	}

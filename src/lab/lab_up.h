@@ -3,11 +3,14 @@
  * and wait until it is healthy.
  *
  * Fresh directory: check the options, binaries, OS user and every planned port, write
- * the layout (cluster.json, secrets, agent.yml per node, pg_service.conf, pgpass,
- * patronictl.yml), start 3 etcd members, wait for them, start the agents, wait for one
- * leader and N-1 streaming replicas. Existing lab: start only what is not running
- * (after `pgha down --keep`, the former leader first). Everything is started detached,
- * by pid, as the lab's OS user; PostgreSQL itself is started by each agent, never here.
+ * the layout (cluster.json, secrets, agent.yml per node, router.yml, pg_service.conf,
+ * pgpass, patronictl.yml), validate the agents' and the router's files with their
+ * `--check`, start 3 etcd members, wait for them, start the agents, then the router,
+ * wait for one leader and N-1 streaming replicas, then for the router: /health 200 and
+ * a `service=rw` session through it landing on the leader. Existing lab: start only
+ * what is not running (after `pgha down --keep`, the former leader first). Everything
+ * is started detached, by pid, as the lab's OS user; PostgreSQL and PgBouncer are
+ * started by each agent, never here.
  *
  * Prints its progress on stdout and what failed (with the log paths) on stderr. A
  * cluster that does not become healthy is left running for inspection.

@@ -5,8 +5,13 @@
 #   . "$(dirname "$0")/../lib.sh"
 #   lab_start 30100            # pgha up in a fresh temp dir; cleanup is armed (trap EXIT)
 #   is "$(lab_leader)" node1 "node1 leads"
-#   lab_psql rw "select 1"
+#   lab_psql rw "select 1"     # through the lab's router (service=rw)
 #   done_testing               # exit status: 0 only if every check passed
+#
+# The router: `pgha up` puts it on 5432/5433 by default, which CI machines and other
+# tests may use; lab_start puts it at BASE+8 (read-write) and BASE+9 (read-only), two
+# ports of the plan's span that nothing else in the plan uses, and every lab_up passes
+# the same --router-port.
 #
 # Output is TAP (ok N - ..., not ok N - ..., # comments). Everything the lab started is
 # stopped by pid on exit, whatever happens: `pgha down`, then any pid still recorded in
@@ -23,6 +28,7 @@ PGHA=${PGHA:-$LIB_TOP/pgha}
 LAB_TMP=""   # temp directory holding the lab (and scratch files of the test)
 LAB_DIR=""   # the lab directory given to pgha --dir
 LAB_UP_OUT="" # output of the last lab_up
+LAB_ROUTER_PORT="" # --router-port of every lab_up (set by lab_start)
 LAB_UP_SECONDS=0
 TAP_N=0
 TAP_FAILED=0
@@ -104,7 +110,9 @@ wait_pid_gone() {
 
 # --- the lab ------------------------------------------------------------------------------
 
-# lab_pids: every pid the lab recorded (run/*.pid, node*/data/postmaster.pid), one a line.
+# lab_pids: every pid the lab recorded (run/*.pid: etcd, agents, router.pid; and
+# node*/data/postmaster.pid), one a line. PgBouncer dies with its agent (parent-death
+# signal), so its pid is not needed here.
 lab_pids() {
 	[ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ] || return 0
 	local f
@@ -151,22 +159,27 @@ lab_init() {
 	trap 'exit 130' INT TERM
 }
 
-# lab_up [ARGS...]: pgha up on LAB_DIR; output in LAB_UP_OUT, duration in LAB_UP_SECONDS.
+# lab_up [ARGS...]: pgha up on LAB_DIR (with --router-port LAB_ROUTER_PORT when set);
+# output in LAB_UP_OUT, duration in LAB_UP_SECONDS.
 lab_up() {
 	local start_ms rc ms
+	local router=()
+	[ -n "$LAB_ROUTER_PORT" ] && router=(--router-port "$LAB_ROUTER_PORT")
 	start_ms=$(($(date +%s%N) / 1000000))
-	LAB_UP_OUT=$("$PGHA" up --dir "$LAB_DIR" "$@" 2>&1)
+	LAB_UP_OUT=$("$PGHA" up --dir "$LAB_DIR" "${router[@]}" "$@" 2>&1)
 	rc=$?
 	ms=$(($(date +%s%N) / 1000000 - start_ms))
 	LAB_UP_SECONDS=$(printf '%d.%01d' $((ms / 1000)) $((ms % 1000 / 100)))
 	return $rc
 }
 
-# lab_start BASE_PORT [ARGS...]: lab_init + lab_up; bails out if the cluster does not come up.
+# lab_start BASE_PORT [ARGS...]: lab_init + lab_up, the router at BASE+8 and BASE+9;
+# bails out if the cluster does not come up.
 lab_start() {
 	local base=$1
 	shift
 	lab_init
+	LAB_ROUTER_PORT=$((base + 8))
 	if ! lab_up --base-port "$base" "$@"; then
 		printf '%s\n' "$LAB_UP_OUT" | sed 's/^/# /'
 		lab_dump_logs
@@ -202,6 +215,9 @@ lab_port() {
 lab_etcd_hosts() {
 	cluster_json "','.join(u.replace('http://','') for u in c['etcd'])"
 }
+
+# lab_router_port rw|ro|http: the router's port of that kind.
+lab_router_port() { cluster_json "c['ports']['router']['$1_port']"; }
 
 lab_list_json() { "$PGHA" list --dir "$LAB_DIR" --json; }
 

@@ -1,7 +1,8 @@
 /*
  * test_lab.c: the local cluster tooling (lab/ and the --dir/-c helpers of cli/):
- * port plan, cluster.json, secrets, generated files, the members table and JSON,
- * the health verdict, option parsing, bind tests and pid-based process handling.
+ * port plan, cluster.json, secrets, generated files (router.yml read back by the
+ * router's own loader), the members table and JSON, the health and router verdicts,
+ * option parsing, bind tests and pid-based process handling.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,14 +24,17 @@
 #include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
+#include "lab/lab_layout.h"
 #include "lab/lab_members.h"
 #include "lab/lab_opts.h"
 #include "lab/lab_plan.h"
 #include "lab/lab_ports.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_render.h"
+#include "lab/lab_router.h"
 #include "lab/lab_running.h"
 #include "lab/lab_secrets.h"
+#include "router/router_config.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
@@ -54,7 +58,8 @@ static void make_cluster(struct lab_cluster *c, int n_nodes)
 	strcpy(c->pgha_bin, "/usr/bin/pgha");
 	strcpy(c->pg_bin_dir, "/usr/lib/postgresql/15/bin");
 	strcpy(c->etcd_bin, "/usr/bin/etcd");
-	assert_true(lab_plan_make(6500, n_nodes, &c->plan, err, sizeof(err)));
+	assert_true(
+	    lab_plan_make(6500, n_nodes, LAB_DEFAULT_ROUTER_PORT, &c->plan, err, sizeof(err)));
 }
 
 static void make_secrets(struct lab_secrets *s)
@@ -140,19 +145,20 @@ static void test_plan_layout(void **state)
 	char err[256];
 
 	(void)state;
-	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	assert_string_equal(p.etcd[0].name, "etcd1");
 	assert_int_equal(p.etcd[0].client_port, 6500);
 	assert_int_equal(p.etcd[2].client_port, 6502);
 	assert_int_equal(p.etcd[0].peer_port, 6503);
 	assert_int_equal(p.etcd[2].peer_port, 6505);
-	assert_int_equal(p.router_rw_port, 6506);
-	assert_int_equal(p.router_ro_port, 6507);
+	assert_int_equal(p.router_http_port, 6506);
+	assert_int_equal(p.router_rw_port, 5432); /* not base-relative: PostgreSQL's usual port */
+	assert_int_equal(p.router_ro_port, 5433);
 	assert_string_equal(p.nodes[1].name, "node2");
 	assert_int_equal(p.nodes[1].pg_port, 6520);
 	assert_int_equal(p.nodes[1].api_port, 6521);
 	assert_int_equal(p.nodes[1].bouncer_port, 6522);
-	assert_true(lab_plan_make(6500, 9, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 9, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	assert_int_equal(p.nodes[8].bouncer_port, 6592);
 	assert_true(lab_plan_validate(&p, err, sizeof(err)));
 	assert_ptr_equal(lab_plan_node(&p, "node9"), &p.nodes[8]);
@@ -165,13 +171,93 @@ static void test_plan_limits(void **state)
 	char err[256];
 
 	(void)state;
-	assert_false(lab_plan_make(6500, 0, &p, err, sizeof(err)));
+	assert_false(lab_plan_make(6500, 0, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	assert_non_null(strstr(err, "--nodes"));
-	assert_false(lab_plan_make(6500, 10, &p, err, sizeof(err)));
-	assert_false(lab_plan_make(1023, 3, &p, err, sizeof(err)));
+	assert_false(lab_plan_make(6500, 10, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
+	assert_false(lab_plan_make(1023, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	assert_non_null(strstr(err, "--base-port"));
-	assert_true(lab_plan_make(65436, 3, &p, err, sizeof(err))); /* P+99 = 65535 */
-	assert_false(lab_plan_make(65437, 3, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(65436, 3, LAB_DEFAULT_ROUTER_PORT, &p, err,
+	                          sizeof(err))); /* P+99 = 65535 */
+	assert_false(lab_plan_make(65437, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
+	/* The router's ports: R and R+1 within 1024..65535, named by their option. */
+	assert_true(lab_plan_make(6500, 3, 1024, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, 65534, &p, err, sizeof(err)));
+	assert_int_equal(p.router_ro_port, 65535);
+	assert_false(lab_plan_make(6500, 3, 1023, &p, err, sizeof(err)));
+	assert_string_equal(err, "--router-port must be between 1024 and 65534 (got 1023)");
+	assert_false(lab_plan_make(6500, 3, 65535, &p, err, sizeof(err)));
+	assert_non_null(strstr(err, "--router-port"));
+}
+
+/* plan_uses: port is one of the plan's own (base-relative) ports, from the layout rule. */
+static bool plan_uses(int base, int n_nodes, int port)
+{
+	int off = port - base;
+
+	if (off >= 0 && off <= 6) /* etcd clients, peers, the router's HTTP */
+		return true;
+	return off >= 10 && off / 10 <= n_nodes && off % 10 <= 2;
+}
+
+/* Every router port in and around the plan: accepted exactly when R and R+1 are free. */
+static void test_plan_router_ports(void **state)
+{
+	struct lab_plan p;
+	char err[256];
+
+	(void)state;
+	for (int nodes = 1; nodes <= LAB_MAX_NODES; nodes++) {
+		for (int r = 29990; r <= 30110; r++) {
+			bool fits = !plan_uses(30000, nodes, r) && !plan_uses(30000, nodes, r + 1);
+
+			err[0] = '\0';
+			assert_int_equal(lab_plan_make(30000, nodes, r, &p, err, sizeof(err)),
+			                 fits);
+			if (fits)
+				assert_true(lab_plan_validate(&p, err, sizeof(err)));
+			else
+				assert_non_null(strstr(err, "pick another --router-port"));
+		}
+	}
+	assert_false(lab_plan_make(30000, 3, 30019, &p, err, sizeof(err)));
+	assert_string_equal(err, "--router-port 30019: the router's read-only port 30020 is also "
+	                         "node2's PostgreSQL port; pick another --router-port");
+	assert_false(lab_plan_make(30000, 3, 30006, &p, err, sizeof(err)));
+	assert_string_equal(err, "--router-port 30006: the router's read-write port 30006 is also "
+	                         "router's HTTP (/health) port; pick another --router-port");
+	/* Moving the router keeps a plan unchanged when the new ports do not fit. */
+	assert_true(lab_plan_make(30000, 3, 30008, &p, err, sizeof(err)));
+	assert_false(lab_plan_set_router(&p, 30011, err, sizeof(err)));
+	assert_int_equal(p.router_rw_port, 30008);
+	assert_int_equal(p.router_ro_port, 30009);
+	assert_true(lab_plan_set_router(&p, 30050, err, sizeof(err)));
+	assert_int_equal(p.router_rw_port, 30050);
+	assert_int_equal(p.router_ro_port, 30051);
+}
+
+/* An old plan gets 5432/5433, or P+8/P+9 when those are its own ports. */
+static void test_plan_default_router(void **state)
+{
+	struct lab_plan p;
+	char err[256];
+
+	(void)state;
+	assert_true(lab_plan_make(6500, 3, 7000, &p, err, sizeof(err)));
+	p.router_http_port = 0;
+	lab_plan_default_router(&p);
+	assert_int_equal(p.router_rw_port, 5432);
+	assert_int_equal(p.router_ro_port, 5433);
+	assert_int_equal(p.router_http_port, 6506);
+	/* Base 5400: node3's PgBouncer is 5432. */
+	assert_true(lab_plan_make(5400, 3, 6000, &p, err, sizeof(err)));
+	lab_plan_default_router(&p);
+	assert_int_equal(p.router_rw_port, 5408);
+	assert_int_equal(p.router_ro_port, 5409);
+	assert_true(lab_plan_validate(&p, err, sizeof(err)));
+	/* Base 5425: etcd3's peer port is 5430, the HTTP port 5431, 5432/5433 are free. */
+	assert_true(lab_plan_make(5425, 9, 6000, &p, err, sizeof(err)));
+	lab_plan_default_router(&p);
+	assert_int_equal(p.router_rw_port, 5432);
 }
 
 static void test_plan_ports_distinct(void **state)
@@ -183,21 +269,31 @@ static void test_plan_ports_distinct(void **state)
 
 	(void)state;
 	for (int nodes = 1; nodes <= LAB_MAX_NODES; nodes++) {
-		assert_true(lab_plan_make(30000, nodes, &p, err, sizeof(err)));
+		assert_true(
+		    lab_plan_make(30000, nodes, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 		n = lab_plan_ports(&p, ports, LAB_MAX_PORTS);
-		assert_int_equal(n, 2 * LAB_N_ETCD + 2 + 3 * nodes);
+		assert_int_equal(n, 2 * LAB_N_ETCD + 3 + 3 * nodes);
 		for (int i = 0; i < n; i++) {
-			assert_true(ports[i].port >= 30000 &&
-			            ports[i].port < 30000 + LAB_PLAN_SPAN);
+			bool client = ports[i].kind == LAB_PORT_ROUTER_RW ||
+			              ports[i].kind == LAB_PORT_ROUTER_RO;
+
+			/* Only the router's client ports are outside the base-relative span. */
+			assert_int_equal(ports[i].port >= 30000 &&
+			                     ports[i].port < 30000 + LAB_PLAN_SPAN,
+			                 !client);
 			for (int j = 0; j < i; j++)
 				assert_int_not_equal(ports[i].port, ports[j].port);
 		}
 	}
-	/* Reserved: the router; in use: etcd, PostgreSQL, REST API, PgBouncer. */
-	for (int i = 0; i < n; i++)
-		assert_int_equal(ports[i].reserved, ports[i].kind == LAB_PORT_ROUTER_RW ||
-		                                        ports[i].kind == LAB_PORT_ROUTER_RO);
+	assert_string_equal(ports[7].owner, "router");
+	assert_int_equal(ports[7].kind, LAB_PORT_ROUTER_RO);
+	assert_int_equal(ports[7].port, 5433);
+	assert_int_equal(ports[8].kind, LAB_PORT_ROUTER_HTTP);
+	assert_int_equal(ports[8].port, 30006);
 	assert_string_equal(lab_port_kind_str(LAB_PORT_API), "REST API");
+	assert_string_equal(lab_port_kind_option(LAB_PORT_ROUTER_RO), "--router-port");
+	assert_string_equal(lab_port_kind_option(LAB_PORT_ROUTER_HTTP), "--base-port");
+	assert_string_equal(lab_port_kind_option(LAB_PORT_PG), "--base-port");
 }
 
 static void test_plan_validate_rejects(void **state)
@@ -206,18 +302,27 @@ static void test_plan_validate_rejects(void **state)
 	char err[256];
 
 	(void)state;
-	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	p.nodes[2].api_port = 6511; /* node1's REST API */
 	assert_false(lab_plan_validate(&p, err, sizeof(err)));
 	assert_non_null(strstr(err, "port 6511 planned twice"));
-	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	strcpy(p.nodes[1].name, "node1");
 	assert_false(lab_plan_validate(&p, err, sizeof(err)));
 	assert_non_null(strstr(err, "used twice"));
-	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	strcpy(p.nodes[1].name, "node 2");
 	assert_false(lab_plan_validate(&p, err, sizeof(err)));
-	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
+	strcpy(p.nodes[1].name, "router"); /* its pid file would be the router's */
+	assert_false(lab_plan_validate(&p, err, sizeof(err)));
+	assert_string_equal(err, "invalid member name 'router'");
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
+	p.router_ro_port = 6510;
+	assert_false(lab_plan_validate(&p, err, sizeof(err)));
+	assert_non_null(
+	    strstr(err, "port 6510 planned twice (router read-only, node1 PostgreSQL)"));
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	p.etcd[0].peer_port = 70000;
 	assert_false(lab_plan_validate(&p, err, sizeof(err)));
 }
@@ -229,7 +334,7 @@ static void test_plan_format(void **state)
 	char err[256];
 
 	(void)state;
-	assert_true(lab_plan_make(6500, 2, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 2, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	buf_init(&b);
 	lab_plan_format(&p, &b);
 	assert_string_equal(b.data, "Port plan (base port 6500, everything on 127.0.0.1):\n"
@@ -238,7 +343,7 @@ static void test_plan_format(void **state)
 	                            "  etcd3   client 6502  peer 6505\n"
 	                            "  node1   postgres 6510  rest-api 6511  pgbouncer 6512\n"
 	                            "  node2   postgres 6520  rest-api 6521  pgbouncer 6522\n"
-	                            "  router  (read-write 6506, read-only 6507 reserved)\n");
+	                            "  router  read-write 5432  read-only 5433  http 6506\n");
 	buf_free(&b);
 }
 
@@ -266,6 +371,14 @@ static void test_cluster_json_round_trip(void **state)
 	                    "http://127.0.0.1:6502");
 	assert_int_equal(json_array_size(json_object_get(j, "nodes")), 4);
 	assert_string_equal(json_string_value(json_object_get(j, "os_user")), "postgres");
+	{
+		const json_t *router = json_object_get(json_object_get(j, "ports"), "router");
+
+		assert_int_equal(json_integer_value(json_object_get(router, "rw_port")), 5432);
+		assert_int_equal(json_integer_value(json_object_get(router, "ro_port")), 5433);
+		assert_int_equal(json_integer_value(json_object_get(router, "http_port")), 6506);
+	}
+	assert_false(back.legacy_router);
 	json_decref(j);
 	free(text);
 }
@@ -313,10 +426,75 @@ static void test_cluster_json_rejects(void **state)
 	assert_false(parses_after("\"pg_port\": 6520", "\"pg_port\": 6510", err, sizeof(err)));
 	assert_non_null(strstr(err, "planned twice"));
 	assert_false(parses_after("\"api_port\": 6521", "\"api_port\": 0", err, sizeof(err)));
-	assert_false(parses_after("\"rw_port\": 6506", "\"rw_port\": \"6506\"", err, sizeof(err)));
+	assert_false(parses_after("\"rw_port\": 5432", "\"rw_port\": \"5432\"", err, sizeof(err)));
+	assert_non_null(strstr(err, "rw_port"));
+	assert_false(parses_after("\"http_port\": 6506", "\"http_port\": null", err, sizeof(err)));
+	assert_false(parses_after("\"ro_port\": 5433", "\"ro_port\": 6520", err, sizeof(err)));
+	assert_non_null(strstr(err, "planned twice"));
+	assert_false(parses_after("\"router\": {", "\"router\": 7, \"x\": {", err, sizeof(err)));
+	assert_non_null(strstr(err, "ports.router"));
 	assert_false(parses_after("\"binaries\"", "\"binaries_\"", err, sizeof(err)));
 	assert_true(
 	    parses_after("\"os_user\": \"postgres\"", "\"os_user\": \"alice\"", err, sizeof(err)));
+}
+
+/* legacy_json: cluster.json of make_cluster(base) as written before the lab had a router. */
+static char *legacy_json(int base, const char *router_object)
+{
+	struct lab_cluster c;
+	char *text;
+	char *at;
+	char *end;
+	struct buf b;
+
+	make_cluster(&c, 3);
+	assert_true(lab_plan_make(base, 3, 7000, &c.plan, (char[64]){0}, 64));
+	text = lab_cluster_to_json(&c);
+	at = strstr(text, "\"router\": {");
+	assert_non_null(at);
+	end = strchr(at, '}');
+	assert_non_null(end);
+	buf_init(&b);
+	buf_append(&b, text, (size_t)(at - text));
+	buf_puts(&b, router_object);
+	buf_puts(&b, end + 1);
+	free(text);
+	text = buf_steal(&b);
+	buf_free(&b); /* buf_steal leaves b re-initialised */
+	return text;
+}
+
+/* A cluster.json from before the router: readable, with the router's default ports. */
+static void test_cluster_json_legacy(void **state)
+{
+	struct lab_cluster c;
+	char err[256];
+	char *text;
+	char *again;
+
+	(void)state;
+	/* The old reservation (P+6, P+7) is dropped: P+6 is now the router's HTTP port. */
+	text = legacy_json(6500, "\"router\": {\"rw_port\": 6506, \"ro_port\": 6507}");
+	if (!lab_cluster_from_json(text, &c, err, sizeof(err)))
+		fail_msg("legacy cluster.json refused: %s", err);
+	assert_true(c.legacy_router);
+	assert_int_equal(c.plan.router_rw_port, 5432);
+	assert_int_equal(c.plan.router_ro_port, 5433);
+	assert_int_equal(c.plan.router_http_port, 6506);
+	assert_int_equal(c.plan.nodes[2].bouncer_port, 6532);
+	/* Saved again, it is a current file. */
+	again = lab_cluster_to_json(&c);
+	assert_true(lab_cluster_from_json(again, &c, err, sizeof(err)));
+	assert_false(c.legacy_router);
+	free(again);
+	free(text);
+	/* Without any router object, and where 5432 is one of the plan's own ports. */
+	text = legacy_json(5400, "\"x\": 0");
+	assert_true(lab_cluster_from_json(text, &c, err, sizeof(err)));
+	assert_true(c.legacy_router);
+	assert_int_equal(c.plan.router_rw_port, 5408);
+	assert_int_equal(c.plan.router_http_port, 5406);
+	free(text);
 }
 
 static void test_cluster_load_checks_dir(void **state)
@@ -583,15 +761,22 @@ static void test_render_pg_service(void **state)
 	make_cluster(&c, 3);
 	buf_init(&b);
 	lab_render_pg_service(&c, &b);
+	/* rw and ro: the router's ports; each node: its PostgreSQL, direct. */
+	assert_non_null(strstr(b.data, "\n[rw]\nhost=127.0.0.1\nport=5432\n"
+	                               "dbname=postgres\nuser=postgres\npassfile=/srv/lab/pgpass\n"
+	                               "connect_timeout=5\n"));
 	assert_non_null(strstr(b.data,
-	                       "\n[rw]\nhost=127.0.0.1,127.0.0.1,127.0.0.1\n"
-	                       "port=6510,6520,6530\ntarget_session_attrs=read-write\n"
+	                       "\n[ro]\nhost=127.0.0.1\nport=5433\n"
 	                       "dbname=postgres\nuser=postgres\npassfile=/srv/lab/pgpass\n"));
-	assert_non_null(strstr(b.data, "\n[ro]\nhost=127.0.0.1,127.0.0.1,127.0.0.1\n"
-	                               "port=6510,6520,6530\ntarget_session_attrs=standby\n"));
 	assert_non_null(strstr(b.data, "\n[node3]\nhost=127.0.0.1\nport=6530\ndbname=postgres\n"
 	                               "user=postgres\npassfile=/srv/lab/pgpass\n"));
 	assert_null(strstr(b.data, "[node4]"));
+	assert_null(strstr(b.data, "target_session_attrs"));
+	buf_reset(&b);
+	assert_true(lab_plan_set_router(&c.plan, 30008, (char[256]){0}, 256));
+	lab_render_pg_service(&c, &b);
+	assert_non_null(strstr(b.data, "\n[rw]\nhost=127.0.0.1\nport=30008\n"));
+	assert_non_null(strstr(b.data, "\n[ro]\nhost=127.0.0.1\nport=30009\n"));
 	buf_free(&b);
 }
 
@@ -606,7 +791,9 @@ static void test_render_pgpass_and_patronictl(void **state)
 	make_secrets(&s);
 	buf_init(&b);
 	lab_render_pgpass(&c, &s, &b);
-	assert_string_equal(b.data, "127.0.0.1:6510:*:postgres:SuperPw1\n"
+	assert_string_equal(b.data, "127.0.0.1:5432:*:postgres:SuperPw1\n"
+	                            "127.0.0.1:5433:*:postgres:SuperPw1\n"
+	                            "127.0.0.1:6510:*:postgres:SuperPw1\n"
 	                            "127.0.0.1:6520:*:postgres:SuperPw1\n");
 	buf_reset(&b);
 	lab_render_patronictl(&c, &b);
@@ -615,6 +802,161 @@ static void test_render_pgpass_and_patronictl(void **state)
 	                               "etcd3:\n  hosts:\n    - \"127.0.0.1:6500\"\n"));
 	assert_null(strstr(b.data, "SuperPw1"));
 	buf_free(&b);
+}
+
+/* router.yml as the router itself reads it: the plan's listeners and etcd, pooler targets. */
+static void test_render_router_yml(void **state)
+{
+	struct lab_cluster c;
+	struct router_config cfg;
+	struct buf b;
+	char err[512];
+	json_t *root;
+
+	(void)state;
+	make_cluster(&c, 3);
+	assert_true(lab_plan_set_router(&c.plan, 30008, err, sizeof(err)));
+	buf_init(&b);
+	lab_render_router_yml(&c, &b);
+	assert_true(yaml_ok(b.data));
+	root = yaml_to_json(b.data, "router.yml", err, sizeof(err));
+	assert_non_null(root);
+	router_config_defaults(&cfg);
+	if (!router_config_from_json(&cfg, root, err, sizeof(err)))
+		fail_msg("router.yml rejected: %s", err);
+	assert_string_equal(cfg.scope, "pgha-lab");
+	assert_string_equal(cfg.namespace_, "/service/");
+	assert_int_equal(cfg.n_etcd, 3);
+	assert_string_equal(cfg.etcd_hosts[0], "127.0.0.1:6500");
+	assert_string_equal(cfg.etcd_hosts[2], "127.0.0.1:6502");
+	assert_string_equal(cfg.rw_listen, "127.0.0.1:30008");
+	assert_string_equal(cfg.ro_listen, "127.0.0.1:30009");
+	assert_string_equal(cfg.http_listen, "127.0.0.1:6506");
+	assert_int_equal(cfg.target, ROUTER_TARGET_POOLER);
+	assert_null(strstr(b.data, "password"));
+	json_decref(root);
+	buf_free(&b);
+}
+
+static void test_router_argv_and_landing(void **state)
+{
+	struct lab_cluster c;
+	struct lab_landing rw = {.in_recovery = false, .node = "node1", .pg_port = 6510};
+	const char *argv[LAB_ROUTER_ARGC];
+	char config[PATH_MAX];
+	char why[256];
+
+	(void)state;
+	make_cluster(&c, 3);
+	assert_true(lab_router_argv(&c, false, config, sizeof(config), argv));
+	assert_string_equal(config, "/srv/lab/router.yml");
+	assert_string_equal(argv[0], "/usr/bin/pgha");
+	assert_string_equal(argv[1], "router");
+	assert_string_equal(argv[2], "-c");
+	assert_ptr_equal(argv[3], config);
+	assert_null(argv[4]);
+	assert_true(lab_router_argv(&c, true, config, sizeof(config), argv));
+	assert_string_equal(argv[2], "--check");
+	assert_ptr_equal(argv[4], config);
+	assert_null(argv[5]);
+	assert_false(lab_router_argv(&c, false, config, 10, argv));
+	/* service=rw is right only on the leader, out of recovery. */
+	assert_true(lab_router_landing_ok(&rw, "node1", why, sizeof(why)));
+	assert_false(lab_router_landing_ok(&rw, "node2", why, sizeof(why)));
+	assert_string_equal(why, "service=rw lands on node1 (port 6510), but node2 leads");
+	rw.in_recovery = true;
+	assert_false(lab_router_landing_ok(&rw, "node1", why, sizeof(why)));
+	assert_string_equal(why,
+	                    "service=rw lands on node1 (port 6510, in recovery), but node1 leads");
+	rw.node[0] = '\0';
+	rw.in_recovery = false;
+	assert_false(lab_router_landing_ok(&rw, "node1", why, sizeof(why)));
+	assert_non_null(strstr(why, "without cluster_name"));
+}
+
+static int file_mode(const char *dir, const char *rel)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+static char *read_rel(const char *dir, const char *rel)
+{
+	char path[PATH_MAX + 64];
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	text = fs_read_file(path, NULL);
+	assert_non_null(text);
+	return text;
+}
+
+/* A fresh lab's files, then a router added to a lab whose cluster.json predates it. */
+static void test_layout_write_and_add_router(void **state)
+{
+	char *tmp = make_tmpdir();
+	struct lab_runas ru = {0};
+	struct lab_cluster c;
+	struct lab_cluster back;
+	char err[512];
+	char line[128];
+	char path[PATH_MAX + 16];
+	char *text;
+	char *pw;
+
+	(void)state;
+	make_cluster(&c, 2);
+	snprintf(c.dir, sizeof(c.dir), "%s/lab", tmp);
+	if (!lab_layout_write(&c, &ru, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(file_mode(c.dir, "cluster.json"), 0644);
+	assert_int_equal(file_mode(c.dir, "router.yml"), 0644);
+	assert_int_equal(file_mode(c.dir, "pg_service.conf"), 0644);
+	assert_int_equal(file_mode(c.dir, "pgpass"), 0600);
+	assert_int_equal(file_mode(c.dir, "patronictl.yml"), 0644);
+	assert_int_equal(file_mode(c.dir, "secrets/superuser"), 0600);
+	assert_int_equal(file_mode(c.dir, "node2"), 0700);
+	assert_int_equal(file_mode(c.dir, "node2/agent.yml"), 0600);
+	assert_int_equal(file_mode(c.dir, "run"), 0755);
+	assert_int_equal(file_mode(c.dir, "node3"), -1);
+	text = read_rel(c.dir, "router.yml");
+	assert_non_null(strstr(text, "rw_listen: \"127.0.0.1:5432\""));
+	free(text);
+	/* An older lab: no router.yml, old services; its secrets are reused. */
+	snprintf(path, sizeof(path), "%s/router.yml", c.dir);
+	assert_int_equal(unlink(path), 0);
+	assert_true(lab_plan_set_router(&c.plan, 30008, err, sizeof(err)));
+	c.legacy_router = true;
+	if (!lab_layout_add_router(&c, &ru, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_false(c.legacy_router);
+	text = read_rel(c.dir, "router.yml");
+	assert_non_null(strstr(text, "rw_listen: \"127.0.0.1:30008\""));
+	free(text);
+	text = read_rel(c.dir, "pg_service.conf");
+	assert_non_null(strstr(text, "[rw]\nhost=127.0.0.1\nport=30008\n"));
+	assert_non_null(strstr(text, "[ro]\nhost=127.0.0.1\nport=30009\n"));
+	free(text);
+	pw = read_rel(c.dir, "secrets/superuser");
+	pw[strcspn(pw, "\n")] = '\0';
+	snprintf(line, sizeof(line), "127.0.0.1:30009:*:postgres:%s\n", pw);
+	text = read_rel(c.dir, "pgpass");
+	assert_non_null(strstr(text, line));
+	free(text);
+	free(pw);
+	assert_true(lab_cluster_load(c.dir, &back, err, sizeof(err)));
+	assert_false(back.legacy_router);
+	assert_int_equal(back.plan.router_rw_port, 30008);
+	/* Without secrets to read back, nothing is written. */
+	snprintf(path, sizeof(path), "%s/secrets", c.dir);
+	assert_true(fs_rm_rf(path));
+	c.legacy_router = true;
+	assert_false(lab_layout_add_router(&c, &ru, err, sizeof(err)));
+	assert_true(c.legacy_router);
+	remove_tmpdir(tmp);
 }
 
 static void test_etcd_argv(void **state)
@@ -823,7 +1165,7 @@ static void test_health_eval(void **state)
 	char err[256];
 
 	(void)state;
-	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	healthy_view(&v);
 	lab_health_eval(&p, &v, ok_codes, NULL, &h);
 	assert_true(h.healthy);
@@ -865,7 +1207,7 @@ static void test_health_eval_old_keys(void **state)
 	char err[256];
 
 	(void)state;
-	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	healthy_view(&v);
 	v.members[0].mod_revision = 50; /* node1 was not restarted: any revision counts */
 	v.members[1].mod_revision = 101;
@@ -896,7 +1238,7 @@ static void test_health_eval_no_leader(void **state)
 	char err[256];
 
 	(void)state;
-	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	healthy_view(&v);
 	v.has_leader = false;
 	lab_health_eval(&p, &v, codes, NULL, &h);
@@ -933,13 +1275,15 @@ static void test_up_opts(void **state)
 	assert_string_equal(o.dir, "pgha-lab");
 	assert_int_equal(o.n_nodes, 3);
 	assert_int_equal(o.base_port, 6500);
+	assert_int_equal(o.router_port, 5432);
 	assert_string_equal(o.scope, "pgha-lab");
 	assert_null(o.os_user);
 	assert_int_equal(o.timeout_s, 120);
-	assert_false(o.nodes_set || o.base_port_set || o.scope_set || o.pg_bin_dir_set);
+	assert_false(o.nodes_set || o.base_port_set || o.router_port_set || o.scope_set ||
+	             o.pg_bin_dir_set);
 	assert_int_equal(PARSE_UP(&o, err, "up", "--dir", "/x", "--nodes", "5", "--base-port=30000",
 	                          "--scope", "s1", "--os-user", "bob", "--timeout", "30",
-	                          "--pg-bin-dir", "/pg"),
+	                          "--pg-bin-dir", "/pg", "--router-port", "30008"),
 	                 LAB_PARSE_OK);
 	assert_string_equal(o.dir, "/x");
 	assert_int_equal(o.n_nodes, 5);
@@ -948,7 +1292,9 @@ static void test_up_opts(void **state)
 	assert_string_equal(o.os_user, "bob");
 	assert_int_equal(o.timeout_s, 30);
 	assert_string_equal(o.pg_bin_dir, "/pg");
-	assert_true(o.nodes_set && o.base_port_set && o.scope_set && o.pg_bin_dir_set);
+	assert_int_equal(o.router_port, 30008);
+	assert_true(o.nodes_set && o.base_port_set && o.router_port_set && o.scope_set &&
+	            o.pg_bin_dir_set);
 	assert_int_equal(PARSE_UP(&o, err, "up", "--help"), LAB_PARSE_HELP);
 	assert_int_equal(PARSE_UP(&o, err, "up", "-h"), LAB_PARSE_HELP);
 }
@@ -966,6 +1312,13 @@ static void test_up_opts_errors(void **state)
 	assert_int_equal(PARSE_UP(&o, err, "up", "--base-port", "80"), LAB_PARSE_ERROR);
 	assert_non_null(strstr(err, "--base-port"));
 	assert_int_equal(PARSE_UP(&o, err, "up", "--base-port", "65500"), LAB_PARSE_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port", "1023"), LAB_PARSE_ERROR);
+	assert_string_equal(err,
+	                    "--router-port: expected an integer from 1024 to 65534, got '1023'");
+	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port", "65535"), LAB_PARSE_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port", "5432a"), LAB_PARSE_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port"), LAB_PARSE_ERROR);
+	assert_string_equal(err, "option --router-port needs a value");
 	assert_int_equal(PARSE_UP(&o, err, "up", "--scope", "has space"), LAB_PARSE_ERROR);
 	assert_non_null(strstr(err, "--scope"));
 	assert_int_equal(PARSE_UP(&o, err, "up", "--timeout", "0"), LAB_PARSE_ERROR);
@@ -1124,30 +1477,41 @@ static void test_ports_check(void **state)
 	struct lab_plan p;
 	const char *node1_only[] = {"node1", NULL};
 	const char *node2_only[] = {"node2", NULL};
-	char err[256];
+	const char *router_only[] = {"router", NULL};
+	char err[512];
 	int fd;
 
 	(void)state;
-	assert_true(lab_plan_make(TEST_BASE_PORT, 2, &p, err, sizeof(err)));
-	if (!lab_ports_check(&p, NULL, true, err, sizeof(err)))
+	assert_true(lab_plan_make(TEST_BASE_PORT, 2, TEST_BASE_PORT + 8, &p, err, sizeof(err)));
+	if (!lab_ports_check(&p, NULL, err, sizeof(err)))
 		skip(); /* something else uses the test range right now */
 	fd = listen_on(p.nodes[0].api_port);
 	assert_true(fd >= 0);
 	assert_false(lab_port_free(p.nodes[0].api_port, err, sizeof(err)));
-	assert_false(lab_ports_check(&p, NULL, true, err, sizeof(err)));
-	assert_string_equal(err, "port 30511 (node1 REST API) is not free: Address already in use");
-	assert_false(lab_ports_check(&p, node1_only, false, err, sizeof(err)));
-	assert_true(lab_ports_check(&p, node2_only, true, err, sizeof(err)));
+	assert_false(lab_ports_check(&p, NULL, err, sizeof(err)));
+	assert_string_equal(err, "port 30511 (node1 REST API) is not free: Address already in use\n"
+	                         "Pick another --base-port (the plan uses ports 30500-30599).");
+	assert_false(lab_ports_check(&p, node1_only, err, sizeof(err)));
+	assert_true(lab_ports_check(&p, node2_only, err, sizeof(err)));
+	assert_true(lab_ports_check(&p, router_only, err, sizeof(err)));
 	close(fd);
-	/* A reserved port is only checked when asked to. */
-	fd = listen_on(p.router_rw_port);
+	/* The router's ports are checked like the others, and name their own option. */
+	fd = listen_on(p.router_ro_port);
 	assert_true(fd >= 0);
-	assert_true(lab_ports_check(&p, NULL, false, err, sizeof(err)));
-	assert_false(lab_ports_check(&p, NULL, true, err, sizeof(err)));
-	assert_string_equal(err, "port 30506 (router read-write, reserved) is not free: Address "
-	                         "already in use");
+	assert_true(lab_ports_check(&p, node1_only, err, sizeof(err)));
+	assert_false(lab_ports_check(&p, router_only, err, sizeof(err)));
+	assert_string_equal(err,
+	                    "port 30509 (router read-only) is not free: Address already in use\n"
+	                    "Pick other router ports with --router-port R (read-write R, "
+	                    "read-only R+1; now 30508 and 30509).");
 	close(fd);
-	assert_true(lab_ports_check(&p, NULL, true, err, sizeof(err)));
+	fd = listen_on(p.router_http_port);
+	assert_true(fd >= 0);
+	assert_false(lab_ports_check(&p, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "port 30506 (router HTTP (/health)) is not free"));
+	assert_non_null(strstr(err, "--base-port"));
+	close(fd);
+	assert_true(lab_ports_check(&p, NULL, err, sizeof(err)));
 }
 
 /* --- processes ------------------------------------------------------------------------------ */
@@ -1195,6 +1559,42 @@ static void test_proc_start_find_stop(void **state)
 	argv[0] = "/nonexistent/program";
 	assert_int_equal(lab_proc_start(&c, &ru, "node2", argv, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "/nonexistent/program"));
+	remove_tmpdir(dir);
+}
+
+/* lab_running_scan finds the router by its pid file and router.yml on its command line. */
+static void test_running_scan_router(void **state)
+{
+	char *dir = make_tmpdir();
+	char config[PATH_MAX];
+	const char *argv[] = {"/bin/sh", "-c", "sleep 60", "sh", config, NULL};
+	const char *other[] = {"/bin/sleep", "60", NULL};
+	struct lab_runas ru = {0};
+	struct lab_cluster c;
+	struct lab_running r;
+	char err[256];
+	pid_t pid;
+
+	(void)state;
+	lab_in(&c, dir);
+	assert_true(lab_router_config(&c, config, sizeof(config)));
+	lab_running_scan(&c, &r);
+	assert_int_equal(r.router, 0);
+	assert_int_equal(lab_running_count(&c, &r), 0);
+	pid = lab_proc_start(&c, &ru, LAB_ROUTER_NAME, argv, err, sizeof(err));
+	assert_true(pid > 0);
+	lab_running_scan(&c, &r);
+	assert_int_equal(r.router, pid);
+	assert_int_equal(lab_running_count(&c, &r), 1);
+	assert_int_equal(lab_running_agents(&c, &r), 0);
+	assert_false(lab_running_all(&c, &r));
+	assert_true(lab_procs_stop(&pid, 1, SIGTERM, 5000, NULL));
+	/* A live pid whose command line does not name router.yml is not the router. */
+	pid = lab_proc_start(&c, &ru, LAB_ROUTER_NAME, other, err, sizeof(err));
+	assert_true(pid > 0);
+	lab_running_scan(&c, &r);
+	assert_int_equal(r.router, 0);
+	assert_true(lab_procs_stop(&pid, 1, SIGTERM, 5000, NULL));
 	remove_tmpdir(dir);
 }
 
@@ -1273,7 +1673,7 @@ static void test_former_leader(void **state)
 	char err[256];
 
 	(void)state;
-	assert_true(lab_plan_make(6500, 3, &p, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
 	assert_true(lab_former_leader(&p, "node2", "node3", "node1", out, sizeof(out)));
 	assert_string_equal(out, "node2"); /* a live leader key wins */
 	assert_true(lab_former_leader(&p, "", "node3", "node1", out, sizeof(out)));
@@ -1314,11 +1714,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_plan_layout),
 	    cmocka_unit_test(test_plan_limits),
+	    cmocka_unit_test(test_plan_router_ports),
+	    cmocka_unit_test(test_plan_default_router),
 	    cmocka_unit_test(test_plan_ports_distinct),
 	    cmocka_unit_test(test_plan_validate_rejects),
 	    cmocka_unit_test(test_plan_format),
 	    cmocka_unit_test(test_cluster_json_round_trip),
 	    cmocka_unit_test(test_cluster_json_rejects),
+	    cmocka_unit_test(test_cluster_json_legacy),
 	    cmocka_unit_test(test_cluster_load_checks_dir),
 	    cmocka_unit_test(test_scope_valid),
 	    cmocka_unit_test(test_password_from_bytes),
@@ -1328,6 +1731,9 @@ int main(void)
 	    cmocka_unit_test(test_yaml_quote),
 	    cmocka_unit_test(test_render_pg_service),
 	    cmocka_unit_test(test_render_pgpass_and_patronictl),
+	    cmocka_unit_test(test_render_router_yml),
+	    cmocka_unit_test(test_router_argv_and_landing),
+	    cmocka_unit_test(test_layout_write_and_add_router),
 	    cmocka_unit_test(test_etcd_argv),
 	    cmocka_unit_test(test_members_rows),
 	    cmocka_unit_test(test_members_lag_rules),
@@ -1346,6 +1752,7 @@ int main(void)
 	    cmocka_unit_test(test_target_from_config),
 	    cmocka_unit_test(test_ports_check),
 	    cmocka_unit_test(test_proc_start_find_stop),
+	    cmocka_unit_test(test_running_scan_router),
 	    cmocka_unit_test(test_procs_stop_escalates),
 	    cmocka_unit_test(test_postmaster_find),
 	    cmocka_unit_test(test_leader_hint),

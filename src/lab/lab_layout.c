@@ -1,0 +1,168 @@
+/*
+ * lab_layout.c: writing a lab directory's files (see lab_layout.h).
+ */
+#include "lab/lab_layout.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "lab/lab_render.h"
+#include "lab/lab_secrets.h"
+#include "util/buf.h"
+#include "util/fsutil.h"
+
+static bool write_rel(const struct lab_cluster *c, const char *rel, const struct buf *b,
+                      mode_t mode, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (!lab_path(c, rel, path, sizeof(path)) ||
+	    !fs_write_atomic(path, b->data, b->len, mode)) {
+		snprintf(err, errlen, "cannot write %s/%s: %s", c->dir, rel, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool make_dirs(const struct lab_cluster *c, char *err, size_t errlen)
+{
+	static const struct {
+		const char *rel;
+		mode_t mode;
+	} dirs[] = {{"etcd", 0700}, {"logs", 0755}, {"run", 0755}};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
+		if (!lab_path(c, dirs[i].rel, path, sizeof(path)) ||
+		    !fs_mkdir_p(path, dirs[i].mode))
+			goto fail;
+	}
+	for (int k = 0; k < c->plan.n_nodes; k++) {
+		/* 0700: agent.yml holds passwords and PostgreSQL wants a private data dir. */
+		if (!lab_node_path(c, c->plan.nodes[k].name, "", path, sizeof(path)) ||
+		    !fs_mkdir_p(path, 0700))
+			goto fail;
+	}
+	return true;
+fail:
+	snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	return false;
+}
+
+static bool write_node_configs(const struct lab_cluster *c, const struct lab_secrets *s, char *err,
+                               size_t errlen)
+{
+	for (int k = 0; k < c->plan.n_nodes; k++) {
+		char rel[LAB_NAME_LEN + 16];
+		struct buf b;
+		bool ok;
+
+		buf_init(&b);
+		lab_render_agent_yml(c, s, k, &b);
+		snprintf(rel, sizeof(rel), "%s/agent.yml", c->plan.nodes[k].name);
+		ok = write_rel(c, rel, &b, 0600, err, errlen);
+		buf_free(&b);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* write_router_files: router.yml and what clients use to reach the router. */
+static bool write_router_files(const struct lab_cluster *c, const struct lab_secrets *s, char *err,
+                               size_t errlen)
+{
+	struct buf router;
+	struct buf service;
+	struct buf pgpass;
+	bool ok;
+
+	buf_init(&router);
+	buf_init(&service);
+	buf_init(&pgpass);
+	lab_render_router_yml(c, &router);
+	lab_render_pg_service(c, &service);
+	lab_render_pgpass(c, s, &pgpass);
+	ok = write_rel(c, "router.yml", &router, 0644, err, errlen) &&
+	     write_rel(c, "pg_service.conf", &service, 0644, err, errlen) &&
+	     write_rel(c, "pgpass", &pgpass, 0600, err, errlen);
+	buf_free(&router);
+	buf_free(&service);
+	buf_free(&pgpass);
+	return ok;
+}
+
+static bool write_client_files(const struct lab_cluster *c, const struct lab_secrets *s, char *err,
+                               size_t errlen)
+{
+	struct buf ctl;
+	bool ok;
+
+	buf_init(&ctl);
+	lab_render_patronictl(c, &ctl);
+	ok = write_router_files(c, s, err, errlen) &&
+	     write_rel(c, "patronictl.yml", &ctl, 0644, err, errlen);
+	buf_free(&ctl);
+	return ok;
+}
+
+/* give_to_user: DIR/<rel> (a file, or a directory with everything below) to ru's user. */
+static bool give_to_user(const struct lab_cluster *c, const struct lab_runas *ru, const char *rel,
+                         char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (!ru->set_user)
+		return true;
+	if (!lab_path(c, rel, path, sizeof(path)) || !fs_chown_r(path, ru->uid, ru->gid)) {
+		snprintf(err, errlen, "cannot chown %s/%s to %s: %s", c->dir, rel, c->os_user,
+		         strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+bool lab_layout_write(const struct lab_cluster *c, const struct lab_runas *ru, char *err,
+                      size_t errlen)
+{
+	char secrets_dir[PATH_MAX];
+	struct lab_secrets s;
+
+	if (!fs_mkdir_p(c->dir, 0755)) {
+		snprintf(err, errlen, "cannot create %s: %s", c->dir, strerror(errno));
+		return false;
+	}
+	/* cluster.json first: it is what makes the directory a lab `pgha down` may remove. */
+	if (!lab_cluster_save(c, err, errlen) || !make_dirs(c, err, errlen))
+		return false;
+	if (!lab_path(c, "secrets", secrets_dir, sizeof(secrets_dir))) {
+		snprintf(err, errlen, "%s: path too long", c->dir);
+		return false;
+	}
+	return lab_secrets_generate(&s, err, errlen) &&
+	       lab_secrets_save(&s, secrets_dir, err, errlen) &&
+	       write_node_configs(c, &s, err, errlen) && write_client_files(c, &s, err, errlen) &&
+	       give_to_user(c, ru, ".", err, errlen);
+}
+
+bool lab_layout_add_router(struct lab_cluster *c, const struct lab_runas *ru, char *err,
+                           size_t errlen)
+{
+	char secrets_dir[PATH_MAX];
+	struct lab_secrets s;
+
+	if (!lab_path(c, "secrets", secrets_dir, sizeof(secrets_dir))) {
+		snprintf(err, errlen, "%s: path too long", c->dir);
+		return false;
+	}
+	if (!lab_secrets_load(&s, secrets_dir, err, errlen) ||
+	    !write_router_files(c, &s, err, errlen) ||
+	    !give_to_user(c, ru, "router.yml", err, errlen) ||
+	    !give_to_user(c, ru, "pg_service.conf", err, errlen) ||
+	    !give_to_user(c, ru, "pgpass", err, errlen))
+		return false;
+	c->legacy_router = false;
+	return lab_cluster_save(c, err, errlen);
+}
