@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT
 
 start=$(date +%s%N)
-"$PGHA" up --dir "$dir" --base-port "$BASE" >"$tmp/up.log" 2>&1 || {
+"$PGHA" up --dir "$dir" --base-port "$BASE" --router-port $((BASE + 8)) >"$tmp/up.log" 2>&1 || {
 	cat "$tmp/up.log"
 	exit 1
 }
