@@ -213,22 +213,27 @@ static enum step act_reinit(struct ctx *c)
 static enum step act_rewind(struct ctx *c)
 {
 	const struct dcs_member *m = target_member(c);
-	bool ok;
+	enum pg_rewind_result r;
 
 	if (m == NULL || act_stop(c, PG_STOP_FAST) == STEP_FAILED)
 		return STEP_FAILED;
 	log_info("rewinding the data directory to the new leader %s with pg_rewind", m->name);
 	agent_set_state(c->a, "rewinding", c->in);
-	ok = pg_rewind(c->a->pg, m->host, m->port, CLONE_TIMEOUT_MS);
+	r = pg_rewind(c->a->pg, m->host, m->port, CLONE_TIMEOUT_MS);
 	agent_set_state(c->a, NULL, c->in);
-	if (!ok) {
-		log_error("pg_rewind from %s failed: the data directory will be set aside and "
-		          "cloned again",
-		          m->name);
-		snprintf(c->a->rewind_failed_for, sizeof(c->a->rewind_failed_for), "%s", m->name);
-		return STEP_FAILED;
+	switch (r) {
+	case PG_REWIND_DONE:
+		return STEP_CHANGED;
+	case PG_REWIND_SOURCE_NOT_READY:
+		return STEP_FAILED; /* data untouched: the next loop tries again */
+	case PG_REWIND_FAILED:
+		break;
 	}
-	return STEP_CHANGED;
+	log_error("pg_rewind from %s failed: the data directory will be set aside and "
+	          "cloned again",
+	          m->name);
+	snprintf(c->a->rewind_failed_for, sizeof(c->a->rewind_failed_for), "%s", m->name);
+	return STEP_FAILED;
 }
 
 /* --- leadership actions --------------------------------------------------------------------- */

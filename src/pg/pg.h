@@ -103,17 +103,24 @@ bool pg_bootstrap_roles(struct pg_node *n, int timeout_ms) MUST_CHECK;
  * (renamed data_dir.<timestamp>, never deleted).
  */
 bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
+enum pg_rewind_result {
+	PG_REWIND_DONE,
+	PG_REWIND_SOURCE_NOT_READY, /* nothing touched: try again later */
+	PG_REWIND_FAILED,           /* the caller may re-clone */
+};
 /*
  * pg_rewind: rewinds the (stopped) data directory to the source primary; PostgreSQL
  * 15's pg_rewind runs crash recovery first if the target was not shut down cleanly
  * (standby.signal is removed for that; pg_start writes it again). PostgreSQL 15's
  * pg_rewind takes the source's timeline from its pg_control, stale until the first
- * checkpoint after a promotion ("no rewind required", exit 0, and the node never
- * follows): so the source is checked first over a superuser connection and
- * CHECKPOINTed if needed. pg_rewind itself uses the rewind user (superuser if unset).
- * false if rewind failed (the caller may re-clone); pg_rewind's output is logged.
+ * checkpoint after a promotion, and accepts a source still in recovery; either way the
+ * rewound node can never start. So the source is checked first over a superuser
+ * connection: it must be out of recovery (waited for a few seconds, else
+ * PG_REWIND_SOURCE_NOT_READY) and is CHECKPOINTed if needed. pg_rewind itself uses the
+ * rewind user (superuser if unset). pg_rewind's output is logged.
  */
-bool pg_rewind(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
+enum pg_rewind_result pg_rewind(struct pg_node *n, const char *host, int port,
+                                int timeout_ms) MUST_CHECK;
 /* pg_move_data_aside: renames data_dir to data_dir.<suffix>.<timestamp> (never deletes). */
 bool pg_move_data_aside(struct pg_node *n, const char *suffix) MUST_CHECK;
 /*

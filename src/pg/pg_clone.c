@@ -233,40 +233,66 @@ static const char SOURCE_TIMELINES_SQL[] =
     " ('x' || pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()),"
     " 1, 8))::bit(32)::int END FROM pg_catalog.pg_control_checkpoint() c";
 
+#define SOURCE_READY_WAIT_MS 5000
+#define SOURCE_READY_POLL_MS 100
+
 /*
- * checkpoint_source: PostgreSQL 15's pg_rewind reads the source's timeline from its
- * pg_control, which still shows the old timeline after a promotion until a checkpoint
- * completes; pg_rewind then reports "no rewind required" and exits 0, and the node
- * can never follow. So check, and CHECKPOINT the source (as superuser) if needed.
- * Failing to check is only a warning: the caller may have made sure already.
+ * source_check: whether host:port can be rewound from now. PostgreSQL 15's pg_rewind
+ * takes the source's timeline from its pg_control, which shows the old timeline after
+ * a promotion until a checkpoint completes, and it accepts a source still in recovery:
+ * rewinding from a leader that is still promoting writes a minimum recovery point on
+ * a timeline the new leader's history does not contain, and the node can never start.
+ * So: the source must be out of recovery, and is CHECKPOINTed if its last checkpoint
+ * predates its timeline. Anything unclear counts as not ready.
  */
-static void checkpoint_source(struct pg_node *n, const char *host, int port, int timeout_ms)
+static bool source_check(struct pg_sql *src, const char *host, int port, int timeout_ms, char *why,
+                         size_t whylen)
 {
-	struct pg_sql src;
 	PGresult *r = NULL;
-	int checkpoint_tli = 0, wal_tli = 0;
+	int checkpoint_tli, wal_tli;
+	bool ok;
+
+	if (!pg_sql_run(src, "pg_rewind: checking the source", SOURCE_TIMELINES_SQL, 0, NULL,
+	                timeout_ms, &r) ||
+	    r == NULL || PQntuples(r) != 1) {
+		PQclear(r);
+		snprintf(why, whylen, "%s:%d did not answer", host, port);
+		return false;
+	}
+	checkpoint_tli = atoi(PQgetvalue(r, 0, 0));
+	wal_tli = atoi(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	if (wal_tli == 0) {
+		snprintf(why, whylen, "%s:%d is still in recovery (promoting)", host, port);
+		return false;
+	}
+	if (checkpoint_tli >= wal_tli)
+		return true;
+	log_info("pg_rewind: %s:%d is on timeline %d but its last checkpoint on %d; "
+	         "requesting a checkpoint",
+	         host, port, wal_tli, checkpoint_tli);
+	ok = pg_sql_run(src, "pg_rewind: CHECKPOINT on the source", "CHECKPOINT", 0, NULL,
+	                timeout_ms, NULL);
+	snprintf(why, whylen, "%s:%d has not checkpointed on timeline %d yet", host, port, wal_tli);
+	return ok && source_check(src, host, port, timeout_ms, why, whylen);
+}
+
+/* source_ready: source_check, retried for a few seconds (a promotion takes a moment). */
+static bool source_ready(struct pg_node *n, const char *host, int port, int timeout_ms)
+{
+	int64_t deadline = clock_now_ms() + SOURCE_READY_WAIT_MS;
+	struct pg_sql src;
+	char why[256] = "";
+	bool ready;
 
 	pg_sql_init(&src, host, port, n->cfg->postgresql.superuser.username, n->pgpass);
-	if (!pg_sql_run(&src, "pg_rewind: checking the source's checkpoint", SOURCE_TIMELINES_SQL,
-	                0, NULL, timeout_ms, &r) ||
-	    r == NULL || PQntuples(r) != 1) {
-		log_warn("pg_rewind: cannot check that %s:%d has checkpointed since its promotion",
-		         host, port);
-	} else {
-		checkpoint_tli = atoi(PQgetvalue(r, 0, 0));
-		wal_tli = atoi(PQgetvalue(r, 0, 1));
-	}
-	PQclear(r);
-	if (checkpoint_tli > 0 && wal_tli > checkpoint_tli) {
-		log_info("pg_rewind: %s:%d is on timeline %d but its last checkpoint on %d; "
-		         "requesting a checkpoint",
-		         host, port, wal_tli, checkpoint_tli);
-		if (!pg_sql_run(&src, "pg_rewind: CHECKPOINT on the source", "CHECKPOINT", 0, NULL,
-		                timeout_ms, NULL))
-			log_warn(
-			    "pg_rewind: the source did not checkpoint; the rewind may do nothing");
-	}
+	while (!(ready = source_check(&src, host, port, timeout_ms, why, sizeof(why))) &&
+	       clock_now_ms() < deadline)
+		clock_sleep_ms(SOURCE_READY_POLL_MS);
 	pg_sql_close(&src);
+	if (!ready)
+		log_info("pg_rewind: not yet: %s; the data directory is left as it is", why);
+	return ready;
 }
 
 static bool rewind_run(struct pg_node *n, const char *host, int port, int timeout_ms)
@@ -292,23 +318,23 @@ static bool rewind_run(struct pg_node *n, const char *host, int port, int timeou
 	return ok;
 }
 
-bool pg_rewind(struct pg_node *n, const char *host, int port, int timeout_ms)
+enum pg_rewind_result pg_rewind(struct pg_node *n, const char *host, int port, int timeout_ms)
 {
 	int64_t start_ms = clock_now_ms();
 
 	if (!must_be_stopped(n, "pg_rewind"))
-		return false;
+		return PG_REWIND_FAILED;
+	if (!pg_files_passfile(n) || !source_ready(n, host, port, timeout_ms))
+		return PG_REWIND_SOURCE_NOT_READY;
 	/* A killed postmaster's backends may still hold shared memory, and pg_rewind may
 	 * start a single-user postgres for crash recovery. */
-	if (!pg_proc_wait_shmem(n->data_dir, SHMEM_WAIT_MS) || !drop_signals(n) ||
-	    !pg_files_passfile(n))
-		return false;
-	checkpoint_source(n, host, port, timeout_ms);
+	if (!pg_proc_wait_shmem(n->data_dir, SHMEM_WAIT_MS) || !drop_signals(n))
+		return PG_REWIND_FAILED;
 	log_info("rewinding %s from %s:%d", n->data_dir, host, port);
 	if (!rewind_run(n, host, port, timeout_ms))
-		return false;
+		return PG_REWIND_FAILED;
 	pg_files_remove_foreign(n);
 	log_info("pg_rewind of %s done in %lld ms", n->data_dir,
 	         (long long)(clock_now_ms() - start_ms));
-	return true;
+	return PG_REWIND_DONE;
 }

@@ -590,7 +590,7 @@ static void test_rewind_and_follow(void **state)
 	step_begin(l);
 	assert_true(pg_sync_slots(l->node[1], slots, 1));
 	t0 = clock_now_ms();
-	assert_true(pg_rewind(l->node[0], "127.0.0.1", l->port[1], 120000));
+	assert_int_equal(pg_rewind(l->node[0], "127.0.0.1", l->port[1], 120000), PG_REWIND_DONE);
 	printf("TIMING pg_rewind (crashed target, includes its crash recovery): %lld ms\n",
 	       (long long)(clock_now_ms() - t0));
 	pg_observe(l->node[0], &o, OBSERVE_MS);
