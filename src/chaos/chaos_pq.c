@@ -73,7 +73,9 @@ enum chaos_pq_result chaos_pq_exec(PGconn *conn, const char *sql, int n, const c
 	PGresult *res;
 
 	notices.unacked = false;
-	if (!PQsendQueryParams(conn, sql, n, NULL, params, NULL, NULL, 0)) {
+	/* without parameters, the simple protocol: it allows several statements */
+	if (!(n == 0 ? PQsendQuery(conn, sql)
+	             : PQsendQueryParams(conn, sql, n, NULL, params, NULL, NULL, 0))) {
 		snprintf(err, errlen, "%s", PQerrorMessage(conn));
 		return CHAOS_PQ_ERROR;
 	}

@@ -222,8 +222,10 @@ static bool inject(struct run *r)
 	chaos_timeline_add(&r->tl, r->res.t0_us, "fault: %s %s", chaos_scenario_str(s),
 	                   r->res.victim);
 	if (s == CHAOS_SWITCHOVER ? switchover(r, err, sizeof(err))
-	                          : chaos_fault_inject(s, &r->victim, err, sizeof(err)))
+	                          : chaos_fault_inject(s, &r->victim, err, sizeof(err))) {
+		chaos_writer_settle(r->w, clock_now_us());
 		return true;
+	}
 	say(r, "%s", err);
 	return false;
 }
@@ -241,7 +243,11 @@ static void tick(struct run *r)
 
 /* --- after the fault ---------------------------------------------------------------- */
 
-/* wait_recovery: until the first acknowledged write after the fault, then AFTER_ACK_MS. */
+/*
+ * wait_recovery: until a write sent after the fault was in place is acknowledged, then
+ * AFTER_ACK_MS more. The downtime is the longest stretch without acknowledgement since
+ * the fault (from it, or from the last acknowledgement after it, to the next one).
+ */
 static void wait_recovery(struct run *r)
 {
 	struct chaos_writer_stats st;
@@ -250,22 +256,25 @@ static void wait_recovery(struct run *r)
 	do {
 		tick(r);
 		chaos_writer_stats(r->w, &st);
-		if (st.first_ack_us)
+		if (st.recovered_us)
 			break;
 		clock_sleep_ms(POLL_MS);
 	} while (since_t0_ms(r) < limit_ms);
 	if (st.first_err_us)
 		chaos_timeline_add(&r->tl, st.first_err_us, "first write error");
-	if (!st.first_ack_us) {
+	if (!st.recovered_us) {
 		r->res.downtime_s = -1;
 		return;
 	}
-	chaos_timeline_add(&r->tl, st.first_ack_us, "first acknowledged write");
-	r->res.downtime_s = (double)(st.first_ack_us - r->res.t0_us) / 1e6;
 	for (int64_t end = clock_now_ms() + AFTER_ACK_MS; clock_now_ms() < end;) {
 		tick(r);
 		clock_sleep_ms(POLL_MS);
 	}
+	chaos_writer_stats(r->w, &st);
+	if (st.gap_from_us > r->res.t0_us)
+		chaos_timeline_add(&r->tl, st.gap_from_us, "last acknowledged write before the outage");
+	chaos_timeline_add(&r->tl, st.gap_to_us, "first acknowledged write");
+	r->res.downtime_s = (double)(st.gap_to_us - st.gap_from_us) / 1e6;
 }
 
 static void restart_victim(struct run *r)

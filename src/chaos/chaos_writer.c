@@ -11,6 +11,7 @@
 #include <string.h>
 #include "chaos/chaos_pq.h"
 #include "util/clock.h"
+#include "util/compiler.h"
 #include "util/xalloc.h"
 
 #define RETRY_PAUSE_MS   15
@@ -27,6 +28,7 @@ struct chaos_writer {
 	bool joined;
 	pthread_mutex_t mu; /* guards everything below */
 	int64_t mark_us;
+	int64_t settle_us;
 	struct chaos_writer_stats st;
 	int64_t *acked; /* owned, ascending */
 	size_t n_acked;
@@ -45,7 +47,18 @@ static void note_error(struct chaos_writer *w, const char *msg)
 	pthread_mutex_unlock(&w->mu);
 }
 
-static void note_ack(struct chaos_writer *w, int64_t id)
+/* note_gap: the stretch since the previous acknowledgement (or the mark) ends at now. */
+static void note_gap(struct chaos_writer *w, int64_t now)
+{
+	int64_t from = MAX(w->st.last_ack_us, w->mark_us);
+
+	if (now - from > w->st.gap_to_us - w->st.gap_from_us) {
+		w->st.gap_from_us = from;
+		w->st.gap_to_us = now;
+	}
+}
+
+static void note_ack(struct chaos_writer *w, int64_t id, int64_t sent_us)
 {
 	int64_t now = clock_now_us();
 
@@ -56,9 +69,11 @@ static void note_ack(struct chaos_writer *w, int64_t id)
 	}
 	w->acked[w->n_acked++] = id;
 	w->st.acked++;
+	if (w->mark_us && now >= w->mark_us)
+		note_gap(w, now);
+	if (w->settle_us && !w->st.recovered_us && sent_us >= w->settle_us)
+		w->st.recovered_us = now;
 	w->st.last_ack_us = now;
-	if (w->mark_us && !w->st.first_ack_us && now >= w->mark_us)
-		w->st.first_ack_us = now;
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -69,12 +84,13 @@ static bool insert_one(struct chaos_writer *w, PGconn *conn)
 	const char *params[1] = {idtext};
 	char err[256];
 	int64_t id = ++w->next_id;
+	int64_t sent_us = clock_now_us();
 
 	snprintf(idtext, sizeof(idtext), "%" PRId64, id);
 	switch (chaos_pq_exec(conn, INSERT_SQL, 1, params, STMT_TIMEOUT_MS, &w->stop, NULL, 0, err,
 	                      sizeof(err))) {
 	case CHAOS_PQ_OK:
-		note_ack(w, id);
+		note_ack(w, id, sent_us);
 		return true;
 	case CHAOS_PQ_UNACKED:
 		note_error(w, err);
@@ -131,7 +147,15 @@ void chaos_writer_mark(struct chaos_writer *w, int64_t t_us)
 	pthread_mutex_lock(&w->mu);
 	w->mark_us = t_us;
 	w->st.first_err_us = 0;
-	w->st.first_ack_us = 0;
+	w->st.gap_from_us = w->st.gap_to_us = 0;
+	w->st.recovered_us = 0;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void chaos_writer_settle(struct chaos_writer *w, int64_t t_us)
+{
+	pthread_mutex_lock(&w->mu);
+	w->settle_us = t_us;
 	pthread_mutex_unlock(&w->mu);
 }
 

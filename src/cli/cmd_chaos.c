@@ -7,6 +7,7 @@
 #include "chaos/chaos_run.h"
 #include "cli/cli.h"
 #include "cli/ops_ctx.h"
+#include "log/log.h"
 
 int cmd_chaos(int argc, char **argv)
 {
@@ -25,6 +26,8 @@ int cmd_chaos(int argc, char **argv)
 		fprintf(stderr, "pgha chaos: %s\n\n%s", err, chaos_usage());
 		return EXIT_USAGE;
 	}
+	/* the DCS client's routine messages would drown the report */
+	log_set_level(LOG_LEVEL_WARN);
 	t.dir = a.dir;
 	t.json = a.json;
 	if (!ops_ctx_open("chaos", &t, &ctx, err, sizeof(err))) {
