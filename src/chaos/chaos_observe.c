@@ -116,11 +116,13 @@ static void rest_event(struct chaos_observer *o, const struct chaos_node_obs *ol
 {
 	int64_t now = clock_now_us();
 
+	int max_tl = old->max_timeline;
+
+	n->max_timeline = MAX(max_tl, n->timeline);
 	if (!o->armed)
 		return;
-	if (str_eq(n->role, "primary") && str_eq(n->state, "running") &&
-	    (!str_eq(old->role, "primary") || !str_eq(old->state, "running") ||
-	     n->timeline != old->timeline))
+	/* a new timeline, not a node reporting again (a resumed freeze shows stale state) */
+	if (str_eq(n->role, "primary") && str_eq(n->state, "running") && n->timeline > max_tl)
 		chaos_timeline_add(o->tl, now, "%s promoted (timeline %d)", n->name, n->timeline);
 	if (str_eq(n->state, "rewinding") && !n->seen_rewinding) {
 		n->seen_rewinding = true;

@@ -24,6 +24,7 @@ struct chaos_node_obs {
 	char role[16];              /* "primary" (Patroni's "master" too), "replica"... */
 	char state[32];             /* "running", "starting", "rewinding"... */
 	int timeline;               /* 0 if not reported */
+	int max_timeline;           /* the highest timeline it ever reported */
 	bool has_replication_state; /* the field was there (pgha; newer Patroni) */
 	bool streaming;             /* replication_state == "streaming" */
 	bool seen_rewinding;        /* state "rewinding" seen while armed */
