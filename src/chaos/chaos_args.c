@@ -12,8 +12,8 @@
 #define MAX_TIMEOUT_S 3600
 
 static const char *const scenario_names[CHAOS__COUNT] = {
-    [CHAOS_KILL_PRIMARY] = "kill-primary",     [CHAOS_CRASH_POSTGRES] = "crash-postgres",
-    [CHAOS_KILL_AGENT] = "kill-agent",         [CHAOS_FREEZE_PRIMARY] = "freeze-primary",
+    [CHAOS_KILL_PRIMARY] = "kill-primary", [CHAOS_CRASH_POSTGRES] = "crash-postgres",
+    [CHAOS_KILL_AGENT] = "kill-agent",     [CHAOS_FREEZE_PRIMARY] = "freeze-primary",
     [CHAOS_SWITCHOVER] = "switchover",
 };
 
@@ -98,7 +98,8 @@ enum cli_parse chaos_args_parse(int argc, char **argv, struct chaos_args *a, cha
 			a->json = true;
 		} else if (str_eq(o, "--no-restart")) {
 			a->no_restart = true;
-		} else if (str_eq(o, "--dir") || str_eq(o, "--scenario") || str_eq(o, "--timeout")) {
+		} else if (str_eq(o, "--dir") || str_eq(o, "--scenario") ||
+		           str_eq(o, "--timeout")) {
 			if ((v = value(argc, argv, &i, err, errlen)) == NULL)
 				return CLI_PARSE_ERROR;
 			if (str_eq(o, "--dir"))

@@ -119,8 +119,9 @@ bool chaos_victim_find(const struct lab_cluster *c, const char *node, enum chaos
 	v->agent = lab_proc_find(c, node, marker);
 	v->postmaster = lab_postmaster_find(data);
 	if (s != CHAOS_SWITCHOVER && s != CHAOS_CRASH_POSTGRES && v->agent == 0) {
-		snprintf(err, errlen, "%s's agent is not running (no live pid in run/%s.pid with %s)",
-		         node, node, marker);
+		snprintf(err, errlen,
+		         "%s's agent is not running (no live pid in run/%s.pid with %s)", node,
+		         node, marker);
 		return false;
 	}
 	if (s == CHAOS_CRASH_POSTGRES && v->postmaster == 0) {

@@ -15,8 +15,8 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-#define DCS_WAIT_MS      20 /* the watch wakes us at once; this bounds a missed wake-up */
-#define REST_TIMEOUT_MS  300
+#define DCS_WAIT_MS     20 /* the watch wakes us at once; this bounds a missed wake-up */
+#define REST_TIMEOUT_MS 300
 
 struct chaos_observer {
 	struct dcs *d;

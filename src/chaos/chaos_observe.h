@@ -33,13 +33,13 @@ struct chaos_node_obs {
 
 /* The cluster as last observed. */
 struct chaos_cluster_obs {
-	bool dcs_ok;                      /* the DCS view is current */
-	bool has_leader;                  /* the leader key exists */
-	char leader[DCS_NAME_LEN];        /* its value */
-	bool has_sync;                    /* the sync key exists */
-	char sync_leader[DCS_NAME_LEN];   /* sync.leader */
-	char sync_standby[DCS_NAME_LEN];  /* the first sync.sync_standby, "" if none */
-	int n;                            /* the plan's nodes */
+	bool dcs_ok;                     /* the DCS view is current */
+	bool has_leader;                 /* the leader key exists */
+	char leader[DCS_NAME_LEN];       /* its value */
+	bool has_sync;                   /* the sync key exists */
+	char sync_leader[DCS_NAME_LEN];  /* sync.leader */
+	char sync_standby[DCS_NAME_LEN]; /* the first sync.sync_standby, "" if none */
+	int n;                           /* the plan's nodes */
 	struct chaos_node_obs nodes[LAB_MAX_NODES];
 };
 

@@ -98,8 +98,9 @@ enum chaos_pq_result chaos_pq_exec(PGconn *conn, const char *sql, int n, const c
 		PQclear(res);
 	}
 	if (r == CHAOS_PQ_OK && notices.unacked) {
-		snprintf(err, errlen, "committed locally only (synchronous replication wait "
-		                      "cancelled)");
+		snprintf(err, errlen,
+		         "committed locally only (synchronous replication wait "
+		         "cancelled)");
 		r = CHAOS_PQ_UNACKED;
 	}
 	return r;

@@ -19,10 +19,10 @@
 #include <stddef.h>
 
 enum chaos_pq_result {
-	CHAOS_PQ_OK = 0,   /* success, acknowledged */
-	CHAOS_PQ_ERROR,    /* the server or the connection reported an error */
-	CHAOS_PQ_UNACKED,  /* success, but committed locally only (sync wait cancelled) */
-	CHAOS_PQ_TIMEOUT,  /* no answer within timeout_ms, or stop was raised */
+	CHAOS_PQ_OK = 0,  /* success, acknowledged */
+	CHAOS_PQ_ERROR,   /* the server or the connection reported an error */
+	CHAOS_PQ_UNACKED, /* success, but committed locally only (sync wait cancelled) */
+	CHAOS_PQ_TIMEOUT, /* no answer within timeout_ms, or stop was raised */
 };
 
 /*

@@ -43,8 +43,7 @@ static void add_sample(struct chaos_probe *p, int node, int64_t sent_us, bool ac
 		p->cap_samples = p->cap_samples ? p->cap_samples * 2 : 1024;
 		p->samples = xrealloc(p->samples, (size_t)p->cap_samples * sizeof(*p->samples));
 	}
-	p->samples[p->n_samples++] =
-	    (struct chaos_sample){
+	p->samples[p->n_samples++] = (struct chaos_sample){
 	    .node = node, .t_sent_us = sent_us, .t_us = clock_now_us(), .acked = acked};
 	pthread_mutex_unlock(&p->mu);
 }
@@ -93,8 +92,8 @@ static void *probe_main(void *arg)
 	return NULL;
 }
 
-struct chaos_probe *chaos_probe_start(const struct chaos_probe_node *nodes, int n,
-                                      const char *user, const char *passfile)
+struct chaos_probe *chaos_probe_start(const struct chaos_probe_node *nodes, int n, const char *user,
+                                      const char *passfile)
 {
 	struct chaos_probe *p = xcalloc(1, sizeof(*p));
 

@@ -82,8 +82,8 @@ static json_t *timeline_json(const struct chaos_result *r)
 	for (int i = 0; i < r->n_events; i++) {
 		double t = (double)(r->events[i].t_us - r->t0_us) / 1e6;
 
-		json_array_append_new(a, json_pack("{s:f, s:s}", "t", round_ms(t), "event",
-		                                   r->events[i].text));
+		json_array_append_new(
+		    a, json_pack("{s:f, s:s}", "t", round_ms(t), "event", r->events[i].text));
 	}
 	return a;
 }

@@ -32,7 +32,7 @@ struct chaos_result {
 	double rejoin_s;               /* fault to healed; < 0 = not */
 	bool split_brain;              /* two nodes acknowledged commits at once */
 	char split_detail[256];
-	int timeout_s;                  /* --timeout, for the messages */
+	int timeout_s;                    /* --timeout, for the messages */
 	const struct chaos_event *events; /* borrowed, sorted */
 	int n_events;
 	char problems[CHAOS_MAX_PROBLEMS][CHAOS_PROBLEM_LEN]; /* set by chaos_result_judge */

@@ -29,7 +29,7 @@
 #define POLL_MS         20
 #define FREEZE_EXTRA_MS 2000 /* a freeze lasts TTL + this */
 #define UP_EXIT_WAIT_MS 30000
-#define SETUP_SQL                                                                          \
+#define SETUP_SQL                                                                              \
 	"CREATE TABLE IF NOT EXISTS chaos_ids (id bigint PRIMARY KEY, at timestamptz DEFAULT " \
 	"now()); CREATE TABLE IF NOT EXISTS chaos_probe (node text, at timestamptz DEFAULT "   \
 	"now()); TRUNCATE chaos_probe"
@@ -139,8 +139,7 @@ static bool start_load(struct run *r)
 		snprintf(nodes[k].name, sizeof(nodes[k].name), "%s", r->c->plan.nodes[k].name);
 		nodes[k].pg_port = r->c->plan.nodes[k].pg_port;
 	}
-	r->probe = chaos_probe_start(nodes, r->c->plan.n_nodes, r->ctx->creds.pg_user,
-	                             r->passfile);
+	r->probe = chaos_probe_start(nodes, r->c->plan.n_nodes, r->ctx->creds.pg_user, r->passfile);
 	r->id_base = clock_wall_epoch_s() * 1000000; /* a fresh range per run */
 	r->w = chaos_writer_start("service=rw connect_timeout=2 application_name=pgha-chaos",
 	                          r->id_base);
@@ -272,7 +271,8 @@ static void wait_recovery(struct run *r)
 	}
 	chaos_writer_stats(r->w, &st);
 	if (st.gap_from_us > r->res.t0_us)
-		chaos_timeline_add(&r->tl, st.gap_from_us, "last acknowledged write before the outage");
+		chaos_timeline_add(&r->tl, st.gap_from_us,
+		                   "last acknowledged write before the outage");
 	chaos_timeline_add(&r->tl, st.gap_to_us, "first acknowledged write");
 	r->res.downtime_s = (double)(st.gap_to_us - st.gap_from_us) / 1e6;
 }
@@ -284,8 +284,8 @@ static void restart_victim(struct run *r)
 
 	if (!r->res.restart || (s != CHAOS_KILL_PRIMARY && s != CHAOS_KILL_AGENT))
 		return;
-	r->up_pid = chaos_restart_lab(r->c, r->a->timeout_s * CHAOS_REJOIN_FACTOR, err,
-	                              sizeof(err));
+	r->up_pid =
+	    chaos_restart_lab(r->c, r->a->timeout_s * CHAOS_REJOIN_FACTOR, err, sizeof(err));
 	if (r->up_pid < 0) {
 		say(r, "cannot restart %s: %s", r->res.victim, err);
 		r->up_pid = 0;
@@ -317,12 +317,12 @@ static void wait_heal(struct run *r)
 			v = chaos_node_obs_find(&o, r->res.victim);
 			r->res.rejoined = true;
 			r->res.rejoin_s = (double)since_t0_ms(r) / 1000.0;
-			chaos_timeline_add(
-			    &r->tl, clock_now_us(), "%s %s", r->res.victim,
-			    str_eq(o.leader, r->res.victim) ? "leads again, cluster healed"
-			    : v->seen_rewinding             ? "rejoined via pg_rewind"
-			    : v->seen_recloning             ? "rejoined (re-cloned)"
-			                                    : "rejoined");
+			chaos_timeline_add(&r->tl, clock_now_us(), "%s %s", r->res.victim,
+			                   str_eq(o.leader, r->res.victim)
+			                       ? "leads again, cluster healed"
+			                   : v->seen_rewinding ? "rejoined via pg_rewind"
+			                   : v->seen_recloning ? "rejoined (re-cloned)"
+			                                       : "rejoined");
 			return;
 		}
 		clock_sleep_ms(POLL_MS);

@@ -15,8 +15,8 @@
 #define CHAOS_EVENT_LEN 160
 
 struct chaos_event {
-	int64_t t_us;                /* clock_now_us() when it happened */
-	char text[CHAOS_EVENT_LEN];  /* "node2 promoted (timeline 3)" */
+	int64_t t_us;               /* clock_now_us() when it happened */
+	char text[CHAOS_EVENT_LEN]; /* "node2 promoted (timeline 3)" */
 };
 
 struct chaos_timeline {

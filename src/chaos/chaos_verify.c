@@ -49,8 +49,8 @@ bool chaos_healthy(const struct chaos_cluster_obs *o, char *why, size_t whylen)
 		return false;
 	}
 	if (l == NULL) {
-		snprintf(why, whylen, o->has_leader ? "leader %s is not a node of the lab"
-		                                    : "no leader",
+		snprintf(why, whylen,
+		         o->has_leader ? "leader %s is not a node of the lab" : "no leader",
 		         o->leader);
 		return false;
 	}
@@ -154,8 +154,8 @@ static struct core *cores_of(const struct chaos_sample *s, int n, int *n_cores)
 				last = &s[i];
 			} else if (end && first) {
 				if (first->t_us < last->t_sent_us)
-					out[(*n_cores)++] = (struct core){node, first->t_us,
-					                                  last->t_sent_us};
+					out[(*n_cores)++] =
+					    (struct core){node, first->t_us, last->t_sent_us};
 				first = last = NULL;
 			}
 		}
@@ -183,8 +183,9 @@ bool chaos_split_brain(const struct chaos_sample *s, int n, const char *const *n
 			snprintf(detail, detaillen,
 			         "%s acknowledged a commit at T%+.2fs while %s was acknowledging "
 			         "commits (T%+.2fs to T%+.2fs)",
-			         names[s[i].node], (double)(s[i].t_us - t0_us) / 1e6, names[k->node],
-			         (double)(k->from_us - t0_us) / 1e6, (double)(k->to_us - t0_us) / 1e6);
+			         names[s[i].node], (double)(s[i].t_us - t0_us) / 1e6,
+			         names[k->node], (double)(k->from_us - t0_us) / 1e6,
+			         (double)(k->to_us - t0_us) / 1e6);
 		}
 	}
 	free(cores);

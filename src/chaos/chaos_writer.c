@@ -14,11 +14,11 @@
 #include "util/compiler.h"
 #include "util/xalloc.h"
 
-#define RETRY_PAUSE_MS   15
+#define RETRY_PAUSE_MS 15
 /* A statement gets this long before the writer gives up on it and reconnects: longer
  * than any failover it must ride out, short enough not to hang the run. */
-#define STMT_TIMEOUT_MS  15000
-#define INSERT_SQL       "INSERT INTO chaos_ids(id) VALUES ($1)"
+#define STMT_TIMEOUT_MS 15000
+#define INSERT_SQL      "INSERT INTO chaos_ids(id) VALUES ($1)"
 
 struct chaos_writer {
 	pthread_t thread;
@@ -111,7 +111,8 @@ static void *writer_main(void *arg)
 	char err[256];
 
 	while (!atomic_load(&w->stop)) {
-		if (conn == NULL && (conn = chaos_pq_connect(w->conninfo, err, sizeof(err))) == NULL) {
+		if (conn == NULL &&
+		    (conn = chaos_pq_connect(w->conninfo, err, sizeof(err))) == NULL) {
 			note_error(w, err);
 			clock_sleep_ms(RETRY_PAUSE_MS);
 			continue;

@@ -5,8 +5,8 @@
  * notes the first error, the longest stretch without an acknowledgement (the write
  * downtime: from the mark or the last acknowledgement after it to the next one), and
  * when a statement sent after the fault was in place (settled) was acknowledged: only
- * that proves recovery, since a commit in flight at the fault may still come back. On any error it reconnects at
- * once (pausing 15 ms between failed attempts): the router may hold a connection
+ * that proves recovery, since a commit in flight at the fault may still come back. On any error it
+ * reconnects at once (pausing 15 ms between failed attempts): the router may hold a connection
  * during a failover, which only makes a connect slower.
  *
  * An id is acknowledged only when its COMMIT returned success (see chaos_pq.h);
@@ -24,14 +24,14 @@ struct chaos_writer;
 
 /* What the writer saw; filled by chaos_writer_stats. */
 struct chaos_writer_stats {
-	int64_t acked;            /* acknowledged inserts */
-	int64_t errors;           /* failed connects and statements */
-	int64_t first_err_us;     /* first error at or after the mark; 0 = none */
-	int64_t gap_from_us;      /* the longest stretch without ack after the mark: start */
-	int64_t gap_to_us;        /* ... and the acknowledgement that ended it; 0 = none */
-	int64_t recovered_us;     /* ack of a statement sent after settle; 0 = none yet */
-	int64_t last_ack_us;      /* latest acknowledgement; 0 = none */
-	char last_error[256];     /* the latest error message */
+	int64_t acked;        /* acknowledged inserts */
+	int64_t errors;       /* failed connects and statements */
+	int64_t first_err_us; /* first error at or after the mark; 0 = none */
+	int64_t gap_from_us;  /* the longest stretch without ack after the mark: start */
+	int64_t gap_to_us;    /* ... and the acknowledgement that ended it; 0 = none */
+	int64_t recovered_us; /* ack of a statement sent after settle; 0 = none yet */
+	int64_t last_ack_us;  /* latest acknowledgement; 0 = none */
+	char last_error[256]; /* the latest error message */
 };
 
 /*

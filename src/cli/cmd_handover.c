@@ -47,8 +47,8 @@ static int post(const struct ops_ctx *ctx, const struct dcs_view *v, const struc
 	if (code == 200 || code == 202)
 		printf("%s %s\n", when, reply.data);
 	else if (code == 0)
-		fprintf(stderr, "pgha %s: %s's REST API did not answer: %s\n", ctx->cmd,
-		        h->target, err);
+		fprintf(stderr, "pgha %s: %s's REST API did not answer: %s\n", ctx->cmd, h->target,
+		        err);
 	else
 		fprintf(stderr, "pgha %s: %s failed, details: %ld, %s\n", ctx->cmd, h->action, code,
 		        reply.data);

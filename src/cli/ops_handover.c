@@ -27,7 +27,8 @@ long ops_handover_send(const struct ops_ctx *ctx, const struct dcs_view *v,
 	const struct dcs_member *m = dcs_view_member(v, h->target);
 
 	if (m == NULL) {
-		snprintf(err, errlen, "%s has no member key, so its REST API is unknown", h->target);
+		snprintf(err, errlen, "%s has no member key, so its REST API is unknown",
+		         h->target);
 		return 0;
 	}
 	return ops_rest(ctx, m, "POST", h->action, h->body, reply_timeout_ms(v), reply, err,

@@ -28,8 +28,8 @@ static void test_args(void **state)
 {
 	struct chaos_args a;
 	char err[256];
-	const char *ok[] = {"chaos", "--dir", "/x", "--scenario", "freeze-primary", "--json",
-	                    "--no-restart", "--timeout", "45"};
+	const char *ok[] = {"chaos",  "--dir",        "/x",        "--scenario", "freeze-primary",
+	                    "--json", "--no-restart", "--timeout", "45"};
 	const char *no_scenario[] = {"chaos", "--dir", "/x"};
 	const char *bad[] = {"chaos", "--scenario", "kill-everything"};
 	const char *bad_timeout[] = {"chaos", "--scenario", "switchover", "--timeout", "0"};
@@ -116,7 +116,10 @@ static void test_count_missing(void **state)
 	assert_int_equal(chaos_count_missing(NULL, 0, present, 6), 0);
 }
 
-#define S(node, sent, t, acked) {(node), (sent), (t), (acked)}
+#define S(node, sent, t, acked)              \
+	{                                    \
+		(node), (sent), (t), (acked) \
+	}
 
 static void test_split_brain(void **state)
 {
@@ -124,19 +127,22 @@ static void test_split_brain(void **state)
 	char detail[256];
 	/* node1 writable, then node2 after node1's last ack: a clean hand-over */
 	const struct chaos_sample clean[] = {
-	    S(0, 0, 10, true),     S(1, 0, 10, false),   S(0, 100, 110, true),
-	    S(0, 200, 210, true),  S(1, 205, 215, true), S(0, 300, 1500, false),
-	    S(1, 300, 310, true),  S(1, 400, 410, true),
+	    S(0, 0, 10, true),    S(1, 0, 10, false),   S(0, 100, 110, true),
+	    S(0, 200, 210, true), S(1, 205, 215, true), S(0, 300, 1500, false),
+	    S(1, 300, 310, true), S(1, 400, 410, true),
 	};
 	/* node1 resumes and acknowledges while node2 certainly does */
 	const struct chaos_sample split[] = {
-	    S(0, 0, 10, true),    S(0, 100, 110, true),  S(0, 200, 1700, false),
-	    S(1, 300, 310, true), S(1, 400, 410, true),  S(1, 500, 510, true),
+	    S(0, 0, 10, true),    S(0, 100, 110, true), S(0, 200, 1700, false),
+	    S(1, 300, 310, true), S(1, 400, 410, true), S(1, 500, 510, true),
 	    S(0, 420, 430, true), S(1, 600, 610, true),
 	};
 	/* a single ack outside the other's certain span is not proof */
 	const struct chaos_sample edge[] = {
-	    S(0, 0, 10, true), S(0, 100, 320, true), S(1, 300, 310, true), S(1, 400, 410, true),
+	    S(0, 0, 10, true),
+	    S(0, 100, 320, true),
+	    S(1, 300, 310, true),
+	    S(1, 400, 410, true),
 	};
 
 	(void)state;
@@ -242,9 +248,8 @@ static void test_report(void **state)
 	assert_true(json_is_true(json_object_get(j, "rejoined")));
 	assert_true(json_real_value(json_object_get(j, "rejoin_s")) == 9.8);
 	assert_int_equal(json_array_size(json_object_get(j, "timeline")), 3);
-	assert_true(json_real_value(json_object_get(json_array_get(json_object_get(j, "timeline"),
-	                                                           1),
-	                                            "t")) == 2.41);
+	assert_true(json_real_value(json_object_get(
+	                json_array_get(json_object_get(j, "timeline"), 1), "t")) == 2.41);
 	json_decref(j);
 	free(js);
 }
