@@ -17,12 +17,16 @@
 #include "log/log.h"
 #include "pg/pg_conf.h"
 #include "util/clock.h"
+#include "util/compiler.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
 #define INITDB_TIMEOUT_MS 300000
 #define SHMEM_WAIT_MS     10000
+/* How long a rewind waits for its source (the new leader) to finish promoting. */
+#define PROMOTION_WAIT_MS 30000
+#define PROMOTION_POLL_MS 50
 
 static bool must_be_stopped(struct pg_node *n, const char *what)
 {
@@ -233,30 +237,54 @@ static const char SOURCE_TIMELINES_SQL[] =
     " ('x' || pg_catalog.substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()),"
     " 1, 8))::bit(32)::int END FROM pg_catalog.pg_control_checkpoint() c";
 
+/* source_timelines: the source's checkpoint and WAL timelines (wal 0: in recovery). */
+static bool source_timelines(struct pg_sql *src, int timeout_ms, int *checkpoint_tli, int *wal_tli)
+{
+	PGresult *r = NULL;
+	bool ok = pg_sql_run(src, "pg_rewind: checking the source's checkpoint",
+	                     SOURCE_TIMELINES_SQL, 0, NULL, timeout_ms, &r) &&
+	          r != NULL && PQntuples(r) == 1;
+
+	if (ok) {
+		*checkpoint_tli = atoi(PQgetvalue(r, 0, 0));
+		*wal_tli = atoi(PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	return ok;
+}
+
 /*
- * checkpoint_source: PostgreSQL 15's pg_rewind reads the source's timeline from its
- * pg_control, which still shows the old timeline after a promotion until a checkpoint
- * completes; pg_rewind then reports "no rewind required" and exits 0, and the node
- * can never follow. So check, and CHECKPOINT the source (as superuser) if needed.
+ * checkpoint_source: two races with the new leader's promotion.
+ *   - The new leader may hold the key but still be in recovery (a switchover or a
+ *     failover whose promotion has not finished). A rewind from it then copies the old
+ *     timeline past the switch point, and the node can never follow the new timeline
+ *     ("requested timeline N does not contain minimum recovery point"). So wait, up to
+ *     PROMOTION_WAIT_MS, until the source is out of recovery.
+ *   - PostgreSQL 15's pg_rewind reads the source's timeline from its pg_control, which
+ *     still shows the old timeline after a promotion until a checkpoint completes;
+ *     pg_rewind then reports "no rewind required" and exits 0, and the node can never
+ *     follow. So CHECKPOINT the source (as superuser) if needed.
  * Failing to check is only a warning: the caller may have made sure already.
  */
 static void checkpoint_source(struct pg_node *n, const char *host, int port, int timeout_ms)
 {
 	struct pg_sql src;
-	PGresult *r = NULL;
 	int checkpoint_tli = 0, wal_tli = 0;
+	int64_t deadline_ms = clock_now_ms() + MIN(timeout_ms, PROMOTION_WAIT_MS);
+	bool logged = false;
 
 	pg_sql_init(&src, host, port, n->cfg->postgresql.superuser.username, n->pgpass);
-	if (!pg_sql_run(&src, "pg_rewind: checking the source's checkpoint", SOURCE_TIMELINES_SQL,
-	                0, NULL, timeout_ms, &r) ||
-	    r == NULL || PQntuples(r) != 1) {
+	while (source_timelines(&src, timeout_ms, &checkpoint_tli, &wal_tli) && wal_tli == 0 &&
+	       clock_now_ms() < deadline_ms) {
+		if (!logged)
+			log_info("pg_rewind: %s:%d is still in recovery; waiting for its promotion",
+			         host, port);
+		logged = true;
+		clock_sleep_ms(PROMOTION_POLL_MS);
+	}
+	if (checkpoint_tli == 0)
 		log_warn("pg_rewind: cannot check that %s:%d has checkpointed since its promotion",
 		         host, port);
-	} else {
-		checkpoint_tli = atoi(PQgetvalue(r, 0, 0));
-		wal_tli = atoi(PQgetvalue(r, 0, 1));
-	}
-	PQclear(r);
 	if (checkpoint_tli > 0 && wal_tli > checkpoint_tli) {
 		log_info("pg_rewind: %s:%d is on timeline %d but its last checkpoint on %d; "
 		         "requesting a checkpoint",
