@@ -243,7 +243,8 @@ static void tick(struct run *r)
 /* --- after the fault ---------------------------------------------------------------- */
 
 /*
- * wait_recovery: until a write sent after the fault was in place is acknowledged, then
+ * wait_recovery: until a write on a session opened after the fault was in place is
+ * acknowledged (see chaos_writer.h), then
  * AFTER_ACK_MS more. The downtime is the longest stretch without acknowledgement since
  * the fault (from it, or from the last acknowledgement after it, to the next one).
  */

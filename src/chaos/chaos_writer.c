@@ -58,7 +58,7 @@ static void note_gap(struct chaos_writer *w, int64_t now)
 	}
 }
 
-static void note_ack(struct chaos_writer *w, int64_t id, int64_t sent_us)
+static void note_ack(struct chaos_writer *w, int64_t id, int64_t conn_us)
 {
 	int64_t now = clock_now_us();
 
@@ -71,26 +71,28 @@ static void note_ack(struct chaos_writer *w, int64_t id, int64_t sent_us)
 	w->st.acked++;
 	if (w->mark_us && now >= w->mark_us)
 		note_gap(w, now);
-	if (w->settle_us && !w->st.recovered_us && sent_us >= w->settle_us)
+	if (w->settle_us && !w->st.recovered_us && conn_us >= w->settle_us)
 		w->st.recovered_us = now;
 	w->st.last_ack_us = now;
 	pthread_mutex_unlock(&w->mu);
 }
 
-/* insert_one: one id on conn; false when the connection must be dropped. */
-static bool insert_one(struct chaos_writer *w, PGconn *conn)
+/*
+ * insert_one: one id on conn, opened at conn_us; false when the connection must be
+ * dropped.
+ */
+static bool insert_one(struct chaos_writer *w, PGconn *conn, int64_t conn_us)
 {
 	char idtext[24];
 	const char *params[1] = {idtext};
 	char err[256];
 	int64_t id = ++w->next_id;
-	int64_t sent_us = clock_now_us();
 
 	snprintf(idtext, sizeof(idtext), "%" PRId64, id);
 	switch (chaos_pq_exec(conn, INSERT_SQL, 1, params, STMT_TIMEOUT_MS, &w->stop, NULL, 0, err,
 	                      sizeof(err))) {
 	case CHAOS_PQ_OK:
-		note_ack(w, id, sent_us);
+		note_ack(w, id, conn_us);
 		return true;
 	case CHAOS_PQ_UNACKED:
 		note_error(w, err);
@@ -108,16 +110,20 @@ static void *writer_main(void *arg)
 {
 	struct chaos_writer *w = arg;
 	PGconn *conn = NULL;
+	int64_t conn_us = 0;
 	char err[256];
 
 	while (!atomic_load(&w->stop)) {
-		if (conn == NULL &&
-		    (conn = chaos_pq_connect(w->conninfo, err, sizeof(err))) == NULL) {
+		if (conn == NULL) {
+			conn_us = clock_now_us();
+			conn = chaos_pq_connect(w->conninfo, err, sizeof(err));
+		}
+		if (conn == NULL) {
 			note_error(w, err);
 			clock_sleep_ms(RETRY_PAUSE_MS);
 			continue;
 		}
-		if (!insert_one(w, conn)) {
+		if (!insert_one(w, conn, conn_us)) {
 			PQfinish(conn);
 			conn = NULL;
 		}
