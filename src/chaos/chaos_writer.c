@@ -58,7 +58,7 @@ static void note_gap(struct chaos_writer *w, int64_t now)
 	}
 }
 
-static void note_ack(struct chaos_writer *w, int64_t id, int64_t conn_us)
+static void note_ack(struct chaos_writer *w, int64_t id, int64_t conn_us, int64_t sent_us)
 {
 	int64_t now = clock_now_us();
 
@@ -71,7 +71,7 @@ static void note_ack(struct chaos_writer *w, int64_t id, int64_t conn_us)
 	w->st.acked++;
 	if (w->mark_us && now >= w->mark_us)
 		note_gap(w, now);
-	if (w->settle_us && !w->st.recovered_us && conn_us >= w->settle_us)
+	if (w->settle_us && !w->st.recovered_us && conn_us >= w->mark_us && sent_us >= w->settle_us)
 		w->st.recovered_us = now;
 	w->st.last_ack_us = now;
 	pthread_mutex_unlock(&w->mu);
@@ -87,12 +87,13 @@ static bool insert_one(struct chaos_writer *w, PGconn *conn, int64_t conn_us)
 	const char *params[1] = {idtext};
 	char err[256];
 	int64_t id = ++w->next_id;
+	int64_t sent_us = clock_now_us();
 
 	snprintf(idtext, sizeof(idtext), "%" PRId64, id);
 	switch (chaos_pq_exec(conn, INSERT_SQL, 1, params, STMT_TIMEOUT_MS, &w->stop, NULL, 0, err,
 	                      sizeof(err))) {
 	case CHAOS_PQ_OK:
-		note_ack(w, id, conn_us);
+		note_ack(w, id, conn_us, sent_us);
 		return true;
 	case CHAOS_PQ_UNACKED:
 		note_error(w, err);

@@ -4,10 +4,10 @@
  * reach the primary). Every acknowledged id is recorded. After the fault mark it also
  * notes the first error, the longest stretch without an acknowledgement (the write
  * downtime: from the mark or the last acknowledgement after it to the next one), and
- * when a write on a connection opened after the fault was in place (settled) was
- * acknowledged: only that proves recovery. A commit in flight at the fault may still
- * come back, and so may one on an old session: a backend whose postmaster was killed
- * keeps serving its client until it notices. On any error it
+ * when a write sent after the fault was in place (settled), on a connection opened
+ * after the fault began (mark), was acknowledged: only that proves recovery. A commit
+ * in flight at the fault may still come back, and so may one on an old session: a
+ * backend whose postmaster was killed keeps serving its client until it notices. On any error it
  * reconnects at once (pausing 15 ms between failed attempts): the router may hold a connection
  * during a failover, which only makes a connect slower.
  *
