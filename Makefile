@@ -97,6 +97,9 @@ check: deps
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory integration
 
+bench-failover: all
+	@bash bench/failover.sh $(BENCH_ARGS)
+
 bench-router: all
 	@bash bench/router.sh $(BENCH_ARGS)
 
