@@ -8,23 +8,10 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/ops_ctx.h"
+#include "cli/ops_handover.h"
 #include "cli/ops_plan.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
-
-#define MIN_WAIT_S 10 /* the agent waits 2*max(10, loop_wait) s for the new leader */
-
-/* reply_timeout_ms: how long the leader's agent may take to answer. */
-static int reply_timeout_ms(const struct dcs_view *v)
-{
-	struct dyn_config d;
-	int wait_s;
-
-	ops_cluster_dyn(v, &d);
-	wait_s = 2 * MAX(MIN_WAIT_S, d.loop_wait_s);
-	dyn_config_free(&d);
-	return (wait_s + 15) * 1000;
-}
 
 static enum ops_confirm ask(const struct ops_ctx *ctx, const struct ops_args *a,
                             const struct ops_handover *h)
@@ -49,21 +36,19 @@ static enum ops_confirm ask(const struct ops_ctx *ctx, const struct ops_args *a,
 /* post: sends the request; returns the exit status. */
 static int post(const struct ops_ctx *ctx, const struct dcs_view *v, const struct ops_handover *h)
 {
-	const struct dcs_member *m = dcs_view_member(v, h->target);
 	char err[256];
 	char when[40];
 	struct buf reply;
 	long code;
 
 	buf_init(&reply);
-	code = ops_rest(ctx, m, "POST", h->action, h->body, reply_timeout_ms(v), &reply, err,
-	                sizeof(err));
+	code = ops_handover_send(ctx, v, h, &reply, err, sizeof(err));
 	clock_wall_iso8601(when, sizeof(when));
 	if (code == 200 || code == 202)
 		printf("%s %s\n", when, reply.data);
 	else if (code == 0)
-		fprintf(stderr, "pgha %s: %s's REST API did not answer: %s\n", ctx->cmd, m->name,
-		        err);
+		fprintf(stderr, "pgha %s: %s's REST API did not answer: %s\n", ctx->cmd,
+		        h->target, err);
 	else
 		fprintf(stderr, "pgha %s: %s failed, details: %ld, %s\n", ctx->cmd, h->action, code,
 		        reply.data);

@@ -1,0 +1,235 @@
+/*
+ * chaos_observe.c: the DCS and REST observer threads (see chaos_observe.h).
+ */
+#include "chaos/chaos_observe.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lab/lab_http.h"
+#include "util/clock.h"
+#include "util/compiler.h"
+#include "util/strutil.h"
+#include "util/xalloc.h"
+
+#define DCS_WAIT_MS      20 /* the watch wakes us at once; this bounds a missed wake-up */
+#define REST_TIMEOUT_MS  300
+
+struct chaos_observer {
+	struct dcs *d;
+	const struct lab_cluster *c;
+	struct chaos_timeline *tl;
+	pthread_t dcs_thread;
+	pthread_t rest_thread;
+	atomic_bool stop;
+	pthread_mutex_t mu; /* guards below */
+	bool armed;
+	struct chaos_cluster_obs obs;
+};
+
+/* --- DCS ------------------------------------------------------------------------------ */
+
+static void dcs_event(struct chaos_observer *o, const struct dcs_view *v)
+{
+	struct chaos_cluster_obs *s = &o->obs;
+	int64_t now = clock_now_us();
+
+	if (o->armed && s->has_leader && !v->has_leader)
+		chaos_timeline_add(o->tl, now, "leader key gone (%s's lease expired or released)",
+		                   s->leader);
+	else if (o->armed && v->has_leader && (!s->has_leader || !str_eq(s->leader, v->leader)))
+		chaos_timeline_add(o->tl, now, "%s acquired leader key", v->leader);
+}
+
+static void dcs_apply(struct chaos_observer *o, const struct dcs_view *v)
+{
+	struct chaos_cluster_obs *s = &o->obs;
+
+	pthread_mutex_lock(&o->mu);
+	dcs_event(o, v);
+	s->dcs_ok = v->valid;
+	s->has_leader = v->has_leader;
+	snprintf(s->leader, sizeof(s->leader), "%s", v->has_leader ? v->leader : "");
+	s->has_sync = v->sync.present;
+	snprintf(s->sync_leader, sizeof(s->sync_leader), "%s", v->sync.leader);
+	snprintf(s->sync_standby, sizeof(s->sync_standby), "%s",
+	         v->sync.n_standbys > 0 ? v->sync.standbys[0] : "");
+	pthread_mutex_unlock(&o->mu);
+}
+
+static void *dcs_main(void *arg)
+{
+	struct chaos_observer *o = arg;
+
+	while (!atomic_load(&o->stop)) {
+		struct dcs_view v;
+
+		if (dcs_snapshot(o->d, &v, -1)) {
+			dcs_apply(o, &v);
+			dcs_view_free(&v);
+		} else {
+			pthread_mutex_lock(&o->mu);
+			o->obs.dcs_ok = false;
+			pthread_mutex_unlock(&o->mu);
+		}
+		(void)dcs_wait(o->d, DCS_WAIT_MS);
+	}
+	return NULL;
+}
+
+/* --- REST ----------------------------------------------------------------------------- */
+
+static void copy_str(json_t *o, const char *key, char *out, size_t size)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	snprintf(out, size, "%s", s ? s : "");
+}
+
+/* parse_patroni: GET /patroni's body into n (name and seen_* marks kept). */
+static bool parse_patroni(const char *body, struct chaos_node_obs *n)
+{
+	json_t *j = json_loads(body, 0, NULL);
+	json_t *rs;
+
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return false;
+	}
+	copy_str(j, "role", n->role, sizeof(n->role));
+	if (str_eq(n->role, "master"))
+		snprintf(n->role, sizeof(n->role), "primary");
+	copy_str(j, "state", n->state, sizeof(n->state));
+	n->timeline = (int)json_integer_value(json_object_get(j, "timeline"));
+	rs = json_object_get(j, "replication_state");
+	n->has_replication_state = json_is_string(rs);
+	n->streaming = n->has_replication_state && str_eq(json_string_value(rs), "streaming");
+	json_decref(j);
+	return true;
+}
+
+static void rest_event(struct chaos_observer *o, const struct chaos_node_obs *old,
+                       struct chaos_node_obs *n)
+{
+	int64_t now = clock_now_us();
+
+	if (!o->armed)
+		return;
+	if (str_eq(n->role, "primary") && str_eq(n->state, "running") &&
+	    (!str_eq(old->role, "primary") || !str_eq(old->state, "running") ||
+	     n->timeline != old->timeline))
+		chaos_timeline_add(o->tl, now, "%s promoted (timeline %d)", n->name, n->timeline);
+	if (str_eq(n->state, "rewinding") && !n->seen_rewinding) {
+		n->seen_rewinding = true;
+		chaos_timeline_add(o->tl, now, "%s running pg_rewind", n->name);
+	}
+	if (str_eq(n->state, "creating replica") && !n->seen_recloning) {
+		n->seen_recloning = true;
+		chaos_timeline_add(o->tl, now, "%s re-cloning from the leader", n->name);
+	}
+}
+
+static void poll_node(struct chaos_observer *o, int k)
+{
+	const struct lab_node_ports *p = &o->c->plan.nodes[k];
+	char url[96];
+	char err[256];
+	struct buf body;
+	long status = 0;
+	struct chaos_node_obs n;
+
+	pthread_mutex_lock(&o->mu);
+	n = o->obs.nodes[k];
+	pthread_mutex_unlock(&o->mu);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/patroni", p->api_port);
+	buf_init(&body);
+	n.answered = lab_http_get(url, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
+	             status == 200 && parse_patroni(body.data, &n);
+	if (!n.answered)
+		snprintf(n.state, sizeof(n.state), "not answering");
+	buf_free(&body);
+	pthread_mutex_lock(&o->mu);
+	rest_event(o, &o->obs.nodes[k], &n);
+	o->obs.nodes[k] = n;
+	pthread_mutex_unlock(&o->mu);
+}
+
+static void *rest_main(void *arg)
+{
+	struct chaos_observer *o = arg;
+
+	while (!atomic_load(&o->stop)) {
+		int64_t next = clock_now_ms() + CHAOS_OBSERVE_REST_MS;
+
+		for (int k = 0; k < o->c->plan.n_nodes && !atomic_load(&o->stop); k++)
+			poll_node(o, k);
+		while (!atomic_load(&o->stop) && clock_now_ms() < next)
+			clock_sleep_ms(MIN(20, next - clock_now_ms()));
+	}
+	return NULL;
+}
+
+/* --- API ------------------------------------------------------------------------------ */
+
+struct chaos_observer *chaos_observe_start(struct dcs *d, const struct lab_cluster *c,
+                                           struct chaos_timeline *tl)
+{
+	struct chaos_observer *o = xcalloc(1, sizeof(*o));
+
+	o->d = d;
+	o->c = c;
+	o->tl = tl;
+	atomic_init(&o->stop, false);
+	pthread_mutex_init(&o->mu, NULL);
+	o->obs.n = c->plan.n_nodes;
+	for (int k = 0; k < c->plan.n_nodes; k++)
+		snprintf(o->obs.nodes[k].name, sizeof(o->obs.nodes[k].name), "%s",
+		         c->plan.nodes[k].name);
+	if (pthread_create(&o->dcs_thread, NULL, dcs_main, o) != 0) {
+		pthread_mutex_destroy(&o->mu);
+		free(o);
+		return NULL;
+	}
+	if (pthread_create(&o->rest_thread, NULL, rest_main, o) != 0) {
+		atomic_store(&o->stop, true);
+		dcs_wake(d);
+		pthread_join(o->dcs_thread, NULL);
+		pthread_mutex_destroy(&o->mu);
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+void chaos_observe_arm(struct chaos_observer *o)
+{
+	pthread_mutex_lock(&o->mu);
+	o->armed = true;
+	for (int k = 0; k < o->obs.n; k++) {
+		o->obs.nodes[k].seen_rewinding = false;
+		o->obs.nodes[k].seen_recloning = false;
+	}
+	pthread_mutex_unlock(&o->mu);
+}
+
+void chaos_observe_get(struct chaos_observer *o, struct chaos_cluster_obs *out)
+{
+	pthread_mutex_lock(&o->mu);
+	*out = o->obs;
+	pthread_mutex_unlock(&o->mu);
+}
+
+void chaos_observe_stop(struct chaos_observer *o)
+{
+	if (o == NULL)
+		return;
+	atomic_store(&o->stop, true);
+	dcs_wake(o->d);
+	pthread_join(o->dcs_thread, NULL);
+	pthread_join(o->rest_thread, NULL);
+	pthread_mutex_destroy(&o->mu);
+	free(o);
+}
