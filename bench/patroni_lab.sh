@@ -2,8 +2,8 @@
 # patroni_lab.sh: the kill-primary benchmark against Patroni 3.0.2 (Debian's `patroni`),
 # on the same machine, etcd, PostgreSQL and router as a pgha lab, for comparison.
 #
-#   bench/patroni_lab.sh [--runs N] [--base-port P] [--settings default,tuned] [--keep]
-#                                                                     (make bench-patroni)
+#   bench/patroni_lab.sh [--runs N] [--base-port P] [--settings default,tuned]
+#                        [--tuned "TTL LOOP_WAIT RETRY_TIMEOUT"] [--keep]  (make bench-patroni)
 #
 # How the lab is built: `pgha up` creates a lab in a temp dir (3 etcd members, 3 nodes,
 # the router on P+8/P+9, cluster.json, pg_service.conf, pgpass, secrets). Its agents are
@@ -37,7 +37,10 @@ set -u
 # minimums ttl >= 20, retry_timeout >= 3 arrived in later versions) and documents one
 # rule: loop_wait + 2 * retry_timeout <= ttl. The tuned set is the fastest that keeps
 # it with loop_wait at its floor of 1 s and a retry_timeout (2 s) that one slow etcd
-# request on a busy 2-core machine does not exhaust: ttl 5 = 1 + 2 * 2.
+# request on a busy 2-core machine does not exhaust: ttl 5 = 1 + 2 * 2. The next step
+# down, ttl 3 / loop_wait 1 / retry_timeout 1 (--tuned "3 1 1"), keeps the rule too, but
+# here the replicas then kept reporting "DCS is not accessible" and none took the
+# expired leader key within 120 s.
 DEFAULT="30 10 10"
 TUNED="5 1 2"
 
@@ -50,9 +53,10 @@ while [ $# -gt 0 ]; do
 	--runs) RUNS=$2; shift 2 ;;
 	--base-port) BASE=$2; shift 2 ;;
 	--settings) SETTINGS=$2; shift 2 ;;
+	--tuned) TUNED=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
-	-h | --help) sed -n '2,34p' "$0"; exit 0 ;;
-	*) echo "usage: $0 [--runs N] [--base-port P] [--settings default,tuned] [--keep]" >&2; exit 2 ;;
+	-h | --help) sed -n '2,35p' "$0"; exit 0 ;;
+	*) echo "usage: $0 [--runs N] [--base-port P] [--settings default,tuned] [--tuned 'T L R'] [--keep]" >&2; exit 2 ;;
 	esac
 done
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -238,24 +242,36 @@ json_field() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys
 # run_once SETTING I: one kill-primary; appends the downtime to $tmp/SETTING.downtimes.
 run_once() {
 	local out=$tmp/$1.run$2.json victim downtime
-	"$PGHA" chaos --dir "$dir" --scenario kill-primary --no-restart --json >"$out" \
-		2>"$tmp/$1.run$2.err"
+	# --timeout: chaos's default bound on recovery (30 s) is Patroni's default ttl.
+	"$PGHA" chaos --dir "$dir" --scenario kill-primary --no-restart --json --timeout 120 \
+		>"$out" 2>"$tmp/$1.run$2.err"
 	local rc=$?
-	victim=$(json_field "$out" victim 2>/dev/null) || die "pgha chaos gave no JSON (exit $rc): $(tail -3 "$tmp/$1.run$2.err")"
+	victim=$(json_field "$out" victim 2>/dev/null) ||
+		die "pgha chaos gave no JSON (exit $rc): $(tail -n 3 "$tmp/$1.run$2.err")"
 	downtime=$(json_field "$out" downtime_s)
-	printf '  run %d: victim %s, downtime %s s, lost %s, chaos exit %d\n' "$2" "$victim" \
-		"$downtime" "$(json_field "$out" lost_acked)" $rc
-	echo "$downtime" >>"$tmp/$1.downtimes"
+	printf '  run %d: victim %s, new leader %s, downtime %s s, acked %s, lost %s, chaos exit %d\n' \
+		"$2" "$victim" "$(json_field "$out" new_leader)" "$downtime" \
+		"$(json_field "$out" acked)" "$(json_field "$out" lost_acked)" $rc
+	# No downtime (null) means no write was acknowledged after the fault: a failed run.
+	if [[ $downtime =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+		echo "$downtime" >>"$tmp/$1.downtimes"
+	else
+		echo "$2" >>"$tmp/$1.failed"
+	fi
 	# The host "comes back": its Patroni again, which rewinds the old primary.
 	pid_alive "$(head -n 1 "$dir/run/$victim.pid" 2>/dev/null)" || start_patroni "$victim"
 	wait_for 180 healthy || die "the cluster did not heal after run $2 ($1)"
 }
 
-# summary SETTING: median and worst of the recorded downtimes.
+# summary SETTING: median and worst of the recorded downtimes (and failed runs, if any).
 summary() {
-	sort -g "$tmp/$1.downtimes" | awk -v s="patroni-$1" '{ a[NR] = $1 } END {
+	local failed
+	failed=0
+	[ -f "$tmp/$1.failed" ] && failed=$(wc -l <"$tmp/$1.failed")
+	sort -g "$tmp/$1.downtimes" | awk -v s="patroni-$1" -v f="$failed" '{ a[NR] = $1 } END {
 		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-		printf "%s kill-primary median %.2f worst %.2f runs %d\n", s, m, a[NR], NR }'
+		printf "%s kill-primary median %.2f worst %.2f runs %d%s\n", s, m, a[NR], NR,
+			(f > 0 ? " (" f " failed runs not counted)" : "") }'
 }
 
 [ -x "$PGHA" ] || die "$PGHA not found: run make first"
