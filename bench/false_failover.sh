@@ -135,7 +135,7 @@ MONITOR_PID=""
 h1=$(history_len) || die "pgha history failed"
 
 grep '^progress' "$tmp/pgbench.err" | sed 's/^/  /'
-tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$tmp/pgbench.out")
+tps=$(sed -n 's/^tps = \([0-9]*\).*/\1/p' "$tmp/pgbench.out") # whole tps
 failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$tmp/pgbench.out")
 aborted=$(grep -c 'aborted' "$tmp/pgbench.err")
 read -r changes leaderless tl_up leader1 < <(count_changes "$tmp/monitor.log")

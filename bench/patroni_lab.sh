@@ -55,7 +55,7 @@ while [ $# -gt 0 ]; do
 	--settings) SETTINGS=$2; shift 2 ;;
 	--tuned) TUNED=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
-	-h | --help) sed -n '2,35p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,33p' "$0"; exit 0 ;;
 	*) echo "usage: $0 [--runs N] [--base-port P] [--settings default,tuned] [--tuned 'T L R'] [--keep]" >&2; exit 2 ;;
 	esac
 done
