@@ -2,7 +2,7 @@
 # patroni_lab.sh: the kill-primary benchmark against Patroni 3.0.2 (Debian's `patroni`),
 # on the same machine, etcd, PostgreSQL and router as a pgha lab, for comparison.
 #
-#   bench/patroni_lab.sh [--runs N] [--base-port P] [--settings default,tuned]
+#   bench/patroni_lab.sh [--runs N] [--base-port P] [--settings pgha,default,tuned]
 #                        [--tuned "TTL LOOP_WAIT RETRY_TIMEOUT"] [--keep]  (make bench-patroni)
 #
 # How the lab is built: `pgha up` creates a lab in a temp dir (3 etcd members, 3 nodes,
@@ -17,15 +17,19 @@
 # Patroni runs no PgBouncer, so the router connects to PostgreSQL itself (the member's
 # conn_url) instead of the node's PgBouncer.
 #
-# For each setting the cluster is bootstrapped afresh with that dynamic configuration:
+# First, with the lab still pgha's (setting "pgha"), the same scenario RUNS times on pgha
+# itself (chaos restarts the victim and waits for the rejoin), for the ratio. Then, for
+# each Patroni setting the cluster is bootstrapped afresh with that dynamic configuration:
 #   default  ttl 30, loop_wait 10, retry_timeout 10   (Patroni's defaults)
 #   tuned    ttl 5,  loop_wait 1,  retry_timeout 2    (see TUNED below)
 # synchronous_mode: true in both (pgha's default). Then, RUNS times:
 # `pgha chaos --dir DIR --scenario kill-primary --no-restart --json`, after which the
 # killed node's Patroni is started again and the run waits for a healthy cluster (a
 # leader and two streaming replicas, the router serving service=rw). It prints
+#   pgha kill-primary median X worst Y runs N
 #   patroni-default kill-primary median X worst Y runs N
 #   patroni-tuned kill-primary median X worst Y runs N
+#   ratio patroni-default/pgha kill-primary median Rx        (and the same for tuned)
 # (write downtime in seconds, as `pgha chaos` measures it: fault to first acknowledged
 # write through the router). Each run's JSON is kept in the temp dir (--keep keeps it).
 #
@@ -47,7 +51,7 @@ TUNED="5 1 2"
 RUNS=5
 BASE=33000
 KEEP=0
-SETTINGS=default,tuned
+SETTINGS=pgha,default,tuned
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift 2 ;;
@@ -55,8 +59,8 @@ while [ $# -gt 0 ]; do
 	--settings) SETTINGS=$2; shift 2 ;;
 	--tuned) TUNED=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
-	-h | --help) sed -n '2,33p' "$0"; exit 0 ;;
-	*) echo "usage: $0 [--runs N] [--base-port P] [--settings default,tuned] [--tuned 'T L R'] [--keep]" >&2; exit 2 ;;
+	-h | --help) sed -n '2,37p' "$0"; exit 0 ;;
+	*) echo "usage: $0 [--runs N] [--base-port P] [--settings pgha,default,tuned] [--tuned 'T L R'] [--keep]" >&2; exit 2 ;;
 	esac
 done
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -239,11 +243,26 @@ bootstrap_patroni() {
 # json_field FILE KEY
 json_field() { "$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
+# pgha_healthy: the pgha lab (before Patroni replaces it): one leader, every other member
+# streaming, service=rw through the router.
+pgha_healthy() {
+	"$PGHA" list --dir "$dir" --json | "$PY" -c '
+import json, sys
+m = json.load(sys.stdin)["members"]
+ok = sum(x["role"] == "leader" for x in m) == 1 and all(
+    x["state"] == "streaming" for x in m if x["role"] != "leader")
+sys.exit(0 if ok and len(m) == 3 else 1)' &&
+		PGSERVICEFILE=$dir/pg_service.conf psql service=rw -XAtqc 'select 1' >/dev/null 2>&1
+}
+
 # run_once SETTING I: one kill-primary; appends the downtime to $tmp/SETTING.downtimes.
+# For pgha, chaos brings the victim back itself (its agent) and waits for the rejoin; for
+# Patroni (--no-restart) this function does, and waits for a healthy cluster.
 run_once() {
-	local out=$tmp/$1.run$2.json victim downtime
+	local out=$tmp/$1.run$2.json victim downtime restart=(--no-restart)
+	[ "$1" = pgha ] && restart=()
 	# --timeout: chaos's default bound on recovery (30 s) is Patroni's default ttl.
-	"$PGHA" chaos --dir "$dir" --scenario kill-primary --no-restart --json --timeout 120 \
+	"$PGHA" chaos --dir "$dir" --scenario kill-primary "${restart[@]}" --json --timeout 120 \
 		>"$out" 2>"$tmp/$1.run$2.err"
 	local rc=$?
 	victim=$(json_field "$out" victim 2>/dev/null) ||
@@ -258,9 +277,21 @@ run_once() {
 	else
 		echo "$2" >>"$tmp/$1.failed"
 	fi
+	if [ "$1" = pgha ]; then
+		wait_for 180 pgha_healthy || die "the pgha cluster did not heal after run $2"
+		return
+	fi
 	# The host "comes back": its Patroni again, which rewinds the old primary.
 	pid_alive "$(head -n 1 "$dir/run/$victim.pid" 2>/dev/null)" || start_patroni "$victim"
 	wait_for 180 healthy || die "the cluster did not heal after run $2 ($1)"
+}
+
+label() { if [ "$1" = pgha ]; then echo pgha; else echo "patroni-$1"; fi; }
+
+# median SETTING: the median of its recorded downtimes ("" if none).
+median() {
+	sort -g "$tmp/$1.downtimes" | awk '{ a[NR] = $1 } END {
+		if (NR) printf "%.2f\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 # summary SETTING: median and worst of the recorded downtimes (and failed runs, if any).
@@ -268,7 +299,7 @@ summary() {
 	local failed
 	failed=0
 	[ -f "$tmp/$1.failed" ] && failed=$(wc -l <"$tmp/$1.failed")
-	sort -g "$tmp/$1.downtimes" | awk -v s="patroni-$1" -v f="$failed" '{ a[NR] = $1 } END {
+	sort -g "$tmp/$1.downtimes" | awk -v s="$(label "$1")" -v f="$failed" '{ a[NR] = $1 } END {
 		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
 		printf "%s kill-primary median %.2f worst %.2f runs %d%s\n", s, m, a[NR], NR,
 			(f > 0 ? " (" f " failed runs not counted)" : "") }'
@@ -280,17 +311,35 @@ for tool in patroni etcdctl psql setpriv; do
 done
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-start_pgha_lab
-echo "Patroni $(patroni --version | awk '{print $2}') lab in $dir, $(nproc) cores, $RUNS runs per setting"
+# pgha first: its lab is what Patroni then replaces.
+order=()
+for setting in pgha default tuned; do
+	[[ ",$SETTINGS," == *",$setting,"* ]] && order+=("$setting")
+done
 for setting in ${SETTINGS//,/ }; do
-	case $setting in default | tuned) ;; *) die "unknown setting $setting" ;; esac
-	bootstrap_patroni "$setting"
-	echo "patroni-$setting: healthy, leader $(etcdctl_lab get --print-value-only "/service/$SCOPE/leader")"
+	case $setting in pgha | default | tuned) ;; *) die "unknown setting $setting" ;; esac
+done
+start_pgha_lab
+echo "lab in $dir: Patroni $(patroni --version | awk '{print $2}'), $(nproc) cores," \
+	"$RUNS runs per setting"
+for setting in "${order[@]}"; do
+	[ "$setting" = pgha ] || bootstrap_patroni "$setting"
+	echo "$(label "$setting"): healthy, leader" \
+		"$(etcdctl_lab get --print-value-only "/service/$SCOPE/leader")"
 	: >"$tmp/$setting.downtimes"
 	for i in $(seq 1 "$RUNS"); do
 		run_once "$setting" "$i"
 	done
 done
-for setting in ${SETTINGS//,/ }; do
+for setting in "${order[@]}"; do
 	summary "$setting"
+done
+# The comparison the issue asks for: Patroni's median over pgha's, same scenario and lab.
+base=""
+[ -s "$tmp/pgha.downtimes" ] && base=$(median pgha)
+for setting in "${order[@]}"; do
+	if [ "$setting" != pgha ] && [ -n "$base" ] && [ -s "$tmp/$setting.downtimes" ]; then
+		awk -v p="$(median "$setting")" -v b="$base" -v s="$(label "$setting")" \
+			'BEGIN { printf "ratio %s/pgha kill-primary median %.1fx\n", s, (b > 0 ? p / b : 0) }'
+	fi
 done
