@@ -7,6 +7,7 @@
 #   make asan       unit tests under AddressSanitizer + UBSan
 #   make valgrind   unit tests under valgrind
 #   make format     clang-format the tree; make format-check verifies it
+#   make bench-*    benchmarks (docs/bench.md); BENCH_ARGS passes options to the script
 #
 # Dependencies come from Debian packages through pkg-config; `make deps` installs them.
 
@@ -43,7 +44,7 @@ ITEST_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/itests/%)
 
 .PHONY: all deps up down check unit integration asan valgrind format format-check lint clean \
-	bench-failover bench-router bench-idle deb check-deploy
+	bench-failover bench-router bench-idle bench-patroni bench-false-failover deb check-deploy
 
 all: $(BIN)
 
@@ -106,6 +107,14 @@ bench-router: all
 bench-idle: all
 	@bash bench/agent-idle.sh $(BENCH_ARGS)
 
+# Patroni 3.0.2 on a pgha lab's etcd, PostgreSQL and router: kill-primary downtime.
+bench-patroni: all
+	@bash bench/patroni_lab.sh $(BENCH_ARGS)
+
+# pgbench write load on a default pgha lab: any leader change is a false failover.
+bench-false-failover: all
+	@bash bench/false_failover.sh $(BENCH_ARGS)
+
 deb:
 	@bash scripts/build-deb.sh
 
@@ -119,7 +128,7 @@ format-check:
 	@clang-format --dry-run -Werror $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) \
 		$(wildcard tests/unit/*.h) && echo "format: ok"
 
-# The decision core stays pure: it includes only its own types, util/ and libc's string
+# The decision core stays pure (and the shell scripts shellcheck-clean): it includes only its own types, util/ and libc's string
 # and formatting headers, and calls nothing that does I/O, reads a clock or allocates.
 PURE := src/ha/ha_decide.c src/ha/ha_decide.h src/ha/ha_types.h
 lint:
@@ -127,6 +136,8 @@ lint:
 		|| (echo "lint: ha_decide must stay pure (includes)" && false)
 	@! grep -nE '\b(printf|fprintf|puts|fopen|open|read|write|malloc|calloc|free|getenv|clock_gettime|time|rand)\(' $(PURE) \
 		|| (echo "lint: ha_decide must stay pure (calls)" && false)
+	@command -v shellcheck >/dev/null || (echo "lint: shellcheck is not installed (make deps)" && false)
+	@shellcheck bench/*.sh tests/integration/lib.sh
 	@echo "lint: ok"
 
 clean:

@@ -129,8 +129,8 @@ print(c["scope"], c["namespace"], hosts)' "$LAB/cluster.json") || die "cannot re
 	BOUNCER=$(echo "$member" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pooler"].rsplit(":",1)[1])') ||
 		die "the leader $leader publishes no pooler"
 	echo "lab $LAB: scope $SCOPE, leader $leader, its PgBouncer on port $BOUNCER"
-	"$PGBIN/psql" -h 127.0.0.1 -p $BOUNCER -d postgres -Atc 'select 1 from pgbench_accounts limit 1' \
-		>/dev/null 2>&1 || "$PGBIN/pgbench" -i -s 10 -q -h 127.0.0.1 -p $BOUNCER postgres \
+	"$PGBIN/psql" -h 127.0.0.1 -p "$BOUNCER" -d postgres -Atc 'select 1 from pgbench_accounts limit 1' \
+		>/dev/null 2>&1 || "$PGBIN/pgbench" -i -s 10 -q -h 127.0.0.1 -p "$BOUNCER" postgres \
 		>"$DIR/init.log" 2>&1 || die "pgbench -i through $BOUNCER failed"
 }
 
