@@ -48,8 +48,6 @@ ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/itests/%)
 
 all: $(BIN)
 
-# The binary links every object (not the archive), so that a real subcommand always
-# overrides its weak placeholder in cmd_pending.c.
 $(BIN): $(MAIN_OBJ) $(OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
