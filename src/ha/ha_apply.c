@@ -473,7 +473,9 @@ static enum step act_handover(struct ctx *c)
 	log_info("switchover: handing the leader role over to %s", c->act->target);
 	if (!pg_checkpoint(c->a->pg, 60000))
 		log_warn("switchover: pre-stop checkpoint failed; the shutdown takes longer");
-	if (!pg_stop(c->a->pg, PG_STOP_FAST, STOP_TIMEOUT_MS))
+	/* act_stop publishes "stopped" at once: the target's race probes this node's REST
+	 * API and would wait for its next loop if it still read "running". */
+	if (act_stop(c, PG_STOP_FAST) == STEP_FAILED)
 		return STEP_FAILED;
 	/* The fast shutdown sent the standbys everything up to its checkpoint before the
 	 * walsenders exited; the target is a synchronous standby, so no commit is missing. */
