@@ -97,14 +97,15 @@ char *chaos_report_json(const struct chaos_result *r)
 
 	for (int i = 0; i < r->n_problems; i++)
 		json_array_append_new(problems, json_string(r->problems[i]));
-	o = json_pack("{s:s, s:s, s:s?, s:o, s:I, s:o, s:I, s:b, s:o, s:b, s:b, s:o, s:o}",
+	o = json_pack("{s:s, s:s, s:s?, s:o, s:I, s:o, s:I, s:I, s:b, s:o, s:b, s:b, s:o, s:o}",
 	              "scenario", chaos_scenario_str(r->scenario), "victim", r->victim,
 	              "new_leader", r->new_leader[0] ? r->new_leader : NULL, "downtime_s",
 	              num_or_null(r->downtime_s), "acked", (json_int_t)r->acked, "lost_acked",
 	              r->verified ? json_integer(r->lost_acked) : json_null(), "errors",
-	              (json_int_t)r->errors, "rejoined", r->rejoined, "rejoin_s",
-	              num_or_null(r->rejoin_s), "split_brain", r->split_brain, "ok",
-	              r->n_problems == 0, "problems", problems, "timeline", timeline_json(r));
+	              (json_int_t)r->errors, "connect_errors", (json_int_t)r->connect_errors,
+	              "rejoined", r->rejoined, "rejoin_s", num_or_null(r->rejoin_s), "split_brain",
+	              r->split_brain, "ok", r->n_problems == 0, "problems", problems, "timeline",
+	              timeline_json(r));
 	text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(o);
 	out = xasprintf("%s\n", text ? text : "{}");

@@ -26,6 +26,7 @@ struct chaos_result {
 	int64_t acked;                 /* acknowledged inserts, the whole run */
 	int64_t lost_acked;            /* of those, missing on the new primary */
 	int64_t errors;                /* failed connects and statements of the writer */
+	int64_t connect_errors;        /* of which failed connects */
 	bool verified;                 /* the ids could be read from the new primary */
 	bool restart;                  /* the victim was to rejoin (no --no-restart) */
 	bool rejoined;                 /* the cluster healed with the victim in it */

@@ -445,6 +445,7 @@ static int fault_and_after(struct run *r)
 	verify(r);
 	chaos_writer_stats(r->w, &st);
 	r->res.errors = st.errors;
+	r->res.connect_errors = st.connect_errors;
 	return report(r);
 }
 

@@ -35,12 +35,13 @@ struct chaos_writer {
 	size_t cap_acked;
 };
 
-static void note_error(struct chaos_writer *w, const char *msg)
+static void note_error(struct chaos_writer *w, const char *msg, bool connecting)
 {
 	int64_t now = clock_now_us();
 
 	pthread_mutex_lock(&w->mu);
 	w->st.errors++;
+	w->st.connect_errors += connecting;
 	if (w->mark_us && !w->st.first_err_us && now >= w->mark_us)
 		w->st.first_err_us = now;
 	snprintf(w->st.last_error, sizeof(w->st.last_error), "%s", msg);
@@ -96,14 +97,14 @@ static bool insert_one(struct chaos_writer *w, PGconn *conn, int64_t conn_us)
 		note_ack(w, id, conn_us, sent_us);
 		return true;
 	case CHAOS_PQ_UNACKED:
-		note_error(w, err);
+		note_error(w, err, false);
 		return true;
 	case CHAOS_PQ_ERROR:
 	case CHAOS_PQ_TIMEOUT:
 		break;
 	}
 	if (!atomic_load(&w->stop))
-		note_error(w, err);
+		note_error(w, err, false);
 	return false;
 }
 
@@ -120,7 +121,7 @@ static void *writer_main(void *arg)
 			conn = chaos_pq_connect(w->conninfo, err, sizeof(err));
 		}
 		if (conn == NULL) {
-			note_error(w, err);
+			note_error(w, err, true);
 			clock_sleep_ms(RETRY_PAUSE_MS);
 			continue;
 		}

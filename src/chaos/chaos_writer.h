@@ -26,14 +26,15 @@ struct chaos_writer;
 
 /* What the writer saw; filled by chaos_writer_stats. */
 struct chaos_writer_stats {
-	int64_t acked;        /* acknowledged inserts */
-	int64_t errors;       /* failed connects and statements */
-	int64_t first_err_us; /* first error at or after the mark; 0 = none */
-	int64_t gap_from_us;  /* the longest stretch without ack after the mark: start */
-	int64_t gap_to_us;    /* ... and the acknowledgement that ended it; 0 = none */
-	int64_t recovered_us; /* ack of a statement sent after settle; 0 = none yet */
-	int64_t last_ack_us;  /* latest acknowledgement; 0 = none */
-	char last_error[256]; /* the latest error message */
+	int64_t acked;          /* acknowledged inserts */
+	int64_t errors;         /* failed connects and statements */
+	int64_t connect_errors; /* of which failed connects (the router held none) */
+	int64_t first_err_us;   /* first error at or after the mark; 0 = none */
+	int64_t gap_from_us;    /* the longest stretch without ack after the mark: start */
+	int64_t gap_to_us;      /* ... and the acknowledgement that ended it; 0 = none */
+	int64_t recovered_us;   /* ack of a statement sent after settle; 0 = none yet */
+	int64_t last_ack_us;    /* latest acknowledgement; 0 = none */
+	char last_error[256];   /* the latest error message */
 };
 
 /*

@@ -34,6 +34,10 @@ for scenario in kill-primary crash-postgres kill-agent freeze-primary switchover
 	is "$(field "$out" "j['split_brain']")" False "$scenario: never two writable primaries"
 	is "$(field "$out" "j['downtime_s'] is not None and j['downtime_s'] < 30")" True \
 		"$scenario: downtime under 30 s ($(field "$out" "j['downtime_s']") s)"
+	if [ "$scenario" = switchover ]; then
+		# The writer's session on the old primary ends; its reconnects are held, not refused.
+		is "$(field "$out" "j['connect_errors']")" 0 "switchover: no new connection failed"
+	fi
 	if [ "$scenario" != crash-postgres ]; then
 		isnt_leader=$(field "$out" "j['new_leader'] != j['victim']")
 		is "$isnt_leader" True "$scenario: a new leader ($(field "$out" "j['new_leader']"))"
