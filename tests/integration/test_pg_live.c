@@ -551,6 +551,28 @@ static void test_crash_seen_through_pidfd(void **state)
 	step_end(l);
 }
 
+/*
+ * A standby is no source for pg_rewind: PostgreSQL 15 would accept it and leave a
+ * minimum recovery point off the new leader's timeline history, and the node could
+ * never start. pg_rewind must refuse, touching nothing, until the source is promoted.
+ */
+static void test_rewind_waits_for_a_promoted_source(void **state)
+{
+	struct live *l = *state;
+	char *label = xasprintf("%s/backup_label", l->cfg[0].postgresql.data_dir);
+	int64_t t0;
+
+	step_begin(l);
+	t0 = clock_now_ms();
+	assert_int_equal(pg_rewind(l->node[0], "127.0.0.1", l->port[1], 60000),
+	                 PG_REWIND_SOURCE_NOT_READY);
+	printf("TIMING pg_rewind from a standby gives up after %lld ms\n",
+	       (long long)(clock_now_ms() - t0));
+	assert_int_equal(access(label, F_OK), -1); /* nothing rewound */
+	free(label);
+	step_end(l);
+}
+
 static void test_promote_standby(void **state)
 {
 	struct live *l = *state;
@@ -811,6 +833,7 @@ int main(void)
 	    cmocka_unit_test_prestate(test_frozen_postgres_costs_only_the_timeout, &l),
 	    cmocka_unit_test_prestate(test_synchronous_replication, &l),
 	    cmocka_unit_test_prestate(test_crash_seen_through_pidfd, &l),
+	    cmocka_unit_test_prestate(test_rewind_waits_for_a_promoted_source, &l),
 	    cmocka_unit_test_prestate(test_promote_standby, &l),
 	    cmocka_unit_test_prestate(test_rewind_and_follow, &l),
 	    cmocka_unit_test_prestate(test_postmaster_dies_with_its_parent, &l),
