@@ -3,21 +3,11 @@
  */
 #include "cli/ops_monitor.h"
 
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "lab/lab_members.h"
 #include "util/strutil.h"
-
-static bool config_paused(const struct dcs_view *v)
-{
-	json_t *cfg = v->config_json ? json_loads(v->config_json, 0, NULL) : NULL;
-	bool paused = json_is_true(json_object_get(cfg, "pause"));
-
-	json_decref(cfg);
-	return paused;
-}
 
 void ops_mon_snapshot(const struct dcs_view *v, struct mon_snapshot *s)
 {
@@ -27,7 +17,7 @@ void ops_mon_snapshot(const struct dcs_view *v, struct mon_snapshot *s)
 	memset(s, 0, sizeof(*s));
 	s->has_leader = v->has_leader;
 	snprintf(s->leader, sizeof(s->leader), "%s", v->leader);
-	s->paused = config_paused(v);
+	s->paused = lab_members_paused(v);
 	for (int i = 0; i < n; i++) {
 		struct mon_member *m = &s->members[s->n_members++];
 
@@ -168,8 +158,6 @@ void ops_mon_screen(const struct dcs_view *v, const char *scope, const char *now
 	if (!watch_ok)
 		buf_puts(out, "WARNING: the etcd watch is not current; the view may be stale\n\n");
 	lab_members_table(v, scope, out);
-	if (config_paused(v))
-		buf_puts(out, " Maintenance mode: on\n");
 	if (shown <= 0)
 		return;
 	buf_puts(out, "\nRecent events:\n");

@@ -199,6 +199,15 @@ static void title_rule(const struct table *t, const struct dcs_view *v, const ch
 	buf_free(&rule);
 }
 
+bool lab_members_paused(const struct dcs_view *v)
+{
+	json_t *cfg = v->config_json ? json_loads(v->config_json, 0, NULL) : NULL;
+	bool paused = json_is_true(json_object_get(cfg, "pause"));
+
+	json_decref(cfg);
+	return paused;
+}
+
 void lab_members_table(const struct dcs_view *v, const char *scope, struct buf *out)
 {
 	struct table t;
@@ -212,6 +221,8 @@ void lab_members_table(const struct dcs_view *v, const char *scope, struct buf *
 		table_row(&t, i, out);
 	hrule(&t, out);
 	buf_puts(out, "\n");
+	if (lab_members_paused(v))
+		buf_puts(out, " Maintenance mode: on\n");
 }
 
 /* --- JSON ---------------------------------------------------------------------------- */
@@ -264,6 +275,7 @@ json_t *lab_members_json(const struct dcs_view *v, const struct lab_list_meta *m
 	json_object_set_new(o, "namespace", text(meta->namespace_));
 	json_object_set_new(o, "etcd", etcd);
 	json_object_set_new(o, "leader", v->has_leader ? text(v->leader) : json_null());
+	json_object_set_new(o, "pause", json_boolean(lab_members_paused(v)));
 	json_object_set_new(o, "members", members);
 	return o;
 }

@@ -46,16 +46,21 @@ struct lab_list_meta {
 	int n_etcd;
 };
 
+/* lab_members_paused: the config key says "pause": true (maintenance mode). */
+bool lab_members_paused(const struct dcs_view *v);
 /* lab_member_role_str: "leader", "sync_standby", "replica" (the JSON spelling). */
 const char *lab_member_role_str(enum lab_member_role r);
 /* lab_members_rows: one row per member of the view, in the view's (name) order. */
 int lab_members_rows(const struct dcs_view *v, struct lab_member_row *rows, int max);
-/* lab_members_table: patronictl's table ("+ Cluster: scope (sysid) ---" header). */
+/*
+ * lab_members_table: patronictl's table ("+ Cluster: scope (sysid) ---" header), and
+ * patronictl's " Maintenance mode: on" line under it while the cluster is paused.
+ */
 void lab_members_table(const struct dcs_view *v, const char *scope, struct buf *out);
 /*
  * lab_members_json: {"scope", "namespace", "etcd": [urls], "leader": name|null,
- * "members": [{"name", "host", "port", "api_url", "pooler", "role", "state",
- * "timeline", "lag_bytes"}]}; unknown values are null. Owned.
+ * "pause": bool, "members": [{"name", "host", "port", "api_url", "pooler", "role",
+ * "state", "timeline", "lag_bytes"}]}; unknown values are null. Owned.
  */
 json_t *lab_members_json(const struct dcs_view *v, const struct lab_list_meta *meta);
 

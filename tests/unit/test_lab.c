@@ -1068,6 +1068,32 @@ static void test_members_table(void **state)
 	buf_free(&b);
 }
 
+/* Paused (config key "pause": true): patronictl's line under the table, and JSON. */
+static void test_members_paused(void **state)
+{
+	const struct lab_list_meta meta = {.scope = "s", .namespace_ = "/service/"};
+	struct dcs_view v;
+	struct buf b;
+	json_t *got;
+
+	(void)state;
+	canned_view(&v);
+	assert_false(lab_members_paused(&v));
+	v.config_json = xstrdup("{\"ttl\": 2, \"pause\": true}");
+	assert_true(lab_members_paused(&v));
+	buf_init(&b);
+	lab_members_table(&v, "pgha-lab", &b);
+	assert_non_null(strstr(b.data, "-+\n Maintenance mode: on\n"));
+	buf_free(&b);
+	got = lab_members_json(&v, &meta);
+	assert_true(json_is_true(json_object_get(got, "pause")));
+	json_decref(got);
+	free(v.config_json);
+	v.config_json = xstrdup("{\"pause\": \"yes\"} garbage"); /* unreadable: not paused */
+	assert_false(lab_members_paused(&v));
+	free(v.config_json);
+}
+
 static void test_members_table_empty(void **state)
 {
 	struct dcs_view v;
@@ -1100,7 +1126,7 @@ static void test_members_json(void **state)
 	want = json_loads(
 	    "{\"scope\": \"pgha-lab\", \"namespace\": \"/service/\","
 	    " \"etcd\": [\"http://127.0.0.1:6500\", \"http://127.0.0.1:6501\"],"
-	    " \"leader\": \"node1\", \"members\": ["
+	    " \"leader\": \"node1\", \"pause\": false, \"members\": ["
 	    "{\"name\": \"node1\", \"host\": \"127.0.0.1\", \"port\": 6510,"
 	    " \"api_url\": \"http://127.0.0.1:6511/patroni\", \"pooler\": \"127.0.0.1:6512\","
 	    " \"role\": \"leader\","
@@ -1738,6 +1764,7 @@ int main(void)
 	    cmocka_unit_test(test_members_rows),
 	    cmocka_unit_test(test_members_lag_rules),
 	    cmocka_unit_test(test_members_table),
+	    cmocka_unit_test(test_members_paused),
 	    cmocka_unit_test(test_members_table_empty),
 	    cmocka_unit_test(test_members_json),
 	    cmocka_unit_test(test_members_json_bad_input),

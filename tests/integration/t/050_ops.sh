@@ -149,6 +149,9 @@ is "$?" 0 "pause --wait"
 like "$out" "Success: cluster management is paused" "pause says so"
 like "$(patronictl -c "$LAB_DIR/patronictl.yml" list 2>/dev/null)" "Maintenance mode: on" \
 	"patronictl list shows the maintenance mode"
+like "$(ops list)" "Maintenance mode: on" "pgha list shows it too"
+is "$(ops list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["pause"])')" True \
+	"pgha list --json: pause is true"
 for n in node1 node2 node3; do
 	is "$(patroni "$n" "j.get('pause')")" True "$n's /patroni reports pause"
 done
