@@ -30,7 +30,10 @@ run_one() {
 		pass=$((pass + 1))
 	else
 		echo "FAIL $name (exit $rc, ${secs}s); log: $logs/$name.log"
-		tail -n 60 "$logs/$name.log" | sed 's/^/    /'
+		# The failed checks first, each with the diagnostics that follow it (CI shows
+		# only part of a long output), then the end of the log.
+		grep -A 12 '^ *not ok' "$logs/$name.log" | head -n 80 | sed 's/^/  ! /'
+		tail -n 40 "$logs/$name.log" | sed 's/^/    /'
 		failed=$((failed + 1))
 	fi
 }
