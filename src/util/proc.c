@@ -83,6 +83,24 @@ static void NORETURN child_fail(int errfd, const char *what)
 	_exit(127);
 }
 
+/*
+ * reset_signals: the child starts with every signal at its default and none blocked.
+ * exec keeps ignored signals ignored and the mask as it was, so without this a program
+ * started from `nohup` or a shell's background job (SIGHUP, SIGINT and SIGQUIT ignored)
+ * would pass that on, and the SIGHUP of a reload or the SIGQUIT of a fence would be lost.
+ */
+static void reset_signals(void)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	sigemptyset(&dfl.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL); /* fails harmlessly for SIGKILL and SIGSTOP */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* child_setup: runs in the child between fork and exec; async-signal-safe only. */
 static void NORETURN child_exec(const struct proc_spec *s, char **env, int logfd, int outfd,
                                 int errfd, pid_t parent)
@@ -116,7 +134,7 @@ static void NORETURN child_exec(const struct proc_spec *s, char **env, int logfd
 		errfd = 3;
 	syscall(SYS_close_range, 4U, ~0U, 0);
 	fcntl(errfd, F_SETFD, FD_CLOEXEC);
-	signal(SIGPIPE, SIG_DFL);
+	reset_signals();
 	execve(s->argv[0], (char *const *)(uintptr_t)s->argv, env);
 	child_fail(errfd, s->argv[0]);
 }
