@@ -3,7 +3,7 @@
 # against one lab with default settings, and the goals; then, when bench/patroni_lab.sh
 # exists, the same kill-primary scenario against Patroni for comparison.
 #
-#   bench/failover.sh [--runs N] [--base-port P] [--scenarios "kill-primary switchover"]
+#   bench/failover.sh [--runs N] [--base-port P] [--scenarios "kill-primary,switchover"]
 #   (make bench-failover BENCH_ARGS="--runs 3")
 #
 # Starts its own lab in a temp dir (router at P+8/P+9, inside the plan) and stops
@@ -13,7 +13,8 @@
 set -u
 RUNS=5
 BASE=31700
-SCENARIOS="kill-primary crash-postgres kill-agent freeze-primary switchover"
+ALL_SCENARIOS="kill-primary crash-postgres kill-agent freeze-primary switchover"
+SCENARIOS=$ALL_SCENARIOS
 usage() { echo "usage: $0 [--runs N] [--base-port P] [--scenarios LIST]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -24,6 +25,14 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$RUNS$BASE" in *[!0-9]*|'') usage ;; esac
+SCENARIOS=${SCENARIOS//,/ } # "a,b" or "a b"
+for s in $SCENARIOS; do
+	case " $ALL_SCENARIOS " in
+	*" $s "*) ;;
+	*) echo "$0: unknown scenario '$s' (scenarios: $ALL_SCENARIOS)" >&2; exit 2 ;;
+	esac
+done
+[ -n "${SCENARIOS// /}" ] || usage
 top=$(cd "$(dirname "$0")/.." && pwd)
 PGHA=${PGHA:-$top/pgha}
 tmp=$(mktemp -d /tmp/pgha-bench-failover.XXXXXX)

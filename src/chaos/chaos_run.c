@@ -196,7 +196,7 @@ static bool switchover(struct run *r, char *err, size_t errlen)
 	code = ops_handover_send(r->ctx, &v, &h, &reply, err, errlen);
 	chaos_timeline_add(&r->tl, clock_now_us(), "switchover answered: %ld %s", code,
 	                   str_trim(reply.data));
-	if (code != 200 && code != 202 && code != 0)
+	if (code != 200 && code != 202 && code > 0)
 		snprintf(err, errlen, "switchover refused: %ld %s", code, reply.data);
 	buf_free(&reply);
 	ops_handover_free(&h);

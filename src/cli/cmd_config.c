@@ -42,7 +42,7 @@ static int patch_pause(const struct ops_ctx *ctx, const struct dcs_view *v, bool
 		buf_init(&reply);
 		code = ops_rest(ctx, order[i], "PATCH", "config", body, PATCH_TIMEOUT_MS, &reply,
 		                err, sizeof(err));
-		if (code == 0)
+		if (code <= 0)
 			fprintf(stderr, "pgha %s: member %s is not accessible (%s)\n", what,
 			        order[i]->name, err);
 		else if (code != 200)
@@ -51,7 +51,7 @@ static int patch_pause(const struct ops_ctx *ctx, const struct dcs_view *v, bool
 		if (code == 401)
 			ops_auth_hint(ctx);
 		buf_free(&reply);
-		if (code != 0)
+		if (code > 0)
 			return code == 200 ? EXIT_OK : EXIT_FAILED;
 	}
 	fprintf(stderr, "pgha %s: cannot find an accessible cluster member\n", what);

@@ -3,15 +3,23 @@
  * as patronictl does: show the members, check the request, ask (unless --force), POST
  * to the leader's REST API, print its reply and the members again. The agents do the
  * work (ha/agent_ops.c): the leader's agent answers once the new leader holds the key.
+ * When that REST API cannot be reached at all, the request goes into the failover key
+ * instead, which the leader's HA loop (or the race, if the leader is gone) carries out:
+ * patronictl's "falling back to DCS".
  */
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/ops_ctx.h"
 #include "cli/ops_handover.h"
+#include "cli/ops_http.h"
 #include "cli/ops_plan.h"
+#include "dcs/dcs.h"
 #include "util/clock.h"
+#include "util/strutil.h"
 #include "util/xalloc.h"
+
+#define DCS_POLL_MS 200 /* how often the fallback looks for the new leader */
 
 static enum ops_confirm ask(const struct ops_ctx *ctx, const struct ops_args *a,
                             const struct ops_handover *h)
@@ -33,6 +41,73 @@ static enum ops_confirm ask(const struct ops_ctx *ctx, const struct ops_args *a,
 	return answer;
 }
 
+/* carried_out: v's leader is someone other than h's leader, and h's candidate if named. */
+static bool carried_out(const struct dcs_view *v, const struct ops_handover *h)
+{
+	if (!v->has_leader || v->leader[0] == '\0' || str_eq_nocase(v->leader, h->leader))
+		return false;
+	return h->candidate[0] == '\0' || str_eq_nocase(v->leader, h->candidate);
+}
+
+/*
+ * await_dcs: waits for the agents to carry out the request written to the failover key:
+ * done when the leader moved; failed when the key was cleared without that (the agents
+ * found nobody to hand over to) or nothing happened in time.
+ */
+static int await_dcs(const struct ops_ctx *ctx, const struct ops_handover *h, int wait_ms)
+{
+	int64_t deadline = clock_now_ms() + wait_ms;
+	struct dcs_view v;
+
+	while (clock_now_ms() < deadline) {
+		if (ops_read_view(ctx, &v)) {
+			bool done = carried_out(&v, h), dropped = !done && !v.failover.present;
+
+			if (done)
+				printf("%s is the new leader\n", v.leader);
+			dcs_view_free(&v);
+			if (done || dropped) {
+				if (dropped)
+					fprintf(stderr,
+					        "pgha %s: the agents cleared the request "
+					        "without a new leader (no eligible candidate?)\n",
+					        ctx->cmd);
+				return done ? EXIT_OK : EXIT_FAILED;
+			}
+		}
+		clock_sleep_ms(DCS_POLL_MS);
+	}
+	fprintf(stderr,
+	        "pgha %s: no new leader within %d s; the request stays in the failover "
+	        "key for the agents\n",
+	        ctx->cmd, wait_ms / 1000);
+	return EXIT_FAILED;
+}
+
+/* fall_back_to_dcs: the REST API could not be reached: ask through the failover key. */
+static int fall_back_to_dcs(const struct ops_ctx *ctx, const struct dcs_view *v,
+                            const struct ops_handover *h, const char *why)
+{
+	struct dcs *d = ops_dcs_open(ctx, false);
+	bool written = d && dcs_failover_write(d, h->leader, h->candidate, h->scheduled_at);
+	char when[40];
+
+	dcs_close(d);
+	clock_wall_iso8601(when, sizeof(when));
+	if (!written) {
+		fprintf(stderr,
+		        "pgha %s: %s's REST API did not answer (%s), and writing the "
+		        "failover key to etcd failed too\n",
+		        ctx->cmd, h->target, why);
+		return EXIT_UNAVAIL;
+	}
+	printf("%s Could not %s using %s's REST API (%s), falling back to DCS\n", when, h->action,
+	       h->target, why);
+	if (h->scheduled_at[0])
+		return EXIT_OK; /* the leader's agent carries it out when it is due */
+	return await_dcs(ctx, h, ops_handover_wait_ms(v));
+}
+
 /* post: sends the request; returns the exit status. */
 static int post(const struct ops_ctx *ctx, const struct dcs_view *v, const struct ops_handover *h)
 {
@@ -43,6 +118,10 @@ static int post(const struct ops_ctx *ctx, const struct dcs_view *v, const struc
 
 	buf_init(&reply);
 	code = ops_handover_send(ctx, v, h, &reply, err, sizeof(err));
+	if (code == OPS_HTTP_UNSENT) {
+		buf_free(&reply);
+		return fall_back_to_dcs(ctx, v, h, err);
+	}
 	clock_wall_iso8601(when, sizeof(when));
 	if (code == 200 || code == 202)
 		printf("%s %s\n", when, reply.data);

@@ -62,7 +62,7 @@ static bool restart_one(const struct ops_ctx *ctx, const struct dcs_member *m, c
 		printf("Success: restart scheduled on member %s\n", m->name);
 	else if (code == 409)
 		printf("Failed: another restart is already scheduled on member %s\n", m->name);
-	else if (code == 0)
+	else if (code <= 0)
 		printf("Failed: restart for member %s, its REST API did not answer (%s)\n", m->name,
 		       err);
 	else
@@ -182,7 +182,7 @@ static bool reinit_one(const struct ops_ctx *ctx, const struct ops_args *a,
 	ok = code == 200;
 	if (ok)
 		printf("Success: reinitialize for member %s\n", m->name);
-	else if (code == 0)
+	else if (code <= 0)
 		printf("Failed: reinitialize for member %s, its REST API did not answer (%s)\n",
 		       m->name, err);
 	else

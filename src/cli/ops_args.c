@@ -99,12 +99,16 @@ static const char *const usages[OPS__COUNT] = {
         "Planned hand-over of the leader role: shows the members, asks for confirmation\n"
         "(unless --force) and asks the leader's REST API (POST /switchover) to hand over\n"
         "to the candidate (default: the best one). --scheduled takes an ISO 8601 time\n"
-        "(local time when it has no zone). Exit status 1 when the agent refuses or fails.\n",
+        "(local time when it has no zone). When that REST API refuses connections, the\n"
+        "request goes into etcd's failover key instead (as patronictl falls back to the\n"
+        "DCS) and pgha waits for the new leader. Exit status 1 when the agent refuses or\n"
+        "fails.\n",
     [OPS_FAILOVER] =
         "usage: pgha failover " TARGET_USAGE " --candidate NAME [--leader NAME] [--force]\n\n"
         "Manual failover to a named member (POST /failover). With a running leader this\n"
         "is a switchover to that member, as in Patroni; in a leaderless cluster the\n"
-        "candidate is promoted without the usual lag checks.\n",
+        "candidate is promoted without the usual lag checks. Falls back to etcd as\n"
+        "switchover does.\n",
     [OPS_RESTART] = "usage: pgha restart " TARGET_USAGE " NODE... [--pending] [--pg-version X.Y]\n"
                     "                    [--timeout SECONDS] [--scheduled TIME] [--force]\n\n"
                     "Restarts PostgreSQL on the named members (POST /restart on each), after\n"

@@ -179,10 +179,10 @@ long ops_rest(const struct ops_ctx *ctx, const struct dcs_member *m, const char 
 	if (!ops_api_url(m->api_url, endpoint, url, sizeof(url))) {
 		snprintf(err, errlen, "member %s has no usable api_url ('%s')", m->name,
 		         m->api_url);
-		return 0;
+		return OPS_HTTP_UNSENT;
 	}
 	if (!ops_http_do(&req, &status, reply, err, errlen))
-		return 0;
+		return status == OPS_HTTP_UNSENT ? OPS_HTTP_UNSENT : 0;
 	return status;
 }
 

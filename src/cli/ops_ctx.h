@@ -67,8 +67,9 @@ bool ops_api_url(const char *api_url, const char *endpoint, char *out, size_t si
 
 /*
  * ops_rest: method on endpoint of member m with a JSON body (or NULL), with the REST
- * credentials. Returns the HTTP status, or 0 when the agent did not answer (err says
- * why). A 401 adds a hint about credentials to err... the caller prints err.
+ * credentials. Returns the HTTP status, or when the agent did not answer (err says why)
+ * 0, or OPS_HTTP_UNSENT (ops_http.h) if the request cannot have reached it. A 401 adds
+ * a hint about credentials to err... the caller prints err.
  */
 long ops_rest(const struct ops_ctx *ctx, const struct dcs_member *m, const char *method,
               const char *endpoint, const char *body, int timeout_ms, struct buf *reply, char *err,

@@ -4,13 +4,13 @@
 #include "cli/ops_handover.h"
 
 #include <stdio.h>
+#include "cli/ops_http.h"
 #include "config/config.h"
 #include "util/compiler.h"
 
 #define MIN_WAIT_S 10 /* the agent waits 2*max(10, loop_wait) s for the new leader */
 
-/* reply_timeout_ms: how long the leader's agent may take to answer. */
-static int reply_timeout_ms(const struct dcs_view *v)
+int ops_handover_wait_ms(const struct dcs_view *v)
 {
 	struct dyn_config d;
 	int wait_s;
@@ -18,7 +18,13 @@ static int reply_timeout_ms(const struct dcs_view *v)
 	ops_cluster_dyn(v, &d);
 	wait_s = 2 * MAX(MIN_WAIT_S, d.loop_wait_s);
 	dyn_config_free(&d);
-	return (wait_s + 15) * 1000;
+	return wait_s * 1000;
+}
+
+/* reply_timeout_ms: how long the leader's agent may take to answer. */
+static int reply_timeout_ms(const struct dcs_view *v)
+{
+	return ops_handover_wait_ms(v) + 15000;
 }
 
 long ops_handover_send(const struct ops_ctx *ctx, const struct dcs_view *v,
@@ -29,7 +35,7 @@ long ops_handover_send(const struct ops_ctx *ctx, const struct dcs_view *v,
 	if (m == NULL) {
 		snprintf(err, errlen, "%s has no member key, so its REST API is unknown",
 		         h->target);
-		return 0;
+		return OPS_HTTP_UNSENT;
 	}
 	return ops_rest(ctx, m, "POST", h->action, h->body, reply_timeout_ms(v), reply, err,
 	                errlen);

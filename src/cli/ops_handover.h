@@ -17,10 +17,14 @@
 /*
  * ops_handover_send: POSTs h->body to h->action on h->target's REST API (members in v)
  * and waits for the answer, which the agent gives once the new leader holds the key
- * (up to 2*max(10, loop_wait) + 15 s). Returns the HTTP status (200/202 = done), or 0
- * when the agent did not answer (err says why); the body is appended to reply. Blocks.
+ * (up to 2*max(10, loop_wait) + 15 s). Returns the HTTP status (200/202 = done), or
+ * when the agent did not answer (err says why) 0, or OPS_HTTP_UNSENT if it cannot have
+ * seen the request; the body is appended to reply. Blocks.
  */
 long ops_handover_send(const struct ops_ctx *ctx, const struct dcs_view *v,
                        const struct ops_handover *h, struct buf *reply, char *err, size_t errlen);
+
+/* ops_handover_wait_ms: how long the agents may take to carry a request out. */
+int ops_handover_wait_ms(const struct dcs_view *v);
 
 #endif

@@ -56,10 +56,15 @@ bool ops_http_do(const struct ops_http_req *req, long *status, struct buf *body,
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
 	rc = curl_easy_perform(curl);
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK) {
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	else
+	} else {
+		long sent = 0;
+
+		curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &sent);
+		*status = sent > 0 ? 0 : OPS_HTTP_UNSENT;
 		snprintf(err, errlen, "%s", curl_err[0] ? curl_err : curl_easy_strerror(rc));
+	}
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	return rc == CURLE_OK;

@@ -21,10 +21,14 @@ struct ops_http_req {
 	int timeout_ms; /* whole request */
 };
 
+/* *status after a failed ops_http_do when the request never left: no connection. */
+#define OPS_HTTP_UNSENT (-1L)
+
 /*
  * ops_http_do: performs req. True when an HTTP reply came back (*status = its code,
  * the body appended to body if not NULL); false with err set when nothing answered
- * (refused, timed out, bad URL...).
+ * (refused, timed out, bad URL...), *status then OPS_HTTP_UNSENT if the server cannot
+ * have seen the request (no connection), else 0 (it may have, and may be acting on it).
  */
 bool ops_http_do(const struct ops_http_req *req, long *status, struct buf *body, char *err,
                  size_t errlen) MUST_CHECK;

@@ -6,7 +6,9 @@
 #   start time changes), reinit (streams again, old data directory moved aside),
 #   switchover to a named candidate (old leader rejoins; write unavailability printed;
 #   monitor reports it; history records it), failover --candidate on a running cluster
-#   (a switchover, as in Patroni), switchover without a candidate.
+#   (a switchover, as in Patroni), switchover without a candidate, a scheduled one, and
+#   one while the leader's REST API refuses connections (iptables): through the failover
+#   key in etcd, as patronictl falls back to the DCS.
 #
 # Ports 36000-36099 (base port 36000).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -15,6 +17,7 @@
 BASE=36000
 WRITER_PID=""
 MONITOR_PID=""
+BLOCKED_PORT="" # a REST API port that an iptables rule of ours refuses
 
 # Conditions polled through wait_for (shellcheck cannot see such indirect calls).
 # shellcheck disable=SC2317
@@ -47,11 +50,25 @@ stop_helpers() {
 	WRITER_PID=""
 	MONITOR_PID=""
 }
+# block_api PORT / unblock_api: connections to PORT on loopback refused (TCP reset), and
+# that rule removed again.
+block_api() {
+	iptables -w -I INPUT -i lo -p tcp --dport "$1" -j REJECT --reject-with tcp-reset &&
+		BLOCKED_PORT=$1
+}
+# shellcheck disable=SC2317 # also called from the EXIT trap
+unblock_api() {
+	[ -n "$BLOCKED_PORT" ] || return 0
+	iptables -w -D INPUT -i lo -p tcp --dport "$BLOCKED_PORT" -j REJECT --reject-with tcp-reset
+	BLOCKED_PORT=""
+}
+
 # lab_cleanup (lib.sh) stops the lab; the writer and the monitor go first, by pid.
 # shellcheck disable=SC2317 # the EXIT trap
 cleanup_all() {
 	local rc=$?
 	stop_helpers
+	unblock_api
 	(exit "$rc")
 	lab_cleanup
 }
@@ -278,6 +295,28 @@ wait_for 60 lab_healthy
 ok $? "one leader and two streaming replicas"
 is "$(ops history --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 4 \
 	"history has the four hand-overs"
+
+# --- a switchover while the leader's REST API refuses connections: through etcd ----------------
+if [ "$(id -u)" -eq 0 ] && iptables -w -L INPUT >/dev/null 2>&1; then
+	wait_for 60 lab_healthy
+	old=$(lab_leader)
+	cand=$(sync_standby)
+	block_api "$(lab_port "$old" api_port)"
+	ok $? "$old's REST API port is blocked"
+	out=$(ops switchover --candidate "$cand" --force 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/# /'
+	is "$rc" 0 "switchover --candidate $cand with $old's REST API unreachable"
+	like "$out" "Could not switchover using $old's REST API .*falling back to DCS" \
+		"it says that it falls back to the failover key"
+	like "$out" "$cand is the new leader" "and waits for the agents to carry it out"
+	is "$(lab_leader)" "$cand" "$cand is the leader"
+	unblock_api
+	wait_for 60 lab_healthy
+	ok $? "one leader and two streaming replicas once the API answers again"
+else
+	diag "skip: the switchover through etcd needs root and a working iptables"
+fi
 
 # --- health fails when a replica's agent stops ----------------------------------------------
 replica=$(list_json "[m['name'] for m in j['members'] if m['role']!='leader'][0]")
