@@ -117,7 +117,8 @@ for s in sys.argv[2].split():
 PY
 
 patroni=$top/bench/patroni_lab.sh
-if [ -x "$patroni" ] || [ -f "$patroni" ]; then
+# The comparison is of kill-primary: only when that scenario ran.
+if [ -f "$patroni" ] && [[ " $SCENARIOS " == *" kill-primary "* ]]; then
 	echo
 	echo "Patroni 3.0.2, same machine (bench/patroni_lab.sh --runs $RUNS --base-port $((BASE + 100))):"
 	pgha_med=$(awk '$1 == "median-kill-primary" {print $2}' "$results.med")

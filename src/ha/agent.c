@@ -222,6 +222,22 @@ static void log_decision(struct agent *a, const struct ha_decision *d)
 	snprintf(a->last_detail, sizeof(a->last_detail), "%s", d->detail);
 }
 
+/* mark_view: the parts of v (NULL: no view) whose change warrants an immediate cycle. */
+static void mark_view(const struct dcs_view *v, struct agent_view_mark *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (v == NULL)
+		return;
+	m->valid = v->valid;
+	m->has_leader = v->has_leader;
+	memcpy(m->leader, v->leader, sizeof(m->leader));
+	m->leader_rev = v->leader_mod_revision;
+	m->config_rev = v->config_mod_revision;
+	m->failover_rev = v->failover.present ? v->failover.mod_revision : 0;
+	m->sync_rev = v->sync.present ? v->sync.mod_revision : 0;
+	m->has_initialize = v->has_initialize;
+}
+
 /* run_cycle: observe, decide, publish, apply; returns ms until the next cycle is due. */
 static int64_t run_cycle(struct agent *a)
 {
@@ -231,6 +247,7 @@ static int64_t run_cycle(struct agent *a)
 
 	atomic_store(&a->heartbeat_ms, clock_now_ms());
 	agent_observe(a, in);
+	mark_view(in->dcs_ok ? &in->view : NULL, &a->decided_on);
 	ha_decide(in, &d);
 	log_decision(a, &d);
 	/* Publish what we observed before acting on it: a peer racing for the key while we
@@ -249,31 +266,15 @@ static int64_t run_cycle(struct agent *a)
 
 /* --- waiting ------------------------------------------------------------------------------ */
 
-/* A fingerprint of the keys whose change warrants an immediate cycle. */
-struct fingerprint {
-	bool has_leader;
-	char leader[DCS_NAME_LEN];
-	int64_t leader_rev, config_rev, failover_rev, sync_rev;
-	bool has_initialize;
-	bool valid;
-};
-
-static void take_fingerprint(struct agent *a, struct fingerprint *fp)
+static void mark_current_view(struct agent *a, struct agent_view_mark *m)
 {
 	struct dcs_view v;
+	bool ok = dcs_snapshot(a->dcs, &v, a->dyn.ttl_s * 1000);
 
-	memset(fp, 0, sizeof(*fp));
-	if (!dcs_snapshot(a->dcs, &v, a->dyn.ttl_s * 1000))
-		return;
-	fp->valid = v.valid;
-	fp->has_leader = v.has_leader;
-	memcpy(fp->leader, v.leader, sizeof(fp->leader));
-	fp->leader_rev = v.leader_mod_revision;
-	fp->config_rev = v.config_mod_revision;
-	fp->failover_rev = v.failover.present ? v.failover.mod_revision : 0;
-	fp->sync_rev = v.sync.present ? v.sync.mod_revision : 0;
-	fp->has_initialize = v.has_initialize;
-	dcs_view_free(&v);
+	/* As agent_observe judges it: an invalid view is no view. */
+	mark_view(ok && v.valid ? &v : NULL, m);
+	if (ok)
+		dcs_view_free(&v);
 }
 
 static void handle_signals(struct agent *a)
@@ -294,14 +295,19 @@ static void handle_signals(struct agent *a)
 /*
  * wait_next: sleeps until the next cycle is due, or returns early for a change that
  * matters: a signal, PostgreSQL exiting, a wake-up from the lease keeper or the REST
- * API, or a significant DCS change.
+ * API, or a significant DCS change. Changes are measured against the view the last
+ * cycle decided on, not the one at the start of the wait: a key written just before
+ * (the REST API's failover key, whose kick ran a cycle before the watch delivered it)
+ * may already be in the cache, and must still wake us.
  */
 static void wait_next(struct agent *a)
 {
-	struct fingerprint before, after;
+	struct agent_view_mark now;
 	uint64_t count;
 
-	take_fingerprint(a, &before);
+	mark_current_view(a, &now);
+	if (memcmp(&now, &a->decided_on, sizeof(now)) != 0)
+		return;
 	for (;;) {
 		int64_t left = a->next_cycle_ms - clock_now_ms();
 		struct pollfd fds[4] = {{.fd = a->signal_fd, .events = POLLIN},
@@ -325,8 +331,8 @@ static void wait_next(struct agent *a)
 		if (fds[3].fd >= 0 && fds[3].revents)
 			return; /* the postmaster exited */
 		if (fds[2].revents && dcs_wait(a->dcs, 0)) {
-			take_fingerprint(a, &after);
-			if (memcmp(&before, &after, sizeof(before)) != 0)
+			mark_current_view(a, &now);
+			if (memcmp(&now, &a->decided_on, sizeof(now)) != 0)
 				return;
 		}
 	}

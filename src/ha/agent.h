@@ -38,6 +38,15 @@ struct agent_requests {
 	atomic_int reinit_done;
 };
 
+/* What of the DCS view warrants an immediate cycle when it changes (agent.c). */
+struct agent_view_mark {
+	bool valid;
+	bool has_leader;
+	char leader[DCS_NAME_LEN];
+	int64_t leader_rev, config_rev, failover_rev, sync_rev;
+	bool has_initialize;
+};
+
 struct agent {
 	struct config cfg;     /* the node's YAML configuration */
 	struct dyn_config dyn; /* effective dynamic configuration */
@@ -68,7 +77,8 @@ struct agent {
 	int64_t status_written_ms;
 	int64_t last_dcs_ok_s; /* epoch s of the last good DCS view */
 	int64_t next_cycle_ms;
-	int64_t waiting_logged_ms; /* rate limit for "waiting for etcd" */
+	struct agent_view_mark decided_on; /* the view the last cycle decided on */
+	int64_t waiting_logged_ms;         /* rate limit for "waiting for etcd" */
 
 	struct agent_requests req;
 
