@@ -108,6 +108,13 @@ void agent_observe(struct agent *a, struct ha_input *in);
 bool agent_apply(struct agent *a, const struct ha_input *in, const struct ha_decision *d);
 /* Publishes the member key, the status key (leader) and the REST snapshot. */
 void agent_publish(struct agent *a, const struct ha_input *in, const struct ha_decision *d);
+/*
+ * agent_publish_promoted: right after a promotion, the REST API answers as the primary
+ * it now is, instead of after the rest of the plan and the next cycle: routers and load
+ * balancers confirm a new leader with GET /primary. Does nothing unless the lease
+ * keeper holds the key.
+ */
+void agent_publish_promoted(struct agent *a, const struct ha_input *in);
 /* agent_set_state: a Patroni state shown during a long action ("creating replica"). */
 void agent_set_state(struct agent *a, const char *state, const struct ha_input *in);
 /* agent_refresh_dyn: applies the etcd config key to a->dyn when it changed. */

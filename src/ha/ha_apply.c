@@ -373,6 +373,7 @@ static enum step act_promote(struct ctx *c)
 	if (!pg_promote(c->a->pg, 60000))
 		return STEP_FAILED;
 	set_upstream(c->a, "");
+	agent_publish_promoted(c->a, c->in);
 	/* No CHECKPOINT here: PostgreSQL requests one itself after promotion, and pg_rewind
 	 * on the old primary checkpoints this node first if its control file still shows
 	 * the old timeline (pg_rewind in src/pg/pg_clone.c). */

@@ -285,6 +285,22 @@ void agent_set_state(struct agent *a, const char *state, const struct ha_input *
 	free(now);
 }
 
+void agent_publish_promoted(struct agent *a, const struct ha_input *in)
+{
+	struct ha_input *now;
+
+	if (!lease_state(a->lease).held)
+		return;
+	now = xmalloc(sizeof(*now));
+	*now = *in; /* shallow: the view's owned parts stay in's */
+	pg_observe(a->pg, &now->pg, 1000);
+	/* The key may have been taken earlier in this very plan, after in was observed. */
+	now->view.has_leader = true;
+	snprintf(now->view.leader, sizeof(now->view.leader), "%s", a->cfg.name);
+	publish_snapshot(a, now, pg_state_name(a, now), pg_role_name(now, true), NULL);
+	free(now);
+}
+
 void agent_publish(struct agent *a, const struct ha_input *in, const struct ha_decision *d)
 {
 	struct ha_lease lease = lease_state(a->lease);

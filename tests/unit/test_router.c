@@ -267,7 +267,7 @@ static void test_rw_needs_leader_key_and_primary_check(void **state)
 	assert_false(check(f, "n1", 503));
 	assert_false(check(f, "n1", 503));
 	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
-	assert_true(f->tbl.t[idx(f, "n1")].next_check_ms <= f->now + 50);
+	assert_true(f->tbl.t[idx(f, "n1")].next_check_ms <= f->now + 20);
 	assert_true(check(f, "n1", 200));
 	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), idx(f, "n1"));
 	assert_true(f->tbl.t[idx(f, "n1")].next_check_ms == f->now + f->cfg.check_interval_ms);
