@@ -686,6 +686,26 @@ static void p_primary_restart(const struct facts *f, struct ha_decision *d)
 	}
 }
 
+/*
+ * c_reclone: pg_rewind from this leader failed. Whatever the data directory says
+ * (a former primary's, or a diverged replica's that PostgreSQL now refuses to start:
+ * "requested timeline does not contain minimum recovery point"), starting it again
+ * cannot work: clone afresh, the old directory set aside.
+ */
+static bool c_reclone(const struct facts *f)
+{
+	return f->down && f->data_present && f->in->rewind_failed && f->leader_other &&
+	       leader_ready(f);
+}
+
+static void p_reclone(const struct facts *f, struct ha_decision *d)
+{
+	d->role = HA_ROLE_REPLICA;
+	set_detail(d, leader_name(f));
+	add(d, HA_ACT_REINIT, leader_name(f));
+	add(d, HA_ACT_START_REPLICA, leader_name(f));
+}
+
 static bool c_rewind_former(const struct facts *f)
 {
 	return f->down && f->data_primary && f->leader_other && leader_ready(f);
@@ -695,10 +715,8 @@ static void p_rewind_former(const struct facts *f, struct ha_decision *d)
 {
 	d->role = HA_ROLE_REPLICA;
 	set_detail(d, leader_name(f));
-	add(d, f->in->rewind_failed ? HA_ACT_REINIT : HA_ACT_REWIND, leader_name(f));
+	add(d, HA_ACT_REWIND, leader_name(f));
 	add(d, HA_ACT_START_REPLICA, leader_name(f));
-	if (f->in->rewind_failed)
-		d->rule = HA_RULE_RECLONE_AFTER_REWIND;
 }
 
 static bool c_start_replica(const struct facts *f)
@@ -870,6 +888,8 @@ static const struct rule rules[] = {
      "PostgreSQL is down on the leader and a synchronous standby can take over"},
     {HA_RULE_PRIMARY_RESTART, c_primary_restart, p_primary_restart,
      "PostgreSQL is down on the leader and nobody can take over: restarting it"},
+    {HA_RULE_RECLONE_AFTER_REWIND, c_reclone, p_reclone,
+     "pg_rewind from the leader failed: cloning again"},
     {HA_RULE_REWIND_FORMER_PRIMARY, c_rewind_former, p_rewind_former,
      "former primary rejoining the new leader"},
     {HA_RULE_START_REPLICA, c_start_replica, p_start_replica, "starting as a replica"},

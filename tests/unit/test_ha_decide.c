@@ -692,6 +692,33 @@ static void test_former_primary_rewinds(void **state)
 	expect(&in, HA_RULE_STARTING, "");
 }
 
+/*
+ * A replica that followed a leader whose timeline lost (it replayed WAL past the new
+ * leader's fork point) and whose pg_rewind failed cannot start again ("requested
+ * timeline does not contain minimum recovery point"): it is cloned afresh, not
+ * restarted for ever.
+ */
+static void test_diverged_replica_recloned_after_failed_rewind(void **state)
+{
+	struct ha_input in;
+
+	(void)state;
+	base_input(&in, "node3");
+	set_local(&in, L_DOWN_REPLICA, 700, 7);
+	add_member(&in.view, "node1", "primary", 650);
+	set_leader(&in, "node1");
+	expect(&in, HA_RULE_START_REPLICA, "start_replica:node1");
+	in.rewind_failed = true;
+	expect(&in, HA_RULE_RECLONE_AFTER_REWIND, "reinit:node1,start_replica:node1");
+	in.pg.proc = PG_PROC_CRASHED; /* it did try to start, and failed */
+	expect(&in, HA_RULE_RECLONE_AFTER_REWIND, "reinit:node1,start_replica:node1");
+	strcpy(in.view.members[0].state, "starting"); /* no running leader to clone from */
+	expect(&in, HA_RULE_START_REPLICA, "start_replica:node1");
+	in.view.has_leader = false; /* a failure against one leader says nothing of another */
+	in.rewind_failed = false;
+	expect(&in, HA_RULE_START_REPLICA, "start_replica");
+}
+
 static void test_replica_restarts_and_follows(void **state)
 {
 	struct ha_input in;
@@ -1086,6 +1113,7 @@ int main(void)
 	    cmocka_unit_test(test_fencing_deadline),
 	    cmocka_unit_test(test_crashed_primary),
 	    cmocka_unit_test(test_former_primary_rewinds),
+	    cmocka_unit_test(test_diverged_replica_recloned_after_failed_rewind),
 	    cmocka_unit_test(test_replica_restarts_and_follows),
 	    cmocka_unit_test(test_diverged_replica_rewinds),
 	    cmocka_unit_test(test_new_leader_writes_history),
