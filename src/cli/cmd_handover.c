@@ -16,7 +16,6 @@
 #include "cli/ops_plan.h"
 #include "dcs/dcs.h"
 #include "util/clock.h"
-#include "util/strutil.h"
 #include "util/xalloc.h"
 
 #define DCS_POLL_MS 200 /* how often the fallback looks for the new leader */
@@ -41,14 +40,6 @@ static enum ops_confirm ask(const struct ops_ctx *ctx, const struct ops_args *a,
 	return answer;
 }
 
-/* carried_out: v's leader is someone other than h's leader, and h's candidate if named. */
-static bool carried_out(const struct dcs_view *v, const struct ops_handover *h)
-{
-	if (!v->has_leader || v->leader[0] == '\0' || str_eq_nocase(v->leader, h->leader))
-		return false;
-	return h->candidate[0] == '\0' || str_eq_nocase(v->leader, h->candidate);
-}
-
 /*
  * await_dcs: waits for the agents to carry out the request written to the failover key:
  * done when the leader moved; failed when the key was cleared without that (the agents
@@ -61,7 +52,8 @@ static int await_dcs(const struct ops_ctx *ctx, const struct ops_handover *h, in
 
 	while (clock_now_ms() < deadline) {
 		if (ops_read_view(ctx, &v)) {
-			bool done = carried_out(&v, h), dropped = !done && !v.failover.present;
+			bool done = dcs_view_leader_moved(&v, h->leader, h->candidate),
+			     dropped = !done && !v.failover.present;
 
 			if (done)
 				printf("%s is the new leader\n", v.leader);

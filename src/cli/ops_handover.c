@@ -6,9 +6,6 @@
 #include <stdio.h>
 #include "cli/ops_http.h"
 #include "config/config.h"
-#include "util/compiler.h"
-
-#define MIN_WAIT_S 10 /* the agent waits 2*max(10, loop_wait) s for the new leader */
 
 int ops_handover_wait_ms(const struct dcs_view *v)
 {
@@ -16,7 +13,7 @@ int ops_handover_wait_ms(const struct dcs_view *v)
 	int wait_s;
 
 	ops_cluster_dyn(v, &d);
-	wait_s = 2 * MAX(MIN_WAIT_S, d.loop_wait_s);
+	wait_s = dcs_handover_wait_s(d.loop_wait_s);
 	dyn_config_free(&d);
 	return wait_s * 1000;
 }

@@ -87,7 +87,8 @@ static int check_candidate(struct agent *a, const struct dcs_view *v, const char
 /* wait_for_leader: polls the view until the leader is someone else (or `want`). */
 static int wait_for_leader(struct agent *a, const char *old, const char *want, struct buf *out)
 {
-	int64_t deadline = clock_now_ms() + 2000LL * MAX(10, a->dyn.loop_wait_s);
+	int wait_s = dcs_handover_wait_s(a->dyn.loop_wait_s);
+	int64_t deadline = clock_now_ms() + 1000LL * wait_s;
 
 	while (clock_now_ms() < deadline) {
 		struct dcs_view v;
@@ -96,8 +97,7 @@ static int wait_for_leader(struct agent *a, const char *old, const char *want, s
 		clock_sleep_ms(POLL_MS);
 		if (!current_view(a, &v))
 			continue;
-		done =
-		    v.has_leader && !str_eq(v.leader, old) && (!want[0] || str_eq(v.leader, want));
+		done = dcs_view_leader_moved(&v, old, want);
 		if (done)
 			reply(out, "Successfully %s over to \"%s\"", old[0] ? "switched" : "failed",
 			      v.leader);
@@ -106,7 +106,7 @@ static int wait_for_leader(struct agent *a, const char *old, const char *want, s
 			return 200;
 	}
 	reply(out, "%s status unknown after %d seconds", old[0] ? "Switchover" : "Failover",
-	      2 * MAX(10, a->dyn.loop_wait_s));
+	      wait_s);
 	return 503;
 }
 

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -187,6 +189,43 @@ static void test_proc_run_and_stop(void **state)
 	assert_non_null(strstr(err, "timed out"));
 }
 
+/*
+ * A child starts with every signal at its default and none blocked, whatever this
+ * process inherited (nohup and shell background jobs ignore SIGHUP, SIGINT, SIGQUIT):
+ * else a reload's SIGHUP or a fence's SIGQUIT would be lost on it.
+ */
+static void test_proc_child_signals_reset(void **state)
+{
+	const char *const status[] = {"/bin/grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status",
+	                              NULL};
+	struct proc_spec spec = {.argv = status, .stdin_null = true};
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_hup, old_quit;
+	sigset_t block, old_mask;
+	struct buf out;
+	char err[256];
+	unsigned long long blocked, ignored;
+	bool ran;
+
+	(void)state;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGHUP, &ign, &old_hup);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &block, &old_mask);
+	buf_init(&out);
+	ran = proc_run(&spec, 5000, &out, err, sizeof(err));
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	assert_true(ran);
+	/* Signals 1-31 (bits 0-30): glibc reserves 32 and 33 and refuses to touch them. */
+	assert_int_equal(sscanf(out.data, "SigBlk: %llx SigIgn: %llx", &blocked, &ignored), 2);
+	assert_int_equal(blocked & 0x7fffffffULL, 0);
+	assert_int_equal(ignored & 0x7fffffffULL, 0);
+	buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +237,7 @@ int main(void)
 	    cmocka_unit_test(test_buf),
 	    cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_proc_run_and_stop),
+	    cmocka_unit_test(test_proc_child_signals_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
