@@ -29,6 +29,9 @@ ifeq ($(SANITIZE),1)
   LDFLAGS     += -fsanitize=address,undefined
 endif
 CFLAGS += $(CFLAGS_BASE) -MMD -MP
+# Integration tests and benchmarks start clusters on fixed ports and measure timings: two
+# of them at once on one machine would collide or skew each other, so they take turns.
+LAB_LOCK  := flock $(or $(TMPDIR),/tmp)/pgha-lab.lock
 
 SRCS      := $(sort $(wildcard src/*/*.c))
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
@@ -87,7 +90,7 @@ valgrind: $(UNIT_BINS)
 	@VALGRIND=1 sh tests/unit/run.sh $(UNIT_BINS)
 
 integration: $(BIN) $(ITEST_BINS)
-	@sh tests/integration/run.sh $(ITEST_BINS)
+	@$(LAB_LOCK) sh tests/integration/run.sh $(ITEST_BINS)
 
 check: deps
 	@$(MAKE) --no-print-directory format-check lint
@@ -97,21 +100,21 @@ check: deps
 	@$(MAKE) --no-print-directory integration
 
 bench-failover: all
-	@bash bench/failover.sh $(BENCH_ARGS)
+	@$(LAB_LOCK) bash bench/failover.sh $(BENCH_ARGS)
 
 bench-router: all
-	@bash bench/router.sh $(BENCH_ARGS)
+	@$(LAB_LOCK) bash bench/router.sh $(BENCH_ARGS)
 
 bench-idle: all
-	@bash bench/agent-idle.sh $(BENCH_ARGS)
+	@$(LAB_LOCK) bash bench/agent-idle.sh $(BENCH_ARGS)
 
 # Patroni 3.0.2 on a pgha lab's etcd, PostgreSQL and router: kill-primary downtime.
 bench-patroni: all
-	@bash bench/patroni_lab.sh $(BENCH_ARGS)
+	@$(LAB_LOCK) bash bench/patroni_lab.sh $(BENCH_ARGS)
 
 # pgbench write load on a default pgha lab: any leader change is a false failover.
 bench-false-failover: all
-	@bash bench/false_failover.sh $(BENCH_ARGS)
+	@$(LAB_LOCK) bash bench/false_failover.sh $(BENCH_ARGS)
 
 deb:
 	@bash scripts/build-deb.sh
