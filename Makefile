@@ -131,7 +131,7 @@ format-check:
 
 # The decision core stays pure (and the shell scripts shellcheck-clean): it includes only its own types, util/ and libc's string
 # and formatting headers, and calls nothing that does I/O, reads a clock or allocates.
-PURE := src/ha/ha_decide.c src/ha/ha_decide.h src/ha/ha_types.h
+PURE := src/ha/ha_decide.c src/ha/ha_handover.c src/ha/ha_decide.h src/ha/ha_types.h
 lint:
 	@! grep -nE '#include [<"](libpq|curl|jansson|yaml|microhttpd|log/|dcs/dcs\.h|pg/pg\.h|api/|config/|pthread|time\.h|unistd)' $(PURE) \
 		|| (echo "lint: ha_decide must stay pure (includes)" && false)

@@ -15,6 +15,7 @@
 #include "cli/ops_http.h"
 #include "cli/ops_plan.h"
 #include "dcs/dcs.h"
+#include "ha/ha_decide.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
 
@@ -52,7 +53,7 @@ static int await_dcs(const struct ops_ctx *ctx, const struct ops_handover *h, in
 
 	while (clock_now_ms() < deadline) {
 		if (ops_read_view(ctx, &v)) {
-			bool done = dcs_view_leader_moved(&v, h->leader, h->candidate),
+			bool done = ha_handover_done(&v, h->leader, h->candidate),
 			     dropped = !done && !v.failover.present;
 
 			if (done)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "cli/ops_http.h"
 #include "config/config.h"
+#include "ha/ha_decide.h"
 
 int ops_handover_wait_ms(const struct dcs_view *v)
 {
@@ -13,7 +14,7 @@ int ops_handover_wait_ms(const struct dcs_view *v)
 	int wait_s;
 
 	ops_cluster_dyn(v, &d);
-	wait_s = dcs_handover_wait_s(d.loop_wait_s);
+	wait_s = ha_handover_wait_s(d.loop_wait_s);
 	dyn_config_free(&d);
 	return wait_s * 1000;
 }

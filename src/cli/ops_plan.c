@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "api/api_request.h"
+#include "ha/ha_decide.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -75,33 +76,54 @@ static bool plan_fail(char *err, size_t errlen, const char *fmt, ...)
 	return false;
 }
 
-static bool is_candidate(const struct dcs_member *m, const char *leader)
-{
-	return !str_eq(m->name, leader) && !m->nofailover;
-}
-
+/*
+ * check_candidate: the cluster's switchover / failover rules (ha_handover.c), the same
+ * the agents apply, in patronictl's words. They matter here also because the request
+ * may go straight into the failover key when the leader's REST API does not answer.
+ */
 static bool check_candidate(const struct ops_handover *h, const struct dcs_view *v,
                             const char *scope_msg, char *err, size_t errlen)
 {
-	const struct dcs_member *m;
-	int n = 0;
+	struct dyn_config d;
+	struct ha_handover_req r = {.leader = h->leader, .candidate = h->candidate};
+	const struct dcs_member *m = dcs_view_member(v, h->candidate);
+	enum ha_handover_check c;
 
-	for (int i = 0; i < v->n_members; i++)
-		n += is_candidate(&v->members[i], h->leader);
-	if (n == 0)
-		return plan_fail(err, errlen, "no candidates found to %s to", h->action);
-	if (!h->candidate[0])
+	ops_cluster_dyn(v, &d);
+	r.synchronous_mode = d.synchronous_mode;
+	r.pause = d.pause;
+	dyn_config_free(&d);
+	c = h->leader[0] ? ha_switchover_check(v, &r) : ha_failover_check(v, &r);
+	switch (c) {
+	case HA_HANDOVER_OK:
 		return true;
-	if (str_eq(h->candidate, h->leader))
+	case HA_HANDOVER_SAME:
 		return plan_fail(err, errlen, "%s target and source are the same (%s)", h->action,
 		                 h->candidate);
-	m = dcs_view_member(v, h->candidate);
-	if (m == NULL)
+	case HA_HANDOVER_UNKNOWN_CANDIDATE:
 		return plan_fail(err, errlen, "member %s does not exist in %s", h->candidate,
 		                 scope_msg);
-	if (m->nofailover)
-		return plan_fail(err, errlen, "member %s has the nofailover tag", h->candidate);
-	return true;
+	case HA_HANDOVER_NOFAILOVER:
+		return plan_fail(err, errlen, "member %s has the %s", h->candidate,
+		                 m && m->nofailover ? "nofailover tag" : "failover_priority 0");
+	case HA_HANDOVER_NOT_SYNC:
+		return plan_fail(err, errlen,
+		                 "member %s is not a synchronous standby (synchronous_mode is on)",
+		                 h->candidate);
+	case HA_HANDOVER_UNHEALTHY:
+		return plan_fail(
+		    err, errlen, "member %s is not healthy enough to take over (%s%s%s)",
+		    h->candidate, m ? m->state : "", m && m->replication_state[0] ? ", " : "",
+		    m ? m->replication_state : "");
+	case HA_HANDOVER_NO_CANDIDATE:
+		return plan_fail(err, errlen, "no candidates found to %s to", h->action);
+	case HA_HANDOVER_NO_LEADER:
+	case HA_HANDOVER_NOT_LEADER:
+	case HA_HANDOVER_PAUSED_ANY:
+	case HA_HANDOVER__COUNT:
+		break;
+	}
+	return plan_fail(err, errlen, "%s", ha_handover_check_str(c));
 }
 
 static char *handover_body(const struct ops_handover *h)

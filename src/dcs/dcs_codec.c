@@ -584,18 +584,6 @@ const struct dcs_member *dcs_view_leader_member(const struct dcs_view *v)
 	return dcs_view_member(v, v->leader);
 }
 
-bool dcs_view_leader_moved(const struct dcs_view *v, const char *old, const char *want)
-{
-	if (!v->has_leader || v->leader[0] == '\0' || str_eq(v->leader, old))
-		return false;
-	return want[0] == '\0' || str_eq(v->leader, want);
-}
-
-int dcs_handover_wait_s(int loop_wait_s)
-{
-	return 2 * MAX(10, loop_wait_s);
-}
-
 bool dcs_sync_has(const struct dcs_sync *s, const char *name)
 {
 	for (int i = 0; i < s->n_standbys; i++)

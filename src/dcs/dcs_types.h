@@ -105,15 +105,6 @@ struct dcs_view {
 const struct dcs_member *dcs_view_member(const struct dcs_view *v, const char *name);
 /* dcs_view_leader_member: members/<leader>, or NULL when unknown. Borrowed. */
 const struct dcs_member *dcs_view_leader_member(const struct dcs_view *v);
-/*
- * dcs_view_leader_moved: a switchover or failover away from old ("" in a leaderless
- * cluster) is carried out in v: the leader key names someone else, and want when want
- * is not "".
- */
-bool dcs_view_leader_moved(const struct dcs_view *v, const char *old, const char *want);
-/* dcs_handover_wait_s: how long a switchover may take to be carried out (Patroni's
- * bound, which its REST API waits: 2 * max(10, loop_wait)). */
-int dcs_handover_wait_s(int loop_wait_s);
 /* dcs_sync_has: name is listed as a sync standby (case-insensitive, as Patroni). */
 bool dcs_sync_has(const struct dcs_sync *s, const char *name);
 /* dcs_view_timeline: cluster timeline from history (last tl + 1; 1 when empty). */

@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "ha/agent.h"
 #include "ha/agent_ops.h"
+#include "ha/ha_decide.h"
 #include "log/log.h"
 #include "util/clock.h"
 #include "util/strutil.h"
@@ -42,52 +43,42 @@ static bool current_view(struct agent *a, struct dcs_view *v)
 
 /* --- switchover and failover ------------------------------------------------------- */
 
-static bool member_can_take_over(const struct dcs_view *v, const struct dcs_member *m,
-                                 bool sync_mode)
+/* handover_status: Patroni's status code for a refused switchover or failover. */
+static int handover_status(enum ha_handover_check c)
 {
-	if (m->nofailover || m->failover_priority <= 0 || !str_eq(m->state, "running") ||
-	    !str_eq(m->replication_state, "streaming"))
-		return false;
-	return !sync_mode || !v->sync.present || !v->sync.leader[0] ||
-	       dcs_sync_has(&v->sync, m->name);
+	return c == HA_HANDOVER_PAUSED_ANY || c == HA_HANDOVER_SAME ? 400 : 412;
 }
 
-/* check_candidate: Patroni's 412 preconditions; returns 0 when fine. */
-static int check_candidate(struct agent *a, const struct dcs_view *v, const char *cand,
-                           struct buf *out)
+/*
+ * check_handover: the cluster rules (ha_handover.c) against the current view;
+ * returns 0 when the request may be written, else the status with the reason in out.
+ */
+static int check_handover(struct agent *a, const struct dcs_view *v, const struct api_request *req,
+                          bool leaderless, struct buf *out)
 {
-	bool sync = a->dyn.synchronous_mode;
-	const struct dcs_member *m;
+	struct ha_handover_req r = {.leader = req->leader,
+	                            .candidate = req->candidate,
+	                            .synchronous_mode = a->dyn.synchronous_mode,
+	                            .pause = a->dyn.pause};
+	enum ha_handover_check c =
+	    leaderless ? ha_failover_check(v, &r) : ha_switchover_check(v, &r);
+	const struct dcs_member *m = dcs_view_member(v, req->candidate);
 
-	if (cand[0] == '\0') {
-		for (int i = 0; i < v->n_members; i++)
-			if (!str_eq(v->members[i].name, v->leader) &&
-			    member_can_take_over(v, &v->members[i], sync))
-				return 0;
-		reply(out, "No good candidates have been found");
-		return 412;
-	}
-	m = dcs_view_member(v, cand);
-	if (m == NULL) {
-		reply(out, "candidate %s does not exist", cand);
-		return 412;
-	}
-	if (sync && v->sync.present && v->sync.leader[0] && !dcs_sync_has(&v->sync, cand)) {
-		reply(out, "candidate name does not match with sync_standby");
-		return 412;
-	}
-	if (!member_can_take_over(v, m, sync)) {
-		reply(out, "candidate %s is not healthy enough to take over (state %s)", cand,
-		      m->state);
-		return 412;
-	}
-	return 0;
+	if (c == HA_HANDOVER_OK)
+		return 0;
+	reply(out, "%s", ha_handover_check_str(c));
+	if (c == HA_HANDOVER_UNKNOWN_CANDIDATE || c == HA_HANDOVER_NOFAILOVER)
+		reply(out, ": %s", req->candidate);
+	else if (c == HA_HANDOVER_UNHEALTHY && m != NULL)
+		reply(out, ": %s (state %s%s%s)", m->name, m->state,
+		      m->replication_state[0] ? ", " : "", m->replication_state);
+	return handover_status(c);
 }
 
 /* wait_for_leader: polls the view until the leader is someone else (or `want`). */
 static int wait_for_leader(struct agent *a, const char *old, const char *want, struct buf *out)
 {
-	int wait_s = dcs_handover_wait_s(a->dyn.loop_wait_s);
+	int wait_s = ha_handover_wait_s(a->dyn.loop_wait_s);
 	int64_t deadline = clock_now_ms() + 1000LL * wait_s;
 
 	while (clock_now_ms() < deadline) {
@@ -97,7 +88,7 @@ static int wait_for_leader(struct agent *a, const char *old, const char *want, s
 		clock_sleep_ms(POLL_MS);
 		if (!current_view(a, &v))
 			continue;
-		done = dcs_view_leader_moved(&v, old, want);
+		done = ha_handover_done(&v, old, want);
 		if (done)
 			reply(out, "Successfully %s over to \"%s\"", old[0] ? "switched" : "failed",
 			      v.leader);
@@ -136,22 +127,7 @@ static int op_switchover(struct agent *a, const struct api_request *req, struct 
 		reply(out, "the cluster's state in etcd is unknown");
 		return 503;
 	}
-	if (!v.has_leader) {
-		dcs_view_free(&v);
-		reply(out, "no leader in the cluster: use failover");
-		return 412;
-	}
-	if (req->leader[0] && !str_eq(req->leader, v.leader)) {
-		reply(out, "leader name does not match");
-		dcs_view_free(&v);
-		return 412;
-	}
-	if (a->dyn.pause && !req->candidate[0]) {
-		dcs_view_free(&v);
-		reply(out, "Switchover is possible only to a specific candidate in a paused state");
-		return 400;
-	}
-	code = check_candidate(a, &v, req->candidate, out);
+	code = check_handover(a, &v, req, false, out);
 	snprintf(leader, sizeof(leader), "%s", v.leader);
 	dcs_view_free(&v);
 	if (code == 0)
@@ -171,25 +147,20 @@ static int op_switchover(struct agent *a, const struct api_request *req, struct 
 static int op_failover(struct agent *a, const struct api_request *req, struct buf *out)
 {
 	struct dcs_view v;
-	bool leaderless;
 	int code;
 
 	if (!current_view(a, &v)) {
 		reply(out, "the cluster's state in etcd is unknown");
 		return 503;
 	}
-	leaderless = !v.has_leader;
-	if (!leaderless) { /* a failover with a running leader is a switchover (Patroni) */
+	if (v.has_leader) { /* a failover with a running leader is a switchover (Patroni) */
 		dcs_view_free(&v);
 		return op_switchover(a, req, out);
 	}
-	if (dcs_view_member(&v, req->candidate) == NULL) {
-		dcs_view_free(&v);
-		reply(out, "candidate %s does not exist", req->candidate);
-		return 412;
-	}
+	code = check_handover(a, &v, req, true, out);
 	dcs_view_free(&v);
-	code = write_failover_key(a, "", req->candidate, "", out);
+	if (code == 0)
+		code = write_failover_key(a, "", req->candidate, "", out);
 	if (code != 0)
 		return code;
 	log_warn("manual failover to %s requested in a leaderless cluster", req->candidate);

@@ -111,16 +111,35 @@ static bool in_sync_set(const struct dcs_view *v, const char *name)
 }
 
 /*
- * sync_restricts: synchronous mode is active, so only the sync set may be promoted.
- * A sync key that exists but cannot be read restricts too (to nobody): when unsure
- * who holds the last acknowledged commit, nobody is promoted automatically.
+ * ha_sync_restricts: a sync key that exists but cannot be read restricts too (to
+ * nobody): when unsure who holds the last acknowledged commit, nobody is promoted.
+ * A sync key that names no leader (synchronous mode just switched on, not claimed
+ * yet) restricts nothing: no commit was acknowledged synchronously so far.
  */
+bool ha_sync_restricts(const struct dcs_view *v, bool synchronous_mode)
+{
+	const struct dcs_sync *s = &v->sync;
+
+	return synchronous_mode &&
+	       ((s->present && s->leader[0] != '\0') || (!s->present && s->mod_revision != 0));
+}
+
 static bool sync_restricts(const struct ha_input *in)
 {
-	const struct dcs_sync *s = &in->view.sync;
+	return ha_sync_restricts(&in->view, in->settings.synchronous_mode);
+}
 
-	return in->settings.synchronous_mode &&
-	       ((s->present && s->leader[0] != '\0') || (!s->present && s->mod_revision != 0));
+bool ha_member_eligible(const struct dcs_view *v, const struct dcs_member *m, const char *leader,
+                        bool synchronous_mode)
+{
+	if (eq(m->name, leader) || m->nofailover || m->failover_priority <= 0)
+		return false;
+	return !ha_sync_restricts(v, synchronous_mode) || dcs_sync_has(&v->sync, m->name);
+}
+
+bool ha_member_streaming(const struct dcs_member *m)
+{
+	return eq(m->state, "running") && eq(m->replication_state, "streaming");
 }
 
 static bool is_handing_over(const struct dcs_view *v, const char *name)
@@ -438,13 +457,12 @@ static const char *switchover_target(const struct facts *f)
 		const struct dcs_member *m = &f->view->members[i];
 		const struct pg_replica_conn *c = find_conn(&in->pg, m->name);
 
-		if (eq(m->name, in->name) || (fo->member[0] && !eq(fo->member, m->name)))
+		if (fo->member[0] && !eq(fo->member, m->name))
 			continue;
-		if (m->nofailover || m->failover_priority <= 0 || !c || !eq(c->state, "streaming"))
-			continue;
-		if (sync_restricts(in) && !dcs_sync_has(&f->view->sync, m->name))
-			continue;
-		return m->name;
+		/* The leader's own evidence of health: the candidate streams from it now. */
+		if (ha_member_eligible(f->view, m, in->name, in->settings.synchronous_mode) && c &&
+		    eq(c->state, "streaming"))
+			return m->name;
 	}
 	return NULL;
 }
@@ -466,14 +484,12 @@ static bool can_hand_over(const struct facts *f)
 	    (in->crashed_since_ms == 0 ||
 	     in->now_ms - in->crashed_since_ms < in->settings.primary_start_timeout_ms))
 		return false;
+	/* Our PostgreSQL is down, so the member keys are the only evidence of health. */
 	for (int i = 0; i < f->view->n_members; i++) {
 		const struct dcs_member *m = &f->view->members[i];
 
-		if (eq(m->name, in->name) || m->nofailover || m->failover_priority <= 0)
-			continue;
-		if (!eq(m->state, "running") || !eq(m->replication_state, "streaming"))
-			continue;
-		if (!sync_restricts(in) || dcs_sync_has(&f->view->sync, m->name))
+		if (ha_member_eligible(f->view, m, in->name, in->settings.synchronous_mode) &&
+		    ha_member_streaming(m))
 			return true;
 	}
 	return false;

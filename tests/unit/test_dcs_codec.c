@@ -663,29 +663,6 @@ static void test_timestamps(void **state)
 	assert_false(dcs_parse_timestamp_ms("2024-1-1T12:00:00Z", &ms));
 }
 
-/* The switchover / failover outcome both the agent and the CLI wait for. */
-static void test_leader_moved(void **state)
-{
-	struct dcs_view v;
-
-	(void)state;
-	memset(&v, 0, sizeof(v));
-	assert_false(dcs_view_leader_moved(&v, "n1", "")); /* no leader yet */
-	v.has_leader = true;                               /* a key whose value is unreadable */
-	assert_false(dcs_view_leader_moved(&v, "n1", ""));
-	strcpy(v.leader, "n1");
-	assert_false(dcs_view_leader_moved(&v, "n1", ""));
-	assert_false(dcs_view_leader_moved(&v, "N1", "n2")); /* names are case-sensitive */
-	strcpy(v.leader, "n3");
-	assert_true(dcs_view_leader_moved(&v, "n1", ""));
-	assert_false(dcs_view_leader_moved(&v, "n1", "n2")); /* not the one asked for */
-	strcpy(v.leader, "n2");
-	assert_true(dcs_view_leader_moved(&v, "n1", "n2"));
-	assert_true(dcs_view_leader_moved(&v, "", "n2")); /* failover of a leaderless cluster */
-	assert_int_equal(dcs_handover_wait_s(1), 20);
-	assert_int_equal(dcs_handover_wait_s(30), 60);
-}
-
 static void test_encoders(void **state)
 {
 	const char *standbys[] = {"pg3", "pg2"};
@@ -845,7 +822,6 @@ int main(void)
 	    cmocka_unit_test(test_view_copy_is_deep),
 	    cmocka_unit_test(test_primary_role),
 	    cmocka_unit_test(test_timestamps),
-	    cmocka_unit_test(test_leader_moved),
 	    cmocka_unit_test(test_encoders),
 	    cmocka_unit_test(test_cache_load_and_events),
 	    cmocka_unit_test(test_cache_grows_and_builds_view),

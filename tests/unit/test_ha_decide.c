@@ -857,6 +857,114 @@ static void test_render_ssn(void **state)
 	assert_string_equal(out, "FIRST 1 (\"node2\", \"Node-3\")");
 }
 
+/* --- cluster rules shared with the REST API and the CLI ------------------------------- */
+
+/* handover_view: node1 leads; node2 (sync standby) and node3 stream from it. */
+static void handover_view(struct dcs_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->has_leader = true;
+	strcpy(v->leader, "node1");
+	add_member(v, "node1", "primary", 500);
+	add_member(v, "node2", "replica", 500);
+	add_member(v, "node3", "replica", 500);
+	v->sync.present = true;
+	strcpy(v->sync.leader, "node1");
+	strcpy(v->sync.standbys[0], "node2");
+	v->sync.n_standbys = 1;
+}
+
+static enum ha_handover_check switchover(const struct dcs_view *v, const char *leader,
+                                         const char *cand, bool sync, bool pause)
+{
+	struct ha_handover_req r = {leader, cand, sync, pause};
+
+	return ha_switchover_check(v, &r);
+}
+
+/*
+ * The REST API, the CLI and the leader once disagreed on who may take over; these are
+ * the rules they share now (Patroni's: nofailover or failover_priority 0 never leads;
+ * in synchronous mode only a listed sync standby, and nobody when the sync key cannot
+ * be read; the candidate must be running and streaming).
+ */
+static void test_switchover_rules(void **state)
+{
+	struct dcs_view v;
+
+	(void)state;
+	handover_view(&v);
+	assert_int_equal(switchover(&v, "", "", true, false), HA_HANDOVER_OK);
+	assert_int_equal(switchover(&v, "node1", "node2", true, false), HA_HANDOVER_OK);
+	assert_int_equal(switchover(&v, "node2", "node3", true, false), HA_HANDOVER_NOT_LEADER);
+	assert_int_equal(switchover(&v, "", "node1", true, false), HA_HANDOVER_SAME);
+	assert_int_equal(switchover(&v, "", "", true, true), HA_HANDOVER_PAUSED_ANY);
+	assert_int_equal(switchover(&v, "", "node2", true, true), HA_HANDOVER_OK);
+	assert_int_equal(switchover(&v, "", "node9", true, false), HA_HANDOVER_UNKNOWN_CANDIDATE);
+	assert_int_equal(switchover(&v, "", "node3", true, false), HA_HANDOVER_NOT_SYNC);
+	assert_int_equal(switchover(&v, "", "node3", false, false), HA_HANDOVER_OK);
+	memset(&v.sync, 0, sizeof(v.sync)); /* the sync key exists but cannot be read: */
+	v.sync.mod_revision = 42;           /* nobody may take over */
+	assert_int_equal(switchover(&v, "", "node2", true, false), HA_HANDOVER_NOT_SYNC);
+	assert_int_equal(switchover(&v, "", "", true, false), HA_HANDOVER_NO_CANDIDATE);
+	handover_view(&v);
+	v.members[1].failover_priority = 0; /* the CLI used to accept this one */
+	assert_int_equal(switchover(&v, "", "node2", true, false), HA_HANDOVER_NOFAILOVER);
+	v.members[1].failover_priority = 1;
+	strcpy(v.members[1].replication_state, "in archive recovery");
+	assert_int_equal(switchover(&v, "", "node2", true, false), HA_HANDOVER_UNHEALTHY);
+	assert_int_equal(switchover(&v, "", "", true, false), HA_HANDOVER_NO_CANDIDATE);
+	assert_int_equal(switchover(&v, "", "", false, false), HA_HANDOVER_OK); /* node3 */
+	v.has_leader = false;
+	assert_int_equal(switchover(&v, "", "node2", true, false), HA_HANDOVER_NO_LEADER);
+	for (int c = 0; c < HA_HANDOVER__COUNT; c++)
+		assert_string_not_equal(ha_handover_check_str((enum ha_handover_check)c), "?");
+}
+
+/* A manual failover of a leaderless cluster: the operator decides (no lag, no sync). */
+static void test_failover_rules(void **state)
+{
+	struct dcs_view v;
+	struct ha_handover_req r = {"", "node3", true, false};
+
+	(void)state;
+	handover_view(&v);
+	v.has_leader = false;
+	assert_int_equal(ha_failover_check(&v, &r), HA_HANDOVER_OK);
+	v.members[2].nofailover = true; /* the REST API used to accept this one */
+	assert_int_equal(ha_failover_check(&v, &r), HA_HANDOVER_NOFAILOVER);
+	v.members[2].nofailover = false;
+	strcpy(v.members[2].state, "stopped");
+	assert_int_equal(ha_failover_check(&v, &r), HA_HANDOVER_UNHEALTHY);
+	r.candidate = "node9";
+	assert_int_equal(ha_failover_check(&v, &r), HA_HANDOVER_UNKNOWN_CANDIDATE);
+	r.candidate = "";
+	assert_int_equal(ha_failover_check(&v, &r), HA_HANDOVER_NO_CANDIDATE);
+}
+
+/* The switchover / failover outcome both the agent and the CLI wait for. */
+static void test_handover_done(void **state)
+{
+	struct dcs_view v;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	assert_false(ha_handover_done(&v, "n1", "")); /* no leader yet */
+	v.has_leader = true;                          /* a key whose value is unreadable */
+	assert_false(ha_handover_done(&v, "n1", ""));
+	strcpy(v.leader, "n1");
+	assert_false(ha_handover_done(&v, "n1", ""));
+	assert_false(ha_handover_done(&v, "N1", "n2")); /* names are case-sensitive */
+	strcpy(v.leader, "n3");
+	assert_true(ha_handover_done(&v, "n1", ""));
+	assert_false(ha_handover_done(&v, "n1", "n2")); /* not the one asked for */
+	strcpy(v.leader, "n2");
+	assert_true(ha_handover_done(&v, "n1", "n2"));
+	assert_true(ha_handover_done(&v, "", "n2")); /* failover of a leaderless cluster */
+	assert_int_equal(ha_handover_wait_s(1), 20);
+	assert_int_equal(ha_handover_wait_s(30), 60);
+}
+
 /* --- part 2: exhaustive sweep --------------------------------------------------------- */
 
 enum lease_state {
@@ -1123,6 +1231,9 @@ int main(void)
 	    cmocka_unit_test(test_paused),
 	    cmocka_unit_test(test_restart_and_reinit_requests),
 	    cmocka_unit_test(test_render_ssn),
+	    cmocka_unit_test(test_switchover_rules),
+	    cmocka_unit_test(test_failover_rules),
+	    cmocka_unit_test(test_handover_done),
 	    cmocka_unit_test(test_sweep_invariants),
 	};
 
