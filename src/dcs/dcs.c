@@ -1,6 +1,8 @@
 /*
- * dcs_etcd.c: dcs.h on etcd v3: Patroni's keys under /<namespace>/<scope>/, the lease,
- * the leader key and the other writes, and snapshots from the watch cache.
+ * dcs.c: dcs.h on an etcd v3 store: Patroni's keys under /<namespace>/<scope>/, the
+ * lease, the leader key and the other writes, and snapshots from the watched copy.
+ * The store is etcd itself or, in unit tests, the in-memory cluster (dcs_store.h):
+ * the rules below are the same for both.
  *
  * Does: every write that decides who leads or what may be promoted is a transaction
  * with a compare (leader: create-if-absent, value+lease compare, value-guarded
@@ -19,17 +21,18 @@
 #include <unistd.h>
 #include "dcs/dcs_cache.h"
 #include "dcs/dcs_codec.h"
+#include "dcs/dcs_store.h"
 #include "dcs/dcs_watch.h"
-#include "dcs/etcd.h"
 #include "log/log.h"
-#include "util/clock.h"
+#include "util/clocksrc.h"
 #include "util/xalloc.h"
 
 #define WARN_LEN 2048
 
 struct dcs {
-	struct etcd *etcd;
-	struct dcs_watch *watch; /* NULL without opt->watch */
+	struct dcs_store *store; /* etcd, or the in-memory cluster of the unit tests */
+	struct clocksrc *clock;  /* lease sent-times are read on it */
+	bool watch;              /* the store keeps a watched copy of the prefix */
 	char *prefix;            /* "/service/batman/" */
 	char *prefix_end;        /* "/service/batman0": end of the prefix range */
 	char *member_name;       /* NULL for tools */
@@ -64,6 +67,48 @@ static char *key(const struct dcs *d, const char *rel)
 	return xasprintf("%s%s", d->prefix, rel);
 }
 
+/* --- the store's calls ------------------------------------------------------------------ */
+
+static enum etcd_status store_range(struct dcs *d, const struct etcd_range_req *req,
+                                    struct etcd_kvs *out, struct etcd_header *hdr)
+{
+	return d->store->ops->range(d->store, req, out, hdr);
+}
+
+static enum etcd_status store_put(struct dcs *d, const char *key, const char *value, int64_t lease,
+                                  int64_t *revision)
+{
+	return d->store->ops->put(d->store, key, value, lease, revision);
+}
+
+static enum etcd_status store_del(struct dcs *d, const char *key, const char *range_end,
+                                  int64_t *deleted)
+{
+	return d->store->ops->del(d->store, key, range_end, deleted);
+}
+
+static enum etcd_status store_txn(struct dcs *d, const struct etcd_txn_req *req,
+                                  struct etcd_txn_reply *out)
+{
+	return d->store->ops->txn(d->store, req, out);
+}
+
+static enum etcd_status store_lease_grant(struct dcs *d, int ttl_s, int64_t *lease,
+                                          int *granted_ttl_s)
+{
+	return d->store->ops->lease_grant(d->store, ttl_s, lease, granted_ttl_s);
+}
+
+static enum etcd_status store_lease_keepalive(struct dcs *d, int64_t lease, int *ttl_s)
+{
+	return d->store->ops->lease_keepalive(d->store, lease, ttl_s);
+}
+
+static enum etcd_status store_lease_revoke(struct dcs *d, int64_t lease)
+{
+	return d->store->ops->lease_revoke(d->store, lease);
+}
+
 static struct dcs *dcs_new(const struct dcs_options *opt)
 {
 	struct dcs *d = xcalloc(1, sizeof(*d));
@@ -79,17 +124,9 @@ static struct dcs *dcs_new(const struct dcs_options *opt)
 		free(rel);
 	}
 	d->op_timeout_ms = opt->op_timeout_ms;
+	d->clock = opt->clock != NULL ? opt->clock : clocksrc_real();
 	d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	return d;
-}
-
-static bool start_watch(struct dcs *d, const struct etcd_options *eo, int check_ms)
-{
-	struct dcs_watch_options wo = {
-	    .etcd = eo, .prefix = d->prefix, .wake_fd = d->wake_fd, .check_ms = check_ms};
-
-	d->watch = dcs_watch_start(&wo);
-	return d->watch != NULL;
 }
 
 /* A scope or member name becomes one path segment of a key, readable by Patroni. */
@@ -108,27 +145,25 @@ static bool name_ok(const char *what, const char *name, bool may_be_null)
 
 struct dcs *dcs_open(const struct dcs_options *opt)
 {
-	struct etcd_options eo = {.endpoints = opt->endpoints,
-	                          .username = opt->username,
-	                          .password = opt->password,
-	                          .request_timeout_ms = opt->request_timeout_ms,
-	                          .op_timeout_ms = opt->op_timeout_ms};
+	struct dcs_store_options so = {.dcs = opt};
 	struct dcs *d;
-	char err[256];
 
 	if (!name_ok("scope", opt->scope, false) || !name_ok("member name", opt->member_name, true))
 		return NULL;
 	d = dcs_new(opt);
-	d->etcd = etcd_new(&eo, err, sizeof(err));
-	if (d->etcd == NULL || d->wake_fd < 0 || d->prefix_end == NULL) {
-		log_error("dcs: %s", d->etcd == NULL ? err : "cannot create an eventfd");
+	if (d->wake_fd < 0 || d->prefix_end == NULL) {
+		log_error("dcs: cannot create an eventfd");
 		dcs_close(d);
 		return NULL;
 	}
-	if (opt->watch && !start_watch(d, &eo, opt->watch_check_ms)) {
+	so.watch_prefix = opt->watch ? d->prefix : NULL;
+	so.wake_fd = d->wake_fd;
+	d->store = opt->mem != NULL ? dcs_store_mem_open(&so) : dcs_store_etcd_open(&so);
+	if (d->store == NULL) { /* logged */
 		dcs_close(d);
 		return NULL;
 	}
+	d->watch = opt->watch;
 	return d;
 }
 
@@ -136,8 +171,8 @@ void dcs_close(struct dcs *d)
 {
 	if (d == NULL)
 		return;
-	dcs_watch_stop(d->watch);
-	etcd_free(d->etcd);
+	if (d->store != NULL)
+		d->store->ops->close(d->store);
 	if (d->wake_fd >= 0)
 		close(d->wake_fd);
 	free(d->prefix);
@@ -151,18 +186,14 @@ void dcs_close(struct dcs *d)
 
 void dcs_set_timeout(struct dcs *d, int request_timeout_ms)
 {
-	etcd_set_timeouts(d->etcd, request_timeout_ms, d->op_timeout_ms);
-	if (d->watch != NULL)
-		dcs_watch_set_timeouts(d->watch, request_timeout_ms, d->op_timeout_ms);
+	d->store->ops->set_timeouts(d->store, request_timeout_ms, d->op_timeout_ms);
 }
 
 void dcs_set_op_timeout(struct dcs *d, int op_timeout_ms)
 {
 	d->op_timeout_ms = op_timeout_ms;
-	/* etcd_set_timeouts takes both; the request timeout is left as it is. */
-	etcd_set_timeouts(d->etcd, 0, op_timeout_ms);
-	if (d->watch != NULL)
-		dcs_watch_set_timeouts(d->watch, 0, op_timeout_ms);
+	/* The store takes both; the request timeout is left as it is. */
+	d->store->ops->set_timeouts(d->store, 0, op_timeout_ms);
 }
 
 const char *dcs_prefix(const struct dcs *d)
@@ -181,8 +212,8 @@ bool dcs_read(struct dcs *d, struct dcs_view *view)
 	char warn[WARN_LEN];
 
 	memset(view, 0, sizeof(*view));
-	if (etcd_range(d->etcd, &req, &kvs, &hdr) != ETCD_OK)
-		return false; /* logged by etcd.c */
+	if (store_range(d, &req, &kvs, &hdr) != ETCD_OK)
+		return false; /* logged by the store */
 	dcs_cache_init(&cache);
 	(void)dcs_cache_load(&cache, &kvs, hdr.revision);
 	dcs_cache_view(&cache, d->prefix, view, warn, sizeof(warn));
@@ -194,9 +225,10 @@ bool dcs_read(struct dcs *d, struct dcs_view *view)
 
 bool dcs_snapshot(struct dcs *d, struct dcs_view *view, int max_age_ms)
 {
-	if (d->watch == NULL)
+	if (!d->watch)
 		return dcs_read(d, view);
-	if (dcs_watch_view(d->watch, view, max_age_ms, etcd_op_timeout_ms(d->etcd)))
+	if (d->store->ops->watch_view(d->store, view, max_age_ms,
+	                              d->store->ops->op_timeout_ms(d->store)))
 		return true;
 	log_debug("dcs: no view of %s yet: the watch has not loaded it", d->prefix);
 	return false;
@@ -229,19 +261,19 @@ int dcs_wait_fd(struct dcs *d)
 
 bool dcs_watch_healthy(struct dcs *d)
 {
-	return d->watch != NULL && dcs_watch_is_synced(d->watch);
+	return d->watch && d->store->ops->watch_synced(d->store);
 }
 
 /* --- lease ---------------------------------------------------------------------------------- */
 
 static bool grant(struct dcs *d, int ttl_s, int64_t *sent_ms)
 {
-	int64_t sent = clock_now_ms();
+	int64_t sent = clocksrc_now_ms(d->clock);
 	int64_t lease;
 	int granted_s;
 
-	if (etcd_lease_grant(d->etcd, ttl_s, &lease, &granted_s) != ETCD_OK)
-		return false; /* logged by etcd.c */
+	if (store_lease_grant(d, ttl_s, &lease, &granted_s) != ETCD_OK)
+		return false; /* logged by the store */
 	if (d->lease != 0)
 		log_info("dcs: lease %" PRId64 " replaced by %" PRId64 " (TTL %d s)", d->lease,
 		         lease, granted_s);
@@ -254,12 +286,13 @@ static bool grant(struct dcs *d, int ttl_s, int64_t *sent_ms)
 
 bool dcs_lease_ensure(struct dcs *d, int ttl_s, int64_t *sent_ms)
 {
-	int64_t sent = clock_now_ms(); /* before the request: the lease outlives sent + TTL */
+	int64_t sent =
+	    clocksrc_now_ms(d->clock); /* before the request: the lease outlives sent + TTL */
 	int left_s = 0;
 
 	if (d->lease != 0 && d->lease_ttl_s == ttl_s) {
-		if (etcd_lease_keepalive(d->etcd, d->lease, &left_s) != ETCD_OK)
-			return false; /* logged by etcd.c */
+		if (store_lease_keepalive(d, d->lease, &left_s) != ETCD_OK)
+			return false; /* logged by the store */
 		if (left_s > 0) {
 			if (sent_ms != NULL)
 				*sent_ms = sent;
@@ -287,7 +320,7 @@ bool dcs_lease_revoke(struct dcs *d)
 
 	if (d->lease == 0)
 		return true;
-	st = etcd_lease_revoke(d->etcd, d->lease);
+	st = store_lease_revoke(d, d->lease);
 	if (st == ETCD_NO_LEASE) /* already expired: the same outcome */
 		st = ETCD_OK;
 	if (st == ETCD_OK) {
@@ -334,7 +367,7 @@ static enum dcs_cas cas(struct dcs *d, const struct etcd_compare *cmp, int n_cmp
 	struct etcd_txn_reply rep;
 	bool ok;
 
-	if (etcd_txn(d->etcd, &req, &rep) != ETCD_OK)
+	if (store_txn(d, &req, &rep) != ETCD_OK)
 		return DCS_CAS_ERROR;
 	ok = rep.succeeded;
 	etcd_txn_reply_free(&rep);
@@ -344,8 +377,8 @@ static enum dcs_cas cas(struct dcs *d, const struct etcd_compare *cmp, int n_cmp
 static enum dcs_cas conflict(struct dcs *d)
 {
 	/* Our view may be behind: have the watch prove it is current (Patroni PR #2783). */
-	if (d->watch != NULL)
-		dcs_watch_check_soon(d->watch);
+	if (d->watch)
+		d->store->ops->watch_check_soon(d->store);
 	return DCS_CAS_CONFLICT;
 }
 
@@ -361,7 +394,7 @@ static enum etcd_status acquire_txn(struct dcs *d, enum dcs_cas *r)
 	struct etcd_txn_req req = {&absent, 1, &put, 1, &get, 1};
 	struct etcd_txn_reply rep;
 	const struct etcd_kv *kv;
-	enum etcd_status st = etcd_txn(d->etcd, &req, &rep);
+	enum etcd_status st = store_txn(d, &req, &rep);
 
 	if (st != ETCD_OK)
 		return st;
@@ -442,7 +475,7 @@ enum dcs_cas dcs_leader_renew(struct dcs *d, int ttl_s, int64_t *sent_ms)
 	if (!need_member(d, "renewing the leader key") || !dcs_lease_ensure(d, ttl_s, sent_ms))
 		return DCS_CAS_ERROR;
 	cmp[1].number = d->lease;
-	if (etcd_txn(d->etcd, &req, &rep) != ETCD_OK)
+	if (store_txn(d, &req, &rep) != ETCD_OK)
 		return DCS_CAS_ERROR;
 	r = rep.succeeded ? DCS_CAS_OK : renew_failed(d, failure_kv(&rep));
 	etcd_txn_reply_free(&rep);
@@ -461,7 +494,7 @@ enum dcs_cas dcs_leader_release(struct dcs *d)
 
 	if (!need_member(d, "releasing the leader key"))
 		return DCS_CAS_ERROR;
-	if (etcd_txn(d->etcd, &req, &rep) != ETCD_OK)
+	if (store_txn(d, &req, &rep) != ETCD_OK)
 		return DCS_CAS_ERROR;
 	/* Already absent is a release done (perhaps by this call's lost first attempt). */
 	r = rep.succeeded || failure_kv(&rep) == NULL ? DCS_CAS_OK : DCS_CAS_CONFLICT;
@@ -476,7 +509,7 @@ enum dcs_cas dcs_leader_release(struct dcs *d)
 static bool plain_put(struct dcs *d, const char *rel, const char *value, int64_t lease)
 {
 	char *k = key(d, rel);
-	bool ok = etcd_put(d->etcd, k, value, lease, NULL) == ETCD_OK;
+	bool ok = store_put(d, k, value, lease, NULL) == ETCD_OK;
 
 	free(k);
 	return ok;
@@ -488,8 +521,8 @@ static bool member_unchanged(struct dcs *d, const char *json)
 	    d->member_lease != d->lease)
 		return false;
 	/* Someone may have deleted the key (patronictl remove): trust a current cache. */
-	return d->watch == NULL ||
-	       !dcs_watch_contradicts(d->watch, d->member_key, json, d->lease, d->member_rev);
+	return !d->watch || !d->store->ops->watch_contradicts(d->store, d->member_key, json,
+	                                                      d->lease, d->member_rev);
 }
 
 bool dcs_member_put(struct dcs *d, const char *json)
@@ -502,7 +535,7 @@ bool dcs_member_put(struct dcs *d, const char *json)
 		return false;
 	if (member_unchanged(d, json))
 		return true;
-	st = etcd_put(d->etcd, d->member_key, json, d->lease, &revision);
+	st = store_put(d, d->member_key, json, d->lease, &revision);
 	if (st == ETCD_NO_LEASE)
 		d->lease = 0; /* the next dcs_lease_ensure grants a new one */
 	if (st != ETCD_OK)
@@ -533,7 +566,7 @@ bool dcs_initialize_set(struct dcs *d, const char *sysid)
 bool dcs_initialize_cancel(struct dcs *d)
 {
 	char *k = key(d, "initialize");
-	bool ok = etcd_delete(d->etcd, k, NULL, NULL) == ETCD_OK;
+	bool ok = store_del(d, k, NULL, NULL) == ETCD_OK;
 
 	free(k);
 	return ok;
@@ -644,5 +677,5 @@ bool dcs_status_write(struct dcs *d, const char *json)
 
 bool dcs_delete_cluster(struct dcs *d)
 {
-	return etcd_delete(d->etcd, d->prefix, d->prefix_end, NULL) == ETCD_OK;
+	return store_del(d, d->prefix, d->prefix_end, NULL) == ETCD_OK;
 }

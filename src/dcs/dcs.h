@@ -1,6 +1,7 @@
 /*
  * dcs.h: the cluster store as the agent, the router and the tools use it:
- * Patroni's key layout on etcd v3 (JSON gateway), with a watch-fed cache.
+ * Patroni's key layout on etcd v3 (JSON gateway), with a watch-fed cache. Unit tests
+ * run the same client on an in-memory cluster instead (dcs_options.mem, dcs_mem.h).
  *
  * Every write that decides who leads is an etcd transaction with a compare (create
  * if absent, compare value, compare mod_revision); no plain put ever touches the
@@ -28,6 +29,8 @@
 #include "util/compiler.h"
 
 struct dcs;
+struct dcs_mem;
+struct clocksrc;
 
 /* Outcome of a compare-and-swap style write. */
 enum dcs_cas {
@@ -47,12 +50,15 @@ struct dcs_options {
 	int op_timeout_ms;      /* one call across endpoints; 0 = request_timeout_ms x endpoints */
 	bool watch;             /* start the watch thread (agent, router) */
 	int watch_check_ms;     /* a silent watch stream is verified after this; 0 = 3000 */
+	struct dcs_mem *mem;    /* tests: the in-memory cluster (dcs_mem.h) instead of etcd */
+	struct clocksrc *clock; /* lease sent-times are read on it; NULL = the real clock */
 };
 
 /*
  * dcs_open: client for the cluster. No network I/O in the calling thread; with
  * opt->watch the watch thread starts loading the cache at once. Owned; dcs_close
- * frees it. NULL (logged) on bad options (no endpoint, no scope).
+ * frees it. NULL (logged) on bad options (no endpoint, no scope) or when a resource
+ * (eventfd, thread) cannot be had: callers must check.
  */
 struct dcs *dcs_open(const struct dcs_options *opt);
 void dcs_close(struct dcs *d);

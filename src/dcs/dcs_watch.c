@@ -20,6 +20,7 @@
 #include "dcs/dcs_cache.h"
 #include "log/log.h"
 #include "util/clock.h"
+#include "util/thread.h"
 #include "util/xalloc.h"
 
 #define POLL_MS            250 /* granularity of the thread's timers */
@@ -323,7 +324,7 @@ struct dcs_watch *dcs_watch_start(const struct dcs_watch_options *opt)
 		return NULL;
 	}
 	etcd_set_abort(w->etcd, &w->stop);
-	if ((rc = pthread_create(&w->thread, NULL, watch_main, w)) != 0) {
+	if ((rc = thread_start(&w->thread, "dcs-watch", watch_main, w)) != 0) {
 		log_error("dcs: cannot start the watch thread: %s", strerror(rc));
 		free_watch(w);
 		return NULL;
