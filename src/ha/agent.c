@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "api/api.h"
 #include "ha/agent.h"
+#include "ha/agent_int.h"
 #include "ha/agent_ops.h"
 #include "ha/ha_decide.h"
 #include "ha/lease.h"
@@ -25,8 +26,10 @@
 #include "pg/pg.h"
 #include "pooler/pooler.h"
 #include "util/clock.h"
+#include "util/clocksrc.h"
 #include "util/sdnotify.h"
 #include "util/strutil.h"
+#include "util/thread.h"
 #include "util/xalloc.h"
 
 #define RECYCLE_MS    20  /* pause between a cycle that changed something and the next */
@@ -75,20 +78,44 @@ static void setup_dcs_options(struct agent *a)
 	o->member_name = a->cfg.name;
 	o->username = a->cfg.etcd.username[0] ? a->cfg.etcd.username : NULL;
 	o->password = a->cfg.etcd.password[0] ? a->cfg.etcd.password : NULL;
-	o->request_timeout_ms = MAX(500, a->dyn.retry_timeout_s * 1000 / 2);
+	o->request_timeout_ms = MAX(500, a->dyn->cfg.retry_timeout_s * 1000 / 2);
+	o->clock = a->clock;
+}
+
+/* fence_pg: the lease keeper's fence (its fencer or renewer thread). */
+static void fence_pg(void *arg)
+{
+	struct agent *a = arg;
+
+	pg_fence_now(a->pg);
+}
+
+/* start_lease_keeper: false (logged) when it did not start whole: then we may not lead. */
+static bool start_lease_keeper(struct agent *a)
+{
+	struct lease_options lo = {.dcs = &a->dcs_opt,
+	                           .ttl_s = a->dyn->cfg.ttl_s,
+	                           .fence = fence_pg,
+	                           .fence_ctx = a,
+	                           .notify = wake_loop,
+	                           .notify_ctx = a,
+	                           .clock = a->clock};
+
+	a->lease = lease_keeper_start(&lo);
+	return lease_keeper_ready(a->lease);
 }
 
 static bool agent_init(struct agent *a, struct config *cfg)
 {
 	struct dcs_options api_opt;
-	struct lease_options lo;
 	struct pg_node_options po;
 
 	memset(a, 0, sizeof(*a));
 	a->cfg = *cfg; /* takes ownership of the owned parts */
 	memset(cfg, 0, sizeof(*cfg));
-	dyn_config_copy(&a->dyn, &a->cfg.bootstrap.dcs);
-	a->dyn_revision = -1;
+	a->clock = clocksrc_real();
+	a->dyn = agent_dyn_new(&a->cfg.bootstrap.dcs, -1);
+	pthread_mutex_init(&a->dyn_mu, NULL);
 	pthread_mutex_init(&a->status_mu, NULL);
 	pthread_mutex_init(&a->api_dcs_mu, NULL);
 	a->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -100,22 +127,16 @@ static bool agent_init(struct agent *a, struct config *cfg)
 	a->api_dcs = dcs_open(&api_opt);
 	memset(&po, 0, sizeof(po));
 	po.cfg = &a->cfg;
-	po.dcs_params = &a->dyn.parameters;
+	po.dcs_params = &a->dyn->cfg.parameters;
 	po.death_signal = SIGKILL;
 	a->pg = pg_node_new(&po);
-	if (a->dcs == NULL || a->api_dcs == NULL || a->pg == NULL)
-		return false; /* already logged */
+	if (a->kick_fd < 0 || a->dcs == NULL || a->api_dcs == NULL || a->pg == NULL)
+		return false; /* already logged (an eventfd only fails when out of files) */
 	if (a->cfg.pgbouncer.enabled && (a->pooler = pooler_new(&a->cfg, NULL)) == NULL)
 		return false;
-	memset(&lo, 0, sizeof(lo));
-	lo.dcs = &a->dcs_opt;
-	lo.ttl_s = a->dyn.ttl_s;
-	lo.loop_wait_s = a->dyn.loop_wait_s;
-	lo.pg = a->pg;
-	lo.notify = wake_loop;
-	lo.notify_ctx = a;
-	a->lease = lease_keeper_start(&lo);
-	return true;
+	/* Without its fencer the node would hold the key with nobody to stop PostgreSQL
+	 * at the deadline: stop here, and let systemd try again. */
+	return start_lease_keeper(a);
 }
 
 /* start_api: the REST API answers (503 on /health) even before etcd is reachable. */
@@ -148,13 +169,15 @@ static void agent_deinit(struct agent *a)
 	if (a->dcs)
 		dcs_close(a->dcs);
 	api_snapshot_free(&a->status);
-	dyn_config_free(&a->dyn);
+	agent_dyn_put(a->dyn);
 	config_free(&a->cfg);
+	pthread_mutex_destroy(&a->dyn_mu);
 	pthread_mutex_destroy(&a->status_mu);
 	pthread_mutex_destroy(&a->api_dcs_mu);
 	if (a->signal_fd != -1)
 		close(a->signal_fd);
-	close(a->kick_fd);
+	if (a->kick_fd >= 0)
+		close(a->kick_fd);
 }
 
 /* --- systemd -------------------------------------------------------------------------- */
@@ -193,12 +216,19 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
-static void start_watchdog(struct agent *a)
+/* start_watchdog: false (logged) when systemd expects pets we could not give. */
+static bool start_watchdog(struct agent *a)
 {
+	int rc;
+
 	atomic_store(&a->heartbeat_ms, clock_now_ms());
 	if (sdnotify_watchdog_usec() == 0)
-		return;
-	a->watchdog_on = pthread_create(&a->watchdog, NULL, watchdog_main, a) == 0;
+		return true;
+	rc = thread_start(&a->watchdog, "watchdog", watchdog_main, a);
+	a->watchdog_on = rc == 0;
+	if (rc != 0)
+		log_error("cannot start the systemd watchdog thread (%s): stopping", strerror(rc));
+	return a->watchdog_on;
 }
 
 static void stop_watchdog(struct agent *a)
@@ -243,7 +273,7 @@ static int64_t run_cycle(struct agent *a)
 {
 	struct ha_input *in = xcalloc(1, sizeof(*in));
 	struct ha_decision d;
-	int64_t next = (int64_t)a->dyn.loop_wait_s * 1000;
+	int64_t next = (int64_t)a->dyn->cfg.loop_wait_s * 1000;
 
 	atomic_store(&a->heartbeat_ms, clock_now_ms());
 	agent_observe(a, in);
@@ -269,7 +299,7 @@ static int64_t run_cycle(struct agent *a)
 static void mark_current_view(struct agent *a, struct agent_view_mark *m)
 {
 	struct dcs_view v;
-	bool ok = dcs_snapshot(a->dcs, &v, a->dyn.ttl_s * 1000);
+	bool ok = dcs_snapshot(a->dcs, &v, a->dyn->cfg.ttl_s * 1000);
 
 	/* As agent_observe judges it: an invalid view is no view. */
 	mark_view(ok && v.valid ? &v : NULL, m);
@@ -367,8 +397,10 @@ int agent_main(struct config *cfg)
 		log_error("cannot serve the REST API on %s: stopping", a->cfg.restapi.listen);
 		atomic_store(&a->req.shutdown, true);
 		rc = 1;
+	} else if (!start_watchdog(a)) {
+		atomic_store(&a->req.shutdown, true);
+		rc = 2;
 	} else {
-		start_watchdog(a);
 		sdnotify_ready("REST API up; joining the cluster");
 	}
 	while (!atomic_load(&a->req.shutdown)) {

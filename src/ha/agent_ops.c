@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api/api.h"
-#include "ha/agent.h"
+#include "ha/agent_int.h"
 #include "ha/agent_ops.h"
 #include "ha/ha_decide.h"
 #include "log/log.h"
-#include "util/clock.h"
+#include "util/clocksrc.h"
 #include "util/strutil.h"
 
 #define POLL_MS 50
@@ -33,9 +33,9 @@ static void reply(struct buf *out, const char *fmt, ...)
 }
 
 /* current_view: the watch cache (fresh to within milliseconds). */
-static bool current_view(struct agent *a, struct dcs_view *v)
+static bool current_view(struct agent *a, const struct dyn_config *dyn, struct dcs_view *v)
 {
-	if (dcs_snapshot(a->dcs, v, a->dyn.ttl_s * 1000) && v->valid)
+	if (dcs_snapshot(a->dcs, v, dyn->ttl_s * 1000) && v->valid)
 		return true;
 	dcs_view_free(v);
 	return false;
@@ -53,13 +53,13 @@ static int handover_status(enum ha_handover_check c)
  * check_handover: the cluster rules (ha_handover.c) against the current view;
  * returns 0 when the request may be written, else the status with the reason in out.
  */
-static int check_handover(struct agent *a, const struct dcs_view *v, const struct api_request *req,
-                          bool leaderless, struct buf *out)
+static int check_handover(const struct dyn_config *dyn, const struct dcs_view *v,
+                          const struct api_request *req, bool leaderless, struct buf *out)
 {
 	struct ha_handover_req r = {.leader = req->leader,
 	                            .candidate = req->candidate,
-	                            .synchronous_mode = a->dyn.synchronous_mode,
-	                            .pause = a->dyn.pause};
+	                            .synchronous_mode = dyn->synchronous_mode,
+	                            .pause = dyn->pause};
 	enum ha_handover_check c =
 	    leaderless ? ha_failover_check(v, &r) : ha_switchover_check(v, &r);
 	const struct dcs_member *m = dcs_view_member(v, req->candidate);
@@ -76,17 +76,18 @@ static int check_handover(struct agent *a, const struct dcs_view *v, const struc
 }
 
 /* wait_for_leader: polls the view until the leader is someone else (or `want`). */
-static int wait_for_leader(struct agent *a, const char *old, const char *want, struct buf *out)
+static int wait_for_leader(struct agent *a, const struct dyn_config *dyn, const char *old,
+                           const char *want, struct buf *out)
 {
-	int wait_s = ha_handover_wait_s(a->dyn.loop_wait_s);
-	int64_t deadline = clock_now_ms() + 1000LL * wait_s;
+	int wait_s = ha_handover_wait_s(dyn->loop_wait_s);
+	int64_t deadline = clocksrc_now_ms(a->clock) + 1000LL * wait_s;
 
-	while (clock_now_ms() < deadline) {
+	while (clocksrc_now_ms(a->clock) < deadline) {
 		struct dcs_view v;
 		bool done;
 
-		clock_sleep_ms(POLL_MS);
-		if (!current_view(a, &v))
+		clocksrc_sleep_ms(a->clock, POLL_MS);
+		if (!current_view(a, dyn, &v))
 			continue;
 		done = ha_handover_done(&v, old, want);
 		if (done)
@@ -117,17 +118,18 @@ static int write_failover_key(struct agent *a, const char *leader, const char *c
 	return 0;
 }
 
-static int op_switchover(struct agent *a, const struct api_request *req, struct buf *out)
+static int op_switchover(struct agent *a, const struct dyn_config *dyn,
+                         const struct api_request *req, struct buf *out)
 {
 	struct dcs_view v;
 	char leader[DCS_NAME_LEN];
 	int code;
 
-	if (!current_view(a, &v)) {
+	if (!current_view(a, dyn, &v)) {
 		reply(out, "the cluster's state in etcd is unknown");
 		return 503;
 	}
-	code = check_handover(a, &v, req, false, out);
+	code = check_handover(dyn, &v, req, false, out);
 	snprintf(leader, sizeof(leader), "%s", v.leader);
 	dcs_view_free(&v);
 	if (code == 0)
@@ -141,38 +143,39 @@ static int op_switchover(struct agent *a, const struct api_request *req, struct 
 		reply(out, "Switchover scheduled");
 		return 202;
 	}
-	return wait_for_leader(a, leader, req->candidate, out);
+	return wait_for_leader(a, dyn, leader, req->candidate, out);
 }
 
-static int op_failover(struct agent *a, const struct api_request *req, struct buf *out)
+static int op_failover(struct agent *a, const struct dyn_config *dyn, const struct api_request *req,
+                       struct buf *out)
 {
 	struct dcs_view v;
 	int code;
 
-	if (!current_view(a, &v)) {
+	if (!current_view(a, dyn, &v)) {
 		reply(out, "the cluster's state in etcd is unknown");
 		return 503;
 	}
 	if (v.has_leader) { /* a failover with a running leader is a switchover (Patroni) */
 		dcs_view_free(&v);
-		return op_switchover(a, req, out);
+		return op_switchover(a, dyn, req, out);
 	}
-	code = check_handover(a, &v, req, true, out);
+	code = check_handover(dyn, &v, req, true, out);
 	dcs_view_free(&v);
 	if (code == 0)
 		code = write_failover_key(a, "", req->candidate, "", out);
 	if (code != 0)
 		return code;
 	log_warn("manual failover to %s requested in a leaderless cluster", req->candidate);
-	return wait_for_leader(a, "", req->candidate, out);
+	return wait_for_leader(a, dyn, "", req->candidate, out);
 }
 
-static int op_switchover_cancel(struct agent *a, struct buf *out)
+static int op_switchover_cancel(struct agent *a, const struct dyn_config *dyn, struct buf *out)
 {
 	struct dcs_view v;
 	enum dcs_cas r;
 
-	if (!current_view(a, &v)) {
+	if (!current_view(a, dyn, &v)) {
 		reply(out, "the cluster's state in etcd is unknown");
 		return 503;
 	}
@@ -216,7 +219,8 @@ static bool restart_conditions(struct agent *a, const struct api_request *req)
 static int op_restart(struct agent *a, const struct api_request *req, struct buf *out)
 {
 	int before = atomic_load(&a->req.restart_done);
-	int64_t deadline = clock_now_ms() + 1000LL * (req->timeout_s > 0 ? req->timeout_s : 120);
+	int64_t deadline =
+	    clocksrc_now_ms(a->clock) + 1000LL * (req->timeout_s > 0 ? req->timeout_s : 120);
 
 	if (req->scheduled_at_epoch_ms > 0) {
 		reply(out, "scheduled restarts are not supported by pgha; restart now instead");
@@ -228,8 +232,8 @@ static int op_restart(struct agent *a, const struct api_request *req, struct buf
 	}
 	atomic_store(&a->req.restart, true);
 	agent_kick(a);
-	while (clock_now_ms() < deadline) {
-		clock_sleep_ms(POLL_MS);
+	while (clocksrc_now_ms(a->clock) < deadline) {
+		clocksrc_sleep_ms(a->clock, POLL_MS);
 		if (atomic_load(&a->req.restart_done) != before) {
 			reply(out, "restarted successfully");
 			return 200;
@@ -359,18 +363,17 @@ void agent_ops_snapshot(void *ctx, struct api_snapshot *out)
 	pthread_mutex_unlock(&a->status_mu);
 }
 
-int agent_ops_operation(void *ctx, const struct api_request *req, struct buf *out)
+/* dispatch: one operation, with the dynamic configuration it started with. */
+static int dispatch(struct agent *a, const struct dyn_config *dyn, const struct api_request *req,
+                    struct buf *out)
 {
-	struct agent *a = ctx;
-
-	log_info("REST API: %s requested", api_op_str(req->op));
 	switch (req->op) {
 	case API_OP_SWITCHOVER:
-		return op_switchover(a, req, out);
+		return op_switchover(a, dyn, req, out);
 	case API_OP_FAILOVER:
-		return op_failover(a, req, out);
+		return op_failover(a, dyn, req, out);
 	case API_OP_SWITCHOVER_CANCEL:
-		return op_switchover_cancel(a, out);
+		return op_switchover_cancel(a, dyn, out);
 	case API_OP_RESTART:
 		return op_restart(a, req, out);
 	case API_OP_RESTART_CANCEL:
@@ -392,4 +395,16 @@ int agent_ops_operation(void *ctx, const struct api_request *req, struct buf *ou
 	}
 	reply(out, "unknown operation");
 	return 501;
+}
+
+int agent_ops_operation(void *ctx, const struct api_request *req, struct buf *out)
+{
+	struct agent *a = ctx;
+	struct agent_dyn *dyn = agent_dyn_get(a); /* the HA loop may replace it meanwhile */
+	int code;
+
+	log_info("REST API: %s requested", api_op_str(req->op));
+	code = dispatch(a, &dyn->cfg, req, out);
+	agent_dyn_put(dyn);
+	return code;
 }

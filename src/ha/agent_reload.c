@@ -10,7 +10,7 @@
  * restart. A file that no longer parses changes nothing.
  */
 #include <string.h>
-#include "ha/agent.h"
+#include "ha/agent_int.h"
 #include "log/log.h"
 #include "pg/pg.h"
 #include "util/strutil.h"

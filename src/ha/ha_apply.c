@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ha/agent.h"
+#include "ha/agent_int.h"
 #include "ha/ha_decide.h"
 #include "ha/lease.h"
 #include "ha/publish.h"
@@ -48,7 +48,7 @@ static bool standby_conf(struct ctx *c, const char *target, struct pg_role_conf 
 
 	memset(rc, 0, sizeof(*rc));
 	rc->standby = true;
-	if (c->a->dyn.use_slots)
+	if (c->a->dyn->cfg.use_slots)
 		pg_slot_name(c->a->cfg.name, rc->slot_name, sizeof(rc->slot_name));
 	if (target[0] && (m == NULL || m->host[0] == '\0' || m->port <= 0)) {
 		log_error("cannot follow %s: its member key has no usable conn_url", target);
@@ -70,8 +70,9 @@ static void primary_conf(struct ctx *c, const char *ssn, struct pg_role_conf *rc
 	if (ssn) {
 		snprintf(rc->synchronous_standby_names, sizeof(rc->synchronous_standby_names), "%s",
 		         ssn);
-	} else if (c->a->dyn.synchronous_mode && s->present && str_eq(s->leader, c->a->cfg.name)) {
-		ha_render_ssn(MAX(1, MIN(c->a->dyn.synchronous_node_count, s->n_standbys)),
+	} else if (c->a->dyn->cfg.synchronous_mode && s->present &&
+	           str_eq(s->leader, c->a->cfg.name)) {
+		ha_render_ssn(MAX(1, MIN(c->a->dyn->cfg.synchronous_node_count, s->n_standbys)),
 		              s->standbys, s->n_standbys, rc->synchronous_standby_names,
 		              sizeof(rc->synchronous_standby_names));
 	}
@@ -425,7 +426,7 @@ static enum step act_sync_slots(struct ctx *c)
 	char key[sizeof(c->a->slots_for)] = "";
 	int n = 0;
 
-	if (!c->a->dyn.use_slots)
+	if (!c->a->dyn->cfg.use_slots)
 		return STEP_SAME;
 	for (int i = 0; i < v->n_members; i++) {
 		if (str_eq(v->members[i].name, c->a->cfg.name))

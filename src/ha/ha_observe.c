@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ha/agent.h"
+#include "ha/agent_int.h"
 #include "ha/ha_decide.h"
 #include "ha/lease.h"
 #include "ha/peers.h"
@@ -20,6 +20,7 @@
 #include "pooler/pooler.h"
 #include "pooler/pooler_conf.h"
 #include "util/clock.h"
+#include "util/clocksrc.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -36,32 +37,34 @@ void agent_api_url(const struct agent *a, char *out, size_t size)
 void agent_refresh_dyn(struct agent *a, const struct dcs_view *view)
 {
 	char err[256] = "";
+	struct dyn_config d;
 	json_t *obj;
 
-	if (!view->has_config || view->config_mod_revision == a->dyn_revision)
+	if (!view->has_config || view->config_mod_revision == a->dyn->revision)
 		return;
 	obj = json_loads(view->config_json, 0, NULL);
-	dyn_config_free(&a->dyn);
-	dyn_config_defaults(&a->dyn); /* keys missing from etcd take pgha's defaults */
-	if (obj == NULL || !dyn_config_from_json(&a->dyn, obj, err, sizeof(err)))
+	dyn_config_defaults(&d); /* keys missing from etcd take pgha's defaults */
+	if (obj == NULL || !dyn_config_from_json(&d, obj, err, sizeof(err)))
 		log_warn("the cluster's config key is not a JSON object; using the defaults");
 	else if (err[0])
 		log_warn("config key: %s", err);
 	json_decref(obj);
-	a->dyn_revision = view->config_mod_revision;
-	lease_keeper_set_timing(a->lease, a->dyn.ttl_s, a->dyn.loop_wait_s);
-	if (!pg_node_set_params(a->pg, &a->dyn.parameters))
+	agent_dyn_publish(a, agent_dyn_new(&d, view->config_mod_revision));
+	dyn_config_free(&d);
+	lease_keeper_set_ttl(a->lease, a->dyn->cfg.ttl_s);
+	if (!pg_node_set_params(a->pg, &a->dyn->cfg.parameters))
 		log_warn("new PostgreSQL parameters stored, but the reload failed");
 	log_info("dynamic configuration (revision %lld): ttl %d s, loop_wait %d s, "
 	         "synchronous_mode %s%s, pause %s",
-	         (long long)a->dyn_revision, a->dyn.ttl_s, a->dyn.loop_wait_s,
-	         a->dyn.synchronous_mode ? "on" : "off",
-	         a->dyn.synchronous_mode_strict ? " (strict)" : "", a->dyn.pause ? "on" : "off");
+	         (long long)a->dyn->revision, a->dyn->cfg.ttl_s, a->dyn->cfg.loop_wait_s,
+	         a->dyn->cfg.synchronous_mode ? "on" : "off",
+	         a->dyn->cfg.synchronous_mode_strict ? " (strict)" : "",
+	         a->dyn->cfg.pause ? "on" : "off");
 }
 
 static void fill_settings(const struct agent *a, struct ha_settings *s)
 {
-	const struct dyn_config *d = &a->dyn;
+	const struct dyn_config *d = &a->dyn->cfg;
 
 	s->ttl_ms = (int64_t)d->ttl_s * 1000;
 	s->max_lag_bytes = d->maximum_lag_on_failover;
@@ -122,10 +125,10 @@ static bool need_peers(const struct ha_input *in)
 void agent_observe(struct agent *a, struct ha_input *in)
 {
 	memset(in, 0, sizeof(*in));
-	in->now_ms = clock_now_ms();
+	in->now_ms = clocksrc_now_ms(a->clock);
 	in->wall_now_ms = clock_wall_epoch_s() * 1000;
 	memcpy(in->name, a->cfg.name, sizeof(in->name));
-	in->dcs_ok = dcs_snapshot(a->dcs, &in->view, a->dyn.ttl_s * 1000) && in->view.valid;
+	in->dcs_ok = dcs_snapshot(a->dcs, &in->view, a->dyn->cfg.ttl_s * 1000) && in->view.valid;
 	log_dcs_state(a, in->dcs_ok, in->now_ms);
 	if (in->dcs_ok)
 		agent_refresh_dyn(a, &in->view);
@@ -193,7 +196,7 @@ static void publish_member(struct agent *a, const struct ha_input *in, const cha
 	    .role = role,
 	    .pg = &in->pg,
 	    .tags = a->cfg.tags.all,
-	    .pause = a->dyn.pause,
+	    .pause = a->dyn->cfg.pause,
 	};
 	char *json;
 
@@ -214,7 +217,7 @@ static void publish_status(struct agent *a, const struct ha_input *in)
 	char *json;
 
 	if (in->pg.wal_lsn == a->status_optime ||
-	    in->now_ms - a->status_written_ms < (int64_t)a->dyn.loop_wait_s * 1000)
+	    in->now_ms - a->status_written_ms < (int64_t)a->dyn->cfg.loop_wait_s * 1000)
 		return;
 	json = publish_status_json(in->pg.wal_lsn);
 	if (dcs_status_write(a->dcs, json)) {
@@ -236,11 +239,11 @@ static void publish_snapshot(struct agent *a, const struct ha_input *in, const c
 	snprintf(s->name, sizeof(s->name), "%s", a->cfg.name);
 	snprintf(s->scope, sizeof(s->scope), "%s", a->cfg.scope);
 	snprintf(s->version, sizeof(s->version), "%s", PUBLISH_PATRONI_VERSION);
-	s->ttl_s = a->dyn.ttl_s;
-	s->loop_wait_s = a->dyn.loop_wait_s;
-	s->maximum_lag_on_failover = a->dyn.maximum_lag_on_failover;
-	s->synchronous_mode = a->dyn.synchronous_mode;
-	s->pause = a->dyn.pause;
+	s->ttl_s = a->dyn->cfg.ttl_s;
+	s->loop_wait_s = a->dyn->cfg.loop_wait_s;
+	s->maximum_lag_on_failover = a->dyn->cfg.maximum_lag_on_failover;
+	s->synchronous_mode = a->dyn->cfg.synchronous_mode;
+	s->pause = a->dyn->cfg.pause;
 	s->tags_json = a->cfg.tags.all ? json_dumps(a->cfg.tags.all, JSON_COMPACT) : NULL;
 	s->noloadbalance = a->cfg.tags.noloadbalance;
 	s->nofailover = a->cfg.tags.nofailover;

@@ -3,41 +3,44 @@
  *
  * Locking: `mu` guards the state fields and is never held across network I/O;
  * `client_mu` serialises the keeper's etcd client between the renewer and the HA
- * loop's acquire/release calls. Order: client_mu before mu.
+ * loop's acquire/release calls. Order: client_mu before mu. Condition variables are
+ * waited on and signalled through the clock (util/clocksrc.h), with mu held.
  */
 #include "ha/lease.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
+#include <string.h>
 #include "log/log.h"
-#include "pg/pg.h"
-#include "util/clock.h"
+#include "util/clocksrc.h"
 #include "util/compiler.h"
 #include "util/xalloc.h"
 
 struct lease_keeper {
-	struct dcs *client;        /* the keeper's own etcd client */
+	struct dcs *client;        /* the keeper's own etcd client; NULL if it did not open */
 	pthread_mutex_t client_mu; /* one request at a time on client */
-	struct pg_node *pg;
+	struct clocksrc *clock;
+	void (*fence)(void *ctx);
+	void *fence_ctx;
 	void (*notify)(void *ctx);
 	void *notify_ctx;
+	bool ready; /* client and both threads started: only then may we lead (set once) */
 
 	pthread_mutex_t mu;      /* guards everything below */
 	pthread_cond_t renew_cv; /* wakes the renewer (stop, new leadership, timing) */
 	pthread_cond_t fence_cv; /* wakes the fencer (deadline moved, stop) */
 	bool stop;
 	int ttl_s;
-	int loop_wait_s;
 	struct lease_timing timing;
 	bool held;             /* leading: renew the key and keep the fencer armed */
-	int64_t deadline_ms;   /* fence at this CLOCK_BOOTTIME ms */
+	int64_t deadline_ms;   /* fence at this time (on clock) */
 	int64_t fenced_for_ms; /* deadline already acted on (fence once per deadline) */
 	bool reachable;        /* last request to etcd succeeded */
 	int64_t lease;         /* last known lease id */
 	pthread_t renewer;
 	pthread_t fencer;
+	bool renewer_on, fencer_on;
 };
 
 void lease_timing_for(int ttl_s, struct lease_timing *t)
@@ -48,29 +51,13 @@ void lease_timing_for(int ttl_s, struct lease_timing *t)
 	 * Six renewals per TTL leave room for several failed attempts before the deadline;
 	 * the margin (a quarter TTL, at least 300 ms) covers the immediate stop itself,
 	 * scheduling delays on a loaded machine and clock-rate differences with etcd.
+	 * A follower's lease only carries its member key: renewing every TTL/3 is enough.
 	 */
 	t->renew_ms = MAX(100, ttl_ms / 6);
+	t->follow_ms = MAX(500, ttl_ms / 3);
+	t->retry_ms = 250;
 	t->margin_ms = MAX(300, ttl_ms / 4);
 	t->request_ms = MAX(200, MIN(ttl_ms / 6, 2000));
-}
-
-static void timespec_in(struct timespec *ts, int64_t ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
-static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t ms)
-{
-	struct timespec ts;
-
-	timespec_in(&ts, MAX(ms, 1));
-	pthread_cond_timedwait(cv, mu, &ts);
 }
 
 static void notify(struct lease_keeper *lk)
@@ -84,7 +71,7 @@ static void set_deadline(struct lease_keeper *lk, int64_t sent_ms)
 {
 	lk->deadline_ms = sent_ms + (int64_t)lk->ttl_s * 1000 - lk->timing.margin_ms;
 	lk->reachable = true;
-	pthread_cond_signal(&lk->fence_cv);
+	clocksrc_signal(lk->clock, &lk->fence_cv);
 }
 
 /* --- fencer --------------------------------------------------------------------------- */
@@ -93,20 +80,21 @@ static void *fencer_main(void *arg)
 {
 	struct lease_keeper *lk = arg;
 
+	clocksrc_thread_begin(lk->clock);
 	pthread_mutex_lock(&lk->mu);
 	while (!lk->stop) {
-		int64_t now = clock_now_ms();
+		int64_t now = clocksrc_now_ms(lk->clock);
 
 		if (!lk->held || lk->fenced_for_ms == lk->deadline_ms) {
-			pthread_cond_wait(&lk->fence_cv, &lk->mu);
+			clocksrc_wait(lk->clock, &lk->fence_cv, &lk->mu, CLOCKSRC_FOREVER);
 			continue;
 		}
 		if (now < lk->deadline_ms) {
-			wait_ms(&lk->fence_cv, &lk->mu, lk->deadline_ms - now);
+			clocksrc_wait(lk->clock, &lk->fence_cv, &lk->mu, lk->deadline_ms);
 			continue;
 		}
 		lk->fenced_for_ms = lk->deadline_ms;
-		pg_fence_now(lk->pg);
+		lk->fence(lk->fence_ctx);
 		log_error(
 		    "fencing: leader lease not confirmed for %lld ms, PostgreSQL stopped "
 		    "immediately (no writes can be acknowledged past the lease)",
@@ -116,18 +104,39 @@ static void *fencer_main(void *arg)
 		pthread_mutex_lock(&lk->mu);
 	}
 	pthread_mutex_unlock(&lk->mu);
+	clocksrc_thread_exit(lk->clock);
 	return NULL;
 }
 
 /* --- renewer -------------------------------------------------------------------------- */
 
+/* renewed: what a leader renewal (sent at sent, lease id now id) means. mu held. */
+static void renewed(struct lease_keeper *lk, enum dcs_cas r, int64_t sent)
+{
+	switch (r) {
+	case DCS_CAS_OK:
+		set_deadline(lk, sent);
+		break;
+	case DCS_CAS_CONFLICT:
+		/* Someone else holds the key (or it is gone): not one more write here. */
+		lk->held = false;
+		lk->reachable = true;
+		lk->fence(lk->fence_ctx);
+		log_error("fencing: the leader key is no longer ours, PostgreSQL stopped "
+		          "immediately");
+		break;
+	case DCS_CAS_ERROR:
+		lk->reachable = false;
+		break;
+	}
+}
+
 static void renew_leader(struct lease_keeper *lk, int ttl_s)
 {
 	int64_t sent = 0;
 	enum dcs_cas r;
-
 	int64_t id;
-	bool moved;
+	bool moved, held;
 
 	pthread_mutex_lock(&lk->client_mu);
 	r = dcs_leader_renew(lk->client, ttl_s, &sent);
@@ -138,30 +147,11 @@ static void renew_leader(struct lease_keeper *lk, int ttl_s)
 	moved = id != 0 && id != lk->lease;
 	if (moved)
 		lk->lease = id;
-	if (!lk->held) { /* released while we were renewing */
-		pthread_mutex_unlock(&lk->mu);
-		if (moved)
-			notify(lk);
-		return;
-	}
-	switch (r) {
-	case DCS_CAS_OK:
-		set_deadline(lk, sent);
-		break;
-	case DCS_CAS_CONFLICT:
-		/* Someone else holds the key (or it is gone): not one more write here. */
-		lk->held = false;
-		lk->reachable = true;
-		pg_fence_now(lk->pg);
-		log_error("fencing: the leader key is no longer ours, PostgreSQL stopped "
-		          "immediately");
-		break;
-	case DCS_CAS_ERROR:
-		lk->reachable = false;
-		break;
-	}
+	held = lk->held;
+	if (held) /* else released while we were renewing */
+		renewed(lk, r, sent);
 	pthread_mutex_unlock(&lk->mu);
-	if (r == DCS_CAS_CONFLICT || moved)
+	if ((held && r == DCS_CAS_CONFLICT) || moved)
 		notify(lk); /* fenced, or the member key must move to the new lease */
 }
 
@@ -188,13 +178,12 @@ static void *renewer_main(void *arg)
 {
 	struct lease_keeper *lk = arg;
 
+	clocksrc_thread_begin(lk->clock);
 	pthread_mutex_lock(&lk->mu);
 	while (!lk->stop) {
 		bool held = lk->held;
 		int ttl_s = lk->ttl_s;
-		/* A follower's lease only carries its member key: renewing every TTL/3 is enough.
-		 */
-		int64_t period = held ? lk->timing.renew_ms : MAX(500, (int64_t)ttl_s * 1000 / 3);
+		int64_t period = held ? lk->timing.renew_ms : lk->timing.follow_ms;
 
 		pthread_mutex_unlock(&lk->mu);
 		if (held)
@@ -202,41 +191,80 @@ static void *renewer_main(void *arg)
 		else
 			keep_lease(lk, ttl_s);
 		pthread_mutex_lock(&lk->mu);
+		if (!lk->reachable)
+			period = MIN(period, lk->timing.retry_ms);
 		if (!lk->stop && lk->held == held)
-			wait_ms(&lk->renew_cv, &lk->mu, lk->reachable ? period : MIN(period, 250));
+			clocksrc_wait(lk->clock, &lk->renew_cv, &lk->mu,
+			              clocksrc_now_ms(lk->clock) + period);
 	}
 	pthread_mutex_unlock(&lk->mu);
+	clocksrc_thread_exit(lk->clock);
 	return NULL;
 }
 
-/* --- public API ------------------------------------------------------------------------ */
+/* --- start and stop -------------------------------------------------------------------- */
+
+static void init_sync(struct lease_keeper *lk)
+{
+	pthread_mutex_init(&lk->client_mu, NULL);
+	pthread_mutex_init(&lk->mu, NULL);
+	clocksrc_cond_init(&lk->renew_cv);
+	clocksrc_cond_init(&lk->fence_cv);
+}
+
+/* start_thread: one of the keeper's threads, counted on the clock; true if it runs. */
+static bool start_thread(struct lease_keeper *lk, thread_spawn_fn *spawn, pthread_t *t,
+                         const char *name, void *(*main)(void *))
+{
+	int rc;
+
+	clocksrc_thread_add(lk->clock);
+	rc = spawn(t, name, main, lk);
+	if (rc == 0)
+		return true;
+	clocksrc_thread_exit(lk->clock);
+	log_error("lease keeper: cannot start its %s thread (%s): this node will not take the "
+	          "leader key",
+	          name, strerror(rc));
+	return false;
+}
 
 struct lease_keeper *lease_keeper_start(const struct lease_options *opt)
 {
 	struct lease_keeper *lk = xcalloc(1, sizeof(*lk));
 	struct dcs_options dopt = *opt->dcs;
-	pthread_condattr_t ca;
+	thread_spawn_fn *spawn = opt->spawn ? opt->spawn : thread_start;
 
-	lease_timing_for(opt->ttl_s, &lk->timing);
-	dopt.watch = false;
-	dopt.request_timeout_ms = (int)lk->timing.request_ms;
-	lk->client = dcs_open(&dopt);
-	lk->pg = opt->pg;
+	lk->clock = opt->clock ? opt->clock : clocksrc_real();
+	lk->fence = opt->fence;
+	lk->fence_ctx = opt->fence_ctx;
 	lk->notify = opt->notify;
 	lk->notify_ctx = opt->notify_ctx;
 	lk->ttl_s = opt->ttl_s;
-	lk->loop_wait_s = opt->loop_wait_s;
 	lk->fenced_for_ms = -1;
-	pthread_mutex_init(&lk->client_mu, NULL);
-	pthread_mutex_init(&lk->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&lk->renew_cv, &ca);
-	pthread_cond_init(&lk->fence_cv, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_create(&lk->fencer, NULL, fencer_main, lk);
-	pthread_create(&lk->renewer, NULL, renewer_main, lk);
+	lease_timing_for(opt->ttl_s, &lk->timing);
+	init_sync(lk);
+	dopt.watch = false;
+	dopt.clock = lk->clock;
+	dopt.request_timeout_ms = (int)lk->timing.request_ms;
+	lk->client = dcs_open(&dopt);
+	if (lk->client == NULL) {
+		log_error("lease keeper: cannot open its etcd client: this node will not take "
+		          "the leader key");
+		return lk;
+	}
+	/* The fencer first: a renewer without it could hold a key nobody fences for. */
+	lk->fencer_on = start_thread(lk, spawn, &lk->fencer, "lease-fencer", fencer_main);
+	if (lk->fencer_on)
+		lk->renewer_on =
+		    start_thread(lk, spawn, &lk->renewer, "lease-renewer", renewer_main);
+	lk->ready = lk->fencer_on && lk->renewer_on;
 	return lk;
+}
+
+bool lease_keeper_ready(struct lease_keeper *lk)
+{
+	return lk->ready; /* set before any other thread could read it, never changed */
 }
 
 void lease_keeper_stop(struct lease_keeper *lk)
@@ -245,11 +273,13 @@ void lease_keeper_stop(struct lease_keeper *lk)
 		return;
 	pthread_mutex_lock(&lk->mu);
 	lk->stop = true;
-	pthread_cond_broadcast(&lk->renew_cv);
-	pthread_cond_broadcast(&lk->fence_cv);
+	clocksrc_signal(lk->clock, &lk->renew_cv);
+	clocksrc_signal(lk->clock, &lk->fence_cv);
 	pthread_mutex_unlock(&lk->mu);
-	pthread_join(lk->renewer, NULL);
-	pthread_join(lk->fencer, NULL);
+	if (lk->renewer_on)
+		pthread_join(lk->renewer, NULL);
+	if (lk->fencer_on)
+		pthread_join(lk->fencer, NULL);
 	dcs_close(lk->client);
 	pthread_cond_destroy(&lk->renew_cv);
 	pthread_cond_destroy(&lk->fence_cv);
@@ -258,18 +288,20 @@ void lease_keeper_stop(struct lease_keeper *lk)
 	free(lk);
 }
 
-void lease_keeper_set_timing(struct lease_keeper *lk, int ttl_s, int loop_wait_s)
+void lease_keeper_set_ttl(struct lease_keeper *lk, int ttl_s)
 {
 	pthread_mutex_lock(&lk->mu);
-	if (lk->ttl_s != ttl_s || lk->loop_wait_s != loop_wait_s) {
+	if (lk->ttl_s != ttl_s) {
 		lk->ttl_s = ttl_s;
-		lk->loop_wait_s = loop_wait_s;
 		lease_timing_for(ttl_s, &lk->timing);
-		dcs_set_timeout(lk->client, (int)lk->timing.request_ms);
-		pthread_cond_signal(&lk->renew_cv);
+		if (lk->client != NULL)
+			dcs_set_timeout(lk->client, (int)lk->timing.request_ms);
+		clocksrc_signal(lk->clock, &lk->renew_cv);
 	}
 	pthread_mutex_unlock(&lk->mu);
 }
+
+/* --- state --------------------------------------------------------------------------------- */
 
 int64_t lease_id(struct lease_keeper *lk)
 {
@@ -302,35 +334,47 @@ bool lease_reachable(struct lease_keeper *lk)
 	return r;
 }
 
+/* --- leadership ------------------------------------------------------------------------------ */
+
+/* acquire_request: the etcd side of lease_acquire; *sent_ms and *id on success. */
+static enum dcs_cas acquire_request(struct lease_keeper *lk, bool key_carries_our_name, int ttl_s,
+                                    int64_t *sent_ms, int64_t *id)
+{
+	enum dcs_cas r;
+
+	pthread_mutex_lock(&lk->client_mu);
+	if (key_carries_our_name)
+		r = dcs_leader_renew(lk->client, ttl_s, sent_ms);
+	else if (!dcs_lease_ensure(lk->client, ttl_s, sent_ms))
+		r = DCS_CAS_ERROR;
+	else
+		r = dcs_leader_acquire(lk->client);
+	*id = dcs_lease_id(lk->client);
+	pthread_mutex_unlock(&lk->client_mu);
+	return r;
+}
+
 enum dcs_cas lease_acquire(struct lease_keeper *lk, bool key_carries_our_name)
 {
 	int64_t sent = 0;
+	int64_t id;
 	enum dcs_cas r;
 	int ttl_s;
 
+	if (!lk->ready) {
+		log_error("not taking the leader key: the lease keeper did not start (no fencer)");
+		return DCS_CAS_ERROR;
+	}
 	pthread_mutex_lock(&lk->mu);
 	ttl_s = lk->ttl_s;
 	pthread_mutex_unlock(&lk->mu);
-
-	int64_t id;
-
-	pthread_mutex_lock(&lk->client_mu);
-	if (key_carries_our_name) {
-		r = dcs_leader_renew(lk->client, ttl_s, &sent);
-	} else if (!dcs_lease_ensure(lk->client, ttl_s, &sent)) {
-		r = DCS_CAS_ERROR;
-	} else {
-		r = dcs_leader_acquire(lk->client);
-	}
-	id = dcs_lease_id(lk->client);
-	pthread_mutex_unlock(&lk->client_mu);
-
+	r = acquire_request(lk, key_carries_our_name, ttl_s, &sent, &id);
 	if (r == DCS_CAS_OK) {
 		pthread_mutex_lock(&lk->mu);
 		lk->held = true;
 		lk->lease = id;
 		set_deadline(lk, sent);
-		pthread_cond_signal(&lk->renew_cv);
+		clocksrc_signal(lk->clock, &lk->renew_cv);
 		pthread_mutex_unlock(&lk->mu);
 	}
 	return r;
@@ -341,6 +385,8 @@ enum dcs_cas lease_release(struct lease_keeper *lk)
 	enum dcs_cas r;
 
 	lease_disarm(lk);
+	if (lk->client == NULL)
+		return DCS_CAS_ERROR;
 	pthread_mutex_lock(&lk->client_mu);
 	r = dcs_leader_release(lk->client);
 	pthread_mutex_unlock(&lk->client_mu);
@@ -351,7 +397,7 @@ void lease_disarm(struct lease_keeper *lk)
 {
 	pthread_mutex_lock(&lk->mu);
 	lk->held = false;
-	pthread_cond_signal(&lk->renew_cv);
-	pthread_cond_signal(&lk->fence_cv);
+	clocksrc_signal(lk->clock, &lk->renew_cv);
+	clocksrc_signal(lk->clock, &lk->fence_cv);
 	pthread_mutex_unlock(&lk->mu);
 }

@@ -1,0 +1,160 @@
+/*
+ * agent_int.h: the agent's state and the functions its files share. Private to ha/.
+ *
+ *   observe (ha_observe.c)  PostgreSQL, the DCS view from the watch cache, the lease,
+ *                           and the peers' /patroni when the leader key is free
+ *   decide  (ha_decide.c)   pure: a plan of actions and a reason
+ *   apply   (ha_apply.c)    idempotent I/O; stops at the first failed action
+ *   publish (ha_observe.c)  members/<name>, status, and the REST API's snapshot
+ *
+ * The thread contract (docs/agent.md, "Threads", tells it to users):
+ *  - the HA loop (the thread that called agent_main) owns struct agent: every field
+ *    not marked otherwise is read and written by it alone;
+ *  - REST API threads (agent_ops.c) read only what is marked "REST": the published
+ *    snapshot under status_mu, the dynamic configuration through agent_dyn_get, the
+ *    REST client under api_dcs_mu, the request flags (atomics), the watch cache
+ *    (dcs_snapshot is thread-safe), and they call agent_kick;
+ *  - the lease keeper's threads reach the agent only through its callbacks
+ *    (agent_kick, the fence); the watchdog thread reads heartbeat_ms and busy;
+ *  - PostgreSQL is started, stopped, promoted and reconfigured by the HA loop alone;
+ *    the fencer may stop it immediately (pg_fence_now, which is thread-safe), nobody
+ *    else touches it.
+ */
+#ifndef PGHA_HA_AGENT_INT_H
+#define PGHA_HA_AGENT_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "api/api_snapshot.h"
+#include "config/config.h"
+#include "dcs/dcs.h"
+#include "ha/ha_types.h"
+
+struct lease_keeper;
+struct pg_node;
+struct pooler;
+struct api_server;
+struct clocksrc;
+
+/* Requests from the REST API to the HA loop (one slot each; the loop clears them). REST */
+struct agent_requests {
+	atomic_bool restart;     /* POST /restart */
+	atomic_bool reinit;      /* POST /reinitialize */
+	atomic_bool reload;      /* POST /reload or SIGHUP */
+	atomic_bool shutdown;    /* SIGTERM/SIGINT */
+	atomic_int restart_done; /* generation counters the API waits on */
+	atomic_int reinit_done;
+};
+
+/* What of the DCS view warrants an immediate cycle when it changes (agent.c). */
+struct agent_view_mark {
+	bool valid;
+	bool has_leader;
+	char leader[DCS_NAME_LEN];
+	int64_t leader_rev, config_rev, failover_rev, sync_rev;
+	bool has_initialize;
+};
+
+/*
+ * The dynamic configuration in effect: immutable once published, shared by reference.
+ * The HA loop replaces it when the config key changes (agent_refresh_dyn) and reads
+ * its own a->dyn without a lock (it is the only writer of the pointer); any other
+ * thread takes a reference with agent_dyn_get and drops it with agent_dyn_put, so a
+ * replacement never frees what a REST request is reading.
+ */
+struct agent_dyn {
+	atomic_int refs;
+	int64_t revision;      /* mod_revision of the config key, -1: bootstrap.dcs */
+	struct dyn_config cfg; /* owned */
+};
+
+struct agent {
+	struct config cfg;      /* the node's YAML configuration; reloads change tags, parameters,
+	                           pool settings and the log level (HA loop only) */
+	struct clocksrc *clock; /* time of the loop and of the REST waits (REST) */
+	pthread_mutex_t dyn_mu; /* guards the pointer dyn for readers other than the loop */
+	struct agent_dyn *dyn;  /* REST through agent_dyn_get */
+	const char *endpoints[CONFIG_MAX_ETCD + 1]; /* borrowed from cfg */
+	struct dcs_options dcs_opt;
+	struct dcs *dcs;            /* HA loop's client; runs the watch (REST: dcs_snapshot) */
+	struct dcs *api_dcs;        /* REST API's client (switchover, config) */
+	pthread_mutex_t api_dcs_mu; /* REST: one request at a time on api_dcs */
+	struct lease_keeper *lease; /* thread-safe */
+	struct pg_node *pg;
+	struct pooler *pooler; /* PgBouncer, when pgbouncer.enabled */
+	bool pooler_up;        /* it ran at the end of the last cycle */
+	struct api_server *api;
+	int signal_fd;
+	int kick_fd; /* eventfd: the lease keeper or the REST API wants a cycle (REST) */
+
+	/* Memory across cycles. */
+	char upstream[DCS_NAME_LEN];          /* member our standby config points at */
+	char rewind_failed_for[DCS_NAME_LEN]; /* leader a rewind from failed */
+	int64_t crashed_since_ms;             /* PostgreSQL seen crashed since, 0 if not */
+	bool pg_start_failed;
+	enum ha_rule last_rule;
+	char last_detail[DCS_NAME_LEN * 2];
+	char state_override[32]; /* "creating replica"... during long actions */
+	char slots_for[1024];    /* member names the slots were last made for */
+	uint64_t status_optime;  /* last status optime written */
+	int64_t status_written_ms;
+	int64_t last_dcs_ok_s; /* epoch s of the last good DCS view */
+	int64_t next_cycle_ms;
+	struct agent_view_mark decided_on; /* the view the last cycle decided on */
+	int64_t waiting_logged_ms;         /* rate limit for "waiting for etcd" */
+
+	struct agent_requests req; /* REST */
+
+	/* systemd's watchdog is petted by a thread of its own while the HA loop progresses. */
+	_Atomic int64_t heartbeat_ms; /* CLOCK_BOOTTIME ms the last cycle started */
+	atomic_bool busy;             /* a long action (clone, rewind, stop) is running */
+	atomic_bool watchdog_stop;
+	pthread_t watchdog;
+	bool watchdog_on;
+
+	pthread_mutex_t status_mu;  /* guards status */
+	struct api_snapshot status; /* what the REST API serves (REST under status_mu) */
+};
+
+/* --- the dynamic configuration (agent_dyn.c) ---------------------------------------- */
+
+/* agent_dyn_new: a snapshot of cfg (copied) at revision, one reference. */
+struct agent_dyn *agent_dyn_new(const struct dyn_config *cfg, int64_t revision);
+/* agent_dyn_get: a reference to the configuration in effect (any thread). */
+struct agent_dyn *agent_dyn_get(struct agent *a);
+/* agent_dyn_put: drops a reference; the last one frees. NULL is fine. */
+void agent_dyn_put(struct agent_dyn *d);
+/* agent_dyn_publish: makes d (whose reference it takes) the configuration in effect;
+ * HA loop only. */
+void agent_dyn_publish(struct agent *a, struct agent_dyn *d);
+
+/* --- between the agent's own files ---------------------------------------------------- */
+
+/* agent_kick: run a cycle now (thread-safe; from the lease keeper and the REST API). */
+void agent_kick(struct agent *a);
+/* agent_reload: re-reads the YAML and applies what can change live (agent_reload.c). */
+void agent_reload(struct agent *a);
+/* Observation of one cycle (ha_observe.c). */
+void agent_observe(struct agent *a, struct ha_input *in);
+/* Applies the plan; returns true when something changed (re-run the cycle soon). */
+bool agent_apply(struct agent *a, const struct ha_input *in, const struct ha_decision *d);
+/* Publishes the member key, the status key (leader) and the REST snapshot. */
+void agent_publish(struct agent *a, const struct ha_input *in, const struct ha_decision *d);
+/*
+ * agent_publish_promoted: right after a promotion, the REST API answers as the primary
+ * it now is, instead of after the rest of the plan and the next cycle: routers and load
+ * balancers confirm a new leader with GET /primary. Does nothing unless the lease
+ * keeper holds the key.
+ */
+void agent_publish_promoted(struct agent *a, const struct ha_input *in);
+/* agent_set_state: a Patroni state shown during a long action ("creating replica"). */
+void agent_set_state(struct agent *a, const char *state, const struct ha_input *in);
+/* agent_refresh_dyn: applies the etcd config key when it changed (HA loop only). */
+void agent_refresh_dyn(struct agent *a, const struct dcs_view *view);
+/* agent_conn_url / agent_api_url: this node's published URLs. */
+void agent_conn_url(const struct agent *a, char *out, size_t size);
+void agent_api_url(const struct agent *a, char *out, size_t size);
+
+#endif
