@@ -5,6 +5,8 @@
 #   make check      every test: unit (plain and ASan/UBSan) and integration
 #   make unit       cmocka unit tests only
 #   make asan       unit tests under AddressSanitizer + UBSan
+#   make tsan       unit tests and the agent under ThreadSanitizer (build-tsan/pgha);
+#                   make tsan-chaos runs the lab's chaos scenarios with TSan agents
 #   make valgrind   unit tests under valgrind
 #   make format     clang-format the tree; make format-check verifies it
 #   make bench-*    benchmarks (docs/bench.md); BENCH_ARGS passes options to the script
@@ -28,6 +30,13 @@ ifeq ($(SANITIZE),1)
   CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
   LDFLAGS     += -fsanitize=address,undefined
 endif
+ifeq ($(SANITIZE),thread)
+  CFLAGS_BASE += -O1 -fsanitize=thread -fno-omit-frame-pointer
+  LDFLAGS     += -fsanitize=thread
+endif
+# ThreadSanitizer: every report fails the run; the suppressions name only libraries'
+# own false positives, each with the reason.
+TSAN_OPTIONS_ALL := halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp
 CFLAGS += $(CFLAGS_BASE) -MMD -MP
 # Integration tests and benchmarks start clusters on fixed ports and measure timings: two
 # of them at once on one machine would collide or skew each other, so they take turns.
@@ -42,11 +51,43 @@ BIN       ?= pgha
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA    := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# --- unit tests link their module's objects and those of the modules below ------------
+# The layers, bottom up: a module may use what its LAYER_ line lists (and what those
+# use). A unit test of module m links only m's layer, so a call that climbs a layer
+# fails to link. Modules without a line here (the tools: cli, lab, chaos) link all.
+LAYER_util   := util
+LAYER_log    := log $(LAYER_util)
+LAYER_config := config $(LAYER_util)
+LAYER_dcs    := dcs $(LAYER_log)
+LAYER_pg     := pg $(LAYER_config) $(LAYER_log)
+LAYER_pooler := pooler $(LAYER_config) $(LAYER_log)
+LAYER_api    := api $(LAYER_dcs) $(LAYER_pg)
+LAYER_ha     := ha $(LAYER_api) $(LAYER_pooler)
+LAYER_router := router $(LAYER_config) $(LAYER_dcs)
+layer_objs = $(filter $(foreach m,$(sort $(LAYER_$(1))),$(BUILD)/src/$(m)/%),$(OBJS))
+# A test's module: test_<module>[_<part>].c, unless named here.
+TEST_MODULE_test_sdnotify       := util
+TEST_MODULE_test_etcd_json      := dcs
+TEST_MODULE_test_deploy_configs := pooler
+test_module = $(or $(TEST_MODULE_$(1)),$(firstword $(subst _, ,$(1:test_%=%))))
+# Narrower lists. The decision core is pure: it links with nothing but its types'
+# helpers. The agent's tests run on the in-memory DCS and a recorded PostgreSQL
+# (tests/unit/fake_pg.c) in place of pg/'s processes.
+PG_PURE   := $(BUILD)/src/pg/pg_types.o $(BUILD)/src/pg/pg_conf.o
+TEST_OBJS_test_ha_decide := $(BUILD)/src/ha/ha_decide.o $(BUILD)/src/ha/ha_handover.o \
+	$(BUILD)/src/dcs/dcs_codec.o $(PG_PURE) $(call layer_objs,util)
+TEST_OBJS_test_ha_agent  := $(filter-out $(BUILD)/src/pg/%,$(call layer_objs,ha)) $(PG_PURE) \
+	$(BUILD)/tests/fake_pg.o
+test_objs = $(or $(TEST_OBJS_$(1)),$(if $(LAYER_$(call test_module,$(1))),\
+	$(call layer_objs,$(call test_module,$(1))),$(OBJS)))
+
 # Integration tests: C programs (cmocka) against real etcd/PostgreSQL, plus shell scenarios.
 ITEST_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/itests/%)
 
-.PHONY: all deps up down check unit integration asan valgrind format format-check lint clean \
+.PHONY: all deps up down check unit integration asan tsan tsan-chaos valgrind format format-check \
+	lint clean \
 	bench-failover bench-router bench-idle bench-patroni bench-false-failover deb check-deploy
 
 all: $(BIN)
@@ -62,9 +103,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $$(call test_objs,$$*)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(CMOCKA) $(LIBS) $(LDFLAGS)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(call test_objs,$*) $(CMOCKA) $(LIBS) $(LDFLAGS)
+
+$(BUILD)/tests/fake_pg.o: tests/unit/fake_pg.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -c -o $@ $<
 
 $(BUILD)/itests/%: tests/integration/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -85,6 +131,17 @@ unit: $(UNIT_BINS)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 unit
+
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build-tsan SANITIZE=thread BIN=build-tsan/pgha \
+		build-tsan/pgha
+	@TSAN_OPTIONS="$(TSAN_OPTIONS_ALL)" $(MAKE) --no-print-directory BUILD=build-tsan \
+		SANITIZE=thread unit
+
+# The lab's chaos scenarios (030_chaos) with TSan agents, router and tools: each
+# process writes its reports to a file; any report fails the run.
+tsan-chaos: tsan
+	@$(LAB_LOCK) sh tests/tsan-chaos.sh build-tsan/pgha "$(TSAN_OPTIONS_ALL)"
 
 valgrind: $(UNIT_BINS)
 	@VALGRIND=1 sh tests/unit/run.sh $(UNIT_BINS)
@@ -123,11 +180,12 @@ check-deploy: all
 	@bash scripts/check-deploy.sh
 
 format:
-	clang-format -i $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) $(wildcard tests/unit/*.h)
+	clang-format -i $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) $(wildcard tests/unit/*.h) \
+		tests/unit/fake_pg.c
 
 format-check:
 	@clang-format --dry-run -Werror $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) \
-		$(wildcard tests/unit/*.h) && echo "format: ok"
+		$(wildcard tests/unit/*.h) tests/unit/fake_pg.c && echo "format: ok"
 
 # The decision core stays pure (and the shell scripts shellcheck-clean): it includes only its own types, util/ and libc's string
 # and formatting headers, and calls nothing that does I/O, reads a clock or allocates.
@@ -138,10 +196,11 @@ lint:
 	@! grep -nE '\b(printf|fprintf|puts|fopen|open|read|write|malloc|calloc|free|getenv|clock_gettime|time|rand)\(' $(PURE) \
 		|| (echo "lint: ha_decide must stay pure (calls)" && false)
 	@command -v shellcheck >/dev/null || (echo "lint: shellcheck is not installed (make deps)" && false)
-	@shellcheck bench/*.sh tests/integration/lib.sh
+	@shellcheck bench/*.sh tests/integration/lib.sh tests/tsan-chaos.sh
 	@echo "lint: ok"
 
 clean:
-	rm -rf build build-asan $(BIN)
+	rm -rf build build-asan build-tsan $(BIN)
 
 -include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(BUILD)/tests/fake_pg.d
