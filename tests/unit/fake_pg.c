@@ -206,7 +206,8 @@ bool pg_promote(struct pg_node *n, int timeout_ms)
 bool pg_reconfigure(struct pg_node *n, const struct pg_role_conf *role)
 {
 	(void)n;
-	return record("reconfigure", role->standby ? role->upstream_host : role->synchronous_standby_names);
+	return record("reconfigure",
+	              role->standby ? role->upstream_host : role->synchronous_standby_names);
 }
 
 bool pg_checkpoint(struct pg_node *n, int timeout_ms)
