@@ -117,6 +117,20 @@ static void wake_watchers(struct dcs_mem *m)
 		}
 }
 
+/* cut_off_watchers: the watching clients that no longer reach the cluster stop
+ * following it from now (a watch stream that breaks). */
+static void cut_off_watchers(struct dcs_mem *m)
+{
+	int64_t now = clocksrc_now_ms(m->clock);
+
+	for (struct mem_client *c = m->clients; c != NULL; c = c->next) {
+		if (c->prefix != NULL && c->has_last && !c->lost && !reaches(m, c)) {
+			c->lost = true;
+			c->lost_since_ms = now;
+		}
+	}
+}
+
 static void wake_all(struct dcs_mem *m)
 {
 	uint64_t one = 1;
@@ -830,6 +844,7 @@ void dcs_mem_set_reachable(struct dcs_mem *m, const char *member, bool reachable
 {
 	pthread_mutex_lock(&m->mu);
 	member_of(m, member)->unreachable = !reachable;
+	cut_off_watchers(m);
 	wake_all(m); /* a watch notices losing or regaining the cluster */
 	pthread_mutex_unlock(&m->mu);
 }
@@ -860,6 +875,7 @@ void dcs_mem_set_quorum(struct dcs_mem *m, bool has_quorum)
 			    now + (int64_t)m->leases[i].ttl_s * 1000 + DCS_MEM_ELECTION_MS;
 	}
 	m->quorum_lost = !has_quorum;
+	cut_off_watchers(m);
 	clocksrc_signal(m->clock, &m->lessor_cv);
 	wake_all(m);
 	pthread_mutex_unlock(&m->mu);

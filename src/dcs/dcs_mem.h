@@ -11,7 +11,8 @@
  *
  * Faults, per member (every client opened with that member_name; tools are ""):
  *  - unreachable: its requests time out (after the client's op timeout, unapplied) and
- *    its watched copy stops following, going invalid after max_age as etcd's does;
+ *    its watched copy stops following at once, going invalid max_age later as etcd's
+ *    does (a real watch may notice a silent cut only after its check interval);
  *  - latency: each request takes that long on the clock and is applied at its end; one
  *    longer than the op timeout fails after the timeout, unapplied;
  *  - fail_next: its next n requests fail at once (etcd answered an error);

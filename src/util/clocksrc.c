@@ -9,9 +9,11 @@
  */
 #include "util/clocksrc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include "util/clock.h"
+#include "util/compiler.h"
 #include "util/xalloc.h"
 
 struct sim_waiter {
@@ -28,6 +30,7 @@ struct clocksrc {
 	pthread_cond_t wake_cv;  /* a waiter was marked woken */
 	pthread_cond_t idle_cv;  /* a counted thread started to wait, or exited */
 	int64_t now_ms;          /* simulated time */
+	bool free_running;       /* clocksrc_sim_release: every wait ends at once */
 	int threads;             /* counted threads */
 	int waiting;             /* counted threads waiting, not yet woken */
 	struct sim_waiter *list; /* every waiter not yet gone */
@@ -154,10 +157,46 @@ static void wait_idle(struct clocksrc *c)
 		pthread_cond_wait(&c->idle_cv, &c->lk);
 }
 
+/* next_deadline: the earliest deadline of a waiter not yet woken. */
+static int64_t next_deadline(const struct clocksrc *c)
+{
+	int64_t next = CLOCKSRC_FOREVER;
+
+	for (const struct sim_waiter *w = c->list; w != NULL; w = w->next)
+		if (!w->woken && w->deadline_ms < next)
+			next = w->deadline_ms;
+	return next;
+}
+
+/*
+ * drive: the waiting of an uncounted thread (w registered): it moves the time itself,
+ * deadline by deadline, each time after every counted thread has run and waits again,
+ * until w is woken (signalled, or its own deadline came).
+ */
+static void drive(struct clocksrc *c, struct sim_waiter *w)
+{
+	for (;;) {
+		int64_t next;
+
+		wait_idle(c);
+		if (w->woken)
+			return;
+		next = next_deadline(c);
+		if (next == CLOCKSRC_FOREVER) {
+			/* Every thread waits for a signal that nobody can send any more. */
+			fprintf(stderr, "clocksrc: simulated time deadlocked\n");
+			abort();
+		}
+		c->now_ms = MAX(c->now_ms, next);
+		(void)wake_due(c);
+	}
+}
+
 /*
  * sim_block: waits (c->lk held) until marked woken, releasing mu (if not NULL) on
- * the way; returns whether it did. An uncounted thread with a deadline moves the
- * time there instead, at once.
+ * the way; returns whether it did. A counted thread sleeps until someone moves the
+ * time or signals it; an uncounted one moves the time itself (drive). Once the clock
+ * runs free (teardown), a timed wait jumps straight to its deadline.
  */
 static bool sim_block(struct clocksrc *c, const pthread_cond_t *cv, pthread_mutex_t *mu,
                       int64_t deadline_ms, bool counted)
@@ -166,8 +205,8 @@ static bool sim_block(struct clocksrc *c, const pthread_cond_t *cv, pthread_mute
 
 	if (deadline_ms <= c->now_ms)
 		return false;
-	if (!counted && deadline_ms != CLOCKSRC_FOREVER) {
-		c->now_ms = deadline_ms; /* "this call took that long" */
+	if (c->free_running && deadline_ms != CLOCKSRC_FOREVER) {
+		c->now_ms = deadline_ms;
 		(void)wake_due(c);
 		return false;
 	}
@@ -179,8 +218,12 @@ static bool sim_block(struct clocksrc *c, const pthread_cond_t *cv, pthread_mute
 	}
 	if (mu != NULL)
 		pthread_mutex_unlock(mu);
-	while (!w.woken)
-		pthread_cond_wait(&c->wake_cv, &c->lk);
+	if (counted) {
+		while (!w.woken)
+			pthread_cond_wait(&c->wake_cv, &c->lk);
+	} else {
+		drive(c, &w);
+	}
 	unlink_waiter(c, &w);
 	return mu != NULL;
 }
@@ -223,8 +266,10 @@ void clocksrc_signal(struct clocksrc *c, pthread_cond_t *cv)
 			any = true;
 		}
 	}
-	if (any)
+	if (any) {
 		pthread_cond_broadcast(&c->wake_cv);
+		pthread_cond_broadcast(&c->idle_cv); /* an uncounted driver checks its flag */
+	}
 	pthread_mutex_unlock(&c->lk);
 }
 
@@ -266,35 +311,26 @@ void clocksrc_thread_exit(struct clocksrc *c)
 	pthread_mutex_unlock(&c->lk);
 }
 
-/* next_deadline: the earliest deadline of a waiter not yet woken. */
-static int64_t next_deadline(const struct clocksrc *c)
-{
-	int64_t next = CLOCKSRC_FOREVER;
-
-	for (const struct sim_waiter *w = c->list; w != NULL; w = w->next)
-		if (!w->woken && w->deadline_ms < next)
-			next = w->deadline_ms;
-	return next;
-}
-
 void clocksrc_sim_advance(struct clocksrc *c, int64_t ms)
 {
-	int64_t target;
-
+	/* The test's own sleep: time moves, deadline by deadline, to now + ms. */
 	pthread_mutex_lock(&c->lk);
-	target = c->now_ms + ms;
-	for (;;) {
-		int64_t next;
+	(void)sim_block(c, NULL, NULL, c->now_ms + ms, false);
+	wait_idle(c);
+	pthread_mutex_unlock(&c->lk);
+}
 
-		wait_idle(c);
-		next = next_deadline(c);
-		if (next > target)
-			break;
-		if (next > c->now_ms)
-			c->now_ms = next;
-		(void)wake_due(c);
+void clocksrc_sim_release(struct clocksrc *c)
+{
+	pthread_mutex_lock(&c->lk);
+	c->free_running = true;
+	for (struct sim_waiter *w = c->list; w != NULL; w = w->next) {
+		if (!w->woken && w->deadline_ms != CLOCKSRC_FOREVER) {
+			c->now_ms = MAX(c->now_ms, w->deadline_ms);
+			mark_woken(c, w);
+		}
 	}
-	c->now_ms = target;
+	pthread_cond_broadcast(&c->wake_cv);
 	pthread_mutex_unlock(&c->lk);
 }
 

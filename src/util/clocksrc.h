@@ -10,15 +10,17 @@
  * Real time is CLOCK_BOOTTIME, as clock_now_ms() (util/clock.h). Its waits are
  * pthread_cond_timedwait on condition variables made by clocksrc_cond_init.
  *
- * Simulated time moves only when a test calls clocksrc_sim_advance, which wakes the
- * waiters whose deadlines pass, earliest first, letting every participating thread
- * run until it waits again before it moves on. Two rules make that work:
+ * Simulated time moves only when a thread that is not counted (the test's own) waits:
+ * clocksrc_sim_advance, or any wait or sleep of that thread (a slow request it makes,
+ * its wait for a counted thread's answer). It wakes the waiters whose deadlines pass,
+ * earliest first, and lets every counted thread run until it waits again before it
+ * moves on. Two rules make that work:
  *  - a thread that waits on simulated time is counted (clocksrc_thread_add, _begin,
- *    _exit below). A wait by an uncounted thread (the
- *    test's own, a slow request it makes) moves the time forward to its deadline at
- *    once instead of blocking: "this call took that long";
+ *    _exit below), and never blocks, other than on the clock, on a lock that the
+ *    driving thread holds;
  *  - a condition variable a counted thread waits on is signalled with
  *    clocksrc_signal, so that the clock knows the waiter runs again.
+ * One uncounted thread drives the time at a time.
  * Nothing here logs.
  */
 #ifndef PGHA_UTIL_CLOCKSRC_H
@@ -69,10 +71,17 @@ void clocksrc_thread_exit(struct clocksrc *c);
 /*
  * clocksrc_sim_advance: moves simulated time forward by ms, stopping at each waiter's
  * deadline on the way (earliest first) until every counted thread waits again, and
- * returns when the time reads start + ms and all counted threads wait.
+ * returns when the time reads start + ms and all counted threads wait. The same as a
+ * sleep of the calling (uncounted) thread.
  */
 void clocksrc_sim_advance(struct clocksrc *c, int64_t ms);
 /* clocksrc_sim_settle: returns once every counted thread waits (time does not move). */
 void clocksrc_sim_settle(struct clocksrc *c);
+/*
+ * clocksrc_sim_release: from now on time runs as fast as the threads wait (every timed
+ * wait jumps to its deadline): a test's teardown, so that threads caught in a slow
+ * request or a sleep can be stopped and joined.
+ */
+void clocksrc_sim_release(struct clocksrc *c);
 
 #endif
