@@ -72,11 +72,13 @@ TEST_MODULE_test_etcd_json      := dcs
 TEST_MODULE_test_deploy_configs := pooler
 test_module = $(or $(TEST_MODULE_$(1)),$(firstword $(subst _, ,$(1:test_%=%))))
 # Narrower lists. The decision core is pure: it links with nothing but its types'
-# helpers. The agent's tests run on the in-memory DCS and a recorded PostgreSQL
+# helpers. The lease keeper needs the DCS alone (it fences through a callback). The
+# agent's tests run on the in-memory DCS and a recorded PostgreSQL
 # (tests/unit/fake_pg.c) in place of pg/'s processes.
 PG_PURE   := $(BUILD)/src/pg/pg_types.o $(BUILD)/src/pg/pg_conf.o
 TEST_OBJS_test_ha_decide := $(BUILD)/src/ha/ha_decide.o $(BUILD)/src/ha/ha_handover.o \
 	$(BUILD)/src/dcs/dcs_codec.o $(PG_PURE) $(call layer_objs,util)
+TEST_OBJS_test_ha_lease  := $(BUILD)/src/ha/lease.o $(call layer_objs,dcs)
 TEST_OBJS_test_ha_agent  := $(filter-out $(BUILD)/src/pg/%,$(call layer_objs,ha)) $(PG_PURE) \
 	$(BUILD)/tests/fake_pg.o
 test_objs = $(or $(TEST_OBJS_$(1)),$(if $(LAYER_$(call test_module,$(1))),\

@@ -91,7 +91,7 @@ static void fence_pg(void *arg)
 }
 
 /* start_lease_keeper: false (logged) when it did not start whole: then we may not lead. */
-static bool start_lease_keeper(struct agent *a)
+static bool start_lease_keeper(struct agent *a, thread_spawn_fn *spawn)
 {
 	struct lease_options lo = {.dcs = &a->dcs_opt,
 	                           .ttl_s = a->dyn->cfg.ttl_s,
@@ -99,27 +99,32 @@ static bool start_lease_keeper(struct agent *a)
 	                           .fence_ctx = a,
 	                           .notify = wake_loop,
 	                           .notify_ctx = a,
-	                           .clock = a->clock};
+	                           .clock = a->clock,
+	                           .spawn = spawn};
 
 	a->lease = lease_keeper_start(&lo);
 	return lease_keeper_ready(a->lease);
 }
 
-static bool agent_init(struct agent *a, struct config *cfg)
+bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *seams)
 {
+	static const struct agent_seams none = {NULL, NULL, NULL};
 	struct dcs_options api_opt;
 	struct pg_node_options po;
 
+	seams = seams != NULL ? seams : &none;
 	memset(a, 0, sizeof(*a));
 	a->cfg = *cfg; /* takes ownership of the owned parts */
 	memset(cfg, 0, sizeof(*cfg));
-	a->clock = clocksrc_real();
+	a->signal_fd = -1;
+	a->clock = seams->clock != NULL ? seams->clock : clocksrc_real();
 	a->dyn = agent_dyn_new(&a->cfg.bootstrap.dcs, -1);
 	pthread_mutex_init(&a->dyn_mu, NULL);
 	pthread_mutex_init(&a->status_mu, NULL);
 	pthread_mutex_init(&a->api_dcs_mu, NULL);
 	a->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	setup_dcs_options(a);
+	a->dcs_opt.mem = seams->mem;
 	a->dcs_opt.watch = true;
 	a->dcs = dcs_open(&a->dcs_opt);
 	api_opt = a->dcs_opt;
@@ -136,7 +141,7 @@ static bool agent_init(struct agent *a, struct config *cfg)
 		return false;
 	/* Without its fencer the node would hold the key with nobody to stop PostgreSQL
 	 * at the deadline: stop here, and let systemd try again. */
-	return start_lease_keeper(a);
+	return start_lease_keeper(a, seams->spawn);
 }
 
 /* start_api: the REST API answers (503 on /health) even before etcd is reachable. */
@@ -157,7 +162,7 @@ static bool start_api(struct agent *a)
 	return a->api != NULL;
 }
 
-static void agent_deinit(struct agent *a)
+void agent_close(struct agent *a)
 {
 	api_stop(a->api);
 	lease_keeper_stop(a->lease);
@@ -174,7 +179,7 @@ static void agent_deinit(struct agent *a)
 	pthread_mutex_destroy(&a->dyn_mu);
 	pthread_mutex_destroy(&a->status_mu);
 	pthread_mutex_destroy(&a->api_dcs_mu);
-	if (a->signal_fd != -1)
+	if (a->signal_fd >= 0)
 		close(a->signal_fd);
 	if (a->kick_fd >= 0)
 		close(a->kick_fd);
@@ -268,8 +273,7 @@ static void mark_view(const struct dcs_view *v, struct agent_view_mark *m)
 	m->has_initialize = v->has_initialize;
 }
 
-/* run_cycle: observe, decide, publish, apply; returns ms until the next cycle is due. */
-static int64_t run_cycle(struct agent *a)
+int64_t agent_cycle(struct agent *a)
 {
 	struct ha_input *in = xcalloc(1, sizeof(*in));
 	struct ha_decision d;
@@ -382,13 +386,13 @@ int agent_main(struct config *cfg)
 {
 	struct agent *a = xcalloc(1, sizeof(*a));
 	int sfd = block_signals();
-
 	int rc = 0;
+	bool ready;
 
-	bool ready = agent_init(a, cfg);
-
+	/* Before any thread starts: the others read the ident on every log line. */
+	log_set_ident(cfg->name);
+	ready = agent_open(a, cfg, NULL);
 	a->signal_fd = sfd;
-	log_set_ident(a->cfg.name);
 	announce(a);
 	if (!ready) {
 		atomic_store(&a->req.shutdown, true);
@@ -404,7 +408,7 @@ int agent_main(struct config *cfg)
 		sdnotify_ready("REST API up; joining the cluster");
 	}
 	while (!atomic_load(&a->req.shutdown)) {
-		int64_t next = run_cycle(a);
+		int64_t next = agent_cycle(a);
 
 		if (atomic_load(&a->req.reload))
 			agent_reload(a);
@@ -413,10 +417,10 @@ int agent_main(struct config *cfg)
 	}
 	sdnotify_stopping();
 	if (rc == 0)
-		run_cycle(a); /* the shutdown plan: stop PostgreSQL, hand the leader key over */
+		agent_cycle(a); /* the shutdown plan: stop PostgreSQL, hand the leader key over */
 	stop_watchdog(a);
 	log_info("pgha agent stopped");
-	agent_deinit(a);
+	agent_close(a);
 	free(a);
 	return rc;
 }

@@ -31,12 +31,14 @@
 #include "config/config.h"
 #include "dcs/dcs.h"
 #include "ha/ha_types.h"
+#include "util/thread.h"
 
 struct lease_keeper;
 struct pg_node;
 struct pooler;
 struct api_server;
 struct clocksrc;
+struct dcs_mem;
 
 /* Requests from the REST API to the HA loop (one slot each; the loop clears them). REST */
 struct agent_requests {
@@ -129,6 +131,25 @@ void agent_dyn_put(struct agent_dyn *d);
 /* agent_dyn_publish: makes d (whose reference it takes) the configuration in effect;
  * HA loop only. */
 void agent_dyn_publish(struct agent *a, struct agent_dyn *d);
+
+/* --- set-up and the loop (agent.c) ------------------------------------------------------ */
+
+/* Where the agent's DCS, time and threads come from: unit tests' seams (NULL: etcd,
+ * real time, thread_start). */
+struct agent_seams {
+	struct dcs_mem *mem;
+	struct clocksrc *clock;
+	thread_spawn_fn *spawn;
+};
+/*
+ * agent_open: sets a up for cfg (taken over), opening its DCS clients, PostgreSQL node,
+ * PgBouncer and lease keeper; false (logged) if any cannot start, the lease keeper's
+ * fencer included. agent_close releases whatever was opened, even after a failure.
+ */
+bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *seams);
+void agent_close(struct agent *a);
+/* agent_cycle: observe, decide, publish, apply; returns ms until the next cycle is due. */
+int64_t agent_cycle(struct agent *a);
 
 /* --- between the agent's own files ---------------------------------------------------- */
 

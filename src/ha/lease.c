@@ -1,9 +1,9 @@
 /*
  * lease.c: the lease keeper (renewer and fencer threads). See lease.h.
  *
- * Locking: `mu` guards the state fields and is never held across network I/O;
- * `client_mu` serialises the keeper's etcd client between the renewer and the HA
- * loop's acquire/release calls. Order: client_mu before mu. Condition variables are
+ * Threads: the keeper's etcd client belongs to the renewer: the HA loop's acquire and
+ * release are handed to it (lk->op) and carried out between renewals, so that no lock
+ * is ever held across a request. `mu` guards the state fields; condition variables are
  * waited on and signalled through the clock (util/clocksrc.h), with mu held.
  */
 #include "ha/lease.h"
@@ -17,9 +17,16 @@
 #include "util/compiler.h"
 #include "util/xalloc.h"
 
+/* What the HA loop asks of the renewer. */
+enum lease_op {
+	LEASE_OP_NONE = 0,
+	LEASE_OP_ACQUIRE,  /* create-if-absent of the leader key */
+	LEASE_OP_REATTACH, /* the key carries our name: renew it onto our lease */
+	LEASE_OP_RELEASE,  /* delete it if ours */
+};
+
 struct lease_keeper {
-	struct dcs *client;        /* the keeper's own etcd client; NULL if it did not open */
-	pthread_mutex_t client_mu; /* one request at a time on client */
+	struct dcs *client; /* the renewer's etcd client; NULL if it did not open */
 	struct clocksrc *clock;
 	void (*fence)(void *ctx);
 	void *fence_ctx;
@@ -30,9 +37,14 @@ struct lease_keeper {
 	pthread_mutex_t mu;      /* guards everything below */
 	pthread_cond_t renew_cv; /* wakes the renewer (stop, new leadership, timing) */
 	pthread_cond_t fence_cv; /* wakes the fencer (deadline moved, stop) */
+	pthread_cond_t op_cv;    /* an operation's result is in, or the slot is free */
 	bool stop;
 	int ttl_s;
 	struct lease_timing timing;
+	bool timing_changed; /* the renewer applies the new request timeout */
+	enum lease_op op;    /* asked of the renewer, NONE when idle */
+	bool op_done;        /* op carried out: op_result holds its outcome */
+	enum dcs_cas op_result;
 	bool held;             /* leading: renew the key and keep the fencer armed */
 	int64_t deadline_ms;   /* fence at this time (on clock) */
 	int64_t fenced_for_ms; /* deadline already acted on (fence once per deadline) */
@@ -138,10 +150,8 @@ static void renew_leader(struct lease_keeper *lk, int ttl_s)
 	int64_t id;
 	bool moved, held;
 
-	pthread_mutex_lock(&lk->client_mu);
 	r = dcs_leader_renew(lk->client, ttl_s, &sent);
 	id = dcs_lease_id(lk->client); /* a new TTL or an expired lease means a new lease */
-	pthread_mutex_unlock(&lk->client_mu);
 
 	pthread_mutex_lock(&lk->mu);
 	moved = id != 0 && id != lk->lease;
@@ -160,11 +170,9 @@ static void keep_lease(struct lease_keeper *lk, int ttl_s)
 	int64_t sent = 0, before, after;
 	bool ok;
 
-	pthread_mutex_lock(&lk->client_mu);
 	before = dcs_lease_id(lk->client);
 	ok = dcs_lease_ensure(lk->client, ttl_s, &sent);
 	after = dcs_lease_id(lk->client);
-	pthread_mutex_unlock(&lk->client_mu);
 
 	pthread_mutex_lock(&lk->mu);
 	lk->reachable = ok;
@@ -172,6 +180,65 @@ static void keep_lease(struct lease_keeper *lk, int ttl_s)
 	pthread_mutex_unlock(&lk->mu);
 	if (ok && before != after)
 		notify(lk); /* member key must move to the new lease */
+}
+
+/* perform: the etcd side of an operation of the HA loop; *sent_ms and *id as renewals. */
+static enum dcs_cas perform(struct lease_keeper *lk, enum lease_op op, int ttl_s, int64_t *sent_ms,
+                            int64_t *id)
+{
+	enum dcs_cas r = DCS_CAS_ERROR;
+
+	switch (op) {
+	case LEASE_OP_ACQUIRE:
+		if (dcs_lease_ensure(lk->client, ttl_s, sent_ms))
+			r = dcs_leader_acquire(lk->client);
+		break;
+	case LEASE_OP_REATTACH:
+		r = dcs_leader_renew(lk->client, ttl_s, sent_ms);
+		break;
+	case LEASE_OP_RELEASE:
+		r = dcs_leader_release(lk->client);
+		break;
+	case LEASE_OP_NONE:
+		break;
+	}
+	*id = dcs_lease_id(lk->client);
+	return r;
+}
+
+/* run_op: carries out the pending operation and hands its result over. mu held. */
+static void run_op(struct lease_keeper *lk)
+{
+	enum lease_op op = lk->op;
+	int ttl_s = lk->ttl_s;
+	int64_t sent = 0, id;
+	enum dcs_cas r;
+
+	pthread_mutex_unlock(&lk->mu);
+	r = perform(lk, op, ttl_s, &sent, &id);
+	pthread_mutex_lock(&lk->mu);
+	if (op != LEASE_OP_RELEASE && r == DCS_CAS_OK) {
+		lk->held = true;
+		lk->lease = id;
+		set_deadline(lk, sent);
+	}
+	lk->op_result = r;
+	lk->op_done = true;
+	clocksrc_signal(lk->clock, &lk->op_cv);
+}
+
+/* apply_timing: a new ttl's request timeout, on the renewer's own client. mu held. */
+static void apply_timing(struct lease_keeper *lk)
+{
+	if (lk->timing_changed) {
+		dcs_set_timeout(lk->client, (int)lk->timing.request_ms);
+		lk->timing_changed = false;
+	}
+}
+
+static bool op_pending(const struct lease_keeper *lk)
+{
+	return lk->op != LEASE_OP_NONE && !lk->op_done;
 }
 
 static void *renewer_main(void *arg)
@@ -185,6 +252,11 @@ static void *renewer_main(void *arg)
 		int ttl_s = lk->ttl_s;
 		int64_t period = held ? lk->timing.renew_ms : lk->timing.follow_ms;
 
+		apply_timing(lk);
+		if (op_pending(lk)) {
+			run_op(lk);
+			continue;
+		}
 		pthread_mutex_unlock(&lk->mu);
 		if (held)
 			renew_leader(lk, ttl_s);
@@ -193,10 +265,14 @@ static void *renewer_main(void *arg)
 		pthread_mutex_lock(&lk->mu);
 		if (!lk->reachable)
 			period = MIN(period, lk->timing.retry_ms);
-		if (!lk->stop && lk->held == held)
+		if (!lk->stop && lk->held == held && !op_pending(lk))
 			clocksrc_wait(lk->clock, &lk->renew_cv, &lk->mu,
 			              clocksrc_now_ms(lk->clock) + period);
 	}
+	/* A caller still waiting for an operation gets its answer: not done. */
+	lk->op_result = DCS_CAS_ERROR;
+	lk->op_done = true;
+	clocksrc_signal(lk->clock, &lk->op_cv);
 	pthread_mutex_unlock(&lk->mu);
 	clocksrc_thread_exit(lk->clock);
 	return NULL;
@@ -206,10 +282,10 @@ static void *renewer_main(void *arg)
 
 static void init_sync(struct lease_keeper *lk)
 {
-	pthread_mutex_init(&lk->client_mu, NULL);
 	pthread_mutex_init(&lk->mu, NULL);
 	clocksrc_cond_init(&lk->renew_cv);
 	clocksrc_cond_init(&lk->fence_cv);
+	clocksrc_cond_init(&lk->op_cv);
 }
 
 /* start_thread: one of the keeper's threads, counted on the clock; true if it runs. */
@@ -283,8 +359,8 @@ void lease_keeper_stop(struct lease_keeper *lk)
 	dcs_close(lk->client);
 	pthread_cond_destroy(&lk->renew_cv);
 	pthread_cond_destroy(&lk->fence_cv);
+	pthread_cond_destroy(&lk->op_cv);
 	pthread_mutex_destroy(&lk->mu);
-	pthread_mutex_destroy(&lk->client_mu);
 	free(lk);
 }
 
@@ -294,8 +370,7 @@ void lease_keeper_set_ttl(struct lease_keeper *lk, int ttl_s)
 	if (lk->ttl_s != ttl_s) {
 		lk->ttl_s = ttl_s;
 		lease_timing_for(ttl_s, &lk->timing);
-		if (lk->client != NULL)
-			dcs_set_timeout(lk->client, (int)lk->timing.request_ms);
+		lk->timing_changed = true;
 		clocksrc_signal(lk->clock, &lk->renew_cv);
 	}
 	pthread_mutex_unlock(&lk->mu);
@@ -336,61 +411,45 @@ bool lease_reachable(struct lease_keeper *lk)
 
 /* --- leadership ------------------------------------------------------------------------------ */
 
-/* acquire_request: the etcd side of lease_acquire; *sent_ms and *id on success. */
-static enum dcs_cas acquire_request(struct lease_keeper *lk, bool key_carries_our_name, int ttl_s,
-                                    int64_t *sent_ms, int64_t *id)
+/* ask: hands op to the renewer and waits for its outcome (the HA loop's thread). */
+static enum dcs_cas ask(struct lease_keeper *lk, enum lease_op op)
 {
 	enum dcs_cas r;
 
-	pthread_mutex_lock(&lk->client_mu);
-	if (key_carries_our_name)
-		r = dcs_leader_renew(lk->client, ttl_s, sent_ms);
-	else if (!dcs_lease_ensure(lk->client, ttl_s, sent_ms))
-		r = DCS_CAS_ERROR;
-	else
-		r = dcs_leader_acquire(lk->client);
-	*id = dcs_lease_id(lk->client);
-	pthread_mutex_unlock(&lk->client_mu);
+	pthread_mutex_lock(&lk->mu);
+	while (lk->op != LEASE_OP_NONE && !lk->stop) /* one operation at a time */
+		clocksrc_wait(lk->clock, &lk->op_cv, &lk->mu, CLOCKSRC_FOREVER);
+	if (lk->stop) {
+		pthread_mutex_unlock(&lk->mu);
+		return DCS_CAS_ERROR;
+	}
+	lk->op = op;
+	lk->op_done = false;
+	clocksrc_signal(lk->clock, &lk->renew_cv);
+	while (!lk->op_done)
+		clocksrc_wait(lk->clock, &lk->op_cv, &lk->mu, CLOCKSRC_FOREVER);
+	r = lk->op_result;
+	lk->op = LEASE_OP_NONE;
+	clocksrc_signal(lk->clock, &lk->op_cv); /* the slot is free */
+	pthread_mutex_unlock(&lk->mu);
 	return r;
 }
 
 enum dcs_cas lease_acquire(struct lease_keeper *lk, bool key_carries_our_name)
 {
-	int64_t sent = 0;
-	int64_t id;
-	enum dcs_cas r;
-	int ttl_s;
-
 	if (!lk->ready) {
 		log_error("not taking the leader key: the lease keeper did not start (no fencer)");
 		return DCS_CAS_ERROR;
 	}
-	pthread_mutex_lock(&lk->mu);
-	ttl_s = lk->ttl_s;
-	pthread_mutex_unlock(&lk->mu);
-	r = acquire_request(lk, key_carries_our_name, ttl_s, &sent, &id);
-	if (r == DCS_CAS_OK) {
-		pthread_mutex_lock(&lk->mu);
-		lk->held = true;
-		lk->lease = id;
-		set_deadline(lk, sent);
-		clocksrc_signal(lk->clock, &lk->renew_cv);
-		pthread_mutex_unlock(&lk->mu);
-	}
-	return r;
+	return ask(lk, key_carries_our_name ? LEASE_OP_REATTACH : LEASE_OP_ACQUIRE);
 }
 
 enum dcs_cas lease_release(struct lease_keeper *lk)
 {
-	enum dcs_cas r;
-
 	lease_disarm(lk);
-	if (lk->client == NULL)
-		return DCS_CAS_ERROR;
-	pthread_mutex_lock(&lk->client_mu);
-	r = dcs_leader_release(lk->client);
-	pthread_mutex_unlock(&lk->client_mu);
-	return r;
+	if (!lk->ready)
+		return DCS_CAS_ERROR; /* it never held the key */
+	return ask(lk, LEASE_OP_RELEASE);
 }
 
 void lease_disarm(struct lease_keeper *lk)

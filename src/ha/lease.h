@@ -18,8 +18,9 @@
  * lease_acquire refuses, so nothing can hold the key without a fencer behind it.
  *
  * Time is read on opt->clock (simulated in unit tests). The HA loop takes and gives
- * back the key through lease_acquire/lease_release; the keeper's own etcd client is
- * serialised by a mutex.
+ * back the key through lease_acquire/lease_release, which the renewer carries out
+ * between renewals: it alone uses the keeper's etcd client, so no lock is held across
+ * a request.
  */
 #ifndef PGHA_HA_LEASE_H
 #define PGHA_HA_LEASE_H

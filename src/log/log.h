@@ -23,7 +23,8 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* log_parse_level: "error", "warn"/"warning", "info", "debug" (any case). */
 bool log_parse_level(const char *s, enum log_level *out) MUST_CHECK;
-/* log_set_ident: a short name printed on every line (node name, "router"...). */
+/* log_set_ident: a short name printed on every line (node name, "router"...). Not
+ * thread-safe: call it before starting threads that log. */
 void log_set_ident(const char *ident);
 void log_msg(enum log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
