@@ -1,8 +1,9 @@
 /*
  * test_ha_decide.c: the HA decision core.
  *
- * Part 1 is a table of scenarios, one line each: the local PostgreSQL, the DCS view,
- * the lease and what the peers answered, and the rule and plan expected.
+ * Part 1 is a table of scenarios, one line each (fixtures/ha_decide/scenarios.tsv,
+ * which says how to write one): the local PostgreSQL, the DCS view, the lease and what
+ * the peers answered, and the rule and plan expected.
  * Part 2 sweeps a discretised input space (3 members; for each: PostgreSQL state,
  * lease, WAL position; the leader key; the sync key; reachability) and checks the
  * safety invariants on every point:
@@ -187,662 +188,326 @@ static void plan_text(const struct ha_decision *d, char *out, size_t size)
 	}
 }
 
-static void expect(const struct ha_input *in, enum ha_rule rule, const char *plan)
-{
-	struct ha_decision d;
-	char text[512];
+/* --- part 1: the scenario table (fixtures/ha_decide/scenarios.tsv) ------------------- */
 
-	ha_decide(in, &d);
-	plan_text(&d, text, sizeof(text));
-	if (d.rule != rule || strcmp(text, plan) != 0) {
-		print_error("me=%s: got rule %s plan [%s] (%s %s), want rule %s plan [%s]\n",
-		            in->name, ha_rule_name(d.rule), text, d.reason, d.detail,
-		            ha_rule_name(rule), plan);
-		fail();
+#define SCENARIOS "tests/unit/fixtures/ha_decide/scenarios.tsv"
+
+/* split: s cut at sep into at most max fields (in place); returns the count. */
+static int split(char *s, char sep, char **fields, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		char *end = strchr(s, sep);
+
+		fields[n++] = s;
+		if (end == NULL)
+			break;
+		*end = '\0';
+		s = end + 1;
+	}
+	return n;
+}
+
+static enum local local_kind(const char *name)
+{
+	static const char *const kinds[L__COUNT] = {
+	    "empty", "down_primary", "down_replica", "crashed", "primary", "replica", "starting"};
+
+	for (int i = 0; i < L__COUNT; i++)
+		if (strcmp(kinds[i], name) == 0)
+			return (enum local)i;
+	fail_msg("unknown local state '%s'", name);
+	return L__COUNT;
+}
+
+/* render: "FIRST n (...)" of comma-separated names ("-": empty) into out. */
+static void render(const char *list_text, char *out, size_t size)
+{
+	char copy[256], *f[DCS_MAX_SYNC];
+	char list[DCS_MAX_SYNC][DCS_NAME_LEN];
+	int n;
+
+	out[0] = '\0';
+	if (strcmp(list_text, "-") == 0)
+		return;
+	snprintf(copy, sizeof(copy), "%s", list_text);
+	n = split(copy, ',', f, DCS_MAX_SYNC);
+	for (int i = 0; i < n; i++)
+		snprintf(list[i], sizeof(list[i]), "%s", f[i]);
+	ha_render_ssn(n, (const char(*)[DCS_NAME_LEN])list, n, out, size);
+}
+
+static struct dcs_member *member(struct ha_input *in, const char *name)
+{
+	for (int i = 0; i < in->view.n_members; i++)
+		if (strcmp(in->view.members[i].name, name) == 0)
+			return &in->view.members[i];
+	fail_msg("no member '%s' (declare it first)", name);
+	return NULL;
+}
+
+/* m.NAME.FIELD[=VALUE]: a change to a member key. */
+static void member_token(struct ha_input *in, char *token)
+{
+	char *f[3] = {NULL};
+	char *value = strchr(token, '=');
+	struct dcs_member *m;
+
+	if (value != NULL)
+		*value++ = '\0';
+	if (split(token, '.', f, 3) != 3)
+		fail_msg("bad member token");
+	m = member(in, f[1]);
+	if (strcmp(f[2], "state") == 0)
+		snprintf(m->state, sizeof(m->state), "%s", value ? value : "");
+	else if (strcmp(f[2], "repl") == 0)
+		snprintf(m->replication_state, sizeof(m->replication_state), "%s",
+		         value ? value : "");
+	else if (strcmp(f[2], "tl") == 0)
+		m->timeline = atoi(value ? value : "0");
+	else if (strcmp(f[2], "nosync") == 0)
+		m->nosync = true;
+	else
+		fail_msg("unknown member field '%s'", f[2]);
+}
+
+static void peer_token(struct ha_input *in, char *value)
+{
+	char *f[4] = {NULL};
+	int n = split(value, ':', f, 4);
+	bool down = strcmp(f[1], "down") == 0;
+	struct ha_peer *p;
+
+	add_peer(in, f[0], !down, strcmp(f[1], "primary") == 0,
+	         n > 2 ? strtoull(f[2], NULL, 10) : 0);
+	p = &in->peers[in->n_peers - 1];
+	p->running = !down && strcmp(f[1], "stopped") != 0;
+	p->nofailover = n > 3 && strcmp(f[3], "nofailover") == 0;
+}
+
+static void failover_token(struct ha_input *in, char *value)
+{
+	char *f[3] = {NULL};
+	int n = split(value, ':', f, 3);
+	struct dcs_failover *fo = &in->view.failover;
+
+	fo->present = true;
+	snprintf(fo->leader, sizeof(fo->leader), "%s", f[0]);
+	snprintf(fo->member, sizeof(fo->member), "%s", n > 1 ? f[1] : "");
+	if (n > 2)
+		fo->scheduled_at_epoch_ms = in->wall_now_ms + strtoll(f[2], NULL, 10);
+}
+
+/* history=TL:LSN: one more line of the history key. */
+static void history_token(struct ha_input *in, char *value)
+{
+	char *f[2] = {NULL};
+	struct dcs_history_entry *h = &in->view.history[in->view.n_history++];
+
+	if (split(value, ':', f, 2) != 2)
+		fail_msg("history=TL:LSN");
+	h->timeline = atoi(f[0]);
+	h->switch_lsn = strtoull(f[1], NULL, 10);
+}
+
+/* key_token: a KEY=VALUE token of the world; false if the key is unknown. */
+static bool key_token(struct ha_input *in, const char *key, char *value)
+{
+	char *f[3] = {NULL};
+	int n;
+
+	if (strcmp(key, "local") == 0) {
+		n = split(value, ':', f, 3);
+		set_local(in, local_kind(f[0]), n > 1 ? strtoull(f[1], NULL, 10) : 0,
+		          n > 2 ? atoi(f[2]) : 0);
+	} else if (strcmp(key, "sysid") == 0) {
+		snprintf(in->pg.system_id, sizeof(in->pg.system_id), "%s", value);
+	} else if (strcmp(key, "pg_ssn") == 0) {
+		render(value, in->pg.synchronous_standby_names,
+		       sizeof(in->pg.synchronous_standby_names));
+	} else if (strcmp(key, "init") == 0) {
+		in->view.has_initialize = strcmp(value, "none") != 0;
+		in->view.initialize[0] = '\0';
+	} else if (strcmp(key, "member") == 0) {
+		split(value, ':', f, 3);
+		add_member(&in->view, f[0], f[1], strtoull(f[2], NULL, 10));
+	} else if (strcmp(key, "leader") == 0) {
+		set_leader(in, value);
+	} else if (strcmp(key, "sync") == 0 && strcmp(value, "garbage") == 0) {
+		memset(&in->view.sync, 0, sizeof(in->view.sync)); /* present, unreadable */
+		in->view.sync.mod_revision = 42;
+	} else if (strcmp(key, "sync") == 0) {
+		split(value, ':', f, 2);
+		set_sync(in, f[0], f[1][0] ? f[1] : NULL);
+	} else if (strcmp(key, "peer") == 0) {
+		peer_token(in, value);
+	} else if (strcmp(key, "repl") == 0) {
+		split(value, ':', f, 3);
+		add_repl(in, f[0], f[1], strtoull(f[2], NULL, 10));
+	} else if (strcmp(key, "failover") == 0) {
+		failover_token(in, value);
+	} else if (strcmp(key, "history") == 0) {
+		history_token(in, value);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* number_token: a KEY=NUMBER token (times are relative to NOW); false if unknown. */
+static bool number_token(struct ha_input *in, const char *key, const char *value)
+{
+	int64_t v = strtoll(value, NULL, 10);
+
+	if (strcmp(key, "prio") == 0)
+		in->settings.failover_priority = (int)v;
+	else if (strcmp(key, "start_timeout") == 0)
+		in->settings.primary_start_timeout_ms = v;
+	else if (strcmp(key, "status") == 0)
+		in->view.status_optime = (uint64_t)v;
+	else if (strcmp(key, "now") == 0)
+		in->now_ms = NOW + v;
+	else if (strcmp(key, "deadline") == 0)
+		in->lease.deadline_ms = NOW + v;
+	else if (strcmp(key, "crashed_since") == 0)
+		in->crashed_since_ms = NOW + v;
+	else
+		return false;
+	in->view.has_status |= strcmp(key, "status") == 0;
+	return true;
+}
+
+/* flag_token: a bare word or a fixed KEY=VALUE; false if unknown. */
+static bool flag_token(struct ha_input *in, const char *t)
+{
+	struct {
+		const char *name;
+		bool *flag;
+		bool value;
+	} flags[] = {
+	    {"async", &in->settings.synchronous_mode, false},
+	    {"strict", &in->settings.synchronous_mode_strict, true},
+	    {"nofailover", &in->settings.nofailover, true},
+	    {"pause", &in->settings.pause, true},
+	    {"shutdown", &in->shutdown, true},
+	    {"restart", &in->restart_requested, true},
+	    {"reinit", &in->reinit_requested, true},
+	    {"rewind_failed", &in->rewind_failed, true},
+	    {"dcs=lost", &in->dcs_ok, false},
+	    {"receiver=off", &in->pg.receiver_streaming, false},
+	    {"lease=none", &in->lease.held, false},
+	};
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (strcmp(t, flags[i].name) == 0) {
+			*flags[i].flag = flags[i].value;
+			return true;
+		}
+	}
+	if (strcmp(t, "data=invalid") == 0)
+		in->pg.data = PG_DATA_INVALID;
+	else if (strcmp(t, "proc=crashed") == 0)
+		in->pg.proc = PG_PROC_CRASHED;
+	else
+		return false;
+	return true;
+}
+
+/* world: base_input, then the tokens in order. */
+static void world(struct ha_input *in, const char *me, char *tokens)
+{
+	char *save = NULL;
+
+	base_input(in, me);
+	for (char *t = strtok_r(tokens, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(t, '=');
+
+		if (flag_token(in, t))
+			continue;
+		if (strncmp(t, "m.", 2) == 0) {
+			member_token(in, t);
+			continue;
+		}
+		if (eq == NULL)
+			fail_msg("unknown token '%s'", t);
+		*eq = '\0';
+		if (strcmp(t, "upstream") == 0)
+			snprintf(in->upstream, sizeof(in->upstream), "%s", eq + 1);
+		else if (!key_token(in, t, eq + 1) && !number_token(in, t, eq + 1))
+			fail_msg("unknown token '%s'", t);
 	}
 }
 
-/* --- part 1: scenarios ------------------------------------------------------------- */
-
-static void test_bootstrap_race(void **state)
+/* check_extra: "ssn=..", "ssn~..", "sync=..": empty when fine, else what differs. */
+static void check_extra(const struct ha_decision *d, const char *check, char *why, size_t size)
 {
-	struct ha_input in;
+	char want[HA_SSN_LEN], got[DCS_MAX_SYNC * DCS_NAME_LEN] = "";
 
-	(void)state;
-	base_input(&in, "node1");
-	in.view.has_initialize = false;
-	set_local(&in, L_EMPTY, 0, 0);
-	expect(&in, HA_RULE_BOOTSTRAP, "initialize_race,bootstrap");
-
-	in.settings.nofailover = true; /* may never lead: waits for someone else */
-	expect(&in, HA_RULE_WAIT_BOOTSTRAP, "");
-
-	in.settings.nofailover = false;
-	in.view.has_initialize = true; /* someone else is bootstrapping */
-	in.view.initialize[0] = '\0';
-	expect(&in, HA_RULE_WAIT_BOOTSTRAP, "");
+	why[0] = '\0';
+	if (strncmp(check, "ssn~", 4) == 0) {
+		if (strstr(d->ssn, check + 4) == NULL)
+			snprintf(why, size, "ssn '%s' lacks '%s'", d->ssn, check + 4);
+	} else if (strncmp(check, "ssn=", 4) == 0) {
+		render(check + 4, want, sizeof(want));
+		if (strcmp(d->ssn, want) != 0)
+			snprintf(why, size, "ssn '%s', want '%s'", d->ssn, want);
+	} else if (strncmp(check, "sync=", 5) == 0) {
+		for (int i = 0; i < d->n_sync_names; i++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? "," : "",
+			         d->sync_names[i]);
+		if (strcmp(got[0] ? got : "-", check + 5) != 0)
+			snprintf(why, size, "sync names '%s', want '%s'", got, check + 5);
+	} else {
+		snprintf(why, size, "unknown check '%s'", check);
+	}
 }
 
-static void test_clone_from_leader(void **state)
+/* run_row: one scenario line; false (printed) when the decision differs. */
+static bool run_row(char *line, int lineno)
 {
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	set_local(&in, L_EMPTY, 0, 0);
-	add_member(&in.view, "node1", "primary", 500);
-	set_leader(&in, "node1");
-	expect(&in, HA_RULE_CLONE, "clone:node1,start_replica:node1");
-
-	strcpy(in.view.members[0].state, "starting"); /* not yet: nothing to clone */
-	expect(&in, HA_RULE_WAIT_LEADER_TO_CLONE, "");
-}
-
-static void test_foreign_data_refused(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	set_local(&in, L_DOWN_REPLICA, 100, 1);
-	strcpy(in.pg.system_id, "7999999999999999999");
-	set_leader(&in, "node1");
-	expect(&in, HA_RULE_SYSID_MISMATCH, "");
-
-	set_local(&in, L_REPLICA, 100, 1); /* and stopped if it is running */
-	strcpy(in.pg.system_id, "7999999999999999999");
-	expect(&in, HA_RULE_SYSID_MISMATCH, "stop_fast");
-
-	set_local(&in, L_DOWN_REPLICA, 100, 1);
-	in.pg.data = PG_DATA_INVALID;
-	expect(&in, HA_RULE_SYSID_MISMATCH, "");
-}
-
-static void test_adopt_existing_data(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node1");
-	in.view.has_initialize = false;
-	set_local(&in, L_DOWN_PRIMARY, 100, 1);
-	expect(&in, HA_RULE_ADOPT_DATA, "register_sysid");
-}
-
-static void test_leader_steady_state(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_PRIMARY, 500, 1);
-	add_member(&in.view, "node1", "primary", 500);
-	add_member(&in.view, "node2", "replica", 500);
-	add_member(&in.view, "node3", "replica", 400);
-	set_leader(&in, "node1");
-	set_sync(&in, "node1", "node2");
-	add_repl(&in, "node2", "sync", 500);
-	add_repl(&in, "node3", "async", 400);
-	strcpy(in.pg.synchronous_standby_names, "FIRST 1 (\"node2\")");
-	expect(&in, HA_RULE_LEADER, "sync_slots");
-}
-
-static void test_sync_key_claimed_first(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_PRIMARY, 500, 1);
-	add_member(&in.view, "node1", "primary", 500);
-	add_member(&in.view, "node2", "replica", 500);
-	set_leader(&in, "node1");
-	add_repl(&in, "node2", "async", 500);
-	expect(&in, HA_RULE_LEADER, "sync_slots,publish_sync"); /* {node1, null} */
-}
-
-static void test_sync_standby_added_in_order(void **state)
-{
+	char *col[6] = {NULL}, plan[512], why[1024] = "";
+	int n = split(line, '\t', col, 6);
 	struct ha_input in;
 	struct ha_decision d;
 
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_PRIMARY, 500, 1);
-	add_member(&in.view, "node1", "primary", 500);
-	add_member(&in.view, "node2", "replica", 500);
-	add_member(&in.view, "node3", "replica", 450);
-	set_leader(&in, "node1");
-	set_sync(&in, "node1", NULL);
-	add_repl(&in, "node2", "async", 500);
-	add_repl(&in, "node3", "async", 450);
-	/* Step 1: name it in synchronous_standby_names (the furthest ahead). */
-	expect(&in, HA_RULE_LEADER, "sync_slots,set_ssn");
+	if (n < 5)
+		fail_msg("%s:%d: %d columns, want 5 or 6", SCENARIOS, lineno, n);
+	world(&in, col[1], col[2]);
 	ha_decide(&in, &d);
-	assert_string_equal(d.ssn, "FIRST 1 (\"node2\")");
-	/* Step 2: PostgreSQL has not reported it sync yet: nothing to publish. */
-	strcpy(in.pg.synchronous_standby_names, d.ssn);
-	expect(&in, HA_RULE_LEADER, "sync_slots");
-	/* Step 3: reported sync: publish. */
-	strcpy(in.pg.replication[0].sync_state, "sync");
-	expect(&in, HA_RULE_LEADER, "sync_slots,publish_sync");
-	ha_decide(&in, &d);
-	assert_int_equal(d.n_sync_names, 1);
-	assert_string_equal(d.sync_names[0], "node2");
+	plan_text(&d, plan, sizeof(plan));
+	if (strcmp(ha_rule_name(d.rule), col[3]) != 0 || strcmp(plan[0] ? plan : "-", col[4]) != 0)
+		snprintf(why, sizeof(why), "rule %s plan [%s] (%s %s), want %s [%s]",
+		         ha_rule_name(d.rule), plan, d.reason, d.detail, col[3], col[4]);
+	else if (n > 5)
+		check_extra(&d, col[5], why, sizeof(why));
+	if (why[0])
+		print_error("%s:%d: %s: %s\n", SCENARIOS, lineno, col[0], why);
+	return why[0] == '\0';
 }
 
-static void test_failed_sync_standby_replaced(void **state)
+static void test_scenarios(void **state)
 {
-	struct ha_input in;
-	struct ha_decision d;
+	FILE *f = fopen(SCENARIOS, "r");
+	char line[2048];
+	int lineno = 0, rows = 0, failed = 0;
 
 	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_PRIMARY, 500, 1);
-	add_member(&in.view, "node1", "primary", 500);
-	add_member(&in.view, "node2", "replica", 500);
-	add_member(&in.view, "node3", "replica", 450);
-	set_leader(&in, "node1");
-	set_sync(&in, "node1", "node2");
-	strcpy(in.pg.synchronous_standby_names, "FIRST 1 (\"node2\")");
-	add_repl(&in, "node3", "async", 450); /* node2 is gone from pg_stat_replication */
-	/* Unpublish node2 before touching the GUC. */
-	expect(&in, HA_RULE_LEADER, "sync_slots,publish_sync");
-	ha_decide(&in, &d);
-	assert_int_equal(d.n_sync_names, 0);
-	/* Then name node3. */
-	in.view.sync.n_standbys = 0;
-	expect(&in, HA_RULE_LEADER, "sync_slots,set_ssn");
-	ha_decide(&in, &d);
-	assert_string_equal(d.ssn, "FIRST 1 (\"node3\")");
-}
-
-static void test_strict_mode_keeps_blocking(void **state)
-{
-	struct ha_input in;
-	struct ha_decision d;
-
-	(void)state;
-	base_input(&in, "node1");
-	in.settings.synchronous_mode_strict = true;
-	set_local(&in, L_PRIMARY, 500, 1);
-	add_member(&in.view, "node1", "primary", 500);
-	set_leader(&in, "node1");
-	set_sync(&in, "node1", NULL);
-	expect(&in, HA_RULE_LEADER, "sync_slots,set_ssn");
-	ha_decide(&in, &d);
-	assert_non_null(strstr(d.ssn, "placeholder"));
-
-	/* Non-strict with no standby at all: asynchronous (Patroni's default). */
-	in.settings.synchronous_mode_strict = false;
-	strcpy(in.pg.synchronous_standby_names, "FIRST 1 (\"node2\")");
-	expect(&in, HA_RULE_LEADER, "sync_slots,set_ssn");
-	ha_decide(&in, &d);
-	assert_string_equal(d.ssn, "");
-}
-
-static void test_nosync_member_never_chosen(void **state)
-{
-	struct ha_input in;
-	struct ha_decision d;
-
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_PRIMARY, 500, 1);
-	add_member(&in.view, "node1", "primary", 500);
-	add_member(&in.view, "node2", "replica", 500);
-	add_member(&in.view, "node3", "replica", 400);
-	in.view.members[1].nosync = true;
-	set_leader(&in, "node1");
-	set_sync(&in, "node1", NULL);
-	add_repl(&in, "node2", "async", 500);
-	add_repl(&in, "node3", "async", 400);
-	ha_decide(&in, &d);
-	assert_string_equal(d.ssn, "FIRST 1 (\"node3\")");
-}
-
-static void test_race_sync_standby_wins(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	set_local(&in, L_REPLICA, 500, 1);
-	set_sync(&in, "node1", "node2");
-	add_peer(&in, "node1", false, false, 0); /* dead primary */
-	add_peer(&in, "node3", true, false, 500);
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,sync_claim,promote,sync_slots,write_history");
-}
-
-static void test_race_async_replica_not_eligible(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node3");
-	set_local(&in, L_REPLICA, 900, 1); /* even ahead: not in the sync set */
-	set_sync(&in, "node1", "node2");
-	add_peer(&in, "node1", false, false, 0);
-	add_peer(&in, "node2", true, false, 500);
-	expect(&in, HA_RULE_RACE_LOSE, "");
-}
-
-static void test_race_no_sync_standby_no_failover(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	set_sync(&in, "node1", NULL); /* sync set is only the dead leader */
-	add_peer(&in, "node1", false, false, 0);
-	expect(&in, HA_RULE_RACE_LOSE, "");
-}
-
-static void test_race_malformed_sync_key(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	in.view.sync.present = false; /* the key exists but could not be read */
-	in.view.sync.mod_revision = 42;
-	add_peer(&in, "node1", false, false, 0);
-	expect(&in, HA_RULE_RACE_LOSE, ""); /* unsure who is in sync: nobody is promoted */
-	in.settings.synchronous_mode = false;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,sync_slots,write_history");
-}
-
-static void test_race_most_advanced_wins(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	in.settings.synchronous_mode = false;
-	set_local(&in, L_REPLICA, 400, 1);
-	add_peer(&in, "node1", false, false, 0);
-	add_peer(&in, "node3", true, false, 500);
-	expect(&in, HA_RULE_RACE_LOSE, ""); /* node3 is ahead */
-	in.peers[1].lsn = 300;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,sync_slots,write_history");
-	in.peers[1].nofailover = true; /* an ahead nofailover peer does not block */
-	in.peers[1].lsn = 600;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,sync_slots,write_history");
-}
-
-static void test_race_tie_breaks(void **state)
-{
-	struct ha_input in;
-	struct ha_decision d2, d3;
-
-	(void)state;
-	base_input(&in, "node2");
-	in.settings.synchronous_mode = false;
-	add_peer(&in, "node3", true, false, 100);
-	ha_decide(&in, &d2); /* equal LSN: lower name wins */
-	assert_int_equal(d2.rule, HA_RULE_RACE_WIN);
-	strcpy(in.name, "node3");
-	strcpy(in.peers[0].name, "node2");
-	ha_decide(&in, &d3);
-	assert_int_equal(d3.rule, HA_RULE_RACE_LOSE);
-	/* failover_priority beats the name; the former leader beats the name. */
-	in.settings.failover_priority = 2;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,sync_slots,write_history");
-	in.settings.failover_priority = 1;
-	set_sync(&in, "node3", NULL);
-	in.view.sync.present = true;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,promote,sync_slots,write_history");
-}
-
-static void test_race_primary_still_alive(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	set_sync(&in, "node1", "node2");
-	add_peer(&in, "node1", true, true, 100);
-	expect(&in, HA_RULE_RACE_LOSE, "");
-}
-
-static void test_race_lag_limit(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	set_sync(&in, "node1", "node2");
-	in.view.has_status = true;
-	in.view.status_optime = 100 + MAX_LAG + 1;
-	add_peer(&in, "node1", false, false, 0);
-	expect(&in, HA_RULE_RACE_LOSE, "");
-	in.view.status_optime = 100 + MAX_LAG;
-	expect(&in, HA_RULE_RACE_WIN, "acquire_leader,sync_claim,promote,sync_slots,write_history");
-}
-
-static void test_race_timeline_check(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	in.settings.synchronous_mode = false;
-	in.view.n_history = 1; /* cluster is on timeline 2, we are on 1 */
-	in.view.history[0].timeline = 1;
-	in.view.history[0].switch_lsn = 50;
-	add_peer(&in, "node1", false, false, 0);
-	expect(&in, HA_RULE_RACE_LOSE, "");
-}
-
-static void test_race_not_probed(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	expect(&in, HA_RULE_RACE_LOSE, "");
-}
-
-static void test_switchover_leader_hands_over(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_PRIMARY, 500, 1);
-	add_member(&in.view, "node1", "primary", 500);
-	add_member(&in.view, "node2", "replica", 500);
-	add_member(&in.view, "node3", "replica", 500);
-	set_leader(&in, "node1");
-	set_sync(&in, "node1", "node2");
-	add_repl(&in, "node2", "sync", 500);
-	add_repl(&in, "node3", "async", 500);
-	strcpy(in.pg.synchronous_standby_names, "FIRST 1 (\"node2\")");
-	in.view.failover.present = true;
-	strcpy(in.view.failover.leader, "node1");
-	strcpy(in.view.failover.member, "node2");
-	expect(&in, HA_RULE_SWITCHOVER, "handover:node2");
-	/* Any candidate: the sync standby (only it may be promoted). */
-	in.view.failover.member[0] = '\0';
-	expect(&in, HA_RULE_SWITCHOVER, "handover:node2");
-	/* A candidate outside the sync set cannot take over: the request is dropped. */
-	strcpy(in.view.failover.member, "node3");
-	expect(&in, HA_RULE_LEADER, "clear_failover,sync_slots");
-	/* Scheduled for later: wait. */
-	strcpy(in.view.failover.member, "node2");
-	in.view.failover.scheduled_at_epoch_ms = in.wall_now_ms + 60000;
-	expect(&in, HA_RULE_LEADER, "sync_slots");
-	in.view.failover.scheduled_at_epoch_ms = in.wall_now_ms - 1;
-	expect(&in, HA_RULE_SWITCHOVER, "handover:node2");
-}
-
-static void test_switchover_candidate_and_others(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	set_sync(&in, "node1", "node2");
-	in.view.failover.present = true;
-	strcpy(in.view.failover.leader, "node1");
-	strcpy(in.view.failover.member, "node2");
-	add_peer(&in, "node1", true, false, 100); /* stopped old leader, still answering */
-	in.peers[0].running = false;
-	add_peer(&in, "node3", true, false, 100);
-	expect(&in, HA_RULE_RACE_WIN,
-	       "acquire_leader,sync_claim,promote,sync_slots,write_history,clear_failover");
-	/* node3 defers to the named candidate while it is healthy. */
-	strcpy(in.name, "node3");
-	strcpy(in.peers[1].name, "node2");
-	expect(&in, HA_RULE_RACE_LOSE, "");
-	/* The old leader does not race while its hand-over is pending. */
-	strcpy(in.name, "node1");
-	strcpy(in.peers[0].name, "node2");
-	in.peers[0].running = true;
-	strcpy(in.peers[1].name, "node3");
-	expect(&in, HA_RULE_RACE_LOSE, "");
-}
-
-static void test_manual_failover_leaderless(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node3");
-	set_sync(&in, "node1", "node2"); /* node3 is not in the sync set ... */
-	in.view.failover.present = true;
-	strcpy(in.view.failover.member, "node3"); /* ... but the operator named it */
-	add_peer(&in, "node1", false, false, 0);
-	add_peer(&in, "node2", false, false, 0);
-	expect(&in, HA_RULE_RACE_WIN,
-	       "acquire_leader,sync_claim,promote,sync_slots,write_history,clear_failover");
-}
-
-static void test_lost_key_demotes(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_PRIMARY, 500, 1);
-	set_leader(&in, "node2");
-	expect(&in, HA_RULE_DEMOTE, "stop_immediate");
-}
-
-static void test_fencing_deadline(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_PRIMARY, 500, 1);
-	set_leader(&in, "node1");
-	strcpy(in.pg.synchronous_standby_names, "");
-	in.settings.synchronous_mode = false;
-	/* etcd unreachable but the lease still valid: keep serving. */
-	in.dcs_ok = false;
-	expect(&in, HA_RULE_DCS_LOST_WAIT, "");
-	/* Past the deadline: fence, restart read-only. */
-	in.now_ms = in.lease.deadline_ms;
-	expect(&in, HA_RULE_DCS_LOST_FENCE, "stop_immediate,start_replica");
-	/* Same with etcd reachable but the renewals failing. */
-	in.dcs_ok = true;
-	expect(&in, HA_RULE_LOST_KEY_FENCE, "stop_immediate");
-}
-
-static void test_crashed_primary(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_CRASHED, 500, 1);
-	add_member(&in.view, "node1", "primary", 500);
-	add_member(&in.view, "node2", "replica", 500);
-	set_leader(&in, "node1");
-	set_sync(&in, "node1", "node2");
-	in.crashed_since_ms = NOW;
-	/* A healthy sync standby: hand over at once. */
-	expect(&in, HA_RULE_PRIMARY_CRASHED_HANDOVER, "release_leader");
-	/* No healthy sync standby: restart in place. */
-	strcpy(in.view.members[1].replication_state, "");
-	expect(&in, HA_RULE_PRIMARY_RESTART, "start_primary");
-	/* primary_start_timeout gives the restart a head start. */
-	strcpy(in.view.members[1].replication_state, "streaming");
-	in.settings.primary_start_timeout_ms = 5000;
-	expect(&in, HA_RULE_PRIMARY_RESTART, "start_primary");
-	in.now_ms = NOW + 5000;
-	in.lease.deadline_ms = NOW + 6000;
-	expect(&in, HA_RULE_PRIMARY_CRASHED_HANDOVER, "release_leader");
-}
-
-static void test_former_primary_rewinds(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_CRASHED, 500, 1);
-	add_member(&in.view, "node2", "primary", 600);
-	set_leader(&in, "node2");
-	expect(&in, HA_RULE_REWIND_FORMER_PRIMARY, "rewind:node2,start_replica:node2");
-	in.rewind_failed = true;
-	expect(&in, HA_RULE_RECLONE_AFTER_REWIND, "reinit:node2,start_replica:node2");
-	strcpy(in.view.members[0].state, "starting"); /* wait for a running leader */
-	expect(&in, HA_RULE_STARTING, "");
-}
-
-/*
- * A replica that followed a leader whose timeline lost (it replayed WAL past the new
- * leader's fork point) and whose pg_rewind failed cannot start again ("requested
- * timeline does not contain minimum recovery point"): it is cloned afresh, not
- * restarted for ever.
- */
-static void test_diverged_replica_recloned_after_failed_rewind(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node3");
-	set_local(&in, L_DOWN_REPLICA, 700, 7);
-	add_member(&in.view, "node1", "primary", 650);
-	set_leader(&in, "node1");
-	expect(&in, HA_RULE_START_REPLICA, "start_replica:node1");
-	in.rewind_failed = true;
-	expect(&in, HA_RULE_RECLONE_AFTER_REWIND, "reinit:node1,start_replica:node1");
-	in.pg.proc = PG_PROC_CRASHED; /* it did try to start, and failed */
-	expect(&in, HA_RULE_RECLONE_AFTER_REWIND, "reinit:node1,start_replica:node1");
-	strcpy(in.view.members[0].state, "starting"); /* no running leader to clone from */
-	expect(&in, HA_RULE_START_REPLICA, "start_replica:node1");
-	in.view.has_leader = false; /* a failure against one leader says nothing of another */
-	in.rewind_failed = false;
-	expect(&in, HA_RULE_START_REPLICA, "start_replica");
-}
-
-static void test_replica_restarts_and_follows(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	set_local(&in, L_DOWN_REPLICA, 100, 1);
-	add_member(&in.view, "node1", "primary", 600);
-	set_leader(&in, "node1");
-	expect(&in, HA_RULE_START_REPLICA, "start_replica:node1");
-	set_local(&in, L_REPLICA, 100, 1);
-	strcpy(in.upstream, "node3"); /* the leader changed */
-	expect(&in, HA_RULE_FOLLOW, "follow:node1");
-	strcpy(in.upstream, "node1");
-	expect(&in, HA_RULE_IDLE, "");
-}
-
-static void test_diverged_replica_rewinds(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node3");
-	set_local(&in, L_REPLICA, 700, 1);
-	in.pg.receiver_streaming = false;
-	add_member(&in.view, "node2", "primary", 800);
-	in.view.members[0].timeline = 2;
-	set_leader(&in, "node2");
-	in.view.n_history = 1;
-	in.view.history[0].timeline = 1;
-	in.view.history[0].switch_lsn = 600; /* we replayed past the fork */
-	expect(&in, HA_RULE_REWIND_DIVERGED, "rewind:node2,start_replica:node2");
-	in.view.history[0].switch_lsn = 700; /* exactly at the fork: fine */
-	expect(&in, HA_RULE_IDLE, "");
-	in.view.history[0].switch_lsn = 600;
-	in.pg.receiver_streaming = true; /* streaming proves it is not diverged */
-	expect(&in, HA_RULE_IDLE, "");
-}
-
-static void test_new_leader_writes_history(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	in.settings.synchronous_mode = false;
-	set_local(&in, L_PRIMARY, 800, 2);
-	set_leader(&in, "node2");
-	expect(&in, HA_RULE_LEADER, "write_history,sync_slots");
-	in.view.n_history = 1;
-	in.view.history[0].timeline = 1;
-	expect(&in, HA_RULE_LEADER, "sync_slots");
-}
-
-static void test_held_key_on_standby_promotes(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	set_leader(&in, "node2");
-	set_sync(&in, "node2", NULL);
-	expect(&in, HA_RULE_PROMOTE_HELD, "sync_claim,promote,sync_slots,write_history");
-}
-
-static void test_retake_key_after_agent_restart(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_DOWN_PRIMARY, 500, 1);
-	set_leader(&in, "node1");
-	in.lease.held = false;
-	expect(&in, HA_RULE_RETAKE_LEADER, "acquire_leader");
-}
-
-static void test_shutdown(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node1");
-	set_local(&in, L_PRIMARY, 500, 1);
-	set_leader(&in, "node1");
-	in.shutdown = true;
-	expect(&in, HA_RULE_SHUTDOWN, "stop_fast,release_leader");
-	in.settings.pause = true; /* paused: keep the key, as Patroni */
-	expect(&in, HA_RULE_SHUTDOWN, "stop_fast");
-	in.settings.pause = false;
-	set_leader(&in, "node2");
-	in.lease.held = false;
-	expect(&in, HA_RULE_SHUTDOWN, "stop_fast");
-}
-
-static void test_paused(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	in.settings.pause = true;
-	add_peer(&in, "node1", false, false, 0);
-	expect(&in, HA_RULE_PAUSED, ""); /* no failover while paused */
-	set_local(&in, L_PRIMARY, 100, 1);
-	expect(&in, HA_RULE_PAUSED, "acquire_leader"); /* a running primary takes a free key */
-	set_local(&in, L_DOWN_PRIMARY, 100, 1);
-	set_leader(&in, "node2");
-	expect(&in, HA_RULE_PAUSED, "release_leader");
-}
-
-static void test_restart_and_reinit_requests(void **state)
-{
-	struct ha_input in;
-
-	(void)state;
-	base_input(&in, "node2");
-	add_member(&in.view, "node1", "primary", 600);
-	set_leader(&in, "node1");
-	in.restart_requested = true;
-	expect(&in, HA_RULE_RESTART, "restart");
-	in.restart_requested = false;
-	in.reinit_requested = true;
-	expect(&in, HA_RULE_REINIT, "reinit:node1,start_replica:node1");
+	if (f == NULL)
+		fail_msg("cannot open %s (run from the repository root, as make unit does)",
+		         SCENARIOS);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		rows++;
+		failed += !run_row(line, lineno);
+	}
+	fclose(f);
+	print_message("%d scenarios, %d failed\n", rows, failed);
+	assert_int_equal(failed, 0);
+	assert_true(rows >= 70);
 }
 
 static void test_render_ssn(void **state)
@@ -1194,47 +859,9 @@ static void test_sweep_invariants(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bootstrap_race),
-	    cmocka_unit_test(test_clone_from_leader),
-	    cmocka_unit_test(test_foreign_data_refused),
-	    cmocka_unit_test(test_adopt_existing_data),
-	    cmocka_unit_test(test_leader_steady_state),
-	    cmocka_unit_test(test_sync_key_claimed_first),
-	    cmocka_unit_test(test_sync_standby_added_in_order),
-	    cmocka_unit_test(test_failed_sync_standby_replaced),
-	    cmocka_unit_test(test_strict_mode_keeps_blocking),
-	    cmocka_unit_test(test_nosync_member_never_chosen),
-	    cmocka_unit_test(test_race_sync_standby_wins),
-	    cmocka_unit_test(test_race_async_replica_not_eligible),
-	    cmocka_unit_test(test_race_no_sync_standby_no_failover),
-	    cmocka_unit_test(test_race_malformed_sync_key),
-	    cmocka_unit_test(test_race_most_advanced_wins),
-	    cmocka_unit_test(test_race_tie_breaks),
-	    cmocka_unit_test(test_race_primary_still_alive),
-	    cmocka_unit_test(test_race_lag_limit),
-	    cmocka_unit_test(test_race_timeline_check),
-	    cmocka_unit_test(test_race_not_probed),
-	    cmocka_unit_test(test_switchover_leader_hands_over),
-	    cmocka_unit_test(test_switchover_candidate_and_others),
-	    cmocka_unit_test(test_manual_failover_leaderless),
-	    cmocka_unit_test(test_lost_key_demotes),
-	    cmocka_unit_test(test_fencing_deadline),
-	    cmocka_unit_test(test_crashed_primary),
-	    cmocka_unit_test(test_former_primary_rewinds),
-	    cmocka_unit_test(test_diverged_replica_recloned_after_failed_rewind),
-	    cmocka_unit_test(test_replica_restarts_and_follows),
-	    cmocka_unit_test(test_diverged_replica_rewinds),
-	    cmocka_unit_test(test_new_leader_writes_history),
-	    cmocka_unit_test(test_held_key_on_standby_promotes),
-	    cmocka_unit_test(test_retake_key_after_agent_restart),
-	    cmocka_unit_test(test_shutdown),
-	    cmocka_unit_test(test_paused),
-	    cmocka_unit_test(test_restart_and_reinit_requests),
-	    cmocka_unit_test(test_render_ssn),
-	    cmocka_unit_test(test_switchover_rules),
-	    cmocka_unit_test(test_failover_rules),
-	    cmocka_unit_test(test_handover_done),
-	    cmocka_unit_test(test_sweep_invariants),
+	    cmocka_unit_test(test_scenarios),        cmocka_unit_test(test_render_ssn),
+	    cmocka_unit_test(test_switchover_rules), cmocka_unit_test(test_failover_rules),
+	    cmocka_unit_test(test_handover_done),    cmocka_unit_test(test_sweep_invariants),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
