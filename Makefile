@@ -2,7 +2,7 @@
 #
 #   make            build ./pgha (objects under build/)
 #   make up         install what is missing, build, start a local cluster in ./pgha-lab
-#   make check      every test: unit (plain and ASan/UBSan) and integration
+#   make check      every test: unit (plain, ASan/UBSan, TSan) and integration
 #   make unit       cmocka unit tests only
 #   make asan       unit tests under AddressSanitizer + UBSan
 #   make tsan       unit tests and the agent under ThreadSanitizer (build-tsan/pgha);
@@ -156,6 +156,7 @@ check: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory check-deploy
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory integration
 
 bench-failover: all
