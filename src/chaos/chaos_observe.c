@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lab/lab_http.h"
+#include "http/http.h"
 #include "util/clock.h"
 #include "util/compiler.h"
 #include "util/strutil.h"
@@ -148,7 +148,7 @@ static void poll_node(struct chaos_observer *o, int k)
 	pthread_mutex_unlock(&o->mu);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/patroni", p->api_port);
 	buf_init(&body);
-	n.answered = lab_http_get(url, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
+	n.answered = http_get(url, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
 	             status == 200 && parse_patroni(body.data, &n);
 	if (!n.answered)
 		snprintf(n.state, sizeof(n.state), "not answering");

@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "lab/lab_plan.h"
+#include "lab/lab.h"
 
 #define CHAOS_PROBE_PERIOD_MS 100
 

@@ -16,9 +16,7 @@
 #include "chaos/chaos_report.h"
 #include "chaos/chaos_verify.h"
 #include "chaos/chaos_writer.h"
-#include "cli/cli.h"
-#include "cli/ops_handover.h"
-#include "cli/ops_plan.h"
+#include "client/client_handover.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
@@ -29,6 +27,7 @@
 #define POLL_MS         20
 #define FREEZE_EXTRA_MS 2000 /* a freeze lasts TTL + this */
 #define UP_EXIT_WAIT_MS 30000
+#define DCS_TIMEOUT_MS  1500 /* per etcd endpoint tried */
 #define SETUP_SQL                                                                              \
 	"CREATE TABLE IF NOT EXISTS chaos_ids (id bigint PRIMARY KEY, at timestamptz DEFAULT " \
 	"now()); CREATE TABLE IF NOT EXISTS chaos_probe (node text, at timestamptz DEFAULT "   \
@@ -36,7 +35,7 @@
 
 struct run {
 	const struct chaos_args *a;
-	const struct ops_ctx *ctx;
+	const struct client *cl;
 	const struct lab_cluster *c;
 	struct dcs *d;
 	struct chaos_timeline tl;
@@ -139,7 +138,7 @@ static bool start_load(struct run *r)
 		snprintf(nodes[k].name, sizeof(nodes[k].name), "%s", r->c->plan.nodes[k].name);
 		nodes[k].pg_port = r->c->plan.nodes[k].pg_port;
 	}
-	r->probe = chaos_probe_start(nodes, r->c->plan.n_nodes, r->ctx->creds.pg_user, r->passfile);
+	r->probe = chaos_probe_start(nodes, r->c->plan.n_nodes, r->cl->creds.pg_user, r->passfile);
 	r->id_base = clock_wall_epoch_s() * 1000000; /* a fresh range per run */
 	r->w = chaos_writer_start("service=rw connect_timeout=2 application_name=pgha-chaos",
 	                          r->id_base);
@@ -167,7 +166,7 @@ static int freeze_ms(struct run *r)
 	int ttl_s = 30;
 
 	if (dcs_snapshot(r->d, &v, -1)) {
-		ops_cluster_dyn(&v, &d);
+		client_cluster_dyn(&v, &d);
 		ttl_s = d.ttl_s;
 		dyn_config_free(&d);
 		dcs_view_free(&v);
@@ -178,8 +177,8 @@ static int freeze_ms(struct run *r)
 /* switchover: the request `pgha switchover --leader VICTIM --force` sends. */
 static bool switchover(struct run *r, char *err, size_t errlen)
 {
-	struct ops_args a = {.cmd = OPS_SWITCHOVER, .leader = r->res.victim, .force = true};
-	struct ops_handover h;
+	struct client_handover_req req = {.leader = r->res.victim};
+	struct client_handover h;
 	struct dcs_view v;
 	struct buf reply;
 	long code;
@@ -188,18 +187,18 @@ static bool switchover(struct run *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read the cluster from etcd");
 		return false;
 	}
-	if (!ops_plan_handover(&a, "", &v, &h, err, errlen)) {
+	if (!client_plan_handover(&req, &v, &h, err, errlen)) {
 		dcs_view_free(&v);
 		return false;
 	}
 	buf_init(&reply);
-	code = ops_handover_send(r->ctx, &v, &h, &reply, err, errlen);
+	code = client_handover_send(r->cl, &v, &h, &reply, err, errlen);
 	chaos_timeline_add(&r->tl, clock_now_us(), "switchover answered: %ld %s", code,
 	                   str_trim(reply.data));
 	if (code != 200 && code != 202 && code > 0)
 		snprintf(err, errlen, "switchover refused: %ld %s", code, reply.data);
 	buf_free(&reply);
-	ops_handover_free(&h);
+	client_handover_free(&h);
 	dcs_view_free(&v);
 	return code == 200 || code == 202;
 }
@@ -357,7 +356,7 @@ static void verify(struct run *r)
 	}
 	snprintf(conninfo, sizeof(conninfo),
 	         "host=127.0.0.1 port=%d dbname=postgres user='%s' passfile='%s' connect_timeout=5",
-	         n->pg_port, r->ctx->creds.pg_user, r->passfile);
+	         n->pg_port, r->cl->creds.pg_user, r->passfile);
 	if (!chaos_read_ids(conninfo, r->id_base + 1, n_acked ? acked[n_acked - 1] : r->id_base,
 	                    &present, &n_present, err, sizeof(err))) {
 		say(r, "cannot read chaos_ids on %s: %s", o.leader, err);
@@ -395,7 +394,7 @@ static void reap_up(struct run *r)
 	r->up_pid = 0;
 }
 
-static int report(struct run *r)
+static enum chaos_outcome report(struct run *r)
 {
 	struct chaos_event *ev = chaos_timeline_copy(&r->tl, &r->res.n_events);
 	bool ok;
@@ -418,13 +417,13 @@ static int report(struct run *r)
 	fflush(stdout);
 	free(ev);
 	r->res.events = NULL;
-	return ok ? EXIT_OK : EXIT_FAILED;
+	return ok ? CHAOS_PASSED : CHAOS_FAILED;
 }
 
 /* --- the sequence ------------------------------------------------------------------- */
 
 /* fault_and_after: from the fault to the verdict; the threads are running. */
-static int fault_and_after(struct run *r)
+static enum chaos_outcome fault_and_after(struct run *r)
 {
 	struct chaos_writer_stats st;
 
@@ -433,7 +432,7 @@ static int fault_and_after(struct run *r)
 			tick(r);
 			clock_sleep_ms(POLL_MS);
 		}
-		return EXIT_FAILED;
+		return CHAOS_FAILED;
 	}
 	wait_recovery(r);
 	chaos_writer_stop(r->w);
@@ -463,10 +462,11 @@ static void stop_threads(struct run *r)
 	dcs_close(r->d);
 }
 
-int chaos_run(const struct chaos_args *a, const struct ops_ctx *ctx)
+enum chaos_outcome chaos_run(const struct chaos_args *a, const struct lab_cluster *c,
+                             const struct client *cl)
 {
-	struct run r = {.a = a, .ctx = ctx, .c = &ctx->lab};
-	int rc = EXIT_FAILED;
+	struct run r = {.a = a, .cl = cl, .c = c};
+	enum chaos_outcome rc = CHAOS_FAILED;
 
 	r.res.scenario = a->scenario;
 	r.res.timeout_s = a->timeout_s;
@@ -474,13 +474,13 @@ int chaos_run(const struct chaos_args *a, const struct ops_ctx *ctx)
 	r.res.downtime_s = -1;
 	r.res.rejoin_s = -1;
 	if (!client_env(&r))
-		return EXIT_USAGE;
+		return CHAOS_NOT_A_LAB;
 	chaos_timeline_init(&r.tl);
-	r.d = ops_dcs_open(ctx, true);
+	r.d = client_dcs_open(cl, DCS_TIMEOUT_MS, true);
 	r.obs = r.d ? chaos_observe_start(r.d, r.c, &r.tl) : NULL;
 	if (r.obs == NULL) {
 		say(&r, "cannot follow the cluster in etcd");
-		rc = EXIT_UNAVAIL;
+		rc = CHAOS_NO_ETCD;
 	} else if (wait_healthy(&r, clock_now_ms() + 1000L * a->timeout_s * CHAOS_REJOIN_FACTOR) &&
 	           setup_tables(&r, clock_now_ms() + 1000L * a->timeout_s)) {
 		rc = fault_and_after(&r);

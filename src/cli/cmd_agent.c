@@ -1,7 +1,6 @@
 /*
  * cmd_agent.c: `pgha agent -c FILE [--check]`.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,17 +8,31 @@
 #include "config/config.h"
 #include "ha/agent.h"
 #include "log/log.h"
+#include "util/compiler.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: pgha agent -c FILE [--check]\n\n"
-	             "Runs the HA agent of one node: leader election on etcd, PostgreSQL's\n"
-	             "lifecycle, replication, failover and the Patroni-compatible REST API.\n"
-	             "The YAML configuration uses Patroni's key names.\n\n"
-	             "  -c, --config FILE  the node's configuration (required)\n"
-	             "      --check        validate the configuration and exit\n"
-	             "  -h, --help         this help\n");
-}
+/* The command line of `pgha agent`. */
+struct agent_args {
+	const char *path; /* -c FILE (required) */
+	bool check;       /* --check */
+};
+
+static const struct arg_opt agent_opts[] = {
+    {.name = "config", .letter = 'c', .kind = ARG_STR, .offset = offsetof(struct agent_args, path)},
+    {.name = "check", .kind = ARG_FLAG, .offset = offsetof(struct agent_args, check)},
+};
+
+static const struct cli_spec agent_spec = {
+    "agent",
+    "usage: pgha agent -c FILE [--check]\n\n"
+    "Runs the HA agent of one node: leader election on etcd, PostgreSQL's\n"
+    "lifecycle, replication, failover and the Patroni-compatible REST API.\n"
+    "The YAML configuration uses Patroni's key names.\n\n"
+    "  -c, --config FILE  the node's configuration (required)\n"
+    "      --check        validate the configuration and exit\n"
+    "  -h, --help         this help\n",
+    agent_opts,
+    ARRAY_LEN(agent_opts),
+};
 
 static void print_msgs(const struct config_msgs *m, const char *kind)
 {
@@ -29,37 +42,20 @@ static void print_msgs(const struct config_msgs *m, const char *kind)
 
 int cmd_agent(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-	                                     {"check", no_argument, NULL, 'k'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
-	const char *path = NULL;
-	bool check = false;
+	struct agent_args a = {0};
+	const char *path;
 	struct config cfg;
 	struct config_msgs errors = {.n = 0}, warnings = {.n = 0};
 	enum log_level level;
-	int c;
+	int rc = cli_parse(&agent_spec, argc, argv, &a);
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'k':
-			check = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (path == NULL || optind != argc) {
-		usage(stderr);
+	if (rc >= 0)
+		return rc;
+	if (a.path == NULL) {
+		fprintf(stderr, "pgha agent: -c FILE is required\n\n%s", agent_spec.usage);
 		return EXIT_USAGE;
 	}
+	path = a.path;
 	if (!config_load(path, &cfg, &errors, &warnings)) {
 		print_msgs(&errors, "error");
 		print_msgs(&warnings, "warning");
@@ -67,7 +63,7 @@ int cmd_agent(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	print_msgs(&warnings, "warning");
-	if (check) {
+	if (a.check) {
 		printf("%s: configuration OK (member %s of cluster %s)\n", path, cfg.name,
 		       cfg.scope);
 		config_free(&cfg);

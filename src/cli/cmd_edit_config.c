@@ -88,11 +88,11 @@ static bool apply_options(const struct ops_args *a, struct edit *e, char *err, s
 		ops_config_merge_patch(e->after, patch);
 		json_decref(patch);
 	}
-	for (int i = 0; i < a->n_sets; i++)
-		if (!ops_config_set(e->after, a->sets[i], err, errlen))
+	for (int i = 0; i < a->sets.n; i++)
+		if (!ops_config_set(e->after, a->sets.v[i], err, errlen))
 			return false;
-	for (int i = 0; i < a->n_pg_sets; i++) {
-		char *pair = xasprintf("postgresql.parameters.%s", a->pg_sets[i]);
+	for (int i = 0; i < a->pg_sets.n; i++) {
+		char *pair = xasprintf("postgresql.parameters.%s", a->pg_sets.v[i]);
 		bool ok = ops_config_set(e->after, pair, err, errlen);
 
 		free(pair);
@@ -166,7 +166,7 @@ static bool edit_interactively(struct edit *e, char *err, size_t errlen)
 
 static bool wants_editor(const struct ops_args *a)
 {
-	return !a->replace_file && !a->apply_file && a->n_sets == 0 && a->n_pg_sets == 0;
+	return !a->replace_file && !a->apply_file && a->sets.n == 0 && a->pg_sets.n == 0;
 }
 
 /* new_config: fills e->after and the texts; returns -1 to go on, else an exit status. */

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/ops_ctx.h"
 #include "cli/ops_plan.h"
+#include "client/client_rest.h"
 #include "util/clock.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -55,7 +56,8 @@ static bool restart_one(const struct ops_ctx *ctx, const struct dcs_member *m, c
 	long code;
 
 	buf_init(&reply);
-	code = ops_rest(ctx, m, "POST", "restart", body, timeout_ms, &reply, err, sizeof(err));
+	code = client_rest(&ctx->client, m, "POST", "restart", body, timeout_ms, &reply, err,
+	                   sizeof(err));
 	if (code == 200)
 		printf("Success: restart on member %s\n", m->name);
 	else if (code == 202)
@@ -79,7 +81,6 @@ static int do_restart(const struct ops_ctx *ctx, const struct ops_args *a, const
 {
 	char iso[OPS_ISO_LEN] = "";
 	char err[256];
-	struct dyn_config d;
 	char *body;
 	int failed = 0;
 	int timeout_ms = 1000 * ((a->timeout_s > 0 ? a->timeout_s : RESTART_DEFAULT_S) + 30);
@@ -89,9 +90,7 @@ static int do_restart(const struct ops_ctx *ctx, const struct ops_args *a, const
 		fprintf(stderr, "pgha restart: %s\n", err);
 		return EXIT_FAILED;
 	}
-	ops_cluster_dyn(v, &d);
-	body = ops_restart_body(a, iso, d.pause, err, sizeof(err));
-	dyn_config_free(&d);
+	body = ops_restart_body(a, iso, client_paused(v), err, sizeof(err));
 	if (body == NULL) {
 		fprintf(stderr, "pgha restart: %s\n", err);
 		return EXIT_FAILED;
@@ -125,8 +124,8 @@ static bool patroni_state(const struct ops_ctx *ctx, const struct dcs_member *m,
 	long code;
 
 	buf_init(&reply);
-	code =
-	    ops_rest(ctx, m, "GET", "patroni", NULL, PATRONI_TIMEOUT_MS, &reply, err, sizeof(err));
+	code = client_rest(&ctx->client, m, "GET", "patroni", NULL, PATRONI_TIMEOUT_MS, &reply, err,
+	                   sizeof(err));
 	j = code == 200 ? json_loads(reply.data, 0, NULL) : NULL;
 	buf_free(&reply);
 	if (j == NULL)
@@ -177,8 +176,9 @@ static bool reinit_one(const struct ops_ctx *ctx, const struct ops_args *a,
 	if (a->wait)
 		(void)patroni_state(ctx, m, scratch, before, scratch, sizeof(before));
 	buf_init(&reply);
-	code = ops_rest(ctx, m, "POST", "reinitialize", a->force ? "{\"force\":true}" : "{}",
-	                REST_TIMEOUT_MS, &reply, err, sizeof(err));
+	code = client_rest(&ctx->client, m, "POST", "reinitialize",
+	                   a->force ? "{\"force\":true}" : "{}", REST_TIMEOUT_MS, &reply, err,
+	                   sizeof(err));
 	ok = code == 200;
 	if (ok)
 		printf("Success: reinitialize for member %s\n", m->name);
@@ -211,34 +211,24 @@ static int do_reinit(const struct ops_ctx *ctx, const struct ops_args *a, const 
 
 /* --- entry points --------------------------------------------------------------------------- */
 
-static int node_command(enum ops_cmd cmd, int argc, char **argv)
+static int node_command(const struct ops_ctx *ctx, const struct ops_args *a,
+                        const struct dcs_view *v)
 {
-	struct ops_args a;
-	struct ops_ctx ctx;
-	struct dcs_view v;
 	char err[256];
-	int rc = ops_start(cmd, argc, argv, &a, &ctx);
 
-	if (rc >= 0)
-		return rc;
-	if (!ops_read_view(&ctx, &v))
-		return EXIT_UNAVAIL;
-	if (!ops_plan_nodes(&a, &v, err, sizeof(err))) {
-		fprintf(stderr, "pgha %s: %s\n", ctx.cmd, err);
-		rc = EXIT_FAILED;
-	} else {
-		rc = cmd == OPS_RESTART ? do_restart(&ctx, &a, &v) : do_reinit(&ctx, &a, &v);
+	if (!ops_plan_nodes(a, v, err, sizeof(err))) {
+		fprintf(stderr, "pgha %s: %s\n", ctx->cmd, err);
+		return EXIT_FAILED;
 	}
-	dcs_view_free(&v);
-	return rc;
+	return a->cmd == OPS_RESTART ? do_restart(ctx, a, v) : do_reinit(ctx, a, v);
 }
 
 int cmd_restart(int argc, char **argv)
 {
-	return node_command(OPS_RESTART, argc, argv);
+	return ops_run(OPS_RESTART, argc, argv, node_command);
 }
 
 int cmd_reinit(int argc, char **argv)
 {
-	return node_command(OPS_REINIT, argc, argv);
+	return ops_run(OPS_REINIT, argc, argv, node_command);
 }

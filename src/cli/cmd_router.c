@@ -4,7 +4,6 @@
  * SIGTERM or SIGINT.
  */
 #include <curl/curl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,21 +12,41 @@
 #include "cli/cli.h"
 #include "log/log.h"
 #include "router/router.h"
+#include "util/compiler.h"
 
-static void usage(FILE *out)
-{
-	fprintf(
-	    out,
-	    "usage: pgha router -c FILE [--log-level LEVEL]\n\n"
-	    "Routes client connections: the read-write port to the member that holds\n"
-	    "the leader key and answers /primary, the read-only port round robin to\n"
-	    "members answering /replica. Clients are held while no target is eligible.\n\n"
-	    "  -c, --config FILE     YAML: scope, namespace, etcd3.hosts and a router: section\n"
-	    "  -l, --log-level L     error, warn, info (default) or debug\n"
-	    "      --check           validate the configuration, print it, and exit\n"
-	    "  -h, --help            this text\n\n"
-	    "See docs/router.md for the router: keys and their defaults.\n");
-}
+/* The command line of `pgha router`. */
+struct router_args {
+	const char *path;  /* -c FILE (required) */
+	const char *level; /* --log-level, NULL = the file's */
+	bool check;        /* --check */
+};
+
+static const struct arg_opt router_opts[] = {
+    {.name = "config",
+     .letter = 'c',
+     .kind = ARG_STR,
+     .offset = offsetof(struct router_args, path)},
+    {.name = "log-level",
+     .letter = 'l',
+     .kind = ARG_STR,
+     .offset = offsetof(struct router_args, level)},
+    {.name = "check", .kind = ARG_FLAG, .offset = offsetof(struct router_args, check)},
+};
+
+static const struct cli_spec router_spec = {
+    "router",
+    "usage: pgha router -c FILE [--log-level LEVEL]\n\n"
+    "Routes client connections: the read-write port to the member that holds\n"
+    "the leader key and answers /primary, the read-only port round robin to\n"
+    "members answering /replica. Clients are held while no target is eligible.\n\n"
+    "  -c, --config FILE     YAML: scope, namespace, etcd3.hosts and a router: section\n"
+    "  -l, --log-level L     error, warn, info (default) or debug\n"
+    "      --check           validate the configuration, print it, and exit\n"
+    "  -h, --help            this text\n\n"
+    "See docs/router.md for the router: keys and their defaults.\n",
+    router_opts,
+    ARRAY_LEN(router_opts),
+};
 
 /* raise_fd_limit: each session needs two descriptors; take what the hard limit allows. */
 static void raise_fd_limit(void)
@@ -39,42 +58,6 @@ static void raise_fd_limit(void)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			log_warn("router: cannot raise the file descriptor limit: %m");
 	}
-}
-
-static int parse_args(int argc, char **argv, const char **path, const char **level, bool *check)
-{
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-	                                     {"log-level", required_argument, NULL, 'l'},
-	                                     {"check", no_argument, NULL, 'k'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:l:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			*path = optarg;
-			break;
-		case 'l':
-			*level = optarg;
-			break;
-		case 'k':
-			*check = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (*path == NULL || optind != argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return -1;
 }
 
 static bool set_level(const char *level)
@@ -140,22 +123,24 @@ static void print_config(const struct router_config *c)
 int cmd_router(int argc, char **argv)
 {
 	struct router_config cfg;
-	const char *path = NULL;
-	const char *level = NULL;
-	bool check = false;
+	struct router_args a = {0};
 	char err[768];
-	int rc = parse_args(argc, argv, &path, &level, &check);
+	int rc = cli_parse(&router_spec, argc, argv, &a);
 
 	if (rc >= 0)
 		return rc;
+	if (a.path == NULL) {
+		fprintf(stderr, "pgha router: -c FILE is required\n\n%s", router_spec.usage);
+		return EXIT_USAGE;
+	}
 	log_set_ident("router");
-	if (!router_config_load(&cfg, path, err, sizeof(err))) {
+	if (!router_config_load(&cfg, a.path, err, sizeof(err))) {
 		fprintf(stderr, "pgha router: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (!set_level(level != NULL ? level : cfg.log_level))
+	if (!set_level(a.level != NULL ? a.level : cfg.log_level))
 		return EXIT_USAGE;
-	if (check) {
+	if (a.check) {
 		print_config(&cfg);
 		return EXIT_OK;
 	}

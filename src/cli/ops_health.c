@@ -6,8 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "config/config.h"
-#include "lab/lab_members.h"
+#include "client/client_members.h"
 #include "util/strutil.h"
 
 static const char *const status_names[OPS_STATUS__COUNT] =
@@ -66,13 +65,8 @@ struct settings {
 static void settings_of(const struct ops_health_input *in, struct settings *s)
 {
 	struct dyn_config d;
-	char err[256];
-	json_t *cfg = in->view->config_json ? json_loads(in->view->config_json, 0, NULL) : NULL;
 
-	dyn_config_defaults(&d);
-	if (json_is_object(cfg))
-		(void)dyn_config_from_json(&d, cfg, err, sizeof(err));
-	json_decref(cfg);
+	client_cluster_dyn(in->view, &d);
 	s->max_lag_bytes = in->max_lag_bytes >= 0 ? in->max_lag_bytes : d.maximum_lag_on_failover;
 	s->synchronous_mode = d.synchronous_mode;
 	dyn_config_free(&d);
@@ -165,7 +159,7 @@ static void format_bytes(uint64_t n, char *out, size_t size)
 		snprintf(out, size, "%llu B", (unsigned long long)n);
 }
 
-static void check_replica(const struct ops_health_input *in, const struct lab_member_row *r,
+static void check_replica(const struct ops_health_input *in, const struct client_member_row *r,
                           int idx, const struct settings *s, struct ops_health *h)
 {
 	const struct ops_rest_probe *p = &in->rest[idx];
@@ -201,12 +195,12 @@ static void check_replica(const struct ops_health_input *in, const struct lab_me
 static void check_replicas(const struct ops_health_input *in, const struct settings *s,
                            struct ops_health *h)
 {
-	struct lab_member_row rows[DCS_MAX_MEMBERS];
-	int n = lab_members_rows(in->view, rows, DCS_MAX_MEMBERS);
+	struct client_member_row rows[DCS_MAX_MEMBERS];
+	int n = client_members_rows(in->view, rows, DCS_MAX_MEMBERS);
 	int replicas = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (rows[i].role == LAB_ROLE_LEADER)
+		if (rows[i].role == DCS_ROLE_LEADER)
 			continue;
 		check_replica(in, &rows[i], i, s, h);
 		replicas++;

@@ -1,7 +1,7 @@
 /*
- * lab_members.c: members rows, the patronictl-style table and the list JSON.
+ * client_members.c: members rows, the patronictl-style table and the list JSON.
  */
-#include "lab/lab_members.h"
+#include "client/client_members.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,91 +11,18 @@
 #define CELL_LEN (DCS_URL_LEN + 24) /* host:port */
 #define MB       (1024 * 1024)
 
-static const char *const role_names[LAB_ROLE__COUNT] = {
-    [LAB_ROLE_LEADER] = "leader",
-    [LAB_ROLE_SYNC_STANDBY] = "sync_standby",
-    [LAB_ROLE_REPLICA] = "replica",
-};
-
-/* patronictl's spelling in the table. */
-static const char *const role_titles[LAB_ROLE__COUNT] = {
-    [LAB_ROLE_LEADER] = "Leader",
-    [LAB_ROLE_SYNC_STANDBY] = "Sync Standby",
-    [LAB_ROLE_REPLICA] = "Replica",
-};
-
-const char *lab_member_role_str(enum lab_member_role r)
+int client_members_rows(const struct dcs_view *v, struct client_member_row *rows, int max)
 {
-	return (unsigned)r < LAB_ROLE__COUNT ? role_names[r] : "?";
-}
-
-static bool is_leader(const struct dcs_view *v, const struct dcs_member *m)
-{
-	return v->has_leader && str_eq(v->leader, m->name);
-}
-
-static enum lab_member_role member_role(const struct dcs_view *v, const struct dcs_member *m)
-{
-	if (is_leader(v, m))
-		return LAB_ROLE_LEADER;
-	if (v->sync.present && v->sync.leader[0] && dcs_sync_has(&v->sync, m->name))
-		return LAB_ROLE_SYNC_STANDBY;
-	return LAB_ROLE_REPLICA;
-}
-
-/* reference_lsn: status.optime, or the leader's xlog_location when larger; 0 = none. */
-static uint64_t reference_lsn(const struct dcs_view *v)
-{
-	const struct dcs_member *leader = dcs_view_leader_member(v);
-	uint64_t ref = v->has_status ? v->status_optime : 0;
-
-	if (leader && leader->has_xlog && leader->xlog_location > ref)
-		ref = leader->xlog_location;
-	return ref;
-}
-
-/* member_position: max(receive, replay), or xlog_location; false if it publishes none. */
-static bool member_position(const struct dcs_member *m, uint64_t *pos)
-{
-	if (m->receive_lsn || m->replay_lsn) {
-		*pos = MAX(m->receive_lsn, m->replay_lsn);
-		return true;
-	}
-	*pos = m->xlog_location;
-	return m->has_xlog;
-}
-
-static void fill_lag(uint64_t ref, struct lab_member_row *r)
-{
-	uint64_t pos;
-
-	r->has_lag = false;
-	r->lag_bytes = 0;
-	if (r->role == LAB_ROLE_LEADER) {
-		r->has_lag = true; /* the leader is the reference */
-		return;
-	}
-	if (ref == 0 || !member_position(r->m, &pos))
-		return;
-	r->has_lag = true;
-	r->lag_bytes = ref > pos ? ref - pos : 0;
-}
-
-int lab_members_rows(const struct dcs_view *v, struct lab_member_row *rows, int max)
-{
-	uint64_t ref = reference_lsn(v);
+	bool sync_mode = client_synchronous_mode(v);
 	int n = 0;
 
 	for (int i = 0; i < v->n_members && n < max; i++) {
-		struct lab_member_row *r = &rows[n++];
+		struct client_member_row *r = &rows[n++];
 
 		r->m = &v->members[i];
-		r->role = member_role(v, r->m);
-		r->state =
-		    r->role != LAB_ROLE_LEADER && str_eq(r->m->replication_state, "streaming")
-		        ? "streaming"
-		        : r->m->state;
-		fill_lag(ref, r);
+		r->role = dcs_member_role(v, r->m, sync_mode);
+		r->state = dcs_member_state(r->m, r->role);
+		r->has_lag = dcs_member_lag(v, r->m, r->role, &r->lag_bytes);
 	}
 	return n;
 }
@@ -110,7 +37,7 @@ struct table {
 
 static const bool right_aligned[N_COLS] = {false, false, false, false, true, true};
 
-static void row_cells(const struct lab_member_row *r, char cells[N_COLS][CELL_LEN])
+static void row_cells(const struct client_member_row *r, char cells[N_COLS][CELL_LEN])
 {
 	const struct dcs_member *m = r->m;
 
@@ -119,13 +46,13 @@ static void row_cells(const struct lab_member_row *r, char cells[N_COLS][CELL_LE
 		snprintf(cells[1], CELL_LEN, "%s:%d", m->host, m->port);
 	else
 		snprintf(cells[1], CELL_LEN, "%s", m->host);
-	snprintf(cells[2], CELL_LEN, "%s", role_titles[r->role]);
+	snprintf(cells[2], CELL_LEN, "%s", dcs_role_title(r->role));
 	snprintf(cells[3], CELL_LEN, "%s", r->state);
 	if (m->timeline > 0)
 		snprintf(cells[4], CELL_LEN, "%d", m->timeline);
 	else
 		cells[4][0] = '\0';
-	if (r->role == LAB_ROLE_LEADER)
+	if (r->role == DCS_ROLE_LEADER)
 		cells[5][0] = '\0';
 	else if (!r->has_lag)
 		snprintf(cells[5], CELL_LEN, "unknown");
@@ -138,8 +65,8 @@ static void table_fill(const struct dcs_view *v, struct table *t)
 {
 	static const char *const titles[N_COLS] = {"Member", "Host", "Role",
 	                                           "State",  "TL",   "Lag in MB"};
-	struct lab_member_row rows[DCS_MAX_MEMBERS];
-	int n = lab_members_rows(v, rows, DCS_MAX_MEMBERS);
+	struct client_member_row rows[DCS_MAX_MEMBERS];
+	int n = client_members_rows(v, rows, DCS_MAX_MEMBERS);
 
 	for (int c = 0; c < N_COLS; c++)
 		snprintf(t->cells[0][c], CELL_LEN, "%s", titles[c]);
@@ -199,16 +126,7 @@ static void title_rule(const struct table *t, const struct dcs_view *v, const ch
 	buf_free(&rule);
 }
 
-bool lab_members_paused(const struct dcs_view *v)
-{
-	json_t *cfg = v->config_json ? json_loads(v->config_json, 0, NULL) : NULL;
-	bool paused = json_is_true(json_object_get(cfg, "pause"));
-
-	json_decref(cfg);
-	return paused;
-}
-
-void lab_members_table(const struct dcs_view *v, const char *scope, struct buf *out)
+void client_members_table(const struct dcs_view *v, const char *scope, struct buf *out)
 {
 	struct table t;
 
@@ -221,7 +139,7 @@ void lab_members_table(const struct dcs_view *v, const char *scope, struct buf *
 		table_row(&t, i, out);
 	hrule(&t, out);
 	buf_puts(out, "\n");
-	if (lab_members_paused(v))
+	if (client_paused(v))
 		buf_puts(out, " Maintenance mode: on\n");
 }
 
@@ -240,7 +158,7 @@ static json_t *text_or_null(const char *s)
 	return s[0] ? text(s) : json_null();
 }
 
-static json_t *row_json(const struct lab_member_row *r)
+static json_t *row_json(const struct client_member_row *r)
 {
 	const struct dcs_member *m = r->m;
 	json_t *o = json_object();
@@ -250,7 +168,7 @@ static json_t *row_json(const struct lab_member_row *r)
 	json_object_set_new(o, "port", m->port > 0 ? json_integer(m->port) : json_null());
 	json_object_set_new(o, "api_url", text_or_null(m->api_url));
 	json_object_set_new(o, "pooler", text_or_null(m->pooler));
-	json_object_set_new(o, "role", json_string(lab_member_role_str(r->role)));
+	json_object_set_new(o, "role", json_string(dcs_role_str(r->role)));
 	json_object_set_new(o, "state", text(r->state));
 	json_object_set_new(o, "timeline",
 	                    m->timeline > 0 ? json_integer(m->timeline) : json_null());
@@ -259,23 +177,23 @@ static json_t *row_json(const struct lab_member_row *r)
 	return o;
 }
 
-json_t *lab_members_json(const struct dcs_view *v, const struct lab_list_meta *meta)
+json_t *client_members_json(const struct dcs_view *v, const struct client *c)
 {
-	struct lab_member_row rows[DCS_MAX_MEMBERS];
-	int n = lab_members_rows(v, rows, DCS_MAX_MEMBERS);
+	struct client_member_row rows[DCS_MAX_MEMBERS];
+	int n = client_members_rows(v, rows, DCS_MAX_MEMBERS);
 	json_t *etcd = json_array();
 	json_t *members = json_array();
 	json_t *o = json_object();
 
-	for (int i = 0; i < meta->n_etcd; i++)
-		json_array_append_new(etcd, text(meta->etcd_urls[i]));
+	for (int i = 0; i < c->n_etcd; i++)
+		json_array_append_new(etcd, text(c->etcd[i]));
 	for (int i = 0; i < n; i++)
 		json_array_append_new(members, row_json(&rows[i]));
-	json_object_set_new(o, "scope", text(meta->scope));
-	json_object_set_new(o, "namespace", text(meta->namespace_));
+	json_object_set_new(o, "scope", text(c->scope));
+	json_object_set_new(o, "namespace", text(c->namespace_));
 	json_object_set_new(o, "etcd", etcd);
 	json_object_set_new(o, "leader", v->has_leader ? text(v->leader) : json_null());
-	json_object_set_new(o, "pause", json_boolean(lab_members_paused(v)));
+	json_object_set_new(o, "pause", json_boolean(client_paused(v)));
 	json_object_set_new(o, "members", members);
 	return o;
 }
