@@ -74,15 +74,12 @@ static bool parse_scenario(const char *arg, void *field, char *err, size_t errle
 #define F(member) offsetof(struct chaos_args, member)
 
 static const struct arg_opt chaos_opts[] = {
-    {.name = "dir", .kind = ARG_STR, .offset = F(dir)},
-    {.name = "scenario",
-     .kind = ARG_CUSTOM,
-     .offset = F(scenario),
-     .parse = parse_scenario,
-     .seen = ARG_SEEN(struct chaos_args, scenario_set)},
-    {.name = "json", .kind = ARG_FLAG, .offset = F(json)},
-    {.name = "no-restart", .kind = ARG_FLAG, .offset = F(no_restart)},
-    {.name = "timeout", .kind = ARG_INT, .offset = F(timeout_s), .lo = 1, .hi = MAX_TIMEOUT_S},
+    ARG_STR_OPT("dir", 0, F(dir), 0),
+    ARG_CUSTOM_OPT("scenario", 0, F(scenario), parse_scenario,
+                   ARG_SEEN(struct chaos_args, scenario_set)),
+    ARG_FLAG_OPT("json", 0, F(json)),
+    ARG_FLAG_OPT("no-restart", 0, F(no_restart)),
+    ARG_INT_OPT("timeout", F(timeout_s), 1, MAX_TIMEOUT_S, 0),
 };
 
 enum args_result chaos_args_parse(int argc, char **argv, struct chaos_args *a, char *err,

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,21 +49,6 @@ struct run {
 	pid_t up_pid;            /* `pgha up` bringing the victim back, 0 = none */
 };
 
-static void say(const struct run *r, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-/* say: progress on stderr (stdout carries the report). */
-static void say(const struct run *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)r;
-	fputs("pgha chaos: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n", stderr);
-}
-
 static int64_t since_t0_ms(const struct run *r)
 {
 	return (clock_now_us() - r->res.t0_us) / 1000;
@@ -79,8 +63,9 @@ static bool client_env(struct run *r)
 	if (!lab_path(r->c, "pg_service.conf", service, sizeof(service)) ||
 	    !lab_path(r->c, "pgpass", r->passfile, sizeof(r->passfile)) || !fs_exists(service) ||
 	    !fs_exists(r->passfile)) {
-		say(r, "%s has no pg_service.conf and pgpass: not a lab written by pgha up",
-		    r->c->dir);
+		client_say("chaos",
+		           "%s has no pg_service.conf and pgpass: not a lab written by pgha up",
+		           r->c->dir);
 		return false;
 	}
 	setenv("PGSERVICEFILE", service, 1);
@@ -101,14 +86,14 @@ static bool wait_healthy(struct run *r, int64_t deadline_ms)
 			return true;
 		}
 		if (clock_now_ms() > deadline_ms) {
-			say(r, "the cluster is not healthy: %s", why);
+			client_say("chaos", "the cluster is not healthy: %s", why);
 			return false;
 		}
 		clock_sleep_ms(100);
 	}
 }
 
-static bool setup_tables(struct run *r, int64_t deadline_ms)
+static bool setup_tables(int64_t deadline_ms)
 {
 	char err[512] = "";
 
@@ -124,7 +109,7 @@ static bool setup_tables(struct run *r, int64_t deadline_ms)
 			return true;
 		clock_sleep_ms(200);
 	}
-	say(r, "cannot create the chaos tables through service=rw: %s", err);
+	client_say("chaos", "cannot create the chaos tables through service=rw: %s", err);
 	return false;
 }
 
@@ -143,7 +128,7 @@ static bool start_load(struct run *r)
 	r->w = chaos_writer_start("service=rw connect_timeout=2 application_name=pgha-chaos",
 	                          r->id_base);
 	if (r->probe == NULL || r->w == NULL) {
-		say(r, "cannot start the writer and probe threads");
+		client_say("chaos", "cannot start the writer and probe threads");
 		return false;
 	}
 	clock_sleep_ms(WARMUP_MS);
@@ -153,7 +138,8 @@ static bool start_load(struct run *r)
 			return true;
 		clock_sleep_ms(100);
 	} while (clock_now_ms() < deadline_ms);
-	say(r, "the writer got no acknowledgement before the fault: %s", st.last_error);
+	client_say("chaos", "the writer got no acknowledgement before the fault: %s",
+	           st.last_error);
 	return false;
 }
 
@@ -209,7 +195,7 @@ static bool inject(struct run *r)
 	enum chaos_scenario s = r->a->scenario;
 
 	if (!chaos_victim_find(r->c, r->res.victim, s, &r->victim, err, sizeof(err))) {
-		say(r, "%s", err);
+		client_say("chaos", "%s", err);
 		return false;
 	}
 	if (s == CHAOS_FREEZE_PRIMARY)
@@ -224,7 +210,7 @@ static bool inject(struct run *r)
 		chaos_writer_settle(r->w, clock_now_us());
 		return true;
 	}
-	say(r, "%s", err);
+	client_say("chaos", "%s", err);
 	return false;
 }
 
@@ -287,7 +273,7 @@ static void restart_victim(struct run *r)
 	r->up_pid =
 	    chaos_restart_lab(r->c, r->a->timeout_s * CHAOS_REJOIN_FACTOR, err, sizeof(err));
 	if (r->up_pid < 0) {
-		say(r, "cannot restart %s: %s", r->res.victim, err);
+		client_say("chaos", "cannot restart %s: %s", r->res.victim, err);
 		r->up_pid = 0;
 		return;
 	}
@@ -351,7 +337,7 @@ static void verify(struct run *r)
 	r->res.acked = (int64_t)n_acked;
 	n = o.has_leader ? lab_plan_node(&r->c->plan, o.leader) : NULL;
 	if (n == NULL) {
-		say(r, "no leader to verify the writes on");
+		client_say("chaos", "no leader to verify the writes on");
 		return;
 	}
 	snprintf(conninfo, sizeof(conninfo),
@@ -359,7 +345,7 @@ static void verify(struct run *r)
 	         n->pg_port, r->cl->creds.pg_user, r->passfile);
 	if (!chaos_read_ids(conninfo, r->id_base + 1, n_acked ? acked[n_acked - 1] : r->id_base,
 	                    &present, &n_present, err, sizeof(err))) {
-		say(r, "cannot read chaos_ids on %s: %s", o.leader, err);
+		client_say("chaos", "cannot read chaos_ids on %s: %s", o.leader, err);
 		return;
 	}
 	r->res.verified = true;
@@ -388,7 +374,7 @@ static void reap_up(struct run *r)
 	if (r->up_pid <= 0)
 		return;
 	if (proc_wait(r->up_pid, UP_EXIT_WAIT_MS, &status) != 1) {
-		say(r, "pgha up (pid %d) still runs; stopping it", (int)r->up_pid);
+		client_say("chaos", "pgha up (pid %d) still runs; stopping it", (int)r->up_pid);
 		(void)proc_stop(r->up_pid, SIGTERM, 5000);
 	}
 	r->up_pid = 0;
@@ -454,10 +440,7 @@ static void stop_threads(struct run *r)
 		chaos_writer_stop(r->w);
 		chaos_writer_free(r->w);
 	}
-	if (r->probe) {
-		chaos_probe_stop(r->probe);
-		chaos_probe_free(r->probe);
-	}
+	chaos_probe_free(r->probe);
 	chaos_observe_stop(r->obs);
 	dcs_close(r->d);
 }
@@ -479,10 +462,10 @@ enum chaos_outcome chaos_run(const struct chaos_args *a, const struct lab_cluste
 	r.d = client_dcs_open(cl, DCS_TIMEOUT_MS, true);
 	r.obs = r.d ? chaos_observe_start(r.d, r.c, &r.tl) : NULL;
 	if (r.obs == NULL) {
-		say(&r, "cannot follow the cluster in etcd");
+		client_say("chaos", "cannot follow the cluster in etcd");
 		rc = CHAOS_NO_ETCD;
 	} else if (wait_healthy(&r, clock_now_ms() + 1000L * a->timeout_s * CHAOS_REJOIN_FACTOR) &&
-	           setup_tables(&r, clock_now_ms() + 1000L * a->timeout_s)) {
+	           setup_tables(clock_now_ms() + 1000L * a->timeout_s)) {
 		rc = fault_and_after(&r);
 	}
 	stop_threads(&r);

@@ -10,8 +10,10 @@
 #ifndef PGHA_CLI_CLI_H
 #define PGHA_CLI_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "util/args.h"
+#include "util/compiler.h"
 
 #define PGHA_VERSION "0.1.0"
 
@@ -37,6 +39,24 @@ struct cli_spec {
  * EXIT_USAGE after an error ("pgha NAME: what is wrong" and the usage on stderr).
  */
 int cli_parse(const struct cli_spec *s, int argc, char **argv, void *out);
+
+/*
+ * cli_usage_error: "pgha NAME: message" and the usage on stderr; returns EXIT_USAGE.
+ */
+int cli_usage_error(const struct cli_spec *s, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* The command line of the daemons: `pgha agent` and `pgha router`. */
+struct cli_daemon_args {
+	const char *config; /* -c FILE (required) */
+	const char *level;  /* --log-level, NULL = the configuration's */
+	bool check;         /* --check: validate the configuration and exit */
+};
+
+/* cli_daemon_opts: -c/--config, -l/--log-level, --check, for a spec's opts. */
+#define CLI_DAEMON_N_OPTS 3
+extern const struct arg_opt cli_daemon_opts[CLI_DAEMON_N_OPTS];
+/* cli_parse_daemon: cli_parse of s into a (zeroed first), and -c FILE required. */
+int cli_parse_daemon(const struct cli_spec *s, int argc, char **argv, struct cli_daemon_args *a);
 
 /* The command lines of `pgha up` and `pgha down` (unit-tested). */
 extern const struct cli_spec cli_up_spec;

@@ -10,28 +10,18 @@
 #include "log/log.h"
 #include "util/compiler.h"
 
-/* The command line of `pgha agent`. */
-struct agent_args {
-	const char *path; /* -c FILE (required) */
-	bool check;       /* --check */
-};
-
-static const struct arg_opt agent_opts[] = {
-    {.name = "config", .letter = 'c', .kind = ARG_STR, .offset = offsetof(struct agent_args, path)},
-    {.name = "check", .kind = ARG_FLAG, .offset = offsetof(struct agent_args, check)},
-};
-
 static const struct cli_spec agent_spec = {
     "agent",
-    "usage: pgha agent -c FILE [--check]\n\n"
+    "usage: pgha agent -c FILE [--check] [--log-level LEVEL]\n\n"
     "Runs the HA agent of one node: leader election on etcd, PostgreSQL's\n"
     "lifecycle, replication, failover and the Patroni-compatible REST API.\n"
     "The YAML configuration uses Patroni's key names.\n\n"
     "  -c, --config FILE  the node's configuration (required)\n"
+    "  -l, --log-level L  error, warn, info or debug (default: the file's log_level)\n"
     "      --check        validate the configuration and exit\n"
     "  -h, --help         this help\n",
-    agent_opts,
-    ARRAY_LEN(agent_opts),
+    cli_daemon_opts,
+    CLI_DAEMON_N_OPTS,
 };
 
 static void print_msgs(const struct config_msgs *m, const char *kind)
@@ -42,20 +32,18 @@ static void print_msgs(const struct config_msgs *m, const char *kind)
 
 int cmd_agent(int argc, char **argv)
 {
-	struct agent_args a = {0};
+	struct cli_daemon_args a;
 	const char *path;
 	struct config cfg;
 	struct config_msgs errors = {.n = 0}, warnings = {.n = 0};
 	enum log_level level;
-	int rc = cli_parse(&agent_spec, argc, argv, &a);
+	int rc = cli_parse_daemon(&agent_spec, argc, argv, &a);
 
 	if (rc >= 0)
 		return rc;
-	if (a.path == NULL) {
-		fprintf(stderr, "pgha agent: -c FILE is required\n\n%s", agent_spec.usage);
-		return EXIT_USAGE;
-	}
-	path = a.path;
+	if (a.level != NULL && !log_parse_level(a.level, &level))
+		return cli_usage_error(&agent_spec, "unknown log level \"%s\"", a.level);
+	path = a.config;
 	if (!config_load(path, &cfg, &errors, &warnings)) {
 		print_msgs(&errors, "error");
 		print_msgs(&warnings, "warning");
@@ -76,7 +64,7 @@ int cmd_agent(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
-	if (cfg.log_level[0] && log_parse_level(cfg.log_level, &level))
+	if (a.level != NULL || (cfg.log_level[0] && log_parse_level(cfg.log_level, &level)))
 		log_set_level(level);
 	return agent_main(&cfg);
 }

@@ -9,49 +9,17 @@
 
 #define UP(member)   offsetof(struct lab_up_opts, member)
 #define DOWN(member) offsetof(struct lab_down_opts, member)
-
-static bool parse_scope(const char *arg, void *field, char *err, size_t errlen)
-{
-	if (!lab_scope_valid(arg)) {
-		snprintf(err, errlen, "--scope: 1 to %d letters, digits, '_' or '-'",
-		         LAB_NAME_LEN - 1);
-		return false;
-	}
-	*(const char **)field = arg;
-	return true;
-}
+#define SET(member)  ARG_SEEN(struct lab_up_opts, member)
 
 static const struct arg_opt up_opts[] = {
-    {.name = "dir", .kind = ARG_STR, .offset = UP(dir)},
-    {.name = "nodes",
-     .kind = ARG_INT,
-     .offset = UP(n_nodes),
-     .lo = 1,
-     .hi = LAB_MAX_NODES,
-     .seen = ARG_SEEN(struct lab_up_opts, nodes_set)},
-    {.name = "base-port",
-     .kind = ARG_INT,
-     .offset = UP(base_port),
-     .lo = 1024,
-     .hi = 65535 - LAB_PLAN_SPAN + 1,
-     .seen = ARG_SEEN(struct lab_up_opts, base_port_set)},
-    {.name = "router-port",
-     .kind = ARG_INT,
-     .offset = UP(router_port),
-     .lo = 1024,
-     .hi = 65534,
-     .seen = ARG_SEEN(struct lab_up_opts, router_port_set)},
-    {.name = "scope",
-     .kind = ARG_CUSTOM,
-     .offset = UP(scope),
-     .parse = parse_scope,
-     .seen = ARG_SEEN(struct lab_up_opts, scope_set)},
-    {.name = "os-user", .kind = ARG_STR, .offset = UP(os_user)},
-    {.name = "timeout", .kind = ARG_INT, .offset = UP(timeout_s), .lo = 1, .hi = 3600},
-    {.name = "pg-bin-dir",
-     .kind = ARG_STR,
-     .offset = UP(pg_bin_dir),
-     .seen = ARG_SEEN(struct lab_up_opts, pg_bin_dir_set)},
+    ARG_STR_OPT("dir", 0, UP(dir), 0),
+    ARG_INT_OPT("nodes", UP(n_nodes), 1, LAB_MAX_NODES, SET(nodes_set)),
+    ARG_INT_OPT("base-port", UP(base_port), 1024, 65535 - LAB_PLAN_SPAN + 1, SET(base_port_set)),
+    ARG_INT_OPT("router-port", UP(router_port), 1024, 65534, SET(router_port_set)),
+    ARG_STR_OPT("scope", 0, UP(scope), SET(scope_set)),
+    ARG_STR_OPT("os-user", 0, UP(os_user), 0),
+    ARG_INT_OPT("timeout", UP(timeout_s), 1, 3600, 0),
+    ARG_STR_OPT("pg-bin-dir", 0, UP(pg_bin_dir), SET(pg_bin_dir_set)),
 };
 
 const struct cli_spec cli_up_spec = {
@@ -72,9 +40,9 @@ const struct cli_spec cli_up_spec = {
 };
 
 static const struct arg_opt down_opts[] = {
-    {.name = "dir", .kind = ARG_STR, .offset = DOWN(dir)},
-    {.name = "keep", .kind = ARG_FLAG, .offset = DOWN(keep)},
-    {.name = "timeout", .kind = ARG_INT, .offset = DOWN(timeout_s), .lo = 1, .hi = 3600},
+    ARG_STR_OPT("dir", 0, DOWN(dir), 0),
+    ARG_FLAG_OPT("keep", 0, DOWN(keep)),
+    ARG_INT_OPT("timeout", DOWN(timeout_s), 1, 3600, 0),
 };
 
 const struct cli_spec cli_down_spec = {
@@ -110,6 +78,9 @@ int cmd_up(int argc, char **argv)
 	lab_up_defaults(&o);
 	if ((rc = cli_parse(&cli_up_spec, argc, argv, &o)) >= 0)
 		return rc;
+	if (!lab_scope_valid(o.scope))
+		return cli_usage_error(&cli_up_spec, "--scope: 1 to %d letters, digits, '_' or '-'",
+		                       LAB_NAME_LEN - 1);
 	switch (lab_up_run(&o, &c)) {
 	case LAB_UP_STARTED:
 		return EXIT_OK;

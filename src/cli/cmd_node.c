@@ -48,32 +48,46 @@ static int confirm_status(enum ops_confirm c, const struct ops_ctx *ctx)
 
 /* --- restart ------------------------------------------------------------------------------ */
 
-static bool restart_one(const struct ops_ctx *ctx, const struct dcs_member *m, const char *body,
-                        int timeout_ms)
+/*
+ * post_member: POST endpoint on m with body, and patronictl's line about it: "Success:
+ * restart on member m", "Failed: reinitialize for member m, status code=...". Returns
+ * the HTTP status (0 or less when the agent did not answer).
+ */
+static long post_member(const struct ops_ctx *ctx, const struct dcs_member *m, const char *what,
+                        const char *endpoint, const char *body, int timeout_ms)
 {
+	bool restart = str_eq(what, "restart");
 	struct buf reply;
 	char err[256];
 	long code;
 
 	buf_init(&reply);
-	code = client_rest(&ctx->client, m, "POST", "restart", body, timeout_ms, &reply, err,
+	code = client_rest(&ctx->client, m, "POST", endpoint, body, timeout_ms, &reply, err,
 	                   sizeof(err));
 	if (code == 200)
-		printf("Success: restart on member %s\n", m->name);
-	else if (code == 202)
+		printf("Success: %s %s member %s\n", what, restart ? "on" : "for", m->name);
+	else if (code == 202 && restart)
 		printf("Success: restart scheduled on member %s\n", m->name);
-	else if (code == 409)
+	else if (code == 409 && restart)
 		printf("Failed: another restart is already scheduled on member %s\n", m->name);
 	else if (code <= 0)
-		printf("Failed: restart for member %s, its REST API did not answer (%s)\n", m->name,
-		       err);
+		printf("Failed: %s for member %s, its REST API did not answer (%s)\n", what,
+		       m->name, err);
 	else
-		printf("Failed: restart for member %s, status code=%ld, (%s)\n", m->name, code,
+		printf("Failed: %s for member %s, status code=%ld, (%s)\n", what, m->name, code,
 		       reply.data);
 	if (code == 401)
 		ops_auth_hint(ctx);
 	buf_free(&reply);
 	fflush(stdout);
+	return code;
+}
+
+static bool restart_one(const struct ops_ctx *ctx, const struct dcs_member *m, const char *body,
+                        int timeout_ms)
+{
+	long code = post_member(ctx, m, "restart", "restart", body, timeout_ms);
+
 	return code == 200 || code == 202;
 }
 
@@ -168,30 +182,12 @@ static bool reinit_one(const struct ops_ctx *ctx, const struct ops_args *a,
 {
 	char before[64] = "";
 	char scratch[64];
-	char err[256];
-	struct buf reply;
-	long code;
 	bool ok;
 
 	if (a->wait)
 		(void)patroni_state(ctx, m, scratch, before, scratch, sizeof(before));
-	buf_init(&reply);
-	code = client_rest(&ctx->client, m, "POST", "reinitialize",
-	                   a->force ? "{\"force\":true}" : "{}", REST_TIMEOUT_MS, &reply, err,
-	                   sizeof(err));
-	ok = code == 200;
-	if (ok)
-		printf("Success: reinitialize for member %s\n", m->name);
-	else if (code <= 0)
-		printf("Failed: reinitialize for member %s, its REST API did not answer (%s)\n",
-		       m->name, err);
-	else
-		printf("Failed: reinitialize for member %s, status code=%ld, (%s)\n", m->name, code,
-		       reply.data);
-	if (code == 401)
-		ops_auth_hint(ctx);
-	buf_free(&reply);
-	fflush(stdout);
+	ok = post_member(ctx, m, "reinitialize", "reinitialize",
+	                 a->force ? "{\"force\":true}" : "{}", REST_TIMEOUT_MS) == 200;
 	if (ok && a->wait)
 		ok = wait_reinit(ctx, m, before, a->timeout_s > 0 ? a->timeout_s : REINIT_WAIT_S);
 	return ok;

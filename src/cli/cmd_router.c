@@ -14,25 +14,6 @@
 #include "router/router.h"
 #include "util/compiler.h"
 
-/* The command line of `pgha router`. */
-struct router_args {
-	const char *path;  /* -c FILE (required) */
-	const char *level; /* --log-level, NULL = the file's */
-	bool check;        /* --check */
-};
-
-static const struct arg_opt router_opts[] = {
-    {.name = "config",
-     .letter = 'c',
-     .kind = ARG_STR,
-     .offset = offsetof(struct router_args, path)},
-    {.name = "log-level",
-     .letter = 'l',
-     .kind = ARG_STR,
-     .offset = offsetof(struct router_args, level)},
-    {.name = "check", .kind = ARG_FLAG, .offset = offsetof(struct router_args, check)},
-};
-
 static const struct cli_spec router_spec = {
     "router",
     "usage: pgha router -c FILE [--log-level LEVEL]\n\n"
@@ -44,8 +25,8 @@ static const struct cli_spec router_spec = {
     "      --check           validate the configuration, print it, and exit\n"
     "  -h, --help            this text\n\n"
     "See docs/router.md for the router: keys and their defaults.\n",
-    router_opts,
-    ARRAY_LEN(router_opts),
+    cli_daemon_opts,
+    CLI_DAEMON_N_OPTS,
 };
 
 /* raise_fd_limit: each session needs two descriptors; take what the hard limit allows. */
@@ -123,18 +104,14 @@ static void print_config(const struct router_config *c)
 int cmd_router(int argc, char **argv)
 {
 	struct router_config cfg;
-	struct router_args a = {0};
+	struct cli_daemon_args a;
 	char err[768];
-	int rc = cli_parse(&router_spec, argc, argv, &a);
+	int rc = cli_parse_daemon(&router_spec, argc, argv, &a);
 
 	if (rc >= 0)
 		return rc;
-	if (a.path == NULL) {
-		fprintf(stderr, "pgha router: -c FILE is required\n\n%s", router_spec.usage);
-		return EXIT_USAGE;
-	}
 	log_set_ident("router");
-	if (!router_config_load(&cfg, a.path, err, sizeof(err))) {
+	if (!router_config_load(&cfg, a.config, err, sizeof(err))) {
 		fprintf(stderr, "pgha router: %s\n", err);
 		return EXIT_USAGE;
 	}

@@ -30,128 +30,122 @@ struct opt_row {
 };
 
 static const struct opt_row opt_rows[] = {
-    {{.name = "dir", .kind = ARG_STR, .offset = F(target.dir)}, ALL},
-    {{.name = "config", .letter = 'c', .kind = ARG_STR, .offset = F(target.config)}, ALL},
-    {{.name = "json", .kind = ARG_FLAG, .offset = F(target.json)},
+    {ARG_STR_OPT("dir", 0, F(target.dir), 0), ALL},
+    {ARG_STR_OPT("config", 'c', F(target.config), 0), ALL},
+    {ARG_FLAG_OPT("json", 0, F(target.json)),
      BIT(OPS_HISTORY) | BIT(OPS_SHOW_CONFIG) | BIT(OPS_HEALTH) | BIT(OPS_LIST)},
-    {{.name = "force", .kind = ARG_FLAG, .offset = F(force)},
+    {ARG_FLAG_OPT("force", 0, F(force)),
      HANDOVER | BIT(OPS_RESTART) | BIT(OPS_REINIT) | BIT(OPS_EDIT_CONFIG)},
-    {{.name = "wait", .kind = ARG_FLAG, .offset = F(wait)}, BIT(OPS_REINIT) | PAUSE_CMDS},
-    {{.name = "leader", .kind = ARG_STR, .offset = F(leader)}, HANDOVER},
-    {{.name = "primary", .kind = ARG_STR, .offset = F(leader)}, HANDOVER},
-    {{.name = "candidate", .kind = ARG_STR, .offset = F(candidate)}, HANDOVER},
-    {{.name = "scheduled", .kind = ARG_CUSTOM, .offset = F(scheduled), .parse = parse_scheduled},
+    {ARG_FLAG_OPT("wait", 0, F(wait)), BIT(OPS_REINIT) | PAUSE_CMDS},
+    {ARG_STR_OPT("leader", 0, F(leader), 0), HANDOVER},
+    {ARG_STR_OPT("primary", 0, F(leader), 0), HANDOVER},
+    {ARG_STR_OPT("candidate", 0, F(candidate), 0), HANDOVER},
+    {ARG_CUSTOM_OPT("scheduled", 0, F(scheduled), parse_scheduled, 0),
      BIT(OPS_SWITCHOVER) | BIT(OPS_RESTART)},
-    {{.name = "pending", .kind = ARG_FLAG, .offset = F(pending)}, BIT(OPS_RESTART)},
-    {{.name = "pg-version", .kind = ARG_STR, .offset = F(pg_version)}, BIT(OPS_RESTART)},
-    {{.name = "timeout", .kind = ARG_INT, .offset = F(timeout_s), .lo = 1, .hi = 86400},
+    {ARG_FLAG_OPT("pending", 0, F(pending)), BIT(OPS_RESTART)},
+    {ARG_STR_OPT("pg-version", 0, F(pg_version), 0), BIT(OPS_RESTART)},
+    {ARG_INT_OPT("timeout", F(timeout_s), 1, 86400, 0),
      BIT(OPS_RESTART) | BIT(OPS_REINIT) | PAUSE_CMDS},
-    {{.name = "set", .letter = 's', .kind = ARG_CUSTOM, .offset = F(sets), .parse = parse_push},
-     BIT(OPS_EDIT_CONFIG)},
-    {{.name = "pg", .letter = 'p', .kind = ARG_CUSTOM, .offset = F(pg_sets), .parse = parse_push},
-     BIT(OPS_EDIT_CONFIG)},
-    {{.name = "apply", .kind = ARG_STR, .offset = F(apply_file)}, BIT(OPS_EDIT_CONFIG)},
-    {{.name = "replace", .kind = ARG_STR, .offset = F(replace_file)}, BIT(OPS_EDIT_CONFIG)},
-    {{.name = "quiet", .letter = 'q', .kind = ARG_FLAG, .offset = F(quiet)}, BIT(OPS_EDIT_CONFIG)},
-    {{.name = "interval", .kind = ARG_CUSTOM, .offset = F(interval_ms), .parse = parse_interval},
-     BIT(OPS_MONITOR)},
-    {{.name = "events", .kind = ARG_INT, .offset = F(events), .lo = 0, .hi = OPS_MON_RING},
-     BIT(OPS_MONITOR)},
-    {{.name = "router-rw", .kind = ARG_STR, .offset = F(router_rw)}, BIT(OPS_HEALTH)},
-    {{.name = "router-ro", .kind = ARG_STR, .offset = F(router_ro)}, BIT(OPS_HEALTH)},
-    {{.name = "max-lag", .kind = ARG_CUSTOM, .offset = F(max_lag_bytes), .parse = parse_max_lag},
-     BIT(OPS_HEALTH)},
-};
-
-static const char *const cmd_names[OPS__COUNT] = {
-    [OPS_SWITCHOVER] = "switchover",
-    [OPS_FAILOVER] = "failover",
-    [OPS_RESTART] = "restart",
-    [OPS_REINIT] = "reinit",
-    [OPS_PAUSE] = "pause",
-    [OPS_RESUME] = "resume",
-    [OPS_HISTORY] = "history",
-    [OPS_SHOW_CONFIG] = "show-config",
-    [OPS_EDIT_CONFIG] = "edit-config",
-    [OPS_HEALTH] = "health",
-    [OPS_MONITOR] = "monitor",
-    [OPS_LIST] = "list",
+    {ARG_CUSTOM_OPT("set", 's', F(sets), parse_push, 0), BIT(OPS_EDIT_CONFIG)},
+    {ARG_CUSTOM_OPT("pg", 'p', F(pg_sets), parse_push, 0), BIT(OPS_EDIT_CONFIG)},
+    {ARG_STR_OPT("apply", 0, F(apply_file), 0), BIT(OPS_EDIT_CONFIG)},
+    {ARG_STR_OPT("replace", 0, F(replace_file), 0), BIT(OPS_EDIT_CONFIG)},
+    {ARG_FLAG_OPT("quiet", 'q', F(quiet)), BIT(OPS_EDIT_CONFIG)},
+    {ARG_CUSTOM_OPT("interval", 0, F(interval_ms), parse_interval, 0), BIT(OPS_MONITOR)},
+    {ARG_INT_OPT("events", F(events), 0, OPS_MON_RING, 0), BIT(OPS_MONITOR)},
+    {ARG_STR_OPT("router-rw", 0, F(router_rw), 0), BIT(OPS_HEALTH)},
+    {ARG_STR_OPT("router-ro", 0, F(router_ro), 0), BIT(OPS_HEALTH)},
+    {ARG_CUSTOM_OPT("max-lag", 0, F(max_lag_bytes), parse_max_lag, 0), BIT(OPS_HEALTH)},
 };
 
 #define TARGET_USAGE "[--dir DIR | -c FILE]"
 
-static const char *const usages[OPS__COUNT] = {
+/* Each command's name and usage text. */
+static const struct {
+	const char *name;
+	const char *usage;
+} commands[OPS__COUNT] = {
     [OPS_SWITCHOVER] =
-        "usage: pgha switchover " TARGET_USAGE " [--leader NAME] [--candidate NAME]\n"
-        "                       [--scheduled TIME] [--force]\n\n"
-        "Planned hand-over of the leader role: shows the members, asks for confirmation\n"
-        "(unless --force) and asks the leader's REST API (POST /switchover) to hand over\n"
-        "to the candidate (default: the best one). --scheduled takes an ISO 8601 time\n"
-        "(local time when it has no zone). When that REST API refuses connections, the\n"
-        "request goes into etcd's failover key instead (as patronictl falls back to the\n"
-        "DCS) and pgha waits for the new leader. Exit status 1 when the agent refuses or\n"
-        "fails.\n",
+        {"switchover",
+         "usage: pgha switchover " TARGET_USAGE " [--leader NAME] [--candidate NAME]\n"
+         "                       [--scheduled TIME] [--force]\n\n"
+         "Planned hand-over of the leader role: shows the members, asks for confirmation\n"
+         "(unless --force) and asks the leader's REST API (POST /switchover) to hand over\n"
+         "to the candidate (default: the best one). --scheduled takes an ISO 8601 time\n"
+         "(local time when it has no zone). When that REST API refuses connections, the\n"
+         "request goes into etcd's failover key instead (as patronictl falls back to the\n"
+         "DCS) and pgha waits for the new leader. Exit status 1 when the agent refuses or\n"
+         "fails.\n"},
     [OPS_FAILOVER] =
-        "usage: pgha failover " TARGET_USAGE " --candidate NAME [--leader NAME] [--force]\n\n"
-        "Manual failover to a named member (POST /failover). With a running leader this\n"
-        "is a switchover to that member, as in Patroni; in a leaderless cluster the\n"
-        "candidate is promoted without the usual lag checks. Falls back to etcd as\n"
-        "switchover does.\n",
-    [OPS_RESTART] = "usage: pgha restart " TARGET_USAGE " NODE... [--pending] [--pg-version X.Y]\n"
-                    "                    [--timeout SECONDS] [--scheduled TIME] [--force]\n\n"
-                    "Restarts PostgreSQL on the named members (POST /restart on each), after\n"
-                    "confirmation unless --force. --pending: only if a restart is pending;\n"
-                    "--pg-version: only if the running version is older.\n",
+        {"failover",
+         "usage: pgha failover " TARGET_USAGE " --candidate NAME [--leader NAME] [--force]\n\n"
+         "Manual failover to a named member (POST /failover). With a running leader this\n"
+         "is a switchover to that member, as in Patroni; in a leaderless cluster the\n"
+         "candidate is promoted without the usual lag checks. Falls back to etcd as\n"
+         "switchover does.\n"},
+    [OPS_RESTART] = {"restart",
+                     "usage: pgha restart " TARGET_USAGE " NODE... [--pending] [--pg-version X.Y]\n"
+                     "                    [--timeout SECONDS] [--scheduled TIME] [--force]\n\n"
+                     "Restarts PostgreSQL on the named members (POST /restart on each), after\n"
+                     "confirmation unless --force. --pending: only if a restart is pending;\n"
+                     "--pg-version: only if the running version is older.\n"},
     [OPS_REINIT] =
-        "usage: pgha reinit " TARGET_USAGE " NODE... [--wait [--timeout SECONDS]] [--force]\n\n"
-        "Re-clones replicas from the leader (POST /reinitialize on each); the old data\n"
-        "directory is moved aside, never deleted. --wait: until they stream again.\n",
-    [OPS_PAUSE] = "usage: pgha pause " TARGET_USAGE " [--wait [--timeout SECONDS]]\n\n"
-                  "Maintenance mode: no automatic failover or restart (PATCH /config\n"
-                  "{\"pause\": true}). --wait: until every member reports it.\n",
-    [OPS_RESUME] = "usage: pgha resume " TARGET_USAGE " [--wait [--timeout SECONDS]]\n\n"
-                   "Leaves maintenance mode (PATCH /config {\"pause\": null}).\n",
-    [OPS_HISTORY] = "usage: pgha history " TARGET_USAGE " [--json]\n\n"
-                    "The timeline history of the cluster (failovers and switchovers).\n",
-    [OPS_SHOW_CONFIG] = "usage: pgha show-config " TARGET_USAGE " [--json]\n\n"
-                        "The cluster's dynamic configuration (etcd key \"config\") as YAML.\n",
+        {"reinit",
+         "usage: pgha reinit " TARGET_USAGE " NODE... [--wait [--timeout SECONDS]] [--force]\n\n"
+         "Re-clones replicas from the leader (POST /reinitialize on each); the old data\n"
+         "directory is moved aside, never deleted. --wait: until they stream again.\n"},
+    [OPS_PAUSE] = {"pause", "usage: pgha pause " TARGET_USAGE " [--wait [--timeout SECONDS]]\n\n"
+                            "Maintenance mode: no automatic failover or restart (PATCH /config\n"
+                            "{\"pause\": true}). --wait: until every member reports it.\n"},
+    [OPS_RESUME] = {"resume", "usage: pgha resume " TARGET_USAGE " [--wait [--timeout SECONDS]]\n\n"
+                              "Leaves maintenance mode (PATCH /config {\"pause\": null}).\n"},
+    [OPS_HISTORY] = {"history",
+                     "usage: pgha history " TARGET_USAGE " [--json]\n\n"
+                     "The timeline history of the cluster (failovers and switchovers).\n"},
+    [OPS_SHOW_CONFIG] = {"show-config",
+                         "usage: pgha show-config " TARGET_USAGE " [--json]\n\n"
+                         "The cluster's dynamic configuration (etcd key \"config\") as YAML.\n"},
     [OPS_EDIT_CONFIG] =
-        "usage: pgha edit-config " TARGET_USAGE " [--set KEY=VALUE]... [--pg NAME=VALUE]...\n"
-        "                        [--apply FILE | --replace FILE] [--quiet] [--force]\n\n"
-        "Changes the dynamic configuration. KEY is dotted (postgresql.parameters.work_mem);\n"
-        "VALUE is a YAML scalar (2, on, '5', [a, b]); an empty VALUE removes the key.\n"
-        "--pg NAME=VALUE is --set postgresql.parameters.NAME=VALUE. --apply merges a YAML\n"
-        "or JSON file (null removes), --replace replaces the whole configuration; '-' reads\n"
-        "stdin. Without any of them, and on a terminal, $EDITOR edits the YAML. Shows the\n"
-        "diff and asks before writing (unless --force); the write is a compare-and-swap\n"
-        "on the key's revision, so a concurrent change is never overwritten.\n",
+        {"edit-config",
+         "usage: pgha edit-config " TARGET_USAGE " [--set KEY=VALUE]... [--pg NAME=VALUE]...\n"
+         "                        [--apply FILE | --replace FILE] [--quiet] [--force]\n\n"
+         "Changes the dynamic configuration. KEY is dotted (postgresql.parameters.work_mem);\n"
+         "VALUE is a YAML scalar (2, on, '5', [a, b]); an empty VALUE removes the key.\n"
+         "--pg NAME=VALUE is --set postgresql.parameters.NAME=VALUE. --apply merges a YAML\n"
+         "or JSON file (null removes), --replace replaces the whole configuration; '-' reads\n"
+         "stdin. Without any of them, and on a terminal, $EDITOR edits the YAML. Shows the\n"
+         "diff and asks before writing (unless --force); the write is a compare-and-swap\n"
+         "on the key's revision, so a concurrent change is never overwritten.\n"},
     [OPS_HEALTH] =
-        "usage: pgha health " TARGET_USAGE " [--json] [--max-lag SIZE]\n"
-        "                   [--router-rw HOST:PORT] [--router-ro HOST:PORT]\n\n"
-        "One pass/fail report of the whole client path: etcd quorum, one leader answering\n"
-        "/primary, every replica streaming within the lag limit (default\n"
-        "maximum_lag_on_failover), the synchronous standby, each member's pooler, and the\n"
-        "router's read-write and read-only ports. Exit status 0 only if nothing FAILs.\n",
+        {"health",
+         "usage: pgha health " TARGET_USAGE " [--json] [--max-lag SIZE]\n"
+         "                   [--router-rw HOST:PORT] [--router-ro HOST:PORT]\n\n"
+         "One pass/fail report of the whole client path: etcd quorum, one leader answering\n"
+         "/primary, every replica streaming within the lag limit (default\n"
+         "maximum_lag_on_failover), the synchronous standby, each member's pooler, and the\n"
+         "router's read-write and read-only ports. Exit status 0 only if nothing FAILs.\n"},
     [OPS_MONITOR] =
-        "usage: pgha monitor " TARGET_USAGE " [--interval SECONDS] [--events N]\n\n"
-        "Live view of the cluster, redrawn on every etcd change (and every --interval,\n"
-        "default 2 s): the members table and the last N events (leader changes, members\n"
-        "joining or leaving, role and state changes). When stdout is not a terminal it\n"
-        "prints one line per event instead. Ctrl-C exits.\n",
-    [OPS_LIST] = "usage: pgha list " TARGET_USAGE " [--json]\n\n"
-                 "Shows the members of the cluster of a local lab (--dir, default ./pgha-lab)\n"
-                 "or of an agent configuration (-c): member, host, role, state, timeline and\n"
-                 "lag, read from etcd. Exit status 3 when etcd cannot be reached.\n",
+        {"monitor",
+         "usage: pgha monitor " TARGET_USAGE " [--interval SECONDS] [--events N]\n\n"
+         "Live view of the cluster, redrawn on every etcd change (and every --interval,\n"
+         "default 2 s): the members table and the last N events (leader changes, members\n"
+         "joining or leaving, role and state changes). When stdout is not a terminal it\n"
+         "prints one line per event instead. Ctrl-C exits.\n"},
+    [OPS_LIST] = {"list",
+                  "usage: pgha list " TARGET_USAGE " [--json]\n\n"
+                  "Shows the members of the cluster of a local lab (--dir, default ./pgha-lab)\n"
+                  "or of an agent configuration (-c): member, host, role, state, timeline and\n"
+                  "lag, read from etcd. Exit status 3 when etcd cannot be reached.\n"},
 };
 
 const char *ops_cmd_name(enum ops_cmd cmd)
 {
-	return (unsigned)cmd < OPS__COUNT ? cmd_names[cmd] : "?";
+	return (unsigned)cmd < OPS__COUNT ? commands[cmd].name : "?";
 }
 
 const char *ops_usage(enum ops_cmd cmd)
 {
-	return (unsigned)cmd < OPS__COUNT ? usages[cmd] : "";
+	return (unsigned)cmd < OPS__COUNT ? commands[cmd].usage : "";
 }
 
 static enum cli_parse fail(char *err, size_t errlen, const char *fmt, ...) PRINTF_LIKE(3, 4);

@@ -4,6 +4,7 @@
 #include "client/client.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,19 @@ void client_unreachable(const struct client *c, struct buf *out)
 	for (int i = 0; i < c->n_etcd; i++)
 		buf_printf(out, "%s%s", i ? ", " : "", c->etcd[i]);
 	buf_printf(out, ") to read cluster \"%s\"", c->scope);
+}
+
+void client_say(const char *who, const char *fmt, ...)
+{
+	struct buf line;
+	va_list ap;
+
+	buf_init(&line);
+	va_start(ap, fmt);
+	buf_vprintf(&line, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "pgha %s: %s\n", who, line.data);
+	buf_free(&line);
 }
 
 void client_cluster_dyn(const struct dcs_view *v, struct dyn_config *d)

@@ -12,7 +12,8 @@
  * A struct client is filled by whoever knows the cluster: a lab from its cluster.json
  * and secrets (lab/lab.h), the CLI from an agent configuration (-c FILE); nothing here
  * knows either source. Sits on dcs/, config/, http/ and pq/; cli/, lab/ and chaos/
- * sit on it, and nothing below includes it. Does not exit; does not print.
+ * sit on it, and nothing below includes it. Does not exit; prints nothing but what
+ * client_say is asked to.
  */
 #ifndef PGHA_CLIENT_CLIENT_H
 #define PGHA_CLIENT_CLIENT_H
@@ -66,6 +67,9 @@ bool client_read_view(const struct client *c, int request_timeout_ms,
                       struct dcs_view *v) MUST_CHECK;
 /* client_unreachable: "cannot reach etcd (URL, URL) to read cluster \"scope\"" into out. */
 void client_unreachable(const struct client *c, struct buf *out);
+
+/* client_say: one line "pgha WHO: message" on stderr, the tooling's way to tell a person. */
+void client_say(const char *who, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /*
  * client_cluster_dyn: the cluster's effective dynamic configuration, the config key of

@@ -108,16 +108,14 @@ static bool get_str(const json_t *obj, const char *key, char *out, size_t size, 
                     size_t errlen)
 {
 	const json_t *v = json_object_get(obj, key);
+	const char *why = !json_is_string(v) || json_string_length(v) == 0
+	                      ? "must be a non-empty string"
+	                  : !str_copy(out, size, json_string_value(v)) ? "is too long"
+	                                                               : NULL;
 
-	if (!json_is_string(v) || json_string_length(v) == 0) {
-		snprintf(err, errlen, "\"%s\" must be a non-empty string", key);
-		return false;
-	}
-	if (!str_copy(out, size, json_string_value(v))) {
-		snprintf(err, errlen, "\"%s\" is too long", key);
-		return false;
-	}
-	return true;
+	if (why != NULL)
+		snprintf(err, errlen, "\"%s\" %s", key, why);
+	return why == NULL;
 }
 
 static bool get_port(const json_t *obj, const char *key, int *out, char *err, size_t errlen)

@@ -19,10 +19,10 @@
 
 #include <errno.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "client/client.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
@@ -60,18 +60,8 @@ struct up_run {
 	char sync_leader[DCS_NAME_LEN];      /* leader named in the sync key then */
 };
 
-static void fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pgha up: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n", stderr);
-}
+/* fail: what went wrong, on stderr ("pgha up: ..."). */
+#define fail(...) client_say("up", __VA_ARGS__)
 
 static double elapsed_s(const struct up_run *r)
 {

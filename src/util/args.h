@@ -40,6 +40,25 @@ struct arg_opt {
 /* ARG_SEEN: the seen field of a row: a bool member of the options struct. */
 #define ARG_SEEN(type, member) (offsetof(type, member) + 1)
 
+/* Rows, one option per line: the field at off, its short letter (or 0), seen (or 0). */
+#define ARG_FLAG_OPT(nm, let, off)                                               \
+	{                                                                        \
+		.name = (nm), .letter = (let), .kind = ARG_FLAG, .offset = (off) \
+	}
+#define ARG_STR_OPT(nm, let, off, sn)                                                         \
+	{                                                                                     \
+		.name = (nm), .letter = (let), .kind = ARG_STR, .offset = (off), .seen = (sn) \
+	}
+#define ARG_INT_OPT(nm, off, l, h, sn)                                                             \
+	{                                                                                          \
+		.name = (nm), .kind = ARG_INT, .offset = (off), .lo = (l), .hi = (h), .seen = (sn) \
+	}
+#define ARG_CUSTOM_OPT(nm, let, off, fn, sn)                                                       \
+	{                                                                                          \
+		.name = (nm), .letter = (let), .kind = ARG_CUSTOM, .offset = (off), .parse = (fn), \
+		.seen = (sn)                                                                       \
+	}
+
 enum args_result {
 	ARGS_OK = 0,
 	ARGS_HELP, /* -h or --help */
