@@ -69,7 +69,7 @@ static void check_etcd(const struct ops_health_input *in, struct ops_health *h)
 			healthy++;
 		else
 			str_append_item(bad, sizeof(bad), "%s %s", p->url,
-			        p->answered ? "reports unhealthy" : p->err);
+			                p->answered ? "reports unhealthy" : p->err);
 	}
 	if (!in->view_ok)
 		add(h, OPS_FAIL, "etcd quorum",
@@ -157,7 +157,7 @@ static void check_replica(const struct ops_health_input *in, const struct client
 		str_append_item(bad, sizeof(bad), "state '%s'", r->m->state);
 	if (!str_eq(r->m->replication_state, "streaming"))
 		str_append_item(bad, sizeof(bad), "not streaming (replication_state '%s')",
-		        r->m->replication_state);
+		                r->m->replication_state);
 	if (p->replica_code != 200) {
 		char why[OPS_DETAIL_LEN];
 
@@ -166,7 +166,7 @@ static void check_replica(const struct ops_health_input *in, const struct client
 	}
 	if (r->has_lag && (int64_t)r->lag_bytes > s->max_lag_bytes)
 		str_append_item(bad, sizeof(bad), "lag %s over the limit of %lld bytes", lag,
-		        (long long)s->max_lag_bytes);
+		                (long long)s->max_lag_bytes);
 	if (bad[0])
 		add(h, OPS_FAIL, name, "%s", bad);
 	else if (!r->has_lag)

@@ -417,9 +417,9 @@ static void fit_or_restore(struct dyn_config *d, const struct dyn_config *before
 		return;
 	}
 	str_append_item(err, errlen,
-	           "ttl %d, loop_wait %d, retry_timeout %d are not usable (ttl >= 2 s, the "
-	           "others >= 1 s): timings unchanged",
-	           d->ttl_s, d->loop_wait_s, d->retry_timeout_s);
+	                "ttl %d, loop_wait %d, retry_timeout %d are not usable (ttl >= 2 s, the "
+	                "others >= 1 s): timings unchanged",
+	                d->ttl_s, d->loop_wait_s, d->retry_timeout_s);
 	d->ttl_s = before->ttl_s;
 	d->loop_wait_s = before->loop_wait_s;
 	d->retry_timeout_s = before->retry_timeout_s;
