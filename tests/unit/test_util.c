@@ -1,5 +1,6 @@
 /*
- * test_util.c: util/ (strings, numbers, LSNs, base64, buffers, files, processes).
+ * test_util.c: util/ (strings, numbers, LSNs, base64, buffers, files, processes, the
+ * table-driven option parser).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/args.h"
 #include "util/b64.h"
 #include "util/buf.h"
+#include "util/compiler.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
 #include "util/strutil.h"
@@ -226,10 +229,103 @@ static void test_proc_child_signals_reset(void **state)
 	buf_free(&out);
 }
 
+static void test_append_item(void **state)
+{
+	char list[16] = "";
+
+	(void)state;
+	str_append_item(list, sizeof(list), "%s", "a");
+	str_append_item(list, sizeof(list), "b%d", 2);
+	assert_string_equal(list, "a; b2");
+	str_append_item(list, sizeof(list), "%s", "a long item");
+	assert_string_equal(list, "a; b2; a long i"); /* truncated, terminated */
+	str_append_item(NULL, 0, "%s", "nothing");
+}
+
+/* The options struct of the parser's test. */
+struct opts {
+	bool flag;
+	const char *str;
+	int num;
+	bool num_given;
+	int even;
+};
+
+static bool parse_even(const char *arg, void *field, char *err, size_t errlen)
+{
+	if (str_parse_int(arg, field) && *(int *)field % 2 == 0)
+		return true;
+	snprintf(err, errlen, "--even: '%s' is not even", arg);
+	return false;
+}
+
+static const struct arg_opt opts[] = {
+    ARG_FLAG_OPT("flag", 'f', offsetof(struct opts, flag)),
+    ARG_STR_OPT("str", 's', offsetof(struct opts, str), 0),
+    ARG_INT_OPT("num", offsetof(struct opts, num), 1, 9, ARG_SEEN(struct opts, num_given)),
+    ARG_CUSTOM_OPT("even", 0, offsetof(struct opts, even), parse_even, 0),
+};
+
+#define ARGV(...) ((char *[]){"cmd", __VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){"cmd", __VA_ARGS__}) / sizeof(char *)))
+#define PARSE(o, rest, err, ...)                                                        \
+	(memset(o, 0, sizeof(*o)), args_parse(opts, ARRAY_LEN(opts), ARGC(__VA_ARGS__), \
+	                                      ARGV(__VA_ARGS__), o, rest, err, sizeof(err)))
+
+static void test_args(void **state)
+{
+	struct opts o;
+	char err[128];
+	int rest = -1;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, NULL, err, "-f", "--str=x", "--num", "3", "--even", "4"),
+	                 ARGS_OK);
+	assert_true(o.flag);
+	assert_string_equal(o.str, "x");
+	assert_int_equal(o.num, 3);
+	assert_true(o.num_given);
+	assert_int_equal(o.even, 4);
+	assert_int_equal(PARSE(&o, NULL, err, "-s", "y"), ARGS_OK);
+	assert_string_equal(o.str, "y");
+	assert_false(o.flag || o.num_given);
+	/* positional arguments, options after them included */
+	assert_int_equal(PARSE(&o, &rest, err, "a", "-f", "b"), ARGS_OK);
+	assert_true(o.flag);
+	assert_int_equal(rest, 2); /* argv permuted: cmd -f a b */
+	assert_int_equal(PARSE(&o, &rest, err, "-h"), ARGS_HELP);
+	assert_int_equal(PARSE(&o, NULL, err, "--help"), ARGS_HELP);
+}
+
+static void test_args_errors(void **state)
+{
+	struct opts o;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, NULL, err, "--num", "10"), ARGS_ERROR);
+	assert_string_equal(err, "--num: expected an integer from 1 to 9, got '10'");
+	assert_int_equal(PARSE(&o, NULL, err, "--num", "2x"), ARGS_ERROR);
+	assert_int_equal(PARSE(&o, NULL, err, "--num"), ARGS_ERROR);
+	assert_string_equal(err, "option --num needs a value");
+	assert_int_equal(PARSE(&o, NULL, err, "--bogus"), ARGS_ERROR);
+	assert_string_equal(err, "cmd does not take option --bogus");
+	assert_int_equal(PARSE(&o, NULL, err, "-x"), ARGS_ERROR);
+	assert_non_null(strstr(err, "does not take option"));
+	assert_int_equal(PARSE(&o, NULL, err, "--even", "3"), ARGS_ERROR);
+	assert_string_equal(err, "--even: '3' is not even");
+	assert_int_equal(PARSE(&o, NULL, err, "stray"), ARGS_ERROR);
+	assert_string_equal(err, "unexpected argument 'stray'");
+	assert_int_equal(PARSE(&o, NULL, err, "--flag=1"), ARGS_ERROR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_str_copy_reports_truncation),
+	    cmocka_unit_test(test_append_item),
+	    cmocka_unit_test(test_args),
+	    cmocka_unit_test(test_args_errors),
 	    cmocka_unit_test(test_parse_numbers),
 	    cmocka_unit_test(test_lsn_round_trip),
 	    cmocka_unit_test(test_hostport),
