@@ -21,7 +21,7 @@ pq: util
 config: util
 dcs: util log http
 pg: util log config pq
-pooler: util log config
+pooler: util log config pq
 api: util log dcs pg
 ha: util log config dcs http pg pooler api
 router: util log config dcs http

@@ -1,15 +1,15 @@
 /*
  * cmd_router.c: `pgha router -c FILE`: loads the router configuration, prepares the
- * process (signals, file descriptor limit, libcurl) and runs the router until
+ * process (signals, file descriptor limit, libcurl through http.h) and runs the router until
  * SIGTERM or SIGINT.
  */
-#include <curl/curl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include "cli/cli.h"
+#include "http/http.h"
 #include "log/log.h"
 #include "router/router.h"
 #include "util/compiler.h"
@@ -69,18 +69,18 @@ static int run(const struct router_config *cfg)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_error("router: curl_global_init failed");
+	if (!http_global_init()) {
+		log_error("router: libcurl could not initialise");
 		return EXIT_FAILED;
 	}
 	r = router_new(cfg);
 	if (r == NULL) {
-		curl_global_cleanup();
+		http_global_cleanup();
 		return EXIT_FAILED;
 	}
 	ok = router_run(r);
 	router_free(r);
-	curl_global_cleanup();
+	http_global_cleanup();
 	return ok ? EXIT_OK : EXIT_FAILED;
 }
 

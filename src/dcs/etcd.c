@@ -131,7 +131,10 @@ struct etcd *etcd_new(const struct etcd_options *opt, char *err, size_t errlen)
 		snprintf(err, errlen, "no etcd endpoint configured");
 		return NULL;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT); /* reference counted; thread-safe in 7.84+ */
+	if (!http_global_init()) {
+		snprintf(err, errlen, "libcurl could not initialise");
+		return NULL;
+	}
 	c = xcalloc(1, sizeof(*c));
 	pthread_mutex_init(&c->mu, NULL);
 	for (int i = 0; i < ENDPOINT_MAX && opt->endpoints[i] != NULL; i++)
@@ -164,7 +167,7 @@ void etcd_free(struct etcd *c)
 	buf_free(&c->reply);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
-	curl_global_cleanup();
+	http_global_cleanup();
 }
 
 void etcd_set_timeouts(struct etcd *c, int request_timeout_ms, int op_timeout_ms)

@@ -8,6 +8,16 @@
 
 #define DEFAULT_CONNECT_MS 3000
 
+bool http_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
+void http_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
 void http_easy_setup(CURL *h, char *errbuf)
 {
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

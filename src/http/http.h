@@ -28,6 +28,13 @@ struct http_body {
 };
 
 /*
+ * http_global_init / http_global_cleanup: libcurl's process-wide state, reference
+ * counted (and thread-safe since libcurl 7.84): each user takes and drops its own.
+ * False when libcurl could not initialise.
+ */
+bool http_global_init(void) MUST_CHECK;
+void http_global_cleanup(void);
+/*
  * http_easy_setup: the options every pgha handle has: CURLOPT_NOSIGNAL (millisecond
  * timeouts in threads, without SIGALRM), no proxy, protocols http and https only (an
  * api_url from etcd cannot make us open file:// or gopher://), TCP_NODELAY, and

@@ -35,13 +35,10 @@ static bool wait_socket(PGconn *c, short events, int64_t deadline_ms, const atom
 	}
 }
 
-enum pq_status pq_connect(const char *const *keys, const char *const *values, int64_t deadline_ms,
-                          PGconn **out, char *err, size_t errlen)
+enum pq_status pq_connect_poll(PGconn *c, int64_t deadline_ms, char *err, size_t errlen)
 {
-	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	PGconn *c = PQconnectStartParams(keys, values, 0);
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING; /* libpq's documented start */
 
-	*out = NULL;
 	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return PQ_BROKEN;
@@ -49,19 +46,30 @@ enum pq_status pq_connect(const char *const *keys, const char *const *values, in
 	while (st != PGRES_POLLING_OK) {
 		if (st == PGRES_POLLING_FAILED || PQstatus(c) == CONNECTION_BAD) {
 			pq_message(err, errlen, "", PQerrorMessage(c));
-			PQfinish(c);
 			return PQ_BROKEN;
 		}
 		if (!wait_socket(c, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline_ms,
 		                 NULL)) {
 			snprintf(err, errlen, "timed out");
-			PQfinish(c);
 			return PQ_TIMEOUT;
 		}
 		st = PQconnectPoll(c);
 	}
-	*out = c;
 	return PQ_READY;
+}
+
+enum pq_status pq_connect(const char *const *keys, const char *const *values, int64_t deadline_ms,
+                          PGconn **out, char *err, size_t errlen)
+{
+	PGconn *c = PQconnectStartParams(keys, values, 0);
+	enum pq_status st = pq_connect_poll(c, deadline_ms, err, errlen);
+
+	if (st != PQ_READY) {
+		PQfinish(c);
+		c = NULL;
+	}
+	*out = c;
+	return st;
 }
 
 bool pq_send(PGconn *c, const char *sql, int n, const char *const *params)

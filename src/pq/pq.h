@@ -39,6 +39,13 @@ enum pq_status {
 enum pq_status pq_connect(const char *const *keys, const char *const *values, int64_t deadline_ms,
                           PGconn **out, char *err, size_t errlen) MUST_CHECK;
 /*
+ * pq_connect_poll: drives c (from PQconnectStart or PQconnectStartParams; NULL is "out
+ * of memory") until the session is up or deadline_ms passes or libpq fails, as
+ * pq_connect, but c stays the caller's (PQfinish), for what it says after a failure
+ * (PQconnectionNeedsPassword...).
+ */
+enum pq_status pq_connect_poll(PGconn *c, int64_t deadline_ms, char *err, size_t errlen) MUST_CHECK;
+/*
  * pq_send: sends sql with n text params; without params in the simple protocol (which
  * allows several ';'-separated statements). False when libpq refused to send.
  */
