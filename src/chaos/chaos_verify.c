@@ -107,7 +107,8 @@ bool chaos_read_ids(const char *conninfo, int64_t lo, int64_t hi, int64_t **ids,
 	snprintf(los, sizeof(los), "%" PRId64, lo);
 	snprintf(his, sizeof(his), "%" PRId64, hi);
 	if (PQstatus(c) == CONNECTION_OK &&
-	    pq_send(c, "SELECT id FROM chaos_ids WHERE id BETWEEN $1 AND $2 ORDER BY id", 2, params))
+	    pq_send(c, "SELECT id FROM chaos_ids WHERE id BETWEEN $1 AND $2 ORDER BY id", 2,
+	            params))
 		st = pq_await(c, clock_now_ms() + READ_TIMEOUT_MS, NULL);
 	if (st == PQ_READY)
 		r = pq_first_result(c);
