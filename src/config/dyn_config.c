@@ -7,6 +7,7 @@
  * its field left unchanged, so one typo in etcd cannot take a cluster's settings away.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,13 +378,32 @@ enum dyn_key_result dyn_config_apply_key(struct dyn_config *d, const char *path,
 
 /* --- whole objects ------------------------------------------------------------------ */
 
+static void err_append(char *err, size_t errlen, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+static void err_append(char *err, size_t errlen, const char *fmt, ...)
+{
+	size_t used;
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	used = strlen(err);
+	if (used > 0 && used + 2 < errlen) {
+		memcpy(err + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(err + used, errlen - used, fmt, ap);
+	va_end(ap);
+}
+
 static void apply_reported(struct dyn_config *d, const char *path, const json_t *v, char *err,
                            size_t errlen)
 {
 	char why[256];
 
 	if (dyn_config_apply_key(d, path, v, why, sizeof(why), NULL) == DYN_KEY_BAD)
-		str_append_item(err, errlen, "%s: %s", path, why);
+		err_append(err, errlen, "%s: %s", path, why);
 }
 
 static void apply_postgresql(struct dyn_config *d, const json_t *pg, char *err, size_t errlen)
@@ -394,7 +414,7 @@ static void apply_postgresql(struct dyn_config *d, const json_t *pg, char *err, 
 	if (json_is_null(pg))
 		return;
 	if (!json_is_object(pg)) {
-		str_append_item(err, errlen, "postgresql: must be an object");
+		err_append(err, errlen, "postgresql: must be an object");
 		return;
 	}
 	json_object_foreach(unconst(pg), key, v)
@@ -413,13 +433,13 @@ static void fit_or_restore(struct dyn_config *d, const struct dyn_config *before
 
 	if (dyn_config_fit_timing(d, msg, sizeof(msg))) {
 		if (msg[0] != '\0')
-			str_append_item(err, errlen, "%s", msg);
+			err_append(err, errlen, "%s", msg);
 		return;
 	}
-	str_append_item(err, errlen,
-	                "ttl %d, loop_wait %d, retry_timeout %d are not usable (ttl >= 2 s, the "
-	                "others >= 1 s): timings unchanged",
-	                d->ttl_s, d->loop_wait_s, d->retry_timeout_s);
+	err_append(err, errlen,
+	           "ttl %d, loop_wait %d, retry_timeout %d are not usable (ttl >= 2 s, the "
+	           "others >= 1 s): timings unchanged",
+	           d->ttl_s, d->loop_wait_s, d->retry_timeout_s);
 	d->ttl_s = before->ttl_s;
 	d->loop_wait_s = before->loop_wait_s;
 	d->retry_timeout_s = before->retry_timeout_s;
@@ -434,7 +454,7 @@ bool dyn_config_from_json(struct dyn_config *d, const json_t *obj, char *err, si
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (!json_is_object(obj)) {
-		str_append_item(err, errlen, "the configuration is not a JSON object");
+		err_append(err, errlen, "the configuration is not a JSON object");
 		return false;
 	}
 	json_object_foreach(unconst(obj), key, v)

@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,21 +176,4 @@ char *str_trim(char *s)
 	if (start > 0)
 		memmove(s, s + start, len - start + 1);
 	return s;
-}
-
-void str_append_item(char *out, size_t size, const char *fmt, ...)
-{
-	size_t used;
-	va_list ap;
-
-	if (out == NULL || size == 0)
-		return;
-	used = strlen(out);
-	if (used > 0 && used + 2 < size) {
-		memcpy(out + used, "; ", 3);
-		used += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(out + used, size - used, fmt, ap);
-	va_end(ap);
 }

@@ -38,10 +38,5 @@ void str_format_lsn(uint64_t lsn, char *out, size_t size);
 bool str_split_hostport(const char *s, char *host, size_t host_size, int *port) MUST_CHECK;
 /* str_trim: strips ASCII whitespace at both ends, in place; returns s. */
 char *str_trim(char *s);
-/*
- * str_append_item: appends the formatted text to the list in out[size], after "; " when
- * out is not empty ("a; b; c"); truncates. Nothing when out is NULL or size 0.
- */
-void str_append_item(char *out, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 #endif

@@ -229,19 +229,6 @@ static void test_proc_child_signals_reset(void **state)
 	buf_free(&out);
 }
 
-static void test_append_item(void **state)
-{
-	char list[16] = "";
-
-	(void)state;
-	str_append_item(list, sizeof(list), "%s", "a");
-	str_append_item(list, sizeof(list), "b%d", 2);
-	assert_string_equal(list, "a; b2");
-	str_append_item(list, sizeof(list), "%s", "a long item");
-	assert_string_equal(list, "a; b2; a long i"); /* truncated, terminated */
-	str_append_item(NULL, 0, "%s", "nothing");
-}
-
 /* The options struct of the parser's test. */
 struct opts {
 	bool flag;
@@ -323,7 +310,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_str_copy_reports_truncation),
-	    cmocka_unit_test(test_append_item),
 	    cmocka_unit_test(test_args),
 	    cmocka_unit_test(test_args_errors),
 	    cmocka_unit_test(test_parse_numbers),
