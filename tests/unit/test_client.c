@@ -25,60 +25,6 @@
 #include "view_fixture.h"
 #include "util/xalloc.h"
 
-#define P "/service/t/"
-
-/* --- fixtures -------------------------------------------------------------------------- */
-
-/* view_of: a view from (relative key, value) pairs, NULL-terminated. */
-static void view_of(struct dcs_view *v, ...)
-{
-	struct dcs_kv kvs[32];
-	char keys[32][128];
-	int n = 0;
-	va_list ap;
-	const char *k;
-	char warn[512];
-
-	va_start(ap, v);
-	while ((k = va_arg(ap, const char *)) != NULL && n < 32) {
-		snprintf(keys[n], sizeof(keys[n]), "%s%s", P, k);
-		kvs[n] = (struct dcs_kv){.key = keys[n],
-		                         .value = va_arg(ap, const char *),
-		                         .create_revision = 1,
-		                         .mod_revision = 10 + n,
-		                         .lease = 0};
-		n++;
-	}
-	va_end(ap);
-	dcs_view_from_kvs(v, P, kvs, n, 99, warn, sizeof(warn));
-	if (warn[0])
-		fail_msg("view warnings: %s", warn);
-}
-
-#define M_PRIMARY                                                                              \
-	"{\"conn_url\":\"postgres://127.0.0.1:5432/postgres\",\"api_url\":\"http://127.0.0.1:" \
-	"8008/patroni\",\"state\":\"running\",\"role\":\"primary\",\"xlog_location\":100,"     \
-	"\"timeline\":2}"
-#define M_REPLICA(port, api)                                                           \
-	"{\"conn_url\":\"postgres://127.0.0.1:" port                                   \
-	"/postgres\",\"api_url\":\"http://127.0.0.1:" api                              \
-	"/patroni\",\"state\":\"running\",\"role\":\"replica\",\"xlog_location\":100," \
-	"\"receive_lsn\":100,\"replay_lsn\":100,\"replication_state\":\"streaming\","  \
-	"\"timeline\":2}"
-#define M_NOFAILOVER                                                                           \
-	"{\"conn_url\":\"postgres://127.0.0.1:5434/postgres\",\"api_url\":\"http://127.0.0.1:" \
-	"8010/"                                                                                \
-	"patroni\",\"state\":\"running\",\"role\":\"replica\",\"tags\":{\"nofailover\":true}}"
-
-/* three_nodes: node1 leads, node2 and node3 replicas (node3 nofailover if asked). */
-static void three_nodes(struct dcs_view *v, bool node3_nofailover)
-{
-	view_of(v, "leader", "node1", "members/node1", M_PRIMARY, "members/node2",
-	        M_REPLICA("5433", "8009"), "members/node3",
-	        node3_nofailover ? M_NOFAILOVER : M_REPLICA("5434", "8010"), "config",
-	        "{\"ttl\":3,\"loop_wait\":1}", NULL);
-}
-
 /* --- members table and JSON ------------------------------------------------------------------ */
 
 static void test_members_rows(void **state)
@@ -316,6 +262,19 @@ static void test_roles_lag(void **state)
 
 /* --- switchover / failover plans ------------------------------------------------------ */
 
+/* refused: r cannot be asked of v, and the message says fragment. */
+static void refused(const struct client_handover_req *r, const struct dcs_view *v,
+                    const char *fragment)
+{
+	struct client_handover h;
+	char err[256];
+
+	assert_false(client_plan_handover(r, v, &h, err, sizeof(err)));
+	assert_null(h.body);
+	if (strstr(err, fragment) == NULL)
+		fail_msg("error '%s' does not contain '%s'", err, fragment);
+}
+
 static void test_plan_switchover(void **state)
 {
 	struct client_handover_req r = {.candidate = "node2"};
@@ -338,36 +297,28 @@ static void test_plan_switchover(void **state)
 	client_handover_free(&h);
 	/* the named leader must be the leader */
 	r = (struct client_handover_req){.leader = "node2"};
-	assert_false(client_plan_handover(&r, &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "node2 is not the leader"));
-	assert_null(h.body);
+	refused(&r, &v, "node2 is not the leader");
 	/* unknown candidate, the leader as candidate */
 	r = (struct client_handover_req){.candidate = "node9"};
-	assert_false(client_plan_handover(&r, &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "node9 does not exist"));
+	refused(&r, &v, "node9 does not exist");
 	r = (struct client_handover_req){.candidate = "node1"};
-	assert_false(client_plan_handover(&r, &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "target and source are the same"));
+	refused(&r, &v, "target and source are the same");
 	dcs_view_free(&v);
 }
 
 static void test_plan_candidates(void **state)
 {
 	struct client_handover_req r = {.candidate = "node3"};
-	struct client_handover h;
 	struct dcs_view v;
-	char err[256];
 
 	(void)state;
 	three_nodes(&v, true);
-	assert_false(client_plan_handover(&r, &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "node3 has the nofailover tag"));
+	refused(&r, &v, "node3 has the nofailover tag");
 	dcs_view_free(&v);
 	/* a lone leader has no candidate */
 	view_of(&v, "leader", "node1", "members/node1", M_PRIMARY, NULL);
 	r = (struct client_handover_req){0};
-	assert_false(client_plan_handover(&r, &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "no candidates found to switchover to"));
+	refused(&r, &v, "no candidates found to switchover to");
 	dcs_view_free(&v);
 }
 
@@ -382,8 +333,7 @@ static void test_plan_failover(void **state)
 	/* leaderless: a switchover is impossible, a failover goes to the candidate's agent */
 	view_of(&v, "members/node2", M_REPLICA("5433", "8009"), "members/node3",
 	        M_REPLICA("5434", "8010"), NULL);
-	assert_false(client_plan_handover(&r, &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "no leader: use pgha failover"));
+	refused(&r, &v, "no leader: use pgha failover");
 	r = (struct client_handover_req){.failover = true, .candidate = "node3"};
 	assert_true(client_plan_handover(&r, &v, &h, err, sizeof(err)));
 	assert_string_equal(h.action, "failover");

@@ -33,6 +33,7 @@
 #include "lab/lab_secrets.h"
 #include "router/router_config.h"
 #include "util/buf.h"
+#include "sys_fixture.h"
 #include "view_fixture.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
@@ -65,20 +66,6 @@ static void make_secrets(struct lab_secrets *s)
 	strcpy(s->replication, "ReplPw2");
 	strcpy(s->rewind, "RewindPw3");
 	strcpy(s->restapi, "ApiPw4");
-}
-
-static char *make_tmpdir(void)
-{
-	char *dir = xstrdup("/tmp/pgha-test-lab-XXXXXX");
-
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static void remove_tmpdir(char *dir)
-{
-	assert_true(fs_rm_rf(dir));
-	free(dir);
 }
 
 /* --- port plan --------------------------------------------------------------------------- */

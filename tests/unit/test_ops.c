@@ -26,8 +26,8 @@
 #include "util/fsutil.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
-
-#define P "/service/t/"
+#include "sys_fixture.h"
+#include "view_fixture.h"
 
 /* --- helpers ---------------------------------------------------------------------------- */
 
@@ -54,56 +54,6 @@ static void expect_error(enum cli_parse rc, const char *err, const char *fragmen
 	assert_int_equal(rc, CLI_PARSE_ERROR);
 	if (strstr(err, fragment) == NULL)
 		fail_msg("error '%s' does not contain '%s'", err, fragment);
-}
-
-/* view_of: a view from (relative key, value) pairs, NULL-terminated. */
-static void view_of(struct dcs_view *v, ...)
-{
-	struct dcs_kv kvs[32];
-	char keys[32][128];
-	int n = 0;
-	va_list ap;
-	const char *k;
-	char warn[512];
-
-	va_start(ap, v);
-	while ((k = va_arg(ap, const char *)) != NULL && n < 32) {
-		snprintf(keys[n], sizeof(keys[n]), "%s%s", P, k);
-		kvs[n] = (struct dcs_kv){.key = keys[n],
-		                         .value = va_arg(ap, const char *),
-		                         .create_revision = 1,
-		                         .mod_revision = 10 + n,
-		                         .lease = 0};
-		n++;
-	}
-	va_end(ap);
-	dcs_view_from_kvs(v, P, kvs, n, 99, warn, sizeof(warn));
-	if (warn[0])
-		fail_msg("view warnings: %s", warn);
-}
-
-#define M_PRIMARY                                                                              \
-	"{\"conn_url\":\"postgres://127.0.0.1:5432/postgres\",\"api_url\":\"http://127.0.0.1:" \
-	"8008/patroni\",\"state\":\"running\",\"role\":\"primary\",\"xlog_location\":100,"     \
-	"\"timeline\":2}"
-#define M_REPLICA(port, api)                                                           \
-	"{\"conn_url\":\"postgres://127.0.0.1:" port                                   \
-	"/postgres\",\"api_url\":\"http://127.0.0.1:" api                              \
-	"/patroni\",\"state\":\"running\",\"role\":\"replica\",\"xlog_location\":100," \
-	"\"receive_lsn\":100,\"replay_lsn\":100,\"replication_state\":\"streaming\","  \
-	"\"timeline\":2}"
-#define M_NOFAILOVER                                                                           \
-	"{\"conn_url\":\"postgres://127.0.0.1:5434/postgres\",\"api_url\":\"http://127.0.0.1:" \
-	"8010/"                                                                                \
-	"patroni\",\"state\":\"running\",\"role\":\"replica\",\"tags\":{\"nofailover\":true}}"
-
-/* three_nodes: node1 leads, node2 and node3 replicas (node3 nofailover if asked). */
-static void three_nodes(struct dcs_view *v, bool node3_nofailover)
-{
-	view_of(v, "leader", "node1", "members/node1", M_PRIMARY, "members/node2",
-	        M_REPLICA("5433", "8009"), "members/node3",
-	        node3_nofailover ? M_NOFAILOVER : M_REPLICA("5434", "8010"), "config",
-	        "{\"ttl\":3,\"loop_wait\":1}", NULL);
 }
 
 /* --- ops_args ------------------------------------------------------------------------- */
@@ -320,22 +270,6 @@ static void test_schedule_iso(void **state)
 		unsetenv("TZ");
 	tzset();
 	free(old_tz);
-}
-
-/* --- up, down and the target of a command --------------------------------------------- */
-
-static char *make_tmpdir(void)
-{
-	char *dir = xstrdup("/tmp/pgha-test-ops-XXXXXX");
-
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static void remove_tmpdir(char *dir)
-{
-	assert_true(fs_rm_rf(dir));
-	free(dir);
 }
 
 /* write_cluster_json: a 3-node lab's cluster.json (base port 6500) in dir. */

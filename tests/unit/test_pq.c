@@ -17,21 +17,7 @@
 #include <unistd.h>
 #include "pq/pq.h"
 #include "util/clock.h"
-
-/* listener: a TCP socket on 127.0.0.1 (kernel-chosen port) that listens; *port set. */
-static int listener(int *port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(fd, 4), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
+#include "sys_fixture.h"
 
 static enum pq_status connect_to(int port, int timeout_ms, PGconn **c, char *err, size_t errlen)
 {

@@ -1,15 +1,21 @@
 /*
- * view_fixture.h: canned DCS views for the unit tests of the code that shows a cluster
- * (client/'s members table, lab/'s health verdict).
+ * view_fixture.h: canned DCS views for the unit tests of the code that shows or acts on
+ * a cluster (client/'s members table and plans, lab/'s health verdict, cli/'s health
+ * report and operations): members by hand (add_member, canned_view), or a view decoded
+ * from etcd keys and values under P (view_of, three_nodes).
  */
 #ifndef PGHA_TESTS_VIEW_FIXTURE_H
 #define PGHA_TESTS_VIEW_FIXTURE_H
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "dcs/dcs.h"
 #include "dcs/dcs_types.h"
 
 #define MB (1024 * 1024)
+#define P  "/service/t/"
 
 static inline struct dcs_member *add_member(struct dcs_view *v, const char *name, int port,
                                             const char *state)
@@ -62,6 +68,56 @@ static inline void canned_view(struct dcs_view *v)
 	strcpy(v->sync.leader, "node1");
 	strcpy(v->sync.standbys[0], "node3");
 	v->sync.n_standbys = 1;
+}
+
+/* view_of: a view from (relative key, value) pairs, NULL-terminated. */
+static inline void view_of(struct dcs_view *v, ...)
+{
+	struct dcs_kv kvs[32];
+	char keys[32][128];
+	int n = 0;
+	va_list ap;
+	const char *k;
+	char warn[512];
+
+	va_start(ap, v);
+	while ((k = va_arg(ap, const char *)) != NULL && n < 32) {
+		snprintf(keys[n], sizeof(keys[n]), "%s%s", P, k);
+		kvs[n] = (struct dcs_kv){.key = keys[n],
+		                         .value = va_arg(ap, const char *),
+		                         .create_revision = 1,
+		                         .mod_revision = 10 + n,
+		                         .lease = 0};
+		n++;
+	}
+	va_end(ap);
+	dcs_view_from_kvs(v, P, kvs, n, 99, warn, sizeof(warn));
+	if (warn[0])
+		fail_msg("view warnings: %s", warn);
+}
+
+#define M_PRIMARY                                                                              \
+	"{\"conn_url\":\"postgres://127.0.0.1:5432/postgres\",\"api_url\":\"http://127.0.0.1:" \
+	"8008/patroni\",\"state\":\"running\",\"role\":\"primary\",\"xlog_location\":100,"     \
+	"\"timeline\":2}"
+#define M_REPLICA(port, api)                                                           \
+	"{\"conn_url\":\"postgres://127.0.0.1:" port                                   \
+	"/postgres\",\"api_url\":\"http://127.0.0.1:" api                              \
+	"/patroni\",\"state\":\"running\",\"role\":\"replica\",\"xlog_location\":100," \
+	"\"receive_lsn\":100,\"replay_lsn\":100,\"replication_state\":\"streaming\","  \
+	"\"timeline\":2}"
+#define M_NOFAILOVER                                                                           \
+	"{\"conn_url\":\"postgres://127.0.0.1:5434/postgres\",\"api_url\":\"http://127.0.0.1:" \
+	"8010/"                                                                                \
+	"patroni\",\"state\":\"running\",\"role\":\"replica\",\"tags\":{\"nofailover\":true}}"
+
+/* three_nodes: node1 leads, node2 and node3 replicas (node3 nofailover if asked). */
+static inline void three_nodes(struct dcs_view *v, bool node3_nofailover)
+{
+	view_of(v, "leader", "node1", "members/node1", M_PRIMARY, "members/node2",
+	        M_REPLICA("5433", "8009"), "members/node3",
+	        node3_nofailover ? M_NOFAILOVER : M_REPLICA("5434", "8010"), "config",
+	        "{\"ttl\":3,\"loop_wait\":1}", NULL);
 }
 
 #endif
