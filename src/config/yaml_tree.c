@@ -11,12 +11,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "config/config.h"
+#include "util/err.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -28,19 +28,6 @@
 #define YAML_MAX_DEPTH  64
 #define YAML_MAX_VALUES 100000
 #define YAML_MAX_MERGE  16
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) PRINTF_LIKE(3, 4);
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* --- loading -------------------------------------------------------------------- */
 
@@ -72,21 +59,21 @@ static void parser_error(const yaml_parser_t *p, const char *text, size_t len, c
 
 	switch (p->error) {
 	case YAML_READER_ERROR:
-		set_err(err, errlen, "%s:%zu: %s (at byte %zu)", name,
+		err_set(err, errlen, "%s:%zu: %s (at byte %zu)", name,
 		        line_of_offset(text, len, p->problem_offset), problem, p->problem_offset);
 		return;
 	case YAML_MEMORY_ERROR:
-		set_err(err, errlen, "%s: out of memory while parsing YAML", name);
+		err_set(err, errlen, "%s: out of memory while parsing YAML", name);
 		return;
 	default:
 		break;
 	}
 	if (p->context != NULL)
-		set_err(err, errlen, "%s:%zu:%zu: %s %s at line %zu%s", name, m->line + 1,
+		err_set(err, errlen, "%s:%zu:%zu: %s %s at line %zu%s", name, m->line + 1,
 		        m->column + 1, problem, p->context, p->context_mark.line + 1,
 		        tab_hint(p, text, len));
 	else
-		set_err(err, errlen, "%s:%zu:%zu: %s%s", name, m->line + 1, m->column + 1, problem,
+		err_set(err, errlen, "%s:%zu:%zu: %s%s", name, m->line + 1, m->column + 1, problem,
 		        tab_hint(p, text, len));
 }
 
@@ -103,7 +90,7 @@ static bool check_single_document(yaml_parser_t *p, const char *text, size_t len
 	}
 	root = yaml_document_get_root_node(&next);
 	if (root != NULL)
-		set_err(err, errlen, "%s:%zu:%zu: only one YAML document is allowed", name,
+		err_set(err, errlen, "%s:%zu:%zu: only one YAML document is allowed", name,
 		        root->start_mark.line + 1, root->start_mark.column + 1);
 	yaml_document_delete(&next);
 	return root == NULL;
@@ -118,7 +105,7 @@ bool ydoc_load(struct ydoc *doc, const char *text, size_t len, const char *name,
 	memset(doc, 0, sizeof(*doc));
 	doc->name = name;
 	if (!yaml_parser_initialize(&parser)) {
-		set_err(err, errlen, "%s: out of memory while parsing YAML", name);
+		err_set(err, errlen, "%s: out of memory while parsing YAML", name);
 		return false;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -559,7 +546,7 @@ static bool merge_one(struct ydoc *doc, const yaml_node_t *src, struct pair_list
 	bool ok;
 
 	if (!ynode_is_map(src)) {
-		set_err(err, errlen,
+		err_set(err, errlen,
 		        "%s:%d:%d: '<<' (merge key) needs a mapping or a list of mappings",
 		        doc->name, ynode_line(src), ynode_column(src));
 		return false;
@@ -589,13 +576,13 @@ static bool check_key(struct ydoc *doc, const struct pair_list *l, const yaml_no
 	const struct ypair *dup;
 
 	if (!ynode_is_scalar(key)) {
-		set_err(err, errlen, "%s:%d:%d: a key must be a plain value, not %s", doc->name,
+		err_set(err, errlen, "%s:%d:%d: a key must be a plain value, not %s", doc->name,
 		        ynode_line(key), ynode_column(key), ynode_type_name(key));
 		return false;
 	}
 	dup = find_pair(l->items, l->n, key);
 	if (dup != NULL) {
-		set_err(err, errlen, "%s:%d:%d: duplicate key '%s' (first at line %d)", doc->name,
+		err_set(err, errlen, "%s:%d:%d: duplicate key '%s' (first at line %d)", doc->name,
 		        ynode_line(key), ynode_column(key), ynode_text(key), ynode_line(dup->key));
 		return false;
 	}
@@ -608,7 +595,7 @@ static bool collect_pairs(struct ydoc *doc, const yaml_node_t *map, struct pair_
 	const yaml_node_pair_t *p;
 
 	if (depth > YAML_MAX_MERGE) {
-		set_err(err, errlen, "%s:%d:%d: merge keys (<<) nested too deep or in a cycle",
+		err_set(err, errlen, "%s:%d:%d: merge keys (<<) nested too deep or in a cycle",
 		        doc->name, ynode_line(map), ynode_column(map));
 		return false;
 	}
@@ -677,7 +664,7 @@ static json_t *scalar_to_json(struct to_json *t, const yaml_node_t *n)
 		break; /* JSON has no infinity or NaN: keep what was written */
 	case YS_STR:
 		if (v.range) {
-			set_err(t->err, t->errlen, "%s:%d:%d: integer %s does not fit in 64 bits",
+			err_set(t->err, t->errlen, "%s:%d:%d: integer %s does not fit in 64 bits",
 			        t->doc->name, ynode_line(n), ynode_column(n), ynode_text(n));
 			return NULL;
 		}
@@ -731,7 +718,7 @@ static json_t *node_to_json(struct to_json *t, const yaml_node_t *n, int depth)
 	json_t *v;
 
 	if (depth > YAML_MAX_DEPTH || ++t->values > YAML_MAX_VALUES) {
-		set_err(t->err, t->errlen,
+		err_set(t->err, t->errlen,
 		        "%s:%d:%d: document too deep or too large (an alias cycle or alias bomb?)",
 		        t->doc->name, ynode_line(n), ynode_column(n));
 		return NULL;
@@ -742,7 +729,7 @@ static json_t *node_to_json(struct to_json *t, const yaml_node_t *n, int depth)
 		return seq_to_json(t, n, depth);
 	v = scalar_to_json(t, n);
 	if (v == NULL && (t->err == NULL || t->err[0] == '\0'))
-		set_err(t->err, t->errlen, "%s:%d:%d: value is not valid UTF-8", t->doc->name,
+		err_set(t->err, t->errlen, "%s:%d:%d: value is not valid UTF-8", t->doc->name,
 		        ynode_line(n), ynode_column(n));
 	return v;
 }

@@ -10,23 +10,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/b64.h"
+#include "util/err.h"
 #include "util/xalloc.h"
-
-static void PRINTF_LIKE(3, 4) set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* --- encoding -------------------------------------------------------------------------- */
 
@@ -245,7 +234,7 @@ static bool get_u64(const json_t *o, const char *name, uint64_t *out, char *err,
 	if (errno == 0 && *end == '\0')
 		return true;
 bad:
-	set_err(err, errlen, "field \"%s\" is not an unsigned integer", name);
+	err_set(err, errlen, "field \"%s\" is not an unsigned integer", name);
 	return false;
 }
 
@@ -271,7 +260,7 @@ static bool get_i64(const json_t *o, const char *name, int64_t *out, char *err, 
 	if (errno == 0 && *end == '\0')
 		return true;
 bad:
-	set_err(err, errlen, "field \"%s\" is not an integer", name);
+	err_set(err, errlen, "field \"%s\" is not an integer", name);
 	return false;
 }
 
@@ -283,7 +272,7 @@ static bool get_bool(const json_t *o, const char *name, bool *out, char *err, si
 	if (v == NULL || json_is_null(v))
 		return true;
 	if (!json_is_boolean(v)) {
-		set_err(err, errlen, "field \"%s\" is not a boolean", name);
+		err_set(err, errlen, "field \"%s\" is not a boolean", name);
 		return false;
 	}
 	*out = json_is_true(v);
@@ -305,7 +294,7 @@ static bool get_b64(const json_t *o, const char *name, char **out, size_t *len, 
 		*out = b64_decode(json_string_value(v), &n);
 	}
 	if (*out == NULL) {
-		set_err(err, errlen, "field \"%s\" is not base64", name);
+		err_set(err, errlen, "field \"%s\" is not base64", name);
 		return false;
 	}
 	if (len != NULL)
@@ -317,7 +306,7 @@ static bool expect_object(const json_t *v, const char *what, char *err, size_t e
 {
 	if (json_is_object(v))
 		return true;
-	set_err(err, errlen, "%s is not a JSON object", what);
+	err_set(err, errlen, "%s is not a JSON object", what);
 	return false;
 }
 
@@ -339,7 +328,7 @@ bool etcd_json_error(const json_t *reply, int *code, char *msg, size_t msglen)
 			text = json_string_value(e);
 	}
 	*code = (int)c;
-	set_err(msg, msglen, "%s", text != NULL ? text : "unknown error");
+	err_set(msg, msglen, "%s", text != NULL ? text : "unknown error");
 	return true;
 }
 
@@ -397,7 +386,7 @@ static bool decode_kvs(const json_t *o, struct etcd_kvs *out, char *err, size_t 
 
 	memset(out, 0, sizeof(*out));
 	if (a != NULL && !json_is_array(a)) {
-		set_err(err, errlen, "\"kvs\" is not an array");
+		err_set(err, errlen, "\"kvs\" is not an array");
 		return false;
 	}
 	out->items = xcalloc(n > 0 ? n : 1, sizeof(*out->items));
@@ -451,7 +440,7 @@ static bool decode_op_reply(const json_t *o, struct etcd_op_reply *out, char *er
 		return expect_object(v, "response_delete_range", err, errlen) &&
 		       get_i64(v, "deleted", &out->deleted, err, errlen);
 	}
-	set_err(err, errlen, "txn response of an unknown kind");
+	err_set(err, errlen, "txn response of an unknown kind");
 	return false;
 }
 
@@ -467,7 +456,7 @@ bool etcd_json_txn_reply(const json_t *reply, struct etcd_txn_reply *out, char *
 		return false;
 	a = json_object_get(reply, "responses");
 	if (a != NULL && !json_is_array(a)) {
-		set_err(err, errlen, "\"responses\" is not an array");
+		err_set(err, errlen, "\"responses\" is not an array");
 		return false;
 	}
 	n = json_array_size(a);
@@ -491,7 +480,7 @@ static bool get_ttl(const json_t *o, int *ttl_s, char *err, size_t errlen)
 	if (!get_i64(o, "TTL", &ttl, err, errlen))
 		return false;
 	if (ttl < 0 || ttl > 1000000000) {
-		set_err(err, errlen, "TTL %" PRId64 " out of range", ttl);
+		err_set(err, errlen, "TTL %" PRId64 " out of range", ttl);
 		return false;
 	}
 	*ttl_s = (int)ttl;
@@ -505,7 +494,7 @@ bool etcd_json_lease_grant_reply(const json_t *reply, int64_t *lease, int *ttl_s
 	    !get_i64(reply, "ID", lease, err, errlen) || !get_ttl(reply, ttl_s, err, errlen))
 		return false;
 	if (*lease == 0 || *ttl_s <= 0) {
-		set_err(err, errlen, "lease grant reply without ID or TTL");
+		err_set(err, errlen, "lease grant reply without ID or TTL");
 		return false;
 	}
 	return true;
@@ -527,7 +516,7 @@ bool etcd_json_auth_reply(const json_t *reply, char *token, size_t tokenlen, cha
 	const char *t = json_string_value(json_object_get(reply, "token"));
 
 	if (t == NULL || *t == '\0' || strlen(t) >= tokenlen) {
-		set_err(err, errlen, "authenticate reply without a usable token");
+		err_set(err, errlen, "authenticate reply without a usable token");
 		return false;
 	}
 	memcpy(token, t, strlen(t) + 1);
@@ -560,7 +549,7 @@ static bool decode_event(const json_t *o, struct etcd_event *ev, char *err, size
 	} else if (str_eq_json(type, "DELETE")) {
 		ev->type = ETCD_EVENT_DELETE;
 	} else {
-		set_err(err, errlen, "event of unknown type");
+		err_set(err, errlen, "event of unknown type");
 		return false;
 	}
 	return decode_kv(json_object_get(o, "kv"), &ev->kv, err, errlen);
@@ -572,7 +561,7 @@ static bool decode_events(const json_t *r, struct etcd_watch_msg *out, char *err
 	size_t n = json_array_size(a);
 
 	if (a != NULL && !json_is_array(a)) {
-		set_err(err, errlen, "\"events\" is not an array");
+		err_set(err, errlen, "\"events\" is not an array");
 		return false;
 	}
 	out->events = xcalloc(n > 0 ? n : 1, sizeof(*out->events));
@@ -656,12 +645,12 @@ static enum etcd_stream_rc drain(struct etcd_stream *s, etcd_stream_fn *fn, void
 			if (json_error_code(&jerr) == json_error_premature_end_of_input ||
 			    (size_t)jerr.position >= len - pos)
 				break;
-			set_err(err, errlen, "watch stream is not JSON: %s", jerr.text);
+			err_set(err, errlen, "watch stream is not JSON: %s", jerr.text);
 			return ETCD_STREAM_BAD;
 		}
 		pos = skip_space(p, pos + (size_t)jerr.position, len);
 		if (!json_is_object(msg)) {
-			set_err(err, errlen, "watch stream message is not an object");
+			err_set(err, errlen, "watch stream message is not an object");
 			rc = ETCD_STREAM_BAD;
 		} else if (!fn(msg, arg)) {
 			rc = ETCD_STREAM_STOPPED;
@@ -688,7 +677,7 @@ enum etcd_stream_rc etcd_stream_feed(struct etcd_stream *s, const char *data, si
 	if (len > 0 && (memchr(data, '\n', len) != NULL || data[len - 1] == '}'))
 		rc = drain(s, fn, arg, err, errlen);
 	if (rc == ETCD_STREAM_OK && s->pending.len > s->max_bytes) {
-		set_err(err, errlen, "watch stream message over %zu bytes", s->max_bytes);
+		err_set(err, errlen, "watch stream message over %zu bytes", s->max_bytes);
 		return ETCD_STREAM_BAD;
 	}
 	return rc;

@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "util/b64.h"
 #include "util/buf.h"
+#include "util/err.h"
 #include "util/fsutil.h"
+#include "util/iso8601.h"
 #include "util/proc.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -226,6 +229,182 @@ static void test_proc_child_signals_reset(void **state)
 	buf_free(&out);
 }
 
+static void test_err_buffer(void **state)
+{
+	char err[16] = "";
+	char tiny[8];
+
+	(void)state;
+	err_set(NULL, 0, "ignored %d", 1); /* no buffer: nothing happens */
+	err_set(err, 0, "ignored");
+	assert_string_equal(err, "");
+	err_set(err, sizeof(err), "a %s", "b");
+	assert_string_equal(err, "a b");
+	err_append(err, sizeof(err), "c");
+	assert_string_equal(err, "a b; c");
+	err_append(err, sizeof(err), "a long tail");
+	assert_string_equal(err, "a b; c; a long "); /* truncated, still terminated */
+	err_append(err, sizeof(err), "more");
+	assert_string_equal(err, "a b; c; a long ");
+	tiny[0] = '\0';
+	err_append(tiny, sizeof(tiny), "first");
+	assert_string_equal(tiny, "first"); /* no separator before the first */
+	err_set(tiny, sizeof(tiny), "0123456789");
+	assert_string_equal(tiny, "0123456");
+}
+
+/* --- ISO 8601 --------------------------------------------------------------------------- */
+
+#define T2026 1767225600000LL /* 2026-01-01T00:00:00Z in ms */
+
+static void expect_iso(const char *text, enum iso8601_result want, int64_t want_ms)
+{
+	int64_t got = -12345;
+	enum iso8601_result r = iso8601_parse(text, &got);
+
+	if (r != want)
+		fail_msg("\"%s\": result %d, want %d", text, r, want);
+	if (want == ISO8601_INVALID && got != -12345)
+		fail_msg("\"%s\": refused but wrote %lld", text, (long long)got);
+	if (want != ISO8601_INVALID && got != want_ms)
+		fail_msg("\"%s\": %lld ms, want %lld", text, (long long)got, (long long)want_ms);
+}
+
+static void test_iso8601_forms(void **state)
+{
+	(void)state;
+	expect_iso("2026-01-01T00:00:00Z", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01t00:00:00z", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01 00:00:00Z", ISO8601_ZONED, T2026);
+	expect_iso("1970-01-01T00:00:00Z", ISO8601_ZONED, 0);
+	expect_iso("1969-12-31T23:59:59Z", ISO8601_ZONED, -1000);
+	/* Without a zone the text is read as UTC; the caller decides what it means. */
+	expect_iso("2026-01-01T00:00:00", ISO8601_NO_ZONE, T2026);
+	expect_iso("2026-01-01T00:00", ISO8601_NO_ZONE, T2026);
+	expect_iso("2026-01-01", ISO8601_NO_ZONE, T2026);
+	expect_iso("2026-01-01Z", ISO8601_ZONED, T2026);
+	/* Python's isoformat() with microseconds, as Patroni writes scheduled_at. */
+	expect_iso("2026-01-01T00:00:00.123456+00:00", ISO8601_ZONED, T2026 + 123);
+}
+
+static void test_iso8601_offsets(void **state)
+{
+	(void)state;
+	expect_iso("2026-01-01T00:00:00+00:00", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T00:00:00-00:00", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T02:00:00+02:00", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T02:00:00+0200", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T02:00:00+02", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01 01:30+0130", ISO8601_ZONED, T2026);
+	expect_iso("2025-12-31T23:00:00-01", ISO8601_ZONED, T2026);
+	expect_iso("2025-12-31T19:15:00-04:45", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T23:59:00+23:59", ISO8601_ZONED, T2026);
+	expect_iso("2025-12-31T00:01:00-23:59", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T00:00:00+24:00", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00+01:60", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00+1", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00+2:00", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00+01:", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00+01:0", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00+013", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00+01000", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00 +01:00", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00UTC", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00ZZ", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00Zjunk", ISO8601_INVALID, 0);
+}
+
+static void test_iso8601_fractions(void **state)
+{
+	(void)state;
+	expect_iso("2026-01-01T00:00:00.5Z", ISO8601_ZONED, T2026 + 500);
+	expect_iso("2026-01-01T00:00:00,5Z", ISO8601_ZONED, T2026 + 500);
+	expect_iso("2026-01-01T00:00:00.05Z", ISO8601_ZONED, T2026 + 50);
+	expect_iso("2026-01-01T00:00:00.001Z", ISO8601_ZONED, T2026 + 1);
+	expect_iso("2026-01-01T00:00:00.0009Z", ISO8601_ZONED, T2026); /* truncated */
+	expect_iso("2026-01-01T00:00:00.999999999Z", ISO8601_ZONED, T2026 + 999);
+	expect_iso("2026-01-01T00:00:00.5", ISO8601_NO_ZONE, T2026 + 500);
+	expect_iso("2026-01-01T00:00:00.Z", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00.", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00:00.+01:00", ISO8601_INVALID, 0);
+	expect_iso("2026-01-01T00:00.5Z", ISO8601_INVALID, 0); /* no seconds to divide */
+	expect_iso("2026-01-01T00:00:00.5.5Z", ISO8601_INVALID, 0);
+}
+
+static void test_iso8601_bad_input(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "next tuesday",
+	    "2026",
+	    "2026-01",
+	    "2026-1-1T00:00:00Z",
+	    "26-01-01T00:00:00Z",
+	    "20260101T000000Z",
+	    "2026/01/01T00:00:00Z",
+	    "2026-00-01T00:00:00Z",
+	    "2026-13-01T00:00:00Z",
+	    "2026-01-00T00:00:00Z",
+	    "2026-01-32T00:00:00Z",
+	    "2026-02-29T00:00:00Z",
+	    "2026-02-30T00:00:00Z",
+	    "2100-02-29T00:00:00Z",
+	    "2026-04-31T00:00:00Z",
+	    "2026-01-01T",
+	    "2026-01-01T0:00:00Z",
+	    "2026-01-01T00Z",
+	    "2026-01-01T00:0Z",
+	    "2026-01-01T00:00:0Z",
+	    "2026-01-01T24:00:00Z",
+	    "2026-01-01T00:60:00Z",
+	    "2026-01-01T00:00:60Z",
+	    "2026-01-01X00:00:00Z",
+	    "2026-01-01T00:00:00 UTC",
+	    " 2026-01-01T00:00:00Z",
+	    "2026-01-01T00:00:00Z ",
+	    "-2026-01-01T00:00:00Z",
+	    "+2026-01-01T00:00:00Z",
+	    "2026-01-01T00:00:00\n",
+	    "2026-01-01T00:00:00\xff",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_iso(bad[i], ISO8601_INVALID, 0);
+	expect_iso(NULL, ISO8601_INVALID, 0);
+	expect_iso("2024-02-29T12:00:00Z", ISO8601_ZONED, 1709208000000LL);
+	expect_iso("2000-02-29T00:00:00Z", ISO8601_ZONED, 951782400000LL);
+}
+
+/* Every day from 1900 to 2200 against the C library's calendar. */
+static void test_iso8601_every_day(void **state)
+{
+	char text[40];
+	int days = 0;
+
+	(void)state;
+	for (int y = 1900; y <= 2200; y++) {
+		for (int m = 1; m <= 12; m++) {
+			for (int d = 1; d <= 31; d++) {
+				struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+				int64_t want = (int64_t)timegm(&tm) * 1000;
+				bool exists = tm.tm_mday == d; /* timegm moved 31 April to 1 May */
+				int64_t got = 0;
+
+				snprintf(text, sizeof(text), "%04d-%02d-%02dT00:00:00Z", y, m, d);
+				if (iso8601_parse(text, &got) !=
+				    (exists ? ISO8601_ZONED : ISO8601_INVALID))
+					fail_msg("%s: exists %d", text, exists);
+				if (exists && got != want)
+					fail_msg("%s: %lld, want %lld", text, (long long)got,
+					         (long long)want);
+				days += exists;
+			}
+		}
+	}
+	assert_int_equal(days, 109938); /* 301 years, 73 of them leap years */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +412,12 @@ int main(void)
 	    cmocka_unit_test(test_parse_numbers),
 	    cmocka_unit_test(test_lsn_round_trip),
 	    cmocka_unit_test(test_hostport),
+	    cmocka_unit_test(test_err_buffer),
+	    cmocka_unit_test(test_iso8601_forms),
+	    cmocka_unit_test(test_iso8601_offsets),
+	    cmocka_unit_test(test_iso8601_fractions),
+	    cmocka_unit_test(test_iso8601_bad_input),
+	    cmocka_unit_test(test_iso8601_every_day),
 	    cmocka_unit_test(test_b64),
 	    cmocka_unit_test(test_buf),
 	    cmocka_unit_test(test_files),
