@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/iso8601.h"
+#include "util/netaddr.h"
 #include "util/proc.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -88,6 +91,52 @@ static void test_hostport(void **state)
 	assert_false(str_split_hostport("host", host, sizeof(host), &port));
 	assert_false(str_split_hostport("host:0", host, sizeof(host), &port));
 	assert_false(str_split_hostport("host:70000", host, sizeof(host), &port));
+}
+
+static void expect_addr(const char *hostport, enum netaddr_use use, int family, const char *ip,
+                        int port, bool any)
+{
+	struct netaddr a;
+	char err[256] = "";
+	char text[INET6_ADDRSTRLEN];
+	const void *raw;
+
+	if (!netaddr_resolve(hostport, use, &a, err, sizeof(err)))
+		fail_msg("%s: %s", hostport, err);
+	assert_int_equal(a.sa.ss_family, family);
+	assert_int_equal(a.len, family == AF_INET ? sizeof(struct sockaddr_in)
+	                                          : sizeof(struct sockaddr_in6));
+	raw = family == AF_INET ? (const void *)&((struct sockaddr_in *)&a.sa)->sin_addr
+	                        : (const void *)&((struct sockaddr_in6 *)&a.sa)->sin6_addr;
+	assert_non_null(inet_ntop(family, raw, text, sizeof(text)));
+	assert_string_equal(text, ip);
+	assert_int_equal(netaddr_port(&a), port);
+	assert_int_equal(netaddr_is_v6(&a), family == AF_INET6);
+	assert_int_equal(netaddr_is_any(&a), any);
+}
+
+static void test_netaddr(void **state)
+{
+	struct netaddr a;
+	char err[256];
+
+	(void)state;
+	expect_addr("127.0.0.1:5432", NETADDR_LISTEN, AF_INET, "127.0.0.1", 5432, false);
+	expect_addr("0.0.0.0:5432", NETADDR_LISTEN, AF_INET, "0.0.0.0", 5432, true);
+	expect_addr("[::1]:8008", NETADDR_LISTEN, AF_INET6, "::1", 8008, false);
+	expect_addr("[::]:8008", NETADDR_LISTEN, AF_INET6, "::", 8008, true);
+	/* Every address, IPv4 mapped in: "*" and an empty host. */
+	expect_addr("*:8008", NETADDR_LISTEN, AF_INET6, "::", 8008, true);
+	expect_addr(":8008", NETADDR_LISTEN, AF_INET6, "::", 8008, true);
+	/* A name with both families listens on its IPv4 address. */
+	expect_addr("localhost:1", NETADDR_LISTEN, AF_INET, "127.0.0.1", 1, false);
+	expect_addr("10.1.2.3:6432", NETADDR_CONNECT, AF_INET, "10.1.2.3", 6432, false);
+	expect_addr("[fe80::1]:6432", NETADDR_CONNECT, AF_INET6, "fe80::1", 6432, false);
+	assert_false(netaddr_resolve("127.0.0.1", NETADDR_LISTEN, &a, err, sizeof(err)));
+	assert_string_equal(err, "\"127.0.0.1\" is not host:port");
+	assert_false(netaddr_resolve("127.0.0.1:0", NETADDR_CONNECT, &a, err, sizeof(err)));
+	assert_false(netaddr_resolve("[::1:80", NETADDR_LISTEN, &a, err, sizeof(err)));
+	assert_false(netaddr_resolve(NULL, NETADDR_LISTEN, &a, err, sizeof(err)));
 }
 
 static void test_b64(void **state)
@@ -412,6 +461,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_numbers),
 	    cmocka_unit_test(test_lsn_round_trip),
 	    cmocka_unit_test(test_hostport),
+	    cmocka_unit_test(test_netaddr),
 	    cmocka_unit_test(test_err_buffer),
 	    cmocka_unit_test(test_iso8601_forms),
 	    cmocka_unit_test(test_iso8601_offsets),
