@@ -169,6 +169,15 @@ void dyn_config_defaults(struct dyn_config *d);
  * everything applied cleanly. Returns false only if obj is not an object.
  */
 bool dyn_config_from_json(struct dyn_config *d, const json_t *obj, char *err, size_t errlen);
+/*
+ * dyn_config_check_yaml: checks a dynamic configuration written in YAML (what
+ * `pgha edit-config` reads from a file or the editor) key by key, as the agents would
+ * read it, with the line of each problem: false with "name:line: key: problem" lines
+ * (separated by '\n') in err. An empty document is fine. The timing rule is not
+ * checked (a partial document may rely on the stored ttl): dyn_config_from_json on the
+ * whole configuration does that.
+ */
+bool dyn_config_check_yaml(const char *text, const char *name, char *err, size_t errlen);
 /* dyn_config_to_json: the inverse, for writing the etcd "config" key. Owned. */
 json_t *dyn_config_to_json(const struct dyn_config *d);
 /* dyn_config_copy: deep copy; dst is overwritten (it must hold nothing to free). */

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,106 @@ bool ydoc_load(struct ydoc *doc, const char *text, size_t len, const char *name,
 	return ok;
 }
 
+/* --- JSON into a document ------------------------------------------------------- */
+
+/* Shortest text that reads back as the same double (0.9, not 0.90000000000000002). */
+static void format_real(double f, char *buf, size_t size)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, f);
+		if (strtod(buf, NULL) == f)
+			return;
+	}
+}
+
+static int add_text(yaml_document_t *d, const char *tag, const char *text, size_t len,
+                    yaml_scalar_style_t style)
+{
+	if (len > INT_MAX)
+		return 0;
+	return yaml_document_add_scalar(d, (const yaml_char_t *)tag, (const yaml_char_t *)text,
+	                                (int)len, style);
+}
+
+static int add_scalar(yaml_document_t *d, const json_t *v)
+{
+	char num[64];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return add_text(d, YAML_STR_TAG, json_string_value(v), json_string_length(v),
+		                YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return add_text(d, YAML_INT_TAG, num, strlen(num), YAML_PLAIN_SCALAR_STYLE);
+	case JSON_REAL:
+		format_real(json_real_value(v), num, sizeof(num));
+		return add_text(d, YAML_FLOAT_TAG, num, strlen(num), YAML_PLAIN_SCALAR_STYLE);
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return add_text(d, YAML_BOOL_TAG, json_is_true(v) ? "true" : "false",
+		                json_is_true(v) ? 4 : 5, YAML_PLAIN_SCALAR_STYLE);
+	default:
+		return add_text(d, YAML_NULL_TAG, "null", 4, YAML_PLAIN_SCALAR_STYLE);
+	}
+}
+
+/* add_json: v as a node of d (containers before their items, so the first is the root). */
+static int add_json(yaml_document_t *d, const json_t *v)
+{
+	int id;
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (json_is_object(v)) {
+		id = yaml_document_add_mapping(d, (const yaml_char_t *)YAML_MAP_TAG,
+		                               YAML_BLOCK_MAPPING_STYLE);
+		json_object_foreach((json_t *)(uintptr_t)v, key, item)
+		{
+			int k = add_text(d, YAML_STR_TAG, key, strlen(key),
+			                 YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+			int val = k ? add_json(d, item) : 0;
+
+			if (id == 0 || val == 0 ||
+			    !yaml_document_append_mapping_pair(d, id, k, val))
+				return 0;
+		}
+		return id;
+	}
+	if (json_is_array(v)) {
+		id = yaml_document_add_sequence(d, (const yaml_char_t *)YAML_SEQ_TAG,
+		                                YAML_BLOCK_SEQUENCE_STYLE);
+		json_array_foreach(v, i, item)
+		{
+			int val = add_json(d, item);
+
+			if (id == 0 || val == 0 || !yaml_document_append_sequence_item(d, id, val))
+				return 0;
+		}
+		return id;
+	}
+	return add_scalar(d, v);
+}
+
+bool ydoc_from_json(struct ydoc *doc, const json_t *v, const char *name, char *err, size_t errlen)
+{
+	memset(doc, 0, sizeof(*doc));
+	doc->name = name;
+	doc->from_json = true;
+	if (!yaml_document_initialize(&doc->doc, NULL, NULL, NULL, 1, 1)) {
+		err_set(err, errlen, "%s: out of memory", name ? name : "JSON");
+		return false;
+	}
+	doc->loaded = true;
+	if (v != NULL && add_json(&doc->doc, v) == 0) {
+		err_set(err, errlen, "%s: out of memory", name ? name : "JSON");
+		ydoc_free(doc);
+		return false;
+	}
+	return true;
+}
+
 void ydoc_free(struct ydoc *doc)
 {
 	if (doc->loaded)
@@ -168,6 +269,18 @@ const char *ynode_text(const yaml_node_t *n)
 bool ynode_text_has_nul(const yaml_node_t *n)
 {
 	return strlen(ynode_text(n)) != n->data.scalar.length;
+}
+
+bool ynode_typed(const yaml_node_t *n)
+{
+	static const char *const tags[] = {YAML_NULL_TAG, YAML_BOOL_TAG, YAML_INT_TAG,
+	                                   YAML_FLOAT_TAG};
+	const char *tag = (const char *)n->tag;
+
+	for (size_t i = 0; tag != NULL && i < ARRAY_LEN(tags); i++)
+		if (strcmp(tag, tags[i]) == 0)
+			return true;
+	return false;
 }
 
 const char *ynode_type_name(const yaml_node_t *n)
@@ -459,6 +572,18 @@ void yscalar_resolve_text(const char *s, struct yscalar *out)
 	}
 }
 
+/* A number in C's notation (1e-05, no '.'), as JSON reals are written. */
+static void tagged_float(const char *text, struct yscalar *out)
+{
+	char *end;
+	double f = strtod(text, &end);
+
+	if (end != text && *end == '\0' && isfinite(f)) {
+		out->type = YS_FLOAT;
+		out->f = f;
+	}
+}
+
 /* An explicit core tag (!!int, !!bool...) asks for that type whatever the style. */
 static bool resolve_tagged(const yaml_node_t *n, struct yscalar *out)
 {
@@ -478,6 +603,8 @@ static bool resolve_tagged(const yaml_node_t *n, struct yscalar *out)
 		if (tags[i].type == YS_FLOAT && out->type == YS_INT) {
 			out->type = YS_FLOAT; /* !!float 1 */
 			out->f = (double)out->i;
+		} else if (tags[i].type == YS_FLOAT && out->type == YS_STR) {
+			tagged_float(ynode_text(n), out); /* !!float 1e-05 (C's spelling) */
 		}
 		if (out->type != tags[i].type)
 			out->type = YS_STR; /* "!!int abc": keep the text */

@@ -428,7 +428,7 @@ static void test_iso8601_bad_input(void **state)
 /* Every day from 1900 to 2200 against the C library's calendar. */
 static void test_iso8601_every_day(void **state)
 {
-	char text[40];
+	char text[64];
 	int days = 0;
 
 	(void)state;
