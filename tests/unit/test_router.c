@@ -663,6 +663,18 @@ static void test_config_file_shared_with_agent(void **state)
 	assert_true(c.max_replica_lag_bytes == -1); /* null: no bound, the default */
 }
 
+/* Every listener and target kind has its name (logs, /metrics labels, --check output). */
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(rt_listener_str(RT_RW), "rw");
+	assert_string_equal(rt_listener_str(RT_RO), "ro");
+	assert_string_equal(rt_listener_str(RT__COUNT), "?");
+	assert_string_equal(router_target_kind_str(ROUTER_TARGET_POOLER), "pooler");
+	assert_string_equal(router_target_kind_str(ROUTER_TARGET_POSTGRES), "postgres");
+	assert_string_equal(router_target_kind_str(ROUTER_TARGET__COUNT), "?");
+}
+
 /* --- /health and /metrics ------------------------------------------------------------------------
  */
 
@@ -741,6 +753,7 @@ int main(void)
 	    cmocka_unit_test(test_postgres_target_kind),
 	    cmocka_unit_test(test_config_defaults_and_full),
 	    cmocka_unit_test(test_config_errors),
+	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_config_file_errors_have_lines),
 	    cmocka_unit_test(test_config_file_shared_with_agent),
 	    cmocka_unit_test(test_stats_renderings),
