@@ -330,8 +330,7 @@ static void visit(struct cfg_ctx *c, const yaml_node_t *map, const struct ypair 
 	c->seen[seen].bad = c->n_errors > errors;
 }
 
-static void walk_map(struct cfg_ctx *c, const yaml_node_t *map, const struct cfg_key *table,
-                     const char *tprefix, const char *dprefix, void *base, bool strict)
+void cfg_each_pair(struct cfg_ctx *c, const yaml_node_t *map, cfg_pair_fn *fn, void *arg)
 {
 	struct ypair *pairs;
 	int n;
@@ -342,8 +341,32 @@ static void walk_map(struct cfg_ctx *c, const yaml_node_t *map, const struct cfg
 		return;
 	}
 	for (int i = 0; i < n; i++)
-		visit(c, map, &pairs[i], table, tprefix, dprefix, base, strict);
+		fn(c, map, &pairs[i], arg);
 	free(pairs);
+}
+
+/* Where the keys of one mapping are looked up and reported. */
+struct walk {
+	const struct cfg_key *table;
+	const char *tprefix; /* path in the table */
+	const char *dprefix; /* path as written, from the document root */
+	void *base;
+	bool strict;
+};
+
+static void visit_pair(struct cfg_ctx *c, const yaml_node_t *map, const struct ypair *p, void *arg)
+{
+	const struct walk *w = arg;
+
+	visit(c, map, p, w->table, w->tprefix, w->dprefix, w->base, w->strict);
+}
+
+static void walk_map(struct cfg_ctx *c, const yaml_node_t *map, const struct cfg_key *table,
+                     const char *tprefix, const char *dprefix, void *base, bool strict)
+{
+	struct walk w = {table, tprefix, dprefix, base, strict};
+
+	cfg_each_pair(c, map, visit_pair, &w);
 }
 
 bool cfg_map_has(struct cfg_ctx *c, const yaml_node_t *map, const char *key)
@@ -399,36 +422,38 @@ static bool walk_root(struct cfg_ctx *c, struct ydoc *doc)
 	return walked;
 }
 
+/* read_doc: the walk of a document that loaded (else err says why). */
+static bool read_doc(struct cfg_ctx *c, struct ydoc *doc, bool loaded, const char *err)
+{
+	bool walked;
+
+	if (!loaded) {
+		cfg_error_raw(c, err);
+		return false;
+	}
+	walked = walk_root(c, doc);
+	ydoc_free(doc);
+	return walked;
+}
+
 bool cfg_read_yaml(struct cfg_ctx *c, const char *text, size_t len)
 {
 	struct ydoc doc;
 	char err[CONFIG_MSG_LEN];
-	bool walked;
+	bool loaded = ydoc_load(&doc, text, len, c->name ? c->name : "YAML", err, sizeof(err));
 
-	if (!ydoc_load(&doc, text, len, c->name ? c->name : "YAML", err, sizeof(err))) {
-		cfg_error_raw(c, err);
-		return false;
-	}
 	c->lines = true;
-	walked = walk_root(c, &doc);
-	ydoc_free(&doc);
-	return walked;
+	return read_doc(c, &doc, loaded, err);
 }
 
 bool cfg_read_json(struct cfg_ctx *c, const json_t *v)
 {
 	struct ydoc doc;
 	char err[CONFIG_MSG_LEN];
-	bool walked;
+	bool loaded = ydoc_from_json(&doc, v, c->name, err, sizeof(err));
 
-	if (!ydoc_from_json(&doc, v, c->name, err, sizeof(err))) {
-		cfg_error_raw(c, err);
-		return false;
-	}
 	c->lines = false;
-	walked = walk_root(c, &doc);
-	ydoc_free(&doc);
-	return walked;
+	return read_doc(c, &doc, loaded, err);
 }
 
 /* --- defaults ------------------------------------------------------------------------ */

@@ -274,6 +274,11 @@ bool cfg_node_bool(const yaml_node_t *n, bool *out);
 bool cfg_is_null(const yaml_node_t *n);
 /* cfg_is_empty: null, false, {} or []: a value that turns a feature off. */
 bool cfg_is_empty(const yaml_node_t *n);
+/* A handler of one key: value pair of a mapping. */
+typedef void cfg_pair_fn(struct cfg_ctx *c, const yaml_node_t *map, const struct ypair *p,
+                         void *arg);
+/* cfg_each_pair: fn on each pair of map (merge keys resolved); malformed maps are errors. */
+void cfg_each_pair(struct cfg_ctx *c, const yaml_node_t *map, cfg_pair_fn *fn, void *arg);
 /* cfg_map_has: the mapping holds key (merge keys resolved). */
 bool cfg_map_has(struct cfg_ctx *c, const yaml_node_t *map, const char *key);
 

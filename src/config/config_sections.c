@@ -204,20 +204,17 @@ static void initdb_option(struct cfg_ctx *c, const struct cfg_entry *e, int line
 	free(arg);
 }
 
+static void initdb_pair(struct cfg_ctx *c, const yaml_node_t *map, const struct ypair *p, void *arg)
+{
+	(void)map;
+	initdb_option(c, arg, cfg_line(c, p->key), ynode_text(p->key), p->value);
+}
+
 static void initdb_map(struct cfg_ctx *c, const struct cfg_entry *e, const yaml_node_t *map)
 {
-	struct ypair *pairs;
-	int n;
-	char err[CONFIG_MSG_LEN];
+	struct cfg_entry entry = *e;
 
-	if (!ymap_pairs(c->doc, map, &pairs, &n, err, sizeof(err))) {
-		cfg_error_raw(c, err);
-		return;
-	}
-	for (int i = 0; i < n; i++)
-		initdb_option(c, e, cfg_line(c, pairs[i].key), ynode_text(pairs[i].key),
-		              pairs[i].value);
-	free(pairs);
+	cfg_each_pair(c, map, initdb_pair, &entry);
 }
 
 /* Patroni's list form ("- data-checksums", "- encoding: UTF8"), or one mapping. */

@@ -49,32 +49,35 @@ const char *cfg_node_string(struct cfg_ctx *c, const struct cfg_entry *e, const 
 	return ynode_text(n);
 }
 
+/* resolve: a scalar's type as PyYAML reads it; false for a mapping or a list. */
+static bool resolve(const yaml_node_t *n, struct yscalar *v)
+{
+	if (!ynode_is_scalar(n))
+		return false;
+	yscalar_resolve(n, v);
+	return true;
+}
+
 /* Integers, numeric strings ("30", as Patroni's parse_int reads them) and whole floats. */
 bool cfg_node_int(const yaml_node_t *n, int64_t *out)
 {
 	struct yscalar v;
 
-	if (!ynode_is_scalar(n))
+	if (!resolve(n, &v))
 		return false;
-	yscalar_resolve(n, &v);
-	if (v.type == YS_INT) {
+	if (v.type == YS_FLOAT && v.f == floor(v.f) && fabs(v.f) < 9.0e18)
+		v = (struct yscalar){.type = YS_INT, .i = (int64_t)v.f}; /* JSON's 5.0 */
+	if (v.type == YS_INT)
 		*out = v.i;
-		return true;
-	}
-	if (v.type == YS_FLOAT && v.f == floor(v.f) && fabs(v.f) < 9.0e18) {
-		*out = (int64_t)v.f;
-		return true;
-	}
-	return v.type == YS_STR && str_parse_i64(ynode_text(n), out);
+	return v.type == YS_INT || (v.type == YS_STR && str_parse_i64(ynode_text(n), out));
 }
 
 bool cfg_node_bool(const yaml_node_t *n, bool *out)
 {
 	struct yscalar v;
 
-	if (!ynode_is_scalar(n))
+	if (!resolve(n, &v))
 		return false;
-	yscalar_resolve(n, &v);
 	if (v.type == YS_BOOL) {
 		*out = v.b;
 		return true;
@@ -86,10 +89,7 @@ bool cfg_is_null(const yaml_node_t *n)
 {
 	struct yscalar v;
 
-	if (!ynode_is_scalar(n))
-		return false;
-	yscalar_resolve(n, &v);
-	return v.type == YS_NULL;
+	return resolve(n, &v) && v.type == YS_NULL;
 }
 
 bool cfg_is_empty(const yaml_node_t *n)
@@ -251,8 +251,7 @@ static void read_bytes(struct cfg_ctx *c, const struct cfg_entry *e)
 	int64_t x;
 	struct yscalar v = {.type = YS_NULL};
 
-	if (ynode_is_scalar(e->value))
-		yscalar_resolve(e->value, &v);
+	(void)resolve(e->value, &v);
 	if (!cfg_node_int(e->value, &x) &&
 	    !(v.type == YS_STR && str_parse_bytes(ynode_text(e->value), &x)))
 		cfg_type_error(c, e, "a number of bytes (e.g. 1048576 or 16MB)");
@@ -266,9 +265,8 @@ static bool node_seconds(const yaml_node_t *n, double *out)
 	struct yscalar v;
 	char *end = NULL;
 
-	if (!ynode_is_scalar(n))
+	if (!resolve(n, &v))
 		return false;
-	yscalar_resolve(n, &v);
 	if (v.type == YS_INT)
 		*out = (double)v.i;
 	else if (v.type == YS_FLOAT)
@@ -394,63 +392,140 @@ static void read_hosts(struct cfg_ctx *c, const struct cfg_entry *e)
 	free(copy);
 }
 
+struct params_read {
+	const struct cfg_entry *e;
+	struct pg_params set; /* built aside */
+};
+
 /* One parameter as written: numbers keep their text, booleans become on/off. */
-static void read_param(struct cfg_ctx *c, const struct cfg_entry *e, const struct ypair *p,
-                       struct pg_params *dst)
+static void read_param(struct cfg_ctx *c, const yaml_node_t *map, const struct ypair *p, void *arg)
 {
+	struct params_read *r = arg;
+	const char *path = r->e->path;
 	const char *name = ynode_text(p->key);
 	int line = cfg_line(c, p->key);
 	struct yscalar v;
 
+	(void)map;
 	if (!pg_params_valid_name(name)) {
-		cfg_error(c, line, "%s: '%s' is not a parameter name", e->path, name);
+		cfg_error(c, line, "%s: '%s' is not a parameter name", path, name);
 		return;
 	}
 	if (!ynode_is_scalar(p->value) || ynode_text_has_nul(p->value)) {
-		cfg_error(c, line, "%s.%s: expected a value, got %s", e->path, name,
+		cfg_error(c, line, "%s.%s: expected a value, got %s", path, name,
 		          ynode_type_name(p->value));
 		return;
 	}
 	yscalar_resolve(p->value, &v);
 	if (v.type == YS_NULL)
-		cfg_warn(c, line, "%s.%s: no value, ignored", e->path, name);
+		cfg_warn(c, line, "%s.%s: no value, ignored", path, name);
 	else if (!pg_params_valid_value(ynode_text(p->value)))
-		cfg_error(c, line, "%s.%s: the value spans several lines", e->path, name);
+		cfg_error(c, line, "%s.%s: the value spans several lines", path, name);
 	else if (v.type == YS_BOOL)
-		pg_params_set(dst, name, v.b ? "on" : "off");
+		pg_params_set(&r->set, name, v.b ? "on" : "off");
 	else
-		pg_params_set(dst, name, ynode_text(p->value));
+		pg_params_set(&r->set, name, ynode_text(p->value));
 }
 
 /* An empty value (false, [], {}) is no parameters; a mapping replaces them all. */
 static void read_params(struct cfg_ctx *c, const struct cfg_entry *e)
 {
-	struct pg_params p = {NULL, 0};
-	struct ypair *pairs = NULL;
-	int n = 0;
+	struct params_read r = {e, {NULL, 0}};
 	int errors = c->n_errors;
-	char err[CONFIG_MSG_LEN];
 
 	if (!cfg_is_empty(e->value) && !ynode_is_map(e->value)) {
 		cfg_type_error(c, e, "a mapping of parameter: value");
 		return;
 	}
-	if (ynode_is_map(e->value) && !ymap_pairs(c->doc, e->value, &pairs, &n, err, sizeof(err))) {
-		cfg_error_raw(c, err);
-		return;
-	}
-	for (int i = 0; i < n; i++)
-		read_param(c, e, &pairs[i], &p);
-	free(pairs);
+	if (ynode_is_map(e->value))
+		cfg_each_pair(c, e->value, read_param, &r);
 	if (c->n_errors == errors) {
 		pg_params_free(cfg_field(e));
-		*(struct pg_params *)cfg_field(e) = p;
+		*(struct pg_params *)cfg_field(e) = r.set;
 	} else {
-		pg_params_free(&p);
+		pg_params_free(&r.set);
 	}
 }
 
 /* --- by type ------------------------------------------------------------------------ */
+
+static json_t *str_json(const struct cfg_key *k UNUSED, const void *field, const void *base UNUSED)
+{
+	return json_string(field);
+}
+
+static json_t *int_json(const struct cfg_key *k UNUSED, const void *field, const void *base UNUSED)
+{
+	return json_integer(*(const int *)field);
+}
+
+static json_t *bytes_json(const struct cfg_key *k UNUSED, const void *field,
+                          const void *base UNUSED)
+{
+	return json_integer(*(const int64_t *)field);
+}
+
+static json_t *seconds_json(const struct cfg_key *k UNUSED, const void *field,
+                            const void *base UNUSED)
+{
+	return json_real(*(const int *)field / 1000.0);
+}
+
+static json_t *bool_json(const struct cfg_key *k UNUSED, const void *field, const void *base UNUSED)
+{
+	return json_boolean(*(const bool *)field);
+}
+
+static json_t *enum_json(const struct cfg_key *k, const void *field, const void *base UNUSED)
+{
+	return json_string(((const char *const *)k->ext)[*(const int *)field]);
+}
+
+static json_t *strv_json(const struct cfg_key *k UNUSED, const void *field, const void *base UNUSED)
+{
+	char *const *v = *(char **const *)field;
+	json_t *arr;
+
+	if (v == NULL)
+		return NULL; /* not set: not written */
+	arr = json_array();
+	for (size_t i = 0; v[i] != NULL; i++)
+		json_array_append_new(arr, json_string(v[i]));
+	return arr;
+}
+
+static json_t *hosts_json(const struct cfg_key *k, const void *field, const void *base)
+{
+	int n = *(const int *)((const char *)base + k->aux);
+	json_t *arr = json_array();
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, json_string((const char *)field + (size_t)i * k->size));
+	return arr;
+}
+
+static json_t *params_json(const struct cfg_key *k UNUSED, const void *field,
+                           const void *base UNUSED)
+{
+	const struct pg_params *p = field;
+	json_t *obj = json_object();
+
+	for (int i = 0; i < p->n; i++)
+		json_object_set_new(obj, p->items[i].name, json_string(p->items[i].value));
+	return obj;
+}
+
+/* What each value type does; the structural types (sections, handlers, notes) are the walk's. */
+static const struct {
+	void (*read)(struct cfg_ctx *c, const struct cfg_entry *e);
+	json_t *(*json)(const struct cfg_key *k, const void *field, const void *base);
+} types[CFG__COUNT] = {
+    [CFG_STR] = {read_str, str_json},          [CFG_INT] = {read_int, int_json},
+    [CFG_BYTES] = {read_bytes, bytes_json},    [CFG_SECONDS_MS] = {read_seconds_ms, seconds_json},
+    [CFG_BOOL] = {read_bool, bool_json},       [CFG_ENUM] = {read_enum, enum_json},
+    [CFG_STRV] = {read_strv, strv_json},       [CFG_HOSTS] = {read_hosts, hosts_json},
+    [CFG_PARAMS] = {read_params, params_json},
+};
 
 void cfg_read_value(struct cfg_ctx *c, const struct cfg_entry *e)
 {
@@ -465,88 +540,11 @@ void cfg_read_value(struct cfg_ctx *c, const struct cfg_entry *e)
 		return;
 	if (k->check != NULL && !k->check(c, e))
 		return;
-	switch (k->type) {
-	case CFG_STR:
-		read_str(c, e);
-		break;
-	case CFG_INT:
-		read_int(c, e);
-		break;
-	case CFG_BYTES:
-		read_bytes(c, e);
-		break;
-	case CFG_SECONDS_MS:
-		read_seconds_ms(c, e);
-		break;
-	case CFG_BOOL:
-		read_bool(c, e);
-		break;
-	case CFG_ENUM:
-		read_enum(c, e);
-		break;
-	case CFG_STRV:
-		read_strv(c, e);
-		break;
-	case CFG_HOSTS:
-		read_hosts(c, e);
-		break;
-	case CFG_PARAMS:
-		read_params(c, e);
-		break;
-	default: /* the walk handles the structural types */
-		break;
-	}
-}
-
-static json_t *strv_json(char *const *v)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; v[i] != NULL; i++)
-		json_array_append_new(arr, json_string(v[i]));
-	return arr;
-}
-
-static json_t *params_json(const struct pg_params *p)
-{
-	json_t *obj = json_object();
-
-	for (int i = 0; i < p->n; i++)
-		json_object_set_new(obj, p->items[i].name, json_string(p->items[i].value));
-	return obj;
-}
-
-static json_t *hosts_json(const struct cfg_key *k, const char *field, int n)
-{
-	json_t *arr = json_array();
-
-	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_string(field + (size_t)i * k->size));
-	return arr;
+	if (types[k->type].read != NULL)
+		types[k->type].read(c, e);
 }
 
 json_t *cfg_value_json(const struct cfg_key *k, const void *field, const void *base)
 {
-	switch (k->type) {
-	case CFG_STR:
-		return json_string(field);
-	case CFG_INT:
-		return json_integer(*(const int *)field);
-	case CFG_BYTES:
-		return json_integer(*(const int64_t *)field);
-	case CFG_SECONDS_MS:
-		return json_real(*(const int *)field / 1000.0);
-	case CFG_BOOL:
-		return json_boolean(*(const bool *)field);
-	case CFG_ENUM:
-		return json_string(((const char *const *)k->ext)[*(const int *)field]);
-	case CFG_STRV:
-		return *(char **const *)field ? strv_json(*(char **const *)field) : NULL;
-	case CFG_HOSTS:
-		return hosts_json(k, field, *(const int *)((const char *)base + k->aux));
-	case CFG_PARAMS:
-		return params_json(field);
-	default: /* sections come from the paths; handlers and notes have no value */
-		return NULL;
-	}
+	return types[k->type].json != NULL ? types[k->type].json(k, field, base) : NULL;
 }
