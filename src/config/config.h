@@ -223,12 +223,14 @@ void config_pg_params(const struct config *cfg, const struct dyn_config *dyn,
  * pg_params helpers. Names are case-insensitive, as PostgreSQL's are, and stored in
  * lower case. pg_params_set replaces or inserts (keeping the order); a NULL value
  * removes the name. merge sets every src item into dst (src wins). copy overwrites
- * dst (it must hold nothing to free). A zeroed struct pg_params is an empty set.
+ * dst (it must hold nothing to free). A zeroed struct pg_params is an empty set, and
+ * so is a NULL one for copy and equal.
  */
 void pg_params_set(struct pg_params *p, const char *name, const char *value);
 const char *pg_params_get(const struct pg_params *p, const char *name);
 void pg_params_merge(struct pg_params *dst, const struct pg_params *src);
 void pg_params_copy(struct pg_params *dst, const struct pg_params *src);
+bool pg_params_equal(const struct pg_params *a, const struct pg_params *b);
 void pg_params_free(struct pg_params *p);
 /* pg_params_valid_name: [A-Za-z_][A-Za-z0-9_.]* (what can safely go into postgresql.conf). */
 bool pg_params_valid_name(const char *name);

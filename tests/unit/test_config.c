@@ -1518,6 +1518,21 @@ static void test_pg_params(void **state)
 	pg_params_free(&q);
 	pg_params_copy(&c, &q); /* empty */
 	assert_int_equal(c.n, 0);
+	pg_params_copy(&c, NULL); /* NULL is empty too */
+	assert_int_equal(c.n, 0);
+	assert_true(pg_params_equal(&c, NULL));
+	pg_params_set(&p, "work_mem", "1MB");
+	pg_params_set(&p, "JIT", "off");
+	pg_params_set(&q, "jit", "off");
+	pg_params_set(&q, "work_mem", "1MB");
+	assert_true(pg_params_equal(&p, &q)); /* order of setting and case do not matter */
+	pg_params_set(&q, "work_mem", "2MB");
+	assert_false(pg_params_equal(&p, &q));
+	pg_params_set(&q, "work_mem", NULL);
+	assert_false(pg_params_equal(&p, &q));
+	assert_false(pg_params_equal(&p, NULL));
+	pg_params_free(&p);
+	pg_params_free(&q);
 	assert_true(pg_params_valid_name("pg_stat_statements.max"));
 	assert_true(pg_params_valid_name("_x"));
 	assert_false(pg_params_valid_name("1x"));
