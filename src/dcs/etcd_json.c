@@ -15,6 +15,7 @@
 #include <string.h>
 #include "util/b64.h"
 #include "util/err.h"
+#include "util/strutil.h"
 #include "util/xalloc.h"
 
 /* --- encoding -------------------------------------------------------------------------- */
@@ -212,54 +213,49 @@ char *etcd_prefix_end(const char *prefix)
 
 /* --- decoding -------------------------------------------------------------------------- */
 
-/* A uint64 field: omitted = 0, a decimal string, or a non-negative JSON integer. */
+/*
+ * int_text: a 64-bit integer field as decimal text: the gateway writes them as JSON
+ * strings ("123"), a JSON integer is taken too. NULL for anything else.
+ */
+static const char *int_text(const json_t *v, char *buf, size_t size)
+{
+	if (!json_is_integer(v))
+		return json_string_value(v);
+	snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	return buf;
+}
+
+/* A uint64 field (cluster and member ids use all 64 bits): omitted = 0. */
 static bool get_u64(const json_t *o, const char *name, uint64_t *out, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(o, name);
-	const char *s;
-	char *end;
+	char buf[32];
+	const char *s = int_text(v, buf, sizeof(buf));
+	char *end = NULL;
 
 	*out = 0;
 	if (v == NULL || json_is_null(v))
 		return true;
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*out = (uint64_t)json_integer_value(v);
-		return true;
+	if (s != NULL && *s >= '0' && *s <= '9') {
+		errno = 0;
+		*out = strtoull(s, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return true;
 	}
-	s = json_string_value(v);
-	if (s == NULL || *s < '0' || *s > '9')
-		goto bad;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	if (errno == 0 && *end == '\0')
-		return true;
-bad:
 	err_set(err, errlen, "field \"%s\" is not an unsigned integer", name);
 	return false;
 }
 
-/* An int64 field: omitted = 0, a decimal string, or a JSON integer. */
+/* An int64 field: omitted = 0. */
 static bool get_i64(const json_t *o, const char *name, int64_t *out, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(o, name);
-	const char *s;
-	char *end;
+	char buf[32];
+	const char *s = int_text(v, buf, sizeof(buf));
 
 	*out = 0;
-	if (v == NULL || json_is_null(v))
+	if (v == NULL || json_is_null(v) || (s != NULL && str_parse_i64(s, out)))
 		return true;
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return true;
-	}
-	s = json_string_value(v);
-	if (s == NULL || *s == '\0')
-		goto bad;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (errno == 0 && *end == '\0')
-		return true;
-bad:
 	err_set(err, errlen, "field \"%s\" is not an integer", name);
 	return false;
 }
