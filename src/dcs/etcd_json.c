@@ -52,26 +52,21 @@ const char *etcd_cmp_result_str(enum etcd_cmp_result r)
 	return (unsigned)r < ETCD_CMP__COUNT ? result_names[r] : "?";
 }
 
+/* flag: true, or NULL so that json_pack's "o*" leaves the member out (false is the default). */
+static json_t *flag(bool on)
+{
+	return on ? json_true() : NULL;
+}
+
 json_t *etcd_json_range_req(const struct etcd_range_req *req)
 {
-	json_t *o = json_object();
-
-	json_object_set_new(o, "key", b64_value(req->key));
-	if (req->range_end != NULL)
-		json_object_set_new(o, "range_end", b64_value(req->range_end));
-	if (req->serializable)
-		json_object_set_new(o, "serializable", json_true());
-	if (req->keys_only)
-		json_object_set_new(o, "keys_only", json_true());
-	if (req->count_only)
-		json_object_set_new(o, "count_only", json_true());
-	if (req->limit > 0)
-		json_object_set_new(o, "limit", i64_value(req->limit));
-	if (req->newest_first) {
-		json_object_set_new(o, "sort_order", json_string("DESCEND"));
-		json_object_set_new(o, "sort_target", json_string("MOD"));
-	}
-	return o;
+	return json_pack(
+	    "{s:o, s:o*, s:o*, s:o*, s:o*, s:o*, s:s*, s:s*}", "key", b64_value(req->key),
+	    "range_end", req->range_end != NULL ? b64_value(req->range_end) : NULL, "serializable",
+	    flag(req->serializable), "keys_only", flag(req->keys_only), "count_only",
+	    flag(req->count_only), "limit", req->limit > 0 ? i64_value(req->limit) : NULL,
+	    "sort_order", req->newest_first ? "DESCEND" : NULL, "sort_target",
+	    req->newest_first ? "MOD" : NULL);
 }
 
 json_t *etcd_json_put_req(const char *key, const char *value, int64_t lease)
