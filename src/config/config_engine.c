@@ -413,8 +413,9 @@ static bool walk_root(struct cfg_ctx *c, struct ydoc *doc)
 		cfg_error(c, cfg_line(c, root),
 		          "the configuration must be a mapping of keys, not %s",
 		          ynode_type_name(root));
-	} else if (well_formed(c, root)) {
-		/* (not walked when malformed: "missing key" after a duplicate is only noise) */
+	} else if (doc->from_json || well_formed(c, root)) {
+		/* (JSON has no duplicate keys nor aliases; malformed YAML is not walked:
+		 * "missing key" after a duplicate is only noise) */
 		walk_map(c, root, c->table, "", "", c->base, false);
 		walked = true;
 	}
