@@ -215,8 +215,9 @@ void cfg_type_error(struct cfg_ctx *c, const struct cfg_entry *e, const char *ex
 	          ynode_type_name(e->value));
 }
 
-void cfg_read_map(struct cfg_ctx *c, const struct cfg_entry *e, const struct cfg_key *table,
-                  void *base)
+/* read_map_at: e's value (null = empty) as a mapping of table's rows under tprefix. */
+static void read_map_at(struct cfg_ctx *c, const struct cfg_entry *e, const struct cfg_key *table,
+                        const char *tprefix, void *base)
 {
 	if (cfg_is_null(e->value))
 		return; /* "restapi:" with nothing under it */
@@ -224,18 +225,18 @@ void cfg_read_map(struct cfg_ctx *c, const struct cfg_entry *e, const struct cfg
 		cfg_type_error(c, e, "a mapping");
 		return;
 	}
-	walk_map(c, e->value, table, "", e->path, base, e->key->flags & CFG_F_STRICT);
+	walk_map(c, e->value, table, tprefix, e->path, base, e->key->flags & CFG_F_STRICT);
+}
+
+void cfg_read_map(struct cfg_ctx *c, const struct cfg_entry *e, const struct cfg_key *table,
+                  void *base)
+{
+	read_map_at(c, e, table, "", base);
 }
 
 void cfg_read_section(struct cfg_ctx *c, const struct cfg_entry *e, const char *tpath)
 {
-	if (cfg_is_null(e->value))
-		return;
-	if (!ynode_is_map(e->value)) {
-		cfg_type_error(c, e, "a mapping");
-		return;
-	}
-	walk_map(c, e->value, c->table, tpath, e->path, e->base, e->key->flags & CFG_F_STRICT);
+	read_map_at(c, e, c->table, tpath, e->base);
 }
 
 static void report_ignored(struct cfg_ctx *c, const struct cfg_entry *e)
@@ -259,13 +260,7 @@ static void dispatch(struct cfg_ctx *c, const struct cfg_entry *e, const struct 
 {
 	switch (e->key->type) {
 	case CFG_SECTION:
-		if (cfg_is_null(e->value))
-			break;
-		if (!ynode_is_map(e->value))
-			cfg_type_error(c, e, "a mapping");
-		else
-			walk_map(c, e->value, table, tpath, e->path, e->base,
-			         e->key->flags & CFG_F_STRICT);
+		read_map_at(c, e, table, tpath, e->base);
 		break;
 	case CFG_TABLE:
 		cfg_read_map(c, e, e->key->ext, cfg_field(e));

@@ -338,6 +338,10 @@ static void test_iso8601_forms(void **state)
 
 static void test_iso8601_offsets(void **state)
 {
+	static const char *const bad[] = {
+	    "+24:00",  "+01:60", "+1", "+2:00", "+01:", "+01:0",     "+013",   "+01000",
+	    " +01:00", "UTC",    "ZZ", "Zjunk", "+",    "-01:00:00", "+01:00Z"};
+
 	(void)state;
 	expect_iso("2026-01-01T00:00:00+00:00", ISO8601_ZONED, T2026);
 	expect_iso("2026-01-01T00:00:00-00:00", ISO8601_ZONED, T2026);
@@ -349,22 +353,20 @@ static void test_iso8601_offsets(void **state)
 	expect_iso("2025-12-31T19:15:00-04:45", ISO8601_ZONED, T2026);
 	expect_iso("2026-01-01T23:59:00+23:59", ISO8601_ZONED, T2026);
 	expect_iso("2025-12-31T00:01:00-23:59", ISO8601_ZONED, T2026);
-	expect_iso("2026-01-01T00:00:00+24:00", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00+01:60", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00+1", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00+2:00", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00+01:", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00+01:0", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00+013", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00+01000", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00 +01:00", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00UTC", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00ZZ", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00Zjunk", ISO8601_INVALID, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "2026-01-01T00:00:00%s", bad[i]);
+		expect_iso(text, ISO8601_INVALID, 0);
+	}
 }
 
 static void test_iso8601_fractions(void **state)
 {
+	static const char *const bad[] = {"2026-01-01T00:00:00.Z",      "2026-01-01T00:00:00.",
+	                                  "2026-01-01T00:00:00.+01:00", "2026-01-01T00:00.5Z",
+	                                  "2026-01-01T00:00:00.5.5Z",   "2026-01-01T00:00:00,Z"};
+
 	(void)state;
 	expect_iso("2026-01-01T00:00:00.5Z", ISO8601_ZONED, T2026 + 500);
 	expect_iso("2026-01-01T00:00:00,5Z", ISO8601_ZONED, T2026 + 500);
@@ -373,11 +375,9 @@ static void test_iso8601_fractions(void **state)
 	expect_iso("2026-01-01T00:00:00.0009Z", ISO8601_ZONED, T2026); /* truncated */
 	expect_iso("2026-01-01T00:00:00.999999999Z", ISO8601_ZONED, T2026 + 999);
 	expect_iso("2026-01-01T00:00:00.5", ISO8601_NO_ZONE, T2026 + 500);
-	expect_iso("2026-01-01T00:00:00.Z", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00.", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00:00.+01:00", ISO8601_INVALID, 0);
-	expect_iso("2026-01-01T00:00.5Z", ISO8601_INVALID, 0); /* no seconds to divide */
-	expect_iso("2026-01-01T00:00:00.5.5Z", ISO8601_INVALID, 0);
+	/* A fraction needs digits, and seconds to divide ("00:00.5" is not a time). */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_iso(bad[i], ISO8601_INVALID, 0);
 }
 
 static void test_iso8601_bad_input(void **state)
