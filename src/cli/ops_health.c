@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "client/client_members.h"
+#include "util/err.h"
 #include "util/strutil.h"
 
 static const char *const status_names[OPS_STATUS__COUNT] =
@@ -35,23 +36,6 @@ static void add(struct ops_health *h, enum ops_status st, const char *name, cons
 	va_end(ap);
 	h->n_fail += st == OPS_FAIL;
 	h->n_warn += st == OPS_WARN;
-}
-
-/* appendf: adds "; text" (or text) to a detail being built. */
-static void appendf(char *out, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
-
-static void appendf(char *out, size_t size, const char *fmt, ...)
-{
-	size_t used = strlen(out);
-	va_list ap;
-
-	if (used > 0 && used + 2 < size) {
-		memcpy(out + used, "; ", 3);
-		used += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(out + used, size - used, fmt, ap);
-	va_end(ap);
 }
 
 /* --- settings ------------------------------------------------------------------------ */
@@ -85,8 +69,8 @@ static void check_etcd(const struct ops_health_input *in, struct ops_health *h)
 		if (p->healthy)
 			healthy++;
 		else
-			appendf(bad, sizeof(bad), "%s %s", p->url,
-			        p->answered ? "reports unhealthy" : p->err);
+			err_append(bad, sizeof(bad), "%s %s", p->url,
+			           p->answered ? "reports unhealthy" : p->err);
 	}
 	if (!in->view_ok)
 		add(h, OPS_FAIL, "etcd quorum",
@@ -128,7 +112,7 @@ static void check_leader(const struct ops_health_input *in, struct ops_health *h
 
 	for (int i = 0; i < v->n_members; i++)
 		if (i != li && in->rest[i].primary_code == 200)
-			appendf(others, sizeof(others), "%s", v->members[i].name);
+			err_append(others, sizeof(others), "%s", v->members[i].name);
 	if (!v->has_leader) {
 		add(h, OPS_FAIL, "leader", "no leader key (a failover or switchover in progress?)");
 	} else if (li < 0) {
@@ -171,19 +155,19 @@ static void check_replica(const struct ops_health_input *in, const struct client
 	if (r->has_lag)
 		format_bytes(r->lag_bytes, lag, sizeof(lag));
 	if (!str_eq(r->m->state, "running"))
-		appendf(bad, sizeof(bad), "state '%s'", r->m->state);
+		err_append(bad, sizeof(bad), "state '%s'", r->m->state);
 	if (!str_eq(r->m->replication_state, "streaming"))
-		appendf(bad, sizeof(bad), "not streaming (replication_state '%s')",
-		        r->m->replication_state);
+		err_append(bad, sizeof(bad), "not streaming (replication_state '%s')",
+		           r->m->replication_state);
 	if (p->replica_code != 200) {
 		char why[OPS_DETAIL_LEN];
 
 		describe_code(p, p->replica_code, why, sizeof(why));
-		appendf(bad, sizeof(bad), "/replica %s", why);
+		err_append(bad, sizeof(bad), "/replica %s", why);
 	}
 	if (r->has_lag && (int64_t)r->lag_bytes > s->max_lag_bytes)
-		appendf(bad, sizeof(bad), "lag %s over the limit of %lld bytes", lag,
-		        (long long)s->max_lag_bytes);
+		err_append(bad, sizeof(bad), "lag %s over the limit of %lld bytes", lag,
+		           (long long)s->max_lag_bytes);
 	if (bad[0])
 		add(h, OPS_FAIL, name, "%s", bad);
 	else if (!r->has_lag)
@@ -251,9 +235,9 @@ static void check_sync(const struct ops_health_input *in, const struct settings 
 	}
 	for (int i = 0; i < sy->n_standbys; i++) {
 		if (streams(in->view, sy->standbys[i]))
-			appendf(good, sizeof(good), "%s", sy->standbys[i]);
+			err_append(good, sizeof(good), "%s", sy->standbys[i]);
 		else
-			appendf(bad, sizeof(bad), "%s", sy->standbys[i]);
+			err_append(bad, sizeof(bad), "%s", sy->standbys[i]);
 	}
 	if (good[0])
 		add(h, OPS_PASS, "sync standby", "%s streaming%s%s", good,
@@ -375,7 +359,7 @@ void ops_health_text(const struct ops_health *h, struct buf *out)
 		buf_printf(out, "%s  %-*s  %s\n", ops_status_str(c->status), width, c->name,
 		           c->detail);
 		if (c->status == OPS_FAIL)
-			appendf(failed, sizeof(failed), "%s", c->name);
+			err_append(failed, sizeof(failed), "%s", c->name);
 	}
 	if (h->n_fail > 0)
 		buf_printf(out, "UNHEALTHY: %d check%s failed (%s)", h->n_fail,

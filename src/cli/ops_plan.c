@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "api/api_request.h"
+#include "util/iso8601.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -26,13 +27,13 @@ static time_t local_epoch(time_t utc_as_if)
 bool ops_schedule_iso(const char *text, char *out, size_t size, char *err, size_t errlen)
 {
 	int64_t epoch_ms;
-	int rc = api_parse_timestamp(text, &epoch_ms);
+	enum iso8601_result rc = iso8601_parse(text, &epoch_ms);
 	time_t secs;
 	struct tm tm;
 	char zone[8];
 	char base[32];
 
-	if (rc < 0) {
+	if (rc == ISO8601_INVALID) {
 		snprintf(err, errlen,
 		         "unable to parse scheduled time '%s': it should be ISO 8601, e.g. "
 		         "2026-11-25T20:00 or 2026-11-25T20:00:00+01:00",
@@ -40,7 +41,7 @@ bool ops_schedule_iso(const char *text, char *out, size_t size, char *err, size_
 		return false;
 	}
 	secs = (time_t)(epoch_ms / 1000);
-	if (rc == 0) /* no zone: local time, as patronictl reads it */
+	if (rc == ISO8601_NO_ZONE) /* local time, as patronictl reads it */
 		secs = local_epoch(secs);
 	localtime_r(&secs, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
