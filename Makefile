@@ -52,36 +52,36 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA    := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-# --- unit tests link their module's objects and those of the modules below ------------
-# The layers, bottom up: a module may use what its LAYER_ line lists (and what those
-# use). A unit test of module m links only m's layer, so a call that climbs a layer
-# fails to link. Modules without a line here (the tools: cli, lab, chaos) link all.
-LAYER_util   := util
-LAYER_log    := log $(LAYER_util)
-LAYER_config := config $(LAYER_util)
-LAYER_dcs    := dcs $(LAYER_log)
-LAYER_pg     := pg $(LAYER_config) $(LAYER_log)
-LAYER_pooler := pooler $(LAYER_config) $(LAYER_log)
-LAYER_api    := api $(LAYER_dcs) $(LAYER_pg)
-LAYER_ha     := ha $(LAYER_api) $(LAYER_pooler)
-LAYER_router := router $(LAYER_config) $(LAYER_dcs)
-layer_objs = $(filter $(foreach m,$(sort $(LAYER_$(1))),$(BUILD)/src/$(m)/%),$(OBJS))
-# A test's module: test_<module>[_<part>].c, unless named here.
+# --- unit tests link their module's objects and those below ------------------------------
+# A unit test of module m (test_<m>[_<part>].c) links only what m may use, directly or
+# through the modules below it, as the one layer table (scripts/check-layers.sh) says:
+# a call that climbs a layer fails to link, as an include that does fails `make lint`.
+# A single header in that table (ha/ha_decide.h) stands for the objects behind it: the
+# pure decision core and its types' helpers (pg_types.c: the core reads pg's plain types).
+module_uses = $(or $(USES_$(1)),$(eval USES_$(1) := $(shell sh scripts/check-layers.sh \
+	--uses $(1)))$(USES_$(1)))
+HEADER_OBJS_ha/ha_decide.h := $(BUILD)/src/ha/ha_decide.o $(BUILD)/src/ha/ha_handover.o \
+	$(BUILD)/src/pg/pg_types.o
+layer_objs = $(sort $(foreach u,$(call module_uses,$(1)),\
+	$(or $(HEADER_OBJS_$(u)),$(filter $(BUILD)/src/$(u)/%,$(OBJS)))))
+# A test's module: test_<module>[_<part>].c, unless named here; a test of the tools
+# (no such module, or one that also reaches into cli/ or router/) links everything.
 TEST_MODULE_test_sdnotify       := util
 TEST_MODULE_test_etcd_json      := dcs
 TEST_MODULE_test_deploy_configs := pooler
+TEST_MODULE_test_lab            := cli
 test_module = $(or $(TEST_MODULE_$(1)),$(firstword $(subst _, ,$(1:test_%=%))))
 # Narrower lists. The decision core is pure: it links with nothing but its types'
 # helpers. The lease keeper needs the DCS alone (it fences through a callback). The
 # agent's tests run on the in-memory DCS and a recorded PostgreSQL
 # (tests/unit/fake_pg.c) in place of pg/'s processes.
 PG_PURE   := $(BUILD)/src/pg/pg_types.o $(BUILD)/src/pg/pg_conf.o
-TEST_OBJS_test_ha_decide := $(BUILD)/src/ha/ha_decide.o $(BUILD)/src/ha/ha_handover.o \
-	$(BUILD)/src/dcs/dcs_codec.o $(PG_PURE) $(call layer_objs,util)
+TEST_OBJS_test_ha_decide := $(HEADER_OBJS_ha/ha_decide.h) $(BUILD)/src/dcs/dcs_codec.o \
+	$(BUILD)/src/pg/pg_conf.o $(call layer_objs,util)
 TEST_OBJS_test_ha_lease  := $(BUILD)/src/ha/lease.o $(call layer_objs,dcs)
-TEST_OBJS_test_ha_agent  := $(filter-out $(BUILD)/src/pg/%,$(call layer_objs,ha)) $(PG_PURE) \
+TEST_OBJS_test_ha_agent  = $(filter-out $(BUILD)/src/pg/%,$(call layer_objs,ha)) $(PG_PURE) \
 	$(BUILD)/tests/fake_pg.o
-test_objs = $(or $(TEST_OBJS_$(1)),$(if $(LAYER_$(call test_module,$(1))),\
+test_objs = $(or $(TEST_OBJS_$(1)),$(if $(wildcard src/$(call test_module,$(1))/),\
 	$(call layer_objs,$(call test_module,$(1))),$(OBJS)))
 
 # Integration tests: C programs (cmocka) against real etcd/PostgreSQL, plus shell scenarios.
@@ -191,15 +191,17 @@ format-check:
 		$(wildcard tests/unit/*.h) tests/unit/fake_pg.c && echo "format: ok"
 
 # The decision core stays pure (and the shell scripts shellcheck-clean): it includes only its own types, util/ and libc's string
-# and formatting headers, and calls nothing that does I/O, reads a clock or allocates.
+# and formatting headers, and calls nothing that does I/O, reads a clock or allocates. Every
+# module includes only the modules below it (scripts/check-layers.sh, docs/architecture.md).
 PURE := src/ha/ha_decide.c src/ha/ha_handover.c src/ha/ha_decide.h src/ha/ha_types.h
 lint:
 	@! grep -nE '#include [<"](libpq|curl|jansson|yaml|microhttpd|log/|dcs/dcs\.h|pg/pg\.h|api/|config/|pthread|time\.h|unistd)' $(PURE) \
 		|| (echo "lint: ha_decide must stay pure (includes)" && false)
 	@! grep -nE '\b(printf|fprintf|puts|fopen|open|read|write|malloc|calloc|free|getenv|clock_gettime|time|rand)\(' $(PURE) \
 		|| (echo "lint: ha_decide must stay pure (calls)" && false)
+	@sh scripts/check-layers.sh
 	@command -v shellcheck >/dev/null || (echo "lint: shellcheck is not installed (make deps)" && false)
-	@shellcheck bench/*.sh tests/integration/lib.sh tests/tsan-chaos.sh
+	@shellcheck bench/*.sh tests/integration/lib.sh scripts/check-layers.sh tests/tsan-chaos.sh
 	@echo "lint: ok"
 
 clean:
