@@ -399,16 +399,6 @@ struct ha_lease lease_state(struct lease_keeper *lk)
 	return s;
 }
 
-bool lease_reachable(struct lease_keeper *lk)
-{
-	bool r;
-
-	pthread_mutex_lock(&lk->mu);
-	r = lk->reachable;
-	pthread_mutex_unlock(&lk->mu);
-	return r;
-}
-
 /* --- leadership ------------------------------------------------------------------------------ */
 
 /* ask: hands op to the renewer and waits for its outcome (the HA loop's thread). */

@@ -70,8 +70,6 @@ void lease_keeper_set_ttl(struct lease_keeper *lk, int ttl_s);
 int64_t lease_id(struct lease_keeper *lk);
 /* lease_state: held/deadline as the decision core reads them. */
 struct ha_lease lease_state(struct lease_keeper *lk);
-/* lease_reachable: the last request to etcd succeeded. */
-bool lease_reachable(struct lease_keeper *lk);
 
 /*
  * lease_acquire: takes a free leader key (create-if-absent), or re-attaches it to our
