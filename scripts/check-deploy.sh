@@ -8,8 +8,8 @@
 #   - the rendered boot scripts (and the scripts they embed): bash -n and shellcheck;
 #   - the agent configurations the templates produce, and the packaged example:
 #     `pgha agent --check` (once this build's agent has --check);
-#   - the systemd units: `systemd-analyze verify`, and that the code they rely on
-#     (sd_notify readiness and watchdog) is called somewhere;
+#   - the systemd units: `systemd-analyze verify`, and that each unit's own daemon
+#     calls the sd_notify functions the unit relies on (readiness, watchdog, stopping);
 #   - every shell script of the deployment: shellcheck;
 #   - no Terraform output may carry a secret;
 #   - the man page documents every subcommand; package and binary versions agree.
@@ -209,20 +209,43 @@ verify_units() {
 	[ ! -s "$tmp/verify" ]
 }
 
+# The code each unit's daemon runs: `pgha SUBCOMMAND` -> the module that implements it.
+# A unit for a subcommand missing here fails the check: say where its daemon lives.
+declare -A DAEMON_SOURCES=([agent]=src/ha [router]=src/router)
+
+# calls DIR FUNCTION: some C file under DIR calls FUNCTION (a definition is no call).
+calls() {
+	grep -rqE --include='*.c' "(^|[^a-z_])$2\(" "$1"
+}
+
 # A Type=notify unit whose daemon never says READY=1 is killed at TimeoutStartSec; a
-# unit with WatchdogSec= whose daemon never pings is killed every WatchdogSec.
-units_match_code() {
-	local bad=0
-	if grep -q '^Type=notify' deploy/systemd/*.service &&
-		! grep -rq --include='*.c' 'sdnotify_ready(' src --exclude=sdnotify.c; then
-		echo "units are Type=notify but no code calls sdnotify_ready()"
+# unit with WatchdogSec= whose daemon never pings is killed every WatchdogSec. Each unit
+# is checked against its own daemon's code, not against the whole tree.
+unit_matches_code() {
+	local unit=$1 sub dir bad=0
+	sub=$(sed -n 's#^ExecStart=[^ ]*/pgha \([a-z-]*\).*#\1#p' "$unit")
+	if [ -z "$sub" ]; then
+		echo "$unit: ExecStart does not run a pgha subcommand"
+		return 1
+	fi
+	dir=${DAEMON_SOURCES[$sub]:-}
+	if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+		echo "$unit runs 'pgha $sub': add its source directory to DAEMON_SOURCES"
+		return 1
+	fi
+	if grep -q '^Type=notify' "$unit" && ! calls "$dir" sdnotify_ready; then
+		echo "$unit is Type=notify but pgha $sub ($dir) never calls sdnotify_ready()"
 		bad=1
 	fi
-	if grep -q '^WatchdogSec=' deploy/systemd/*.service &&
-		! grep -rq --include='*.c' 'sdnotify_watchdog(' src --exclude=sdnotify.c; then
-		echo "units set WatchdogSec= but no code calls sdnotify_watchdog()"
+	if grep -q '^WatchdogSec=' "$unit" && ! calls "$dir" sdnotify_watchdog; then
+		echo "$unit sets WatchdogSec= but pgha $sub ($dir) never calls sdnotify_watchdog()"
 		bad=1
 	fi
+	if grep -q '^Type=notify' "$unit" && ! calls "$dir" sdnotify_stopping; then
+		echo "$unit is Type=notify but pgha $sub ($dir) never says STOPPING=1"
+		bad=1
+	fi
+	echo "$unit: pgha $sub ($dir)"
 	return $bad
 }
 
@@ -232,7 +255,11 @@ unit_checks() {
 	else
 		skip "systemd-analyze verify" "systemd-analyze is not installed"
 	fi
-	check "the daemons call sd_notify as their units require (ready, watchdog)" units_match_code
+	local u
+	for u in deploy/systemd/*.service; do
+		check "$(basename "$u"): its daemon calls sd_notify as the unit requires" \
+			unit_matches_code "$u"
+	done
 }
 
 # --- the rest -----------------------------------------------------------------------------
