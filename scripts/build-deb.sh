@@ -1,7 +1,8 @@
 #!/bin/bash
 # build-deb.sh: `make deb`. Builds the Debian package of pgha with Debian's own tools
 # (dpkg-buildpackage + debhelper), offline, in a staging copy of the tree under
-# build/deb/, and copies pgha_<version>_<arch>.deb to the top of the tree.
+# build/deb/, and copies its three packages to the top of the tree:
+# pgha_<version>_<arch>.deb, pgha-agent_<version>_all.deb, pgha-router_<version>_all.deb.
 #
 # Usage: scripts/build-deb.sh [OUTDIR]      (OUTDIR defaults to the top of the tree)
 # DEB_BUILD_OPTIONS is passed through (e.g. DEB_BUILD_OPTIONS=nocheck skips the unit
@@ -53,8 +54,16 @@ echo "deb: building pgha $version in $src"
 }
 
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
-deb="pgha_${version}_${arch}.deb"
+# One package per kind of host: pgha (the binary; every host), pgha-agent (database
+# nodes: PostgreSQL, PgBouncer) and pgha-router (router hosts).
+debs=("pgha_${version}_${arch}.deb" "pgha-agent_${version}_all.deb" "pgha-router_${version}_all.deb")
 mkdir -p "$outdir"
-cp "$stage/$deb" "$outdir/$deb"
-echo "deb: $outdir/$deb"
-dpkg-deb --info "$outdir/$deb" | sed -n 's/^ \(Depends\|Recommends\|Installed-Size\):/  \1:/p'
+for deb in "${debs[@]}"; do
+	[ -f "$stage/$deb" ] || {
+		echo "deb: dpkg-buildpackage made no $deb" >&2
+		exit 1
+	}
+	cp "$stage/$deb" "$outdir/$deb"
+	echo "deb: $outdir/$deb"
+	dpkg-deb --info "$outdir/$deb" | sed -n 's/^ \(Depends\|Recommends\|Installed-Size\):/  \1:/p'
+done

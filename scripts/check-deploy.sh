@@ -262,10 +262,88 @@ unit_checks() {
 	done
 }
 
+# --- Debian packages ---------------------------------------------------------------------
+
+# control_field PACKAGE FIELD: the field of one binary package of debian/control, on one
+# line (continuation lines joined).
+control_field() {
+	awk -v pkg="$1" -v field="$2" '
+		/^Package:/ { cur = $2 }
+		/^[A-Za-z-]+:/ { infield = (cur == pkg && $1 == field ":") ; if (infield) { sub(/^[^:]+:[ ]*/, ""); printf "%s", $0 }; next }
+		/^[ \t]/ && infield { printf " %s", $0; next }
+		{ infield = 0 }
+	' debian/control
+}
+
+# Router and administration hosts must not get a PostgreSQL server or PgBouncer; the
+# agent's package must bring what the agent runs.
+package_dependencies() {
+	local pkg deps bad=0
+	for pkg in pgha pgha-router; do
+		deps="$(control_field "$pkg" Depends) $(control_field "$pkg" Recommends) $(control_field "$pkg" Pre-Depends)"
+		echo "$pkg: $deps"
+		if grep -qE '(^|[ ,])(postgresql(-[0-9]+)?|pgbouncer|etcd-server|pgha-agent)([ ,(]|$)' <<<"$deps"; then
+			echo "$pkg pulls in a server it does not run"
+			bad=1
+		fi
+	done
+	deps=$(control_field pgha-agent Depends)
+	echo "pgha-agent: $deps"
+	for need in postgresql-15 pgbouncer pgha; do
+		grep -qE "(^|[ ,])$need([ ,(]|\$)" <<<"$deps" || { echo "pgha-agent does not depend on $need"; bad=1; }
+	done
+	return $bad
+}
+
+# Each unit goes with the package of its daemon (debian/rules installs it there).
+units_in_their_packages() {
+	local bad=0
+	grep -qE 'deploy/systemd/pgha-agent\.service \$\(AGENT\)/lib/systemd/system/' debian/rules ||
+		{ echo "pgha-agent.service is not installed into pgha-agent"; bad=1; }
+	grep -qE 'deploy/systemd/pgha-router\.service \$\(ROUTER\)/lib/systemd/system/' debian/rules ||
+		{ echo "pgha-router.service is not installed into pgha-router"; bad=1; }
+	if grep -E 'deploy/systemd/.*\$\(CORE\)' debian/rules; then
+		echo "the pgha package (every host) must ship no unit"
+		bad=1
+	fi
+	if ! grep -qE '^AGENT +:= debian/pgha-agent$' debian/rules ||
+		! grep -qE '^ROUTER +:= debian/pgha-router$' debian/rules ||
+		! grep -qE '^CORE +:= debian/pgha$' debian/rules; then
+		echo "debian/rules: the package directories are not the ones this check knows"
+		bad=1
+	fi
+	return $bad
+}
+
+# debian/copyright: machine-readable (DEP-5), every file under a named licence whose
+# text is there, and the same licence as LICENSE.
+copyright_names_a_licence() {
+	local bad=0
+	head -n 1 debian/copyright | grep -q '^Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' ||
+		{ echo "debian/copyright is not DEP-5"; bad=1; }
+	if grep -qiE '^License: *(unspecified|unknown)?$' debian/copyright; then
+		echo "debian/copyright has a License: field without a licence"
+		bad=1
+	fi
+	grep -q '^License: Expat$' debian/copyright || { echo "debian/copyright does not give the Expat (MIT) text"; bad=1; }
+	if ! grep -qs '^MIT License' LICENSE; then
+		echo "LICENSE is missing or not MIT"
+		bad=1
+	fi
+	return $bad
+}
+
+package_checks() {
+	check "debian/control: pgha and pgha-router pull in no PostgreSQL server; pgha-agent brings it" \
+		package_dependencies
+	check "debian/rules: each systemd unit ships in its daemon's package" units_in_their_packages
+	check "debian/copyright: DEP-5, Expat (MIT) like LICENSE" copyright_names_a_licence
+}
+
 # --- the rest -----------------------------------------------------------------------------
 
 shell_checks() {
-	local scripts=(scripts/check-deploy.sh scripts/build-deb.sh scripts/test-deb-fresh.sh deploy/aws/scripts/*.sh)
+	local scripts=(scripts/*.sh deploy/aws/scripts/*.sh deploy/etcd/pgha-etcd-join)
 	if ! have shellcheck; then
 		skip "shellcheck deployment scripts" "shellcheck is not installed"
 		return
@@ -314,6 +392,7 @@ main() {
 	terraform_checks
 	config_checks
 	unit_checks
+	package_checks
 	shell_checks
 	misc_checks
 	echo "$passed passed, $failed failed, $skipped skipped"
