@@ -3,8 +3,11 @@
 # debian/ and docs/ that can be checked without AWS and without systemd running:
 #
 #   - Terraform: `terraform fmt -check`; `terraform test` of the provider-free modules
-#     (layout, userdata) and of the root's variable validations; every user-data
-#     template rendered with sample values (deploy/aws/tests/render);
+#     (layout: addresses, rules, zones, alarms; userdata) and of the root's variable
+#     validations; modules/packages applied and destroyed (destroy needs no package);
+#     static checks of the root (deploy/aws/tests/static_checks.py: encryption,
+#     recovery, alarms, data volumes); every user-data template rendered with sample
+#     values (deploy/aws/tests/render);
 #   - the rendered boot scripts (and the scripts they embed): bash -n and shellcheck;
 #   - the agent configurations the templates produce, and the packaged example:
 #     `pgha agent --check` (once this build's agent has --check);
@@ -94,6 +97,29 @@ variables_test() {
 		tf variables "$tmp/variables" test -no-color -var-file=terraform.tfvars.example
 }
 
+# packages_lifecycle: modules/packages as the stack uses it (tests/packages), applied
+# with the packages present; then, the packages deleted, `terraform plan` must stop
+# with "make deb" and `terraform destroy` must work. Local state, built-in resources.
+packages_lifecycle() {
+	local d=$tmp/packages
+	mkdir -p "$d/root" "$d/debs" "$d/modules"
+	cp "$aws_dir/tests/packages/main.tf" "$d/root/"
+	cp -r "$aws_dir/modules/packages" "$d/modules/"
+	sed -i 's#"../../modules/packages"#"../modules/packages"#' "$d/root/main.tf"
+	touch "$d/debs/pgha_0.1.0_amd64.deb" "$d/debs/pgha-agent_0.1.0_all.deb" "$d/debs/pgha-router_0.1.0_all.deb"
+	tf packages "$d/root" init -input=false -no-color >/dev/null || return 1
+	tf packages "$d/root" apply -input=false -no-color -auto-approve -var "package_dir=$d/debs" >/dev/null ||
+		{ echo "apply with the packages present failed"; return 1; }
+	rm -f "$d"/debs/*.deb
+	if tf packages "$d/root" plan -input=false -no-color -var "package_dir=$d/debs" >"$d/plan.out" 2>&1; then
+		echo "terraform plan went on without the packages"
+		return 1
+	fi
+	grep -q 'make deb' "$d/plan.out" || { cat "$d/plan.out"; echo "plan failed without saying: make deb"; return 1; }
+	tf packages "$d/root" destroy -input=false -no-color -auto-approve -var "package_dir=$d/debs" ||
+		{ echo "terraform destroy failed without the packages"; return 1; }
+}
+
 # render: every template with the sample values of tests/render, one file each.
 render() {
 	tf render "$aws_dir/tests/render" init -input=false -no-color >/dev/null || return 1
@@ -133,6 +159,10 @@ terraform_checks() {
 		tf_test userdata "$aws_dir/modules/userdata"
 	check "terraform test: variable validations (terraform.tfvars.example accepted)" \
 		variables_test
+	check "modules/packages: apply needs the packages, destroy does not (terraform_data, offline)" \
+		packages_lifecycle
+	check "the root module: static checks of what terraform validate cannot run offline" \
+		python3 "$aws_dir/tests/static_checks.py" "$aws_dir"
 	if ! check "templates render with sample values (deploy/aws/tests/render)" render; then
 		return
 	fi
@@ -371,12 +401,14 @@ man_covers_help() {
 }
 
 versions_agree() {
-	local pkg code
+	local pkg code tf_default tf_example
 	pkg=$(sed -n '1s/^pgha (\([^)]*\)).*/\1/p' debian/changelog)
 	code=$(sed -n 's/^#define PGHA_VERSION "\(.*\)"$/\1/p' src/cli/cli.h)
-	echo "debian/changelog: $pkg, src/cli/cli.h: $code"
-	[ -n "$pkg" ] && [ "$pkg" = "$code" ] &&
-		grep -q "pgha_${code}_amd64.deb" "$aws_dir/variables.tf" "$aws_dir/terraform.tfvars.example"
+	tf_default=$(awk '/^variable "pgha_version"/ { v = 1 } v && /default/ { gsub(/[" ]/, "", $3); print $3; exit }' \
+		"$aws_dir/variables.tf")
+	tf_example=$(sed -n 's/^pgha_version *= *"\(.*\)"$/\1/p' "$aws_dir/terraform.tfvars.example")
+	echo "debian/changelog: $pkg, src/cli/cli.h: $code, Terraform: $tf_default (example: $tf_example)"
+	[ -n "$pkg" ] && [ "$pkg" = "$code" ] && [ "$pkg" = "$tf_default" ] && [ "$pkg" = "$tf_example" ]
 }
 
 misc_checks() {
