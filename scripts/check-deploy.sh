@@ -13,7 +13,10 @@
 #     `pgha agent --check` (once this build's agent has --check);
 #   - the systemd units: `systemd-analyze verify`, and that each unit's own daemon
 #     calls the sd_notify functions the unit relies on (readiness, watchdog, stopping);
-#   - every shell script of the deployment: shellcheck;
+#   - every shell script of the deployment: shellcheck; create.sh's choice of where to
+#     build the packages (deploy/aws/tests/scripts_test.sh, with stubs);
+#   - the Debian packages: who depends on a PostgreSQL server, where the units ship,
+#     a DEP-5 copyright with the licence of LICENSE;
 #   - no Terraform output may carry a secret;
 #   - the man page documents every subcommand; package and binary versions agree.
 #
@@ -373,13 +376,16 @@ package_checks() {
 # --- the rest -----------------------------------------------------------------------------
 
 shell_checks() {
-	local scripts=(scripts/*.sh deploy/aws/scripts/*.sh deploy/etcd/pgha-etcd-join)
+	local scripts=(scripts/*.sh deploy/aws/scripts/*.sh deploy/etcd/pgha-etcd-join deploy/aws/tests/*.sh)
 	if ! have shellcheck; then
 		skip "shellcheck deployment scripts" "shellcheck is not installed"
 		return
 	fi
-	check "shellcheck scripts/ and deploy/aws/scripts/" shellcheck -x "${scripts[@]}"
+	check "shellcheck scripts/, deploy/aws/scripts/, pgha-etcd-join, deploy/aws/tests/" \
+		shellcheck -x "${scripts[@]}"
 	check "shellcheck debian/pgha.postinst" shellcheck -s sh debian/pgha.postinst
+	check "create.sh builds the packages only where they install on the hosts (stubs, no AWS)" \
+		bash deploy/aws/tests/scripts_test.sh
 }
 
 # Outputs are printed and stored in plain text: none may reference a secret.

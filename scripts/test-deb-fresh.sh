@@ -25,35 +25,17 @@ if [ -z "$deb" ] || [ ! -f "$deb" ]; then
 	echo "test-deb-fresh: no pgha_*_amd64.deb (run make deb)" >&2
 	exit 1
 fi
-[ "$(id -u)" -eq 0 ] || {
-	echo "test-deb-fresh: run as root (debootstrap, chroot)" >&2
-	exit 1
-}
-command -v debootstrap >/dev/null || {
-	echo "test-deb-fresh: apt-get install debootstrap" >&2
-	exit 1
-}
-mirror=${MIRROR:-http://deb.debian.org/debian}
+# shellcheck source-path=SCRIPTDIR source=debian12-root.sh
+. "$top/scripts/debian12-root.sh"
 base_port=${BASE_PORT:-34500}
-root=$(mktemp -d /var/tmp/pgha-fresh.XXXXXX)
-chmod 0755 "$root" # it becomes /: every user must be able to enter it
 lab=/var/tmp/lab
-mounted=()
 lab_started=0
 
 cleanup() {
-	local m
 	if [ "$lab_started" = 1 ]; then
-		chroot "$root" pgha down --dir "$lab" >/dev/null 2>&1 || true
+		d12_run pgha down --dir "$lab" >/dev/null 2>&1 || true
 	fi
-	for ((m = ${#mounted[@]} - 1; m >= 0; m--)); do
-		umount -l "${mounted[m]}" 2>/dev/null || true
-	done
-	if [ "${KEEP:-0}" = 1 ]; then
-		echo "test-deb-fresh: kept $root"
-	else
-		rm -rf --one-file-system "$root"
-	fi
+	d12_destroy
 }
 trap cleanup EXIT
 trap 'echo "test-deb-fresh: FAILED at line $LINENO" >&2' ERR
@@ -63,20 +45,13 @@ step() {
 }
 
 in_root() {
-	chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
+	d12_run "$@"
 }
 
-step "debootstrap bookworm into $root"
-debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
-	{ tail -n 20 "$root.debootstrap.log"; exit 1; }
-rm -f "$root.debootstrap.log"
-# A chroot has no init: nothing may try to start services while packages install.
-printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-chmod 0755 "$root/usr/sbin/policy-rc.d"
-mount -t proc proc "$root/proc" && mounted+=("$root/proc")
-mount --bind /dev "$root/dev" && mounted+=("$root/dev")
-mount -t devpts devpts "$root/dev/pts" && mounted+=("$root/dev/pts")
-mount -t tmpfs shm "$root/dev/shm" && mounted+=("$root/dev/shm")
+step "debootstrap bookworm"
+d12_create
+root=$D12_ROOT
+step "a fresh Debian 12 in $root"
 
 version=$(dpkg-deb -f "$deb" Version)
 agent_deb=$(dirname "$deb")/pgha-agent_${version}_all.deb
@@ -88,7 +63,6 @@ for f in "$agent_deb" "$router_deb"; do
 	}
 done
 cp "$deb" "$agent_deb" "$router_deb" "$root/tmp/"
-in_root apt-get update -q >/dev/null
 
 # install DEB...: apt-get install of packages copied into the root's /tmp.
 install() {
