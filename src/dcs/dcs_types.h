@@ -3,7 +3,7 @@
  * values. No I/O and no library types here: the HA decision core reads these.
  *
  * Keys live under /<namespace>/<scope>/ : leader, members/<name>, config, initialize,
- * sync, failover, history, status. See ../shared/reference/patroni-compat.md §1.
+ * sync, failover, history, status. See docs/patroni.md.
  */
 #ifndef PGHA_DCS_DCS_TYPES_H
 #define PGHA_DCS_DCS_TYPES_H

@@ -10,7 +10,7 @@
  *     ttl - margin, and stops PostgreSQL immediately (SIGQUIT) if it is reached while
  *     leading. A leader key taken over by someone else fences at once.
  * The fencing deadline is anchored on the time the renewal was *sent*: etcd cannot
- * expire the lease before sent + ttl (reliability.md §5.2).
+ * expire the lease before sent + ttl (docs/fault-plan.md, etcd's leases).
  *
  * The HA loop takes and gives back the key through lease_acquire/lease_release; the
  * keeper's own etcd client is serialised by a mutex.

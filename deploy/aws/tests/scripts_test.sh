@@ -71,6 +71,7 @@ stub() { # stub NAME [BODY]: a command that records its arguments in calls/NAME
 stub terraform
 stub aws
 stub make
+stub jq
 # shellcheck disable=SC2016 # expanded by the stub, when it runs
 stub id 'echo "${UID_STUB:-1000}"'
 stub debootstrap
