@@ -57,39 +57,43 @@ locals {
   recover_action = "arn:${data.aws_partition.current.partition}:automate:${var.region}:ec2:recover"
 }
 
-resource "aws_cloudwatch_metric_alarm" "system_check" {
-  for_each = local.instances
-
-  alarm_name          = "${local.name}-${each.key}-system-check"
-  alarm_description   = "${each.key}: AWS's system status check fails (hardware, network or power of its host): EC2 recovers the instance on other hardware."
-  namespace           = "AWS/EC2"
-  metric_name         = "StatusCheckFailed_System"
-  statistic           = "Maximum"
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  period              = 60
-  evaluation_periods  = 2
-  # A stopped instance reports nothing: not a failure.
-  treat_missing_data = "notBreaching"
-  dimensions         = { InstanceId = each.value }
-  alarm_actions      = [local.recover_action, aws_sns_topic.alarms.arn]
-  ok_actions         = [aws_sns_topic.alarms.arn]
+# The two status checks of every instance: what fails, how long, what is done.
+locals {
+  status_checks = {
+    system = {
+      metric      = "StatusCheckFailed_System"
+      periods     = 2
+      actions     = [local.recover_action, aws_sns_topic.alarms.arn]
+      description = "AWS's system status check fails (hardware, network or power of its host): EC2 recovers the instance on other hardware."
+    }
+    instance = {
+      metric      = "StatusCheckFailed_Instance"
+      periods     = 3
+      actions     = [aws_sns_topic.alarms.arn]
+      description = "the instance status check fails (the guest: kernel, boot, file systems, network configuration). Look at its console output; see deploy/aws/docs/runbook.md."
+    }
+  }
+  instance_checks = {
+    for pair in setproduct(keys(local.instances), keys(local.status_checks)) :
+    "${pair[0]}-${pair[1]}" => merge(local.status_checks[pair[1]], { host = pair[0] })
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "instance_check" {
-  for_each = local.instances
+resource "aws_cloudwatch_metric_alarm" "status_check" {
+  for_each = local.instance_checks
 
-  alarm_name          = "${local.name}-${each.key}-instance-check"
-  alarm_description   = "${each.key}: the instance status check fails (the guest: kernel, boot, file systems, network configuration). Look at its console output; see deploy/aws/docs/runbook.md."
+  alarm_name          = "${local.name}-${each.key}-check"
+  alarm_description   = "${each.value.host}: ${each.value.description}"
   namespace           = "AWS/EC2"
-  metric_name         = "StatusCheckFailed_Instance"
+  metric_name         = each.value.metric
   statistic           = "Maximum"
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   period              = 60
-  evaluation_periods  = 3
-  treat_missing_data  = "notBreaching"
-  dimensions          = { InstanceId = each.value }
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  evaluation_periods  = each.value.periods
+  # A stopped instance reports nothing: not a failure.
+  treat_missing_data = "notBreaching"
+  dimensions         = { InstanceId = local.instances[each.value.host] }
+  alarm_actions      = each.value.actions
+  ok_actions         = [aws_sns_topic.alarms.arn]
 }

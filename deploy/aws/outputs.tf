@@ -69,8 +69,7 @@ output "alarm_names" {
   description = "Every CloudWatch alarm of the stack (scripts/stop.sh and start.sh turn their actions off and on)."
   value = concat(
     [for a in aws_cloudwatch_metric_alarm.nlb : a.alarm_name],
-    [for a in aws_cloudwatch_metric_alarm.system_check : a.alarm_name],
-    [for a in aws_cloudwatch_metric_alarm.instance_check : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.status_check : a.alarm_name],
   )
 }
 

@@ -115,9 +115,9 @@ def blocks(text):
 
 
 def sub_blocks(body, name):
-    """Bodies of the nested blocks called name, at any depth."""
+    """Bodies of the nested blocks (or map attributes) called name, at any depth."""
     out = []
-    for m in re.finditer(r"(?<![\w.])%s\s*\{" % re.escape(name), body):
+    for m in re.finditer(r"(?<![\w.])%s\s*=?\s*\{" % re.escape(name), body):
         start = m.end() - 1
         out.append(body[start + 1:matching_brace(body, start)])
     return out
@@ -270,24 +270,30 @@ class Checker:
         sub = self.one("resource", "aws_sns_topic_subscription", "email")
         if sub and ("var.alarm_email" not in (attr(sub, "count") or "") or attr(sub, "endpoint") != "var.alarm_email"):
             self.fail("aws_sns_topic_subscription.email: must subscribe var.alarm_email, when given")
-        wanted = {
-            "nlb": ("module.layout.lb_alarms", None, False),
-            "system_check": ("local.instances", '"StatusCheckFailed_System"', True),
-            "instance_check": ("local.instances", '"StatusCheckFailed_Instance"', False),
-        }
-        for name, (for_each, metric, recover) in wanted.items():
+        for name, for_each in (("nlb", "module.layout.lb_alarms"), ("status_check", "local.instance_checks")):
             body = self.one("resource", "aws_cloudwatch_metric_alarm", name)
-            if not body:
-                continue
-            if attr(body, "for_each") != for_each:
+            if body and attr(body, "for_each") != for_each:
                 self.fail("alarm %s: for_each must be %s" % (name, for_each))
-            if metric and attr(body, "metric_name") != metric:
-                self.fail("alarm %s: metric must be %s" % (name, metric))
-            actions = attr(body, "alarm_actions") or ""
+        nlb = self.one("resource", "aws_cloudwatch_metric_alarm", "nlb")
+        if nlb and topic not in (attr(nlb, "alarm_actions") or ""):
+            self.fail("alarm nlb: does not notify the SNS topic")
+        checks = "\n".join(sub_blocks("\n".join(b[2] for b in self.of("locals")), "status_checks"))
+        for kind, metric, recover in (("system", "StatusCheckFailed_System", True),
+                                      ("instance", "StatusCheckFailed_Instance", False)):
+            spec = sub_blocks(checks, kind)
+            if not spec:
+                self.fail("local.status_checks has no %s check" % kind)
+                continue
+            actions = attr(spec[0], "actions") or ""
+            if attr(spec[0], "metric") != '"%s"' % metric:
+                self.fail("status check %s: metric must be %s" % (kind, metric))
             if topic not in actions:
-                self.fail("alarm %s: does not notify the SNS topic" % name)
-            if recover and "local.recover_action" not in actions:
-                self.fail("alarm %s: no EC2 recover action" % name)
+                self.fail("status check %s: does not notify the SNS topic" % kind)
+            if recover != ("local.recover_action" in actions):
+                self.fail("status check %s: the recover action belongs to the system check only" % kind)
+        if "setproduct(keys(local.instances), keys(local.status_checks))" not in \
+                "\n".join(b[2] for b in self.of("locals")):
+            self.fail("local.instance_checks must pair every instance with every status check")
         locals_text = "\n".join(b[2] for b in self.of("locals"))
         m = re.search(r"^\s*instances\s*=\s*merge\((.*?)^\s*\)", locals_text, re.M | re.S)
         if not m or not all("aws_instance.%s" % k in m.group(1) for k in ("etcd", "db", "bastion")):
