@@ -137,15 +137,17 @@ format-check:
 		$(wildcard tests/unit/*.h) && echo "format: ok"
 
 # The decision core stays pure (and the shell scripts shellcheck-clean): it includes only its own types, util/ and libc's string
-# and formatting headers, and calls nothing that does I/O, reads a clock or allocates.
+# and formatting headers, and calls nothing that does I/O, reads a clock or allocates. Every
+# module includes only the modules below it (scripts/check-layers.sh, docs/architecture.md).
 PURE := src/ha/ha_decide.c src/ha/ha_decide.h src/ha/ha_types.h
 lint:
 	@! grep -nE '#include [<"](libpq|curl|jansson|yaml|microhttpd|log/|dcs/dcs\.h|pg/pg\.h|api/|config/|pthread|time\.h|unistd)' $(PURE) \
 		|| (echo "lint: ha_decide must stay pure (includes)" && false)
 	@! grep -nE '\b(printf|fprintf|puts|fopen|open|read|write|malloc|calloc|free|getenv|clock_gettime|time|rand)\(' $(PURE) \
 		|| (echo "lint: ha_decide must stay pure (calls)" && false)
+	@sh scripts/check-layers.sh
 	@command -v shellcheck >/dev/null || (echo "lint: shellcheck is not installed (make deps)" && false)
-	@shellcheck bench/*.sh tests/integration/lib.sh
+	@shellcheck bench/*.sh tests/integration/lib.sh scripts/check-layers.sh
 	@echo "lint: ok"
 
 clean:

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+#include "dcs/dcs_roles.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -170,8 +171,8 @@ static json_t *member_tags(const struct dcs_member *m)
 	return tags;
 }
 
-/* add_lag: lsn/lag (and receive_, replay_ variants) against status.optime. */
-static void add_lag(json_t *o, const char *prefix, uint64_t lsn, uint64_t optime)
+/* add_lag: lsn/lag (and receive_, replay_ variants) against the reference position. */
+static void add_lag(json_t *o, const char *prefix, uint64_t lsn, uint64_t ref)
 {
 	char lsn_key[32];
 	char lag_key[32];
@@ -186,38 +187,21 @@ static void add_lag(json_t *o, const char *prefix, uint64_t lsn, uint64_t optime
 	}
 	str_format_lsn(lsn, text, sizeof(text));
 	json_object_set_new(o, lsn_key, json_string(text));
-	json_object_set_new(o, lag_key,
-	                    json_integer(optime >= lsn ? (json_int_t)(optime - lsn) : 0));
+	json_object_set_new(o, lag_key, json_integer((json_int_t)dcs_lag_bytes(ref, lsn)));
 }
 
-static const char *member_role(const struct api_snapshot *s, const struct dcs_member *m)
-{
-	const struct dcs_view *v = &s->view;
-
-	if (v->has_leader && str_eq(m->name, v->leader))
-		return "leader";
-	if (s->synchronous_mode && v->sync.present && v->sync.leader[0] != '\0') {
-		for (int i = 0; i < v->sync.n_standbys && i < DCS_MAX_SYNC; i++) {
-			if (str_eq_nocase(v->sync.standbys[i], m->name))
-				return "sync_standby";
-		}
-	}
-	return "replica";
-}
-
+/* cluster_member: one member of /cluster; roles, states and lags follow dcs_roles.h. */
 static json_t *cluster_member(const struct api_snapshot *s, const struct dcs_member *m)
 {
-	const char *role = member_role(s, m);
-	bool leader = str_eq(role, "leader");
-	uint64_t optime = s->view.has_status ? s->view.status_optime : 0;
+	enum dcs_role role = dcs_member_role(&s->view, m, s->synchronous_mode);
+	bool leader = role == DCS_ROLE_LEADER;
+	uint64_t ref = dcs_view_reference_lsn(&s->view);
 	json_t *o = json_object();
 	json_t *tags = member_tags(m);
 
 	json_object_set_new(o, "name", jstr(m->name));
-	json_object_set_new(o, "role", jstr(role));
-	json_object_set_new(
-	    o, "state",
-	    jstr(!leader && m->replication_state[0] != '\0' ? m->replication_state : m->state));
+	json_object_set_new(o, "role", jstr(dcs_role_str(role)));
+	json_object_set_new(o, "state", jstr(dcs_member_state(m, role)));
 	json_object_set_new(o, "api_url", jstr(m->api_url));
 	if (m->host[0] != '\0') {
 		json_object_set_new(o, "host", jstr(m->host));
@@ -230,9 +214,9 @@ static json_t *cluster_member(const struct api_snapshot *s, const struct dcs_mem
 		json_object_set(o, "tags", tags);
 	json_decref(tags);
 	if (!leader) {
-		add_lag(o, "receive_", m->receive_lsn, optime);
-		add_lag(o, "replay_", m->replay_lsn, optime);
-		add_lag(o, "", m->has_xlog ? m->xlog_location : 0, optime);
+		add_lag(o, "receive_", m->receive_lsn, ref);
+		add_lag(o, "replay_", m->replay_lsn, ref);
+		add_lag(o, "", m->has_xlog ? m->xlog_location : 0, ref);
 	}
 	return o;
 }

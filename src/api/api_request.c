@@ -11,8 +11,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include "util/compiler.h"
+#include "util/iso8601.h"
 #include "util/strutil.h"
 
 #define BAD_REQUEST         400
@@ -55,125 +55,17 @@ static int fail(int status, char *msg, size_t msglen, const char *fmt, ...)
 	return status;
 }
 
-/* --- ISO 8601 ------------------------------------------------------------------- */
-
-/* take_digits: exactly n digits at *p into *out. */
-static bool take_digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)(*p)[i]))
-			return false;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return true;
-}
-
-static bool parse_date(const char **p, struct tm *tm)
-{
-	int y;
-	int m;
-	int d;
-
-	if (!take_digits(p, 4, &y) || *(*p)++ != '-' || !take_digits(p, 2, &m) || *(*p)++ != '-' ||
-	    !take_digits(p, 2, &d))
-		return false;
-	if (m < 1 || m > 12 || d < 1 || d > 31)
-		return false;
-	tm->tm_year = y - 1900;
-	tm->tm_mon = m - 1;
-	tm->tm_mday = d;
-	return true;
-}
-
-/* parse_time: HH:MM[:SS[.fraction]]; *ms gets the fraction's milliseconds. */
-static bool parse_time(const char **p, struct tm *tm, int *ms)
-{
-	if (!take_digits(p, 2, &tm->tm_hour) || *(*p)++ != ':' || !take_digits(p, 2, &tm->tm_min))
-		return false;
-	if (**p == ':' && (++*p, !take_digits(p, 2, &tm->tm_sec)))
-		return false;
-	if (**p == '.' || **p == ',') {
-		int scale = 100;
-
-		if (!isdigit((unsigned char)*++*p))
-			return false;
-		for (; isdigit((unsigned char)**p); ++*p, scale /= 10)
-			*ms += (**p - '0') * scale;
-	}
-	return tm->tm_hour <= 23 && tm->tm_min <= 59 && tm->tm_sec <= 60;
-}
-
-/* parse_zone: Z, +HH, +HHMM or +HH:MM; *offset_s east of UTC. */
-static bool parse_zone(const char **p, int *offset_s)
-{
-	int sign;
-	int hh;
-	int mm = 0;
-
-	if (**p == 'Z' || **p == 'z') {
-		++*p;
-		*offset_s = 0;
-		return true;
-	}
-	if (**p != '+' && **p != '-')
-		return false;
-	sign = *(*p)++ == '-' ? -1 : 1;
-	if (!take_digits(p, 2, &hh))
-		return false;
-	if (**p == ':')
-		++*p;
-	if (isdigit((unsigned char)**p) && !take_digits(p, 2, &mm))
-		return false;
-	if (hh > 23 || mm > 59)
-		return false;
-	*offset_s = sign * (hh * 3600 + mm * 60);
-	return true;
-}
-
-int api_parse_timestamp(const char *text, int64_t *epoch_ms)
-{
-	struct tm tm = {0};
-	const char *p = text;
-	int ms = 0;
-	int offset_s = 0;
-	bool zoned = false;
-	time_t secs;
-	struct tm check;
-	int day;
-
-	if (!parse_date(&p, &tm))
-		return -1;
-	if ((*p == 'T' || *p == 't' || *p == ' ') && (p++, !parse_time(&p, &tm, &ms)))
-		return -1;
-	if (*p != '\0') {
-		if (!parse_zone(&p, &offset_s) || *p != '\0')
-			return -1;
-		zoned = true;
-	}
-	/* timegm normalises 30 February into March (in tm too): refuse what moved. */
-	day = tm.tm_mday;
-	secs = timegm(&tm);
-	if (gmtime_r(&secs, &check) == NULL || check.tm_mday != day)
-		return -1;
-	*epoch_ms = ((int64_t)secs - offset_s) * 1000 + ms;
-	return zoned ? 1 : 0;
-}
-
 /* parse_schedule: Patroni's parse_schedule(): 0, or 400 (no zone) / 422 (bad, past). */
 static int parse_schedule(const char *text, const char *action, int64_t now_epoch_ms,
                           int64_t *epoch_ms, char *msg, size_t msglen)
 {
-	int rc = api_parse_timestamp(text, epoch_ms);
+	enum iso8601_result rc = iso8601_parse(text, epoch_ms);
 
-	if (rc < 0)
+	if (rc == ISO8601_INVALID)
 		return fail(UNPROCESSABLE, msg, msglen,
 		            "Unable to parse scheduled timestamp. It should be in an unambiguous "
 		            "format, e.g. ISO 8601");
-	if (rc == 0)
+	if (rc == ISO8601_NO_ZONE)
 		return fail(BAD_REQUEST, msg, msglen,
 		            "Timezone information is mandatory for the scheduled %s", action);
 	if (*epoch_ms < now_epoch_ms)

@@ -28,14 +28,6 @@ struct api_request_input {
 int api_request_parse(const struct api_request_input *in, struct api_request *req, char *msg,
                       size_t msglen);
 
-/*
- * api_parse_timestamp: an ISO 8601 date-time ("2024-05-01T12:00:00+02:00", also
- * with ' ' for 'T', fractions, 'Z', +HHMM or +HH) into epoch ms. Returns 1 when
- * parsed with a zone, 0 when parsed but without one (Patroni: 400), -1 when it
- * cannot be parsed (Patroni: 422).
- */
-int api_parse_timestamp(const char *text, int64_t *epoch_ms);
-
 /* api_parse_pg_version: "15.2" -> 150002, "9.6.24" -> 90624 (Patroni's rules); -1 if bad. */
 int api_parse_pg_version(const char *text);
 

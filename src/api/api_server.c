@@ -14,7 +14,6 @@
  */
 #include "api/api.h"
 
-#include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -22,7 +21,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <microhttpd.h>
 #include "api/api_health.h"
 #include "api/api_render.h"
@@ -31,6 +29,7 @@
 #include "log/log.h"
 #include "util/b64.h"
 #include "util/clock.h"
+#include "util/netaddr.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -507,42 +506,15 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* --- start / stop ------------------------------------------------------------------- */
 
-/* listen_addr: restapi.listen into a socket address; *v6 for IPv6 ones. */
-static bool listen_addr(const char *listen, struct sockaddr_storage *addr, bool *v6)
+/* listen_addr: restapi.listen into a socket address (util/netaddr's rules). */
+static bool listen_addr(const char *listen, struct netaddr *addr)
 {
-	char host[256];
-	int port;
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
-	struct addrinfo *res = NULL;
-	struct addrinfo *pick;
-	int rc;
+	char err[320];
 
-	if (listen == NULL || !str_split_hostport(listen, host, sizeof(host), &port)) {
-		log_error("REST API: restapi.listen \"%s\" is not host:port", listen ? listen : "");
+	if (!netaddr_resolve(listen, NETADDR_LISTEN, addr, err, sizeof(err))) {
+		log_error("REST API: restapi.listen: %s", err);
 		return false;
 	}
-	if (host[0] == '\0' || str_eq(host, "*"))
-		snprintf(host, sizeof(host), "::"); /* every address, IPv4 and IPv6 */
-	rc = getaddrinfo(host, NULL, &hints, &res);
-	if (rc != 0 || res == NULL) {
-		log_error("REST API: cannot resolve \"%s\": %s", host,
-		          rc != 0 ? gai_strerror(rc) : "no address");
-		return false;
-	}
-	/* A name may resolve to both families: prefer IPv4, as Patroni does without dual stack. */
-	pick = res;
-	for (struct addrinfo *ai = res->ai_next; ai != NULL; ai = ai->ai_next) {
-		if (ai->ai_family == AF_INET && pick->ai_family != AF_INET)
-			pick = ai;
-	}
-	memset(addr, 0, sizeof(*addr));
-	memcpy(addr, pick->ai_addr, pick->ai_addrlen);
-	*v6 = pick->ai_family == AF_INET6;
-	if (*v6)
-		((struct sockaddr_in6 *)addr)->sin6_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in *)addr)->sin_port = htons((uint16_t)port);
-	freeaddrinfo(res);
 	return true;
 }
 
@@ -552,21 +524,21 @@ static int or_default(int value, int fallback)
 }
 
 static struct MHD_Daemon *start_daemon(struct api_server *srv, const struct api_options *opt,
-                                       const struct sockaddr_storage *addr, bool v6)
+                                       const struct netaddr *addr)
 {
 	unsigned flags =
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	bool any6 = v6 && IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)addr)->sin6_addr);
+	bool v6 = netaddr_is_v6(addr);
+	bool any6 = v6 && netaddr_is_any(addr);
 	/* Only for libmicrohttpd's messages: the address given below is what it binds. */
-	uint16_t port = ntohs(v6 ? ((const struct sockaddr_in6 *)addr)->sin6_port
-	                         : ((const struct sockaddr_in *)addr)->sin_port);
+	uint16_t port = (uint16_t)netaddr_port(addr);
 
 	if (v6)
 		flags |= any6 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
 	/* The logger goes first so that it catches messages about the options after it. */
 	return MHD_start_daemon(
 	    flags, port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr->sa, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)or_default(opt->threads, DEFAULT_THREADS), MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)or_default(opt->connection_timeout_s, DEFAULT_TIMEOUT_S),
 	    MHD_OPTION_CONNECTION_LIMIT,
@@ -594,21 +566,20 @@ static char *auth_key(const struct api_options *opt)
 struct api_server *api_start(const struct api_options *opt, const struct api_ops *ops)
 {
 	struct api_server *srv;
-	struct sockaddr_storage addr;
-	bool v6;
+	struct netaddr addr;
 	const union MHD_DaemonInfo *info;
 
 	if (ops->snapshot == NULL || ops->operation == NULL) {
 		log_error("REST API: the agent must provide snapshot and operation callbacks");
 		return NULL;
 	}
-	if (!listen_addr(opt->listen, &addr, &v6))
+	if (!listen_addr(opt->listen, &addr))
 		return NULL;
 	srv = xcalloc(1, sizeof(*srv));
 	srv->ops = *ops;
 	srv->auth_key = auth_key(opt);
 	pthread_mutex_init(&srv->lock, NULL);
-	srv->daemon = start_daemon(srv, opt, &addr, v6);
+	srv->daemon = start_daemon(srv, opt, &addr);
 	if (srv->daemon == NULL) {
 		log_error("REST API: cannot listen on %s", opt->listen);
 		api_stop(srv);

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include "lab/lab_cluster.h"
+#include "lab/lab.h"
 #include "util/compiler.h"
 #include "util/strutil.h"
 
@@ -60,69 +60,40 @@ const char *chaos_usage(void)
 	       "unreachable.\n";
 }
 
-/* value: the argument of option argv[*i], advancing *i; NULL (err set) if missing. */
-static const char *value(int argc, char **argv, int *i, char *err, size_t errlen)
+static bool parse_scenario(const char *arg, void *field, char *err, size_t errlen)
 {
-	if (*i + 1 >= argc) {
-		snprintf(err, errlen, "%s needs a value", argv[*i]);
-		return NULL;
-	}
-	return argv[++*i];
+	if (chaos_scenario_parse(arg, field))
+		return true;
+	snprintf(err, errlen,
+	         "unknown scenario '%s' (kill-primary, crash-postgres, kill-agent, "
+	         "freeze-primary, switchover)",
+	         arg);
+	return false;
 }
 
-static bool parse_timeout(const char *v, int *out, char *err, size_t errlen)
-{
-	if (!str_parse_int(v, out) || *out < 1 || *out > MAX_TIMEOUT_S) {
-		snprintf(err, errlen, "--timeout: '%s' is not a number of seconds (1..%d)", v,
-		         MAX_TIMEOUT_S);
-		return false;
-	}
-	return true;
-}
+#define F(member) offsetof(struct chaos_args, member)
 
-enum cli_parse chaos_args_parse(int argc, char **argv, struct chaos_args *a, char *err,
-                                size_t errlen)
+static const struct arg_opt chaos_opts[] = {
+    ARG_STR_OPT("dir", 0, F(dir), 0),
+    ARG_CUSTOM_OPT("scenario", 0, F(scenario), parse_scenario,
+                   ARG_SEEN(struct chaos_args, scenario_set)),
+    ARG_FLAG_OPT("json", 0, F(json)),
+    ARG_FLAG_OPT("no-restart", 0, F(no_restart)),
+    ARG_INT_OPT("timeout", F(timeout_s), 1, MAX_TIMEOUT_S, 0),
+};
+
+enum args_result chaos_args_parse(int argc, char **argv, struct chaos_args *a, char *err,
+                                  size_t errlen)
 {
-	const char *scenario = NULL;
+	enum args_result r;
 
 	memset(a, 0, sizeof(*a));
 	a->dir = LAB_DEFAULT_DIR;
 	a->timeout_s = CHAOS_DEFAULT_TIMEOUT_S;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		const char *v = NULL;
-
-		if (str_eq(o, "--help") || str_eq(o, "-h"))
-			return CLI_PARSE_HELP;
-		if (str_eq(o, "--json")) {
-			a->json = true;
-		} else if (str_eq(o, "--no-restart")) {
-			a->no_restart = true;
-		} else if (str_eq(o, "--dir") || str_eq(o, "--scenario") ||
-		           str_eq(o, "--timeout")) {
-			if ((v = value(argc, argv, &i, err, errlen)) == NULL)
-				return CLI_PARSE_ERROR;
-			if (str_eq(o, "--dir"))
-				a->dir = v;
-			else if (str_eq(o, "--scenario"))
-				scenario = v;
-			else if (!parse_timeout(v, &a->timeout_s, err, errlen))
-				return CLI_PARSE_ERROR;
-		} else {
-			snprintf(err, errlen, "unknown option '%s'", o);
-			return CLI_PARSE_ERROR;
-		}
-	}
-	if (scenario == NULL) {
+	r = args_parse(chaos_opts, ARRAY_LEN(chaos_opts), argc, argv, a, NULL, err, errlen);
+	if (r == ARGS_OK && !a->scenario_set) {
 		snprintf(err, errlen, "--scenario is required");
-		return CLI_PARSE_ERROR;
+		return ARGS_ERROR;
 	}
-	if (!chaos_scenario_parse(scenario, &a->scenario)) {
-		snprintf(err, errlen,
-		         "unknown scenario '%s' (kill-primary, crash-postgres, kill-agent, "
-		         "freeze-primary, switchover)",
-		         scenario);
-		return CLI_PARSE_ERROR;
-	}
-	return CLI_PARSE_OK;
+	return r;
 }

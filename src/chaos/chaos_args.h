@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "cli/cli_common.h"
+#include "util/args.h"
 
 #define CHAOS_DEFAULT_TIMEOUT_S 30 /* a new leader (first acknowledged write) within this */
 #define CHAOS_REJOIN_FACTOR     4  /* the victim rejoins within 4 x --timeout (120 s) */
@@ -30,6 +30,7 @@ struct chaos_args {
 	bool json;                    /* --json: one JSON object on stdout */
 	bool no_restart;              /* --no-restart: leave a killed victim down */
 	int timeout_s;                /* --timeout */
+	bool scenario_set;            /* --scenario was given */
 };
 
 /* chaos_scenario_str: "kill-primary"... */
@@ -37,11 +38,11 @@ const char *chaos_scenario_str(enum chaos_scenario s);
 /* chaos_scenario_parse: the scenario called name; false if there is none. */
 bool chaos_scenario_parse(const char *name, enum chaos_scenario *out);
 /*
- * chaos_args_parse: CLI_PARSE_HELP for --help/-h; CLI_PARSE_ERROR with err set for an
- * unknown option or scenario, a missing value, no --scenario, a bad --timeout.
+ * chaos_args_parse: ARGS_HELP for --help/-h; ARGS_ERROR with err set for an unknown
+ * option or scenario, a missing value, no --scenario, a bad --timeout (util/args.h).
  */
-enum cli_parse chaos_args_parse(int argc, char **argv, struct chaos_args *a, char *err,
-                                size_t errlen);
+enum args_result chaos_args_parse(int argc, char **argv, struct chaos_args *a, char *err,
+                                  size_t errlen);
 /* chaos_usage: the usage text. */
 const char *chaos_usage(void);
 

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "lab/lab_procs.h"
-#include "lab/lab_running.h"
 #include "util/proc.h"
 
 #define MAX_SCANS 20 /* stop-and-rescan rounds before giving up on a forking tree */
@@ -104,29 +102,26 @@ static bool signal_one(pid_t pid, int sig, const char *what, char *err, size_t e
 bool chaos_victim_find(const struct lab_cluster *c, const char *node, enum chaos_scenario s,
                        struct chaos_victim *v, char *err, size_t errlen)
 {
-	const struct lab_node_ports *n = lab_plan_node(&c->plan, node);
-	char marker[PATH_MAX + 16];
-	char data[PATH_MAX];
+	struct lab_node_procs p;
 
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", node);
-	if (n == NULL || !lab_agent_config(c, (int)(n - c->plan.nodes), marker, sizeof(marker)) ||
-	    !lab_node_path(c, node, "data", data, sizeof(data))) {
+	if (!lab_node_procs_find(c, node, &p)) {
 		snprintf(err, errlen, "the leader %s is not a node of %s/cluster.json", node,
 		         c->dir);
 		return false;
 	}
-	v->agent = lab_proc_find(c, node, marker);
-	v->postmaster = lab_postmaster_find(data);
+	v->agent = p.agent;
+	v->postmaster = p.postmaster;
 	if (s != CHAOS_SWITCHOVER && s != CHAOS_CRASH_POSTGRES && v->agent == 0) {
 		snprintf(err, errlen,
 		         "%s's agent is not running (no live pid in run/%s.pid with %s)", node,
-		         node, marker);
+		         node, p.agent_marker);
 		return false;
 	}
 	if (s == CHAOS_CRASH_POSTGRES && v->postmaster == 0) {
 		snprintf(err, errlen, "%s's postmaster is not running (%s/postmaster.pid)", node,
-		         data);
+		         p.data_dir);
 		return false;
 	}
 	return true;

@@ -2,10 +2,10 @@
  * chaos_fault.h: the victim's processes and the faults: finding them, signalling them,
  * and bringing a "lost host" back.
  *
- * Processes are found the lab's way, never by name: the agent from DIR/run/<node>.pid
- * whose command line has DIR/<node>/agent.yml (lab_proc_find), the postmaster from
- * DIR/<node>/data/postmaster.pid checked against its working directory
- * (lab_postmaster_find), and their descendants through /proc (parent pids). A tree is
+ * Processes are found the lab's way, never by name (lab_node_procs_find): the agent
+ * from DIR/run/<node>.pid whose command line has DIR/<node>/agent.yml, the postmaster
+ * from DIR/<node>/data/postmaster.pid checked against its working directory, and their
+ * descendants through /proc (parent pids). A tree is
  * SIGSTOPped first and rescanned until nothing new appears, so that no process forks
  * or reacts between the signals: the whole node stops at one instant, as a host does.
  *
@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "chaos/chaos_args.h"
-#include "lab/lab_cluster.h"
+#include "lab/lab.h"
 #include "util/compiler.h"
 
 #define CHAOS_MAX_PIDS 512

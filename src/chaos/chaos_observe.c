@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lab/lab_http.h"
+#include "http/http.h"
 #include "util/clock.h"
 #include "util/compiler.h"
 #include "util/strutil.h"
@@ -22,8 +22,8 @@ struct chaos_observer {
 	struct dcs *d;
 	const struct lab_cluster *c;
 	struct chaos_timeline *tl;
-	pthread_t dcs_thread;
-	pthread_t rest_thread;
+	pthread_t threads[2]; /* thread_mains' threads */
+	int n_threads;        /* started */
 	atomic_bool stop;
 	pthread_mutex_t mu; /* guards below */
 	bool armed;
@@ -148,7 +148,7 @@ static void poll_node(struct chaos_observer *o, int k)
 	pthread_mutex_unlock(&o->mu);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/patroni", p->api_port);
 	buf_init(&body);
-	n.answered = lab_http_get(url, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
+	n.answered = http_get(url, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
 	             status == 200 && parse_patroni(body.data, &n);
 	if (!n.answered)
 		snprintf(n.state, sizeof(n.state), "not answering");
@@ -174,6 +174,9 @@ static void *rest_main(void *arg)
 	return NULL;
 }
 
+/* The observer's threads, in start order (the DCS view first: the REST poller reads it). */
+static void *(*const thread_mains[])(void *) = {dcs_main, rest_main};
+
 /* --- API ------------------------------------------------------------------------------ */
 
 struct chaos_observer *chaos_observe_start(struct dcs *d, const struct lab_cluster *c,
@@ -190,18 +193,12 @@ struct chaos_observer *chaos_observe_start(struct dcs *d, const struct lab_clust
 	for (int k = 0; k < c->plan.n_nodes; k++)
 		snprintf(o->obs.nodes[k].name, sizeof(o->obs.nodes[k].name), "%s",
 		         c->plan.nodes[k].name);
-	if (pthread_create(&o->dcs_thread, NULL, dcs_main, o) != 0) {
-		pthread_mutex_destroy(&o->mu);
-		free(o);
-		return NULL;
-	}
-	if (pthread_create(&o->rest_thread, NULL, rest_main, o) != 0) {
-		atomic_store(&o->stop, true);
-		dcs_wake(d);
-		pthread_join(o->dcs_thread, NULL);
-		pthread_mutex_destroy(&o->mu);
-		free(o);
-		return NULL;
+	for (size_t i = 0; i < ARRAY_LEN(thread_mains); i++) {
+		if (pthread_create(&o->threads[i], NULL, thread_mains[i], o) != 0) {
+			chaos_observe_stop(o); /* joins what started */
+			return NULL;
+		}
+		o->n_threads++;
 	}
 	return o;
 }
@@ -230,8 +227,8 @@ void chaos_observe_stop(struct chaos_observer *o)
 		return;
 	atomic_store(&o->stop, true);
 	dcs_wake(o->d);
-	pthread_join(o->dcs_thread, NULL);
-	pthread_join(o->rest_thread, NULL);
+	for (int i = 0; i < o->n_threads; i++)
+		pthread_join(o->threads[i], NULL);
 	pthread_mutex_destroy(&o->mu);
 	free(o);
 }

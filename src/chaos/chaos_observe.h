@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include "chaos/chaos_timeline.h"
 #include "dcs/dcs.h"
-#include "lab/lab_cluster.h"
+#include "lab/lab.h"
 
 #define CHAOS_OBSERVE_REST_MS 100
 

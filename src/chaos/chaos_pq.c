@@ -3,15 +3,10 @@
  */
 #include "chaos/chaos_pq.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include "pq/pq.h"
 #include "util/clock.h"
-#include "util/compiler.h"
-#include "util/strutil.h"
-
-#define POLL_MS 50
 
 /* What PostgreSQL says when a commit's wait for its synchronous standby is cancelled. */
 #define SYNC_CANCEL_TEXT "canceling wait for synchronous replication"
@@ -38,31 +33,12 @@ PGconn *chaos_pq_connect(const char *conninfo, char *err, size_t errlen)
 	PGconn *c = PQconnectdb(conninfo);
 
 	if (PQstatus(c) != CONNECTION_OK) {
-		snprintf(err, errlen, "%s", PQerrorMessage(c));
-		str_trim(err);
+		pq_message(err, errlen, "", PQerrorMessage(c));
 		PQfinish(c);
 		return NULL;
 	}
 	PQsetNoticeReceiver(c, on_notice, &notices);
 	return c;
-}
-
-/* wait_result: until the result is complete, the deadline passes or stop is raised. */
-static bool wait_result(PGconn *conn, int64_t deadline_ms, atomic_bool *stop)
-{
-	struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
-
-	while (PQisBusy(conn)) {
-		int64_t left = deadline_ms - clock_now_ms();
-
-		if (left <= 0 || (stop != NULL && atomic_load(stop)))
-			return false;
-		if (poll(&pfd, 1, (int)MIN(left, POLL_MS)) < 0 && errno != EINTR)
-			return false;
-		if (!PQconsumeInput(conn))
-			return true; /* the error is in the result */
-	}
-	return true;
 }
 
 enum chaos_pq_result chaos_pq_exec(PGconn *conn, const char *sql, int n, const char *const *params,
@@ -74,12 +50,12 @@ enum chaos_pq_result chaos_pq_exec(PGconn *conn, const char *sql, int n, const c
 
 	notices.unacked = false;
 	/* without parameters, the simple protocol: it allows several statements */
-	if (!(n == 0 ? PQsendQuery(conn, sql)
-	             : PQsendQueryParams(conn, sql, n, NULL, params, NULL, NULL, 0))) {
-		snprintf(err, errlen, "%s", PQerrorMessage(conn));
+	if (!pq_send(conn, sql, n, params)) {
+		pq_message(err, errlen, "", PQerrorMessage(conn));
 		return CHAOS_PQ_ERROR;
 	}
-	if (!wait_result(conn, clock_now_ms() + timeout_ms, stop)) {
+	/* PQ_BROKEN: the connection failed; the error is in the result read below */
+	if (pq_await(conn, clock_now_ms() + timeout_ms, stop) == PQ_TIMEOUT) {
 		snprintf(err, errlen, "no answer within %d ms", timeout_ms);
 		return CHAOS_PQ_TIMEOUT;
 	}
@@ -91,8 +67,7 @@ enum chaos_pq_result chaos_pq_exec(PGconn *conn, const char *sql, int n, const c
 			if (out != NULL && PQntuples(res) > 0 && PQnfields(res) > 0)
 				snprintf(out, outlen, "%s", PQgetvalue(res, 0, 0));
 		} else {
-			snprintf(err, errlen, "%s", PQresultErrorMessage(res));
-			str_trim(err);
+			pq_message(err, errlen, "", PQresultErrorMessage(res));
 			r = CHAOS_PQ_ERROR;
 		}
 		PQclear(res);

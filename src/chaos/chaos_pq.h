@@ -8,7 +8,8 @@
  * "canceling wait for synchronous replication" warning: PostgreSQL reports such a
  * commit as successful although it was only committed locally.
  *
- * Does not log; blocks for at most timeout_ms (plus one poll interval).
+ * Waits through pq.h. Does not log; blocks for at most timeout_ms (plus one poll
+ * interval).
  */
 #ifndef PGHA_CHAOS_CHAOS_PQ_H
 #define PGHA_CHAOS_CHAOS_PQ_H
@@ -32,7 +33,7 @@ enum chaos_pq_result {
 PGconn *chaos_pq_connect(const char *conninfo, char *err, size_t errlen);
 /*
  * chaos_pq_exec: runs sql with n text params; when out is not NULL, the first column
- * of the first row goes there. stop (may be NULL) is polled every 50 ms. After
+ * of the first row goes there. stop (may be NULL) is polled every PQ_STOP_POLL_MS. After
  * CHAOS_PQ_TIMEOUT or CHAOS_PQ_ERROR the connection must be dropped.
  */
 enum chaos_pq_result chaos_pq_exec(PGconn *conn, const char *sql, int n, const char *const *params,

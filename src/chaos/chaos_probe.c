@@ -113,7 +113,6 @@ struct chaos_probe *chaos_probe_start(const struct chaos_probe_node *nodes, int 
 		         nodes[k].pg_port, user, passfile);
 		t->started = pthread_create(&t->thread, NULL, probe_main, t) == 0;
 		if (!t->started) {
-			chaos_probe_stop(p);
 			chaos_probe_free(p);
 			return NULL;
 		}
@@ -141,6 +140,7 @@ void chaos_probe_free(struct chaos_probe *p)
 {
 	if (p == NULL)
 		return;
+	chaos_probe_stop(p); /* a no-op after the caller's stop */
 	pthread_mutex_destroy(&p->mu);
 	free(p->samples);
 	free(p);

@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "lab/lab_plan.h"
+#include "lab/lab.h"
 
 #define CHAOS_PROBE_PERIOD_MS 100
 
@@ -43,6 +43,7 @@ struct chaos_probe *chaos_probe_start(const struct chaos_probe_node *nodes, int 
 void chaos_probe_stop(struct chaos_probe *p);
 /* chaos_probe_samples: every sample so far in arrival order (after stop). Borrowed. */
 const struct chaos_sample *chaos_probe_samples(const struct chaos_probe *p, int *n);
+/* chaos_probe_free: stops it if need be, and frees it. NULL is a no-op. */
 void chaos_probe_free(struct chaos_probe *p);
 
 #endif

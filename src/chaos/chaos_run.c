@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +15,7 @@
 #include "chaos/chaos_report.h"
 #include "chaos/chaos_verify.h"
 #include "chaos/chaos_writer.h"
-#include "cli/cli.h"
-#include "cli/ops_handover.h"
-#include "cli/ops_plan.h"
+#include "client/client_handover.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
@@ -29,6 +26,7 @@
 #define POLL_MS         20
 #define FREEZE_EXTRA_MS 2000 /* a freeze lasts TTL + this */
 #define UP_EXIT_WAIT_MS 30000
+#define DCS_TIMEOUT_MS  1500 /* per etcd endpoint tried */
 #define SETUP_SQL                                                                              \
 	"CREATE TABLE IF NOT EXISTS chaos_ids (id bigint PRIMARY KEY, at timestamptz DEFAULT " \
 	"now()); CREATE TABLE IF NOT EXISTS chaos_probe (node text, at timestamptz DEFAULT "   \
@@ -36,7 +34,7 @@
 
 struct run {
 	const struct chaos_args *a;
-	const struct ops_ctx *ctx;
+	const struct client *cl;
 	const struct lab_cluster *c;
 	struct dcs *d;
 	struct chaos_timeline tl;
@@ -50,21 +48,6 @@ struct run {
 	int64_t freeze_until_ms; /* > 0 while the victim is frozen */
 	pid_t up_pid;            /* `pgha up` bringing the victim back, 0 = none */
 };
-
-static void say(const struct run *r, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-/* say: progress on stderr (stdout carries the report). */
-static void say(const struct run *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)r;
-	fputs("pgha chaos: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n", stderr);
-}
 
 static int64_t since_t0_ms(const struct run *r)
 {
@@ -80,8 +63,9 @@ static bool client_env(struct run *r)
 	if (!lab_path(r->c, "pg_service.conf", service, sizeof(service)) ||
 	    !lab_path(r->c, "pgpass", r->passfile, sizeof(r->passfile)) || !fs_exists(service) ||
 	    !fs_exists(r->passfile)) {
-		say(r, "%s has no pg_service.conf and pgpass: not a lab written by pgha up",
-		    r->c->dir);
+		client_say("chaos",
+		           "%s has no pg_service.conf and pgpass: not a lab written by pgha up",
+		           r->c->dir);
 		return false;
 	}
 	setenv("PGSERVICEFILE", service, 1);
@@ -102,14 +86,14 @@ static bool wait_healthy(struct run *r, int64_t deadline_ms)
 			return true;
 		}
 		if (clock_now_ms() > deadline_ms) {
-			say(r, "the cluster is not healthy: %s", why);
+			client_say("chaos", "the cluster is not healthy: %s", why);
 			return false;
 		}
 		clock_sleep_ms(100);
 	}
 }
 
-static bool setup_tables(struct run *r, int64_t deadline_ms)
+static bool setup_tables(int64_t deadline_ms)
 {
 	char err[512] = "";
 
@@ -125,7 +109,7 @@ static bool setup_tables(struct run *r, int64_t deadline_ms)
 			return true;
 		clock_sleep_ms(200);
 	}
-	say(r, "cannot create the chaos tables through service=rw: %s", err);
+	client_say("chaos", "cannot create the chaos tables through service=rw: %s", err);
 	return false;
 }
 
@@ -139,12 +123,12 @@ static bool start_load(struct run *r)
 		snprintf(nodes[k].name, sizeof(nodes[k].name), "%s", r->c->plan.nodes[k].name);
 		nodes[k].pg_port = r->c->plan.nodes[k].pg_port;
 	}
-	r->probe = chaos_probe_start(nodes, r->c->plan.n_nodes, r->ctx->creds.pg_user, r->passfile);
+	r->probe = chaos_probe_start(nodes, r->c->plan.n_nodes, r->cl->creds.pg_user, r->passfile);
 	r->id_base = clock_wall_epoch_s() * 1000000; /* a fresh range per run */
 	r->w = chaos_writer_start("service=rw connect_timeout=2 application_name=pgha-chaos",
 	                          r->id_base);
 	if (r->probe == NULL || r->w == NULL) {
-		say(r, "cannot start the writer and probe threads");
+		client_say("chaos", "cannot start the writer and probe threads");
 		return false;
 	}
 	clock_sleep_ms(WARMUP_MS);
@@ -154,7 +138,8 @@ static bool start_load(struct run *r)
 			return true;
 		clock_sleep_ms(100);
 	} while (clock_now_ms() < deadline_ms);
-	say(r, "the writer got no acknowledgement before the fault: %s", st.last_error);
+	client_say("chaos", "the writer got no acknowledgement before the fault: %s",
+	           st.last_error);
 	return false;
 }
 
@@ -167,7 +152,7 @@ static int freeze_ms(struct run *r)
 	int ttl_s = 30;
 
 	if (dcs_snapshot(r->d, &v, -1)) {
-		ops_cluster_dyn(&v, &d);
+		client_cluster_dyn(&v, &d);
 		ttl_s = d.ttl_s;
 		dyn_config_free(&d);
 		dcs_view_free(&v);
@@ -178,8 +163,8 @@ static int freeze_ms(struct run *r)
 /* switchover: the request `pgha switchover --leader VICTIM --force` sends. */
 static bool switchover(struct run *r, char *err, size_t errlen)
 {
-	struct ops_args a = {.cmd = OPS_SWITCHOVER, .leader = r->res.victim, .force = true};
-	struct ops_handover h;
+	struct client_handover_req req = {.leader = r->res.victim};
+	struct client_handover h;
 	struct dcs_view v;
 	struct buf reply;
 	long code;
@@ -188,18 +173,18 @@ static bool switchover(struct run *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read the cluster from etcd");
 		return false;
 	}
-	if (!ops_plan_handover(&a, "", &v, &h, err, errlen)) {
+	if (!client_plan_handover(&req, &v, &h, err, errlen)) {
 		dcs_view_free(&v);
 		return false;
 	}
 	buf_init(&reply);
-	code = ops_handover_send(r->ctx, &v, &h, &reply, err, errlen);
+	code = client_handover_send(r->cl, &v, &h, &reply, err, errlen);
 	chaos_timeline_add(&r->tl, clock_now_us(), "switchover answered: %ld %s", code,
 	                   str_trim(reply.data));
 	if (code != 200 && code != 202 && code > 0)
 		snprintf(err, errlen, "switchover refused: %ld %s", code, reply.data);
 	buf_free(&reply);
-	ops_handover_free(&h);
+	client_handover_free(&h);
 	dcs_view_free(&v);
 	return code == 200 || code == 202;
 }
@@ -210,7 +195,7 @@ static bool inject(struct run *r)
 	enum chaos_scenario s = r->a->scenario;
 
 	if (!chaos_victim_find(r->c, r->res.victim, s, &r->victim, err, sizeof(err))) {
-		say(r, "%s", err);
+		client_say("chaos", "%s", err);
 		return false;
 	}
 	if (s == CHAOS_FREEZE_PRIMARY)
@@ -225,7 +210,7 @@ static bool inject(struct run *r)
 		chaos_writer_settle(r->w, clock_now_us());
 		return true;
 	}
-	say(r, "%s", err);
+	client_say("chaos", "%s", err);
 	return false;
 }
 
@@ -288,7 +273,7 @@ static void restart_victim(struct run *r)
 	r->up_pid =
 	    chaos_restart_lab(r->c, r->a->timeout_s * CHAOS_REJOIN_FACTOR, err, sizeof(err));
 	if (r->up_pid < 0) {
-		say(r, "cannot restart %s: %s", r->res.victim, err);
+		client_say("chaos", "cannot restart %s: %s", r->res.victim, err);
 		r->up_pid = 0;
 		return;
 	}
@@ -352,15 +337,15 @@ static void verify(struct run *r)
 	r->res.acked = (int64_t)n_acked;
 	n = o.has_leader ? lab_plan_node(&r->c->plan, o.leader) : NULL;
 	if (n == NULL) {
-		say(r, "no leader to verify the writes on");
+		client_say("chaos", "no leader to verify the writes on");
 		return;
 	}
 	snprintf(conninfo, sizeof(conninfo),
 	         "host=127.0.0.1 port=%d dbname=postgres user='%s' passfile='%s' connect_timeout=5",
-	         n->pg_port, r->ctx->creds.pg_user, r->passfile);
+	         n->pg_port, r->cl->creds.pg_user, r->passfile);
 	if (!chaos_read_ids(conninfo, r->id_base + 1, n_acked ? acked[n_acked - 1] : r->id_base,
 	                    &present, &n_present, err, sizeof(err))) {
-		say(r, "cannot read chaos_ids on %s: %s", o.leader, err);
+		client_say("chaos", "cannot read chaos_ids on %s: %s", o.leader, err);
 		return;
 	}
 	r->res.verified = true;
@@ -389,13 +374,13 @@ static void reap_up(struct run *r)
 	if (r->up_pid <= 0)
 		return;
 	if (proc_wait(r->up_pid, UP_EXIT_WAIT_MS, &status) != 1) {
-		say(r, "pgha up (pid %d) still runs; stopping it", (int)r->up_pid);
+		client_say("chaos", "pgha up (pid %d) still runs; stopping it", (int)r->up_pid);
 		(void)proc_stop(r->up_pid, SIGTERM, 5000);
 	}
 	r->up_pid = 0;
 }
 
-static int report(struct run *r)
+static enum chaos_outcome report(struct run *r)
 {
 	struct chaos_event *ev = chaos_timeline_copy(&r->tl, &r->res.n_events);
 	bool ok;
@@ -418,13 +403,13 @@ static int report(struct run *r)
 	fflush(stdout);
 	free(ev);
 	r->res.events = NULL;
-	return ok ? EXIT_OK : EXIT_FAILED;
+	return ok ? CHAOS_PASSED : CHAOS_FAILED;
 }
 
 /* --- the sequence ------------------------------------------------------------------- */
 
 /* fault_and_after: from the fault to the verdict; the threads are running. */
-static int fault_and_after(struct run *r)
+static enum chaos_outcome fault_and_after(struct run *r)
 {
 	struct chaos_writer_stats st;
 
@@ -433,7 +418,7 @@ static int fault_and_after(struct run *r)
 			tick(r);
 			clock_sleep_ms(POLL_MS);
 		}
-		return EXIT_FAILED;
+		return CHAOS_FAILED;
 	}
 	wait_recovery(r);
 	chaos_writer_stop(r->w);
@@ -455,18 +440,16 @@ static void stop_threads(struct run *r)
 		chaos_writer_stop(r->w);
 		chaos_writer_free(r->w);
 	}
-	if (r->probe) {
-		chaos_probe_stop(r->probe);
-		chaos_probe_free(r->probe);
-	}
+	chaos_probe_free(r->probe);
 	chaos_observe_stop(r->obs);
 	dcs_close(r->d);
 }
 
-int chaos_run(const struct chaos_args *a, const struct ops_ctx *ctx)
+enum chaos_outcome chaos_run(const struct chaos_args *a, const struct lab_cluster *c,
+                             const struct client *cl)
 {
-	struct run r = {.a = a, .ctx = ctx, .c = &ctx->lab};
-	int rc = EXIT_FAILED;
+	struct run r = {.a = a, .cl = cl, .c = c};
+	enum chaos_outcome rc = CHAOS_FAILED;
 
 	r.res.scenario = a->scenario;
 	r.res.timeout_s = a->timeout_s;
@@ -474,15 +457,15 @@ int chaos_run(const struct chaos_args *a, const struct ops_ctx *ctx)
 	r.res.downtime_s = -1;
 	r.res.rejoin_s = -1;
 	if (!client_env(&r))
-		return EXIT_USAGE;
+		return CHAOS_NOT_A_LAB;
 	chaos_timeline_init(&r.tl);
-	r.d = ops_dcs_open(ctx, true);
+	r.d = client_dcs_open(cl, DCS_TIMEOUT_MS, true);
 	r.obs = r.d ? chaos_observe_start(r.d, r.c, &r.tl) : NULL;
 	if (r.obs == NULL) {
-		say(&r, "cannot follow the cluster in etcd");
-		rc = EXIT_UNAVAIL;
+		client_say("chaos", "cannot follow the cluster in etcd");
+		rc = CHAOS_NO_ETCD;
 	} else if (wait_healthy(&r, clock_now_ms() + 1000L * a->timeout_s * CHAOS_REJOIN_FACTOR) &&
-	           setup_tables(&r, clock_now_ms() + 1000L * a->timeout_s)) {
+	           setup_tables(clock_now_ms() + 1000L * a->timeout_s)) {
 		rc = fault_and_after(&r);
 	}
 	stop_threads(&r);

@@ -11,9 +11,20 @@
 #define PGHA_CHAOS_CHAOS_RUN_H
 
 #include "chaos/chaos_args.h"
-#include "cli/ops_ctx.h"
+#include "client/client.h"
+#include "lab/lab.h"
 
-/* chaos_run: returns the exit status (cli.h's EXIT_*). Blocks for the whole run. */
-int chaos_run(const struct chaos_args *a, const struct ops_ctx *ctx);
+enum chaos_outcome {
+	CHAOS_PASSED = 0, /* nothing acknowledged was lost, one writer, the cluster healed */
+	CHAOS_FAILED,     /* a check failed, or the run could not be carried out */
+	CHAOS_NOT_A_LAB,  /* the directory lacks what `pgha up` writes (client files) */
+	CHAOS_NO_ETCD     /* the cluster could not be followed in etcd */
+};
+
+/*
+ * chaos_run: the run on lab c, reached as cl (lab_client). Blocks for the whole run.
+ */
+enum chaos_outcome chaos_run(const struct chaos_args *a, const struct lab_cluster *c,
+                             const struct client *cl);
 
 #endif

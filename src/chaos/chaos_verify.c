@@ -8,9 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pq/pq.h"
+#include "util/clock.h"
 #include "util/compiler.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
+
+/* The verification read comes after the run: the new primary answers it, or it failed. */
+#define READ_TIMEOUT_MS 30000
 
 /* --- health ----------------------------------------------------------------------------- */
 
@@ -95,33 +100,31 @@ bool chaos_read_ids(const char *conninfo, int64_t lo, int64_t hi, int64_t **ids,
 	const char *params[2] = {los, his};
 	PGconn *c = PQconnectdb(conninfo);
 	PGresult *r = NULL;
-	bool ok = false;
+	enum pq_status st = PQ_BROKEN;
 
 	*ids = NULL;
 	*n = 0;
 	snprintf(los, sizeof(los), "%" PRId64, lo);
 	snprintf(his, sizeof(his), "%" PRId64, hi);
-	if (PQstatus(c) != CONNECTION_OK) {
-		snprintf(err, errlen, "%s", PQerrorMessage(c));
-		goto out;
+	if (PQstatus(c) == CONNECTION_OK &&
+	    pq_send(c, "SELECT id FROM chaos_ids WHERE id BETWEEN $1 AND $2 ORDER BY id", 2,
+	            params))
+		st = pq_await(c, clock_now_ms() + READ_TIMEOUT_MS, NULL);
+	if (st == PQ_READY)
+		r = pq_first_result(c);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		*n = (size_t)PQntuples(r);
+		*ids = xcalloc(*n ? *n : 1, sizeof(**ids));
+		for (size_t i = 0; i < *n; i++)
+			(*ids)[i] = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
+	} else if (st == PQ_TIMEOUT) {
+		snprintf(err, errlen, "no answer within %d s", READ_TIMEOUT_MS / 1000);
+	} else {
+		pq_message(err, errlen, "", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
 	}
-	r = PQexecParams(c, "SELECT id FROM chaos_ids WHERE id BETWEEN $1 AND $2 ORDER BY id", 2,
-	                 NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-		goto out;
-	}
-	*n = (size_t)PQntuples(r);
-	*ids = xcalloc(*n ? *n : 1, sizeof(**ids));
-	for (size_t i = 0; i < *n; i++)
-		(*ids)[i] = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
-	ok = true;
-out:
-	if (!ok)
-		str_trim(err);
 	PQclear(r);
 	PQfinish(c);
-	return ok;
+	return *ids != NULL;
 }
 
 /* --- one writer -------------------------------------------------------------------------- */

@@ -1,7 +1,6 @@
 /*
  * cmd_agent.c: `pgha agent -c FILE [--check]`.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,17 +8,21 @@
 #include "config/config.h"
 #include "ha/agent.h"
 #include "log/log.h"
+#include "util/compiler.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: pgha agent -c FILE [--check]\n\n"
-	             "Runs the HA agent of one node: leader election on etcd, PostgreSQL's\n"
-	             "lifecycle, replication, failover and the Patroni-compatible REST API.\n"
-	             "The YAML configuration uses Patroni's key names.\n\n"
-	             "  -c, --config FILE  the node's configuration (required)\n"
-	             "      --check        validate the configuration and exit\n"
-	             "  -h, --help         this help\n");
-}
+static const struct cli_spec agent_spec = {
+    "agent",
+    "usage: pgha agent -c FILE [--check] [--log-level LEVEL]\n\n"
+    "Runs the HA agent of one node: leader election on etcd, PostgreSQL's\n"
+    "lifecycle, replication, failover and the Patroni-compatible REST API.\n"
+    "The YAML configuration uses Patroni's key names.\n\n"
+    "  -c, --config FILE  the node's configuration (required)\n"
+    "  -l, --log-level L  error, warn, info or debug (default: the file's log_level)\n"
+    "      --check        validate the configuration and exit\n"
+    "  -h, --help         this help\n",
+    cli_daemon_opts,
+    CLI_DAEMON_N_OPTS,
+};
 
 static void print_msgs(const struct config_msgs *m, const char *kind)
 {
@@ -29,37 +32,18 @@ static void print_msgs(const struct config_msgs *m, const char *kind)
 
 int cmd_agent(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-	                                     {"check", no_argument, NULL, 'k'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
-	const char *path = NULL;
-	bool check = false;
+	struct cli_daemon_args a;
+	const char *path;
 	struct config cfg;
 	struct config_msgs errors = {.n = 0}, warnings = {.n = 0};
 	enum log_level level;
-	int c;
+	int rc = cli_parse_daemon(&agent_spec, argc, argv, &a);
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'k':
-			check = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (path == NULL || optind != argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (rc >= 0)
+		return rc;
+	if (a.level != NULL && !log_parse_level(a.level, &level))
+		return cli_usage_error(&agent_spec, "unknown log level \"%s\"", a.level);
+	path = a.config;
 	if (!config_load(path, &cfg, &errors, &warnings)) {
 		print_msgs(&errors, "error");
 		print_msgs(&warnings, "warning");
@@ -67,7 +51,7 @@ int cmd_agent(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	print_msgs(&warnings, "warning");
-	if (check) {
+	if (a.check) {
 		printf("%s: configuration OK (member %s of cluster %s)\n", path, cfg.name,
 		       cfg.scope);
 		config_free(&cfg);
@@ -80,7 +64,7 @@ int cmd_agent(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
-	if (cfg.log_level[0] && log_parse_level(cfg.log_level, &level))
+	if (a.level != NULL || (cfg.log_level[0] && log_parse_level(cfg.log_level, &level)))
 		log_set_level(level);
 	return agent_main(&cfg);
 }

@@ -9,6 +9,13 @@
 #include "cli/ops_ctx.h"
 #include "log/log.h"
 
+static const int exit_of[] = {
+    [CHAOS_PASSED] = EXIT_OK,
+    [CHAOS_FAILED] = EXIT_FAILED,
+    [CHAOS_NOT_A_LAB] = EXIT_USAGE,
+    [CHAOS_NO_ETCD] = EXIT_UNAVAIL,
+};
+
 int cmd_chaos(int argc, char **argv)
 {
 	struct chaos_args a;
@@ -17,22 +24,21 @@ int cmd_chaos(int argc, char **argv)
 	char err[512];
 
 	switch (chaos_args_parse(argc, argv, &a, err, sizeof(err))) {
-	case CLI_PARSE_OK:
+	case ARGS_OK:
 		break;
-	case CLI_PARSE_HELP:
+	case ARGS_HELP:
 		fputs(chaos_usage(), stdout);
 		return EXIT_OK;
-	case CLI_PARSE_ERROR:
+	case ARGS_ERROR:
 		fprintf(stderr, "pgha chaos: %s\n\n%s", err, chaos_usage());
 		return EXIT_USAGE;
 	}
 	/* the DCS client's routine messages would drown the report */
 	log_set_level(LOG_LEVEL_WARN);
 	t.dir = a.dir;
-	t.json = a.json;
 	if (!ops_ctx_open("chaos", &t, &ctx, err, sizeof(err))) {
 		fprintf(stderr, "pgha chaos: %s is not a usable pgha lab: %s\n", a.dir, err);
 		return EXIT_USAGE;
 	}
-	return chaos_run(&a, &ctx);
+	return exit_of[chaos_run(&a, &ctx.lab, &ctx.client)];
 }

@@ -10,7 +10,7 @@
 #include "cli/ops_config.h"
 #include "cli/ops_ctx.h"
 #include "cli/ops_history.h"
-#include "cli/ops_plan.h"
+#include "client/client_rest.h"
 #include "util/clock.h"
 #include "util/strutil.h"
 
@@ -40,8 +40,8 @@ static int patch_pause(const struct ops_ctx *ctx, const struct dcs_view *v, bool
 		long code;
 
 		buf_init(&reply);
-		code = ops_rest(ctx, order[i], "PATCH", "config", body, PATCH_TIMEOUT_MS, &reply,
-		                err, sizeof(err));
+		code = client_rest(&ctx->client, order[i], "PATCH", "config", body,
+		                   PATCH_TIMEOUT_MS, &reply, err, sizeof(err));
 		if (code <= 0)
 			fprintf(stderr, "pgha %s: member %s is not accessible (%s)\n", what,
 			        order[i]->name, err);
@@ -83,7 +83,7 @@ static int wait_pause(const struct ops_ctx *ctx, const struct dcs_view *before, 
 		bool done;
 
 		clock_sleep_ms(PAUSE_POLL_MS);
-		if (!cli_target_read(&ctx->target, 1500, &v))
+		if (!client_read_view(&ctx->client, 1500, &v))
 			continue;
 		done = all_report(before, &v, pause);
 		dcs_view_free(&v);
@@ -95,45 +95,33 @@ static int wait_pause(const struct ops_ctx *ctx, const struct dcs_view *before, 
 	return EXIT_FAILED;
 }
 
-static int toggle_pause(enum ops_cmd cmd, int argc, char **argv)
+static int toggle_pause(const struct ops_ctx *ctx, const struct ops_args *a,
+                        const struct dcs_view *v)
 {
-	bool pause = cmd == OPS_PAUSE;
-	struct ops_args a;
-	struct ops_ctx ctx;
-	struct dcs_view v;
-	struct dyn_config d;
-	int rc = ops_start(cmd, argc, argv, &a, &ctx);
+	bool pause = a->cmd == OPS_PAUSE;
+	int rc;
 
-	if (rc >= 0)
-		return rc;
-	if (!ops_read_view(&ctx, &v))
-		return EXIT_UNAVAIL;
-	ops_cluster_dyn(&v, &d);
-	if (d.pause == pause) {
-		fprintf(stderr, "pgha %s: the cluster is %s paused\n", ctx.cmd,
+	if (client_paused(v) == pause) {
+		fprintf(stderr, "pgha %s: the cluster is %s paused\n", ctx->cmd,
 		        pause ? "already" : "not");
-		rc = EXIT_FAILED;
-	} else {
-		rc = patch_pause(&ctx, &v, pause);
-		if (rc == EXIT_OK && a.wait)
-			rc = wait_pause(&ctx, &v, pause,
-			                a.timeout_s > 0 ? a.timeout_s : PAUSE_WAIT_S);
-		if (rc == EXIT_OK)
-			printf("Success: cluster management is %s\n", pause ? "paused" : "resumed");
+		return EXIT_FAILED;
 	}
-	dyn_config_free(&d);
-	dcs_view_free(&v);
+	rc = patch_pause(ctx, v, pause);
+	if (rc == EXIT_OK && a->wait)
+		rc = wait_pause(ctx, v, pause, a->timeout_s > 0 ? a->timeout_s : PAUSE_WAIT_S);
+	if (rc == EXIT_OK)
+		printf("Success: cluster management is %s\n", pause ? "paused" : "resumed");
 	return rc;
 }
 
 int cmd_pause(int argc, char **argv)
 {
-	return toggle_pause(OPS_PAUSE, argc, argv);
+	return ops_run(OPS_PAUSE, argc, argv, toggle_pause);
 }
 
 int cmd_resume(int argc, char **argv)
 {
-	return toggle_pause(OPS_RESUME, argc, argv);
+	return ops_run(OPS_RESUME, argc, argv, toggle_pause);
 }
 
 /* --- show-config and history ---------------------------------------------------------------- */
@@ -195,28 +183,17 @@ static int show_history(const struct ops_ctx *ctx, const struct ops_args *a,
 	return EXIT_OK;
 }
 
-static int read_command(enum ops_cmd cmd, int argc, char **argv)
+static int show(const struct ops_ctx *ctx, const struct ops_args *a, const struct dcs_view *v)
 {
-	struct ops_args a;
-	struct ops_ctx ctx;
-	struct dcs_view v;
-	int rc = ops_start(cmd, argc, argv, &a, &ctx);
-
-	if (rc >= 0)
-		return rc;
-	if (!ops_read_view(&ctx, &v))
-		return EXIT_UNAVAIL;
-	rc = cmd == OPS_HISTORY ? show_history(&ctx, &a, &v) : show_config(&ctx, &a, &v);
-	dcs_view_free(&v);
-	return rc;
+	return a->cmd == OPS_HISTORY ? show_history(ctx, a, v) : show_config(ctx, a, v);
 }
 
 int cmd_show_config(int argc, char **argv)
 {
-	return read_command(OPS_SHOW_CONFIG, argc, argv);
+	return ops_run(OPS_SHOW_CONFIG, argc, argv, show);
 }
 
 int cmd_history(int argc, char **argv)
 {
-	return read_command(OPS_HISTORY, argc, argv);
+	return ops_run(OPS_HISTORY, argc, argv, show);
 }

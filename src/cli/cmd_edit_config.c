@@ -16,6 +16,7 @@
 #include "cli/ops_config.h"
 #include "cli/ops_ctx.h"
 #include "cli/ops_diff.h"
+#include "config/config.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
 #include "util/strutil.h"
@@ -61,14 +62,25 @@ static char *read_input(const char *path, char *err, size_t errlen)
 	return text;
 }
 
-static json_t *load_file(const char *path, char *err, size_t errlen)
+/*
+ * load_file: a configuration document, each key checked as the agents will read it
+ * first, so that a mistake is reported with its line in what the user wrote (the whole
+ * result is checked again once merged, without lines). name is used in messages.
+ */
+static json_t *load_file(const char *path, const char *name, char *err, size_t errlen)
 {
 	char *text = read_input(path, err, errlen);
-	json_t *j =
-	    text ? ops_config_parse(text, str_eq(path, "-") ? "stdin" : path, err, errlen) : NULL;
+	json_t *j = NULL;
 
+	if (text != NULL && dyn_config_check_yaml(text, name, err, errlen))
+		j = ops_config_parse(text, name, err, errlen);
 	free(text);
 	return j;
+}
+
+static const char *input_name(const char *path)
+{
+	return str_eq(path, "-") ? "stdin" : path;
 }
 
 /* apply_options: --replace, --apply, then the pairs; false with err set. */
@@ -76,23 +88,23 @@ static bool apply_options(const struct ops_args *a, struct edit *e, char *err, s
 {
 	if (a->replace_file) {
 		json_decref(e->after);
-		e->after = load_file(a->replace_file, err, errlen);
+		e->after = load_file(a->replace_file, input_name(a->replace_file), err, errlen);
 		if (e->after == NULL)
 			return false;
 	}
 	if (a->apply_file) {
-		json_t *patch = load_file(a->apply_file, err, errlen);
+		json_t *patch = load_file(a->apply_file, input_name(a->apply_file), err, errlen);
 
 		if (patch == NULL)
 			return false;
 		ops_config_merge_patch(e->after, patch);
 		json_decref(patch);
 	}
-	for (int i = 0; i < a->n_sets; i++)
-		if (!ops_config_set(e->after, a->sets[i], err, errlen))
+	for (int i = 0; i < a->sets.n; i++)
+		if (!ops_config_set(e->after, a->sets.v[i], err, errlen))
 			return false;
-	for (int i = 0; i < a->n_pg_sets; i++) {
-		char *pair = xasprintf("postgresql.parameters.%s", a->pg_sets[i]);
+	for (int i = 0; i < a->pg_sets.n; i++) {
+		char *pair = xasprintf("postgresql.parameters.%s", a->pg_sets.v[i]);
 		bool ok = ops_config_set(e->after, pair, err, errlen);
 
 		free(pair);
@@ -155,7 +167,7 @@ static bool edit_interactively(struct edit *e, char *err, size_t errlen)
 	ok = ok && run_editor(path, err, errlen);
 	if (ok) {
 		json_decref(e->after);
-		e->after = load_file(path, err, errlen);
+		e->after = load_file(path, "the edited configuration", err, errlen);
 		ok = e->after != NULL;
 	}
 	unlink(path);
@@ -166,7 +178,7 @@ static bool edit_interactively(struct edit *e, char *err, size_t errlen)
 
 static bool wants_editor(const struct ops_args *a)
 {
-	return !a->replace_file && !a->apply_file && a->n_sets == 0 && a->n_pg_sets == 0;
+	return !a->replace_file && !a->apply_file && a->sets.n == 0 && a->pg_sets.n == 0;
 }
 
 /* new_config: fills e->after and the texts; returns -1 to go on, else an exit status. */

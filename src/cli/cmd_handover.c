@@ -11,9 +11,8 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/ops_ctx.h"
-#include "cli/ops_handover.h"
-#include "cli/ops_http.h"
 #include "cli/ops_plan.h"
+#include "client/client_handover.h"
 #include "dcs/dcs.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
@@ -21,7 +20,7 @@
 #define DCS_POLL_MS 200 /* how often the fallback looks for the new leader */
 
 static enum ops_confirm ask(const struct ops_ctx *ctx, const struct ops_args *a,
-                            const struct ops_handover *h)
+                            const struct client_handover *h)
 {
 	char demote[DCS_NAME_LEN + 40] = "";
 	char *q;
@@ -31,10 +30,10 @@ static enum ops_confirm ask(const struct ops_ctx *ctx, const struct ops_args *a,
 		snprintf(demote, sizeof(demote), ", demoting current leader %s", h->leader);
 	if (h->scheduled_at[0])
 		q = xasprintf("Are you sure you want to schedule %s of cluster %s at %s%s?",
-		              h->action, ctx->target.scope, h->scheduled_at, demote);
+		              h->action, ctx->client.scope, h->scheduled_at, demote);
 	else
 		q = xasprintf("Are you sure you want to %s cluster %s%s?", h->action,
-		              ctx->target.scope, demote);
+		              ctx->client.scope, demote);
 	answer = ops_confirm(ctx, q, a->force);
 	free(q);
 	return answer;
@@ -45,7 +44,7 @@ static enum ops_confirm ask(const struct ops_ctx *ctx, const struct ops_args *a,
  * done when the leader moved; failed when the key was cleared without that (the agents
  * found nobody to hand over to) or nothing happened in time.
  */
-static int await_dcs(const struct ops_ctx *ctx, const struct ops_handover *h, int wait_ms)
+static int await_dcs(const struct ops_ctx *ctx, const struct client_handover *h, int wait_ms)
 {
 	int64_t deadline = clock_now_ms() + wait_ms;
 	struct dcs_view v;
@@ -78,7 +77,7 @@ static int await_dcs(const struct ops_ctx *ctx, const struct ops_handover *h, in
 
 /* fall_back_to_dcs: the REST API could not be reached: ask through the failover key. */
 static int fall_back_to_dcs(const struct ops_ctx *ctx, const struct dcs_view *v,
-                            const struct ops_handover *h, const char *why)
+                            const struct client_handover *h, const char *why)
 {
 	struct dcs *d = ops_dcs_open(ctx, false);
 	bool written = d && dcs_failover_write(d, h->leader, h->candidate, h->scheduled_at);
@@ -97,11 +96,12 @@ static int fall_back_to_dcs(const struct ops_ctx *ctx, const struct dcs_view *v,
 	       h->target, why);
 	if (h->scheduled_at[0])
 		return EXIT_OK; /* the leader's agent carries it out when it is due */
-	return await_dcs(ctx, h, ops_handover_wait_ms(v));
+	return await_dcs(ctx, h, client_handover_wait_ms(v));
 }
 
 /* post: sends the request; returns the exit status. */
-static int post(const struct ops_ctx *ctx, const struct dcs_view *v, const struct ops_handover *h)
+static int post(const struct ops_ctx *ctx, const struct dcs_view *v,
+                const struct client_handover *h)
 {
 	char err[256];
 	char when[40];
@@ -109,8 +109,8 @@ static int post(const struct ops_ctx *ctx, const struct dcs_view *v, const struc
 	long code;
 
 	buf_init(&reply);
-	code = ops_handover_send(ctx, v, h, &reply, err, sizeof(err));
-	if (code == OPS_HTTP_UNSENT) {
+	code = client_handover_send(&ctx->client, v, h, &reply, err, sizeof(err));
+	if (code == HTTP_UNSENT) {
 		buf_free(&reply);
 		return fall_back_to_dcs(ctx, v, h, err);
 	}
@@ -133,26 +133,25 @@ static int post(const struct ops_ctx *ctx, const struct dcs_view *v, const struc
 
 /* plan: the request from the options and v; false (printed) if it cannot be asked. */
 static bool plan(const struct ops_ctx *ctx, const struct ops_args *a, const struct dcs_view *v,
-                 struct ops_handover *h)
+                 struct client_handover *h)
 {
 	char iso[OPS_ISO_LEN] = "";
 	char err[256];
-	struct dyn_config d;
-	bool paused;
+	struct client_handover_req req = {.failover = a->cmd == OPS_FAILOVER,
+	                                  .leader = a->leader,
+	                                  .candidate = a->candidate,
+	                                  .scheduled_iso = iso};
 
 	if (a->scheduled && !ops_schedule_iso(a->scheduled, iso, sizeof(iso), err, sizeof(err))) {
 		fprintf(stderr, "pgha %s: %s\n", ctx->cmd, err);
 		return false;
 	}
-	ops_cluster_dyn(v, &d);
-	paused = d.pause;
-	dyn_config_free(&d);
-	if (iso[0] && paused) {
+	if (iso[0] && client_paused(v)) {
 		fprintf(stderr, "pgha %s: can't schedule a switchover in the paused state\n",
 		        ctx->cmd);
 		return false;
 	}
-	if (!ops_plan_handover(a, iso, v, h, err, sizeof(err))) {
+	if (!client_plan_handover(&req, v, h, err, sizeof(err))) {
 		fprintf(stderr, "pgha %s: %s\n", ctx->cmd, err);
 		return false;
 	}
@@ -169,49 +168,39 @@ static void print_after(const struct ops_ctx *ctx)
 	dcs_view_free(&v);
 }
 
-static int handover(enum ops_cmd cmd, int argc, char **argv)
+static int handover(const struct ops_ctx *ctx, const struct ops_args *a, const struct dcs_view *v)
 {
-	struct ops_args a;
-	struct ops_ctx ctx;
-	struct ops_handover h;
-	struct dcs_view v;
-	int rc = ops_start(cmd, argc, argv, &a, &ctx);
+	struct client_handover h;
+	int rc = EXIT_FAILED;
 
-	if (rc >= 0)
-		return rc;
-	if (!ops_read_view(&ctx, &v))
-		return EXIT_UNAVAIL;
 	printf("Current cluster topology\n");
-	ops_print_members(&ctx, &v);
-	if (!plan(&ctx, &a, &v, &h)) {
-		dcs_view_free(&v);
+	ops_print_members(ctx, v);
+	if (!plan(ctx, a, v, &h))
 		return EXIT_FAILED;
-	}
-	switch (ask(&ctx, &a, &h)) {
+	switch (ask(ctx, a, &h)) {
 	case OPS_CONFIRM_YES:
-		rc = post(&ctx, &v, &h);
+		rc = post(ctx, v, &h);
 		break;
 	case OPS_CONFIRM_NO:
-		fprintf(stderr, "pgha %s: aborted\n", ctx.cmd);
+		fprintf(stderr, "pgha %s: aborted\n", ctx->cmd);
 		rc = EXIT_FAILED;
 		break;
 	case OPS_CONFIRM_NO_TTY:
 		rc = EXIT_USAGE;
 		break;
 	}
-	ops_handover_free(&h);
-	dcs_view_free(&v);
+	client_handover_free(&h);
 	if (rc == EXIT_OK)
-		print_after(&ctx);
+		print_after(ctx);
 	return rc;
 }
 
 int cmd_switchover(int argc, char **argv)
 {
-	return handover(OPS_SWITCHOVER, argc, argv);
+	return ops_run(OPS_SWITCHOVER, argc, argv, handover);
 }
 
 int cmd_failover(int argc, char **argv)
 {
-	return handover(OPS_FAILOVER, argc, argv);
+	return ops_run(OPS_FAILOVER, argc, argv, handover);
 }

@@ -13,32 +13,20 @@
 #include "cli/ops_ctx.h"
 #include "cli/ops_health.h"
 #include "cli/ops_probe.h"
-#include "lab/lab_procs.h"
-#include "util/proc.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-#define ETCD_TIMEOUT_MS   1500
-#define READ_TIMEOUT_MS   1500
-#define REST_TIMEOUT_MS   2000
-#define CONNECT_TIMEOUT_S 3
+#define ETCD_TIMEOUT_MS    1500
+#define READ_TIMEOUT_MS    1500
+#define REST_TIMEOUT_MS    2000
+#define CONNECT_TIMEOUT_MS 3000
+#define QUERY_TIMEOUT_MS   5000
 
 struct health_run {
 	struct ops_health_input in;
 	struct dcs_view view;
 	const char *expected[LAB_MAX_NODES];
 };
-
-static bool lab_router_running(const struct lab_cluster *c)
-{
-	char path[PATH_MAX];
-	pid_t pid;
-
-	if (!lab_pid_path(c, "router", path, sizeof(path)))
-		return false;
-	pid = proc_pidfile_read(path);
-	return pid > 0 && proc_alive(pid);
-}
 
 /* router_targets: which router ports to probe (none: not configured). */
 static void router_targets(const struct ops_ctx *ctx, const struct ops_args *a,
@@ -60,16 +48,7 @@ static void router_targets(const struct ops_ctx *ctx, const struct ops_args *a,
 
 static void probe_addr(const struct ops_ctx *ctx, const char *addr, struct ops_sql_probe *p)
 {
-	char host[CLI_URL_LEN];
-	int port;
-
-	if (!str_split_hostport(addr, host, sizeof(host), &port)) {
-		memset(p, 0, sizeof(*p));
-		p->tried = true;
-		snprintf(p->err, sizeof(p->err), "'%s' is not HOST:PORT", addr);
-		return;
-	}
-	ops_probe_sql(host, port, ctx->creds.pg_user, ctx->creds.pg_password, CONNECT_TIMEOUT_S, p);
+	ops_probe_sql(addr, &ctx->client.creds, CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS, p);
 }
 
 static void probe_members(const struct ops_ctx *ctx, struct health_run *r)
@@ -88,9 +67,9 @@ static void observe(const struct ops_ctx *ctx, const struct ops_args *a, struct 
 	struct ops_health_input *in = &r->in;
 
 	in->max_lag_bytes = a->max_lag_bytes;
-	for (int i = 0; i < ctx->target.n_etcd; i++)
-		ops_probe_etcd(ctx->target.etcd[i], ETCD_TIMEOUT_MS, &in->etcd[in->n_etcd++]);
-	in->view_ok = cli_target_read(&ctx->target, READ_TIMEOUT_MS, &r->view);
+	for (int i = 0; i < ctx->client.n_etcd; i++)
+		ops_probe_etcd(ctx->client.etcd[i], ETCD_TIMEOUT_MS, &in->etcd[in->n_etcd++]);
+	in->view_ok = client_read_view(&ctx->client, READ_TIMEOUT_MS, &r->view);
 	if (!in->view_ok) {
 		snprintf(in->view_err, sizeof(in->view_err), "etcd did not answer");
 		return;

@@ -68,11 +68,11 @@ static void draw(const struct monitor *m)
 	buf_init(&screen);
 	buf_puts(&screen, CLEAR_SCREEN);
 	if (m->have_view)
-		ops_mon_screen(&m->view, m->ctx->target.scope, now, m->watch_ok, &m->log,
+		ops_mon_screen(&m->view, m->ctx->client.scope, now, m->watch_ok, &m->log,
 		               m->n_events, &screen);
 	else
 		buf_printf(&screen, "pgha monitor: cluster %s at %s\n\nwaiting for etcd (%s...)\n",
-		           m->ctx->target.scope, now, m->ctx->target.etcd[0]);
+		           m->ctx->client.scope, now, m->ctx->client.etcd[0]);
 	fputs(screen.data, stdout);
 	fflush(stdout);
 	buf_free(&screen);

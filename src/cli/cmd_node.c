@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/ops_ctx.h"
 #include "cli/ops_plan.h"
+#include "client/client_rest.h"
 #include "util/clock.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -47,31 +48,46 @@ static int confirm_status(enum ops_confirm c, const struct ops_ctx *ctx)
 
 /* --- restart ------------------------------------------------------------------------------ */
 
-static bool restart_one(const struct ops_ctx *ctx, const struct dcs_member *m, const char *body,
-                        int timeout_ms)
+/*
+ * post_member: POST endpoint on m with body, and patronictl's line about it: "Success:
+ * restart on member m", "Failed: reinitialize for member m, status code=...". Returns
+ * the HTTP status (0 or less when the agent did not answer).
+ */
+static long post_member(const struct ops_ctx *ctx, const struct dcs_member *m, const char *what,
+                        const char *endpoint, const char *body, int timeout_ms)
 {
+	bool restart = str_eq(what, "restart");
 	struct buf reply;
 	char err[256];
 	long code;
 
 	buf_init(&reply);
-	code = ops_rest(ctx, m, "POST", "restart", body, timeout_ms, &reply, err, sizeof(err));
+	code = client_rest(&ctx->client, m, "POST", endpoint, body, timeout_ms, &reply, err,
+	                   sizeof(err));
 	if (code == 200)
-		printf("Success: restart on member %s\n", m->name);
-	else if (code == 202)
+		printf("Success: %s %s member %s\n", what, restart ? "on" : "for", m->name);
+	else if (code == 202 && restart)
 		printf("Success: restart scheduled on member %s\n", m->name);
-	else if (code == 409)
+	else if (code == 409 && restart)
 		printf("Failed: another restart is already scheduled on member %s\n", m->name);
 	else if (code <= 0)
-		printf("Failed: restart for member %s, its REST API did not answer (%s)\n", m->name,
-		       err);
+		printf("Failed: %s for member %s, its REST API did not answer (%s)\n", what,
+		       m->name, err);
 	else
-		printf("Failed: restart for member %s, status code=%ld, (%s)\n", m->name, code,
+		printf("Failed: %s for member %s, status code=%ld, (%s)\n", what, m->name, code,
 		       reply.data);
 	if (code == 401)
 		ops_auth_hint(ctx);
 	buf_free(&reply);
 	fflush(stdout);
+	return code;
+}
+
+static bool restart_one(const struct ops_ctx *ctx, const struct dcs_member *m, const char *body,
+                        int timeout_ms)
+{
+	long code = post_member(ctx, m, "restart", "restart", body, timeout_ms);
+
 	return code == 200 || code == 202;
 }
 
@@ -79,7 +95,6 @@ static int do_restart(const struct ops_ctx *ctx, const struct ops_args *a, const
 {
 	char iso[OPS_ISO_LEN] = "";
 	char err[256];
-	struct dyn_config d;
 	char *body;
 	int failed = 0;
 	int timeout_ms = 1000 * ((a->timeout_s > 0 ? a->timeout_s : RESTART_DEFAULT_S) + 30);
@@ -89,9 +104,7 @@ static int do_restart(const struct ops_ctx *ctx, const struct ops_args *a, const
 		fprintf(stderr, "pgha restart: %s\n", err);
 		return EXIT_FAILED;
 	}
-	ops_cluster_dyn(v, &d);
-	body = ops_restart_body(a, iso, d.pause, err, sizeof(err));
-	dyn_config_free(&d);
+	body = ops_restart_body(a, iso, client_paused(v), err, sizeof(err));
 	if (body == NULL) {
 		fprintf(stderr, "pgha restart: %s\n", err);
 		return EXIT_FAILED;
@@ -125,8 +138,8 @@ static bool patroni_state(const struct ops_ctx *ctx, const struct dcs_member *m,
 	long code;
 
 	buf_init(&reply);
-	code =
-	    ops_rest(ctx, m, "GET", "patroni", NULL, PATRONI_TIMEOUT_MS, &reply, err, sizeof(err));
+	code = client_rest(&ctx->client, m, "GET", "patroni", NULL, PATRONI_TIMEOUT_MS, &reply, err,
+	                   sizeof(err));
 	j = code == 200 ? json_loads(reply.data, 0, NULL) : NULL;
 	buf_free(&reply);
 	if (j == NULL)
@@ -169,29 +182,12 @@ static bool reinit_one(const struct ops_ctx *ctx, const struct ops_args *a,
 {
 	char before[64] = "";
 	char scratch[64];
-	char err[256];
-	struct buf reply;
-	long code;
 	bool ok;
 
 	if (a->wait)
 		(void)patroni_state(ctx, m, scratch, before, scratch, sizeof(before));
-	buf_init(&reply);
-	code = ops_rest(ctx, m, "POST", "reinitialize", a->force ? "{\"force\":true}" : "{}",
-	                REST_TIMEOUT_MS, &reply, err, sizeof(err));
-	ok = code == 200;
-	if (ok)
-		printf("Success: reinitialize for member %s\n", m->name);
-	else if (code <= 0)
-		printf("Failed: reinitialize for member %s, its REST API did not answer (%s)\n",
-		       m->name, err);
-	else
-		printf("Failed: reinitialize for member %s, status code=%ld, (%s)\n", m->name, code,
-		       reply.data);
-	if (code == 401)
-		ops_auth_hint(ctx);
-	buf_free(&reply);
-	fflush(stdout);
+	ok = post_member(ctx, m, "reinitialize", "reinitialize",
+	                 a->force ? "{\"force\":true}" : "{}", REST_TIMEOUT_MS) == 200;
 	if (ok && a->wait)
 		ok = wait_reinit(ctx, m, before, a->timeout_s > 0 ? a->timeout_s : REINIT_WAIT_S);
 	return ok;
@@ -211,34 +207,24 @@ static int do_reinit(const struct ops_ctx *ctx, const struct ops_args *a, const 
 
 /* --- entry points --------------------------------------------------------------------------- */
 
-static int node_command(enum ops_cmd cmd, int argc, char **argv)
+static int node_command(const struct ops_ctx *ctx, const struct ops_args *a,
+                        const struct dcs_view *v)
 {
-	struct ops_args a;
-	struct ops_ctx ctx;
-	struct dcs_view v;
 	char err[256];
-	int rc = ops_start(cmd, argc, argv, &a, &ctx);
 
-	if (rc >= 0)
-		return rc;
-	if (!ops_read_view(&ctx, &v))
-		return EXIT_UNAVAIL;
-	if (!ops_plan_nodes(&a, &v, err, sizeof(err))) {
-		fprintf(stderr, "pgha %s: %s\n", ctx.cmd, err);
-		rc = EXIT_FAILED;
-	} else {
-		rc = cmd == OPS_RESTART ? do_restart(&ctx, &a, &v) : do_reinit(&ctx, &a, &v);
+	if (!ops_plan_nodes(a, v, err, sizeof(err))) {
+		fprintf(stderr, "pgha %s: %s\n", ctx->cmd, err);
+		return EXIT_FAILED;
 	}
-	dcs_view_free(&v);
-	return rc;
+	return a->cmd == OPS_RESTART ? do_restart(ctx, a, v) : do_reinit(ctx, a, v);
 }
 
 int cmd_restart(int argc, char **argv)
 {
-	return node_command(OPS_RESTART, argc, argv);
+	return ops_run(OPS_RESTART, argc, argv, node_command);
 }
 
 int cmd_reinit(int argc, char **argv)
 {
-	return node_command(OPS_REINIT, argc, argv);
+	return ops_run(OPS_REINIT, argc, argv, node_command);
 }

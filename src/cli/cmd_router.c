@@ -1,33 +1,33 @@
 /*
  * cmd_router.c: `pgha router -c FILE`: loads the router configuration, prepares the
- * process (signals, file descriptor limit, libcurl) and runs the router until
+ * process (signals, file descriptor limit, libcurl through http.h) and runs the router until
  * SIGTERM or SIGINT.
  */
-#include <curl/curl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include "cli/cli.h"
+#include "http/http.h"
 #include "log/log.h"
 #include "router/router.h"
+#include "util/compiler.h"
 
-static void usage(FILE *out)
-{
-	fprintf(
-	    out,
-	    "usage: pgha router -c FILE [--log-level LEVEL]\n\n"
-	    "Routes client connections: the read-write port to the member that holds\n"
-	    "the leader key and answers /primary, the read-only port round robin to\n"
-	    "members answering /replica. Clients are held while no target is eligible.\n\n"
-	    "  -c, --config FILE     YAML: scope, namespace, etcd3.hosts and a router: section\n"
-	    "  -l, --log-level L     error, warn, info (default) or debug\n"
-	    "      --check           validate the configuration, print it, and exit\n"
-	    "  -h, --help            this text\n\n"
-	    "See docs/router.md for the router: keys and their defaults.\n");
-}
+static const struct cli_spec router_spec = {
+    "router",
+    "usage: pgha router -c FILE [--log-level LEVEL]\n\n"
+    "Routes client connections: the read-write port to the member that holds\n"
+    "the leader key and answers /primary, the read-only port round robin to\n"
+    "members answering /replica. Clients are held while no target is eligible.\n\n"
+    "  -c, --config FILE     YAML: scope, namespace, etcd3.hosts and a router: section\n"
+    "  -l, --log-level L     error, warn, info (default) or debug\n"
+    "      --check           validate the configuration, print it, and exit\n"
+    "  -h, --help            this text\n\n"
+    "See docs/router.md for the router: keys and their defaults.\n",
+    cli_daemon_opts,
+    CLI_DAEMON_N_OPTS,
+};
 
 /* raise_fd_limit: each session needs two descriptors; take what the hard limit allows. */
 static void raise_fd_limit(void)
@@ -39,42 +39,6 @@ static void raise_fd_limit(void)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			log_warn("router: cannot raise the file descriptor limit: %m");
 	}
-}
-
-static int parse_args(int argc, char **argv, const char **path, const char **level, bool *check)
-{
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-	                                     {"log-level", required_argument, NULL, 'l'},
-	                                     {"check", no_argument, NULL, 'k'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:l:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			*path = optarg;
-			break;
-		case 'l':
-			*level = optarg;
-			break;
-		case 'k':
-			*check = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (*path == NULL || optind != argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return -1;
 }
 
 static bool set_level(const char *level)
@@ -105,18 +69,18 @@ static int run(const struct router_config *cfg)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_error("router: curl_global_init failed");
+	if (!http_global_init()) {
+		log_error("router: libcurl could not initialise");
 		return EXIT_FAILED;
 	}
 	r = router_new(cfg);
 	if (r == NULL) {
-		curl_global_cleanup();
+		http_global_cleanup();
 		return EXIT_FAILED;
 	}
 	ok = router_run(r);
 	router_free(r);
-	curl_global_cleanup();
+	http_global_cleanup();
 	return ok ? EXIT_OK : EXIT_FAILED;
 }
 
@@ -140,22 +104,20 @@ static void print_config(const struct router_config *c)
 int cmd_router(int argc, char **argv)
 {
 	struct router_config cfg;
-	const char *path = NULL;
-	const char *level = NULL;
-	bool check = false;
+	struct cli_daemon_args a;
 	char err[768];
-	int rc = parse_args(argc, argv, &path, &level, &check);
+	int rc = cli_parse_daemon(&router_spec, argc, argv, &a);
 
 	if (rc >= 0)
 		return rc;
 	log_set_ident("router");
-	if (!router_config_load(&cfg, path, err, sizeof(err))) {
+	if (!router_config_load(&cfg, a.config, err, sizeof(err))) {
 		fprintf(stderr, "pgha router: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (!set_level(level != NULL ? level : cfg.log_level))
+	if (!set_level(a.level != NULL ? a.level : cfg.log_level))
 		return EXIT_USAGE;
-	if (check) {
+	if (a.check) {
 		print_config(&cfg);
 		return EXIT_OK;
 	}

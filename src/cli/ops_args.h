@@ -1,7 +1,7 @@
 /*
- * ops_args.h: the command-line options of the operations commands (switchover,
- * failover, restart, reinit, pause, resume, history, show-config, edit-config) and of
- * health and monitor.
+ * ops_args.h: the command-line options of the commands that talk to a cluster: the
+ * operations (switchover, failover, restart, reinit, pause, resume, history,
+ * show-config, edit-config), health, monitor and list.
  *
  * One table says which command takes which option; every command takes
  * [--dir DIR | -c FILE]. Pure: parses argv (argv[0] is the subcommand) into a struct
@@ -12,7 +12,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "cli/cli_common.h"
+
+/* The options every command that talks to a cluster takes: [--dir DIR | -c FILE] [--json]. */
+struct cli_target_args {
+	const char *dir;    /* --dir, NULL if not given */
+	const char *config; /* -c/--config, NULL if not given */
+	bool json;          /* --json */
+};
+
+enum cli_parse {
+	CLI_PARSE_OK = 0,
+	CLI_PARSE_HELP,
+	CLI_PARSE_ERROR
+};
 
 #define OPS_MAX_SETS  64 /* --set and --pg pairs of one edit-config */
 #define OPS_MAX_NODES 16 /* NODE arguments of restart / reinit */
@@ -32,27 +44,32 @@ enum ops_cmd {
 	OPS_EDIT_CONFIG,
 	OPS_HEALTH,
 	OPS_MONITOR,
+	OPS_LIST,
 	OPS__COUNT
+};
+
+/* --set and --pg pairs, as given. */
+struct ops_pairs {
+	const char *v[OPS_MAX_SETS];
+	int n;
 };
 
 struct ops_args {
 	enum ops_cmd cmd;
-	struct cli_target_args target;  /* --dir, -c, --json */
-	bool force;                     /* --force: no confirmation */
-	bool wait;                      /* --wait (reinit, pause, resume) */
-	bool pending;                   /* restart --pending */
-	bool quiet;                     /* edit-config --quiet: no diff */
-	const char *leader;             /* --leader / --primary */
-	const char *candidate;          /* --candidate */
-	const char *scheduled;          /* --scheduled TIME ("now" = not scheduled) */
-	const char *pg_version;         /* restart --pg-version */
-	int timeout_s;                  /* --timeout (restart, reinit --wait...); 0 = default */
-	const char *apply_file;         /* edit-config --apply FILE ("-" = stdin) */
-	const char *replace_file;       /* edit-config --replace FILE ("-" = stdin) */
-	const char *sets[OPS_MAX_SETS]; /* --set K=V as given */
-	int n_sets;
-	const char *pg_sets[OPS_MAX_SETS]; /* --pg K=V (postgresql.parameters.K) */
-	int n_pg_sets;
+	struct cli_target_args target;    /* --dir, -c, --json */
+	bool force;                       /* --force: no confirmation */
+	bool wait;                        /* --wait (reinit, pause, resume) */
+	bool pending;                     /* restart --pending */
+	bool quiet;                       /* edit-config --quiet: no diff */
+	const char *leader;               /* --leader / --primary */
+	const char *candidate;            /* --candidate */
+	const char *scheduled;            /* --scheduled TIME ("now" = not scheduled) */
+	const char *pg_version;           /* restart --pg-version */
+	int timeout_s;                    /* --timeout (restart, reinit --wait...); 0 = default */
+	const char *apply_file;           /* edit-config --apply FILE ("-" = stdin) */
+	const char *replace_file;         /* edit-config --replace FILE ("-" = stdin) */
+	struct ops_pairs sets;            /* --set K=V */
+	struct ops_pairs pg_sets;         /* --pg K=V (postgresql.parameters.K) */
 	const char *nodes[OPS_MAX_NODES]; /* NODE arguments (restart, reinit) */
 	int n_nodes;
 	int interval_ms;         /* monitor --interval SECONDS (fractions allowed) */

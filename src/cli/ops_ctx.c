@@ -1,5 +1,6 @@
 /*
- * ops_ctx.c: target, credentials, REST calls and prompts of the operations commands.
+ * ops_ctx.c: target, credentials, reads, prompts and the members listing of the
+ * commands that talk to a cluster.
  */
 #include "cli/ops_ctx.h"
 
@@ -8,47 +9,30 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
-#include "cli/ops_http.h"
-#include "config/config.h"
-#include "lab/lab_members.h"
-#include "lab/lab_secrets.h"
+#include "client/client_members.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
 #define READ_TIMEOUT_MS 1500 /* per etcd endpoint tried */
 
-/* --- credentials ----------------------------------------------------------------------- */
-
-static void creds_from_lab(const struct lab_cluster *c, struct ops_creds *cr)
+/* from_config: etcd3 hosts, scope, namespace and credentials of an agent configuration. */
+static bool from_config(const char *path, struct client *c, char *err, size_t errlen)
 {
-	struct lab_secrets s;
-	char dir[PATH_MAX];
-	char err[256];
-
-	if (!lab_path(c, "secrets", dir, sizeof(dir)) ||
-	    !lab_secrets_load(&s, dir, err, sizeof(err))) {
-		snprintf(cr->note, sizeof(cr->note), "the lab's secrets could not be read (%.200s)",
-		         err);
-		return;
-	}
-	snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", LAB_RESTAPI_USER);
-	snprintf(cr->rest_password, sizeof(cr->rest_password), "%s", s.restapi);
-	snprintf(cr->pg_user, sizeof(cr->pg_user), "%s", LAB_SUPERUSER);
-	snprintf(cr->pg_password, sizeof(cr->pg_password), "%s", s.superuser);
-	snprintf(cr->note, sizeof(cr->note), "credentials from %.200s", dir);
-	memset(&s, 0, sizeof(s));
-}
-
-static void creds_from_config(const char *path, struct ops_creds *cr)
-{
-	struct config *cfg = xcalloc(1, sizeof(*cfg)); /* large: keep it off the stack */
 	struct config_msgs errors = {0};
+	struct config *cfg = xcalloc(1, sizeof(*cfg)); /* large: keep it off the stack */
+	struct client_creds *cr = &c->creds;
 
 	if (!config_load(path, cfg, &errors, NULL)) {
-		snprintf(cr->note, sizeof(cr->note), "%.200s could not be read", path);
+		snprintf(err, errlen, "%s",
+		         errors.n > 0 ? errors.items[0] : "invalid configuration");
 		free(cfg);
-		return;
+		return false;
 	}
+	snprintf(c->scope, sizeof(c->scope), "%s", cfg->scope);
+	snprintf(c->namespace_, sizeof(c->namespace_), "%s", cfg->namespace_);
+	for (int i = 0; i < cfg->etcd.n_hosts && i < CLIENT_MAX_ETCD; i++)
+		snprintf(c->etcd[i], sizeof(c->etcd[i]), "http://%s", cfg->etcd.hosts[i]);
+	c->n_etcd = MIN(cfg->etcd.n_hosts, CLIENT_MAX_ETCD);
 	snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", cfg->restapi.username);
 	snprintf(cr->rest_password, sizeof(cr->rest_password), "%s", cfg->restapi.password);
 	snprintf(cr->pg_user, sizeof(cr->pg_user), "%s", cfg->postgresql.superuser.username);
@@ -58,19 +42,9 @@ static void creds_from_config(const char *path, struct ops_creds *cr)
 	         cfg->restapi.username[0] ? "" : " (not set)");
 	config_free(cfg);
 	free(cfg);
-}
-
-static void creds_from_env(struct ops_creds *cr)
-{
-	const char *user = getenv("PGHA_REST_USER");
-	const char *password = getenv("PGHA_REST_PASSWORD");
-
-	if (user != NULL)
-		snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", user);
-	if (password != NULL)
-		snprintf(cr->rest_password, sizeof(cr->rest_password), "%s", password);
-	if (user != NULL || password != NULL)
-		snprintf(cr->note, sizeof(cr->note), "PGHA_REST_USER / PGHA_REST_PASSWORD");
+	if (c->n_etcd == 0)
+		snprintf(err, errlen, "%s: no etcd3 hosts configured", path);
+	return c->n_etcd > 0;
 }
 
 bool ops_ctx_open(const char *cmd, const struct cli_target_args *a, struct ops_ctx *ctx, char *err,
@@ -78,17 +52,16 @@ bool ops_ctx_open(const char *cmd, const struct cli_target_args *a, struct ops_c
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->cmd = cmd;
-	if (!cli_target_resolve(a, &ctx->target, err, errlen))
-		return false;
-	if (ctx->target.dir[0] != '\0') {
-		if (!lab_cluster_load(ctx->target.dir, &ctx->lab, err, errlen))
+	if (a->config != NULL) {
+		if (!from_config(a->config, &ctx->client, err, errlen))
+			return false;
+	} else {
+		if (!lab_cluster_load(a->dir ? a->dir : LAB_DEFAULT_DIR, &ctx->lab, err, errlen))
 			return false;
 		ctx->is_lab = true;
-		creds_from_lab(&ctx->lab, &ctx->creds);
-	} else {
-		creds_from_config(a->config, &ctx->creds);
+		lab_client(&ctx->lab, &ctx->client);
 	}
-	creds_from_env(&ctx->creds);
+	client_creds_from_env(&ctx->client.creds);
 	return true;
 }
 
@@ -113,77 +86,45 @@ int ops_start(enum ops_cmd cmd, int argc, char **argv, struct ops_args *a, struc
 	return -1;
 }
 
-/* --- etcd ---------------------------------------------------------------------------- */
+int ops_run(enum ops_cmd cmd, int argc, char **argv, ops_view_fn *fn)
+{
+	struct ops_args a;
+	struct ops_ctx *ctx = xcalloc(1, sizeof(*ctx)); /* large: keep it off the stack */
+	struct dcs_view v;
+	int rc = ops_start(cmd, argc, argv, &a, ctx);
+
+	if (rc < 0 && !ops_read_view(ctx, &v))
+		rc = EXIT_UNAVAIL;
+	if (rc < 0) {
+		rc = fn(ctx, &a, &v);
+		dcs_view_free(&v);
+	}
+	free(ctx);
+	return rc;
+}
+
+/* unreachable: "pgha WHO: cannot reach etcd (...) to read cluster "scope"" on stderr. */
+static void unreachable(const char *who, const struct client *c)
+{
+	struct buf msg;
+
+	buf_init(&msg);
+	client_unreachable(c, &msg);
+	fprintf(stderr, "pgha%s%s: %s\n", who[0] ? " " : "", who, msg.data);
+	buf_free(&msg);
+}
 
 struct dcs *ops_dcs_open(const struct ops_ctx *ctx, bool watch)
 {
-	const char *eps[CLI_MAX_ETCD + 1];
-	struct dcs_options o = {.endpoints = eps,
-	                        .namespace_ = ctx->target.namespace_,
-	                        .scope = ctx->target.scope,
-	                        .request_timeout_ms = READ_TIMEOUT_MS,
-	                        .watch = watch};
-
-	for (int i = 0; i < ctx->target.n_etcd; i++)
-		eps[i] = ctx->target.etcd[i];
-	eps[ctx->target.n_etcd] = NULL;
-	return dcs_open(&o);
+	return client_dcs_open(&ctx->client, READ_TIMEOUT_MS, watch);
 }
 
 bool ops_read_view(const struct ops_ctx *ctx, struct dcs_view *v)
 {
-	if (cli_target_read(&ctx->target, READ_TIMEOUT_MS, v))
+	if (client_read_view(&ctx->client, READ_TIMEOUT_MS, v))
 		return true;
-	fprintf(stderr, "pgha %s: cannot reach etcd (", ctx->cmd);
-	for (int i = 0; i < ctx->target.n_etcd; i++)
-		fprintf(stderr, "%s%s", i ? ", " : "", ctx->target.etcd[i]);
-	fprintf(stderr, ") to read cluster \"%s\"\n", ctx->target.scope);
+	unreachable(ctx->cmd, &ctx->client);
 	return false;
-}
-
-/* --- REST ------------------------------------------------------------------------------ */
-
-bool ops_api_url(const char *api_url, const char *endpoint, char *out, size_t size)
-{
-	const char *host;
-	size_t len;
-	int n;
-
-	if (str_has_prefix(api_url, "http://"))
-		host = api_url + strlen("http://");
-	else if (str_has_prefix(api_url, "https://"))
-		host = api_url + strlen("https://");
-	else
-		return false;
-	len = strcspn(host, "/?#");
-	if (len == 0)
-		return false;
-	n = snprintf(out, size, "%.*s/%s", (int)(host - api_url + (ptrdiff_t)len), api_url,
-	             endpoint);
-	return n > 0 && (size_t)n < size;
-}
-
-long ops_rest(const struct ops_ctx *ctx, const struct dcs_member *m, const char *method,
-              const char *endpoint, const char *body, int timeout_ms, struct buf *reply, char *err,
-              size_t errlen)
-{
-	char url[CLI_URL_LEN + 64];
-	struct ops_http_req req = {.method = method,
-	                           .url = url,
-	                           .body = body,
-	                           .user = ctx->creds.rest_user,
-	                           .password = ctx->creds.rest_password,
-	                           .timeout_ms = timeout_ms};
-	long status;
-
-	if (!ops_api_url(m->api_url, endpoint, url, sizeof(url))) {
-		snprintf(err, errlen, "member %s has no usable api_url ('%s')", m->name,
-		         m->api_url);
-		return OPS_HTTP_UNSENT;
-	}
-	if (!ops_http_do(&req, &status, reply, err, errlen))
-		return status == OPS_HTTP_UNSENT ? OPS_HTTP_UNSENT : 0;
-	return status;
 }
 
 void ops_auth_hint(const struct ops_ctx *ctx)
@@ -191,10 +132,8 @@ void ops_auth_hint(const struct ops_ctx *ctx)
 	fprintf(stderr,
 	        "pgha %s: the REST API refused our credentials (%s); set PGHA_REST_USER and "
 	        "PGHA_REST_PASSWORD to restapi.authentication's\n",
-	        ctx->cmd, ctx->creds.note[0] ? ctx->creds.note : "none configured");
+	        ctx->cmd, ctx->client.creds.note[0] ? ctx->client.creds.note : "none configured");
 }
-
-/* --- terminal ------------------------------------------------------------------------ */
 
 enum ops_confirm ops_confirm(const struct ops_ctx *ctx, const char *question, bool force)
 {
@@ -218,13 +157,42 @@ enum ops_confirm ops_confirm(const struct ops_ctx *ctx, const char *question, bo
 	                                                              : OPS_CONFIRM_NO;
 }
 
-void ops_print_members(const struct ops_ctx *ctx, const struct dcs_view *v)
+/* print_table: the members table of v (of the cluster called scope) on stdout. */
+static void print_table(const struct dcs_view *v, const char *scope)
 {
 	struct buf table;
 
 	buf_init(&table);
-	lab_members_table(v, ctx->target.scope, &table);
+	client_members_table(v, scope, &table);
 	fputs(table.data, stdout);
 	buf_free(&table);
 	fflush(stdout);
+}
+
+void ops_print_members(const struct ops_ctx *ctx, const struct dcs_view *v)
+{
+	print_table(v, ctx->client.scope);
+}
+
+int ops_list(const struct client *c, bool json)
+{
+	struct dcs_view v;
+
+	if (!client_read_view(c, READ_TIMEOUT_MS, &v)) {
+		unreachable("", c);
+		return EXIT_UNAVAIL;
+	}
+	if (json) {
+		json_t *o = client_members_json(&v, c);
+		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		printf("%s\n", text ? text : "{}");
+		fflush(stdout);
+		free(text);
+		json_decref(o);
+	} else {
+		print_table(&v, c->scope);
+	}
+	dcs_view_free(&v);
+	return EXIT_OK;
 }

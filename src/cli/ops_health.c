@@ -6,8 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "config/config.h"
-#include "lab/lab_members.h"
+#include "client/client_members.h"
+#include "util/err.h"
 #include "util/strutil.h"
 
 static const char *const status_names[OPS_STATUS__COUNT] =
@@ -38,23 +38,6 @@ static void add(struct ops_health *h, enum ops_status st, const char *name, cons
 	h->n_warn += st == OPS_WARN;
 }
 
-/* appendf: adds "; text" (or text) to a detail being built. */
-static void appendf(char *out, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
-
-static void appendf(char *out, size_t size, const char *fmt, ...)
-{
-	size_t used = strlen(out);
-	va_list ap;
-
-	if (used > 0 && used + 2 < size) {
-		memcpy(out + used, "; ", 3);
-		used += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(out + used, size - used, fmt, ap);
-	va_end(ap);
-}
-
 /* --- settings ------------------------------------------------------------------------ */
 
 struct settings {
@@ -66,13 +49,8 @@ struct settings {
 static void settings_of(const struct ops_health_input *in, struct settings *s)
 {
 	struct dyn_config d;
-	char err[256];
-	json_t *cfg = in->view->config_json ? json_loads(in->view->config_json, 0, NULL) : NULL;
 
-	dyn_config_defaults(&d);
-	if (json_is_object(cfg))
-		(void)dyn_config_from_json(&d, cfg, err, sizeof(err));
-	json_decref(cfg);
+	client_cluster_dyn(in->view, &d);
 	s->max_lag_bytes = in->max_lag_bytes >= 0 ? in->max_lag_bytes : d.maximum_lag_on_failover;
 	s->synchronous_mode = d.synchronous_mode;
 	dyn_config_free(&d);
@@ -91,8 +69,8 @@ static void check_etcd(const struct ops_health_input *in, struct ops_health *h)
 		if (p->healthy)
 			healthy++;
 		else
-			appendf(bad, sizeof(bad), "%s %s", p->url,
-			        p->answered ? "reports unhealthy" : p->err);
+			err_append(bad, sizeof(bad), "%s %s", p->url,
+			           p->answered ? "reports unhealthy" : p->err);
 	}
 	if (!in->view_ok)
 		add(h, OPS_FAIL, "etcd quorum",
@@ -134,7 +112,7 @@ static void check_leader(const struct ops_health_input *in, struct ops_health *h
 
 	for (int i = 0; i < v->n_members; i++)
 		if (i != li && in->rest[i].primary_code == 200)
-			appendf(others, sizeof(others), "%s", v->members[i].name);
+			err_append(others, sizeof(others), "%s", v->members[i].name);
 	if (!v->has_leader) {
 		add(h, OPS_FAIL, "leader", "no leader key (a failover or switchover in progress?)");
 	} else if (li < 0) {
@@ -165,7 +143,7 @@ static void format_bytes(uint64_t n, char *out, size_t size)
 		snprintf(out, size, "%llu B", (unsigned long long)n);
 }
 
-static void check_replica(const struct ops_health_input *in, const struct lab_member_row *r,
+static void check_replica(const struct ops_health_input *in, const struct client_member_row *r,
                           int idx, const struct settings *s, struct ops_health *h)
 {
 	const struct ops_rest_probe *p = &in->rest[idx];
@@ -177,19 +155,19 @@ static void check_replica(const struct ops_health_input *in, const struct lab_me
 	if (r->has_lag)
 		format_bytes(r->lag_bytes, lag, sizeof(lag));
 	if (!str_eq(r->m->state, "running"))
-		appendf(bad, sizeof(bad), "state '%s'", r->m->state);
+		err_append(bad, sizeof(bad), "state '%s'", r->m->state);
 	if (!str_eq(r->m->replication_state, "streaming"))
-		appendf(bad, sizeof(bad), "not streaming (replication_state '%s')",
-		        r->m->replication_state);
+		err_append(bad, sizeof(bad), "not streaming (replication_state '%s')",
+		           r->m->replication_state);
 	if (p->replica_code != 200) {
 		char why[OPS_DETAIL_LEN];
 
 		describe_code(p, p->replica_code, why, sizeof(why));
-		appendf(bad, sizeof(bad), "/replica %s", why);
+		err_append(bad, sizeof(bad), "/replica %s", why);
 	}
 	if (r->has_lag && (int64_t)r->lag_bytes > s->max_lag_bytes)
-		appendf(bad, sizeof(bad), "lag %s over the limit of %lld bytes", lag,
-		        (long long)s->max_lag_bytes);
+		err_append(bad, sizeof(bad), "lag %s over the limit of %lld bytes", lag,
+		           (long long)s->max_lag_bytes);
 	if (bad[0])
 		add(h, OPS_FAIL, name, "%s", bad);
 	else if (!r->has_lag)
@@ -201,12 +179,12 @@ static void check_replica(const struct ops_health_input *in, const struct lab_me
 static void check_replicas(const struct ops_health_input *in, const struct settings *s,
                            struct ops_health *h)
 {
-	struct lab_member_row rows[DCS_MAX_MEMBERS];
-	int n = lab_members_rows(in->view, rows, DCS_MAX_MEMBERS);
+	struct client_member_row rows[DCS_MAX_MEMBERS];
+	int n = client_members_rows(in->view, rows, DCS_MAX_MEMBERS);
 	int replicas = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (rows[i].role == LAB_ROLE_LEADER)
+		if (rows[i].role == DCS_ROLE_LEADER)
 			continue;
 		check_replica(in, &rows[i], i, s, h);
 		replicas++;
@@ -257,9 +235,9 @@ static void check_sync(const struct ops_health_input *in, const struct settings 
 	}
 	for (int i = 0; i < sy->n_standbys; i++) {
 		if (streams(in->view, sy->standbys[i]))
-			appendf(good, sizeof(good), "%s", sy->standbys[i]);
+			err_append(good, sizeof(good), "%s", sy->standbys[i]);
 		else
-			appendf(bad, sizeof(bad), "%s", sy->standbys[i]);
+			err_append(bad, sizeof(bad), "%s", sy->standbys[i]);
 	}
 	if (good[0])
 		add(h, OPS_PASS, "sync standby", "%s streaming%s%s", good,
@@ -319,39 +297,28 @@ static void check_poolers(const struct ops_health_input *in, struct ops_health *
 		add(h, OPS_WARN, "poolers", "no member publishes a pooler (pgbouncer not enabled)");
 }
 
-static void check_router_rw(const struct ops_health_input *in, struct ops_health *h)
+/* check_router: where a session through the router's rw (or ro) port landed. */
+static void check_router(const struct ops_health_input *in, bool rw, struct ops_health *h)
 {
-	const struct ops_sql_probe *p = &in->router_rw_probe;
+	const struct ops_sql_probe *p = rw ? &in->router_rw_probe : &in->router_ro_probe;
+	const char *addr = rw ? in->router_rw : in->router_ro;
+	const char *name = rw ? "router rw" : "router ro";
 	const struct dcs_member *at = p->ok ? landed_on(in->view, p) : NULL;
 	const char *where = at ? at->name : p->cluster_name[0] ? p->cluster_name : "?";
+	const char *leader = in->view->has_leader ? in->view->leader : "nobody";
 
 	if (!p->ok)
-		add(h, OPS_FAIL, "router rw", "%s: %s", in->router_rw, p->err);
+		add(h, OPS_FAIL, name, "%s: %s", addr, p->err);
+	else if (!rw && !p->in_recovery)
+		add(h, OPS_FAIL, name, "%s lands on %s, which is not in recovery", addr, where);
+	else if (!rw)
+		add(h, OPS_PASS, name, "%s lands on %s, a replica (in recovery)", addr, where);
 	else if (p->in_recovery)
-		add(h, OPS_FAIL, "router rw", "%s lands on %s, which is in recovery", in->router_rw,
-		    where);
+		add(h, OPS_FAIL, name, "%s lands on %s, which is in recovery", addr, where);
 	else if (!in->view->has_leader || at == NULL || !str_eq(at->name, in->view->leader))
-		add(h, OPS_FAIL, "router rw", "%s lands on %s, the leader is %s", in->router_rw,
-		    where, in->view->has_leader ? in->view->leader : "nobody");
+		add(h, OPS_FAIL, name, "%s lands on %s, the leader is %s", addr, where, leader);
 	else
-		add(h, OPS_PASS, "router rw", "%s lands on %s, the leader (read-write)",
-		    in->router_rw, where);
-}
-
-static void check_router_ro(const struct ops_health_input *in, struct ops_health *h)
-{
-	const struct ops_sql_probe *p = &in->router_ro_probe;
-	const struct dcs_member *at = p->ok ? landed_on(in->view, p) : NULL;
-	const char *where = at ? at->name : p->cluster_name[0] ? p->cluster_name : "?";
-
-	if (!p->ok)
-		add(h, OPS_FAIL, "router ro", "%s: %s", in->router_ro, p->err);
-	else if (!p->in_recovery)
-		add(h, OPS_FAIL, "router ro", "%s lands on %s, which is not in recovery",
-		    in->router_ro, where);
-	else
-		add(h, OPS_PASS, "router ro", "%s lands on %s, a replica (in recovery)",
-		    in->router_ro, where);
+		add(h, OPS_PASS, name, "%s lands on %s, the leader (read-write)", addr, where);
 }
 
 void ops_health_eval(const struct ops_health_input *in, struct ops_health *out)
@@ -372,9 +339,9 @@ void ops_health_eval(const struct ops_health_input *in, struct ops_health *out)
 		return;
 	}
 	if (in->router_rw[0]) /* only the ports given are probed */
-		check_router_rw(in, out);
+		check_router(in, true, out);
 	if (in->router_ro[0])
-		check_router_ro(in, out);
+		check_router(in, false, out);
 }
 
 /* --- rendering ----------------------------------------------------------------------- */
@@ -392,7 +359,7 @@ void ops_health_text(const struct ops_health *h, struct buf *out)
 		buf_printf(out, "%s  %-*s  %s\n", ops_status_str(c->status), width, c->name,
 		           c->detail);
 		if (c->status == OPS_FAIL)
-			appendf(failed, sizeof(failed), "%s", c->name);
+			err_append(failed, sizeof(failed), "%s", c->name);
 	}
 	if (h->n_fail > 0)
 		buf_printf(out, "UNHEALTHY: %d check%s failed (%s)", h->n_fail,

@@ -22,11 +22,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "cli/cli_common.h"
+#include "client/client.h"
 #include "dcs/dcs_types.h"
 #include "util/buf.h"
 
-#define OPS_MAX_CHECKS (8 + 2 * DCS_MAX_MEMBERS + CLI_MAX_ETCD)
+#define OPS_MAX_CHECKS (8 + 2 * DCS_MAX_MEMBERS + CLIENT_MAX_ETCD)
 #define OPS_DETAIL_LEN 256
 #define OPS_ERR_LEN    192
 #define OPS_CHECK_NAME 80
@@ -41,7 +41,7 @@ enum ops_status {
 
 /* One etcd endpoint's GET /health. */
 struct ops_etcd_probe {
-	char url[CLI_URL_LEN];
+	char url[CLIENT_URL_LEN];
 	bool answered; /* an HTTP reply came back */
 	bool healthy;  /* {"health":"true"} */
 	char err[OPS_ERR_LEN];
@@ -69,7 +69,7 @@ struct ops_health_input {
 	char view_err[OPS_ERR_LEN];  /* why not */
 	const struct dcs_view *view; /* when view_ok */
 
-	struct ops_etcd_probe etcd[CLI_MAX_ETCD];
+	struct ops_etcd_probe etcd[CLIENT_MAX_ETCD];
 	int n_etcd;
 
 	const char *const *expected; /* members that must exist (lab nodes); may be NULL */
@@ -79,8 +79,8 @@ struct ops_health_input {
 	struct ops_sql_probe pooler[DCS_MAX_MEMBERS]; /* by index; tried if it has one */
 
 	bool router_configured;
-	char router_rw[CLI_URL_LEN]; /* host:port probed */
-	char router_ro[CLI_URL_LEN];
+	char router_rw[CLIENT_URL_LEN]; /* host:port probed */
+	char router_ro[CLIENT_URL_LEN];
 	struct ops_sql_probe router_rw_probe;
 	struct ops_sql_probe router_ro_probe;
 

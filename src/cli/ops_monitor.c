@@ -6,23 +6,23 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "lab/lab_members.h"
+#include "client/client_members.h"
 #include "util/strutil.h"
 
 void ops_mon_snapshot(const struct dcs_view *v, struct mon_snapshot *s)
 {
-	struct lab_member_row rows[DCS_MAX_MEMBERS];
-	int n = lab_members_rows(v, rows, DCS_MAX_MEMBERS);
+	struct client_member_row rows[DCS_MAX_MEMBERS];
+	int n = client_members_rows(v, rows, DCS_MAX_MEMBERS);
 
 	memset(s, 0, sizeof(*s));
 	s->has_leader = v->has_leader;
 	snprintf(s->leader, sizeof(s->leader), "%s", v->leader);
-	s->paused = lab_members_paused(v);
+	s->paused = client_paused(v);
 	for (int i = 0; i < n; i++) {
 		struct mon_member *m = &s->members[s->n_members++];
 
 		snprintf(m->name, sizeof(m->name), "%s", rows[i].m->name);
-		snprintf(m->role, sizeof(m->role), "%s", lab_member_role_str(rows[i].role));
+		snprintf(m->role, sizeof(m->role), "%s", dcs_role_str(rows[i].role));
 		snprintf(m->state, sizeof(m->state), "%s", rows[i].state);
 		m->timeline = rows[i].m->timeline;
 	}
@@ -157,7 +157,7 @@ void ops_mon_screen(const struct dcs_view *v, const char *scope, const char *now
 	buf_printf(out, "pgha monitor: cluster %s at %s (Ctrl-C quits)\n\n", scope, now);
 	if (!watch_ok)
 		buf_puts(out, "WARNING: the etcd watch is not current; the view may be stale\n\n");
-	lab_members_table(v, scope, out);
+	client_members_table(v, scope, out);
 	if (shown <= 0)
 		return;
 	buf_puts(out, "\nRecent events:\n");

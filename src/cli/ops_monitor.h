@@ -3,8 +3,9 @@
  * cluster (leader changes, members joining and leaving, role, state and timeline
  * changes, maintenance mode) and the screen (members table + recent events).
  *
- * Roles and states follow the members table (lab_members.h): a non-leader is
- * "sync_standby" or "replica", and its state is "streaming" while it streams.
+ * Roles and states follow the members table (client_members.h, dcs_roles.h): a
+ * non-leader is "sync_standby" or "replica", and its state is its replication state
+ * ("streaming", "in archive recovery") when it publishes one.
  *
  * Pure: views in, text out; the caller supplies the time stamps.
  */

@@ -1,14 +1,11 @@
 /*
- * ops_plan.h: what an operation will ask of which agent, decided from the options and
- * one view of the cluster with patronictl's rules, before anything is sent:
- *   - switchover / failover: the leader must be the one named (if named), the
- *     candidate a member other than the leader without nofailover; the request goes to
- *     the leader's REST API, or to the candidate's when there is no leader; a failover
- *     that names the leader is a switchover;
- *   - restart / reinit: every named node must be a member (reinit: not the leader);
- *     the restart body carries the filters (restart_pending, postgres_version,
- *     timeout, schedule).
- * Scheduled times are ISO 8601; one without a zone is local time, as patronictl reads it.
+ * ops_plan.h: what restart and reinit will ask of which agent, decided from the
+ * options and one view of the cluster with patronictl's rules, before anything is
+ * sent: every named node must be a member (reinit: not the leader); the restart body
+ * carries the filters (restart_pending, postgres_version, timeout, schedule). And the
+ * scheduled times of switchover and restart: ISO 8601, where one without a zone is
+ * local time, as patronictl reads it. (Switchover and failover are planned by
+ * client_handover.h, which `pgha chaos` shares.)
  *
  * Pure except ops_schedule_iso, which reads the local time zone.
  */
@@ -17,22 +14,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include "cli/ops_args.h"
-#include "config/config.h"
+#include "client/client_handover.h"
 #include "dcs/dcs_types.h"
 #include "util/compiler.h"
 
-#define OPS_ISO_LEN 48
-
-struct ops_handover {
-	const char *action;             /* "switchover" or "failover" (the endpoint too) */
-	char leader[DCS_NAME_LEN];      /* "" in a leaderless cluster */
-	char candidate[DCS_NAME_LEN];   /* "" = the best one */
-	char scheduled_at[OPS_ISO_LEN]; /* normalised ISO 8601, "" = now */
-	char target[DCS_NAME_LEN];      /* the member whose REST API gets the request */
-	char *body;                     /* owned JSON text */
-};
+#define OPS_ISO_LEN CLIENT_ISO_LEN
 
 /*
  * ops_schedule_iso: TIME (ISO 8601, with or without a zone) as ISO 8601 with an
@@ -41,18 +28,6 @@ struct ops_handover {
  */
 bool ops_schedule_iso(const char *text, char *out, size_t size, char *err,
                       size_t errlen) MUST_CHECK;
-/* ops_cluster_dyn: the cluster's effective dynamic configuration (the config key over
- * pgha's defaults) into d (overwritten; dyn_config_free it). */
-void ops_cluster_dyn(const struct dcs_view *v, struct dyn_config *d);
-/*
- * ops_plan_handover: the switchover / failover request for a (cmd, leader, candidate,
- * scheduled as normalised by the caller into scheduled_iso or ""), against v. False
- * with err set (patronictl's messages) when it cannot be asked; h->body is then NULL.
- */
-bool ops_plan_handover(const struct ops_args *a, const char *scheduled_iso,
-                       const struct dcs_view *v, struct ops_handover *h, char *err,
-                       size_t errlen) MUST_CHECK;
-void ops_handover_free(struct ops_handover *h);
 /*
  * ops_plan_nodes: checks the NODE arguments against v (each a member; for reinit not
  * the leader). False with err set naming the first bad one.

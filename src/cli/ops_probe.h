@@ -1,7 +1,7 @@
 /*
  * ops_probe.h: the observations behind `pgha health`: etcd's /health, the agents'
- * /primary and /replica, and a PostgreSQL session (libpq) through a pooler or the
- * router that reports where it landed.
+ * /primary and /replica, and a PostgreSQL session through a pooler or the router that
+ * reports where it landed (client_rest.h and client_sql.h do the talking).
  *
  * Each probe blocks for at most its timeout and never fails as a call: what it saw
  * (or why it saw nothing) goes into the probe struct. Nothing is logged.
@@ -17,11 +17,11 @@ void ops_probe_etcd(const char *url, int timeout_ms, struct ops_etcd_probe *p);
 /* ops_probe_rest: GET /primary and /replica on m's REST API (no credentials needed). */
 void ops_probe_rest(const struct dcs_member *m, int timeout_ms, struct ops_rest_probe *p);
 /*
- * ops_probe_sql: connects to host:port (database postgres; user and password when not
- * empty, else libpq's defaults) and runs pg_is_in_recovery() and the server's
- * cluster_name and port settings. connect_timeout_s bounds the connection.
+ * ops_probe_sql: connects to addr ("HOST:PORT"; database postgres; user and password
+ * when not empty, else libpq's defaults) and asks where it landed (client_sql.h).
+ * connect_timeout_ms bounds the connection, then query_timeout_ms the answer.
  */
-void ops_probe_sql(const char *host, int port, const char *user, const char *password,
-                   int connect_timeout_s, struct ops_sql_probe *p);
+void ops_probe_sql(const char *addr, const struct client_creds *cr, int connect_timeout_ms,
+                   int query_timeout_ms, struct ops_sql_probe *p);
 
 #endif

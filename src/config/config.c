@@ -1,89 +1,25 @@
 /*
- * config.c: loading the agent's configuration: defaults, the walk through the key
- * table (config_keys.c), then what concerns several keys at once: required keys,
- * environment overrides, derived defaults (connect addresses, users, pgpass) and
- * checks across keys (timings, tags, PgBouncer).
+ * config.c: loading the agent's configuration: the table's defaults, the walk of the
+ * file through it (config_keys.c, by config_engine.c), then what concerns several keys
+ * at once: required keys, environment overrides, derived defaults (connect addresses,
+ * users, pgpass) and checks across keys (timings, tags, PgBouncer).
  *
  * It does not read the cluster-wide configuration from etcd (dyn_config.c converts
  * it) and it does not log: every problem becomes a "file:line: message" for the caller.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "config/config.h"
+#include "config/config_engine.h"
 #include "config/config_int.h"
 #include "config/yaml_tree.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-#define DEFAULT_BIN_DIR       "/usr/lib/postgresql/15/bin"
-#define DEFAULT_PGBOUNCER_BIN "/usr/sbin/pgbouncer"
-
-/* --- messages ------------------------------------------------------------------------ */
-
-static void msgs_add(struct config_msgs *m, const char *text)
-{
-	if (m->n < CONFIG_MAX_MSGS - 1)
-		snprintf(m->items[m->n++], CONFIG_MSG_LEN, "%s", text);
-	else if (m->n == CONFIG_MAX_MSGS - 1)
-		snprintf(m->items[m->n++], CONFIG_MSG_LEN, "(further messages omitted)");
-}
-
-static void msgs_vadd(struct cfg_ctx *c, struct config_msgs *m, int line, const char *fmt,
-                      va_list ap)
-{
-	char text[CONFIG_MSG_LEN];
-	int n = line > 0 ? snprintf(text, sizeof(text), "%s:%d: ", c->name, line)
-	                 : snprintf(text, sizeof(text), "%s: ", c->name);
-
-	if (n > 0 && (size_t)n < sizeof(text))
-		vsnprintf(text + n, sizeof(text) - (size_t)n, fmt, ap);
-	msgs_add(m, text);
-}
-
-void cfg_error(struct cfg_ctx *c, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	c->n_errors++;
-	va_start(ap, fmt);
-	msgs_vadd(c, c->errors, line, fmt, ap);
-	va_end(ap);
-}
-
-void cfg_warn(struct cfg_ctx *c, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	msgs_vadd(c, c->warnings, line, fmt, ap);
-	va_end(ap);
-}
-
-void cfg_error_raw(struct cfg_ctx *c, const char *msg)
-{
-	c->n_errors++;
-	msgs_add(c->errors, msg);
-}
-
-/* --- defaults before the file ---------------------------------------------------------- */
-
-static void set_defaults(struct config *cfg)
-{
-	snprintf(cfg->namespace_, sizeof(cfg->namespace_), "/service/");
-	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
-	snprintf(cfg->etcd.protocol, sizeof(cfg->etcd.protocol), "http");
-	dyn_config_defaults(&cfg->bootstrap.dcs);
-	cfg->postgresql.use_pg_rewind = cfg->bootstrap.dcs.use_pg_rewind;
-	snprintf(cfg->pgbouncer.bin, sizeof(cfg->pgbouncer.bin), DEFAULT_PGBOUNCER_BIN);
-	cfg->pgbouncer.pool_size = 20;
-	cfg->pgbouncer.max_client_conn = 1000;
-	snprintf(cfg->pgbouncer.pool_mode, sizeof(cfg->pgbouncer.pool_mode), "session");
-	cfg->tags.failover_priority = 1; /* Patroni's default */
-}
+#define DEFAULT_BIN_DIR "/usr/lib/postgresql/15/bin"
 
 /* --- after the file ---------------------------------------------------------------------- */
 
@@ -91,7 +27,8 @@ static void require(struct cfg_ctx *c, const char *path, const char *value)
 {
 	int line = cfg_key_line(c, path);
 
-	if (value[0] != '\0')
+	/* Empty after a refused value: that value's error says enough. */
+	if (value[0] != '\0' || cfg_key_bad(c, path))
 		return;
 	if (line > 0)
 		cfg_error(c, line, "%s: must not be empty", path);
@@ -101,7 +38,7 @@ static void require(struct cfg_ctx *c, const char *path, const char *value)
 
 static void check_required(struct cfg_ctx *c)
 {
-	struct config *cfg = c->cfg;
+	struct config *cfg = c->base;
 
 	require(c, "scope", cfg->scope);
 	require(c, "name", cfg->name);
@@ -140,7 +77,7 @@ static void env_user(struct cfg_ctx *c, const char *prefix, char *user, size_t u
 
 static void apply_env(struct cfg_ctx *c)
 {
-	struct config *cfg = c->cfg;
+	struct config *cfg = c->base;
 
 	ENV_USER(c, "SUPERUSER", &cfg->postgresql.superuser);
 	ENV_USER(c, "REPLICATION", &cfg->postgresql.replication);
@@ -191,13 +128,15 @@ static void default_connect(struct cfg_ctx *c, const char *section, const char *
 
 static void finish_etcd(struct cfg_ctx *c)
 {
-	struct config *cfg = c->cfg;
+	struct config *cfg = c->base;
 
-	if (cfg->etcd.n_hosts > 0 && c->etcd_host[0] != '\0')
+	const struct agent_load *a = c->user;
+
+	if (cfg->etcd.n_hosts > 0 && a->etcd_host[0] != '\0')
 		cfg_warn(c, cfg_key_line(c, "etcd3.host"),
 		         "etcd3.host ignored: etcd3.hosts is set");
-	if (cfg->etcd.n_hosts == 0 && c->etcd_host[0] != '\0')
-		snprintf(cfg->etcd.hosts[cfg->etcd.n_hosts++], CONFIG_HOST_LEN, "%s", c->etcd_host);
+	if (cfg->etcd.n_hosts == 0 && a->etcd_host[0] != '\0')
+		snprintf(cfg->etcd.hosts[cfg->etcd.n_hosts++], CONFIG_HOST_LEN, "%s", a->etcd_host);
 	if (cfg->etcd.n_hosts == 0 && cfg_key_line(c, "etcd3.hosts") == 0 &&
 	    cfg_key_line(c, "etcd3.host") == 0 && cfg_key_line(c, "etcd3.url") == 0)
 		cfg_error(c, 0,
@@ -248,7 +187,7 @@ static void set_socket_dir(struct config *cfg)
 
 static void finish_postgresql(struct cfg_ctx *c)
 {
-	struct config *cfg = c->cfg;
+	struct config *cfg = c->base;
 	const char *colon = strrchr(cfg->postgresql.listen, ':');
 
 	if (colon == NULL || !str_parse_int(colon + 1, &cfg->postgresql.port))
@@ -266,7 +205,7 @@ static void finish_postgresql(struct cfg_ctx *c)
 	cfg->postgresql.use_pg_rewind_set = cfg_key_line(c, "postgresql.use_pg_rewind") > 0;
 	cfg->postgresql.remove_data_directory_on_rewind_failure_set =
 	    cfg_key_line(c, "postgresql.remove_data_directory_on_rewind_failure") > 0;
-	if (!c->initdb_set)
+	if (!((const struct agent_load *)c->user)->initdb_set)
 		strv_push(&cfg->bootstrap.initdb, "--data-checksums"); /* pg_rewind needs it */
 }
 
@@ -289,25 +228,25 @@ static void build_dcs_json(struct config *cfg)
 
 static void finish_dcs(struct cfg_ctx *c)
 {
-	const struct dyn_config *d = &c->cfg->bootstrap.dcs;
+	const struct dyn_config *d = &((struct config *)c->base)->bootstrap.dcs;
 
 	/* An error, not Patroni's silent repair: the operator wrote these values. */
 	if (!dyn_config_timing_ok(d))
 		cfg_error(
-		    c, c->dcs_line,
+		    c, ((const struct agent_load *)c->user)->dcs_line,
 		    "bootstrap.dcs: ttl (%d) must be at least 2 s (etcd's minimum lease), "
 		    "loop_wait (%d) and retry_timeout (%d) at least 1 s, and loop_wait at most ttl",
 		    d->ttl_s, d->loop_wait_s, d->retry_timeout_s);
-	build_dcs_json(c->cfg);
+	build_dcs_json(c->base);
 }
 
 static void finish_tags(struct cfg_ctx *c)
 {
-	struct tags *t = &c->cfg->tags;
+	struct tags *t = &((struct config *)c->base)->tags;
 
 	if (t->all == NULL)
 		t->all = json_object();
-	if (t->nofailover && c->failover_priority_set && t->failover_priority > 0)
+	if (t->nofailover && cfg_key_set(c, "tags.failover_priority") && t->failover_priority > 0)
 		cfg_warn(c, cfg_key_line(c, "tags"),
 		         "tags: nofailover is true, so failover_priority %d is ignored",
 		         t->failover_priority);
@@ -327,7 +266,7 @@ static bool has_checksums(char *const *initdb)
 
 static void finish_misc(struct cfg_ctx *c)
 {
-	struct config *cfg = c->cfg;
+	struct config *cfg = c->base;
 	struct pg_params params;
 	bool hints = false;
 	const char *v;
@@ -349,7 +288,7 @@ static void finish_misc(struct cfg_ctx *c)
 
 static void finish(struct cfg_ctx *c)
 {
-	struct config *cfg = c->cfg;
+	struct config *cfg = c->base;
 
 	check_required(c);
 	apply_env(c);
@@ -367,74 +306,28 @@ static void finish(struct cfg_ctx *c)
 
 /* --- loading ------------------------------------------------------------------------ */
 
-/* Duplicate keys, alias cycles and the like anywhere in the document, found up front. */
-static bool yaml_well_formed(struct cfg_ctx *c, struct ydoc *doc, yaml_node_t *root)
-{
-	char err[CONFIG_MSG_LEN];
-	json_t *all = ynode_to_json(doc, root, err, sizeof(err));
-
-	if (all == NULL) {
-		cfg_error_raw(c, err);
-		return false;
-	}
-	json_decref(all);
-	return true;
-}
-
-static void parse(struct cfg_ctx *c, const char *text, size_t len)
-{
-	struct ydoc doc;
-	yaml_node_t *root;
-	char err[CONFIG_MSG_LEN];
-
-	if (!ydoc_load(&doc, text, len, c->name, err, sizeof(err))) {
-		cfg_error_raw(c, err);
-		return;
-	}
-	c->doc = &doc;
-	root = ydoc_root(&doc);
-	if (root == NULL) {
-		cfg_error(c, 0, "the configuration is empty");
-	} else if (!ynode_is_map(root)) {
-		cfg_error(c, ynode_line(root),
-		          "the configuration must be a mapping of keys, not %s",
-		          ynode_type_name(root));
-	} else if (!yaml_well_formed(c, &doc, root)) {
-		/* Reported; walking it would only add noise ("missing key" for a duplicate). */
-	} else {
-		cfg_walk_root(c, root);
-		finish(c);
-	}
-	c->doc = NULL;
-	ydoc_free(&doc);
-}
-
 static bool load_text(const char *text, size_t len, const char *name, struct config *cfg,
                       struct config_msgs *errors, struct config_msgs *warnings)
 {
-	struct config_msgs *scratch = NULL;
-	struct cfg_ctx c = {.cfg = cfg, .name = name, .errors = errors, .warnings = warnings};
+	struct agent_load a = {.dcs_line = 0};
+	struct cfg_ctx c;
+	int n_errors;
 
-	if (errors == NULL || warnings == NULL) {
-		scratch = xcalloc(1, sizeof(*scratch)); /* ~32 kB: not on the stack */
-		c.errors = errors ? errors : scratch;
-		c.warnings = warnings ? warnings : scratch;
-	}
-	c.errors->n = 0;
-	c.warnings->n = 0;
-	c.key_line = xcalloc(cfg_key_count(), sizeof(int));
-	parse(&c, text, len);
-	free(c.key_line);
-	free(scratch);
-	if (c.n_errors > 0)
+	cfg_ctx_init(&c, config_keys, cfg, name, errors, warnings);
+	c.user = &a;
+	if (cfg_read_yaml(&c, text, len))
+		finish(&c);
+	n_errors = c.n_errors;
+	cfg_ctx_free(&c);
+	if (n_errors > 0)
 		config_free(cfg);
-	return c.n_errors == 0;
+	return n_errors == 0;
 }
 
 static void config_reset(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	set_defaults(cfg);
+	(void)cfg_defaults(config_keys, cfg);
 }
 
 bool config_load_string(const char *yaml, const char *name, struct config *cfg,

@@ -169,6 +169,15 @@ void dyn_config_defaults(struct dyn_config *d);
  * everything applied cleanly. Returns false only if obj is not an object.
  */
 bool dyn_config_from_json(struct dyn_config *d, const json_t *obj, char *err, size_t errlen);
+/*
+ * dyn_config_check_yaml: checks a dynamic configuration written in YAML (what
+ * `pgha edit-config` reads from a file or the editor) key by key, as the agents would
+ * read it, with the line of each problem: false with "name:line: key: problem" lines
+ * (separated by '\n') in err. An empty document is fine. The timing rule is not
+ * checked (a partial document may rely on the stored ttl): dyn_config_from_json on the
+ * whole configuration does that.
+ */
+bool dyn_config_check_yaml(const char *text, const char *name, char *err, size_t errlen);
 /* dyn_config_to_json: the inverse, for writing the etcd "config" key. Owned. */
 json_t *dyn_config_to_json(const struct dyn_config *d);
 /* dyn_config_copy: deep copy; dst is overwritten (it must hold nothing to free). */
@@ -214,12 +223,14 @@ void config_pg_params(const struct config *cfg, const struct dyn_config *dyn,
  * pg_params helpers. Names are case-insensitive, as PostgreSQL's are, and stored in
  * lower case. pg_params_set replaces or inserts (keeping the order); a NULL value
  * removes the name. merge sets every src item into dst (src wins). copy overwrites
- * dst (it must hold nothing to free). A zeroed struct pg_params is an empty set.
+ * dst (it must hold nothing to free). A zeroed struct pg_params is an empty set, and
+ * so is a NULL one for copy and equal.
  */
 void pg_params_set(struct pg_params *p, const char *name, const char *value);
 const char *pg_params_get(const struct pg_params *p, const char *name);
 void pg_params_merge(struct pg_params *dst, const struct pg_params *src);
 void pg_params_copy(struct pg_params *dst, const struct pg_params *src);
+bool pg_params_equal(const struct pg_params *a, const struct pg_params *b);
 void pg_params_free(struct pg_params *p);
 /* pg_params_valid_name: [A-Za-z_][A-Za-z0-9_.]* (what can safely go into postgresql.conf). */
 bool pg_params_valid_name(const char *name);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include "config/config.h"
+#include "util/strutil.h"
 #include "util/xalloc.h"
 
 /* Index of name, or of where it would be inserted (*found false). */
@@ -96,7 +97,7 @@ void pg_params_copy(struct pg_params *dst, const struct pg_params *src)
 {
 	dst->items = NULL;
 	dst->n = 0;
-	if (src->n == 0)
+	if (src == NULL || src->n == 0)
 		return;
 	dst->items = xcalloc((size_t)src->n, sizeof(dst->items[0]));
 	for (int i = 0; i < src->n; i++) {
@@ -104,6 +105,20 @@ void pg_params_copy(struct pg_params *dst, const struct pg_params *src)
 		dst->items[i].value = xstrdup(src->items[i].value);
 	}
 	dst->n = src->n;
+}
+
+bool pg_params_equal(const struct pg_params *a, const struct pg_params *b)
+{
+	int na = a ? a->n : 0;
+
+	if (na != (b ? b->n : 0))
+		return false;
+	/* Both sorted by name, names in lower case: equal sets are equal item by item. */
+	for (int i = 0; i < na; i++)
+		if (!str_eq(a->items[i].name, b->items[i].name) ||
+		    !str_eq(a->items[i].value, b->items[i].value))
+			return false;
+	return true;
 }
 
 void pg_params_free(struct pg_params *p)

@@ -10,13 +10,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "config/config.h"
+#include "util/err.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -28,19 +29,6 @@
 #define YAML_MAX_DEPTH  64
 #define YAML_MAX_VALUES 100000
 #define YAML_MAX_MERGE  16
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) PRINTF_LIKE(3, 4);
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* --- loading -------------------------------------------------------------------- */
 
@@ -72,21 +60,21 @@ static void parser_error(const yaml_parser_t *p, const char *text, size_t len, c
 
 	switch (p->error) {
 	case YAML_READER_ERROR:
-		set_err(err, errlen, "%s:%zu: %s (at byte %zu)", name,
+		err_set(err, errlen, "%s:%zu: %s (at byte %zu)", name,
 		        line_of_offset(text, len, p->problem_offset), problem, p->problem_offset);
 		return;
 	case YAML_MEMORY_ERROR:
-		set_err(err, errlen, "%s: out of memory while parsing YAML", name);
+		err_set(err, errlen, "%s: out of memory while parsing YAML", name);
 		return;
 	default:
 		break;
 	}
 	if (p->context != NULL)
-		set_err(err, errlen, "%s:%zu:%zu: %s %s at line %zu%s", name, m->line + 1,
+		err_set(err, errlen, "%s:%zu:%zu: %s %s at line %zu%s", name, m->line + 1,
 		        m->column + 1, problem, p->context, p->context_mark.line + 1,
 		        tab_hint(p, text, len));
 	else
-		set_err(err, errlen, "%s:%zu:%zu: %s%s", name, m->line + 1, m->column + 1, problem,
+		err_set(err, errlen, "%s:%zu:%zu: %s%s", name, m->line + 1, m->column + 1, problem,
 		        tab_hint(p, text, len));
 }
 
@@ -103,7 +91,7 @@ static bool check_single_document(yaml_parser_t *p, const char *text, size_t len
 	}
 	root = yaml_document_get_root_node(&next);
 	if (root != NULL)
-		set_err(err, errlen, "%s:%zu:%zu: only one YAML document is allowed", name,
+		err_set(err, errlen, "%s:%zu:%zu: only one YAML document is allowed", name,
 		        root->start_mark.line + 1, root->start_mark.column + 1);
 	yaml_document_delete(&next);
 	return root == NULL;
@@ -118,7 +106,7 @@ bool ydoc_load(struct ydoc *doc, const char *text, size_t len, const char *name,
 	memset(doc, 0, sizeof(*doc));
 	doc->name = name;
 	if (!yaml_parser_initialize(&parser)) {
-		set_err(err, errlen, "%s: out of memory while parsing YAML", name);
+		err_set(err, errlen, "%s: out of memory while parsing YAML", name);
 		return false;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -132,6 +120,106 @@ bool ydoc_load(struct ydoc *doc, const char *text, size_t len, const char *name,
 	yaml_parser_delete(&parser);
 	doc->loaded = ok;
 	return ok;
+}
+
+/* --- JSON into a document ------------------------------------------------------- */
+
+/* Shortest text that reads back as the same double (0.9, not 0.90000000000000002). */
+static void format_real(double f, char *buf, size_t size)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, f);
+		if (strtod(buf, NULL) == f)
+			return;
+	}
+}
+
+static int add_text(yaml_document_t *d, const char *tag, const char *text, size_t len,
+                    yaml_scalar_style_t style)
+{
+	if (len > INT_MAX)
+		return 0;
+	return yaml_document_add_scalar(d, (const yaml_char_t *)tag, (const yaml_char_t *)text,
+	                                (int)len, style);
+}
+
+static int add_scalar(yaml_document_t *d, const json_t *v)
+{
+	char num[64];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return add_text(d, YAML_STR_TAG, json_string_value(v), json_string_length(v),
+		                YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return add_text(d, YAML_INT_TAG, num, strlen(num), YAML_PLAIN_SCALAR_STYLE);
+	case JSON_REAL:
+		format_real(json_real_value(v), num, sizeof(num));
+		return add_text(d, YAML_FLOAT_TAG, num, strlen(num), YAML_PLAIN_SCALAR_STYLE);
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return add_text(d, YAML_BOOL_TAG, json_is_true(v) ? "true" : "false",
+		                json_is_true(v) ? 4 : 5, YAML_PLAIN_SCALAR_STYLE);
+	default:
+		return add_text(d, YAML_NULL_TAG, "null", 4, YAML_PLAIN_SCALAR_STYLE);
+	}
+}
+
+/* add_json: v as a node of d (containers before their items, so the first is the root). */
+static int add_json(yaml_document_t *d, const json_t *v)
+{
+	int id;
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (json_is_object(v)) {
+		id = yaml_document_add_mapping(d, (const yaml_char_t *)YAML_MAP_TAG,
+		                               YAML_BLOCK_MAPPING_STYLE);
+		json_object_foreach((json_t *)(uintptr_t)v, key, item)
+		{
+			int k = add_text(d, YAML_STR_TAG, key, strlen(key),
+			                 YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+			int val = k ? add_json(d, item) : 0;
+
+			if (id == 0 || val == 0 ||
+			    !yaml_document_append_mapping_pair(d, id, k, val))
+				return 0;
+		}
+		return id;
+	}
+	if (json_is_array(v)) {
+		id = yaml_document_add_sequence(d, (const yaml_char_t *)YAML_SEQ_TAG,
+		                                YAML_BLOCK_SEQUENCE_STYLE);
+		json_array_foreach(v, i, item)
+		{
+			int val = add_json(d, item);
+
+			if (id == 0 || val == 0 || !yaml_document_append_sequence_item(d, id, val))
+				return 0;
+		}
+		return id;
+	}
+	return add_scalar(d, v);
+}
+
+bool ydoc_from_json(struct ydoc *doc, const json_t *v, const char *name, char *err, size_t errlen)
+{
+	memset(doc, 0, sizeof(*doc));
+	doc->name = name;
+	doc->from_json = true;
+	if (!yaml_document_initialize(&doc->doc, NULL, NULL, NULL, 1, 1)) {
+		err_set(err, errlen, "%s: out of memory", name ? name : "JSON");
+		return false;
+	}
+	doc->loaded = true;
+	if (v != NULL && add_json(&doc->doc, v) == 0) {
+		err_set(err, errlen, "%s: out of memory", name ? name : "JSON");
+		ydoc_free(doc);
+		return false;
+	}
+	return true;
 }
 
 void ydoc_free(struct ydoc *doc)
@@ -181,6 +269,18 @@ const char *ynode_text(const yaml_node_t *n)
 bool ynode_text_has_nul(const yaml_node_t *n)
 {
 	return strlen(ynode_text(n)) != n->data.scalar.length;
+}
+
+bool ynode_typed(const yaml_node_t *n)
+{
+	static const char *const tags[] = {YAML_NULL_TAG, YAML_BOOL_TAG, YAML_INT_TAG,
+	                                   YAML_FLOAT_TAG};
+	const char *tag = (const char *)n->tag;
+
+	for (size_t i = 0; tag != NULL && i < ARRAY_LEN(tags); i++)
+		if (strcmp(tag, tags[i]) == 0)
+			return true;
+	return false;
 }
 
 const char *ynode_type_name(const yaml_node_t *n)
@@ -472,6 +572,18 @@ void yscalar_resolve_text(const char *s, struct yscalar *out)
 	}
 }
 
+/* A number in C's notation (1e-05, no '.'), as JSON reals are written. */
+static void tagged_float(const char *text, struct yscalar *out)
+{
+	char *end;
+	double f = strtod(text, &end);
+
+	if (end != text && *end == '\0' && isfinite(f)) {
+		out->type = YS_FLOAT;
+		out->f = f;
+	}
+}
+
 /* An explicit core tag (!!int, !!bool...) asks for that type whatever the style. */
 static bool resolve_tagged(const yaml_node_t *n, struct yscalar *out)
 {
@@ -491,6 +603,8 @@ static bool resolve_tagged(const yaml_node_t *n, struct yscalar *out)
 		if (tags[i].type == YS_FLOAT && out->type == YS_INT) {
 			out->type = YS_FLOAT; /* !!float 1 */
 			out->f = (double)out->i;
+		} else if (tags[i].type == YS_FLOAT && out->type == YS_STR) {
+			tagged_float(ynode_text(n), out); /* !!float 1e-05 (C's spelling) */
 		}
 		if (out->type != tags[i].type)
 			out->type = YS_STR; /* "!!int abc": keep the text */
@@ -559,7 +673,7 @@ static bool merge_one(struct ydoc *doc, const yaml_node_t *src, struct pair_list
 	bool ok;
 
 	if (!ynode_is_map(src)) {
-		set_err(err, errlen,
+		err_set(err, errlen,
 		        "%s:%d:%d: '<<' (merge key) needs a mapping or a list of mappings",
 		        doc->name, ynode_line(src), ynode_column(src));
 		return false;
@@ -589,13 +703,13 @@ static bool check_key(struct ydoc *doc, const struct pair_list *l, const yaml_no
 	const struct ypair *dup;
 
 	if (!ynode_is_scalar(key)) {
-		set_err(err, errlen, "%s:%d:%d: a key must be a plain value, not %s", doc->name,
+		err_set(err, errlen, "%s:%d:%d: a key must be a plain value, not %s", doc->name,
 		        ynode_line(key), ynode_column(key), ynode_type_name(key));
 		return false;
 	}
 	dup = find_pair(l->items, l->n, key);
 	if (dup != NULL) {
-		set_err(err, errlen, "%s:%d:%d: duplicate key '%s' (first at line %d)", doc->name,
+		err_set(err, errlen, "%s:%d:%d: duplicate key '%s' (first at line %d)", doc->name,
 		        ynode_line(key), ynode_column(key), ynode_text(key), ynode_line(dup->key));
 		return false;
 	}
@@ -608,7 +722,7 @@ static bool collect_pairs(struct ydoc *doc, const yaml_node_t *map, struct pair_
 	const yaml_node_pair_t *p;
 
 	if (depth > YAML_MAX_MERGE) {
-		set_err(err, errlen, "%s:%d:%d: merge keys (<<) nested too deep or in a cycle",
+		err_set(err, errlen, "%s:%d:%d: merge keys (<<) nested too deep or in a cycle",
 		        doc->name, ynode_line(map), ynode_column(map));
 		return false;
 	}
@@ -677,7 +791,7 @@ static json_t *scalar_to_json(struct to_json *t, const yaml_node_t *n)
 		break; /* JSON has no infinity or NaN: keep what was written */
 	case YS_STR:
 		if (v.range) {
-			set_err(t->err, t->errlen, "%s:%d:%d: integer %s does not fit in 64 bits",
+			err_set(t->err, t->errlen, "%s:%d:%d: integer %s does not fit in 64 bits",
 			        t->doc->name, ynode_line(n), ynode_column(n), ynode_text(n));
 			return NULL;
 		}
@@ -731,7 +845,7 @@ static json_t *node_to_json(struct to_json *t, const yaml_node_t *n, int depth)
 	json_t *v;
 
 	if (depth > YAML_MAX_DEPTH || ++t->values > YAML_MAX_VALUES) {
-		set_err(t->err, t->errlen,
+		err_set(t->err, t->errlen,
 		        "%s:%d:%d: document too deep or too large (an alias cycle or alias bomb?)",
 		        t->doc->name, ynode_line(n), ynode_column(n));
 		return NULL;
@@ -742,7 +856,7 @@ static json_t *node_to_json(struct to_json *t, const yaml_node_t *n, int depth)
 		return seq_to_json(t, n, depth);
 	v = scalar_to_json(t, n);
 	if (v == NULL && (t->err == NULL || t->err[0] == '\0'))
-		set_err(t->err, t->errlen, "%s:%d:%d: value is not valid UTF-8", t->doc->name,
+		err_set(t->err, t->errlen, "%s:%d:%d: value is not valid UTF-8", t->doc->name,
 		        ynode_line(n), ynode_column(n));
 	return v;
 }

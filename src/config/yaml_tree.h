@@ -11,7 +11,7 @@
  * written with an explicit !!str, so `!!str yes` still reads as a boolean; quote instead.
  *
  * Library-like: nothing here logs; problems are returned as "name:line:column: problem".
- * Internal to src/config/.
+ * Used by src/config/ and, through config_engine.h, by the router's configuration.
  */
 #ifndef PGHA_CONFIG_YAML_TREE_H
 #define PGHA_CONFIG_YAML_TREE_H
@@ -27,6 +27,7 @@ struct ydoc {
 	yaml_document_t doc; /* owned by the ydoc while loaded */
 	const char *name;    /* borrowed: used in messages */
 	bool loaded;
+	bool from_json; /* built by ydoc_from_json: no lines, every scalar typed */
 };
 
 /* A scalar as PyYAML's resolver types it. */
@@ -58,6 +59,15 @@ struct ypair {
  */
 bool ydoc_load(struct ydoc *doc, const char *text, size_t len, const char *name, char *err,
                size_t errlen) MUST_CHECK;
+/*
+ * ydoc_from_json: a document holding the JSON value v, so that JSON (etcd's values, REST
+ * bodies) is read by the same code as YAML. Every scalar carries its JSON type as an
+ * explicit tag (a JSON number stays a number, a string a string: "on" is not a
+ * boolean there); reals are written as their shortest exact text. Nodes have no
+ * lines. False with err set only if libyaml runs out of memory.
+ */
+bool ydoc_from_json(struct ydoc *doc, const json_t *v, const char *name, char *err,
+                    size_t errlen) MUST_CHECK;
 void ydoc_free(struct ydoc *doc);
 /* ydoc_root: the top node, or NULL for an empty document. Borrowed. */
 yaml_node_t *ydoc_root(struct ydoc *doc);
@@ -71,6 +81,8 @@ bool ynode_is_seq(const yaml_node_t *n);
 const char *ynode_text(const yaml_node_t *n);
 /* ynode_text_has_nul: the scalar's text contains a NUL (written as "\0" in YAML). */
 bool ynode_text_has_nul(const yaml_node_t *n);
+/* ynode_typed: the scalar's type was given (an explicit tag, or JSON), not read from text. */
+bool ynode_typed(const yaml_node_t *n);
 /* ynode_type_name: "a mapping", "a list", "a boolean"... for error messages. */
 const char *ynode_type_name(const yaml_node_t *n);
 

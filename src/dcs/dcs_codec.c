@@ -20,9 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "util/buf.h"
 #include "util/compiler.h"
+#include "util/err.h"
+#include "util/iso8601.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -54,17 +55,6 @@ static void PRINTF_LIKE(2, 3) warnf(struct warnings *w, const char *fmt, ...)
 	}
 }
 
-static void PRINTF_LIKE(3, 4) set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* --- typed field readers (null or absent = default) --------------------------------- */
 
 static bool field_str(const json_t *o, const char *name, char *dst, size_t size, char *err,
@@ -76,11 +66,11 @@ static bool field_str(const json_t *o, const char *name, char *dst, size_t size,
 	if (v == NULL || json_is_null(v))
 		return true;
 	if (!json_is_string(v)) {
-		set_err(err, errlen, "\"%s\" is not a string", name);
+		err_set(err, errlen, "\"%s\" is not a string", name);
 		return false;
 	}
 	if (!str_copy(dst, size, json_string_value(v))) {
-		set_err(err, errlen, "\"%s\" is too long", name);
+		err_set(err, errlen, "\"%s\" is too long", name);
 		return false;
 	}
 	return true;
@@ -97,7 +87,7 @@ static bool field_u64(const json_t *o, const char *name, uint64_t *out, bool *pr
 	if (v == NULL || json_is_null(v))
 		return true;
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		set_err(err, errlen, "\"%s\" is not a non-negative integer", name);
+		err_set(err, errlen, "\"%s\" is not a non-negative integer", name);
 		return false;
 	}
 	*out = (uint64_t)json_integer_value(v);
@@ -117,7 +107,7 @@ static bool field_int(const json_t *o, const char *name, int *out, char *err, si
 		return true;
 	i = json_integer_value(v);
 	if (!json_is_integer(v) || i < INT32_MIN || i > INT32_MAX) {
-		set_err(err, errlen, "\"%s\" is not an integer", name);
+		err_set(err, errlen, "\"%s\" is not an integer", name);
 		return false;
 	}
 	*out = (int)i;
@@ -142,7 +132,7 @@ static bool field_flag(const json_t *o, const char *name, bool *out, char *err, 
 	}
 	if (json_is_string(v) && str_parse_bool(json_string_value(v), out))
 		return true;
-	set_err(err, errlen, "\"%s\" is not a boolean", name);
+	err_set(err, errlen, "\"%s\" is not a boolean", name);
 	return false;
 }
 
@@ -157,13 +147,13 @@ static bool parse_conn_url(struct dcs_member *m, char *err, size_t errlen)
 
 	if (curl_url_set(u, CURLUPART_URL, m->conn_url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		set_err(err, errlen, "conn_url \"%s\" is not a URL", m->conn_url);
+		err_set(err, errlen, "conn_url \"%s\" is not a URL", m->conn_url);
 		goto out;
 	}
 	m->port = 5432; /* libpq's default when the URL has none */
 	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
 	    (!str_parse_int(port, &m->port) || m->port <= 0 || m->port > 65535)) {
-		set_err(err, errlen, "conn_url \"%s\" has a bad port", m->conn_url);
+		err_set(err, errlen, "conn_url \"%s\" has a bad port", m->conn_url);
 		goto out;
 	}
 	/* An IPv6 literal comes back as "[::1]"; libpq wants it bare. */
@@ -173,7 +163,7 @@ static bool parse_conn_url(struct dcs_member *m, char *err, size_t errlen)
 	}
 	ok = str_copy(m->host, sizeof(m->host), host);
 	if (!ok)
-		set_err(err, errlen, "conn_url host is too long");
+		err_set(err, errlen, "conn_url host is too long");
 out:
 	curl_free(host);
 	curl_free(port);
@@ -189,7 +179,7 @@ static bool decode_tags(const json_t *o, struct dcs_member *m, char *err, size_t
 	if (tags == NULL || json_is_null(tags))
 		return true;
 	if (!json_is_object(tags)) {
-		set_err(err, errlen, "\"tags\" is not an object");
+		err_set(err, errlen, "\"tags\" is not an object");
 		return false;
 	}
 	return field_flag(tags, "nofailover", &m->nofailover, err, errlen) &&
@@ -225,7 +215,7 @@ bool dcs_member_decode(const char *json, struct dcs_member *m, char *err, size_t
 	memset(m, 0, sizeof(*m));
 	memcpy(m->name, name, sizeof(name));
 	if (o == NULL || !json_is_object(o)) {
-		set_err(err, errlen, o == NULL ? "not JSON: %s" : "not a JSON object%s",
+		err_set(err, errlen, o == NULL ? "not JSON: %s" : "not a JSON object%s",
 		        o == NULL ? jerr.text : "");
 		json_decref(o);
 		return false;
@@ -379,9 +369,10 @@ static bool failover_object(struct dcs_failover *f, const json_t *o, char *err, 
 	    !field_str(o, "member", f->member, sizeof(f->member), err, errlen) ||
 	    !field_str(o, "scheduled_at", f->scheduled_at, sizeof(f->scheduled_at), err, errlen))
 		return false;
+	/* Without a zone the time is UTC, as Patroni's own writes always carry one. */
 	if (f->scheduled_at[0] != '\0' &&
-	    !dcs_parse_timestamp_ms(f->scheduled_at, &f->scheduled_at_epoch_ms)) {
-		set_err(err, errlen, "scheduled_at \"%s\" is not an ISO 8601 time",
+	    iso8601_parse(f->scheduled_at, &f->scheduled_at_epoch_ms) == ISO8601_INVALID) {
+		err_set(err, errlen, "scheduled_at \"%s\" is not an ISO 8601 time",
 		        f->scheduled_at);
 		return false;
 	}
@@ -397,7 +388,7 @@ static void decode_failover(struct dcs_failover *f, const struct dcs_kv *kv, str
 	if (o == NULL) { /* not JSON at all: the legacy text form */
 		ok = failover_legacy(f, kv->value);
 		if (!ok)
-			set_err(err, sizeof(err), "names in the legacy text form are too long");
+			err_set(err, sizeof(err), "names in the legacy text form are too long");
 	} else if (json_is_object(o)) {
 		ok = failover_object(f, o, err, sizeof(err));
 	} else {
@@ -627,61 +618,6 @@ void dcs_view_copy(struct dcs_view *dst, const struct dcs_view *src)
 	memcpy(dst, src, sizeof(*dst));
 	dst->config_json = xstrdup(src->config_json);
 	dst->history_json = xstrdup(src->history_json);
-}
-
-/* --- timestamps ----------------------------------------------------------------------------- */
-
-/* "Z", "+01:00", "+0100", "-05" or "" (UTC) into seconds east of UTC. */
-static bool parse_zone(const char *p, int *offset_s)
-{
-	int hh = 0, mm = 0, sign;
-	size_t len = strlen(p);
-
-	*offset_s = 0;
-	if (len == 0 || strcmp(p, "Z") == 0 || strcmp(p, "z") == 0)
-		return true;
-	if (*p != '+' && *p != '-')
-		return false;
-	sign = *p++ == '-' ? -1 : 1;
-	if (!((len == 3 && sscanf(p, "%2d", &hh) == 1) ||
-	      (len == 5 && sscanf(p, "%2d%2d", &hh, &mm) == 2) ||
-	      (len == 6 && p[2] == ':' && sscanf(p, "%2d:%2d", &hh, &mm) == 2)) ||
-	    hh > 23 || mm > 59)
-		return false;
-	*offset_s = sign * (hh * 3600 + mm * 60);
-	return true;
-}
-
-bool dcs_parse_timestamp_ms(const char *s, int64_t *epoch_ms)
-{
-	struct tm tm = {0};
-	int consumed = 0, frac_digits = 0, offset_s;
-	int64_t ms = 0;
-	const char *p;
-
-	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
-	    consumed != 19)
-		return false;
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return false;
-	p = s + consumed;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++, frac_digits++)
-			if (frac_digits < 3)
-				ms = ms * 10 + (*p - '0');
-		if (frac_digits == 0)
-			return false;
-		for (int i = frac_digits; i < 3; i++)
-			ms *= 10;
-	}
-	if (!parse_zone(p, &offset_s))
-		return false;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*epoch_ms = ((int64_t)timegm(&tm) - offset_s) * 1000 + ms;
-	return true;
 }
 
 /* --- encoders ------------------------------------------------------------------------------- */

@@ -10,12 +10,6 @@
 #include "util/compiler.h"
 
 /*
- * dcs_parse_timestamp_ms: ISO 8601 "2024-01-01T12:00:00[.ffffff][Z|+01:00|+0100]" (a
- * space may replace the T; no zone = UTC) into milliseconds since the epoch.
- */
-bool dcs_parse_timestamp_ms(const char *s, int64_t *epoch_ms) MUST_CHECK;
-
-/*
  * dcs_sync_encode: the value of the sync key, {"leader":..,"quorum":0,"sync_standby":..}
  * with the standbys sorted and comma-joined (null when there are none). Owned.
  */

@@ -10,11 +10,11 @@
  */
 #include "dcs/etcd.h"
 
-#include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include "http/http.h"
 #include "log/log.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -47,6 +47,7 @@ struct etcd {
 	char *password;
 	char token[TOKEN_LEN]; /* "" until authenticated */
 	struct buf reply;      /* body of the reply being received */
+	struct http_body sink; /* reply, at most MAX_REPLY_BYTES */
 	char curl_err[CURL_ERROR_SIZE];
 	uint64_t cluster_id;      /* raft terms are compared within one cluster */
 	int64_t outage_logged_ms; /* when "no endpoint answered" was last logged, 0 = up */
@@ -75,16 +76,6 @@ const char *etcd_status_str(enum etcd_status s)
 
 /* --- set-up -------------------------------------------------------------------------- */
 
-static size_t collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
-
-	if (b->len + size * n > MAX_REPLY_BYTES)
-		return 0;
-	buf_append(b, data, size * n);
-	return size * n;
-}
-
 static int check_abort(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
@@ -94,17 +85,14 @@ static int check_abort(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return c->abort != NULL && atomic_load(c->abort);
 }
 
-/* Options shared by the request handle and watch handles. */
+/* Options shared by the request handle and watch handles: pgha's (http.h), then etcd's. */
 static void common_options(CURL *h, char *errbuf)
 {
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* ms timeouts without SIGALRM, in threads */
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	http_easy_setup(h, errbuf);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 }
 
 static struct curl_slist *make_headers(const char *token)
@@ -143,7 +131,10 @@ struct etcd *etcd_new(const struct etcd_options *opt, char *err, size_t errlen)
 		snprintf(err, errlen, "no etcd endpoint configured");
 		return NULL;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT); /* reference counted; thread-safe in 7.84+ */
+	if (!http_global_init()) {
+		snprintf(err, errlen, "libcurl could not initialise");
+		return NULL;
+	}
 	c = xcalloc(1, sizeof(*c));
 	pthread_mutex_init(&c->mu, NULL);
 	for (int i = 0; i < ENDPOINT_MAX && opt->endpoints[i] != NULL; i++)
@@ -153,8 +144,8 @@ struct etcd *etcd_new(const struct etcd_options *opt, char *err, size_t errlen)
 	buf_init(&c->reply);
 	c->curl = curl_easy_init();
 	common_options(c->curl, c->curl_err);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->reply);
+	c->sink = (struct http_body){.buf = &c->reply, .max_bytes = MAX_REPLY_BYTES};
+	http_easy_body(c->curl, &c->sink);
 	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, check_abort);
 	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
@@ -176,7 +167,7 @@ void etcd_free(struct etcd *c)
 	buf_free(&c->reply);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
-	curl_global_cleanup();
+	http_global_cleanup();
 }
 
 void etcd_set_timeouts(struct etcd *c, int request_timeout_ms, int op_timeout_ms)
@@ -300,8 +291,7 @@ static CURLcode perform(struct etcd *c, const char *url, const char *body, int t
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	http_easy_timeouts(c->curl, timeout_ms, timeout_ms);
 	return curl_easy_perform(c->curl);
 }
 
@@ -333,7 +323,7 @@ static enum attempt attempt_once(struct etcd *c, int idx, const char *path, cons
 
 	free(url);
 	if (rc != CURLE_OK) {
-		snprintf(why, whylen, "%s", c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc));
+		snprintf(why, whylen, "%s", http_easy_error(c->curl_err, rc));
 		return ATTEMPT_RETRY;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &http);
@@ -738,7 +728,7 @@ static void watch_log_end(struct etcd_watch *w)
 			log_warn("etcd %s: watch stream closed by etcd", w->url);
 		else
 			log_warn("etcd %s: watch stream: %s", w->url,
-			         w->curl_err[0] ? w->curl_err : curl_easy_strerror(m->data.result));
+			         http_easy_error(w->curl_err, m->data.result));
 	}
 	w->stopped = true;
 }

@@ -10,23 +10,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "util/b64.h"
+#include "util/err.h"
+#include "util/strutil.h"
 #include "util/xalloc.h"
-
-static void PRINTF_LIKE(3, 4) set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* --- encoding -------------------------------------------------------------------------- */
 
@@ -62,26 +52,21 @@ const char *etcd_cmp_result_str(enum etcd_cmp_result r)
 	return (unsigned)r < ETCD_CMP__COUNT ? result_names[r] : "?";
 }
 
+/* flag: true, or NULL so that json_pack's "o*" leaves the member out (false is the default). */
+static json_t *flag(bool on)
+{
+	return on ? json_true() : NULL;
+}
+
 json_t *etcd_json_range_req(const struct etcd_range_req *req)
 {
-	json_t *o = json_object();
-
-	json_object_set_new(o, "key", b64_value(req->key));
-	if (req->range_end != NULL)
-		json_object_set_new(o, "range_end", b64_value(req->range_end));
-	if (req->serializable)
-		json_object_set_new(o, "serializable", json_true());
-	if (req->keys_only)
-		json_object_set_new(o, "keys_only", json_true());
-	if (req->count_only)
-		json_object_set_new(o, "count_only", json_true());
-	if (req->limit > 0)
-		json_object_set_new(o, "limit", i64_value(req->limit));
-	if (req->newest_first) {
-		json_object_set_new(o, "sort_order", json_string("DESCEND"));
-		json_object_set_new(o, "sort_target", json_string("MOD"));
-	}
-	return o;
+	return json_pack(
+	    "{s:o, s:o*, s:o*, s:o*, s:o*, s:o*, s:s*, s:s*}", "key", b64_value(req->key),
+	    "range_end", req->range_end != NULL ? b64_value(req->range_end) : NULL, "serializable",
+	    flag(req->serializable), "keys_only", flag(req->keys_only), "count_only",
+	    flag(req->count_only), "limit", req->limit > 0 ? i64_value(req->limit) : NULL,
+	    "sort_order", req->newest_first ? "DESCEND" : NULL, "sort_target",
+	    req->newest_first ? "MOD" : NULL);
 }
 
 json_t *etcd_json_put_req(const char *key, const char *value, int64_t lease)
@@ -223,55 +208,50 @@ char *etcd_prefix_end(const char *prefix)
 
 /* --- decoding -------------------------------------------------------------------------- */
 
-/* A uint64 field: omitted = 0, a decimal string, or a non-negative JSON integer. */
+/*
+ * int_text: a 64-bit integer field as decimal text: the gateway writes them as JSON
+ * strings ("123"), a JSON integer is taken too. NULL for anything else.
+ */
+static const char *int_text(const json_t *v, char *buf, size_t size)
+{
+	if (!json_is_integer(v))
+		return json_string_value(v);
+	snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	return buf;
+}
+
+/* A uint64 field (cluster and member ids use all 64 bits): omitted = 0. */
 static bool get_u64(const json_t *o, const char *name, uint64_t *out, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(o, name);
-	const char *s;
-	char *end;
+	char buf[32];
+	const char *s = int_text(v, buf, sizeof(buf));
+	char *end = NULL;
 
 	*out = 0;
 	if (v == NULL || json_is_null(v))
 		return true;
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*out = (uint64_t)json_integer_value(v);
-		return true;
+	if (s != NULL && *s >= '0' && *s <= '9') {
+		errno = 0;
+		*out = strtoull(s, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return true;
 	}
-	s = json_string_value(v);
-	if (s == NULL || *s < '0' || *s > '9')
-		goto bad;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	if (errno == 0 && *end == '\0')
-		return true;
-bad:
-	set_err(err, errlen, "field \"%s\" is not an unsigned integer", name);
+	err_set(err, errlen, "field \"%s\" is not an unsigned integer", name);
 	return false;
 }
 
-/* An int64 field: omitted = 0, a decimal string, or a JSON integer. */
+/* An int64 field: omitted = 0. */
 static bool get_i64(const json_t *o, const char *name, int64_t *out, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(o, name);
-	const char *s;
-	char *end;
+	char buf[32];
+	const char *s = int_text(v, buf, sizeof(buf));
 
 	*out = 0;
-	if (v == NULL || json_is_null(v))
+	if (v == NULL || json_is_null(v) || (s != NULL && str_parse_i64(s, out)))
 		return true;
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return true;
-	}
-	s = json_string_value(v);
-	if (s == NULL || *s == '\0')
-		goto bad;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (errno == 0 && *end == '\0')
-		return true;
-bad:
-	set_err(err, errlen, "field \"%s\" is not an integer", name);
+	err_set(err, errlen, "field \"%s\" is not an integer", name);
 	return false;
 }
 
@@ -283,7 +263,7 @@ static bool get_bool(const json_t *o, const char *name, bool *out, char *err, si
 	if (v == NULL || json_is_null(v))
 		return true;
 	if (!json_is_boolean(v)) {
-		set_err(err, errlen, "field \"%s\" is not a boolean", name);
+		err_set(err, errlen, "field \"%s\" is not a boolean", name);
 		return false;
 	}
 	*out = json_is_true(v);
@@ -305,7 +285,7 @@ static bool get_b64(const json_t *o, const char *name, char **out, size_t *len, 
 		*out = b64_decode(json_string_value(v), &n);
 	}
 	if (*out == NULL) {
-		set_err(err, errlen, "field \"%s\" is not base64", name);
+		err_set(err, errlen, "field \"%s\" is not base64", name);
 		return false;
 	}
 	if (len != NULL)
@@ -317,7 +297,7 @@ static bool expect_object(const json_t *v, const char *what, char *err, size_t e
 {
 	if (json_is_object(v))
 		return true;
-	set_err(err, errlen, "%s is not a JSON object", what);
+	err_set(err, errlen, "%s is not a JSON object", what);
 	return false;
 }
 
@@ -339,7 +319,7 @@ bool etcd_json_error(const json_t *reply, int *code, char *msg, size_t msglen)
 			text = json_string_value(e);
 	}
 	*code = (int)c;
-	set_err(msg, msglen, "%s", text != NULL ? text : "unknown error");
+	err_set(msg, msglen, "%s", text != NULL ? text : "unknown error");
 	return true;
 }
 
@@ -397,7 +377,7 @@ static bool decode_kvs(const json_t *o, struct etcd_kvs *out, char *err, size_t 
 
 	memset(out, 0, sizeof(*out));
 	if (a != NULL && !json_is_array(a)) {
-		set_err(err, errlen, "\"kvs\" is not an array");
+		err_set(err, errlen, "\"kvs\" is not an array");
 		return false;
 	}
 	out->items = xcalloc(n > 0 ? n : 1, sizeof(*out->items));
@@ -451,7 +431,7 @@ static bool decode_op_reply(const json_t *o, struct etcd_op_reply *out, char *er
 		return expect_object(v, "response_delete_range", err, errlen) &&
 		       get_i64(v, "deleted", &out->deleted, err, errlen);
 	}
-	set_err(err, errlen, "txn response of an unknown kind");
+	err_set(err, errlen, "txn response of an unknown kind");
 	return false;
 }
 
@@ -467,7 +447,7 @@ bool etcd_json_txn_reply(const json_t *reply, struct etcd_txn_reply *out, char *
 		return false;
 	a = json_object_get(reply, "responses");
 	if (a != NULL && !json_is_array(a)) {
-		set_err(err, errlen, "\"responses\" is not an array");
+		err_set(err, errlen, "\"responses\" is not an array");
 		return false;
 	}
 	n = json_array_size(a);
@@ -491,7 +471,7 @@ static bool get_ttl(const json_t *o, int *ttl_s, char *err, size_t errlen)
 	if (!get_i64(o, "TTL", &ttl, err, errlen))
 		return false;
 	if (ttl < 0 || ttl > 1000000000) {
-		set_err(err, errlen, "TTL %" PRId64 " out of range", ttl);
+		err_set(err, errlen, "TTL %" PRId64 " out of range", ttl);
 		return false;
 	}
 	*ttl_s = (int)ttl;
@@ -505,7 +485,7 @@ bool etcd_json_lease_grant_reply(const json_t *reply, int64_t *lease, int *ttl_s
 	    !get_i64(reply, "ID", lease, err, errlen) || !get_ttl(reply, ttl_s, err, errlen))
 		return false;
 	if (*lease == 0 || *ttl_s <= 0) {
-		set_err(err, errlen, "lease grant reply without ID or TTL");
+		err_set(err, errlen, "lease grant reply without ID or TTL");
 		return false;
 	}
 	return true;
@@ -527,7 +507,7 @@ bool etcd_json_auth_reply(const json_t *reply, char *token, size_t tokenlen, cha
 	const char *t = json_string_value(json_object_get(reply, "token"));
 
 	if (t == NULL || *t == '\0' || strlen(t) >= tokenlen) {
-		set_err(err, errlen, "authenticate reply without a usable token");
+		err_set(err, errlen, "authenticate reply without a usable token");
 		return false;
 	}
 	memcpy(token, t, strlen(t) + 1);
@@ -560,7 +540,7 @@ static bool decode_event(const json_t *o, struct etcd_event *ev, char *err, size
 	} else if (str_eq_json(type, "DELETE")) {
 		ev->type = ETCD_EVENT_DELETE;
 	} else {
-		set_err(err, errlen, "event of unknown type");
+		err_set(err, errlen, "event of unknown type");
 		return false;
 	}
 	return decode_kv(json_object_get(o, "kv"), &ev->kv, err, errlen);
@@ -572,7 +552,7 @@ static bool decode_events(const json_t *r, struct etcd_watch_msg *out, char *err
 	size_t n = json_array_size(a);
 
 	if (a != NULL && !json_is_array(a)) {
-		set_err(err, errlen, "\"events\" is not an array");
+		err_set(err, errlen, "\"events\" is not an array");
 		return false;
 	}
 	out->events = xcalloc(n > 0 ? n : 1, sizeof(*out->events));
@@ -656,12 +636,12 @@ static enum etcd_stream_rc drain(struct etcd_stream *s, etcd_stream_fn *fn, void
 			if (json_error_code(&jerr) == json_error_premature_end_of_input ||
 			    (size_t)jerr.position >= len - pos)
 				break;
-			set_err(err, errlen, "watch stream is not JSON: %s", jerr.text);
+			err_set(err, errlen, "watch stream is not JSON: %s", jerr.text);
 			return ETCD_STREAM_BAD;
 		}
 		pos = skip_space(p, pos + (size_t)jerr.position, len);
 		if (!json_is_object(msg)) {
-			set_err(err, errlen, "watch stream message is not an object");
+			err_set(err, errlen, "watch stream message is not an object");
 			rc = ETCD_STREAM_BAD;
 		} else if (!fn(msg, arg)) {
 			rc = ETCD_STREAM_STOPPED;
@@ -688,7 +668,7 @@ enum etcd_stream_rc etcd_stream_feed(struct etcd_stream *s, const char *data, si
 	if (len > 0 && (memchr(data, '\n', len) != NULL || data[len - 1] == '}'))
 		rc = drain(s, fn, arg, err, errlen);
 	if (rc == ETCD_STREAM_OK && s->pending.len > s->max_bytes) {
-		set_err(err, errlen, "watch stream message over %zu bytes", s->max_bytes);
+		err_set(err, errlen, "watch stream message over %zu bytes", s->max_bytes);
 		return ETCD_STREAM_BAD;
 	}
 	return rc;

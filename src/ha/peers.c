@@ -3,21 +3,13 @@
  */
 #include "ha/peers.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <string.h>
+#include "http/http.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 
-static size_t collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
-
-	if (b->len + size * n > 65536)
-		return 0; /* a status body is small; anything else is not a peer */
-	buf_append(b, data, size * n);
-	return size * n;
-}
+#define MAX_STATUS_BYTES 65536 /* a status body is small; anything else is not a peer */
 
 static uint64_t json_u64(const json_t *obj, const char *key)
 {
@@ -67,19 +59,16 @@ bool peers_parse_status(const char *body, struct ha_peer *p)
 	return true;
 }
 
-static CURL *new_probe(const struct dcs_member *m, struct buf *body, int timeout_ms)
+static CURL *new_probe(const struct dcs_member *m, struct http_body *body, int timeout_ms)
 {
 	CURL *h = curl_easy_init();
 
 	if (h == NULL)
 		return NULL;
+	http_easy_setup(h, NULL);
+	http_easy_timeouts(h, timeout_ms, timeout_ms);
+	http_easy_body(h, body);
 	curl_easy_setopt(h, CURLOPT_URL, m->api_url);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
 	return h;
 }
 
@@ -89,6 +78,7 @@ int peers_probe(const struct dcs_view *view, const char *self, int timeout_ms, s
 	CURLM *multi = curl_multi_init();
 	CURL *handles[DCS_MAX_MEMBERS] = {0};
 	struct buf bodies[DCS_MAX_MEMBERS];
+	struct http_body sinks[DCS_MAX_MEMBERS];
 	int n = 0, running = 0;
 
 	for (int i = 0; i < view->n_members && n < max && n < DCS_MAX_MEMBERS; i++) {
@@ -99,7 +89,8 @@ int peers_probe(const struct dcs_view *view, const char *self, int timeout_ms, s
 		memset(&out[n], 0, sizeof(out[n]));
 		memcpy(out[n].name, m->name, sizeof(out[n].name));
 		buf_init(&bodies[n]);
-		handles[n] = m->api_url[0] ? new_probe(m, &bodies[n], timeout_ms) : NULL;
+		sinks[n] = (struct http_body){.buf = &bodies[n], .max_bytes = MAX_STATUS_BYTES};
+		handles[n] = m->api_url[0] ? new_probe(m, &sinks[n], timeout_ms) : NULL;
 		if (handles[n])
 			curl_multi_add_handle(multi, handles[n]);
 		n++;

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include "lab/lab_secrets.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -107,16 +108,14 @@ static bool get_str(const json_t *obj, const char *key, char *out, size_t size, 
                     size_t errlen)
 {
 	const json_t *v = json_object_get(obj, key);
+	const char *why = !json_is_string(v) || json_string_length(v) == 0
+	                      ? "must be a non-empty string"
+	                  : !str_copy(out, size, json_string_value(v)) ? "is too long"
+	                                                               : NULL;
 
-	if (!json_is_string(v) || json_string_length(v) == 0) {
-		snprintf(err, errlen, "\"%s\" must be a non-empty string", key);
-		return false;
-	}
-	if (!str_copy(out, size, json_string_value(v))) {
-		snprintf(err, errlen, "\"%s\" is too long", key);
-		return false;
-	}
-	return true;
+	if (why != NULL)
+		snprintf(err, errlen, "\"%s\" %s", key, why);
+	return why == NULL;
 }
 
 static bool get_port(const json_t *obj, const char *key, int *out, char *err, size_t errlen)
@@ -170,29 +169,19 @@ static bool decode_nodes(const json_t *arr, struct lab_plan *p, char *err, size_
 	return true;
 }
 
-/* decode_router: the router's ports, or the defaults for a lab that had no router yet. */
-static bool decode_router(const json_t *router, struct lab_cluster *c, char *err, size_t errlen)
+static bool decode_router(const json_t *router, struct lab_plan *p, char *err, size_t errlen)
 {
-	struct lab_plan *p = &c->plan;
-
-	if (router != NULL && !json_is_object(router)) {
+	if (!json_is_object(router)) {
 		snprintf(err, errlen, "\"ports.router\" must be an object");
 		return false;
-	}
-	if (json_object_get(router, "http_port") == NULL) {
-		c->legacy_router = true;
-		lab_plan_default_router(p);
-		return true;
 	}
 	return get_port(router, "rw_port", &p->router_rw_port, err, errlen) &&
 	       get_port(router, "ro_port", &p->router_ro_port, err, errlen) &&
 	       get_port(router, "http_port", &p->router_http_port, err, errlen);
 }
 
-static bool decode_plan(const json_t *ports, struct lab_cluster *c, char *err, size_t errlen)
+static bool decode_plan(const json_t *ports, struct lab_plan *p, char *err, size_t errlen)
 {
-	struct lab_plan *p = &c->plan;
-
 	if (!json_is_object(ports)) {
 		snprintf(err, errlen, "\"ports\" must be an object");
 		return false;
@@ -200,7 +189,7 @@ static bool decode_plan(const json_t *ports, struct lab_cluster *c, char *err, s
 	return get_port(ports, "base_port", &p->base_port, err, errlen) &&
 	       decode_etcd(json_object_get(ports, "etcd"), p, err, errlen) &&
 	       decode_nodes(json_object_get(ports, "nodes"), p, err, errlen) &&
-	       decode_router(json_object_get(ports, "router"), c, err, errlen) &&
+	       decode_router(json_object_get(ports, "router"), p, err, errlen) &&
 	       lab_plan_validate(p, err, errlen);
 }
 
@@ -234,7 +223,7 @@ static bool decode_root(const json_t *root, struct lab_cluster *c, char *err, si
 		snprintf(err, errlen, "\"dir\" must be an absolute path");
 		return false;
 	}
-	return decode_plan(json_object_get(root, "ports"), c, err, errlen);
+	return decode_plan(json_object_get(root, "ports"), &c->plan, err, errlen);
 }
 
 bool lab_cluster_from_json(const char *text, struct lab_cluster *c, char *err, size_t errlen)
@@ -307,4 +296,45 @@ bool lab_cluster_save(const struct lab_cluster *c, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write %s/cluster.json: %s", c->dir, strerror(errno));
 	free(text);
 	return ok;
+}
+
+/* --- the tooling's view ------------------------------------------------------------ */
+
+static void lab_creds(const struct lab_cluster *c, struct client_creds *cr)
+{
+	struct lab_secrets s;
+	char dir[PATH_MAX];
+	char err[256] = "path too long";
+
+	if (!lab_path(c, "secrets", dir, sizeof(dir)) ||
+	    !lab_secrets_load(&s, dir, err, sizeof(err))) {
+		snprintf(cr->note, sizeof(cr->note), "the lab's secrets could not be read (%.200s)",
+		         err);
+		return;
+	}
+	snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", LAB_RESTAPI_USER);
+	snprintf(cr->rest_password, sizeof(cr->rest_password), "%s", s.restapi);
+	snprintf(cr->pg_user, sizeof(cr->pg_user), "%s", LAB_SUPERUSER);
+	snprintf(cr->pg_password, sizeof(cr->pg_password), "%s", s.superuser);
+	snprintf(cr->note, sizeof(cr->note), "credentials from %.200s", dir);
+	memset(&s, 0, sizeof(s));
+}
+
+void lab_client(const struct lab_cluster *c, struct client *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->scope, sizeof(out->scope), "%s", c->scope);
+	snprintf(out->namespace_, sizeof(out->namespace_), "%s", c->namespace_);
+	for (int i = 0; i < LAB_N_ETCD; i++)
+		lab_etcd_url(c, i, out->etcd[i], sizeof(out->etcd[i]));
+	out->n_etcd = LAB_N_ETCD;
+	lab_creds(c, &out->creds);
+}
+
+bool lab_view_read(const struct lab_cluster *c, int timeout_ms, struct dcs_view *v)
+{
+	struct client cl;
+
+	lab_client(c, &cl);
+	return client_read_view(&cl, timeout_ms, v);
 }

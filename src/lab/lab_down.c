@@ -1,7 +1,17 @@
 /*
- * lab_down.c: `pgha down` (see lab_down.h).
+ * lab_down.c: `pgha down`: stop every process of a local cluster, by pid, and remove
+ * its directory unless asked to keep it.
+ *
+ * Order: the router first (clients get a clean close, not a hold that ends in errors
+ * while the cluster goes away), then the agents of the replicas, then the leader's (so
+ * that no replica takes over while the leader stops and the leader keeps its key to the
+ * end; the leader is recorded for the next `pgha up`), then any PostgreSQL that
+ * outlived its agent, then the etcd members. SIGTERM, then SIGKILL after the timeout. A directory
+ * without cluster.json is never touched.
+ *
+ * Prints what it stopped on stdout, problems on stderr.
  */
-#include "lab/lab_down.h"
+#include "lab/lab.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -9,7 +19,6 @@
 #include "lab/lab_cluster.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_running.h"
-#include "lab/lab_view.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 
@@ -175,6 +184,11 @@ static enum lab_down_result down_lab(const struct lab_cluster *c, const struct l
 		return LAB_DOWN_OK;
 	}
 	return remove_dir(c);
+}
+
+void lab_down_defaults(struct lab_down_opts *o)
+{
+	*o = (struct lab_down_opts){.dir = LAB_DEFAULT_DIR, .timeout_s = LAB_DEFAULT_STOP_S};
 }
 
 enum lab_down_result lab_down_run(const struct lab_down_opts *o)

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
-#include "lab/lab_http.h"
+#include "client/client_rest.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/proc.h"
@@ -84,21 +84,11 @@ void lab_argv_free(char **argv)
 /* member_healthy: GET /health answered 200 with "health":"true". */
 static bool member_healthy(const struct lab_cluster *c, int i, char *why, size_t whylen)
 {
-	char url[LAB_URL_LEN + 16];
-	struct buf body;
-	long status = 0;
-	bool ok;
+	char url[LAB_URL_LEN];
+	bool healthy = false;
 
 	lab_etcd_url(c, i, url, sizeof(url));
-	strcat(url, "/health");
-	buf_init(&body);
-	ok = lab_http_get(url, HEALTH_TIMEOUT_MS, &status, &body, why, whylen);
-	if (ok && (status != 200 || strstr(body.data, "\"true\"") == NULL)) {
-		snprintf(why, whylen, "GET %s: %ld %.120s", url, status, body.data);
-		ok = false;
-	}
-	buf_free(&body);
-	return ok;
+	return client_etcd_health(url, HEALTH_TIMEOUT_MS, &healthy, why, whylen) && healthy;
 }
 
 bool lab_etcd_wait_healthy(const struct lab_cluster *c, const pid_t *pids, int64_t deadline_ms,

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "dcs/dcs.h"
-#include "lab/lab_http.h"
-#include "lab/lab_view.h"
+#include "client/client.h"
+#include "http/http.h"
 #include "util/clock.h"
 #include "util/proc.h"
 #include "util/strutil.h"
@@ -93,7 +93,7 @@ static long probe(const struct lab_node_ports *n, const char *path)
 	long status = 0;
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", n->api_port, path);
-	if (!lab_http_get(url, PROBE_TIMEOUT_MS, &status, NULL, err, sizeof(err)))
+	if (!http_get(url, PROBE_TIMEOUT_MS, &status, NULL, err, sizeof(err)))
 		return 0;
 	return status;
 }
@@ -180,12 +180,15 @@ static bool poll_once(const struct lab_cluster *c, const struct lab_wait *w, str
 bool lab_health_wait(const struct lab_cluster *c, const struct lab_wait *w, struct buf *why,
                      struct lab_health *last)
 {
-	struct dcs *d = lab_dcs_open(c, DCS_TIMEOUT_MS);
+	struct client cl;
+	struct dcs *d;
 	struct lab_health prev = {0};
 	int64_t start_ms = clock_now_ms();
 	bool ok = false;
 	bool dcs_ok = true;
 
+	lab_client(c, &cl);
+	d = client_dcs_open(&cl, DCS_TIMEOUT_MS, false);
 	if (d == NULL) {
 		buf_puts(why, "cannot create an etcd client\n");
 		return false;

@@ -4,7 +4,7 @@
  * /replica 200), judged from one DCS read plus one REST probe per node.
  *
  * lab_health_eval is pure (unit-tested with canned views); lab_health_wait does the
- * polling: DCS reads (dcs.h), REST probes (lab_http.h), agent liveness (by pid).
+ * polling: DCS reads (dcs.h), REST probes (http.h), agent liveness (by pid).
  */
 #ifndef PGHA_LAB_LAB_HEALTH_H
 #define PGHA_LAB_LAB_HEALTH_H

@@ -146,23 +146,3 @@ bool lab_layout_write(const struct lab_cluster *c, const struct lab_runas *ru, c
 	       write_node_configs(c, &s, err, errlen) && write_client_files(c, &s, err, errlen) &&
 	       give_to_user(c, ru, ".", err, errlen);
 }
-
-bool lab_layout_add_router(struct lab_cluster *c, const struct lab_runas *ru, char *err,
-                           size_t errlen)
-{
-	char secrets_dir[PATH_MAX];
-	struct lab_secrets s;
-
-	if (!lab_path(c, "secrets", secrets_dir, sizeof(secrets_dir))) {
-		snprintf(err, errlen, "%s: path too long", c->dir);
-		return false;
-	}
-	if (!lab_secrets_load(&s, secrets_dir, err, errlen) ||
-	    !write_router_files(c, &s, err, errlen) ||
-	    !give_to_user(c, ru, "router.yml", err, errlen) ||
-	    !give_to_user(c, ru, "pg_service.conf", err, errlen) ||
-	    !give_to_user(c, ru, "pgpass", err, errlen))
-		return false;
-	c->legacy_router = false;
-	return lab_cluster_save(c, err, errlen);
-}

@@ -3,7 +3,7 @@
  * (first: it is what makes a directory a lab that `pgha down` may remove), the
  * directories, the secrets, each node's agent.yml, the router's router.yml and the
  * client files (pg_service.conf, pgpass, patronictl.yml), all handed to the lab's OS
- * user. A lab created before the lab ran a router gets the router's files alone.
+ * user.
  *
  * Writes files only: starts nothing, does not print; errors go to err.
  */
@@ -19,12 +19,4 @@
 /* lab_layout_write: a fresh lab's files in c->dir (created if missing), new secrets. */
 bool lab_layout_write(const struct lab_cluster *c, const struct lab_runas *ru, char *err,
                       size_t errlen) MUST_CHECK;
-/*
- * lab_layout_add_router: for a lab whose cluster.json predates the router: router.yml,
- * and pg_service.conf and pgpass whose rw and ro point at the router (the secrets are
- * read back), then cluster.json with the router's ports; clears c->legacy_router.
- */
-bool lab_layout_add_router(struct lab_cluster *c, const struct lab_runas *ru, char *err,
-                           size_t errlen) MUST_CHECK;
-
 #endif

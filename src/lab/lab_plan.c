@@ -1,10 +1,16 @@
 /*
- * lab_plan.c: the port plan of a local cluster (see lab_plan.h for the layout).
+ * lab_plan.c: the port plan of a local cluster (see lab_plan.h for the layout), and the
+ * bind tests of its ports.
  */
 #include "lab/lab_plan.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "util/strutil.h"
 
 #define NODE_STRIDE 10 /* node k's ports start at P + 10k */
@@ -73,7 +79,12 @@ static bool router_fits(const struct lab_plan *p, char *err, size_t errlen)
 	return false;
 }
 
-bool lab_plan_set_router(struct lab_plan *p, int router_port, char *err, size_t errlen)
+/*
+ * set_router: moves the router's client ports to router_port (read-write) and
+ * router_port+1 (read-only). False, err set and p unchanged, when they are out of range
+ * or collide with another planned port.
+ */
+static bool set_router(struct lab_plan *p, int router_port, char *err, size_t errlen)
 {
 	struct lab_plan moved = *p;
 
@@ -120,19 +131,7 @@ bool lab_plan_make(int base_port, int n_nodes, int router_port, struct lab_plan 
 		n->api_port = n->pg_port + 1;
 		n->bouncer_port = n->pg_port + 2;
 	}
-	return lab_plan_set_router(p, router_port, err, errlen);
-}
-
-void lab_plan_default_router(struct lab_plan *p)
-{
-	char err[256];
-
-	p->router_http_port = p->base_port + 2 * LAB_N_ETCD;
-	if (lab_plan_set_router(p, LAB_DEFAULT_ROUTER_PORT, err, sizeof(err)))
-		return;
-	/* P+8 and P+9 are never part of the plan: this always fits. */
-	p->router_rw_port = p->base_port + LAB_FALLBACK_ROUTER_OFFSET;
-	p->router_ro_port = p->router_rw_port + 1;
+	return set_router(p, router_port, err, errlen);
 }
 
 static void add_port(struct lab_port_use *out, int max, int *n, int port, enum lab_port_kind kind,
@@ -251,4 +250,72 @@ void lab_plan_format(const struct lab_plan *p, struct buf *out)
 		           p->nodes[k].pg_port, p->nodes[k].api_port, p->nodes[k].bouncer_port);
 	buf_printf(out, "  %-7s read-write %d  read-only %d  http %d\n", LAB_ROUTER_NAME,
 	           p->router_rw_port, p->router_ro_port, p->router_http_port);
+}
+
+/* --- are the ports free? ------------------------------------------------------------ */
+
+bool lab_port_free(int port, char *err, size_t errlen)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int one = 1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return false;
+	}
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+	     bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (!ok)
+		snprintf(err, errlen, "%s", strerror(errno));
+	close(fd);
+	return ok;
+}
+
+static bool owner_selected(const char *owner, const char *const *owners)
+{
+	if (owners == NULL)
+		return true;
+	for (int i = 0; owners[i]; i++) {
+		if (str_eq(owners[i], owner))
+			return true;
+	}
+	return false;
+}
+
+/* busy_hint: how to move a busy port out of the way. */
+static void busy_hint(const struct lab_plan *p, const struct lab_port_use *u, char *out,
+                      size_t size)
+{
+	if (str_eq(lab_port_kind_option(u->kind), "--router-port"))
+		snprintf(out, size,
+		         "Pick other router ports with --router-port R (read-write R, read-only "
+		         "R+1; now %d and %d).",
+		         p->router_rw_port, p->router_ro_port);
+	else
+		snprintf(out, size, "Pick another --base-port (the plan uses ports %d-%d).",
+		         p->base_port, p->base_port + LAB_PLAN_SPAN - 1);
+}
+
+bool lab_ports_check(const struct lab_plan *p, const char *const *owners, char *err, size_t errlen)
+{
+	struct lab_port_use ports[LAB_MAX_PORTS];
+	int n = lab_plan_ports(p, ports, LAB_MAX_PORTS);
+
+	for (int i = 0; i < n; i++) {
+		char why[128];
+		char hint[160];
+
+		if (!owner_selected(ports[i].owner, owners))
+			continue;
+		if (lab_port_free(ports[i].port, why, sizeof(why)))
+			continue;
+		busy_hint(p, &ports[i], hint, sizeof(hint));
+		snprintf(err, errlen, "port %d (%s %s) is not free: %s\n%s", ports[i].port,
+		         ports[i].owner, lab_port_kind_str(ports[i].kind), why, hint);
+		return false;
+	}
+	return true;
 }

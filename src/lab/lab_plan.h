@@ -1,13 +1,13 @@
 /*
- * lab_plan.h: the port plan of a local cluster (`pgha up`), derived from one base port.
+ * lab_plan.h: the port plan of a local cluster (`pgha up`), derived from one base port,
+ * and whether its ports are free.
  *
  * Layout, for base port P (default 6500):
  *   P+0 .. P+2     etcd1..3 client ports
  *   P+3 .. P+5     etcd1..3 peer ports
  *   P+6            the router's HTTP endpoint (/health, /metrics)
  *   P+7 .. P+9     not part of the plan: free for the router's client ports (the
- *                  integration tests put them at P+8 and P+9, and so does an old lab
- *                  whose plan takes 5432 or 5433, see lab_plan_default_router)
+ *                  integration tests put them at P+8 and P+9)
  *   P+10k+0        nodek PostgreSQL          (k = 1..9)
  *   P+10k+1        nodek REST API
  *   P+10k+2        nodek PgBouncer (supervised by the node's agent)
@@ -18,48 +18,20 @@
  * R+1. They may fall anywhere, inside P..P+99 too, as long as they collide with no
  * other planned port.
  *
- * Pure: no I/O. Checking that the ports are free is lab_ports.h's job.
+ * Pure, except lab_port_free and lab_ports_check, which bind-test ports before
+ * `pgha up` starts anything.
  */
 #ifndef PGHA_LAB_LAB_PLAN_H
 #define PGHA_LAB_LAB_PLAN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "lab/lab.h"
 #include "util/buf.h"
 #include "util/compiler.h"
 
-#define LAB_N_ETCD                 3
-#define LAB_MAX_NODES              9
-#define LAB_NAME_LEN               64
-#define LAB_DEFAULT_BASE_PORT      6500
-#define LAB_ROUTER_NAME            "router" /* its owner name, pid file and log name */
-#define LAB_DEFAULT_ROUTER_PORT    5432     /* read-write; read-only is the next port */
-#define LAB_PLAN_SPAN              100      /* ports P .. P+99 belong to the plan */
-#define LAB_FALLBACK_ROUTER_OFFSET 8        /* P+8, P+9: see lab_plan_default_router */
-#define LAB_MAX_PORTS              (LAB_N_ETCD * 2 + 3 + LAB_MAX_NODES * 3)
-
-struct lab_etcd_ports {
-	char name[LAB_NAME_LEN]; /* etcd1..3 */
-	int client_port;
-	int peer_port;
-};
-
-struct lab_node_ports {
-	char name[LAB_NAME_LEN]; /* node1..N */
-	int pg_port;             /* PostgreSQL */
-	int api_port;            /* REST API */
-	int bouncer_port;        /* PgBouncer */
-};
-
-struct lab_plan {
-	int base_port;
-	int n_nodes;
-	struct lab_etcd_ports etcd[LAB_N_ETCD];
-	struct lab_node_ports nodes[LAB_MAX_NODES];
-	int router_rw_port;   /* router read-write listener: --router-port R (default 5432) */
-	int router_ro_port;   /* router read-only listener: R+1 */
-	int router_http_port; /* router /health and /metrics: P+6 */
-};
+#define LAB_ROUTER_NAME "router" /* its owner name, pid file and log name */
+#define LAB_MAX_PORTS   (LAB_N_ETCD * 2 + 3 + LAB_MAX_NODES * 3)
 
 /* What a planned port is for; a component is started (and its ports checked) as a unit. */
 enum lab_port_kind {
@@ -89,18 +61,6 @@ struct lab_port_use {
 bool lab_plan_make(int base_port, int n_nodes, int router_port, struct lab_plan *p, char *err,
                    size_t errlen) MUST_CHECK;
 /*
- * lab_plan_set_router: moves the router's client ports of a made plan to router_port
- * (read-write) and router_port+1 (read-only). False, err set and p unchanged, when
- * they are out of range or collide with another planned port.
- */
-bool lab_plan_set_router(struct lab_plan *p, int router_port, char *err, size_t errlen) MUST_CHECK;
-/*
- * lab_plan_default_router: the router's ports for a plan made before the lab had a
- * router (an old cluster.json): HTTP at P+6, clients at 5432/5433 as for a new lab, or
- * at P+8/P+9 (never used by the plan) when 5432/5433 fall on one of its ports.
- */
-void lab_plan_default_router(struct lab_plan *p);
-/*
  * lab_plan_validate: checks a plan read back from cluster.json: ports in range and
  * pairwise distinct, names non-empty and unique. False with err set otherwise.
  */
@@ -113,7 +73,17 @@ const char *lab_port_kind_str(enum lab_port_kind k);
 const char *lab_port_kind_option(enum lab_port_kind k);
 /* lab_plan_format: the plan as the table `pgha up` prints. */
 void lab_plan_format(const struct lab_plan *p, struct buf *out);
-/* lab_plan_node: the node called name, or NULL. Borrowed. */
-const struct lab_node_ports *lab_plan_node(const struct lab_plan *p, const char *name);
+
+/* lab_port_free: true if a TCP socket can bind 127.0.0.1:port; else err says why. */
+bool lab_port_free(int port, char *err, size_t errlen);
+/*
+ * lab_ports_check: bind-tests the ports of the plan whose owner is in owners
+ * (NULL-terminated; NULL = every owner). On the first busy port, false with err naming
+ * it, what it is for and the `pgha up` option that moves it. A bind with SO_REUSEADDR,
+ * as the servers themselves do, so that connections of a previous run lingering in
+ * TIME_WAIT do not count as "in use"; a listener on the port (on 127.0.0.1 or on the
+ * wildcard address) does.
+ */
+bool lab_ports_check(const struct lab_plan *p, const char *const *owners, char *err, size_t errlen);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * lab_procs.h: the lab's long-running processes (etcd members, agents): started
- * detached with a pid file in DIR/run and a log in DIR/logs, recognised again by pid
- * plus command line, stopped by pid.
+ * lab_procs.h: the lab's long-running processes (etcd members, agents, the router), and
+ * the OS user they run as: started detached with a pid file in DIR/run and a log in
+ * DIR/logs, recognised again by pid plus command line, stopped by pid.
  *
  * A pid file alone is not trusted: after a reboot or a long time the pid may belong to
  * something else, so a process counts as ours only if its command line contains the
@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
-#include "lab/lab_cluster.h"
+#include "lab/lab.h"
 #include "util/compiler.h"
 
 /* Who the lab's processes run as: ourselves, or (when we are root) the lab's OS user. */
@@ -25,6 +25,24 @@ struct lab_runas {
 	uid_t uid;
 	gid_t gid;
 };
+
+#define LAB_DEFAULT_OS_USER "postgres"
+
+/*
+ * lab_user_resolve: the user to run as. PostgreSQL refuses to run as root, so when
+ * `pgha up` runs as root everything it starts runs as an unprivileged user (requested,
+ * NULL meaning postgres), with the lab directory chowned to it; run as anyone else, the
+ * lab runs as that user. Refuses root as the target, an unknown user, and (when not
+ * root) any user but ourselves. name gets the user name.
+ */
+bool lab_user_resolve(const char *requested, struct lab_runas *ru, char *name, size_t size,
+                      char *err, size_t errlen) MUST_CHECK;
+/*
+ * lab_user_can_access: the user of ru can access path with mode (R_OK|X_OK...), tested
+ * by the kernel itself in a child that switches to that user (so directory search
+ * permissions and ACLs all count). Always true when ru does not switch users.
+ */
+bool lab_user_can_access(const struct lab_runas *ru, const char *path, int mode);
 
 /* lab_cmdline_has: pid's command line has an argument equal to arg. */
 bool lab_cmdline_has(pid_t pid, const char *arg);

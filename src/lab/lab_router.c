@@ -5,7 +5,7 @@
 
 #include <limits.h>
 #include <stdio.h>
-#include "lab/lab_http.h"
+#include "http/http.h"
 #include "util/clock.h"
 #include "util/proc.h"
 #include "util/strutil.h"
@@ -31,7 +31,7 @@ bool lab_router_argv(const struct lab_cluster *c, bool check, char *config, size
 	return true;
 }
 
-bool lab_router_landing_ok(const struct lab_landing *rw, const char *leader, char *why,
+bool lab_router_landing_ok(const struct client_landing *rw, const char *leader, char *why,
                            size_t whylen)
 {
 	if (!rw->in_recovery && str_eq(rw->node, leader))
@@ -50,7 +50,7 @@ static bool health_ok(const struct lab_cluster *c, char *why, size_t whylen)
 	long status = 0;
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", c->plan.router_http_port);
-	if (!lab_http_get(url, HTTP_TIMEOUT_MS, &status, NULL, err, sizeof(err))) {
+	if (!http_get(url, HTTP_TIMEOUT_MS, &status, NULL, err, sizeof(err))) {
 		snprintf(why, whylen, "router: GET %s: %s", url, err);
 		return false;
 	}
@@ -63,17 +63,22 @@ static bool health_ok(const struct lab_cluster *c, char *why, size_t whylen)
 }
 
 /* rw_ok: service=rw through the router lands on leader. */
-static bool rw_ok(const struct lab_cluster *c, const char *leader, struct lab_landing *rw,
+static bool rw_ok(const struct lab_cluster *c, const char *leader, struct client_landing *rw,
                   char *why, size_t whylen)
 {
 	char service_file[PATH_MAX];
 	char err[512];
+	struct client_sql_target t = {.service_file = service_file,
+	                              .service = "rw",
+	                              .application_name = "pgha-up",
+	                              .connect_timeout_ms = LANDING_TIMEOUT_MS,
+	                              .query_timeout_ms = LANDING_TIMEOUT_MS};
 
 	if (!lab_path(c, "pg_service.conf", service_file, sizeof(service_file))) {
 		snprintf(why, whylen, "%.200s: path too long", c->dir);
 		return false;
 	}
-	if (!lab_sql_landing(service_file, "rw", LANDING_TIMEOUT_MS, rw, err, sizeof(err))) {
+	if (!client_sql_landing(&t, rw, err, sizeof(err))) {
 		snprintf(why, whylen, "service=rw (127.0.0.1:%d): %s", c->plan.router_rw_port, err);
 		return false;
 	}
@@ -81,7 +86,7 @@ static bool rw_ok(const struct lab_cluster *c, const char *leader, struct lab_la
 }
 
 bool lab_router_wait(const struct lab_cluster *c, pid_t pid, const char *leader,
-                     int64_t deadline_ms, struct lab_landing *rw, struct buf *why)
+                     int64_t deadline_ms, struct client_landing *rw, struct buf *why)
 {
 	char last[768] = "";
 

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "client/client_sql.h"
 #include "lab/lab_cluster.h"
-#include "lab/lab_sql.h"
 #include "util/buf.h"
 #include "util/compiler.h"
 
@@ -35,7 +35,7 @@ bool lab_router_argv(const struct lab_cluster *c, bool check, char *config, size
  * lab_router_landing_ok: a read-write session that landed on rw is right when it is on
  * leader and not in recovery; else false with why saying where it landed.
  */
-bool lab_router_landing_ok(const struct lab_landing *rw, const char *leader, char *why,
+bool lab_router_landing_ok(const struct client_landing *rw, const char *leader, char *why,
                            size_t whylen);
 /*
  * lab_router_wait: polls until the router answers /health 200 and service=rw lands on
@@ -43,6 +43,6 @@ bool lab_router_landing_ok(const struct lab_landing *rw, const char *leader, cha
  * the router (pid, when > 0) exits (false, why gets the last thing missing). Blocks.
  */
 bool lab_router_wait(const struct lab_cluster *c, pid_t pid, const char *leader,
-                     int64_t deadline_ms, struct lab_landing *rw, struct buf *why) MUST_CHECK;
+                     int64_t deadline_ms, struct client_landing *rw, struct buf *why) MUST_CHECK;
 
 #endif

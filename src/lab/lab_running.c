@@ -143,3 +143,26 @@ void lab_unlock(int fd)
 	if (fd >= 0)
 		close(fd);
 }
+
+bool lab_node_procs_find(const struct lab_cluster *c, const char *node, struct lab_node_procs *out)
+{
+	const struct lab_node_ports *n = lab_plan_node(&c->plan, node);
+
+	memset(out, 0, sizeof(*out));
+	if (n == NULL ||
+	    !lab_agent_config(c, (int)(n - c->plan.nodes), out->agent_marker,
+	                      sizeof(out->agent_marker)) ||
+	    !lab_node_path(c, node, "data", out->data_dir, sizeof(out->data_dir)))
+		return false;
+	out->agent = lab_proc_find(c, node, out->agent_marker);
+	out->postmaster = lab_postmaster_find(out->data_dir);
+	return true;
+}
+
+bool lab_router_running(const struct lab_cluster *c)
+{
+	char marker[PATH_MAX];
+
+	return lab_router_config(c, marker, sizeof(marker)) &&
+	       lab_proc_find(c, LAB_ROUTER_NAME, marker) > 0;
+}

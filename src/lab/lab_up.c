@@ -1,25 +1,35 @@
 /*
- * lab_up.c: `pgha up` (see lab_up.h). Two paths share the start sequence: a fresh
- * directory (prepare, write files, start all) and an existing lab (start what is
- * missing; give a lab created before the lab had a router its router).
+ * lab_up.c: `pgha up`: create (or restart) a complete local cluster in one directory
+ * and wait until it is healthy.
+ *
+ * Fresh directory: check the options, binaries, OS user and every planned port, write
+ * the layout (cluster.json, secrets, agent.yml per node, router.yml, pg_service.conf,
+ * pgpass, patronictl.yml), validate the agents' and the router's files with their
+ * `--check`, start 3 etcd members, wait for them, start the agents, then the router,
+ * wait for one leader and N-1 streaming replicas, then for the router: /health 200 and
+ * a `service=rw` session through it landing on the leader. Existing lab: start only
+ * what is not running (after `pgha down --keep`, the former leader first). Everything
+ * is started detached, by pid, as the lab's OS user; PostgreSQL and PgBouncer are
+ * started by each agent, never here.
+ *
+ * Prints its progress on stdout and what failed (with the log paths) on stderr. A
+ * cluster that does not become healthy is left running for inspection.
  */
-#include "lab/lab_up.h"
+#include "lab/lab.h"
 
 #include <errno.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "client/client.h"
+#include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
 #include "lab/lab_layout.h"
-#include "lab/lab_ports.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_router.h"
 #include "lab/lab_running.h"
-#include "lab/lab_user.h"
-#include "lab/lab_view.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
@@ -50,18 +60,8 @@ struct up_run {
 	char sync_leader[DCS_NAME_LEN];      /* leader named in the sync key then */
 };
 
-static void fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pgha up: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n", stderr);
-}
+/* fail: what went wrong, on stderr ("pgha up: ..."). */
+#define fail(...) client_say("up", __VA_ARGS__)
 
 static double elapsed_s(const struct up_run *r)
 {
@@ -411,7 +411,7 @@ static void print_logs_hint(const struct lab_cluster *c)
 }
 
 static void print_success(const struct up_run *r, const struct lab_health *h,
-                          const struct lab_landing *rw)
+                          const struct client_landing *rw)
 {
 	const struct lab_cluster *c = r->c;
 
@@ -432,7 +432,7 @@ static void print_success(const struct up_run *r, const struct lab_health *h,
 }
 
 /* wait_healthy: the cluster (one leader, the replicas streaming), then the router. */
-static bool wait_healthy(struct up_run *r, struct lab_health *h, struct lab_landing *rw,
+static bool wait_healthy(struct up_run *r, struct lab_health *h, struct client_landing *rw,
                          struct buf *why)
 {
 	struct lab_wait w = {.deadline_ms = r->deadline_ms,
@@ -457,7 +457,7 @@ static bool wait_healthy(struct up_run *r, struct lab_health *h, struct lab_land
 static enum lab_up_result start_cluster(struct up_run *r)
 {
 	struct lab_health h = {0};
-	struct lab_landing rw = {0};
+	struct client_landing rw = {0};
 	struct buf why;
 	bool ok;
 
@@ -540,8 +540,7 @@ static bool options_match(const struct lab_up_opts *o, const struct lab_cluster 
 		what = "--nodes";
 	else if (o->base_port_set && o->base_port != c->plan.base_port)
 		what = "--base-port";
-	else if (o->router_port_set && o->router_port != c->plan.router_rw_port &&
-	         !c->legacy_router) /* a lab without a router yet takes the flag */
+	else if (o->router_port_set && o->router_port != c->plan.router_rw_port)
 		what = "--router-port";
 	else if (o->scope_set && !str_eq(o->scope, c->scope))
 		what = "--scope";
@@ -554,31 +553,6 @@ static bool options_match(const struct lab_up_opts *o, const struct lab_cluster 
 		     "`pgha down --dir %s` first to create a new one",
 		     what, c->dir, c->dir);
 	return what == NULL;
-}
-
-/*
- * add_router: a lab created before `pgha up` ran a router (its cluster.json has no
- * router ports) gets one, on --router-port or lab_plan_default_router's ports. They
- * are checked before anything is recorded, so that a busy default can still be moved
- * with --router-port on the next try.
- */
-static bool add_router(const struct lab_up_opts *o, struct up_run *r)
-{
-	static const char *const router_only[] = {LAB_ROUTER_NAME, NULL};
-	struct lab_cluster *c = r->c;
-	char err[ERR_LEN];
-
-	if ((o->router_port_set &&
-	     !lab_plan_set_router(&c->plan, o->router_port, err, sizeof(err))) ||
-	    !lab_ports_check(&c->plan, router_only, err, sizeof(err)) ||
-	    !lab_layout_add_router(c, &r->ru, err, sizeof(err))) {
-		fail("%s", err);
-		return false;
-	}
-	printf("The lab in %s had no router: added one (read-write %d, read-only %d); "
-	       "service=rw and ro now go through it\n",
-	       c->dir, c->plan.router_rw_port, c->plan.router_ro_port);
-	return true;
 }
 
 /* missing_owners: names of the components not running, NULL-terminated, into names. */
@@ -619,8 +593,6 @@ static enum lab_up_result up_existing(const struct lab_up_opts *o, struct up_run
 		fail("%s (this lab runs as %s)", err, c->os_user);
 		return LAB_UP_USAGE;
 	}
-	if (c->legacy_router && !add_router(o, r))
-		return LAB_UP_FAILED;
 	lab_running_scan(c, &r->running);
 	if (lab_running_all(c, &r->running))
 		return LAB_UP_ALREADY_RUNNING;
@@ -637,6 +609,17 @@ static enum lab_up_result up_existing(const struct lab_up_opts *o, struct up_run
 		return LAB_UP_FAILED;
 	}
 	return start_cluster(r);
+}
+
+void lab_up_defaults(struct lab_up_opts *o)
+{
+	*o = (struct lab_up_opts){.dir = LAB_DEFAULT_DIR,
+	                          .n_nodes = LAB_DEFAULT_NODES,
+	                          .base_port = LAB_DEFAULT_BASE_PORT,
+	                          .router_port = LAB_DEFAULT_ROUTER_PORT,
+	                          .scope = LAB_DEFAULT_SCOPE,
+	                          .timeout_s = LAB_DEFAULT_TIMEOUT_S,
+	                          .pg_bin_dir = LAB_DEFAULT_PG_BIN};
 }
 
 enum lab_up_result lab_up_run(const struct lab_up_opts *o, struct lab_cluster *c)

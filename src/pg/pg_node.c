@@ -26,44 +26,6 @@
  * when the SQL attempt used up the caller's budget. */
 #define CONTROLDATA_MIN_MS 1000
 
-/* --- parameters (a private deep copy: the DCS view they came from may change) ---------- */
-
-static void params_dup(struct pg_params *dst, const struct pg_params *src)
-{
-	int n = src ? src->n : 0;
-
-	dst->items = xcalloc((size_t)n + 1, sizeof(*dst->items));
-	dst->n = n;
-	for (int i = 0; i < n; i++) {
-		dst->items[i].name = xstrdup(src->items[i].name);
-		dst->items[i].value = xstrdup(src->items[i].value);
-	}
-}
-
-static void params_release(struct pg_params *p)
-{
-	for (int i = 0; i < p->n; i++) {
-		free(p->items[i].name);
-		free(p->items[i].value);
-	}
-	free(p->items);
-	p->items = NULL;
-	p->n = 0;
-}
-
-static bool params_equal(const struct pg_params *a, const struct pg_params *b)
-{
-	int nb = b ? b->n : 0;
-
-	if (a->n != nb)
-		return false;
-	for (int i = 0; i < nb; i++)
-		if (!str_eq(a->items[i].name, b->items[i].name) ||
-		    !str_eq(a->items[i].value, b->items[i].value))
-			return false;
-	return true;
-}
-
 bool pg_reload(struct pg_node *n)
 {
 	struct pg_role_conf role = n->role;
@@ -71,12 +33,13 @@ bool pg_reload(struct pg_node *n)
 	return pg_reconfigure(n, &role);
 }
 
+/* The node keeps a deep copy: the DCS view the parameters came from may change. */
 bool pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params)
 {
-	if (params_equal(&n->dcs_params, dcs_params))
+	if (pg_params_equal(&n->dcs_params, dcs_params))
 		return true;
-	params_release(&n->dcs_params);
-	params_dup(&n->dcs_params, dcs_params);
+	pg_params_free(&n->dcs_params);
+	pg_params_copy(&n->dcs_params, dcs_params);
 	/* A running PostgreSQL reloads now; parameters that need a restart show up as
 	 * pending_restart, as with Patroni. */
 	return pg_reload(n);
@@ -205,9 +168,9 @@ struct pg_node *pg_node_new(const struct pg_node_options *opt)
 	n->cfg = opt->cfg;
 	n->death_signal = opt->death_signal;
 	pg_proc_init(&n->proc);
-	params_dup(&n->dcs_params, opt->dcs_params);
+	pg_params_copy(&n->dcs_params, opt->dcs_params);
 	if (!resolve_identity(n, opt->cfg) || !resolve_paths(n, opt)) {
-		params_release(&n->dcs_params);
+		pg_params_free(&n->dcs_params);
 		free(n);
 		return NULL;
 	}
@@ -223,7 +186,7 @@ void pg_node_free(struct pg_node *n)
 	pg_sql_close(&n->sql);
 	if (n->proc.pidfd != -1)
 		close(n->proc.pidfd);
-	params_release(&n->dcs_params);
+	pg_params_free(&n->dcs_params);
 	free(n);
 }
 

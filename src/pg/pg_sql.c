@@ -3,11 +3,10 @@
  */
 #include "pg/pg_sql.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include "log/log.h"
+#include "pq/pq.h"
 #include "util/clock.h"
 #include "util/strutil.h"
 
@@ -30,44 +29,12 @@ void pg_sql_close(struct pg_sql *s)
 	s->statement_timeout_ms = -1;
 }
 
-/* copy_msg: libpq's (possibly multi-line) message as one line. */
-static void copy_msg(char *err, size_t errlen, const char *prefix, const char *msg)
-{
-	size_t n;
-
-	snprintf(err, errlen, "%s%s", prefix, msg && msg[0] ? msg : "unknown error");
-	for (char *p = err; *p; p++) {
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
-	}
-	n = strlen(err);
-	while (n > 0 && err[n - 1] == ' ')
-		err[--n] = '\0';
-}
-
-/* wait_socket: true when the socket is ready (or poll failed: libpq will say why). */
-static bool wait_socket(PGconn *c, bool for_write, int64_t deadline_ms)
-{
-	struct pollfd p = {.fd = PQsocket(c), .events = for_write ? POLLOUT : POLLIN};
-
-	for (;;) {
-		int64_t left = deadline_ms - clock_now_ms();
-		int r;
-
-		if (left <= 0)
-			return false;
-		r = poll(&p, 1, (int)MIN(left, 60000));
-		if (r > 0 || (r == -1 && errno != EINTR))
-			return true;
-	}
-}
-
 static void notice_receiver(void *arg, const PGresult *res)
 {
 	char msg[512];
 
 	(void)arg;
-	copy_msg(msg, sizeof(msg), "postgres: ", PQresultErrorMessage(res));
+	pq_message(msg, sizeof(msg), "postgres: ", PQresultErrorMessage(res));
 	log_info("%s", msg);
 }
 
@@ -78,28 +45,18 @@ bool pg_sql_connect(struct pg_sql *s, int64_t deadline_ms, char *err, size_t err
 	const char *vals[] = {
 	    s->host, s->port, s->user, "postgres", s->passfile, "pgha agent", "-c DateStyle=ISO",
 	    NULL};
-	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	PGconn *c;
 
 	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
 		return true;
 	pg_sql_close(s);
-	c = PQconnectStartParams(keys, vals, 0);
-	if (c == NULL) {
-		snprintf(err, errlen, "out of memory");
+	switch (pq_connect(keys, vals, deadline_ms, &c, err, errlen)) {
+	case PQ_READY:
+		break;
+	case PQ_TIMEOUT:
+		snprintf(err, errlen, "connecting to %s:%s timed out", s->host, s->port);
 		return false;
-	}
-	while (st != PGRES_POLLING_OK && PQstatus(c) != CONNECTION_BAD) {
-		if (!wait_socket(c, st == PGRES_POLLING_WRITING, deadline_ms)) {
-			snprintf(err, errlen, "connecting to %s:%s timed out", s->host, s->port);
-			PQfinish(c);
-			return false;
-		}
-		st = PQconnectPoll(c);
-	}
-	if (PQstatus(c) == CONNECTION_BAD) {
-		copy_msg(err, errlen, "", PQerrorMessage(c));
-		PQfinish(c);
+	case PQ_BROKEN:
 		return false;
 	}
 	PQsetNoticeReceiver(c, notice_receiver, NULL);
@@ -117,7 +74,7 @@ void pg_sql_clear(PGresult **res, int nres)
 static bool abandon(struct pg_sql *s, PGresult **res, int *nres, char *err, size_t errlen,
                     const char *why)
 {
-	copy_msg(err, errlen, "", why);
+	pq_message(err, errlen, "", why);
 	pg_sql_close(s);
 	pg_sql_clear(res, *nres);
 	*nres = 0;
@@ -132,17 +89,19 @@ static bool collect(struct pg_sql *s, int64_t deadline_ms, PGresult **res, int *
 	PGresult *r;
 
 	for (;;) {
-		while (PQisBusy(s->conn)) {
-			if (!wait_socket(s->conn, false, deadline_ms))
-				return abandon(s, res, nres, err, errlen, "query timed out");
-			if (!PQconsumeInput(s->conn))
-				return abandon(s, res, nres, err, errlen, PQerrorMessage(s->conn));
+		switch (pq_await(s->conn, deadline_ms, NULL)) {
+		case PQ_READY:
+			break;
+		case PQ_TIMEOUT:
+			return abandon(s, res, nres, err, errlen, "query timed out");
+		case PQ_BROKEN:
+			return abandon(s, res, nres, err, errlen, PQerrorMessage(s->conn));
 		}
 		if ((r = PQgetResult(s->conn)) == NULL)
 			break;
 		if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK &&
 		    ok) {
-			copy_msg(err, errlen, "", PQresultErrorMessage(r));
+			pq_message(err, errlen, "", PQresultErrorMessage(r));
 			ok = false;
 		}
 		if (*nres < PG_SQL_MAX_RESULTS)
@@ -162,14 +121,11 @@ static bool collect(struct pg_sql *s, int64_t deadline_ms, PGresult **res, int *
 static bool send_query(struct pg_sql *s, const char *sql, int nparams, const char *const *params,
                        int64_t deadline_ms, PGresult **res, int *nres, char *err, size_t errlen)
 {
-	int sent = nparams > 0
-	               ? PQsendQueryParams(s->conn, sql, nparams, NULL, params, NULL, NULL, 0)
-	               : PQsendQuery(s->conn, sql);
 	bool ok;
 
 	*nres = 0;
-	if (!sent) {
-		copy_msg(err, errlen, "", PQerrorMessage(s->conn));
+	if (!pq_send(s->conn, sql, nparams, params)) {
+		pq_message(err, errlen, "", PQerrorMessage(s->conn));
 		pg_sql_close(s);
 		return false;
 	}

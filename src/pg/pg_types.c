@@ -6,44 +6,29 @@
 
 const char *pg_data_state_str(enum pg_data_state s)
 {
-	switch (s) {
-	case PG_DATA_EMPTY:
-		return "empty";
-	case PG_DATA_INVALID:
-		return "invalid";
-	case PG_DATA_SHUT_DOWN:
-		return "shut down";
-	case PG_DATA_SHUT_DOWN_RECOVERY:
-		return "shut down in recovery";
-	case PG_DATA_IN_PRODUCTION:
-		return "in production";
-	case PG_DATA_IN_RECOVERY:
-		return "in archive recovery";
-	case PG_DATA_OTHER:
-		return "other";
-	case PG_DATA__COUNT:
-		break;
-	}
-	return "unknown";
+	/* pg_controldata's words, for log lines that an operator compares with its output */
+	static const char *const names[PG_DATA__COUNT] = {
+	    [PG_DATA_EMPTY] = "empty",
+	    [PG_DATA_INVALID] = "invalid",
+	    [PG_DATA_SHUT_DOWN] = "shut down",
+	    [PG_DATA_SHUT_DOWN_RECOVERY] = "shut down in recovery",
+	    [PG_DATA_IN_PRODUCTION] = "in production",
+	    [PG_DATA_IN_RECOVERY] = "in archive recovery",
+	    [PG_DATA_OTHER] = "other",
+	};
+
+	return (unsigned)s < PG_DATA__COUNT && names[s] ? names[s] : "unknown";
 }
 
 const char *pg_proc_state_str(enum pg_proc_state s)
 {
-	switch (s) {
-	case PG_PROC_STOPPED:
-		return "stopped";
-	case PG_PROC_STARTING:
-		return "starting";
-	case PG_PROC_RUNNING:
-		return "running";
-	case PG_PROC_STOPPING:
-		return "stopping";
-	case PG_PROC_CRASHED:
-		return "crashed";
-	case PG_PROC__COUNT:
-		break;
-	}
-	return "unknown";
+	static const char *const names[PG_PROC__COUNT] = {
+	    [PG_PROC_STOPPED] = "stopped", [PG_PROC_STARTING] = "starting",
+	    [PG_PROC_RUNNING] = "running", [PG_PROC_STOPPING] = "stopping",
+	    [PG_PROC_CRASHED] = "crashed",
+	};
+
+	return (unsigned)s < PG_PROC__COUNT && names[s] ? names[s] : "unknown";
 }
 
 uint64_t pg_observation_lsn(const struct pg_observation *o)

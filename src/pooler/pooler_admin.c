@@ -1,113 +1,47 @@
 /*
- * pooler_admin.c: PgBouncer's admin console through libpq's asynchronous API.
+ * pooler_admin.c: PgBouncer's admin console through libpq, under a deadline (pq.h).
  */
 #include "pooler/pooler_admin.h"
 
-#include <errno.h>
-#include <libpq-fe.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "pq/pq.h"
 #include "util/clock.h"
-#include "util/strutil.h"
 
-/* wait_socket: true once the connection's socket is ready, false at the deadline. */
-static bool wait_socket(PGconn *c, bool for_write, int64_t deadline_ms)
-{
-	struct pollfd p = {.fd = PQsocket(c), .events = for_write ? POLLOUT : POLLIN};
-
-	for (;;) {
-		int64_t left = deadline_ms - clock_now_ms();
-		int r;
-
-		if (left <= 0 || p.fd < 0)
-			return false;
-		r = poll(&p, 1, (int)left);
-		if (r > 0)
-			return true;
-		if (r == 0 || errno != EINTR)
-			return false;
-	}
-}
-
-/* copy_error: libpq's message without its trailing newline. */
-static void copy_error(PGconn *c, const char *what, char *err, size_t errlen)
-{
-	const char *m = PQerrorMessage(c);
-
-	snprintf(err, errlen, "%s: %.*s", what, (int)strcspn(m, "\n"), m);
-}
-
+/* connect_by: c up by deadline_ms; err says "connect: ..." otherwise. */
 static bool connect_by(PGconn *c, int64_t deadline_ms, char *err, size_t errlen)
 {
-	/* libpq's documented start: act as if PQconnectPoll had asked for writing. */
-	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	char why[256];
 
-	if (PQstatus(c) == CONNECTION_BAD) {
-		copy_error(c, "connect", err, errlen);
-		return false;
-	}
-	while (st != PGRES_POLLING_OK) {
-		if (st == PGRES_POLLING_FAILED) {
-			copy_error(c, "connect", err, errlen);
-			return false;
-		}
-		if (!wait_socket(c, st == PGRES_POLLING_WRITING, deadline_ms)) {
-			snprintf(err, errlen, "connect: timed out");
-			return false;
-		}
-		st = PQconnectPoll(c);
-	}
-	return true;
-}
-
-/* take_value: the first result's status and first value; the others are discarded. */
-static bool take_value(PGresult *r, bool *seen, char *out, size_t outsize, char *err, size_t errlen)
-{
-	ExecStatusType st = PQresultStatus(r);
-	bool first = !*seen;
-
-	*seen = true;
-	if (!first)
+	if (pq_connect_poll(c, deadline_ms, why, sizeof(why)) == PQ_READY)
 		return true;
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		snprintf(err, errlen, "query: %.*s", (int)strcspn(PQresultErrorMessage(r), "\n"),
-		         PQresultErrorMessage(r));
-		return false;
-	}
-	if (out && PQntuples(r) > 0 && PQnfields(r) > 0)
-		snprintf(out, outsize, "%s", PQgetvalue(r, 0, 0));
-	return true;
+	snprintf(err, errlen, "connect: %s", why);
+	return false;
 }
 
+/*
+ * query_by: sql on c by deadline_ms; the first result's status decides, its first value
+ * (if any) goes to out; the other results are read and dropped.
+ */
 static bool query_by(PGconn *c, const char *sql, int64_t deadline_ms, char *out, size_t outsize,
                      char *err, size_t errlen)
 {
-	bool seen = false, ok = true;
+	enum pq_status st = pq_send(c, sql, 0, NULL) ? pq_await(c, deadline_ms, NULL) : PQ_BROKEN;
+	PGresult *r = st == PQ_READY ? pq_first_result(c) : NULL;
+	ExecStatusType rs = PQresultStatus(r);
+	bool ok = r != NULL && (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK);
 
-	if (!PQsendQuery(c, sql)) {
-		copy_error(c, "query", err, errlen);
-		return false;
-	}
-	for (;;) {
-		while (!PQisBusy(c)) {
-			PGresult *r = PQgetResult(c);
-
-			if (r == NULL)
-				return ok && seen;
-			ok = take_value(r, &seen, out, outsize, err, errlen) && ok;
-			PQclear(r);
-		}
-		if (!wait_socket(c, false, deadline_ms)) {
-			snprintf(err, errlen, "query: timed out");
-			return false;
-		}
-		if (!PQconsumeInput(c)) {
-			copy_error(c, "query", err, errlen);
-			return false;
-		}
-	}
+	if (ok && out && PQntuples(r) > 0 && PQnfields(r) > 0)
+		snprintf(out, outsize, "%s", PQgetvalue(r, 0, 0));
+	else if (!ok && r != NULL)
+		pq_message(err, errlen, "query: ", PQresultErrorMessage(r));
+	else if (st == PQ_TIMEOUT)
+		snprintf(err, errlen, "query: timed out");
+	else if (!ok)
+		pq_message(err, errlen, "query: ", PQerrorMessage(c));
+	PQclear(r);
+	return ok;
 }
 
 bool pooler_ping(const char *sock_dir, int port, const char *user, int timeout_ms, char *err,
@@ -123,10 +57,6 @@ bool pooler_ping(const char *sock_dir, int port, const char *user, int timeout_m
 
 	snprintf(port_text, sizeof(port_text), "%d", port);
 	c = PQconnectStartParams(keys, values, 0);
-	if (c == NULL) {
-		snprintf(err, errlen, "out of memory for a libpq connection");
-		return false;
-	}
 	/* Asked for the password it was not given: PgBouncer is up and answering. */
 	ok = connect_by(c, deadline_ms, err, errlen) || PQconnectionNeedsPassword(c);
 	PQfinish(c);
@@ -147,10 +77,6 @@ bool pooler_admin_query(const char *sock_dir, int port, const char *sql, int tim
 	if (out && outsize)
 		out[0] = '\0';
 	c = PQconnectStartParams(keys, values, 0);
-	if (c == NULL) {
-		snprintf(err, errlen, "out of memory for a libpq connection");
-		return false;
-	}
 	ok = connect_by(c, deadline_ms, err, errlen) &&
 	     query_by(c, sql, deadline_ms, out, outsize, err, errlen);
 	PQfinish(c);

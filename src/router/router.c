@@ -10,7 +10,6 @@
 #include "router/router.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -26,7 +25,7 @@
 #include "log/log.h"
 #include "router/router_int.h"
 #include "util/clock.h"
-#include "util/strutil.h"
+#include "util/netaddr.h"
 #include "util/xalloc.h"
 
 #define MAX_EVENTS       256
@@ -49,38 +48,38 @@ static bool watch_fd(struct router *r, struct ev_handle *h, uint32_t events)
 
 /* --- listeners --------------------------------------------------------------------------- */
 
+/* A wildcard IPv6 listener takes IPv4 clients too, whatever net.ipv6.bindv6only says. */
+static bool listen_options(int fd, const struct netaddr *a)
+{
+	int one = 1;
+	int zero = 0;
+
+	if (netaddr_is_v6(a) && netaddr_is_any(a) &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) == -1)
+		return false;
+	/* Accepted sockets inherit TCP_NODELAY: one call here, none per client. */
+	return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+	       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0;
+}
+
 static int bind_listener(const char *addr, int backlog)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-	                         .ai_socktype = SOCK_STREAM,
-	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-	struct addrinfo *res = NULL;
-	char host[ROUTER_ADDR_LEN];
-	char port_s[16];
-	int port;
-	int one = 1;
-	int fd = -1;
-	int rc;
+	struct netaddr a;
+	char err[320];
+	int fd;
 
-	if (!str_split_hostport(addr, host, sizeof(host), &port))
-		return -1; /* validated by the config already */
-	snprintf(port_s, sizeof(port_s), "%d", port);
-	rc = getaddrinfo(host, port_s, &hints, &res);
-	if (rc != 0) {
-		log_error("router: cannot resolve %s: %s", addr, gai_strerror(rc));
+	if (!netaddr_resolve(addr, NETADDR_LISTEN, &a, err, sizeof(err))) {
+		log_error("router: %s", err);
 		return -1;
 	}
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(a.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd >= 0 &&
-	    (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	     /* Accepted sockets inherit TCP_NODELAY: one call here, none per client. */
-	     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 ||
-	     bind(fd, res->ai_addr, res->ai_addrlen) == -1 || listen(fd, backlog) == -1)) {
+	    (!listen_options(fd, &a) || bind(fd, (const struct sockaddr *)&a.sa, a.len) == -1 ||
+	     listen(fd, backlog) == -1)) {
 		log_error("router: cannot listen on %s: %m", addr);
 		close(fd);
 		fd = -1;
 	}
-	freeaddrinfo(res);
 	return fd;
 }
 
@@ -108,30 +107,21 @@ static bool open_listeners(struct router *r)
 
 static void resolve_target(struct rt_target *t)
 {
-	struct addrinfo hints = {
-	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-	struct addrinfo *res = NULL;
-	char host[DCS_URL_LEN];
-	char port_s[16];
-	int port;
-	int rc;
+	struct netaddr a;
+	char err[320];
 
 	t->addr_changed = false;
 	t->sa_len = 0;
-	if (t->addr[0] == '\0' || !str_split_hostport(t->addr, host, sizeof(host), &port)) {
+	if (t->addr[0] == '\0') {
 		log_warn("router: member %s has no usable address \"%s\"", t->name, t->addr);
 		return;
 	}
-	snprintf(port_s, sizeof(port_s), "%d", port);
-	rc = getaddrinfo(host, port_s, &hints, &res);
-	if (rc != 0) {
-		log_warn("router: member %s: cannot resolve %s: %s", t->name, t->addr,
-		         gai_strerror(rc));
+	if (!netaddr_resolve(t->addr, NETADDR_CONNECT, &a, err, sizeof(err))) {
+		log_warn("router: member %s: %s", t->name, err);
 		return;
 	}
-	memcpy(&t->sa, res->ai_addr, res->ai_addrlen);
-	t->sa_len = res->ai_addrlen;
-	freeaddrinfo(res);
+	memcpy(&t->sa, &a.sa, a.len);
+	t->sa_len = a.len;
 	log_info("router: member %s routes to %s", t->name, t->addr);
 }
 

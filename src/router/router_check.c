@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include "http/http.h"
 #include "log/log.h"
 #include "router/router_ev.h"
 #include "util/clock.h"
@@ -153,12 +154,8 @@ void checker_free(struct checker *ck)
 	free(ck);
 }
 
-static size_t discard(char *ptr, size_t size, size_t n, void *userp)
-{
-	(void)ptr;
-	(void)userp;
-	return size * n;
-}
+/* A HEAD check has no body; anything that comes is dropped. */
+static struct http_body no_body = {.buf = NULL};
 
 static bool prepare(struct checker *ck, struct check_slot *s, const char *url)
 {
@@ -166,14 +163,12 @@ static bool prepare(struct checker *ck, struct check_slot *s, const char *url)
 		s->easy = curl_easy_init();
 		if (s->easy == NULL)
 			return false;
-		curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+		http_easy_setup(s->easy, NULL);
+		http_easy_body(s->easy, &no_body);
 		curl_easy_setopt(s->easy, CURLOPT_NOBODY, 1L);
-		curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, discard);
 		curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
-		curl_easy_setopt(s->easy, CURLOPT_TCP_NODELAY, 1L);
 	}
-	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, (long)ck->timeout_ms);
-	curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)ck->timeout_ms);
+	http_easy_timeouts(s->easy, ck->timeout_ms, ck->timeout_ms);
 	return curl_easy_setopt(s->easy, CURLOPT_URL, url) == CURLE_OK;
 }
 

@@ -4,8 +4,8 @@
  * The file is the same YAML a node uses (Patroni key names): scope, namespace and
  * etcd3.hosts locate the cluster; a `router:` section holds the router's own keys.
  * Everything else in the file is ignored, so one file can serve an agent and a router.
- * The YAML text becomes JSON through yaml_to_json (config/config.h); the mapping from
- * JSON to struct router_config is pure and returns its message in err (no logging).
+ * It is read by the same engine as the agent's file (config/config_engine.h): every
+ * problem is reported with its file and line. No logging: messages come back in err.
  */
 #ifndef PGHA_ROUTER_ROUTER_CONFIG_H
 #define PGHA_ROUTER_ROUTER_CONFIG_H
@@ -57,11 +57,15 @@ void router_config_defaults(struct router_config *cfg);
 /*
  * router_config_from_json: applies a parsed configuration document (an object) over
  * cfg. Unknown keys in `router:` are errors (a typo must not silently keep a default);
- * other top-level keys are ignored. Returns false with a message in err.
+ * other top-level keys are ignored. Returns false with every problem in err, each
+ * naming its key, separated by "; ".
  */
 bool router_config_from_json(struct router_config *cfg, const json_t *root, char *err,
                              size_t errlen) MUST_CHECK;
-/* router_config_load: defaults, then the YAML file at path. False with err filled. */
+/*
+ * router_config_load: defaults, then the YAML file at path. False with every problem in
+ * err, one per line: "path:line: key: what is wrong".
+ */
 bool router_config_load(struct router_config *cfg, const char *path, char *err,
                         size_t errlen) MUST_CHECK;
 const char *router_target_kind_str(enum router_target_kind k);

@@ -4,13 +4,12 @@
  * GET /metrics (Prometheus text). It only reads the counters the loop publishes.
  */
 #include <microhttpd.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include "log/log.h"
 #include "router/router_int.h"
 #include "util/buf.h"
-#include "util/strutil.h"
+#include "util/netaddr.h"
 #include "util/xalloc.h"
 
 struct router_http {
@@ -68,44 +67,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return ret;
 }
 
-static struct addrinfo *resolve(const char *listen)
-{
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-	                         .ai_socktype = SOCK_STREAM,
-	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-	struct addrinfo *res = NULL;
-	char host[ROUTER_ADDR_LEN];
-	char port_s[16];
-	int port;
-	int rc;
-
-	if (!str_split_hostport(listen, host, sizeof(host), &port))
-		return NULL;
-	snprintf(port_s, sizeof(port_s), "%d", port);
-	rc = getaddrinfo(host, port_s, &hints, &res);
-	if (rc != 0) {
-		log_error("router: http_listen %s: %s", listen, gai_strerror(rc));
-		return NULL;
-	}
-	return res;
-}
-
 struct router_http *router_http_start(struct router *r, const char *listen)
 {
-	struct addrinfo *ai = resolve(listen);
+	struct netaddr a;
+	char err[320];
 	struct router_http *h;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 
-	if (ai == NULL)
+	if (!netaddr_resolve(listen, NETADDR_LISTEN, &a, err, sizeof(err))) {
+		log_error("router: http_listen: %s", err);
 		return NULL;
+	}
 	h = xcalloc(1, sizeof(*h));
 	h->r = r;
-	if (ai->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
+	if (netaddr_is_v6(&a))
+		flags |= netaddr_is_any(&a) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
 	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR,
-	                             ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-	                             MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
-	freeaddrinfo(ai);
+	                             (const struct sockaddr *)&a.sa, MHD_OPTION_CONNECTION_TIMEOUT,
+	                             10u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		log_error("router: cannot serve HTTP on %s (address in use?)", listen);
 		free(h);

@@ -6,7 +6,9 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include "util/compiler.h"
 
 bool router_stats_rw_ok(const struct router_stats *s)
 {
@@ -69,50 +71,137 @@ static void header(struct buf *out, const char *name, const char *type, const ch
 	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void listener_metric(struct buf *out, const struct router_stats *s, const char *name,
-                            const char *type, const char *help, size_t offset, bool is_int)
-{
-	header(out, name, type, help);
-	for (int l = 0; l < RT__COUNT; l++) {
-		const char *base = (const char *)&s->l[l];
-		uint64_t v = is_int ? (uint64_t) * (const int *)(const void *)(base + offset)
-		                    : *(const uint64_t *)(const void *)(base + offset);
+/* A counter or gauge as stored: its type and where it is in its struct. */
+enum value_kind {
+	VALUE_BOOL,
+	VALUE_INT,
+	VALUE_U64,
+};
 
-		if (s->l[l].addr[0] == '\0')
-			continue;
-		buf_printf(out, "%s{listener=\"%s\"} %" PRIu64 "\n", name,
-		           rt_listener_str((enum rt_listener)l), v);
+static uint64_t value_at(const void *base, size_t at, enum value_kind kind)
+{
+	const char *p = (const char *)base + at;
+
+	switch (kind) {
+	case VALUE_BOOL:
+		return *(const bool *)(const void *)p;
+	case VALUE_INT:
+		return (uint64_t) * (const int *)(const void *)p;
+	case VALUE_U64:
+		return *(const uint64_t *)(const void *)p;
 	}
+	return 0;
 }
 
-#define LMETRIC(n, t, h, f, i) \
-	listener_metric(out, s, n, t, h, offsetof(struct router_stats_listener, f), i)
+/* --- per listener ----------------------------------------------------------------------- */
+
+struct listener_metric {
+	const char *name;
+	const char *type;
+	const char *help;
+	enum value_kind kind;
+	size_t at; /* in struct router_stats_listener */
+};
+
+#define LMETRIC(n, t, h, k, f)                                        \
+	{                                                             \
+		n, t, h, k, offsetof(struct router_stats_listener, f) \
+	}
+
+static const struct listener_metric listener_table[] = {
+    LMETRIC("pgha_router_accepted_total", "counter", "Client connections accepted.", VALUE_U64,
+            accepted),
+    LMETRIC("pgha_router_client_connections", "gauge", "Open client connections.", VALUE_INT,
+            active),
+    LMETRIC("pgha_router_held_connections", "gauge", "Clients waiting for a target.", VALUE_INT,
+            held),
+    LMETRIC("pgha_router_held_total", "counter", "Clients that had to wait for a target.",
+            VALUE_U64, held_total),
+    LMETRIC("pgha_router_hold_timeouts_total", "counter",
+            "Clients closed after waiting hold_timeout.", VALUE_U64, hold_timeouts),
+    LMETRIC("pgha_router_hold_abandoned_total", "counter", "Clients that left while held.",
+            VALUE_U64, hold_abandoned),
+    LMETRIC("pgha_router_connect_failures_total", "counter",
+            "Backend connects that failed or timed out.", VALUE_U64, connect_failures),
+    LMETRIC("pgha_router_fenced_total", "counter",
+            "Sessions closed because their target changed role.", VALUE_U64, fenced),
+    LMETRIC("pgha_router_bytes_in_total", "counter", "Bytes from clients to targets.", VALUE_U64,
+            bytes_in),
+    LMETRIC("pgha_router_bytes_out_total", "counter", "Bytes from targets to clients.", VALUE_U64,
+            bytes_out),
+    LMETRIC("pgha_router_target_changes_total", "counter",
+            "Times a target became or stopped being eligible.", VALUE_U64, target_changes),
+};
 
 static void listener_metrics(const struct router_stats *s, struct buf *out)
 {
-	LMETRIC("pgha_router_accepted_total", "counter", "Client connections accepted.", accepted,
-	        false);
-	LMETRIC("pgha_router_client_connections", "gauge", "Open client connections.", active,
-	        true);
-	LMETRIC("pgha_router_held_connections", "gauge", "Clients waiting for a target.", held,
-	        true);
-	LMETRIC("pgha_router_held_total", "counter", "Clients that had to wait for a target.",
-	        held_total, false);
-	LMETRIC("pgha_router_hold_timeouts_total", "counter",
-	        "Clients closed after waiting hold_timeout.", hold_timeouts, false);
-	LMETRIC("pgha_router_hold_abandoned_total", "counter", "Clients that left while held.",
-	        hold_abandoned, false);
-	LMETRIC("pgha_router_connect_failures_total", "counter",
-	        "Backend connects that failed or timed out.", connect_failures, false);
-	LMETRIC("pgha_router_fenced_total", "counter",
-	        "Sessions closed because their target changed role.", fenced, false);
-	LMETRIC("pgha_router_bytes_in_total", "counter", "Bytes from clients to targets.", bytes_in,
-	        false);
-	LMETRIC("pgha_router_bytes_out_total", "counter", "Bytes from targets to clients.",
-	        bytes_out, false);
-	LMETRIC("pgha_router_target_changes_total", "counter",
-	        "Times a target became or stopped being eligible.", target_changes, false);
+	for (const struct listener_metric *m = listener_table;
+	     m < listener_table + ARRAY_LEN(listener_table); m++) {
+		header(out, m->name, m->type, m->help);
+		for (int l = 0; l < RT__COUNT; l++) {
+			if (s->l[l].addr[0] == '\0')
+				continue; /* a disabled listener has no series */
+			buf_printf(out, "%s{listener=\"%s\"} %" PRIu64 "\n", m->name,
+			           rt_listener_str((enum rt_listener)l),
+			           value_at(&s->l[l], m->at, m->kind));
+		}
+	}
 }
+
+/* --- per target --------------------------------------------------------------------------- */
+
+/* One metric of every target: one series, or one per listener or direction. */
+struct target_metric {
+	const char *name;
+	const char *type;
+	const char *help;
+	enum value_kind kind;
+	int n_series;
+	const char *labels[RT__COUNT]; /* extra labels of each series */
+	size_t at[RT__COUNT];          /* in struct router_stats_target */
+};
+
+#define AT(f) offsetof(struct router_stats_target, f)
+#define LISTENERS                                      \
+	{                                              \
+		",listener=\"rw\"", ",listener=\"ro\"" \
+	}
+#define PER_LISTENER(f)                    \
+	2, LISTENERS,                      \
+	{                                  \
+		AT(f[RT_RW]), AT(f[RT_RO]) \
+	}
+
+static const struct target_metric target_table[] = {
+    {"pgha_router_target_up", "gauge", "Target takes new sessions (listener rw or ro).", VALUE_BOOL,
+     PER_LISTENER(eligible)},
+    {"pgha_router_target_leader",
+     "gauge",
+     "Target holds the leader key.",
+     VALUE_BOOL,
+     1,
+     {""},
+     {AT(is_leader)}},
+    {"pgha_router_target_sessions", "gauge", "Open sessions per target.", VALUE_INT,
+     PER_LISTENER(sessions)},
+    {"pgha_router_target_sessions_total", "counter", "Sessions sent to a target.", VALUE_U64,
+     PER_LISTENER(sessions_total)},
+    /* "in" is into the target: what clients sent */
+    {"pgha_router_target_bytes_total",
+     "counter",
+     "Bytes relayed per target.",
+     VALUE_U64,
+     2,
+     {",direction=\"in\"", ",direction=\"out\""},
+     {AT(bytes_out), AT(bytes_in)}},
+    {"pgha_router_target_checks_failed_total",
+     "counter",
+     "Health checks that did not answer 200.",
+     VALUE_U64,
+     1,
+     {""},
+     {AT(checks_failed)}},
+};
 
 static void target_line(struct buf *out, const char *name, const struct router_stats_target *t,
                         const char *extra, uint64_t v)
@@ -126,44 +215,14 @@ static void target_line(struct buf *out, const char *name, const struct router_s
 
 static void target_metrics(const struct router_stats *s, struct buf *out)
 {
-	const struct router_stats_target *t;
-
-	header(out, "pgha_router_target_up", "gauge",
-	       "Target takes new sessions (listener rw or ro).");
-	for (t = s->t; t < s->t + s->n_targets; t++) {
-		target_line(out, "pgha_router_target_up", t, ",listener=\"rw\"",
-		            t->eligible[RT_RW]);
-		target_line(out, "pgha_router_target_up", t, ",listener=\"ro\"",
-		            t->eligible[RT_RO]);
+	for (const struct target_metric *m = target_table;
+	     m < target_table + ARRAY_LEN(target_table); m++) {
+		header(out, m->name, m->type, m->help);
+		for (const struct router_stats_target *t = s->t; t < s->t + s->n_targets; t++)
+			for (int i = 0; i < m->n_series; i++)
+				target_line(out, m->name, t, m->labels[i],
+				            value_at(t, m->at[i], m->kind));
 	}
-	header(out, "pgha_router_target_leader", "gauge", "Target holds the leader key.");
-	for (t = s->t; t < s->t + s->n_targets; t++)
-		target_line(out, "pgha_router_target_leader", t, "", t->is_leader);
-	header(out, "pgha_router_target_sessions", "gauge", "Open sessions per target.");
-	for (t = s->t; t < s->t + s->n_targets; t++) {
-		target_line(out, "pgha_router_target_sessions", t, ",listener=\"rw\"",
-		            (uint64_t)t->sessions[RT_RW]);
-		target_line(out, "pgha_router_target_sessions", t, ",listener=\"ro\"",
-		            (uint64_t)t->sessions[RT_RO]);
-	}
-	header(out, "pgha_router_target_sessions_total", "counter", "Sessions sent to a target.");
-	for (t = s->t; t < s->t + s->n_targets; t++) {
-		target_line(out, "pgha_router_target_sessions_total", t, ",listener=\"rw\"",
-		            t->sessions_total[RT_RW]);
-		target_line(out, "pgha_router_target_sessions_total", t, ",listener=\"ro\"",
-		            t->sessions_total[RT_RO]);
-	}
-	header(out, "pgha_router_target_bytes_total", "counter", "Bytes relayed per target.");
-	for (t = s->t; t < s->t + s->n_targets; t++) {
-		target_line(out, "pgha_router_target_bytes_total", t, ",direction=\"in\"",
-		            t->bytes_out);
-		target_line(out, "pgha_router_target_bytes_total", t, ",direction=\"out\"",
-		            t->bytes_in);
-	}
-	header(out, "pgha_router_target_checks_failed_total", "counter",
-	       "Health checks that did not answer 200.");
-	for (t = s->t; t < s->t + s->n_targets; t++)
-		target_line(out, "pgha_router_target_checks_failed_total", t, "", t->checks_failed);
 }
 
 void router_stats_prometheus(const struct router_stats *s, struct buf *out)

@@ -15,15 +15,9 @@
 
 const char *rt_listener_str(enum rt_listener l)
 {
-	switch (l) {
-	case RT_RW:
-		return "rw";
-	case RT_RO:
-		return "ro";
-	case RT__COUNT:
-		break;
-	}
-	return "?";
+	static const char *const names[RT__COUNT] = {[RT_RW] = "rw", [RT_RO] = "ro"};
+
+	return (unsigned)l < RT__COUNT ? names[l] : "?";
 }
 
 void rt_table_init(struct rt_table *tbl, const struct router_config *cfg)

@@ -76,13 +76,11 @@ uint64_t sdnotify_watchdog_usec(void)
 
 const char *sdnotify_result_str(enum sdnotify_result r)
 {
-	switch (r) {
-	case SDNOTIFY_SENT:
-		return "sent";
-	case SDNOTIFY_NOT_SYSTEMD:
-		return "not under systemd";
-	case SDNOTIFY_FAILED:
-		return "failed";
-	}
-	return "?";
+	static const char *const names[] = {
+	    [SDNOTIFY_SENT] = "sent",
+	    [SDNOTIFY_NOT_SYSTEMD] = "not under systemd",
+	    [SDNOTIFY_FAILED] = "failed",
+	};
+
+	return (unsigned)r < ARRAY_LEN(names) ? names[r] : "?";
 }

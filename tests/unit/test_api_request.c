@@ -246,45 +246,6 @@ static void test_reinitialize(void **state)
 	expect_refused(API_OP_REINITIALIZE, "true", false, 400, NULL);
 }
 
-static void expect_time(const char *text, int rc, int64_t epoch_ms)
-{
-	int64_t got = -1;
-
-	if (api_parse_timestamp(text, &got) != rc)
-		fail_msg("%s: rc %d, want %d", text, api_parse_timestamp(text, &got), rc);
-	if (rc >= 0)
-		assert_int_equal(got, epoch_ms);
-}
-
-static void test_timestamps(void **state)
-{
-	(void)state;
-	expect_time("2026-01-01T00:00:00Z", 1, NOW_EPOCH_MS);
-	expect_time("2026-01-01t00:00:00z", 1, NOW_EPOCH_MS);
-	expect_time("2026-01-01T00:00:00+00:00", 1, NOW_EPOCH_MS);
-	expect_time("2026-01-01 01:30+0130", 1, NOW_EPOCH_MS);
-	expect_time("2025-12-31T23:00:00-01", 1, NOW_EPOCH_MS);
-	expect_time("2026-01-01T00:00:00.123456+00:00", 1, NOW_EPOCH_MS + 123);
-	expect_time("2026-01-01T00:00:00,5Z", 1, NOW_EPOCH_MS + 500);
-	expect_time("2024-02-29T12:00:00Z", 1, 1709208000000LL);
-	expect_time("2026-01-01T00:00:00", 0, NOW_EPOCH_MS);
-	expect_time("2026-01-01", 0, NOW_EPOCH_MS);
-	expect_time("2026-01-01T00:00", 0, NOW_EPOCH_MS);
-	expect_time("", -1, 0);
-	expect_time("2026-1-1T00:00:00Z", -1, 0);
-	expect_time("2026-02-30T00:00:00Z", -1, 0);
-	expect_time("2025-02-29T00:00:00Z", -1, 0);
-	expect_time("2026-13-01T00:00:00Z", -1, 0);
-	expect_time("2026-01-01T24:00:00Z", -1, 0);
-	expect_time("2026-01-01T00:60:00Z", -1, 0);
-	expect_time("2026-01-01T00:00:00+25:00", -1, 0);
-	expect_time("2026-01-01T00:00:00Zjunk", -1, 0);
-	expect_time("2026-01-01T00:00:00.Z", -1, 0);
-	expect_time("2026-01-01T00:00:00 UTC", -1, 0);
-	expect_time("2026-01-01T", -1, 0);
-	expect_time("next tuesday", -1, 0);
-}
-
 static void test_pg_versions(void **state)
 {
 	(void)state;
@@ -345,15 +306,10 @@ static void test_snapshot_copy_is_deep(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_switchover),
-	    cmocka_unit_test(test_failover),
-	    cmocka_unit_test(test_bodies),
-	    cmocka_unit_test(test_restart),
-	    cmocka_unit_test(test_reinitialize),
-	    cmocka_unit_test(test_timestamps),
-	    cmocka_unit_test(test_pg_versions),
-	    cmocka_unit_test(test_op_names),
-	    cmocka_unit_test(test_snapshot_copy_is_deep),
+	    cmocka_unit_test(test_switchover),   cmocka_unit_test(test_failover),
+	    cmocka_unit_test(test_bodies),       cmocka_unit_test(test_restart),
+	    cmocka_unit_test(test_reinitialize), cmocka_unit_test(test_pg_versions),
+	    cmocka_unit_test(test_op_names),     cmocka_unit_test(test_snapshot_copy_is_deep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,8 +18,8 @@
 #include "chaos/chaos_verify.h"
 #include "util/buf.h"
 
-static enum cli_parse parse(struct chaos_args *a, char *err, size_t errlen, int argc,
-                            const char **argv)
+static enum args_result parse(struct chaos_args *a, char *err, size_t errlen, int argc,
+                              const char **argv)
 {
 	return chaos_args_parse(argc, (char **)(uintptr_t)argv, a, err, errlen);
 }
@@ -38,24 +38,24 @@ static void test_args(void **state)
 	const char *dflt[] = {"chaos", "--scenario", "kill-primary"};
 
 	(void)state;
-	assert_int_equal(parse(&a, err, sizeof(err), 9, ok), CLI_PARSE_OK);
+	assert_int_equal(parse(&a, err, sizeof(err), 9, ok), ARGS_OK);
 	assert_string_equal(a.dir, "/x");
 	assert_int_equal(a.scenario, CHAOS_FREEZE_PRIMARY);
 	assert_true(a.json);
 	assert_true(a.no_restart);
 	assert_int_equal(a.timeout_s, 45);
-	assert_int_equal(parse(&a, err, sizeof(err), 3, dflt), CLI_PARSE_OK);
+	assert_int_equal(parse(&a, err, sizeof(err), 3, dflt), ARGS_OK);
 	assert_string_equal(a.dir, "pgha-lab");
 	assert_int_equal(a.timeout_s, CHAOS_DEFAULT_TIMEOUT_S);
 	assert_false(a.json || a.no_restart);
-	assert_int_equal(parse(&a, err, sizeof(err), 3, no_scenario), CLI_PARSE_ERROR);
+	assert_int_equal(parse(&a, err, sizeof(err), 3, no_scenario), ARGS_ERROR);
 	assert_non_null(strstr(err, "--scenario is required"));
-	assert_int_equal(parse(&a, err, sizeof(err), 3, bad), CLI_PARSE_ERROR);
+	assert_int_equal(parse(&a, err, sizeof(err), 3, bad), ARGS_ERROR);
 	assert_non_null(strstr(err, "unknown scenario 'kill-everything'"));
-	assert_int_equal(parse(&a, err, sizeof(err), 5, bad_timeout), CLI_PARSE_ERROR);
-	assert_int_equal(parse(&a, err, sizeof(err), 4, unknown), CLI_PARSE_ERROR);
+	assert_int_equal(parse(&a, err, sizeof(err), 5, bad_timeout), ARGS_ERROR);
+	assert_int_equal(parse(&a, err, sizeof(err), 4, unknown), ARGS_ERROR);
 	assert_non_null(strstr(err, "--fast"));
-	assert_int_equal(parse(&a, err, sizeof(err), 2, help), CLI_PARSE_HELP);
+	assert_int_equal(parse(&a, err, sizeof(err), 2, help), ARGS_HELP);
 }
 
 static void test_scenario_names(void **state)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "config/config.h"
+#include "config/config_engine.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -110,6 +111,13 @@ static void expect_warning(const char *yaml, const char *text)
 	expect_ok(l);
 	expect_msg(&l->warnings, text);
 	unload(l);
+}
+
+static void strv_free_for_test(char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
 }
 
 static void assert_json_eq(json_t *actual, const char *expected_text)
@@ -519,7 +527,7 @@ static void test_type_errors(void **state)
 	             "t.yml:11: tags.nofailover: expected a boolean (true/false), got a list");
 	expect_error(BASE "tags: [a]\n", "t.yml:10: tags: expected a mapping, got a list");
 	expect_error(BASE "bootstrap:\n  dcs:\n    ttl: soon\n",
-	             "t.yml:12: bootstrap.dcs.ttl: must be an integer from 1 to 86400");
+	             "t.yml:12: bootstrap.dcs.ttl: expected an integer, got a string");
 	expect_error(BASE "bootstrap:\n  pg_hba: 'host all all'\n",
 	             "t.yml:11: bootstrap.pg_hba: expected a list of strings, got a string");
 	expect_error(BASE "bootstrap:\n  dcs:\n    postgresql: [x]\n",
@@ -542,14 +550,15 @@ static void test_value_errors(void **state)
 	             "t.yml:2: restapi.listen: '127.0.0.1' is not host:port");
 	expect_error("restapi:\n  listen: 127.0.0.1:0\n" CORE ETCD PG, "t.yml:2: restapi.listen");
 	expect_error(BASE "bootstrap:\n  dcs:\n    ttl: 0\n",
-	             "t.yml:12: bootstrap.dcs.ttl: must be an integer from 1 to 86400");
-	expect_error(BASE "bootstrap:\n  dcs:\n    maximum_lag_on_failover: -1\n",
-	             "t.yml:12: bootstrap.dcs.maximum_lag_on_failover: must be a number of bytes");
+	             "t.yml:12: bootstrap.dcs.ttl: 0 is out of range (1 to 86400)");
+	expect_error(
+	    BASE "bootstrap:\n  dcs:\n    maximum_lag_on_failover: -1\n",
+	    "t.yml:12: bootstrap.dcs.maximum_lag_on_failover: -1 is out of range (at least "
+	    "0)");
 	expect_error(BASE "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n",
 	             "t.yml:12: bootstrap.dcs.synchronous_mode: quorum is not supported by pgha");
-	expect_error(
-	    BASE "bootstrap:\n  dcs:\n    synchronous_node_count: 9\n",
-	    "t.yml:12: bootstrap.dcs.synchronous_node_count: must be an integer from 1 to 8");
+	expect_error(BASE "bootstrap:\n  dcs:\n    synchronous_node_count: 9\n",
+	             "t.yml:12: bootstrap.dcs.synchronous_node_count: 9 is out of range (1 to 8)");
 	expect_error(BASE "bootstrap:\n  dcs:\n    standby_cluster:\n      host: x\n",
 	             "t.yml:12: bootstrap.dcs.standby_cluster: standby clusters are not supported");
 	expect_error(
@@ -566,7 +575,7 @@ static void test_value_errors(void **state)
 	expect_error(BASE "pgbouncer:\n  enabled: true\n",
 	             "t.yml:11: pgbouncer.listen: required when pgbouncer.enabled is true");
 	expect_error(BASE "tags:\n  failover_priority: -1\n",
-	             "t.yml:11: tags.failover_priority: expected an integer from 0 to 1000000");
+	             "t.yml:11: tags.failover_priority: -1 is out of range (0 to 1000000)");
 	expect_error("scope: a/b\nname: n\n" REST ETCD PG,
 	             "t.yml:1: scope: 'a/b' must not contain");
 }
@@ -598,7 +607,8 @@ static void test_all_errors_reported(void **state)
 	expect_msg(&l->errors, "t.yml:3: restapi.listen");
 	expect_msg(&l->errors, "t.yml:11: bootstrap.dcs.ttl");
 	expect_msg(&l->errors, "missing required key 'name'");
-	assert_int_equal(l->errors.n, 5); /* and scope, found empty */
+	/* Not "scope: must not be empty" on top: the refused value's error says it. */
+	assert_int_equal(l->errors.n, 4);
 	/* On failure nothing is left to free. */
 	assert_null(l->cfg.bootstrap.dcs_json);
 	assert_null(l->cfg.bootstrap.initdb);
@@ -1168,16 +1178,18 @@ static void test_dyn_config_from_json_bad_values(void **state)
 	dyn_config_defaults(&d);
 	assert_true(dyn_config_from_json(&d, j, err, sizeof(err)));
 	json_decref(j);
-	assert_non_null(strstr(err, "ttl: must be an integer from 1 to 86400"));
-	assert_non_null(strstr(err, "loop_wait: must be an integer from 1 to 86400"));
-	assert_non_null(strstr(err, "maximum_lag_on_failover: must be a number of bytes >= 0"));
+	assert_non_null(strstr(err, "ttl: expected an integer, got a string"));
+	assert_non_null(strstr(err, "loop_wait: 0 is out of range (1 to 86400)"));
+	assert_non_null(strstr(err, "maximum_lag_on_failover: -5 is out of range (at least 0)"));
 	assert_non_null(strstr(err, "synchronous_mode: quorum is not supported by pgha"));
-	assert_non_null(strstr(err, "synchronous_node_count: must be an integer from 1 to 8"));
-	assert_non_null(strstr(err, "check_timeline: must be a boolean"));
+	assert_non_null(strstr(err, "synchronous_node_count: expected an integer, got a number"));
+	assert_non_null(strstr(err, "check_timeline: expected a boolean"));
 	assert_non_null(strstr(err, "standby_cluster: standby clusters are not supported"));
-	assert_non_null(strstr(err, "postgresql.parameters: a b: not a valid parameter"));
-	assert_non_null(strstr(err, "postgresql.pg_hba: item 1: must be one pg_hba.conf line"));
-	assert_non_null(strstr(err, "postgresql.use_slots: must be a boolean"));
+	assert_non_null(strstr(err, "postgresql.parameters: 'a b' is not a parameter name"));
+	/* JSON has no lines: the path says which item. */
+	assert_non_null(
+	    strstr(err, "postgresql.pg_hba: item 1: expected a string, got an integer"));
+	assert_non_null(strstr(err, "postgresql.use_slots: expected a boolean"));
 	/* Every bad value left its field alone. */
 	{
 		struct dyn_config def;
@@ -1191,7 +1203,7 @@ static void test_dyn_config_from_json_bad_values(void **state)
 	json_decref(j);
 	j = parse_json("{\"postgresql\":5}");
 	assert_true(dyn_config_from_json(&d, j, err, sizeof(err)));
-	assert_string_equal(err, "postgresql: must be an object");
+	assert_string_equal(err, "postgresql: expected a mapping, got an integer");
 	json_decref(j);
 	dyn_config_free(&d);
 }
@@ -1249,6 +1261,224 @@ static void test_dyn_config_copy(void **state)
 	assert_null(b.pg_hba);
 }
 
+/* --- dyn_config in YAML (pgha edit-config) ------------------------------------------------ */
+
+static void test_dyn_config_yaml_lines(void **state)
+{
+	char err[1024];
+
+	(void)state;
+	assert_false(dyn_config_check_yaml("ttl: 0\n"
+	                                   "postgresql:\n"
+	                                   "  use_slots: maybe\n"
+	                                   "  pg_hba:\n"
+	                                   "  - host all all 0.0.0.0/0 md5\n"
+	                                   "  - [x]\n"
+	                                   "synchronous_mode: quorum\n",
+	                                   "edit.yml", err, sizeof(err)));
+	assert_string_equal(err,
+	                    "edit.yml:1: ttl: 0 is out of range (1 to 86400)\n"
+	                    "edit.yml:3: postgresql.use_slots: expected a boolean (true/false), "
+	                    "got a string\n"
+	                    "edit.yml:6: postgresql.pg_hba: expected a string, got a list\n"
+	                    "edit.yml:7: synchronous_mode: quorum is not supported by pgha (use "
+	                    "on or off)");
+	/* Unknown and unused keys are stored as Patroni stores them; a patch may be partial. */
+	assert_true(dyn_config_check_yaml("whatever: 1\nfailsafe_mode: true\nloop_wait: 60\n",
+	                                  "edit.yml", err, sizeof(err)));
+	assert_string_equal(err, "");
+	assert_true(dyn_config_check_yaml("", "edit.yml", err, sizeof(err)));
+	assert_true(dyn_config_check_yaml("# nothing\n", "edit.yml", err, sizeof(err)));
+	assert_false(dyn_config_check_yaml("ttl: [\n", "edit.yml", err, sizeof(err)));
+	assert_non_null(strstr(err, "edit.yml:2:1: did not find expected node content"));
+	assert_false(dyn_config_check_yaml("- ttl\n", "edit.yml", err, sizeof(err)));
+	assert_string_equal(err,
+	                    "edit.yml:1: the configuration must be a mapping of keys, not a list");
+}
+
+/* --- the engine, on a table of its own --------------------------------------------------- */
+
+struct sample {
+	char name[8];
+	int n;
+	int64_t bytes;
+	int ms;
+	bool flag;
+	bool pause;
+	int kind;
+	char **list;
+	char hosts[2][16];
+	int n_hosts;
+	struct pg_params params;
+	char mode[8];
+};
+
+static const char *const kinds[] = {"alpha", "beta", "gamma", NULL};
+
+/* clang-format off */
+#define S struct sample
+static const struct cfg_key sample_keys[] = {
+    CFG_STR_ROW(S, "name", name, "x", NULL),
+    CFG_SECTION_ROW("num", 0),
+    CFG_INT_ROW(S, "num.n", n, 1, 10, "5"),
+    CFG_ALIAS_ROW("num.count", "num.n"),
+    CFG_BYTES_ROW(S, "num.bytes", bytes, 0, "1kB", 0),
+    CFG_SECONDS_MS_ROW(S, "num.wait", ms, 0, 60, "1.5"),
+    CFG_SECTION_ROW("opts", CFG_F_STRICT),
+    CFG_BOOL_ROW(S, "opts.flag", flag, "on", 0),
+    CFG_BOOL_ROW(S, "opts.pause", pause, "false", CFG_F_NULL_DEFAULT),
+    CFG_ENUM_ROW(S, "opts.kind", kind, kinds, "beta"),
+    CFG_CHOICE_ROW(S, "opts.mode", mode, kinds, NULL),
+    CFG_STRV_ROW(S, "list", list),
+    CFG_HOSTS_ROW(S, "hosts", hosts, n_hosts, NULL),
+    CFG_PARAMS_ROW(S, "params", params),
+    CFG_IGNORED_ROW("old", "not used"),
+    CFG_REFUSED_ROW("feature", "not here"),
+    CFG_SECTION_ROW("user", 0),
+    CFG_KEEP_ROW("user.*"),
+    CFG_END_ROW,
+};
+#undef S
+/* clang-format on */
+
+struct sample_run {
+	struct sample v;
+	struct config_msgs errors;
+	struct config_msgs warnings;
+	int n_errors;
+};
+
+static struct sample_run *sample_read(const char *yaml, const char *json)
+{
+	struct sample_run *r = xcalloc(1, sizeof(*r));
+	struct cfg_ctx c;
+
+	assert_true(cfg_defaults(sample_keys, &r->v));
+	cfg_ctx_init(&c, sample_keys, &r->v, yaml ? "s.yml" : NULL, &r->errors, &r->warnings);
+	if (yaml != NULL) {
+		(void)cfg_read_yaml(&c, yaml, strlen(yaml));
+	} else {
+		json_t *j = parse_json(json);
+
+		(void)cfg_read_json(&c, j);
+		json_decref(j);
+	}
+	r->n_errors = c.n_errors;
+	cfg_ctx_free(&c);
+	return r;
+}
+
+static void sample_free(struct sample_run *r)
+{
+	strv_free_for_test(r->v.list);
+	pg_params_free(&r->v.params);
+	free(r);
+}
+
+static void test_engine_defaults_and_json(void **state)
+{
+	struct sample v = {.n = 0};
+	json_t *j;
+
+	(void)state;
+	assert_true(cfg_defaults(sample_keys, &v));
+	assert_string_equal(v.name, "x");
+	assert_int_equal(v.n, 5);
+	assert_int_equal(v.bytes, 1024);
+	assert_int_equal(v.ms, 1500);
+	assert_true(v.flag);
+	assert_int_equal(v.kind, 1);
+	assert_null(v.list);
+	j = cfg_to_json(sample_keys, &v);
+	assert_json_eq(j,
+	               "{\"name\":\"x\",\"num\":{\"n\":5,\"bytes\":1024,\"wait\":1.5},"
+	               "\"opts\":{\"flag\":true,\"pause\":false,\"kind\":\"beta\",\"mode\":\"\"},"
+	               "\"hosts\":[],\"params\":{}}");
+	json_decref(j);
+}
+
+static void test_engine_values(void **state)
+{
+	struct sample_run *r;
+
+	(void)state;
+	r = sample_read("name: 0123\nnum:\n  count: '7'\n  bytes: 16MB\n  wait: 2\n"
+	                "opts:\n  flag: off\n  pause: ~\n  kind: gamma\n  mode: alpha\n"
+	                "list: [a, 'b c']\nhosts: 'h:1, h:2'\nparams: {work_mem: 4MB, jit: false}\n"
+	                "user:\n  anything: [1]\n",
+	                NULL);
+	assert_int_equal(r->n_errors, 0);
+	assert_int_equal(r->warnings.n, 0);
+	assert_string_equal(r->v.name, "0123");
+	assert_int_equal(r->v.n, 7); /* through the alias */
+	assert_int_equal(r->v.bytes, 16 << 20);
+	assert_int_equal(r->v.ms, 2000);
+	assert_false(r->v.flag);
+	assert_false(r->v.pause);
+	assert_int_equal(r->v.kind, 2);
+	assert_string_equal(r->v.mode, "alpha");
+	assert_string_equal(r->v.list[1], "b c");
+	assert_int_equal(r->v.n_hosts, 2);
+	assert_string_equal(r->v.hosts[1], "h:2");
+	assert_string_equal(pg_params_get(&r->v.params, "jit"), "off");
+	sample_free(r);
+	/* JSON: the same keys, typed values; null keeps a value, or restores a default. */
+	r = sample_read(NULL,
+	                "{\"name\":null,\"num\":{\"n\":null,\"bytes\":2.0,\"wait\":0.25},"
+	                "\"opts\":{\"pause\":null,\"flag\":1},\"list\":[],\"hosts\":[\"a:1\"]}");
+	assert_int_equal(r->n_errors, 0);
+	assert_string_equal(r->v.name, ""); /* a string's null is "" */
+	assert_int_equal(r->v.n, 5);
+	assert_int_equal(r->v.bytes, 2);
+	assert_int_equal(r->v.ms, 250);
+	assert_true(r->v.flag);
+	assert_non_null(r->v.list);
+	assert_null(r->v.list[0]);
+	sample_free(r);
+}
+
+static void test_engine_errors(void **state)
+{
+	struct sample_run *r;
+
+	(void)state;
+	r = sample_read("num:\n  n: 11\n  bytes: lots\n  wait: 61\n"
+	                "opts:\n  flag: maybe\n  kind: delta\n  colour: red\n"
+	                "list: [ok, {x: 1}]\nhosts: [a, b, c]\nparams: {'a b': 1}\n"
+	                "old: 1\nfeature: yes\nfeature2: no\n",
+	                NULL);
+	expect_msg(&r->errors, "s.yml:2: num.n: 11 is out of range (1 to 10)");
+	expect_msg(&r->errors, "s.yml:3: num.bytes: expected a number of bytes (e.g. 1048576 or "
+	                       "16MB), got a string");
+	expect_msg(&r->errors, "s.yml:4: num.wait: 61 is out of range (0 to 60 seconds)");
+	expect_msg(&r->errors, "s.yml:6: opts.flag: expected a boolean (true/false), got a string");
+	expect_msg(&r->errors,
+	           "s.yml:7: opts.kind: 'delta' is not supported (alpha, beta or gamma)");
+	expect_msg(&r->errors, "s.yml:8: opts.colour: unknown key"); /* strict section */
+	expect_msg(&r->errors, "s.yml:9: list: expected a string, got a mapping");
+	expect_msg(&r->errors, "s.yml:10: hosts: more than 2 endpoints");
+	expect_msg(&r->errors, "s.yml:11: params: 'a b' is not a parameter name");
+	expect_msg(&r->errors, "s.yml:13: feature: not here");
+	assert_int_equal(r->n_errors, 10);
+	expect_msg(&r->warnings, "s.yml:12: 'old' is not supported by pgha, ignored (not used)");
+	expect_msg(&r->warnings, "s.yml:14: unknown key 'feature2' ignored");
+	/* Every refused value left its field as it was. */
+	assert_int_equal(r->v.n, 5);
+	assert_int_equal(r->v.bytes, 1024);
+	assert_true(r->v.flag);
+	assert_int_equal(r->v.kind, 1);
+	assert_null(r->v.list);
+	assert_int_equal(r->v.params.n, 0);
+	sample_free(r);
+	/* JSON has no lines: messages name the key path; a number is not a string. */
+	r = sample_read(NULL, "{\"name\":5,\"num\":{\"n\":\"x\"},\"list\":[\"a\",true]}");
+	expect_msg(&r->errors, "name: expected a string, got an integer");
+	expect_msg(&r->errors, "num.n: expected an integer, got a string");
+	expect_msg(&r->errors, "list: item 2: expected a string, got a boolean");
+	assert_string_equal(r->errors.items[0], "name: expected a string, got an integer");
+	sample_free(r);
+}
+
 /* --- pg_params ------------------------------------------------------------------------- */
 
 static void test_pg_params(void **state)
@@ -1288,6 +1518,21 @@ static void test_pg_params(void **state)
 	pg_params_free(&q);
 	pg_params_copy(&c, &q); /* empty */
 	assert_int_equal(c.n, 0);
+	pg_params_copy(&c, NULL); /* NULL is empty too */
+	assert_int_equal(c.n, 0);
+	assert_true(pg_params_equal(&c, NULL));
+	pg_params_set(&p, "work_mem", "1MB");
+	pg_params_set(&p, "JIT", "off");
+	pg_params_set(&q, "jit", "off");
+	pg_params_set(&q, "work_mem", "1MB");
+	assert_true(pg_params_equal(&p, &q)); /* order of setting and case do not matter */
+	pg_params_set(&q, "work_mem", "2MB");
+	assert_false(pg_params_equal(&p, &q));
+	pg_params_set(&q, "work_mem", NULL);
+	assert_false(pg_params_equal(&p, &q));
+	assert_false(pg_params_equal(&p, NULL));
+	pg_params_free(&p);
+	pg_params_free(&q);
 	assert_true(pg_params_valid_name("pg_stat_statements.max"));
 	assert_true(pg_params_valid_name("_x"));
 	assert_false(pg_params_valid_name("1x"));
@@ -1334,6 +1579,10 @@ int main(void)
 	    cmocka_unit_test(test_dyn_config_from_json_bad_values),
 	    cmocka_unit_test(test_dyn_config_timing_fit),
 	    cmocka_unit_test(test_dyn_config_copy),
+	    cmocka_unit_test(test_dyn_config_yaml_lines),
+	    cmocka_unit_test(test_engine_defaults_and_json),
+	    cmocka_unit_test(test_engine_values),
+	    cmocka_unit_test(test_engine_errors),
 	    cmocka_unit_test(test_pg_params),
 	};
 

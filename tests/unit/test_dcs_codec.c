@@ -635,32 +635,48 @@ static void test_primary_role(void **state)
 	assert_false(dcs_member_is_primary_role(&m));
 }
 
-static void test_timestamps(void **state)
+/* scheduled_at in the forms Patroni and patronictl write, and a time without a zone is UTC. */
+static void test_failover_scheduled_at(void **state)
 {
-	int64_t ms;
+	static const struct {
+		const char *at;
+		int64_t ms;
+	} ok[] = {
+	    {"2024-01-01T12:00:00+00:00", 1704110400000LL},
+	    {"2024-01-01T14:00:00+02:00", 1704110400000LL},
+	    {"2024-01-01 07:00:00-0500", 1704110400000LL},
+	    {"2024-01-01T12:00:00.123456+00:00", 1704110400123LL},
+	    {"2024-01-01T12:00:00.5", 1704110400500LL},
+	    {"2024-01-01T13:00:00+01", 1704110400000LL},
+	    {"2024-01-01T12:00Z", 1704110400000LL},
+	};
+	static const char *const bad[] = {"tomorrow",
+	                                  "2024-13-01T12:00:00Z",
+	                                  "2024-01-01T12:00:00.Z",
+	                                  "2024-01-01T12:00:00+2:00",
+	                                  "2024-01-01T12:00:00 junk",
+	                                  "2024-1-1T12:00:00Z"};
+	struct dcs_failover f;
+	char value[160];
+	char warn[256];
 
 	(void)state;
-	assert_true(dcs_parse_timestamp_ms("1970-01-01T00:00:00Z", &ms));
-	assert_int_equal(ms, 0);
-	assert_true(dcs_parse_timestamp_ms("2024-01-01T12:00:00+00:00", &ms));
-	assert_int_equal(ms, 1704110400000LL);
-	assert_true(dcs_parse_timestamp_ms("2024-01-01T14:00:00+02:00", &ms));
-	assert_int_equal(ms, 1704110400000LL);
-	assert_true(dcs_parse_timestamp_ms("2024-01-01 07:00:00-0500", &ms));
-	assert_int_equal(ms, 1704110400000LL);
-	assert_true(dcs_parse_timestamp_ms("2024-01-01T12:00:00.123456+00:00", &ms));
-	assert_int_equal(ms, 1704110400123LL);
-	assert_true(dcs_parse_timestamp_ms("2024-01-01T12:00:00.5", &ms));
-	assert_int_equal(ms, 1704110400500LL);
-	assert_true(dcs_parse_timestamp_ms("2024-01-01T13:00:00+01", &ms));
-	assert_int_equal(ms, 1704110400000LL);
-	assert_false(dcs_parse_timestamp_ms("tomorrow", &ms));
-	assert_false(dcs_parse_timestamp_ms("2024-13-01T12:00:00Z", &ms));
-	assert_false(dcs_parse_timestamp_ms("2024-01-01T12:00Z", &ms));
-	assert_false(dcs_parse_timestamp_ms("2024-01-01T12:00:00.Z", &ms));
-	assert_false(dcs_parse_timestamp_ms("2024-01-01T12:00:00+2:00", &ms));
-	assert_false(dcs_parse_timestamp_ms("2024-01-01T12:00:00 junk", &ms));
-	assert_false(dcs_parse_timestamp_ms("2024-1-1T12:00:00Z", &ms));
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(value, sizeof(value), "{\"leader\":\"pg1\",\"scheduled_at\":\"%s\"}",
+		         ok[i].at);
+		failover_of(value, &f, warn, sizeof(warn));
+		assert_true(f.present);
+		assert_string_equal(warn, "");
+		if (f.scheduled_at_epoch_ms != ok[i].ms)
+			fail_msg("%s: %lld", ok[i].at, (long long)f.scheduled_at_epoch_ms);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(value, sizeof(value), "{\"leader\":\"pg1\",\"scheduled_at\":\"%s\"}",
+		         bad[i]);
+		failover_of(value, &f, warn, sizeof(warn));
+		assert_false(f.present);
+		assert_non_null(strstr(warn, "is not an ISO 8601 time"));
+	}
 }
 
 /* The switchover / failover outcome both the agent and the CLI wait for. */
@@ -844,7 +860,7 @@ int main(void)
 	    cmocka_unit_test(test_warn_buffer_bounds),
 	    cmocka_unit_test(test_view_copy_is_deep),
 	    cmocka_unit_test(test_primary_role),
-	    cmocka_unit_test(test_timestamps),
+	    cmocka_unit_test(test_failover_scheduled_at),
 	    cmocka_unit_test(test_leader_moved),
 	    cmocka_unit_test(test_encoders),
 	    cmocka_unit_test(test_cache_load_and_events),

@@ -203,6 +203,22 @@ static void test_header(void **state)
 	assert_int_equal(h.raft_term, 4);
 	assert_false(etcd_json_header(bad, &h, err, sizeof(err)));
 	assert_non_null(strstr(err, "revision"));
+	static const char *const refused[] = {
+	    "{\"header\":{\"cluster_id\":-1}}",
+	    "{\"header\":{\"cluster_id\":\"-1\"}}",
+	    "{\"header\":{\"cluster_id\":\"18446744073709551616\"}}",
+	    "{\"header\":{\"member_id\":\"12x\"}}",
+	    "{\"header\":{\"revision\":\"\"}}",
+	    "{\"header\":{\"revision\":true}}",
+	    "{\"header\":{\"revision\":\"9223372036854775808\"}}",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		json_t *j = load(refused[i]);
+
+		if (etcd_json_header(j, &h, err, sizeof(err)))
+			fail_msg("accepted %s", refused[i]);
+		json_decref(j);
+	}
 	json_decref(strings);
 	json_decref(numbers);
 	json_decref(bad);

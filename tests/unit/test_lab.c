@@ -19,16 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
-#include "cli/cli_common.h"
 #include "config/config.h"
+#include "lab/lab.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
 #include "lab/lab_layout.h"
-#include "lab/lab_members.h"
-#include "lab/lab_opts.h"
 #include "lab/lab_plan.h"
-#include "lab/lab_ports.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_render.h"
 #include "lab/lab_router.h"
@@ -36,11 +33,12 @@
 #include "lab/lab_secrets.h"
 #include "router/router_config.h"
 #include "util/buf.h"
+#include "sys_fixture.h"
+#include "view_fixture.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
 #include "util/xalloc.h"
 
-#define MB (1024 * 1024)
 /* Unit tests that need a port use this part of the range given to the lab tests. */
 #define TEST_BASE_PORT 30500
 
@@ -68,73 +66,6 @@ static void make_secrets(struct lab_secrets *s)
 	strcpy(s->replication, "ReplPw2");
 	strcpy(s->rewind, "RewindPw3");
 	strcpy(s->restapi, "ApiPw4");
-}
-
-static struct dcs_member *add_member(struct dcs_view *v, const char *name, int port,
-                                     const char *state)
-{
-	struct dcs_member *m = &v->members[v->n_members++];
-
-	memset(m, 0, sizeof(*m));
-	strcpy(m->name, name);
-	strcpy(m->host, "127.0.0.1");
-	m->port = port;
-	snprintf(m->conn_url, sizeof(m->conn_url), "postgres://127.0.0.1:%d/postgres", port);
-	snprintf(m->api_url, sizeof(m->api_url), "http://127.0.0.1:%d/patroni", port + 1);
-	strcpy(m->state, state);
-	strcpy(m->role, "replica");
-	m->failover_priority = 1;
-	return m;
-}
-
-/*
- * canned_view: node1 leads (xlog 48 MB, status.optime 50 MB), node2 streams 2 MB
- * behind, node3 is still being cloned and is listed in the sync key.
- */
-static void canned_view(struct dcs_view *v)
-{
-	struct dcs_member *m;
-
-	memset(v, 0, sizeof(*v));
-	v->valid = true;
-	v->has_initialize = true;
-	strcpy(v->initialize, "7300000000000000001");
-	v->has_leader = true;
-	strcpy(v->leader, "node1");
-	v->has_status = true;
-	v->status_optime = 50 * MB;
-	m = add_member(v, "node1", 6510, "running");
-	strcpy(m->role, "master");
-	strcpy(m->pooler, "127.0.0.1:6512");
-	m->has_xlog = true;
-	m->xlog_location = 48 * MB;
-	m->timeline = 2;
-	m = add_member(v, "node2", 6520, "running");
-	strcpy(m->replication_state, "streaming");
-	m->has_xlog = true;
-	m->receive_lsn = 48 * MB;
-	m->replay_lsn = 47 * MB;
-	m->xlog_location = 48 * MB;
-	m->timeline = 2;
-	add_member(v, "node3", 6530, "creating replica");
-	v->sync.present = true;
-	strcpy(v->sync.leader, "node1");
-	strcpy(v->sync.standbys[0], "node3");
-	v->sync.n_standbys = 1;
-}
-
-static char *make_tmpdir(void)
-{
-	char *dir = xstrdup("/tmp/pgha-test-lab-XXXXXX");
-
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static void remove_tmpdir(char *dir)
-{
-	assert_true(fs_rm_rf(dir));
-	free(dir);
 }
 
 /* --- port plan --------------------------------------------------------------------------- */
@@ -225,39 +156,10 @@ static void test_plan_router_ports(void **state)
 	assert_false(lab_plan_make(30000, 3, 30006, &p, err, sizeof(err)));
 	assert_string_equal(err, "--router-port 30006: the router's read-write port 30006 is also "
 	                         "router's HTTP (/health) port; pick another --router-port");
-	/* Moving the router keeps a plan unchanged when the new ports do not fit. */
-	assert_true(lab_plan_make(30000, 3, 30008, &p, err, sizeof(err)));
-	assert_false(lab_plan_set_router(&p, 30011, err, sizeof(err)));
-	assert_int_equal(p.router_rw_port, 30008);
-	assert_int_equal(p.router_ro_port, 30009);
-	assert_true(lab_plan_set_router(&p, 30050, err, sizeof(err)));
+	/* Inside the plan's span, where nothing else is planned: fine. */
+	assert_true(lab_plan_make(30000, 3, 30050, &p, err, sizeof(err)));
 	assert_int_equal(p.router_rw_port, 30050);
 	assert_int_equal(p.router_ro_port, 30051);
-}
-
-/* An old plan gets 5432/5433, or P+8/P+9 when those are its own ports. */
-static void test_plan_default_router(void **state)
-{
-	struct lab_plan p;
-	char err[256];
-
-	(void)state;
-	assert_true(lab_plan_make(6500, 3, 7000, &p, err, sizeof(err)));
-	p.router_http_port = 0;
-	lab_plan_default_router(&p);
-	assert_int_equal(p.router_rw_port, 5432);
-	assert_int_equal(p.router_ro_port, 5433);
-	assert_int_equal(p.router_http_port, 6506);
-	/* Base 5400: node3's PgBouncer is 5432. */
-	assert_true(lab_plan_make(5400, 3, 6000, &p, err, sizeof(err)));
-	lab_plan_default_router(&p);
-	assert_int_equal(p.router_rw_port, 5408);
-	assert_int_equal(p.router_ro_port, 5409);
-	assert_true(lab_plan_validate(&p, err, sizeof(err)));
-	/* Base 5425: etcd3's peer port is 5430, the HTTP port 5431, 5432/5433 are free. */
-	assert_true(lab_plan_make(5425, 9, 6000, &p, err, sizeof(err)));
-	lab_plan_default_router(&p);
-	assert_int_equal(p.router_rw_port, 5432);
 }
 
 static void test_plan_ports_distinct(void **state)
@@ -378,7 +280,6 @@ static void test_cluster_json_round_trip(void **state)
 		assert_int_equal(json_integer_value(json_object_get(router, "ro_port")), 5433);
 		assert_int_equal(json_integer_value(json_object_get(router, "http_port")), 6506);
 	}
-	assert_false(back.legacy_router);
 	json_decref(j);
 	free(text);
 }
@@ -433,68 +334,12 @@ static void test_cluster_json_rejects(void **state)
 	assert_non_null(strstr(err, "planned twice"));
 	assert_false(parses_after("\"router\": {", "\"router\": 7, \"x\": {", err, sizeof(err)));
 	assert_non_null(strstr(err, "ports.router"));
+	/* no migration for a cluster.json older than the router: it is refused, clearly */
+	assert_false(parses_after("\"router\": {", "\"no_router\": {", err, sizeof(err)));
+	assert_non_null(strstr(err, "ports.router"));
 	assert_false(parses_after("\"binaries\"", "\"binaries_\"", err, sizeof(err)));
 	assert_true(
 	    parses_after("\"os_user\": \"postgres\"", "\"os_user\": \"alice\"", err, sizeof(err)));
-}
-
-/* legacy_json: cluster.json of make_cluster(base) as written before the lab had a router. */
-static char *legacy_json(int base, const char *router_object)
-{
-	struct lab_cluster c;
-	char *text;
-	char *at;
-	char *end;
-	struct buf b;
-
-	make_cluster(&c, 3);
-	assert_true(lab_plan_make(base, 3, 7000, &c.plan, (char[64]){0}, 64));
-	text = lab_cluster_to_json(&c);
-	at = strstr(text, "\"router\": {");
-	assert_non_null(at);
-	end = strchr(at, '}');
-	assert_non_null(end);
-	buf_init(&b);
-	buf_append(&b, text, (size_t)(at - text));
-	buf_puts(&b, router_object);
-	buf_puts(&b, end + 1);
-	free(text);
-	text = buf_steal(&b);
-	buf_free(&b); /* buf_steal leaves b re-initialised */
-	return text;
-}
-
-/* A cluster.json from before the router: readable, with the router's default ports. */
-static void test_cluster_json_legacy(void **state)
-{
-	struct lab_cluster c;
-	char err[256];
-	char *text;
-	char *again;
-
-	(void)state;
-	/* The old reservation (P+6, P+7) is dropped: P+6 is now the router's HTTP port. */
-	text = legacy_json(6500, "\"router\": {\"rw_port\": 6506, \"ro_port\": 6507}");
-	if (!lab_cluster_from_json(text, &c, err, sizeof(err)))
-		fail_msg("legacy cluster.json refused: %s", err);
-	assert_true(c.legacy_router);
-	assert_int_equal(c.plan.router_rw_port, 5432);
-	assert_int_equal(c.plan.router_ro_port, 5433);
-	assert_int_equal(c.plan.router_http_port, 6506);
-	assert_int_equal(c.plan.nodes[2].bouncer_port, 6532);
-	/* Saved again, it is a current file. */
-	again = lab_cluster_to_json(&c);
-	assert_true(lab_cluster_from_json(again, &c, err, sizeof(err)));
-	assert_false(c.legacy_router);
-	free(again);
-	free(text);
-	/* Without any router object, and where 5432 is one of the plan's own ports. */
-	text = legacy_json(5400, "\"x\": 0");
-	assert_true(lab_cluster_from_json(text, &c, err, sizeof(err)));
-	assert_true(c.legacy_router);
-	assert_int_equal(c.plan.router_rw_port, 5408);
-	assert_int_equal(c.plan.router_http_port, 5406);
-	free(text);
 }
 
 static void test_cluster_load_checks_dir(void **state)
@@ -773,7 +618,7 @@ static void test_render_pg_service(void **state)
 	assert_null(strstr(b.data, "[node4]"));
 	assert_null(strstr(b.data, "target_session_attrs"));
 	buf_reset(&b);
-	assert_true(lab_plan_set_router(&c.plan, 30008, (char[256]){0}, 256));
+	assert_true(lab_plan_make(6500, 3, 30008, &c.plan, (char[256]){0}, 256));
 	lab_render_pg_service(&c, &b);
 	assert_non_null(strstr(b.data, "\n[rw]\nhost=127.0.0.1\nport=30008\n"));
 	assert_non_null(strstr(b.data, "\n[ro]\nhost=127.0.0.1\nport=30009\n"));
@@ -815,7 +660,7 @@ static void test_render_router_yml(void **state)
 
 	(void)state;
 	make_cluster(&c, 3);
-	assert_true(lab_plan_set_router(&c.plan, 30008, err, sizeof(err)));
+	assert_true(lab_plan_make(6500, 3, 30008, &c.plan, err, sizeof(err)));
 	buf_init(&b);
 	lab_render_router_yml(&c, &b);
 	assert_true(yaml_ok(b.data));
@@ -841,7 +686,7 @@ static void test_render_router_yml(void **state)
 static void test_router_argv_and_landing(void **state)
 {
 	struct lab_cluster c;
-	struct lab_landing rw = {.in_recovery = false, .node = "node1", .pg_port = 6510};
+	struct client_landing rw = {.in_recovery = false, .node = "node1", .pg_port = 6510};
 	const char *argv[LAB_ROUTER_ARGC];
 	char config[PATH_MAX];
 	char why[256];
@@ -894,8 +739,8 @@ static char *read_rel(const char *dir, const char *rel)
 	return text;
 }
 
-/* A fresh lab's files, then a router added to a lab whose cluster.json predates it. */
-static void test_layout_write_and_add_router(void **state)
+/* A fresh lab's files: modes, and client files that name the router and the secrets. */
+static void test_layout_write(void **state)
 {
 	char *tmp = make_tmpdir();
 	struct lab_runas ru = {0};
@@ -903,7 +748,6 @@ static void test_layout_write_and_add_router(void **state)
 	struct lab_cluster back;
 	char err[512];
 	char line[128];
-	char path[PATH_MAX + 16];
 	char *text;
 	char *pw;
 
@@ -925,37 +769,19 @@ static void test_layout_write_and_add_router(void **state)
 	text = read_rel(c.dir, "router.yml");
 	assert_non_null(strstr(text, "rw_listen: \"127.0.0.1:5432\""));
 	free(text);
-	/* An older lab: no router.yml, old services; its secrets are reused. */
-	snprintf(path, sizeof(path), "%s/router.yml", c.dir);
-	assert_int_equal(unlink(path), 0);
-	assert_true(lab_plan_set_router(&c.plan, 30008, err, sizeof(err)));
-	c.legacy_router = true;
-	if (!lab_layout_add_router(&c, &ru, err, sizeof(err)))
-		fail_msg("%s", err);
-	assert_false(c.legacy_router);
-	text = read_rel(c.dir, "router.yml");
-	assert_non_null(strstr(text, "rw_listen: \"127.0.0.1:30008\""));
-	free(text);
 	text = read_rel(c.dir, "pg_service.conf");
-	assert_non_null(strstr(text, "[rw]\nhost=127.0.0.1\nport=30008\n"));
-	assert_non_null(strstr(text, "[ro]\nhost=127.0.0.1\nport=30009\n"));
+	assert_non_null(strstr(text, "[rw]\nhost=127.0.0.1\nport=5432\n"));
+	assert_non_null(strstr(text, "[ro]\nhost=127.0.0.1\nport=5433\n"));
 	free(text);
 	pw = read_rel(c.dir, "secrets/superuser");
 	pw[strcspn(pw, "\n")] = '\0';
-	snprintf(line, sizeof(line), "127.0.0.1:30009:*:postgres:%s\n", pw);
+	snprintf(line, sizeof(line), "127.0.0.1:5433:*:postgres:%s\n", pw);
 	text = read_rel(c.dir, "pgpass");
 	assert_non_null(strstr(text, line));
 	free(text);
 	free(pw);
 	assert_true(lab_cluster_load(c.dir, &back, err, sizeof(err)));
-	assert_false(back.legacy_router);
-	assert_int_equal(back.plan.router_rw_port, 30008);
-	/* Without secrets to read back, nothing is written. */
-	snprintf(path, sizeof(path), "%s/secrets", c.dir);
-	assert_true(fs_rm_rf(path));
-	c.legacy_router = true;
-	assert_false(lab_layout_add_router(&c, &ru, err, sizeof(err)));
-	assert_true(c.legacy_router);
+	assert_int_equal(back.plan.router_rw_port, 5432);
 	remove_tmpdir(tmp);
 }
 
@@ -987,190 +813,6 @@ static void test_etcd_argv(void **state)
 	assert_non_null(strstr(all.data, marker));
 	buf_free(&all);
 	lab_argv_free(argv);
-}
-
-/* --- members table and JSON ------------------------------------------------------------------ */
-
-static void test_members_rows(void **state)
-{
-	struct dcs_view v;
-	struct lab_member_row rows[DCS_MAX_MEMBERS];
-
-	(void)state;
-	canned_view(&v);
-	assert_int_equal(lab_members_rows(&v, rows, DCS_MAX_MEMBERS), 3);
-	assert_int_equal(rows[0].role, LAB_ROLE_LEADER);
-	assert_string_equal(rows[0].state, "running");
-	assert_true(rows[0].has_lag);
-	assert_int_equal(rows[0].lag_bytes, 0);
-	assert_int_equal(rows[1].role, LAB_ROLE_REPLICA);
-	assert_string_equal(rows[1].state, "streaming");
-	assert_true(rows[1].has_lag);
-	assert_int_equal(rows[1].lag_bytes, 2 * MB); /* optime 50 MB - max(48, 47) MB */
-	assert_int_equal(rows[2].role, LAB_ROLE_SYNC_STANDBY);
-	assert_string_equal(rows[2].state, "creating replica");
-	assert_false(rows[2].has_lag);
-	assert_int_equal(lab_members_rows(&v, rows, 1), 1);
-}
-
-static void test_members_lag_rules(void **state)
-{
-	struct dcs_view v;
-	struct lab_member_row rows[DCS_MAX_MEMBERS];
-
-	(void)state;
-	canned_view(&v);
-	/* The leader's xlog_location is the reference when it is ahead of status.optime. */
-	v.members[0].xlog_location = 60 * MB;
-	lab_members_rows(&v, rows, DCS_MAX_MEMBERS);
-	assert_int_equal(rows[1].lag_bytes, 12 * MB);
-	/* A 3.x-style member publishing only xlog_location; ahead of the reference: lag 0. */
-	v.members[1].receive_lsn = 0;
-	v.members[1].replay_lsn = 0;
-	v.members[1].xlog_location = 61 * MB;
-	lab_members_rows(&v, rows, DCS_MAX_MEMBERS);
-	assert_true(rows[1].has_lag);
-	assert_int_equal(rows[1].lag_bytes, 0);
-	/* No reference at all: unknown. */
-	v.has_status = false;
-	v.members[0].has_xlog = false;
-	lab_members_rows(&v, rows, DCS_MAX_MEMBERS);
-	assert_false(rows[1].has_lag);
-	/* An inactive sync key (no leader in it) makes nobody a sync standby. */
-	v.sync.leader[0] = '\0';
-	lab_members_rows(&v, rows, DCS_MAX_MEMBERS);
-	assert_int_equal(rows[2].role, LAB_ROLE_REPLICA);
-	/* Without a leader key everyone is a replica; a running primary stays "running". */
-	v.has_leader = false;
-	lab_members_rows(&v, rows, DCS_MAX_MEMBERS);
-	assert_int_equal(rows[0].role, LAB_ROLE_REPLICA);
-	assert_string_equal(rows[0].state, "running");
-}
-
-static void test_members_table(void **state)
-{
-	struct dcs_view v;
-	struct buf b;
-
-	(void)state;
-	canned_view(&v);
-	buf_init(&b);
-	lab_members_table(&v, "pgha-lab", &b);
-	assert_string_equal(
-	    b.data,
-	    "+ Cluster: pgha-lab (7300000000000000001) ------------------+----+-----------+\n"
-	    "| Member | Host           | Role         | State            | TL | Lag in MB |\n"
-	    "+--------+----------------+--------------+------------------+----+-----------+\n"
-	    "| node1  | 127.0.0.1:6510 | Leader       | running          |  2 |           |\n"
-	    "| node2  | 127.0.0.1:6520 | Replica      | streaming        |  2 |         2 |\n"
-	    "| node3  | 127.0.0.1:6530 | Sync Standby | creating replica |    |   unknown |\n"
-	    "+--------+----------------+--------------+------------------+----+-----------+\n");
-	buf_free(&b);
-}
-
-/* Paused (config key "pause": true): patronictl's line under the table, and JSON. */
-static void test_members_paused(void **state)
-{
-	const struct lab_list_meta meta = {.scope = "s", .namespace_ = "/service/"};
-	struct dcs_view v;
-	struct buf b;
-	json_t *got;
-
-	(void)state;
-	canned_view(&v);
-	assert_false(lab_members_paused(&v));
-	v.config_json = xstrdup("{\"ttl\": 2, \"pause\": true}");
-	assert_true(lab_members_paused(&v));
-	buf_init(&b);
-	lab_members_table(&v, "pgha-lab", &b);
-	assert_non_null(strstr(b.data, "-+\n Maintenance mode: on\n"));
-	buf_free(&b);
-	got = lab_members_json(&v, &meta);
-	assert_true(json_is_true(json_object_get(got, "pause")));
-	json_decref(got);
-	free(v.config_json);
-	v.config_json = xstrdup("{\"pause\": \"yes\"} garbage"); /* unreadable: not paused */
-	assert_false(lab_members_paused(&v));
-	free(v.config_json);
-}
-
-static void test_members_table_empty(void **state)
-{
-	struct dcs_view v;
-	struct buf b;
-
-	(void)state;
-	memset(&v, 0, sizeof(v));
-	buf_init(&b);
-	lab_members_table(&v, "a-cluster-name-longer-than-the-table", &b);
-	assert_string_equal(b.data, "+ Cluster: a-cluster-name-longer-than-the-table +\n"
-	                            "| Member | Host | Role | State | TL | Lag in MB |\n"
-	                            "+--------+------+------+-------+----+-----------+\n"
-	                            "+--------+------+------+-------+----+-----------+\n");
-	buf_free(&b);
-}
-
-static void test_members_json(void **state)
-{
-	const char *urls[] = {"http://127.0.0.1:6500", "http://127.0.0.1:6501"};
-	struct lab_list_meta meta = {
-	    .scope = "pgha-lab", .namespace_ = "/service/", .etcd_urls = urls, .n_etcd = 2};
-	struct dcs_view v;
-	json_t *got;
-	json_t *want;
-	json_error_t jerr;
-
-	(void)state;
-	canned_view(&v);
-	got = lab_members_json(&v, &meta);
-	want = json_loads(
-	    "{\"scope\": \"pgha-lab\", \"namespace\": \"/service/\","
-	    " \"etcd\": [\"http://127.0.0.1:6500\", \"http://127.0.0.1:6501\"],"
-	    " \"leader\": \"node1\", \"pause\": false, \"members\": ["
-	    "{\"name\": \"node1\", \"host\": \"127.0.0.1\", \"port\": 6510,"
-	    " \"api_url\": \"http://127.0.0.1:6511/patroni\", \"pooler\": \"127.0.0.1:6512\","
-	    " \"role\": \"leader\","
-	    " \"state\": \"running\", \"timeline\": 2, \"lag_bytes\": 0},"
-	    "{\"name\": \"node2\", \"host\": \"127.0.0.1\", \"port\": 6520,"
-	    " \"api_url\": \"http://127.0.0.1:6521/patroni\", \"pooler\": null, \"role\": "
-	    "\"replica\","
-	    " \"state\": \"streaming\", \"timeline\": 2, \"lag_bytes\": 2097152},"
-	    "{\"name\": \"node3\", \"host\": \"127.0.0.1\", \"port\": 6530,"
-	    " \"api_url\": \"http://127.0.0.1:6531/patroni\", \"pooler\": null,"
-	    " \"role\": \"sync_standby\","
-	    " \"state\": \"creating replica\", \"timeline\": null, \"lag_bytes\": null}]}",
-	    0, &jerr);
-	assert_non_null(want);
-	assert_true(json_equal(got, want));
-	json_decref(got);
-	json_decref(want);
-}
-
-static void test_members_json_bad_input(void **state)
-{
-	struct lab_list_meta meta = {.scope = "s", .namespace_ = "/service/"};
-	struct dcs_view v;
-	json_t *got;
-
-	(void)state;
-	memset(&v, 0, sizeof(v));
-	add_member(&v, "\xff\xfe", 0, "running");
-	v.members[0].host[0] = '\0';
-	v.members[0].api_url[0] = '\0';
-	got = lab_members_json(&v, &meta);
-	assert_non_null(got);
-	assert_true(json_is_null(json_object_get(got, "leader")));
-	{
-		json_t *m = json_array_get(json_object_get(got, "members"), 0);
-
-		assert_string_equal(json_string_value(json_object_get(m, "name")),
-		                    "(invalid UTF-8)");
-		assert_true(json_is_null(json_object_get(m, "host")));
-		assert_true(json_is_null(json_object_get(m, "port")));
-		assert_true(json_is_null(json_object_get(m, "api_url")));
-		assert_true(json_is_null(json_object_get(m, "lag_bytes")));
-	}
-	json_decref(got);
 }
 
 /* --- health verdict -------------------------------------------------------------------------- */
@@ -1285,200 +927,6 @@ static void test_health_eval_no_leader(void **state)
 }
 
 /* --- options -------------------------------------------------------------------------------- */
-
-#define ARGV(...) ((char *[]){__VA_ARGS__, NULL})
-#define ARGC(...) ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
-#define PARSE_UP(o, err, ...) \
-	lab_up_opts_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), o, err, sizeof(err))
-
-static void test_up_opts(void **state)
-{
-	struct lab_up_opts o;
-	char err[256];
-
-	(void)state;
-	assert_int_equal(PARSE_UP(&o, err, "up"), LAB_PARSE_OK);
-	assert_string_equal(o.dir, "pgha-lab");
-	assert_int_equal(o.n_nodes, 3);
-	assert_int_equal(o.base_port, 6500);
-	assert_int_equal(o.router_port, 5432);
-	assert_string_equal(o.scope, "pgha-lab");
-	assert_null(o.os_user);
-	assert_int_equal(o.timeout_s, 120);
-	assert_false(o.nodes_set || o.base_port_set || o.router_port_set || o.scope_set ||
-	             o.pg_bin_dir_set);
-	assert_int_equal(PARSE_UP(&o, err, "up", "--dir", "/x", "--nodes", "5", "--base-port=30000",
-	                          "--scope", "s1", "--os-user", "bob", "--timeout", "30",
-	                          "--pg-bin-dir", "/pg", "--router-port", "30008"),
-	                 LAB_PARSE_OK);
-	assert_string_equal(o.dir, "/x");
-	assert_int_equal(o.n_nodes, 5);
-	assert_int_equal(o.base_port, 30000);
-	assert_string_equal(o.scope, "s1");
-	assert_string_equal(o.os_user, "bob");
-	assert_int_equal(o.timeout_s, 30);
-	assert_string_equal(o.pg_bin_dir, "/pg");
-	assert_int_equal(o.router_port, 30008);
-	assert_true(o.nodes_set && o.base_port_set && o.router_port_set && o.scope_set &&
-	            o.pg_bin_dir_set);
-	assert_int_equal(PARSE_UP(&o, err, "up", "--help"), LAB_PARSE_HELP);
-	assert_int_equal(PARSE_UP(&o, err, "up", "-h"), LAB_PARSE_HELP);
-}
-
-static void test_up_opts_errors(void **state)
-{
-	struct lab_up_opts o;
-	char err[256];
-
-	(void)state;
-	assert_int_equal(PARSE_UP(&o, err, "up", "--nodes", "0"), LAB_PARSE_ERROR);
-	assert_string_equal(err, "--nodes: expected an integer from 1 to 9, got '0'");
-	assert_int_equal(PARSE_UP(&o, err, "up", "--nodes", "10"), LAB_PARSE_ERROR);
-	assert_int_equal(PARSE_UP(&o, err, "up", "--nodes", "3x"), LAB_PARSE_ERROR);
-	assert_int_equal(PARSE_UP(&o, err, "up", "--base-port", "80"), LAB_PARSE_ERROR);
-	assert_non_null(strstr(err, "--base-port"));
-	assert_int_equal(PARSE_UP(&o, err, "up", "--base-port", "65500"), LAB_PARSE_ERROR);
-	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port", "1023"), LAB_PARSE_ERROR);
-	assert_string_equal(err,
-	                    "--router-port: expected an integer from 1024 to 65534, got '1023'");
-	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port", "65535"), LAB_PARSE_ERROR);
-	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port", "5432a"), LAB_PARSE_ERROR);
-	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port"), LAB_PARSE_ERROR);
-	assert_string_equal(err, "option --router-port needs a value");
-	assert_int_equal(PARSE_UP(&o, err, "up", "--scope", "has space"), LAB_PARSE_ERROR);
-	assert_non_null(strstr(err, "--scope"));
-	assert_int_equal(PARSE_UP(&o, err, "up", "--timeout", "0"), LAB_PARSE_ERROR);
-	assert_int_equal(PARSE_UP(&o, err, "up", "--bogus"), LAB_PARSE_ERROR);
-	assert_string_equal(err, "unknown option --bogus");
-	assert_int_equal(PARSE_UP(&o, err, "up", "--dir"), LAB_PARSE_ERROR);
-	assert_string_equal(err, "option --dir needs a value");
-	assert_int_equal(PARSE_UP(&o, err, "up", "extra"), LAB_PARSE_ERROR);
-	assert_string_equal(err, "unexpected argument 'extra'");
-}
-
-static void test_down_opts(void **state)
-{
-	struct lab_down_opts o;
-	char err[256];
-
-	(void)state;
-	assert_int_equal(lab_down_opts_parse(ARGC("down"), ARGV("down"), &o, err, sizeof(err)),
-	                 LAB_PARSE_OK);
-	assert_string_equal(o.dir, "pgha-lab");
-	assert_false(o.keep);
-	assert_int_equal(o.timeout_s, 60);
-	assert_int_equal(lab_down_opts_parse(ARGC("down", "--keep", "--dir", "d", "--timeout", "5"),
-	                                     ARGV("down", "--keep", "--dir", "d", "--timeout", "5"),
-	                                     &o, err, sizeof(err)),
-	                 LAB_PARSE_OK);
-	assert_true(o.keep);
-	assert_string_equal(o.dir, "d");
-	assert_int_equal(o.timeout_s, 5);
-	assert_int_equal(lab_down_opts_parse(ARGC("down", "--nodes", "3"),
-	                                     ARGV("down", "--nodes", "3"), &o, err, sizeof(err)),
-	                 LAB_PARSE_ERROR);
-	assert_int_equal(lab_down_opts_parse(ARGC("down", "--timeout", "-1"),
-	                                     ARGV("down", "--timeout", "-1"), &o, err, sizeof(err)),
-	                 LAB_PARSE_ERROR);
-	assert_int_equal(
-	    lab_down_opts_parse(ARGC("down", "x"), ARGV("down", "x"), &o, err, sizeof(err)),
-	    LAB_PARSE_ERROR);
-}
-
-static void test_target_args(void **state)
-{
-	struct cli_target_args a;
-	char err[256];
-
-	(void)state;
-	assert_int_equal(cli_parse_target_args(ARGC("list"), ARGV("list"), &a, err, sizeof(err)),
-	                 CLI_PARSE_OK);
-	assert_null(a.dir);
-	assert_null(a.config);
-	assert_false(a.json);
-	assert_int_equal(cli_parse_target_args(ARGC("list", "--dir", "d", "--json"),
-	                                       ARGV("list", "--dir", "d", "--json"), &a, err,
-	                                       sizeof(err)),
-	                 CLI_PARSE_OK);
-	assert_string_equal(a.dir, "d");
-	assert_true(a.json);
-	assert_int_equal(cli_parse_target_args(ARGC("list", "-c", "f.yml"),
-	                                       ARGV("list", "-c", "f.yml"), &a, err, sizeof(err)),
-	                 CLI_PARSE_OK);
-	assert_string_equal(a.config, "f.yml");
-	assert_int_equal(cli_parse_target_args(ARGC("list", "-c", "f", "--dir", "d"),
-	                                       ARGV("list", "-c", "f", "--dir", "d"), &a, err,
-	                                       sizeof(err)),
-	                 CLI_PARSE_ERROR);
-	assert_string_equal(err, "use either --dir or -c, not both");
-	assert_int_equal(
-	    cli_parse_target_args(ARGC("list", "-c"), ARGV("list", "-c"), &a, err, sizeof(err)),
-	    CLI_PARSE_ERROR);
-	assert_int_equal(cli_parse_target_args(ARGC("list", "--yaml"), ARGV("list", "--yaml"), &a,
-	                                       err, sizeof(err)),
-	                 CLI_PARSE_ERROR);
-	assert_int_equal(cli_parse_target_args(ARGC("list", "--help"), ARGV("list", "--help"), &a,
-	                                       err, sizeof(err)),
-	                 CLI_PARSE_HELP);
-}
-
-static void test_target_from_lab_dir(void **state)
-{
-	char *dir = make_tmpdir();
-	struct cli_target_args a = {.dir = dir};
-	struct cli_target t;
-	struct lab_cluster c;
-	char err[512];
-
-	(void)state;
-	assert_false(cli_target_resolve(&a, &t, err, sizeof(err)));
-	assert_non_null(strstr(err, "cluster.json"));
-	make_cluster(&c, 3);
-	strcpy(c.dir, dir);
-	strcpy(c.scope, "other");
-	assert_true(lab_cluster_save(&c, err, sizeof(err)));
-	assert_true(cli_target_resolve(&a, &t, err, sizeof(err)));
-	assert_string_equal(t.scope, "other");
-	assert_string_equal(t.namespace_, "/service/");
-	assert_int_equal(t.n_etcd, 3);
-	assert_string_equal(t.etcd[1], "http://127.0.0.1:6501");
-	assert_string_equal(t.dir, dir);
-	remove_tmpdir(dir);
-}
-
-static void test_target_from_config(void **state)
-{
-	char *dir = make_tmpdir();
-	char path[PATH_MAX + 16];
-	struct cli_target_args a = {.config = path};
-	struct cli_target t;
-	struct lab_cluster c;
-	struct lab_secrets s;
-	struct buf b;
-	char err[512];
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/agent.yml", dir);
-	assert_false(cli_target_resolve(&a, &t, err, sizeof(err)));
-	make_cluster(&c, 3);
-	strcpy(c.scope, "from-config");
-	make_secrets(&s);
-	buf_init(&b);
-	lab_render_agent_yml(&c, &s, 0, &b);
-	assert_true(fs_write_atomic(path, b.data, b.len, 0600));
-	assert_true(cli_target_resolve(&a, &t, err, sizeof(err)));
-	assert_string_equal(t.scope, "from-config");
-	assert_string_equal(t.namespace_, "/service/");
-	assert_int_equal(t.n_etcd, 3);
-	assert_string_equal(t.etcd[0], "http://127.0.0.1:6500");
-	assert_string_equal(t.dir, "");
-	/* A broken configuration is an error that names the file. */
-	assert_true(fs_write_atomic(path, "scope: [\n", 10, 0600));
-	assert_false(cli_target_resolve(&a, &t, err, sizeof(err)));
-	assert_non_null(strstr(err, "agent.yml"));
-	buf_free(&b);
-	remove_tmpdir(dir);
-}
 
 /* --- ports ---------------------------------------------------------------------------------- */
 
@@ -1741,13 +1189,11 @@ int main(void)
 	    cmocka_unit_test(test_plan_layout),
 	    cmocka_unit_test(test_plan_limits),
 	    cmocka_unit_test(test_plan_router_ports),
-	    cmocka_unit_test(test_plan_default_router),
 	    cmocka_unit_test(test_plan_ports_distinct),
 	    cmocka_unit_test(test_plan_validate_rejects),
 	    cmocka_unit_test(test_plan_format),
 	    cmocka_unit_test(test_cluster_json_round_trip),
 	    cmocka_unit_test(test_cluster_json_rejects),
-	    cmocka_unit_test(test_cluster_json_legacy),
 	    cmocka_unit_test(test_cluster_load_checks_dir),
 	    cmocka_unit_test(test_scope_valid),
 	    cmocka_unit_test(test_password_from_bytes),
@@ -1759,24 +1205,11 @@ int main(void)
 	    cmocka_unit_test(test_render_pgpass_and_patronictl),
 	    cmocka_unit_test(test_render_router_yml),
 	    cmocka_unit_test(test_router_argv_and_landing),
-	    cmocka_unit_test(test_layout_write_and_add_router),
+	    cmocka_unit_test(test_layout_write),
 	    cmocka_unit_test(test_etcd_argv),
-	    cmocka_unit_test(test_members_rows),
-	    cmocka_unit_test(test_members_lag_rules),
-	    cmocka_unit_test(test_members_table),
-	    cmocka_unit_test(test_members_paused),
-	    cmocka_unit_test(test_members_table_empty),
-	    cmocka_unit_test(test_members_json),
-	    cmocka_unit_test(test_members_json_bad_input),
 	    cmocka_unit_test(test_health_eval),
 	    cmocka_unit_test(test_health_eval_old_keys),
 	    cmocka_unit_test(test_health_eval_no_leader),
-	    cmocka_unit_test(test_up_opts),
-	    cmocka_unit_test(test_up_opts_errors),
-	    cmocka_unit_test(test_down_opts),
-	    cmocka_unit_test(test_target_args),
-	    cmocka_unit_test(test_target_from_lab_dir),
-	    cmocka_unit_test(test_target_from_config),
 	    cmocka_unit_test(test_ports_check),
 	    cmocka_unit_test(test_proc_start_find_stop),
 	    cmocka_unit_test(test_running_scan_router),

@@ -1,8 +1,8 @@
 /*
- * test_ops.c: the pure parts of the operations commands: option parsing, the
- * switchover/failover/restart/reinit plans, --set into the configuration, merge
- * patches, the configuration as YAML, the unified diff, the history table, and the
- * REST URL of a member.
+ * test_ops.c: the pure parts of the commands that talk to a cluster: option parsing
+ * (and the command lines of up and down), the restart/reinit plans, --set into the
+ * configuration, merge patches, the configuration as YAML, the unified diff, the
+ * history table, and where a command finds its cluster (--dir, -c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cli/cli.h"
 #include "cli/ops_args.h"
 #include "cli/ops_config.h"
 #include "cli/ops_ctx.h"
@@ -20,10 +21,13 @@
 #include "cli/ops_history.h"
 #include "cli/ops_plan.h"
 #include "dcs/dcs.h"
+#include "lab/lab.h"
+#include "util/args.h"
+#include "util/fsutil.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
-
-#define P "/service/t/"
+#include "sys_fixture.h"
+#include "view_fixture.h"
 
 /* --- helpers ---------------------------------------------------------------------------- */
 
@@ -50,56 +54,6 @@ static void expect_error(enum cli_parse rc, const char *err, const char *fragmen
 	assert_int_equal(rc, CLI_PARSE_ERROR);
 	if (strstr(err, fragment) == NULL)
 		fail_msg("error '%s' does not contain '%s'", err, fragment);
-}
-
-/* view_of: a view from (relative key, value) pairs, NULL-terminated. */
-static void view_of(struct dcs_view *v, ...)
-{
-	struct dcs_kv kvs[32];
-	char keys[32][128];
-	int n = 0;
-	va_list ap;
-	const char *k;
-	char warn[512];
-
-	va_start(ap, v);
-	while ((k = va_arg(ap, const char *)) != NULL && n < 32) {
-		snprintf(keys[n], sizeof(keys[n]), "%s%s", P, k);
-		kvs[n] = (struct dcs_kv){.key = keys[n],
-		                         .value = va_arg(ap, const char *),
-		                         .create_revision = 1,
-		                         .mod_revision = 10 + n,
-		                         .lease = 0};
-		n++;
-	}
-	va_end(ap);
-	dcs_view_from_kvs(v, P, kvs, n, 99, warn, sizeof(warn));
-	if (warn[0])
-		fail_msg("view warnings: %s", warn);
-}
-
-#define M_PRIMARY                                                                              \
-	"{\"conn_url\":\"postgres://127.0.0.1:5432/postgres\",\"api_url\":\"http://127.0.0.1:" \
-	"8008/patroni\",\"state\":\"running\",\"role\":\"primary\",\"xlog_location\":100,"     \
-	"\"timeline\":2}"
-#define M_REPLICA(port, api)                                                           \
-	"{\"conn_url\":\"postgres://127.0.0.1:" port                                   \
-	"/postgres\",\"api_url\":\"http://127.0.0.1:" api                              \
-	"/patroni\",\"state\":\"running\",\"role\":\"replica\",\"xlog_location\":100," \
-	"\"receive_lsn\":100,\"replay_lsn\":100,\"replication_state\":\"streaming\","  \
-	"\"timeline\":2}"
-#define M_NOFAILOVER                                                                           \
-	"{\"conn_url\":\"postgres://127.0.0.1:5434/postgres\",\"api_url\":\"http://127.0.0.1:" \
-	"8010/"                                                                                \
-	"patroni\",\"state\":\"running\",\"role\":\"replica\",\"tags\":{\"nofailover\":true}}"
-
-/* three_nodes: node1 leads, node2 and node3 replicas (node3 nofailover if asked). */
-static void three_nodes(struct dcs_view *v, bool node3_nofailover)
-{
-	view_of(v, "leader", "node1", "members/node1", M_PRIMARY, "members/node2",
-	        M_REPLICA("5433", "8009"), "members/node3",
-	        node3_nofailover ? M_NOFAILOVER : M_REPLICA("5434", "8010"), "config",
-	        "{\"ttl\":3,\"loop_wait\":1}", NULL);
 }
 
 /* --- ops_args ------------------------------------------------------------------------- */
@@ -191,10 +145,10 @@ static void test_args_edit_config(void **state)
 	                       "work_mem=8MB", "-p", "x=y", "-q", "--force", "--apply", "f.yml",
 	                       NULL),
 	                 CLI_PARSE_OK);
-	assert_int_equal(a.n_sets, 2);
-	assert_string_equal(a.sets[1], "b=2");
-	assert_int_equal(a.n_pg_sets, 2);
-	assert_string_equal(a.pg_sets[0], "work_mem=8MB");
+	assert_int_equal(a.sets.n, 2);
+	assert_string_equal(a.sets.v[1], "b=2");
+	assert_int_equal(a.pg_sets.n, 2);
+	assert_string_equal(a.pg_sets.v[0], "work_mem=8MB");
 	assert_true(a.quiet);
 	assert_string_equal(a.apply_file, "f.yml");
 	expect_error(parse(OPS_EDIT_CONFIG, &a, err, "--apply", "a", "--replace", "b", NULL), err,
@@ -236,107 +190,7 @@ static void test_args_monitor_health(void **state)
 		assert_non_null(strstr(ops_usage((enum ops_cmd)c), ops_cmd_name((enum ops_cmd)c)));
 }
 
-/* --- plans ------------------------------------------------------------------------------ */
-
-static void test_plan_switchover(void **state)
-{
-	struct ops_args a;
-	struct ops_handover h;
-	struct dcs_view v;
-	char err[256];
-
-	(void)state;
-	three_nodes(&v, false);
-	assert_int_equal(parse(OPS_SWITCHOVER, &a, err, "--candidate", "node2", NULL),
-	                 CLI_PARSE_OK);
-	assert_true(ops_plan_handover(&a, "", &v, &h, err, sizeof(err)));
-	assert_string_equal(h.action, "switchover");
-	assert_string_equal(h.target, "node1"); /* the leader's agent coordinates */
-	assert_string_equal(h.body, "{\"leader\":\"node1\",\"candidate\":\"node2\"}");
-	ops_handover_free(&h);
-	/* no candidate: the best one; scheduled */
-	assert_int_equal(parse(OPS_SWITCHOVER, &a, err, NULL), CLI_PARSE_OK);
-	assert_true(ops_plan_handover(&a, "2030-01-01T10:00:00+00:00", &v, &h, err, sizeof(err)));
-	assert_string_equal(
-	    h.body, "{\"leader\":\"node1\",\"scheduled_at\":\"2030-01-01T10:00:00+00:00\"}");
-	ops_handover_free(&h);
-	/* the named leader must be the leader */
-	assert_int_equal(parse(OPS_SWITCHOVER, &a, err, "--leader", "node2", NULL), CLI_PARSE_OK);
-	assert_false(ops_plan_handover(&a, "", &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "node2 is not the leader"));
-	assert_null(h.body);
-	/* unknown candidate, the leader as candidate */
-	assert_int_equal(parse(OPS_SWITCHOVER, &a, err, "--candidate", "node9", NULL),
-	                 CLI_PARSE_OK);
-	assert_false(ops_plan_handover(&a, "", &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "node9 does not exist"));
-	assert_int_equal(parse(OPS_SWITCHOVER, &a, err, "--candidate", "node1", NULL),
-	                 CLI_PARSE_OK);
-	assert_false(ops_plan_handover(&a, "", &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "target and source are the same"));
-	dcs_view_free(&v);
-}
-
-static void test_plan_candidates(void **state)
-{
-	struct ops_args a;
-	struct ops_handover h;
-	struct dcs_view v;
-	char err[256];
-
-	(void)state;
-	three_nodes(&v, true);
-	assert_int_equal(parse(OPS_SWITCHOVER, &a, err, "--candidate", "node3", NULL),
-	                 CLI_PARSE_OK);
-	assert_false(ops_plan_handover(&a, "", &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "node3 has the nofailover tag"));
-	dcs_view_free(&v);
-	/* a lone leader has no candidate */
-	view_of(&v, "leader", "node1", "members/node1", M_PRIMARY, NULL);
-	assert_int_equal(parse(OPS_SWITCHOVER, &a, err, NULL), CLI_PARSE_OK);
-	assert_false(ops_plan_handover(&a, "", &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "no candidates found to switchover to"));
-	dcs_view_free(&v);
-}
-
-static void test_plan_failover(void **state)
-{
-	struct ops_args a;
-	struct ops_handover h;
-	struct dcs_view v;
-	char err[256];
-
-	(void)state;
-	/* leaderless: a switchover is impossible, a failover goes to the candidate's agent */
-	view_of(&v, "members/node2", M_REPLICA("5433", "8009"), "members/node3",
-	        M_REPLICA("5434", "8010"), NULL);
-	assert_int_equal(parse(OPS_SWITCHOVER, &a, err, "--candidate", "node2", NULL),
-	                 CLI_PARSE_OK);
-	assert_false(ops_plan_handover(&a, "", &v, &h, err, sizeof(err)));
-	assert_non_null(strstr(err, "no leader: use pgha failover"));
-	assert_int_equal(parse(OPS_FAILOVER, &a, err, "--candidate", "node3", NULL), CLI_PARSE_OK);
-	assert_true(ops_plan_handover(&a, "", &v, &h, err, sizeof(err)));
-	assert_string_equal(h.action, "failover");
-	assert_string_equal(h.target, "node3");
-	assert_string_equal(h.body, "{\"candidate\":\"node3\"}");
-	ops_handover_free(&h);
-	dcs_view_free(&v);
-	/* with a leader: sent to the leader with its name (the agent makes it a switchover);
-	 * naming the leader makes it a switchover here already, as in patronictl */
-	three_nodes(&v, false);
-	assert_true(ops_plan_handover(&a, "", &v, &h, err, sizeof(err)));
-	assert_string_equal(h.action, "failover");
-	assert_string_equal(h.target, "node1");
-	assert_string_equal(h.body, "{\"leader\":\"node1\",\"candidate\":\"node3\"}");
-	ops_handover_free(&h);
-	assert_int_equal(
-	    parse(OPS_FAILOVER, &a, err, "--candidate", "node3", "--leader", "node1", NULL),
-	    CLI_PARSE_OK);
-	assert_true(ops_plan_handover(&a, "", &v, &h, err, sizeof(err)));
-	assert_string_equal(h.action, "switchover");
-	ops_handover_free(&h);
-	dcs_view_free(&v);
-}
+/* --- restart / reinit plans -------------------------------------------------------------- */
 
 static void test_plan_nodes(void **state)
 {
@@ -418,21 +272,211 @@ static void test_schedule_iso(void **state)
 	free(old_tz);
 }
 
-static void test_api_url(void **state)
+/* write_cluster_json: a 3-node lab's cluster.json (base port 6500) in dir. */
+static void write_cluster_json(const char *dir, const char *scope)
 {
-	char out[128];
+	char path[PATH_MAX + 16];
+	char *text = xasprintf(
+	    "{\"format\": 1, \"dir\": \"%s\", \"scope\": \"%s\", \"namespace\": \"/service/\","
+	    " \"os_user\": \"postgres\", \"ports\": {\"base_port\": 6500, \"etcd\": ["
+	    "{\"name\": \"etcd1\", \"client_port\": 6500, \"peer_port\": 6503},"
+	    "{\"name\": \"etcd2\", \"client_port\": 6501, \"peer_port\": 6504},"
+	    "{\"name\": \"etcd3\", \"client_port\": 6502, \"peer_port\": 6505}], \"nodes\": ["
+	    "{\"name\": \"node1\", \"pg_port\": 6510, \"api_port\": 6511, \"pgbouncer_port\": "
+	    "6512}],"
+	    " \"router\": {\"rw_port\": 5432, \"ro_port\": 5433, \"http_port\": 6506}},"
+	    " \"binaries\": {\"pgha\": \"/usr/bin/pgha\", \"pg_bin_dir\": \"/pg\","
+	    " \"etcd\": \"/usr/bin/etcd\"}}\n",
+	    dir, scope);
+
+	snprintf(path, sizeof(path), "%s/cluster.json", dir);
+	assert_true(fs_write_atomic(path, text, strlen(text), 0644));
+	free(text);
+}
+
+#define ARGV(...) ((char *[]){__VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)))
+/* PARSE_UP: `pgha up ...` over the defaults, as cmd_up reads it. */
+#define PARSE_UP(o, err, ...)                                                                    \
+	(lab_up_defaults(o), args_parse(cli_up_spec.opts, cli_up_spec.n_opts, ARGC(__VA_ARGS__), \
+	                                ARGV(__VA_ARGS__), o, NULL, err, sizeof(err)))
+#define PARSE_DOWN(o, err, ...)                                                  \
+	(lab_down_defaults(o),                                                   \
+	 args_parse(cli_down_spec.opts, cli_down_spec.n_opts, ARGC(__VA_ARGS__), \
+	            ARGV(__VA_ARGS__), o, NULL, err, sizeof(err)))
+
+static void test_up_opts(void **state)
+{
+	struct lab_up_opts o;
+	char err[256];
 
 	(void)state;
-	assert_true(ops_api_url("http://10.0.0.1:8008/patroni", "switchover", out, sizeof(out)));
-	assert_string_equal(out, "http://10.0.0.1:8008/switchover");
-	assert_true(ops_api_url("https://db1:8443/patroni?x=1", "config", out, sizeof(out)));
-	assert_string_equal(out, "https://db1:8443/config");
-	assert_true(ops_api_url("http://[::1]:8008", "patroni", out, sizeof(out)));
-	assert_string_equal(out, "http://[::1]:8008/patroni");
-	assert_false(ops_api_url("ftp://x/patroni", "patroni", out, sizeof(out)));
-	assert_false(ops_api_url("http:///patroni", "patroni", out, sizeof(out)));
-	assert_false(ops_api_url("", "patroni", out, sizeof(out)));
-	assert_false(ops_api_url("http://host:8008/patroni", "patroni", out, 10));
+	assert_int_equal(PARSE_UP(&o, err, "up"), ARGS_OK);
+	assert_string_equal(o.dir, "pgha-lab");
+	assert_int_equal(o.n_nodes, 3);
+	assert_int_equal(o.base_port, 6500);
+	assert_int_equal(o.router_port, 5432);
+	assert_string_equal(o.scope, "pgha-lab");
+	assert_null(o.os_user);
+	assert_int_equal(o.timeout_s, 120);
+	assert_false(o.nodes_set || o.base_port_set || o.router_port_set || o.scope_set ||
+	             o.pg_bin_dir_set);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--dir", "/x", "--nodes", "5", "--base-port=30000",
+	                          "--scope", "s1", "--os-user", "bob", "--timeout", "30",
+	                          "--pg-bin-dir", "/pg", "--router-port", "30008"),
+	                 ARGS_OK);
+	assert_string_equal(o.dir, "/x");
+	assert_int_equal(o.n_nodes, 5);
+	assert_int_equal(o.base_port, 30000);
+	assert_string_equal(o.scope, "s1");
+	assert_string_equal(o.os_user, "bob");
+	assert_int_equal(o.timeout_s, 30);
+	assert_string_equal(o.pg_bin_dir, "/pg");
+	assert_int_equal(o.router_port, 30008);
+	assert_true(o.nodes_set && o.base_port_set && o.router_port_set && o.scope_set &&
+	            o.pg_bin_dir_set);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--help"), ARGS_HELP);
+	assert_int_equal(PARSE_UP(&o, err, "up", "-h"), ARGS_HELP);
+}
+
+static void test_up_opts_errors(void **state)
+{
+	struct lab_up_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE_UP(&o, err, "up", "--nodes", "0"), ARGS_ERROR);
+	assert_string_equal(err, "--nodes: expected an integer from 1 to 9, got '0'");
+	assert_int_equal(PARSE_UP(&o, err, "up", "--nodes", "10"), ARGS_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--nodes", "3x"), ARGS_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--base-port", "80"), ARGS_ERROR);
+	assert_non_null(strstr(err, "--base-port"));
+	assert_int_equal(PARSE_UP(&o, err, "up", "--base-port", "65500"), ARGS_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port", "1023"), ARGS_ERROR);
+	assert_string_equal(err,
+	                    "--router-port: expected an integer from 1024 to 65534, got '1023'");
+	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port", "65535"), ARGS_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port", "5432a"), ARGS_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--router-port"), ARGS_ERROR);
+	assert_string_equal(err, "option --router-port needs a value");
+	/* the scope's characters are checked by cmd_up (lab_scope_valid, test_lab.c) */
+	assert_int_equal(PARSE_UP(&o, err, "up", "--timeout", "0"), ARGS_ERROR);
+	assert_int_equal(PARSE_UP(&o, err, "up", "--bogus"), ARGS_ERROR);
+	assert_string_equal(err, "up does not take option --bogus");
+	assert_int_equal(PARSE_UP(&o, err, "up", "--dir"), ARGS_ERROR);
+	assert_string_equal(err, "option --dir needs a value");
+	assert_int_equal(PARSE_UP(&o, err, "up", "extra"), ARGS_ERROR);
+	assert_string_equal(err, "unexpected argument 'extra'");
+}
+
+static void test_down_opts(void **state)
+{
+	struct lab_down_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE_DOWN(&o, err, "down"), ARGS_OK);
+	assert_string_equal(o.dir, "pgha-lab");
+	assert_false(o.keep);
+	assert_int_equal(o.timeout_s, 60);
+	assert_int_equal(PARSE_DOWN(&o, err, "down", "--keep", "--dir", "d", "--timeout", "5"),
+	                 ARGS_OK);
+	assert_true(o.keep);
+	assert_string_equal(o.dir, "d");
+	assert_int_equal(o.timeout_s, 5);
+	assert_int_equal(PARSE_DOWN(&o, err, "down", "--nodes", "3"), ARGS_ERROR);
+	assert_int_equal(PARSE_DOWN(&o, err, "down", "--timeout", "-1"), ARGS_ERROR);
+	assert_int_equal(PARSE_DOWN(&o, err, "down", "x"), ARGS_ERROR);
+}
+
+static void test_target_args(void **state)
+{
+	struct ops_args a;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(OPS_LIST, &a, err, NULL), CLI_PARSE_OK);
+	assert_null(a.target.dir);
+	assert_null(a.target.config);
+	assert_false(a.target.json);
+	assert_int_equal(parse(OPS_LIST, &a, err, "--dir", "d", "--json", NULL), CLI_PARSE_OK);
+	assert_string_equal(a.target.dir, "d");
+	assert_true(a.target.json);
+	assert_int_equal(parse(OPS_LIST, &a, err, "-c", "f.yml", NULL), CLI_PARSE_OK);
+	assert_string_equal(a.target.config, "f.yml");
+	expect_error(parse(OPS_LIST, &a, err, "-c", "f", "--dir", "d", NULL), err,
+	             "use either --dir or -c, not both");
+	expect_error(parse(OPS_LIST, &a, err, "-c", NULL), err, "needs a value");
+	expect_error(parse(OPS_LIST, &a, err, "--yaml", NULL), err, "--yaml");
+	assert_int_equal(parse(OPS_LIST, &a, err, "--help", NULL), CLI_PARSE_HELP);
+}
+
+static void test_target_from_lab_dir(void **state)
+{
+	char *dir = make_tmpdir();
+	struct cli_target_args a = {.dir = dir};
+	struct ops_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	struct lab_cluster c;
+	char err[512];
+
+	(void)state;
+	assert_false(ops_ctx_open("list", &a, ctx, err, sizeof(err)));
+	assert_non_null(strstr(err, "cluster.json"));
+	memset(&c, 0, sizeof(c));
+	write_cluster_json(dir, "other");
+	assert_true(ops_ctx_open("list", &a, ctx, err, sizeof(err)));
+	assert_true(ctx->is_lab);
+	assert_string_equal(ctx->client.scope, "other");
+	assert_string_equal(ctx->client.namespace_, "/service/");
+	assert_int_equal(ctx->client.n_etcd, 3);
+	assert_string_equal(ctx->client.etcd[1], "http://127.0.0.1:6501");
+	assert_string_equal(ctx->lab.dir, dir);
+	/* no secrets in this directory: no credentials, and a note saying why */
+	assert_string_equal(ctx->client.creds.rest_user, "");
+	assert_non_null(strstr(ctx->client.creds.note, "secrets could not be read"));
+	free(ctx);
+	remove_tmpdir(dir);
+}
+
+static void test_target_from_config(void **state)
+{
+	char *dir = make_tmpdir();
+	char path[PATH_MAX + 16];
+	struct cli_target_args a = {.config = path};
+	struct ops_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	const char *yaml = "scope: from-config\nname: pg1\n"
+	                   "restapi:\n  listen: 127.0.0.1:8008\n"
+	                   "  authentication:\n    username: admin\n    password: pw\n"
+	                   "etcd3:\n  hosts: [127.0.0.1:6500, 127.0.0.1:6501]\n"
+	                   "postgresql:\n  listen: 127.0.0.1:5432\n  data_dir: /tmp/x/pg1\n";
+	char err[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/agent.yml", dir);
+	assert_false(ops_ctx_open("list", &a, ctx, err, sizeof(err)));
+	assert_true(fs_write_atomic(path, yaml, strlen(yaml), 0600));
+	unsetenv("PGHA_REST_USER");
+	unsetenv("PGHA_REST_PASSWORD");
+	assert_true(ops_ctx_open("list", &a, ctx, err, sizeof(err)));
+	assert_false(ctx->is_lab);
+	assert_string_equal(ctx->client.scope, "from-config");
+	assert_string_equal(ctx->client.namespace_, "/service/");
+	assert_int_equal(ctx->client.n_etcd, 2);
+	assert_string_equal(ctx->client.etcd[0], "http://127.0.0.1:6500");
+	assert_string_equal(ctx->client.creds.rest_user, "admin");
+	assert_string_equal(ctx->client.creds.rest_password, "pw");
+	/* the environment overrides the REST credentials */
+	setenv("PGHA_REST_USER", "other", 1);
+	assert_true(ops_ctx_open("list", &a, ctx, err, sizeof(err)));
+	assert_string_equal(ctx->client.creds.rest_user, "other");
+	assert_string_equal(ctx->client.creds.rest_password, "pw");
+	unsetenv("PGHA_REST_USER");
+	/* A broken configuration is an error that names the file. */
+	assert_true(fs_write_atomic(path, "scope: [\n", 10, 0600));
+	assert_false(ops_ctx_open("list", &a, ctx, err, sizeof(err)));
+	assert_non_null(strstr(err, "agent.yml"));
+	free(ctx);
+	remove_tmpdir(dir);
 }
 
 /* --- configuration -------------------------------------------------------------------------- */
@@ -780,13 +824,15 @@ int main(void)
 	    cmocka_unit_test(test_args_nodes),
 	    cmocka_unit_test(test_args_edit_config),
 	    cmocka_unit_test(test_args_monitor_health),
-	    cmocka_unit_test(test_plan_switchover),
-	    cmocka_unit_test(test_plan_candidates),
-	    cmocka_unit_test(test_plan_failover),
 	    cmocka_unit_test(test_plan_nodes),
 	    cmocka_unit_test(test_restart_body),
 	    cmocka_unit_test(test_schedule_iso),
-	    cmocka_unit_test(test_api_url),
+	    cmocka_unit_test(test_up_opts),
+	    cmocka_unit_test(test_up_opts_errors),
+	    cmocka_unit_test(test_down_opts),
+	    cmocka_unit_test(test_target_args),
+	    cmocka_unit_test(test_target_from_lab_dir),
+	    cmocka_unit_test(test_target_from_config),
 	    cmocka_unit_test(test_config_set),
 	    cmocka_unit_test(test_config_set_errors),
 	    cmocka_unit_test(test_merge_patch),

@@ -15,32 +15,7 @@
 #include "cli/ops_monitor.h"
 #include "dcs/dcs.h"
 #include "util/buf.h"
-
-#define P "/service/t/"
-
-static void view_of(struct dcs_view *v, ...)
-{
-	struct dcs_kv kvs[32];
-	char keys[32][128];
-	int n = 0;
-	va_list ap;
-	const char *k;
-	char warn[512];
-
-	va_start(ap, v);
-	while ((k = va_arg(ap, const char *)) != NULL && n < 32) {
-		snprintf(keys[n], sizeof(keys[n]), "%s%s", P, k);
-		kvs[n] = (struct dcs_kv){.key = keys[n],
-		                         .value = va_arg(ap, const char *),
-		                         .create_revision = 1,
-		                         .mod_revision = 10 + n};
-		n++;
-	}
-	va_end(ap);
-	dcs_view_from_kvs(v, P, kvs, n, 99, warn, sizeof(warn));
-	if (warn[0])
-		fail_msg("view warnings: %s", warn);
-}
+#include "view_fixture.h"
 
 #define MEMBER(port, role, extra)                                                                  \
 	"{\"conn_url\":\"postgres://127.0.0.1:" port "/postgres\",\"api_url\":\"http://127.0.0.1:" \

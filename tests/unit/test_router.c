@@ -15,7 +15,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "router/router_config.h"
 #include "router/router_holdq.h"
 #include "router/router_notify.h"
@@ -570,6 +572,114 @@ static void test_config_errors(void **state)
 	}
 }
 
+/* load_text: router_config_load on text written to a file named like path. */
+static bool load_text(const char *text, struct router_config *cfg, char *err, size_t errlen)
+{
+	char path[] = "/tmp/pgha-router-XXXXXX.yml";
+	int fd = mkstemps(path, 4);
+	bool ok;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ok = router_config_load(cfg, path, err, errlen);
+	unlink(path);
+	/* Messages name the file: take it out, so that the tests read "LINE: ...". */
+	for (char *at; (at = strstr(err, path)) != NULL;)
+		memmove(at, at + strlen(path), strlen(at + strlen(path)) + 1);
+	return ok;
+}
+
+static void expect_line(const char *err, const char *text)
+{
+	if (strstr(err, text) == NULL)
+		fail_msg("\"%s\" does not contain \"%s\"", err, text);
+}
+
+/* The file's errors name their line, all of them at once, one per line. */
+static void test_config_file_errors_have_lines(void **state)
+{
+	struct router_config c;
+	char err[2048];
+
+	(void)state;
+	assert_false(load_text("scope: s\n"
+	                       "etcd3:\n"
+	                       "  hosts: a:1\n"
+	                       "router:\n"
+	                       "  rise: 0\n"
+	                       "  colour: red\n"
+	                       "  rw_listen: 'a,b:1'\n"
+	                       "  ro_listen: x\n"
+	                       "  hold_timeout: soon\n"
+	                       "  target: pgbouncer\n",
+	                       &c, err, sizeof(err)));
+	expect_line(err, ":5: router.rise: 0 is out of range (1 to 100)\n");
+	expect_line(err, ":6: router.colour: unknown key\n");
+	expect_line(err, ":8: router.ro_listen: 'x' is not host:port");
+	expect_line(err, ":9: router.hold_timeout: expected a number of seconds, got a string\n");
+	expect_line(err, ":10: router.target: 'pgbouncer' is not supported (pooler or postgres)");
+	expect_line(err, ":7: router.rw_listen: \"a,b:1\" is not host:port");
+	assert_int_equal(c.rise, 2); /* refused values leave the defaults */
+	assert_false(load_text("scope: s\netcd3:\n  hosts: a:1\nrouter:\n  ro_listen: "
+	                       "0.0.0.0:5432\n",
+	                       &c, err, sizeof(err)));
+	assert_string_equal(err, ":5: router.ro_listen: same address as router.rw_listen");
+	assert_false(load_text("router:\n  rise: 3\n", &c, err, sizeof(err)));
+	expect_line(err, ": scope: required");
+	expect_line(err, ": etcd3.hosts: at least one etcd host:port is required");
+	assert_false(load_text("scope: s\nrouter:\n  rise: [\n", &c, err, sizeof(err)));
+	expect_line(err, ":4:1: did not find expected node content");
+	assert_false(load_text("scope: s\nscope: t\n", &c, err, sizeof(err)));
+	expect_line(err, ":2:1: duplicate key 'scope' (first at line 1)");
+}
+
+/* The agent's own file serves: its keys are left alone, its spellings read as it reads them. */
+static void test_config_file_shared_with_agent(void **state)
+{
+	struct router_config c;
+	char err[1024];
+
+	(void)state;
+	if (!load_text("scope: 0123\n"
+	               "namespace: /pgha//prod\n"
+	               "name: pg1\n"
+	               "log:\n  level: WARNING\n"
+	               "restapi:\n  listen: 127.0.0.1:8008\n"
+	               "etcd:\n  hosts: a:1\n"
+	               "etcd3:\n  hosts: [b:1, 'c:2']\n  host: d:3\n  protocol: http\n"
+	               "bootstrap:\n  dcs:\n    ttl: 30\n"
+	               "router:\n  hold_timeout: '2.5'\n  max_replica_lag: 16MB\n"
+	               "  hold_on_switchover: off\n  target: postgres\n",
+	               &c, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(c.scope, "0123"); /* plain YAML text, as the agent reads it */
+	assert_string_equal(c.namespace_, "/pgha/prod/");
+	assert_string_equal(c.log_level, "warn");
+	assert_int_equal(c.n_etcd, 3); /* etcd3 wins over etcd; host adds to hosts */
+	assert_string_equal(c.etcd_hosts[0], "b:1");
+	assert_string_equal(c.etcd_hosts[2], "d:3");
+	assert_int_equal(c.hold_timeout_ms, 2500);
+	assert_true(c.max_replica_lag_bytes == 16 * 1024 * 1024);
+	assert_false(c.hold_on_switchover);
+	assert_int_equal(c.target, ROUTER_TARGET_POSTGRES);
+	assert_true(load_text("scope: s\netcd3:\n  hosts: a:1\nrouter:\n  max_replica_lag:\n", &c,
+	                      err, sizeof(err)));
+	assert_true(c.max_replica_lag_bytes == -1); /* null: no bound, the default */
+}
+
+/* Every listener and target kind has its name (logs, /metrics labels, --check output). */
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(rt_listener_str(RT_RW), "rw");
+	assert_string_equal(rt_listener_str(RT_RO), "ro");
+	assert_string_equal(rt_listener_str(RT__COUNT), "?");
+	assert_string_equal(router_target_kind_str(ROUTER_TARGET_POOLER), "pooler");
+	assert_string_equal(router_target_kind_str(ROUTER_TARGET_POSTGRES), "postgres");
+	assert_string_equal(router_target_kind_str(ROUTER_TARGET__COUNT), "?");
+}
+
 /* --- /health and /metrics ------------------------------------------------------------------------
  */
 
@@ -799,6 +909,9 @@ int main(void)
 	    cmocka_unit_test(test_postgres_target_kind),
 	    cmocka_unit_test(test_config_defaults_and_full),
 	    cmocka_unit_test(test_config_errors),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_config_file_errors_have_lines),
+	    cmocka_unit_test(test_config_file_shared_with_agent),
 	    cmocka_unit_test(test_stats_renderings),
 	    cmocka_unit_test(test_notify_status_lines),
 	    cmocka_unit_test(test_notify_view_follows_eligibility),

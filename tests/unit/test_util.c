@@ -1,20 +1,29 @@
 /*
- * test_util.c: util/ (strings, numbers, LSNs, base64, buffers, files, processes).
+ * test_util.c: util/ (strings, numbers, LSNs, base64, buffers, files, processes, the
+ * table-driven option parser).
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include "util/args.h"
 #include "util/b64.h"
 #include "util/buf.h"
+#include "util/compiler.h"
+#include "util/err.h"
 #include "util/fsutil.h"
+#include "util/iso8601.h"
+#include "util/netaddr.h"
 #include "util/proc.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -85,6 +94,52 @@ static void test_hostport(void **state)
 	assert_false(str_split_hostport("host", host, sizeof(host), &port));
 	assert_false(str_split_hostport("host:0", host, sizeof(host), &port));
 	assert_false(str_split_hostport("host:70000", host, sizeof(host), &port));
+}
+
+static void expect_addr(const char *hostport, enum netaddr_use use, int family, const char *ip,
+                        int port, bool any)
+{
+	struct netaddr a;
+	char err[256] = "";
+	char text[INET6_ADDRSTRLEN];
+	const void *raw;
+
+	if (!netaddr_resolve(hostport, use, &a, err, sizeof(err)))
+		fail_msg("%s: %s", hostport, err);
+	assert_int_equal(a.sa.ss_family, family);
+	assert_int_equal(a.len, family == AF_INET ? sizeof(struct sockaddr_in)
+	                                          : sizeof(struct sockaddr_in6));
+	raw = family == AF_INET ? (const void *)&((struct sockaddr_in *)&a.sa)->sin_addr
+	                        : (const void *)&((struct sockaddr_in6 *)&a.sa)->sin6_addr;
+	assert_non_null(inet_ntop(family, raw, text, sizeof(text)));
+	assert_string_equal(text, ip);
+	assert_int_equal(netaddr_port(&a), port);
+	assert_int_equal(netaddr_is_v6(&a), family == AF_INET6);
+	assert_int_equal(netaddr_is_any(&a), any);
+}
+
+static void test_netaddr(void **state)
+{
+	struct netaddr a;
+	char err[256];
+
+	(void)state;
+	expect_addr("127.0.0.1:5432", NETADDR_LISTEN, AF_INET, "127.0.0.1", 5432, false);
+	expect_addr("0.0.0.0:5432", NETADDR_LISTEN, AF_INET, "0.0.0.0", 5432, true);
+	expect_addr("[::1]:8008", NETADDR_LISTEN, AF_INET6, "::1", 8008, false);
+	expect_addr("[::]:8008", NETADDR_LISTEN, AF_INET6, "::", 8008, true);
+	/* Every address, IPv4 mapped in: "*" and an empty host. */
+	expect_addr("*:8008", NETADDR_LISTEN, AF_INET6, "::", 8008, true);
+	expect_addr(":8008", NETADDR_LISTEN, AF_INET6, "::", 8008, true);
+	/* A name with both families listens on its IPv4 address. */
+	expect_addr("localhost:1", NETADDR_LISTEN, AF_INET, "127.0.0.1", 1, false);
+	expect_addr("10.1.2.3:6432", NETADDR_CONNECT, AF_INET, "10.1.2.3", 6432, false);
+	expect_addr("[fe80::1]:6432", NETADDR_CONNECT, AF_INET6, "fe80::1", 6432, false);
+	assert_false(netaddr_resolve("127.0.0.1", NETADDR_LISTEN, &a, err, sizeof(err)));
+	assert_string_equal(err, "\"127.0.0.1\" is not host:port");
+	assert_false(netaddr_resolve("127.0.0.1:0", NETADDR_CONNECT, &a, err, sizeof(err)));
+	assert_false(netaddr_resolve("[::1:80", NETADDR_LISTEN, &a, err, sizeof(err)));
+	assert_false(netaddr_resolve(NULL, NETADDR_LISTEN, &a, err, sizeof(err)));
 }
 
 static void test_b64(void **state)
@@ -226,13 +281,275 @@ static void test_proc_child_signals_reset(void **state)
 	buf_free(&out);
 }
 
+/* The options struct of the parser's test. */
+struct opts {
+	bool flag;
+	const char *str;
+	int num;
+	bool num_given;
+	int even;
+};
+
+static bool parse_even(const char *arg, void *field, char *err, size_t errlen)
+{
+	if (str_parse_int(arg, field) && *(int *)field % 2 == 0)
+		return true;
+	snprintf(err, errlen, "--even: '%s' is not even", arg);
+	return false;
+}
+
+static const struct arg_opt opts[] = {
+    ARG_FLAG_OPT("flag", 'f', offsetof(struct opts, flag)),
+    ARG_STR_OPT("str", 's', offsetof(struct opts, str), 0),
+    ARG_INT_OPT("num", offsetof(struct opts, num), 1, 9, ARG_SEEN(struct opts, num_given)),
+    ARG_CUSTOM_OPT("even", 0, offsetof(struct opts, even), parse_even, 0),
+};
+
+#define ARGV(...) ((char *[]){"cmd", __VA_ARGS__, NULL})
+#define ARGC(...) ((int)(sizeof((char *[]){"cmd", __VA_ARGS__}) / sizeof(char *)))
+#define PARSE(o, rest, err, ...)                                                        \
+	(memset(o, 0, sizeof(*o)), args_parse(opts, ARRAY_LEN(opts), ARGC(__VA_ARGS__), \
+	                                      ARGV(__VA_ARGS__), o, rest, err, sizeof(err)))
+
+static void test_args(void **state)
+{
+	struct opts o;
+	char err[128];
+	int rest = -1;
+
+	(void)state;
+	assert_int_equal(PARSE(&o, NULL, err, "-f", "--str=x", "--num", "3", "--even", "4"),
+	                 ARGS_OK);
+	assert_true(o.flag);
+	assert_string_equal(o.str, "x");
+	assert_int_equal(o.num, 3);
+	assert_true(o.num_given);
+	assert_int_equal(o.even, 4);
+	assert_int_equal(PARSE(&o, NULL, err, "-s", "y"), ARGS_OK);
+	assert_string_equal(o.str, "y");
+	assert_false(o.flag || o.num_given);
+	/* positional arguments, options after them included */
+	assert_int_equal(PARSE(&o, &rest, err, "a", "-f", "b"), ARGS_OK);
+	assert_true(o.flag);
+	assert_int_equal(rest, 2); /* argv permuted: cmd -f a b */
+	assert_int_equal(PARSE(&o, &rest, err, "-h"), ARGS_HELP);
+	assert_int_equal(PARSE(&o, NULL, err, "--help"), ARGS_HELP);
+}
+
+static void test_args_errors(void **state)
+{
+	struct opts o;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, NULL, err, "--num", "10"), ARGS_ERROR);
+	assert_string_equal(err, "--num: expected an integer from 1 to 9, got '10'");
+	assert_int_equal(PARSE(&o, NULL, err, "--num", "2x"), ARGS_ERROR);
+	assert_int_equal(PARSE(&o, NULL, err, "--num"), ARGS_ERROR);
+	assert_string_equal(err, "option --num needs a value");
+	assert_int_equal(PARSE(&o, NULL, err, "--bogus"), ARGS_ERROR);
+	assert_string_equal(err, "cmd does not take option --bogus");
+	assert_int_equal(PARSE(&o, NULL, err, "-x"), ARGS_ERROR);
+	assert_non_null(strstr(err, "does not take option"));
+	assert_int_equal(PARSE(&o, NULL, err, "--even", "3"), ARGS_ERROR);
+	assert_string_equal(err, "--even: '3' is not even");
+	assert_int_equal(PARSE(&o, NULL, err, "stray"), ARGS_ERROR);
+	assert_string_equal(err, "unexpected argument 'stray'");
+	assert_int_equal(PARSE(&o, NULL, err, "--flag=1"), ARGS_ERROR);
+}
+
+static void test_err_buffer(void **state)
+{
+	char err[16] = "";
+	char tiny[8];
+
+	(void)state;
+	err_set(NULL, 0, "ignored %d", 1); /* no buffer: nothing happens */
+	err_set(err, 0, "ignored");
+	assert_string_equal(err, "");
+	err_set(err, sizeof(err), "a %s", "b");
+	assert_string_equal(err, "a b");
+	err_append(err, sizeof(err), "c");
+	assert_string_equal(err, "a b; c");
+	err_append(err, sizeof(err), "a long tail");
+	assert_string_equal(err, "a b; c; a long "); /* truncated, still terminated */
+	err_append(err, sizeof(err), "more");
+	assert_string_equal(err, "a b; c; a long ");
+	tiny[0] = '\0';
+	err_append(tiny, sizeof(tiny), "first");
+	assert_string_equal(tiny, "first"); /* no separator before the first */
+	err_set(tiny, sizeof(tiny), "0123456789");
+	assert_string_equal(tiny, "0123456");
+}
+
+/* --- ISO 8601 --------------------------------------------------------------------------- */
+
+#define T2026 1767225600000LL /* 2026-01-01T00:00:00Z in ms */
+
+static void expect_iso(const char *text, enum iso8601_result want, int64_t want_ms)
+{
+	int64_t got = -12345;
+	enum iso8601_result r = iso8601_parse(text, &got);
+
+	if (r != want)
+		fail_msg("\"%s\": result %d, want %d", text, r, want);
+	if (want == ISO8601_INVALID && got != -12345)
+		fail_msg("\"%s\": refused but wrote %lld", text, (long long)got);
+	if (want != ISO8601_INVALID && got != want_ms)
+		fail_msg("\"%s\": %lld ms, want %lld", text, (long long)got, (long long)want_ms);
+}
+
+static void test_iso8601_forms(void **state)
+{
+	(void)state;
+	expect_iso("2026-01-01T00:00:00Z", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01t00:00:00z", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01 00:00:00Z", ISO8601_ZONED, T2026);
+	expect_iso("1970-01-01T00:00:00Z", ISO8601_ZONED, 0);
+	expect_iso("1969-12-31T23:59:59Z", ISO8601_ZONED, -1000);
+	/* Without a zone the text is read as UTC; the caller decides what it means. */
+	expect_iso("2026-01-01T00:00:00", ISO8601_NO_ZONE, T2026);
+	expect_iso("2026-01-01T00:00", ISO8601_NO_ZONE, T2026);
+	expect_iso("2026-01-01", ISO8601_NO_ZONE, T2026);
+	expect_iso("2026-01-01Z", ISO8601_ZONED, T2026);
+	/* Python's isoformat() with microseconds, as Patroni writes scheduled_at. */
+	expect_iso("2026-01-01T00:00:00.123456+00:00", ISO8601_ZONED, T2026 + 123);
+}
+
+static void test_iso8601_offsets(void **state)
+{
+	static const char *const bad[] = {
+	    "+24:00",  "+01:60", "+1", "+2:00", "+01:", "+01:0",     "+013",   "+01000",
+	    " +01:00", "UTC",    "ZZ", "Zjunk", "+",    "-01:00:00", "+01:00Z"};
+
+	(void)state;
+	expect_iso("2026-01-01T00:00:00+00:00", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T00:00:00-00:00", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T02:00:00+02:00", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T02:00:00+0200", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T02:00:00+02", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01 01:30+0130", ISO8601_ZONED, T2026);
+	expect_iso("2025-12-31T23:00:00-01", ISO8601_ZONED, T2026);
+	expect_iso("2025-12-31T19:15:00-04:45", ISO8601_ZONED, T2026);
+	expect_iso("2026-01-01T23:59:00+23:59", ISO8601_ZONED, T2026);
+	expect_iso("2025-12-31T00:01:00-23:59", ISO8601_ZONED, T2026);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "2026-01-01T00:00:00%s", bad[i]);
+		expect_iso(text, ISO8601_INVALID, 0);
+	}
+}
+
+static void test_iso8601_fractions(void **state)
+{
+	static const char *const bad[] = {"2026-01-01T00:00:00.Z",      "2026-01-01T00:00:00.",
+	                                  "2026-01-01T00:00:00.+01:00", "2026-01-01T00:00.5Z",
+	                                  "2026-01-01T00:00:00.5.5Z",   "2026-01-01T00:00:00,Z"};
+
+	(void)state;
+	expect_iso("2026-01-01T00:00:00.5Z", ISO8601_ZONED, T2026 + 500);
+	expect_iso("2026-01-01T00:00:00,5Z", ISO8601_ZONED, T2026 + 500);
+	expect_iso("2026-01-01T00:00:00.05Z", ISO8601_ZONED, T2026 + 50);
+	expect_iso("2026-01-01T00:00:00.001Z", ISO8601_ZONED, T2026 + 1);
+	expect_iso("2026-01-01T00:00:00.0009Z", ISO8601_ZONED, T2026); /* truncated */
+	expect_iso("2026-01-01T00:00:00.999999999Z", ISO8601_ZONED, T2026 + 999);
+	expect_iso("2026-01-01T00:00:00.5", ISO8601_NO_ZONE, T2026 + 500);
+	/* A fraction needs digits, and seconds to divide ("00:00.5" is not a time). */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_iso(bad[i], ISO8601_INVALID, 0);
+}
+
+static void test_iso8601_bad_input(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "next tuesday",
+	    "2026",
+	    "2026-01",
+	    "2026-1-1T00:00:00Z",
+	    "26-01-01T00:00:00Z",
+	    "20260101T000000Z",
+	    "2026/01/01T00:00:00Z",
+	    "2026-00-01T00:00:00Z",
+	    "2026-13-01T00:00:00Z",
+	    "2026-01-00T00:00:00Z",
+	    "2026-01-32T00:00:00Z",
+	    "2026-02-29T00:00:00Z",
+	    "2026-02-30T00:00:00Z",
+	    "2100-02-29T00:00:00Z",
+	    "2026-04-31T00:00:00Z",
+	    "2026-01-01T",
+	    "2026-01-01T0:00:00Z",
+	    "2026-01-01T00Z",
+	    "2026-01-01T00:0Z",
+	    "2026-01-01T00:00:0Z",
+	    "2026-01-01T24:00:00Z",
+	    "2026-01-01T00:60:00Z",
+	    "2026-01-01T00:00:60Z",
+	    "2026-01-01X00:00:00Z",
+	    "2026-01-01T00:00:00 UTC",
+	    " 2026-01-01T00:00:00Z",
+	    "2026-01-01T00:00:00Z ",
+	    "-2026-01-01T00:00:00Z",
+	    "+2026-01-01T00:00:00Z",
+	    "2026-01-01T00:00:00\n",
+	    "2026-01-01T00:00:00\xff",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_iso(bad[i], ISO8601_INVALID, 0);
+	expect_iso(NULL, ISO8601_INVALID, 0);
+	expect_iso("2024-02-29T12:00:00Z", ISO8601_ZONED, 1709208000000LL);
+	expect_iso("2000-02-29T00:00:00Z", ISO8601_ZONED, 951782400000LL);
+}
+
+/* Every day from 1900 to 2200 against the C library's calendar. */
+static void test_iso8601_every_day(void **state)
+{
+	char text[64];
+	int days = 0;
+
+	(void)state;
+	for (int y = 1900; y <= 2200; y++) {
+		for (int m = 1; m <= 12; m++) {
+			for (int d = 1; d <= 31; d++) {
+				struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+				int64_t want = (int64_t)timegm(&tm) * 1000;
+				bool exists = tm.tm_mday == d; /* timegm moved 31 April to 1 May */
+				int64_t got = 0;
+
+				snprintf(text, sizeof(text), "%04d-%02d-%02dT00:00:00Z", y, m, d);
+				if (iso8601_parse(text, &got) !=
+				    (exists ? ISO8601_ZONED : ISO8601_INVALID))
+					fail_msg("%s: exists %d", text, exists);
+				if (exists && got != want)
+					fail_msg("%s: %lld, want %lld", text, (long long)got,
+					         (long long)want);
+				days += exists;
+			}
+		}
+	}
+	assert_int_equal(days, 109938); /* 301 years, 73 of them leap years */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_str_copy_reports_truncation),
+	    cmocka_unit_test(test_args),
+	    cmocka_unit_test(test_args_errors),
 	    cmocka_unit_test(test_parse_numbers),
 	    cmocka_unit_test(test_lsn_round_trip),
 	    cmocka_unit_test(test_hostport),
+	    cmocka_unit_test(test_netaddr),
+	    cmocka_unit_test(test_err_buffer),
+	    cmocka_unit_test(test_iso8601_forms),
+	    cmocka_unit_test(test_iso8601_offsets),
+	    cmocka_unit_test(test_iso8601_fractions),
+	    cmocka_unit_test(test_iso8601_bad_input),
+	    cmocka_unit_test(test_iso8601_every_day),
 	    cmocka_unit_test(test_b64),
 	    cmocka_unit_test(test_buf),
 	    cmocka_unit_test(test_files),

@@ -142,6 +142,10 @@ is "$?" 0 "edit-config --apply FILE"
 like "$out" "\+    work_mem: 8MB" "the diff shows the new parameter"
 wait_for 30 work_mem_is 8MB
 ok $? "the primary runs with work_mem = 8MB"
+printf 'postgresql:\n  parameters:\n    work_mem: 16MB\n  use_slots: maybe\n' >"$LAB_TMP/bad.yml"
+out=$(ops edit-config --apply "$LAB_TMP/bad.yml" --force 2>&1)
+is "$?" 1 "edit-config --apply refuses a file with a value the agents would refuse"
+like "$out" "bad.yml:4: postgresql.use_slots: expected a boolean" "naming the file's line and key"
 ops edit-config --set loop_wait=1 --set postgresql.parameters.work_mem= --force -q >/dev/null
 is "$?" 0 "edit-config --set KEY= removes a key (and restores loop_wait)"
 is "$(ops show-config --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["loop_wait"], "parameters" in j["postgresql"])')" \

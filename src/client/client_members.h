@@ -1,0 +1,43 @@
+/*
+ * client_members.h: the members table of a cluster, from a DCS view: one row per
+ * member with role, state, timeline and lag (dcs_roles.h's rules, so the table agrees
+ * with the agents' GET /cluster), rendered as patronictl's table or as
+ * `pgha list --json`. Used by `pgha list`, `pgha monitor`, `pgha health`, the
+ * operations commands and `pgha up`.
+ *
+ * Pure: no I/O.
+ */
+#ifndef PGHA_CLIENT_CLIENT_MEMBERS_H
+#define PGHA_CLIENT_CLIENT_MEMBERS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "client/client.h"
+#include "dcs/dcs_roles.h"
+#include "dcs/dcs_types.h"
+#include "util/buf.h"
+
+struct client_member_row {
+	const struct dcs_member *m; /* borrowed from the view */
+	enum dcs_role role;
+	const char *state; /* borrowed from m: dcs_member_state */
+	bool has_lag;
+	uint64_t lag_bytes;
+};
+
+/* client_members_rows: one row per member of the view, in the view's (name) order. */
+int client_members_rows(const struct dcs_view *v, struct client_member_row *rows, int max);
+/*
+ * client_members_table: patronictl's table ("+ Cluster: scope (sysid) ---" header), and
+ * patronictl's " Maintenance mode: on" line under it while the cluster is paused.
+ */
+void client_members_table(const struct dcs_view *v, const char *scope, struct buf *out);
+/*
+ * client_members_json: {"scope", "namespace", "etcd": [urls], "leader": name|null,
+ * "pause": bool, "members": [{"name", "host", "port", "api_url", "pooler", "role",
+ * "state", "timeline", "lag_bytes"}]}; unknown values are null. Owned.
+ */
+json_t *client_members_json(const struct dcs_view *v, const struct client *c);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * client_rest.c: REST calls to the agents and etcd's /health (see client_rest.h).
+ */
+#include "client/client_rest.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include "util/strutil.h"
+
+bool client_api_url(const char *api_url, const char *endpoint, char *out, size_t size)
+{
+	const char *host;
+	size_t len;
+	int n;
+
+	if (str_has_prefix(api_url, "http://"))
+		host = api_url + strlen("http://");
+	else if (str_has_prefix(api_url, "https://"))
+		host = api_url + strlen("https://");
+	else
+		return false;
+	len = strcspn(host, "/?#");
+	if (len == 0)
+		return false;
+	n = snprintf(out, size, "%.*s/%s", (int)(host - api_url + (ptrdiff_t)len), api_url,
+	             endpoint);
+	return n > 0 && (size_t)n < size;
+}
+
+long client_rest(const struct client *c, const struct dcs_member *m, const char *method,
+                 const char *endpoint, const char *body, int timeout_ms, struct buf *reply,
+                 char *err, size_t errlen)
+{
+	char url[CLIENT_URL_LEN + 64];
+	struct http_req req = {.method = method,
+	                       .url = url,
+	                       .body = body,
+	                       .user = c->creds.rest_user,
+	                       .password = c->creds.rest_password,
+	                       .timeout_ms = timeout_ms};
+	long status;
+
+	if (!client_api_url(m->api_url, endpoint, url, sizeof(url))) {
+		snprintf(err, errlen, "member %s has no usable api_url ('%s')", m->name,
+		         m->api_url);
+		return HTTP_UNSENT;
+	}
+	if (!http_request(&req, &status, reply, err, errlen))
+		return status == HTTP_UNSENT ? HTTP_UNSENT : 0;
+	return status;
+}
+
+bool client_etcd_health(const char *url, int timeout_ms, bool *healthy, char *err, size_t errlen)
+{
+	char health_url[CLIENT_URL_LEN + 16];
+	struct buf body;
+	long status = 0;
+	json_t *j;
+	bool answered;
+
+	*healthy = false;
+	snprintf(health_url, sizeof(health_url), "%s/health", url);
+	buf_init(&body);
+	answered = http_get(health_url, timeout_ms, &status, &body, err, errlen);
+	j = answered ? json_loads(body.data, 0, NULL) : NULL;
+	/* etcd 3.4 answers {"health":"true"}, 3.5 adds "reason" */
+	*healthy = status == 200 && str_eq(json_string_value(json_object_get(j, "health")), "true");
+	if (answered && !*healthy)
+		snprintf(err, errlen, "/health answered %ld %.60s", status, body.data);
+	json_decref(j);
+	buf_free(&body);
+	return answered;
+}

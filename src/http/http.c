@@ -1,0 +1,123 @@
+/*
+ * http.c: libcurl easy handles set up one way (see http.h).
+ */
+#include "http/http.h"
+
+#include <stdio.h>
+#include "util/strutil.h"
+
+#define DEFAULT_CONNECT_MS 3000
+
+bool http_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
+void http_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+void http_easy_setup(CURL *h, char *errbuf)
+{
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	if (errbuf != NULL) {
+		errbuf[0] = '\0';
+		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	}
+}
+
+void http_easy_timeouts(CURL *h, int timeout_ms, int connect_timeout_ms)
+{
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	                 (long)(connect_timeout_ms > 0 ? connect_timeout_ms : timeout_ms));
+}
+
+static size_t collect(char *data, size_t size, size_t n, void *arg)
+{
+	struct http_body *b = arg;
+
+	if (b->buf == NULL)
+		return size * n;
+	if (b->max_bytes > 0 && b->buf->len + size * n > b->max_bytes)
+		return 0; /* libcurl fails the transfer: CURLE_WRITE_ERROR */
+	buf_append(b->buf, data, size * n);
+	return size * n;
+}
+
+void http_easy_body(CURL *h, struct http_body *b)
+{
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+}
+
+const char *http_easy_error(const char *errbuf, CURLcode rc)
+{
+	return errbuf != NULL && errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+}
+
+static void set_request(CURL *curl, const struct http_req *req, struct curl_slist **headers)
+{
+	curl_easy_setopt(curl, CURLOPT_URL, req->url);
+	http_easy_timeouts(curl, req->timeout_ms,
+	                   req->connect_timeout_ms > 0 ? req->connect_timeout_ms
+	                                               : MIN(req->timeout_ms, DEFAULT_CONNECT_MS));
+	if (str_eq(req->method, "GET"))
+		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+	else
+		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->body != NULL) {
+		*headers = curl_slist_append(*headers, "Content-Type: application/json");
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, *headers);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
+	}
+	if (req->user != NULL && req->user[0] != '\0') {
+		curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(curl, CURLOPT_USERNAME, req->user);
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, req->password ? req->password : "");
+	}
+}
+
+bool http_request(const struct http_req *req, long *status, struct buf *body, char *err,
+                  size_t errlen)
+{
+	char curl_err[CURL_ERROR_SIZE];
+	struct http_body sink = {.buf = body};
+	struct curl_slist *headers = NULL;
+	CURL *curl = curl_easy_init();
+	CURLcode rc;
+
+	*status = HTTP_UNSENT;
+	if (curl == NULL) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		return false;
+	}
+	http_easy_setup(curl, curl_err);
+	http_easy_body(curl, &sink);
+	set_request(curl, req, &headers);
+	rc = curl_easy_perform(curl);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	} else {
+		long sent = 0;
+
+		curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &sent);
+		*status = sent > 0 ? 0 : HTTP_UNSENT;
+		snprintf(err, errlen, "%s", http_easy_error(curl_err, rc));
+	}
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	return rc == CURLE_OK;
+}
+
+bool http_get(const char *url, int timeout_ms, long *status, struct buf *body, char *err,
+              size_t errlen)
+{
+	struct http_req req = {.method = "GET", .url = url, .timeout_ms = timeout_ms};
+
+	return http_request(&req, status, body, err, errlen);
+}
