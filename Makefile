@@ -2,7 +2,8 @@
 #
 #   make            build ./pgha (objects under build/)
 #   make up         install what is missing, build, start a local cluster in ./pgha-lab
-#   make check      every test: unit (plain, ASan/UBSan, TSan) and integration
+#   make check      every test: format, lint, unit (plain, ASan/UBSan and TSan), deploy and
+#                   docs checks, integration
 #   make unit       cmocka unit tests only
 #   make asan       unit tests under AddressSanitizer + UBSan
 #   make tsan       unit tests and the agent under ThreadSanitizer (build-tsan/pgha);
@@ -89,8 +90,8 @@ ITEST_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/itests/%)
 
 .PHONY: all deps up down check unit integration asan tsan tsan-chaos valgrind format format-check \
-	lint clean \
-	bench-failover bench-router bench-idle bench-patroni bench-false-failover deb check-deploy
+	lint clean bench-failover bench-router bench-idle bench-patroni bench-false-failover deb \
+	check-deploy check-docs
 
 all: $(BIN)
 
@@ -155,6 +156,7 @@ check: deps
 	@$(MAKE) --no-print-directory format-check lint
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory check-deploy
+	@$(MAKE) --no-print-directory check-docs
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory integration
@@ -181,6 +183,10 @@ deb:
 
 check-deploy: all
 	@bash scripts/check-deploy.sh
+
+# Translations (*.pt-BR.md) keep their English original's headings, commands and links.
+check-docs:
+	@python3 scripts/check-docs.py --self-test
 
 format:
 	clang-format -i $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) $(wildcard tests/unit/*.h) \

@@ -3,14 +3,20 @@
 # debian/ and docs/ that can be checked without AWS and without systemd running:
 #
 #   - Terraform: `terraform fmt -check`; `terraform test` of the provider-free modules
-#     (layout, userdata) and of the root's variable validations; every user-data
-#     template rendered with sample values (deploy/aws/tests/render);
+#     (layout: addresses, rules, zones, alarms; userdata) and of the root's variable
+#     validations; modules/packages applied and destroyed (destroy needs no package);
+#     static checks of the root (deploy/aws/tests/static_checks.py: encryption,
+#     recovery, alarms, data volumes); every user-data template rendered with sample
+#     values (deploy/aws/tests/render);
 #   - the rendered boot scripts (and the scripts they embed): bash -n and shellcheck;
 #   - the agent configurations the templates produce, and the packaged example:
 #     `pgha agent --check` (once this build's agent has --check);
-#   - the systemd units: `systemd-analyze verify`, and that the code they rely on
-#     (sd_notify readiness and watchdog) is called somewhere;
-#   - every shell script of the deployment: shellcheck;
+#   - the systemd units: `systemd-analyze verify`, and that each unit's own daemon
+#     calls the sd_notify functions the unit relies on (readiness, watchdog, stopping);
+#   - every shell script of the deployment: shellcheck; create.sh's choice of where to
+#     build the packages (deploy/aws/tests/scripts_test.sh, with stubs);
+#   - the Debian packages: who depends on a PostgreSQL server, where the units ship,
+#     a DEP-5 copyright with the licence of LICENSE;
 #   - no Terraform output may carry a secret;
 #   - the man page documents every subcommand; package and binary versions agree.
 #
@@ -94,6 +100,29 @@ variables_test() {
 		tf variables "$tmp/variables" test -no-color -var-file=terraform.tfvars.example
 }
 
+# packages_lifecycle: modules/packages as the stack uses it (tests/packages), applied
+# with the packages present; then, the packages deleted, `terraform plan` must stop
+# with "make deb" and `terraform destroy` must work. Local state, built-in resources.
+packages_lifecycle() {
+	local d=$tmp/packages
+	mkdir -p "$d/root" "$d/debs" "$d/modules"
+	cp "$aws_dir/tests/packages/main.tf" "$d/root/"
+	cp -r "$aws_dir/modules/packages" "$d/modules/"
+	sed -i 's#"../../modules/packages"#"../modules/packages"#' "$d/root/main.tf"
+	touch "$d/debs/pgha_0.1.0_amd64.deb" "$d/debs/pgha-agent_0.1.0_all.deb" "$d/debs/pgha-router_0.1.0_all.deb"
+	tf packages "$d/root" init -input=false -no-color >/dev/null || return 1
+	tf packages "$d/root" apply -input=false -no-color -auto-approve -var "package_dir=$d/debs" >/dev/null ||
+		{ echo "apply with the packages present failed"; return 1; }
+	rm -f "$d"/debs/*.deb
+	if tf packages "$d/root" plan -input=false -no-color -var "package_dir=$d/debs" >"$d/plan.out" 2>&1; then
+		echo "terraform plan went on without the packages"
+		return 1
+	fi
+	grep -q 'make deb' "$d/plan.out" || { cat "$d/plan.out"; echo "plan failed without saying: make deb"; return 1; }
+	tf packages "$d/root" destroy -input=false -no-color -auto-approve -var "package_dir=$d/debs" ||
+		{ echo "terraform destroy failed without the packages"; return 1; }
+}
+
 # render: every template with the sample values of tests/render, one file each.
 render() {
 	tf render "$aws_dir/tests/render" init -input=false -no-color >/dev/null || return 1
@@ -133,6 +162,10 @@ terraform_checks() {
 		tf_test userdata "$aws_dir/modules/userdata"
 	check "terraform test: variable validations (terraform.tfvars.example accepted)" \
 		variables_test
+	check "modules/packages: apply needs the packages, destroy does not (terraform_data, offline)" \
+		packages_lifecycle
+	check "the root module: static checks of what terraform validate cannot run offline" \
+		python3 "$aws_dir/tests/static_checks.py" "$aws_dir"
 	if ! check "templates render with sample values (deploy/aws/tests/render)" render; then
 		return
 	fi
@@ -209,20 +242,43 @@ verify_units() {
 	[ ! -s "$tmp/verify" ]
 }
 
+# The code each unit's daemon runs: `pgha SUBCOMMAND` -> the module that implements it.
+# A unit for a subcommand missing here fails the check: say where its daemon lives.
+declare -A DAEMON_SOURCES=([agent]=src/ha [router]=src/router)
+
+# calls DIR FUNCTION: some C file under DIR calls FUNCTION (a definition is no call).
+calls() {
+	grep -rqE --include='*.c' "(^|[^a-z_])$2\(" "$1"
+}
+
 # A Type=notify unit whose daemon never says READY=1 is killed at TimeoutStartSec; a
-# unit with WatchdogSec= whose daemon never pings is killed every WatchdogSec.
-units_match_code() {
-	local bad=0
-	if grep -q '^Type=notify' deploy/systemd/*.service &&
-		! grep -rq --include='*.c' 'sdnotify_ready(' src --exclude=sdnotify.c; then
-		echo "units are Type=notify but no code calls sdnotify_ready()"
+# unit with WatchdogSec= whose daemon never pings is killed every WatchdogSec. Each unit
+# is checked against its own daemon's code, not against the whole tree.
+unit_matches_code() {
+	local unit=$1 sub dir bad=0
+	sub=$(sed -n 's#^ExecStart=[^ ]*/pgha \([a-z-]*\).*#\1#p' "$unit")
+	if [ -z "$sub" ]; then
+		echo "$unit: ExecStart does not run a pgha subcommand"
+		return 1
+	fi
+	dir=${DAEMON_SOURCES[$sub]:-}
+	if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+		echo "$unit runs 'pgha $sub': add its source directory to DAEMON_SOURCES"
+		return 1
+	fi
+	if grep -q '^Type=notify' "$unit" && ! calls "$dir" sdnotify_ready; then
+		echo "$unit is Type=notify but pgha $sub ($dir) never calls sdnotify_ready()"
 		bad=1
 	fi
-	if grep -q '^WatchdogSec=' deploy/systemd/*.service &&
-		! grep -rq --include='*.c' 'sdnotify_watchdog(' src --exclude=sdnotify.c; then
-		echo "units set WatchdogSec= but no code calls sdnotify_watchdog()"
+	if grep -q '^WatchdogSec=' "$unit" && ! calls "$dir" sdnotify_watchdog; then
+		echo "$unit sets WatchdogSec= but pgha $sub ($dir) never calls sdnotify_watchdog()"
 		bad=1
 	fi
+	if grep -q '^Type=notify' "$unit" && ! calls "$dir" sdnotify_stopping; then
+		echo "$unit is Type=notify but pgha $sub ($dir) never says STOPPING=1"
+		bad=1
+	fi
+	echo "$unit: pgha $sub ($dir)"
 	return $bad
 }
 
@@ -232,19 +288,104 @@ unit_checks() {
 	else
 		skip "systemd-analyze verify" "systemd-analyze is not installed"
 	fi
-	check "the daemons call sd_notify as their units require (ready, watchdog)" units_match_code
+	local u
+	for u in deploy/systemd/*.service; do
+		check "$(basename "$u"): its daemon calls sd_notify as the unit requires" \
+			unit_matches_code "$u"
+	done
+}
+
+# --- Debian packages ---------------------------------------------------------------------
+
+# control_field PACKAGE FIELD: the field of one binary package of debian/control, on one
+# line (continuation lines joined).
+control_field() {
+	awk -v pkg="$1" -v field="$2" '
+		/^Package:/ { cur = $2 }
+		/^[A-Za-z-]+:/ { infield = (cur == pkg && $1 == field ":") ; if (infield) { sub(/^[^:]+:[ ]*/, ""); printf "%s", $0 }; next }
+		/^[ \t]/ && infield { printf " %s", $0; next }
+		{ infield = 0 }
+	' debian/control
+}
+
+# Router and administration hosts must not get a PostgreSQL server or PgBouncer; the
+# agent's package must bring what the agent runs.
+package_dependencies() {
+	local pkg deps bad=0
+	for pkg in pgha pgha-router; do
+		deps="$(control_field "$pkg" Depends) $(control_field "$pkg" Recommends) $(control_field "$pkg" Pre-Depends)"
+		echo "$pkg: $deps"
+		if grep -qE '(^|[ ,])(postgresql(-[0-9]+)?|pgbouncer|etcd-server|pgha-agent)([ ,(]|$)' <<<"$deps"; then
+			echo "$pkg pulls in a server it does not run"
+			bad=1
+		fi
+	done
+	deps=$(control_field pgha-agent Depends)
+	echo "pgha-agent: $deps"
+	for need in postgresql-15 pgbouncer pgha; do
+		grep -qE "(^|[ ,])$need([ ,(]|\$)" <<<"$deps" || { echo "pgha-agent does not depend on $need"; bad=1; }
+	done
+	return $bad
+}
+
+# Each unit goes with the package of its daemon (debian/rules installs it there).
+units_in_their_packages() {
+	local bad=0
+	grep -qE 'deploy/systemd/pgha-agent\.service \$\(AGENT\)/lib/systemd/system/' debian/rules ||
+		{ echo "pgha-agent.service is not installed into pgha-agent"; bad=1; }
+	grep -qE 'deploy/systemd/pgha-router\.service \$\(ROUTER\)/lib/systemd/system/' debian/rules ||
+		{ echo "pgha-router.service is not installed into pgha-router"; bad=1; }
+	if grep -E 'deploy/systemd/.*\$\(CORE\)' debian/rules; then
+		echo "the pgha package (every host) must ship no unit"
+		bad=1
+	fi
+	if ! grep -qE '^AGENT +:= debian/pgha-agent$' debian/rules ||
+		! grep -qE '^ROUTER +:= debian/pgha-router$' debian/rules ||
+		! grep -qE '^CORE +:= debian/pgha$' debian/rules; then
+		echo "debian/rules: the package directories are not the ones this check knows"
+		bad=1
+	fi
+	return $bad
+}
+
+# debian/copyright: machine-readable (DEP-5), every file under a named licence whose
+# text is there, and the same licence as LICENSE.
+copyright_names_a_licence() {
+	local bad=0
+	head -n 1 debian/copyright | grep -q '^Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' ||
+		{ echo "debian/copyright is not DEP-5"; bad=1; }
+	if grep -qiE '^License: *(unspecified|unknown)?$' debian/copyright; then
+		echo "debian/copyright has a License: field without a licence"
+		bad=1
+	fi
+	grep -q '^License: Expat$' debian/copyright || { echo "debian/copyright does not give the Expat (MIT) text"; bad=1; }
+	if ! grep -qs '^MIT License' LICENSE; then
+		echo "LICENSE is missing or not MIT"
+		bad=1
+	fi
+	return $bad
+}
+
+package_checks() {
+	check "debian/control: pgha and pgha-router pull in no PostgreSQL server; pgha-agent brings it" \
+		package_dependencies
+	check "debian/rules: each systemd unit ships in its daemon's package" units_in_their_packages
+	check "debian/copyright: DEP-5, Expat (MIT) like LICENSE" copyright_names_a_licence
 }
 
 # --- the rest -----------------------------------------------------------------------------
 
 shell_checks() {
-	local scripts=(scripts/check-deploy.sh scripts/build-deb.sh scripts/test-deb-fresh.sh deploy/aws/scripts/*.sh)
+	local scripts=(scripts/*.sh deploy/aws/scripts/*.sh deploy/etcd/pgha-etcd-join deploy/aws/tests/*.sh)
 	if ! have shellcheck; then
 		skip "shellcheck deployment scripts" "shellcheck is not installed"
 		return
 	fi
-	check "shellcheck scripts/ and deploy/aws/scripts/" shellcheck -x "${scripts[@]}"
+	check "shellcheck scripts/, deploy/aws/scripts/, pgha-etcd-join, deploy/aws/tests/" \
+		shellcheck -x "${scripts[@]}"
 	check "shellcheck debian/pgha.postinst" shellcheck -s sh debian/pgha.postinst
+	check "create.sh builds the packages only where they install on the hosts (stubs, no AWS)" \
+		bash deploy/aws/tests/scripts_test.sh
 }
 
 # Outputs are printed and stored in plain text: none may reference a secret.
@@ -266,12 +407,14 @@ man_covers_help() {
 }
 
 versions_agree() {
-	local pkg code
+	local pkg code tf_default tf_example
 	pkg=$(sed -n '1s/^pgha (\([^)]*\)).*/\1/p' debian/changelog)
 	code=$(sed -n 's/^#define PGHA_VERSION "\(.*\)"$/\1/p' src/cli/cli.h)
-	echo "debian/changelog: $pkg, src/cli/cli.h: $code"
-	[ -n "$pkg" ] && [ "$pkg" = "$code" ] &&
-		grep -q "pgha_${code}_amd64.deb" "$aws_dir/variables.tf" "$aws_dir/terraform.tfvars.example"
+	tf_default=$(awk '/^variable "pgha_version"/ { v = 1 } v && /default/ { gsub(/[" ]/, "", $3); print $3; exit }' \
+		"$aws_dir/variables.tf")
+	tf_example=$(sed -n 's/^pgha_version *= *"\(.*\)"$/\1/p' "$aws_dir/terraform.tfvars.example")
+	echo "debian/changelog: $pkg, src/cli/cli.h: $code, Terraform: $tf_default (example: $tf_example)"
+	[ -n "$pkg" ] && [ "$pkg" = "$code" ] && [ "$pkg" = "$tf_default" ] && [ "$pkg" = "$tf_example" ]
 }
 
 misc_checks() {
@@ -287,6 +430,7 @@ main() {
 	terraform_checks
 	config_checks
 	unit_checks
+	package_checks
 	shell_checks
 	misc_checks
 	echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,5 +1,6 @@
-# The S3 bucket that publishes the pgha Debian package (built here by `make deb`) to the
-# instances, which fetch it at boot through the VPC's S3 gateway endpoint.
+# The S3 bucket that publishes the pgha Debian packages (built here by `make deb`) to the
+# instances, which fetch them at boot through the VPC's S3 gateway endpoint: pgha on
+# every host, pgha-agent on the database nodes, pgha-router on the etcd hosts.
 
 resource "aws_s3_bucket" "artifacts" {
   bucket_prefix = "${local.name}-artifacts-"
@@ -31,9 +32,20 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
   }
 }
 
-resource "aws_s3_object" "deb" {
+# File names, paths and hashes (modules/packages): a missing package stops apply with
+# "run make deb", and never stops destroy.
+module "packages" {
+  source = "./modules/packages"
+
+  package_dir  = var.package_dir
+  pgha_version = var.pgha_version
+}
+
+resource "aws_s3_object" "package" {
+  for_each = module.packages.packages
+
   bucket      = aws_s3_bucket.artifacts.id
-  key         = "packages/${basename(var.deb_path)}"
-  source      = var.deb_path
-  source_hash = filemd5(var.deb_path)
+  key         = each.value.key
+  source      = each.value.path
+  source_hash = each.value.md5
 }

@@ -1,7 +1,11 @@
 # Instance roles, one per kind of host, each with only what its boot script and its
-# daemons use: the .deb in S3 for all; the cluster's passwords in SSM for the database
-# nodes; the two passwords an operator needs (superuser, REST API) for the bastion.
-# The etcd hosts (etcd + routers) get no secret at all.
+# daemons use: the packages in S3 for all; the cluster's passwords in SSM for the
+# database nodes; the two passwords an operator needs (superuser, REST API) for the
+# bastion. The etcd hosts (etcd + routers) get no secret at all.
+#
+# No Session Manager: Debian 12 has no package of the SSM agent, and installing one
+# from outside Debian on every host at boot is a supply-chain risk for a convenience
+# the bastion already gives (SSH, from admin_cidrs only). See README, "Security".
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -12,6 +16,12 @@ locals {
     etcd    = []
     db      = local.secrets
     bastion = ["superuser-password", "restapi-password"]
+  }
+  # The packages each kind of host installs (modules/userdata).
+  role_packages = {
+    etcd    = ["pgha", "router"]
+    db      = ["pgha", "agent"]
+    bastion = ["pgha"]
   }
 }
 
@@ -29,9 +39,9 @@ data "aws_iam_policy_document" "role" {
   for_each = local.role_secrets
 
   statement {
-    sid       = "ReadPghaPackage"
+    sid       = "ReadPghaPackages"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.artifacts.arn}/${aws_s3_object.deb.key}"]
+    resources = [for p in local.role_packages[each.key] : "${aws_s3_bucket.artifacts.arn}/${aws_s3_object.package[p].key}"]
   }
 
   dynamic "statement" {
@@ -72,13 +82,6 @@ resource "aws_iam_role_policy" "node" {
   name   = "pgha-${each.key}"
   role   = aws_iam_role.node[each.key].id
   policy = data.aws_iam_policy_document.role[each.key].json
-}
-
-resource "aws_iam_role_policy_attachment" "session_manager" {
-  for_each = var.enable_session_manager ? local.role_secrets : {}
-
-  role       = aws_iam_role.node[each.key].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 }
 
 resource "aws_iam_instance_profile" "node" {

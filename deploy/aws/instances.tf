@@ -1,7 +1,13 @@
 # The instances: 3 etcd hosts (etcd + pgha router), the database nodes (pgha agent +
-# PostgreSQL + PgBouncer) and the bastion. Each boots Debian 12 and runs its first-boot
-# script (modules/userdata): Debian's packages, pgha from the stack's S3 bucket, its
-# configuration, then its systemd units.
+# PostgreSQL + PgBouncer, data on a volume of their own) and the bastion. Each boots
+# Debian 12 and runs its first-boot script (modules/userdata): Debian's packages, pgha's
+# from the stack's S3 bucket, its configuration, then its systemd units.
+#
+# Recovery: every instance has EC2's automatic recovery (maintenance_options), and a
+# CloudWatch alarm on its system status check with the recover action (alarms.tf): a
+# host whose hardware fails comes back on other hardware with the same id, address,
+# volumes and configuration, without the boot script running again. The cluster has
+# failed over long before; the recovered node rejoins as a replica.
 #
 # user_data and the AMI are ignored after creation: a new package version or a newer
 # AMI must never replace a database node behind the cluster's back. Upgrade in place,
@@ -27,6 +33,10 @@ resource "aws_instance" "etcd" {
   metadata_options {
     http_tokens                 = "required"
     http_put_response_hop_limit = 1
+  }
+
+  maintenance_options {
+    auto_recovery = "default"
   }
 
   root_block_device {
@@ -65,9 +75,14 @@ resource "aws_instance" "db" {
     http_put_response_hop_limit = 1
   }
 
+  maintenance_options {
+    auto_recovery = "default"
+  }
+
+  # The system only: PostgreSQL's data is on aws_ebs_volume.data below.
   root_block_device {
     volume_type = "gp3"
-    volume_size = var.db_volume_gb
+    volume_size = var.db_root_volume_gb
     encrypted   = true
   }
 
@@ -87,6 +102,39 @@ resource "aws_instance" "db" {
   ]
 }
 
+# PostgreSQL's data directory and WAL, one encrypted gp3 volume per database node, in
+# its node's zone. A volume outlives its instance: replacing a node's instance (after a
+# hardware loss, or `scripts/replace-db.sh`) attaches the same volume to the new one,
+# whose boot script mounts it without formatting it, and the node rejoins with its data.
+resource "aws_ebs_volume" "data" {
+  count = var.db_node_count
+
+  availability_zone = local.azs[module.layout.db_nodes[count.index].zone]
+  type              = "gp3"
+  size              = var.db_volume_gb
+  iops              = var.db_volume_iops
+  throughput        = var.db_volume_throughput
+  encrypted         = true
+  final_snapshot    = var.db_volume_final_snapshot
+
+  tags = {
+    Name = "${local.name}-${module.layout.db_nodes[count.index].name}-data"
+    Role = "db-data"
+  }
+}
+
+resource "aws_volume_attachment" "data" {
+  count = var.db_node_count
+
+  # The boot script finds the volume by its id (NVMe serial), not by this name.
+  device_name = "/dev/sdf"
+  volume_id   = aws_ebs_volume.data[count.index].id
+  instance_id = aws_instance.db[count.index].id
+  # Detaching from a running node would pull the disk from under PostgreSQL: stop the
+  # instance first (the agent hands over and shuts PostgreSQL down cleanly).
+  stop_instance_before_detaching = true
+}
+
 resource "aws_instance" "bastion" {
   ami                    = local.ami_id
   instance_type          = var.bastion_instance_type
@@ -102,6 +150,10 @@ resource "aws_instance" "bastion" {
   metadata_options {
     http_tokens                 = "required"
     http_put_response_hop_limit = 1
+  }
+
+  maintenance_options {
+    auto_recovery = "default"
   }
 
   root_block_device {

@@ -4,14 +4,33 @@
 # availability zone, over three zones.
 #
 # Layout of the files: network.tf (VPC, subnets, NAT), security.tf (security groups),
-# iam.tf (instance roles), secrets.tf (SSM SecureStrings), artifacts.tf (the .deb in
-# S3), instances.tf, nlb.tf, outputs.tf; modules/userdata renders the boot scripts.
+# iam.tf (instance roles), secrets.tf (SSM SecureStrings), artifacts.tf (the packages
+# in S3), instances.tf (and the database nodes' data volumes), nlb.tf, alarms.tf
+# (CloudWatch alarms, SNS topic), outputs.tf; modules/layout is the address plan, the
+# rules and the zones as data, modules/userdata renders the boot scripts.
 
 data "aws_availability_zones" "available" {
   state = "available"
   filter {
     name   = "opt-in-status"
     values = ["opt-in-not-required"]
+  }
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.names) >= var.az_count
+      error_message = "Region ${var.region} has ${length(self.names)} available zone(s) (${join(", ", self.names)}); az_count = ${var.az_count} needs that many, one etcd member and one database node in each. Choose a region with three zones, or az_count = 1."
+    }
+  }
+}
+
+# Which zones offer the instance types the stack uses: modules/layout keeps the zones
+# that offer them all, and refuses a region with fewer than az_count of those.
+data "aws_ec2_instance_type_offerings" "zones" {
+  location_type = "availability-zone"
+  filter {
+    name   = "instance-type"
+    values = local.instance_types
   }
 }
 
@@ -37,21 +56,30 @@ data "aws_ami" "debian" {
 module "layout" {
   source = "./modules/layout"
 
-  vpc_cidr       = var.vpc_cidr
-  az_count       = var.az_count
-  db_node_count  = var.db_node_count
-  client_routing = var.client_routing
-  admin_cidrs    = var.admin_cidrs
-  client_cidrs   = var.client_cidrs
+  vpc_cidr        = var.vpc_cidr
+  az_count        = var.az_count
+  db_node_count   = var.db_node_count
+  client_routing  = var.client_routing
+  admin_cidrs     = var.admin_cidrs
+  client_cidrs    = var.client_cidrs
+  available_zones = data.aws_availability_zones.available.names
+  instance_types  = local.instance_types
+  zone_instance_types = {
+    for z in data.aws_availability_zones.available.names : z => [
+      for i, loc in data.aws_ec2_instance_type_offerings.zones.locations :
+      data.aws_ec2_instance_type_offerings.zones.instance_types[i] if loc == z
+    ]
+  }
 }
 
 locals {
-  name       = var.cluster_name
-  azs        = slice(data.aws_availability_zones.available.names, 0, var.az_count)
-  ami_id     = var.ami_id != "" ? var.ami_id : data.aws_ami.debian[0].id
-  ports      = module.layout.ports
-  ssm_prefix = "/pgha/${var.cluster_name}"
-  secrets    = ["superuser-password", "replication-password", "rewind-password", "restapi-password"]
+  name           = var.cluster_name
+  instance_types = distinct([var.etcd_instance_type, var.db_instance_type, var.bastion_instance_type])
+  azs            = module.layout.zones
+  ami_id         = var.ami_id != "" ? var.ami_id : data.aws_ami.debian[0].id
+  ports          = module.layout.ports
+  ssm_prefix     = "/pgha/${var.cluster_name}"
+  secrets        = ["superuser-password", "replication-password", "rewind-password", "restapi-password"]
 }
 
 module "userdata" {
@@ -59,7 +87,8 @@ module "userdata" {
 
   cluster_name       = var.cluster_name
   region             = var.region
-  deb_s3_uri         = "s3://${aws_s3_bucket.artifacts.bucket}/${aws_s3_object.deb.key}"
+  package_s3_uris    = { for k, o in aws_s3_object.package : k => "s3://${aws_s3_bucket.artifacts.bucket}/${o.key}" }
+  db_data_volume_ids = aws_ebs_volume.data[*].id
   ssm_prefix         = local.ssm_prefix
   vpc_cidr           = var.vpc_cidr
   etcd_members       = [for m in module.layout.etcd_members : { name = m.name, ip = m.ip }]

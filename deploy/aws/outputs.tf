@@ -47,7 +47,7 @@ output "ssm_parameters" {
 }
 
 output "artifacts_bucket" {
-  description = "S3 bucket holding the pgha package the instances install."
+  description = "S3 bucket holding the pgha packages the instances install."
   value       = aws_s3_bucket.artifacts.bucket
 }
 
@@ -58,6 +58,24 @@ output "instance_ids" {
     db      = aws_instance.db[*].id
     bastion = [aws_instance.bastion.id]
   }
+}
+
+output "alarms_topic" {
+  description = "SNS topic of the stack's CloudWatch alarms (subscribe more endpoints to it)."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "alarm_names" {
+  description = "Every CloudWatch alarm of the stack (scripts/stop.sh and start.sh turn their actions off and on)."
+  value = concat(
+    [for a in aws_cloudwatch_metric_alarm.nlb : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.status_check : a.alarm_name],
+  )
+}
+
+output "data_volumes" {
+  description = "The database nodes' data volumes: name => EBS volume id."
+  value       = { for i, n in module.layout.db_nodes : n.name => aws_ebs_volume.data[i].id }
 }
 
 output "region" {

@@ -114,12 +114,48 @@ variable "db_node_count" {
 }
 
 variable "db_volume_gb" {
-  description = "Root volume (gp3) of each database node, in GiB; holds PostgreSQL's data."
+  description = "Data volume of each database node, in GiB: a separate encrypted gp3 volume, mounted on /var/lib/postgresql/15 (PostgreSQL's data directory and WAL). It outlives the instance: a replaced node gets its data back."
   type        = number
   default     = 50
   validation {
-    condition     = var.db_volume_gb >= 20 && var.db_volume_gb <= 16384
-    error_message = "db_volume_gb: 20 to 16384."
+    condition     = var.db_volume_gb >= 10 && var.db_volume_gb <= 16384
+    error_message = "db_volume_gb: 10 to 16384."
+  }
+}
+
+variable "db_volume_iops" {
+  description = "Provisioned IOPS of each data volume (gp3: 3000 included, up to 16000)."
+  type        = number
+  default     = 3000
+  validation {
+    condition     = var.db_volume_iops >= 3000 && var.db_volume_iops <= 16000
+    error_message = "db_volume_iops: 3000 to 16000 (gp3)."
+  }
+}
+
+variable "db_volume_throughput" {
+  description = "Throughput of each data volume in MiB/s (gp3: 125 included, up to 1000)."
+  type        = number
+  default     = 125
+  validation {
+    condition     = var.db_volume_throughput >= 125 && var.db_volume_throughput <= 1000
+    error_message = "db_volume_throughput: 125 to 1000 MiB/s (gp3)."
+  }
+}
+
+variable "db_volume_final_snapshot" {
+  description = "Take a snapshot of each data volume when Terraform deletes it (destroy, or a replaced volume): a last copy of the data, billed as EBS snapshot storage."
+  type        = bool
+  default     = false
+}
+
+variable "db_root_volume_gb" {
+  description = "Root volume (gp3) of each database node, in GiB: the system and logs; the data lives on the data volume."
+  type        = number
+  default     = 20
+  validation {
+    condition     = var.db_root_volume_gb >= 10 && var.db_root_volume_gb <= 1000
+    error_message = "db_root_volume_gb: 10 to 1000."
   }
 }
 
@@ -159,13 +195,19 @@ variable "nat_gateway_per_az" {
   default     = false
 }
 
-variable "deb_path" {
-  description = "The pgha Debian package built by `make deb`, relative to deploy/aws/."
+variable "package_dir" {
+  description = "Directory holding the packages `make deb` builds (pgha, pgha-agent, pgha-router), relative to deploy/aws/. Needed to create or update the stack, not to destroy it."
   type        = string
-  default     = "../../pgha_0.1.0_amd64.deb"
+  default     = "../.."
+}
+
+variable "pgha_version" {
+  description = "Version of the pgha packages to install (debian/changelog): pgha_VERSION_amd64.deb, pgha-agent_VERSION_all.deb, pgha-router_VERSION_all.deb."
+  type        = string
+  default     = "0.1.0"
   validation {
-    condition     = can(regex("pgha_[0-9][A-Za-z0-9.+~-]*_amd64\\.deb$", var.deb_path))
-    error_message = "deb_path must name a pgha_VERSION_amd64.deb file (run `make deb` first)."
+    condition     = can(regex("^[0-9][A-Za-z0-9.+~]*$", var.pgha_version))
+    error_message = "pgha_version must be a Debian version such as 0.1.0 (run `make deb` first)."
   }
 }
 
@@ -215,10 +257,14 @@ variable "secrets_version" {
   }
 }
 
-variable "enable_session_manager" {
-  description = "Attach AmazonSSMManagedInstanceCore to every instance, for shell access through SSM Session Manager besides the bastion."
-  type        = bool
-  default     = false
+variable "alarm_email" {
+  description = "Address subscribed to the stack's alarm topic (CloudWatch alarms: NLB targets, instance status checks). AWS sends a confirmation mail first. Empty: no subscription (subscribe to the alarms_topic output yourself)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.alarm_email == "" || can(regex("^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$", var.alarm_email))
+    error_message = "alarm_email must be an e-mail address, or empty."
+  }
 }
 
 variable "tags" {

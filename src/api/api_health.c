@@ -88,7 +88,7 @@ static bool is_lagging(uint64_t optime, uint64_t replayed, int64_t max_lag)
 	return optime > replayed && optime - replayed > (uint64_t)MAX(max_lag, 0);
 }
 
-/* replica_ok: Patroni's rule R (see patroni-compat.md §2.2). */
+/* replica_ok: Patroni's rule R (docs/patroni.md, REST API). */
 static bool replica_ok(const struct api_snapshot *s, const struct api_facts *f,
                        const struct api_query *q)
 {

@@ -1,6 +1,6 @@
 /*
  * api_health.h: Patroni 4.x health-check semantics as pure functions of a
- * snapshot, the request and the time (patroni-compat.md §2.2).
+ * snapshot, the request and the time (Patroni's rules, docs/patroni.md).
  *
  * api_facts_derive() computes once what Patroni's get_postgresql_status() would
  * report (shown state and role, leadership, sync membership...); the status rules

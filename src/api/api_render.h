@@ -1,7 +1,7 @@
 /*
  * api_render.h: the bodies of the read endpoints, built from a snapshot:
  * /patroni (also the body of every health GET), /cluster, /history, /config and
- * /metrics, in Patroni's formats (patroni-compat.md §2.3, §2.4).
+ * /metrics, in Patroni's formats (docs/patroni.md, REST API).
  *
  * Pure: no I/O, no clock (times are passed in), no logging. JSON values returned
  * are owned by the caller (json_decref).

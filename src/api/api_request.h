@@ -1,6 +1,6 @@
 /*
  * api_request.h: validation of the unsafe requests' bodies, in Patroni's order
- * and with Patroni's status codes and messages (patroni-compat.md §2.5), into a
+ * and with Patroni's status codes and messages (docs/patroni.md, REST API), into a
  * struct api_request. Library-like and pure: the time and the pause flag are
  * passed in, problems come back as a status and a message, nothing is logged.
  */

@@ -58,7 +58,7 @@ static bool refuse_quorum(struct cfg_ctx *c, const struct cfg_entry *e)
  *   watch wakes it at once on a leader change) and a DCS call that hangs for a second
  *   counts as failed.
  * - synchronous_mode on: no acknowledged commit may be lost in a failover
- *   (ARCHITECTURE.md invariant 2); not strict, so a lone primary keeps taking writes.
+ *   (docs/design.md, invariant 2); not strict, so a lone primary keeps taking writes.
  * - primary_start_timeout 0: a crashed primary with a healthy sync standby fails over
  *   at once instead of waiting for crash recovery in place.
  * - check_timeline on: a thawed stale primary on an old timeline cannot win a race.

@@ -1,5 +1,5 @@
 /*
- * dcs_codec.c: Patroni's etcd values <-> struct dcs_view, in the formats Patroni writes.
+ * dcs_codec.c: Patroni's etcd values <-> struct dcs_view (see docs/patroni.md, etcd keys).
  *
  * Does: decode every key kind of one prefix range (leader, members/<name>, sync,
  * failover incl. the legacy "leader:candidate" text, history, status incl. the bare

@@ -3,7 +3,7 @@
  * values. No I/O and no library types here: the HA decision core reads these.
  *
  * Keys live under /<namespace>/<scope>/ : leader, members/<name>, config, initialize,
- * sync, failover, history, status, with the value formats Patroni writes and reads.
+ * sync, failover, history, status. See docs/patroni.md.
  */
 #ifndef PGHA_DCS_DCS_TYPES_H
 #define PGHA_DCS_DCS_TYPES_H

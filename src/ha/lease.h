@@ -12,7 +12,8 @@
  *     ttl - margin, and fences (the fence callback: stop PostgreSQL at once) if it is
  *     reached while leading. A leader key taken over by someone else fences at once.
  * The deadline is anchored on the time the renewal was sent, not answered: etcd cannot
- * expire the lease before sent + ttl, whatever the reply's delay.
+ * expire the lease before sent + ttl, whatever the reply's delay (docs/fault-plan.md,
+ * etcd's leases).
  *
  * A keeper that could not open its etcd client or start either thread never leads:
  * lease_acquire refuses, so nothing can hold the key without a fencer behind it.

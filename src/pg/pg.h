@@ -3,7 +3,7 @@
  *
  * The postmaster is started directly (no pg_ctl) as a child of the agent, with a
  * parent-death signal, so that PostgreSQL cannot outlive its agent: a primary whose
- * agent died stops acknowledging writes at once (ARCHITECTURE.md invariant 5).
+ * agent died stops acknowledging writes at once (docs/design.md, invariant 5).
  * The agent owns postgresql.conf (rendered from the merged parameters, role and
  * upstream on every start), standby.signal and pg_hba.conf; initdb's original
  * postgresql.conf is kept as postgresql.base.conf and included first.

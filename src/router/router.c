@@ -414,6 +414,7 @@ static int housekeeping(struct router *r)
 	next = MIN(next, r->accept_resume_ms);
 	next =
 	    MIN(next, r->next_publish_ms + 900); /* idle: refresh uptime/dcs state now and then */
+	next = MIN(next, router_notify_tick(r));
 	return next <= r->now_ms ? 0 : (int)MIN(next - r->now_ms, 60000);
 }
 
@@ -436,6 +437,7 @@ bool router_run(struct router *r)
 		session_free_closed(r);
 		checker_end_iteration(r->checker);
 	}
+	router_notify_stopping(r);
 	log_info("router: closing %d client connections", r->n_clients);
 	session_close_all(r);
 	session_free_closed(r);
@@ -533,6 +535,7 @@ struct router *router_new(const struct router_config *cfg)
 	r->buf = xmalloc(ROUTER_BUF_SIZE);
 	r->now_ms = r->start_ms = clock_now_ms();
 	r->accept_resume_ms = INT64_MAX;
+	rt_notify_init(&r->notify, r->now_ms);
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0) {
 		log_error("router: epoll_create1: %m");

@@ -13,6 +13,7 @@
 #include "router/router_config.h"
 #include "router/router_ev.h"
 #include "router/router_holdq.h"
+#include "router/router_notify.h"
 #include "router/router_stats.h"
 #include "router/router_target.h"
 
@@ -90,6 +91,7 @@ struct router {
 	uint64_t pub_gen;         /* publishes so far */
 	struct router_stats pub;  /* last published copy, read by the HTTP thread */
 	struct ev_handle pub_req; /* eventfd the HTTP thread pokes for a fresh copy */
+	struct rt_notify notify;  /* what systemd was told (router_notify.c) */
 };
 
 /* --- router_session.c ------------------------------------------------------------------ */
@@ -119,6 +121,12 @@ bool relay_pump(struct router *r, struct session *s, bool up, bool drain) MUST_C
 /* relay_flush: writes pending bytes toward the side that became writable; then pumps. */
 bool relay_flush(struct router *r, struct session *s, bool up) MUST_CHECK;
 void relay_release(struct session *s);
+
+/* --- router_notify.c -------------------------------------------------------------------- */
+/* router_notify_tick: watchdog, READY and status for systemd; returns its next deadline. */
+int64_t router_notify_tick(struct router *r);
+/* router_notify_stopping: STOPPING=1, once the loop has ended. */
+void router_notify_stopping(struct router *r);
 
 /* --- router_http.c ---------------------------------------------------------------------- */
 struct router_http;

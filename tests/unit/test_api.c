@@ -4,7 +4,7 @@
  * The health rules are checked exhaustively: every path form x PostgreSQL role x
  * state x leader-lock freshness x lag filter x tag filter x pause x DCS
  * availability x sync membership x noloadbalance, against an oracle written from
- * the rule table of patroni-compat.md §2.2 (each path's rule class is written by
+ * Patroni's rule table, docs/patroni.md (each path's rule class is written by
  * hand below, not derived by substring matching as the code does). Hand-picked
  * cases anchor the oracle itself.
  */

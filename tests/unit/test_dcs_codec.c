@@ -28,7 +28,7 @@ static const char member_302_replica[] =
     "{\"conn_url\":\"postgres://127.0.0.1:5433/postgres\",\"api_url\":"
     "\"http://127.0.0.1:8009/patroni\",\"state\":\"running\",\"role\":\"replica\",\"version\":"
     "\"3.0.2\",\"tags\":{\"nofailover\":true},\"xlog_location\":50331000,\"timeline\":2}";
-/* And as Patroni 4.x writes them (patroni-compat.md §1.2). */
+/* And as Patroni 4.x writes them (docs/patroni.md). */
 static const char member_4x_replica[] =
     "{\"conn_url\":\"postgres://10.0.0.3:5432/postgres\",\"api_url\":"
     "\"http://10.0.0.3:8008/patroni\",\"state\":\"streaming\",\"role\":\"replica\",\"version\":"

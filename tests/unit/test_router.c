@@ -10,12 +10,17 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "router/router_config.h"
 #include "router/router_holdq.h"
+#include "router/router_notify.h"
 #include "router/router_stats.h"
 #include "router/router_target.h"
 #include "util/buf.h"
@@ -735,6 +740,157 @@ static void test_stats_renderings(void **state)
 	buf_free(&b);
 }
 
+/* --- systemd notifications ------------------------------------------------------------------ */
+
+static void status_of(const struct rt_notify_view *v, char *out, size_t size)
+{
+	rt_notify_status_line(v, out, size);
+}
+
+static void test_notify_status_lines(void **state)
+{
+	struct rt_notify_view v = {.has_view = true, .dcs_ok = true, .rw_target = "node2"};
+	char line[RT_NOTIFY_STATUS_LEN];
+
+	(void)state;
+	v.ro_targets = 2;
+	v.clients = 12;
+	status_of(&v, line, sizeof(line));
+	assert_string_equal(line, "rw -> node2, ro -> 2 replicas, 12 clients");
+	v.ro_targets = 1;
+	v.clients = 1;
+	status_of(&v, line, sizeof(line));
+	assert_string_equal(line, "rw -> node2, ro -> 1 replica, 1 client");
+	v.rw_target = NULL;
+	v.ro_targets = 0;
+	v.clients = 4;
+	v.held = 3;
+	status_of(&v, line, sizeof(line));
+	assert_string_equal(line, "rw -> none (new clients held), ro -> none, 4 clients (3 held)");
+	v.switchover = true;
+	v.dcs_ok = false;
+	status_of(&v, line, sizeof(line));
+	assert_string_equal(line,
+	                    "rw -> none (switchover: new clients held), ro -> none, 4 clients "
+	                    "(3 held); etcd watch behind, routing on the last view");
+	v.has_view = false;
+	status_of(&v, line, sizeof(line));
+	assert_string_equal(line,
+	                    "waiting for etcd: no view of the cluster yet, 4 clients (3 held)");
+	/* Cut, never overflowed. */
+	status_of(&v, line, 10);
+	assert_string_equal(line, "waiting f");
+}
+
+static void test_notify_view_follows_eligibility(void **state)
+{
+	struct fixture *f = three_members();
+	struct rt_table empty;
+	struct rt_notify_view v;
+
+	(void)state;
+	rt_notify_view_of(&f->tbl, f->now, true, 0, 0, &v);
+	assert_true(v.has_view);
+	assert_null(v.rw_target); /* known from etcd, not confirmed by /primary yet */
+	assert_int_equal(v.ro_targets, 0);
+	(void)check(f, "n1", 200);
+	(void)check(f, "n2", 200);
+	(void)check(f, "n3", 200);
+	rt_notify_view_of(&f->tbl, f->now, true, 5, 1, &v);
+	assert_string_equal(v.rw_target, "n1");
+	assert_int_equal(v.ro_targets, 2);
+	assert_int_equal(v.clients, 5);
+	assert_int_equal(v.held, 1);
+	/* A switchover request holds read-write clients: the line says why. */
+	f->view.failover.present = true;
+	snprintf(f->view.failover.leader, DCS_NAME_LEN, "n1");
+	f->view.failover.mod_revision = 3;
+	(void)apply(f);
+	rt_notify_view_of(&f->tbl, f->now, true, 0, 0, &v);
+	assert_null(v.rw_target);
+	assert_true(v.switchover);
+	rt_table_init(&empty, &f->cfg);
+	rt_notify_view_of(&empty, f->now, false, 0, 0, &v);
+	assert_false(v.has_view);
+}
+
+/* A fake systemd: an abstract datagram socket (no file to clean up) named by NOTIFY_SOCKET. */
+static int notify_listen(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char env[80];
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int len = snprintf(env, sizeof(env), "@pgha-test-router-notify-%ld", (long)getpid());
+
+	assert_true(fd >= 0);
+	/* "@name" in NOTIFY_SOCKET is the abstract address "\0name". */
+	memcpy(sa.sun_path + 1, env + 1, (size_t)len - 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa,
+	                      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)),
+	                 0);
+	setenv("NOTIFY_SOCKET", env, 1);
+	return fd;
+}
+
+/* next_message: the next datagram, "" when none is queued. */
+static const char *next_message(int fd, char *buf, size_t size)
+{
+	ssize_t n = recv(fd, buf, size - 1, 0);
+
+	buf[n > 0 ? (size_t)n : 0] = '\0';
+	return buf;
+}
+
+static void test_notify_ready_once_status_on_change_watchdog_at_half(void **state)
+{
+	struct rt_notify n;
+	struct rt_notify_view v = {.dcs_ok = true};
+	char msg[256];
+	int fd = notify_listen();
+
+	(void)state;
+	setenv("WATCHDOG_USEC", "2000000", 1);
+	rt_notify_init(&n, 0);
+	assert_int_equal(n.watchdog_ms, 1000);
+	/* Before any view: pings and a waiting status, never READY. */
+	assert_int_equal(rt_notify_watchdog(&n, 0), 1000);
+	assert_string_equal(next_message(fd, msg, sizeof(msg)), "WATCHDOG=1");
+	assert_true(rt_notify_status_due(&n, false, 0));
+	(void)rt_notify_update(&n, &v, 0);
+	assert_string_equal(next_message(fd, msg, sizeof(msg)),
+	                    "STATUS=waiting for etcd: no view of the cluster yet, 0 clients");
+	assert_int_equal(rt_notify_watchdog(&n, 999), 1000); /* not due: nothing sent */
+	assert_false(rt_notify_status_due(&n, false, 100));
+	assert_string_equal(next_message(fd, msg, sizeof(msg)), "");
+	/* The first view makes READY due at once, with the status in the same message. */
+	v.has_view = true;
+	assert_true(rt_notify_status_due(&n, true, 100));
+	(void)rt_notify_update(&n, &v, 100);
+	assert_string_equal(next_message(fd, msg, sizeof(msg)),
+	                    "READY=1\nSTATUS=rw -> none (new clients held), ro -> none, 0 clients");
+	/* An unchanged line is not sent again; a changed one is. */
+	assert_false(rt_notify_status_due(&n, true, 200));
+	(void)rt_notify_update(&n, &v, 600);
+	assert_string_equal(next_message(fd, msg, sizeof(msg)), "");
+	v.rw_target = "n1";
+	(void)rt_notify_update(&n, &v, 1100);
+	assert_string_equal(next_message(fd, msg, sizeof(msg)),
+	                    "STATUS=rw -> n1, ro -> none, 0 clients");
+	assert_int_equal(rt_notify_watchdog(&n, 1000), 2000);
+	assert_string_equal(next_message(fd, msg, sizeof(msg)), "WATCHDOG=1");
+	rt_notify_stopping(&n, 2);
+	assert_string_equal(next_message(fd, msg, sizeof(msg)), "STOPPING=1");
+	assert_string_equal(next_message(fd, msg, sizeof(msg)),
+	                    "STATUS=stopping: closing 2 client connections");
+	/* Without a watchdog armed for this process, no pings at all. */
+	unsetenv("WATCHDOG_USEC");
+	rt_notify_init(&n, 0);
+	assert_true(rt_notify_watchdog(&n, 5000) == INT64_MAX);
+	assert_string_equal(next_message(fd, msg, sizeof(msg)), "");
+	unsetenv("NOTIFY_SOCKET");
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -757,6 +913,9 @@ int main(void)
 	    cmocka_unit_test(test_config_file_errors_have_lines),
 	    cmocka_unit_test(test_config_file_shared_with_agent),
 	    cmocka_unit_test(test_stats_renderings),
+	    cmocka_unit_test(test_notify_status_lines),
+	    cmocka_unit_test(test_notify_view_follows_eligibility),
+	    cmocka_unit_test(test_notify_ready_once_status_on_change_watchdog_at_half),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,3 +43,44 @@ instance_ids() {
 	done
 	echo "${ids[@]}"
 }
+
+# debian12_amd64_host: this machine runs Debian 12 on amd64, so the packages it builds
+# install on the hosts (Debian 12 AMIs, x86_64). PGHA_OS_RELEASE and PGHA_HOST_ARCH
+# stand in for /etc/os-release and the architecture (tests).
+debian12_amd64_host() {
+	local os_release=${PGHA_OS_RELEASE:-/etc/os-release} arch id version
+	[ -r "$os_release" ] || return 1
+	id=$(sed -n 's/^ID=//p' "$os_release" | tr -d '"')
+	version=$(sed -n 's/^VERSION_ID=//p' "$os_release" | tr -d '"')
+	arch=${PGHA_HOST_ARCH:-$(dpkg --print-architecture 2>/dev/null || uname -m)}
+	[ "$id" = debian ] && [ "$version" = 12 ] && { [ "$arch" = amd64 ] || [ "$arch" = x86_64 ]; }
+}
+
+# host_description: what this machine is, for messages ("ubuntu 24.04 arm64").
+host_description() {
+	local os_release=${PGHA_OS_RELEASE:-/etc/os-release}
+	echo "$(sed -n 's/^ID=//p' "$os_release" 2>/dev/null | tr -d '"') $(sed -n 's/^VERSION_ID=//p' \
+		"$os_release" 2>/dev/null | tr -d '"') ${PGHA_HOST_ARCH:-$(dpkg --print-architecture 2>/dev/null || uname -m)}"
+}
+
+# on_bastion COMMAND: runs COMMAND (one string, as ssh takes it) on the bastion.
+on_bastion() {
+	local bastion
+	bastion=$(tf output -raw bastion_public_ip)
+	# shellcheck disable=SC2029 # the command is built here on purpose
+	ssh -o BatchMode=yes -o ConnectTimeout=10 "admin@$bastion" "$1"
+}
+
+# cluster_json: `pgha list --json` of the cluster, read on the bastion.
+cluster_json() {
+	on_bastion "pgha list -c /etc/pgha/cluster.yml --json"
+}
+
+# alarm_actions enable|disable: turns the actions of every alarm of the stack on or off
+# (a cluster stopped on purpose is not an outage).
+alarm_actions() {
+	local names=()
+	mapfile -t names < <(tf_output alarm_names | jq -r '.[]')
+	[ ${#names[@]} -gt 0 ] || return 0
+	aws cloudwatch "$1-alarm-actions" --alarm-names "${names[@]}"
+}

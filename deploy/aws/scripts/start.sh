@@ -20,4 +20,6 @@ say "starting the database nodes and the bastion"
 aws ec2 start-instances --instance-ids "${rest[@]}" >/dev/null
 aws ec2 wait instance-running --instance-ids "${rest[@]}"
 
+say "turning the alarms' actions on again"
+alarm_actions enable
 say "running; in a minute: $(tf output -raw ssh_bastion) pgha list -c /etc/pgha/cluster.yml"

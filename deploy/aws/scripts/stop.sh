@@ -16,15 +16,18 @@ AWS_DEFAULT_REGION=$(region)
 # leader_id: the instance id of the database node holding the leader key, asked on
 # the bastion; empty if that cannot be known (the order then does not matter much).
 leader_id() {
-	local bastion ip
-	bastion=$(tf output -raw bastion_public_ip)
-	ip=$(ssh -o BatchMode=yes -o ConnectTimeout=5 "admin@$bastion" \
-		"pgha list -c /etc/pgha/cluster.yml --json" 2>/dev/null |
+	local ip
+	ip=$(cluster_json 2>/dev/null |
 		jq -r '.leader as $l | .members[] | select(.name == $l) | .host') || return 0
 	[ -n "$ip" ] || return 0
 	aws ec2 describe-instances --filters "Name=private-ip-address,Values=$ip" \
 		--query 'Reservations[].Instances[].InstanceId' --output text
 }
+
+# A cluster stopped on purpose is no outage: the alarms stay, their actions go quiet
+# (start.sh turns them on again).
+say "turning off the alarms' actions"
+alarm_actions disable
 
 read -r -a db <<<"$(instance_ids db)"
 leader=$(leader_id || true)

@@ -7,6 +7,15 @@
 locals {
   prefix_len = tonumber(split("/", var.vpc_cidr)[1])
 
+  # The zones the cluster may use: available, and offering every instance type the
+  # stack asks for (the older zones of some regions lack the newer types). Sorted, so
+  # that the same zones come first every time; the first az_count are used (the zones
+  # output checks there are enough).
+  usable_zones = sort([for z in distinct(var.available_zones) : z
+    if alltrue([for t in var.instance_types : contains(lookup(var.zone_instance_types, z, []), t)])
+  ])
+  zones = slice(local.usable_zones, 0, min(var.az_count, length(local.usable_zones)))
+
   # Public 10.x.0-2.0/24 (bastion, NAT), private 10.x.10-12.0/24 (everything else).
   public_cidrs  = [for i in range(var.az_count) : cidrsubnet(var.vpc_cidr, 24 - local.prefix_len, i)]
   private_cidrs = [for i in range(var.az_count) : cidrsubnet(var.vpc_cidr, 24 - local.prefix_len, 10 + i)]
@@ -87,4 +96,48 @@ locals {
     ro = { role = "db", port = local.ports.pooler, check_port = local.ports.restapi, check_path = "/replica" }
   }
   lb_listeners = { rw = local.ports.rw, ro = local.ports.ro }
+
+  # CloudWatch alarms on the NLB's target groups (metric AWS/NetworkELB, per target
+  # group). Router layout: every router passes its TCP check, so any unhealthy one is
+  # news, and none healthy means the endpoint is down. Classic layout: exactly one
+  # node answers /primary (none: no primary; two: two nodes claim to be primary), and
+  # every node but the primary answers /replica.
+  lb_alarms = local.router_mode ? {
+    rw-no-router = {
+      target      = "rw", metric = "HealthyHostCount", statistic = "Minimum"
+      comparison  = "LessThanThreshold", threshold = 1, missing = "breaching"
+      description = "No pgha router passes the NLB's check: the read-write endpoint is down."
+    }
+    ro-no-router = {
+      target      = "ro", metric = "HealthyHostCount", statistic = "Minimum"
+      comparison  = "LessThanThreshold", threshold = 1, missing = "breaching"
+      description = "No pgha router passes the NLB's check: the read-only endpoint is down."
+    }
+    router-down = {
+      target      = "rw", metric = "UnHealthyHostCount", statistic = "Maximum"
+      comparison  = "GreaterThanThreshold", threshold = 0, missing = "notBreaching"
+      description = "A pgha router fails the NLB's check (its host or its unit is down)."
+    }
+    } : {
+    rw-no-primary = {
+      target      = "rw", metric = "HealthyHostCount", statistic = "Minimum"
+      comparison  = "LessThanThreshold", threshold = 1, missing = "breaching"
+      description = "No database node answers /primary: no writes (failover in progress, or stuck)."
+    }
+    rw-two-primaries = {
+      target      = "rw", metric = "HealthyHostCount", statistic = "Maximum"
+      comparison  = "GreaterThanThreshold", threshold = 1, missing = "notBreaching"
+      description = "More than one database node answers /primary."
+    }
+    ro-no-replica = {
+      target      = "ro", metric = "HealthyHostCount", statistic = "Minimum"
+      comparison  = "LessThanThreshold", threshold = 1, missing = "breaching"
+      description = "No database node answers /replica: the read-only endpoint is down."
+    }
+    replica-down = {
+      target      = "ro", metric = "UnHealthyHostCount", statistic = "Maximum"
+      comparison  = "GreaterThanThreshold", threshold = 1, missing = "notBreaching"
+      description = "A replica fails /replica (down, or lagging), besides the primary."
+    }
+  }
 }

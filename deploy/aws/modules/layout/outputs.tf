@@ -1,3 +1,12 @@
+output "zones" {
+  description = "The availability zones the cluster uses, az_count of them."
+  value       = local.zones
+  precondition {
+    condition     = length(local.usable_zones) >= var.az_count
+    error_message = "The region has ${length(local.usable_zones)} usable availability zone(s) (available, and offering ${join(", ", distinct(var.instance_types))}): ${jsonencode(local.usable_zones)}. The stack needs az_count = ${var.az_count}: choose another region or instance types, or set az_count = 1."
+  }
+}
+
 output "public_cidrs" {
   value = local.public_cidrs
 }
@@ -37,4 +46,9 @@ output "lb_targets" {
 
 output "lb_listeners" {
   value = local.lb_listeners
+}
+
+output "lb_alarms" {
+  description = "CloudWatch alarms on the NLB's target groups: name => target group, metric, threshold."
+  value       = local.lb_alarms
 }

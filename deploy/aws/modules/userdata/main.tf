@@ -11,8 +11,8 @@ locals {
   etcd_initial = join(",", [for m in var.etcd_members : "${m.name}=http://${m.ip}:2380"])
 
   common = templatefile("${path.module}/templates/common.sh.tftpl", {
-    region     = var.region
-    deb_s3_uri = var.deb_s3_uri
+    region   = var.region
+    packages = var.package_s3_uris
   })
 
   agent_yaml = [for n in var.db_nodes : templatefile("${path.module}/templates/agent.yml.tftpl", {
@@ -53,10 +53,11 @@ locals {
   })]
 
   db_user_data = [for i, n in var.db_nodes : templatefile("${path.module}/templates/db.sh.tftpl", {
-    common        = local.common
-    name          = n.name
-    ssm_prefix    = var.ssm_prefix
-    agent_yml_b64 = base64encode(local.agent_yaml[i])
+    common         = local.common
+    name           = n.name
+    ssm_prefix     = var.ssm_prefix
+    data_volume_id = var.db_data_volume_ids[i]
+    agent_yml_b64  = base64encode(local.agent_yaml[i])
   })]
 
   bastion_user_data = templatefile("${path.module}/templates/bastion.sh.tftpl", {

@@ -15,12 +15,21 @@ variable "region" {
   type        = string
 }
 
-variable "deb_s3_uri" {
-  description = "s3:// URI of the pgha Debian package built by `make deb`."
-  type        = string
+variable "package_s3_uris" {
+  description = "s3:// URIs of the pgha packages built by `make deb`: pgha (every host), agent (database nodes), router (etcd hosts)."
+  type        = object({ pgha = string, agent = string, router = string })
   validation {
-    condition     = can(regex("^s3://[a-z0-9.-]+/.+\\.deb$", var.deb_s3_uri))
-    error_message = "deb_s3_uri must look like s3://bucket/path/pgha_VERSION_amd64.deb."
+    condition     = alltrue([for u in values(var.package_s3_uris) : can(regex("^s3://[a-z0-9.-]+/.+\\.deb$", u))])
+    error_message = "package_s3_uris must look like s3://bucket/packages/pgha_VERSION_amd64.deb."
+  }
+}
+
+variable "db_data_volume_ids" {
+  description = "EBS volume id of each database node's data volume, in db_nodes order."
+  type        = list(string)
+  validation {
+    condition     = alltrue([for v in var.db_data_volume_ids : can(regex("^vol-[0-9a-f]{8,17}$", v))])
+    error_message = "db_data_volume_ids must be EBS volume ids (vol-...)."
   }
 }
 
@@ -48,6 +57,10 @@ variable "db_nodes" {
   validation {
     condition     = length(var.db_nodes) >= 2 && length(var.db_nodes) <= 9
     error_message = "between 2 and 9 database nodes."
+  }
+  validation {
+    condition     = length(var.db_nodes) == length(var.db_data_volume_ids)
+    error_message = "one data volume per database node."
   }
 }
 

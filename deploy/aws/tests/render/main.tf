@@ -7,9 +7,14 @@ module "userdata" {
 
   cluster_name = "sample"
   region       = "us-east-1"
-  deb_s3_uri   = "s3://sample-pgha-artifacts-123456789012/pgha_0.1.0_amd64.deb"
-  ssm_prefix   = "/pgha/sample"
-  vpc_cidr     = "10.42.0.0/16"
+  package_s3_uris = {
+    pgha   = "s3://sample-pgha-artifacts-123456789012/packages/pgha_0.1.0_amd64.deb"
+    agent  = "s3://sample-pgha-artifacts-123456789012/packages/pgha-agent_0.1.0_all.deb"
+    router = "s3://sample-pgha-artifacts-123456789012/packages/pgha-router_0.1.0_all.deb"
+  }
+  db_data_volume_ids = ["vol-0a1b2c3d4e5f60001", "vol-0a1b2c3d4e5f60002", "vol-0a1b2c3d4e5f60003"]
+  ssm_prefix         = "/pgha/sample"
+  vpc_cidr           = "10.42.0.0/16"
   etcd_members = [
     { name = "etcd1", ip = "10.42.10.10" },
     { name = "etcd2", ip = "10.42.11.11" },

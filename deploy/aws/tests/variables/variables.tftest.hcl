@@ -80,12 +80,35 @@ run "one_database_node_is_not_ha" {
   expect_failures = [var.db_node_count]
 }
 
-run "package_must_be_the_amd64_deb" {
+run "package_version_must_be_a_debian_version" {
   command = plan
   variables {
-    deb_path = "../../pgha.tar.gz"
+    pgha_version = "latest/../../x"
   }
-  expect_failures = [var.deb_path]
+  expect_failures = [var.pgha_version]
+}
+
+run "alarm_email_must_be_an_address" {
+  command = plan
+  variables {
+    alarm_email = "ops team"
+  }
+  expect_failures = [var.alarm_email]
+}
+
+run "alarm_email_may_be_given" {
+  command = plan
+  variables {
+    alarm_email = "oncall@example.org"
+  }
+}
+
+run "data_volume_within_gp3_limits" {
+  command = plan
+  variables {
+    db_volume_iops = 20000
+  }
+  expect_failures = [var.db_volume_iops]
 }
 
 run "health_checks_within_nlb_limits" {

@@ -8,6 +8,15 @@ variables {
   client_routing = "router"
   admin_cidrs    = ["203.0.113.7/32"]
   client_cidrs   = []
+
+  available_zones = ["us-east-1c", "us-east-1a", "us-east-1b", "us-east-1d"]
+  instance_types  = ["t3.small", "t3.medium", "t3.micro"]
+  zone_instance_types = {
+    us-east-1a = ["t3.micro", "t3.small", "t3.medium"]
+    us-east-1b = ["t3.micro", "t3.small", "t3.medium", "m5.large"]
+    us-east-1c = ["t3.micro", "t3.small", "t3.medium"]
+    us-east-1d = ["t3.micro", "t3.small", "t3.medium"]
+  }
 }
 
 run "three_zones_router" {
@@ -124,5 +133,118 @@ run "least_privilege_ports" {
   assert {
     condition     = !contains([for r in output.group_rules : "${r[0]}:${r[1]}"], "db:2379")
     error_message = "database nodes run no etcd"
+  }
+}
+
+run "zones_offer_every_instance_type" {
+  command = plan
+  variables {
+    # us-east-1a lacks t3.medium: the database nodes could not start there.
+    zone_instance_types = {
+      us-east-1a = ["t3.micro", "t3.small"]
+      us-east-1b = ["t3.micro", "t3.small", "t3.medium"]
+      us-east-1c = ["t3.micro", "t3.small", "t3.medium"]
+      us-east-1d = ["t3.micro", "t3.small", "t3.medium"]
+    }
+  }
+
+  assert {
+    condition     = output.zones == tolist(["us-east-1b", "us-east-1c", "us-east-1d"])
+    error_message = "a zone that does not offer every instance type is not used; the others in name order"
+  }
+}
+
+run "zones_in_name_order" {
+  command = plan
+
+  assert {
+    condition     = output.zones == tolist(["us-east-1a", "us-east-1b", "us-east-1c"])
+    error_message = "the first three usable zones by name, whatever order the region lists them in"
+  }
+}
+
+run "a_two_zone_region_is_refused" {
+  command = plan
+  variables {
+    available_zones = ["eu-north-9a", "eu-north-9b"]
+    zone_instance_types = {
+      eu-north-9a = ["t3.micro", "t3.small", "t3.medium"]
+      eu-north-9b = ["t3.micro", "t3.small", "t3.medium"]
+    }
+  }
+  expect_failures = [output.zones]
+}
+
+run "three_zones_but_one_lacks_a_type_is_refused" {
+  command = plan
+  variables {
+    available_zones = ["us-west-9a", "us-west-9b", "us-west-9c"]
+    zone_instance_types = {
+      us-west-9a = ["t3.micro", "t3.small", "t3.medium"]
+      us-west-9b = ["t3.micro", "t3.small", "t3.medium"]
+      us-west-9c = ["t3.micro", "t3.small"]
+    }
+  }
+  expect_failures = [output.zones]
+}
+
+run "one_zone_needs_one_usable_zone" {
+  command = plan
+  variables {
+    az_count        = 1
+    available_zones = ["us-west-9a"]
+    zone_instance_types = {
+      us-west-9a = ["t3.micro", "t3.small", "t3.medium"]
+    }
+  }
+
+  assert {
+    condition     = output.zones == tolist(["us-west-9a"])
+    error_message = "az_count = 1 works in a region with one usable zone"
+  }
+}
+
+run "alarms_router_layout" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for a in output.lb_alarms : contains(keys(output.lb_targets), a.target)])
+    error_message = "every NLB alarm watches one of the stack's target groups"
+  }
+  assert {
+    condition     = length([for a in output.lb_alarms : a if a.metric == "HealthyHostCount" && a.comparison == "LessThanThreshold" && a.threshold == 1]) == 2
+    error_message = "router layout: an alarm when no router serves the read-write, and the read-only, endpoint"
+  }
+  assert {
+    condition     = length([for a in output.lb_alarms : a if a.metric == "UnHealthyHostCount" && a.comparison == "GreaterThanThreshold" && a.threshold == 0]) == 1
+    error_message = "router layout: any router failing its check is news"
+  }
+  assert {
+    condition     = alltrue([for a in output.lb_alarms : a.missing == (a.comparison == "LessThanThreshold" ? "breaching" : "notBreaching")])
+    error_message = "no data about healthy targets is an outage; no data about unhealthy ones is not"
+  }
+}
+
+run "alarms_classic_layout" {
+  command = plan
+  variables {
+    client_routing = "nlb-health-checks"
+  }
+
+  assert {
+    condition     = contains([for a in output.lb_alarms : "${a.target}:${a.metric}:${a.comparison}:${a.threshold}"], "rw:HealthyHostCount:GreaterThanThreshold:1")
+    error_message = "classic layout: two nodes answering /primary raise an alarm"
+  }
+  assert {
+    condition     = contains([for a in output.lb_alarms : "${a.target}:${a.metric}:${a.comparison}:${a.threshold}"], "rw:HealthyHostCount:LessThanThreshold:1")
+    error_message = "classic layout: no node answering /primary raises an alarm"
+  }
+  assert {
+    condition     = length([for a in output.lb_alarms : a if a.target == "rw" && a.metric == "UnHealthyHostCount"]) == 0
+    error_message = "classic layout: the replicas always fail /primary, so unhealthy read-write targets are normal"
+  }
+  assert {
+    condition     = contains([for a in output.lb_alarms : "${a.target}:${a.metric}:${a.comparison}:${a.threshold}"], "ro:UnHealthyHostCount:GreaterThanThreshold:1")
+    error_message = "classic layout: the primary fails /replica; any other failing node is a replica down"
   }
 }

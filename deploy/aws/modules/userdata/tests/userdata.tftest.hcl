@@ -5,9 +5,14 @@
 variables {
   cluster_name = "sample"
   region       = "us-east-1"
-  deb_s3_uri   = "s3://sample-artifacts/packages/pgha_0.1.0_amd64.deb"
-  ssm_prefix   = "/pgha/sample"
-  vpc_cidr     = "10.42.0.0/16"
+  package_s3_uris = {
+    pgha   = "s3://sample-artifacts/packages/pgha_0.1.0_amd64.deb"
+    agent  = "s3://sample-artifacts/packages/pgha-agent_0.1.0_all.deb"
+    router = "s3://sample-artifacts/packages/pgha-router_0.1.0_all.deb"
+  }
+  db_data_volume_ids = ["vol-0123456789abcdef0", "vol-0123456789abcdef1", "vol-0123456789abcdef2"]
+  ssm_prefix         = "/pgha/sample"
+  vpc_cidr           = "10.42.0.0/16"
   etcd_members = [
     { name = "etcd1", ip = "10.42.10.10" },
     { name = "etcd2", ip = "10.42.11.11" },
@@ -91,9 +96,73 @@ run "rejects_two_etcd_members" {
 run "rejects_a_package_that_is_not_in_s3" {
   command = plan
   variables {
-    deb_s3_uri = "https://example.org/pgha_0.1.0_amd64.deb"
+    package_s3_uris = {
+      pgha   = "https://example.org/pgha_0.1.0_amd64.deb"
+      agent  = "s3://sample-artifacts/packages/pgha-agent_0.1.0_all.deb"
+      router = "s3://sample-artifacts/packages/pgha-router_0.1.0_all.deb"
+    }
   }
-  expect_failures = [var.deb_s3_uri]
+  expect_failures = [var.package_s3_uris]
+}
+
+run "rejects_a_node_without_its_data_volume" {
+  command = plan
+  variables {
+    db_data_volume_ids = ["vol-0123456789abcdef0", "vol-0123456789abcdef1"]
+  }
+  expect_failures = [var.db_nodes]
+}
+
+run "hosts_install_only_their_packages" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for s in output.db_user_data : strcontains(s, "\ninstall_pgha pgha agent\n")])
+    error_message = "database nodes install pgha and pgha-agent"
+  }
+  assert {
+    condition = alltrue([for s in output.etcd_user_data :
+    strcontains(s, "\ninstall_pgha pgha router\n") && !strcontains(s, "\ninstall_postgresql\n")])
+    error_message = "etcd hosts install pgha and pgha-router, and no PostgreSQL server"
+  }
+  assert {
+    condition     = strcontains(output.bastion_user_data, "\ninstall_pgha pgha\n") && !strcontains(output.bastion_user_data, "\ninstall_postgresql\n") && strcontains(output.bastion_user_data, "postgresql-client-15")
+    error_message = "the bastion installs pgha and the PostgreSQL client only"
+  }
+}
+
+run "database_nodes_keep_their_data_on_their_volume" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for i, s in output.db_user_data : strcontains(s, "data_volume_device") && strcontains(s, var.db_data_volume_ids[i]) && length(regexall("vol-0123456789abcdef", s)) == length(regexall(var.db_data_volume_ids[i], s))])
+    error_message = "each database node mounts its own data volume, and no other"
+  }
+  assert {
+    condition     = alltrue([for s in output.db_user_data : strcontains(s, "RequiresMountsFor=%s") && strcontains(s, "mnt=/var/lib/postgresql/15")])
+    error_message = "the agent never starts without the data volume mounted"
+  }
+  assert {
+    condition     = alltrue([for s in output.db_user_data : strcontains(s, "\nmount_data_volume\n") && strcontains(s, "cmp -s -n 1048576")])
+    error_message = "the boot script mounts the data volume, and formats only an empty one"
+  }
+  assert {
+    condition     = alltrue([for y in output.agent_yaml : strcontains(y, "data_dir: /var/lib/postgresql/15/pgha\n")])
+    error_message = "the data directory lies on the data volume's mount point"
+  }
+}
+
+run "etcd_hosts_join_instead_of_wiping" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for s in output.etcd_user_data : strcontains(s, "\npgha-etcd-join ") && !can(regex("rm -rf[^\n]*/var/lib/etcd", s))])
+    error_message = "an etcd host decides new/existing with pgha-etcd-join and never deletes etcd data"
+  }
+  assert {
+    condition     = alltrue([for s in output.etcd_user_data : strcontains(s, "systemctl enable --now --no-block pgha-router")])
+    error_message = "the boot does not wait for the router's READY (it comes once etcd has a quorum)"
+  }
 }
 
 run "rejects_a_trailing_slash_in_the_ssm_prefix" {
