@@ -21,6 +21,7 @@
 struct chaos_observer {
 	struct dcs *d;
 	const struct lab_cluster *c;
+	struct tls_client tls; /* the lab's CA, for its https REST APIs */
 	struct chaos_timeline *tl;
 	pthread_t threads[2]; /* thread_mains' threads */
 	int n_threads;        /* started */
@@ -137,7 +138,8 @@ static void rest_event(struct chaos_observer *o, const struct chaos_node_obs *ol
 static void poll_node(struct chaos_observer *o, int k)
 {
 	const struct lab_node_ports *p = &o->c->plan.nodes[k];
-	char url[96];
+	char base[96];
+	char url[128];
 	char err[256];
 	struct buf body;
 	long status = 0;
@@ -146,9 +148,10 @@ static void poll_node(struct chaos_observer *o, int k)
 	pthread_mutex_lock(&o->mu);
 	n = o->obs.nodes[k];
 	pthread_mutex_unlock(&o->mu);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/patroni", p->api_port);
+	lab_api_url(o->c, p, base, sizeof(base));
+	snprintf(url, sizeof(url), "%s/patroni", base);
 	buf_init(&body);
-	n.answered = http_get(url, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
+	n.answered = http_get(url, &o->tls, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
 	             status == 200 && parse_patroni(body.data, &n);
 	if (!n.answered)
 		snprintf(n.state, sizeof(n.state), "not answering");
@@ -186,6 +189,7 @@ struct chaos_observer *chaos_observe_start(struct dcs *d, const struct lab_clust
 
 	o->d = d;
 	o->c = c;
+	lab_tls_client(c, &o->tls);
 	o->tl = tl;
 	atomic_init(&o->stop, false);
 	pthread_mutex_init(&o->mu, NULL);

@@ -56,7 +56,7 @@ static void probe_members(const struct ops_ctx *ctx, struct health_run *r)
 	const struct dcs_view *v = &r->view;
 
 	for (int i = 0; i < v->n_members; i++) {
-		ops_probe_rest(&v->members[i], REST_TIMEOUT_MS, &r->in.rest[i]);
+		ops_probe_rest(&ctx->client, &v->members[i], REST_TIMEOUT_MS, &r->in.rest[i]);
 		if (v->members[i].pooler[0])
 			probe_addr(ctx, v->members[i].pooler, &r->in.pooler[i]);
 	}
@@ -68,7 +68,8 @@ static void observe(const struct ops_ctx *ctx, const struct ops_args *a, struct 
 
 	in->max_lag_bytes = a->max_lag_bytes;
 	for (int i = 0; i < ctx->client.n_etcd; i++)
-		ops_probe_etcd(ctx->client.etcd[i], ETCD_TIMEOUT_MS, &in->etcd[in->n_etcd++]);
+		ops_probe_etcd(&ctx->client, ctx->client.etcd[i], ETCD_TIMEOUT_MS,
+		               &in->etcd[in->n_etcd++]);
 	in->view_ok = client_read_view(&ctx->client, READ_TIMEOUT_MS, &r->view);
 	if (!in->view_ok) {
 		snprintf(in->view_err, sizeof(in->view_err), "etcd did not answer");

@@ -9,34 +9,23 @@
 #include "client/client_sql.h"
 #include "util/strutil.h"
 
-void ops_probe_etcd(const char *url, int timeout_ms, struct ops_etcd_probe *p)
+void ops_probe_etcd(const struct client *c, const char *url, int timeout_ms,
+                    struct ops_etcd_probe *p)
 {
 	memset(p, 0, sizeof(*p));
 	snprintf(p->url, sizeof(p->url), "%s", url);
-	p->answered = client_etcd_health(url, timeout_ms, &p->healthy, p->err, sizeof(p->err));
+	p->answered = client_etcd_health(url, &c->etcd_tls, timeout_ms, &p->healthy, p->err,
+	                                 sizeof(p->err));
 }
 
-static long rest_get(const struct dcs_member *m, const char *endpoint, int timeout_ms,
-                     struct ops_rest_probe *p)
-{
-	char url[CLIENT_URL_LEN + 32];
-	long status = 0;
-
-	if (!client_api_url(m->api_url, endpoint, url, sizeof(url))) {
-		snprintf(p->err, sizeof(p->err), "no usable api_url ('%.150s')", m->api_url);
-		return 0;
-	}
-	if (!http_get(url, timeout_ms, &status, NULL, p->err, sizeof(p->err)))
-		return 0;
-	return status;
-}
-
-void ops_probe_rest(const struct dcs_member *m, int timeout_ms, struct ops_rest_probe *p)
+void ops_probe_rest(const struct client *c, const struct dcs_member *m, int timeout_ms,
+                    struct ops_rest_probe *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->primary_code = rest_get(m, "primary", timeout_ms, p);
+	p->primary_code = client_rest_get(c, m, "primary", timeout_ms, p->err, sizeof(p->err));
 	if (p->primary_code != 0) /* an agent that did not answer once is not asked twice */
-		p->replica_code = rest_get(m, "replica", timeout_ms, p);
+		p->replica_code =
+		    client_rest_get(c, m, "replica", timeout_ms, p->err, sizeof(p->err));
 }
 
 void ops_probe_sql(const char *addr, const struct client_creds *cr, int connect_timeout_ms,

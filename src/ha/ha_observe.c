@@ -29,9 +29,11 @@ void agent_conn_url(const struct agent *a, char *out, size_t size)
 	snprintf(out, size, "postgres://%s/postgres", a->cfg.postgresql.connect_address);
 }
 
+/* Patroni's rule: a REST API with a certificate serves, and is announced as, https. */
 void agent_api_url(const struct agent *a, char *out, size_t size)
 {
-	snprintf(out, size, "http://%s/patroni", a->cfg.restapi.connect_address);
+	snprintf(out, size, "%s://%s/patroni", a->cfg.restapi.certfile[0] ? "https" : "http",
+	         a->cfg.restapi.connect_address);
 }
 
 void agent_refresh_dyn(struct agent *a, const struct dcs_view *view)
@@ -144,7 +146,8 @@ void agent_observe(struct agent *a, struct ha_input *in)
 	if (need_peers(in)) {
 		int timeout = (int)MIN(1000, in->settings.ttl_ms / 2);
 
-		in->n_peers = peers_probe(&in->view, in->name, timeout, in->peers, DCS_MAX_MEMBERS);
+		in->n_peers = peers_probe(&in->view, in->name, &a->cfg.ctl.tls, timeout, in->peers,
+		                          DCS_MAX_MEMBERS);
 		in->peers_probed = true;
 	}
 }

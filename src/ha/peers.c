@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <string.h>
 #include "http/http.h"
+#include "log/log.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 
@@ -59,21 +60,46 @@ bool peers_parse_status(const char *body, struct ha_peer *p)
 	return true;
 }
 
-static CURL *new_probe(const struct dcs_member *m, struct http_body *body, int timeout_ms)
+static CURL *new_probe(const struct dcs_member *m, struct http_body *body,
+                       const struct tls_client *tls, int timeout_ms)
 {
 	CURL *h = curl_easy_init();
 
 	if (h == NULL)
 		return NULL;
-	http_easy_setup(h, NULL);
+	http_easy_setup(h, NULL, tls);
 	http_easy_timeouts(h, timeout_ms, timeout_ms);
 	http_easy_body(h, body);
 	curl_easy_setopt(h, CURLOPT_URL, m->api_url);
 	return h;
 }
 
-int peers_probe(const struct dcs_view *view, const char *self, int timeout_ms, struct ha_peer *out,
-                int max)
+/*
+ * log_tls_failures: a peer whose certificate does not verify looks unreachable, which
+ * lets the race go on without it: say why, so that a broken CA or certificate is seen
+ * (a timeout or a refused connection is an ordinary unreachable peer).
+ */
+static void log_tls_failures(CURLM *multi, CURL *const *handles, const struct ha_peer *out, int n)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+		CURLcode rc = msg->data.result;
+
+		if (msg->msg != CURLMSG_DONE ||
+		    (rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_SSL_CONNECT_ERROR &&
+		     rc != CURLE_SSL_CERTPROBLEM && rc != CURLE_SSL_CACERT_BADFILE))
+			continue;
+		for (int i = 0; i < n; i++)
+			if (handles[i] == msg->easy_handle)
+				log_warn("peer %s: TLS failed (%s): it counts as unreachable",
+				         out[i].name, curl_easy_strerror(rc));
+	}
+}
+
+int peers_probe(const struct dcs_view *view, const char *self, const struct tls_client *tls,
+                int timeout_ms, struct ha_peer *out, int max)
 {
 	CURLM *multi = curl_multi_init();
 	CURL *handles[DCS_MAX_MEMBERS] = {0};
@@ -90,7 +116,7 @@ int peers_probe(const struct dcs_view *view, const char *self, int timeout_ms, s
 		memcpy(out[n].name, m->name, sizeof(out[n].name));
 		buf_init(&bodies[n]);
 		sinks[n] = (struct http_body){.buf = &bodies[n], .max_bytes = MAX_STATUS_BYTES};
-		handles[n] = m->api_url[0] ? new_probe(m, &sinks[n], timeout_ms) : NULL;
+		handles[n] = m->api_url[0] ? new_probe(m, &sinks[n], tls, timeout_ms) : NULL;
 		if (handles[n])
 			curl_multi_add_handle(multi, handles[n]);
 		n++;
@@ -101,6 +127,7 @@ int peers_probe(const struct dcs_view *view, const char *self, int timeout_ms, s
 		if (running)
 			curl_multi_poll(multi, NULL, 0, 100, NULL);
 	} while (running > 0);
+	log_tls_failures(multi, handles, out, n);
 	for (int i = 0; i < n; i++) {
 		long code = 0;
 

@@ -44,6 +44,8 @@ static void read_etcd_alias(struct cfg_ctx *c, const struct cfg_entry *e)
 #define HOSTS(p)               CFG_HOSTS_ROW(T, p, etcd_hosts, n_etcd, NULL)
 /* clang-format on */
 
+static const char *const protocols[] = {"http", "https", NULL};
+
 static const struct cfg_key router_keys[] = {
     STR("scope", scope, NULL, NULL),
     STR("namespace", namespace_, "service", cfg_text_namespace),
@@ -54,7 +56,20 @@ static const struct cfg_key router_keys[] = {
     HOSTS("etcd3.host"), /* added to hosts */
     STR("etcd3.username", etcd_username, NULL, NULL),
     STR("etcd3.password", etcd_password, NULL, NULL),
+    CFG_CHOICE_ROW(T, "etcd3.protocol", etcd_protocol, protocols, "http"),
+    STR("etcd3.cacert", etcd_tls.cafile, NULL, NULL),
+    STR("etcd3.cert", etcd_tls.certfile, NULL, NULL),
+    STR("etcd3.key", etcd_tls.keyfile, NULL, NULL),
     CFG_FN_ROW("etcd", read_etcd_alias),
+    /* The nodes' REST APIs, as patronictl reaches them (Patroni's ctl section). */
+    CFG_SECTION_ROW("ctl", 0),
+    CFG_BOOL_ROW(T, "ctl.insecure", rest_tls.insecure, NULL, 0),
+    STR("ctl.cacert", rest_tls.cafile, NULL, NULL),
+    STR("ctl.certfile", rest_tls.certfile, NULL, NULL),
+    STR("ctl.keyfile", rest_tls.keyfile, NULL, NULL),
+    STR("ctl.keyfile_password", rest_tls.key_password, NULL, NULL),
+    CFG_SECTION_ROW("restapi", 0),
+    STR("restapi.cafile", restapi_cafile, NULL, NULL), /* ctl.cacert's fallback */
     CFG_SECTION_ROW("router", CFG_F_STRICT),
     /* Clients reach the router over the network on real hosts; the lab passes 127.0.0.1. */
     STR("router.rw_listen", rw_listen, "0.0.0.0:5432", cfg_text_listen),
@@ -97,6 +112,33 @@ static void check_listener(struct cfg_ctx *c, const char *path, const char *valu
 		cfg_error(c, cfg_key_line(c, path), "%s: \"%s\" is not host:port", path, value);
 }
 
+/* finish_tls: credentials and certificates in pairs, TLS settings only with https. */
+static void finish_tls(struct cfg_ctx *c)
+{
+	struct router_config *cfg = c->base;
+	const struct tls_client *e = &cfg->etcd_tls;
+	struct tls_client *r = &cfg->rest_tls;
+
+	cfg_env_override(c, "PATRONI_ETCD3_USERNAME", cfg->etcd_username,
+	                 sizeof(cfg->etcd_username));
+	cfg_env_override(c, "PATRONI_ETCD3_PASSWORD", cfg->etcd_password,
+	                 sizeof(cfg->etcd_password));
+	cfg_need_pair(c, "etcd3.username", cfg->etcd_username, "etcd3.password",
+	              cfg->etcd_password, "PATRONI_ETCD3_PASSWORD");
+	cfg_need_pair(c, "etcd3.password", cfg->etcd_password, "etcd3.username",
+	              cfg->etcd_username, "PATRONI_ETCD3_USERNAME");
+	cfg_need_pair(c, "etcd3.cert", e->certfile, "etcd3.key", e->keyfile, NULL);
+	cfg_need_pair(c, "etcd3.key", e->keyfile, "etcd3.cert", e->certfile, NULL);
+	cfg_need_pair(c, "ctl.certfile", r->certfile, "ctl.keyfile", r->keyfile, NULL);
+	cfg_need_pair(c, "ctl.keyfile", r->keyfile, "ctl.certfile", r->certfile, NULL);
+	if (strcmp(cfg->etcd_protocol, "http") == 0 && (e->cafile[0] || e->certfile[0]))
+		cfg_error(c, cfg_key_line(c, "etcd3.cacert"),
+		          "etcd3.cacert and etcd3.cert are for TLS, but etcd3.protocol is http: set "
+		          "etcd3.protocol: https");
+	if (r->cafile[0] == '\0')
+		snprintf(r->cafile, sizeof(r->cafile), "%s", cfg->restapi_cafile);
+}
+
 static void finish(struct cfg_ctx *c)
 {
 	const struct router_config *cfg = c->base;
@@ -113,6 +155,7 @@ static void finish(struct cfg_ctx *c)
 	if (strcmp(cfg->rw_listen, cfg->ro_listen) == 0)
 		cfg_error(c, cfg_key_line(c, "router.ro_listen"),
 		          "router.ro_listen: same address as router.rw_listen");
+	finish_tls(c);
 }
 
 bool router_config_from_json(struct router_config *cfg, const json_t *root, char *err,
