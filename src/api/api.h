@@ -113,12 +113,12 @@ struct api_options {
 	const char *keyfile_password; /* NULL/"" = the key is not encrypted */
 	const char *cafile;           /* the CA of client certificates (verify_client) */
 	enum api_verify_client verify_client;
-	char *const *allowlist; /* restapi.allowlist, NULL-terminated, or NULL = anyone */
+	char *const *allowlist;         /* restapi.allowlist, NULL-terminated, or NULL = anyone */
 	bool allowlist_include_members; /* ... plus the hosts of the members' api_url */
-	int threads;                /* worker threads (epoll each); 0 = 3 */
-	int connection_timeout_s;   /* idle connections are closed after this; 0 = 5 */
-	int max_connections;        /* total open connections; 0 = 256 */
-	int max_connections_per_ip; /* 0 = 128 */
+	int threads;                    /* worker threads (epoll each); 0 = 3 */
+	int connection_timeout_s;       /* idle connections are closed after this; 0 = 5 */
+	int max_connections;            /* total open connections; 0 = 256 */
+	int max_connections_per_ip;     /* 0 = 128 */
 };
 
 struct api_server;

@@ -53,7 +53,7 @@ struct op_slot {
 struct api_server {
 	struct MHD_Daemon *daemon;
 	struct api_ops ops;
-	char *auth_key; /* owned: base64 of "user:password", NULL = no auth */
+	char *auth_key;         /* owned: base64 of "user:password", NULL = no auth */
 	struct api_tls tls;     /* https, client certificates */
 	struct api_allow allow; /* restapi.allowlist */
 	int port;

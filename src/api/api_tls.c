@@ -73,7 +73,8 @@ void api_tls_options(const struct api_tls *t, struct MHD_OptionItem *items, unsi
 			items[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_KEY_PASSWORD, 0,
 			                                     t->key_password};
 		if (t->trust != NULL)
-			items[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, t->trust};
+			items[n++] =
+			    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, t->trust};
 	}
 	items[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 }

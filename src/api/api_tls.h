@@ -20,8 +20,8 @@
 #define API_TLS_MAX_OPTIONS 6 /* api_tls_options' items, MHD_OPTION_END included */
 
 struct api_tls {
-	bool on;     /* https */
-	char *cert;  /* owned PEM texts */
+	bool on;    /* https */
+	char *cert; /* owned PEM texts */
 	char *key;
 	char *trust; /* NULL unless client certificates are asked for */
 	char *key_password;

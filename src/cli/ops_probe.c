@@ -14,8 +14,8 @@ void ops_probe_etcd(const struct client *c, const char *url, int timeout_ms,
 {
 	memset(p, 0, sizeof(*p));
 	snprintf(p->url, sizeof(p->url), "%s", url);
-	p->answered = client_etcd_health(url, &c->etcd_tls, timeout_ms, &p->healthy, p->err,
-	                                 sizeof(p->err));
+	p->answered =
+	    client_etcd_health(url, &c->etcd_tls, timeout_ms, &p->healthy, p->err, sizeof(p->err));
 }
 
 void ops_probe_rest(const struct client *c, const struct dcs_member *m, int timeout_ms,

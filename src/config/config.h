@@ -43,7 +43,7 @@ struct pg_user {
 	char password[CONFIG_SECRET_LEN]; /* empty = none (peer/trust auth) */
 	/* libpq's TLS settings of this role's connections to other nodes (streaming,
 	   pg_basebackup, pg_rewind), as Patroni passes them; "" = libpq's default */
-	char sslmode[16];          /* disable ... verify-full; "" = prefer */
+	char sslmode[16];           /* disable ... verify-full; "" = prefer */
 	char sslrootcert[PATH_MAX]; /* CA the server's certificate must chain to */
 	char sslcert[PATH_MAX];     /* client certificate */
 	char sslkey[PATH_MAX];      /* its key */
@@ -60,7 +60,7 @@ enum config_verify_client {
 
 /* PgBouncer's TLS for one side (client_tls_* or server_tls_*), as in its own ini. */
 struct pooler_tls {
-	char sslmode[16];        /* disable, allow, prefer, require, verify-ca, verify-full */
+	char sslmode[16];         /* disable, allow, prefer, require, verify-ca, verify-full */
 	char cert_file[PATH_MAX]; /* PgBouncer's certificate */
 	char key_file[PATH_MAX];
 	char ca_file[PATH_MAX]; /* verifies the other side's certificate */
@@ -115,13 +115,13 @@ struct config {
 		char connect_address[CONFIG_HOST_LEN]; /* host:port peers use */
 		char username[CONFIG_NAME_LEN];        /* basic auth for unsafe endpoints */
 		char password[CONFIG_SECRET_LEN];
-		char certfile[PATH_MAX];               /* set: serve https with it */
-		char keyfile[PATH_MAX];                /* its private key */
+		char certfile[PATH_MAX]; /* set: serve https with it */
+		char keyfile[PATH_MAX];  /* its private key */
 		char keyfile_password[CONFIG_SECRET_LEN];
-		char cafile[PATH_MAX];     /* CA of client certificates (verify_client) */
-		int verify_client;         /* enum config_verify_client */
-		char **allowlist;          /* owned; NULL = anyone: unsafe requests only from
-		                              these addresses, networks or host names */
+		char cafile[PATH_MAX];          /* CA of client certificates (verify_client) */
+		int verify_client;              /* enum config_verify_client */
+		char **allowlist;               /* owned; NULL = anyone: unsafe requests only from
+		                                   these addresses, networks or host names */
 		bool allowlist_include_members; /* ... and from the members' api_url hosts */
 	} restapi;
 

@@ -52,7 +52,7 @@
 
 static const char *const pool_modes[] = {"session", "transaction", NULL};
 /* libpq's sslmode values, which PgBouncer's *_tls_sslmode share. */
-static const char *const sslmodes[] = {"disable", "allow",     "prefer",     "require",
+static const char *const sslmodes[] = {"disable",   "allow",       "prefer", "require",
                                        "verify-ca", "verify-full", NULL};
 static const char *const verify_modes[] = {"none", "optional", "required", NULL};
 /* PgBouncer's names: "secure" is TLS 1.2 and 1.3; older protocols are not offered. */

@@ -42,16 +42,16 @@ static void both(struct cfg_ctx *c, const char *a_path, const char *a, const cha
 static void check_restapi(struct cfg_ctx *c)
 {
 	const struct config *cfg = c->base;
-	const char *verify = cfg->restapi.verify_client == CONFIG_VERIFY_REQUIRED ? "required"
-	                                                                          : "optional";
+	const char *verify =
+	    cfg->restapi.verify_client == CONFIG_VERIFY_REQUIRED ? "required" : "optional";
 
 	both(c, "restapi.authentication.username", cfg->restapi.username,
-	     "PATRONI_RESTAPI_USERNAME", "restapi.authentication.password",
-	     cfg->restapi.password, "PATRONI_RESTAPI_PASSWORD");
+	     "PATRONI_RESTAPI_USERNAME", "restapi.authentication.password", cfg->restapi.password,
+	     "PATRONI_RESTAPI_PASSWORD");
 	both(c, "restapi.certfile", cfg->restapi.certfile, NULL, "restapi.keyfile",
 	     cfg->restapi.keyfile, NULL);
-	cfg_need_pair(c, "restapi.keyfile_password", cfg->restapi.keyfile_password, "restapi.keyfile",
-	     cfg->restapi.keyfile, NULL);
+	cfg_need_pair(c, "restapi.keyfile_password", cfg->restapi.keyfile_password,
+	              "restapi.keyfile", cfg->restapi.keyfile, NULL);
 	if (cfg->restapi.verify_client == CONFIG_VERIFY_NONE)
 		return;
 	if (!set(cfg->restapi.certfile))
@@ -77,21 +77,23 @@ static void check_etcd(struct cfg_ctx *c)
 	     cfg->etcd.password, "PATRONI_ETCD3_PASSWORD");
 	both(c, "etcd3.cert", t->certfile, NULL, "etcd3.key", t->keyfile, NULL);
 	if (a->etcd_https_hosts && a->etcd_http_hosts)
-		cfg_error(c, cfg_key_line(c, "etcd3.hosts"),
-		          "etcd3.hosts: both http:// and https:// endpoints: one cluster speaks one");
+		cfg_error(
+		    c, cfg_key_line(c, "etcd3.hosts"),
+		    "etcd3.hosts: both http:// and https:// endpoints: one cluster speaks one");
 	else if (a->etcd_https_hosts || a->etcd_http_hosts) {
 		const char *scheme = a->etcd_https_hosts ? "https" : "http";
 
 		if (explicit && !str_eq(cfg->etcd.protocol, scheme))
 			cfg_error(c, cfg_key_line(c, "etcd3.protocol"),
-			          "etcd3.protocol: %s, but the hosts are written %s://", cfg->etcd.protocol,
-			          scheme);
+			          "etcd3.protocol: %s, but the hosts are written %s://",
+			          cfg->etcd.protocol, scheme);
 		snprintf(cfg->etcd.protocol, sizeof(cfg->etcd.protocol), "%s", scheme);
 	}
 	if (str_eq(cfg->etcd.protocol, "http") && (set(t->cafile) || set(t->certfile)))
-		cfg_error(c, line(c, "etcd3.cacert", "etcd3.cert"),
-		          "etcd3.cacert and etcd3.cert are for TLS, but etcd3.protocol is http: set "
-		          "etcd3.protocol: https");
+		cfg_error(
+		    c, line(c, "etcd3.cacert", "etcd3.cert"),
+		    "etcd3.cacert and etcd3.cert are for TLS, but etcd3.protocol is http: set "
+		    "etcd3.protocol: https");
 }
 
 /* ctl: each pair that is not set falls back on restapi's (Patroni's REST client). */

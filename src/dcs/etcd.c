@@ -116,8 +116,9 @@ static struct curl_slist *make_headers(const char *token)
 
 static char *normalise_endpoint(const char *ep, const char *protocol)
 {
-	char *url = strstr(ep, "://") != NULL ? xstrdup(ep)
-	                                      : xasprintf("%s://%s", protocol ? protocol : "http", ep);
+	char *url = strstr(ep, "://") != NULL
+	                ? xstrdup(ep)
+	                : xasprintf("%s://%s", protocol ? protocol : "http", ep);
 	size_t len = strlen(url);
 
 	while (len > 0 && url[len - 1] == '/')
@@ -140,7 +141,8 @@ struct etcd *etcd_new(const struct etcd_options *opt, char *err, size_t errlen)
 	c = xcalloc(1, sizeof(*c));
 	pthread_mutex_init(&c->mu, NULL);
 	for (int i = 0; i < ENDPOINT_MAX && opt->endpoints[i] != NULL; i++)
-		c->endpoints[c->n_endpoints++].url = normalise_endpoint(opt->endpoints[i], opt->protocol);
+		c->endpoints[c->n_endpoints++].url =
+		    normalise_endpoint(opt->endpoints[i], opt->protocol);
 	c->username = xstrdup(opt->username);
 	c->password = xstrdup(opt->password != NULL ? opt->password : "");
 	if (opt->tls != NULL)

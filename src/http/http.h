@@ -60,14 +60,14 @@ const char *http_easy_error(const char *errbuf, CURLcode rc);
 
 /* One blocking request. */
 struct http_req {
-	const char *method;     /* "GET", "POST", "PATCH"... */
-	const char *url;        /* full URL */
-	const char *body;       /* sent as application/json, or NULL */
-	const char *user;       /* Basic auth; NULL or "" = no Authorization header */
-	const char *password;   /* NULL = "" */
+	const char *method;           /* "GET", "POST", "PATCH"... */
+	const char *url;              /* full URL */
+	const char *body;             /* sent as application/json, or NULL */
+	const char *user;             /* Basic auth; NULL or "" = no Authorization header */
+	const char *password;         /* NULL = "" */
 	const struct tls_client *tls; /* for https URLs; NULL = verified by the system's CAs */
-	int timeout_ms;         /* the whole request */
-	int connect_timeout_ms; /* <= 0: min(timeout_ms, 3000) */
+	int timeout_ms;               /* the whole request */
+	int connect_timeout_ms;       /* <= 0: min(timeout_ms, 3000) */
 };
 
 /* *status after a failed http_request when the request never left: no connection. */

@@ -30,8 +30,7 @@ bool lab_router_config(const struct lab_cluster *c, char *out, size_t size) MUST
 /* lab_etcd_url: "https://127.0.0.1:<client port>" of etcd member i (0-based); http without TLS. */
 void lab_etcd_url(const struct lab_cluster *c, int i, char *out, size_t size);
 /* lab_tls_path: DIR/tls/<file> (ca.crt, <node>.crt...). */
-bool lab_tls_path(const struct lab_cluster *c, const char *file, char *out,
-                  size_t size) MUST_CHECK;
+bool lab_tls_path(const struct lab_cluster *c, const char *file, char *out, size_t size) MUST_CHECK;
 
 /* lab_cluster_to_json: the cluster.json text (owned). */
 char *lab_cluster_to_json(const struct lab_cluster *c);

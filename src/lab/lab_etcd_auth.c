@@ -103,8 +103,7 @@ bool lab_etcd_auth_enable(const struct lab_cluster *c, const struct lab_secrets 
 	       call(&g, "role/add", json_pack("{s:s}", "name", LAB_ETCD_USER), "already exists",
 	            err, errlen) &&
 	       call(&g, "role/grant", readwrite_grant(c), NULL, err, errlen) &&
-	       call(&g, "user/add", user(LAB_ETCD_USER, s->etcd), "already exists", err,
-	            errlen) &&
+	       call(&g, "user/add", user(LAB_ETCD_USER, s->etcd), "already exists", err, errlen) &&
 	       call(&g, "user/grant",
 	            json_pack("{s:s, s:s}", "user", LAB_ETCD_USER, "role", LAB_ETCD_USER), NULL,
 	            err, errlen) &&

@@ -174,8 +174,8 @@ static bool poll_once(const struct lab_cluster *c, const struct lab_wait *w, str
 	if (!dcs_read(d, &view))
 		return false;
 	for (int k = 0; k < c->plan.n_nodes; k++)
-		codes[k] =
-		    probe(c, &c->plan.nodes[k], lab_health_probe_path(&view, c->plan.nodes[k].name));
+		codes[k] = probe(c, &c->plan.nodes[k],
+		                 lab_health_probe_path(&view, c->plan.nodes[k].name));
 	lab_health_eval(&c->plan, &view, codes, w->min_revision, cur);
 	dcs_view_free(&view);
 	return true;

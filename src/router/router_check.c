@@ -33,9 +33,9 @@ struct dead_handle {
 struct checker {
 	CURLM *multi;
 	int epfd;
-	int timeout_ms;      /* per check, connect included */
+	int timeout_ms;               /* per check, connect included */
 	const struct tls_client *tls; /* https api_urls (borrowed: the router's config) */
-	int64_t deadline_ms; /* libcurl's timer, INT64_MAX = none */
+	int64_t deadline_ms;          /* libcurl's timer, INT64_MAX = none */
 	checker_result_fn *cb;
 	void *cb_arg;
 	struct check_slot slots[RT_MAX_TARGETS];

@@ -123,18 +123,19 @@ static void finish_tls(struct cfg_ctx *c)
 	                 sizeof(cfg->etcd_username));
 	cfg_env_override(c, "PATRONI_ETCD3_PASSWORD", cfg->etcd_password,
 	                 sizeof(cfg->etcd_password));
-	cfg_need_pair(c, "etcd3.username", cfg->etcd_username, "etcd3.password",
-	              cfg->etcd_password, "PATRONI_ETCD3_PASSWORD");
-	cfg_need_pair(c, "etcd3.password", cfg->etcd_password, "etcd3.username",
-	              cfg->etcd_username, "PATRONI_ETCD3_USERNAME");
+	cfg_need_pair(c, "etcd3.username", cfg->etcd_username, "etcd3.password", cfg->etcd_password,
+	              "PATRONI_ETCD3_PASSWORD");
+	cfg_need_pair(c, "etcd3.password", cfg->etcd_password, "etcd3.username", cfg->etcd_username,
+	              "PATRONI_ETCD3_USERNAME");
 	cfg_need_pair(c, "etcd3.cert", e->certfile, "etcd3.key", e->keyfile, NULL);
 	cfg_need_pair(c, "etcd3.key", e->keyfile, "etcd3.cert", e->certfile, NULL);
 	cfg_need_pair(c, "ctl.certfile", r->certfile, "ctl.keyfile", r->keyfile, NULL);
 	cfg_need_pair(c, "ctl.keyfile", r->keyfile, "ctl.certfile", r->certfile, NULL);
 	if (strcmp(cfg->etcd_protocol, "http") == 0 && (e->cafile[0] || e->certfile[0]))
-		cfg_error(c, cfg_key_line(c, "etcd3.cacert"),
-		          "etcd3.cacert and etcd3.cert are for TLS, but etcd3.protocol is http: set "
-		          "etcd3.protocol: https");
+		cfg_error(
+		    c, cfg_key_line(c, "etcd3.cacert"),
+		    "etcd3.cacert and etcd3.cert are for TLS, but etcd3.protocol is http: set "
+		    "etcd3.protocol: https");
 	if (r->cafile[0] == '\0')
 		snprintf(r->cafile, sizeof(r->cafile), "%s", cfg->restapi_cafile);
 }

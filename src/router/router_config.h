@@ -38,11 +38,11 @@ struct router_config {
 	char etcd_password[ROUTER_ADDR_LEN]; /* ... PATRONI_ETCD3_PASSWORD */
 	char etcd_protocol[8];               /* etcd3.protocol: http or https */
 	struct tls_client etcd_tls;          /* etcd3.cacert, cert, key */
-	struct tls_client rest_tls; /* the health checks of https api_urls: ctl.cacert,
-	                               certfile, keyfile, keyfile_password, insecure (the CA
-	                               falls back on restapi.cafile, as in Patroni) */
-	char restapi_cafile[PATH_MAX]; /* read only as ctl.cacert's fallback */
-	char log_level[16];            /* log.level, "" = info */
+	struct tls_client rest_tls;          /* the health checks of https api_urls: ctl.cacert,
+	                                        certfile, keyfile, keyfile_password, insecure (the CA
+	                                        falls back on restapi.cafile, as in Patroni) */
+	char restapi_cafile[PATH_MAX];       /* read only as ctl.cacert's fallback */
+	char log_level[16];                  /* log.level, "" = info */
 
 	char rw_listen[ROUTER_ADDR_LEN];   /* host:port of the read-write listener */
 	char ro_listen[ROUTER_ADDR_LEN];   /* host:port of the read-only listener, "" = none */

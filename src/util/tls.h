@@ -18,9 +18,9 @@
 #define TLS_SECRET_LEN 256
 
 struct tls_client {
-	char cafile[PATH_MAX];   /* trust only this CA bundle; "" = the system's CAs */
-	char certfile[PATH_MAX]; /* client certificate (PEM); "" = none */
-	char keyfile[PATH_MAX];  /* its private key; "" = in certfile */
+	char cafile[PATH_MAX];             /* trust only this CA bundle; "" = the system's CAs */
+	char certfile[PATH_MAX];           /* client certificate (PEM); "" = none */
+	char keyfile[PATH_MAX];            /* its private key; "" = in certfile */
 	char key_password[TLS_SECRET_LEN]; /* decrypts keyfile; "" = not encrypted */
 	bool insecure; /* accept any server certificate (ctl.insecure): debugging only */
 };

@@ -34,11 +34,28 @@ static bool fits(int n, size_t size)
 bool tlsgen_ca(const char *dir, const char *cn, char *err, size_t errlen)
 {
 	char key[ARG_LEN], crt[ARG_LEN], subj[ARG_LEN], days[16];
-	const char *argv[] = {OPENSSL_BIN, "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt",
-	                      "ec_paramgen_curve:prime256v1", "-noenc", "-keyout", key, "-out",
-	                      crt, "-days", days, "-subj", subj, "-addext",
-	                      "basicConstraints=critical,CA:TRUE", "-addext",
-	                      "keyUsage=critical,keyCertSign,cRLSign", NULL};
+	const char *argv[] = {OPENSSL_BIN,
+	                      "req",
+	                      "-x509",
+	                      "-new",
+	                      "-newkey",
+	                      "ec",
+	                      "-pkeyopt",
+	                      "ec_paramgen_curve:prime256v1",
+	                      "-noenc",
+	                      "-keyout",
+	                      key,
+	                      "-out",
+	                      crt,
+	                      "-days",
+	                      days,
+	                      "-subj",
+	                      subj,
+	                      "-addext",
+	                      "basicConstraints=critical,CA:TRUE",
+	                      "-addext",
+	                      "keyUsage=critical,keyCertSign,cRLSign",
+	                      NULL};
 
 	snprintf(days, sizeof(days), "%d", TLSGEN_CA_DAYS);
 	if (!fits(snprintf(key, sizeof(key), "%s/ca.key", dir), sizeof(key)) ||
@@ -55,12 +72,36 @@ bool tlsgen_leaf(const char *dir, const char *name, const char *cn, const char *
 {
 	char ca[ARG_LEN], ca_key[ARG_LEN], key[ARG_LEN], crt[ARG_LEN], subj[ARG_LEN];
 	char san[ARG_LEN], days_s[16];
-	const char *argv[] = {
-	    OPENSSL_BIN, "req", "-x509", "-new", "-CA", ca, "-CAkey", ca_key, "-newkey", "ec",
-	    "-pkeyopt", "ec_paramgen_curve:prime256v1", "-noenc", "-keyout", key, "-out", crt,
-	    "-days", days_s, "-subj", subj, "-addext", san, "-addext",
-	    "basicConstraints=critical,CA:FALSE", "-addext", "keyUsage=critical,digitalSignature",
-	    "-addext", "extendedKeyUsage=serverAuth,clientAuth", NULL};
+	const char *argv[] = {OPENSSL_BIN,
+	                      "req",
+	                      "-x509",
+	                      "-new",
+	                      "-CA",
+	                      ca,
+	                      "-CAkey",
+	                      ca_key,
+	                      "-newkey",
+	                      "ec",
+	                      "-pkeyopt",
+	                      "ec_paramgen_curve:prime256v1",
+	                      "-noenc",
+	                      "-keyout",
+	                      key,
+	                      "-out",
+	                      crt,
+	                      "-days",
+	                      days_s,
+	                      "-subj",
+	                      subj,
+	                      "-addext",
+	                      san,
+	                      "-addext",
+	                      "basicConstraints=critical,CA:FALSE",
+	                      "-addext",
+	                      "keyUsage=critical,digitalSignature",
+	                      "-addext",
+	                      "extendedKeyUsage=serverAuth,clientAuth",
+	                      NULL};
 
 	snprintf(days_s, sizeof(days_s), "%d", days);
 	if (!fits(snprintf(ca, sizeof(ca), "%s/ca.crt", dir), sizeof(ca)) ||

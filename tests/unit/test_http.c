@@ -157,7 +157,7 @@ static void test_body_limit(void **state)
 	assert_int_equal(pthread_create(&t, NULL, answer_once, &fd), 0);
 	buf_init(&body);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", port);
-	http_easy_setup(h, errbuf);
+	http_easy_setup(h, errbuf, NULL);
 	http_easy_timeouts(h, 1000, 0);
 	http_easy_body(h, &sink);
 	curl_easy_setopt(h, CURLOPT_URL, url);
