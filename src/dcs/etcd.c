@@ -387,7 +387,7 @@ static enum attempt authenticate(struct etcd *c, int idx, int timeout_ms, char *
 		a = ATTEMPT_RETRY;
 	} else {
 		set_token(c, token);
-		log_info("etcd %s: authenticated as %s", c->endpoints[idx].url, c->username);
+		log_debug("etcd %s: authenticated as %s", c->endpoints[idx].url, c->username);
 	}
 	json_decref(reply);
 	return a;

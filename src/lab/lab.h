@@ -127,6 +127,7 @@ struct lab_up_opts {
 	const char *os_user;    /* --os-user; NULL = "postgres" when root, else ourselves */
 	int timeout_s;          /* --timeout: overall wait for a healthy cluster */
 	const char *pg_bin_dir; /* --pg-bin-dir */
+	bool insecure;          /* --insecure: no TLS anywhere (debugging) */
 	/* Which of the above were given explicitly (they must match an existing lab). */
 	bool nodes_set;
 	bool base_port_set;

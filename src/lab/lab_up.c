@@ -30,6 +30,7 @@
 #include "lab/lab_procs.h"
 #include "lab/lab_router.h"
 #include "lab/lab_running.h"
+#include "lab/lab_secrets.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
@@ -187,6 +188,26 @@ static void own_run_files(const struct up_run *r)
 		fprintf(stderr, "pgha up: warning: cannot chown %s: %s\n", path, strerror(errno));
 }
 
+/* etcd_auth: etcd's users and authentication, once (a lab made before them has none). */
+static bool etcd_auth(const struct up_run *r)
+{
+	char dir[PATH_MAX];
+	char err[ERR_LEN];
+	struct lab_secrets s;
+	bool ok;
+
+	if (!lab_path(r->c, "secrets", dir, sizeof(dir)) ||
+	    !lab_secrets_load(&s, dir, err, sizeof(err))) {
+		fail("%s: %s", r->c->dir, err);
+		return false;
+	}
+	ok = s.etcd_root[0] == '\0' || lab_etcd_auth_enable(r->c, &s, err, sizeof(err));
+	explicit_bzero(&s, sizeof(s));
+	if (!ok)
+		fail("etcd: cannot set up its users and authentication: %s", err);
+	return ok;
+}
+
 static bool start_etcd(struct up_run *r)
 {
 	char err[ERR_LEN];
@@ -213,6 +234,8 @@ static bool start_etcd(struct up_run *r)
 		fail("etcd did not become healthy: %s", err);
 		return false;
 	}
+	if (!etcd_auth(r))
+		return false;
 	printf("etcd: %d members healthy (%d started) at %.1f s\n", LAB_N_ETCD, started,
 	       elapsed_s(r));
 	return true;
@@ -495,6 +518,7 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 
 	if (!check_fresh_dir(c->dir))
 		return LAB_UP_USAGE;
+	c->tls = !o->insecure;
 	if (!str_copy(c->scope, sizeof(c->scope), o->scope) ||
 	    !str_copy(c->namespace_, sizeof(c->namespace_), LAB_NAMESPACE) ||
 	    !lab_plan_make(o->base_port, o->n_nodes, o->router_port, &c->plan, err, sizeof(err)) ||
@@ -548,6 +572,8 @@ static bool options_match(const struct lab_up_opts *o, const struct lab_cluster 
 		what = "--os-user";
 	else if (o->pg_bin_dir_set && !str_eq(o->pg_bin_dir, c->pg_bin_dir))
 		what = "--pg-bin-dir";
+	else if (o->insecure && c->tls)
+		what = "--insecure";
 	if (what)
 		fail("%s differs from the existing lab in %s (see its cluster.json); "
 		     "`pgha down --dir %s` first to create a new one",
