@@ -93,7 +93,7 @@ static void *probe_main(void *arg)
 }
 
 struct chaos_probe *chaos_probe_start(const struct chaos_probe_node *nodes, int n, const char *user,
-                                      const char *passfile)
+                                      const char *passfile, const char *tls)
 {
 	struct chaos_probe *p = xcalloc(1, sizeof(*p));
 
@@ -109,8 +109,8 @@ struct chaos_probe *chaos_probe_start(const struct chaos_probe_node *nodes, int 
 		snprintf(t->conninfo, sizeof(t->conninfo),
 		         "host=127.0.0.1 port=%d dbname=postgres user='%s' passfile='%s' "
 		         "connect_timeout=2 application_name=pgha-chaos-probe "
-		         "options='-c statement_timeout=1000 -c synchronous_commit=on'",
-		         nodes[k].pg_port, user, passfile);
+		         "options='-c statement_timeout=1000 -c synchronous_commit=on'%s",
+		         nodes[k].pg_port, user, passfile, tls);
 		t->started = pthread_create(&t->thread, NULL, probe_main, t) == 0;
 		if (!t->started) {
 			chaos_probe_free(p);

@@ -35,10 +35,11 @@ struct chaos_probe;
 
 /*
  * chaos_probe_start: one thread per node (n <= LAB_MAX_NODES); user and passfile are
- * copied. Owned; NULL if a thread could not start.
+ * copied, tls (conninfo words: sslmode, sslrootcert; "" for none) too. Owned; NULL if a
+ * thread could not start.
  */
 struct chaos_probe *chaos_probe_start(const struct chaos_probe_node *nodes, int n, const char *user,
-                                      const char *passfile);
+                                      const char *passfile, const char *tls);
 /* chaos_probe_stop: stops and joins the threads. */
 void chaos_probe_stop(struct chaos_probe *p);
 /* chaos_probe_samples: every sample so far in arrival order (after stop). Borrowed. */

@@ -16,6 +16,7 @@
 #include "chaos/chaos_verify.h"
 #include "chaos/chaos_writer.h"
 #include "client/client_handover.h"
+#include "client/client_sql.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/proc.h"
@@ -44,6 +45,7 @@ struct run {
 	struct chaos_victim victim;
 	struct chaos_result res;
 	char passfile[PATH_MAX];
+	struct buf pg_tls; /* sslmode and sslrootcert for sessions by host and port */
 	int64_t id_base;
 	int64_t freeze_until_ms; /* > 0 while the victim is frozen */
 	pid_t up_pid;            /* `pgha up` bringing the victim back, 0 = none */
@@ -70,6 +72,7 @@ static bool client_env(struct run *r)
 	}
 	setenv("PGSERVICEFILE", service, 1);
 	setenv("PGPASSFILE", r->passfile, 1);
+	client_sql_tls_conninfo(r->cl, &r->pg_tls);
 	return true;
 }
 
@@ -123,7 +126,8 @@ static bool start_load(struct run *r)
 		snprintf(nodes[k].name, sizeof(nodes[k].name), "%s", r->c->plan.nodes[k].name);
 		nodes[k].pg_port = r->c->plan.nodes[k].pg_port;
 	}
-	r->probe = chaos_probe_start(nodes, r->c->plan.n_nodes, r->cl->creds.pg_user, r->passfile);
+	r->probe = chaos_probe_start(nodes, r->c->plan.n_nodes, r->cl->creds.pg_user, r->passfile,
+	                             r->pg_tls.data);
 	r->id_base = clock_wall_epoch_s() * 1000000; /* a fresh range per run */
 	r->w = chaos_writer_start("service=rw connect_timeout=2 application_name=pgha-chaos",
 	                          r->id_base);
@@ -340,9 +344,10 @@ static void verify(struct run *r)
 		client_say("chaos", "no leader to verify the writes on");
 		return;
 	}
-	snprintf(conninfo, sizeof(conninfo),
-	         "host=127.0.0.1 port=%d dbname=postgres user='%s' passfile='%s' connect_timeout=5",
-	         n->pg_port, r->cl->creds.pg_user, r->passfile);
+	snprintf(
+	    conninfo, sizeof(conninfo),
+	    "host=127.0.0.1 port=%d dbname=postgres user='%s' passfile='%s' connect_timeout=5%s",
+	    n->pg_port, r->cl->creds.pg_user, r->passfile, r->pg_tls.data);
 	if (!chaos_read_ids(conninfo, r->id_base + 1, n_acked ? acked[n_acked - 1] : r->id_base,
 	                    &present, &n_present, err, sizeof(err))) {
 		client_say("chaos", "cannot read chaos_ids on %s: %s", o.leader, err);
@@ -456,8 +461,11 @@ enum chaos_outcome chaos_run(const struct chaos_args *a, const struct lab_cluste
 	r.res.restart = !a->no_restart;
 	r.res.downtime_s = -1;
 	r.res.rejoin_s = -1;
-	if (!client_env(&r))
+	buf_init(&r.pg_tls);
+	if (!client_env(&r)) {
+		buf_free(&r.pg_tls);
 		return CHAOS_NOT_A_LAB;
+	}
 	chaos_timeline_init(&r.tl);
 	r.d = client_dcs_open(cl, DCS_TIMEOUT_MS, true);
 	r.obs = r.d ? chaos_observe_start(r.d, r.c, &r.tl) : NULL;
@@ -470,5 +478,6 @@ enum chaos_outcome chaos_run(const struct chaos_args *a, const struct lab_cluste
 	}
 	stop_threads(&r);
 	chaos_timeline_deinit(&r.tl);
+	buf_free(&r.pg_tls);
 	return rc;
 }

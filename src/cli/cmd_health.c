@@ -48,7 +48,7 @@ static void router_targets(const struct ops_ctx *ctx, const struct ops_args *a,
 
 static void probe_addr(const struct ops_ctx *ctx, const char *addr, struct ops_sql_probe *p)
 {
-	ops_probe_sql(addr, &ctx->client.creds, CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS, p);
+	ops_probe_sql(addr, &ctx->client, CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS, p);
 }
 
 static void probe_members(const struct ops_ctx *ctx, struct health_run *r)

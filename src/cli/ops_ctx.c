@@ -36,6 +36,10 @@ static bool from_config(const char *path, struct client *c, char *err, size_t er
 	c->n_etcd = MIN(cfg->etcd.n_hosts, CLIENT_MAX_ETCD);
 	c->etcd_tls = cfg->etcd.tls;
 	c->rest_tls = cfg->ctl.tls;
+	/* The tools' sessions are the superuser's, with its TLS settings. */
+	snprintf(c->pg_sslmode, sizeof(c->pg_sslmode), "%s", cfg->postgresql.superuser.sslmode);
+	snprintf(c->pg_sslrootcert, sizeof(c->pg_sslrootcert), "%s",
+	         cfg->postgresql.superuser.sslrootcert);
 	/* ctl.authentication, which falls back on restapi.authentication (config_tls.c) */
 	snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", cfg->ctl.username);
 	snprintf(cr->rest_password, sizeof(cr->rest_password), "%s", cfg->ctl.password);

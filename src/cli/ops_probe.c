@@ -28,13 +28,15 @@ void ops_probe_rest(const struct client *c, const struct dcs_member *m, int time
 		    client_rest_get(c, m, "replica", timeout_ms, p->err, sizeof(p->err));
 }
 
-void ops_probe_sql(const char *addr, const struct client_creds *cr, int connect_timeout_ms,
+void ops_probe_sql(const char *addr, const struct client *c, int connect_timeout_ms,
                    int query_timeout_ms, struct ops_sql_probe *p)
 {
 	char host[CLIENT_URL_LEN];
 	struct client_sql_target t = {.host = host,
-	                              .user = cr->pg_user,
-	                              .password = cr->pg_password,
+	                              .user = c->creds.pg_user,
+	                              .password = c->creds.pg_password,
+	                              .sslmode = c->pg_sslmode,
+	                              .sslrootcert = c->pg_sslrootcert,
 	                              .application_name = "pgha-health",
 	                              .connect_timeout_ms = connect_timeout_ms,
 	                              .query_timeout_ms = query_timeout_ms};

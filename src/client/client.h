@@ -54,6 +54,9 @@ struct client {
 	struct client_creds creds;
 	struct tls_client etcd_tls; /* https etcd: its CA (and a client certificate) */
 	struct tls_client rest_tls; /* https REST APIs: ctl's CA, client certificate */
+	/* PostgreSQL sessions by host and port (not through a service file) */
+	char pg_sslmode[16];           /* libpq's sslmode; "" = libpq's default */
+	char pg_sslrootcert[PATH_MAX]; /* with verify-ca/verify-full: the CA */
 };
 
 /*

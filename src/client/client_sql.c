@@ -14,7 +14,7 @@
 #define LANDING_SQL                                                                           \
 	"SELECT pg_catalog.pg_is_in_recovery(), pg_catalog.current_setting('cluster_name'), " \
 	"pg_catalog.current_setting('port')"
-#define MAX_KEYS 8
+#define MAX_KEYS 10
 
 /* conn_params: libpq keywords and values for t (port_s holds the port's text). */
 static void conn_params(const struct client_sql_target *t, char *port_s, size_t size,
@@ -43,6 +43,14 @@ static void conn_params(const struct client_sql_target *t, char *port_s, size_t 
 	if (t->password != NULL && t->password[0] != '\0') {
 		keys[n] = "password";
 		values[n++] = t->password;
+	}
+	if (t->sslmode != NULL && t->sslmode[0] != '\0') {
+		keys[n] = "sslmode";
+		values[n++] = t->sslmode;
+	}
+	if (t->sslrootcert != NULL && t->sslrootcert[0] != '\0') {
+		keys[n] = "sslrootcert";
+		values[n++] = t->sslrootcert;
 	}
 	keys[n] = NULL;
 	values[n] = NULL;
@@ -126,4 +134,25 @@ bool client_sql_landing(const struct client_sql_target *t, struct client_landing
 	ok = query(conn, t->query_timeout_ms, out, err, errlen);
 	PQfinish(conn);
 	return ok;
+}
+
+/* quoted: a conninfo value in single quotes, with \ and ' escaped (libpq's rules). */
+static void quoted(struct buf *out, const char *s)
+{
+	buf_puts(out, "'");
+	for (; *s; s++)
+		buf_printf(out, "%s%c", *s == '\'' || *s == '\\' ? "\\" : "", *s);
+	buf_puts(out, "'");
+}
+
+void client_sql_tls_conninfo(const struct client *c, struct buf *out)
+{
+	if (c->pg_sslmode[0] != '\0') {
+		buf_puts(out, " sslmode=");
+		quoted(out, c->pg_sslmode);
+	}
+	if (c->pg_sslrootcert[0] != '\0') {
+		buf_puts(out, " sslrootcert=");
+		quoted(out, c->pg_sslrootcert);
+	}
 }

@@ -353,6 +353,11 @@ void lab_client(const struct lab_cluster *c, struct client *out)
 	lab_creds(c, &out->creds);
 	lab_tls_client(c, &out->etcd_tls);
 	lab_tls_client(c, &out->rest_tls);
+	if (c->tls) {
+		snprintf(out->pg_sslmode, sizeof(out->pg_sslmode), "verify-full");
+		snprintf(out->pg_sslrootcert, sizeof(out->pg_sslrootcert), "%s",
+		         out->rest_tls.cafile);
+	}
 }
 
 bool lab_view_read(const struct lab_cluster *c, int timeout_ms, struct dcs_view *v)

@@ -433,6 +433,23 @@ static void print_logs_hint(const struct lab_cluster *c)
 	        c->dir, c->dir);
 }
 
+/* print_security: what protects the lab, and where a client finds the CA and passwords. */
+static void print_security(const struct lab_cluster *c)
+{
+	if (!c->tls) {
+		printf("Security: NO TLS (--insecure): passwords and data travel in clear.\n");
+		return;
+	}
+	printf("Security: TLS everywhere, checked against the lab's CA %s/tls/ca.crt:\n"
+	       "  PostgreSQL, PgBouncer and the router require TLS (pg_service.conf has "
+	       "sslmode=verify-full);\n"
+	       "  REST APIs on https (curl --cacert %s/tls/ca.crt https://127.0.0.1:%d/patroni),\n"
+	       "  changes need user %s, password in %s/secrets/restapi;\n"
+	       "  etcd on https with users: %s, password in %s/secrets/etcd.\n",
+	       c->dir, c->dir, c->plan.nodes[0].api_port, LAB_RESTAPI_USER, c->dir, LAB_ETCD_USER,
+	       c->dir);
+}
+
 static void print_success(const struct up_run *r, const struct lab_health *h,
                           const struct client_landing *rw)
 {
@@ -452,6 +469,7 @@ static void print_success(const struct up_run *r, const struct lab_health *h,
 	       "Stop:    pgha down --dir %s   (--keep keeps the data for the next pgha up)\n",
 	       c->dir, c->plan.router_rw_port, c->plan.router_ro_port, c->plan.router_http_port,
 	       c->dir, c->dir, c->dir);
+	print_security(c);
 }
 
 /* wait_healthy: the cluster (one leader, the replicas streaming), then the router. */
