@@ -31,15 +31,19 @@ bool api_tls_load(const struct api_options *opt, struct api_tls *t)
 		return true;
 	t->on = true;
 	t->verify = opt->verify_client;
+	if (opt->keyfile == NULL || opt->keyfile[0] == '\0' ||
+	    (t->verify != API_VERIFY_NONE && (opt->cafile == NULL || opt->cafile[0] == '\0'))) {
+		log_error("REST API: restapi.certfile needs restapi.keyfile, and verify_client "
+		          "needs restapi.cafile");
+		return false;
+	}
 	t->cert = read_pem("restapi.certfile", opt->certfile);
-	t->key = opt->keyfile != NULL ? read_pem("restapi.keyfile", opt->keyfile) : NULL;
+	t->key = read_pem("restapi.keyfile", opt->keyfile);
 	if (t->verify != API_VERIFY_NONE)
-		t->trust = opt->cafile != NULL ? read_pem("restapi.cafile", opt->cafile) : NULL;
+		t->trust = read_pem("restapi.cafile", opt->cafile);
 	if (opt->keyfile_password != NULL && opt->keyfile_password[0] != '\0')
 		t->key_password = xstrdup(opt->keyfile_password);
 	if (t->cert == NULL || t->key == NULL || (t->verify != API_VERIFY_NONE && !t->trust)) {
-		if (t->key == NULL && opt->keyfile == NULL)
-			log_error("REST API: restapi.certfile needs restapi.keyfile");
 		api_tls_free(t);
 		return false;
 	}
