@@ -20,6 +20,11 @@
 static void conn_params(const struct client_sql_target *t, char *port_s, size_t size,
                         const char **keys, const char **values)
 {
+	/* Optional settings: NULL or "" leaves libpq's default. */
+	const char *const optional[][2] = {{"user", t->user},
+	                                   {"password", t->password},
+	                                   {"sslmode", t->sslmode},
+	                                   {"sslrootcert", t->sslrootcert}};
 	int n = 0;
 
 	if (t->service != NULL) {
@@ -36,21 +41,11 @@ static void conn_params(const struct client_sql_target *t, char *port_s, size_t 
 	}
 	keys[n] = "application_name";
 	values[n++] = t->application_name ? t->application_name : "pgha";
-	if (t->user != NULL && t->user[0] != '\0') {
-		keys[n] = "user";
-		values[n++] = t->user;
-	}
-	if (t->password != NULL && t->password[0] != '\0') {
-		keys[n] = "password";
-		values[n++] = t->password;
-	}
-	if (t->sslmode != NULL && t->sslmode[0] != '\0') {
-		keys[n] = "sslmode";
-		values[n++] = t->sslmode;
-	}
-	if (t->sslrootcert != NULL && t->sslrootcert[0] != '\0') {
-		keys[n] = "sslrootcert";
-		values[n++] = t->sslrootcert;
+	for (size_t i = 0; i < ARRAY_LEN(optional); i++) {
+		if (optional[i][1] != NULL && optional[i][1][0] != '\0') {
+			keys[n] = optional[i][0];
+			values[n++] = optional[i][1];
+		}
 	}
 	keys[n] = NULL;
 	values[n] = NULL;

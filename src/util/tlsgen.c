@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include "util/compiler.h"
 #include "util/proc.h"
 
 #define OPENSSL_BIN     "/usr/bin/openssl" /* Debian's package openssl */
@@ -31,31 +32,55 @@ static bool fits(int n, size_t size)
 	return n > 0 && (size_t)n < size;
 }
 
+/* One `openssl req -x509`: a new EC key and its certificate, self-signed or by a CA. */
+struct req {
+	const char *key, *crt, *subj, *days;
+	const char *ca, *ca_key; /* NULL: self-signed (the CA itself) */
+	const char *const *exts; /* -addext values, NULL-terminated */
+};
+
+static bool req_run(const char *dir, const struct req *r, char *err, size_t errlen)
+{
+	const char *argv[40];
+	int n = 0;
+
+	argv[n++] = OPENSSL_BIN;
+	argv[n++] = "req";
+	argv[n++] = "-x509";
+	argv[n++] = "-new";
+	if (r->ca != NULL) {
+		argv[n++] = "-CA";
+		argv[n++] = r->ca;
+		argv[n++] = "-CAkey";
+		argv[n++] = r->ca_key;
+	}
+	argv[n++] = "-newkey";
+	argv[n++] = "ec";
+	argv[n++] = "-pkeyopt";
+	argv[n++] = "ec_paramgen_curve:prime256v1";
+	argv[n++] = "-noenc"; /* the key is protected by its file's mode, 0600 */
+	argv[n++] = "-keyout";
+	argv[n++] = r->key;
+	argv[n++] = "-out";
+	argv[n++] = r->crt;
+	argv[n++] = "-days";
+	argv[n++] = r->days;
+	argv[n++] = "-subj";
+	argv[n++] = r->subj;
+	for (int i = 0; r->exts[i] != NULL && n < (int)ARRAY_LEN(argv) - 3; i++) {
+		argv[n++] = "-addext";
+		argv[n++] = r->exts[i];
+	}
+	argv[n] = NULL;
+	return run(dir, argv, err, errlen);
+}
+
 bool tlsgen_ca(const char *dir, const char *cn, char *err, size_t errlen)
 {
+	static const char *const exts[] = {"basicConstraints=critical,CA:TRUE",
+	                                   "keyUsage=critical,keyCertSign,cRLSign", NULL};
 	char key[ARG_LEN], crt[ARG_LEN], subj[ARG_LEN], days[16];
-	const char *argv[] = {OPENSSL_BIN,
-	                      "req",
-	                      "-x509",
-	                      "-new",
-	                      "-newkey",
-	                      "ec",
-	                      "-pkeyopt",
-	                      "ec_paramgen_curve:prime256v1",
-	                      "-noenc",
-	                      "-keyout",
-	                      key,
-	                      "-out",
-	                      crt,
-	                      "-days",
-	                      days,
-	                      "-subj",
-	                      subj,
-	                      "-addext",
-	                      "basicConstraints=critical,CA:TRUE",
-	                      "-addext",
-	                      "keyUsage=critical,keyCertSign,cRLSign",
-	                      NULL};
+	struct req r = {.key = key, .crt = crt, .subj = subj, .days = days, .exts = exts};
 
 	snprintf(days, sizeof(days), "%d", TLSGEN_CA_DAYS);
 	if (!fits(snprintf(key, sizeof(key), "%s/ca.key", dir), sizeof(key)) ||
@@ -64,7 +89,7 @@ bool tlsgen_ca(const char *dir, const char *cn, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: path or name too long", dir);
 		return false;
 	}
-	return run(dir, argv, err, errlen);
+	return req_run(dir, &r, err, errlen);
 }
 
 bool tlsgen_leaf(const char *dir, const char *name, const char *cn, const char *sans, int days,
@@ -72,36 +97,16 @@ bool tlsgen_leaf(const char *dir, const char *name, const char *cn, const char *
 {
 	char ca[ARG_LEN], ca_key[ARG_LEN], key[ARG_LEN], crt[ARG_LEN], subj[ARG_LEN];
 	char san[ARG_LEN], days_s[16];
-	const char *argv[] = {OPENSSL_BIN,
-	                      "req",
-	                      "-x509",
-	                      "-new",
-	                      "-CA",
-	                      ca,
-	                      "-CAkey",
-	                      ca_key,
-	                      "-newkey",
-	                      "ec",
-	                      "-pkeyopt",
-	                      "ec_paramgen_curve:prime256v1",
-	                      "-noenc",
-	                      "-keyout",
-	                      key,
-	                      "-out",
-	                      crt,
-	                      "-days",
-	                      days_s,
-	                      "-subj",
-	                      subj,
-	                      "-addext",
-	                      san,
-	                      "-addext",
-	                      "basicConstraints=critical,CA:FALSE",
-	                      "-addext",
-	                      "keyUsage=critical,digitalSignature",
-	                      "-addext",
-	                      "extendedKeyUsage=serverAuth,clientAuth",
-	                      NULL};
+	const char *const exts[] = {san, "basicConstraints=critical,CA:FALSE",
+	                            "keyUsage=critical,digitalSignature",
+	                            "extendedKeyUsage=serverAuth,clientAuth", NULL};
+	struct req r = {.key = key,
+	                .crt = crt,
+	                .subj = subj,
+	                .days = days_s,
+	                .ca = ca,
+	                .ca_key = ca_key,
+	                .exts = exts};
 
 	snprintf(days_s, sizeof(days_s), "%d", days);
 	if (!fits(snprintf(ca, sizeof(ca), "%s/ca.crt", dir), sizeof(ca)) ||
@@ -113,5 +118,5 @@ bool tlsgen_leaf(const char *dir, const char *name, const char *cn, const char *
 		snprintf(err, errlen, "%s: path or name too long", dir);
 		return false;
 	}
-	return run(dir, argv, err, errlen);
+	return req_run(dir, &r, err, errlen);
 }
