@@ -572,63 +572,62 @@ static void test_tls_keys(void **state)
  * a username without its password would make "user:" a valid login, a certificate
  * without its key or a client CA on plain http protects nothing.
  */
+static const struct {
+	const char *yaml;
+	const char *error;
+} unsafe_halves[] = {
+    {"restapi:\n  listen: 127.0.0.1:8008\n  authentication:\n    username: u\n",
+     "t.yml:4: restapi.authentication.username is set but "
+     "restapi.authentication.password (or PATRONI_RESTAPI_PASSWORD) is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  authentication:\n    password: p\n",
+     "t.yml:4: restapi.authentication.password is set but "
+     "restapi.authentication.username (or PATRONI_RESTAPI_USERNAME) is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  certfile: /c\n",
+     "t.yml:3: restapi.certfile is set but restapi.keyfile is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  keyfile: /k\n",
+     "t.yml:3: restapi.keyfile is set but restapi.certfile is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  verify_client: required\n",
+     "t.yml:3: restapi.verify_client: required needs restapi.certfile"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  certfile: /c\n  keyfile: /k\n"
+     "  verify_client: optional\n",
+     "t.yml:5: restapi.verify_client: optional needs restapi.cafile"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  verify_client: sometimes\n",
+     "t.yml:3: restapi.verify_client: 'sometimes' is not supported"},
+    {"etcd3:\n  hosts: a:1\n  username: u\n",
+     "t.yml:3: etcd3.username is set but etcd3.password (or PATRONI_ETCD3_PASSWORD)"},
+    {"etcd3:\n  hosts: a:1\n  password: p\n",
+     "t.yml:3: etcd3.password is set but etcd3.username (or PATRONI_ETCD3_USERNAME)"},
+    {"etcd3:\n  hosts: a:1\n  protocol: https\n  cert: /c\n",
+     "t.yml:4: etcd3.cert is set but etcd3.key is not"},
+    {"ctl:\n  keyfile: /k\n", "t.yml:2: ctl.keyfile is set but ctl.certfile is not"},
+    {"ctl:\n  authentication:\n    username: u\n",
+     "t.yml:3: ctl.authentication.username is set but ctl.authentication.password"},
+    {"postgresql:\n  listen: 127.0.0.1:5432\n  data_dir: /d\n  authentication:\n"
+     "    replication:\n      sslkey: /k\n",
+     "t.yml:6: postgresql.authentication.replication.sslkey is set but "
+     "postgresql.authentication.replication.sslcert is not"},
+    {"postgresql:\n  listen: 127.0.0.1:5432\n  data_dir: /d\n  authentication:\n"
+     "    rewind:\n      sslmode: very-full\n",
+     "t.yml:6: postgresql.authentication.rewind.sslmode: 'very-full' is not supported"},
+    {"pgbouncer:\n  client_tls_sslmode: require\n",
+     "t.yml:2: pgbouncer.client_tls_sslmode: require needs "
+     "pgbouncer.client_tls_cert_file and pgbouncer.client_tls_key_file"},
+    {"pgbouncer:\n  server_tls_sslmode: verify-full\n",
+     "t.yml:2: pgbouncer.server_tls_sslmode: verify-full needs "
+     "pgbouncer.server_tls_ca_file"},
+};
+
 static void test_unsafe_halves_refused(void **state)
 {
-	static const struct {
-		const char *yaml;
-		const char *error;
-	} cases[] = {
-	    {"restapi:\n  listen: 127.0.0.1:8008\n  authentication:\n    username: u\n",
-	     "t.yml:4: restapi.authentication.username is set but "
-	     "restapi.authentication.password (or PATRONI_RESTAPI_PASSWORD) is not"},
-	    {"restapi:\n  listen: 127.0.0.1:8008\n  authentication:\n    password: p\n",
-	     "t.yml:4: restapi.authentication.password is set but "
-	     "restapi.authentication.username (or PATRONI_RESTAPI_USERNAME) is not"},
-	    {"restapi:\n  listen: 127.0.0.1:8008\n  certfile: /c\n",
-	     "t.yml:3: restapi.certfile is set but restapi.keyfile is not"},
-	    {"restapi:\n  listen: 127.0.0.1:8008\n  keyfile: /k\n",
-	     "t.yml:3: restapi.keyfile is set but restapi.certfile is not"},
-	    {"restapi:\n  listen: 127.0.0.1:8008\n  verify_client: required\n",
-	     "t.yml:3: restapi.verify_client: required needs restapi.certfile"},
-	    {"restapi:\n  listen: 127.0.0.1:8008\n  certfile: /c\n  keyfile: /k\n"
-	     "  verify_client: optional\n",
-	     "t.yml:5: restapi.verify_client: optional needs restapi.cafile"},
-	    {"restapi:\n  listen: 127.0.0.1:8008\n  verify_client: sometimes\n",
-	     "t.yml:3: restapi.verify_client: 'sometimes' is not supported"},
-	    {"etcd3:\n  hosts: a:1\n  username: u\n",
-	     "t.yml:3: etcd3.username is set but etcd3.password (or PATRONI_ETCD3_PASSWORD)"},
-	    {"etcd3:\n  hosts: a:1\n  password: p\n",
-	     "t.yml:3: etcd3.password is set but etcd3.username (or PATRONI_ETCD3_USERNAME)"},
-	    {"etcd3:\n  hosts: a:1\n  protocol: https\n  cert: /c\n",
-	     "t.yml:4: etcd3.cert is set but etcd3.key is not"},
-	    {"ctl:\n  keyfile: /k\n", "t.yml:2: ctl.keyfile is set but ctl.certfile is not"},
-	    {"ctl:\n  authentication:\n    username: u\n",
-	     "t.yml:3: ctl.authentication.username is set but ctl.authentication.password"},
-	    {"postgresql:\n  listen: 127.0.0.1:5432\n  data_dir: /d\n  authentication:\n"
-	     "    replication:\n      sslkey: /k\n",
-	     "t.yml:6: postgresql.authentication.replication.sslkey is set but "
-	     "postgresql.authentication.replication.sslcert is not"},
-	    {"postgresql:\n  listen: 127.0.0.1:5432\n  data_dir: /d\n  authentication:\n"
-	     "    rewind:\n      sslmode: very-full\n",
-	     "t.yml:6: postgresql.authentication.rewind.sslmode: 'very-full' is not supported"},
-	    {"pgbouncer:\n  client_tls_sslmode: require\n",
-	     "t.yml:2: pgbouncer.client_tls_sslmode: require needs "
-	     "pgbouncer.client_tls_cert_file and pgbouncer.client_tls_key_file"},
-	    {"pgbouncer:\n  server_tls_sslmode: verify-full\n",
-	     "t.yml:2: pgbouncer.server_tls_sslmode: verify-full needs "
-	     "pgbouncer.server_tls_ca_file"},
-	};
-
 	(void)state;
-	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(unsafe_halves); i++) {
 		char yaml[1024];
-		bool rest = strstr(cases[i].yaml, "restapi:") != NULL;
-		bool etcd = strstr(cases[i].yaml, "etcd3:") != NULL;
-		bool pg = strstr(cases[i].yaml, "postgresql:") != NULL;
+		const char *y = unsafe_halves[i].yaml;
 
-		snprintf(yaml, sizeof(yaml), "%s%s%s%s%s", cases[i].yaml, CORE, rest ? "" : REST,
-		         etcd ? "" : ETCD, pg ? "" : PG);
-		expect_error(yaml, cases[i].error);
+		snprintf(yaml, sizeof(yaml), "%s%s%s%s%s", y, CORE,
+		         strstr(y, "restapi:") ? "" : REST, strstr(y, "etcd3:") ? "" : ETCD,
+		         strstr(y, "postgresql:") ? "" : PG);
+		expect_error(yaml, unsafe_halves[i].error);
 	}
 	/* From the environment too: a unit whose password file is missing fails to start. */
 	setenv("PATRONI_RESTAPI_USERNAME", "u", 1);
