@@ -62,6 +62,7 @@ CMOCKA    := $(shell pkg-config --libs cmocka 2>/dev/null)
 module_uses = $(or $(USES_$(1)),$(eval USES_$(1) := $(shell sh scripts/check-layers.sh \
 	--uses $(1)))$(USES_$(1)))
 HEADER_OBJS_ha/ha_decide.h := $(BUILD)/src/ha/ha_decide.o $(BUILD)/src/ha/ha_handover.o \
+	$(BUILD)/src/ha/ha_failsafe.o \
 	$(BUILD)/src/pg/pg_types.o
 layer_objs = $(sort $(foreach u,$(call module_uses,$(1)),\
 	$(or $(HEADER_OBJS_$(u)),$(filter $(BUILD)/src/$(u)/%,$(OBJS)))))
@@ -79,7 +80,8 @@ test_module = $(or $(TEST_MODULE_$(1)),$(firstword $(subst _, ,$(1:test_%=%))))
 PG_PURE   := $(BUILD)/src/pg/pg_types.o $(BUILD)/src/pg/pg_conf.o
 TEST_OBJS_test_ha_decide := $(HEADER_OBJS_ha/ha_decide.h) $(BUILD)/src/dcs/dcs_codec.o \
 	$(BUILD)/src/pg/pg_conf.o $(call layer_objs,util)
-TEST_OBJS_test_ha_lease  := $(BUILD)/src/ha/lease.o $(call layer_objs,dcs)
+TEST_OBJS_test_ha_lease  := $(BUILD)/src/ha/lease.o $(BUILD)/src/ha/ha_failsafe.o \
+	$(call layer_objs,dcs)
 TEST_OBJS_test_ha_agent  = $(filter-out $(BUILD)/src/pg/%,$(call layer_objs,ha)) $(PG_PURE) \
 	$(BUILD)/tests/fake_pg.o
 test_objs = $(or $(TEST_OBJS_$(1)),$(if $(wildcard src/$(call test_module,$(1))/),\
@@ -199,7 +201,8 @@ format-check:
 # The decision core stays pure (and the shell scripts shellcheck-clean): it includes only its own types, util/ and libc's string
 # and formatting headers, and calls nothing that does I/O, reads a clock or allocates. Every
 # module includes only the modules below it (scripts/check-layers.sh, docs/architecture.md).
-PURE := src/ha/ha_decide.c src/ha/ha_handover.c src/ha/ha_decide.h src/ha/ha_types.h
+PURE := src/ha/ha_decide.c src/ha/ha_handover.c src/ha/ha_decide.h src/ha/ha_types.h \
+	src/ha/ha_failsafe.c src/ha/ha_failsafe.h
 lint:
 	@! grep -nE '#include [<"](libpq|curl|jansson|yaml|microhttpd|log/|dcs/dcs\.h|pg/pg\.h|api/|config/|pthread|time\.h|unistd)' $(PURE) \
 		|| (echo "lint: ha_decide must stay pure (includes)" && false)

@@ -393,3 +393,45 @@ int api_request_parse(const struct api_request_input *in, struct api_request *re
 		api_request_free(req);
 	return rc;
 }
+
+/* --- POST /failsafe ------------------------------------------------------------------- */
+
+static bool failsafe_text(const json_t *body, const char *key, char *out, size_t size,
+                          struct api_failsafe_post *p)
+{
+	if (p->parse_status == 0 && get_text(body, key, out, size, p->why, sizeof(p->why)) != 0)
+		p->parse_status = BAD_REQUEST;
+	if (p->parse_status == 0 && out[0] == '\0')
+		p->parse_status =
+		    fail(BAD_REQUEST, p->why, sizeof(p->why), "\"%s\" is missing", key);
+	return p->parse_status == 0;
+}
+
+void api_failsafe_parse(const char *body, size_t len, struct api_failsafe_post *out)
+{
+	json_t *j;
+	const json_t *tl;
+
+	memset(out, 0, sizeof(*out));
+	if (body == NULL) {
+		out->parse_status =
+		    fail(LENGTH_REQUIRED, out->why, sizeof(out->why), "Content-Length is required");
+		return;
+	}
+	j = json_loadb(body, len, 0, NULL);
+	if (!json_is_object(j) || json_object_size(j) == 0) {
+		out->parse_status = fail(BAD_REQUEST, out->why, sizeof(out->why),
+		                         "the body must be a non-empty JSON object");
+	} else if (failsafe_text(j, "name", out->name, sizeof(out->name), out) &&
+	           failsafe_text(j, "conn_url", out->conn_url, sizeof(out->conn_url), out) &&
+	           failsafe_text(j, "api_url", out->api_url, sizeof(out->api_url), out)) {
+		tl = json_object_get(j, "timeline");
+		if (json_is_integer(tl) && json_integer_value(tl) > 0 &&
+		    json_integer_value(tl) < INT32_MAX)
+			out->timeline = (int)json_integer_value(tl);
+		else if (tl != NULL && !json_is_null(tl))
+			out->parse_status = fail(BAD_REQUEST, out->why, sizeof(out->why),
+			                         "\"timeline\" must be a positive integer");
+	}
+	json_decref(j);
+}

@@ -246,7 +246,7 @@ static enum MHD_Result answer_read(struct MHD_Connection *conn, const struct req
 	case API_EP_METRICS:
 		return answer_metrics(conn, rc, s, &f, now_ms);
 	case API_EP_FAILSAFE:
-		return optional_json(conn, rc, NULL, 502, "failsafe mode is not supported");
+		return optional_json(conn, rc, api_render_failsafe(s), 502, "no failsafe key");
 	default:
 		return send_text(conn, 500, "unexpected route");
 	}
@@ -413,6 +413,40 @@ static enum MHD_Result absorb_body(struct req_ctx *rc, const char *data, size_t 
 	return MHD_YES;
 }
 
+/*
+ * answer_failsafe: POST /failsafe, answered at once in this thread (the agent only
+ * takes a mutex): a primary without etcd waits for every member within its deadline.
+ */
+static enum MHD_Result answer_failsafe(struct api_server *srv, struct MHD_Connection *conn,
+                                       struct req_ctx *rc)
+{
+	struct api_failsafe_post post;
+	struct MHD_Response *resp;
+	struct buf text;
+	char lsn[32] = "";
+	int status = 502;
+	enum MHD_Result ret;
+
+	api_failsafe_parse(rc->has_body ? rc->body.data : NULL, rc->body.len, &post);
+	buf_init(&text);
+	if (srv->ops.failsafe != NULL)
+		status = srv->ops.failsafe(srv->ops.ctx, &post, &text, lsn, sizeof(lsn));
+	else
+		buf_puts(&text, "failsafe mode is not enabled");
+	resp = MHD_create_response_from_buffer(text.len, text.data, MHD_RESPMEM_MUST_COPY);
+	buf_free(&text);
+	if (resp == NULL)
+		return MHD_NO;
+	/* Patroni answers text/html; its primary checks the status and the body only. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        status == 200 ? "text/html" : CONTENT_TEXT);
+	if (status == 200 && lsn[0] != '\0')
+		MHD_add_response_header(resp, "lsn", lsn);
+	ret = MHD_queue_response(conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result answer(struct api_server *srv, struct MHD_Connection *conn,
                               struct req_ctx *rc, const char *url)
 {
@@ -421,7 +455,7 @@ static enum MHD_Result answer(struct api_server *srv, struct MHD_Connection *con
 	enum MHD_Result ret;
 
 	if (rc->route.ep == API_EP_FAILSAFE_POST)
-		return send_text(conn, 502, "failsafe mode is not supported");
+		return answer_failsafe(srv, conn, rc);
 	memset(&snap, 0, sizeof(snap));
 	srv->ops.snapshot(srv->ops.ctx, &snap);
 	now_ms = clock_now_ms();

@@ -403,6 +403,55 @@ static void decode_failover(struct dcs_failover *f, const struct dcs_kv *kv, str
 	f->mod_revision = kv->mod_revision;
 }
 
+/* --- failsafe --------------------------------------------------------------------------- */
+
+/* failsafe_entry: one "name": "api_url" pair; false (with a warning) if unusable. */
+static bool failsafe_entry(struct dcs_failsafe *fs, const char *name, const json_t *url,
+                           struct warnings *w)
+{
+	if (!json_is_string(url) || fs->n >= DCS_MAX_MEMBERS ||
+	    !str_copy(fs->names[fs->n], DCS_NAME_LEN, name) ||
+	    !str_copy(fs->api_urls[fs->n], DCS_URL_LEN, json_string_value(url))) {
+		warnf(w,
+		      "failsafe: member \"%.*s\" unusable (not a URL string, name or URL too "
+		      "long, or more than %d members); the key counts as unreadable",
+		      DCS_NAME_LEN, name, DCS_MAX_MEMBERS);
+		return false;
+	}
+	fs->n++;
+	return true;
+}
+
+/*
+ * decode_failsafe: {"name": "api_url", ...}. Anything else (not JSON, not an object, no
+ * member, a value that is not a string) is INVALID: it blocks every race, as an
+ * unreadable sync key does, because the members it meant to name cannot be known.
+ */
+static void decode_failsafe(struct dcs_failsafe *fs, const struct dcs_kv *kv, struct warnings *w)
+{
+	json_t *o = json_loads(kv->value, 0, NULL);
+	const char *name;
+	json_t *url;
+	bool ok = json_is_object(o) && json_object_size(o) > 0;
+
+	memset(fs, 0, sizeof(*fs));
+	fs->mod_revision = kv->mod_revision;
+	if (ok) {
+		json_object_foreach(o, name, url)
+		{
+			if (!(ok = failsafe_entry(fs, name, url, w)))
+				break;
+		}
+	} else {
+		warnf(w, "failsafe: not a non-empty JSON object of member names to api_urls; "
+		         "nobody may take the leader key until a leader rewrites it");
+	}
+	json_decref(o);
+	fs->state = ok ? DCS_FS_VALID : DCS_FS_INVALID;
+	if (!ok)
+		fs->n = 0;
+}
+
 /* --- history, status, the rest ----------------------------------------------------------- */
 
 /* [tl, lsn, "reason", "timestamp", "new_leader"]; the last three are optional. */
@@ -513,6 +562,8 @@ static void decode_key(struct dcs_view *v, const char *rel, const struct dcs_kv 
 		decode_sync(&v->sync, kv, w);
 	} else if (strcmp(rel, "failover") == 0) {
 		decode_failover(&v->failover, kv, w);
+	} else if (strcmp(rel, "failsafe") == 0) {
+		decode_failsafe(&v->failsafe, kv, w);
 	} else if (strcmp(rel, "history") == 0) {
 		decode_history(v, kv, w);
 	} else if (strcmp(rel, "status") == 0) {
@@ -583,6 +634,19 @@ bool dcs_sync_has(const struct dcs_sync *s, const char *name)
 	return false;
 }
 
+bool dcs_failsafe_has(const struct dcs_failsafe *fs, const char *name)
+{
+	return dcs_failsafe_url(fs, name) != NULL;
+}
+
+const char *dcs_failsafe_url(const struct dcs_failsafe *fs, const char *name)
+{
+	for (int i = 0; fs->state == DCS_FS_VALID && i < fs->n; i++)
+		if (strcmp(fs->names[i], name) == 0)
+			return fs->api_urls[i];
+	return NULL;
+}
+
 int dcs_view_timeline(const struct dcs_view *v)
 {
 	return v->n_history > 0 ? v->history[v->n_history - 1].timeline + 1 : 1;
@@ -638,6 +702,18 @@ char *dcs_sync_encode(const char *leader, const char *const *standbys, int n)
 	json_decref(o);
 	buf_free(&joined);
 	free(sorted);
+	return text;
+}
+
+char *dcs_failsafe_encode(const struct dcs_failsafe *fs)
+{
+	json_t *o = json_object();
+	char *text;
+
+	for (int i = 0; i < fs->n; i++)
+		json_object_set_new(o, fs->names[i], json_string(fs->api_urls[i]));
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
 	return text;
 }
 

@@ -734,8 +734,10 @@ static void ms_close(struct dcs_store *s)
 	free(c);
 }
 
-static void ms_set_timeouts(struct dcs_store *s, int request_timeout_ms, int op_timeout_ms)
+static void ms_set_timeouts(struct dcs_store *s, int request_timeout_ms, int op_timeout_ms,
+                            int hedge_ms)
 {
+	(void)hedge_ms; /* one in-memory cluster: nobody to hedge to */
 	pthread_mutex_lock(&mc(s)->m->mu);
 	if (request_timeout_ms > 0)
 		mc(s)->request_timeout_ms = request_timeout_ms;

@@ -110,6 +110,11 @@ struct etcd_txn_req {
 	int n_success;
 	const struct etcd_op *failure;
 	int n_failure;
+	/* The success ops falsify the compares (create-if-absent, a mod_revision compare):
+	 * a copy applied twice applies once, so the transport may send it again elsewhere
+	 * after a failure whose outcome is unknown. Transactions that only read are
+	 * hedged whatever this says. */
+	bool retry_safe;
 };
 
 /* One entry of a transaction's responses, in the order of the branch's ops. */

@@ -235,7 +235,7 @@ static void test_switchover_stops_before_release(void **state)
 	put(r, "config", "{\"synchronous_mode\":false}");
 	put(r, "members/n2", MEMBER("replica", STREAMING));
 	assert_true(open_agent(r));
-	assert_int_equal(lease_acquire(r->a->lease, false), DCS_CAS_OK);
+	assert_int_equal(lease_acquire(r->a->lease, false, -1), DCS_CAS_OK);
 	observe_primary(5000, "n2");
 	put(r, "failover", "{\"leader\":\"n1\",\"member\":\"n2\"}");
 	plan_of(r->a, in, &d);
@@ -261,7 +261,7 @@ static void test_cut_off_leader_is_fenced(void **state)
 
 	put(r, "config", "{\"synchronous_mode\":false}");
 	assert_true(open_agent(r));
-	assert_int_equal(lease_acquire(r->a->lease, false), DCS_CAS_OK);
+	assert_int_equal(lease_acquire(r->a->lease, false, -1), DCS_CAS_OK);
 	clocksrc_sim_settle(r->clock);
 	observe_primary(5000, NULL);
 	(void)agent_cycle(r->a);

@@ -11,7 +11,7 @@
  *  - a key taken by someone else fences at the next renewal;
  *  - a keeper whose etcd client or fencer (or renewer) did not start never takes the
  *    key: nothing holds it without a fencer behind it.
- * TTL 2 s throughout: leader renewal every 333 ms, follower every 666 ms, margin 500 ms.
+ * TTL 2 s throughout: leader renewal every 250 ms, follower every 666 ms, margin 500 ms.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,7 +29,7 @@
 #define START  1000000
 #define TTL_S  2
 #define MARGIN 500
-#define RENEW  333
+#define RENEW  250
 #define LEADER "/service/batman/leader"
 
 struct rig {
@@ -113,7 +113,7 @@ static int teardown(void **state)
 /* acquire: takes the key, and lets the renewer (woken by the news) settle. */
 static void acquire(struct rig *r)
 {
-	assert_int_equal(lease_acquire(r->lk, false), DCS_CAS_OK);
+	assert_int_equal(lease_acquire(r->lk, false, -1), DCS_CAS_OK);
 	clocksrc_sim_settle(r->clock);
 }
 
@@ -176,7 +176,7 @@ static void test_deadline_anchored_on_send_time(void **state)
 
 	start_keeper(r);
 	dcs_mem_set_latency(r->mem, "n1", 200);
-	assert_int_equal(lease_acquire(r->lk, false), DCS_CAS_OK);
+	assert_int_equal(lease_acquire(r->lk, false, -1), DCS_CAS_OK);
 	assert_int_equal(now(r), START + 400); /* the reply */
 	assert_int_equal(lease_state(r->lk).deadline_ms, START + TTL_S * 1000 - MARGIN);
 	assert_deadline_safe(r);
@@ -313,8 +313,8 @@ static void expect_never_leads(struct rig *r)
 
 	assert_false(lease_keeper_ready(r->lk));
 	dcs_mem_stats(r->mem, "n1", &st);
-	assert_int_equal(lease_acquire(r->lk, false), DCS_CAS_ERROR);
-	assert_int_equal(lease_acquire(r->lk, true), DCS_CAS_ERROR);
+	assert_int_equal(lease_acquire(r->lk, false, -1), DCS_CAS_ERROR);
+	assert_int_equal(lease_acquire(r->lk, true, -1), DCS_CAS_ERROR);
 	assert_false(lease_state(r->lk).held);
 	assert_false(key_is(r, "n1"));
 	clocksrc_sim_advance(r->clock, 5000);
