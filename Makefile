@@ -70,6 +70,7 @@ layer_objs = $(sort $(foreach u,$(call module_uses,$(1)),\
 # (no such module, or one that also reaches into cli/ or router/) links everything.
 TEST_MODULE_test_sdnotify       := util
 TEST_MODULE_test_etcd_json      := dcs
+TEST_MODULE_test_etcd_hedge     := dcs
 TEST_MODULE_test_deploy_configs := pooler
 TEST_MODULE_test_lab            := cli
 test_module = $(or $(TEST_MODULE_$(1)),$(firstword $(subst _, ,$(1:test_%=%))))

@@ -883,6 +883,15 @@ void dcs_mem_set_quorum(struct dcs_mem *m, bool has_quorum)
 	pthread_mutex_unlock(&m->mu);
 }
 
+void dcs_mem_revoke_all(struct dcs_mem *m)
+{
+	pthread_mutex_lock(&m->mu);
+	while (m->n_leases > 0)
+		drop_lease(m, m->leases[0].id);
+	wake_watchers(m);
+	pthread_mutex_unlock(&m->mu);
+}
+
 void dcs_mem_fail_opens(struct dcs_mem *m, int n)
 {
 	pthread_mutex_lock(&m->mu);

@@ -62,6 +62,7 @@ struct lease_keeper {
 	int64_t fs_deadline_ms;   /* last fully confirmed round sent + ttl - margin, 0 = none */
 	int64_t fs_next_ms;       /* next round not before */
 	bool fs_logged;           /* "failsafe active" said for this episode */
+	bool fs_fail_logged;      /* "a member did not confirm" said for this episode */
 	struct lease_fs_stats fs_stats;
 	pthread_t renewer, fencer, fs_thread;
 	bool renewer_on, fencer_on, fs_on;
@@ -126,6 +127,7 @@ static void set_deadline(struct lease_keeper *lk, int64_t sent_ms)
 	if (lk->fs_logged)
 		log_info("failsafe: etcd answers again; leadership rests on the lease again");
 	lk->fs_logged = false;
+	lk->fs_fail_logged = false;
 	clocksrc_signal(lk->clock, &lk->fence_cv);
 	clocksrc_signal(lk->clock, &lk->fs_cv);
 }
@@ -199,10 +201,11 @@ static void fs_outcome(struct lease_keeper *lk, const bool *accepted, int n, int
 
 	if (!all) {
 		lk->fs_stats.refused++;
-		if (lk->fs_logged)
-			log_warn(
-			    "failsafe: a member did not confirm this primary; it fences at the "
-			    "last confirmed deadline unless etcd answers first");
+		if (!lk->fs_fail_logged)
+			log_warn("failsafe: etcd unreachable and a failsafe member did not confirm "
+			         "this primary: it fences at the last confirmed deadline unless etcd "
+			         "answers first");
+		lk->fs_fail_logged = true;
 		return;
 	}
 	if (!ha_fs_round_confirms(accepted, n, sent, deadline_at_send) || !fs_wanted(lk) ||
@@ -211,6 +214,7 @@ static void fs_outcome(struct lease_keeper *lk, const bool *accepted, int n, int
 		return;
 	}
 	lk->fs_stats.confirmed++;
+	lk->fs_fail_logged = false;
 	lk->fs_deadline_ms =
 	    MAX(lk->fs_deadline_ms, sent + (int64_t)lk->ttl_s * 1000 - lk->timing.margin_ms);
 	clocksrc_signal(lk->clock, &lk->fence_cv);

@@ -380,7 +380,7 @@ static void *race(void *arg)
 	struct racer *r = arg;
 
 	pthread_barrier_wait(r->start);
-	r->result = dcs_leader_acquire(r->d);
+	r->result = dcs_leader_acquire(r->d, -1);
 	return NULL;
 }
 
@@ -414,8 +414,8 @@ static void test_leader_race_one_winner(void **state)
 		assert_string_equal(v, winner == 0 ? "pg1" : "pg2");
 		free(v);
 		/* Acquiring again what we hold is fine; the loser still cannot. */
-		assert_int_equal(dcs_leader_acquire(r[winner].d), DCS_CAS_OK);
-		assert_int_equal(dcs_leader_acquire(r[1 - winner].d), DCS_CAS_CONFLICT);
+		assert_int_equal(dcs_leader_acquire(r[winner].d, -1), DCS_CAS_OK);
+		assert_int_equal(dcs_leader_acquire(r[1 - winner].d, -1), DCS_CAS_CONFLICT);
 		assert_int_equal(dcs_leader_release(r[winner].d), DCS_CAS_OK);
 	}
 	for (int i = 0; i < 2; i++) {
@@ -720,14 +720,16 @@ static void test_failover_past_dead_and_silent_endpoints(void **state)
 	assert_true(clock_now_ms() - t0 < 300);
 	assert_string_equal(etcd_endpoint(c), "http://127.0.0.1:23791");
 	etcd_free(c);
-	/* A member that accepts and never answers: a 300 ms timeout, then the next one. */
+	/* A member that accepts and never answers: a read is hedged to the next one after
+	 * the hedge delay (a third of the 300 ms request timeout), not after the timeout. */
 	c = client(eps_silent, 300, 0);
 	t0 = clock_now_ms();
 	assert_int_equal(etcd_range(c, &req, &kvs, &hdr), ETCD_OK);
 	etcd_kvs_free(&kvs);
 	ms = clock_now_ms() - t0;
-	print_message("silent endpoint cost %lld ms at a 300 ms request timeout\n", (long long)ms);
-	assert_true(ms >= 290 && ms < 800);
+	print_message("silent endpoint cost %lld ms at a 300 ms request timeout (hedged)\n",
+	              (long long)ms);
+	assert_true(ms >= 90 && ms < 800);
 	/* The good endpoint is remembered: the next call does not wait again. */
 	t0 = clock_now_ms();
 	assert_int_equal(etcd_range(c, &req, &kvs, &hdr), ETCD_OK);
@@ -814,10 +816,15 @@ static void test_watch_member_frozen(void **state)
 	assert_int_equal(kill(cl->pids[1], SIGSTOP), 0);
 	t0 = clock_now_ms();
 	{
+		/* A plain put is never sent twice at once: one parked on a follower that
+		 * forwards to a frozen raft leader fails (outcome unknown) and is repeated here,
+		 * as the agent repeats its member key at its next cycle. */
 		struct etcd *c = client(others, 1000, 6000);
+		enum etcd_status st = ETCD_UNAVAILABLE;
 
-		assert_int_equal(etcd_put(c, "/service/t_frozen/members/pg2", "{}", 0, NULL),
-		                 ETCD_OK);
+		for (int i = 0; i < 10 && st != ETCD_OK; i++)
+			st = etcd_put(c, "/service/t_frozen/members/pg2", "{}", 0, NULL);
+		assert_int_equal(st, ETCD_OK);
 		etcd_free(c);
 	}
 	/* The silence check notices and the watch moves to a live member. */
