@@ -202,9 +202,10 @@ static void fs_outcome(struct lease_keeper *lk, const bool *accepted, int n, int
 	if (!all) {
 		lk->fs_stats.refused++;
 		if (!lk->fs_fail_logged)
-			log_warn("failsafe: etcd unreachable and a failsafe member did not confirm "
-			         "this primary: it fences at the last confirmed deadline unless etcd "
-			         "answers first");
+			log_warn(
+			    "failsafe: etcd unreachable and a failsafe member did not confirm "
+			    "this primary: it fences at the last confirmed deadline unless etcd "
+			    "answers first");
 		lk->fs_fail_logged = true;
 		return;
 	}
