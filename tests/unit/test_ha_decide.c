@@ -911,7 +911,6 @@ static void test_sweep_invariants(void **state)
 	assert_true(count > (quick ? 1000 : 100000));
 }
 
-
 /* --- part 3: the failsafe sweep ---------------------------------------------------------- */
 
 /*
@@ -922,10 +921,31 @@ static void test_sweep_invariants(void **state)
  * node1 still answers as primary, a failover request for node3, a newer cluster
  * timeline. On every point: the invariants of docs/agent.md, "Failsafe mode".
  */
-enum fk { FK_ABSENT, FK_WITH_ME, FK_WITHOUT_ME, FK_INVALID, FK__COUNT };
-enum tri { T_NONE, T_FUTURE, T_PAST, T__COUNT };
-enum win { W_NONE, W_LEADER, W_OTHER, W__COUNT };
-enum holder { K_NONE, K_ME, K_OTHER, K__COUNT };
+enum fk {
+	FK_ABSENT,
+	FK_WITH_ME,
+	FK_WITHOUT_ME,
+	FK_INVALID,
+	FK__COUNT
+};
+enum tri {
+	T_NONE,
+	T_FUTURE,
+	T_PAST,
+	T__COUNT
+};
+enum win {
+	W_NONE,
+	W_LEADER,
+	W_OTHER,
+	W__COUNT
+};
+enum holder {
+	K_NONE,
+	K_ME,
+	K_OTHER,
+	K__COUNT
+};
 
 struct fs_world {
 	bool mode, usable, dcs_ok, peer_primary, failover_other, tl_behind;
@@ -981,8 +1001,8 @@ static void fs_check_safety(const struct ha_input *in, const struct ha_decision 
 	bool takes = has_action(d, HA_ACT_ACQUIRE_LEADER, HA_MAX_ACTIONS);
 	bool promotes = has_action(d, HA_ACT_PROMOTE, HA_MAX_ACTIONS);
 	static const enum ha_action_kind etcd_writes[] = {
-	    HA_ACT_ACQUIRE_LEADER, HA_ACT_PROMOTE,       HA_ACT_START_PRIMARY,
-	    HA_ACT_SET_SSN,        HA_ACT_PUBLISH_SYNC,  HA_ACT_SYNC_CLAIM,
+	    HA_ACT_ACQUIRE_LEADER, HA_ACT_PROMOTE,          HA_ACT_START_PRIMARY,
+	    HA_ACT_SET_SSN,        HA_ACT_PUBLISH_SYNC,     HA_ACT_SYNC_CLAIM,
 	    HA_ACT_BOOTSTRAP,      HA_ACT_PUBLISH_FAILSAFE, HA_ACT_DELETE_FAILSAFE};
 
 	/* 1, 7: without a current view nobody takes the key, promotes, changes the sync
@@ -1014,7 +1034,8 @@ static void fs_check_rules(const struct fs_world *w, const struct ha_input *in,
 	/* 5: the failsafe deadline counts only while usable, and never shortens the lease. */
 	assert_true(eff >= in->lease.deadline_ms);
 	if (eff > in->lease.deadline_ms)
-		assert_true(in->lease.fs_usable && in->lease.fs_deadline_ms > in->lease.deadline_ms);
+		assert_true(in->lease.fs_usable &&
+		            in->lease.fs_deadline_ms > in->lease.deadline_ms);
 	/* 6: a vanished key is taken back only by its holder, in time, on its timeline. */
 	if (d->rule == HA_RULE_RETAKE_VANISHED)
 		assert_true(in->dcs_ok && !in->view.has_leader && in->lease.held &&
@@ -1074,13 +1095,15 @@ static void test_sweep_failsafe(void **state)
 			for (int f = 0; f < T__COUNT; f++)
 				for (int win = 0; win < W__COUNT; win++)
 					for (int h = 0; h < K__COUNT; h++)
-						for (size_t p = 0; p < sizeof(pgs) / sizeof(pgs[0]); p++) {
-							w = (struct fs_world){.key = (enum fk)k,
-							                      .lease = (enum tri)l,
-							                      .fs = (enum tri)f,
-							                      .window = (enum win)win,
-							                      .leader = (enum holder)h,
-							                      .pg = pgs[p]};
+						for (size_t p = 0; p < sizeof(pgs) / sizeof(pgs[0]);
+						     p++) {
+							w = (struct fs_world){
+							    .key = (enum fk)k,
+							    .lease = (enum tri)l,
+							    .fs = (enum tri)f,
+							    .window = (enum win)win,
+							    .leader = (enum holder)h,
+							    .pg = pgs[p]};
 							fs_sweep_flags(&w, &count);
 						}
 	print_message("failsafe sweep: %ld points checked\n", count);
