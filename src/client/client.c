@@ -29,6 +29,8 @@ struct dcs *client_dcs_open(const struct client *c, int request_timeout_ms, bool
 	                        .namespace_ = c->namespace_,
 	                        .scope = c->scope,
 	                        .request_timeout_ms = request_timeout_ms,
+	                        /* A stalled etcd member costs a command this, not a timeout. */
+	                        .hedge_ms = CLIENT_HEDGE_MS,
 	                        .watch = watch};
 
 	for (int i = 0; i < c->n_etcd; i++)

@@ -51,7 +51,7 @@ struct dcs_options {
 	int hedge_ms;           /* a read unanswered this long goes to the next endpoint too;
 	                           0 = request_timeout_ms / 3 (etcd.h) */
 	bool watch;             /* start the watch thread (agent, router) */
-	int watch_check_ms;     /* a silent watch stream is verified after this; 0 = 3000 */
+	int watch_check_ms;     /* a silent watch stream is verified after this; 0 = 2500 */
 	struct dcs_mem *mem;    /* tests: the in-memory cluster (dcs_mem.h) instead of etcd */
 	struct clocksrc *clock; /* lease sent-times are read on it; NULL = the real clock */
 };

@@ -79,6 +79,8 @@ static void setup_dcs_options(struct agent *a)
 	o->username = a->cfg.etcd.username[0] ? a->cfg.etcd.username : NULL;
 	o->password = a->cfg.etcd.password[0] ? a->cfg.etcd.password : NULL;
 	o->request_timeout_ms = MAX(500, a->dyn->cfg.retry_timeout_s * 1000 / 2);
+	/* The lease keeper's hedge delay (lease.c) for the loop's and the REST API's reads. */
+	o->hedge_ms = MAX(100, a->dyn->cfg.ttl_s * 1000 / 20);
 	o->clock = a->clock;
 }
 

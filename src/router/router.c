@@ -456,6 +456,7 @@ static struct dcs *open_dcs(const struct router_config *cfg)
 	    .username = cfg->etcd_username[0] != '\0' ? cfg->etcd_username : NULL,
 	    .password = cfg->etcd_password[0] != '\0' ? cfg->etcd_password : NULL,
 	    .request_timeout_ms = 2000,
+	    .hedge_ms = 100, /* a stalled etcd member delays a read by this, not 2 s */
 	    .watch = true,
 	};
 
