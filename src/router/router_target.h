@@ -38,12 +38,12 @@ struct rt_health {
 };
 
 struct rt_target {
-	bool in_use;                             /* slot holds a target */
-	bool present;                            /* member is in the current DCS view */
-	bool is_leader;                          /* member holds the leader key */
-	bool kept;             /* leader kept while the key is absent (see rt_table_apply_view) */
-	bool addr_changed;                       /* addr differs from what the loop resolved last */
-	char name[DCS_NAME_LEN];                 /* member name */
+	bool in_use;             /* slot holds a target */
+	bool present;            /* member is in the current DCS view */
+	bool is_leader;          /* member holds the leader key */
+	bool kept;               /* leader kept while the key is absent (see rt_table_apply_view) */
+	bool addr_changed;       /* addr differs from what the loop resolved last */
+	char name[DCS_NAME_LEN]; /* member name */
 	char api_base[DCS_URL_LEN];              /* "http://host:port" of its REST API, "" = none */
 	char addr[DCS_URL_LEN];                  /* "host:port" sessions connect to, "" = none */
 	struct sockaddr_storage sa;              /* addr resolved by the loop */
