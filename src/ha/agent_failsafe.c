@@ -43,13 +43,21 @@ void agent_fs_free(struct agent *a)
 
 /* --- what the loop observes --------------------------------------------------------------- */
 
-/* remember: the view's members as seen now; those gone for longer than keep_ms forgotten. */
+/*
+ * remember: the members of a current view v; one missing from current views for longer
+ * than keep_ms is forgotten. Absence counts only in current views: after an etcd outage
+ * that took every lease with it, the members have keep_ms to register again.
+ */
 static void remember(struct agent_fs *fs, const struct dcs_view *v, int64_t now, int64_t keep_ms)
 {
 	struct dcs_failsafe *s = &fs->seen;
 
 	for (int i = s->n - 1; i >= 0; i--) {
-		if (dcs_view_member(v, s->names[i]) != NULL || now - fs->seen_ms[i] <= keep_ms)
+		if (dcs_view_member(v, s->names[i]) != NULL)
+			continue;
+		if (fs->seen_ms[i] == 0)
+			fs->seen_ms[i] = now; /* absent from now on */
+		if (now - fs->seen_ms[i] <= keep_ms)
 			continue;
 		s->n--;
 		memmove(s->names[i], s->names[i + 1], (size_t)(s->n - i) * DCS_NAME_LEN);
@@ -67,7 +75,7 @@ static void remember(struct agent_fs *fs, const struct dcs_view *v, int64_t now,
 		if (i == s->n)
 			snprintf(s->names[s->n++], DCS_NAME_LEN, "%s", mb->name);
 		snprintf(s->api_urls[i], DCS_URL_LEN, "%s", mb->api_url);
-		fs->seen_ms[i] = now;
+		fs->seen_ms[i] = 0; /* present */
 	}
 }
 
@@ -308,15 +316,15 @@ enum dcs_cas agent_fs_delete(struct agent *a, const struct ha_input *in)
 	return r;
 }
 
-int64_t agent_fs_active_until(struct agent *a, const struct ha_input *in)
+int64_t agent_fs_live_until(struct agent *a, const struct ha_lease *lease)
 {
-	struct ha_lease lease = lease_state(a->lease);
+	int64_t now = clocksrc_now_ms(a->clock);
 	int64_t until = 0;
 
-	if (ha_fs_carries(&lease, in->now_ms))
-		return lease.fs_deadline_ms;
+	if (ha_fs_carries(lease, now))
+		return lease->fs_deadline_ms;
 	pthread_mutex_lock(&a->fs.mu);
-	if (in->now_ms < a->fs.window_until_ms)
+	if (now < a->fs.window_until_ms)
 		until = a->fs.window_until_ms;
 	pthread_mutex_unlock(&a->fs.mu);
 	return until;

@@ -83,7 +83,7 @@ struct agent_fs {
 	struct ha_fs_write writes[AGENT_FS_WRITES]; /* lists written that may still matter */
 	int n_writes;
 	struct dcs_failsafe seen;         /* members of recent views, with api_url */
-	int64_t seen_ms[DCS_MAX_MEMBERS]; /* when each was last in a view */
+	int64_t seen_ms[DCS_MAX_MEMBERS];   /* missing from current views since, 0: present */
 	char leader_url[DCS_URL_LEN];     /* api_url of the last leader (race probes) */
 };
 
@@ -208,8 +208,11 @@ void agent_fs_after_cycle(struct agent *a, const struct ha_input *in);
 enum dcs_cas agent_fs_publish(struct agent *a, const struct ha_input *in,
                               const struct dcs_failsafe *list);
 enum dcs_cas agent_fs_delete(struct agent *a, const struct ha_input *in);
-/* agent_fs_active_until: for the REST snapshot: when failsafe stops carrying this node. */
-int64_t agent_fs_active_until(struct agent *a, const struct ha_input *in);
+/*
+ * agent_fs_live_until: when failsafe stops carrying this node (0: it does not): the
+ * primary's failsafe deadline while it rests on one, or a replica's window. Any thread.
+ */
+int64_t agent_fs_live_until(struct agent *a, const struct ha_lease *lease);
 /* agent_fs_post: POST /failsafe (api_ops.failsafe; REST threads). */
 int agent_fs_post(void *ctx, const struct api_failsafe_post *req, struct buf *reply, char *lsn,
                   size_t lsnlen);

@@ -248,13 +248,14 @@ static void publish_status(struct agent *a, const struct ha_input *in)
 }
 
 /* publish_failsafe: the snapshot's failsafe fields. status_mu held. */
-static void publish_failsafe(struct agent *a, const struct ha_input *in, struct api_snapshot *s)
+static void publish_failsafe(struct agent *a, const struct ha_lease *lease,
+                             struct api_snapshot *s)
 {
 	struct lease_fs_stats st;
 
 	lease_fs_stats(a->lease, &st);
 	s->failsafe_mode = a->dyn->cfg.failsafe_mode;
-	s->failsafe_until_ms = agent_fs_active_until(a, in);
+	s->failsafe_until_ms = agent_fs_live_until(a, lease);
 	s->failsafe_confirmed = st.confirmed;
 	s->failsafe_failed = st.refused + st.late;
 }
@@ -288,7 +289,7 @@ static void publish_snapshot(struct agent *a, const struct ha_input *in, const c
 	s->holds_leader = lease.held && (!in->dcs_ok || !in->view.has_leader ||
 	                                 str_eq(in->view.leader, a->cfg.name));
 	s->leader_valid_until_ms = ha_effective_deadline(&lease);
-	publish_failsafe(a, in, s);
+	publish_failsafe(a, &lease, s);
 	s->dcs_ok = in->dcs_ok;
 	s->dcs_last_seen_s = a->last_dcs_ok_s;
 	s->next_cycle_ms = a->next_cycle_ms;

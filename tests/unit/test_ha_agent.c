@@ -620,6 +620,41 @@ static void test_failsafe_primary_cut_off_keeps_writing(void **state)
 	assert_int_equal(fake_pg_fences(), 0);
 }
 
+/*
+ * etcd returns from a quorum loss with every lease revoked: the member keys are gone
+ * for a moment. The failsafe list does not shrink meanwhile (a list of the leader alone
+ * would stop every race once it dies); members gone for good leave it 2 ttl later.
+ */
+static void test_failsafe_list_survives_a_mass_revocation(void **state)
+{
+	struct rig *r = *state;
+	char value[256];
+
+	leader_world(r);
+	dcs_mem_set_quorum(r->mem, false);
+	for (int i = 0; i < 10; i++) {
+		clocksrc_sim_advance(r->clock, 1000);
+		(void)agent_cycle(r->a);
+	}
+	dcs_mem_revoke_all(r->mem);
+	assert_true(dcs_mem_delete(r->mem, P "members/n2"));
+	assert_true(dcs_mem_delete(r->mem, P "members/n3"));
+	dcs_mem_set_quorum(r->mem, true);
+	for (int i = 0; i < 6; i++) {
+		clocksrc_sim_advance(r->clock, 500);
+		(void)agent_cycle(r->a);
+		assert_true(get(r, "failsafe", value, sizeof(value)));
+		assert_non_null(strstr(value, "\"n3\""));
+	}
+	assert_int_equal(fake_pg_fences(), 0);
+	for (int i = 0; i < 4; i++) {
+		clocksrc_sim_advance(r->clock, 500);
+		(void)agent_cycle(r->a);
+	}
+	assert_true(get(r, "failsafe", value, sizeof(value)));
+	assert_string_equal(value, "{\"n1\":\"http://127.0.0.1:1/patroni\"}");
+}
+
 /* A member stops confirming while etcd is out of reach: fenced within ttl - margin. */
 static void test_failsafe_primary_fenced_when_a_member_refuses(void **state)
 {
@@ -648,6 +683,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_failsafe_primary_cut_off_keeps_writing, setup_sim,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_failsafe_primary_fenced_when_a_member_refuses,
+	                                    setup_sim, teardown),
+	    cmocka_unit_test_setup_teardown(test_failsafe_list_survives_a_mass_revocation,
 	                                    setup_sim, teardown),
 	    cmocka_unit_test_setup_teardown(test_switchover_stops_before_release, setup_sim,
 	                                    teardown),
