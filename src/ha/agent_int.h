@@ -83,7 +83,7 @@ struct agent_fs {
 	struct ha_fs_write writes[AGENT_FS_WRITES]; /* lists written that may still matter */
 	int n_writes;
 	struct dcs_failsafe seen;         /* members of recent views, with api_url */
-	int64_t seen_ms[DCS_MAX_MEMBERS];   /* missing from current views since, 0: present */
+	int64_t seen_ms[DCS_MAX_MEMBERS]; /* missing from current views since, 0: present */
 	char leader_url[DCS_URL_LEN];     /* api_url of the last leader (race probes) */
 };
 

@@ -248,8 +248,7 @@ static void publish_status(struct agent *a, const struct ha_input *in)
 }
 
 /* publish_failsafe: the snapshot's failsafe fields. status_mu held. */
-static void publish_failsafe(struct agent *a, const struct ha_lease *lease,
-                             struct api_snapshot *s)
+static void publish_failsafe(struct agent *a, const struct ha_lease *lease, struct api_snapshot *s)
 {
 	struct lease_fs_stats st;
 
