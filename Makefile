@@ -81,6 +81,7 @@ test_module = $(or $(TEST_MODULE_$(1)),$(firstword $(subst _, ,$(1:test_%=%))))
 PG_PURE   := $(BUILD)/src/pg/pg_types.o $(BUILD)/src/pg/pg_conf.o
 TEST_OBJS_test_ha_decide := $(HEADER_OBJS_ha/ha_decide.h) $(BUILD)/src/dcs/dcs_codec.o \
 	$(BUILD)/src/pg/pg_conf.o $(call layer_objs,util)
+TEST_OBJS_test_ha_failsafe_model := $(TEST_OBJS_test_ha_decide)
 TEST_OBJS_test_ha_lease  := $(BUILD)/src/ha/lease.o $(BUILD)/src/ha/ha_failsafe.o \
 	$(call layer_objs,dcs)
 TEST_OBJS_test_ha_agent  = $(filter-out $(BUILD)/src/pg/%,$(call layer_objs,ha)) $(PG_PURE) \
