@@ -27,7 +27,8 @@
 #define POLL_MS         20
 #define FREEZE_EXTRA_MS 2000 /* a freeze lasts TTL + this */
 #define UP_EXIT_WAIT_MS 30000
-#define DCS_TIMEOUT_MS  1500 /* per etcd endpoint tried */
+#define DCS_TIMEOUT_MS  1500  /* per etcd endpoint tried */
+#define VERIFY_WAIT_MS  15000 /* for a leader that answers the verification read */
 /* The direct writer's ids: above any the writer through the client path reaches in a run. */
 #define DIRECT_ID_OFFSET 900000
 #define SETUP_SQL                                                                              \
@@ -400,38 +401,47 @@ static void wait_heal(struct run *r)
 		wait_ms(r, POLL_MS);
 }
 
-/* read_present: the ids of this run on the leader, read directly from its PostgreSQL. */
-static bool read_present(struct run *r, const char *leader, int64_t hi, int64_t **present,
+/*
+ * read_present: the ids of this run in [id_base+1, hi], read directly from the leader's
+ * PostgreSQL; the leader may still be settling (a run cut short by a signal): it gets
+ * VERIFY_WAIT_MS to answer. The leader's name into leader.
+ */
+static bool read_present(struct run *r, int64_t hi, char *leader, size_t size, int64_t **present,
                          size_t *n_present)
 {
-	const struct chaos_node *n = chaos_target_node(r->t, leader);
-	char err[512];
+	struct chaos_cluster_obs o;
+	const struct chaos_node *n;
+	int64_t deadline = clock_now_ms() + VERIFY_WAIT_MS;
+	char err[512] = "no leader";
 
-	if (n == NULL) {
-		client_say("chaos", "no leader to verify the writes on");
-		return false;
+	for (;;) {
+		chaos_observe_get(r->obs, &o);
+		snprintf(leader, size, "%s", o.has_leader ? o.leader : "");
+		n = o.has_leader ? chaos_target_node(r->t, o.leader) : NULL;
+		if (n && chaos_read_ids(n->conninfo, r->id_base + 1, hi, present, n_present, err,
+		                        sizeof(err)))
+			return true;
+		if (clock_now_ms() >= deadline)
+			break;
+		clock_sleep_ms(500);
 	}
-	if (chaos_read_ids(n->conninfo, r->id_base + 1, hi, present, n_present, err, sizeof(err)))
-		return true;
-	client_say("chaos", "cannot read chaos_ids on %s: %s", leader, err);
+	client_say("chaos", "cannot read chaos_ids on the leader (%s): %s",
+	           leader[0] ? leader : "none", err);
 	return false;
 }
 
 /* verify: every acknowledged id (of both writers) on the leader. */
 static void verify(struct run *r)
 {
-	struct chaos_cluster_obs o;
 	size_t n_acked, n_direct = 0, n_present;
 	const int64_t *acked = chaos_writer_acked(r->w, &n_acked);
 	const int64_t *direct = r->direct ? chaos_writer_acked(r->direct, &n_direct) : NULL;
 	int64_t *present = NULL;
 	int64_t hi = n_direct ? direct[n_direct - 1] : n_acked ? acked[n_acked - 1] : r->id_base;
 
-	chaos_observe_get(r->obs, &o);
-	snprintf(r->res->new_leader, sizeof(r->res->new_leader), "%s",
-	         o.has_leader ? o.leader : "");
 	r->res->acked = (int64_t)(n_acked + n_direct);
-	if (!o.has_leader || !read_present(r, o.leader, hi, &present, &n_present))
+	if (!read_present(r, hi, r->res->new_leader, sizeof(r->res->new_leader), &present,
+	                  &n_present))
 		return;
 	r->res->verified = true;
 	r->res->lost_acked = chaos_count_missing(acked, n_acked, present, n_present) +
