@@ -119,6 +119,7 @@ static void fault_json(const struct chaos_result *r, json_t *o)
 	json_object_set_new(o, "etcd_leader_changes", int_or_null(r->etcd_leader_changes));
 	json_object_set_new(o, "failsafe_s", json_real(round_ms(MAX(r->failsafe_s, 0))));
 	json_object_set_new(o, "isolated_primary_acks", int_or_null(r->isolated_acks));
+	json_object_set_new(o, "rewound", json_boolean(r->rewound));
 	json_object_set_new(o, "interrupted", json_boolean(r->interrupted));
 }
 

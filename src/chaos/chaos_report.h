@@ -30,6 +30,7 @@ struct chaos_result {
 	bool verified;                 /* the ids could be read from the new primary */
 	bool restart;                  /* the victim was to rejoin (no --no-restart) */
 	bool rejoined;                 /* the cluster healed with the victim in it */
+	bool rewound;                  /* ... after the victim ran pg_rewind */
 	double rejoin_s;               /* fault to healed; < 0 = not */
 	bool split_brain;              /* two nodes acknowledged commits at once */
 	char split_detail[256];

@@ -375,6 +375,7 @@ static void note_rejoined(struct run *r, const struct chaos_cluster_obs *o)
 	const struct chaos_node_obs *v = chaos_node_obs_find(o, r->res->victim);
 
 	r->res->rejoined = true;
+	r->res->rewound = v->seen_rewinding;
 	r->res->rejoin_s = (double)since_t0_ms(r) / 1000.0;
 	chaos_timeline_add(&r->tl, clock_now_us(), "%s %s", r->res->victim,
 	                   str_eq(o->leader, r->res->victim) ? "leads again, cluster healed"

@@ -35,6 +35,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 REMOTE_CONFIG=${PGHA_REMOTE_CONFIG:-/etc/pgha/cluster.yml} # the bastion's cluster description
+COMMAND=${PGHA_AWS_COMMAND:-chaos}                         # verify.sh runs `pgha verify`
 DATA_DIR=/var/lib/postgresql/15/pgha                       # the agents' data_dir on the hosts
 
 host_fault=stop
@@ -73,6 +74,7 @@ need terraform aws jq ssh
 
 bastion=$(tf output -raw bastion_public_ip)
 rw=$(tf output -raw rw_endpoint)
+ro=$(tf output -raw ro_endpoint)
 AWS_REGION=$(region)
 export AWS_REGION
 
@@ -239,9 +241,12 @@ trap 'exit 130' INT TERM
 # The relay: what --exec runs on the bastion, for each phase of the fault.
 # shellcheck disable=SC2016 # expanded there, by the relay's shell
 relay='printf "pgha-chaos-relay %s %s %s %s %s\n" "$PGHA_CHAOS_PHASE" "$PGHA_CHAOS_SCENARIO" "$PGHA_CHAOS_VICTIM" "${PGHA_CHAOS_VICTIM_HOST:--}" "$PGHA_CHAOS_ETCD_VICTIMS"; read -r answer && [ "$answer" = ok ]'
-remote="pgha-env pgha chaos -c $(printf '%q' "$REMOTE_CONFIG")"
-remote+=" --rw $(printf '%q' "host=${rw%:*} port=${rw##*:} dbname=postgres user=postgres")"
-remote+=" --exec $(printf '%q' "$relay")"
+remote="pgha-env pgha $COMMAND -c $(printf '%q' "$REMOTE_CONFIG") --exec $(printf '%q' "$relay")"
+if [ "$COMMAND" = verify ]; then
+	remote+=" --router-rw $(printf '%q' "$rw") --router-ro $(printf '%q' "$ro")"
+else
+	remote+=" --rw $(printf '%q' "host=${rw%:*} port=${rw##*:} dbname=postgres user=postgres")"
+fi
 for a in "${args[@]}"; do
 	remote+=" $(printf '%q' "$a")"
 done

@@ -11,6 +11,8 @@
 #     that node's agent and PostgreSQL by pid and starts it with pgha up. What is real:
 #     chaos.sh's arguments and relay, the SSH session's request/answer protocol, pgha
 #     chaos -c on the lab, its writer through --rw, and the verdict;
+#   - verify.sh: `pgha verify -c` with the NLB's endpoints (the lab's router here) and
+#     the failover through the same relay: all nine checks pass;
 #   - bad input: -c without --exec, an --exec that fails, chaos.sh's refusal of a
 #     scenario it cannot carry out on EC2.
 #
@@ -72,6 +74,7 @@ cat >"$stubs/terraform" <<STUB
 case "\$*" in
 *"-raw bastion_public_ip") echo 127.0.0.1 ;;
 *"-raw rw_endpoint") echo 127.0.0.1:$rw ;;
+*"-raw ro_endpoint") echo 127.0.0.1:$((rw + 1)) ;;
 *"-json region") echo '"lab"' ;;
 *"-json db_nodes") echo '{"node1": "127.0.0.1", "node2": "127.0.0.1", "node3": "127.0.0.1"}' ;;
 *"-json instance_ids") echo '{"db": ["i-node1", "i-node2", "i-node3"], "etcd": [], "bastion": ["i-bastion"]}' ;;
@@ -82,7 +85,8 @@ cat >"$stubs/aws" <<'STUB'
 #!/bin/bash
 # aws ec2 ACTION ... --instance-ids i-NODE: a lab node's processes stand for its instance.
 echo "aws $*" >>"$AWS_LOG"
-node=${*##*i-}
+all="$*"
+node=${all##*i-}
 case "$2" in
 stop-instances) kill -KILL "$(head -n 1 "$LAB/run/$node.pid")" "$(head -n 1 "$LAB/$node/data/postmaster.pid")" ;;
 start-instances) "$PGHA" up --dir "$LAB" >/dev/null 2>&1 ;;
@@ -125,6 +129,19 @@ aws ec2 wait instance-running --instance-ids i-$leader" \
 	"chaos.sh: the leader's instance stopped (forced), then started"
 like "$(head -n 1 "$AWS_LOG")" "^ssh admin@127.0.0.1$" "chaos.sh: pgha chaos ran on the bastion"
 like "$(cat "$LAB_TMP/sh.err")" "inject: kill-primary on $leader" "chaos.sh: says what it does"
+
+# verify.sh: pgha verify on the "bastion", the failover through the same relay.
+: >"$AWS_LOG"
+wait_for 120 lab_healthy || diag "the lab is not healthy before verify.sh"
+leader=$(lab_leader)
+out=$(PATH=$stubs:$PATH PGHA_REMOTE_CONFIG=$config \
+	bash "$LIB_TOP/deploy/aws/scripts/verify.sh" --timeout 30 --json 2>"$LAB_TMP/sh.err")
+is "$?" 0 "verify.sh: exit 0"
+json=$(printf '%s\n' "$out" | python3 -c 'import sys; t=sys.stdin.read(); print(t[t.index("{"):])' 2>/dev/null)
+is "$(field "$json" "j['passed'] and j['passed_checks']")" 9 "verify.sh: all nine checks pass"
+[ "$(field "$json" "j['passed']")" = True ] || diag "$json"
+like "$(cat "$AWS_LOG")" "aws ec2 stop-instances --force --instance-ids i-$leader" \
+	"verify.sh: the failover stopped the leader's instance"
 
 err=$(PATH=$stubs:$PATH bash "$LIB_TOP/deploy/aws/scripts/chaos.sh" --scenario partition-primary-etcd 2>&1)
 is "$?" 1 "chaos.sh partition-primary-etcd: refused"
