@@ -38,6 +38,11 @@ REMOTE_CONFIG=${PGHA_REMOTE_CONFIG:-/etc/pgha/cluster.yml} # the bastion's clust
 COMMAND=${PGHA_AWS_COMMAND:-chaos}                         # verify.sh runs `pgha verify`
 DATA_DIR=/var/lib/postgresql/15/pgha                       # the agents' data_dir on the hosts
 
+# note: this script's own messages, on stderr (stdout carries pgha's report)
+note() {
+	say "$@" >&2
+}
+
 host_fault=stop
 args=()
 scenario=""
@@ -120,7 +125,7 @@ isolate() { # isolate NODE HOST
 	aws ec2 modify-instance-attribute --instance-id "$id" --groups "$isolation_group"
 	# Established flows outlive a rule change: reset every one but the bastion's.
 	on_host "$2" "sudo ss -K state established '( not dst $(bastion_private_ip) )'" >/dev/null ||
-		say "warning: could not reset $1's established connections (ss -K)"
+		note "warning: could not reset $1's established connections (ss -K)"
 }
 
 unisolate() {
@@ -128,7 +133,7 @@ unisolate() {
 	# shellcheck disable=SC2086 # the saved group ids, one argument each
 	aws ec2 modify-instance-attribute --instance-id "$isolated_instance" --groups $saved_groups
 	aws ec2 delete-security-group --group-id "$isolation_group" ||
-		say "warning: could not delete security group $isolation_group: delete it by hand"
+		note "warning: could not delete security group $isolation_group: delete it by hand"
 	isolated_instance=""
 }
 
@@ -180,7 +185,7 @@ inject() { # inject SCENARIO VICTIM HOST ETCD_URLS...
 		pending="heal partition-primary $victim $host"
 		isolate "$victim" "$host"
 		;;
-	*) say "no EC2 action for $scenario" && return 1 ;;
+	*) note "no EC2 action for $scenario" && return 1 ;;
 	esac
 }
 
@@ -213,7 +218,7 @@ act() {
 	local tag phase scenario victim host etcd
 	read -r tag phase scenario victim host etcd <<<"$1"
 	[ "$tag" = pgha-chaos-relay ] || return 1
-	say "$phase: $scenario on $victim ($host)${etcd:+, etcd $etcd}"
+	note "$phase: $scenario on $victim ($host)${etcd:+, etcd $etcd}"
 	# shellcheck disable=SC2086 # the etcd URLs, one argument each
 	case "$phase" in
 	inject) inject "$scenario" "$victim" "$host" $etcd ;;
@@ -227,9 +232,9 @@ act() {
 on_exit() {
 	local rc=$?
 	if [ -n "$pending" ]; then
-		say "healing the fault still in place"
+		note "healing the fault still in place"
 		# shellcheck disable=SC2086 # the saved words of the heal
-		$pending || say "warning: the heal failed: check the cluster (pgha list on the bastion)"
+		$pending || note "warning: the heal failed: check the cluster (pgha list on the bastion)"
 	fi
 	exit "$rc"
 }
@@ -265,7 +270,7 @@ while IFS= read -r line <&"$from_remote"; do
 		if act "$line"; then
 			echo ok >&"$to_remote"
 		else
-			say "the action failed"
+			note "the action failed"
 			echo failed >&"$to_remote"
 		fi
 		;;
