@@ -31,6 +31,7 @@ static const struct subcommand subcommands[] = {
     {"show-config", cmd_show_config, "show the cluster's dynamic configuration"},
     {"edit-config", cmd_edit_config, "change the cluster's dynamic configuration"},
     {"chaos", cmd_chaos, "inject a fault under a write load and verify nothing was lost"},
+    {"verify", cmd_verify, "prove the cluster: nine checks, a real failover among them"},
 };
 
 static void usage(FILE *out)

@@ -805,12 +805,14 @@ static void p_primary_restart(const struct facts *f, struct ha_decision *d)
  * c_reclone: pg_rewind from this leader failed. Whatever the data directory says
  * (a former primary's, or a diverged replica's that PostgreSQL now refuses to start:
  * "requested timeline does not contain minimum recovery point"), starting it again
- * cannot work: clone afresh, the old directory set aside.
+ * cannot work: clone afresh, the old directory set aside. That holds for a PostgreSQL
+ * still starting on it, too: started while no leader ran, on a directory a failed
+ * pg_rewind left half copied, it waits for WAL nobody sends and never opens.
  */
 static bool c_reclone(const struct facts *f)
 {
-	return f->down && f->data_present && f->in->rewind_failed && f->leader_other &&
-	       leader_ready(f);
+	return (f->down || f->starting) && f->data_present && f->in->rewind_failed &&
+	       f->leader_other && leader_ready(f);
 }
 
 static void p_reclone(const struct facts *f, struct ha_decision *d)

@@ -20,6 +20,7 @@
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/compiler.h"
+#include "util/cgroup.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/iso8601.h"
@@ -534,6 +535,45 @@ static void test_iso8601_every_day(void **state)
 	assert_int_equal(days, 109938); /* 301 years, 73 of them leap years */
 }
 
+/* cgroup v2: the mount from mountinfo, nftables' path and depth, membership by prefix. */
+static void test_cgroup_paths(void **state)
+{
+	const char *hybrid =
+	    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+	    "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+	    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+	const char *pure = "30 24 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 "
+	                   "rw,nsdelegate";
+	char out[256];
+	int level = 0;
+
+	(void)state;
+	assert_true(cgroup2_mount_from(hybrid, out, sizeof(out)));
+	assert_string_equal(out, "/sys/fs/cgroup/unified");
+	assert_true(cgroup2_mount_from(pure, out, sizeof(out)));
+	assert_string_equal(out, "/sys/fs/cgroup");
+	assert_false(cgroup2_mount_from("32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw\n",
+	                                out, sizeof(out)));
+	assert_false(cgroup2_mount_from("", out, sizeof(out)));
+	assert_true(
+	    cgroup_nft_path("/sys/fs/cgroup/unified", "/pgha-1/node1", out, sizeof(out), &level));
+	assert_string_equal(out, "unified/pgha-1/node1");
+	assert_int_equal(level, 2);
+	assert_true(
+	    cgroup_nft_path("/sys/fs/cgroup", "/pgha-1/etcd/etcd2", out, sizeof(out), &level));
+	assert_string_equal(out, "pgha-1/etcd/etcd2");
+	assert_int_equal(level, 3);
+	assert_false(cgroup_nft_path("/mnt/cg2", "/pgha-1", out, sizeof(out), &level));
+	assert_false(cgroup_nft_path("/sys/fs/cgroupx", "/pgha-1", out, sizeof(out), &level));
+	assert_false(cgroup_nft_path("/sys/fs/cgroup", "pgha-1", out, sizeof(out), &level));
+	assert_true(cgroup_within("/pgha-1/node1", "/pgha-1"));
+	assert_true(cgroup_within("/pgha-1", "/pgha-1"));
+	assert_false(cgroup_within("/pgha-10/node1", "/pgha-1"));
+	assert_false(cgroup_within("/", "/pgha-1"));
+	assert_true(cgroup_of_pid(getpid(), out, sizeof(out)));
+	assert_int_equal(out[0], '/');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +594,7 @@ int main(void)
 	    cmocka_unit_test(test_buf),
 	    cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_proc_run_and_stop),
+	    cmocka_unit_test(test_cgroup_paths),
 	    cmocka_unit_test(test_proc_child_signals_reset),
 	};
 
