@@ -11,6 +11,7 @@
  * once they are all sent, as PostgreSQL's cancel connection closes once it has acted.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -23,8 +24,9 @@
 
 struct cancel_fwd {
 	struct ev_handle ev; /* kind EV_CANCEL, owner: this */
-	struct hq_node q;    /* on r->cancel_fwds while connecting */
+	struct hq_node q;    /* on r->cancel_fwds until done */
 	struct cancel_job *job;
+	bool sent; /* the 16 bytes are out: now the server's close is awaited */
 };
 
 struct cancel_job {
@@ -66,18 +68,24 @@ static void fwd_done(struct router *r, struct cancel_fwd *f)
 		job_done(r, f->job);
 }
 
-/* fwd_send: connected: 16 bytes always fit an empty socket buffer. */
+/*
+ * fwd_send: connected: 16 bytes always fit an empty socket buffer. Then the server's
+ * close is awaited, not ours sent: PgBouncer drops a cancel whose sender has left.
+ */
 static void fwd_send(struct router *r, struct cancel_fwd *f)
 {
-	if (send(f->ev.fd, f->job->pkt, WIRE_CANCEL_LEN, MSG_NOSIGNAL) != WIRE_CANCEL_LEN)
+	f->sent = true;
+	if (send(f->ev.fd, f->job->pkt, WIRE_CANCEL_LEN, MSG_NOSIGNAL) != WIRE_CANCEL_LEN) {
 		log_debug("router: a CancelRequest could not be forwarded: %m");
-	fwd_done(r, f);
+		fwd_done(r, f);
+	}
 }
 
 /* fwd_start: false if no forward could be started to t (nothing pending for it). */
 static bool fwd_start(struct router *r, struct cancel_fwd *f, const struct rt_target *t)
 {
-	struct epoll_event ev = {.events = EPOLLOUT | EPOLLET, .data.ptr = &f->ev};
+	struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN | EPOLLRDHUP | EPOLLET,
+	                         .data.ptr = &f->ev};
 	int fd = socket(t->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0 || epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
@@ -88,11 +96,11 @@ static bool fwd_start(struct router *r, struct cancel_fwd *f, const struct rt_ta
 	}
 	f->ev.fd = fd;
 	f->job->pending++;
+	/* One deadline for the connect and the server's answer (its close). */
+	holdq_push(&r->cancel_fwds, &f->q, r->now_ms + r->cfg.connect_timeout_ms);
 	if (connect(fd, (const struct sockaddr *)&t->sa, t->sa_len) == 0)
 		fwd_send(r, f);
-	else if (errno == EINPROGRESS)
-		holdq_push(&r->cancel_fwds, &f->q, r->now_ms + r->cfg.connect_timeout_ms);
-	else
+	else if (errno != EINPROGRESS)
 		fwd_done(r, f);
 	return true;
 }
@@ -143,8 +151,10 @@ void cancel_on_event(struct router *r, struct ev_handle *h, uint32_t events)
 		return;
 	if (events & (EPOLLERR | EPOLLHUP))
 		fwd_done(r, f);
-	else if (events & EPOLLOUT)
+	else if (!f->sent && (events & EPOLLOUT))
 		fwd_send(r, f);
+	else if (f->sent && (events & (EPOLLIN | EPOLLRDHUP)))
+		fwd_done(r, f); /* the server closed: it has acted (or ignored the key) */
 }
 
 void cancel_expire(struct router *r)

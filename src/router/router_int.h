@@ -28,8 +28,20 @@ enum sess_state {
 	SESS_RELAY,      /* bytes flow both ways: on no queue */
 	SESS_GREETING,   /* waiting for the client's first message: on r->greeting */
 	SESS_CANCELING,  /* its CancelRequest is being forwarded: on no queue */
+	SESS_REFUSING,   /* told 'N' to its SSL/GSS request, waits for its startup to refuse it:
+	                    on r->greeting */
 	SESS_CLOSED,     /* fds closed; on r->justfree until the iteration ends */
 	SESS__COUNT      /* not a state */
+};
+
+/* Why a client that has relayed nothing is turned away (router_greet.c words it). */
+enum refusal {
+	REFUSE_NONE = 0,
+	REFUSE_HOLD_TIMEOUT,  /* 57P03: no eligible target within hold_timeout */
+	REFUSE_ADDRESS_LIMIT, /* 53300: max_clients_per_address */
+	REFUSE_LOGIN_TIMEOUT, /* 08006: no first message within login_timeout */
+	REFUSE_BAD_STARTUP,   /* 08P01: no PostgreSQL client's first message */
+	REFUSE__COUNT
 };
 
 /* Bytes read from one side that the other side has not accepted yet. */
@@ -52,7 +64,9 @@ struct session {
 	bool eof_up;               /* client sent FIN */
 	bool eof_down;             /* backend sent FIN */
 	bool cli_hup_seen;         /* the client half-closed before the relay started */
-	bool may_encrypt;          /* its first message asked for TLS or GSS encryption */
+	bool over_limit;           /* its address was at max_clients_per_address */
+	uint8_t first;             /* enum wire_first: its first message, once known */
+	uint8_t refusal;           /* enum refusal, in SESS_REFUSING */
 	int64_t last_io_ms;        /* last byte relayed either way (client_idle_timeout) */
 	struct addr_count *addr;   /* its client address's count, NULL if not counted */
 	struct cancel_job *cancel; /* a CancelRequest being forwarded, until it is done */
@@ -137,10 +151,13 @@ void session_greet(struct router *r, struct session *s, uint32_t events);
 /*
  * session_refuse: answers a client that has relayed nothing yet with a FATAL
  * ErrorResponse (what it had sent is discarded, so that the close is a FIN, not a
- * reset that could take the answer with it), then closes the session.
+ * reset that could take the answer with it), then closes the session. A client that
+ * asked for SSL or GSS encryption first hears 'N' and is answered after its startup
+ * packet (SESS_REFUSING): drivers do not show an error sent during that exchange.
  */
-void session_refuse(struct router *r, struct session *s, const char *sqlstate, const char *fmt, ...)
-    PRINTF_LIKE(4, 5);
+void session_refuse(struct router *r, struct session *s, enum refusal why);
+/* session_refusing: an event of a session in SESS_REFUSING; expired = its wait ended. */
+void session_refusing(struct router *r, struct session *s, bool expired);
 /* refuse_fd: the same for a socket that has no session (refused at accept). */
 void refuse_fd(int fd, const char *sqlstate, const char *message);
 /* session_idle_sweep: closes the relayed sessions silent for client_idle_timeout. */

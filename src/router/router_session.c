@@ -21,10 +21,12 @@
 #include "router/router_int.h"
 #include "util/xalloc.h"
 
-#define ACCEPT_BATCH    128  /* accepts per listener event: fairness with the data path */
-#define MAX_SPARE       1024 /* freed sessions kept for reuse */
-#define ACCEPT_PAUSE_MS 250  /* out of fds: retry accepting after this, or at a close */
-#define SESSION_EVENTS  (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+#define ACCEPT_BATCH           128  /* accepts per listener event: fairness with the data path */
+#define MAX_SPARE              1024 /* freed sessions kept for reuse */
+#define ACCEPT_PAUSE_MS        250  /* out of fds: retry accepting after this, or at a close */
+#define SESSION_EVENTS         (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+#define REFUSING_WAIT_MS       2000 /* for the startup packet after an 'N' */
+#define OVER_LIMIT_GREETING_MS 1000
 
 static struct session *from_node(struct hq_node *n)
 {
@@ -166,6 +168,19 @@ static void teardown(struct router *r, struct session *s)
 		session_accept_resume(r);
 }
 
+/*
+ * greeting_deadline: login_timeout; a client beyond its address's limit gets at most a
+ * second to say what it is (it is refused then; a CancelRequest is still forwarded).
+ */
+static int64_t greeting_deadline(const struct router *r, const struct session *s)
+{
+	int ms = r->cfg.login_timeout_ms;
+
+	if (s->over_limit && (ms <= 0 || ms > OVER_LIMIT_GREETING_MS))
+		ms = OVER_LIMIT_GREETING_MS;
+	return ms > 0 ? r->now_ms + ms : INT64_MAX;
+}
+
 void session_set_state(struct router *r, struct session *s, enum sess_state to)
 {
 	enum sess_state from = s->state;
@@ -177,7 +192,7 @@ void session_set_state(struct router *r, struct session *s, enum sess_state to)
 		r->live.l[s->lst].held--;
 	} else if (from == SESS_CONNECTING) {
 		holdq_remove(&r->connecting, &s->q);
-	} else if (from == SESS_GREETING) {
+	} else if (from == SESS_GREETING || from == SESS_REFUSING) {
 		holdq_remove(&r->greeting, &s->q);
 	}
 	s->state = to;
@@ -191,9 +206,10 @@ void session_set_state(struct router *r, struct session *s, enum sess_state to)
 		holdq_push(&r->connecting, &s->q, r->now_ms + r->cfg.connect_timeout_ms);
 		break;
 	case SESS_GREETING:
-		holdq_push(&r->greeting, &s->q,
-		           r->cfg.login_timeout_ms > 0 ? r->now_ms + r->cfg.login_timeout_ms
-		                                       : INT64_MAX);
+		holdq_push(&r->greeting, &s->q, greeting_deadline(r, s));
+		break;
+	case SESS_REFUSING:
+		holdq_push(&r->greeting, &s->q, r->now_ms + REFUSING_WAIT_MS);
 		break;
 	case SESS_RELAY:
 	case SESS_CANCELING:
@@ -280,8 +296,7 @@ void session_dispatch_held(struct router *r, enum rt_listener l)
 static void hold_timed_out(struct router *r, struct session *s)
 {
 	r->live.l[s->lst].hold_timeouts++;
-	session_refuse(r, s, "57P03", "no %s is available (pgha router waited %d ms)",
-	               s->lst == RT_RW ? "primary" : "replica", r->cfg.hold_timeout_ms);
+	session_refuse(r, s, REFUSE_HOLD_TIMEOUT);
 }
 
 /*
@@ -348,17 +363,12 @@ void session_route(struct router *r, struct session *s)
 static void new_session(struct router *r, enum rt_listener l, int fd,
                         const struct sockaddr_storage *peer)
 {
-	struct session *s;
+	struct session *s = session_alloc(r);
 	struct epoll_event ev = {.events = SESSION_EVENTS};
 	struct addr_count *addr;
 
-	if (!addr_table_acquire(&r->addrs, peer, r->cfg.max_clients_per_address, &addr)) {
-		r->live.l[l].address_refusals++;
-		refuse_fd(fd, "53300", "too many connections from this address (pgha router)");
-		close(fd);
-		return;
-	}
-	s = session_alloc(r);
+	/* Over the limit: refused once its first message is known (an SSL request hears 'N'). */
+	s->over_limit = !addr_table_acquire(&r->addrs, peer, r->cfg.max_clients_per_address, &addr);
 	ev.data.ptr = &s->cli;
 	s->cli = (struct ev_handle){.kind = EV_CLIENT, .fd = fd, .owner = s};
 	s->srv = (struct ev_handle){.kind = EV_SERVER, .fd = -1, .owner = s};
@@ -485,6 +495,9 @@ void session_on_event(struct router *r, struct ev_handle *h, uint32_t events)
 	case SESS_GREETING:
 		session_greet(r, s, events);
 		break;
+	case SESS_REFUSING:
+		session_refusing(r, s, false);
+		break;
 	case SESS_CANCELING:
 		/* Gone before its forwards were sent: they go on without it. */
 		if (events & (EPOLLHUP | EPOLLERR))
@@ -511,9 +524,15 @@ void session_expire(struct router *r)
 	while ((n = holdq_pop_expired(&r->greeting, r->now_ms)) != NULL) {
 		struct session *s = from_node(n);
 
-		r->live.l[s->lst].login_timeouts++;
-		session_refuse(r, s, "08006", "no startup message within %d ms (pgha router)",
-		               r->cfg.login_timeout_ms);
+		if (s->state == SESS_REFUSING) {
+			session_refusing(r, s, true);
+		} else if (s->over_limit) {
+			r->live.l[s->lst].address_refusals++;
+			session_refuse(r, s, REFUSE_ADDRESS_LIMIT);
+		} else {
+			r->live.l[s->lst].login_timeouts++;
+			session_refuse(r, s, REFUSE_LOGIN_TIMEOUT);
+		}
 	}
 	cancel_expire(r);
 }
