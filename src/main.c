@@ -45,9 +45,10 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	/*
-	 * Passwords given in the environment (PATRONI_*_PASSWORD, PGHA_REST_PASSWORD) leave it
-	 * before anything else runs: no child inherits them, and /proc/<pid>/environ, which
-	 * PostgreSQL's processes of the same OS user can read, no longer shows them.
+	 * Passwords given in the environment (PATRONI_*_PASSWORD, PGHA_REST_PASSWORD,
+	 * PGPASSWORD) leave it before anything else runs: no child inherits them, and
+	 * /proc/<pid>/environ, which PostgreSQL's processes of the same OS user can read,
+	 * no longer shows them (util/envsecret.h).
 	 */
 	envsecret_take();
 	/* Broken pipes are reported as write errors, never as a silent death. */

@@ -14,8 +14,13 @@ extern char **environ;
 
 /* Prefixes of pgha's own variables (Patroni's and the tools'). */
 static const char *const own_prefixes[] = {"PATRONI_", "PGHA_"};
-/* Other variables no child gets: libpq's password, systemd's credentials. */
-static const char *const withheld_names[] = {"PGPASSWORD", "CREDENTIALS_DIRECTORY"};
+/*
+ * Taken too: libpq's password, which would silently win over the passfiles pgha's own
+ * connections name (and fail them, or log in with someone else's password).
+ */
+static const char *const taken_names[] = {"PGPASSWORD"};
+/* Withheld from children only: systemd's credentials directory. */
+static const char *const withheld_names[] = {"CREDENTIALS_DIRECTORY"};
 
 /* The taken entries, "NAME=value", owned; written before any thread starts. */
 static char **taken;
@@ -26,24 +31,27 @@ static size_t name_len(const char *entry)
 	return strcspn(entry, "=");
 }
 
+static bool named(const char *entry, const char *const *names, size_t n)
+{
+	size_t len = name_len(entry);
+
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i]) == len && strncmp(entry, names[i], len) == 0)
+			return true;
+	return false;
+}
+
 bool envsecret_is_own(const char *entry)
 {
 	for (size_t i = 0; i < ARRAY_LEN(own_prefixes); i++)
 		if (str_has_prefix(entry, own_prefixes[i]))
 			return true;
-	return false;
+	return named(entry, taken_names, ARRAY_LEN(taken_names));
 }
 
 bool envsecret_withheld(const char *entry)
 {
-	size_t len = name_len(entry);
-
-	if (envsecret_is_own(entry))
-		return true;
-	for (size_t i = 0; i < ARRAY_LEN(withheld_names); i++)
-		if (strlen(withheld_names[i]) == len && strncmp(entry, withheld_names[i], len) == 0)
-			return true;
-	return false;
+	return envsecret_is_own(entry) || named(entry, withheld_names, ARRAY_LEN(withheld_names));
 }
 
 /* keep: a copy of entry, unless this take already kept its name (getenv reads the first). */

@@ -7,13 +7,13 @@
  * process of its OS user, PostgreSQL's backends included (pg_read_file() with
  * pg_read_server_files). So, as Patroni does for PostgreSQL:
  *
- * - envsecret_take() moves pgha's own variables (PATRONI_*, PGHA_*) out of the process
- *   environment once, at start, before any thread: a private copy is kept and the
- *   original text is zeroed (also in the initial block that /proc/<pid>/environ shows);
+ * - envsecret_take() moves pgha's own variables (PATRONI_*, PGHA_*) and libpq's
+ *   PGPASSWORD (which would win over the passfiles pgha's connections name) out of the
+ *   process environment once, at start, before any thread: a private copy is kept and
+ *   the original text is zeroed (also in the initial block /proc/<pid>/environ shows);
  * - envsecret_get() is how pgha reads them afterwards (the environment when not taken);
  * - util/proc.c gives no child an entry envsecret_withheld() names: those above, and
- *   the secrets of others that pgha's children have no use for (libpq's PGPASSWORD,
- *   systemd's CREDENTIALS_DIRECTORY); pgha passes passwords to its children in 0600
+ *   systemd's CREDENTIALS_DIRECTORY; pgha passes passwords to its children in 0600
  *   files (passfile, initdb --pwfile, PgBouncer's auth_file).
  */
 #ifndef PGHA_UTIL_ENVSECRET_H
@@ -21,7 +21,7 @@
 
 #include <stdbool.h>
 
-/* envsecret_is_own: "NAME=value" (or NAME) is one of pgha's variables (PATRONI_*, PGHA_*). */
+/* envsecret_is_own: "NAME=value" (or NAME) is taken (PATRONI_*, PGHA_*, PGPASSWORD). */
 bool envsecret_is_own(const char *entry);
 /* envsecret_withheld: no child may inherit entry ("NAME=value" or NAME). */
 bool envsecret_withheld(const char *entry);

@@ -257,7 +257,7 @@ static void test_envsecret_patterns(void **state)
 	    {"PATRONI_ETCD3_PASSWORD", true, true},
 	    {"PATRONI_NAME=n1", true, true}, /* Patroni strips all of its variables */
 	    {"PGHA_REST_PASSWORD=x", true, true},
-	    {"PGPASSWORD=x", false, true},
+	    {"PGPASSWORD=x", true, true},
 	    {"CREDENTIALS_DIRECTORY=/run/credentials/x", false, true},
 	    {"PGPASSWORDX=x", false, false},
 	    {"PGPASSFILE=/etc/pgha/pgpass", false, false},
