@@ -19,7 +19,7 @@
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-BASE=37700
+BASE=${BASE:-37700}
 CANARY=leak-canary-7f3a
 
 # --- secrets ---------------------------------------------------------------------------------
