@@ -133,7 +133,7 @@ $(BUILD)/tests/fake_pg.o: tests/unit/fake_pg.c
 
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Itests/fuzz -o $@ $< $(LIB) $(LIBS) $(LDFLAGS)
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz -Itests/unit -o $@ $< $(LIB) $(LIBS) $(LDFLAGS)
 
 $(BUILD)/itests/%: tests/integration/%.c $(LIB)
 	@mkdir -p $(dir $@)

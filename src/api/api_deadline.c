@@ -7,6 +7,7 @@
 #include "api/api_deadline.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include "util/clocksrc.h"
@@ -27,7 +28,7 @@ struct api_deadlines {
 	pthread_mutex_t mu; /* guards everything below */
 	pthread_cond_t cv;  /* stop */
 	struct api_conn *head;
-	uint64_t reaped;
+	atomic_uint_fast64_t reaped; /* read without the lock */
 	bool stop;
 	bool started;
 	pthread_t thread;
@@ -142,17 +143,12 @@ int api_deadline_reap(struct api_deadlines *d)
 		c->deadline_ms = CLOCKSRC_FOREVER;
 		n++;
 	}
-	d->reaped += (uint64_t)n;
 	pthread_mutex_unlock(&d->mu);
+	atomic_fetch_add(&d->reaped, (uint_fast64_t)n);
 	return n;
 }
 
 uint64_t api_deadline_reaped(struct api_deadlines *d)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&d->mu);
-	n = d->reaped;
-	pthread_mutex_unlock(&d->mu);
-	return n;
+	return atomic_load(&d->reaped);
 }

@@ -9,11 +9,13 @@
  *  - never take the key (ACQUIRE_LEADER) while the view shows someone else holding it,
  *    or without a current view;
  *  - plans are bounded and well-formed, and the same input gives the same plan.
- * The exhaustive sweep of tests/unit/test_ha_decide.c covers three-member worlds; this
- * goes where it does not (unreadable keys, strangers, odd names, any counts).
+ * The rules are tests/unit/ha_invariants.h's, which the exhaustive sweep of
+ * test_ha_decide.c checks on three-member worlds; this goes where the sweep does not
+ * (unreadable keys, strangers, odd names, any counts).
  */
 #include "fuzz.h"
 #include "ha/ha_decide.h"
+#include "ha_invariants.h"
 
 #define NOW 1000000
 
@@ -190,51 +192,20 @@ static void fill_input(struct reader *r, struct ha_input *in)
 	in->reinit_requested = c & 64;
 }
 
-static int first(const struct ha_decision *d, enum ha_action_kind k)
-{
-	for (int i = 0; i < d->n_actions; i++)
-		if (d->actions[i].kind == k)
-			return i;
-	return -1;
-}
-
-/* holds: the key is ours by the lease keeper's word, which the view does not contradict. */
-static bool holds(const struct ha_input *in)
-{
-	bool mine = in->view.has_leader && strcmp(in->view.leader, in->name) == 0;
-
-	return in->lease.held && in->now_ms < in->lease.deadline_ms && (mine || !in->dcs_ok);
-}
-
-static void check(const struct ha_input *in, const struct ha_decision *d)
-{
-	int promote = first(d, HA_ACT_PROMOTE), start = first(d, HA_ACT_START_PRIMARY);
-	int acquire = first(d, HA_ACT_ACQUIRE_LEADER), boot = first(d, HA_ACT_BOOTSTRAP);
-	int race = first(d, HA_ACT_INITIALIZE_RACE);
-	bool other_holds = in->view.has_leader && strcmp(in->view.leader, in->name) != 0;
-
-	FUZZ_CHECK(d->n_actions >= 0 && d->n_actions <= HA_MAX_ACTIONS);
-	FUZZ_CHECK(d->rule < HA_RULE__COUNT && d->role < HA_ROLE__COUNT && d->reason != NULL);
-	for (int i = 0; i < d->n_actions; i++)
-		FUZZ_CHECK(d->actions[i].kind < HA_ACT__COUNT &&
-		           fuzz_terminated(d->actions[i].target));
-	FUZZ_CHECK(fuzz_terminated(d->detail) && fuzz_terminated(d->ssn));
-	FUZZ_CHECK(d->n_sync_names >= 0 && d->n_sync_names <= DCS_MAX_SYNC);
-	FUZZ_CHECK(promote < 0 || holds(in) || (acquire >= 0 && acquire < promote));
-	FUZZ_CHECK(start < 0 || holds(in));
-	FUZZ_CHECK(boot < 0 || (race >= 0 && race < boot));
-	FUZZ_CHECK(acquire < 0 || (in->dcs_ok && !other_holds));
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ha_input in; /* large: not on the stack */
 	static struct ha_decision d, again;
 	struct reader r = {.d = data, .n = size, .at = 0};
+	const char *why;
 
 	fill_input(&r, &in);
 	ha_decide(&in, &d);
-	check(&in, &d);
+	why = plan_violation(&in, &d);
+	if (why != NULL)
+		fprintf(stderr, "rule %s: %s\n", ha_rule_name(d.rule), why);
+	FUZZ_CHECK(why == NULL);
+	FUZZ_CHECK(memchr(d.detail, '\0', sizeof(d.detail)) && memchr(d.ssn, '\0', sizeof(d.ssn)));
 	ha_decide(&in, &again);
 	FUZZ_CHECK(memcmp(&d, &again, sizeof(d)) == 0);
 	return 0;
