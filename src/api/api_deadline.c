@@ -138,13 +138,14 @@ int api_deadline_reap(struct api_deadlines *d)
 	for (struct api_conn *c = d->head; c != NULL; c = c->next) {
 		if (now_ms < c->deadline_ms)
 			continue;
-		/* Not close(): the fd stays libmicrohttpd's until it reports the close. */
+		/* Counted first: whoever sees the socket end sees the count. Not close(): the
+		 * fd stays libmicrohttpd's until it reports the close. */
+		atomic_fetch_add(&d->reaped, 1);
 		(void)shutdown(c->fd, SHUT_RDWR);
 		c->deadline_ms = CLOCKSRC_FOREVER;
 		n++;
 	}
 	pthread_mutex_unlock(&d->mu);
-	atomic_fetch_add(&d->reaped, (uint_fast64_t)n);
 	return n;
 }
 
