@@ -1,11 +1,11 @@
 /*
  * api.h: the agent's REST API, a drop-in for Patroni's (port 8008 style).
  *
- * The server (libmicrohttpd: one epoll thread pool, per-connection timeout,
- * connection limits) answers health checks and read endpoints from copies of the
- * agent's struct api_snapshot, and turns unsafe requests (switchover, restart,
- * config changes...) into validated struct api_request values that the agent
- * carries out through api_ops.operation.
+ * The server (libmicrohttpd: one epoll thread pool, idle timeout, a total deadline per
+ * request, connection limits per address and in all) answers health checks and read endpoints from
+ * copies of the agent's struct api_snapshot, and turns unsafe requests (switchover, restart, config
+ * changes...) into validated struct api_request values that the agent carries out through
+ * api_ops.operation.
  *
  * This module does everything HTTP: routing, methods, Basic auth, body limits,
  * JSON parsing and the status codes that depend only on the request. It does not
@@ -130,8 +130,9 @@ struct api_options {
 	const char *password;
 	int threads;                /* worker threads (epoll each); 0 = 3 */
 	int connection_timeout_s;   /* idle connections are closed after this; 0 = 5 */
-	int max_connections;        /* total open connections; 0 = 256 */
-	int max_connections_per_ip; /* 0 = 128 */
+	int request_timeout_s;      /* a request's head and body, in all; 0 = 10 */
+	int max_connections;        /* total open connections; 0 = 512 */
+	int max_connections_per_ip; /* 0 = 32: it takes 16 client addresses to fill the server */
 };
 
 struct api_server;

@@ -8,8 +8,11 @@
 #include "api/api_request.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "util/compiler.h"
 #include "util/iso8601.h"
@@ -154,7 +157,8 @@ int api_parse_pg_version(const char *text)
 
 /*
  * parse_timeout_s: Patroni's parse_int(value, 's'): an integer, or a string with an
- * optional unit ms, s, min, h or d; rounded to seconds.
+ * optional unit ms, s, min, h or d; rounded to seconds. A value whose seconds do not fit
+ * an int (or whose text overflows on the way) is refused, never wrapped.
  */
 static bool parse_timeout_s(const json_t *v, int *out)
 {
@@ -179,12 +183,20 @@ static bool parse_timeout_s(const json_t *v, int *out)
 	text = json_string_value(v);
 	if (!isdigit((unsigned char)*text) && *text != '-')
 		return false;
+	errno = 0;
 	n = strtoll(text, &end, 10);
-	for (size_t i = 0; i < ARRAY_LEN(units); i++) {
-		if (str_eq(end, units[i].unit) && llabs(n) < INT32_MAX / 1000) {
-			*out = (int)((n * units[i].ms + 500) / 1000);
-			return true;
-		}
+	for (size_t i = 0; i < ARRAY_LEN(units) && errno == 0; i++) {
+		int64_t ms = units[i].ms, s;
+
+		if (!str_eq(end, units[i].unit))
+			continue;
+		if (n > (INT64_MAX - 500) / ms || n < INT64_MIN / ms)
+			return false;
+		s = (n * ms + 500) / 1000;
+		if (s > INT32_MAX || s < INT32_MIN)
+			return false;
+		*out = (int)s;
+		return true;
 	}
 	return false;
 }

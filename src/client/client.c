@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/envsecret.h"
 
 void client_creds_from_env(struct client_creds *cr)
 {
-	const char *user = getenv("PGHA_REST_USER");
-	const char *password = getenv("PGHA_REST_PASSWORD");
+	const char *user = envsecret_get("PGHA_REST_USER");
+	const char *password = envsecret_get("PGHA_REST_PASSWORD");
 
 	if (user != NULL)
 		snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", user);

@@ -205,11 +205,17 @@ bool dcs_delete_cluster(struct dcs *d) MUST_CHECK;
 /*
  * dcs_view_from_kvs: builds a view from decoded (key, value) pairs of one prefix
  * range. A malformed value is skipped (its member or key left out) and described
- * in warn (one line per problem, may be NULL); it never fails the whole view.
+ * in warn (one line per problem, may be NULL); it never fails the whole view, with
+ * one exception: more members than DCS_MAX_MEMBERS make the view invalid (valid
+ * false, no member), because a decision on part of the members could pass over the
+ * one that matters. A key holding a NUL byte is no key pgha reads (ignored, warned);
+ * a value holding one is unreadable (read as "", warned).
  */
 struct dcs_kv {
-	const char *key;   /* full key, e.g. "/service/batman/members/pg1" */
-	const char *value; /* decoded value, NUL-terminated */
+	const char *key;   /* full key, e.g. "/service/batman/members/pg1"; NUL after key_len */
+	const char *value; /* decoded value; NUL after value_len */
+	size_t key_len;    /* bytes in key, NULs included; 0 = strlen(key) */
+	size_t value_len;  /* bytes in value, NULs included; 0 = strlen(value) */
 	int64_t create_revision;
 	int64_t mod_revision;
 	int64_t lease;

@@ -345,6 +345,7 @@ static void copy_kv(struct etcd_kv *out, const struct mem_key *k, bool keys_only
 {
 	memset(out, 0, sizeof(*out));
 	out->key = xstrdup(k->key);
+	out->key_len = strlen(out->key);
 	out->value = xstrdup(keys_only ? "" : k->value);
 	out->value_len = strlen(out->value);
 	out->create_revision = k->create_rev;
@@ -676,8 +677,10 @@ static bool ms_watch_view(struct dcs_store *s, struct dcs_view *view, int max_ag
 	ok = c->has_last;
 	if (ok) {
 		dcs_view_copy(view, &c->last);
-		view->valid = !c->lost || max_age_ms < 0 ||
-		              clocksrc_now_ms(c->m->clock) - c->lost_since_ms <= max_age_ms;
+		/* Stale, or refused by the decoder (dcs_view_from_kvs): not valid. */
+		view->valid =
+		    view->valid && (!c->lost || max_age_ms < 0 ||
+		                    clocksrc_now_ms(c->m->clock) - c->lost_since_ms <= max_age_ms);
 	}
 	pthread_mutex_unlock(&c->m->mu);
 	return ok;

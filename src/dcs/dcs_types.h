@@ -120,6 +120,8 @@ struct dcs_view {
 
 	struct dcs_member members[DCS_MAX_MEMBERS]; /* sorted by name */
 	int n_members;
+	int n_members_refused; /* > 0: etcd held this many members, more than DCS_MAX_MEMBERS,
+	                          so the view is invalid and members is empty */
 };
 
 /* dcs_view_member: the member called name, or NULL. Borrowed. */

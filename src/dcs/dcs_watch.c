@@ -397,7 +397,7 @@ bool dcs_watch_view(struct dcs_watch *w, struct dcs_view *view, int max_age_ms, 
 	}
 	dcs_view_copy(view, &w->view);
 	fresh = w->synced || max_age_ms < 0 || clock_now_ms() - w->lost_since_ms <= max_age_ms;
-	view->valid = fresh;
+	view->valid = view->valid && fresh; /* a view the decoder refused stays invalid */
 	pthread_mutex_unlock(&w->mu);
 	dcs_log_warnings(warn);
 	return true;

@@ -36,7 +36,8 @@ struct etcd_header {
 
 /* A decoded key-value pair. */
 struct etcd_kv {
-	char *key;               /* owned, NUL-terminated decoded bytes */
+	char *key;               /* owned decoded bytes, NUL-terminated after key_len */
+	size_t key_len;          /* bytes in key (a hostile key may hold NULs) */
 	char *value;             /* owned, NUL-terminated; "" when absent (keys_only, DELETE) */
 	size_t value_len;        /* bytes in value (it may hold NULs) */
 	int64_t create_revision; /* 0 = key absent */

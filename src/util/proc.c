@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "util/clock.h"
+#include "util/envsecret.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -54,7 +55,11 @@ static bool systemd_private(const char *entry)
 	       str_has_prefix(entry, "WATCHDOG_USEC=");
 }
 
-/* build_env: the extra entries, then environ minus what they override. Borrowed strings. */
+/*
+ * build_env: the extra entries, then environ minus what they override, what systemd
+ * meant for us alone and every secret (util/envsecret.h: PATRONI_*, PGHA_*, PGPASSWORD,
+ * ...; children get passwords in 0600 files instead). Borrowed strings.
+ */
 static char **build_env(const char *const *extra)
 {
 	size_t n = 0, m = 0, k = 0;
@@ -68,7 +73,8 @@ static char **build_env(const char *const *extra)
 	for (size_t i = 0; i < m; i++)
 		env[k++] = (char *)(uintptr_t)extra[i];
 	for (size_t i = 0; i < n; i++)
-		if (!overridden(environ[i], extra) && !systemd_private(environ[i]))
+		if (!overridden(environ[i], extra) && !systemd_private(environ[i]) &&
+		    !envsecret_withheld(environ[i]))
 			env[k++] = environ[i];
 	return env;
 }

@@ -16,7 +16,8 @@
 
 struct proc_spec {
 	const char *const *argv; /* argv[0] is the program path; NULL-terminated */
-	const char *const *env;  /* extra "KEY=VALUE" entries, NULL-terminated, or NULL */
+	const char *const *env;  /* extra "KEY=VALUE" entries, NULL-terminated, or NULL; the
+	                            rest is ours minus secrets (util/envsecret.h) */
 	const char *cwd;         /* working directory, or NULL to inherit */
 	const char *log_path;    /* stdout and stderr appended here; NULL inherits them */
 	bool stdin_null;         /* stdin from /dev/null (always true for daemons) */

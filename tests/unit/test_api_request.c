@@ -212,6 +212,29 @@ static void test_restart(void **state)
 	               "Timeout should be a positive number of seconds");
 	expect_refused(API_OP_RESTART, "{\"timeout\":\"10 parsecs\"}", false, 400, NULL);
 	expect_refused(API_OP_RESTART, "{\"timeout\":true}", false, 400, NULL);
+	/* Values that overflow are refused, never wrapped (issue 9). */
+	{
+		static const char *const huge[] = {
+		    "{\"timeout\":\"99999999999999999999\"}",
+		    "{\"timeout\":\"-9223372036854775808\"}",
+		    "{\"timeout\":\"9223372036854775807ms\"}",
+		    "{\"timeout\":\"2000000d\"}",
+		    "{\"timeout\":\"3000000h\"}",
+		    "{\"timeout\":\"2147483648\"}",
+		    "{\"timeout\":9999999999}",
+		    "{\"timeout\":\"106752d\"}",
+		};
+
+		for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++)
+			expect_refused(API_OP_RESTART, huge[i], false, 400,
+			               "Timeout should be a positive number of seconds");
+	}
+	parse(API_OP_RESTART, "{\"timeout\":\"2147483647\"}", false, &o);
+	assert_int_equal(o.req.timeout_s, INT32_MAX);
+	api_request_free(&o.req);
+	parse(API_OP_RESTART, "{\"timeout\":\"24855d\"}", false, &o);
+	assert_int_equal(o.req.timeout_s, 24855 * 86400);
+	api_request_free(&o.req);
 	expect_refused(API_OP_RESTART, "{\"restart_pending\":\"perhaps\"}", false, 400, NULL);
 	expect_refused(API_OP_RESTART, "{\"reason\":\"x\"}", false, 400,
 	               "Unknown filter for the scheduled restart: reason");

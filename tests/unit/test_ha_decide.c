@@ -23,6 +23,7 @@
 #include <string.h>
 #include "ha/ha_decide.h"
 #include "ha/ha_failsafe.h"
+#include "ha_invariants.h"
 
 #define NOW      1000000
 #define TTL_MS   3000
@@ -752,26 +753,9 @@ static void world_input(const struct world *w, int me, struct ha_input *in)
 
 static bool has_action(const struct ha_decision *d, enum ha_action_kind k, int before)
 {
-	for (int i = 0; i < d->n_actions && i < before; i++)
-		if (d->actions[i].kind == k)
-			return true;
-	return false;
-}
+	int i = plan_index(d, k);
 
-static int action_index(const struct ha_decision *d, enum ha_action_kind k)
-{
-	for (int i = 0; i < d->n_actions; i++)
-		if (d->actions[i].kind == k)
-			return i;
-	return -1;
-}
-
-/* holds: the input's own view of holding the key, as a correct plan must see it. */
-static bool holds(const struct ha_input *in)
-{
-	bool mine = in->view.has_leader && strcmp(in->view.leader, in->name) == 0;
-
-	return in->lease.held && in->now_ms < in->lease.deadline_ms && (mine || !in->dcs_ok);
+	return i >= 0 && i < before;
 }
 
 struct tally {
@@ -782,25 +766,16 @@ struct tally {
 static void check_member(const struct world *w, int me, const struct ha_input *in,
                          const struct ha_decision *d, struct tally *t)
 {
-	int promote = action_index(d, HA_ACT_PROMOTE);
-	int start_primary = action_index(d, HA_ACT_START_PRIMARY);
-	int boot = action_index(d, HA_ACT_BOOTSTRAP);
+	int promote = plan_index(d, HA_ACT_PROMOTE);
+	const char *why = plan_violation(in, d);
 	struct ha_decision again;
 
-	/* Bounded, well-formed plans. */
-	assert_true(d->n_actions >= 0 && d->n_actions <= HA_MAX_ACTIONS);
-	assert_non_null(d->reason);
-	for (int i = 0; i < d->n_actions; i++)
-		assert_true(d->actions[i].kind < HA_ACT__COUNT);
-	/* Never promote or start as primary without holding or first acquiring the key. */
-	if (promote >= 0)
-		assert_true(holds(in) || has_action(d, HA_ACT_ACQUIRE_LEADER, promote));
-	if (start_primary >= 0)
-		assert_true(holds(in));
-	if (boot >= 0)
-		assert_true(has_action(d, HA_ACT_INITIALIZE_RACE, boot));
+	/* Well-formed; never promote or start as primary without the key; never take the key
+	 * from another holder (ha_invariants.h, shared with the fuzz harness). */
+	if (why != NULL)
+		fail_msg("%s: %s", names[me], why);
 	/* Never promote past the lag limit, or outside the sync set. */
-	if (promote >= 0 && !holds(in)) {
+	if (promote >= 0 && !input_holds_key(in)) {
 		assert_true(w->lag[me] != LAG_OVER);
 		if (w->sync_standby >= 0)
 			assert_true(me == 0 || me == w->sync_standby);

@@ -21,6 +21,7 @@
 #include "util/buf.h"
 #include "util/compiler.h"
 #include "util/cgroup.h"
+#include "util/envsecret.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/iso8601.h"
@@ -243,6 +244,83 @@ static void test_proc_run_and_stop(void **state)
 	spec.argv = sleeper;
 	assert_false(proc_run(&spec, 100, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "timed out"));
+}
+
+/* Which variables are pgha's own, and which no child inherits. */
+static void test_envsecret_patterns(void **state)
+{
+	static const struct {
+		const char *entry;
+		bool own, withheld;
+	} cases[] = {
+	    {"PATRONI_SUPERUSER_PASSWORD=x", true, true},
+	    {"PATRONI_admin_PASSWORD=x", true, true}, /* Patroni's bootstrap users */
+	    {"PATRONI_ETCD3_PASSWORD", true, true},
+	    {"PATRONI_NAME=n1", true, true}, /* Patroni strips all of its variables */
+	    {"PGHA_REST_PASSWORD=x", true, true},
+	    {"PGPASSWORD=x", true, true},
+	    {"CREDENTIALS_DIRECTORY=/run/credentials/x", false, true},
+	    {"PGPASSWORDX=x", false, false},
+	    {"PGPASSFILE=/etc/pgha/pgpass", false, false},
+	    {"XPATRONI_A=1", false, false},
+	    {"patroni_a=1", false, false},
+	    {"PATH=/usr/bin", false, false},
+	    {"LANG=C.UTF-8", false, false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		assert_int_equal(envsecret_is_own(cases[i].entry), cases[i].own);
+		assert_int_equal(envsecret_withheld(cases[i].entry), cases[i].withheld);
+	}
+}
+
+/*
+ * The secrets leave the environment (the value stays readable through envsecret_get),
+ * and a child sees none of them, whether taken or set later; it gets the rest and the
+ * entries given to it explicitly.
+ */
+static void test_envsecret_take_and_children(void **state)
+{
+	const char *const env_argv[] = {"/usr/bin/env", NULL};
+	const char *const extra[] = {"PGPASSFILE=/tmp/pgpass", NULL};
+	struct proc_spec spec = {.argv = env_argv, .env = extra, .stdin_null = true};
+	struct buf out;
+	char err[256];
+
+	(void)state;
+	setenv("PATRONI_SUPERUSER_PASSWORD", "s3cret-su", 1);
+	setenv("PGHA_REST_PASSWORD", "s3cret-rest", 1);
+	setenv("PATRONI_REPLICATION_USERNAME", "repl", 1);
+	setenv("HARDEN_TEST_PLAIN", "visible", 1);
+	envsecret_take();
+	assert_null(getenv("PATRONI_SUPERUSER_PASSWORD"));
+	assert_null(getenv("PGHA_REST_PASSWORD"));
+	assert_string_equal(envsecret_get("PATRONI_SUPERUSER_PASSWORD"), "s3cret-su");
+	assert_string_equal(envsecret_get("PGHA_REST_PASSWORD"), "s3cret-rest");
+	assert_string_equal(envsecret_get("PATRONI_REPLICATION_USERNAME"), "repl");
+	assert_null(envsecret_get("PATRONI_SUPERUSER"));
+	assert_string_equal(envsecret_get("HARDEN_TEST_PLAIN"), "visible");
+	/* Set after the take (a library, a test): still never inherited. */
+	setenv("PGHA_LATE_SECRET", "late", 1);
+	setenv("PGPASSWORD", "libpq-secret", 1);
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/x", 1);
+	buf_init(&out);
+	assert_true(proc_run(&spec, 5000, &out, err, sizeof(err)));
+	assert_non_null(strstr(out.data, "HARDEN_TEST_PLAIN=visible\n"));
+	assert_non_null(strstr(out.data, "PGPASSFILE=/tmp/pgpass\n"));
+	assert_non_null(strstr(out.data, "PATH="));
+	assert_null(strstr(out.data, "s3cret"));
+	assert_null(strstr(out.data, "PATRONI_"));
+	assert_null(strstr(out.data, "PGHA_"));
+	assert_null(strstr(out.data, "PGPASSWORD"));
+	assert_null(strstr(out.data, "libpq-secret"));
+	assert_null(strstr(out.data, "CREDENTIALS_DIRECTORY"));
+	buf_free(&out);
+	unsetenv("PGHA_LATE_SECRET");
+	unsetenv("PGPASSWORD");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	unsetenv("HARDEN_TEST_PLAIN");
 }
 
 /*
@@ -596,6 +674,8 @@ int main(void)
 	    cmocka_unit_test(test_proc_run_and_stop),
 	    cmocka_unit_test(test_cgroup_paths),
 	    cmocka_unit_test(test_proc_child_signals_reset),
+	    cmocka_unit_test(test_envsecret_patterns),
+	    cmocka_unit_test(test_envsecret_take_and_children),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
