@@ -8,6 +8,7 @@
 #include <string.h>
 #include "pq/pq.h"
 #include "util/clock.h"
+#include "util/conninfo.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -131,23 +132,10 @@ bool client_sql_landing(const struct client_sql_target *t, struct client_landing
 	return ok;
 }
 
-/* quoted: a conninfo value in single quotes, with \ and ' escaped (libpq's rules). */
-static void quoted(struct buf *out, const char *s)
-{
-	buf_puts(out, "'");
-	for (; *s; s++)
-		buf_printf(out, "%s%c", *s == '\'' || *s == '\\' ? "\\" : "", *s);
-	buf_puts(out, "'");
-}
-
 void client_sql_tls_conninfo(const struct client *c, struct buf *out)
 {
-	if (c->pg_sslmode[0] != '\0') {
-		buf_puts(out, " sslmode=");
-		quoted(out, c->pg_sslmode);
-	}
-	if (c->pg_sslrootcert[0] != '\0') {
-		buf_puts(out, " sslrootcert=");
-		quoted(out, c->pg_sslrootcert);
-	}
+	if (c->pg_sslmode[0] != '\0')
+		conninfo_append(out, "sslmode", c->pg_sslmode);
+	if (c->pg_sslrootcert[0] != '\0')
+		conninfo_append(out, "sslrootcert", c->pg_sslrootcert);
 }

@@ -15,6 +15,7 @@
 #include "config/config_engine.h"
 #include "config/config_int.h"
 #include "config/yaml_tree.h"
+#include "util/envsecret.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"

@@ -13,13 +13,14 @@
 #include "config/config.h"
 #include "config/config_engine.h"
 #include "config/config_int.h"
+#include "util/envsecret.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
 /* Patroni's environment variables win over the file. */
 void cfg_env_override(struct cfg_ctx *c, const char *var, char *dst, size_t size)
 {
-	const char *v = getenv(var);
+	const char *v = envsecret_get(var); /* taken out of the environment at start */
 
 	if (v != NULL && !str_copy(dst, size, v))
 		cfg_error(c, 0, "environment variable %s: too long (at most %zu bytes)", var,

@@ -60,88 +60,51 @@ bool peers_parse_status(const char *body, struct ha_peer *p)
 	return true;
 }
 
-static CURL *new_probe(const struct dcs_member *m, struct http_body *body,
-                       const struct tls_client *tls, int timeout_ms)
+/* peer_add: one member to probe (out[*n]), with its /patroni URL into urls. */
+static void peer_add(const char *name, const char *url, struct ha_peer *out,
+                     char (*urls)[DCS_URL_LEN], int *n)
 {
-	CURL *h = curl_easy_init();
-
-	if (h == NULL)
-		return NULL;
-	http_easy_setup(h, NULL, tls);
-	http_easy_timeouts(h, timeout_ms, timeout_ms);
-	http_easy_body(h, body);
-	curl_easy_setopt(h, CURLOPT_URL, m->api_url);
-	return h;
+	memset(&out[*n], 0, sizeof(out[*n]));
+	snprintf(out[*n].name, sizeof(out[*n].name), "%s", name);
+	snprintf(urls[*n], DCS_URL_LEN, "%s", url);
+	(*n)++;
 }
 
-/*
- * log_tls_failures: a peer whose certificate does not verify looks unreachable, which
- * lets the race go on without it: say why, so that a broken CA or certificate is seen
- * (a timeout or a refused connection is an ordinary unreachable peer).
- */
-static void log_tls_failures(CURLM *multi, CURL *const *handles, const struct ha_peer *out, int n)
+int peers_probe(const struct dcs_view *view, const struct dcs_failsafe *extra, const char *self,
+                const struct tls_client *tls, int timeout_ms, struct ha_peer *out, int max)
 {
-	CURLMsg *msg;
-	int left;
-
-	while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
-		CURLcode rc = msg->data.result;
-
-		if (msg->msg != CURLMSG_DONE ||
-		    (rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_SSL_CONNECT_ERROR &&
-		     rc != CURLE_SSL_CERTPROBLEM && rc != CURLE_SSL_CACERT_BADFILE))
-			continue;
-		for (int i = 0; i < n; i++)
-			if (handles[i] == msg->easy_handle)
-				log_warn("peer %s: TLS failed (%s): it counts as unreachable",
-				         out[i].name, curl_easy_strerror(rc));
-	}
-}
-
-int peers_probe(const struct dcs_view *view, const char *self, const struct tls_client *tls,
-                int timeout_ms, struct ha_peer *out, int max)
-{
-	CURLM *multi = curl_multi_init();
-	CURL *handles[DCS_MAX_MEMBERS] = {0};
+	char urls[DCS_MAX_MEMBERS][DCS_URL_LEN];
+	struct http_req reqs[DCS_MAX_MEMBERS] = {{0}};
 	struct buf bodies[DCS_MAX_MEMBERS];
-	struct http_body sinks[DCS_MAX_MEMBERS];
-	int n = 0, running = 0;
+	long status[DCS_MAX_MEMBERS];
+	int n = 0;
 
-	for (int i = 0; i < view->n_members && n < max && n < DCS_MAX_MEMBERS; i++) {
-		const struct dcs_member *m = &view->members[i];
-
-		if (str_eq(m->name, self))
-			continue;
-		memset(&out[n], 0, sizeof(out[n]));
-		memcpy(out[n].name, m->name, sizeof(out[n].name));
-		buf_init(&bodies[n]);
-		sinks[n] = (struct http_body){.buf = &bodies[n], .max_bytes = MAX_STATUS_BYTES};
-		handles[n] = m->api_url[0] ? new_probe(m, &sinks[n], tls, timeout_ms) : NULL;
-		if (handles[n])
-			curl_multi_add_handle(multi, handles[n]);
-		n++;
-	}
-	do {
-		if (curl_multi_perform(multi, &running) != CURLM_OK)
-			break;
-		if (running)
-			curl_multi_poll(multi, NULL, 0, 100, NULL);
-	} while (running > 0);
-	log_tls_failures(multi, handles, out, n);
+	max = MIN(max, DCS_MAX_MEMBERS);
+	for (int i = 0; i < view->n_members && n < max; i++)
+		if (!str_eq(view->members[i].name, self))
+			peer_add(view->members[i].name, view->members[i].api_url, out, urls, &n);
+	for (int i = 0; extra != NULL && i < extra->n && n < max; i++)
+		if (!str_eq(extra->names[i], self) &&
+		    dcs_view_member(view, extra->names[i]) == NULL)
+			peer_add(extra->names[i], extra->api_urls[i], out, urls, &n);
 	for (int i = 0; i < n; i++) {
-		long code = 0;
-
-		if (handles[i] == NULL) {
-			buf_free(&bodies[i]);
-			continue;
-		}
-		curl_easy_getinfo(handles[i], CURLINFO_RESPONSE_CODE, &code);
-		if (code >= 200 && code < 600 && !peers_parse_status(bodies[i].data, &out[i]))
+		buf_init(&bodies[i]);
+		/* No URL: nothing to ask, the request fails at once as unreachable. */
+		reqs[i] = (struct http_req){
+		    .method = "GET", .url = urls[i], .tls = tls, .timeout_ms = timeout_ms};
+	}
+	http_request_all(reqs, n, MAX_STATUS_BYTES, status, bodies);
+	for (int i = 0; i < n; i++) {
+		/*
+		 * A peer whose certificate does not verify looks unreachable, which lets the race
+		 * go on without it: say why, so that a broken CA or certificate is seen.
+		 */
+		if (status[i] == HTTP_TLS_FAILED)
+			log_warn("peer %s: TLS failed: it counts as unreachable", out[i].name);
+		if (status[i] >= 200 && status[i] < 600 &&
+		    !peers_parse_status(bodies[i].data, &out[i]))
 			out[i].reachable = false;
-		curl_multi_remove_handle(multi, handles[i]);
-		curl_easy_cleanup(handles[i]);
 		buf_free(&bodies[i]);
 	}
-	curl_multi_cleanup(multi);
 	return n;
 }

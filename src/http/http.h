@@ -72,6 +72,12 @@ struct http_req {
 
 /* *status after a failed http_request when the request never left: no connection. */
 #define HTTP_UNSENT (-1L)
+/*
+ * status[i] of http_request_all when the TLS handshake failed (the server's certificate
+ * did not verify, or ours was refused): the request never left either, but the cause
+ * is a setup to fix, not a peer that is down.
+ */
+#define HTTP_TLS_FAILED (-2L)
 
 /*
  * http_request: performs req. True when an HTTP reply came back (*status = its code,
@@ -82,6 +88,14 @@ struct http_req {
  */
 bool http_request(const struct http_req *req, long *status, struct buf *body, char *err,
                   size_t errlen) MUST_CHECK;
+/*
+ * http_request_all: reqs[0..n) at once (libcurl's multi interface); returns when every
+ * one has answered or reached its own timeout. status[i] as http_request's *status
+ * (HTTP_UNSENT, HTTP_TLS_FAILED, 0 or the HTTP code); bodies[i] (bodies may be NULL) gets at most
+ * max_body bytes (0: no limit; a longer body fails that request: status 0). Blocks.
+ */
+void http_request_all(const struct http_req *reqs, int n, size_t max_body, long *status,
+                      struct buf *bodies);
 /* http_get: http_request of a GET without credentials. */
 bool http_get(const char *url, const struct tls_client *tls, int timeout_ms, long *status,
               struct buf *body, char *err, size_t errlen) MUST_CHECK;
