@@ -2,16 +2,16 @@
  * api.h: the agent's REST API, a drop-in for Patroni's (port 8008 style).
  *
  * The server (libmicrohttpd: one epoll thread pool, idle timeout, a total deadline per
- * request, connection limits per address and in all) answers health checks and read endpoints from
- * copies of the agent's struct api_snapshot, and turns unsafe requests (switchover, restart, config
- * changes...) into validated struct api_request values that the agent carries out through
- * api_ops.operation.
+ * request, connection limits per address and in all) answers health checks and read
+ * endpoints from copies of the agent's struct api_snapshot, and turns unsafe requests
+ * (switchover, restart, config changes...) into validated struct api_request values that
+ * the agent carries out through api_ops.operation.
  *
  * This module does everything HTTP: TLS (libmicrohttpd's GnuTLS: https, client
  * certificates), who may call the unsafe endpoints (allowlist, client certificate,
  * Basic auth, in Patroni's order), routing, methods, body limits, JSON parsing and the
- * status codes that depend only on the request. It does not
- * decide anything about the cluster: that is the agent's job behind api_ops.
+ * status codes that depend only on the request. It does not decide anything about the
+ * cluster: that is the agent's job behind api_ops.
  */
 #ifndef PGHA_API_API_H
 #define PGHA_API_API_H
