@@ -280,6 +280,35 @@ static void test_https_server_verified(void **state)
 	assert_true(proc_stop(pid, SIGTERM, 2000));
 }
 
+/*
+ * In parallel requests (peer probes, failsafe rounds), a certificate that does not verify
+ * is told apart from a peer that is down: HTTP_TLS_FAILED, which the agent logs.
+ */
+static void test_https_request_all_tls_failed(void **state)
+{
+	struct tls_client trust, other;
+	char url[64], down_url[64];
+	long status[3] = {0};
+	int port, down_port;
+	pid_t pid = https_server("server", false, 4, &port);
+	struct http_req reqs[3] = {
+	    {.method = "GET", .url = url, .tls = &trust, .timeout_ms = 3000},
+	    {.method = "GET", .url = url, .tls = &other, .timeout_ms = 3000},
+	    {.method = "GET", .url = down_url, .tls = &trust, .timeout_ms = 3000}};
+
+	(void)state;
+	tls_fixture_client(&tls_ca, NULL, &trust);
+	tls_fixture_client(&tls_other, NULL, &other);
+	close(listener(&down_port)); /* nothing listens there */
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/", port);
+	snprintf(down_url, sizeof(down_url), "https://127.0.0.1:%d/", down_port);
+	http_request_all(reqs, 3, 0, status, NULL);
+	assert_int_equal(status[0], 200);
+	assert_int_equal(status[1], HTTP_TLS_FAILED);
+	assert_int_equal(status[2], HTTP_UNSENT);
+	assert_true(proc_stop(pid, SIGTERM, 2000));
+}
+
 /* A certificate for another name does not verify, even from the trusted CA. */
 static void test_https_name_checked(void **state)
 {
@@ -324,6 +353,7 @@ int main(void)
 	    cmocka_unit_test(test_no_proxy),
 	    cmocka_unit_test(test_body_limit),
 	    cmocka_unit_test(test_https_server_verified),
+	    cmocka_unit_test(test_https_request_all_tls_failed),
 	    cmocka_unit_test(test_https_name_checked),
 	    cmocka_unit_test(test_https_client_certificate),
 	};
