@@ -292,6 +292,20 @@ static void read_seconds_ms(struct cfg_ctx *c, const struct cfg_entry *e)
 		*(int *)cfg_field(e) = (int)(s * 1000.0);
 }
 
+/* Whole seconds: a number, or text with a unit ("30min", "7d"). */
+static void read_duration(struct cfg_ctx *c, const struct cfg_entry *e)
+{
+	int64_t x;
+	struct yscalar v = {.type = YS_NULL};
+
+	(void)resolve(e->value, &v);
+	if (!cfg_node_int(e->value, &x) &&
+	    !(v.type == YS_STR && str_parse_duration(ynode_text(e->value), &x)))
+		cfg_type_error(c, e, "a duration (seconds, or e.g. 30min, 12h, 7d)");
+	else if (in_range(c, e, x))
+		*(int *)cfg_field(e) = (int)x;
+}
+
 static void read_bool(struct cfg_ctx *c, const struct cfg_entry *e)
 {
 	bool b;
@@ -524,7 +538,7 @@ static const struct {
     [CFG_BYTES] = {read_bytes, bytes_json},    [CFG_SECONDS_MS] = {read_seconds_ms, seconds_json},
     [CFG_BOOL] = {read_bool, bool_json},       [CFG_ENUM] = {read_enum, enum_json},
     [CFG_STRV] = {read_strv, strv_json},       [CFG_HOSTS] = {read_hosts, hosts_json},
-    [CFG_PARAMS] = {read_params, params_json},
+    [CFG_PARAMS] = {read_params, params_json}, [CFG_DURATION] = {read_duration, int_json},
 };
 
 void cfg_read_value(struct cfg_ctx *c, const struct cfg_entry *e)
