@@ -100,6 +100,7 @@ struct agent {
 	char last_detail[DCS_NAME_LEN * 2];
 	char state_override[32]; /* "creating replica"... during long actions */
 	char slots_for[1024];    /* member names the slots were last made for */
+	int64_t slots_synced_ms; /* when the slots were last made */
 	uint64_t status_optime;  /* last status optime written */
 	int64_t status_written_ms;
 	int64_t last_dcs_ok_s; /* epoch s of the last good DCS view */

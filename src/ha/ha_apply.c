@@ -418,30 +418,54 @@ static enum step act_clear_failover(struct ctx *c)
 /* --- leader housekeeping -----------------------------------------------------------------------
  */
 
-static enum step act_sync_slots(struct ctx *c)
+#define SLOTS_RECHECK_MS 30000 /* a slot dropped by someone else is made again this soon */
+
+/* wanted_slots: the other members' physical slots, then the permanent ones. */
+static int wanted_slots(struct ctx *c, struct slot_spec *out, int max, struct buf *key)
 {
 	const struct dcs_view *v = &c->in->view;
-	char slots[DCS_MAX_MEMBERS][DCS_NAME_LEN];
-	const char *names[DCS_MAX_MEMBERS];
-	char key[sizeof(c->a->slots_for)] = "";
+	const struct dyn_config *d = &c->a->dyn->cfg;
+	char own[DCS_NAME_LEN];
 	int n = 0;
 
-	if (!c->a->dyn->cfg.use_slots)
-		return STEP_SAME;
-	for (int i = 0; i < v->n_members; i++) {
+	pg_slot_name(c->a->cfg.name, own, sizeof(own));
+	for (int i = 0; i < v->n_members && n < max; i++) {
 		if (str_eq(v->members[i].name, c->a->cfg.name))
 			continue;
-		pg_slot_name(v->members[i].name, slots[n], sizeof(slots[n]));
-		names[n] = slots[n];
-		strncat(key, slots[n], sizeof(key) - strlen(key) - 2);
-		strcat(key, ",");
-		n++;
+		memset(&out[n], 0, sizeof(out[n]));
+		pg_slot_name(v->members[i].name, out[n].name, sizeof(out[n].name));
+		snprintf(out[n].type, sizeof(out[n].type), "physical");
+		buf_printf(key, "%s,", out[n++].name);
 	}
-	if (str_eq(key, c->a->slots_for))
+	for (int i = 0; i < d->n_slots && n < max; i++) {
+		if (!str_eq(d->slots[i].name, own)) {
+			out[n] = d->slots[i];
+			buf_printf(key, "%s,", out[n++].name);
+		}
+	}
+	return n;
+}
+
+static enum step act_sync_slots(struct ctx *c)
+{
+	const struct dyn_config *d = &c->a->dyn->cfg;
+	struct slot_spec wanted[DCS_MAX_MEMBERS + CONFIG_MAX_SLOTS];
+	struct buf key;
+	int n;
+
+	if (!d->use_slots)
 		return STEP_SAME;
-	if (!pg_sync_slots(c->a->pg, names, n))
-		return STEP_SAME; /* not worth stopping the plan; retried next cycle */
-	snprintf(c->a->slots_for, sizeof(c->a->slots_for), "%s", key);
+	buf_init(&key);
+	n = wanted_slots(c, wanted, (int)ARRAY_LEN(wanted), &key);
+	if (!str_eq(key.data, c->a->slots_for) ||
+	    c->in->now_ms - c->a->slots_synced_ms >= SLOTS_RECHECK_MS) {
+		/* A failure is not worth stopping the plan for: retried next cycle. */
+		if (pg_sync_slots(c->a->pg, wanted, n, d->ignore_slots, d->n_ignore_slots)) {
+			snprintf(c->a->slots_for, sizeof(c->a->slots_for), "%s", key.data);
+			c->a->slots_synced_ms = c->in->now_ms;
+		}
+	}
+	buf_free(&key);
 	return STEP_SAME;
 }
 

@@ -14,6 +14,7 @@
 #ifndef PGHA_PG_PG_H
 #define PGHA_PG_PG_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -25,6 +26,7 @@ struct pg_node;
 
 /* Bound of the calls that take no timeout (pg_initdb uses 5 minutes). */
 #define PG_ADMIN_TIMEOUT_MS 10000
+#define PG_CMD_LEN          (PATH_MAX + 256) /* archive_command, restore_command */
 
 /* How the local PostgreSQL should run; rendered into postgresql.conf by pg_start. */
 struct pg_role_conf {
@@ -33,11 +35,32 @@ struct pg_role_conf {
 	int upstream_port;
 	char slot_name[PG_NAME_LEN];         /* primary_slot_name, "" = none */
 	char synchronous_standby_names[256]; /* for a primary */
+	/*
+	 * A restore's one start: archive recovery (recovery.signal) up to a target, then
+	 * promotion. Never kept: the next role rendered has none of it, so a restored node
+	 * cannot stop at an old target again and promote itself as a standby.
+	 */
+	bool recovery;
+	char recovery_target[32];         /* "recovery_target_time", "recovery_target"
+	                                     ("immediate")...; "" = the end of the archive */
+	char recovery_target_value[64];   /* its value */
+	char restore_command[PG_CMD_LEN]; /* another repository's ("" = the node's own) */
+};
+
+/*
+ * Continuous archiving managed by pgha (pgBackRest): the commands pgha owns in
+ * postgresql.conf, with archive_mode on, on every node (a standby archives nothing
+ * until it is promoted). Empty: the user's parameters decide, as without pgha.
+ */
+struct pg_archive {
+	char archive_command[PG_CMD_LEN];
+	char restore_command[PG_CMD_LEN];
 };
 
 struct pg_node_options {
 	const struct config *cfg;           /* borrowed for the node's lifetime */
 	const struct pg_params *dcs_params; /* cluster-wide parameters (copied) */
+	const struct pg_archive *archive;   /* pgha's archiving (copied); NULL = none */
 	const char *log_path; /* postmaster's and tools' output; NULL = <data_dir>.log */
 	/* Sent to the postmaster when the agent dies (SIGKILL; 0 = none). Linux sends it
 	 * when the *thread* that called pg_start exits: call pg_start from a thread that
@@ -62,6 +85,12 @@ void pg_node_free(struct pg_node *n);
  * one gets them at its next start). False if the reload failed (logged).
  */
 bool pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params);
+/*
+ * pg_node_set_archive: new archiving commands (NULL: none); a running PostgreSQL
+ * reloads (archive_command and restore_command need no restart; archive_mode does,
+ * and shows as pending_restart). False if the reload failed.
+ */
+bool pg_node_set_archive(struct pg_node *n, const struct pg_archive *archive);
 /* pg_reload: re-renders the configuration files for the current role and reloads a
  * running PostgreSQL (after the node's YAML changed). True when not running. */
 bool pg_reload(struct pg_node *n);
@@ -173,12 +202,31 @@ bool pg_reconfigure(struct pg_node *n, const struct pg_role_conf *role) MUST_CHE
 /* pg_checkpoint: CHECKPOINT (after promotion, so that pg_rewind sees the new timeline). */
 bool pg_checkpoint(struct pg_node *n, int timeout_ms) MUST_CHECK;
 /*
- * pg_sync_slots: makes the physical slots exactly names[]: creates missing ones
- * (reserving WAL at once), drops others unless active (retried on the next call).
- * Logical slots are never touched. Invalid names are logged and skipped. Bounded by
- * PG_ADMIN_TIMEOUT_MS.
+ * pg_sync_slots: creates the slots of wanted[] that are missing (a physical one
+ * reserving WAL at once, a logical one in its database), and drops the slots this node
+ * created itself earlier that are no longer wanted, unless active (retried on the next
+ * call) or matching ignore[]. A slot it did not create (a backup tool's, a user's) is
+ * never dropped: what this node created is recorded next to its data directory
+ * (<data_dir>.slots). Temporary slots are never touched. False when a step failed
+ * (logged); bounded by PG_ADMIN_TIMEOUT_MS per statement.
  */
-bool pg_sync_slots(struct pg_node *n, const char *const *names, int count) MUST_CHECK;
+bool pg_sync_slots(struct pg_node *n, const struct slot_spec *wanted, int n_wanted,
+                   const struct slot_match *ignore, int n_ignore) MUST_CHECK;
+/*
+ * pg_archive_flush: on a primary, switches to a new WAL file and waits up to
+ * timeout_ms until the one it closed is archived (pg_stat_archiver), so that the
+ * archive holds every commit made so far. True at once when nothing was written since
+ * the last switch. False (logged) on a standby, without archiving, or on timeout.
+ */
+bool pg_archive_flush(struct pg_node *n, int timeout_ms) MUST_CHECK;
+/*
+ * pg_data_adopt: a data directory written by another program (pgBackRest's restore, a
+ * replica or bootstrap method's command) made the node's own: mode 0700, another
+ * node's socket lock files removed, and postgresql.auto.conf cleaned of what pgha
+ * owns (pg_start does that too) and of any recovery target. False (logged) if it is
+ * not a data directory.
+ */
+bool pg_data_adopt(struct pg_node *n) MUST_CHECK;
 /* pg_exec: runs one SQL command as superuser (tests, chaos, small admin steps). */
 bool pg_exec(struct pg_node *n, const char *sql, int timeout_ms) MUST_CHECK;
 

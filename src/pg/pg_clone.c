@@ -50,9 +50,10 @@ bool pg_move_data_aside(struct pg_node *n, const char *suffix)
 		                  : xasprintf("%s.%s.%s.%d", n->data_dir, suffix, stamp, i);
 		bool done = !fs_exists(to) && rename(n->data_dir, to) == 0;
 
-		if (done)
+		if (done) {
 			log_warn("moved data directory %s aside to %s", n->data_dir, to);
-		else if (!fs_exists(to))
+			pg_slots_forget(n);
+		} else if (!fs_exists(to))
 			log_error("cannot move %s to %s: %s", n->data_dir, to, strerror(errno));
 		free(to);
 		if (done)
@@ -202,6 +203,7 @@ bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms
 		return false;
 	}
 	pg_files_remove_foreign(n);
+	pg_slots_forget(n);
 	log_info("cloned %s from %s:%d in %lld ms", n->data_dir, host, port,
 	         (long long)(clock_now_ms() - start_ms));
 	return true;
@@ -295,6 +297,16 @@ static bool source_ready(struct pg_node *n, const char *host, int port, int time
 	return ready;
 }
 
+/* has_restore_command: pgha's archiving, or the user's restore_command parameter. */
+static bool has_restore_command(const struct pg_node *n)
+{
+	const char *user = pg_params_get(&n->cfg->postgresql.parameters, "restore_command");
+
+	if (user == NULL)
+		user = pg_params_get(&n->dcs_params, "restore_command");
+	return n->archive.restore_command[0] != '\0' || (user != NULL && user[0] != '\0');
+}
+
 static bool rewind_run(struct pg_node *n, const char *host, int port, int timeout_ms)
 {
 	char *bin = pg_bin(n, "pg_rewind");
@@ -307,7 +319,10 @@ static bool rewind_run(struct pg_node *n, const char *host, int port, int timeou
 	source_conninfo(n, host, port, pg_rewind_user(n->cfg)->username, "pgha_rewind", &ci);
 	source = xasprintf("--source-server=%s", ci.data);
 	{
-		const char *argv[] = {bin, target, source, NULL};
+		/* With an archive, WAL the target needs and no longer has (older than the
+		 * divergence) is fetched from it instead of failing the rewind. */
+		const char *argv[] = {bin, target, source,
+		                      has_restore_command(n) ? "--restore-target-wal" : NULL, NULL};
 
 		ok = pg_tool_run(n, argv, timeout_ms, NULL);
 	}
@@ -337,4 +352,25 @@ enum pg_rewind_result pg_rewind(struct pg_node *n, const char *host, int port, i
 	log_info("pg_rewind of %s done in %lld ms", n->data_dir,
 	         (long long)(clock_now_ms() - start_ms));
 	return PG_REWIND_DONE;
+}
+
+bool pg_data_adopt(struct pg_node *n)
+{
+	char *version = xasprintf("%s/PG_VERSION", n->data_dir);
+	struct pg_role_conf none;
+	bool ok = fs_exists(version);
+
+	free(version);
+	if (!ok) {
+		log_error("%s is not a data directory", n->data_dir);
+		return false;
+	}
+	if (chmod(n->data_dir, 0700) == -1) {
+		log_error("cannot chmod %s: %s", n->data_dir, strerror(errno));
+		return false;
+	}
+	pg_files_remove_foreign(n);
+	pg_slots_forget(n);
+	memset(&none, 0, sizeof(none));
+	return pg_files_clean_auto_conf(n, &none);
 }

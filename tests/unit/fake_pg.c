@@ -217,11 +217,14 @@ bool pg_checkpoint(struct pg_node *n, int timeout_ms)
 	return record("checkpoint", NULL);
 }
 
-bool pg_sync_slots(struct pg_node *n, const char *const *names, int count)
+bool pg_sync_slots(struct pg_node *n, const struct slot_spec *wanted, int n_wanted,
+                   const struct slot_match *ignore, int n_ignore)
 {
 	(void)n;
-	(void)names;
-	(void)count;
+	(void)wanted;
+	(void)n_wanted;
+	(void)ignore;
+	(void)n_ignore;
 	return record("sync_slots", NULL);
 }
 
