@@ -64,7 +64,8 @@ static void target_opts(const struct backup_target *t, char ***v, size_t *n)
 		break;
 	case BACKUP_TARGET_LATEST:
 	case BACKUP_TARGET__COUNT:
-		break; /* pgBackRest's default type: replay to the end of the archive */
+		return; /* pgBackRest's default type: replay to the end of the archive, which
+		           ends recovery with a promotion (no target action to give) */
 	}
 	strv_add(v, n, "--target-action=promote");
 }

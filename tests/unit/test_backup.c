@@ -163,7 +163,8 @@ static void test_command_lines(void **state)
 	expect_joined(backup_restore_opts(NULL, &t, false, NULL, true),
 	              "--type=immediate --set=20261207-211958F --target-action=promote --delta");
 	t = (struct backup_target){BACKUP_TARGET_LATEST, ""};
-	expect_joined(backup_restore_opts(NULL, &t, false, NULL, false), "--target-action=promote");
+	expect_joined(backup_restore_opts(NULL, &t, false, NULL, false), "");
+	expect_joined(backup_restore_opts("/x", &t, false, NULL, false), "--pg1-path=/x");
 	expect_joined(backup_restore_opts(NULL, NULL, true, "L1", false),
 	              "--type=standby --set=L1");
 	expect_joined(backup_restore_opts(NULL, NULL, true, "", true), "--type=standby --delta");
