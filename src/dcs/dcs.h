@@ -168,6 +168,14 @@ bool dcs_failover_write(struct dcs *d, const char *leader, const char *member,
                         const char *scheduled_at) MUST_CHECK;
 /* dcs_failover_clear: failover={} (CAS on mod_revision when >0). */
 enum dcs_cas dcs_failover_clear(struct dcs *d, int64_t mod_revision);
+/*
+ * dcs_request_write: pgha's request key name ("backup", "restore") = r, a CAS on
+ * mod_revision (0 = create if absent). Any thread.
+ */
+enum dcs_cas dcs_request_write(struct dcs *d, const char *name, const struct dcs_request *r,
+                               int64_t mod_revision);
+/* dcs_request_delete: deletes it, a CAS on mod_revision. */
+enum dcs_cas dcs_request_delete(struct dcs *d, const char *name, int64_t mod_revision);
 /* dcs_history_write: the history key (JSON array text); guarded by leader ownership. */
 bool dcs_history_write(struct dcs *d, const char *json) MUST_CHECK;
 /* dcs_status_write: status={"optime":..,"slots":{..}} (JSON object text). */

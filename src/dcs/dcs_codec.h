@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "dcs/dcs_types.h"
 #include "util/compiler.h"
 
 /*
@@ -14,6 +15,8 @@
  * with the standbys sorted and comma-joined (null when there are none). Owned.
  */
 char *dcs_sync_encode(const char *leader, const char *const *standbys, int n);
+/* dcs_request_encode: a pgha request key's JSON object; empty fields omitted. Owned. */
+char *dcs_request_encode(const struct dcs_request *r);
 /* dcs_failover_encode: the failover key's JSON object; NULL or "" fields are omitted. Owned. */
 char *dcs_failover_encode(const char *leader, const char *member, const char *scheduled_at);
 
