@@ -188,10 +188,10 @@ static enum step act_clone(struct ctx *c)
 
 	if (m == NULL)
 		return STEP_FAILED;
-	log_info("cloning the data directory from %s (%s:%d) with pg_basebackup", m->name, m->host,
+	log_info("creating the data directory of a replica of %s (%s:%d)", m->name, m->host,
 	         m->port);
 	agent_set_state(c->a, "creating replica", c->in);
-	ok = pg_basebackup(c->a->pg, m->host, m->port, CLONE_TIMEOUT_MS);
+	ok = agent_clone(c->a, c->in, m);
 	agent_set_state(c->a, NULL, c->in);
 	return ok ? STEP_CHANGED : STEP_FAILED;
 }
@@ -202,7 +202,7 @@ static enum step act_reinit(struct ctx *c)
 	if (act_stop(c, PG_STOP_FAST) == STEP_FAILED)
 		return STEP_FAILED;
 	/* The old data directory is kept aside, never deleted silently. */
-	if (!pg_move_data_aside(c->a->pg, "reinit"))
+	if (!pg_move_data_aside(c->a->pg, "reinit", NULL, 0))
 		return STEP_FAILED;
 	c->a->rewind_failed_for[0] = '\0';
 	if (act_clone(c) == STEP_FAILED)
@@ -298,7 +298,7 @@ static void bootstrap_cleanup(struct ctx *c)
 		lease_disarm(c->a->lease);
 	if (!dcs_initialize_cancel(c->a->dcs))
 		log_error("could not remove the initialize key; remove it by hand to retry");
-	if (!pg_move_data_aside(c->a->pg, "failed-bootstrap"))
+	if (!pg_move_data_aside(c->a->pg, "failed-bootstrap", NULL, 0))
 		log_error("could not move the failed bootstrap's data directory aside");
 }
 
@@ -323,14 +323,22 @@ static bool bootstrap_publish(struct ctx *c)
 	return ok;
 }
 
-static enum step act_bootstrap(struct ctx *c)
+/* new_cluster: a running primary of a new cluster: initdb, or bootstrap.method. */
+static bool new_cluster(struct ctx *c)
 {
 	struct pg_role_conf rc;
 
-	agent_set_state(c->a, "initializing new cluster", c->in);
+	if (c->a->cfg.bootstrap.method.name[0] != '\0')
+		return agent_bootstrap_method(c->a, c->in);
 	memset(&rc, 0, sizeof(rc));
-	if (!pg_initdb(c->a->pg) || !pg_start(c->a->pg, &rc) || !pg_wait_ready(c->a->pg, 120000) ||
-	    !pg_bootstrap_roles(c->a->pg, PG_ADMIN_TIMEOUT_MS) || !bootstrap_publish(c)) {
+	return pg_initdb(c->a->pg) && pg_start(c->a->pg, &rc) && pg_wait_ready(c->a->pg, 120000);
+}
+
+static enum step act_bootstrap(struct ctx *c)
+{
+	agent_set_state(c->a, "initializing new cluster", c->in);
+	if (!new_cluster(c) || !pg_bootstrap_roles(c->a->pg, PG_ADMIN_TIMEOUT_MS) ||
+	    !bootstrap_publish(c)) {
 		log_error(
 		    "bootstrap failed; the data directory is set aside and the race reopened");
 		bootstrap_cleanup(c);
@@ -381,7 +389,7 @@ static enum step act_promote(struct ctx *c)
 	return STEP_CHANGED;
 }
 
-static enum step act_write_history(struct ctx *c)
+bool agent_write_history(struct agent *a, const struct ha_input *in)
 {
 	int tl;
 	char path[PATH_MAX + 64], ts[40];
@@ -389,22 +397,27 @@ static enum step act_write_history(struct ctx *c)
 	struct pg_observation now;
 	bool ok;
 
-	pg_observe(c->a->pg, &now, 1000);
+	pg_observe(a->pg, &now, 1000);
 	tl = now.timeline;
 	if (tl <= 1)
-		return STEP_SAME;
-	snprintf(path, sizeof(path), "%s/pg_wal/%08X.history", c->a->cfg.postgresql.data_dir, tl);
+		return true;
+	snprintf(path, sizeof(path), "%s/pg_wal/%08X.history", a->cfg.postgresql.data_dir, tl);
 	text = fs_read_file(path, NULL);
 	if (text == NULL) {
 		log_warn("cannot read %s: history key not updated", path);
-		return STEP_SAME;
+		return true;
 	}
 	clock_wall_iso8601(ts, sizeof(ts));
-	json = publish_history_json(text, &c->in->view, ts, c->a->cfg.name);
-	ok = json && dcs_history_write(c->a->dcs, json);
+	json = publish_history_json(text, &in->view, ts, a->cfg.name);
+	ok = json && dcs_history_write(a->dcs, json);
 	free(json);
 	free(text);
-	return ok ? STEP_SAME : STEP_FAILED;
+	return ok;
+}
+
+static enum step act_write_history(struct ctx *c)
+{
+	return agent_write_history(c->a, c->in) ? STEP_SAME : STEP_FAILED;
 }
 
 static enum step act_clear_failover(struct ctx *c)
@@ -558,6 +571,11 @@ static enum step run(struct ctx *c)
 		return act_clear_failover(c);
 	case HA_ACT_HANDOVER:
 		return act_handover(c);
+	case HA_ACT_BACKUP_JOB:
+		/* Not worth stopping the plan for: the next cycle plans it again. */
+		return agent_backup_start(c->a, c->in, c->act->target) ? STEP_CHANGED : STEP_SAME;
+	case HA_ACT_RESTORE:
+		return agent_restore(c->a, c->in) ? STEP_CHANGED : STEP_FAILED;
 	case HA_ACT__COUNT:
 		break;
 	}

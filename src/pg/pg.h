@@ -45,6 +45,8 @@ struct pg_role_conf {
 	                                     ("immediate")...; "" = the end of the archive */
 	char recovery_target_value[64];   /* its value */
 	char restore_command[PG_CMD_LEN]; /* another repository's ("" = the node's own) */
+	bool keep_auto_conf;              /* a bootstrap command's own recovery settings (Patroni's
+	                                     keep_existing_recovery_conf): postgresql.auto.conf untouched */
 };
 
 /*
@@ -110,6 +112,8 @@ enum pg_proc_state pg_proc_state(struct pg_node *n);
 /* pg_postmaster_fd: pollable fd readable when the postmaster exits, or -1 if not running. */
 int pg_postmaster_fd(struct pg_node *n);
 pid_t pg_postmaster_pid(const struct pg_node *n);
+/* pg_node_socket_dir: the unix socket directory (absolute). Borrowed. */
+const char *pg_node_socket_dir(const struct pg_node *n);
 /* pg_data_system_id: the data directory's system identifier ("" if none) into out. */
 bool pg_data_system_id(struct pg_node *n, char *out, size_t size);
 
@@ -129,9 +133,11 @@ bool pg_bootstrap_roles(struct pg_node *n, int timeout_ms) MUST_CHECK;
 /*
  * pg_basebackup: clones the data directory from host:port with the replication user
  * (fast checkpoint, WAL streamed). A non-empty data directory is moved aside first
- * (renamed data_dir.<timestamp>, never deleted).
+ * (renamed data_dir.<timestamp>, never deleted). extra: more options ("--max-rate=10M",
+ * Patroni's basebackup section), NULL-terminated, or NULL.
  */
-bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
+bool pg_basebackup(struct pg_node *n, const char *host, int port, const char *const *extra,
+                   int timeout_ms) MUST_CHECK;
 enum pg_rewind_result {
 	PG_REWIND_DONE,
 	PG_REWIND_SOURCE_NOT_READY, /* nothing touched: try again later */
@@ -150,8 +156,12 @@ enum pg_rewind_result {
  */
 enum pg_rewind_result pg_rewind(struct pg_node *n, const char *host, int port,
                                 int timeout_ms) MUST_CHECK;
-/* pg_move_data_aside: renames data_dir to data_dir.<suffix>.<timestamp> (never deletes). */
-bool pg_move_data_aside(struct pg_node *n, const char *suffix) MUST_CHECK;
+/*
+ * pg_move_data_aside: renames data_dir to data_dir.<suffix>.<timestamp> (never
+ * deletes); the new name into moved_to (may be NULL). True too when there was nothing.
+ */
+bool pg_move_data_aside(struct pg_node *n, const char *suffix, char *moved_to,
+                        size_t size) MUST_CHECK;
 /*
  * pg_start: renders the files for role (postgresql.conf, standby.signal, pg_hba.conf,
  * pg_ident.conf, passfile) and starts the postmaster; does not wait for it to accept
@@ -222,11 +232,11 @@ bool pg_archive_flush(struct pg_node *n, int timeout_ms) MUST_CHECK;
 /*
  * pg_data_adopt: a data directory written by another program (pgBackRest's restore, a
  * replica or bootstrap method's command) made the node's own: mode 0700, another
- * node's socket lock files removed, and postgresql.auto.conf cleaned of what pgha
- * owns (pg_start does that too) and of any recovery target. False (logged) if it is
- * not a data directory.
+ * node's socket lock files removed, and (unless keep_auto_conf) postgresql.auto.conf
+ * cleaned of what pgha owns (pg_start does that too) and of any recovery target. False
+ * (logged) if it is not a data directory.
  */
-bool pg_data_adopt(struct pg_node *n) MUST_CHECK;
+bool pg_data_adopt(struct pg_node *n, bool keep_auto_conf) MUST_CHECK;
 /* pg_exec: runs one SQL command as superuser (tests, chaos, small admin steps). */
 bool pg_exec(struct pg_node *n, const char *sql, int timeout_ms) MUST_CHECK;
 

@@ -33,7 +33,7 @@ static bool must_be_stopped(struct pg_node *n, const char *what)
 	return false;
 }
 
-bool pg_move_data_aside(struct pg_node *n, const char *suffix)
+bool pg_move_data_aside(struct pg_node *n, const char *suffix, char *moved_to, size_t size)
 {
 	char stamp[32];
 	time_t now = time(NULL);
@@ -53,6 +53,8 @@ bool pg_move_data_aside(struct pg_node *n, const char *suffix)
 		if (done) {
 			log_warn("moved data directory %s aside to %s", n->data_dir, to);
 			pg_slots_forget(n);
+			if (moved_to != NULL && size > 0)
+				snprintf(moved_to, size, "%s", to);
 		} else if (!fs_exists(to))
 			log_error("cannot move %s to %s: %s", n->data_dir, to, strerror(errno));
 		free(to);
@@ -164,39 +166,49 @@ static void source_conninfo(const struct pg_node *n, const char *host, int port,
 	pg_conninfo_append(ci, "connect_timeout", "5");
 }
 
-static bool basebackup_run(struct pg_node *n, const char *host, int port, int timeout_ms)
+static bool basebackup_run(struct pg_node *n, const char *host, int port, const char *const *extra,
+                           int timeout_ms)
 {
 	char *bin = pg_bin(n, "pg_basebackup");
+	const char *fixed[] = {bin,  "-D",     n->data_dir, "-d",   NULL,
+	                       "-X", "stream", "-c",        "fast", "-w"};
+	size_t n_extra = 0, k = 0;
+	const char **argv;
 	struct buf ci;
 	bool ok;
 
 	buf_init(&ci);
 	source_conninfo(n, host, port, pg_replication_user(n->cfg)->username, "pgha_basebackup",
 	                &ci);
-	{
-		const char *argv[] = {bin,      "-D", n->data_dir, "-d", ci.data, "-X",
-		                      "stream", "-c", "fast",      "-w", NULL};
-
-		ok = pg_tool_run(n, argv, timeout_ms, NULL);
-	}
+	fixed[4] = ci.data;
+	while (extra != NULL && extra[n_extra] != NULL)
+		n_extra++;
+	argv = xcalloc(ARRAY_LEN(fixed) + n_extra + 1, sizeof(*argv));
+	for (size_t i = 0; i < ARRAY_LEN(fixed); i++)
+		argv[k++] = fixed[i];
+	for (size_t i = 0; i < n_extra; i++)
+		argv[k++] = extra[i];
+	ok = pg_tool_run(n, argv, timeout_ms, NULL);
+	free(argv);
 	buf_free(&ci);
 	free(bin);
 	return ok;
 }
 
-bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms)
+bool pg_basebackup(struct pg_node *n, const char *host, int port, const char *const *extra,
+                   int timeout_ms)
 {
 	int64_t start_ms = clock_now_ms();
 
 	if (!must_be_stopped(n, "pg_basebackup"))
 		return false;
-	if (!fs_dir_is_empty(n->data_dir) && !pg_move_data_aside(n, "replaced"))
+	if (!fs_dir_is_empty(n->data_dir) && !pg_move_data_aside(n, "replaced", NULL, 0))
 		return false;
 	if (!pg_files_passfile(n))
 		return false;
 	log_info("cloning %s from %s:%d", n->data_dir, host, port);
 	/* On failure pg_basebackup removes what it wrote itself. */
-	if (!basebackup_run(n, host, port, timeout_ms))
+	if (!basebackup_run(n, host, port, extra, timeout_ms))
 		return false;
 	if (chmod(n->data_dir, 0700) == -1) {
 		log_error("cannot chmod %s: %s", n->data_dir, strerror(errno));
@@ -354,7 +366,7 @@ enum pg_rewind_result pg_rewind(struct pg_node *n, const char *host, int port, i
 	return PG_REWIND_DONE;
 }
 
-bool pg_data_adopt(struct pg_node *n)
+bool pg_data_adopt(struct pg_node *n, bool keep_auto_conf)
 {
 	char *version = xasprintf("%s/PG_VERSION", n->data_dir);
 	struct pg_role_conf none;
@@ -372,5 +384,5 @@ bool pg_data_adopt(struct pg_node *n)
 	pg_files_remove_foreign(n);
 	pg_slots_forget(n);
 	memset(&none, 0, sizeof(none));
-	return pg_files_clean_auto_conf(n, &none);
+	return keep_auto_conf || pg_files_clean_auto_conf(n, &none);
 }

@@ -220,6 +220,11 @@ int pg_postmaster_fd(struct pg_node *n)
 	return n->proc.pidfd;
 }
 
+const char *pg_node_socket_dir(const struct pg_node *n)
+{
+	return n->socket_dir;
+}
+
 pid_t pg_postmaster_pid(const struct pg_node *n)
 {
 	return (pid_t)atomic_load(&n->proc.pid);
@@ -283,7 +288,8 @@ bool pg_start(struct pg_node *n, const struct pg_role_conf *role)
 		return false;
 	}
 	/* postgresql.auto.conf is read after postgresql.conf: clean it before rendering. */
-	if (!has_cluster(n) || !pg_files_clean_auto_conf(n, role) || !pg_files_write(n, role))
+	if (!has_cluster(n) || (!role->keep_auto_conf && !pg_files_clean_auto_conf(n, role)) ||
+	    !pg_files_write(n, role))
 		return false;
 	/* After a SIGKILL, orphaned backends may hold the old segment for a moment. */
 	(void)pg_proc_wait_shmem(n->data_dir, SHMEM_WAIT_MS);
