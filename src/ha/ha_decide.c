@@ -631,7 +631,10 @@ static bool c_restore(const struct facts *f)
 {
 	const struct dcs_request *r = &f->view->restore;
 
-	return dcs_request_pending(r) && eq(r->leader, f->in->name) && (f->i_hold || f->key_mine);
+	/* Our name on the key but not on our lease (the agent restarted): re-attach it
+	 * first. A lease past its deadline is a fence, never a restore. */
+	return dcs_request_pending(r) && eq(r->leader, f->in->name) &&
+	       (f->i_hold || (f->key_mine && !f->in->lease.held));
 }
 
 static void p_restore(const struct facts *f, struct ha_decision *d)
