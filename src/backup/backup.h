@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <jansson.h>
 #include "config/config.h"
 #include "util/buf.h"
@@ -125,6 +126,13 @@ char **backup_restore_opts(const char *pg_path, const struct backup_target *t, b
  */
 bool backup_exec(char *const *argv, int timeout_ms, const char *log_path,
                  struct buf *out) MUST_CHECK;
+/*
+ * backup_exec_as: backup_exec as the user uid:gid (the repository's and the node's
+ * files belong to it: a tool run as root must not leave root's files among them). The
+ * caller must be root.
+ */
+bool backup_exec_as(char *const *argv, int timeout_ms, const char *log_path, struct buf *out,
+                    uid_t uid, gid_t gid) MUST_CHECK;
 /* backup_command_name: the pgBackRest command of argv (its last word), for messages. */
 const char *backup_command_name(char *const *argv);
 

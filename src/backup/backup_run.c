@@ -110,22 +110,44 @@ static void log_words(const char *command, char *text)
 	}
 }
 
-bool backup_exec(char *const *argv, int timeout_ms, const char *log_path, struct buf *out)
+static bool exec_spec(const struct proc_spec *base, int timeout_ms, struct buf *out)
 {
-	struct proc_spec spec = {.argv = (const char *const *)argv,
-	                         .cwd = "/",
-	                         .log_path = log_path,
-	                         .stdin_null = true};
+	struct proc_spec spec = *base;
+	char *const *argv = (char *const *)(uintptr_t)base->argv;
+	const char *log_path = base->log_path;
 	const char *command = backup_command_name(argv);
-	off_t offset = fs_size(log_path);
+	off_t offset = log_path != NULL ? fs_size(log_path) : 0;
 	char tail[TAIL_BYTES + 1];
 	char err[512];
 
 	log_debug("running pgbackrest %s", command);
+	spec.cwd = "/";
+	spec.stdin_null = true;
 	if (proc_run(&spec, timeout_ms, out, err, sizeof(err)))
 		return true;
 	log_error("pgbackrest %s: %s", command, err);
-	fs_read_tail(log_path, offset, tail, TAIL_BYTES);
-	log_words(command, tail);
+	if (log_path != NULL) {
+		fs_read_tail(log_path, offset, tail, TAIL_BYTES);
+		log_words(command, tail);
+	}
 	return false;
+}
+
+bool backup_exec(char *const *argv, int timeout_ms, const char *log_path, struct buf *out)
+{
+	struct proc_spec spec = {.argv = (const char *const *)argv, .log_path = log_path};
+
+	return exec_spec(&spec, timeout_ms, out);
+}
+
+bool backup_exec_as(char *const *argv, int timeout_ms, const char *log_path, struct buf *out,
+                    uid_t uid, gid_t gid)
+{
+	struct proc_spec spec = {.argv = (const char *const *)argv,
+	                         .log_path = log_path,
+	                         .set_user = true,
+	                         .uid = uid,
+	                         .gid = gid};
+
+	return exec_spec(&spec, timeout_ms, out);
 }

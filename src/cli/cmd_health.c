@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "util/clock.h"
 #include "cli/ops_ctx.h"
 #include "cli/ops_health.h"
 #include "cli/ops_probe.h"
@@ -67,6 +68,7 @@ static void observe(const struct ops_ctx *ctx, const struct ops_args *a, struct 
 	struct ops_health_input *in = &r->in;
 
 	in->max_lag_bytes = a->max_lag_bytes;
+	in->wall_now_ms = clock_wall_epoch_s() * 1000;
 	for (int i = 0; i < ctx->client.n_etcd; i++)
 		ops_probe_etcd(ctx->client.etcd[i], ETCD_TIMEOUT_MS, &in->etcd[in->n_etcd++]);
 	in->view_ok = client_read_view(&ctx->client, READ_TIMEOUT_MS, &r->view);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "client/client_members.h"
+#include "util/clock.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -183,7 +184,7 @@ int ops_list(const struct client *c, bool json)
 		return EXIT_UNAVAIL;
 	}
 	if (json) {
-		json_t *o = client_members_json(&v, c);
+		json_t *o = client_members_json(&v, c, clock_wall_epoch_s() * 1000);
 		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 		printf("%s\n", text ? text : "{}");

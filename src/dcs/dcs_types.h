@@ -22,10 +22,10 @@ struct dcs_archive {
 	bool present;
 	int ready;               /* WAL files waiting to be archived */
 	int64_t oldest_ready_ms; /* epoch ms the oldest of them became ready; 0 = none */
-	char last_archived_wal[40];
+	char last_archived_wal[64];
 	int64_t last_archived_ms; /* epoch ms; 0 = never */
 	int64_t failed_count;
-	char last_failed_wal[40];
+	char last_failed_wal[64];
 	int64_t last_failed_ms; /* epoch ms; 0 = never */
 };
 

@@ -276,6 +276,7 @@ static void publish_snapshot(struct agent *a, const struct ha_input *in, const c
 	s->dcs_last_seen_s = a->last_dcs_ok_s;
 	s->next_cycle_ms = a->next_cycle_ms;
 	s->now_ms = in->now_ms;
+	s->wall_ms = in->wall_now_ms;
 	snprintf(s->last_reason, sizeof(s->last_reason), "%s", reason ? reason : "");
 	dcs_view_copy(&s->view, &in->view);
 	pthread_mutex_unlock(&a->status_mu);

@@ -75,7 +75,27 @@ static void render_user(struct buf *out, const char *role, const char *user, con
 	kv(out, 6, "password", password);
 }
 
-static void render_bootstrap(struct buf *out)
+static void render_options(struct buf *out, int indent, const struct pg_params *p)
+{
+	for (int i = 0; i < p->n; i++)
+		kv(out, indent, p->items[i].name, p->items[i].value);
+}
+
+/* render_restore: a new cluster from another lab's backups (pgha's pgbackrest method). */
+static void render_restore(const struct lab_backup *b, struct buf *out)
+{
+	buf_puts(out, "  # made from another lab's backups (pgha up --restore-from)\n"
+	              "  method: pgbackrest\n  pgbackrest:\n");
+	kv(out, 4, "stanza", b->restore_stanza);
+	kv(out, 4, "type", b->restore_type);
+	if (b->restore_target[0])
+		kv(out, 4, "target", b->restore_target);
+	if (b->restore_set[0])
+		kv(out, 4, "set", b->restore_set);
+	render_options(out, 4, &b->restore_options);
+}
+
+static void render_bootstrap(const struct lab_backup *b, struct buf *out)
 {
 	buf_puts(out, "bootstrap:\n"
 	              "  # no dcs section: ttl, loop_wait... keep pgha's defaults\n"
@@ -83,7 +103,20 @@ static void render_bootstrap(struct buf *out)
 	              "    - data-checksums\n"
 	              "    - encoding: UTF8\n"
 	              "    - locale: C.UTF-8\n");
+	if (b != NULL && b->restore)
+		render_restore(b, out);
 	render_hba(out, 2);
+}
+
+/* render_pgbackrest: archiving and backups, into the lab's repository. */
+static void render_pgbackrest(const struct lab_backup *b, struct buf *out)
+{
+	if (b == NULL || !b->on)
+		return;
+	buf_puts(out, "pgbackrest:\n  # stanza: the scope; files next to the data directory\n"
+	              "  options:\n");
+	render_options(out, 4, &b->options);
+	buf_puts(out, "    process-max: 2\n");
 }
 
 static void render_postgresql(const struct lab_cluster *c, const struct lab_secrets *s,
@@ -105,8 +138,8 @@ static void render_postgresql(const struct lab_cluster *c, const struct lab_secr
 	render_hba(out, 2);
 }
 
-void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets *s, int k,
-                          struct buf *out)
+void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets *s,
+                          const struct lab_backup *b, int k, struct buf *out)
 {
 	const struct lab_node_ports *node = &c->plan.nodes[k];
 
@@ -123,8 +156,9 @@ void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets 
 	kv(out, 4, "username", LAB_RESTAPI_USER);
 	kv(out, 4, "password", s->restapi);
 	render_etcd_hosts(c, out);
-	render_bootstrap(out);
+	render_bootstrap(b, out);
 	render_postgresql(c, s, node, out);
+	render_pgbackrest(b, out);
 	buf_puts(out, "pgbouncer:\n  enabled: true\n");
 	kv_hostport(out, 2, "listen", node->bouncer_port);
 }

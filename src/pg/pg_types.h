@@ -52,9 +52,9 @@ struct pg_archiver {
 	int64_t oldest_ready_ms; /* epoch ms the oldest of them became ready; 0 = none */
 	int64_t archived_count;  /* since the statistics were reset */
 	int64_t failed_count;
-	char last_archived_wal[40];
+	char last_archived_wal[64];
 	int64_t last_archived_ms; /* epoch ms; 0 = never */
-	char last_failed_wal[40];
+	char last_failed_wal[64];
 	int64_t last_failed_ms; /* epoch ms; 0 = never */
 };
 

@@ -398,6 +398,26 @@ static void test_metrics_primary(void **state)
 	assert_int_equal(metric_value(out.data, "pgha_ha_loop_due_in_ms"), 1000);
 	assert_int_equal(metric_value(out.data, "pgha_replication_lag_bytes"), -1);
 	assert_int_equal(metric_value(out.data, "pgha_cluster_members"), 2);
+	assert_int_equal(metric_value(out.data, "pgha_archive_ready_files"), -1); /* none */
+	buf_free(&out);
+	/* The leader's WAL archiving (pgBackRest): backlog, its age, counters, times. */
+	s.wall_ms = 1700000200000LL;
+	s.pg.archiver = (struct pg_archiver){.on = true,
+	                                     .ready = 4,
+	                                     .oldest_ready_ms = 1700000170000LL,
+	                                     .archived_count = 99,
+	                                     .failed_count = 2,
+	                                     .last_archived_ms = 1700000190000LL};
+	buf_init(&out);
+	buf_puts(&out, "\n");
+	api_render_metrics(&s, &f, FIX_NOW_MS, &out);
+	assert_exposition_format(out.data + 1);
+	assert_int_equal(metric_value(out.data, "pgha_archive_ready_files"), 4);
+	assert_int_equal(metric_value(out.data, "pgha_archive_lag_seconds"), 30);
+	assert_int_equal(metric_value(out.data, "pgha_archived_files_total"), 99);
+	assert_int_equal(metric_value(out.data, "pgha_archive_failures_total"), 2);
+	assert_int_equal(metric_value(out.data, "pgha_archive_last_archived_time"), 1700000190);
+	assert_int_equal(metric_value(out.data, "pgha_archive_last_failed_time"), 0);
 	buf_free(&out);
 	api_snapshot_free(&s);
 }
