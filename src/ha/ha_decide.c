@@ -610,6 +610,17 @@ static bool c_paused(const struct facts *f)
 	return f->in->settings.pause;
 }
 
+/*
+ * plan_paused_leader: what a paused leader still does: its members' slots (a replica
+ * made again while paused, by a restore, streams through one; pgha drops only slots it
+ * created) and its backups, none of them an automatic HA action.
+ */
+static void plan_paused_leader(const struct facts *f, struct ha_decision *d)
+{
+	add(d, HA_ACT_SYNC_SLOTS, NULL);
+	plan_backup(f, d);
+}
+
 static void p_paused(const struct facts *f, struct ha_decision *d)
 {
 	d->role = f->primary ? HA_ROLE_PRIMARY : f->replica ? HA_ROLE_REPLICA : HA_ROLE_NONE;
@@ -618,7 +629,7 @@ static void p_paused(const struct facts *f, struct ha_decision *d)
 	else if (f->no_leader && f->primary)
 		add(d, HA_ACT_ACQUIRE_LEADER, NULL);
 	else if (f->i_hold && f->primary)
-		plan_backup(f, d); /* backups are no automatic HA action: they go on paused */
+		plan_paused_leader(f, d);
 }
 
 /*
