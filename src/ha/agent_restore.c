@@ -287,6 +287,7 @@ bool agent_restore(struct agent *a, const struct ha_input *in)
 	ok = stop_primary(&r) && restore_files(&r) && recover(&r, &o);
 	if (ok) {
 		snprintf(a->upstream, sizeof(a->upstream), "%s", "");
+		a->slots_for[0] = '\0'; /* the restored data has none of the members' slots */
 		finish(&r, &o);
 	} else {
 		put_back(&r);
