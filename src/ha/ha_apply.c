@@ -466,10 +466,9 @@ static enum step act_sync_slots(struct ctx *c)
 	struct buf key;
 	int n;
 
-	if (!d->use_slots)
-		return STEP_SAME;
 	buf_init(&key);
-	n = wanted_slots(c, wanted, (int)ARRAY_LEN(wanted), &key);
+	/* use_slots off: no slot is wanted, and those pgha made go. */
+	n = d->use_slots ? wanted_slots(c, wanted, (int)ARRAY_LEN(wanted), &key) : 0;
 	if (!str_eq(key.data, c->a->slots_for) ||
 	    c->in->now_ms - c->a->slots_synced_ms >= SLOTS_RECHECK_MS) {
 		/* A failure is not worth stopping the plan for: retried next cycle. */
