@@ -12,6 +12,7 @@
 #include "lab/lab_secrets.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
+#include "util/strutil.h"
 
 static bool write_rel(const struct lab_cluster *c, const char *rel, const struct buf *b,
                       mode_t mode, char *err, size_t errlen)
@@ -130,8 +131,10 @@ static bool make_repo(const struct lab_cluster *c, const struct lab_backup *b, c
 {
 	char path[PATH_MAX];
 
-	if (b == NULL || !b->on)
-		return true;
+	const char *type = b != NULL ? pg_params_get(&b->options, "repo1-type") : NULL;
+
+	if (b == NULL || !b->on || (type != NULL && !str_eq(type, "posix")))
+		return true; /* no repository here, or one elsewhere (--backup-repo) */
 	if (!lab_path(c, LAB_REPO_DIR, path, sizeof(path)) || !fs_mkdir_p(path, 0750)) {
 		snprintf(err, errlen, "cannot create %s/%s: %s", c->dir, LAB_REPO_DIR,
 		         strerror(errno));
