@@ -309,9 +309,11 @@ static bool may_restore(const struct ops_ctx *ctx, const struct dcs_view *v)
 	return true;
 }
 
-/* all_on: every member runs on timeline tl or later, the replicas streaming. */
-static bool all_on(const struct dcs_view *v, int tl)
+/* all_on: every member runs on timeline *tl or later, the replicas streaming. */
+static bool all_on(const struct dcs_view *v, const void *arg)
 {
+	int tl = *(const int *)arg;
+
 	if (v->n_members == 0)
 		return false;
 	for (int i = 0; i < v->n_members; i++) {
@@ -330,18 +332,8 @@ static bool wait_members(const struct ops_ctx *ctx, int tl, int64_t deadline)
 {
 	printf("waiting for every member to run on timeline %d\n", tl);
 	fflush(stdout);
-	while (clock_now_ms() < deadline) {
-		struct dcs_view v;
-		bool done;
-
-		clock_sleep_ms(POLL_MS);
-		if (!client_read_view(&ctx->client, 1500, &v))
-			continue;
-		done = all_on(&v, tl);
-		dcs_view_free(&v);
-		if (done)
-			return true;
-	}
+	if (ops_wait_view(ctx, deadline, POLL_MS, all_on, &tl))
+		return true;
 	client_say(ctx->cmd, "not every member runs on timeline %d yet (pgha list)", tl);
 	return false;
 }

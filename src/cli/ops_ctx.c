@@ -128,6 +128,24 @@ bool ops_read_view(const struct ops_ctx *ctx, struct dcs_view *v)
 	return false;
 }
 
+bool ops_wait_view(const struct ops_ctx *ctx, int64_t deadline_ms, int poll_ms, ops_view_cond *done,
+                   const void *arg)
+{
+	while (clock_now_ms() < deadline_ms) {
+		struct dcs_view v;
+		bool ok;
+
+		clock_sleep_ms(poll_ms);
+		if (!client_read_view(&ctx->client, READ_TIMEOUT_MS, &v))
+			continue;
+		ok = done(&v, arg);
+		dcs_view_free(&v);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
 void ops_auth_hint(const struct ops_ctx *ctx)
 {
 	fprintf(stderr,

@@ -48,12 +48,20 @@ int ops_pause(const struct ops_ctx *ctx, const struct dcs_view *v, bool pause)
 	return EXIT_UNAVAIL;
 }
 
-static bool all_report(const struct dcs_view *before, const struct dcs_view *now, bool pause)
-{
-	for (int i = 0; i < before->n_members; i++) {
-		const struct dcs_member *m = dcs_view_member(now, before->members[i].name);
+/* all_report: every member of the view before (arg) reports the state in its key. */
+struct reported {
+	const struct dcs_view *before;
+	bool pause;
+};
 
-		if (m != NULL && m->pause != pause)
+static bool all_report(const struct dcs_view *now, const void *arg)
+{
+	const struct reported *r = arg;
+
+	for (int i = 0; i < r->before->n_members; i++) {
+		const struct dcs_member *m = dcs_view_member(now, r->before->members[i].name);
+
+		if (m != NULL && m->pause != r->pause)
 			return false;
 	}
 	return true;
@@ -62,23 +70,13 @@ static bool all_report(const struct dcs_view *before, const struct dcs_view *now
 int ops_pause_wait(const struct ops_ctx *ctx, const struct dcs_view *before, bool pause,
                    int timeout_s)
 {
-	int64_t deadline = clock_now_ms() + 1000LL * timeout_s;
+	struct reported r = {before, pause};
 
 	printf("'%s' request sent, waiting until it is recognized by all nodes\n",
 	       pause ? "pause" : "resume");
 	fflush(stdout);
-	while (clock_now_ms() < deadline) {
-		struct dcs_view v;
-		bool done;
-
-		clock_sleep_ms(PAUSE_POLL_MS);
-		if (!client_read_view(&ctx->client, 1500, &v))
-			continue;
-		done = all_report(before, &v, pause);
-		dcs_view_free(&v);
-		if (done)
-			return EXIT_OK;
-	}
+	if (ops_wait_view(ctx, clock_now_ms() + 1000LL * timeout_s, PAUSE_POLL_MS, all_report, &r))
+		return EXIT_OK;
 	printf("Failed: not every member recognized the %s state after %d seconds\n",
 	       pause ? "pause" : "resume", timeout_s);
 	return EXIT_FAILED;

@@ -148,6 +148,20 @@ bool pg_initdb(struct pg_node *n)
 	return true;
 }
 
+/* own_copy: a data directory copied from elsewhere made this node's: private (PostgreSQL
+ * refuses one others can read), no other node's socket locks, none of this node's
+ * slots in it. */
+static bool own_copy(struct pg_node *n)
+{
+	if (chmod(n->data_dir, 0700) == -1) {
+		log_error("cannot chmod %s: %s", n->data_dir, strerror(errno));
+		return false;
+	}
+	pg_files_remove_foreign(n);
+	pg_slots_forget(n);
+	return true;
+}
+
 /* --- pg_basebackup ------------------------------------------------------------------------ */
 
 static void source_conninfo(const struct pg_node *n, const char *host, int port, const char *user,
@@ -208,14 +222,8 @@ bool pg_basebackup(struct pg_node *n, const char *host, int port, const char *co
 		return false;
 	log_info("cloning %s from %s:%d", n->data_dir, host, port);
 	/* On failure pg_basebackup removes what it wrote itself. */
-	if (!basebackup_run(n, host, port, extra, timeout_ms))
+	if (!basebackup_run(n, host, port, extra, timeout_ms) || !own_copy(n))
 		return false;
-	if (chmod(n->data_dir, 0700) == -1) {
-		log_error("cannot chmod %s: %s", n->data_dir, strerror(errno));
-		return false;
-	}
-	pg_files_remove_foreign(n);
-	pg_slots_forget(n);
 	log_info("cloned %s from %s:%d in %lld ms", n->data_dir, host, port,
 	         (long long)(clock_now_ms() - start_ms));
 	return true;
@@ -377,12 +385,8 @@ bool pg_data_adopt(struct pg_node *n, bool keep_auto_conf)
 		log_error("%s is not a data directory", n->data_dir);
 		return false;
 	}
-	if (chmod(n->data_dir, 0700) == -1) {
-		log_error("cannot chmod %s: %s", n->data_dir, strerror(errno));
+	if (!own_copy(n))
 		return false;
-	}
-	pg_files_remove_foreign(n);
-	pg_slots_forget(n);
 	memset(&none, 0, sizeof(none));
 	return keep_auto_conf || pg_files_clean_auto_conf(n, &none);
 }

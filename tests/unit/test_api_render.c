@@ -363,6 +363,16 @@ static void assert_exposition_format(const char *text)
 	assert_int_equal(samples, types);
 }
 
+/* metrics_of: /metrics of s into out (initialised here), checked against the format. */
+static void metrics_of(const struct api_snapshot *s, const struct api_facts *f, int64_t now_ms,
+                       struct buf *out)
+{
+	buf_init(out);
+	buf_puts(out, "\n");
+	api_render_metrics(s, f, now_ms, out);
+	assert_exposition_format(out->data + 1);
+}
+
 static void test_metrics_primary(void **state)
 {
 	struct api_snapshot s;
@@ -372,10 +382,7 @@ static void test_metrics_primary(void **state)
 	(void)state;
 	fix_leader(&s, FIX_NOW_MS);
 	api_facts_derive(&s, FIX_NOW_MS, &f);
-	buf_init(&out);
-	buf_puts(&out, "\n");
-	api_render_metrics(&s, &f, FIX_NOW_MS, &out);
-	assert_exposition_format(out.data + 1);
+	metrics_of(&s, &f, FIX_NOW_MS, &out);
 	assert_non_null(
 	    strstr(out.data, "\npatroni_version{scope=\"batman\",name=\"pg1\"} 000100\n"));
 	assert_non_null(strstr(out.data, "patroni_postmaster_start_time{scope=\"batman\","
@@ -408,10 +415,7 @@ static void test_metrics_primary(void **state)
 	                                     .archived_count = 99,
 	                                     .failed_count = 2,
 	                                     .last_archived_ms = 1700000190000LL};
-	buf_init(&out);
-	buf_puts(&out, "\n");
-	api_render_metrics(&s, &f, FIX_NOW_MS, &out);
-	assert_exposition_format(out.data + 1);
+	metrics_of(&s, &f, FIX_NOW_MS, &out);
 	assert_int_equal(metric_value(out.data, "pgha_archive_ready_files"), 4);
 	assert_int_equal(metric_value(out.data, "pgha_archive_lag_seconds"), 30);
 	assert_int_equal(metric_value(out.data, "pgha_archived_files_total"), 99);
@@ -431,10 +435,7 @@ static void test_metrics_replica_and_stopped(void **state)
 	(void)state;
 	fix_replica(&s, FIX_NOW_MS, 4096);
 	api_facts_derive(&s, FIX_NOW_MS, &f);
-	buf_init(&out);
-	buf_puts(&out, "\n");
-	api_render_metrics(&s, &f, FIX_NOW_MS + 250, &out);
-	assert_exposition_format(out.data + 1);
+	metrics_of(&s, &f, FIX_NOW_MS + 250, &out);
 	assert_int_equal(metric_value(out.data, "patroni_replica"), 1);
 	assert_int_equal(metric_value(out.data, "patroni_primary"), 0);
 	assert_int_equal(metric_value(out.data, "patroni_xlog_location"), 0);
@@ -450,10 +451,7 @@ static void test_metrics_replica_and_stopped(void **state)
 	fix_stopped(&s, FIX_NOW_MS);
 	s.pause = true;
 	api_facts_derive(&s, FIX_NOW_MS, &f);
-	buf_init(&out);
-	buf_puts(&out, "\n");
-	api_render_metrics(&s, &f, FIX_NOW_MS, &out);
-	assert_exposition_format(out.data + 1);
+	metrics_of(&s, &f, FIX_NOW_MS, &out);
 	assert_int_equal(metric_value(out.data, "patroni_postgres_running"), 0);
 	assert_int_equal(metric_value(out.data, "patroni_postgres_state"), 12);
 	assert_int_equal(metric_value(out.data, "patroni_postgres_server_version"), 0);

@@ -21,13 +21,13 @@
 # Ports 37000-37199 (base ports 37000 and 37100).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=backup_lib.bash
+. "$(dirname "$0")/backup_lib.bash"
 
 BASE=37000
 BASE2=37100
 LAB2=""
 
-ops() { "$PGHA" "$@" --dir "$LAB_DIR"; }
-field() { printf '%s' "$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"; }
 node_psql() { lab_psql "$1" "$2"; }
 leader_psql() { lab_psql "$(lab_leader)" "$1"; }
 # shellcheck disable=SC2317 # polled through wait_for
@@ -116,21 +116,10 @@ like "$(PGSERVICEFILE=$LAB2/pg_service.conf psql service=rw -XAtq -c 'show archi
 second_down
 
 # --- point-in-time restore ----------------------------------------------------------------------------
-lab_psql rw "create table pitr(id int primary key, note text)"
-lab_psql rw "insert into pitr select g, 'before' from generate_series(1, 100) g"
-sleep 1
-target=$(lab_psql rw "select now()")
-sleep 1
-lab_psql rw "delete from pitr where id > 50"
-lab_psql rw "insert into pitr select g, 'after' from generate_series(1001, 1010) g"
 leader=$(lab_leader)
 tl=$(list_json "[m['timeline'] for m in j['members'] if m['role']=='leader'][0]")
 n_backups=$(backup_count)
-out=$(ops restore --time "$target" --force --timeout 300 2>&1)
-ok $? "pgha restore --time '$target'"
-printf '%s\n' "$out" | sed 's/^/# /'
-is "$(lab_psql rw "select note, count(*) from pitr group by 1 order by 1" | tr '\n' ' ')" \
-	"before|100 " "the deleted rows are back, the rows written after the time are not"
+pitr_restore
 new_tl=$(list_json "[m['timeline'] for m in j['members'] if m['role']=='leader'][0]")
 ok "$([ "$new_tl" -gt "$tl" ] && echo 0 || echo 1)" "a new timeline ($tl -> $new_tl)"
 wait_for 60 all_on_timeline "$new_tl"

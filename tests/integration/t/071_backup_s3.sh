@@ -10,14 +10,14 @@
 # Ports 37200-37299 (base port 37200; s3rver on 37290).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source-path=SCRIPTDIR source=backup_lib.bash
+. "$(dirname "$0")/backup_lib.bash"
 
 BASE=37200
 S3_PORT=37290
 S3RVER=$LIB_TOP/tests/s3/node_modules/.bin/s3rver
 S3_PID=""
 
-ops() { "$PGHA" "$@" --dir "$LAB_DIR"; }
-field() { printf '%s' "$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"; }
 
 # shellcheck disable=SC2317 # from the EXIT trap: PostgreSQL first (its archiver waits for
 # the S3 server at shutdown), then the S3 server, then the rest of the lab's cleanup.
@@ -91,18 +91,7 @@ is "$(field "$json" "len(j['backups']), j['status']['code']")" "(1, 0)" "backup 
 ls -R "$LAB_TMP/s3/pgha-test" >"$LAB_TMP/objects" 2>/dev/null
 like "$(cat "$LAB_TMP/objects")" "archive" "the bucket holds the archive"
 
-lab_psql rw "create table pitr(id int primary key, note text)"
-lab_psql rw "insert into pitr select g, 'before' from generate_series(1, 100) g"
-sleep 1
-target=$(lab_psql rw "select now()")
-sleep 1
-lab_psql rw "delete from pitr where id > 50"
-lab_psql rw "insert into pitr select g, 'after' from generate_series(1001, 1010) g"
-out=$(ops restore --time "$target" --force --timeout 300 2>&1)
-ok $? "pgha restore --time from the S3 repository"
-printf '%s\n' "$out" | sed 's/^/# /'
-is "$(lab_psql rw "select note, count(*) from pitr group by 1 order by 1" | tr '\n' ' ')" \
-	"before|100 " "the deleted rows are back, the later ones are not"
+pitr_restore
 wait_for 60 lab_healthy
 ok $? "the cluster is healthy again"
 
