@@ -246,16 +246,28 @@ static void read_int(struct cfg_ctx *c, const struct cfg_entry *e)
 		*(int *)cfg_field(e) = (int)x;
 }
 
-static void read_bytes(struct cfg_ctx *c, const struct cfg_entry *e)
+/*
+ * read_with_unit: an integer, or text parse() reads ("16MB", "7d"), within the row's
+ * range; false after reporting (expected names what was wanted).
+ */
+static bool read_with_unit(struct cfg_ctx *c, const struct cfg_entry *e,
+                           bool (*parse)(const char *, int64_t *), const char *expected, int64_t *x)
 {
-	int64_t x;
 	struct yscalar v = {.type = YS_NULL};
 
 	(void)resolve(e->value, &v);
-	if (!cfg_node_int(e->value, &x) &&
-	    !(v.type == YS_STR && str_parse_bytes(ynode_text(e->value), &x)))
-		cfg_type_error(c, e, "a number of bytes (e.g. 1048576 or 16MB)");
-	else if (in_range(c, e, x))
+	if (!cfg_node_int(e->value, x) && !(v.type == YS_STR && parse(ynode_text(e->value), x))) {
+		cfg_type_error(c, e, expected);
+		return false;
+	}
+	return in_range(c, e, *x);
+}
+
+static void read_bytes(struct cfg_ctx *c, const struct cfg_entry *e)
+{
+	int64_t x;
+
+	if (read_with_unit(c, e, str_parse_bytes, "a number of bytes (e.g. 1048576 or 16MB)", &x))
 		*(int64_t *)cfg_field(e) = x;
 }
 
@@ -296,13 +308,9 @@ static void read_seconds_ms(struct cfg_ctx *c, const struct cfg_entry *e)
 static void read_duration(struct cfg_ctx *c, const struct cfg_entry *e)
 {
 	int64_t x;
-	struct yscalar v = {.type = YS_NULL};
 
-	(void)resolve(e->value, &v);
-	if (!cfg_node_int(e->value, &x) &&
-	    !(v.type == YS_STR && str_parse_duration(ynode_text(e->value), &x)))
-		cfg_type_error(c, e, "a duration (seconds, or e.g. 30min, 12h, 7d)");
-	else if (in_range(c, e, x))
+	if (read_with_unit(c, e, str_parse_duration, "a duration (seconds, or e.g. 30min, 12h, 7d)",
+	                   &x))
 		*(int *)cfg_field(e) = (int)x;
 }
 
