@@ -193,7 +193,8 @@ const struct backup_set *backup_info_find(const struct backup_info *info, const 
 /*
  * The recovery window: a restore can reach any time from the stop of the oldest good
  * backup (pgBackRest needs a backup that ended before the target) to the last WAL the
- * leader archived (last_archived_s, 0 when unknown: the window is then open-ended).
+ * leader archived (last_archived_s; at least the backup's end; 0 when unknown: the
+ * window is then open-ended).
  */
 struct backup_window {
 	bool known;      /* there is a good backup */

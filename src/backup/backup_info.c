@@ -207,8 +207,9 @@ void backup_info_window(const struct backup_info *info, int64_t last_archived_s,
 			break;
 		}
 	}
-	if (out->known)
-		out->until_s = last_archived_s > out->from_s ? last_archived_s : 0;
+	/* The backup's own end is reachable even before the next WAL file is archived. */
+	if (out->known && last_archived_s > 0)
+		out->until_s = last_archived_s > out->from_s ? last_archived_s : out->from_s;
 }
 
 /* --- rendering ------------------------------------------------------------------------------ */

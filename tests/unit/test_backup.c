@@ -259,6 +259,8 @@ static void test_info_window_and_rendering(void **state)
 	assert_int_equal(w.until_s, 1796679000);
 	backup_info_window(&info, 0, &w);
 	assert_int_equal(w.until_s, 0);
+	backup_info_window(&info, 1796678001, &w); /* archived last before the backup ended */
+	assert_int_equal(w.until_s, 1796678010);
 	j = backup_info_json(&info, 1796679000);
 	text = json_dumps(j, JSON_COMPACT);
 	assert_non_null(strstr(text, "\"window\":{\"from\":\"2026-12-07T21:13:30Z\",\"until\":"
