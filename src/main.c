@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "util/compiler.h"
+#include "util/envsecret.h"
 
 struct subcommand {
 	const char *name;
@@ -33,6 +34,7 @@ static const struct subcommand subcommands[] = {
     {"chaos", cmd_chaos, "inject a fault under a write load and verify nothing was lost"},
     {"backup", cmd_backup, "take a backup (pgBackRest), list them (backup list), check"},
     {"restore", cmd_restore, "bring the whole cluster back to a point in time"},
+    {"verify", cmd_verify, "prove the cluster: nine checks, a real failover among them"},
 };
 
 static void usage(FILE *out)
@@ -45,6 +47,13 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Passwords given in the environment (PATRONI_*_PASSWORD, PGHA_REST_PASSWORD,
+	 * PGPASSWORD) leave it before anything else runs: no child inherits them, and
+	 * /proc/<pid>/environ, which PostgreSQL's processes of the same OS user can read,
+	 * no longer shows them (util/envsecret.h).
+	 */
+	envsecret_take();
 	/* Broken pipes are reported as write errors, never as a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {

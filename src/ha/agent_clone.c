@@ -23,6 +23,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
+#include "util/conninfo.h"
 #include "util/proc.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -149,10 +150,10 @@ static void connstring(const struct agent *a, const struct dcs_member *from, str
 	char port[16];
 
 	snprintf(port, sizeof(port), "%d", from->port);
-	pg_conninfo_append(out, "host", from->host);
-	pg_conninfo_append(out, "port", port);
-	pg_conninfo_append(out, "user", pg_replication_user(&a->cfg)->username);
-	pg_conninfo_append(out, "dbname", "postgres");
+	conninfo_append(out, "host", from->host);
+	conninfo_append(out, "port", port);
+	conninfo_append(out, "user", pg_replication_user(&a->cfg)->username);
+	conninfo_append(out, "dbname", "postgres");
 }
 
 /* by_command: a method of the user's, run as Patroni runs it (from may be NULL). */
