@@ -18,7 +18,6 @@ S3_PORT=37290
 S3RVER=$LIB_TOP/tests/s3/node_modules/.bin/s3rver
 S3_PID=""
 
-
 # shellcheck disable=SC2317 # from the EXIT trap: PostgreSQL first (its archiver waits for
 # the S3 server at shutdown), then the S3 server, then the rest of the lab's cleanup.
 s3_cleanup() {
@@ -87,7 +86,7 @@ out=$(ops backup --timeout 300 2>&1)
 ok $? "a full backup into the bucket"
 like "$out" "done: [0-9]{8}-[0-9]{6}F" "with its label"
 json=$(ops backup list --json)
-is "$(field "$json" "len(j['backups']), j['status']['code']")" "(1, 0)" "backup list reads it back"
+is "$(field "$json" "len(j['backups']), j['status']['code']")" "1 0" "backup list reads it back"
 ls -R "$LAB_TMP/s3/pgha-test" >"$LAB_TMP/objects" 2>/dev/null
 like "$(cat "$LAB_TMP/objects")" "archive" "the bucket holds the archive"
 
