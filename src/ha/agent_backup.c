@@ -268,6 +268,17 @@ static void answer(struct agent *a, const char *id, const char *state, const cha
 	dcs_view_free(&v);
 }
 
+void agent_backup_cancel(struct agent *a, const char *why)
+{
+	struct agent_backup *b = &a->backup;
+
+	if (b->job_pid <= 0)
+		return;
+	stop_job(b, why);
+	answer(a, b->job_request, "failed", why);
+	b->info_known = false; /* the repository is read again before the schedule goes on */
+}
+
 /* take_request: marks the pending request ours and running; its kind, or NULL. */
 static const char *take_request(struct agent *a, const struct dcs_view *v)
 {

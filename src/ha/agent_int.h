@@ -276,6 +276,12 @@ void agent_refresh_dyn(struct agent *a, const struct dcs_view *view);
  * (logged) when one is missing: PostgreSQL would keep every WAL file it cannot archive.
  */
 bool agent_backup_open(struct agent *a) MUST_CHECK;
+/*
+ * agent_backup_cancel: stops the running job, if any (a restore begins: the job would
+ * read a primary that stops, or write into the repository the restore reads); its
+ * request is answered failed with why.
+ */
+void agent_backup_cancel(struct agent *a, const char *why);
 /* agent_backup_close: stops a running job, frees what was read. */
 void agent_backup_close(struct agent *a);
 /* agent_backup_write_conf: the node's pgbackrest.conf again (retention changed). */

@@ -284,6 +284,7 @@ bool agent_restore(struct agent *a, const struct ha_input *in)
 	log_warn("restore %s: bringing the cluster back to %s %s", r.req.id, r.req.kind,
 	         r.req.target);
 	agent_set_state(a, "restoring", in);
+	agent_backup_cancel(a, "a restore began");
 	ok = stop_primary(&r) && restore_files(&r) && recover(&r, &o);
 	if (ok) {
 		snprintf(a->upstream, sizeof(a->upstream), "%s", "");

@@ -36,10 +36,6 @@ streams() { [ "$(lab_member_state "$1")" = streaming ]; }
 all_on_timeline() { [ "$(list_json "all(m['timeline'] == $1 for m in j['members'])")" = True ] && lab_healthy; }
 # shellcheck disable=SC2317
 slot_on_leader() { [ "$(leader_psql "select count(*) from pg_replication_slots where slot_name='$1'")" = 1 ]; }
-backups_json() { ops backup list --json; }
-backup_count() { backups_json | python3 -c "import json,sys; print(len(json.load(sys.stdin)['backups']))"; }
-# shellcheck disable=SC2317
-backups_at_least() { [ "$(backup_count)" -ge "$1" ]; }
 
 # shellcheck disable=SC2317 # from the EXIT trap
 second_down() {

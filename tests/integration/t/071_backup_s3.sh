@@ -4,7 +4,8 @@
 # here by pid, with a test CA and a server certificate for localhost (pgBackRest checks
 # host names, and matches DNS names only). A lab with `pgha up --backup-repo FILE`
 # archives into the bucket, `pgbackrest check` passes, a backup is taken from a standby
-# and listed, and a point-in-time restore brings back what was deleted after its time.
+# and listed, the schedule makes the leader (alone) take one more, and a point-in-time
+# restore brings back what was deleted after its time.
 # (s3rver does not check request signatures: this tests the S3 path, not S3's auth.)
 #
 # Ports 37200-37299 (base port 37200; s3rver on 37290).
@@ -89,6 +90,17 @@ json=$(ops backup list --json)
 is "$(field "$json" "len(j['backups']), j['status']['code']")" "1 0" "backup list reads it back"
 ls -R "$LAB_TMP/s3/pgha-test" >"$LAB_TMP/objects" 2>/dev/null
 like "$(cat "$LAB_TMP/objects")" "archive" "the bucket holds the archive"
+
+# The schedule (the cluster's backup settings): the leader alone takes what falls due.
+ops edit-config --set backup.incr_every=5s --force >/dev/null 2>&1
+ok $? "edit-config: an incremental backup every 5 s"
+wait_for 90 backups_at_least 2
+ok $? "a scheduled backup was taken"
+ops edit-config --set backup.incr_every=0 --force >/dev/null 2>&1
+is "$(field "$(backups_json)" "j['backups'][-1]['type']")" incr "it is an incremental backup"
+is "$(grep -l 'backup (incr) from' "$LAB_DIR"/logs/node*.log | wc -l)" 1 \
+	"one node took the scheduled backups"
+like "$(grep -l 'backup (incr) from' "$LAB_DIR"/logs/node*.log)" "$(lab_leader).log" "the leader"
 
 pitr_restore
 wait_for 60 lab_healthy

@@ -5,6 +5,10 @@
 ops() { "$PGHA" "$@" --dir "$LAB_DIR"; }
 # field JSON EXPR: a value of a JSON text (python expression on `j`).
 field() { printf '%s' "$1" | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"; }
+backups_json() { ops backup list --json; }
+backup_count() { backups_json | python3 -c "import json,sys; print(len(json.load(sys.stdin)['backups']))"; }
+# shellcheck disable=SC2317 # polled through wait_for
+backups_at_least() { [ "$(backup_count)" -ge "$1" ]; }
 
 # pitr_restore: 100 rows, a time T, 50 of them deleted and 10 others written after T;
 # then `pgha restore --time T`: the deleted rows must be back, the later ones absent.
