@@ -143,15 +143,20 @@ void lab_chaos_table(const struct lab_cluster *c, char *out, size_t size);
 /* --- pgha up / pgha down ---------------------------------------------------------------- */
 
 struct lab_up_opts {
-	const char *dir;        /* --dir, default "pgha-lab" (relative to the cwd) */
-	int n_nodes;            /* --nodes */
-	int base_port;          /* --base-port */
-	int router_port;        /* --router-port: the router's read-write port, read-only +1 */
-	const char *scope;      /* --scope */
-	const char *os_user;    /* --os-user; NULL = "postgres" when root, else ourselves */
-	int timeout_s;          /* --timeout: overall wait for a healthy cluster */
-	const char *pg_bin_dir; /* --pg-bin-dir */
-	bool insecure;          /* --insecure: no TLS anywhere (debugging) */
+	const char *dir;            /* --dir, default "pgha-lab" (relative to the cwd) */
+	int n_nodes;                /* --nodes */
+	int base_port;              /* --base-port */
+	int router_port;            /* --router-port: the router's read-write port, read-only +1 */
+	const char *scope;          /* --scope */
+	const char *os_user;        /* --os-user; NULL = "postgres" when root, else ourselves */
+	int timeout_s;              /* --timeout: overall wait for a healthy cluster */
+	const char *pg_bin_dir;     /* --pg-bin-dir */
+	bool insecure;              /* --insecure: no TLS anywhere (debugging) */
+	bool no_backup;             /* --no-backup: no pgBackRest (no archiving, no backups) */
+	const char *backup_repo;    /* --backup-repo FILE: pgBackRest repo options */
+	const char *restore_from;   /* --restore-from DIR: bootstrap from that lab's backups */
+	const char *restore_time;   /* --restore-time TIME */
+	const char *restore_backup; /* --restore-backup LABEL */
 	/* Which of the above were given explicitly (they must match an existing lab). */
 	bool nodes_set;
 	bool base_port_set;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "client/client.h"
+#include "lab/lab_backup.h"
 #include "lab/lab_cgroup.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
@@ -147,6 +148,16 @@ static bool check_binaries(struct lab_cluster *c, const char *pg_bin_dir)
 		return false;
 	}
 	return true;
+}
+
+static bool check_pgbackrest(const struct lab_up_opts *o)
+{
+	char path[PATH_MAX];
+
+	if (o->no_backup || find_in_path("pgbackrest", path, sizeof(path)))
+		return true;
+	fail("pgbackrest not found in PATH (Debian package pgbackrest); or --no-backup");
+	return false;
 }
 
 /* check_user_access: the OS user can reach DIR's parent and run every binary. */
@@ -542,6 +553,17 @@ static enum lab_up_result start_cluster(struct up_run *r)
 
 /* --- fresh directory ------------------------------------------------------------------ */
 
+/* write_layout: the lab's files, with pgBackRest as the options ask. */
+static bool write_layout(const struct lab_up_opts *o, struct up_run *r, char *err, size_t errlen)
+{
+	struct lab_backup b;
+	bool ok = lab_backup_prepare(r->c, o, &b, err, errlen) &&
+	          lab_layout_write(r->c, &r->ru, &b, err, errlen);
+
+	lab_backup_free(&b);
+	return ok;
+}
+
 static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r)
 {
 	struct lab_cluster *c = r->c;
@@ -559,13 +581,13 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 		fail("%s", err);
 		return LAB_UP_USAGE;
 	}
-	if (!check_binaries(c, o->pg_bin_dir) || !check_user_access(r))
+	if (!check_binaries(c, o->pg_bin_dir) || !check_pgbackrest(o) || !check_user_access(r))
 		return LAB_UP_FAILED;
 	if (!lab_ports_check(&c->plan, NULL, err, sizeof(err))) {
 		fail("%s", err);
 		return LAB_UP_FAILED;
 	}
-	if (!lab_layout_write(c, &r->ru, err, sizeof(err))) {
+	if (!write_layout(o, r, err, sizeof(err))) {
 		fail("%s", err);
 		fprintf(stderr,
 		        "Nothing was started; pgha down --dir %s removes what was written.\n",

@@ -478,7 +478,7 @@ static void test_render_agent_yml(void **state)
 	make_cluster(&c, 3);
 	make_secrets(&s);
 	buf_init(&b);
-	lab_render_agent_yml(&c, &s, 1, &b);
+	lab_render_agent_yml(&c, &s, NULL, 1, &b);
 	assert_true(yaml_ok(b.data));
 	assert_non_null(strstr(b.data, "\nscope: \"pgha-lab\"\n"));
 	assert_non_null(strstr(b.data, "\nnamespace: \"/service/\"\n"));
@@ -532,7 +532,7 @@ static void test_render_agent_yml_parses(void **state)
 	make_cluster(&c, 3);
 	make_secrets(&s);
 	buf_init(&b);
-	lab_render_agent_yml(&c, &s, 2, &b);
+	lab_render_agent_yml(&c, &s, NULL, 2, &b);
 	if (!config_load_string(b.data, "agent.yml", cfg, &errors, &warnings))
 		fail_msg("agent.yml rejected: %s", errors.n ? errors.items[0] : "?");
 	for (int i = 0; i < warnings.n; i++)
@@ -591,7 +591,7 @@ static void test_yaml_quote(void **state)
 		strcpy(c.dir, "/srv/odd: dir #1 \"x\"");
 		make_secrets(&s);
 		buf_init(&b);
-		lab_render_agent_yml(&c, &s, 0, &b);
+		lab_render_agent_yml(&c, &s, NULL, 0, &b);
 		assert_true(yaml_ok(b.data));
 		assert_non_null(
 		    strstr(b.data, "data_dir: \"/srv/odd: dir #1 \\\"x\\\"/node1/data\""));
@@ -761,7 +761,7 @@ static void test_layout_write(void **state)
 	(void)state;
 	make_cluster(&c, 2);
 	snprintf(c.dir, sizeof(c.dir), "%s/lab", tmp);
-	if (!lab_layout_write(&c, &ru, err, sizeof(err)))
+	if (!lab_layout_write(&c, &ru, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(file_mode(c.dir, "cluster.json"), 0644);
 	assert_int_equal(file_mode(c.dir, "router.yml"), 0600); /* etcd's password */
