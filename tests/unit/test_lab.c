@@ -808,7 +808,7 @@ static void test_layout_write_tls(void **state)
 	make_cluster(&c, 2);
 	c.tls = true;
 	snprintf(c.dir, sizeof(c.dir), "%s/lab", tmp);
-	if (!lab_layout_write(&c, &ru, err, sizeof(err)))
+	if (!lab_layout_write(&c, &ru, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(file_mode(c.dir, "tls/ca.crt"), 0644);
 	assert_int_equal(file_mode(c.dir, "tls/ca.key"), -1);
@@ -842,7 +842,7 @@ static void test_render_tls(void **state)
 	make_secrets(&s);
 	strcpy(s.etcd, "EtcdPw5");
 	buf_init(&b);
-	lab_render_agent_yml(&c, &s, 0, &b);
+	lab_render_agent_yml(&c, &s, NULL, 0, &b);
 	if (!config_load_string(b.data, "agent.yml", cfg, &errors, &warnings))
 		fail_msg("agent.yml rejected: %s", errors.n ? errors.items[0] : "?");
 	assert_int_equal(warnings.n, 0);
