@@ -65,7 +65,7 @@ static int already_running(const struct lab_cluster *c)
 	(void)ops_list(&cl, false); /* the processes run: a report, not a check */
 	printf("Router: read-write 127.0.0.1:%d, read-only 127.0.0.1:%d "
 	       "(PGSERVICEFILE=%s/pg_service.conf psql service=rw)\n",
-	       c->plan.router_rw_port, c->plan.router_ro_port, c->dir);
+	       c->plan.router_rw_port, c->plan.router_ro_port, lab_shown_dir(c));
 	return EXIT_OK;
 }
 

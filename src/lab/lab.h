@@ -63,8 +63,9 @@ struct lab_plan {
 
 /* What DIR/cluster.json says. */
 struct lab_cluster {
-	char dir[PATH_MAX];            /* absolute path of DIR */
-	char scope[LAB_NAME_LEN];      /* cluster name in etcd */
+	char dir[PATH_MAX];       /* absolute path of DIR */
+	char link[PATH_MAX];      /* where `pgha up` was asked to put DIR, a link to it, or "" */
+	char scope[LAB_NAME_LEN]; /* cluster name in etcd */
 	char namespace_[LAB_NAME_LEN]; /* "/service/" */
 	char os_user[LAB_NAME_LEN];    /* user every process of the lab runs as */
 	char pgha_bin[PATH_MAX];       /* the pgha binary the agents run */
@@ -74,8 +75,9 @@ struct lab_cluster {
 };
 
 /*
- * lab_cluster_load: reads DIR/cluster.json (dir absolute or relative); its "dir" must be
- * DIR's absolute path. False with err set otherwise (no lab there, unreadable file).
+ * lab_cluster_load: reads DIR/cluster.json (dir absolute or relative, or the link to it);
+ * its "dir" must be DIR itself. False with err set otherwise (no lab there, unreadable
+ * file, a lab moved or copied from elsewhere).
  */
 bool lab_cluster_load(const char *dir, struct lab_cluster *c, char *err, size_t errlen) MUST_CHECK;
 /*
@@ -84,6 +86,8 @@ bool lab_cluster_load(const char *dir, struct lab_cluster *c, char *err, size_t 
  * superuser "postgres"; when DIR/secrets cannot be read, none, and the note says why).
  */
 void lab_client(const struct lab_cluster *c, struct client *out);
+/* lab_shown_dir: DIR as the user named it: the link to it, when it has one (lab_place.h). */
+const char *lab_shown_dir(const struct lab_cluster *c);
 /* lab_path: DIR/<rel> into out; false if it does not fit. */
 bool lab_path(const struct lab_cluster *c, const char *rel, char *out, size_t size) MUST_CHECK;
 /* lab_plan_node: the node called name, or NULL. Borrowed. */

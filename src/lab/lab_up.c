@@ -27,6 +27,7 @@
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
 #include "lab/lab_layout.h"
+#include "lab/lab_place.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_router.h"
 #include "lab/lab_running.h"
@@ -51,6 +52,7 @@
 struct up_run {
 	struct lab_cluster *c;
 	struct lab_runas ru;
+	char self[PATH_MAX];                 /* this pgha binary, which the lab gets a copy of */
 	struct lab_running running;          /* what runs (found or started) */
 	int64_t start_ms;                    /* CLOCK_BOOTTIME at the start of the command */
 	int64_t deadline_ms;                 /* start + --timeout */
@@ -123,11 +125,12 @@ static bool check_fresh_dir(const char *dir)
 	return true;
 }
 
-static bool check_binaries(struct lab_cluster *c, const char *pg_bin_dir)
+static bool check_binaries(struct up_run *r, const char *pg_bin_dir)
 {
+	struct lab_cluster *c = r->c;
 	char path[PATH_MAX + 16];
 
-	if (!self_exe(c->pgha_bin, sizeof(c->pgha_bin))) {
+	if (!self_exe(r->self, sizeof(r->self))) {
 		fail("cannot find the pgha binary (/proc/self/exe): %s", strerror(errno));
 		return false;
 	}
@@ -147,8 +150,11 @@ static bool check_binaries(struct lab_cluster *c, const char *pg_bin_dir)
 	return true;
 }
 
-/* check_user_access: the OS user can reach DIR's parent and run every binary. */
-static bool check_user_access(const struct up_run *r)
+/*
+ * check_user_access: the OS user can reach DIR's parent and run etcd, PostgreSQL and,
+ * once copied into the lab (with_pgha), pgha.
+ */
+static bool check_user_access(const struct up_run *r, bool with_pgha)
 {
 	const struct lab_cluster *c = r->c;
 	char parent[PATH_MAX];
@@ -158,18 +164,54 @@ static bool check_user_access(const struct up_run *r)
 	snprintf(parent, sizeof(parent), "%s", c->dir);
 	snprintf(postgres, sizeof(postgres), "%s/postgres", c->pg_bin_dir);
 	need[0] = dirname(parent);
-	need[1] = c->pgha_bin;
-	need[2] = c->etcd_bin;
-	need[3] = postgres;
-	for (size_t i = 0; i < ARRAY_LEN(need); i++) {
+	need[1] = c->etcd_bin;
+	need[2] = postgres;
+	need[3] = c->pgha_bin;
+	for (size_t i = 0; i < (with_pgha ? 4 : 3); i++) {
 		if (!lab_user_can_access(&r->ru, need[i], X_OK)) {
 			fail("OS user %s cannot reach %s (a parent directory is not searchable "
-			     "by it); pick a --dir and a pgha build outside such directories",
+			     "by it); pick a --dir and a --pg-bin-dir it can reach",
 			     c->os_user, need[i]);
 			return false;
 		}
 	}
 	return true;
+}
+
+/*
+ * place_dir: the lab goes where it was asked to, unless the OS user cannot reach that
+ * place: then it lives under LAB_PLACE_BASE, and DIR becomes a link to it (lab_place.h).
+ */
+static bool place_dir(struct up_run *r)
+{
+	struct lab_cluster *c = r->c;
+	char real[PATH_MAX];
+	char err[ERR_LEN];
+
+	if (!lab_place_needed(&r->ru, c->dir))
+		return true;
+	if (!lab_place_elsewhere(LAB_PLACE_BASE, c->dir, real, sizeof(real), err, sizeof(err))) {
+		fail("OS user %s cannot reach %s, and the lab cannot live elsewhere: %s",
+		     c->os_user, c->dir, err);
+		return false;
+	}
+	snprintf(c->link, sizeof(c->link), "%s", c->dir);
+	snprintf(c->dir, sizeof(c->dir), "%s", real);
+	printf("OS user %s cannot reach %s: the lab lives in %s, and %s links to it\n", c->os_user,
+	       c->link, c->dir, c->link);
+	return true;
+}
+
+/* install_binary: the lab runs its own copy of this pgha (lab_place.h says why). */
+static bool install_binary(struct up_run *r)
+{
+	char err[ERR_LEN];
+
+	if (!lab_install_binary(r->c, r->self, err, sizeof(err))) {
+		fail("%s", err);
+		return false;
+	}
+	return check_user_access(r, true);
 }
 
 /* --- starting processes -------------------------------------------------------------- */
@@ -398,7 +440,9 @@ static bool start_former_leader(struct up_run *r)
 
 static void print_logs_hint(const struct lab_cluster *c)
 {
-	fprintf(stderr, "Logs: %s/logs/ (", c->dir);
+	const char *dir = lab_shown_dir(c);
+
+	fprintf(stderr, "Logs: %s/logs/ (", dir);
 	for (int i = 0; i < LAB_N_ETCD; i++)
 		fprintf(stderr, "%s.log ", c->plan.etcd[i].name);
 	for (int k = 0; k < c->plan.n_nodes; k++)
@@ -407,13 +451,14 @@ static void print_logs_hint(const struct lab_cluster *c)
 	fprintf(stderr,
 	        "PostgreSQL's own log is next to each node's data directory (%s/node1/data.log).\n"
 	        "What runs is left running for inspection; stop it with: pgha down --dir %s\n",
-	        c->dir, c->dir);
+	        dir, dir);
 }
 
 static void print_success(const struct up_run *r, const struct lab_health *h,
                           const struct client_landing *rw)
 {
 	const struct lab_cluster *c = r->c;
+	const char *dir = lab_shown_dir(c);
 
 	printf("\nCluster \"%s\" is healthy: leader %s, %d streaming replica%s, router up "
 	       "(service=rw lands on %s), in %.1f s.\n",
@@ -427,8 +472,8 @@ static void print_success(const struct up_run *r, const struct lab_health *h,
 	       "Router:  http://127.0.0.1:%d/health and /metrics\n"
 	       "Inspect: pgha list --dir %s   (or: patronictl -c %s/patronictl.yml list)\n"
 	       "Stop:    pgha down --dir %s   (--keep keeps the data for the next pgha up)\n",
-	       c->dir, c->plan.router_rw_port, c->plan.router_ro_port, c->plan.router_http_port,
-	       c->dir, c->dir, c->dir);
+	       dir, c->plan.router_rw_port, c->plan.router_ro_port, c->plan.router_http_port, dir,
+	       dir, dir);
 }
 
 /* wait_healthy: the cluster (one leader, the replicas streaming), then the router. */
@@ -487,6 +532,25 @@ static enum lab_up_result start_cluster(struct up_run *r)
 
 /* --- fresh directory ------------------------------------------------------------------ */
 
+/* write_lab: the layout, then the copy of pgha that cluster.json names. */
+static bool write_lab(struct up_run *r)
+{
+	struct lab_cluster *c = r->c;
+	char err[ERR_LEN];
+
+	if (!lab_path(c, LAB_BIN_REL, c->pgha_bin, sizeof(c->pgha_bin))) {
+		fail("%s: path too long", c->dir);
+		return false;
+	}
+	if (!lab_layout_write(c, &r->ru, err, sizeof(err)))
+		fail("%s", err);
+	else if (install_binary(r))
+		return true;
+	fprintf(stderr, "Nothing was started; pgha down --dir %s removes what was written.\n",
+	        lab_shown_dir(c));
+	return false;
+}
+
 static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r)
 {
 	struct lab_cluster *c = r->c;
@@ -503,19 +567,14 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 		fail("%s", err);
 		return LAB_UP_USAGE;
 	}
-	if (!check_binaries(c, o->pg_bin_dir) || !check_user_access(r))
+	if (!check_binaries(r, o->pg_bin_dir))
 		return LAB_UP_FAILED;
 	if (!lab_ports_check(&c->plan, NULL, err, sizeof(err))) {
 		fail("%s", err);
 		return LAB_UP_FAILED;
 	}
-	if (!lab_layout_write(c, &r->ru, err, sizeof(err))) {
-		fail("%s", err);
-		fprintf(stderr,
-		        "Nothing was started; pgha down --dir %s removes what was written.\n",
-		        c->dir);
+	if (!place_dir(r) || !check_user_access(r, false) || !write_lab(r))
 		return LAB_UP_FAILED;
-	}
 	if ((r->lock_fd = lab_lock(c, err, sizeof(err))) < 0) {
 		fail("%s", err);
 		return LAB_UP_FAILED;
@@ -551,8 +610,26 @@ static bool options_match(const struct lab_up_opts *o, const struct lab_cluster 
 	if (what)
 		fail("%s differs from the existing lab in %s (see its cluster.json); "
 		     "`pgha down --dir %s` first to create a new one",
-		     what, c->dir, c->dir);
+		     what, c->dir, lab_shown_dir(c));
 	return what == NULL;
+}
+
+/* refresh_binary: what starts now runs this pgha: a fresh copy, named in cluster.json. */
+static bool refresh_binary(struct up_run *r)
+{
+	char err[ERR_LEN];
+
+	if (!self_exe(r->self, sizeof(r->self))) {
+		fail("cannot find the pgha binary (/proc/self/exe): %s", strerror(errno));
+		return false;
+	}
+	if (!install_binary(r))
+		return false;
+	if (!lab_cluster_save(r->c, err, sizeof(err))) {
+		fail("%s", err);
+		return false;
+	}
+	return true;
 }
 
 /* missing_owners: names of the components not running, NULL-terminated, into names. */
@@ -596,9 +673,8 @@ static enum lab_up_result up_existing(const struct lab_up_opts *o, struct up_run
 	lab_running_scan(c, &r->running);
 	if (lab_running_all(c, &r->running))
 		return LAB_UP_ALREADY_RUNNING;
-	if (!self_exe(c->pgha_bin, sizeof(c->pgha_bin)) || !lab_cluster_save(c, err, sizeof(err)))
-		fprintf(stderr,
-		        "pgha up: warning: cannot record the pgha binary in cluster.json\n");
+	if (!refresh_binary(r))
+		return LAB_UP_FAILED;
 	buf_init(&list);
 	missing_owners(r, owners, &list);
 	printf("The lab \"%s\" in %s is partly or not running; starting %s%s%s\n", c->scope, c->dir,

@@ -11,11 +11,13 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -25,6 +27,7 @@
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
 #include "lab/lab_layout.h"
+#include "lab/lab_place.h"
 #include "lab/lab_plan.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_render.h"
@@ -281,6 +284,19 @@ static void test_cluster_json_round_trip(void **state)
 		assert_int_equal(json_integer_value(json_object_get(router, "http_port")), 6506);
 	}
 	json_decref(j);
+	assert_null(strstr(text, "\"link\"")); /* only a relocated lab has one */
+	free(text);
+	/* A relocated lab records the link it was asked for; a relative one is refused. */
+	strcpy(c.link, "/root/pgha/pgha-lab");
+	text = lab_cluster_to_json(&c);
+	assert_true(lab_cluster_from_json(text, &back, err, sizeof(err)));
+	assert_string_equal(back.link, "/root/pgha/pgha-lab");
+	assert_string_equal(lab_shown_dir(&back), "/root/pgha/pgha-lab");
+	free(text);
+	strcpy(c.link, "pgha-lab");
+	text = lab_cluster_to_json(&c);
+	assert_false(lab_cluster_from_json(text, &back, err, sizeof(err)));
+	assert_string_equal(err, "\"link\" must be an absolute path");
 	free(text);
 }
 
@@ -355,6 +371,16 @@ static void test_cluster_load_checks_dir(void **state)
 	assert_true(lab_cluster_save(&c, err, sizeof(err)));
 	assert_true(lab_cluster_load(dir, &back, err, sizeof(err)));
 	assert_string_equal(back.dir, dir);
+	assert_string_equal(lab_shown_dir(&back), dir);
+	{ /* through a link to it (a relocated lab's), the same directory */
+		char link[PATH_MAX];
+
+		snprintf(link, sizeof(link), "%s.link", dir);
+		assert_int_equal(symlink(dir, link), 0);
+		assert_true(lab_cluster_load(link, &back, err, sizeof(err)));
+		assert_string_equal(back.dir, dir);
+		assert_int_equal(unlink(link), 0);
+	}
 	/* A cluster.json naming another directory is refused (down would remove c.dir). */
 	strcpy(c.dir, "/somewhere/else");
 	{
@@ -1159,6 +1185,113 @@ static void test_former_leader(void **state)
 	assert_false(lab_former_leader(&p, NULL, "", "", out, sizeof(out)));
 }
 
+/* --- where the lab lives ------------------------------------------------------------------- */
+
+/* entries: how many names dir holds (. and .. aside). */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static void test_place_elsewhere(void **state)
+{
+	char *tmp = make_tmpdir();
+	char base[PATH_MAX], link[PATH_MAX], real[PATH_MAX], other[PATH_MAX], err[512];
+	struct lab_cluster c;
+	struct stat st;
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/labs", tmp);
+	snprintf(link, sizeof(link), "%s/my lab!", tmp);
+	assert_int_equal(mkdir(link, 0700), 0); /* an empty directory gives way to the link */
+	assert_true(lab_place_elsewhere(base, link, real, sizeof(real), err, sizeof(err)));
+	assert_int_equal(strncmp(real, base, strlen(base)), 0);
+	assert_int_equal(strncmp(real + strlen(base), "/my_lab_.", 9), 0);
+	assert_true(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	assert_true(fs_same_file(link, real));
+	assert_true(stat(real, &st) == 0 && (st.st_mode & 07777) == 0755);
+	/* The link's place is taken now: refused, nothing left behind in base. */
+	assert_false(lab_place_elsewhere(base, link, other, sizeof(other), err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot make"));
+	assert_int_equal(entries(base), 1);
+	/* A base others may write is refused (a lab runs as its OS user from there). */
+	assert_int_equal(chmod(base, 0777), 0);
+	snprintf(other, sizeof(other), "%s/second", tmp);
+	assert_false(lab_place_elsewhere(base, other, other, sizeof(other), err, sizeof(err)));
+	assert_non_null(strstr(err, "refusing"));
+	assert_int_equal(chmod(base, 0755), 0);
+	/* pgha down: the link goes with the directory, and the base once empty. */
+	make_cluster(&c, 3);
+	strcpy(c.dir, real);
+	strcpy(c.link, link);
+	assert_true(fs_rm_rf(real));
+	assert_true(lab_place_unlink(&c));
+	assert_false(lstat(link, &st) == 0);
+	assert_false(fs_exists(base));
+	/* A link that points elsewhere now is not ours to remove. */
+	assert_int_equal(symlink("/", link), 0);
+	assert_true(lab_place_unlink(&c));
+	assert_true(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	remove_tmpdir(tmp);
+}
+
+/* Relocation is for root running the lab as another user who cannot reach DIR. */
+static void test_place_needed(void **state)
+{
+	char *tmp = make_tmpdir(); /* mkdtemp: mode 0700 */
+	char dir[PATH_MAX], name[64], err[256];
+	struct lab_runas ru;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/pgha-lab", tmp);
+	ru = (struct lab_runas){0};
+	assert_false(lab_place_needed(&ru, dir)); /* the lab runs as ourselves */
+	if (geteuid() == 0 && getpwnam("postgres") != NULL) {
+		assert_true(lab_user_resolve(NULL, &ru, name, sizeof(name), err, sizeof(err)));
+		assert_true(lab_place_needed(&ru, dir));
+		assert_int_equal(chmod(tmp, 0755), 0);
+		assert_false(lab_place_needed(&ru, dir));
+	}
+	remove_tmpdir(tmp);
+}
+
+/* Every pgha up gives the lab its own copy of the binary, replaced atomically. */
+static void test_install_binary(void **state)
+{
+	char *tmp = make_tmpdir();
+	char want[PATH_MAX], err[512];
+	struct lab_cluster c;
+	struct stat first, again;
+	size_t len = 0;
+	char *data;
+
+	(void)state;
+	make_cluster(&c, 3);
+	strcpy(c.dir, tmp);
+	snprintf(want, sizeof(want), "%s/%s", tmp, LAB_BIN_REL);
+	assert_true(lab_install_binary(&c, "/proc/self/exe", err, sizeof(err)));
+	assert_string_equal(c.pgha_bin, want);
+	assert_true(stat(want, &first) == 0 && (first.st_mode & 07777) == 0755);
+	data = fs_read_file("/proc/self/exe", &len);
+	assert_non_null(data);
+	assert_int_equal((size_t)first.st_size, len);
+	free(data);
+	assert_true(lab_install_binary(&c, "/proc/self/exe", err, sizeof(err)));
+	assert_true(stat(want, &again) == 0);
+	assert_true(again.st_ino != first.st_ino); /* a new file: running copies keep theirs */
+	assert_false(lab_install_binary(&c, "/nonexistent/pgha", err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot copy /nonexistent/pgha"));
+	remove_tmpdir(tmp);
+}
+
 static void test_lock(void **state)
 {
 	char *dir = make_tmpdir();
@@ -1217,6 +1350,9 @@ int main(void)
 	    cmocka_unit_test(test_postmaster_find),
 	    cmocka_unit_test(test_leader_hint),
 	    cmocka_unit_test(test_former_leader),
+	    cmocka_unit_test(test_place_elsewhere),
+	    cmocka_unit_test(test_place_needed),
+	    cmocka_unit_test(test_install_binary),
 	    cmocka_unit_test(test_lock),
 	};
 
