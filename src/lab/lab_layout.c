@@ -101,9 +101,9 @@ static bool write_client_files(const struct lab_cluster *c, const struct lab_sec
 	bool ok;
 
 	buf_init(&ctl);
-	lab_render_patronictl(c, &ctl);
+	lab_render_patronictl(c, s, &ctl);
 	ok = write_router_files(c, s, err, errlen) &&
-	     write_rel(c, "patronictl.yml", &ctl, 0644, err, errlen);
+	     write_rel(c, "patronictl.yml", &ctl, 0600, err, errlen);
 	buf_free(&ctl);
 	return ok;
 }

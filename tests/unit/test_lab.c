@@ -662,15 +662,21 @@ static void test_render_pgpass_and_patronictl(void **state)
 	make_secrets(&s);
 	buf_init(&b);
 	lab_render_pgpass(&c, &s, &b);
+	/* the router's ports, then each node's PostgreSQL and PgBouncer */
 	assert_string_equal(b.data, "127.0.0.1:5432:*:postgres:SuperPw1\n"
 	                            "127.0.0.1:5433:*:postgres:SuperPw1\n"
 	                            "127.0.0.1:6510:*:postgres:SuperPw1\n"
-	                            "127.0.0.1:6520:*:postgres:SuperPw1\n");
+	                            "127.0.0.1:6512:*:postgres:SuperPw1\n"
+	                            "127.0.0.1:6520:*:postgres:SuperPw1\n"
+	                            "127.0.0.1:6522:*:postgres:SuperPw1\n");
 	buf_reset(&b);
-	lab_render_patronictl(&c, &b);
+	lab_render_patronictl(&c, &s, &b);
 	assert_true(yaml_ok(b.data));
 	assert_non_null(strstr(b.data, "\nscope: \"pgha-lab\"\nnamespace: \"/service/\"\n"
 	                               "etcd3:\n  hosts:\n    - \"127.0.0.1:6500\"\n"));
+	/* the REST credentials, where Patroni 3.0's patronictl reads them */
+	assert_non_null(strstr(b.data, "\nrestapi:\n  authentication:\n    username: \"pgha\"\n"
+	                               "    password: \"ApiPw4\"\n"));
 	assert_null(strstr(b.data, "SuperPw1"));
 	buf_free(&b);
 }
@@ -786,7 +792,7 @@ static void test_layout_write(void **state)
 	assert_int_equal(file_mode(c.dir, "router.yml"), 0644);
 	assert_int_equal(file_mode(c.dir, "pg_service.conf"), 0644);
 	assert_int_equal(file_mode(c.dir, "pgpass"), 0600);
-	assert_int_equal(file_mode(c.dir, "patronictl.yml"), 0644);
+	assert_int_equal(file_mode(c.dir, "patronictl.yml"), 0600);
 	assert_int_equal(file_mode(c.dir, "secrets/superuser"), 0600);
 	assert_int_equal(file_mode(c.dir, "node2"), 0700);
 	assert_int_equal(file_mode(c.dir, "node2/agent.yml"), 0600);
