@@ -6,9 +6,11 @@
  *
  * A lab is one directory: cluster.json (scope, namespace, the port plan, node names,
  * the OS user, the binaries), the generated secrets, each node's agent.yml and data,
- * router.yml, the client files (pg_service.conf, pgpass, patronictl.yml), logs and pid
- * files. Three etcd members, N nodes (agent + PostgreSQL + PgBouncer) and one router,
- * all on 127.0.0.1, every process run as the lab's OS user and known by pid.
+ * router.yml, the client files (pg_service.conf, pgpass, patronictl.yml), logs, pid
+ * files and bin/pgha, the copy of pgha its processes run. Where its OS user cannot
+ * reach the directory asked for, that is a link to the lab's real place (lab_place.h). Three etcd
+ * members, N nodes (agent + PostgreSQL + PgBouncer) and one router, all on 127.0.0.1, every process
+ * run as the lab's OS user and known by pid.
  *
  * Sits on client/ (a lab hands its cluster to the tooling as a struct client).
  */

@@ -460,10 +460,11 @@ static void print_success(const struct up_run *r, const struct lab_health *h,
 	const struct lab_cluster *c = r->c;
 	const char *dir = lab_shown_dir(c);
 
-	printf("\nCluster \"%s\" is healthy: leader %s, %d streaming replica%s, router up "
+	printf("\nCluster \"%s\" is healthy: leader %s, %d streaming replica%s%s%s%s, router up "
 	       "(service=rw lands on %s), in %.1f s.\n",
-	       c->scope, h->leader, c->plan.n_nodes - 1, c->plan.n_nodes == 2 ? "" : "s", rw->node,
-	       elapsed_s(r));
+	       c->scope, h->leader, c->plan.n_nodes - 1, c->plan.n_nodes == 2 ? "" : "s",
+	       h->sync_standby[0] ? " (synchronous: " : "", h->sync_standby,
+	       h->sync_standby[0] ? ")" : "", rw->node, elapsed_s(r));
 	printf("Connect:\n"
 	       "  export PGSERVICEFILE=%s/pg_service.conf\n"
 	       "  psql service=rw        # the primary, through the router (127.0.0.1:%d)\n"
@@ -476,7 +477,11 @@ static void print_success(const struct up_run *r, const struct lab_health *h,
 	       dir, dir);
 }
 
-/* wait_healthy: the cluster (one leader, the replicas streaming), then the router. */
+/*
+ * wait_healthy: the cluster (one leader, the replicas streaming, in synchronous mode one
+ * named in the sync key: a switchover right after `pgha up` finds its candidate), then
+ * the router.
+ */
 static bool wait_healthy(struct up_run *r, struct lab_health *h, struct client_landing *rw,
                          struct buf *why)
 {
@@ -485,9 +490,11 @@ static bool wait_healthy(struct up_run *r, struct lab_health *h, struct client_l
 	                     .min_revision = r->min_revision,
 	                     .progress = stdout};
 
-	printf("waiting for one leader and %d streaming replicas, then for the router "
+	printf("waiting for one leader and %d streaming replica%s%s, then for the router "
 	       "(timeout %.0f s)...\n",
-	       r->c->plan.n_nodes - 1, (double)(r->deadline_ms - r->start_ms) / 1000.0);
+	       r->c->plan.n_nodes - 1, r->c->plan.n_nodes == 2 ? "" : "s",
+	       r->c->plan.n_nodes > 1 ? " (in synchronous mode, one named synchronous)" : "",
+	       (double)(r->deadline_ms - r->start_ms) / 1000.0);
 	fflush(stdout);
 	if (!lab_health_wait(r->c, &w, why, h))
 		return false;

@@ -856,18 +856,31 @@ static void healthy_view(struct dcs_view *v)
 	strcpy(v->members[2].replication_state, "streaming");
 }
 
+/* eval_all_200: the verdict on v with every REST probe answering 200. */
+static void eval_all_200(const struct lab_plan *p, const struct dcs_view *v, struct lab_health *h)
+{
+	lab_health_eval(p, v, (long[]){200, 200, 200}, NULL, h);
+}
+
+/* eval_healthy: a 3-node plan and healthy_view, every REST probe answering 200. */
+static void eval_healthy(struct lab_plan *p, struct dcs_view *v, struct lab_health *h)
+{
+	char err[256];
+
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, p, err, sizeof(err)));
+	healthy_view(v);
+	eval_all_200(p, v, h);
+}
+
 static void test_health_eval(void **state)
 {
 	struct lab_plan p;
 	struct dcs_view v;
 	struct lab_health h;
 	long ok_codes[3] = {200, 200, 200};
-	char err[256];
 
 	(void)state;
-	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
-	healthy_view(&v);
-	lab_health_eval(&p, &v, ok_codes, NULL, &h);
+	eval_healthy(&p, &v, &h);
 	assert_true(h.healthy);
 	assert_true(h.has_leader);
 	assert_string_equal(h.leader, "node1");
@@ -895,6 +908,44 @@ static void test_health_eval(void **state)
 	lab_health_eval(&p, &v, (long[]){200, 200, 0}, NULL, &h);
 	assert_false(h.healthy);
 	assert_string_equal(h.nodes[2].what, "streaming, /replica answers 0");
+}
+
+/* pgha up also waits for the sync key to name a standby (synchronous mode, the default):
+ * a switchover asked for right after it finds its candidate named. */
+static void test_health_eval_sync(void **state)
+{
+	struct lab_plan p;
+	struct dcs_view v;
+	struct lab_health h;
+	char err[256];
+
+	(void)state;
+	eval_healthy(&p, &v, &h);
+	assert_true(h.healthy && h.sync_ok);
+	assert_string_equal(h.sync_standby, "node3");
+	v.sync.n_standbys = 0; /* claimed by the leader, no standby named yet */
+	eval_all_200(&p, &v, &h);
+	assert_false(h.healthy);
+	assert_false(h.sync_ok);
+	assert_true(h.nodes[0].ready && h.nodes[1].ready && h.nodes[2].ready);
+	assert_string_equal(h.sync_standby, "");
+	strcpy(v.sync.leader, "node2"); /* a former leader's key names no standby of ours */
+	v.sync.n_standbys = 1;
+	eval_all_200(&p, &v, &h);
+	assert_false(h.sync_ok);
+	v.sync.present = false; /* no key at all */
+	eval_all_200(&p, &v, &h);
+	assert_false(h.healthy);
+	v.has_config = true; /* synchronous mode off: nothing to wait for */
+	v.config_json = (char *)(uintptr_t) "{\"synchronous_mode\":false}";
+	eval_all_200(&p, &v, &h);
+	assert_true(h.healthy);
+	/* one node: no standby to name */
+	v.has_config = false;
+	v.config_json = NULL;
+	assert_true(lab_plan_make(6500, 1, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
+	eval_all_200(&p, &v, &h);
+	assert_true(h.healthy);
 }
 
 static void test_health_eval_old_keys(void **state)
@@ -1347,6 +1398,7 @@ int main(void)
 	    cmocka_unit_test(test_layout_write),
 	    cmocka_unit_test(test_etcd_argv),
 	    cmocka_unit_test(test_health_eval),
+	    cmocka_unit_test(test_health_eval_sync),
 	    cmocka_unit_test(test_health_eval_old_keys),
 	    cmocka_unit_test(test_health_eval_no_leader),
 	    cmocka_unit_test(test_ports_check),
