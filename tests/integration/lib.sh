@@ -206,6 +206,10 @@ cluster_json() {
 	python3 -c "import json,sys; c=json.load(open(sys.argv[1])); print($1)" "$LAB_DIR/cluster.json"
 }
 
+# lab_pgha: the pgha binary the lab runs, its own copy (DIR/bin/pgha): what to run as the
+# lab's OS user, who may not reach $PGHA (a checkout in a 0700 home).
+lab_pgha() { cluster_json "c['binaries']['pgha']"; }
+
 # lab_port NODE KIND: KIND is pg_port, api_port or pgbouncer_port.
 lab_port() {
 	cluster_json "[n['$2'] for n in c['ports']['nodes'] if n['name']=='$1'][0]"
