@@ -9,6 +9,7 @@
 #   make tsan       unit tests and the agent under ThreadSanitizer (build-tsan/pgha);
 #                   make tsan-chaos runs the lab's chaos scenarios with TSan agents
 #   make valgrind   unit tests under valgrind
+#   make fuzz       libFuzzer harnesses, FUZZ_SECONDS each (make check: FUZZ_CHECK_SECONDS)
 #   make format     clang-format the tree; make format-check verifies it
 #   make bench-*    benchmarks (docs/bench.md); BENCH_ARGS passes options to the script
 #
@@ -30,6 +31,12 @@ LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 ifeq ($(SANITIZE),1)
   CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
   LDFLAGS     += -fsanitize=address,undefined
+endif
+# libFuzzer harnesses (tests/fuzz): clang, the code instrumented for coverage, ASan+UBSan.
+ifeq ($(SANITIZE),fuzz)
+  CFLAGS_BASE += -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+  LDFLAGS     += -fsanitize=fuzzer,address,undefined
 endif
 ifeq ($(SANITIZE),thread)
   CFLAGS_BASE += -O1 -fsanitize=thread -fno-omit-frame-pointer
@@ -62,6 +69,7 @@ CMOCKA    := $(shell pkg-config --libs cmocka 2>/dev/null)
 module_uses = $(or $(USES_$(1)),$(eval USES_$(1) := $(shell sh scripts/check-layers.sh \
 	--uses $(1)))$(USES_$(1)))
 HEADER_OBJS_ha/ha_decide.h := $(BUILD)/src/ha/ha_decide.o $(BUILD)/src/ha/ha_handover.o \
+	$(BUILD)/src/ha/ha_failsafe.o \
 	$(BUILD)/src/pg/pg_types.o
 layer_objs = $(sort $(foreach u,$(call module_uses,$(1)),\
 	$(or $(HEADER_OBJS_$(u)),$(filter $(BUILD)/src/$(u)/%,$(OBJS)))))
@@ -69,6 +77,7 @@ layer_objs = $(sort $(foreach u,$(call module_uses,$(1)),\
 # (no such module, or one that also reaches into cli/ or router/) links everything.
 TEST_MODULE_test_sdnotify       := util
 TEST_MODULE_test_etcd_json      := dcs
+TEST_MODULE_test_etcd_hedge     := dcs
 TEST_MODULE_test_deploy_configs := pooler
 TEST_MODULE_test_lab            := cli
 test_module = $(or $(TEST_MODULE_$(1)),$(firstword $(subst _, ,$(1:test_%=%))))
@@ -79,11 +88,22 @@ test_module = $(or $(TEST_MODULE_$(1)),$(firstword $(subst _, ,$(1:test_%=%))))
 PG_PURE   := $(BUILD)/src/pg/pg_types.o $(BUILD)/src/pg/pg_conf.o
 TEST_OBJS_test_ha_decide := $(HEADER_OBJS_ha/ha_decide.h) $(BUILD)/src/dcs/dcs_codec.o \
 	$(BUILD)/src/pg/pg_conf.o $(call layer_objs,util)
-TEST_OBJS_test_ha_lease  := $(BUILD)/src/ha/lease.o $(call layer_objs,dcs)
+TEST_OBJS_test_ha_failsafe_model := $(TEST_OBJS_test_ha_decide)
+TEST_OBJS_test_ha_lease  := $(BUILD)/src/ha/lease.o $(BUILD)/src/ha/ha_failsafe.o \
+	$(call layer_objs,dcs)
 TEST_OBJS_test_ha_agent  = $(filter-out $(BUILD)/src/pg/%,$(call layer_objs,ha)) $(PG_PURE) \
 	$(BUILD)/tests/fake_pg.o
 test_objs = $(or $(TEST_OBJS_$(1)),$(if $(wildcard src/$(call test_module,$(1))/),\
 	$(call layer_objs,$(call test_module,$(1))),$(OBJS)))
+
+# Fuzzing: one libFuzzer harness per parser or decision (tests/fuzz/fuzz_<name>.c), its seed
+# corpus in tests/fuzz/corpus/<name>/. make fuzz runs each for FUZZ_SECONDS; make check runs
+# each for FUZZ_CHECK_SECONDS (tests/fuzz/run.sh prints executions and speed per harness).
+FUZZ_BUILD         := build-fuzz
+FUZZ_SECONDS       ?= 60
+FUZZ_CHECK_SECONDS ?= 10
+FUZZ_SRCS          := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS          := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 
 # Integration tests: C programs (cmocka) against real etcd/PostgreSQL, plus shell scenarios.
 ITEST_SRCS := $(sort $(wildcard tests/integration/test_*.c))
@@ -91,7 +111,7 @@ ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/itests/%)
 
 .PHONY: all deps up down check unit integration asan tsan tsan-chaos valgrind format format-check \
 	lint clean bench-failover bench-router bench-idle bench-patroni bench-false-failover deb \
-	check-deploy check-docs
+	check-deploy check-docs fuzz fuzz-build fuzz-bins fuzz-check
 
 all: $(BIN)
 
@@ -114,6 +134,10 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call test_objs,$$*)
 $(BUILD)/tests/fake_pg.o: tests/unit/fake_pg.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -c -o $@ $<
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz -Itests/unit -o $@ $< $(LIB) $(LIBS) $(LDFLAGS)
 
 $(BUILD)/itests/%: tests/integration/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -146,6 +170,17 @@ tsan:
 tsan-chaos: tsan
 	@$(LAB_LOCK) sh tests/tsan-chaos.sh build-tsan/pgha "$(TSAN_OPTIONS_ALL)"
 
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) SANITIZE=fuzz CC=clang fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-check: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) $(FUZZ_BINS)
+
 valgrind: $(UNIT_BINS)
 	@VALGRIND=1 sh tests/unit/run.sh $(UNIT_BINS)
 
@@ -159,6 +194,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-docs
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory tsan
+	@$(MAKE) --no-print-directory fuzz-check
 	@$(MAKE) --no-print-directory integration
 
 bench-failover: all
@@ -190,16 +226,18 @@ check-docs:
 
 format:
 	clang-format -i $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) $(wildcard tests/unit/*.h) \
-		tests/unit/fake_pg.c
+		tests/unit/fake_pg.c $(FUZZ_SRCS) tests/fuzz/fuzz.h
 
 format-check:
 	@clang-format --dry-run -Werror $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) \
-		$(wildcard tests/unit/*.h) tests/unit/fake_pg.c && echo "format: ok"
+		$(wildcard tests/unit/*.h) tests/unit/fake_pg.c $(FUZZ_SRCS) tests/fuzz/fuzz.h && \
+		echo "format: ok"
 
 # The decision core stays pure (and the shell scripts shellcheck-clean): it includes only its own types, util/ and libc's string
 # and formatting headers, and calls nothing that does I/O, reads a clock or allocates. Every
 # module includes only the modules below it (scripts/check-layers.sh, docs/architecture.md).
-PURE := src/ha/ha_decide.c src/ha/ha_handover.c src/ha/ha_decide.h src/ha/ha_types.h
+PURE := src/ha/ha_decide.c src/ha/ha_handover.c src/ha/ha_decide.h src/ha/ha_types.h \
+	src/ha/ha_failsafe.c src/ha/ha_failsafe.h
 lint:
 	@! grep -nE '#include [<"](libpq|curl|jansson|yaml|microhttpd|log/|dcs/dcs\.h|pg/pg\.h|api/|config/|pthread|time\.h|unistd)' $(PURE) \
 		|| (echo "lint: ha_decide must stay pure (includes)" && false)
@@ -207,11 +245,12 @@ lint:
 		|| (echo "lint: ha_decide must stay pure (calls)" && false)
 	@sh scripts/check-layers.sh
 	@command -v shellcheck >/dev/null || (echo "lint: shellcheck is not installed (make deps)" && false)
-	@shellcheck bench/*.sh tests/integration/lib.sh scripts/check-layers.sh tests/tsan-chaos.sh
+	@shellcheck bench/*.sh tests/integration/lib.sh scripts/check-layers.sh tests/tsan-chaos.sh \
+		tests/fuzz/run.sh
 	@echo "lint: ok"
 
 clean:
-	rm -rf build build-asan build-tsan $(BIN)
+	rm -rf build build-asan build-tsan $(FUZZ_BUILD) $(BIN)
 
 -include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
 -include $(BUILD)/tests/fake_pg.d

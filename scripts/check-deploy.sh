@@ -11,7 +11,8 @@
 #   - the rendered boot scripts (and the scripts they embed): bash -n and shellcheck;
 #   - the agent configurations the templates produce, and the packaged example:
 #     `pgha agent --check` (once this build's agent has --check);
-#   - the systemd units: `systemd-analyze verify`, and that each unit's own daemon
+#   - the systemd units: `systemd-analyze verify`, their `systemd-analyze security`
+#     exposure no worse than docs/security.md says, and that each unit's own daemon
 #     calls the sd_notify functions the unit relies on (readiness, watchdog, stopping);
 #   - every shell script of the deployment: shellcheck; create.sh's choice of where to
 #     build the packages (deploy/aws/tests/scripts_test.sh, with stubs);
@@ -282,13 +283,38 @@ unit_matches_code() {
 	return $bad
 }
 
+# exposure UNIT: the overall exposure of `systemd-analyze security --offline=yes`.
+exposure() {
+	systemd-analyze security --offline=yes "$1" 2>/dev/null |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+}
+
+# The hardening of each unit may not regress: its exposure stays at or below the
+# score docs/security.md gives for it (a row "| `NAME.service` | before | now | ...").
+unit_exposure_ok() {
+	local unit=$1 name got want
+	name=$(basename "$unit")
+	want=$(sed -n "s/^| \`$name\` | [^|]* | \([0-9.]*\) .*/\1/p" docs/security.md)
+	got=$(exposure "$unit")
+	echo "$name: exposure $got (docs/security.md: $want)"
+	[ -n "$want" ] && [ -n "$got" ] && awk -v g="$got" -v w="$want" 'BEGIN { exit !(g <= w) }'
+}
+
 unit_checks() {
+	local u
 	if have systemd-analyze; then
 		check "systemd-analyze verify deploy/systemd/*.service" verify_units
+		if [ -n "$(exposure deploy/systemd/pgha-agent.service)" ]; then
+			for u in deploy/systemd/*.service; do
+				check "$(basename "$u"): systemd-analyze security score no worse than docs/security.md" \
+					unit_exposure_ok "$u"
+			done
+		else
+			skip "systemd-analyze security --offline" "this systemd has no --offline"
+		fi
 	else
 		skip "systemd-analyze verify" "systemd-analyze is not installed"
 	fi
-	local u
 	for u in deploy/systemd/*.service; do
 		check "$(basename "$u"): its daemon calls sd_notify as the unit requires" \
 			unit_matches_code "$u"

@@ -6,7 +6,7 @@ set -eu
 packages="build-essential pkg-config clang-format valgrind
 	libpq-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libcmocka-dev
 	libsystemd-dev postgresql-15 postgresql-contrib etcd-server etcd-client pgbouncer haproxy
-	patroni iproute2 iptables nftables procps psmisc curl shellcheck debhelper dpkg-dev"
+	patroni iproute2 iptables nftables procps psmisc curl jq shellcheck debhelper dpkg-dev"
 
 missing=""
 for p in $packages; do

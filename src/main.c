@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "util/compiler.h"
+#include "util/envsecret.h"
 
 struct subcommand {
 	const char *name;
@@ -31,6 +32,7 @@ static const struct subcommand subcommands[] = {
     {"show-config", cmd_show_config, "show the cluster's dynamic configuration"},
     {"edit-config", cmd_edit_config, "change the cluster's dynamic configuration"},
     {"chaos", cmd_chaos, "inject a fault under a write load and verify nothing was lost"},
+    {"verify", cmd_verify, "prove the cluster: nine checks, a real failover among them"},
 };
 
 static void usage(FILE *out)
@@ -43,6 +45,13 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Passwords given in the environment (PATRONI_*_PASSWORD, PGHA_REST_PASSWORD,
+	 * PGPASSWORD) leave it before anything else runs: no child inherits them, and
+	 * /proc/<pid>/environ, which PostgreSQL's processes of the same OS user can read,
+	 * no longer shows them (util/envsecret.h).
+	 */
+	envsecret_take();
 	/* Broken pipes are reported as write errors, never as a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {

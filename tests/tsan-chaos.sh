@@ -1,6 +1,7 @@
 #!/bin/sh
-# tsan-chaos.sh BINARY TSAN_OPTIONS: the lab's chaos scenarios (integration test
-# 030_chaos: kill-primary, crash-postgres, kill-agent, freeze-primary, switchover) run
+# tsan-chaos.sh BINARY TSAN_OPTIONS: the lab's chaos scenarios (integration tests
+# 030_chaos: kill-primary, crash-postgres, kill-agent, freeze-primary, switchover;
+# 031_chaos_faults: the etcd and network faults; 032_chaos_exec: -c and --exec) run
 # with a ThreadSanitizer build of pgha for every process the lab starts (agents,
 # router) and for the tools. Each process writes its reports to a file of its own
 # instead of stopping at the first; the run fails if the scenarios fail or if any
@@ -13,7 +14,7 @@ reports=$(mktemp -d "${TMPDIR:-/tmp}/pgha-tsan.XXXXXX")
 chmod 1777 "$reports"
 trap 'rm -rf "$reports"' EXIT
 [ -x "$bin" ] || { echo "tsan-chaos: no binary at $bin (make tsan)"; exit 1; }
-TSAN_OPTIONS="$2 halt_on_error=0 log_path=$reports/tsan" PGHA="$bin" T=030_chaos \
+TSAN_OPTIONS="$2 halt_on_error=0 log_path=$reports/tsan" PGHA="$bin" T=03 \
 	sh "$top/tests/integration/run.sh"
 rc=$?
 found=$(find "$reports" -name 'tsan.*' -type f | sort)

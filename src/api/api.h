@@ -1,11 +1,11 @@
 /*
  * api.h: the agent's REST API, a drop-in for Patroni's (port 8008 style).
  *
- * The server (libmicrohttpd: one epoll thread pool, per-connection timeout,
- * connection limits) answers health checks and read endpoints from copies of the
- * agent's struct api_snapshot, and turns unsafe requests (switchover, restart,
- * config changes...) into validated struct api_request values that the agent
- * carries out through api_ops.operation.
+ * The server (libmicrohttpd: one epoll thread pool, idle timeout, a total deadline per
+ * request, connection limits per address and in all) answers health checks and read endpoints from
+ * copies of the agent's struct api_snapshot, and turns unsafe requests (switchover, restart, config
+ * changes...) into validated struct api_request values that the agent carries out through
+ * api_ops.operation.
  *
  * This module does everything HTTP: routing, methods, Basic auth, body limits,
  * JSON parsing and the status codes that depend only on the request. It does not
@@ -77,6 +77,28 @@ struct api_request {
 void api_request_free(struct api_request *req);
 
 /*
+ * A POST /failsafe (Patroni's failsafe_mode: a primary cut off from etcd asking whether
+ * it may go on). The body is parsed by the server; the agent decides, in this order
+ * (Patroni's): 502 when failsafe_mode is off, then parse_status when not 0, then its
+ * own checks.
+ */
+struct api_failsafe_post {
+	int parse_status; /* 0, 411 (no body length) or 400 (reason in why) */
+	char why[128];
+	char name[DCS_NAME_LEN];    /* the primary asking */
+	char conn_url[DCS_URL_LEN]; /* its postgres:// URL */
+	char api_url[DCS_URL_LEN];  /* its /patroni URL */
+	int timeline;               /* its timeline; 0 when not sent (Patroni does not) */
+};
+
+/*
+ * api_failsafe_parse: the body of a POST /failsafe into out: a JSON object with string
+ * name, conn_url and api_url (others ignored, "slots" included; an integer "timeline"
+ * optional). body NULL: no Content-Length (411). Pure.
+ */
+void api_failsafe_parse(const char *body, size_t len, struct api_failsafe_post *out);
+
+/*
  * api_ops: what the agent provides. Both callbacks are called from the server's
  * threads, concurrently with each other and with the agent's own loop, so they
  * must be thread-safe.
@@ -92,6 +114,14 @@ struct api_ops {
 	void *ctx;
 	void (*snapshot)(void *ctx, struct api_snapshot *out);
 	int (*operation)(void *ctx, const struct api_request *req, struct buf *reply);
+	/*
+	 * failsafe: judges a POST /failsafe and returns its status: 200 (reply "Accepted";
+	 * lsn, when not "", goes out as the "lsn" header, Patroni 4's), 400/411/500/502 with
+	 * the reason in reply. Answered in the server's thread: it must not block beyond a
+	 * mutex. NULL: 502.
+	 */
+	int (*failsafe)(void *ctx, const struct api_failsafe_post *req, struct buf *reply,
+	                char *lsn, size_t lsnlen);
 };
 
 struct api_options {
@@ -100,8 +130,9 @@ struct api_options {
 	const char *password;
 	int threads;                /* worker threads (epoll each); 0 = 3 */
 	int connection_timeout_s;   /* idle connections are closed after this; 0 = 5 */
-	int max_connections;        /* total open connections; 0 = 256 */
-	int max_connections_per_ip; /* 0 = 128 */
+	int request_timeout_s;      /* a request's head and body, in all; 0 = 10 */
+	int max_connections;        /* total open connections; 0 = 512 */
+	int max_connections_per_ip; /* 0 = 32: it takes 16 client addresses to fill the server */
 };
 
 struct api_server;

@@ -75,6 +75,7 @@ void api_facts_derive(const struct api_snapshot *s, int64_t now_ms, struct api_f
 	f->is_replica = str_eq(f->role, "replica");
 	f->is_leader = s->holds_leader && now_ms < s->leader_valid_until_ms;
 	f->dcs_available = s->view.valid && s->dcs_ok;
+	f->failsafe_active = now_ms < s->failsafe_until_ms;
 	f->cluster_unlocked = !f->dcs_available || !s->view.has_leader;
 	if (f->dcs_available && s->view.has_status)
 		f->leader_optime = s->view.status_optime;

@@ -40,6 +40,7 @@ struct api_facts {
 	bool dcs_available;     /* a current DCS view ("cluster" in Patroni) */
 	bool cluster_unlocked;  /* no DCS view, or nobody holds the leader key */
 	bool is_sync;           /* replica listed in the sync key, sync mode on */
+	bool failsafe_active;   /* failsafe_mode is carrying this node at now_ms */
 	bool streaming;         /* replica whose WAL receiver is streaming */
 	uint64_t received_lsn;  /* replica: received (or replayed) position */
 	uint64_t replayed_lsn;  /* replica: replayed position */

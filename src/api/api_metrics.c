@@ -175,7 +175,7 @@ static void emit_cluster(struct metrics *m, const struct api_snapshot *s, const 
 	emit_int(m, "patroni_cluster_unlocked", "gauge",
 	         "Value is 1 if the cluster is unlocked, 0 if locked.", f->cluster_unlocked);
 	emit_int(m, "patroni_failsafe_mode_is_active", "gauge",
-	         "Value is 1 if failsafe mode is active, 0 if inactive.", 0);
+	         "Value is 1 if failsafe mode is active, 0 if inactive.", f->failsafe_active);
 	emit_int(m, "patroni_postgres_timeline", "counter",
 	         "Postgres timeline of this node (if running), 0 otherwise.",
 	         f->sql_ok ? s->pg.timeline : 0);
@@ -193,6 +193,20 @@ static void emit_cluster(struct metrics *m, const struct api_snapshot *s, const 
 	emit_int(m, "patroni_failover_priority", "gauge",
 	         "Failover priority of this node (0 = never promoted).",
 	         s->nofailover ? 0 : s->failover_priority);
+}
+
+static void emit_failsafe(struct metrics *m, const struct api_snapshot *s)
+{
+	emit_int(m, "pgha_failsafe_mode", "gauge",
+	         "Value is 1 if failsafe_mode is on in the dynamic configuration, 0 otherwise.",
+	         s->failsafe_mode);
+	emit_int(m, "pgha_failsafe_rounds_confirmed_total", "counter",
+	         "Failsafe rounds of this primary that every member of the failsafe key accepted.",
+	         (int64_t)s->failsafe_confirmed);
+	emit_int(m, "pgha_failsafe_rounds_failed_total", "counter",
+	         "Failsafe rounds of this primary that a member refused or did not answer in "
+	         "time (or that came back past the deadline).",
+	         (int64_t)s->failsafe_failed);
 }
 
 static void emit_pgha(struct metrics *m, const struct api_snapshot *s, const struct api_facts *f,
@@ -224,6 +238,7 @@ static void emit_pgha(struct metrics *m, const struct api_snapshot *s, const str
 	         lag_bytes);
 	emit_int(m, "pgha_cluster_members", "gauge", "Members registered in the DCS view.",
 	         s->view.valid ? s->view.n_members : 0);
+	emit_failsafe(m, s);
 }
 
 void api_render_metrics(const struct api_snapshot *s, const struct api_facts *f, int64_t now_ms,

@@ -135,6 +135,8 @@ static void add_agent(json_t *o, const struct api_snapshot *s, const struct api_
 		json_object_set_new(o, "database_system_identifier", jstr(s->pg.system_id));
 	if (s->pending_restart)
 		json_object_set_new(o, "pending_restart", json_true());
+	if (f->failsafe_active) /* Patroni shows the key only while it is true */
+		json_object_set_new(o, "failsafe_mode_is_active", json_true());
 	patroni = json_object();
 	json_object_set_new(patroni, "version", jstr(s->version));
 	json_object_set_new(patroni, "scope", jstr(s->scope));
@@ -267,6 +269,19 @@ json_t *api_render_history(const struct api_snapshot *s)
 		h = json_array();
 	}
 	return h;
+}
+
+json_t *api_render_failsafe(const struct api_snapshot *s)
+{
+	const struct dcs_failsafe *fs = &s->view.failsafe;
+	json_t *o;
+
+	if (fs->state != DCS_FS_VALID)
+		return NULL;
+	o = json_object();
+	for (int i = 0; i < fs->n; i++)
+		json_object_set_new(o, fs->names[i], json_string(fs->api_urls[i]));
+	return o;
 }
 
 json_t *api_render_config(const struct api_snapshot *s)

@@ -24,6 +24,8 @@ json_t *api_render_cluster(const struct api_snapshot *s);
 json_t *api_render_history(const struct api_snapshot *s);
 /* api_render_config: the config key as an object; NULL when missing or unparsable. */
 json_t *api_render_config(const struct api_snapshot *s);
+/* api_render_failsafe: the failsafe key as an object; NULL when absent or unreadable. */
+json_t *api_render_failsafe(const struct api_snapshot *s);
 /* api_render_metrics: Prometheus text exposition of s into out (appended). */
 void api_render_metrics(const struct api_snapshot *s, const struct api_facts *f, int64_t now_ms,
                         struct buf *out);

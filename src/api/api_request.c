@@ -8,8 +8,11 @@
 #include "api/api_request.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "util/compiler.h"
 #include "util/iso8601.h"
@@ -154,7 +157,8 @@ int api_parse_pg_version(const char *text)
 
 /*
  * parse_timeout_s: Patroni's parse_int(value, 's'): an integer, or a string with an
- * optional unit ms, s, min, h or d; rounded to seconds.
+ * optional unit ms, s, min, h or d; rounded to seconds. A value whose seconds do not fit
+ * an int (or whose text overflows on the way) is refused, never wrapped.
  */
 static bool parse_timeout_s(const json_t *v, int *out)
 {
@@ -179,12 +183,20 @@ static bool parse_timeout_s(const json_t *v, int *out)
 	text = json_string_value(v);
 	if (!isdigit((unsigned char)*text) && *text != '-')
 		return false;
+	errno = 0;
 	n = strtoll(text, &end, 10);
-	for (size_t i = 0; i < ARRAY_LEN(units); i++) {
-		if (str_eq(end, units[i].unit) && llabs(n) < INT32_MAX / 1000) {
-			*out = (int)((n * units[i].ms + 500) / 1000);
-			return true;
-		}
+	for (size_t i = 0; i < ARRAY_LEN(units) && errno == 0; i++) {
+		int64_t ms = units[i].ms, s;
+
+		if (!str_eq(end, units[i].unit))
+			continue;
+		if (n > (INT64_MAX - 500) / ms || n < INT64_MIN / ms)
+			return false;
+		s = (n * ms + 500) / 1000;
+		if (s > INT32_MAX || s < INT32_MIN)
+			return false;
+		*out = (int)s;
+		return true;
 	}
 	return false;
 }
@@ -392,4 +404,46 @@ int api_request_parse(const struct api_request_input *in, struct api_request *re
 	if (rc != 0)
 		api_request_free(req);
 	return rc;
+}
+
+/* --- POST /failsafe ------------------------------------------------------------------- */
+
+static bool failsafe_text(const json_t *body, const char *key, char *out, size_t size,
+                          struct api_failsafe_post *p)
+{
+	if (p->parse_status == 0 && get_text(body, key, out, size, p->why, sizeof(p->why)) != 0)
+		p->parse_status = BAD_REQUEST;
+	if (p->parse_status == 0 && out[0] == '\0')
+		p->parse_status =
+		    fail(BAD_REQUEST, p->why, sizeof(p->why), "\"%s\" is missing", key);
+	return p->parse_status == 0;
+}
+
+void api_failsafe_parse(const char *body, size_t len, struct api_failsafe_post *out)
+{
+	json_t *j;
+	const json_t *tl;
+
+	memset(out, 0, sizeof(*out));
+	if (body == NULL) {
+		out->parse_status =
+		    fail(LENGTH_REQUIRED, out->why, sizeof(out->why), "Content-Length is required");
+		return;
+	}
+	j = json_loadb(body, len, 0, NULL);
+	if (!json_is_object(j) || json_object_size(j) == 0) {
+		out->parse_status = fail(BAD_REQUEST, out->why, sizeof(out->why),
+		                         "the body must be a non-empty JSON object");
+	} else if (failsafe_text(j, "name", out->name, sizeof(out->name), out) &&
+	           failsafe_text(j, "conn_url", out->conn_url, sizeof(out->conn_url), out) &&
+	           failsafe_text(j, "api_url", out->api_url, sizeof(out->api_url), out)) {
+		tl = json_object_get(j, "timeline");
+		if (json_is_integer(tl) && json_integer_value(tl) > 0 &&
+		    json_integer_value(tl) < INT32_MAX)
+			out->timeline = (int)json_integer_value(tl);
+		else if (tl != NULL && !json_is_null(tl))
+			out->parse_status = fail(BAD_REQUEST, out->why, sizeof(out->why),
+			                         "\"timeline\" must be a positive integer");
+	}
+	json_decref(j);
 }

@@ -2,12 +2,13 @@
  * api_server.c: the HTTP side of the REST API, on libmicrohttpd.
  *
  * A small pool of threads, each with its own epoll loop, serves every connection;
- * idle connections time out, and total and per-address connection limits bound
- * what one client can hold, so a slow or hostile client cannot starve health
- * checks. Reads answer from a fresh copy of the agent's snapshot. Unsafe requests
- * are authenticated, validated (api_request.c), then run by the agent in a thread
- * of their own while their connection is suspended: a switchover that waits for
- * the new leader never holds up a pool thread.
+ * idle connections time out, a request's head and body must arrive within a total
+ * deadline (api_deadline.h), and total and per-address connection limits bound what
+ * one client address can hold, so slow or hostile clients cannot starve health
+ * checks (it takes more addresses than max_connections / max_connections_per_ip). Reads answer from
+ * a fresh copy of the agent's snapshot. Unsafe requests are authenticated, validated
+ * (api_request.c), then run by the agent in a thread of their own while their connection is
+ * suspended: a switchover that waits for the new leader never holds up a pool thread.
  *
  * This file does HTTP only: routing (api_route.c), rules (api_health.c) and
  * bodies (api_render.c) are pure modules of their own.
@@ -22,6 +23,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
+#include "api/api_deadline.h"
 #include "api/api_health.h"
 #include "api/api_render.h"
 #include "api/api_request.h"
@@ -33,14 +35,15 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-#define DEFAULT_THREADS      3
-#define DEFAULT_TIMEOUT_S    5
-#define DEFAULT_MAX_CONNS    256
-#define DEFAULT_MAX_CONNS_IP 128
-#define MAX_QUERY_ARGS       32
-#define CONTENT_JSON         "application/json"
-#define CONTENT_TEXT         "text/plain; charset=utf-8"
-#define CONTENT_METRICS      "text/plain; version=0.0.4; charset=utf-8"
+#define DEFAULT_THREADS           3
+#define DEFAULT_TIMEOUT_S         5
+#define DEFAULT_REQUEST_TIMEOUT_S 10
+#define DEFAULT_MAX_CONNS         512
+#define DEFAULT_MAX_CONNS_IP      32
+#define MAX_QUERY_ARGS            32
+#define CONTENT_JSON              "application/json"
+#define CONTENT_TEXT              "text/plain; charset=utf-8"
+#define CONTENT_METRICS           "text/plain; version=0.0.4; charset=utf-8"
 
 struct op_slot {
 	bool used; /* a thread was started here and not joined yet */
@@ -57,6 +60,7 @@ struct api_server {
 	bool stopping;
 	struct op_slot slots[API_MAX_OPERATIONS];
 	atomic_bool serving; /* started: libmicrohttpd's complaints are about clients now */
+	struct api_deadlines *deadlines; /* each connection's request deadline */
 };
 
 /* One request, from its headers to the end of its response. */
@@ -64,10 +68,11 @@ struct req_ctx {
 	struct api_server *srv;
 	struct MHD_Connection *conn;
 	struct api_route route;
-	bool has_body;   /* the request announced a body (Content-Length or chunked) */
-	struct buf body; /* request body, at most API_MAX_BODY_BYTES */
-	bool op_done;    /* the operation thread has filled op_status/op_reply */
-	int slot;        /* operation slot index */
+	struct api_conn *tracked; /* the connection's deadline (api_deadline.h) */
+	bool has_body;            /* the request announced a body (Content-Length or chunked) */
+	struct buf body;          /* request body, at most API_MAX_BODY_BYTES */
+	bool op_done;             /* the operation thread has filled op_status/op_reply */
+	int slot;                 /* operation slot index */
 	struct api_request req;
 	int op_status;
 	struct buf op_reply;
@@ -246,7 +251,7 @@ static enum MHD_Result answer_read(struct MHD_Connection *conn, const struct req
 	case API_EP_METRICS:
 		return answer_metrics(conn, rc, s, &f, now_ms);
 	case API_EP_FAILSAFE:
-		return optional_json(conn, rc, NULL, 502, "failsafe mode is not supported");
+		return optional_json(conn, rc, api_render_failsafe(s), 502, "no failsafe key");
 	default:
 		return send_text(conn, 500, "unexpected route");
 	}
@@ -413,6 +418,40 @@ static enum MHD_Result absorb_body(struct req_ctx *rc, const char *data, size_t 
 	return MHD_YES;
 }
 
+/*
+ * answer_failsafe: POST /failsafe, answered at once in this thread (the agent only
+ * takes a mutex): a primary without etcd waits for every member within its deadline.
+ */
+static enum MHD_Result answer_failsafe(struct api_server *srv, struct MHD_Connection *conn,
+                                       struct req_ctx *rc)
+{
+	struct api_failsafe_post post;
+	struct MHD_Response *resp;
+	struct buf text;
+	char lsn[32] = "";
+	int status = 502;
+	enum MHD_Result ret;
+
+	api_failsafe_parse(rc->has_body ? rc->body.data : NULL, rc->body.len, &post);
+	buf_init(&text);
+	if (srv->ops.failsafe != NULL)
+		status = srv->ops.failsafe(srv->ops.ctx, &post, &text, lsn, sizeof(lsn));
+	else
+		buf_puts(&text, "failsafe mode is not enabled");
+	resp = MHD_create_response_from_buffer(text.len, text.data, MHD_RESPMEM_MUST_COPY);
+	buf_free(&text);
+	if (resp == NULL)
+		return MHD_NO;
+	/* Patroni answers text/html; its primary checks the status and the body only. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        status == 200 ? "text/html" : CONTENT_TEXT);
+	if (status == 200 && lsn[0] != '\0')
+		MHD_add_response_header(resp, "lsn", lsn);
+	ret = MHD_queue_response(conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result answer(struct api_server *srv, struct MHD_Connection *conn,
                               struct req_ctx *rc, const char *url)
 {
@@ -420,8 +459,11 @@ static enum MHD_Result answer(struct api_server *srv, struct MHD_Connection *con
 	int64_t now_ms;
 	enum MHD_Result ret;
 
+	/* The request arrived whole: no deadline while it is answered (an operation may wait). */
+	if (rc->tracked != NULL)
+		api_deadline_answering(srv->deadlines, rc->tracked);
 	if (rc->route.ep == API_EP_FAILSAFE_POST)
-		return send_text(conn, 502, "failsafe mode is not supported");
+		return answer_failsafe(srv, conn, rc);
 	memset(&snap, 0, sizeof(snap));
 	srv->ops.snapshot(srv->ops.ctx, &snap);
 	now_ms = clock_now_ms();
@@ -437,9 +479,12 @@ static struct req_ctx *req_new(struct api_server *srv, struct MHD_Connection *co
                                const char *method, const char *url)
 {
 	struct req_ctx *rc = xcalloc(1, sizeof(*rc));
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	rc->srv = srv;
 	rc->conn = conn;
+	rc->tracked = info != NULL ? info->socket_context : NULL;
 	buf_init(&rc->body);
 	buf_init(&rc->op_reply);
 	api_route_find(method, url, &rc->route);
@@ -469,18 +514,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+	struct api_server *srv = cls;
 	struct req_ctx *rc = *con_cls;
 
-	(void)cls;
 	(void)conn;
 	(void)toe;
 	if (rc == NULL)
 		return;
+	/* A kept-alive connection's next request has its own deadline, from now. */
+	if (rc->tracked != NULL)
+		api_deadline_next(srv->deadlines, rc->tracked);
 	buf_free(&rc->body);
 	buf_free(&rc->op_reply);
 	api_request_free(&rc->req);
 	free(rc);
 	*con_cls = NULL;
+}
+
+/* on_connection: a connection's life, for its request deadline (api_deadline.h). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct api_server *srv = cls;
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context =
+		    info != NULL ? api_deadline_track(srv->deadlines, info->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context != NULL) {
+		/* Before libmicrohttpd closes the socket: the watcher never sees it reused. */
+		api_deadline_untrack(srv->deadlines, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 /*
@@ -545,7 +611,8 @@ static struct MHD_Daemon *start_daemon(struct api_server *srv, const struct api_
 	    (unsigned)or_default(opt->max_connections, DEFAULT_MAX_CONNS),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)or_default(opt->max_connections_per_ip, DEFAULT_MAX_CONNS_IP),
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, srv, MHD_OPTION_END);
 }
 
 static char *auth_key(const struct api_options *opt)
@@ -579,6 +646,13 @@ struct api_server *api_start(const struct api_options *opt, const struct api_ops
 	srv->ops = *ops;
 	srv->auth_key = auth_key(opt);
 	pthread_mutex_init(&srv->lock, NULL);
+	srv->deadlines = api_deadline_new(
+	    or_default(opt->request_timeout_s, DEFAULT_REQUEST_TIMEOUT_S) * 1000, NULL);
+	if (api_deadline_start(srv->deadlines) != 0) {
+		log_error("REST API: cannot start the request deadline thread");
+		api_stop(srv);
+		return NULL;
+	}
 	srv->daemon = start_daemon(srv, opt, &addr);
 	if (srv->daemon == NULL) {
 		log_error("REST API: cannot listen on %s", opt->listen);
@@ -613,6 +687,7 @@ void api_stop(struct api_server *srv)
 	}
 	if (srv->daemon != NULL)
 		MHD_stop_daemon(srv->daemon);
+	api_deadline_free(srv->deadlines); /* after the daemon: every connection is closed */
 	pthread_mutex_destroy(&srv->lock);
 	free(srv->auth_key);
 	free(srv);

@@ -45,7 +45,15 @@ struct api_snapshot {
 	int64_t now_ms;                /* CLOCK_BOOTTIME ms the snapshot was taken */
 	bool pending_restart;
 	char last_reason[160]; /* why the last role decision was taken */
-	struct dcs_view view;  /* owned: the DCS view of the last cycle */
+
+	/* failsafe_mode (docs/agent.md, "Failsafe mode"). */
+	bool failsafe_mode;          /* on in the dynamic configuration */
+	int64_t failsafe_until_ms;   /* CLOCK_BOOTTIME ms: active until then (a primary
+	                                whose deadline rests on a failsafe round, or a
+	                                replica's window); 0 = not active */
+	uint64_t failsafe_confirmed; /* the primary's rounds that every member accepted */
+	uint64_t failsafe_failed;    /* rounds refused, unanswered or late */
+	struct dcs_view view;        /* owned: the DCS view of the last cycle */
 };
 
 /* api_snapshot_free: releases the owned parts (tags_json, view). */

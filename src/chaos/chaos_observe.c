@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "chaos/chaos_etcd.h"
+#include "client/client_rest.h"
 #include "http/http.h"
 #include "util/clock.h"
 #include "util/compiler.h"
@@ -17,16 +19,18 @@
 
 #define DCS_WAIT_MS     20 /* the watch wakes us at once; this bounds a missed wake-up */
 #define REST_TIMEOUT_MS 300
+#define ETCD_TIMEOUT_MS 150
 
 struct chaos_observer {
 	struct dcs *d;
-	const struct lab_cluster *c;
+	const struct chaos_target *t;
 	struct chaos_timeline *tl;
-	pthread_t threads[2]; /* thread_mains' threads */
+	pthread_t threads[3]; /* thread_mains' threads */
 	int n_threads;        /* started */
 	atomic_bool stop;
 	pthread_mutex_t mu; /* guards below */
 	bool armed;
+	char last_holder[DCS_NAME_LEN]; /* the last value the leader key had ("" never) */
 	struct chaos_cluster_obs obs;
 };
 
@@ -37,6 +41,10 @@ static void dcs_event(struct chaos_observer *o, const struct dcs_view *v)
 	struct chaos_cluster_obs *s = &o->obs;
 	int64_t now = clock_now_us();
 
+	if (v->has_leader && !str_eq(o->last_holder, v->leader)) {
+		s->leader_changes += o->armed && o->last_holder[0];
+		snprintf(o->last_holder, sizeof(o->last_holder), "%s", v->leader);
+	}
 	if (o->armed && s->has_leader && !v->has_leader)
 		chaos_timeline_add(o->tl, now, "leader key gone (%s's lease expired or released)",
 		                   s->leader);
@@ -107,6 +115,7 @@ static bool parse_patroni(const char *body, struct chaos_node_obs *n)
 	rs = json_object_get(j, "replication_state");
 	n->has_replication_state = json_is_string(rs);
 	n->streaming = n->has_replication_state && str_eq(json_string_value(rs), "streaming");
+	n->failsafe_active = json_is_true(json_object_get(j, "failsafe_mode_is_active"));
 	json_decref(j);
 	return true;
 }
@@ -136,8 +145,7 @@ static void rest_event(struct chaos_observer *o, const struct chaos_node_obs *ol
 
 static void poll_node(struct chaos_observer *o, int k)
 {
-	const struct lab_node_ports *p = &o->c->plan.nodes[k];
-	char url[96];
+	char url[DCS_URL_LEN + 16];
 	char err[256];
 	struct buf body;
 	long status = 0;
@@ -146,9 +154,9 @@ static void poll_node(struct chaos_observer *o, int k)
 	pthread_mutex_lock(&o->mu);
 	n = o->obs.nodes[k];
 	pthread_mutex_unlock(&o->mu);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/patroni", p->api_port);
 	buf_init(&body);
-	n.answered = http_get(url, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
+	n.answered = client_api_url(o->t->nodes[k].api_url, "patroni", url, sizeof(url)) &&
+	             http_get(url, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
 	             status == 200 && parse_patroni(body.data, &n);
 	if (!n.answered)
 		snprintf(n.state, sizeof(n.state), "not answering");
@@ -159,41 +167,97 @@ static void poll_node(struct chaos_observer *o, int k)
 	pthread_mutex_unlock(&o->mu);
 }
 
+/* note_failsafe: a round in which some node reported failsafe counts for its length. */
+static void note_failsafe(struct chaos_observer *o, int64_t round_us)
+{
+	bool any = false;
+
+	pthread_mutex_lock(&o->mu);
+	for (int k = 0; k < o->obs.n; k++)
+		any = any || (o->obs.nodes[k].answered && o->obs.nodes[k].failsafe_active);
+	if (o->armed && any)
+		o->obs.failsafe_us += round_us;
+	pthread_mutex_unlock(&o->mu);
+}
+
 static void *rest_main(void *arg)
 {
 	struct chaos_observer *o = arg;
 
 	while (!atomic_load(&o->stop)) {
+		int64_t start = clock_now_us();
 		int64_t next = clock_now_ms() + CHAOS_OBSERVE_REST_MS;
 
-		for (int k = 0; k < o->c->plan.n_nodes && !atomic_load(&o->stop); k++)
+		for (int k = 0; k < o->t->n_nodes && !atomic_load(&o->stop); k++)
 			poll_node(o, k);
+		while (!atomic_load(&o->stop) && clock_now_ms() < next)
+			clock_sleep_ms(MIN(20, next - clock_now_ms()));
+		note_failsafe(o, clock_now_us() - start);
+	}
+	return NULL;
+}
+
+/* --- etcd's raft ------------------------------------------------------------------------ */
+
+static void etcd_apply(struct chaos_observer *o, int leader)
+{
+	struct chaos_cluster_obs *s = &o->obs;
+
+	pthread_mutex_lock(&o->mu);
+	if (leader != s->etcd_leader) {
+		if (o->armed && leader >= 0 && s->etcd_leader >= 0)
+			s->etcd_leader_changes++;
+		if (o->armed)
+			chaos_timeline_add(o->tl, clock_now_us(),
+			                   leader >= 0 ? "etcd raft leader: %s"
+			                               : "etcd: no raft leader known%s",
+			                   leader >= 0 ? chaos_target_etcd_name(o->t, leader) : "");
+		s->etcd_leader = leader;
+	}
+	pthread_mutex_unlock(&o->mu);
+}
+
+static void *etcd_main(void *arg)
+{
+	struct chaos_observer *o = arg;
+	struct chaos_etcd_view v = {0};
+
+	while (!atomic_load(&o->stop)) {
+		int64_t next = clock_now_ms() + CHAOS_OBSERVE_ETCD_MS;
+
+		chaos_etcd_status(o->t->cl, ETCD_TIMEOUT_MS, &v);
+		etcd_apply(o, v.leader);
 		while (!atomic_load(&o->stop) && clock_now_ms() < next)
 			clock_sleep_ms(MIN(20, next - clock_now_ms()));
 	}
 	return NULL;
 }
 
-/* The observer's threads, in start order (the DCS view first: the REST poller reads it). */
-static void *(*const thread_mains[])(void *) = {dcs_main, rest_main};
+/*
+ * The observer's threads, in start order (the DCS view first: the REST poller reads
+ * it); etcd's raft last, only when asked for.
+ */
+static void *(*const thread_mains[])(void *) = {dcs_main, rest_main, etcd_main};
 
 /* --- API ------------------------------------------------------------------------------ */
 
-struct chaos_observer *chaos_observe_start(struct dcs *d, const struct lab_cluster *c,
-                                           struct chaos_timeline *tl)
+struct chaos_observer *chaos_observe_start(struct dcs *d, const struct chaos_target *t,
+                                           struct chaos_timeline *tl, bool watch_etcd)
 {
 	struct chaos_observer *o = xcalloc(1, sizeof(*o));
+	size_t n_threads = ARRAY_LEN(thread_mains) - !watch_etcd;
 
 	o->d = d;
-	o->c = c;
+	o->t = t;
 	o->tl = tl;
 	atomic_init(&o->stop, false);
 	pthread_mutex_init(&o->mu, NULL);
-	o->obs.n = c->plan.n_nodes;
-	for (int k = 0; k < c->plan.n_nodes; k++)
+	o->obs.n = t->n_nodes;
+	o->obs.etcd_leader = -1;
+	for (int k = 0; k < t->n_nodes; k++)
 		snprintf(o->obs.nodes[k].name, sizeof(o->obs.nodes[k].name), "%s",
-		         c->plan.nodes[k].name);
-	for (size_t i = 0; i < ARRAY_LEN(thread_mains); i++) {
+		         t->nodes[k].name);
+	for (size_t i = 0; i < n_threads; i++) {
 		if (pthread_create(&o->threads[i], NULL, thread_mains[i], o) != 0) {
 			chaos_observe_stop(o); /* joins what started */
 			return NULL;

@@ -20,15 +20,15 @@
 struct probe_thread {
 	struct chaos_probe *p;
 	int node;
-	char name[LAB_NAME_LEN];
-	char conninfo[1024];
+	char name[DCS_NAME_LEN];
+	char conninfo[CHAOS_CONNINFO_LEN];
 	pthread_t thread;
 	bool started;
 };
 
 struct chaos_probe {
 	atomic_bool stop;
-	struct probe_thread threads[LAB_MAX_NODES];
+	struct probe_thread threads[CHAOS_MAX_NODES];
 	int n;
 	pthread_mutex_t mu; /* guards the samples */
 	struct chaos_sample *samples;
@@ -92,25 +92,20 @@ static void *probe_main(void *arg)
 	return NULL;
 }
 
-struct chaos_probe *chaos_probe_start(const struct chaos_probe_node *nodes, int n, const char *user,
-                                      const char *passfile)
+struct chaos_probe *chaos_probe_start(const struct chaos_target *target)
 {
 	struct chaos_probe *p = xcalloc(1, sizeof(*p));
 
 	atomic_init(&p->stop, false);
 	pthread_mutex_init(&p->mu, NULL);
-	p->n = MIN(n, LAB_MAX_NODES);
+	p->n = MIN(target->n_nodes, CHAOS_MAX_NODES);
 	for (int k = 0; k < p->n; k++) {
 		struct probe_thread *t = &p->threads[k];
 
 		t->p = p;
 		t->node = k;
-		snprintf(t->name, sizeof(t->name), "%s", nodes[k].name);
-		snprintf(t->conninfo, sizeof(t->conninfo),
-		         "host=127.0.0.1 port=%d dbname=postgres user='%s' passfile='%s' "
-		         "connect_timeout=2 application_name=pgha-chaos-probe "
-		         "options='-c statement_timeout=1000 -c synchronous_commit=on'",
-		         nodes[k].pg_port, user, passfile);
+		snprintf(t->name, sizeof(t->name), "%s", target->nodes[k].name);
+		snprintf(t->conninfo, sizeof(t->conninfo), "%s", target->nodes[k].conninfo);
 		t->started = pthread_create(&t->thread, NULL, probe_main, t) == 0;
 		if (!t->started) {
 			chaos_probe_free(p);

@@ -14,18 +14,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "lab/lab.h"
+#include "chaos/chaos_target.h"
 
 #define CHAOS_PROBE_PERIOD_MS 100
 
-struct chaos_probe_node {
-	char name[LAB_NAME_LEN];
-	int pg_port; /* on 127.0.0.1 */
-};
-
 /* One probe attempt. */
 struct chaos_sample {
-	int node;          /* index into the nodes given to chaos_probe_start */
+	int node;          /* index into the target's nodes */
 	int64_t t_sent_us; /* clock_now_us() when the INSERT was sent (or the attempt began) */
 	int64_t t_us;      /* clock_now_us() when the answer came (or the attempt gave up) */
 	bool acked;        /* a commit on a node not in recovery was acknowledged */
@@ -34,11 +29,10 @@ struct chaos_sample {
 struct chaos_probe;
 
 /*
- * chaos_probe_start: one thread per node (n <= LAB_MAX_NODES); user and passfile are
- * copied. Owned; NULL if a thread could not start.
+ * chaos_probe_start: one thread per node of t, each on its node's direct conninfo
+ * (copied). Owned; NULL if a thread could not start.
  */
-struct chaos_probe *chaos_probe_start(const struct chaos_probe_node *nodes, int n, const char *user,
-                                      const char *passfile);
+struct chaos_probe *chaos_probe_start(const struct chaos_target *t);
 /* chaos_probe_stop: stops and joins the threads. */
 void chaos_probe_stop(struct chaos_probe *p);
 /* chaos_probe_samples: every sample so far in arrival order (after stop). Borrowed. */

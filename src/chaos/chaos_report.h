@@ -14,7 +14,7 @@
 #include "dcs/dcs_types.h"
 #include "util/buf.h"
 
-#define CHAOS_MAX_PROBLEMS 6
+#define CHAOS_MAX_PROBLEMS 8
 #define CHAOS_PROBLEM_LEN  320
 
 struct chaos_result {
@@ -30,11 +30,20 @@ struct chaos_result {
 	bool verified;                 /* the ids could be read from the new primary */
 	bool restart;                  /* the victim was to rejoin (no --no-restart) */
 	bool rejoined;                 /* the cluster healed with the victim in it */
+	bool rewound;                  /* ... after the victim ran pg_rewind */
 	double rejoin_s;               /* fault to healed; < 0 = not */
 	bool split_brain;              /* two nodes acknowledged commits at once */
 	char split_detail[256];
-	int timeout_s;                    /* --timeout, for the messages */
-	const struct chaos_event *events; /* borrowed, sorted */
+	double fault_s;             /* how long a healing fault lasted; 0 = it does not heal */
+	char etcd_victims[160];     /* etcd members stopped ("etcd2 etcd1"), "" if none */
+	int leader_changes;         /* the leader key changed holder (from the fault on) */
+	int etcd_leader_changes;    /* etcd's raft leader changed; -1 = not watched */
+	double failsafe_s;          /* some node reported failsafe mode for this long */
+	int64_t isolated_acks;      /* partition-primary: the cut-off primary acknowledged
+	                               this many commits sent after the cut; -1 = n/a */
+	bool interrupted;           /* a signal ended the run early (the fault healed) */
+	int timeout_s;              /* --timeout, for the messages */
+	struct chaos_event *events; /* sorted; owned after chaos_run (chaos_result_free) */
 	int n_events;
 	char problems[CHAOS_MAX_PROBLEMS][CHAOS_PROBLEM_LEN]; /* set by chaos_result_judge */
 	int n_problems;
@@ -47,5 +56,7 @@ bool chaos_result_judge(struct chaos_result *r);
 void chaos_report_text(const struct chaos_result *r, struct buf *out);
 /* chaos_report_json: one JSON object (owned text, with a final newline). */
 char *chaos_report_json(const struct chaos_result *r);
+/* chaos_result_free: frees the events (the struct itself is the caller's). */
+void chaos_result_free(struct chaos_result *r);
 
 #endif

@@ -194,3 +194,14 @@ bool chaos_split_brain(const struct chaos_sample *s, int n, const char *const *n
 	free(cores);
 	return found;
 }
+
+int chaos_acks_sent_within(const struct chaos_sample *s, int n, int node, int64_t from_us,
+                           int64_t to_us)
+{
+	int acks = 0;
+
+	for (int i = 0; i < n; i++)
+		acks += s[i].node == node && s[i].acked && s[i].t_sent_us >= from_us &&
+		        s[i].t_sent_us < to_us;
+	return acks;
+}

@@ -39,6 +39,12 @@ int64_t chaos_count_missing(const int64_t *acked, size_t n, const int64_t *prese
 bool chaos_split_brain(const struct chaos_sample *s, int n, const char *const *names, int64_t t0_us,
                        char *detail, size_t detaillen);
 /*
+ * chaos_acks_sent_within: how many of node's samples were acknowledged commits sent in
+ * [from_us, to_us). Pure.
+ */
+int chaos_acks_sent_within(const struct chaos_sample *s, int n, int node, int64_t from_us,
+                           int64_t to_us);
+/*
  * chaos_read_ids: the ids of chaos_ids in [lo, hi], ascending, from a new session on
  * conninfo. *ids is owned (free it). False with err set on failure.
  */

@@ -29,6 +29,7 @@ struct chaos_writer {
 	pthread_mutex_t mu; /* guards everything below */
 	int64_t mark_us;
 	int64_t settle_us;
+	bool any_session; /* see chaos_writer_settle */
 	struct chaos_writer_stats st;
 	int64_t *acked; /* owned, ascending */
 	size_t n_acked;
@@ -72,8 +73,11 @@ static void note_ack(struct chaos_writer *w, int64_t id, int64_t conn_us, int64_
 	w->st.acked++;
 	if (w->mark_us && now >= w->mark_us)
 		note_gap(w, now);
-	if (w->settle_us && !w->st.recovered_us && conn_us >= w->mark_us && sent_us >= w->settle_us)
-		w->st.recovered_us = now;
+	if (w->settle_us && sent_us >= w->settle_us) {
+		w->st.acked_since_settle++;
+		if (!w->st.recovered_us && (w->any_session || conn_us >= w->mark_us))
+			w->st.recovered_us = now;
+	}
 	w->st.last_ack_us = now;
 	pthread_mutex_unlock(&w->mu);
 }
@@ -161,10 +165,13 @@ void chaos_writer_mark(struct chaos_writer *w, int64_t t_us)
 	pthread_mutex_unlock(&w->mu);
 }
 
-void chaos_writer_settle(struct chaos_writer *w, int64_t t_us)
+void chaos_writer_settle(struct chaos_writer *w, int64_t t_us, bool any_session)
 {
 	pthread_mutex_lock(&w->mu);
 	w->settle_us = t_us;
+	w->any_session = any_session;
+	w->st.recovered_us = 0;
+	w->st.acked_since_settle = 0;
 	pthread_mutex_unlock(&w->mu);
 }
 

@@ -26,15 +26,16 @@ struct chaos_writer;
 
 /* What the writer saw; filled by chaos_writer_stats. */
 struct chaos_writer_stats {
-	int64_t acked;          /* acknowledged inserts */
-	int64_t errors;         /* failed connects and statements */
-	int64_t connect_errors; /* of which failed connects (the router held none) */
-	int64_t first_err_us;   /* first error at or after the mark; 0 = none */
-	int64_t gap_from_us;    /* the longest stretch without ack after the mark: start */
-	int64_t gap_to_us;      /* ... and the acknowledgement that ended it; 0 = none */
-	int64_t recovered_us;   /* ack of a statement sent after settle; 0 = none yet */
-	int64_t last_ack_us;    /* latest acknowledgement; 0 = none */
-	char last_error[256];   /* the latest error message */
+	int64_t acked;              /* acknowledged inserts */
+	int64_t errors;             /* failed connects and statements */
+	int64_t connect_errors;     /* of which failed connects (the router held none) */
+	int64_t first_err_us;       /* first error at or after the mark; 0 = none */
+	int64_t gap_from_us;        /* the longest stretch without ack after the mark: start */
+	int64_t gap_to_us;          /* ... and the acknowledgement that ended it; 0 = none */
+	int64_t recovered_us;       /* ack of a statement sent after settle; 0 = none yet */
+	int64_t acked_since_settle; /* acks of statements sent after the latest settle */
+	int64_t last_ack_us;        /* latest acknowledgement; 0 = none */
+	char last_error[256];       /* the latest error message */
 };
 
 /*
@@ -45,8 +46,14 @@ struct chaos_writer_stats {
 struct chaos_writer *chaos_writer_start(const char *conninfo, int64_t id_base);
 /* chaos_writer_mark: the fault begins at t_us: errors and gaps are noted from then. */
 void chaos_writer_mark(struct chaos_writer *w, int64_t t_us);
-/* chaos_writer_settle: the fault is in place at t_us (signals sent, request answered). */
-void chaos_writer_settle(struct chaos_writer *w, int64_t t_us);
+/*
+ * chaos_writer_settle: the fault is in place at t_us (signals sent, request answered,
+ * cut made) or, again, healed: recovered_us and acked_since_settle start over. With
+ * any_session, a statement on a session opened before the fault proves recovery too
+ * (faults that leave PostgreSQL untouched: etcd, the network); without, only one on a
+ * session opened after the mark does.
+ */
+void chaos_writer_settle(struct chaos_writer *w, int64_t t_us, bool any_session);
 void chaos_writer_stats(struct chaos_writer *w, struct chaos_writer_stats *out);
 /* chaos_writer_stop: stops and joins the thread (a statement in flight is abandoned);
  * a second call does nothing. */

@@ -99,6 +99,14 @@ static void print_config(const struct router_config *c)
 	printf("  target: %s\n  hold_on_switchover: %s\n  max_clients: %d\n  backlog: %d\n",
 	       router_target_kind_str(c->target), c->hold_on_switchover ? "true" : "false",
 	       c->max_clients, c->backlog);
+	printf(
+	    "  login_timeout: %.3f\n  client_idle_timeout: %.3f\n  max_clients_per_address: %d\n",
+	    (double)c->login_timeout_ms / 1000.0, (double)c->idle_timeout_ms / 1000.0,
+	    c->max_clients_per_address);
+	printf("  tcp_keepalive: %s\n  tcp_keepidle: %d\n  tcp_keepintvl: %d\n  tcp_keepcnt: %d\n",
+	       c->tcp_keepalive ? "true" : "false", c->tcp_keepidle_s, c->tcp_keepintvl_s,
+	       c->tcp_keepcnt);
+	printf("  etcd password: %s\n", c->etcd_password[0] != '\0' ? "set" : "none");
 }
 
 int cmd_router(int argc, char **argv)

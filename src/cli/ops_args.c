@@ -33,7 +33,7 @@ static const struct opt_row opt_rows[] = {
     {ARG_STR_OPT("dir", 0, F(target.dir), 0), ALL},
     {ARG_STR_OPT("config", 'c', F(target.config), 0), ALL},
     {ARG_FLAG_OPT("json", 0, F(target.json)),
-     BIT(OPS_HISTORY) | BIT(OPS_SHOW_CONFIG) | BIT(OPS_HEALTH) | BIT(OPS_LIST)},
+     BIT(OPS_HISTORY) | BIT(OPS_SHOW_CONFIG) | BIT(OPS_HEALTH) | BIT(OPS_LIST) | BIT(OPS_VERIFY)},
     {ARG_FLAG_OPT("force", 0, F(force)),
      HANDOVER | BIT(OPS_RESTART) | BIT(OPS_REINIT) | BIT(OPS_EDIT_CONFIG)},
     {ARG_FLAG_OPT("wait", 0, F(wait)), BIT(OPS_REINIT) | PAUSE_CMDS},
@@ -45,7 +45,7 @@ static const struct opt_row opt_rows[] = {
     {ARG_FLAG_OPT("pending", 0, F(pending)), BIT(OPS_RESTART)},
     {ARG_STR_OPT("pg-version", 0, F(pg_version), 0), BIT(OPS_RESTART)},
     {ARG_INT_OPT("timeout", F(timeout_s), 1, 86400, 0),
-     BIT(OPS_RESTART) | BIT(OPS_REINIT) | PAUSE_CMDS},
+     BIT(OPS_RESTART) | BIT(OPS_REINIT) | PAUSE_CMDS | BIT(OPS_VERIFY)},
     {ARG_CUSTOM_OPT("set", 's', F(sets), parse_push, 0), BIT(OPS_EDIT_CONFIG)},
     {ARG_CUSTOM_OPT("pg", 'p', F(pg_sets), parse_push, 0), BIT(OPS_EDIT_CONFIG)},
     {ARG_STR_OPT("apply", 0, F(apply_file), 0), BIT(OPS_EDIT_CONFIG)},
@@ -53,9 +53,11 @@ static const struct opt_row opt_rows[] = {
     {ARG_FLAG_OPT("quiet", 'q', F(quiet)), BIT(OPS_EDIT_CONFIG)},
     {ARG_CUSTOM_OPT("interval", 0, F(interval_ms), parse_interval, 0), BIT(OPS_MONITOR)},
     {ARG_INT_OPT("events", F(events), 0, OPS_MON_RING, 0), BIT(OPS_MONITOR)},
-    {ARG_STR_OPT("router-rw", 0, F(router_rw), 0), BIT(OPS_HEALTH)},
-    {ARG_STR_OPT("router-ro", 0, F(router_ro), 0), BIT(OPS_HEALTH)},
-    {ARG_CUSTOM_OPT("max-lag", 0, F(max_lag_bytes), parse_max_lag, 0), BIT(OPS_HEALTH)},
+    {ARG_STR_OPT("router-rw", 0, F(router_rw), 0), BIT(OPS_HEALTH) | BIT(OPS_VERIFY)},
+    {ARG_STR_OPT("router-ro", 0, F(router_ro), 0), BIT(OPS_HEALTH) | BIT(OPS_VERIFY)},
+    {ARG_CUSTOM_OPT("max-lag", 0, F(max_lag_bytes), parse_max_lag, 0),
+     BIT(OPS_HEALTH) | BIT(OPS_VERIFY)},
+    {ARG_STR_OPT("exec", 0, F(exec), 0), BIT(OPS_VERIFY)},
 };
 
 #define TARGET_USAGE "[--dir DIR | -c FILE]"
@@ -131,6 +133,19 @@ static const struct {
          "default 2 s): the members table and the last N events (leader changes, members\n"
          "joining or leaving, role and state changes). When stdout is not a terminal it\n"
          "prints one line per event instead. Ctrl-C exits.\n"},
+    [OPS_VERIFY] =
+        {"verify",
+         "usage: pgha verify " TARGET_USAGE " [--json] [--router-rw HOST:PORT]\n"
+         "                   [--router-ro HOST:PORT] [--exec COMMAND] [--timeout SECONDS]\n\n"
+         "Proves a cluster does what it is for, as nine pass/fail checks with timings: etcd\n"
+         "quorum, automatic primary election, streaming replication (a row written on the\n"
+         "primary replayed on every replica), health endpoints telling primary from\n"
+         "replica, the read-write and read-only ports, automatic failover, zero data loss,\n"
+         "the old primary rejoining (pg_rewind), PgBouncer on every node. The failover is\n"
+         "a real one: `pgha chaos --scenario kill-primary` under a write load (in a lab by\n"
+         "signals; elsewhere by --exec COMMAND, as chaos takes it). The ports are the lab's\n"
+         "router, or --router-rw/--router-ro (an NLB's endpoints). Exit status 0 only\n"
+         "when all nine pass.\n"},
     [OPS_LIST] = {"list",
                   "usage: pgha list " TARGET_USAGE " [--json]\n\n"
                   "Shows the members of the cluster of a local lab (--dir, default ./pgha-lab)\n"
@@ -249,6 +264,11 @@ static enum cli_parse check_combinations(struct ops_args *a, char *err, size_t e
 	if (a->timeout_s > 0 && !a->wait &&
 	    (a->cmd == OPS_REINIT || a->cmd == OPS_PAUSE || a->cmd == OPS_RESUME))
 		return fail(err, errlen, "--timeout goes with --wait");
+	if (a->cmd == OPS_VERIFY && a->target.config && (a->exec == NULL || a->router_rw == NULL))
+		return fail(
+		    err, errlen,
+		    "verify -c: a cluster that is not a lab needs --exec COMMAND (the "
+		    "failover's fault) and --router-rw HOST:PORT (its read-write endpoint)");
 	return CLI_PARSE_OK;
 }
 

@@ -1,7 +1,7 @@
 /*
  * ops_args.h: the command-line options of the commands that talk to a cluster: the
  * operations (switchover, failover, restart, reinit, pause, resume, history,
- * show-config, edit-config), health, monitor and list.
+ * show-config, edit-config), health, monitor, list and verify.
  *
  * One table says which command takes which option; every command takes
  * [--dir DIR | -c FILE]. Pure: parses argv (argv[0] is the subcommand) into a struct
@@ -45,6 +45,7 @@ enum ops_cmd {
 	OPS_HEALTH,
 	OPS_MONITOR,
 	OPS_LIST,
+	OPS_VERIFY,
 	OPS__COUNT
 };
 
@@ -76,6 +77,7 @@ struct ops_args {
 	int events;              /* monitor --events N */
 	const char *router_rw;   /* health --router-rw HOST:PORT */
 	const char *router_ro;   /* health --router-ro HOST:PORT */
+	const char *exec;        /* verify --exec COMMAND: the failover's fault action */
 	long long max_lag_bytes; /* health --max-lag SIZE; -1 = maximum_lag_on_failover */
 };
 

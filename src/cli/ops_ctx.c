@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "client/client_members.h"
+#include "client/client_rest.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -174,24 +175,40 @@ void ops_print_members(const struct ops_ctx *ctx, const struct dcs_view *v)
 	print_table(v, ctx->client.scope);
 }
 
+static void print_list_json(const struct client *c, const struct dcs_view *v,
+                            const struct client_failsafe *fs)
+{
+	json_t *o = client_members_json(v, c);
+	char *text;
+
+	json_object_set_new(o, "failsafe", client_failsafe_json(fs, v));
+	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", text ? text : "{}");
+	fflush(stdout);
+	free(text);
+	json_decref(o);
+}
+
 int ops_list(const struct client *c, bool json)
 {
 	struct dcs_view v;
+	struct client_failsafe fs;
+	struct buf line;
 
 	if (!client_read_view(c, READ_TIMEOUT_MS, &v)) {
 		unreachable("", c);
 		return EXIT_UNAVAIL;
 	}
+	client_failsafe_state(c, &v, READ_TIMEOUT_MS, &fs);
 	if (json) {
-		json_t *o = client_members_json(&v, c);
-		char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		printf("%s\n", text ? text : "{}");
-		fflush(stdout);
-		free(text);
-		json_decref(o);
+		print_list_json(c, &v, &fs);
 	} else {
 		print_table(&v, c->scope);
+		buf_init(&line);
+		client_failsafe_line(&fs, &line);
+		fputs(line.data, stdout);
+		fflush(stdout);
+		buf_free(&line);
 	}
 	dcs_view_free(&v);
 	return EXIT_OK;

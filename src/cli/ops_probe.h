@@ -9,8 +9,10 @@
 #ifndef PGHA_CLI_OPS_PROBE_H
 #define PGHA_CLI_OPS_PROBE_H
 
+#include "cli/ops_args.h"
 #include "cli/ops_health.h"
 #include "dcs/dcs_types.h"
+#include "lab/lab.h"
 
 /* ops_probe_etcd: GET <url>/health; healthy when it answers {"health": "true"}. */
 void ops_probe_etcd(const char *url, int timeout_ms, struct ops_etcd_probe *p);
@@ -23,5 +25,24 @@ void ops_probe_rest(const struct dcs_member *m, int timeout_ms, struct ops_rest_
  */
 void ops_probe_sql(const char *addr, const struct client_creds *cr, int connect_timeout_ms,
                    int query_timeout_ms, struct ops_sql_probe *p);
+
+/* The observations of one pass of `pgha health`. */
+struct ops_health_obs {
+	struct ops_health_input in;
+	struct dcs_view view; /* in.view points here when in.view_ok */
+	const char *expected[LAB_MAX_NODES];
+};
+
+struct ops_ctx;
+
+/*
+ * ops_health_observe: every probe once: etcd's endpoints, one linearizable read, each
+ * member's /primary and /replica and its pooler, and the router's ports: those of
+ * a->router_rw / a->router_ro, else (a lab) the lab's router if it runs. a->max_lag_bytes
+ * is the lag limit. Free with ops_health_obs_free.
+ */
+void ops_health_observe(const struct ops_ctx *ctx, const struct ops_args *a,
+                        struct ops_health_obs *r);
+void ops_health_obs_free(struct ops_health_obs *r);
 
 #endif

@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/envsecret.h"
 
 void client_creds_from_env(struct client_creds *cr)
 {
-	const char *user = getenv("PGHA_REST_USER");
-	const char *password = getenv("PGHA_REST_PASSWORD");
+	const char *user = envsecret_get("PGHA_REST_USER");
+	const char *password = envsecret_get("PGHA_REST_PASSWORD");
 
 	if (user != NULL)
 		snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", user);
@@ -29,6 +30,8 @@ struct dcs *client_dcs_open(const struct client *c, int request_timeout_ms, bool
 	                        .namespace_ = c->namespace_,
 	                        .scope = c->scope,
 	                        .request_timeout_ms = request_timeout_ms,
+	                        /* A stalled etcd member costs a command this, not a timeout. */
+	                        .hedge_ms = CLIENT_HEDGE_MS,
 	                        .watch = watch};
 
 	for (int i = 0; i < c->n_etcd; i++)

@@ -29,6 +29,7 @@
 #define CLIENT_URL_LEN    272 /* "http://" + a config.h host:port */
 #define CLIENT_NAME_LEN   64
 #define CLIENT_SECRET_LEN 256
+#define CLIENT_HEDGE_MS   100 /* an etcd read unanswered this long goes to another member */
 
 /*
  * Credentials: a lab's generated secrets, or restapi.authentication and the superuser

@@ -177,6 +177,29 @@ static json_t *row_json(const struct client_member_row *r)
 	return o;
 }
 
+void client_failsafe_line(const struct client_failsafe *fs, struct buf *out)
+{
+	if (fs->active)
+		buf_printf(out,
+		           " Failsafe mode: active on %s (it cannot reach etcd; every member "
+		           "confirms it)\n",
+		           fs->primary);
+}
+
+json_t *client_failsafe_json(const struct client_failsafe *fs, const struct dcs_view *v)
+{
+	json_t *o = json_object();
+	json_t *members = json_array();
+
+	for (int i = 0; v->failsafe.state == DCS_FS_VALID && i < v->failsafe.n; i++)
+		json_array_append_new(members, text(v->failsafe.names[i]));
+	json_object_set_new(o, "mode", json_boolean(fs->mode));
+	json_object_set_new(o, "active", json_boolean(fs->active));
+	json_object_set_new(o, "primary", fs->primary[0] ? text(fs->primary) : json_null());
+	json_object_set_new(o, "members", members);
+	return o;
+}
+
 json_t *client_members_json(const struct dcs_view *v, const struct client *c)
 {
 	struct client_member_row rows[DCS_MAX_MEMBERS];

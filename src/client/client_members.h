@@ -40,4 +40,19 @@ void client_members_table(const struct dcs_view *v, const char *scope, struct bu
  */
 json_t *client_members_json(const struct dcs_view *v, const struct client *c);
 
+/*
+ * The cluster's failsafe_mode as `pgha list` shows it: on or off in the dynamic
+ * configuration, and whether a primary runs on it now (its /patroni says so: etcd
+ * cannot be reached from it, and every member of the failsafe key confirms it).
+ */
+struct client_failsafe {
+	bool mode;
+	bool active;
+	char primary[DCS_NAME_LEN]; /* the primary running on failsafe, "" if none */
+};
+/* client_failsafe_line: " Failsafe mode: active on X (...)" under the table, or nothing. */
+void client_failsafe_line(const struct client_failsafe *fs, struct buf *out);
+/* client_failsafe_json: {"mode", "active", "primary": name|null, "members": [names]}. */
+json_t *client_failsafe_json(const struct client_failsafe *fs, const struct dcs_view *v);
+
 #endif

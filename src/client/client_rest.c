@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include "client/client_members.h"
 #include "util/strutil.h"
 
 bool client_api_url(const char *api_url, const char *endpoint, char *out, size_t size)
@@ -49,6 +50,49 @@ long client_rest(const struct client *c, const struct dcs_member *m, const char 
 	if (!http_request(&req, &status, reply, err, errlen))
 		return status == HTTP_UNSENT ? HTTP_UNSENT : 0;
 	return status;
+}
+
+/* on_failsafe: m's /patroni says it runs as primary on failsafe. */
+static bool on_failsafe(const struct client *c, const struct dcs_member *m, int timeout_ms)
+{
+	struct buf body;
+	char err[256];
+	json_t *j = NULL;
+	const char *role;
+	bool yes = false;
+
+	buf_init(&body);
+	if (client_rest(c, m, "GET", "patroni", NULL, timeout_ms, &body, err, sizeof(err)) == 200)
+		j = json_loads(body.data, 0, NULL);
+	role = json_string_value(json_object_get(j, "role"));
+	yes = json_is_true(json_object_get(j, "failsafe_mode_is_active")) && role != NULL &&
+	      (strcmp(role, "primary") == 0 || strcmp(role, "master") == 0);
+	json_decref(j);
+	buf_free(&body);
+	return yes;
+}
+
+void client_failsafe_state(const struct client *c, const struct dcs_view *v, int timeout_ms,
+                           struct client_failsafe *out)
+{
+	struct dyn_config d;
+	struct dcs_member m;
+
+	memset(out, 0, sizeof(*out));
+	client_cluster_dyn(v, &d);
+	out->mode = d.failsafe_mode;
+	dyn_config_free(&d);
+	for (int i = 0; out->mode && !out->active && i < v->failsafe.n; i++) {
+		if (v->failsafe.state != DCS_FS_VALID ||
+		    (v->has_leader && strcmp(v->leader, v->failsafe.names[i]) != 0))
+			continue;
+		memset(&m, 0, sizeof(m));
+		snprintf(m.name, sizeof(m.name), "%s", v->failsafe.names[i]);
+		snprintf(m.api_url, sizeof(m.api_url), "%s", v->failsafe.api_urls[i]);
+		out->active = on_failsafe(c, &m, timeout_ms);
+		if (out->active)
+			memcpy(out->primary, m.name, sizeof(out->primary));
+	}
 }
 
 bool client_etcd_health(const char *url, int timeout_ms, bool *healthy, char *err, size_t errlen)

@@ -32,6 +32,14 @@ long client_rest(const struct client *c, const struct dcs_member *m, const char 
                  const char *endpoint, const char *body, int timeout_ms, struct buf *reply,
                  char *err, size_t errlen);
 /*
+ * client_failsafe_state: failsafe_mode from v's dynamic configuration and, when on,
+ * whether a primary runs on it: the leader's /patroni, or with no leader key (it
+ * expired while the primary ran without etcd) every member of the failsafe key's.
+ */
+struct client_failsafe;
+void client_failsafe_state(const struct client *c, const struct dcs_view *v, int timeout_ms,
+                           struct client_failsafe *out);
+/*
  * client_etcd_health: GET <url>/health. True when etcd answered (then *healthy tells
  * whether it said {"health": "true"}, and err what it said otherwise); false with err
  * set when nothing answered.

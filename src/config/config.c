@@ -15,6 +15,7 @@
 #include "config/config_engine.h"
 #include "config/config_int.h"
 #include "config/yaml_tree.h"
+#include "util/envsecret.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -53,7 +54,7 @@ static void check_required(struct cfg_ctx *c)
 /* Patroni's environment variables win over the file. */
 static void env_override(struct cfg_ctx *c, const char *var, char *dst, size_t size)
 {
-	const char *v = getenv(var);
+	const char *v = envsecret_get(var);
 
 	if (v != NULL && !str_copy(dst, size, v))
 		cfg_error(c, 0, "environment variable %s: too long (at most %zu bytes)", var,

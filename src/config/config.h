@@ -58,6 +58,8 @@ struct dyn_config {
 	int synchronous_node_count;      /* number of sync standbys */
 	bool pause;                      /* maintenance mode: no automatic actions */
 	bool check_timeline;             /* racers on an old timeline are ineligible */
+	bool failsafe_mode;              /* keep the primary through an etcd outage while
+	                                    every member confirms it (POST /failsafe) */
 	bool use_pg_rewind;              /* postgresql.use_pg_rewind */
 	bool use_slots;                  /* postgresql.use_slots */
 	bool remove_data_directory_on_rewind_failure; /* postgresql.* (as use_pg_rewind) */

@@ -63,6 +63,9 @@ static bool refuse_quorum(struct cfg_ctx *c, const struct cfg_entry *e)
  *   at once instead of waiting for crash recovery in place.
  * - check_timeline on: a thawed stale primary on an old timeline cannot win a race.
  * - use_pg_rewind on: a former primary rejoins by rewinding (invariant 4).
+ * - failsafe_mode off, as in Patroni: a cluster that sets it keeps its primary through
+ *   an etcd outage while every member confirms it (docs/agent.md, "Failsafe mode");
+ *   `pgha up` and the deploy/ configurations set it.
  */
 const struct cfg_key dyn_config_keys[] = {
     INT("ttl", ttl_s, 1, DYN_MAX_SECONDS, "2"),
@@ -79,6 +82,7 @@ const struct cfg_key dyn_config_keys[] = {
     BOOL("synchronous_mode_strict", synchronous_mode_strict, "false"),
     INT("synchronous_node_count", synchronous_node_count, 1, CONFIG_MAX_SYNC_NODES, "1"),
     BOOL("check_timeline", check_timeline, "true"),
+    BOOL("failsafe_mode", failsafe_mode, "false"),
     /* Patroni's resume writes pause: null */
     CFG_BOOL_ROW(T, "pause", pause, "false", CFG_F_NULL_DEFAULT),
     CFG_SECTION_ROW("postgresql", 0),
@@ -92,7 +96,6 @@ const struct cfg_key dyn_config_keys[] = {
     IGNORED("primary_stop_timeout", NULL),
     IGNORED("master_stop_timeout", NULL),
     IGNORED("primary_race_backoff", NULL),
-    IGNORED("failsafe_mode", "a primary cut from etcd always fences itself"),
     IGNORED("max_timelines_history", NULL),
     IGNORED("member_slots_ttl", NULL),
     IGNORED("slots", "no permanent replication slots"),

@@ -37,15 +37,17 @@ struct dcs {
 	char *prefix_end;        /* "/service/batman0": end of the prefix range */
 	char *member_name;       /* NULL for tools */
 	char *leader_key;
+	char *failsafe_key;
 	char *member_key;  /* NULL without member_name */
 	int wake_fd;       /* eventfd: changes and dcs_wake() */
 	int op_timeout_ms; /* as configured (0 = derived) */
 
-	int64_t lease;        /* current lease, 0 = none */
-	int lease_ttl_s;      /* TTL it was requested with */
-	char *member_json;    /* last value put to member_key */
-	int64_t member_lease; /* lease it was put with */
-	int64_t member_rev;   /* store revision of that put */
+	int64_t lease;          /* current lease, 0 = none */
+	int lease_ttl_s;        /* TTL it was requested with */
+	char *member_json;      /* last value put to member_key */
+	int64_t member_lease;   /* lease it was put with */
+	int64_t member_rev;     /* store revision of that put */
+	int64_t leader_created; /* create_revision of the leader key we hold, 0 = unknown */
 };
 
 /* "service", "/service", "/service/" -> "/service/<scope>/" */
@@ -117,6 +119,7 @@ static struct dcs *dcs_new(const struct dcs_options *opt)
 	d->prefix_end = etcd_prefix_end(d->prefix);
 	d->member_name = xstrdup(opt->member_name);
 	d->leader_key = key(d, "leader");
+	d->failsafe_key = key(d, "failsafe");
 	if (d->member_name != NULL) {
 		char *rel = xasprintf("members/%s", d->member_name);
 
@@ -179,21 +182,16 @@ void dcs_close(struct dcs *d)
 	free(d->prefix_end);
 	free(d->member_name);
 	free(d->leader_key);
+	free(d->failsafe_key);
 	free(d->member_key);
 	free(d->member_json);
 	free(d);
 }
 
-void dcs_set_timeout(struct dcs *d, int request_timeout_ms)
-{
-	d->store->ops->set_timeouts(d->store, request_timeout_ms, d->op_timeout_ms);
-}
-
-void dcs_set_op_timeout(struct dcs *d, int op_timeout_ms)
+void dcs_set_timeouts(struct dcs *d, int request_timeout_ms, int op_timeout_ms, int hedge_ms)
 {
 	d->op_timeout_ms = op_timeout_ms;
-	/* The store takes both; the request timeout is left as it is. */
-	d->store->ops->set_timeouts(d->store, 0, op_timeout_ms);
+	d->store->ops->set_timeouts(d->store, request_timeout_ms, op_timeout_ms, hedge_ms);
 }
 
 const char *dcs_prefix(const struct dcs *d)
@@ -358,20 +356,35 @@ static const struct etcd_kv *failure_kv(const struct etcd_txn_reply *r)
 	return &r->responses[0].kvs.items[0];
 }
 
-/* A compare-and-write: the compares, one op on success; CONFLICT when they fail. */
-static enum dcs_cas cas(struct dcs *d, const struct etcd_compare *cmp, int n_cmp,
-                        const struct etcd_op *op)
+/*
+ * cas_rev: a compare-and-write: the compares, one op on success; CONFLICT when they
+ * fail. retry_safe: the op falsifies the compares (etcd_txn_req). *revision (may be
+ * NULL) gets the store revision of a successful write.
+ */
+static enum dcs_cas cas_rev(struct dcs *d, const struct etcd_compare *cmp, int n_cmp,
+                            const struct etcd_op *op, bool retry_safe, int64_t *revision)
 {
-	struct etcd_txn_req req = {
-	    .compare = cmp, .n_compare = n_cmp, .success = op, .n_success = 1};
+	struct etcd_txn_req req = {.compare = cmp,
+	                           .n_compare = n_cmp,
+	                           .success = op,
+	                           .n_success = 1,
+	                           .retry_safe = retry_safe};
 	struct etcd_txn_reply rep;
 	bool ok;
 
 	if (store_txn(d, &req, &rep) != ETCD_OK)
 		return DCS_CAS_ERROR;
 	ok = rep.succeeded;
+	if (ok && revision != NULL)
+		*revision = rep.header.revision;
 	etcd_txn_reply_free(&rep);
 	return ok ? DCS_CAS_OK : DCS_CAS_CONFLICT;
+}
+
+static enum dcs_cas cas(struct dcs *d, const struct etcd_compare *cmp, int n_cmp,
+                        const struct etcd_op *op, bool retry_safe)
+{
+	return cas_rev(d, cmp, n_cmp, op, retry_safe, NULL);
 }
 
 static enum dcs_cas conflict(struct dcs *d)
@@ -384,14 +397,21 @@ static enum dcs_cas conflict(struct dcs *d)
 
 /* --- leader key ------------------------------------------------------------------------------- */
 
-/* The create-if-absent transaction; *r is set when etcd answered. */
-static enum etcd_status acquire_txn(struct dcs *d, enum dcs_cas *r)
+/*
+ * The create-if-absent transaction; *r is set when etcd answered. With failsafe_rev
+ * >= 0 the failsafe key must also still be at that mod_revision (0: absent): the race
+ * was decided on it, and an acquire that etcd applies late (parked on a stalled member)
+ * must not land after the leader changed who may race.
+ */
+static enum etcd_status acquire_txn(struct dcs *d, int64_t failsafe_rev, enum dcs_cas *r)
 {
-	struct etcd_compare absent = {.key = d->leader_key, .target = ETCD_TARGET_CREATE};
+	struct etcd_compare cmp[2] = {
+	    {.key = d->leader_key, .target = ETCD_TARGET_CREATE},
+	    {.key = d->failsafe_key, .target = ETCD_TARGET_MOD, .number = failsafe_rev}};
 	struct etcd_op put = {
 	    .type = ETCD_OP_PUT, .key = d->leader_key, .value = d->member_name, .lease = d->lease};
 	struct etcd_op get = {.type = ETCD_OP_RANGE, .key = d->leader_key};
-	struct etcd_txn_req req = {&absent, 1, &put, 1, &get, 1};
+	struct etcd_txn_req req = {cmp, failsafe_rev >= 0 ? 2 : 1, &put, 1, &get, 1, true};
 	struct etcd_txn_reply rep;
 	const struct etcd_kv *kv;
 	enum etcd_status st = store_txn(d, &req, &rep);
@@ -404,24 +424,28 @@ static enum etcd_status acquire_txn(struct dcs *d, enum dcs_cas *r)
 	             (kv != NULL && strcmp(kv->value, d->member_name) == 0 && kv->lease == d->lease)
 	         ? DCS_CAS_OK
 	         : DCS_CAS_CONFLICT;
+	if (rep.succeeded)
+		d->leader_created = rep.header.revision;
+	else if (*r == DCS_CAS_OK)
+		d->leader_created = kv->create_revision;
 	etcd_txn_reply_free(&rep);
 	return ETCD_OK;
 }
 
-enum dcs_cas dcs_leader_acquire(struct dcs *d)
+enum dcs_cas dcs_leader_acquire(struct dcs *d, int64_t failsafe_rev)
 {
 	enum dcs_cas r = DCS_CAS_ERROR;
 	enum etcd_status st;
 
 	if (!need_member(d, "taking the leader key") || !need_lease(d, "taking the leader key"))
 		return DCS_CAS_ERROR;
-	st = acquire_txn(d, &r);
+	st = acquire_txn(d, failsafe_rev, &r);
 	if (st == ETCD_NO_LEASE) {
 		/* The lease expired since the last keepalive: Patroni grants anew and retries. */
 		d->lease = 0;
 		if (!grant(d, d->lease_ttl_s, NULL))
 			return DCS_CAS_ERROR;
-		st = acquire_txn(d, &r);
+		st = acquire_txn(d, failsafe_rev, &r);
 	}
 	if (st != ETCD_OK)
 		return DCS_CAS_ERROR;
@@ -431,14 +455,18 @@ enum dcs_cas dcs_leader_acquire(struct dcs *d)
 	return r == DCS_CAS_CONFLICT ? conflict(d) : r;
 }
 
-/* The key is ours on an old lease: move it to the current one, guarded by its value. */
+/*
+ * The key is ours on an old lease: move it to the current one, guarded by its value
+ * and that old lease (so that a copy applied twice, or late, does nothing).
+ */
 static enum dcs_cas reattach(struct dcs *d, int64_t old_lease)
 {
-	struct etcd_compare mine = {
-	    .key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name};
+	struct etcd_compare cmp[2] = {
+	    {.key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name},
+	    {.key = d->leader_key, .target = ETCD_TARGET_LEASE, .number = old_lease}};
 	struct etcd_op put = {
 	    .type = ETCD_OP_PUT, .key = d->leader_key, .value = d->member_name, .lease = d->lease};
-	enum dcs_cas r = cas(d, &mine, 1, &put);
+	enum dcs_cas r = cas(d, cmp, 2, &put, true);
 
 	if (r == DCS_CAS_OK)
 		log_info("dcs: leader key moved from lease %" PRId64 " to %" PRId64, old_lease,
@@ -449,46 +477,73 @@ static enum dcs_cas reattach(struct dcs *d, int64_t old_lease)
 }
 
 /* What the failure branch saw: the key gone, someone else's, or ours on an old lease. */
-static enum dcs_cas renew_failed(struct dcs *d, const struct etcd_kv *kv)
+static enum dcs_renew renew_failed(struct dcs *d, const struct etcd_kv *kv)
 {
 	if (kv == NULL) {
-		log_warn("dcs: leader key is gone (expired or deleted)");
-		return DCS_CAS_CONFLICT;
+		log_warn("dcs: leader key is gone (expired, revoked or deleted)");
+		return DCS_RENEW_ABSENT;
 	}
 	if (strcmp(kv->value, d->member_name) != 0) {
 		log_warn("dcs: leader key is held by \"%s\" now", kv->value);
-		return DCS_CAS_CONFLICT;
+		return DCS_RENEW_OTHER;
 	}
-	return reattach(d, kv->lease);
+	d->leader_created = kv->create_revision;
+	switch (reattach(d, kv->lease)) {
+	case DCS_CAS_OK:
+		return DCS_RENEW_OK;
+	case DCS_CAS_CONFLICT:
+		return DCS_RENEW_OTHER; /* changed under us: the next renewal says how */
+	case DCS_CAS_ERROR:
+		break;
+	}
+	return DCS_RENEW_ERROR;
 }
 
-enum dcs_cas dcs_leader_renew(struct dcs *d, int ttl_s, int64_t *sent_ms)
+enum dcs_renew dcs_leader_renew(struct dcs *d, int ttl_s, int64_t *sent_ms)
 {
 	struct etcd_compare cmp[2] = {
 	    {.key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name},
 	    {.key = d->leader_key, .target = ETCD_TARGET_LEASE, .number = 0}};
 	struct etcd_op get = {.type = ETCD_OP_RANGE, .key = d->leader_key};
-	struct etcd_txn_req req = {cmp, 2, NULL, 0, &get, 1};
+	struct etcd_txn_req req = {cmp, 2, &get, 1, &get, 1, false};
 	struct etcd_txn_reply rep;
-	enum dcs_cas r;
+	const struct etcd_kv *kv;
+	enum dcs_renew r;
 
 	if (!need_member(d, "renewing the leader key") || !dcs_lease_ensure(d, ttl_s, sent_ms))
-		return DCS_CAS_ERROR;
+		return DCS_RENEW_ERROR;
 	cmp[1].number = d->lease;
 	if (store_txn(d, &req, &rep) != ETCD_OK)
-		return DCS_CAS_ERROR;
-	r = rep.succeeded ? DCS_CAS_OK : renew_failed(d, failure_kv(&rep));
+		return DCS_RENEW_ERROR;
+	if (rep.succeeded) {
+		kv = rep.n_responses > 0 && rep.responses[0].kvs.n > 0
+		         ? &rep.responses[0].kvs.items[0]
+		         : NULL;
+		if (kv != NULL)
+			d->leader_created = kv->create_revision;
+		r = DCS_RENEW_OK;
+	} else {
+		r = renew_failed(d, failure_kv(&rep));
+	}
 	etcd_txn_reply_free(&rep);
-	return r == DCS_CAS_CONFLICT ? conflict(d) : r;
+	if (r == DCS_RENEW_ABSENT || r == DCS_RENEW_OTHER)
+		(void)conflict(d);
+	return r;
 }
 
+/*
+ * dcs_leader_release: compares the value and, when known, the create revision of the
+ * key we hold: a copy of the delete that etcd applies late can then never delete a key
+ * we (or anyone) created afterwards, and a second copy is harmless.
+ */
 enum dcs_cas dcs_leader_release(struct dcs *d)
 {
-	struct etcd_compare mine = {
-	    .key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name};
+	struct etcd_compare cmp[2] = {
+	    {.key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name},
+	    {.key = d->leader_key, .target = ETCD_TARGET_CREATE, .number = d->leader_created}};
 	struct etcd_op del = {.type = ETCD_OP_DELETE, .key = d->leader_key};
 	struct etcd_op get = {.type = ETCD_OP_RANGE, .key = d->leader_key};
-	struct etcd_txn_req req = {&mine, 1, &del, 1, &get, 1};
+	struct etcd_txn_req req = {cmp, d->leader_created > 0 ? 2 : 1, &del, 1, &get, 1, true};
 	struct etcd_txn_reply rep;
 	enum dcs_cas r;
 
@@ -499,8 +554,10 @@ enum dcs_cas dcs_leader_release(struct dcs *d)
 	/* Already absent is a release done (perhaps by this call's lost first attempt). */
 	r = rep.succeeded || failure_kv(&rep) == NULL ? DCS_CAS_OK : DCS_CAS_CONFLICT;
 	etcd_txn_reply_free(&rep);
-	if (r == DCS_CAS_OK)
+	if (r == DCS_CAS_OK) {
 		log_info("dcs: leader key released by %s", d->member_name);
+		d->leader_created = 0;
+	}
 	return r == DCS_CAS_CONFLICT ? conflict(d) : r;
 }
 
@@ -552,7 +609,7 @@ enum dcs_cas dcs_initialize_race(struct dcs *d)
 	char *k = key(d, "initialize");
 	struct etcd_compare absent = {.key = k, .target = ETCD_TARGET_CREATE};
 	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = ""};
-	enum dcs_cas r = cas(d, &absent, 1, &put);
+	enum dcs_cas r = cas(d, &absent, 1, &put, true);
 
 	free(k);
 	return r;
@@ -583,7 +640,7 @@ enum dcs_cas dcs_config_write(struct dcs *d, const char *json, int64_t mod_revis
 	struct etcd_compare same = {.key = k, .target = ETCD_TARGET_MOD, .number = mod_revision};
 	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = json};
 
-	r = cas(d, &same, 1, &put);
+	r = cas(d, &same, 1, &put, true);
 	free(k);
 	return r;
 }
@@ -604,7 +661,7 @@ enum dcs_cas dcs_sync_write(struct dcs *d, const char *const *standbys, int n, i
 	    {.key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name}};
 	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = value};
 
-	r = cas(d, cmp, 2, &put);
+	r = cas(d, cmp, 2, &put, true);
 	free(value);
 	free(k);
 	return r == DCS_CAS_CONFLICT ? conflict(d) : r;
@@ -618,7 +675,7 @@ enum dcs_cas dcs_sync_delete(struct dcs *d, int64_t mod_revision)
 	    {.key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name}};
 	struct etcd_op del = {.type = ETCD_OP_DELETE, .key = k};
 	/* Tools (no member name) may clear it with the revision compare alone. */
-	enum dcs_cas r = cas(d, cmp, d->member_name != NULL ? 2 : 1, &del);
+	enum dcs_cas r = cas(d, cmp, d->member_name != NULL ? 2 : 1, &del, true);
 
 	free(k);
 	return r;
@@ -645,7 +702,7 @@ enum dcs_cas dcs_failover_clear(struct dcs *d, int64_t mod_revision)
 	struct etcd_compare same = {.key = k, .target = ETCD_TARGET_MOD, .number = mod_revision};
 	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = "{}"};
 
-	r = cas(d, &same, 1, &put);
+	r = cas(d, &same, 1, &put, true);
 	free(k);
 	return r;
 }
@@ -662,12 +719,49 @@ bool dcs_history_write(struct dcs *d, const char *json)
 	    .key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name};
 	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = json};
 
-	r = cas(d, &mine, 1, &put);
+	/* Not retry_safe: a late copy could put back a shorter history. */
+	r = cas(d, &mine, 1, &put, false);
 	free(k);
 	if (r == DCS_CAS_CONFLICT)
 		log_warn("dcs: history not written: %s does not hold the leader key",
 		         d->member_name);
 	return r == DCS_CAS_OK;
+}
+
+/* The failsafe key's compares: its revision as the view showed it, and our leadership. */
+static void failsafe_compares(struct dcs *d, int64_t mod_revision, struct etcd_compare cmp[2])
+{
+	cmp[0] = (struct etcd_compare){
+	    .key = d->failsafe_key, .target = ETCD_TARGET_MOD, .number = mod_revision};
+	cmp[1] = (struct etcd_compare){
+	    .key = d->leader_key, .target = ETCD_TARGET_VALUE, .value = d->member_name};
+}
+
+enum dcs_cas dcs_failsafe_write(struct dcs *d, const char *json, int64_t mod_revision,
+                                int64_t *new_revision)
+{
+	struct etcd_compare cmp[2];
+	struct etcd_op put = {.type = ETCD_OP_PUT, .key = d->failsafe_key, .value = json};
+	enum dcs_cas r;
+
+	if (!need_member(d, "writing the failsafe key"))
+		return DCS_CAS_ERROR;
+	failsafe_compares(d, mod_revision, cmp);
+	r = cas_rev(d, cmp, 2, &put, true, new_revision);
+	return r == DCS_CAS_CONFLICT ? conflict(d) : r;
+}
+
+enum dcs_cas dcs_failsafe_delete(struct dcs *d, int64_t mod_revision)
+{
+	struct etcd_compare cmp[2];
+	struct etcd_op del = {.type = ETCD_OP_DELETE, .key = d->failsafe_key};
+	enum dcs_cas r;
+
+	if (!need_member(d, "deleting the failsafe key"))
+		return DCS_CAS_ERROR;
+	failsafe_compares(d, mod_revision, cmp);
+	r = cas(d, cmp, 2, &del, true);
+	return r == DCS_CAS_CONFLICT ? conflict(d) : r;
 }
 
 bool dcs_status_write(struct dcs *d, const char *json)

@@ -15,7 +15,7 @@
  * requests are serialised by the etcd client's mutex. The watch thread has its own
  * client and only touches the cache, under a mutex. Blocking: a call tries the etcd
  * endpoints in turn, each for up to request_timeout_ms, and gives up after
- * op_timeout_ms overall.
+ * op_timeout_ms overall; reads are hedged (etcd.h).
  *
  * Errors: functions return false and log the cause once (etcd's error message,
  * curl's error); callers only decide what to do.
@@ -48,8 +48,10 @@ struct dcs_options {
 	const char *password;
 	int request_timeout_ms; /* per endpoint attempt */
 	int op_timeout_ms;      /* one call across endpoints; 0 = request_timeout_ms x endpoints */
+	int hedge_ms;           /* a read unanswered this long goes to the next endpoint too;
+	                           0 = request_timeout_ms / 3 (etcd.h) */
 	bool watch;             /* start the watch thread (agent, router) */
-	int watch_check_ms;     /* a silent watch stream is verified after this; 0 = 3000 */
+	int watch_check_ms;     /* a silent watch stream is verified after this; 0 = 2500 */
 	struct dcs_mem *mem;    /* tests: the in-memory cluster (dcs_mem.h) instead of etcd */
 	struct clocksrc *clock; /* lease sent-times are read on it; NULL = the real clock */
 };
@@ -62,10 +64,11 @@ struct dcs_options {
  */
 struct dcs *dcs_open(const struct dcs_options *opt);
 void dcs_close(struct dcs *d);
-/* dcs_set_timeout: changes the per-attempt request timeout (ms). */
-void dcs_set_timeout(struct dcs *d, int request_timeout_ms);
-/* dcs_set_op_timeout: changes the deadline of a whole call (ms; 0 = derived as above). */
-void dcs_set_op_timeout(struct dcs *d, int op_timeout_ms);
+/*
+ * dcs_set_timeouts: the per-attempt request timeout (<= 0 keeps it), the deadline of a
+ * whole call and the hedge delay (0: derived, as dcs_options says), in ms.
+ */
+void dcs_set_timeouts(struct dcs *d, int request_timeout_ms, int op_timeout_ms, int hedge_ms);
 /* dcs_prefix: "/service/<scope>/". Borrowed. */
 const char *dcs_prefix(const struct dcs *d);
 
@@ -124,18 +127,30 @@ bool dcs_lease_revoke(struct dcs *d);
  * dcs_leader_acquire: create-if-absent of leader=<member_name> on our lease (call
  * dcs_lease_ensure first; a lease etcd no longer knows is re-granted once). OK also
  * when the key already is ours on our lease (a retried request whose first reply was
- * lost).
+ * lost). failsafe_rev >= 0: only while the failsafe key is still at that mod_revision
+ * (0 = absent), as the race that decided this saw it; -1: no such compare.
  */
-enum dcs_cas dcs_leader_acquire(struct dcs *d);
+enum dcs_cas dcs_leader_acquire(struct dcs *d, int64_t failsafe_rev);
+
+/* What a leader renewal found. */
+enum dcs_renew {
+	DCS_RENEW_OK = 0, /* the key is ours, on our live lease */
+	DCS_RENEW_ABSENT, /* the key is gone (expired, revoked with its lease, deleted) */
+	DCS_RENEW_OTHER,  /* someone else holds it */
+	DCS_RENEW_ERROR   /* etcd unreachable or answered an error: nothing learnt */
+};
 /*
  * dcs_leader_renew: the leader's per-cycle ownership check: keepalive (or a new grant
  * when the lease is gone), then a read-only txn comparing leader == member_name and
  * its lease == ours; when the key is ours on another lease (we had to re-grant), it
- * is re-attached by a put guarded by the same value compare. *sent_ms as in
- * dcs_lease_ensure. CONFLICT: the key is absent or someone else's.
+ * is re-attached by a put guarded by the value and the old lease. *sent_ms as in
+ * dcs_lease_ensure.
  */
-enum dcs_cas dcs_leader_renew(struct dcs *d, int ttl_s, int64_t *sent_ms);
-/* dcs_leader_release: delete leader if its value is member_name (OK if already gone). */
+enum dcs_renew dcs_leader_renew(struct dcs *d, int ttl_s, int64_t *sent_ms);
+/*
+ * dcs_leader_release: delete leader if its value is member_name and, when known, its
+ * create revision the one we took (OK if already gone).
+ */
 enum dcs_cas dcs_leader_release(struct dcs *d);
 
 /* --- other keys ------------------------------------------------------------------- */
@@ -168,6 +183,16 @@ bool dcs_failover_write(struct dcs *d, const char *leader, const char *member,
                         const char *scheduled_at) MUST_CHECK;
 /* dcs_failover_clear: failover={} (CAS on mod_revision when >0). */
 enum dcs_cas dcs_failover_clear(struct dcs *d, int64_t mod_revision);
+/*
+ * dcs_failsafe_write: failsafe=json (Patroni's {name: api_url}), by the leader only: a
+ * CAS on the key's mod_revision as the view showed it (0 = absent) and on leader ==
+ * member_name, so that a delayed older write can never bring back a list the leader no
+ * longer asks. *new_revision (may be NULL) gets the key's revision after the write.
+ */
+enum dcs_cas dcs_failsafe_write(struct dcs *d, const char *json, int64_t mod_revision,
+                                int64_t *new_revision);
+/* dcs_failsafe_delete: deletes the failsafe key (failsafe_mode off), with the same CAS. */
+enum dcs_cas dcs_failsafe_delete(struct dcs *d, int64_t mod_revision);
 /* dcs_history_write: the history key (JSON array text); guarded by leader ownership. */
 bool dcs_history_write(struct dcs *d, const char *json) MUST_CHECK;
 /* dcs_status_write: status={"optime":..,"slots":{..}} (JSON object text). */
@@ -180,11 +205,17 @@ bool dcs_delete_cluster(struct dcs *d) MUST_CHECK;
 /*
  * dcs_view_from_kvs: builds a view from decoded (key, value) pairs of one prefix
  * range. A malformed value is skipped (its member or key left out) and described
- * in warn (one line per problem, may be NULL); it never fails the whole view.
+ * in warn (one line per problem, may be NULL); it never fails the whole view, with
+ * one exception: more members than DCS_MAX_MEMBERS make the view invalid (valid
+ * false, no member), because a decision on part of the members could pass over the
+ * one that matters. A key holding a NUL byte is no key pgha reads (ignored, warned);
+ * a value holding one is unreadable (read as "", warned).
  */
 struct dcs_kv {
-	const char *key;   /* full key, e.g. "/service/batman/members/pg1" */
-	const char *value; /* decoded value, NUL-terminated */
+	const char *key;   /* full key, e.g. "/service/batman/members/pg1"; NUL after key_len */
+	const char *value; /* decoded value; NUL after value_len */
+	size_t key_len;    /* bytes in key, NULs included; 0 = strlen(key) */
+	size_t value_len;  /* bytes in value, NULs included; 0 = strlen(value) */
 	int64_t create_revision;
 	int64_t mod_revision;
 	int64_t lease;

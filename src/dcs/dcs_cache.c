@@ -26,17 +26,18 @@ void dcs_cache_deinit(struct dcs_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int find(const struct dcs_cache *c, const char *key)
+/* find: the entry whose key is these len bytes (compared with their length), or -1. */
+static int find(const struct dcs_cache *c, const char *key, size_t len)
 {
 	for (int i = 0; i < c->n; i++)
-		if (strcmp(c->items[i].key, key) == 0)
+		if (c->items[i].key_len == len && memcmp(c->items[i].key, key, len) == 0)
 			return i;
 	return -1;
 }
 
 const struct dcs_cache_entry *dcs_cache_get(const struct dcs_cache *c, const char *key)
 {
-	int i = find(c, key);
+	int i = find(c, key, strlen(key));
 
 	return i >= 0 ? &c->items[i] : NULL;
 }
@@ -44,9 +45,12 @@ const struct dcs_cache_entry *dcs_cache_get(const struct dcs_cache *c, const cha
 static void set_entry(struct dcs_cache_entry *e, const struct etcd_kv *kv)
 {
 	free(e->value);
-	if (e->key == NULL)
-		e->key = xstrdup(kv->key);
-	e->value = xstrdup(kv->value);
+	if (e->key == NULL) {
+		e->key = xmemdup0(kv->key, kv->key_len);
+		e->key_len = kv->key_len;
+	}
+	e->value = xmemdup0(kv->value, kv->value_len);
+	e->value_len = kv->value_len;
 	e->create_revision = kv->create_revision;
 	e->mod_revision = kv->mod_revision;
 	e->lease = kv->lease;
@@ -54,7 +58,7 @@ static void set_entry(struct dcs_cache_entry *e, const struct etcd_kv *kv)
 
 static void put(struct dcs_cache *c, const struct etcd_kv *kv)
 {
-	int i = find(c, kv->key);
+	int i = find(c, kv->key, kv->key_len);
 
 	if (i < 0) {
 		if (c->n == c->cap) {
@@ -79,9 +83,9 @@ static bool same_as(const struct dcs_cache *c, const struct etcd_kvs *kvs)
 	if (c->n != kvs->n)
 		return false;
 	for (int i = 0; i < kvs->n; i++) {
-		const struct dcs_cache_entry *e = dcs_cache_get(c, kvs->items[i].key);
+		int e = find(c, kvs->items[i].key, kvs->items[i].key_len);
 
-		if (e == NULL || e->mod_revision != kvs->items[i].mod_revision)
+		if (e < 0 || c->items[e].mod_revision != kvs->items[i].mod_revision)
 			return false;
 	}
 	return true;
@@ -102,7 +106,7 @@ bool dcs_cache_load(struct dcs_cache *c, const struct etcd_kvs *kvs, int64_t rev
 
 bool dcs_cache_apply(struct dcs_cache *c, const struct etcd_event *ev)
 {
-	int i = find(c, ev->kv.key);
+	int i = find(c, ev->kv.key, ev->kv.key_len);
 
 	/*
 	 * Older than what the contents reflect: already in them (a replay after a reload).
@@ -146,7 +150,9 @@ void dcs_cache_view(const struct dcs_cache *c, const char *prefix, struct dcs_vi
 
 	for (int i = 0; i < c->n; i++) {
 		kvs[i].key = c->items[i].key;
+		kvs[i].key_len = c->items[i].key_len;
 		kvs[i].value = c->items[i].value;
+		kvs[i].value_len = c->items[i].value_len;
 		kvs[i].create_revision = c->items[i].create_revision;
 		kvs[i].mod_revision = c->items[i].mod_revision;
 		kvs[i].lease = c->items[i].lease;

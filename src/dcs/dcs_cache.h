@@ -14,9 +14,15 @@
 #include "dcs/dcs.h"
 #include "dcs/etcd_json.h"
 
+/*
+ * Keys and values are byte strings with their length, as etcd stores them: a key that
+ * holds a NUL byte ("leader\0x") is another key than "leader", never its shadow.
+ */
 struct dcs_cache_entry {
-	char *key;   /* owned, full key */
-	char *value; /* owned */
+	char *key; /* owned, full key, NUL-terminated after key_len */
+	size_t key_len;
+	char *value; /* owned, NUL-terminated after value_len */
+	size_t value_len;
 	int64_t create_revision;
 	int64_t mod_revision;
 	int64_t lease;
@@ -40,7 +46,8 @@ bool dcs_cache_apply(struct dcs_cache *c, const struct etcd_event *ev);
  * prefix applied (a watch message's header, a progress notification).
  */
 void dcs_cache_advance(struct dcs_cache *c, int64_t revision);
-/* dcs_cache_get: the entry for key, or NULL. Borrowed until the next change. */
+/* dcs_cache_get: the entry for key (text: no NUL inside), or NULL. Borrowed until the next change.
+ */
 const struct dcs_cache_entry *dcs_cache_get(const struct dcs_cache *c, const char *key);
 /* dcs_cache_max_mod: highest mod_revision among the keys (0 when empty). */
 int64_t dcs_cache_max_mod(const struct dcs_cache *c);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "util/buf.h"
 #include "util/compiler.h"
 #include "util/err.h"
@@ -231,18 +232,81 @@ static int member_cmp(const void *a, const void *b)
 	return strcmp(((const struct dcs_member *)a)->name, ((const struct dcs_member *)b)->name);
 }
 
-/* The member's name from "members/<name>": one level only, non-empty, bounded. */
+/* printable: s for a log line, control characters shown as '?' (a name is etcd's data). */
+static const char *printable(const char *s, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	out[i] = '\0';
+	return out;
+}
+
+static bool has_control_char(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* The member's name from "members/<name>": one level only, non-empty, bounded, printable. */
 static bool member_name(const char *rel, char *name, struct warnings *w)
 {
 	const char *n = rel + strlen("members/");
+	char shown[48];
 
 	if (*n == '\0' || strchr(n, '/') != NULL)
 		return false;
+	if (has_control_char(n)) {
+		warnf(w, "members/%s: control character in the name; member ignored",
+		      printable(n, shown, sizeof(shown)));
+		return false;
+	}
 	if (!str_copy(name, DCS_NAME_LEN, n)) {
 		warnf(w, "members/%.40s...: member name too long; member ignored", n);
 		return false;
 	}
 	return true;
+}
+
+/* url_scheme_in: url is "<one of schemes>://..." (case-insensitive, as URL schemes are). */
+static bool url_scheme_in(const char *url, const char *const *schemes)
+{
+	const char *sep = strstr(url, "://");
+
+	for (; sep != NULL && *schemes != NULL; schemes++)
+		if (strlen(*schemes) == (size_t)(sep - url) &&
+		    strncasecmp(url, *schemes, (size_t)(sep - url)) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * drop_bad_urls: a member's URLs are followed by peers (api_url: REST probes) and by the
+ * router and the clone (conn_url): only http(s) and postgres(ql) make sense there. Any
+ * other scheme (file:, gopher:, ...) is dropped with a warning; the member itself stays
+ * in the view, because its WAL position and tags still count in the leader race.
+ */
+static void drop_bad_urls(struct dcs_member *m, struct warnings *w)
+{
+	static const char *const api_schemes[] = {"http", "https", NULL};
+	static const char *const pg_schemes[] = {"postgres", "postgresql", NULL};
+	char shown[80];
+
+	if (m->api_url[0] != '\0' && !url_scheme_in(m->api_url, api_schemes)) {
+		warnf(w, "members/%s: api_url \"%s\" is not http(s); ignored", m->name,
+		      printable(m->api_url, shown, sizeof(shown)));
+		m->api_url[0] = '\0';
+	}
+	if (m->conn_url[0] != '\0' && !url_scheme_in(m->conn_url, pg_schemes)) {
+		warnf(w, "members/%s: conn_url \"%s\" is not postgres(ql); ignored", m->name,
+		      printable(m->conn_url, shown, sizeof(shown)));
+		m->conn_url[0] = '\0';
+		m->host[0] = '\0';
+		m->port = 0;
+	}
 }
 
 static void add_member(struct dcs_member *all, int *n, const char *rel, const struct dcs_kv *kv,
@@ -258,18 +322,31 @@ static void add_member(struct dcs_member *all, int *n, const char *rel, const st
 		warnf(w, "%s: %s; member ignored", rel, err);
 		return;
 	}
+	drop_bad_urls(m, w);
 	m->mod_revision = kv->mod_revision;
 	m->lease = kv->lease;
 	(*n)++;
 }
 
+/*
+ * keep_members: every member, sorted by name; or, when there are more than a view holds,
+ * none and an invalid view: keeping some would silently drop others (the leader, a
+ * replica ahead in WAL), and a decision on part of the cluster is not safe. Consumers
+ * treat an invalid view as etcd being unreadable: nobody changes role on it.
+ */
 static void keep_members(struct dcs_view *v, struct dcs_member *all, int n, struct warnings *w)
 {
-	qsort(all, (size_t)n, sizeof(*all), member_cmp);
 	if (n > DCS_MAX_MEMBERS) {
-		warnf(w, "%d members, only the first %d (by name) are kept", n, DCS_MAX_MEMBERS);
-		n = DCS_MAX_MEMBERS;
+		warnf(w,
+		      "%d members in etcd, more than the %d pgha reads: view refused (no role "
+		      "changes until members are removed)",
+		      n, DCS_MAX_MEMBERS);
+		v->valid = false;
+		v->n_members_refused = n;
+		v->n_members = 0;
+		return;
 	}
+	qsort(all, (size_t)n, sizeof(*all), member_cmp);
 	memcpy(v->members, all, (size_t)n * sizeof(*all));
 	v->n_members = n;
 }
@@ -403,6 +480,55 @@ static void decode_failover(struct dcs_failover *f, const struct dcs_kv *kv, str
 	f->mod_revision = kv->mod_revision;
 }
 
+/* --- failsafe --------------------------------------------------------------------------- */
+
+/* failsafe_entry: one "name": "api_url" pair; false (with a warning) if unusable. */
+static bool failsafe_entry(struct dcs_failsafe *fs, const char *name, const json_t *url,
+                           struct warnings *w)
+{
+	if (!json_is_string(url) || fs->n >= DCS_MAX_MEMBERS ||
+	    !str_copy(fs->names[fs->n], DCS_NAME_LEN, name) ||
+	    !str_copy(fs->api_urls[fs->n], DCS_URL_LEN, json_string_value(url))) {
+		warnf(w,
+		      "failsafe: member \"%.*s\" unusable (not a URL string, name or URL too "
+		      "long, or more than %d members); the key counts as unreadable",
+		      DCS_NAME_LEN, name, DCS_MAX_MEMBERS);
+		return false;
+	}
+	fs->n++;
+	return true;
+}
+
+/*
+ * decode_failsafe: {"name": "api_url", ...}. Anything else (not JSON, not an object, no
+ * member, a value that is not a string) is INVALID: it blocks every race, as an
+ * unreadable sync key does, because the members it meant to name cannot be known.
+ */
+static void decode_failsafe(struct dcs_failsafe *fs, const struct dcs_kv *kv, struct warnings *w)
+{
+	json_t *o = json_loads(kv->value, 0, NULL);
+	const char *name;
+	json_t *url;
+	bool ok = json_is_object(o) && json_object_size(o) > 0;
+
+	memset(fs, 0, sizeof(*fs));
+	fs->mod_revision = kv->mod_revision;
+	if (ok) {
+		json_object_foreach(o, name, url)
+		{
+			if (!(ok = failsafe_entry(fs, name, url, w)))
+				break;
+		}
+	} else {
+		warnf(w, "failsafe: not a non-empty JSON object of member names to api_urls; "
+		         "nobody may take the leader key until a leader rewrites it");
+	}
+	json_decref(o);
+	fs->state = ok ? DCS_FS_VALID : DCS_FS_INVALID;
+	if (!ok)
+		fs->n = 0;
+}
+
 /* --- history, status, the rest ----------------------------------------------------------- */
 
 /* [tl, lsn, "reason", "timestamp", "new_leader"]; the last three are optional. */
@@ -513,6 +639,8 @@ static void decode_key(struct dcs_view *v, const char *rel, const struct dcs_kv 
 		decode_sync(&v->sync, kv, w);
 	} else if (strcmp(rel, "failover") == 0) {
 		decode_failover(&v->failover, kv, w);
+	} else if (strcmp(rel, "failsafe") == 0) {
+		decode_failsafe(&v->failsafe, kv, w);
 	} else if (strcmp(rel, "history") == 0) {
 		decode_history(v, kv, w);
 	} else if (strcmp(rel, "status") == 0) {
@@ -522,6 +650,32 @@ static void decode_key(struct dcs_view *v, const char *rel, const struct dcs_kv 
 	} else if (strcmp(rel, "optime/leader") == 0) {
 		*has_legacy = decode_optime(kv->value, legacy_optime);
 	}
+}
+
+/*
+ * readable_kv: kv as text for the decoders, or false for a key that holds a NUL byte:
+ * it is another key than its printable prefix ("leader\0x" is not "leader") and no key
+ * of Patroni's layout. A value that holds one is unreadable: read as "" (the decoders
+ * then keep what must be kept, such as the presence of the leader key).
+ */
+static bool readable_kv(const struct dcs_kv *in, struct dcs_kv *out, struct warnings *w)
+{
+	size_t klen = in->key_len > 0 ? in->key_len : strlen(in->key);
+	size_t vlen = in->value_len > 0 ? in->value_len : strlen(in->value);
+	char shown[80];
+
+	*out = *in;
+	if (memchr(in->key, '\0', klen) != NULL) {
+		warnf(w, "key \"%s\\0...\" holds a NUL byte; ignored",
+		      printable(in->key, shown, sizeof(shown)));
+		return false;
+	}
+	if (memchr(in->value, '\0', vlen) != NULL) {
+		warnf(w, "%s: the value holds a NUL byte; read as empty",
+		      printable(in->key, shown, sizeof(shown)));
+		out->value = "";
+	}
+	return true;
 }
 
 void dcs_view_from_kvs(struct dcs_view *view, const char *prefix, const struct dcs_kv *kvs, int n,
@@ -540,14 +694,15 @@ void dcs_view_from_kvs(struct dcs_view *view, const char *prefix, const struct d
 	view->valid = true;
 	view->revision = revision;
 	for (int i = 0; i < n; i++) {
+		struct dcs_kv kv;
 		const char *rel = kvs[i].key + plen;
 
-		if (strncmp(kvs[i].key, prefix, plen) != 0)
+		if (strncmp(kvs[i].key, prefix, plen) != 0 || !readable_kv(&kvs[i], &kv, &w))
 			continue;
 		if (str_has_prefix(rel, "members/"))
-			add_member(all, &n_all, rel, &kvs[i], &w);
+			add_member(all, &n_all, rel, &kv, &w);
 		else
-			decode_key(view, rel, &kvs[i], &legacy_optime, &has_legacy, &w);
+			decode_key(view, rel, &kv, &legacy_optime, &has_legacy, &w);
 	}
 	keep_members(view, all, n_all, &w);
 	free(all);
@@ -581,6 +736,19 @@ bool dcs_sync_has(const struct dcs_sync *s, const char *name)
 		if (str_eq_nocase(s->standbys[i], name))
 			return true;
 	return false;
+}
+
+bool dcs_failsafe_has(const struct dcs_failsafe *fs, const char *name)
+{
+	return dcs_failsafe_url(fs, name) != NULL;
+}
+
+const char *dcs_failsafe_url(const struct dcs_failsafe *fs, const char *name)
+{
+	for (int i = 0; fs->state == DCS_FS_VALID && i < fs->n; i++)
+		if (strcmp(fs->names[i], name) == 0)
+			return fs->api_urls[i];
+	return NULL;
 }
 
 int dcs_view_timeline(const struct dcs_view *v)
@@ -638,6 +806,18 @@ char *dcs_sync_encode(const char *leader, const char *const *standbys, int n)
 	json_decref(o);
 	buf_free(&joined);
 	free(sorted);
+	return text;
+}
+
+char *dcs_failsafe_encode(const struct dcs_failsafe *fs)
+{
+	json_t *o = json_object();
+	char *text;
+
+	for (int i = 0; i < fs->n; i++)
+		json_object_set_new(o, fs->names[i], json_string(fs->api_urls[i]));
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
 	return text;
 }
 

@@ -14,6 +14,12 @@
  * with the standbys sorted and comma-joined (null when there are none). Owned.
  */
 char *dcs_sync_encode(const char *leader, const char *const *standbys, int n);
+/*
+ * dcs_failsafe_encode: the value of the failsafe key, Patroni's compact JSON object of
+ * member name -> api_url, keys sorted. Owned.
+ */
+struct dcs_failsafe;
+char *dcs_failsafe_encode(const struct dcs_failsafe *fs);
 /* dcs_failover_encode: the failover key's JSON object; NULL or "" fields are omitted. Owned. */
 char *dcs_failover_encode(const char *leader, const char *member, const char *scheduled_at);
 

@@ -345,6 +345,7 @@ static void copy_kv(struct etcd_kv *out, const struct mem_key *k, bool keys_only
 {
 	memset(out, 0, sizeof(*out));
 	out->key = xstrdup(k->key);
+	out->key_len = strlen(out->key);
 	out->value = xstrdup(keys_only ? "" : k->value);
 	out->value_len = strlen(out->value);
 	out->create_revision = k->create_rev;
@@ -676,8 +677,10 @@ static bool ms_watch_view(struct dcs_store *s, struct dcs_view *view, int max_ag
 	ok = c->has_last;
 	if (ok) {
 		dcs_view_copy(view, &c->last);
-		view->valid = !c->lost || max_age_ms < 0 ||
-		              clocksrc_now_ms(c->m->clock) - c->lost_since_ms <= max_age_ms;
+		/* Stale, or refused by the decoder (dcs_view_from_kvs): not valid. */
+		view->valid =
+		    view->valid && (!c->lost || max_age_ms < 0 ||
+		                    clocksrc_now_ms(c->m->clock) - c->lost_since_ms <= max_age_ms);
 	}
 	pthread_mutex_unlock(&c->m->mu);
 	return ok;
@@ -734,8 +737,10 @@ static void ms_close(struct dcs_store *s)
 	free(c);
 }
 
-static void ms_set_timeouts(struct dcs_store *s, int request_timeout_ms, int op_timeout_ms)
+static void ms_set_timeouts(struct dcs_store *s, int request_timeout_ms, int op_timeout_ms,
+                            int hedge_ms)
 {
+	(void)hedge_ms; /* one in-memory cluster: nobody to hedge to */
 	pthread_mutex_lock(&mc(s)->m->mu);
 	if (request_timeout_ms > 0)
 		mc(s)->request_timeout_ms = request_timeout_ms;
@@ -878,6 +883,15 @@ void dcs_mem_set_quorum(struct dcs_mem *m, bool has_quorum)
 	cut_off_watchers(m);
 	clocksrc_signal(m->clock, &m->lessor_cv);
 	wake_all(m);
+	pthread_mutex_unlock(&m->mu);
+}
+
+void dcs_mem_revoke_all(struct dcs_mem *m)
+{
+	pthread_mutex_lock(&m->mu);
+	while (m->n_leases > 0)
+		drop_lease(m, m->leases[0].id);
+	wake_watchers(m);
 	pthread_mutex_unlock(&m->mu);
 }
 

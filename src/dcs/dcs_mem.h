@@ -19,7 +19,8 @@
  * and for the whole cluster:
  *  - quorum lost: requests fail at once ("no leader") and leases stop counting; when
  *    quorum returns, every lease gets its full TTL plus an election timeout again, as
- *    etcd's new leader gives them (lessor Promote);
+ *    etcd's new leader gives them (lessor Promote); or, with dcs_mem_revoke_all, every
+ *    lease is gone (the old leader resumed and revoked them);
  *  - failing opens: the next n dcs_open() of this cluster fail.
  * Thread-safe. Failures are logged as the etcd client logs them.
  */
@@ -33,8 +34,8 @@
 struct dcs_mem;
 struct clocksrc;
 
-#define DCS_MEM_MIN_TTL_S   2    /* etcd's minimum lease TTL with its default timings */
-#define DCS_MEM_ELECTION_MS 1000 /* etcd's default election timeout */
+#define DCS_MEM_MIN_TTL_S   2   /* etcd's minimum lease TTL with its default timings */
+#define DCS_MEM_ELECTION_MS 500 /* the election timeout pgha runs etcd with */
 
 /* dcs_mem_new: an empty cluster whose leases count on clock (NULL: the real clock). */
 struct dcs_mem *dcs_mem_new(struct clocksrc *clock);
@@ -48,6 +49,12 @@ void dcs_mem_set_latency(struct dcs_mem *m, const char *member, int64_t latency_
 void dcs_mem_fail_next(struct dcs_mem *m, const char *member, int n);
 void dcs_mem_set_quorum(struct dcs_mem *m, bool has_quorum);
 void dcs_mem_fail_opens(struct dcs_mem *m, int n);
+/*
+ * dcs_mem_revoke_all: every lease and the keys on it go at once, as etcd 3.4 does when a
+ * raft leader frozen past the leases' TTL resumes (its lessor revokes them all before
+ * anyone can renew): the leader key and every member key vanish.
+ */
+void dcs_mem_revoke_all(struct dcs_mem *m);
 
 /* --- what a test sees and does behind the clients' backs ------------------------------ */
 

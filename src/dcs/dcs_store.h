@@ -31,8 +31,9 @@ struct dcs_store_options {
 
 struct dcs_store_ops {
 	void (*close)(struct dcs_store *s);
-	/* request_timeout_ms <= 0 keeps the current one; op_timeout_ms 0 = derived */
-	void (*set_timeouts)(struct dcs_store *s, int request_timeout_ms, int op_timeout_ms);
+	/* request_timeout_ms <= 0 keeps the current one; op_timeout_ms, hedge_ms 0 = derived */
+	void (*set_timeouts)(struct dcs_store *s, int request_timeout_ms, int op_timeout_ms,
+	                     int hedge_ms);
 	int (*op_timeout_ms)(struct dcs_store *s);
 	enum etcd_status (*range)(struct dcs_store *s, const struct etcd_range_req *req,
 	                          struct etcd_kvs *out, struct etcd_header *hdr);

@@ -28,9 +28,11 @@ static void es_close(struct dcs_store *s)
 	free(s);
 }
 
-static void es_set_timeouts(struct dcs_store *s, int request_timeout_ms, int op_timeout_ms)
+static void es_set_timeouts(struct dcs_store *s, int request_timeout_ms, int op_timeout_ms,
+                            int hedge_ms)
 {
 	etcd_set_timeouts(es(s)->etcd, request_timeout_ms, op_timeout_ms);
+	etcd_set_hedge(es(s)->etcd, hedge_ms);
 	if (es(s)->watch != NULL)
 		dcs_watch_set_timeouts(es(s)->watch, request_timeout_ms, op_timeout_ms);
 }
@@ -125,7 +127,8 @@ struct dcs_store *dcs_store_etcd_open(const struct dcs_store_options *opt)
 	                          .username = d->username,
 	                          .password = d->password,
 	                          .request_timeout_ms = d->request_timeout_ms,
-	                          .op_timeout_ms = d->op_timeout_ms};
+	                          .op_timeout_ms = d->op_timeout_ms,
+	                          .hedge_ms = d->hedge_ms};
 	struct etcd_store *s = xcalloc(1, sizeof(*s));
 	char err[256];
 

@@ -3,7 +3,7 @@
  * values. No I/O and no library types here: the HA decision core reads these.
  *
  * Keys live under /<namespace>/<scope>/ : leader, members/<name>, config, initialize,
- * sync, failover, history, status. See docs/patroni.md.
+ * sync, failover, failsafe, history, status. See docs/patroni.md.
  */
 #ifndef PGHA_DCS_DCS_TYPES_H
 #define PGHA_DCS_DCS_TYPES_H
@@ -61,6 +61,26 @@ struct dcs_failover {
 	int64_t mod_revision;          /* set whenever the key exists, even as {} or garbage */
 };
 
+/* How the failsafe key reads. */
+enum dcs_fs_key {
+	DCS_FS_ABSENT = 0, /* no such key: no restriction */
+	DCS_FS_VALID,      /* a non-empty object of member name -> api_url */
+	DCS_FS_INVALID     /* exists but unreadable (not JSON, not such an object, empty) */
+};
+
+/*
+ * The failsafe key (Patroni 3.0's failsafe_mode): the members a primary cut off from
+ * etcd must hear from over their REST API to keep running, as the leader last wrote
+ * them. While it exists, only a member it names may take the free leader key.
+ */
+struct dcs_failsafe {
+	enum dcs_fs_key state;
+	char names[DCS_MAX_MEMBERS][DCS_NAME_LEN];
+	char api_urls[DCS_MAX_MEMBERS][DCS_URL_LEN]; /* http://host:port/patroni */
+	int n;
+	int64_t mod_revision; /* set whenever the key exists, even unreadable (CAS over it) */
+};
+
 /* One line of the history key: the switch from timeline tl to tl+1 at lsn. */
 struct dcs_history_entry {
 	int timeline;
@@ -89,6 +109,7 @@ struct dcs_view {
 
 	struct dcs_sync sync;
 	struct dcs_failover failover;
+	struct dcs_failsafe failsafe;
 
 	struct dcs_history_entry history[DCS_MAX_HISTORY]; /* oldest first, newest kept */
 	int n_history;
@@ -99,6 +120,8 @@ struct dcs_view {
 
 	struct dcs_member members[DCS_MAX_MEMBERS]; /* sorted by name */
 	int n_members;
+	int n_members_refused; /* > 0: etcd held this many members, more than DCS_MAX_MEMBERS,
+	                          so the view is invalid and members is empty */
 };
 
 /* dcs_view_member: the member called name, or NULL. Borrowed. */
@@ -107,6 +130,10 @@ const struct dcs_member *dcs_view_member(const struct dcs_view *v, const char *n
 const struct dcs_member *dcs_view_leader_member(const struct dcs_view *v);
 /* dcs_sync_has: name is listed as a sync standby (case-insensitive, as Patroni). */
 bool dcs_sync_has(const struct dcs_sync *s, const char *name);
+/* dcs_failsafe_has: the failsafe key names name (exactly, as member names are). */
+bool dcs_failsafe_has(const struct dcs_failsafe *fs, const char *name);
+/* dcs_failsafe_url: the api_url the failsafe key gives name, or NULL. Borrowed. */
+const char *dcs_failsafe_url(const struct dcs_failsafe *fs, const char *name);
 /* dcs_view_timeline: cluster timeline from history (last tl + 1; 1 when empty). */
 int dcs_view_timeline(const struct dcs_view *v);
 /* dcs_member_is_primary_role: role "primary" or "master" (Patroni 3.x). */

@@ -313,7 +313,7 @@ struct dcs_watch *dcs_watch_start(const struct dcs_watch_options *opt)
 	w->prefix = xstrdup(opt->prefix);
 	w->prefix_end = etcd_prefix_end(opt->prefix);
 	w->wake_fd = opt->wake_fd;
-	w->check_ms = opt->check_ms > 0 ? opt->check_ms : 3000;
+	w->check_ms = opt->check_ms > 0 ? opt->check_ms : DCS_WATCH_CHECK_MS;
 	w->lost_since_ms = clock_now_ms();
 	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	w->etcd = etcd_new(opt->etcd, err, sizeof(err));
@@ -397,7 +397,7 @@ bool dcs_watch_view(struct dcs_watch *w, struct dcs_view *view, int max_age_ms, 
 	}
 	dcs_view_copy(view, &w->view);
 	fresh = w->synced || max_age_ms < 0 || clock_now_ms() - w->lost_since_ms <= max_age_ms;
-	view->valid = fresh;
+	view->valid = view->valid && fresh; /* a view the decoder refused stays invalid */
 	pthread_mutex_unlock(&w->mu);
 	dcs_log_warnings(warn);
 	return true;

@@ -26,6 +26,12 @@
 
 struct dcs_watch;
 
+/*
+ * The default silence before a check: 2.5 progress notifications of an etcd run as pgha
+ * runs it (every second): a stream on a stalled member is replaced within about 3 s.
+ */
+#define DCS_WATCH_CHECK_MS 2500
+
 struct dcs_watch_options {
 	const struct etcd_options *etcd; /* the watch uses its own client and connection */
 	const char *prefix;              /* "/service/batman/" */

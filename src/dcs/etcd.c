@@ -1,12 +1,13 @@
 /*
- * etcd.c: the etcd v3 gateway client: endpoints, retries, authentication, the
+ * etcd.c: the etcd v3 gateway client: endpoints, hedged requests, authentication, the
  * request/response plumbing and the watch stream, on libcurl.
  *
- * Does: one reused curl easy handle per client (keep-alive connections keep the idle
- * request rate cheap), per-attempt timeouts in ms, moving to the next endpoint on
- * transport errors and on answers that only mean "ask another member", the raft-term
- * guard against stale members, logging each failure once with its endpoint. Does not:
- * build or decode message bodies (etcd_json.c) or know what the keys mean.
+ * Does: one libcurl multi handle per client, whose attempts (easy handles, kept and
+ * reused) share its keep-alive connections; per-attempt deadlines in ms; reads and
+ * keepalives hedged to the next member after the hedge delay and writes repeated only
+ * where a second copy cannot do harm (etcd_hedge.h has the rules); the raft-term guard
+ * against stale members; logging each failure once with its endpoint. Does not: build
+ * or decode message bodies (etcd_json.c) or know what the keys mean.
  */
 #include "dcs/etcd.h"
 
@@ -14,6 +15,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include "dcs/etcd_hedge.h"
 #include "http/http.h"
 #include "log/log.h"
 #include "util/buf.h"
@@ -22,31 +24,47 @@
 #include "util/xalloc.h"
 
 #define MAX_REPLY_BYTES (64u << 20) /* a reply larger than this is refused */
-#define ROUND_PAUSE_MS  100         /* pause after every endpoint failed once */
 #define TOKEN_LEN       512
 #define ERR_LEN         256
-#define ENDPOINT_MAX    16
+#define ENDPOINT_MAX    ETCD_HEDGE_MAX_MEMBERS
+#define MAX_ATTEMPTS    (ENDPOINT_MAX * ETCD_HEDGE_PER_MEMBER)
+#define IDLE_POLL_MS    10 /* nothing out and nobody to ask yet: look again this soon */
 
 struct endpoint {
 	char *url;    /* "http://host:port", no trailing slash */
 	bool failing; /* the last attempt failed (logged once per episode) */
 };
 
+/* One request on one member: an easy handle of the multi handle, reused across calls. */
+struct attempt {
+	CURL *easy; /* NULL until first used */
+	bool out;   /* added to the multi handle, not finished */
+	int ep;
+	struct buf reply;
+	struct http_body sink;
+	char curl_err[CURL_ERROR_SIZE];
+};
+
 struct etcd {
-	pthread_mutex_t mu; /* serialises calls: one handle, one connection cache */
-	CURL *curl;
+	pthread_mutex_t mu; /* serialises calls: one multi handle, one connection cache */
+	CURL *curl;         /* serial requests: authentication */
+	CURLM *multi;       /* a call's attempts */
+	struct attempt attempts[MAX_ATTEMPTS];
 	struct curl_slist *headers; /* content type, hasleader, auth token */
 	struct endpoint endpoints[ENDPOINT_MAX];
+	struct etcd_hedge_member members[ENDPOINT_MAX]; /* what etcd_hedge.c ranks */
 	int n_endpoints;
 	atomic_int current; /* the endpoint that answered last (read by log lines anywhere) */
 	int request_timeout_ms;
 	int op_timeout_ms;
+	int op_timeout_set_ms; /* as configured, 0 = derived */
+	int hedge_ms;
 	bool pinned;
 	const atomic_bool *abort;
 	char *username;
 	char *password;
 	char token[TOKEN_LEN]; /* "" until authenticated */
-	struct buf reply;      /* body of the reply being received */
+	struct buf reply;      /* body of a serial reply */
 	struct http_body sink; /* reply, at most MAX_REPLY_BYTES */
 	char curl_err[CURL_ERROR_SIZE];
 	uint64_t cluster_id;      /* raft terms are compared within one cluster */
@@ -55,15 +73,6 @@ struct etcd {
 	uint64_t stale_term;      /* term of the last reply refused as stale */
 	int err_code;             /* last ETCD_FAILED answer */
 	char err_msg[ERR_LEN + 32];
-};
-
-/* Outcome of one attempt on one endpoint. */
-enum attempt {
-	ATTEMPT_OK,
-	ATTEMPT_FAILED, /* a definite error answer: no point asking another member */
-	ATTEMPT_RETRY,  /* try the next endpoint */
-	ATTEMPT_STALE,  /* the member's raft term is behind: try the next endpoint */
-	ATTEMPT_AUTH    /* token missing or expired: authenticate, then retry */
 };
 
 static const char *const status_names[ETCD_STATUS__COUNT] = {"ok", "unavailable", "failed",
@@ -85,7 +94,7 @@ static int check_abort(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return c->abort != NULL && atomic_load(c->abort);
 }
 
-/* Options shared by the request handle and watch handles: pgha's (http.h), then etcd's. */
+/* Options shared by the request handles and watch handles: pgha's (http.h), then etcd's. */
 static void common_options(CURL *h, char *errbuf)
 {
 	http_easy_setup(h, errbuf);
@@ -93,6 +102,16 @@ static void common_options(CURL *h, char *errbuf)
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
+}
+
+/* request_options: a request handle's options: common ones, its reply sink, the abort. */
+static void request_options(struct etcd *c, CURL *h, char *errbuf, struct http_body *sink)
+{
+	common_options(h, errbuf);
+	http_easy_body(h, sink);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_abort);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 }
 
 static struct curl_slist *make_headers(const char *token)
@@ -142,14 +161,14 @@ struct etcd *etcd_new(const struct etcd_options *opt, char *err, size_t errlen)
 	c->username = xstrdup(opt->username);
 	c->password = xstrdup(opt->password != NULL ? opt->password : "");
 	buf_init(&c->reply);
-	c->curl = curl_easy_init();
-	common_options(c->curl, c->curl_err);
 	c->sink = (struct http_body){.buf = &c->reply, .max_bytes = MAX_REPLY_BYTES};
-	http_easy_body(c->curl, &c->sink);
-	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, check_abort);
-	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
-	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+	c->curl = curl_easy_init();
+	request_options(c, c->curl, c->curl_err, &c->sink);
+	c->multi = curl_multi_init();
+	for (int i = 0; i < MAX_ATTEMPTS; i++)
+		buf_init(&c->attempts[i].reply);
 	c->headers = make_headers(NULL);
+	c->hedge_ms = opt->hedge_ms;
 	etcd_set_timeouts(c, opt->request_timeout_ms, opt->op_timeout_ms);
 	return c;
 }
@@ -158,6 +177,16 @@ void etcd_free(struct etcd *c)
 {
 	if (c == NULL)
 		return;
+	for (int i = 0; i < MAX_ATTEMPTS; i++) {
+		struct attempt *a = &c->attempts[i];
+
+		if (a->out)
+			curl_multi_remove_handle(c->multi, a->easy);
+		if (a->easy != NULL)
+			curl_easy_cleanup(a->easy);
+		buf_free(&a->reply);
+	}
+	curl_multi_cleanup(c->multi);
 	curl_easy_cleanup(c->curl);
 	curl_slist_free_all(c->headers);
 	for (int i = 0; i < c->n_endpoints; i++)
@@ -170,6 +199,18 @@ void etcd_free(struct etcd *c)
 	http_global_cleanup();
 }
 
+/*
+ * The hedge delay: the option when set, else a third of the attempt deadline (so that
+ * the next member is asked well before the first attempt gives up), at least 50 ms.
+ */
+static void derive_timing(struct etcd *c)
+{
+	c->op_timeout_ms = c->op_timeout_set_ms > 0 ? c->op_timeout_set_ms
+	                                            : c->request_timeout_ms * c->n_endpoints;
+	if (c->hedge_ms <= 0)
+		c->hedge_ms = MAX(50, c->request_timeout_ms / 3);
+}
+
 void etcd_set_timeouts(struct etcd *c, int request_timeout_ms, int op_timeout_ms)
 {
 	pthread_mutex_lock(&c->mu);
@@ -177,8 +218,16 @@ void etcd_set_timeouts(struct etcd *c, int request_timeout_ms, int op_timeout_ms
 		c->request_timeout_ms = request_timeout_ms;
 	else if (c->request_timeout_ms <= 0)
 		c->request_timeout_ms = 1000;
-	c->op_timeout_ms =
-	    op_timeout_ms > 0 ? op_timeout_ms : c->request_timeout_ms * c->n_endpoints;
+	c->op_timeout_set_ms = MAX(op_timeout_ms, 0);
+	derive_timing(c);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void etcd_set_hedge(struct etcd *c, int hedge_ms)
+{
+	pthread_mutex_lock(&c->mu);
+	c->hedge_ms = hedge_ms;
+	derive_timing(c);
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -197,10 +246,18 @@ void etcd_set_pinned(struct etcd *c, bool pinned)
 	c->pinned = pinned;
 }
 
+/*
+ * etcd_next_endpoint: the member the watch stream was on let it down; it counts as
+ * failing, so that the best other member becomes current.
+ */
 void etcd_next_endpoint(struct etcd *c)
 {
+	int order[ENDPOINT_MAX];
+
 	pthread_mutex_lock(&c->mu);
-	c->current = (c->current + 1) % c->n_endpoints;
+	c->members[c->current].last_fail_ms = clock_now_ms();
+	etcd_hedge_rank(c->members, c->n_endpoints, order);
+	c->current = order[0];
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -234,22 +291,7 @@ static bool error_is_lease_not_found(const struct etcd *c)
 	return c->err_code == ETCD_CODE_NOT_FOUND && strstr(c->err_msg, "lease not found") != NULL;
 }
 
-/* --- one attempt ------------------------------------------------------------------------ */
-
-/* Answers that only say "this member cannot serve now": another member may. */
-static bool error_is_retryable(int code, long http, const char *msg)
-{
-	return http >= 500 || code == ETCD_CODE_UNAVAILABLE ||
-	       code == ETCD_CODE_DEADLINE_EXCEEDED || strstr(msg, "no leader") != NULL ||
-	       strstr(msg, "not capable") != NULL || strstr(msg, "leader changed") != NULL ||
-	       strstr(msg, "timed out") != NULL;
-}
-
-static bool error_is_auth(int code, const char *msg)
-{
-	return code == ETCD_CODE_UNAUTHENTICATED || strstr(msg, "invalid auth token") != NULL ||
-	       strstr(msg, "user name is empty") != NULL;
-}
+/* --- one reply ------------------------------------------------------------------------- */
 
 /* The reply's header: top-level, or inside "result" (keepalive). */
 static bool reply_header(const json_t *reply, struct etcd_header *hdr)
@@ -283,75 +325,77 @@ static bool term_is_stale(struct etcd *c, const json_t *reply)
 	return false;
 }
 
-static CURLcode perform(struct etcd *c, const char *url, const char *body, int timeout_ms)
+/* Records and logs a definite error answer: the call's result. */
+static void definite_error(struct etcd *c, int idx, const char *path, int code, const char *msg)
 {
-	buf_reset(&c->reply);
-	c->curl_err[0] = '\0';
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	http_easy_timeouts(c->curl, timeout_ms, timeout_ms);
-	return curl_easy_perform(c->curl);
-}
-
-/* Classifies an error answer; records and logs definite ones. */
-static enum attempt error_answer(struct etcd *c, int idx, const char *path, long http, int code,
-                                 const char *msg, char *why, size_t whylen)
-{
-	if (error_is_retryable(code, http, msg)) {
-		snprintf(why, whylen, "%s", msg);
-		return ATTEMPT_RETRY;
-	}
-	if (error_is_auth(code, msg) && c->username != NULL)
-		return ATTEMPT_AUTH;
 	c->err_code = code;
 	snprintf(c->err_msg, sizeof(c->err_msg), "%s", msg);
 	log_warn("etcd %s: %s: %s (code %d)", c->endpoints[idx].url, path, msg, code);
-	return ATTEMPT_FAILED;
 }
 
-static enum attempt attempt_once(struct etcd *c, int idx, const char *path, const char *body,
-                                 int timeout_ms, json_t **reply, char *why, size_t whylen)
+/* The request a finished transfer carried. */
+struct transfer {
+	int idx;          /* endpoint */
+	const char *path; /* "/v3/kv/range" */
+	CURL *easy;
+	const char *errbuf; /* libcurl's message for rc */
+	CURLcode rc;
+	const struct buf *body; /* what came back */
+	bool check_term;        /* a read: refuse a stale member's reply */
+};
+
+/* decode: what a finished transfer means; *reply (owned) on ETCD_ANSWER_OK. */
+static enum etcd_answer decode(struct etcd *c, const struct transfer *t, json_t **reply, char *why,
+                               size_t whylen)
 {
-	char *url = xasprintf("%s%s", c->endpoints[idx].url, path);
-	CURLcode rc = perform(c, url, body, timeout_ms);
-	long http = 0;
+	long http = 0, sent = 0;
 	json_t *j;
 	int code;
 	char msg[ERR_LEN];
 
-	free(url);
-	if (rc != CURLE_OK) {
-		snprintf(why, whylen, "%s", http_easy_error(c->curl_err, rc));
-		return ATTEMPT_RETRY;
+	if (t->rc != CURLE_OK) {
+		curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &sent);
+		snprintf(why, whylen, "%s", http_easy_error(t->errbuf, t->rc));
+		return etcd_hedge_classify_transport(sent > 0);
 	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &http);
-	j = json_loadb(c->reply.data, c->reply.len, 0, NULL);
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &http);
+	j = json_loadb(t->body->data, t->body->len, 0, NULL);
 	if (j == NULL) {
 		snprintf(why, whylen, "HTTP %ld with a reply that is not JSON", http);
-		return ATTEMPT_RETRY;
+		return ETCD_ANSWER_UNKNOWN;
 	}
 	if (etcd_json_error(j, &code, msg, sizeof(msg))) {
+		enum etcd_answer a = etcd_hedge_classify_error(http, code, msg);
+
 		json_decref(j);
-		return error_answer(c, idx, path, http, code, msg, why, whylen);
+		snprintf(why, whylen, "%s", msg);
+		if (a == ETCD_ANSWER_AUTH && c->username == NULL)
+			a = ETCD_ANSWER_DEFINITE; /* no credentials to offer */
+		if (a == ETCD_ANSWER_DEFINITE)
+			definite_error(c, t->idx, t->path, code, msg);
+		return a;
 	}
 	if (http != 200) {
 		json_decref(j);
 		snprintf(why, whylen, "HTTP %ld", http);
-		return ATTEMPT_RETRY;
+		return ETCD_ANSWER_UNKNOWN;
 	}
-	if (term_is_stale(c, j)) {
+	if (t->check_term && term_is_stale(c, j)) {
 		json_decref(j);
 		snprintf(why, whylen, "stale member (raft term %" PRIu64 " < %" PRIu64 ")",
 		         c->stale_term, c->raft_term);
-		return ATTEMPT_STALE;
+		return ETCD_ANSWER_STALE;
 	}
 	*reply = j;
-	return ATTEMPT_OK;
+	return ETCD_ANSWER_OK;
 }
 
-/* --- authentication ---------------------------------------------------------------------- */
+static bool aborted(const struct etcd *c)
+{
+	return c->abort != NULL && atomic_load(c->abort);
+}
+
+/* --- authentication (serial, on the client's own handle) ----------------------------------- */
 
 static void set_token(struct etcd *c, const char *token)
 {
@@ -360,40 +404,75 @@ static void set_token(struct etcd *c, const char *token)
 	c->headers = make_headers(token);
 }
 
+static enum etcd_answer serial_request(struct etcd *c, int idx, const char *path, const char *body,
+                                       json_t **reply, char *why, size_t whylen)
+{
+	char *url = xasprintf("%s%s", c->endpoints[idx].url, path);
+	struct transfer t = {
+	    .idx = idx, .path = path, .easy = c->curl, .errbuf = c->curl_err, .body = &c->reply};
+
+	buf_reset(&c->reply);
+	c->curl_err[0] = '\0';
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	http_easy_timeouts(c->curl, c->request_timeout_ms, c->request_timeout_ms);
+	t.rc = curl_easy_perform(c->curl);
+	free(url);
+	return decode(c, &t, reply, why, whylen);
+}
+
 /* POST /v3/auth/authenticate on endpoint idx; the token then goes on every request. */
-static enum attempt authenticate(struct etcd *c, int idx, int timeout_ms, char *why, size_t whylen)
+static bool authenticate(struct etcd *c, int idx, char *why, size_t whylen)
 {
 	json_t *req = etcd_json_auth_req(c->username, c->password);
 	char *body = json_dumps(req, JSON_COMPACT);
 	json_t *reply = NULL;
-	enum attempt a;
+	enum etcd_answer a;
 	char token[TOKEN_LEN];
+	bool ok = false;
 
 	json_decref(req);
 	set_token(c, ""); /* an expired token must not be sent with the authentication */
-	a = attempt_once(c, idx, "/v3/auth/authenticate", body, timeout_ms, &reply, why, whylen);
+	a = serial_request(c, idx, "/v3/auth/authenticate", body, &reply, why, whylen);
 	free(body);
-	if (a == ATTEMPT_AUTH) /* credentials refused */
-		a = ATTEMPT_FAILED;
-	if (a != ATTEMPT_OK)
-		return a;
-	if (!etcd_json_auth_reply(reply, token, sizeof(token), why, whylen)) {
-		a = ATTEMPT_RETRY;
-	} else {
+	if (a == ETCD_ANSWER_OK && etcd_json_auth_reply(reply, token, sizeof(token), why, whylen)) {
 		set_token(c, token);
 		log_info("etcd %s: authenticated as %s", c->endpoints[idx].url, c->username);
+		ok = true;
+	} else if (a == ETCD_ANSWER_AUTH) { /* credentials refused */
+		definite_error(c, idx, "/v3/auth/authenticate", ETCD_CODE_UNAUTHENTICATED, why);
 	}
 	json_decref(reply);
-	return a;
+	return ok;
 }
 
-/* --- calls with failover ------------------------------------------------------------------ */
+/*
+ * authenticate_any: a token from the first member, in preference order, that answers;
+ * false when none did or the credentials were refused (err_code set).
+ */
+static bool authenticate_any(struct etcd *c, char *why, size_t whylen)
+{
+	int order[ENDPOINT_MAX];
 
-static void note_failure(struct etcd *c, int idx, const char *path, const char *why)
+	etcd_hedge_rank(c->members, c->n_endpoints, order);
+	for (int k = 0; k < c->n_endpoints && c->err_code == 0 && !aborted(c); k++) {
+		if (authenticate(c, order[k], why, whylen))
+			return true;
+		c->members[order[k]].last_fail_ms = clock_now_ms();
+	}
+	return false;
+}
+
+/* --- failures and successes ---------------------------------------------------------------- */
+
+static void note_failure(struct etcd *c, int idx, const char *path, const char *why, bool more)
 {
 	struct endpoint *ep = &c->endpoints[idx];
-	const char *next = c->pinned ? "" : "; trying the next endpoint";
+	const char *next = more ? "; trying the next endpoint" : "";
 
+	c->members[idx].last_fail_ms = clock_now_ms();
 	/* Warn once per failing episode of an endpoint; the rest is debug noise. */
 	if (!ep->failing)
 		log_warn("etcd %s: %s: %s%s", ep->url, path, why, next);
@@ -409,52 +488,10 @@ static void note_success(struct etcd *c, int idx)
 	if (ep->failing)
 		log_info("etcd %s: answering again", ep->url);
 	ep->failing = false;
+	c->members[idx].last_ok_ms = clock_now_ms();
+	c->members[idx].stale = false;
 	c->current = idx;
 	c->outage_logged_ms = 0;
-}
-
-static bool aborted(const struct etcd *c)
-{
-	return c->abort != NULL && atomic_load(c->abort);
-}
-
-/* One attempt, authenticating first when needed (at most once per attempt). */
-static enum attempt attempt_auth(struct etcd *c, int idx, const char *path, const char *body,
-                                 int timeout_ms, json_t **reply, char *why, size_t whylen)
-{
-	enum attempt a = ATTEMPT_AUTH;
-
-	if (c->username == NULL || c->token[0] != '\0')
-		a = attempt_once(c, idx, path, body, timeout_ms, reply, why, whylen);
-	if (a == ATTEMPT_AUTH) {
-		a = authenticate(c, idx, timeout_ms, why, whylen);
-		if (a == ATTEMPT_OK)
-			a = attempt_once(c, idx, path, body, timeout_ms, reply, why, whylen);
-		if (a == ATTEMPT_AUTH)
-			a = ATTEMPT_FAILED;
-	}
-	return a;
-}
-
-struct round {
-	bool stale_seen;     /* a reply was refused for its raft term in this round */
-	uint64_t stale_term; /* the highest such term */
-};
-
-/*
- * After every endpoint failed once: if some refusals were only for a lower raft term,
- * our remembered term itself is suspect (a member that campaigned alone raised it),
- * so accept the best term of this round from now on.
- */
-static void end_of_round(struct etcd *c, struct round *r, int64_t deadline_ms)
-{
-	int64_t left_ms = deadline_ms - clock_now_ms();
-
-	if (r->stale_seen)
-		c->raft_term = r->stale_term;
-	memset(r, 0, sizeof(*r));
-	if (left_ms > 0)
-		clock_sleep_ms(MIN(ROUND_PAUSE_MS, left_ms));
 }
 
 /* log_outage: once when etcd becomes unreachable, then every 30 s while it stays so. */
@@ -471,44 +508,256 @@ static void log_outage(struct etcd *c, const char *path, const char *why)
 	c->outage_logged_ms = now;
 }
 
-static enum etcd_status call_locked(struct etcd *c, const char *path, const char *body,
-                                    json_t **reply)
+/* --- one call: attempts on the members, hedged as its policy allows ------------------------------
+ */
+
+struct call {
+	const char *path;
+	const char *body;
+	enum etcd_hedge_policy policy;
+	int64_t deadline_ms;
+	int64_t next_launch_ms;
+	struct etcd_hedge_call hedge;
+	int n_out;
+	int n_failed;        /* attempts that failed */
+	bool stale_seen;     /* a reply was refused for its raft term */
+	uint64_t stale_term; /* the highest such term */
+	bool done;
+	bool need_auth;
+	enum etcd_status status;
+	json_t *reply; /* owned on ETCD_OK */
+	char why[ERR_LEN];
+};
+
+static struct attempt *free_attempt(struct etcd *c)
 {
-	int64_t deadline_ms = clock_now_ms() + c->op_timeout_ms;
-	struct round round = {0};
-	char why[ERR_LEN] = "";
+	for (int i = 0; i < MAX_ATTEMPTS; i++) {
+		struct attempt *a = &c->attempts[i];
 
-	for (int attempt = 0;; attempt++) {
-		int idx = (c->current + attempt) % c->n_endpoints;
-		int64_t left_ms = deadline_ms - clock_now_ms();
-		enum attempt a;
-
-		if ((attempt > 0 && left_ms <= 0) || aborted(c))
-			break;
-		a = attempt_auth(c, idx, path, body,
-		                 (int)MIN(c->request_timeout_ms, MAX(left_ms, 1)), reply, why,
-		                 sizeof(why));
-		if (a == ATTEMPT_OK || a == ATTEMPT_FAILED) {
-			note_success(c, idx);
-			return a == ATTEMPT_OK ? ETCD_OK : ETCD_FAILED;
+		if (a->out)
+			continue;
+		if (a->easy == NULL) {
+			a->easy = curl_easy_init();
+			a->sink =
+			    (struct http_body){.buf = &a->reply, .max_bytes = MAX_REPLY_BYTES};
+			request_options(c, a->easy, a->curl_err, &a->sink);
 		}
-		note_failure(c, idx, path, why);
-		if (a == ATTEMPT_STALE) {
-			round.stale_seen = true;
-			round.stale_term = MAX(round.stale_term, c->stale_term);
-		}
-		if (c->pinned)
-			break;
-		if ((attempt + 1) % c->n_endpoints == 0)
-			end_of_round(c, &round, deadline_ms);
+		return a;
 	}
-	if (!aborted(c) && !c->pinned) /* a pinned attempt's failure is logged above */
-		log_outage(c, path, why);
-	return ETCD_UNAVAILABLE;
+	return NULL;
 }
 
-/* call: POST body (consumed) to path; *reply owned on ETCD_OK. */
-static enum etcd_status call(struct etcd *c, const char *path, json_t *req, json_t **reply)
+static void launch(struct etcd *c, struct call *k, int idx, int64_t now)
+{
+	struct attempt *a = free_attempt(c);
+	int timeout_ms = (int)MIN(c->request_timeout_ms, MAX(k->deadline_ms - now, 1));
+	char *url;
+
+	if (a == NULL || a->easy == NULL)
+		return; /* every handle is out: the call waits for one to finish */
+	url = xasprintf("%s%s", c->endpoints[idx].url, k->path);
+	buf_reset(&a->reply);
+	a->curl_err[0] = '\0';
+	a->ep = idx;
+	curl_easy_setopt(a->easy, CURLOPT_URL, url);
+	curl_easy_setopt(a->easy, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(a->easy, CURLOPT_POSTFIELDS, k->body);
+	curl_easy_setopt(a->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(k->body));
+	http_easy_timeouts(a->easy, timeout_ms, timeout_ms);
+	free(url);
+	if (curl_multi_add_handle(c->multi, a->easy) != CURLM_OK)
+		return;
+	a->out = true;
+	k->hedge.last_launch_ms[idx] = now;
+	k->hedge.out[idx]++;
+	k->n_out++;
+}
+
+/* retire: takes a out of the multi handle (an unfinished transfer closes its connection). */
+static void retire(struct etcd *c, struct call *k, struct attempt *a)
+{
+	curl_multi_remove_handle(c->multi, a->easy);
+	a->out = false;
+	k->hedge.out[a->ep]--;
+	k->n_out--;
+}
+
+/* maybe_launch: the next attempt, when the policy's schedule says it is due. */
+static void maybe_launch(struct etcd *c, struct call *k, int64_t now)
+{
+	int idx;
+
+	if (now < k->next_launch_ms)
+		return;
+	if (c->pinned)
+		idx = k->hedge.last_launch_ms[c->current] == 0 ? c->current : -1;
+	else
+		idx = etcd_hedge_pick(c->members, c->n_endpoints, &k->hedge, now, c->hedge_ms);
+	if (idx < 0) {
+		k->next_launch_ms = c->pinned ? INT64_MAX : now + IDLE_POLL_MS;
+		return;
+	}
+	launch(c, k, idx, now);
+	k->next_launch_ms = etcd_hedge_next_ms(k->policy, now, c->hedge_ms);
+}
+
+/*
+ * failed: an attempt on idx failed with a. Once every member has failed as often as
+ * the round count says, a refusal that was only for a lower raft term makes the
+ * remembered term suspect (a member that campaigned alone raised it): the best term of
+ * this call is accepted from now on.
+ */
+static void failed(struct etcd *c, struct call *k, int idx, enum etcd_answer a)
+{
+	bool more = !c->pinned && etcd_hedge_retry(k->policy, a);
+
+	note_failure(c, idx, k->path, k->why, more);
+	if (a == ETCD_ANSWER_STALE) {
+		c->members[idx].stale = true;
+		k->stale_seen = true;
+		k->stale_term = MAX(k->stale_term, c->stale_term);
+	}
+	if (++k->n_failed % c->n_endpoints == 0 && k->stale_seen) {
+		c->raft_term = k->stale_term;
+		for (int i = 0; i < c->n_endpoints; i++)
+			c->members[i].stale = false;
+		k->stale_seen = false;
+	}
+	if (more)
+		k->next_launch_ms = MIN(k->next_launch_ms, clock_now_ms());
+	else if (k->n_out == 0 && (c->pinned || k->policy == ETCD_HEDGE_ONCE))
+		k->done = true; /* nothing more may be tried: unavailable, outcome unknown */
+}
+
+/* answered: one attempt finished with answer a. */
+static void answered(struct etcd *c, struct call *k, int idx, enum etcd_answer a, json_t *reply)
+{
+	switch (a) {
+	case ETCD_ANSWER_OK:
+	case ETCD_ANSWER_DEFINITE:
+		note_success(c, idx);
+		k->status = a == ETCD_ANSWER_OK ? ETCD_OK : ETCD_FAILED;
+		k->reply = reply;
+		k->done = true;
+		return;
+	case ETCD_ANSWER_AUTH:
+		k->need_auth = true;
+		k->done = true;
+		return;
+	case ETCD_ANSWER_UNAPPLIED:
+	case ETCD_ANSWER_UNKNOWN:
+	case ETCD_ANSWER_STALE:
+	case ETCD_ANSWER__COUNT:
+		break;
+	}
+	failed(c, k, idx, a);
+}
+
+static struct attempt *attempt_of(struct etcd *c, CURL *easy)
+{
+	for (int i = 0; i < MAX_ATTEMPTS; i++)
+		if (c->attempts[i].out && c->attempts[i].easy == easy)
+			return &c->attempts[i];
+	return NULL;
+}
+
+/* collect: every attempt that finished since the last look. */
+static void collect(struct etcd *c, struct call *k)
+{
+	CURLMsg *m;
+	int left;
+
+	while (!k->done && (m = curl_multi_info_read(c->multi, &left)) != NULL) {
+		struct attempt *a = m->msg == CURLMSG_DONE ? attempt_of(c, m->easy_handle) : NULL;
+		struct transfer t;
+		json_t *reply = NULL;
+		enum etcd_answer ans;
+
+		if (a == NULL)
+			continue;
+		t = (struct transfer){.idx = a->ep,
+		                      .path = k->path,
+		                      .easy = a->easy,
+		                      .errbuf = a->curl_err,
+		                      .rc = m->data.result,
+		                      .body = &a->reply,
+		                      .check_term = k->policy == ETCD_HEDGE_PARALLEL};
+		retire(c, k, a);
+		ans = decode(c, &t, &reply, k->why, sizeof(k->why));
+		answered(c, k, t.idx, ans, reply);
+	}
+}
+
+/* wait_ms: how long the call may sleep before something is due. */
+static int wait_ms(const struct call *k, int64_t now)
+{
+	int64_t until = MIN(k->deadline_ms, k->next_launch_ms);
+
+	return (int)MAX(MIN(until - now, 1000), 0);
+}
+
+static void run_call(struct etcd *c, struct call *k)
+{
+	int running;
+
+	while (!k->done && !aborted(c)) {
+		int64_t now = clock_now_ms();
+
+		if (now >= k->deadline_ms)
+			break;
+		maybe_launch(c, k, now);
+		if (k->n_out == 0) {
+			if (k->next_launch_ms == INT64_MAX)
+				break;
+			clock_sleep_ms(MAX(MIN(k->next_launch_ms, k->deadline_ms) - now, 0));
+			continue;
+		}
+		curl_multi_perform(c->multi, &running);
+		collect(c, k);
+		if (!k->done)
+			curl_multi_poll(c->multi, NULL, 0, wait_ms(k, clock_now_ms()), NULL);
+		curl_multi_perform(c->multi, &running);
+		collect(c, k);
+	}
+	for (int i = 0; i < MAX_ATTEMPTS; i++) /* attempts nobody waits for any more */
+		if (c->attempts[i].out)
+			retire(c, k, &c->attempts[i]);
+}
+
+/* call_locked: one call, authenticating first (and again once if the token expired). */
+static enum etcd_status call_locked(struct etcd *c, const char *path, const char *body,
+                                    enum etcd_hedge_policy policy, json_t **reply)
+{
+	struct call k = {.path = path, .body = body, .policy = policy};
+
+	k.status = ETCD_UNAVAILABLE;
+	for (int round = 0; round < 2; round++) {
+		bool auth_first = c->username != NULL && (c->token[0] == '\0' || k.need_auth);
+
+		memset(&k.hedge, 0, sizeof(k.hedge));
+		k.deadline_ms = clock_now_ms() + c->op_timeout_ms;
+		k.next_launch_ms = 0;
+		k.done = k.need_auth = false;
+		if (auth_first && !authenticate_any(c, k.why, sizeof(k.why)))
+			return c->err_code != 0 ? ETCD_FAILED : ETCD_UNAVAILABLE;
+		run_call(c, &k);
+		if (!k.need_auth)
+			break;
+	}
+	*reply = k.reply;
+	if (k.status == ETCD_UNAVAILABLE && k.need_auth)
+		k.status = ETCD_FAILED; /* the token was refused twice */
+	if (k.status == ETCD_UNAVAILABLE && !aborted(c) && !c->pinned)
+		log_outage(c, path, k.why[0] ? k.why : "no answer in time");
+	return k.status;
+}
+
+/*
+ * call: POST req (consumed) to path with policy; *reply owned on ETCD_OK. A read's
+ * policy is parallel whatever the caller asked.
+ */
+static enum etcd_status call(struct etcd *c, const char *path, json_t *req,
+                             enum etcd_hedge_policy policy, json_t **reply)
 {
 	char *body = json_dumps(req, JSON_COMPACT);
 	enum etcd_status st;
@@ -518,7 +767,7 @@ static enum etcd_status call(struct etcd *c, const char *path, json_t *req, json
 	pthread_mutex_lock(&c->mu);
 	c->err_code = 0;
 	c->err_msg[0] = '\0';
-	st = call_locked(c, path, body, reply);
+	st = call_locked(c, path, body, policy, reply);
 	/* Decided under the lock: the error fields belong to this call only until then. */
 	if (st == ETCD_FAILED && error_is_lease_not_found(c))
 		st = ETCD_NO_LEASE;
@@ -543,7 +792,8 @@ enum etcd_status etcd_range(struct etcd *c, const struct etcd_range_req *req, st
 {
 	json_t *reply;
 	char err[ERR_LEN];
-	enum etcd_status st = call(c, "/v3/kv/range", etcd_json_range_req(req), &reply);
+	enum etcd_status st =
+	    call(c, "/v3/kv/range", etcd_json_range_req(req), ETCD_HEDGE_PARALLEL, &reply);
 
 	if (st != ETCD_OK)
 		return st;
@@ -559,7 +809,8 @@ enum etcd_status etcd_put(struct etcd *c, const char *key, const char *value, in
 {
 	json_t *reply;
 	struct etcd_header hdr;
-	enum etcd_status st = call(c, "/v3/kv/put", etcd_json_put_req(key, value, lease), &reply);
+	enum etcd_status st =
+	    call(c, "/v3/kv/put", etcd_json_put_req(key, value, lease), ETCD_HEDGE_ONCE, &reply);
 
 	if (st == ETCD_OK && revision != NULL)
 		*revision = etcd_json_header(reply, &hdr, NULL, 0) ? hdr.revision : 0;
@@ -571,8 +822,8 @@ enum etcd_status etcd_delete(struct etcd *c, const char *key, const char *range_
                              int64_t *deleted)
 {
 	json_t *reply;
-	enum etcd_status st =
-	    call(c, "/v3/kv/deleterange", etcd_json_delete_req(key, range_end), &reply);
+	enum etcd_status st = call(c, "/v3/kv/deleterange", etcd_json_delete_req(key, range_end),
+	                           ETCD_HEDGE_ONCE, &reply);
 	const json_t *d = json_object_get(reply, "deleted");
 
 	if (st == ETCD_OK && deleted != NULL)
@@ -582,12 +833,34 @@ enum etcd_status etcd_delete(struct etcd *c, const char *key, const char *range_
 	return st;
 }
 
+static bool ops_read_only(const struct etcd_op *ops, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (ops[i].type != ETCD_OP_RANGE)
+			return false;
+	return true;
+}
+
+/*
+ * txn_policy: a transaction that only reads is hedged; one whose compares its own
+ * writes falsify (req->retry_safe) may be sent again after a failure; any other write
+ * goes to another member only when the first cannot have applied it.
+ */
+static enum etcd_hedge_policy txn_policy(const struct etcd_txn_req *req)
+{
+	if (ops_read_only(req->success, req->n_success) &&
+	    ops_read_only(req->failure, req->n_failure))
+		return ETCD_HEDGE_PARALLEL;
+	return req->retry_safe ? ETCD_HEDGE_SERIAL : ETCD_HEDGE_ONCE;
+}
+
 enum etcd_status etcd_txn(struct etcd *c, const struct etcd_txn_req *req,
                           struct etcd_txn_reply *out)
 {
 	json_t *reply;
 	char err[ERR_LEN];
-	enum etcd_status st = call(c, "/v3/kv/txn", etcd_json_txn_req(req), &reply);
+	enum etcd_status st =
+	    call(c, "/v3/kv/txn", etcd_json_txn_req(req), txn_policy(req), &reply);
 
 	if (st == ETCD_OK && !etcd_json_txn_reply(reply, out, err, sizeof(err)))
 		st = bad_reply(c, "/v3/kv/txn", err);
@@ -599,7 +872,8 @@ enum etcd_status etcd_lease_grant(struct etcd *c, int ttl_s, int64_t *lease, int
 {
 	json_t *reply;
 	char err[ERR_LEN];
-	enum etcd_status st = call(c, "/v3/lease/grant", etcd_json_lease_grant_req(ttl_s), &reply);
+	enum etcd_status st =
+	    call(c, "/v3/lease/grant", etcd_json_lease_grant_req(ttl_s), ETCD_HEDGE_SERIAL, &reply);
 
 	if (st == ETCD_OK &&
 	    !etcd_json_lease_grant_reply(reply, lease, granted_ttl_s, err, sizeof(err)))
@@ -612,7 +886,8 @@ enum etcd_status etcd_lease_keepalive(struct etcd *c, int64_t lease, int *ttl_s)
 {
 	json_t *reply;
 	char err[ERR_LEN];
-	enum etcd_status st = call(c, "/v3/lease/keepalive", etcd_json_lease_id_req(lease), &reply);
+	enum etcd_status st = call(c, "/v3/lease/keepalive", etcd_json_lease_id_req(lease),
+	                           ETCD_HEDGE_PARALLEL, &reply);
 
 	if (st == ETCD_OK && !etcd_json_keepalive_reply(reply, ttl_s, err, sizeof(err)))
 		st = bad_reply(c, "/v3/lease/keepalive", err);
@@ -623,7 +898,8 @@ enum etcd_status etcd_lease_keepalive(struct etcd *c, int64_t lease, int *ttl_s)
 enum etcd_status etcd_lease_revoke(struct etcd *c, int64_t lease)
 {
 	json_t *reply;
-	enum etcd_status st = call(c, "/v3/lease/revoke", etcd_json_lease_id_req(lease), &reply);
+	enum etcd_status st =
+	    call(c, "/v3/lease/revoke", etcd_json_lease_id_req(lease), ETCD_HEDGE_SERIAL, &reply);
 
 	json_decref(reply);
 	return st;

@@ -2,15 +2,20 @@
  * etcd.h: an etcd v3 client over the JSON gateway (POST /v3/...), with libcurl.
  *
  * Does: leases, range, put, delete, transactions and a streaming watch against a list
- * of endpoints. A call goes to the endpoint that answered last; when an attempt fails
- * to connect, times out, or gets a 5xx / "no leader" / "not capable" / stale-term
- * answer, it moves to the next endpoint, until the call's overall deadline. Every
+ * of endpoints. A call goes first to the member that answered most recently
+ * (etcd_hedge.h ranks them). Reads, read-only transactions and keepalives are hedged:
+ * when an attempt has not answered within the hedge delay, or failed (no connection,
+ * timeout, 5xx, "no leader", "not capable", a stale raft term), the next member is
+ * asked too, and the first answer wins; every attempt has its own deadline
+ * (request_timeout_ms) and the call an overall one. Writes are never sent twice at
+ * once: a write moves to another member only when the first cannot have applied it,
+ * or when its compares make a second copy harmless (etcd_txn_req.retry_safe). Every
  * request carries "hasleader" so that a member cut off from its raft leader fails fast
  * instead of serving stale data or hanging. Does not: know Patroni's layout (dcs_*.c).
  *
  * Errors are logged here, once, with the endpoint; callers only act on the status.
- * Thread-safety: calls on one client are serialised by its mutex (one keep-alive
- * connection, one curl handle). A watch stream belongs to the thread that opened it.
+ * Thread-safety: calls on one client are serialised by its mutex (one multi handle and
+ * its connections). A watch stream belongs to the thread that opened it.
  */
 #ifndef PGHA_DCS_ETCD_H
 #define PGHA_DCS_ETCD_H
@@ -30,6 +35,8 @@ struct etcd_options {
 	const char *password;
 	int request_timeout_ms; /* one attempt on one endpoint (sub-second values work) */
 	int op_timeout_ms; /* a whole call across endpoints; 0 = request_timeout_ms x endpoints */
+	int hedge_ms;      /* a read unanswered this long is sent to the next member too;
+	                      0 = request_timeout_ms / 3, at least 50 */
 };
 
 enum etcd_status {
@@ -46,16 +53,22 @@ void etcd_free(struct etcd *c);
 /* etcd_set_timeouts: request_timeout_ms <= 0 keeps the current one; op 0 = derived. */
 void etcd_set_timeouts(struct etcd *c, int request_timeout_ms, int op_timeout_ms);
 int etcd_op_timeout_ms(struct etcd *c);
+/* etcd_set_hedge: the hedge delay (ms; 0 = derived as in etcd_options). */
+void etcd_set_hedge(struct etcd *c, int hedge_ms);
 /*
  * etcd_set_pinned: while pinned, a call makes one attempt on the current endpoint and
  * never moves on (the watch checks the member its stream is on).
  */
 void etcd_set_pinned(struct etcd *c, bool pinned);
-/* etcd_next_endpoint: makes the next endpoint current (a watch reconnecting elsewhere). */
+/*
+ * etcd_next_endpoint: the current endpoint let the caller down (a watch stream ended):
+ * it counts as failing and the best other one becomes current.
+ */
 void etcd_next_endpoint(struct etcd *c);
 /* etcd_set_abort: calls return ETCD_UNAVAILABLE soon after *flag becomes true. */
 void etcd_set_abort(struct etcd *c, const atomic_bool *flag);
-/* etcd_endpoint: the current endpoint URL ("http://host:port"). Borrowed. */
+/* etcd_endpoint: the current endpoint URL ("http://host:port"): the one that answered
+ * last, where a watch stream opens. Borrowed. */
 const char *etcd_endpoint(const struct etcd *c);
 /* etcd_raft_term: the highest raft term seen in replies of the current etcd cluster. */
 uint64_t etcd_raft_term(const struct etcd *c);

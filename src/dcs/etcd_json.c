@@ -350,7 +350,7 @@ static bool decode_kv(const json_t *o, struct etcd_kv *kv, char *err, size_t err
 	memset(kv, 0, sizeof(*kv));
 	if (!expect_object(o, "kv", err, errlen))
 		return false;
-	if (get_b64(o, "key", &kv->key, NULL, err, errlen) &&
+	if (get_b64(o, "key", &kv->key, &kv->key_len, err, errlen) &&
 	    get_b64(o, "value", &kv->value, &kv->value_len, err, errlen) &&
 	    get_i64(o, "create_revision", &kv->create_revision, err, errlen) &&
 	    get_i64(o, "mod_revision", &kv->mod_revision, err, errlen) &&

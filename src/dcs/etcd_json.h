@@ -36,7 +36,8 @@ struct etcd_header {
 
 /* A decoded key-value pair. */
 struct etcd_kv {
-	char *key;               /* owned, NUL-terminated decoded bytes */
+	char *key;               /* owned decoded bytes, NUL-terminated after key_len */
+	size_t key_len;          /* bytes in key (a hostile key may hold NULs) */
 	char *value;             /* owned, NUL-terminated; "" when absent (keys_only, DELETE) */
 	size_t value_len;        /* bytes in value (it may hold NULs) */
 	int64_t create_revision; /* 0 = key absent */
@@ -110,6 +111,11 @@ struct etcd_txn_req {
 	int n_success;
 	const struct etcd_op *failure;
 	int n_failure;
+	/* The success ops falsify the compares (create-if-absent, a mod_revision compare):
+	 * a copy applied twice applies once, so the transport may send it again elsewhere
+	 * after a failure whose outcome is unknown. Transactions that only read are
+	 * hedged whatever this says. */
+	bool retry_safe;
 };
 
 /* One entry of a transaction's responses, in the order of the branch's ops. */

@@ -79,6 +79,8 @@ static void setup_dcs_options(struct agent *a)
 	o->username = a->cfg.etcd.username[0] ? a->cfg.etcd.username : NULL;
 	o->password = a->cfg.etcd.password[0] ? a->cfg.etcd.password : NULL;
 	o->request_timeout_ms = MAX(500, a->dyn->cfg.retry_timeout_s * 1000 / 2);
+	/* The lease keeper's hedge delay (lease.c) for the loop's and the REST API's reads. */
+	o->hedge_ms = MAX(100, a->dyn->cfg.ttl_s * 1000 / 20);
 	o->clock = a->clock;
 }
 
@@ -91,7 +93,7 @@ static void fence_pg(void *arg)
 }
 
 /* start_lease_keeper: false (logged) when it did not start whole: then we may not lead. */
-static bool start_lease_keeper(struct agent *a, thread_spawn_fn *spawn)
+static bool start_lease_keeper(struct agent *a, const struct agent_seams *seams)
 {
 	struct lease_options lo = {.dcs = &a->dcs_opt,
 	                           .ttl_s = a->dyn->cfg.ttl_s,
@@ -99,8 +101,10 @@ static bool start_lease_keeper(struct agent *a, thread_spawn_fn *spawn)
 	                           .fence_ctx = a,
 	                           .notify = wake_loop,
 	                           .notify_ctx = a,
+	                           .fs_post = seams->fs_post ? seams->fs_post : agent_fs_round,
+	                           .fs_post_ctx = seams->fs_post ? seams->fs_post_ctx : a,
 	                           .clock = a->clock,
-	                           .spawn = spawn};
+	                           .spawn = seams->spawn};
 
 	a->lease = lease_keeper_start(&lo);
 	return lease_keeper_ready(a->lease);
@@ -108,7 +112,7 @@ static bool start_lease_keeper(struct agent *a, thread_spawn_fn *spawn)
 
 bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *seams)
 {
-	static const struct agent_seams none = {NULL, NULL, NULL};
+	static const struct agent_seams none = {NULL, NULL, NULL, NULL, NULL};
 	struct dcs_options api_opt;
 	struct pg_node_options po;
 
@@ -122,6 +126,7 @@ bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *s
 	pthread_mutex_init(&a->dyn_mu, NULL);
 	pthread_mutex_init(&a->status_mu, NULL);
 	pthread_mutex_init(&a->api_dcs_mu, NULL);
+	agent_fs_init(a);
 	a->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	setup_dcs_options(a);
 	a->dcs_opt.mem = seams->mem;
@@ -141,7 +146,7 @@ bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *s
 		return false;
 	/* Without its fencer the node would hold the key with nobody to stop PostgreSQL
 	 * at the deadline: stop here, and let systemd try again. */
-	return start_lease_keeper(a, seams->spawn);
+	return start_lease_keeper(a, seams);
 }
 
 /* start_api: the REST API answers (503 on /health) even before etcd is reachable. */
@@ -156,6 +161,7 @@ static bool start_api(struct agent *a)
 	    .ctx = a,
 	    .snapshot = agent_ops_snapshot,
 	    .operation = agent_ops_operation,
+	    .failsafe = agent_fs_post,
 	};
 
 	a->api = api_start(&opt, &ops);
@@ -179,6 +185,7 @@ void agent_close(struct agent *a)
 	pthread_mutex_destroy(&a->dyn_mu);
 	pthread_mutex_destroy(&a->status_mu);
 	pthread_mutex_destroy(&a->api_dcs_mu);
+	agent_fs_free(a);
 	if (a->signal_fd >= 0)
 		close(a->signal_fd);
 	if (a->kick_fd >= 0)
@@ -296,6 +303,10 @@ int64_t agent_cycle(struct agent *a)
 		next = RECYCLE_MS;
 	else if (d.retry_soon)
 		next = MIN(next, RETRY_SOON_MS);
+	agent_fs_after_cycle(a, in);
+	/* A failsafe window that holds back a race: look again as soon as it closes. */
+	if (in->now_ms < in->failsafe.window_until_ms)
+		next = MIN(next, in->failsafe.window_until_ms - in->now_ms + 1);
 	if (!in->shutdown)
 		a->pooler_up = pooler_ensure(a->pooler);
 	dcs_view_free(&in->view);

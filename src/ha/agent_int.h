@@ -27,10 +27,13 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "api/api.h"
 #include "api/api_snapshot.h"
 #include "config/config.h"
 #include "dcs/dcs.h"
+#include "ha/ha_failsafe.h"
 #include "ha/ha_types.h"
+#include "ha/lease.h"
 #include "util/thread.h"
 
 struct lease_keeper;
@@ -57,6 +60,31 @@ struct agent_view_mark {
 	char leader[DCS_NAME_LEN];
 	int64_t leader_rev, config_rev, failover_rev, sync_rev;
 	bool has_initialize;
+};
+
+/*
+ * failsafe_mode on this node (agent_failsafe.c; docs/agent.md, "Failsafe mode"). The
+ * replica side (what POST /failsafe is judged on, and the window it opens) is shared
+ * with the REST threads under mu; the rest is the HA loop's.
+ */
+#define AGENT_FS_WRITES 4
+struct agent_fs {
+	pthread_mutex_t mu;               /* guards the fields marked REST */
+	struct ha_fs_replica replica;     /* REST: the judge's facts, refreshed each cycle */
+	int64_t ttl_ms;                   /* REST: a window lasts this long */
+	int64_t window_until_ms;          /* REST: 0 = no window */
+	char window_leader[DCS_NAME_LEN]; /* REST */
+	uint64_t lsn;                     /* REST: received/replayed LSN, the "lsn" header */
+	int64_t refusal_logged_ms;        /* REST: the last refusal logged */
+	char user[CONFIG_NAME_LEN];       /* restapi credentials the rounds send (set once) */
+	char password[CONFIG_SECRET_LEN];
+
+	/* HA loop only. */
+	struct ha_fs_write writes[AGENT_FS_WRITES]; /* lists written that may still matter */
+	int n_writes;
+	struct dcs_failsafe seen;         /* members of recent views, with api_url */
+	int64_t seen_ms[DCS_MAX_MEMBERS]; /* missing from current views since, 0: present */
+	char leader_url[DCS_URL_LEN];     /* api_url of the last leader (race probes) */
 };
 
 /*
@@ -111,6 +139,7 @@ struct agent {
 	int64_t waiting_logged_ms;         /* rate limit for "waiting for etcd" */
 
 	struct agent_requests req; /* REST */
+	struct agent_fs fs;        /* REST in part, see above */
 
 	/* systemd's watchdog is petted by a thread of its own while the HA loop progresses. */
 	_Atomic int64_t heartbeat_ms; /* CLOCK_BOOTTIME ms the last cycle started */
@@ -143,6 +172,8 @@ struct agent_seams {
 	struct dcs_mem *mem;
 	struct clocksrc *clock;
 	thread_spawn_fn *spawn;
+	lease_fs_post_fn *fs_post; /* NULL: agent_fs_round (HTTP) */
+	void *fs_post_ctx;
 };
 /*
  * agent_open: sets a up for cfg (taken over), opening its DCS clients, PostgreSQL node,
@@ -153,6 +184,44 @@ bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *s
 void agent_close(struct agent *a);
 /* agent_cycle: observe, decide, publish, apply; returns ms until the next cycle is due. */
 int64_t agent_cycle(struct agent *a);
+
+/* --- failsafe_mode (agent_failsafe.c) ------------------------------------------------- */
+
+void agent_fs_init(struct agent *a);
+void agent_fs_free(struct agent *a);
+/*
+ * agent_fs_observe: in->failsafe from what this node knows; and, with a current view,
+ * the leader it last saw, the members seen lately (the list's debounce), a window the
+ * view contradicts closed (someone else holds the key).
+ */
+void agent_fs_observe(struct agent *a, struct ha_input *in);
+/* agent_fs_probe_extra: members to probe in a race that the view lacks (failsafe list,
+ * last leader): a primary running on failsafe has no member key any more. */
+void agent_fs_probe_extra(struct agent *a, const struct ha_input *in, struct dcs_failsafe *out);
+/*
+ * agent_fs_begin_race: before taking the leader key: false while a window is open (a
+ * confirmed primary may still write); else no POST is accepted until agent_fs_end_race.
+ * agent_fs_end_race: acquired: this node leads now and refuses every POST.
+ */
+bool agent_fs_begin_race(struct agent *a);
+void agent_fs_end_race(struct agent *a, bool acquired);
+/* agent_fs_after_cycle: what the lease keeper needs, after a cycle with a current view. */
+void agent_fs_after_cycle(struct agent *a, const struct ha_input *in);
+/* agent_fs_publish / agent_fs_delete: the failsafe key actions (leader only). */
+enum dcs_cas agent_fs_publish(struct agent *a, const struct ha_input *in,
+                              const struct dcs_failsafe *list);
+enum dcs_cas agent_fs_delete(struct agent *a, const struct ha_input *in);
+/*
+ * agent_fs_live_until: when failsafe stops carrying this node (0: it does not): the
+ * primary's failsafe deadline while it rests on one, or a replica's window. Any thread.
+ */
+int64_t agent_fs_live_until(struct agent *a, const struct ha_lease *lease);
+/* agent_fs_post: POST /failsafe (api_ops.failsafe; REST threads). */
+int agent_fs_post(void *ctx, const struct api_failsafe_post *req, struct buf *reply, char *lsn,
+                  size_t lsnlen);
+/* agent_fs_round: lease_fs_post_fn over HTTP with this node's REST credentials. */
+void agent_fs_round(void *ctx, const struct dcs_failsafe *targets, const char *body, int timeout_ms,
+                    bool *accepted);
 
 /* --- between the agent's own files ---------------------------------------------------- */
 

@@ -15,6 +15,8 @@
 #include "ha/agent_int.h"
 #include "ha/agent_ops.h"
 #include "ha/ha_decide.h"
+#include "ha/ha_failsafe.h"
+#include "ha/lease.h"
 #include "log/log.h"
 #include "util/clocksrc.h"
 #include "util/strutil.h"
@@ -394,13 +396,23 @@ static int op_config_put(struct agent *a, const struct api_request *req, struct 
 
 /* --- entry points ----------------------------------------------------------------------------- */
 
+/*
+ * agent_ops_snapshot: the published snapshot, with the leader's deadline read live from
+ * the lease keeper: failsafe rounds move it every ttl/8 and a fence ends it at once,
+ * while the HA loop may be busy (an etcd call that times out) and publish a second
+ * later. /primary answers 200 exactly while PostgreSQL may take writes.
+ */
 void agent_ops_snapshot(void *ctx, struct api_snapshot *out)
 {
 	struct agent *a = ctx;
+	struct ha_lease lease = lease_state(a->lease);
 
 	pthread_mutex_lock(&a->status_mu);
 	api_snapshot_copy(out, &a->status);
 	pthread_mutex_unlock(&a->status_mu);
+	out->holds_leader = out->holds_leader && lease.held;
+	out->leader_valid_until_ms = ha_effective_deadline(&lease);
+	out->failsafe_until_ms = agent_fs_live_until(a, &lease);
 }
 
 /* dispatch: one operation, with the dynamic configuration it started with. */

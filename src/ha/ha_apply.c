@@ -253,13 +253,30 @@ static enum step cas_step(enum dcs_cas r, const char *what)
 	return STEP_FAILED; /* already logged by the DCS layer */
 }
 
+/*
+ * act_acquire: a running primary takes its vanished key back; anyone else races, and
+ * only outside a failsafe window (agent_fs_begin_race), with the failsafe key still as
+ * the decision saw it (an acquire applied late must not outlive a change of the list).
+ */
 static enum step act_acquire(struct ctx *c)
 {
+	const struct pg_observation *pg = &c->in->pg;
 	bool ours = c->in->view.has_leader && str_eq(c->in->view.leader, c->a->cfg.name);
-	enum step s = cas_step(lease_acquire(c->a->lease, ours), "leader key");
+	bool primary = pg->proc == PG_PROC_RUNNING && pg->connected && !pg->in_recovery;
+	int64_t fs_rev = primary || ours ? -1 : c->in->view.failsafe.mod_revision;
+	enum dcs_cas r;
+	enum step s;
 
+	if (!primary && !agent_fs_begin_race(c->a))
+		return STEP_FAILED;
+	r = lease_acquire(c->a->lease, ours, fs_rev);
+	if (!primary)
+		agent_fs_end_race(c->a, r == DCS_CAS_OK);
+	s = cas_step(r, "leader key");
 	if (s != STEP_FAILED)
-		log_info("acquired the leader key%s", ours ? " (re-attached to our lease)" : "");
+		log_info("acquired the leader key%s", ours      ? " (re-attached to our lease)"
+		                                      : primary ? " back"
+		                                                : "");
 	return s;
 }
 
@@ -309,7 +326,7 @@ static bool bootstrap_publish(struct ctx *c)
 	char *config;
 	bool ok;
 
-	if (lease_acquire(a->lease, false) != DCS_CAS_OK) {
+	if (lease_acquire(a->lease, false, -1) != DCS_CAS_OK) {
 		log_error("bootstrap: could not take the leader key");
 		return false;
 	}
@@ -534,6 +551,15 @@ static enum step run(struct ctx *c)
 		return act_clear_failover(c);
 	case HA_ACT_HANDOVER:
 		return act_handover(c);
+	case HA_ACT_PUBLISH_FAILSAFE:
+		return cas_step(agent_fs_publish(c->a, c->in, &c->d->failsafe), "failsafe key") ==
+		               STEP_FAILED
+		           ? STEP_FAILED
+		           : STEP_SAME;
+	case HA_ACT_DELETE_FAILSAFE:
+		return cas_step(agent_fs_delete(c->a, c->in), "failsafe key") == STEP_FAILED
+		           ? STEP_FAILED
+		           : STEP_SAME;
 	case HA_ACT__COUNT:
 		break;
 	}

@@ -12,6 +12,7 @@
 #include "ha/ha_decide.h"
 
 #include <stdio.h>
+#include "ha/ha_failsafe.h"
 #include <string.h>
 #include "util/compiler.h"
 #include "util/strutil.h"
@@ -27,7 +28,10 @@ struct facts {
 	const struct dcs_member *leader; /* members/<leader>, NULL if unknown */
 	bool key_mine;                   /* the view shows the leader key with our name */
 	bool i_hold;                     /* leader key ours and before the fence deadline */
+	int64_t deadline;                /* the fencing deadline in force (ha_failsafe.h) */
 	bool past_deadline;              /* we held it but could not renew in time */
+	bool window_open;                /* we confirmed a primary over POST /failsafe */
+	bool fs_allows;                  /* the failsafe key lets us take the free key */
 	bool leader_other;               /* someone else holds the key */
 	bool no_leader;
 	bool running, primary, replica, starting, down;
@@ -52,7 +56,8 @@ static void derive_facts(const struct ha_input *in, struct facts *f)
 	f->in = in;
 	f->view = v;
 	f->leader = dcs_view_leader_member(v);
-	f->past_deadline = in->lease.held && in->now_ms >= in->lease.deadline_ms;
+	f->deadline = ha_effective_deadline(&in->lease);
+	f->past_deadline = in->lease.held && in->now_ms >= f->deadline;
 	/* The lease thread's word counts only while the view does not contradict it. */
 	f->i_hold = in->lease.held && !f->past_deadline && (key_mine || !in->dcs_ok);
 	f->leader_other = v->has_leader && !key_mine;
@@ -70,6 +75,8 @@ static void derive_facts(const struct ha_input *in, struct facts *f)
 	f->init_absent = !v->has_initialize;
 	f->sysid_mismatch = f->data_present && v->has_initialize && v->initialize[0] &&
 	                    pg->system_id[0] && !eq(v->initialize, pg->system_id);
+	f->window_open = !f->primary && in->now_ms < in->failsafe.window_until_ms;
+	f->fs_allows = ha_fs_key_allows(&v->failsafe, in->name);
 }
 
 /* --- plan building ------------------------------------------------------------------ */
@@ -134,6 +141,9 @@ bool ha_member_eligible(const struct dcs_view *v, const struct dcs_member *m, co
 {
 	if (eq(m->name, leader) || m->nofailover || m->failover_priority <= 0)
 		return false;
+	/* A member the failsafe key does not name may never take the key (R-RACE). */
+	if (!ha_fs_key_allows(&v->failsafe, m->name))
+		return false;
 	return !ha_sync_restricts(v, synchronous_mode) || dcs_sync_has(&v->sync, m->name);
 }
 
@@ -151,7 +161,7 @@ static bool peer_eligible(const struct ha_input *in, const struct ha_peer *p)
 {
 	if (p->nofailover || p->failover_priority <= 0 || !p->running)
 		return false;
-	if (is_handing_over(&in->view, p->name))
+	if (is_handing_over(&in->view, p->name) || !ha_fs_key_allows(&in->view.failsafe, p->name))
 		return false;
 	return !sync_restricts(in) || in_sync_set(&in->view, p->name);
 }
@@ -223,6 +233,10 @@ enum ha_race_outcome ha_race(const struct ha_input *in, const char **who)
 	uint64_t lsn = my_lsn(in);
 
 	*who = "";
+	/* While a failsafe key exists only the members it names may race: a primary cut
+	 * off from etcd asks exactly those (docs/agent.md, "Failsafe mode"). */
+	if (!ha_fs_key_allows(&in->view.failsafe, in->name))
+		return HA_RACE_NOT_LISTED;
 	if (!in->peers_probed)
 		return HA_RACE_NOT_PROBED;
 	if (defer_to_candidate(in, who))
@@ -623,6 +637,8 @@ static bool c_dcs_lost(const struct facts *f)
 static void p_dcs_lost(const struct facts *f, struct ha_decision *d)
 {
 	d->role = f->primary ? HA_ROLE_PRIMARY : f->data_present ? HA_ROLE_REPLICA : HA_ROLE_NONE;
+	if (f->primary && ha_fs_carries(&f->in->lease, f->in->now_ms))
+		set_detail(d, "every failsafe member confirms this primary (failsafe)");
 	if (f->down && f->data_present && !f->i_hold && !f->in->pg_start_failed)
 		add(d, HA_ACT_START_REPLICA, f->data_primary ? "" : f->in->upstream);
 }
@@ -664,7 +680,7 @@ static bool c_bootstrap(const struct facts *f)
 	const struct ha_settings *s = &f->in->settings;
 
 	return f->no_leader && f->init_absent && f->data_empty && !s->nofailover &&
-	       s->failover_priority > 0;
+	       s->failover_priority > 0 && !f->window_open;
 }
 
 static void p_bootstrap(const struct facts *f, struct ha_decision *d)
@@ -727,15 +743,98 @@ static void p_reinit(const struct facts *f, struct ha_decision *d)
 	add(d, HA_ACT_START_REPLICA, leader_name(f));
 }
 
+/* key_ours_unheld: our name is on the key but not on our lease (agent restart, a
+ * fenced primary whose lease survived, or an acquire etcd applied late). */
+static bool key_ours_unheld(const struct facts *f)
+{
+	return f->key_mine && !f->in->lease.held && f->data_present;
+}
+
+/*
+ * retake_allowed: a running primary re-attaches at once. Anyone else only as a racer
+ * would take a free key: named by the failsafe key, and a running standby only if it
+ * would win the race (no reachable primary, nobody better), since an acquire applied
+ * late must not promote while the primary it raced against still runs.
+ */
+static bool retake_allowed(const struct facts *f)
+{
+	const char *who;
+
+	if (f->primary)
+		return true;
+	if (!f->fs_allows)
+		return false;
+	return !f->replica || ha_race(f->in, &who) == HA_RACE_WIN;
+}
+
 static bool c_retake(const struct facts *f)
 {
-	/* Our name is on the key but not on our lease: the agent restarted within the TTL. */
-	return f->key_mine && !f->in->lease.held && f->data_present;
+	return key_ours_unheld(f) && retake_allowed(f);
 }
 
 static void p_retake(const struct facts *f, struct ha_decision *d)
 {
 	d->role = f->primary ? HA_ROLE_PRIMARY : HA_ROLE_REPLICA;
+	add(d, HA_ACT_ACQUIRE_LEADER, NULL);
+}
+
+static bool c_retake_refused(const struct facts *f)
+{
+	return key_ours_unheld(f);
+}
+
+/* p_retake_refused: give the key up if we may never use it; else wait for the race. */
+static void p_retake_refused(const struct facts *f, struct ha_decision *d)
+{
+	const char *who = "";
+	enum ha_race_outcome r = f->fs_allows ? ha_race(f->in, &who) : HA_RACE_NOT_LISTED;
+
+	d->role = HA_ROLE_REPLICA;
+	d->reason = ha_race_outcome_name(r);
+	set_detail(d, who);
+	if (r == HA_RACE_NOT_PROBED || r == HA_RACE_PRIMARY_ALIVE)
+		d->retry_soon = true;
+	else
+		add(d, HA_ACT_RELEASE_LEADER, NULL);
+}
+
+/*
+ * c_failsafe_window: we confirmed a primary over POST /failsafe less than a ttl ago: it
+ * may still take writes without etcd, so we neither take the key, nor promote, nor
+ * race, whatever etcd shows (R-WINDOW-FOLLOW in docs/agent.md).
+ */
+static bool c_failsafe_window(const struct facts *f)
+{
+	return f->window_open &&
+	       (key_ours_unheld(f) || (f->i_hold && f->replica) || (f->replica && f->no_leader));
+}
+
+static void p_failsafe_window(const struct facts *f, struct ha_decision *d)
+{
+	d->role = HA_ROLE_REPLICA;
+	set_detail(d, f->in->failsafe.window_leader);
+}
+
+/*
+ * c_retake_vanished: our leader key vanished from a current view while we still hold
+ * it by our lease (it expired while we ran on failsafe, or etcd revoked the lease when
+ * a stalled member resumed): take it back, create-if-absent, unless the cluster moved
+ * on (a newer timeline, a failover request for someone else).
+ */
+static bool c_retake_vanished(const struct facts *f)
+{
+	const struct dcs_failover *fo = &f->view->failover;
+	bool other_named = fo->present && fo->member[0] && !eq(fo->member, f->in->name);
+
+	return f->in->dcs_ok && f->no_leader && f->primary && f->in->lease.held &&
+	       !f->past_deadline && f->in->pg.timeline >= dcs_view_timeline(f->view) &&
+	       !other_named;
+}
+
+static void p_retake_vanished(const struct facts *f, struct ha_decision *d)
+{
+	(void)f;
+	d->role = HA_ROLE_PRIMARY;
 	add(d, HA_ACT_ACQUIRE_LEADER, NULL);
 }
 
@@ -775,12 +874,14 @@ static void p_primary_restart(const struct facts *f, struct ha_decision *d)
  * c_reclone: pg_rewind from this leader failed. Whatever the data directory says
  * (a former primary's, or a diverged replica's that PostgreSQL now refuses to start:
  * "requested timeline does not contain minimum recovery point"), starting it again
- * cannot work: clone afresh, the old directory set aside.
+ * cannot work: clone afresh, the old directory set aside. That holds for a PostgreSQL
+ * still starting on it, too: started while no leader ran, on a directory a failed
+ * pg_rewind left half copied, it waits for WAL nobody sends and never opens.
  */
 static bool c_reclone(const struct facts *f)
 {
-	return f->down && f->data_present && f->in->rewind_failed && f->leader_other &&
-	       leader_ready(f);
+	return (f->down || f->starting) && f->data_present && f->in->rewind_failed &&
+	       f->leader_other && leader_ready(f);
 }
 
 static void p_reclone(const struct facts *f, struct ha_decision *d)
@@ -835,6 +936,23 @@ static void p_restart(const struct facts *f, struct ha_decision *d)
 	add(d, HA_ACT_RESTART, NULL);
 }
 
+/*
+ * plan_failsafe: the leader keeps the failsafe key at the members it would ask, before
+ * any change of the sync standbys (a member joins the list before it can become one);
+ * with failsafe_mode off the key goes, since it restricts races while it exists.
+ */
+static void plan_failsafe(const struct ha_input *in, struct ha_decision *d)
+{
+	if (!in->failsafe.mode) {
+		if (in->view.failsafe.state != DCS_FS_ABSENT)
+			add(d, HA_ACT_DELETE_FAILSAFE, NULL);
+		return;
+	}
+	ha_fs_desired(in, &d->failsafe);
+	if (!ha_fs_same(&d->failsafe, &in->view.failsafe))
+		add(d, HA_ACT_PUBLISH_FAILSAFE, NULL);
+}
+
 static bool c_leader(const struct facts *f)
 {
 	return f->i_hold && f->primary;
@@ -852,6 +970,7 @@ static void p_leader(const struct facts *f, struct ha_decision *d)
 		add(d, HA_ACT_HANDOVER, target);
 		return;
 	}
+	plan_failsafe(in, d);
 	if (history_behind(f))
 		add(d, HA_ACT_WRITE_HISTORY, NULL);
 	if (f->view->failover.present && f->view->failover.scheduled_at_epoch_ms <= in->wall_now_ms)
@@ -965,10 +1084,17 @@ static const struct rule rules[] = {
     {HA_RULE_WAIT_LEADER_TO_CLONE, c_wait_clone, p_wait,
      "no data and the leader is not running yet"},
     {HA_RULE_REINIT, c_reinit, p_reinit, "reinitialize requested"},
+    {HA_RULE_FAILSAFE_WINDOW, c_failsafe_window, p_failsafe_window,
+     "a primary confirmed alive over REST within ttl (failsafe): not racing or promoting"},
     {HA_RULE_RETAKE_LEADER, c_retake, p_retake,
      "the leader key still carries our name: re-attaching it to our lease"},
+    {HA_RULE_RETAKE_REFUSED, c_retake_refused, p_retake_refused,
+     "the leader key carries our name but we may not lead now"},
     {HA_RULE_LOST_KEY_FENCE, c_lost_key_fence, p_fence,
      "leader lease not renewed before the fencing deadline"},
+    {HA_RULE_RETAKE_VANISHED, c_retake_vanished, p_retake_vanished,
+     "our leader key vanished while we held it (expired during failsafe, or revoked by "
+     "etcd): taking it back"},
     {HA_RULE_PRIMARY_CRASHED_HANDOVER, c_crashed_handover, p_release,
      "PostgreSQL is down on the leader and a synchronous standby can take over"},
     {HA_RULE_PRIMARY_RESTART, c_primary_restart, p_primary_restart,
@@ -1032,6 +1158,9 @@ const char *ha_rule_name(enum ha_rule rule)
 	    [HA_RULE_LEADER] = "leader",
 	    [HA_RULE_SWITCHOVER] = "switchover",
 	    [HA_RULE_RETAKE_LEADER] = "retake_leader",
+	    [HA_RULE_RETAKE_VANISHED] = "retake_vanished",
+	    [HA_RULE_RETAKE_REFUSED] = "retake_refused",
+	    [HA_RULE_FAILSAFE_WINDOW] = "failsafe_window",
 	    [HA_RULE_DEMOTE] = "demote",
 	    [HA_RULE_PROMOTE_HELD] = "promote_held",
 	    [HA_RULE_REWIND_DIVERGED] = "rewind_diverged",
@@ -1077,6 +1206,8 @@ const char *ha_action_name(enum ha_action_kind kind)
 	    [HA_ACT_PUBLISH_SYNC] = "publish_sync",
 	    [HA_ACT_CLEAR_FAILOVER] = "clear_failover",
 	    [HA_ACT_HANDOVER] = "handover",
+	    [HA_ACT_PUBLISH_FAILSAFE] = "publish_failsafe",
+	    [HA_ACT_DELETE_FAILSAFE] = "delete_failsafe",
 	};
 
 	return kind < HA_ACT__COUNT && names[kind] ? names[kind] : "?";
@@ -1091,6 +1222,7 @@ const char *ha_race_outcome_name(enum ha_race_outcome outcome)
 	    [HA_RACE_PRIMARY_ALIVE] = "a primary is still running",
 	    [HA_RACE_BEHIND_PEER] = "a healthier member is ahead",
 	    [HA_RACE_DEFER_CANDIDATE] = "deferring to the failover candidate",
+	    [HA_RACE_NOT_LISTED] = "not named in the failsafe key",
 	};
 
 	return outcome < HA_RACE__COUNT ? names[outcome] : "?";

@@ -27,6 +27,7 @@ enum ha_race_outcome {
 	HA_RACE_PRIMARY_ALIVE,   /* a reachable peer still runs as primary */
 	HA_RACE_BEHIND_PEER,     /* a reachable eligible peer is ahead (or wins the tie) */
 	HA_RACE_DEFER_CANDIDATE, /* a healthy named failover candidate goes first */
+	HA_RACE_NOT_LISTED,      /* a failsafe key exists and does not name this node */
 	HA_RACE__COUNT
 };
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "ha/agent_int.h"
 #include "ha/ha_decide.h"
+#include "ha/ha_failsafe.h"
 #include "ha/lease.h"
 #include "ha/peers.h"
 #include "ha/publish.h"
@@ -133,11 +134,33 @@ static void observe_failover(struct agent *a, struct ha_input *in)
 	in->failover_due_since_ms = a->failover_due_since_ms;
 }
 
-/* need_peers: the leader key is free and we could race: ask everybody. */
+/*
+ * need_peers: the leader key is free and we could race, or it carries our name but not
+ * our lease (we take it only as a race winner would): ask everybody.
+ */
 static bool need_peers(const struct ha_input *in)
 {
-	return in->dcs_ok && !in->view.has_leader && in->pg.proc == PG_PROC_RUNNING &&
-	       in->pg.connected && in->pg.in_recovery;
+	bool ours_unheld =
+	    in->view.has_leader && str_eq(in->view.leader, in->name) && !in->lease.held;
+
+	return in->dcs_ok && (!in->view.has_leader || ours_unheld) &&
+	       in->pg.proc == PG_PROC_RUNNING && in->pg.connected && in->pg.in_recovery;
+}
+
+/*
+ * probe_peers: every member's /patroni, and the members the view lacks that could still
+ * be running as primary (the failsafe list, the last leader). A quarter ttl at most: a
+ * silent peer costs the race that long.
+ */
+static void probe_peers(struct agent *a, struct ha_input *in)
+{
+	struct dcs_failsafe *extra = xmalloc(sizeof(*extra));
+	int timeout = (int)MAX(500, in->settings.ttl_ms / 4);
+
+	agent_fs_probe_extra(a, in, extra);
+	in->n_peers = peers_probe(&in->view, extra, in->name, timeout, in->peers, DCS_MAX_MEMBERS);
+	in->peers_probed = true;
+	free(extra);
 }
 
 void agent_observe(struct agent *a, struct ha_input *in)
@@ -160,12 +183,9 @@ void agent_observe(struct agent *a, struct ha_input *in)
 	in->shutdown = atomic_load(&a->req.shutdown);
 	in->restart_requested = atomic_load(&a->req.restart);
 	in->reinit_requested = atomic_load(&a->req.reinit);
-	if (need_peers(in)) {
-		int timeout = (int)MIN(1000, in->settings.ttl_ms / 2);
-
-		in->n_peers = peers_probe(&in->view, in->name, timeout, in->peers, DCS_MAX_MEMBERS);
-		in->peers_probed = true;
-	}
+	agent_fs_observe(a, in);
+	if (need_peers(in))
+		probe_peers(a, in);
 }
 
 /* --- publish ------------------------------------------------------------------------ */
@@ -246,6 +266,18 @@ static void publish_status(struct agent *a, const struct ha_input *in)
 	free(json);
 }
 
+/* publish_failsafe: the snapshot's failsafe fields. status_mu held. */
+static void publish_failsafe(struct agent *a, const struct ha_lease *lease, struct api_snapshot *s)
+{
+	struct lease_fs_stats st;
+
+	lease_fs_stats(a->lease, &st);
+	s->failsafe_mode = a->dyn->cfg.failsafe_mode;
+	s->failsafe_until_ms = agent_fs_live_until(a, lease);
+	s->failsafe_confirmed = st.confirmed;
+	s->failsafe_failed = st.refused + st.late;
+}
+
 static void publish_snapshot(struct agent *a, const struct ha_input *in, const char *state,
                              const char *role, const char *reason)
 {
@@ -270,8 +302,12 @@ static void publish_snapshot(struct agent *a, const struct ha_input *in, const c
 	snprintf(s->state, sizeof(s->state), "%s", state);
 	snprintf(s->role, sizeof(s->role), "%s", role);
 	s->pg = in->pg;
-	s->holds_leader = lease.held && in->view.has_leader && str_eq(in->view.leader, a->cfg.name);
-	s->leader_valid_until_ms = lease.deadline_ms;
+	/* Ours until the deadline, also while a current view shows the key gone (expired
+	 * while we ran on failsafe; the keeper takes it back) or etcd cannot be read. */
+	s->holds_leader = lease.held && (!in->dcs_ok || !in->view.has_leader ||
+	                                 str_eq(in->view.leader, a->cfg.name));
+	s->leader_valid_until_ms = ha_effective_deadline(&lease);
+	publish_failsafe(a, &lease, s);
 	s->dcs_ok = in->dcs_ok;
 	s->dcs_last_seen_s = a->last_dcs_ok_s;
 	s->next_cycle_ms = a->next_cycle_ms;

@@ -45,10 +45,27 @@ struct ha_peer {
 	int failover_priority;
 };
 
-/* The agent's leader lease as its lease thread last saw it. */
+/*
+ * The agent's leader lease as its lease keeper last saw it. The fencing deadline in
+ * force is ha_effective_deadline() of this (ha_failsafe.h): the lease's, or a later one
+ * that a failsafe round carries while etcd cannot be reached.
+ */
 struct ha_lease {
-	bool held;           /* the leader key is ours (last acquire/renew succeeded) */
-	int64_t deadline_ms; /* fence at or after this time unless renewed again */
+	bool held;              /* the leader key is ours (last acquire/renew succeeded) */
+	int64_t deadline_ms;    /* last successful renewal sent + ttl - margin */
+	int64_t fs_deadline_ms; /* last round every failsafe member confirmed, sent + ttl -
+	                           margin; 0 = none */
+	bool fs_usable;         /* failsafe_mode on and the failsafe key we confirmed names us */
+};
+
+/* failsafe_mode as this node sees it (docs/agent.md, "Failsafe mode"). */
+struct ha_failsafe_in {
+	bool mode;                        /* failsafe_mode of the dynamic configuration */
+	int64_t window_until_ms;          /* replica: last POST /failsafe accepted + ttl */
+	char window_leader[DCS_NAME_LEN]; /* who sent it */
+	char my_api_url[DCS_URL_LEN];     /* this node's /patroni URL */
+	struct dcs_failsafe recent;       /* members whose key vanished less than 2 x ttl
+	                                     ago: they stay in the list meanwhile */
 };
 
 struct ha_input {
@@ -67,6 +84,7 @@ struct ha_input {
 	bool dcs_ok;          /* the view is current */
 	struct dcs_view view; /* the cluster in etcd (sync, failover, history...) */
 	struct ha_lease lease;
+	struct ha_failsafe_in failsafe;
 
 	struct ha_peer peers[DCS_MAX_MEMBERS]; /* probe results, when probed */
 	int n_peers;
@@ -108,7 +126,9 @@ enum ha_action_kind {
 	HA_ACT_SET_SSN,             /* synchronous_standby_names = ssn, reload */
 	HA_ACT_PUBLISH_SYNC,        /* sync key = sync_names (CAS) */
 	HA_ACT_CLEAR_FAILOVER,      /* failover key = {} */
-	HA_ACT_HANDOVER, /* switchover: checkpoint, stop fast, wait for target, release */
+	HA_ACT_HANDOVER,         /* switchover: checkpoint, stop fast, wait for target, release */
+	HA_ACT_PUBLISH_FAILSAFE, /* failsafe key = decision.failsafe (CAS, leader only) */
+	HA_ACT_DELETE_FAILSAFE,  /* failsafe_mode off: delete the failsafe key (CAS) */
 	HA_ACT__COUNT
 };
 
@@ -140,6 +160,9 @@ enum ha_rule {
 	HA_RULE_LEADER,
 	HA_RULE_SWITCHOVER,
 	HA_RULE_RETAKE_LEADER,
+	HA_RULE_RETAKE_VANISHED,
+	HA_RULE_RETAKE_REFUSED,
+	HA_RULE_FAILSAFE_WINDOW,
 	HA_RULE_DEMOTE,
 	HA_RULE_PROMOTE_HELD,
 	HA_RULE_REWIND_DIVERGED,
@@ -161,6 +184,7 @@ struct ha_decision {
 	char ssn[HA_SSN_LEN];                        /* for HA_ACT_SET_SSN */
 	char sync_names[DCS_MAX_SYNC][DCS_NAME_LEN]; /* for HA_ACT_PUBLISH_SYNC / SYNC_CLAIM */
 	int n_sync_names;
+	struct dcs_failsafe failsafe; /* for HA_ACT_PUBLISH_FAILSAFE */
 	bool retry_soon; /* transient (a primary still stopping, peers not asked): re-run soon */
 };
 

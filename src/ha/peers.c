@@ -59,62 +59,45 @@ bool peers_parse_status(const char *body, struct ha_peer *p)
 	return true;
 }
 
-static CURL *new_probe(const struct dcs_member *m, struct http_body *body, int timeout_ms)
+/* peer_add: one member to probe (out[*n]), with its /patroni URL into urls. */
+static void peer_add(const char *name, const char *url, struct ha_peer *out,
+                     char (*urls)[DCS_URL_LEN], int *n)
 {
-	CURL *h = curl_easy_init();
-
-	if (h == NULL)
-		return NULL;
-	http_easy_setup(h, NULL);
-	http_easy_timeouts(h, timeout_ms, timeout_ms);
-	http_easy_body(h, body);
-	curl_easy_setopt(h, CURLOPT_URL, m->api_url);
-	return h;
+	memset(&out[*n], 0, sizeof(out[*n]));
+	snprintf(out[*n].name, sizeof(out[*n].name), "%s", name);
+	snprintf(urls[*n], DCS_URL_LEN, "%s", url);
+	(*n)++;
 }
 
-int peers_probe(const struct dcs_view *view, const char *self, int timeout_ms, struct ha_peer *out,
-                int max)
+int peers_probe(const struct dcs_view *view, const struct dcs_failsafe *extra, const char *self,
+                int timeout_ms, struct ha_peer *out, int max)
 {
-	CURLM *multi = curl_multi_init();
-	CURL *handles[DCS_MAX_MEMBERS] = {0};
+	char urls[DCS_MAX_MEMBERS][DCS_URL_LEN];
+	struct http_req reqs[DCS_MAX_MEMBERS] = {{0}};
 	struct buf bodies[DCS_MAX_MEMBERS];
-	struct http_body sinks[DCS_MAX_MEMBERS];
-	int n = 0, running = 0;
+	long status[DCS_MAX_MEMBERS];
+	int n = 0;
 
-	for (int i = 0; i < view->n_members && n < max && n < DCS_MAX_MEMBERS; i++) {
-		const struct dcs_member *m = &view->members[i];
-
-		if (str_eq(m->name, self))
-			continue;
-		memset(&out[n], 0, sizeof(out[n]));
-		memcpy(out[n].name, m->name, sizeof(out[n].name));
-		buf_init(&bodies[n]);
-		sinks[n] = (struct http_body){.buf = &bodies[n], .max_bytes = MAX_STATUS_BYTES};
-		handles[n] = m->api_url[0] ? new_probe(m, &sinks[n], timeout_ms) : NULL;
-		if (handles[n])
-			curl_multi_add_handle(multi, handles[n]);
-		n++;
-	}
-	do {
-		if (curl_multi_perform(multi, &running) != CURLM_OK)
-			break;
-		if (running)
-			curl_multi_poll(multi, NULL, 0, 100, NULL);
-	} while (running > 0);
+	max = MIN(max, DCS_MAX_MEMBERS);
+	for (int i = 0; i < view->n_members && n < max; i++)
+		if (!str_eq(view->members[i].name, self))
+			peer_add(view->members[i].name, view->members[i].api_url, out, urls, &n);
+	for (int i = 0; extra != NULL && i < extra->n && n < max; i++)
+		if (!str_eq(extra->names[i], self) &&
+		    dcs_view_member(view, extra->names[i]) == NULL)
+			peer_add(extra->names[i], extra->api_urls[i], out, urls, &n);
 	for (int i = 0; i < n; i++) {
-		long code = 0;
-
-		if (handles[i] == NULL) {
-			buf_free(&bodies[i]);
-			continue;
-		}
-		curl_easy_getinfo(handles[i], CURLINFO_RESPONSE_CODE, &code);
-		if (code >= 200 && code < 600 && !peers_parse_status(bodies[i].data, &out[i]))
+		buf_init(&bodies[i]);
+		/* No URL: nothing to ask, the request fails at once as unreachable. */
+		reqs[i] =
+		    (struct http_req){.method = "GET", .url = urls[i], .timeout_ms = timeout_ms};
+	}
+	http_request_all(reqs, n, MAX_STATUS_BYTES, status, bodies);
+	for (int i = 0; i < n; i++) {
+		if (status[i] >= 200 && status[i] < 600 &&
+		    !peers_parse_status(bodies[i].data, &out[i]))
 			out[i].reachable = false;
-		curl_multi_remove_handle(multi, handles[i]);
-		curl_easy_cleanup(handles[i]);
 		buf_free(&bodies[i]);
 	}
-	curl_multi_cleanup(multi);
 	return n;
 }

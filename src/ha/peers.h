@@ -15,10 +15,12 @@
 
 /*
  * peers_probe: fills out[] (one entry per member of view other than self, in view
- * order) and returns their number. Blocks at most timeout_ms.
+ * order, then one per member of extra that the view lacks: a primary running on
+ * failsafe has lost its member key with its lease) and returns their number. extra
+ * may be NULL. Blocks at most timeout_ms.
  */
-int peers_probe(const struct dcs_view *view, const char *self, int timeout_ms, struct ha_peer *out,
-                int max);
+int peers_probe(const struct dcs_view *view, const struct dcs_failsafe *extra, const char *self,
+                int timeout_ms, struct ha_peer *out, int max);
 /* peers_parse_status: a /patroni body into p (name set by the caller); pure. */
 bool peers_parse_status(const char *body, struct ha_peer *p) MUST_CHECK;
 

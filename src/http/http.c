@@ -4,7 +4,9 @@
 #include "http/http.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include "util/strutil.h"
+#include "util/xalloc.h"
 
 #define DEFAULT_CONNECT_MS 3000
 
@@ -112,6 +114,73 @@ bool http_request(const struct http_req *req, long *status, struct buf *body, ch
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	return rc == CURLE_OK;
+}
+
+/* One request of http_request_all: its handle, headers and body sink. */
+struct parallel {
+	CURL *curl;
+	struct curl_slist *headers;
+	struct http_body sink;
+};
+
+static void finish_one(CURLM *multi, struct parallel *p, CURLcode rc, long *status)
+{
+	long sent = 0;
+
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, status);
+	} else {
+		curl_easy_getinfo(p->curl, CURLINFO_REQUEST_SIZE, &sent);
+		*status = sent > 0 ? 0 : HTTP_UNSENT;
+	}
+	curl_multi_remove_handle(multi, p->curl);
+}
+
+static void run_all(CURLM *multi, struct parallel *ps, int n, long *status)
+{
+	int running = 0, left;
+	CURLMsg *m;
+
+	do {
+		if (curl_multi_perform(multi, &running) != CURLM_OK)
+			break;
+		while ((m = curl_multi_info_read(multi, &left)) != NULL) {
+			for (int i = 0; m->msg == CURLMSG_DONE && i < n; i++)
+				if (ps[i].curl == m->easy_handle)
+					finish_one(multi, &ps[i], m->data.result, &status[i]);
+		}
+		if (running > 0)
+			curl_multi_poll(multi, NULL, 0, 100, NULL);
+	} while (running > 0);
+}
+
+void http_request_all(const struct http_req *reqs, int n, size_t max_body, long *status,
+                      struct buf *bodies)
+{
+	CURLM *multi = curl_multi_init();
+	struct parallel *ps = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*ps));
+
+	for (int i = 0; i < n; i++) {
+		status[i] = HTTP_UNSENT;
+		ps[i].sink = (struct http_body){bodies ? &bodies[i] : NULL, max_body};
+		ps[i].curl = multi != NULL ? curl_easy_init() : NULL;
+		if (ps[i].curl == NULL)
+			continue;
+		http_easy_setup(ps[i].curl, NULL);
+		http_easy_body(ps[i].curl, &ps[i].sink);
+		set_request(ps[i].curl, &reqs[i], &ps[i].headers);
+		curl_multi_add_handle(multi, ps[i].curl);
+	}
+	if (multi != NULL)
+		run_all(multi, ps, n, status);
+	for (int i = 0; i < n; i++) {
+		if (ps[i].curl != NULL)
+			curl_multi_remove_handle(multi, ps[i].curl); /* fine if already removed */
+		curl_slist_free_all(ps[i].headers);
+		curl_easy_cleanup(ps[i].curl);
+	}
+	free(ps);
+	curl_multi_cleanup(multi);
 }
 
 bool http_get(const char *url, int timeout_ms, long *status, struct buf *body, char *err,

@@ -74,6 +74,14 @@ struct http_req {
  */
 bool http_request(const struct http_req *req, long *status, struct buf *body, char *err,
                   size_t errlen) MUST_CHECK;
+/*
+ * http_request_all: reqs[0..n) at once (libcurl's multi interface); returns when every
+ * one has answered or reached its own timeout. status[i] as http_request's *status
+ * (HTTP_UNSENT, 0 or the HTTP code); bodies[i] (bodies may be NULL) gets at most
+ * max_body bytes (0: no limit; a longer body fails that request: status 0). Blocks.
+ */
+void http_request_all(const struct http_req *reqs, int n, size_t max_body, long *status,
+                      struct buf *bodies);
 /* http_get: http_request of a GET without credentials. */
 bool http_get(const char *url, int timeout_ms, long *status, struct buf *body, char *err,
               size_t errlen) MUST_CHECK;

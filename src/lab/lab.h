@@ -112,6 +112,30 @@ bool lab_node_procs_find(const struct lab_cluster *c, const char *node,
                          struct lab_node_procs *out) MUST_CHECK;
 /* lab_router_running: the lab's router runs (a live pid in DIR/run/router.pid). */
 bool lab_router_running(const struct lab_cluster *c);
+/* lab_etcd_pid: the live pid of etcd member i (0..LAB_N_ETCD-1), or 0. */
+pid_t lab_etcd_pid(const struct lab_cluster *c, int i);
+
+/* --- cgroups and nftables (see lab_cgroup.h) --------------------------------------------- */
+
+/*
+ * lab_cgroup: the cgroup v2 path (from the hierarchy's root) that `pgha up` starts
+ * component in: "/pgha-P/node1" for a node (its agent, PostgreSQL and PgBouncer),
+ * "/pgha-P/etcd/etcd1" for an etcd member, "/pgha-P/etcd" for all of them,
+ * "/pgha-P/router", and "/pgha-P" for "". False for an unknown component.
+ */
+bool lab_cgroup(const struct lab_cluster *c, const char *component, char *out,
+                size_t size) MUST_CHECK;
+/*
+ * lab_cgroups_in_place: every running process of the lab (etcd members, agents, their
+ * postmasters, the router) is in its cgroup. False with why set otherwise (the lab was
+ * started without cgroups: not as root, no cgroup v2, an older pgha).
+ */
+bool lab_cgroups_in_place(const struct lab_cluster *c, char *why, size_t whylen) MUST_CHECK;
+/*
+ * lab_chaos_table: the name of the nftables table (family inet) in which `pgha chaos`
+ * cuts this lab's links, "pgha_chaos_P"; `pgha down` deletes it if a run left it.
+ */
+void lab_chaos_table(const struct lab_cluster *c, char *out, size_t size);
 
 /* --- pgha up / pgha down ---------------------------------------------------------------- */
 

@@ -17,11 +17,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include "lab/lab_cgroup.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_place.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_running.h"
 #include "util/fsutil.h"
+#include "util/nft.h"
 #include "util/strutil.h"
 
 #define DCS_TIMEOUT_MS 2000
@@ -171,6 +173,30 @@ static enum lab_down_result remove_dir(const struct lab_cluster *c)
 	return LAB_DOWN_OK;
 }
 
+/*
+ * remove_net_faults: once everything stopped, what `pgha chaos` may have left (its
+ * nftables table, when it was killed mid-run) and the lab's cgroups.
+ */
+static bool remove_net_faults(const struct lab_cluster *c)
+{
+	char table[64];
+	char err[ERR_LEN];
+
+	lab_chaos_table(c, table, sizeof(table));
+	if (nft_usable(err, sizeof(err)) && nft_table_exists("inet", table)) {
+		if (!nft_table_delete("inet", table, err, sizeof(err)))
+			fprintf(stderr, "pgha down: cannot delete nftables table %s: %s\n", table,
+			        err);
+		else
+			printf("deleted nftables table inet %s (left by pgha chaos)\n", table);
+	}
+	if (!lab_cgroups_remove(c, err, sizeof(err))) {
+		fprintf(stderr, "pgha down: %s\n", err);
+		return false;
+	}
+	return true;
+}
+
 static enum lab_down_result down_lab(const struct lab_cluster *c, const struct lab_down_opts *o)
 {
 	int timeout_ms = o->timeout_s * 1000;
@@ -184,6 +210,7 @@ static enum lab_down_result down_lab(const struct lab_cluster *c, const struct l
 	ok = stop_agents(c, &r, timeout_ms) && ok;
 	ok = stop_orphan_postmasters(c, timeout_ms) && ok;
 	ok = stop_etcd(c, &r, timeout_ms) && ok;
+	ok = ok && remove_net_faults(c);
 	if (!ok) {
 		fprintf(stderr, "pgha down: keeping %s: not everything stopped\n", c->dir);
 		return LAB_DOWN_FAILED;

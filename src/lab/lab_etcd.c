@@ -61,8 +61,14 @@ char **lab_etcd_argv(const struct lab_cluster *c, int i)
 	argv[n++] = xstrdup("--initial-cluster-state=new");
 	argv[n++] =
 	    xasprintf("--initial-cluster-token=pgha-lab-%s-%d", c->scope, c->plan.base_port);
-	argv[n++] = xstrdup("--heartbeat-interval=100");
-	argv[n++] = xstrdup("--election-timeout=1000");
+	/* A stalled raft leader is replaced within 0.5-1 s and the agents' hedged renewals
+	 * reach the new one inside their 1.5 s deadline; pre-vote keeps a member that
+	 * returns from deposing a fresh leader; progress notifications keep a quiet watch
+	 * talking, so that a silent one means a stalled member (docs/agent.md, "Timing"). */
+	argv[n++] = xstrdup("--heartbeat-interval=50");
+	argv[n++] = xstrdup("--election-timeout=500");
+	argv[n++] = xstrdup("--pre-vote=true");
+	argv[n++] = xstrdup("--experimental-watch-progress-notify-interval=1s");
 	argv[n++] = xstrdup("--auto-compaction-mode=periodic");
 	argv[n++] = xstrdup("--auto-compaction-retention=1h");
 	argv[n++] = xstrdup("--snapshot-count=10000");

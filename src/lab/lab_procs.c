@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "lab/lab_cgroup.h"
 #include "lab/lab_cluster.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
@@ -71,6 +72,7 @@ pid_t lab_proc_start(const struct lab_cluster *c, const struct lab_runas *ru, co
 {
 	char log_path[PATH_MAX];
 	char pid_path[PATH_MAX];
+	char cgroup[PATH_MAX];
 	struct proc_spec spec = {
 	    .argv = argv,
 	    .cwd = c->dir,
@@ -80,6 +82,7 @@ pid_t lab_proc_start(const struct lab_cluster *c, const struct lab_runas *ru, co
 	    .set_user = ru->set_user,
 	    .uid = ru->uid,
 	    .gid = ru->gid,
+	    .cgroup = lab_cgroup_dir(c, name, cgroup, sizeof(cgroup)) ? cgroup : NULL,
 	};
 	pid_t pid;
 

@@ -2,7 +2,8 @@
  * lab_render.c: generated configuration files of a local cluster.
  *
  * The agent configuration sticks to Patroni's key names so that the same file would
- * drive Patroni; dynamic settings (ttl, loop_wait...) are left to pgha's defaults.
+ * drive Patroni; dynamic settings (ttl, loop_wait...) are left to pgha's defaults, but
+ * for failsafe_mode, on in a lab as in deploy/.
  */
 #include "lab/lab_render.h"
 
@@ -78,7 +79,11 @@ static void render_user(struct buf *out, const char *role, const char *user, con
 static void render_bootstrap(struct buf *out)
 {
 	buf_puts(out, "bootstrap:\n"
-	              "  # no dcs section: ttl, loop_wait... keep pgha's defaults\n"
+	              "  # ttl, loop_wait... keep pgha's defaults\n"
+	              "  dcs:\n"
+	              "    # the primary keeps its writes through an etcd outage while every\n"
+	              "    # member confirms it over the REST API (docs/agent.md)\n"
+	              "    failsafe_mode: true\n"
 	              "  initdb:\n"
 	              "    - data-checksums\n"
 	              "    - encoding: UTF8\n"

@@ -166,3 +166,17 @@ bool lab_router_running(const struct lab_cluster *c)
 	return lab_router_config(c, marker, sizeof(marker)) &&
 	       lab_proc_find(c, LAB_ROUTER_NAME, marker) > 0;
 }
+
+pid_t lab_etcd_pid(const struct lab_cluster *c, int i)
+{
+	char marker[PATH_MAX + 16];
+
+	if (i < 0 || i >= LAB_N_ETCD || !lab_etcd_marker(c, i, marker, sizeof(marker)))
+		return 0;
+	return lab_proc_find(c, c->plan.etcd[i].name, marker);
+}
+
+void lab_chaos_table(const struct lab_cluster *c, char *out, size_t size)
+{
+	snprintf(out, size, "pgha_chaos_%d", c->plan.base_port);
+}

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "client/client.h"
+#include "lab/lab_cgroup.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
@@ -505,6 +506,18 @@ static bool wait_healthy(struct up_run *r, struct lab_health *h, struct client_l
 	return lab_router_wait(r->c, r->running.router, h->leader, r->deadline_ms, rw, why);
 }
 
+/*
+ * prepare_cgroups: each process starts in its own cgroup (lab_cgroup.h) when we can make
+ * them; without, the lab runs the same and only chaos's partition scenarios refuse.
+ */
+static void prepare_cgroups(const struct up_run *r)
+{
+	char err[ERR_LEN];
+
+	if (!lab_cgroups_prepare(r->c, err, sizeof(err)))
+		printf("cgroups: none (%s): `pgha chaos` cannot cut this lab's links\n", err);
+}
+
 /* start_cluster: starts what is not running and waits for health. */
 static enum lab_up_result start_cluster(struct up_run *r)
 {
@@ -515,6 +528,7 @@ static enum lab_up_result start_cluster(struct up_run *r)
 
 	if (!check_configs(r))
 		return LAB_UP_FAILED;
+	prepare_cgroups(r);
 	if (!start_etcd(r)) {
 		print_logs_hint(r->c);
 		return LAB_UP_FAILED;

@@ -17,6 +17,7 @@
 #include "log/log.h"
 #include "pg/pg_conf.h"
 #include "util/clock.h"
+#include "util/conninfo.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -153,14 +154,14 @@ static void source_conninfo(const struct pg_node *n, const char *host, int port,
 	char port_s[16];
 
 	snprintf(port_s, sizeof(port_s), "%d", port);
-	pg_conninfo_append(ci, "host", host);
-	pg_conninfo_append(ci, "port", port_s);
-	pg_conninfo_append(ci, "user", user);
-	pg_conninfo_append(ci, "dbname", "postgres");
-	pg_conninfo_append(ci, "passfile", n->pgpass);
+	conninfo_append(ci, "host", host);
+	conninfo_append(ci, "port", port_s);
+	conninfo_append(ci, "user", user);
+	conninfo_append(ci, "dbname", "postgres");
+	conninfo_append(ci, "passfile", n->pgpass);
 	/* Never the member name: a copy in progress must not count as a sync standby. */
-	pg_conninfo_append(ci, "application_name", app);
-	pg_conninfo_append(ci, "connect_timeout", "5");
+	conninfo_append(ci, "application_name", app);
+	conninfo_append(ci, "connect_timeout", "5");
 }
 
 static bool basebackup_run(struct pg_node *n, const char *host, int port, int timeout_ms)

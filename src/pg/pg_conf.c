@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "util/conninfo.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -41,35 +42,16 @@ void pg_conf_quote(struct buf *out, const char *value)
 	buf_puts(out, "'");
 }
 
-static void conninfo_quote_buf(struct buf *out, const char *value)
-{
-	buf_puts(out, "'");
-	for (const char *p = value; *p; p++) {
-		if (*p == '\'' || *p == '\\')
-			buf_puts(out, "\\");
-		buf_append(out, p, 1);
-	}
-	buf_puts(out, "'");
-}
-
 bool pg_conninfo_quote(const char *value, char *out, size_t size)
 {
 	struct buf b;
 	bool ok;
 
 	buf_init(&b);
-	conninfo_quote_buf(&b, value);
+	conninfo_quote(&b, value);
 	ok = str_copy(out, size, b.data);
 	buf_free(&b);
 	return ok;
-}
-
-void pg_conninfo_append(struct buf *out, const char *key, const char *value)
-{
-	if (out->len > 0)
-		buf_puts(out, " ");
-	buf_printf(out, "%s=", key);
-	conninfo_quote_buf(out, value);
 }
 
 void pg_hba_quote(struct buf *out, const char *token)
@@ -427,18 +409,18 @@ void pg_primary_conninfo(const struct config *cfg, const struct pg_role_conf *ro
 	char port[16];
 
 	snprintf(port, sizeof(port), "%d", role->upstream_port);
-	pg_conninfo_append(out, "host", role->upstream_host);
-	pg_conninfo_append(out, "port", port);
-	pg_conninfo_append(out, "user", pg_replication_user(cfg)->username);
-	pg_conninfo_append(out, "passfile", pgpass);
-	pg_conninfo_append(out, "application_name", cfg->name);
+	conninfo_append(out, "host", role->upstream_host);
+	conninfo_append(out, "port", port);
+	conninfo_append(out, "user", pg_replication_user(cfg)->username);
+	conninfo_append(out, "passfile", pgpass);
+	conninfo_append(out, "application_name", cfg->name);
 	/* A dead upstream is noticed in seconds, not after the kernel's TCP timeouts. */
-	pg_conninfo_append(out, "connect_timeout", "2");
-	pg_conninfo_append(out, "keepalives", "1");
-	pg_conninfo_append(out, "keepalives_idle", "5");
-	pg_conninfo_append(out, "keepalives_interval", "2");
-	pg_conninfo_append(out, "keepalives_count", "3");
-	pg_conninfo_append(out, "sslmode", "prefer");
+	conninfo_append(out, "connect_timeout", "2");
+	conninfo_append(out, "keepalives", "1");
+	conninfo_append(out, "keepalives_idle", "5");
+	conninfo_append(out, "keepalives_interval", "2");
+	conninfo_append(out, "keepalives_count", "3");
+	conninfo_append(out, "sslmode", "prefer");
 }
 
 /* --- pg_hba.conf, pg_ident.conf, passfile ------------------------------------------------ */

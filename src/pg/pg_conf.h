@@ -68,8 +68,6 @@ void pg_ident_render(const struct config *cfg, const char *os_user, struct buf *
  * users that have a password, with ':' and '\' escaped.
  */
 void pg_passfile_render(const struct config *cfg, struct buf *out);
-/* pg_conninfo_append: " key='value'" (quoted, escaped) at the end of a conninfo string. */
-void pg_conninfo_append(struct buf *out, const char *key, const char *value);
 /* pg_hba_quote: a pg_hba.conf/pg_ident.conf token in double quotes ("" for "). */
 void pg_hba_quote(struct buf *out, const char *token);
 /* pg_param_name_valid: a GUC name: [A-Za-z_][A-Za-z0-9_.$]*, at most 63 bytes. */

@@ -57,12 +57,13 @@ static bool listen_options(int fd, const struct netaddr *a)
 	if (netaddr_is_v6(a) && netaddr_is_any(a) &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) == -1)
 		return false;
-	/* Accepted sockets inherit TCP_NODELAY: one call here, none per client. */
+	/* Accepted sockets inherit TCP_NODELAY (and the keepalive settings): one call here,
+	 * none per client. */
 	return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
 	       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0;
 }
 
-static int bind_listener(const char *addr, int backlog)
+static int bind_listener(const char *addr, int backlog, const struct keepalive *k)
 {
 	struct netaddr a;
 	char err[320];
@@ -74,8 +75,8 @@ static int bind_listener(const char *addr, int backlog)
 	}
 	fd = socket(a.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd >= 0 &&
-	    (!listen_options(fd, &a) || bind(fd, (const struct sockaddr *)&a.sa, a.len) == -1 ||
-	     listen(fd, backlog) == -1)) {
+	    (!listen_options(fd, &a) || !keepalive_apply(fd, k) ||
+	     bind(fd, (const struct sockaddr *)&a.sa, a.len) == -1 || listen(fd, backlog) == -1)) {
 		log_error("router: cannot listen on %s: %m", addr);
 		close(fd);
 		fd = -1;
@@ -95,7 +96,7 @@ static bool open_listeners(struct router *r)
 		snprintf(r->live.l[l].addr, sizeof(r->live.l[l].addr), "%s", addrs[l]);
 		if (addrs[l][0] == '\0')
 			continue;
-		li->ev.fd = bind_listener(addrs[l], r->cfg.backlog);
+		li->ev.fd = bind_listener(addrs[l], r->cfg.backlog, &r->keepalive);
 		if (li->ev.fd < 0 || !watch_fd(r, &li->ev, EPOLLIN))
 			return false;
 		log_info("router: %s listener on %s", rt_listener_str(li->lst), addrs[l]);
@@ -380,9 +381,24 @@ static void dispatch(struct router *r, struct ev_handle *h, uint32_t events)
 	case EV_PUBLISH:
 		on_publish_request(r);
 		break;
+	case EV_CANCEL:
+		cancel_on_event(r, h, events);
+		break;
 	case EV__COUNT:
 		break;
 	}
+}
+
+/* idle_sweep: client_idle_timeout, checked a few times per timeout; its next time. */
+static int64_t idle_sweep(struct router *r)
+{
+	if (r->cfg.idle_timeout_ms <= 0)
+		return INT64_MAX;
+	if (r->now_ms >= r->next_idle_sweep_ms) {
+		session_idle_sweep(r);
+		r->next_idle_sweep_ms = r->now_ms + MAX(100, MIN(1000, r->cfg.idle_timeout_ms / 4));
+	}
+	return r->next_idle_sweep_ms;
 }
 
 /* housekeeping: timers of every kind; returns the epoll timeout until the next one. */
@@ -411,6 +427,9 @@ static int housekeeping(struct router *r)
 	next = MIN(next, holdq_next_deadline(&r->held[RT_RW]));
 	next = MIN(next, holdq_next_deadline(&r->held[RT_RO]));
 	next = MIN(next, holdq_next_deadline(&r->connecting));
+	next = MIN(next, holdq_next_deadline(&r->greeting));
+	next = MIN(next, holdq_next_deadline(&r->cancel_fwds));
+	next = MIN(next, idle_sweep(r));
 	next = MIN(next, r->accept_resume_ms);
 	next =
 	    MIN(next, r->next_publish_ms + 900); /* idle: refresh uptime/dcs state now and then */
@@ -435,11 +454,13 @@ bool router_run(struct router *r)
 			dispatch(r, evs[i].data.ptr, evs[i].events);
 		timeout_ms = housekeeping(r);
 		session_free_closed(r);
+		cancel_free_done(r);
 		checker_end_iteration(r->checker);
 	}
 	router_notify_stopping(r);
 	log_info("router: closing %d client connections", r->n_clients);
 	session_close_all(r);
+	cancel_close_all(r);
 	session_free_closed(r);
 	return true;
 }
@@ -456,6 +477,7 @@ static struct dcs *open_dcs(const struct router_config *cfg)
 	    .username = cfg->etcd_username[0] != '\0' ? cfg->etcd_username : NULL,
 	    .password = cfg->etcd_password[0] != '\0' ? cfg->etcd_password : NULL,
 	    .request_timeout_ms = 2000,
+	    .hedge_ms = 100, /* a stalled etcd member delays a read by this, not 2 s */
 	    .watch = true,
 	};
 
@@ -528,6 +550,13 @@ struct router *router_new(const struct router_config *cfg)
 		holdq_init(&r->held[l]);
 	}
 	holdq_init(&r->connecting);
+	holdq_init(&r->greeting);
+	holdq_init(&r->cancel_fwds);
+	addr_table_init(&r->addrs);
+	r->keepalive = (struct keepalive){.on = cfg->tcp_keepalive,
+	                                  .idle_s = cfg->tcp_keepidle_s,
+	                                  .interval_s = cfg->tcp_keepintvl_s,
+	                                  .count = cfg->tcp_keepcnt};
 	rt_table_init(&r->targets, cfg);
 	pthread_mutex_init(&r->pub_lock, NULL);
 	init_cond(&r->pub_cond);
@@ -556,7 +585,9 @@ void router_free(struct router *r)
 		return;
 	router_http_stop(r->http); /* first: it reads r->pub */
 	session_close_all(r);
+	cancel_close_all(r);
 	session_free_spares(r);
+	addr_table_free(&r->addrs);
 	for (int l = 0; l < RT__COUNT; l++) {
 		if (r->listeners[l].ev.fd >= 0)
 			close(r->listeners[l].ev.fd);

@@ -13,7 +13,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "config/config_engine.h"
+#include "util/envsecret.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
@@ -73,6 +75,14 @@ static const struct cfg_key router_keys[] = {
     CFG_BOOL_ROW(T, "router.hold_on_switchover", hold_on_switchover, "true", 0),
     INT("router.max_clients", max_clients, 0, 10000000, "0"), /* 0 = as fds allow */
     INT("router.backlog", backlog, 1, 1000000, "4096"),
+    CFG_SECONDS_MS_ROW(T, "router.login_timeout", login_timeout_ms, 0, 3600, "10"),
+    CFG_SECONDS_MS_ROW(T, "router.client_idle_timeout", idle_timeout_ms, 0, 604800, "0"),
+    INT("router.max_clients_per_address", max_clients_per_address, 0, 10000000, "1000"),
+    CFG_BOOL_ROW(T, "router.tcp_keepalive", tcp_keepalive, "true", 0),
+    INT("router.tcp_keepidle", tcp_keepidle_s, 1, 32767, "60"),
+    INT("router.tcp_keepintvl", tcp_keepintvl_s, 1, 32767, "10"),
+    INT("router.tcp_keepcnt", tcp_keepcnt, 1, 127, "6"),
+    STR("router.etcd_password_file", etcd_password_file, NULL, NULL),
     CFG_END_ROW,
 };
 
@@ -97,7 +107,63 @@ static void check_listener(struct cfg_ctx *c, const char *path, const char *valu
 		cfg_error(c, cfg_key_line(c, path), "%s: \"%s\" is not host:port", path, value);
 }
 
-static void finish(struct cfg_ctx *c)
+/* read_password_file: the first line of a file that only its owner may read. */
+static void read_password_file(struct cfg_ctx *c, struct router_config *cfg)
+{
+	const char *path = cfg->etcd_password_file;
+	int line = cfg_key_line(c, "router.etcd_password_file");
+	struct stat st;
+	char *text;
+	size_t len;
+
+	if (stat(path, &st) == -1 || (text = fs_read_file(path, &len)) == NULL) {
+		cfg_error(c, line, "router.etcd_password_file: cannot read %s: %s", path,
+		          strerror(errno));
+		return;
+	}
+	text[strcspn(text, "\r\n")] = '\0';
+	if ((st.st_mode & 077) != 0)
+		cfg_error(c, line,
+		          "router.etcd_password_file: %s is readable by others (mode %04o): "
+		          "chmod 600 it",
+		          path, (unsigned)(st.st_mode & 07777));
+	else if (text[0] == '\0')
+		cfg_error(c, line, "router.etcd_password_file: %s is empty", path);
+	else if (!str_copy(cfg->etcd_password, sizeof(cfg->etcd_password), text))
+		cfg_error(c, line, "router.etcd_password_file: the password is too long");
+	explicit_bzero(text, len);
+	free(text);
+}
+
+/*
+ * etcd_credentials: the password from the file key, or from router.yml itself only when
+ * nobody else can read router.yml; then Patroni's variables, which win.
+ */
+static void etcd_credentials(struct cfg_ctx *c, const char *path)
+{
+	struct router_config *cfg = c->base;
+	const char *user = envsecret_get("PATRONI_ETCD3_USERNAME");
+	const char *password = envsecret_get("PATRONI_ETCD3_PASSWORD");
+	struct stat st;
+
+	if (cfg->etcd_password_file[0] != '\0' && cfg->etcd_password[0] != '\0')
+		cfg_error(c, cfg_key_line(c, "router.etcd_password_file"),
+		          "router.etcd_password_file: etcd3.password is set too: keep one");
+	else if (cfg->etcd_password_file[0] != '\0')
+		read_password_file(c, cfg);
+	else if (cfg->etcd_password[0] != '\0' && path != NULL && stat(path, &st) == 0 &&
+	         (st.st_mode & 077) != 0)
+		cfg_error(c, cfg_key_line(c, "etcd3.password"),
+		          "etcd3.password: %s is readable by others (mode %04o): put the password "
+		          "in router.etcd_password_file (mode 0600) or PATRONI_ETCD3_PASSWORD",
+		          path, (unsigned)(st.st_mode & 07777));
+	if (user != NULL && !str_copy(cfg->etcd_username, sizeof(cfg->etcd_username), user))
+		cfg_error(c, 0, "PATRONI_ETCD3_USERNAME: too long");
+	if (password != NULL && !str_copy(cfg->etcd_password, sizeof(cfg->etcd_password), password))
+		cfg_error(c, 0, "PATRONI_ETCD3_PASSWORD: too long");
+}
+
+static void finish(struct cfg_ctx *c, const char *path)
 {
 	const struct router_config *cfg = c->base;
 
@@ -113,6 +179,7 @@ static void finish(struct cfg_ctx *c)
 	if (strcmp(cfg->rw_listen, cfg->ro_listen) == 0)
 		cfg_error(c, cfg_key_line(c, "router.ro_listen"),
 		          "router.ro_listen: same address as router.rw_listen");
+	etcd_credentials(c, path);
 }
 
 bool router_config_from_json(struct router_config *cfg, const json_t *root, char *err,
@@ -123,7 +190,7 @@ bool router_config_from_json(struct router_config *cfg, const json_t *root, char
 
 	cfg_ctx_init(&c, router_keys, cfg, NULL, NULL, NULL);
 	if (cfg_read_json(&c, root))
-		finish(&c);
+		finish(&c, NULL);
 	ok = c.n_errors == 0;
 	cfg_errors_join(&c, "; ", err, errlen);
 	cfg_ctx_free(&c);
@@ -145,7 +212,7 @@ bool router_config_load(struct router_config *cfg, const char *path, char *err, 
 	}
 	cfg_ctx_init(&c, router_keys, cfg, path, NULL, NULL);
 	if (cfg_read_yaml(&c, text, len))
-		finish(&c);
+		finish(&c, path);
 	free(text);
 	ok = c.n_errors == 0;
 	cfg_errors_join(&c, "\n", err, errlen);

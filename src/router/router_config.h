@@ -4,6 +4,9 @@
  * The file is the same YAML a node uses (Patroni key names): scope, namespace and
  * etcd3.hosts locate the cluster; a `router:` section holds the router's own keys.
  * Everything else in the file is ignored, so one file can serve an agent and a router.
+ * The etcd password may also come from PATRONI_ETCD3_PASSWORD (and the user from
+ * PATRONI_ETCD3_USERNAME), which win, or from router.etcd_password_file; a file that
+ * others can read must not hold one.
  * It is read by the same engine as the agent's file (config/config_engine.h): every
  * problem is reported with its file and line. No logging: messages come back in err.
  */
@@ -19,6 +22,7 @@
 #define ROUTER_NAME_LEN 64
 #define ROUTER_ADDR_LEN 256
 #define ROUTER_MAX_ETCD 16
+#define ROUTER_PATH_LEN 4096
 
 /* Where a member's sessions are sent: its PgBouncer (default) or PostgreSQL itself. */
 enum router_target_kind {
@@ -32,9 +36,11 @@ struct router_config {
 	char namespace_[ROUTER_NAME_LEN];                  /* etcd namespace, "/service/" style */
 	char etcd_hosts[ROUTER_MAX_ETCD][ROUTER_ADDR_LEN]; /* "host:port" */
 	int n_etcd;
-	char etcd_username[ROUTER_NAME_LEN]; /* etcd auth, "" = none */
-	char etcd_password[ROUTER_ADDR_LEN];
-	char log_level[16]; /* log.level, "" = info */
+	char etcd_username[ROUTER_NAME_LEN];      /* etcd auth, "" = none */
+	char etcd_password[ROUTER_ADDR_LEN];      /* from etcd3.password, the file below or
+	                                             PATRONI_ETCD3_PASSWORD */
+	char etcd_password_file[ROUTER_PATH_LEN]; /* a file only its owner reads, "" = none */
+	char log_level[16];                       /* log.level, "" = info */
 
 	char rw_listen[ROUTER_ADDR_LEN];   /* host:port of the read-write listener */
 	char ro_listen[ROUTER_ADDR_LEN];   /* host:port of the read-only listener, "" = none */
@@ -50,6 +56,13 @@ struct router_config {
 	bool hold_on_switchover;           /* hold new RW clients while a switchover is pending */
 	int max_clients;                   /* open client connections; 0 = as many as fds allow */
 	int backlog;                       /* listen(2) backlog */
+	int login_timeout_ms;              /* a client's first message must come within; 0 = none */
+	int idle_timeout_ms;               /* client_idle_timeout: no byte either way; 0 = none */
+	int max_clients_per_address;       /* open connections of one client address; 0 = any */
+	bool tcp_keepalive;                /* on client and backend sockets */
+	int tcp_keepidle_s;                /* idle time before the first probe */
+	int tcp_keepintvl_s;               /* between probes */
+	int tcp_keepcnt;                   /* unanswered probes before the peer is dead */
 };
 
 /* router_config_defaults: every key at its default (no etcd host, no scope). */

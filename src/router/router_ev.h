@@ -15,6 +15,7 @@ enum ev_kind {
 	EV_DCS,          /* the DCS watch's eventfd */
 	EV_SIGNAL,       /* the signalfd */
 	EV_PUBLISH,      /* eventfd: the HTTP thread wants fresh counters */
+	EV_CANCEL,       /* a CancelRequest forwarded to a target (owner: struct cancel_fwd) */
 	EV__COUNT        /* not a kind */
 };
 

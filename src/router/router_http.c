@@ -82,9 +82,12 @@ struct router_http *router_http_start(struct router *r, const char *listen)
 	h->r = r;
 	if (netaddr_is_v6(&a))
 		flags |= netaddr_is_any(&a) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	/* At most 8 connections per address: one client cannot hold the load balancer's checks out.
+	 */
 	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR,
 	                             (const struct sockaddr *)&a.sa, MHD_OPTION_CONNECTION_TIMEOUT,
-	                             10u, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+	                             10u, MHD_OPTION_CONNECTION_LIMIT, 64u,
+	                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8u, MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		log_error("router: cannot serve HTTP on %s (address in use?)", listen);
 		free(h);

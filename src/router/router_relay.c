@@ -22,6 +22,7 @@ static void count_bytes(struct router *r, struct session *s, bool up, size_t n)
 {
 	struct rt_target *t = &r->targets.t[s->target];
 
+	s->last_io_ms = r->now_ms; /* client_idle_timeout counts from here */
 	if (up) {
 		r->live.l[s->lst].bytes_in += n;
 		t->bytes_out += n;

@@ -21,10 +21,12 @@
 #include "router/router_int.h"
 #include "util/xalloc.h"
 
-#define ACCEPT_BATCH    128  /* accepts per listener event: fairness with the data path */
-#define MAX_SPARE       1024 /* freed sessions kept for reuse */
-#define ACCEPT_PAUSE_MS 250  /* out of fds: retry accepting after this, or at a close */
-#define SESSION_EVENTS  (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+#define ACCEPT_BATCH           128  /* accepts per listener event: fairness with the data path */
+#define MAX_SPARE              1024 /* freed sessions kept for reuse */
+#define ACCEPT_PAUSE_MS        250  /* out of fds: retry accepting after this, or at a close */
+#define SESSION_EVENTS         (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+#define REFUSING_WAIT_MS       2000 /* for the startup packet after an 'N' */
+#define OVER_LIMIT_GREETING_MS 1000
 
 static struct session *from_node(struct hq_node *n)
 {
@@ -151,6 +153,9 @@ static void detach_backend(struct router *r, struct session *s)
 static void teardown(struct router *r, struct session *s)
 {
 	detach_backend(r, s);
+	cancel_detach(r, s);
+	addr_table_release(&r->addrs, s->addr);
+	s->addr = NULL;
 	close(s->cli.fd);
 	s->cli.fd = -1;
 	relay_release(s);
@@ -161,6 +166,19 @@ static void teardown(struct router *r, struct session *s)
 	/* An fd came free: listeners paused for lack of fds may accept again. */
 	if (r->accept_resume_ms != INT64_MAX)
 		session_accept_resume(r);
+}
+
+/*
+ * greeting_deadline: login_timeout; a client beyond its address's limit gets at most a
+ * second to say what it is (it is refused then; a CancelRequest is still forwarded).
+ */
+static int64_t greeting_deadline(const struct router *r, const struct session *s)
+{
+	int ms = r->cfg.login_timeout_ms;
+
+	if (s->over_limit && (ms <= 0 || ms > OVER_LIMIT_GREETING_MS))
+		ms = OVER_LIMIT_GREETING_MS;
+	return ms > 0 ? r->now_ms + ms : INT64_MAX;
 }
 
 void session_set_state(struct router *r, struct session *s, enum sess_state to)
@@ -174,6 +192,8 @@ void session_set_state(struct router *r, struct session *s, enum sess_state to)
 		r->live.l[s->lst].held--;
 	} else if (from == SESS_CONNECTING) {
 		holdq_remove(&r->connecting, &s->q);
+	} else if (from == SESS_GREETING || from == SESS_REFUSING) {
+		holdq_remove(&r->greeting, &s->q);
 	}
 	s->state = to;
 	switch (to) {
@@ -185,7 +205,14 @@ void session_set_state(struct router *r, struct session *s, enum sess_state to)
 	case SESS_CONNECTING:
 		holdq_push(&r->connecting, &s->q, r->now_ms + r->cfg.connect_timeout_ms);
 		break;
+	case SESS_GREETING:
+		holdq_push(&r->greeting, &s->q, greeting_deadline(r, s));
+		break;
+	case SESS_REFUSING:
+		holdq_push(&r->greeting, &s->q, r->now_ms + REFUSING_WAIT_MS);
+		break;
 	case SESS_RELAY:
+	case SESS_CANCELING:
 		break;
 	case SESS_CLOSED:
 		teardown(r, s);
@@ -219,6 +246,7 @@ static int backend_socket(struct router *r, struct session *s, const struct rt_t
 		return -1;
 	}
 	set_nodelay(fd);
+	(void)keepalive_apply(fd, &r->keepalive); /* a backend host that vanished is noticed */
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		log_warn("router: epoll_ctl on a backend socket: %m");
 		close(fd);
@@ -264,6 +292,13 @@ void session_dispatch_held(struct router *r, enum rt_listener l)
 	}
 }
 
+/* hold_timed_out: no target in time: the client hears why (a driver may retry on 57P03). */
+static void hold_timed_out(struct router *r, struct session *s)
+{
+	r->live.l[s->lst].hold_timeouts++;
+	session_refuse(r, s, REFUSE_HOLD_TIMEOUT);
+}
+
 /*
  * rehold: s has not relayed a byte yet: drop its backend and hold it again with its
  * original deadline (or close it if that has passed). True if it is held.
@@ -275,8 +310,7 @@ static bool rehold(struct router *r, struct session *s)
 		session_set_state(r, s, SESS_HELD);
 		return true;
 	}
-	r->live.l[s->lst].hold_timeouts++;
-	session_set_state(r, s, SESS_CLOSED);
+	hold_timed_out(r, s);
 	return false;
 }
 
@@ -301,6 +335,7 @@ static void connect_failed(struct router *r, struct session *s)
 static bool start_relay(struct router *r, struct session *s)
 {
 	session_set_state(r, s, SESS_RELAY);
+	s->last_io_ms = r->now_ms;
 	/*
 	 * What the client sent while held is queued: one read gets it (a short read means
 	 * drained). Only a FIN seen meanwhile needs reading to the end: its edge is spent.
@@ -314,20 +349,37 @@ static bool start_relay(struct router *r, struct session *s)
 
 /* --- accept ------------------------------------------------------------------------------ */
 
-static void new_session(struct router *r, enum rt_listener l, int fd)
+void session_route(struct router *r, struct session *s)
+{
+	/* FIFO: a newcomer never overtakes clients already waiting. */
+	int i = r->held[s->lst].n == 0 ? rt_select(&r->targets, s->lst, r->now_ms) : -1;
+
+	if (i < 0)
+		session_set_state(r, s, SESS_HELD);
+	else
+		(void)start_connect(r, s, i);
+}
+
+static void new_session(struct router *r, enum rt_listener l, int fd,
+                        const struct sockaddr_storage *peer)
 {
 	struct session *s = session_alloc(r);
-	struct epoll_event ev = {.events = SESSION_EVENTS, .data.ptr = &s->cli};
-	int i;
+	struct epoll_event ev = {.events = SESSION_EVENTS};
+	struct addr_count *addr;
 
+	/* Over the limit: refused once its first message is known (an SSL request hears 'N'). */
+	s->over_limit = !addr_table_acquire(&r->addrs, peer, r->cfg.max_clients_per_address, &addr);
+	ev.data.ptr = &s->cli;
 	s->cli = (struct ev_handle){.kind = EV_CLIENT, .fd = fd, .owner = s};
 	s->srv = (struct ev_handle){.kind = EV_SERVER, .fd = -1, .owner = s};
 	s->lst = l;
 	s->target = -1;
+	s->addr = addr;
 	s->state = SESS_RELAY; /* placeholder: set_state below moves it */
 	s->hold_deadline_ms = r->now_ms + r->cfg.hold_timeout_ms;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		log_warn("router: epoll_ctl on a client socket: %m");
+		addr_table_release(&r->addrs, addr);
 		close(fd);
 		link_session(&r->justfree, s);
 		return;
@@ -336,12 +388,8 @@ static void new_session(struct router *r, enum rt_listener l, int fd)
 	r->n_clients++;
 	r->live.l[l].accepted++;
 	r->live.l[l].active++;
-	/* FIFO: a newcomer never overtakes clients already waiting. */
-	i = r->held[l].n == 0 ? rt_select(&r->targets, l, r->now_ms) : -1;
-	if (i < 0)
-		session_set_state(r, s, SESS_HELD);
-	else
-		(void)start_connect(r, s, i);
+	session_set_state(r, s, SESS_GREETING);
+	session_greet(r, s, 0); /* its first message is often there already */
 }
 
 static bool accept_error(struct router *r, struct listener *li)
@@ -381,9 +429,13 @@ void session_accept_all(struct router *r, struct listener *li)
 			pause_accept(r, INT64_MAX - 1);
 			return;
 		}
-		fd = accept4(li->ev.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+
+		fd = accept4(li->ev.fd, (struct sockaddr *)&peer, &len,
+		             SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0)
-			new_session(r, li->lst, fd);
+			new_session(r, li->lst, fd, &peer);
 		else if (!accept_error(r, li))
 			return;
 	}
@@ -440,6 +492,17 @@ void session_on_event(struct router *r, struct ev_handle *h, uint32_t events)
 	case SESS_RELAY:
 		relay_events(r, s, is_client, events);
 		break;
+	case SESS_GREETING:
+		session_greet(r, s, events);
+		break;
+	case SESS_REFUSING:
+		session_refusing(r, s, false);
+		break;
+	case SESS_CANCELING:
+		/* Gone before its forwards were sent: they go on without it. */
+		if (events & (EPOLLHUP | EPOLLERR))
+			session_set_state(r, s, SESS_CLOSED);
+		break;
 	case SESS_CLOSED:
 	case SESS__COUNT:
 		break;
@@ -453,13 +516,25 @@ void session_expire(struct router *r)
 	struct hq_node *n;
 
 	for (int l = 0; l < RT__COUNT; l++) {
-		while ((n = holdq_pop_expired(&r->held[l], r->now_ms)) != NULL) {
-			r->live.l[l].hold_timeouts++;
-			session_set_state(r, from_node(n), SESS_CLOSED);
-		}
+		while ((n = holdq_pop_expired(&r->held[l], r->now_ms)) != NULL)
+			hold_timed_out(r, from_node(n));
 	}
 	while ((n = holdq_pop_expired(&r->connecting, r->now_ms)) != NULL)
 		connect_failed(r, from_node(n));
+	while ((n = holdq_pop_expired(&r->greeting, r->now_ms)) != NULL) {
+		struct session *s = from_node(n);
+
+		if (s->state == SESS_REFUSING) {
+			session_refusing(r, s, true);
+		} else if (s->over_limit) {
+			r->live.l[s->lst].address_refusals++;
+			session_refuse(r, s, REFUSE_ADDRESS_LIMIT);
+		} else {
+			r->live.l[s->lst].login_timeouts++;
+			session_refuse(r, s, REFUSE_LOGIN_TIMEOUT);
+		}
+	}
+	cancel_expire(r);
 }
 
 void session_fence(struct router *r, int target, enum rt_listener l)

@@ -131,6 +131,19 @@ static const struct listener_metric listener_table[] = {
             bytes_out),
     LMETRIC("pgha_router_target_changes_total", "counter",
             "Times a target became or stopped being eligible.", VALUE_U64, target_changes),
+    LMETRIC("pgha_router_login_timeouts_total", "counter",
+            "Clients closed for sending no first message within login_timeout.", VALUE_U64,
+            login_timeouts),
+    LMETRIC("pgha_router_bad_startups_total", "counter",
+            "Clients refused for a first message no PostgreSQL client sends.", VALUE_U64,
+            bad_startups),
+    LMETRIC("pgha_router_address_refusals_total", "counter",
+            "Clients refused at max_clients_per_address.", VALUE_U64, address_refusals),
+    LMETRIC("pgha_router_idle_timeouts_total", "counter",
+            "Sessions closed after client_idle_timeout without a byte either way.", VALUE_U64,
+            idle_timeouts),
+    LMETRIC("pgha_router_cancel_requests_total", "counter",
+            "CancelRequests forwarded to the targets holding sessions.", VALUE_U64, cancels),
 };
 
 static void listener_metrics(const struct router_stats *s, struct buf *out)

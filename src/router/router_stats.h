@@ -26,6 +26,11 @@ struct router_stats_listener {
 	uint64_t bytes_in;          /* client -> target */
 	uint64_t bytes_out;         /* target -> client */
 	uint64_t target_changes;    /* eligibility flips of targets for this listener */
+	uint64_t login_timeouts;    /* clients closed without a first message in login_timeout */
+	uint64_t bad_startups;      /* first messages no PostgreSQL client sends */
+	uint64_t address_refusals;  /* clients refused at max_clients_per_address */
+	uint64_t idle_timeouts;     /* sessions closed after client_idle_timeout */
+	uint64_t cancels;           /* CancelRequests forwarded */
 };
 
 struct router_stats_target {

@@ -218,7 +218,8 @@ static void sync_members(struct rt_table *tbl, const struct dcs_view *view, int6
                          struct rt_changes *ch)
 {
 	for (int i = 0; i < RT_MAX_TARGETS; i++)
-		tbl->t[i].present = false;
+		/* A leader kept through a vanished key stays, with its last address. */
+		tbl->t[i].present = !view->has_leader && tbl->t[i].in_use && tbl->t[i].is_leader;
 	for (int m = 0; m < view->n_members; m++) {
 		int i = find_target(tbl, view->members[m].name);
 
@@ -243,6 +244,10 @@ static void set_leader(struct rt_table *tbl, const struct dcs_view *view, int64_
 		struct rt_target *t = &tbl->t[i];
 		bool leads = t->in_use && view->has_leader && strcmp(t->name, view->leader) == 0;
 
+		/* No key at all: the last leader is kept on probation (rt_table_apply_view). */
+		t->kept = t->in_use && t->is_leader && !view->has_leader;
+		if (t->kept)
+			leads = true;
 		if (leads == t->is_leader)
 			continue;
 		t->is_leader = leads;
@@ -325,6 +330,16 @@ bool rt_table_check_result(struct rt_table *tbl, int i, enum rt_check_kind kind,
 	if (!t->in_use || rt_target_check_kind(t) != kind)
 		return false; /* the role changed while the check ran: its answer is moot */
 	snapshot_masks(tbl, before, now_ms);
+	if (t->kept && status != 200) {
+		/* Without its key, the first failed /primary ends the probation for good. */
+		t->kept = false;
+		t->is_leader = false;
+		t->check[RT_CHECK_PRIMARY].health = 0;
+		t->check[RT_CHECK_REPLICA].health = 0;
+		t->last_status = status;
+		t->checks_failed++;
+		return count_flips(tbl, before, now_ms);
+	}
 	h = &t->check[kind];
 	t->last_status = status;
 	if (status != 200)

@@ -38,11 +38,12 @@ struct rt_health {
 };
 
 struct rt_target {
-	bool in_use;                             /* slot holds a target */
-	bool present;                            /* member is in the current DCS view */
-	bool is_leader;                          /* member holds the leader key */
-	bool addr_changed;                       /* addr differs from what the loop resolved last */
-	char name[DCS_NAME_LEN];                 /* member name */
+	bool in_use;             /* slot holds a target */
+	bool present;            /* member is in the current DCS view */
+	bool is_leader;          /* member holds the leader key */
+	bool kept;               /* leader kept while the key is absent (see rt_table_apply_view) */
+	bool addr_changed;       /* addr differs from what the loop resolved last */
+	char name[DCS_NAME_LEN]; /* member name */
 	char api_base[DCS_URL_LEN];              /* "http://host:port" of its REST API, "" = none */
 	char addr[DCS_URL_LEN];                  /* "host:port" sessions connect to, "" = none */
 	struct sockaddr_storage sa;              /* addr resolved by the loop */
@@ -88,7 +89,12 @@ struct rt_table {
 void rt_table_init(struct rt_table *tbl, const struct router_config *cfg);
 /*
  * rt_table_apply_view: brings the targets in line with a valid DCS view at now_ms
- * (wall_ms is the wall clock, for a scheduled switchover). Fills *ch.
+ * (wall_ms is the wall clock, for a scheduled switchover). Fills *ch. A view without a
+ * leader key keeps the last leader (and its address, though its member key went with
+ * the same lease) as the read-write target while its /primary keeps answering 200: a
+ * primary running on failsafe has lost its key, not its leadership, and its agent
+ * answers 200 only until its fencing deadline. The first failed check drops it, and no
+ * other member is ever routed to without holding the key.
  */
 void rt_table_apply_view(struct rt_table *tbl, const struct dcs_view *view, int64_t now_ms,
                          int64_t wall_ms, struct rt_changes *ch);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "util/clock.h"
+#include "util/envsecret.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -53,7 +55,11 @@ static bool systemd_private(const char *entry)
 	       str_has_prefix(entry, "WATCHDOG_USEC=");
 }
 
-/* build_env: the extra entries, then environ minus what they override. Borrowed strings. */
+/*
+ * build_env: the extra entries, then environ minus what they override, what systemd
+ * meant for us alone and every secret (util/envsecret.h: PATRONI_*, PGHA_*, PGPASSWORD,
+ * ...; children get passwords in 0600 files instead). Borrowed strings.
+ */
 static char **build_env(const char *const *extra)
 {
 	size_t n = 0, m = 0, k = 0;
@@ -67,7 +73,8 @@ static char **build_env(const char *const *extra)
 	for (size_t i = 0; i < m; i++)
 		env[k++] = (char *)(uintptr_t)extra[i];
 	for (size_t i = 0; i < n; i++)
-		if (!overridden(environ[i], extra) && !systemd_private(environ[i]))
+		if (!overridden(environ[i], extra) && !systemd_private(environ[i]) &&
+		    !envsecret_withheld(environ[i]))
 			env[k++] = environ[i];
 	return env;
 }
@@ -102,10 +109,11 @@ static void reset_signals(void)
 }
 
 /* child_setup: runs in the child between fork and exec; async-signal-safe only. */
-static void NORETURN child_exec(const struct proc_spec *s, char **env, int logfd, int outfd,
-                                int errfd, pid_t parent)
+static void NORETURN child_exec(const struct proc_spec *s, char **env, const int *fds, int errfd,
+                                pid_t parent)
 {
 	int nullfd = open("/dev/null", O_RDWR);
+	int logfd = fds[0], outfd = fds[1], cgfd = fds[2];
 
 	if (s->new_session)
 		setsid();
@@ -123,6 +131,11 @@ static void NORETURN child_exec(const struct proc_spec *s, char **env, int logfd
 	}
 	if (outfd != -1)
 		dup2(outfd, STDOUT_FILENO);
+	else if (s->stdout_to_stderr)
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+	/* "0" moves the writing process; before setuid, which would lose the right to */
+	if (cgfd != -1 && write(cgfd, "0", 1) != 1)
+		child_fail(errfd, "joining the cgroup");
 	if (s->set_user) {
 		if (setgroups(0, NULL) == -1 || setgid(s->gid) == -1 || setuid(s->uid) == -1)
 			child_fail(errfd, "setuid");
@@ -139,37 +152,61 @@ static void NORETURN child_exec(const struct proc_spec *s, char **env, int logfd
 	child_fail(errfd, s->argv[0]);
 }
 
+/* close_fds: the descriptors of open_fds that are open. */
+static void close_fds(const int *fds, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (fds[i] != -1)
+			close(fds[i]);
+	}
+}
+
+/* open_fds: the log (fds[0]) and the cgroup's cgroup.procs (fds[2]), when s asks. */
+static bool open_fds(const struct proc_spec *s, int *fds, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	fds[0] = fds[2] = -1;
+	if (s->log_path &&
+	    (fds[0] = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) == -1) {
+		snprintf(err, errlen, "cannot open log %s: %s", s->log_path, strerror(errno));
+		return false;
+	}
+	if (s->cgroup &&
+	    (snprintf(path, sizeof(path), "%s/cgroup.procs", s->cgroup) >= (int)sizeof(path) ||
+	     (fds[2] = open(path, O_WRONLY | O_CLOEXEC)) == -1)) {
+		snprintf(err, errlen, "cannot join cgroup %s: %s", s->cgroup, strerror(errno));
+		close_fds(fds, 1);
+		return false;
+	}
+	return true;
+}
+
 static pid_t spawn(const struct proc_spec *s, int outfd, char *err, size_t errlen)
 {
 	int pipefd[2];
-	int logfd = -1;
+	int fds[3] = {-1, outfd, -1}; /* log, stdout, cgroup.procs */
 	char **env;
 	pid_t parent = getpid(), pid;
 	char msg[256];
 	ssize_t n;
 
-	if (s->log_path) {
-		logfd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (logfd == -1) {
-			snprintf(err, errlen, "cannot open log %s: %s", s->log_path,
-			         strerror(errno));
-			return -1;
-		}
-	}
+	if (!open_fds(s, fds, err, errlen))
+		return -1;
 	if (pipe2(pipefd, O_CLOEXEC) == -1) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		if (logfd != -1)
-			close(logfd);
+		close_fds(fds, 1);
+		close_fds(fds + 2, 1);
 		return -1;
 	}
 	env = build_env(s->env);
 	pid = fork();
 	if (pid == 0)
-		child_exec(s, env, logfd, outfd, pipefd[1], parent);
+		child_exec(s, env, fds, pipefd[1], parent);
 	free(env);
 	close(pipefd[1]);
-	if (logfd != -1)
-		close(logfd);
+	close_fds(fds, 1);
+	close_fds(fds + 2, 1);
 	if (pid == -1) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(pipefd[0]);

@@ -16,13 +16,16 @@
 
 struct proc_spec {
 	const char *const *argv; /* argv[0] is the program path; NULL-terminated */
-	const char *const *env;  /* extra "KEY=VALUE" entries, NULL-terminated, or NULL */
+	const char *const *env;  /* extra "KEY=VALUE" entries, NULL-terminated, or NULL; the
+	                            rest is ours minus secrets (util/envsecret.h) */
 	const char *cwd;         /* working directory, or NULL to inherit */
 	const char *log_path;    /* stdout and stderr appended here; NULL inherits them */
 	bool stdin_null;         /* stdin from /dev/null (always true for daemons) */
 	bool new_session;        /* setsid(): own session and process group, no terminal */
-	int death_signal; /* signal sent to the child when its parent thread dies; 0 = none */
-	bool set_user;    /* run as uid/gid below (caller must be root) */
+	int death_signal;      /* signal sent to the child when its parent thread dies; 0 = none */
+	bool set_user;         /* run as uid/gid below (caller must be root) */
+	const char *cgroup;    /* a cgroup v2 directory the child joins before exec, or NULL */
+	bool stdout_to_stderr; /* the child's stdout goes where our stderr goes */
 	uid_t uid;
 	gid_t gid;
 };

@@ -46,6 +46,15 @@ char *xstrdup(const char *s)
 	return s ? xstrndup(s, strlen(s)) : NULL;
 }
 
+char *xmemdup0(const void *p, size_t n)
+{
+	char *copy = xmalloc(n + 1);
+
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	return copy;
+}
+
 char *xstrndup(const char *s, size_t n)
 {
 	size_t len = strnlen(s, n);

@@ -18,6 +18,8 @@ void *xrealloc(void *ptr, size_t size);
 /* xstrdup: owned copy of s; xstrdup(NULL) returns NULL. */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* xmemdup0: owned copy of n bytes (NULs included) with a NUL after them. */
+char *xmemdup0(const void *p, size_t n);
 /* xasprintf: owned formatted string. */
 char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 

@@ -15,8 +15,9 @@
 #
 # Output is TAP (ok N - ..., not ok N - ..., # comments). Everything the lab started is
 # stopped by pid on exit, whatever happens: `pgha down`, then any pid still recorded in
-# the lab's run/ directory or in a node's postmaster.pid; then the temp dir is removed
-# (kept, with its logs, when KEEP_LAB=1). Nothing is ever killed by name.
+# the lab's run/ directory or in a node's postmaster.pid; then what a chaos run may have
+# left (its nftables table, the lab's cgroups: lab_leftovers) is removed, and the temp
+# dir (kept, with its logs, when KEEP_LAB=1). Nothing is ever killed by name.
 #
 # Environment: PGHA (the binary, default <repo>/pgha), KEEP_LAB=1, LOG_LINES (per log
 # dumped on failure, default 20).
@@ -29,6 +30,7 @@ LAB_TMP=""   # temp directory holding the lab (and scratch files of the test)
 LAB_DIR=""   # the lab directory given to pgha --dir
 LAB_UP_OUT="" # output of the last lab_up
 LAB_ROUTER_PORT="" # --router-port of every lab_up (set by lab_start)
+LAB_BASE=""   # --base-port of the lab (set by lab_start)
 LAB_UP_SECONDS=0
 TAP_N=0
 TAP_FAILED=0
@@ -122,8 +124,44 @@ lab_pids() {
 	return 0
 }
 
+# cgroup2_root: where the cgroup v2 hierarchy is mounted ("" if nowhere).
+cgroup2_root() {
+	sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1
+}
+
+# lab_leftovers: what of the lab outlives `pgha down`, one line each: the
+# nftables table of `pgha chaos` and the lab's cgroup directory. Empty when clean.
+lab_leftovers() {
+	local base=$LAB_BASE root
+	[ -n "$base" ] || return 0
+	if command -v nft >/dev/null 2>&1 && nft list table inet "pgha_chaos_$base" >/dev/null 2>&1; then
+		echo "nftables table inet pgha_chaos_$base"
+	fi
+	root=$(cgroup2_root)
+	if [ -n "$root" ] && [ -d "$root/pgha-$base" ]; then
+		echo "cgroup $root/pgha-$base"
+	fi
+	return 0
+}
+
+# lab_remove_leftovers: deletes what lab_leftovers lists (cgroups deepest first; a cgroup
+# still holding a process stays, and is reported).
+lab_remove_leftovers() {
+	local base=$LAB_BASE root
+	[ -n "$base" ] || return 0
+	if command -v nft >/dev/null 2>&1; then
+		nft delete table inet "pgha_chaos_$base" 2>/dev/null
+	fi
+	root=$(cgroup2_root)
+	if [ -n "$root" ] && [ -d "$root/pgha-$base" ]; then
+		find "$root/pgha-$base" -depth -type d -exec rmdir {} + 2>/dev/null
+		[ -d "$root/pgha-$base" ] && diag "cleanup: cannot remove $root/pgha-$base"
+	fi
+	return 0
+}
+
 lab_cleanup() {
-	local rc=$? pid
+	local rc=$? pid left
 	trap - EXIT INT TERM
 	if [ -n "$LAB_DIR" ] && [ -f "$LAB_DIR/cluster.json" ]; then
 		if [ "${KEEP_LAB:-0}" = 1 ]; then
@@ -139,6 +177,11 @@ lab_cleanup() {
 			kill -KILL "$pid" 2>/dev/null
 		fi
 	done
+	left=$(lab_leftovers)
+	if [ -n "$left" ]; then
+		diag "cleanup: removing what pgha down left: $left"
+		lab_remove_leftovers
+	fi
 	if [ -n "$LAB_TMP" ] && [ -d "$LAB_TMP" ]; then
 		if [ "${KEEP_LAB:-0}" = 1 ]; then
 			diag "kept $LAB_TMP"
@@ -179,6 +222,7 @@ lab_start() {
 	local base=$1
 	shift
 	lab_init
+	LAB_BASE=$base
 	LAB_ROUTER_PORT=$((base + 8))
 	if ! lab_up --base-port "$base" "$@"; then
 		printf '%s\n' "$LAB_UP_OUT" | sed 's/^/# /'

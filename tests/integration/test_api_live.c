@@ -136,8 +136,10 @@ static struct live *live_start(int port_offset, const char *user, const char *pa
 	char listen[32];
 	struct api_ops ops = {
 	    .ctx = &l->agent, .snapshot = fake_snapshot, .operation = fake_operation};
-	struct api_options opt = {
-	    .username = user, .password = password, .connection_timeout_s = 2};
+	struct api_options opt = {.username = user,
+	                          .password = password,
+	                          .connection_timeout_s = 2,
+	                          .request_timeout_s = 3};
 
 	pthread_mutex_init(&l->agent.lock, NULL);
 	l->agent.status = 200;
@@ -229,15 +231,24 @@ static long status_of(const struct live *l, const char *method, const char *path
 
 /* --- raw sockets ------------------------------------------------------------------ */
 
-static int raw_connect(const struct live *l)
+/* raw_connect_from: a connection from a given loopback address ("127.0.0.2"). */
+static int raw_connect_from(const struct live *l, const char *source)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)l->port)};
+	struct sockaddr_in src = {.sin_family = AF_INET};
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	assert_true(fd >= 0);
+	assert_int_equal(inet_pton(AF_INET, source, &src.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return fd;
+}
+
+static int raw_connect(const struct live *l)
+{
+	return raw_connect_from(l, "127.0.0.1");
 }
 
 static void raw_send(int fd, const void *data, size_t len)
@@ -666,9 +677,10 @@ static void test_hostile_clients(void **state)
 	send_many_headers(l);
 	assert_true(health_ok(l));
 	/* Stalled clients: a request line without headers, half-sent headers one byte
-	 * at a time (slowloris), and a body that never comes. */
+	 * at a time (slowloris), and a body that never comes; from another address than the
+	 * health checks' (one address holds at most 32 connections: test_per_address_caps). */
 	for (int i = 0; i < SLOW; i++) {
-		slow[i] = raw_connect(l);
+		slow[i] = raw_connect_from(l, "127.0.0.2");
 		if (i % 3 == 0)
 			raw_send(slow[i], "GET /health HTTP/1.1\r\n", 22);
 		else if (i % 3 == 1)
@@ -698,6 +710,74 @@ static void test_hostile_clients(void **state)
 	assert_true(clock_now_ms() - opened_ms < 8000);
 	assert_true(health_ok(l));
 	assert_int_equal(l->agent.calls, 0);
+	live_stop(l);
+}
+
+/*
+ * A request head sent one byte every 500 ms never lets the idle timeout (2 s here) fire;
+ * the total deadline (3 s here) closes it anyway (issue 9: such clients held the server).
+ */
+static void test_request_deadline(void **state)
+{
+	struct live *l = live_start(12, NULL, NULL);
+	static const char head[] = "GET /patroni HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaa";
+	int fd = raw_connect(l);
+	int64_t start = clock_now_ms();
+	bool closed = false;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(head) - 1 && !closed; i++) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char c;
+
+		raw_send(fd, &head[i], 1);
+		if (poll(&p, 1, 500) == 1)
+			closed = recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+	}
+	assert_true(closed);
+	assert_true(clock_now_ms() - start >= 2900);
+	assert_true(clock_now_ms() - start < 5000);
+	close(fd);
+	assert_true(health_ok(l));
+	live_stop(l);
+}
+
+/*
+ * 128 slow-header connections from each of two addresses while /patroni probes come
+ * from a third: each address holds at most 32 (the rest are closed at once), so the
+ * server keeps room, and the probes keep succeeding (issue 9: they failed for 20 s).
+ */
+static void test_per_address_caps(void **state)
+{
+	struct live *l = live_start(13, NULL, NULL);
+	enum { PER_SOURCE = 128 };
+	static const char *const sources[] = {"127.0.0.2", "127.0.0.3"};
+	int fds[2][PER_SOURCE];
+	int refused[2] = {0, 0};
+	int64_t start;
+
+	(void)state;
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < PER_SOURCE; i++) {
+			fds[s][i] = raw_connect_from(l, sources[s]);
+			raw_send(fds[s][i], "GET /patroni HTTP/1.1\r\nHo", 26);
+		}
+	clock_sleep_ms(300);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < PER_SOURCE; i++) {
+			struct pollfd p = {.fd = fds[s][i], .events = POLLIN};
+			char c;
+
+			refused[s] += poll(&p, 1, 0) == 1 && recv(fds[s][i], &c, 1, MSG_DONTWAIT) <= 0;
+		}
+	assert_int_equal(refused[0], PER_SOURCE - 32);
+	assert_int_equal(refused[1], PER_SOURCE - 32);
+	/* Probes through the whole life of the slow ones, and after the deadline closed them. */
+	for (start = clock_now_ms(); clock_now_ms() - start < 4000; clock_sleep_ms(200))
+		assert_int_equal(status_of(l, "GET", "/patroni"), 200);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < PER_SOURCE; i++)
+			close(fds[s][i]);
 	live_stop(l);
 }
 
@@ -840,6 +920,8 @@ int main(void)
 	    cmocka_unit_test(test_operations),
 	    cmocka_unit_test(test_bad_requests),
 	    cmocka_unit_test(test_hostile_clients),
+	    cmocka_unit_test(test_request_deadline),
+	    cmocka_unit_test(test_per_address_caps),
 	    cmocka_unit_test(test_slow_operations),
 	    cmocka_unit_test(test_stop_during_operation),
 	    cmocka_unit_test(test_chunked_bodies),

@@ -380,7 +380,7 @@ static void *race(void *arg)
 	struct racer *r = arg;
 
 	pthread_barrier_wait(r->start);
-	r->result = dcs_leader_acquire(r->d);
+	r->result = dcs_leader_acquire(r->d, -1);
 	return NULL;
 }
 
@@ -414,8 +414,8 @@ static void test_leader_race_one_winner(void **state)
 		assert_string_equal(v, winner == 0 ? "pg1" : "pg2");
 		free(v);
 		/* Acquiring again what we hold is fine; the loser still cannot. */
-		assert_int_equal(dcs_leader_acquire(r[winner].d), DCS_CAS_OK);
-		assert_int_equal(dcs_leader_acquire(r[1 - winner].d), DCS_CAS_CONFLICT);
+		assert_int_equal(dcs_leader_acquire(r[winner].d, -1), DCS_CAS_OK);
+		assert_int_equal(dcs_leader_acquire(r[1 - winner].d, -1), DCS_CAS_CONFLICT);
 		assert_int_equal(dcs_leader_release(r[winner].d), DCS_CAS_OK);
 	}
 	for (int i = 0; i < 2; i++) {
@@ -435,19 +435,19 @@ static void test_renew_conflict_after_takeover(void **state)
 	char *v;
 
 	assert_true(dcs_lease_ensure(a, 10, NULL));
-	assert_int_equal(dcs_leader_acquire(a), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(a, -1), DCS_CAS_OK);
 	before = clock_now_ms();
-	assert_int_equal(dcs_leader_renew(a, 10, &sent), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_renew(a, 10, &sent), DCS_RENEW_OK);
 	assert_true(sent >= before && sent <= clock_now_ms());
 	/* Nobody else can take a held key. */
 	assert_true(dcs_lease_ensure(b, 10, NULL));
-	assert_int_equal(dcs_leader_acquire(b), DCS_CAS_CONFLICT);
+	assert_int_equal(dcs_leader_acquire(b, -1), DCS_CAS_CONFLICT);
 	/* a's lease dies (as if a froze past its TTL); b takes over. */
 	assert_int_equal(etcd_lease_revoke(c, dcs_lease_id(a)), ETCD_OK);
 	assert_null(get(c, "/service/t_takeover/leader", NULL));
-	assert_int_equal(dcs_leader_acquire(b), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(b, -1), DCS_CAS_OK);
 	/* a wakes up: its renew grants a new lease, but the key is b's. */
-	assert_int_equal(dcs_leader_renew(a, 10, &sent), DCS_CAS_CONFLICT);
+	assert_int_equal(dcs_leader_renew(a, 10, &sent), DCS_RENEW_OTHER);
 	v = get(c, "/service/t_takeover/leader", NULL);
 	assert_string_equal(v, "pg2");
 	free(v);
@@ -456,9 +456,10 @@ static void test_renew_conflict_after_takeover(void **state)
 	v = get(c, "/service/t_takeover/leader", NULL);
 	assert_string_equal(v, "pg2");
 	free(v);
-	/* If the key vanished meanwhile, a renew says CONFLICT too: never re-creates it. */
+	/* If the key vanished meanwhile, a renew says so and never re-creates it itself
+	 * (taking it back is the lease keeper's decision). */
 	assert_int_equal(dcs_leader_release(b), DCS_CAS_OK);
-	assert_int_equal(dcs_leader_renew(a, 10, &sent), DCS_CAS_CONFLICT);
+	assert_int_equal(dcs_leader_renew(a, 10, &sent), DCS_RENEW_ABSENT);
 	assert_null(get(c, "/service/t_takeover/leader", NULL));
 	assert_true(dcs_lease_revoke(a) && dcs_lease_revoke(b));
 	dcs_close(a);
@@ -476,15 +477,15 @@ static void test_renew_reattaches_to_new_lease(void **state)
 
 	assert_true(dcs_lease_ensure(a, 10, NULL));
 	old = dcs_lease_id(a);
-	assert_int_equal(dcs_leader_acquire(a), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(a, -1), DCS_CAS_OK);
 	/* A TTL change forces a new lease: the key must move onto it, still ours. */
-	assert_int_equal(dcs_leader_renew(a, 12, NULL), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_renew(a, 12, NULL), DCS_RENEW_OK);
 	assert_true(dcs_lease_id(a) != old);
 	v = get(c, "/service/t_reattach/leader", &on);
 	assert_string_equal(v, "pg1");
 	assert_true(on == dcs_lease_id(a));
 	free(v);
-	assert_int_equal(dcs_leader_renew(a, 12, NULL), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_renew(a, 12, NULL), DCS_RENEW_OK);
 	assert_int_equal(etcd_lease_revoke(c, old), ETCD_OK); /* the old lease is no anchor */
 	v = get(c, "/service/t_reattach/leader", NULL);
 	assert_string_equal(v, "pg1");
@@ -495,7 +496,7 @@ static void test_renew_reattaches_to_new_lease(void **state)
 	/* The lease died since the last keepalive: acquire grants a new one and retries. */
 	old = dcs_lease_id(a);
 	assert_int_equal(etcd_lease_revoke(c, old), ETCD_OK);
-	assert_int_equal(dcs_leader_acquire(a), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(a, -1), DCS_CAS_OK);
 	assert_true(dcs_lease_id(a) != old);
 	v = get(c, "/service/t_reattach/leader", &on);
 	assert_string_equal(v, "pg1");
@@ -522,7 +523,7 @@ static void test_guarded_writes(void **state)
 	assert_int_equal(dcs_initialize_race(b), DCS_CAS_CONFLICT);
 	assert_true(dcs_initialize_set(a, "7161849373838315551"));
 	assert_true(dcs_lease_ensure(a, 10, NULL) && dcs_lease_ensure(b, 10, NULL));
-	assert_int_equal(dcs_leader_acquire(a), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(a, -1), DCS_CAS_OK);
 	/* sync: created by the leader only; a non-leader cannot overwrite it. */
 	assert_int_equal(dcs_sync_write(b, standbys, 1, 0), DCS_CAS_CONFLICT);
 	assert_int_equal(dcs_sync_write(a, standbys, 1, 0), DCS_CAS_OK);
@@ -641,7 +642,7 @@ static void test_watch_wakes_on_lease_expiry(void **state)
 	int64_t woke_ms;
 
 	assert_true(dcs_lease_ensure(holder, 2, NULL));
-	assert_int_equal(dcs_leader_acquire(holder), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(holder, -1), DCS_CAS_OK);
 	assert_true(wait_view(watcher, &v, 5000, leader_is, "pg1"));
 	assert_true(v.valid);
 	dcs_view_free(&v);
@@ -719,14 +720,16 @@ static void test_failover_past_dead_and_silent_endpoints(void **state)
 	assert_true(clock_now_ms() - t0 < 300);
 	assert_string_equal(etcd_endpoint(c), "http://127.0.0.1:23791");
 	etcd_free(c);
-	/* A member that accepts and never answers: a 300 ms timeout, then the next one. */
+	/* A member that accepts and never answers: a read is hedged to the next one after
+	 * the hedge delay (a third of the 300 ms request timeout), not after the timeout. */
 	c = client(eps_silent, 300, 0);
 	t0 = clock_now_ms();
 	assert_int_equal(etcd_range(c, &req, &kvs, &hdr), ETCD_OK);
 	etcd_kvs_free(&kvs);
 	ms = clock_now_ms() - t0;
-	print_message("silent endpoint cost %lld ms at a 300 ms request timeout\n", (long long)ms);
-	assert_true(ms >= 290 && ms < 800);
+	print_message("silent endpoint cost %lld ms at a 300 ms request timeout (hedged)\n",
+	              (long long)ms);
+	assert_true(ms >= 90 && ms < 800);
 	/* The good endpoint is remembered: the next call does not wait again. */
 	t0 = clock_now_ms();
 	assert_int_equal(etcd_range(c, &req, &kvs, &hdr), ETCD_OK);
@@ -769,7 +772,7 @@ static void test_member_killed(void **state)
 	t0 = clock_now_ms();
 	/* Requests move on to the next endpoint (across a raft election if need be). */
 	assert_true(dcs_lease_ensure(d, 10, NULL));
-	assert_int_equal(dcs_leader_acquire(d), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(d, -1), DCS_CAS_OK);
 	assert_true(dcs_read(d, &v));
 	assert_string_equal(v.leader, "pg1");
 	dcs_view_free(&v);
@@ -805,7 +808,7 @@ static void test_watch_member_frozen(void **state)
 	struct dcs *writer = open_dcs_on(others, "t_frozen", "pg1", false, 0);
 	int64_t t0;
 
-	dcs_set_timeout(watcher, 500);
+	dcs_set_timeouts(watcher, 500, 0, 0);
 	assert_true(dcs_lease_ensure(writer, 10, NULL));
 	assert_true(dcs_member_put(writer, "{\"n\":1}"));
 	assert_true(member_seen(watcher, "pg1", 5000));
@@ -813,10 +816,15 @@ static void test_watch_member_frozen(void **state)
 	assert_int_equal(kill(cl->pids[1], SIGSTOP), 0);
 	t0 = clock_now_ms();
 	{
+		/* A plain put is never sent twice at once: one parked on a follower that
+		 * forwards to a frozen raft leader fails (outcome unknown) and is repeated here,
+		 * as the agent repeats its member key at its next cycle. */
 		struct etcd *c = client(others, 1000, 6000);
+		enum etcd_status st = ETCD_UNAVAILABLE;
 
-		assert_int_equal(etcd_put(c, "/service/t_frozen/members/pg2", "{}", 0, NULL),
-		                 ETCD_OK);
+		for (int i = 0; i < 10 && st != ETCD_OK; i++)
+			st = etcd_put(c, "/service/t_frozen/members/pg2", "{}", 0, NULL);
+		assert_int_equal(st, ETCD_OK);
 		etcd_free(c);
 	}
 	/* The silence check notices and the watch moves to a live member. */
@@ -838,7 +846,7 @@ static void test_watch_quorum_lost(void **state)
 	struct dcs_view v;
 	int64_t t0;
 
-	dcs_set_timeout(watcher, 500);
+	dcs_set_timeouts(watcher, 500, 0, 0);
 	assert_true(healthy_is(watcher, true, 5000));
 	/* Its member keeps running but loses its raft leader: the view must not stay current. */
 	assert_int_equal(kill(cl->pids[1], SIGSTOP), 0);
@@ -937,7 +945,7 @@ static void test_patronictl_reads_our_keys(void **state)
 	assert_int_equal(dcs_config_write(a, "{\"ttl\":30,\"synchronous_mode\":true}", -1),
 	                 DCS_CAS_OK);
 	assert_true(dcs_lease_ensure(a, 30, NULL) && dcs_lease_ensure(b, 30, NULL));
-	assert_int_equal(dcs_leader_acquire(a), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(a, -1), DCS_CAS_OK);
 	assert_true(dcs_member_put(a, "{\"conn_url\":\"postgres://127.0.0.1:5432/postgres\","
 	                              "\"api_url\":\"http://127.0.0.1:8008/patroni\",\"state\":"
 	                              "\"running\",\"role\":\"master\",\"xlog_location\":100,"

@@ -398,7 +398,56 @@ static void test_metrics_primary(void **state)
 	assert_int_equal(metric_value(out.data, "pgha_ha_loop_due_in_ms"), 1000);
 	assert_int_equal(metric_value(out.data, "pgha_replication_lag_bytes"), -1);
 	assert_int_equal(metric_value(out.data, "pgha_cluster_members"), 2);
+	assert_int_equal(metric_value(out.data, "patroni_failsafe_mode_is_active"), 0);
+	assert_int_equal(metric_value(out.data, "pgha_failsafe_mode"), 0);
 	buf_free(&out);
+	api_snapshot_free(&s);
+}
+
+/* failsafe_mode: the key as GET /failsafe serves it, /patroni and /metrics while active. */
+static void test_failsafe(void **state)
+{
+	struct api_snapshot s;
+	struct api_facts f;
+	struct buf out;
+	json_t *v;
+
+	(void)state;
+	fix_leader(&s, FIX_NOW_MS);
+	assert_null(api_render_failsafe(&s)); /* no key: 502 */
+	s.view.failsafe.state = DCS_FS_VALID;
+	s.view.failsafe.n = 2;
+	strcpy(s.view.failsafe.names[0], "pg1");
+	strcpy(s.view.failsafe.api_urls[0], "http://10.0.0.1:8008/patroni");
+	strcpy(s.view.failsafe.names[1], "pg2");
+	strcpy(s.view.failsafe.api_urls[1], "http://10.0.0.2:8008/patroni");
+	v = api_render_failsafe(&s);
+	assert_string_equal(json_string_value(json_object_get(v, "pg2")),
+	                    "http://10.0.0.2:8008/patroni");
+	assert_int_equal(json_object_size(v), 2);
+	json_decref(v);
+	s.view.failsafe.state = DCS_FS_INVALID;
+	assert_null(api_render_failsafe(&s));
+	/* Active until failsafe_until_ms, then not (Patroni shows the key only while true). */
+	s.failsafe_mode = true;
+	s.failsafe_until_ms = FIX_NOW_MS + 500;
+	s.failsafe_confirmed = 12;
+	api_facts_derive(&s, FIX_NOW_MS, &f);
+	assert_true(f.failsafe_active);
+	v = api_render_status(&s, &f);
+	assert_true(json_is_true(json_object_get(v, "failsafe_mode_is_active")));
+	json_decref(v);
+	buf_init(&out);
+	buf_puts(&out, "\n");
+	api_render_metrics(&s, &f, FIX_NOW_MS, &out);
+	assert_int_equal(metric_value(out.data, "patroni_failsafe_mode_is_active"), 1);
+	assert_int_equal(metric_value(out.data, "pgha_failsafe_mode"), 1);
+	assert_int_equal(metric_value(out.data, "pgha_failsafe_rounds_confirmed_total"), 12);
+	buf_free(&out);
+	api_facts_derive(&s, FIX_NOW_MS + 500, &f);
+	v = api_render_status(&s, &f);
+	assert_null(json_object_get(v, "failsafe_mode_is_active"));
+	json_decref(v);
 	api_snapshot_free(&s);
 }
 
@@ -478,6 +527,7 @@ static void test_pg_timestamp(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_failsafe),
 	    cmocka_unit_test(test_status_primary),
 	    cmocka_unit_test(test_status_replica),
 	    cmocka_unit_test(test_status_stopped),

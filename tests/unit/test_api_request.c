@@ -212,6 +212,29 @@ static void test_restart(void **state)
 	               "Timeout should be a positive number of seconds");
 	expect_refused(API_OP_RESTART, "{\"timeout\":\"10 parsecs\"}", false, 400, NULL);
 	expect_refused(API_OP_RESTART, "{\"timeout\":true}", false, 400, NULL);
+	/* Values that overflow are refused, never wrapped (issue 9). */
+	{
+		static const char *const huge[] = {
+		    "{\"timeout\":\"99999999999999999999\"}",
+		    "{\"timeout\":\"-9223372036854775808\"}",
+		    "{\"timeout\":\"9223372036854775807ms\"}",
+		    "{\"timeout\":\"2000000d\"}",
+		    "{\"timeout\":\"3000000h\"}",
+		    "{\"timeout\":\"2147483648\"}",
+		    "{\"timeout\":9999999999}",
+		    "{\"timeout\":\"106752d\"}",
+		};
+
+		for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++)
+			expect_refused(API_OP_RESTART, huge[i], false, 400,
+			               "Timeout should be a positive number of seconds");
+	}
+	parse(API_OP_RESTART, "{\"timeout\":\"2147483647\"}", false, &o);
+	assert_int_equal(o.req.timeout_s, INT32_MAX);
+	api_request_free(&o.req);
+	parse(API_OP_RESTART, "{\"timeout\":\"24855d\"}", false, &o);
+	assert_int_equal(o.req.timeout_s, 24855 * 86400);
+	api_request_free(&o.req);
 	expect_refused(API_OP_RESTART, "{\"restart_pending\":\"perhaps\"}", false, 400, NULL);
 	expect_refused(API_OP_RESTART, "{\"reason\":\"x\"}", false, 400,
 	               "Unknown filter for the scheduled restart: reason");
@@ -303,13 +326,61 @@ static void test_snapshot_copy_is_deep(void **state)
 	api_snapshot_free(&dst);
 }
 
+/* fs_parse: a POST /failsafe body (NULL: no Content-Length). */
+static void fs_parse(const char *body, struct api_failsafe_post *p)
+{
+	api_failsafe_parse(body, body != NULL ? strlen(body) : 0, p);
+}
+
+/* POST /failsafe bodies: Patroni's (no Content-Type, "slots"), pgha's (+ "timeline"), bad. */
+static void test_failsafe_bodies(void **state)
+{
+	struct api_failsafe_post p;
+
+	(void)state;
+	fs_parse("{\"name\":\"pg1\",\"conn_url\":\"postgres://10.0.0.1:5432/postgres\","
+	         "\"api_url\":\"http://10.0.0.1:8008/patroni\",\"slots\":{\"pg1\":50331648}}",
+	         &p);
+	assert_int_equal(p.parse_status, 0);
+	assert_string_equal(p.name, "pg1");
+	assert_string_equal(p.conn_url, "postgres://10.0.0.1:5432/postgres");
+	assert_string_equal(p.api_url, "http://10.0.0.1:8008/patroni");
+	assert_int_equal(p.timeline, 0); /* Patroni sends none */
+	fs_parse("{\"name\":\"n1\",\"conn_url\":\"c\",\"api_url\":\"a\",\"timeline\":3}", &p);
+	assert_int_equal(p.parse_status, 0);
+	assert_int_equal(p.timeline, 3);
+	fs_parse(NULL, &p);
+	assert_int_equal(p.parse_status, 411);
+	fs_parse("", &p);
+	assert_int_equal(p.parse_status, 400);
+	fs_parse("{}", &p);
+	assert_int_equal(p.parse_status, 400);
+	fs_parse("[1]", &p);
+	assert_int_equal(p.parse_status, 400);
+	fs_parse("{\"name\":\"n1\",\"conn_url\":\"c\"}", &p);
+	assert_int_equal(p.parse_status, 400);
+	assert_string_equal(p.why, "\"api_url\" is missing");
+	fs_parse("{\"name\":7,\"conn_url\":\"c\",\"api_url\":\"a\"}", &p);
+	assert_int_equal(p.parse_status, 400);
+	assert_string_equal(p.why, "\"name\" must be a string");
+	fs_parse("{\"name\":\"a\\nb\",\"conn_url\":\"c\",\"api_url\":\"a\"}", &p);
+	assert_int_equal(p.parse_status, 400);
+	fs_parse("{\"name\":\"n1\",\"conn_url\":\"c\",\"api_url\":\"a\",\"timeline\":\"x\"}", &p);
+	assert_int_equal(p.parse_status, 400);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_switchover),   cmocka_unit_test(test_failover),
-	    cmocka_unit_test(test_bodies),       cmocka_unit_test(test_restart),
-	    cmocka_unit_test(test_reinitialize), cmocka_unit_test(test_pg_versions),
-	    cmocka_unit_test(test_op_names),     cmocka_unit_test(test_snapshot_copy_is_deep),
+	    cmocka_unit_test(test_failsafe_bodies),
+	    cmocka_unit_test(test_switchover),
+	    cmocka_unit_test(test_failover),
+	    cmocka_unit_test(test_bodies),
+	    cmocka_unit_test(test_restart),
+	    cmocka_unit_test(test_reinitialize),
+	    cmocka_unit_test(test_pg_versions),
+	    cmocka_unit_test(test_op_names),
+	    cmocka_unit_test(test_snapshot_copy_is_deep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

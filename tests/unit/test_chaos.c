@@ -1,7 +1,8 @@
 /*
  * test_chaos.c: the pure parts of `pgha chaos`: option parsing, event ordering, the
- * median, lost-id counting, the one-writer verdict, the health verdict, the judgement
- * and both renderings of the report.
+ * median, lost-id counting, the one-writer verdict, the isolated primary's late acks,
+ * the health verdict, etcd's raft leader and the victims chosen, the nftables ruleset
+ * of a cut, the judgement and both renderings of the report.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "chaos/chaos_args.h"
+#include "chaos/chaos_etcd.h"
+#include "chaos/chaos_net.h"
 #include "chaos/chaos_report.h"
 #include "chaos/chaos_timeline.h"
 #include "chaos/chaos_verify.h"
@@ -56,6 +59,57 @@ static void test_args(void **state)
 	assert_int_equal(parse(&a, err, sizeof(err), 4, unknown), ARGS_ERROR);
 	assert_non_null(strstr(err, "--fast"));
 	assert_int_equal(parse(&a, err, sizeof(err), 2, help), ARGS_HELP);
+}
+
+static void test_args_faults(void **state)
+{
+	struct chaos_args a;
+	char err[256];
+	const char *stall[] = {"chaos", "--scenario", "etcd-leader-stall", "--duration", "3"};
+	const char *quorum[] = {"chaos", "--scenario", "etcd-quorum-loss", "--etcd-victims",
+	                        "followers"};
+	const char *exec[] = {"chaos",      "-c",           "/etc/pgha/cluster.yml",
+	                      "--scenario", "kill-primary", "--exec",
+	                      "relay",      "--rw",         "host=nlb port=5432"};
+	const char *no_exec[] = {"chaos", "-c", "/etc/pgha/cluster.yml", "--scenario",
+	                         "kill-primary"};
+	const char *switchover[] = {"chaos", "-c", "/x.yml", "--scenario", "switchover"};
+	const char *both[] = {"chaos", "-c", "/x.yml", "--dir", "/lab", "--scenario", "switchover"};
+	const char *no_heal[] = {"chaos", "--scenario", "kill-primary", "--duration", "5"};
+	const char *victims[] = {"chaos", "--scenario", "etcd-leader-stall", "--etcd-victims",
+	                         "leader"};
+	const char *bad_victims[] = {"chaos", "--scenario", "etcd-quorum-loss", "--etcd-victims",
+	                             "all"};
+
+	(void)state;
+	assert_int_equal(parse(&a, err, sizeof(err), 5, stall), ARGS_OK);
+	assert_int_equal(a.scenario, CHAOS_ETCD_LEADER_STALL);
+	assert_int_equal(a.duration_s, 3);
+	assert_int_equal(parse(&a, err, sizeof(err), 5, quorum), ARGS_OK);
+	assert_int_equal(a.etcd_victims, CHAOS_ETCD_FOLLOWERS);
+	assert_int_equal(a.duration_s, 0); /* the scenario's default */
+	assert_int_equal(chaos_scenario_duration_s(CHAOS_ETCD_QUORUM_LOSS), 10);
+	assert_int_equal(chaos_scenario_duration_s(CHAOS_ETCD_LEADER_STALL), 6);
+	assert_int_equal(chaos_scenario_duration_s(CHAOS_KILL_PRIMARY), 0);
+	assert_int_equal(parse(&a, err, sizeof(err), 9, exec), ARGS_OK);
+	assert_string_equal(a.config, "/etc/pgha/cluster.yml");
+	assert_string_equal(a.exec, "relay");
+	assert_string_equal(a.rw, "host=nlb port=5432");
+	assert_int_equal(parse(&a, err, sizeof(err), 5, no_exec), ARGS_ERROR);
+	assert_non_null(strstr(err, "needs --exec"));
+	assert_int_equal(parse(&a, err, sizeof(err), 5, switchover), ARGS_OK);
+	assert_int_equal(parse(&a, err, sizeof(err), 7, both), ARGS_ERROR);
+	assert_non_null(strstr(err, "--dir and -c"));
+	assert_int_equal(parse(&a, err, sizeof(err), 5, no_heal), ARGS_ERROR);
+	assert_non_null(strstr(err, "--duration"));
+	assert_int_equal(parse(&a, err, sizeof(err), 5, victims), ARGS_ERROR);
+	assert_non_null(strstr(err, "--etcd-victims is for etcd-quorum-loss"));
+	assert_int_equal(parse(&a, err, sizeof(err), 5, bad_victims), ARGS_ERROR);
+	assert_non_null(strstr(err, "leader or followers"));
+	assert_true(chaos_scenario_etcd(CHAOS_ETCD_QUORUM_LOSS));
+	assert_false(chaos_scenario_etcd(CHAOS_PARTITION_PRIMARY));
+	assert_true(chaos_scenario_partition(CHAOS_PARTITION_PRIMARY_ETCD));
+	assert_false(chaos_scenario_partition(CHAOS_FREEZE_PRIMARY));
 }
 
 static void test_scenario_names(void **state)
@@ -212,8 +266,11 @@ static void fill_result(struct chaos_result *r, const struct chaos_event *ev, in
 	r->rejoined = true;
 	r->rejoin_s = 9.8;
 	r->timeout_s = 30;
-	r->events = ev;
+	r->events = (struct chaos_event *)(uintptr_t)ev;
 	r->n_events = n;
+	r->leader_changes = 1;
+	r->etcd_leader_changes = -1;
+	r->isolated_acks = -1;
 }
 
 static void test_report(void **state)
@@ -233,7 +290,8 @@ static void test_report(void **state)
 	chaos_report_text(&r, &text);
 	assert_non_null(strstr(text.data, "T+0.00s  fault: kill-primary node1\n"));
 	assert_non_null(strstr(text.data, "T+2.41s  leader key gone\n"));
-	assert_non_null(strstr(text.data, "acked 18233, lost 0, downtime 2.76 s"));
+	assert_non_null(strstr(text.data, "acked 18233, lost 0, downtime 2.76 s, healed in 9.80 s, "
+	                                  "1 leader change\n"));
 	buf_free(&text);
 	js = chaos_report_json(&r);
 	j = json_loads(js, 0, NULL);
@@ -250,6 +308,27 @@ static void test_report(void **state)
 	assert_int_equal(json_array_size(json_object_get(j, "timeline")), 3);
 	assert_true(json_real_value(json_object_get(
 	                json_array_get(json_object_get(j, "timeline"), 1), "t")) == 2.41);
+	assert_int_equal(json_integer_value(json_object_get(j, "leader_changes")), 1);
+	assert_true(json_is_null(json_object_get(j, "etcd_leader_changes")));
+	assert_true(json_is_null(json_object_get(j, "isolated_primary_acks")));
+	assert_true(json_is_null(json_object_get(j, "fault_s")));
+	assert_true(json_is_false(json_object_get(j, "interrupted")));
+	json_decref(j);
+	free(js);
+	/* an etcd fault: what it stopped, for how long, and etcd's own leader changes */
+	r.scenario = CHAOS_ETCD_QUORUM_LOSS;
+	r.fault_s = 10;
+	r.leader_changes = 0;
+	r.etcd_leader_changes = 1;
+	r.failsafe_s = 9.6;
+	snprintf(r.etcd_victims, sizeof(r.etcd_victims), "etcd2 etcd1");
+	js = chaos_report_json(&r);
+	j = json_loads(js, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(j, "etcd_victims")), "etcd2 etcd1");
+	assert_true(json_real_value(json_object_get(j, "fault_s")) == 10.0);
+	assert_true(json_real_value(json_object_get(j, "failsafe_s")) == 9.6);
+	assert_int_equal(json_integer_value(json_object_get(j, "leader_changes")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "etcd_leader_changes")), 1);
 	json_decref(j);
 	free(js);
 }
@@ -282,16 +361,131 @@ static void test_judge(void **state)
 	r.downtime_s = -1;
 	assert_false(chaos_result_judge(&r));
 	assert_non_null(strstr(r.problems[0], "within 30 s"));
+	/* partition-primary: the cut-off primary acknowledged a commit sent after the cut */
+	fill_result(&r, NULL, 0);
+	r.scenario = CHAOS_PARTITION_PRIMARY;
+	r.isolated_acks = 0;
+	assert_true(chaos_result_judge(&r));
+	r.isolated_acks = 2;
+	assert_false(chaos_result_judge(&r));
+	assert_non_null(strstr(r.problems[0], "node1 acknowledged 2 commits sent after"));
+	/* interrupted: said, and neither the recovery nor the rejoin is held against it */
+	fill_result(&r, NULL, 0);
+	r.interrupted = true;
+	r.downtime_s = -1;
+	r.rejoined = false;
+	assert_false(chaos_result_judge(&r));
+	assert_int_equal(r.n_problems, 1);
+	assert_non_null(strstr(r.problems[0], "interrupted"));
+}
+
+static void test_acks_within(void **state)
+{
+	const struct chaos_sample s[] = {
+	    {.node = 0, .t_sent_us = 90, .t_us = 110, .acked = true},  /* sent before the cut */
+	    {.node = 0, .t_sent_us = 100, .t_us = 120, .acked = true}, /* at the cut: counts */
+	    {.node = 0, .t_sent_us = 150, .t_us = 900, .acked = false},
+	    {.node = 1, .t_sent_us = 160, .t_us = 170, .acked = true}, /* another node */
+	    {.node = 0, .t_sent_us = 200, .t_us = 210, .acked = true}, /* at the heal: not */
+	};
+
+	(void)state;
+	assert_int_equal(chaos_acks_sent_within(s, 5, 0, 100, 200), 1);
+	assert_int_equal(chaos_acks_sent_within(s, 5, 0, 0, 1000), 3);
+	assert_int_equal(chaos_acks_sent_within(s, 5, 1, 100, 200), 1);
+	assert_int_equal(chaos_acks_sent_within(s, 0, 0, 0, 1000), 0);
+}
+
+static void test_etcd_leader(void **state)
+{
+	struct chaos_etcd_view v = {.n = 3};
+	int victims[2];
+
+	(void)state;
+	/* etcd 3.4's JSON gateway: uint64 ids as strings */
+	assert_true(chaos_etcd_parse_status(
+	    "{\"header\":{\"member_id\":\"111\",\"raft_term\":\"2\"},\"leader\":\"222\"}",
+	    &v.m[0]));
+	assert_true(chaos_etcd_parse_status(
+	    "{\"header\":{\"member_id\":\"222\"},\"leader\":\"222\"}", &v.m[1]));
+	assert_true(
+	    chaos_etcd_parse_status("{\"header\":{\"member_id\":333},\"leader\":222}", &v.m[2]));
+	assert_string_equal(v.m[2].member_id, "333");
+	assert_false(chaos_etcd_parse_status("{\"leader\":\"1\"}", &v.m[2]));
+	assert_false(chaos_etcd_parse_status("not json", &v.m[2]));
+	assert_true(chaos_etcd_parse_status(
+	    "{\"header\":{\"member_id\":\"333\"},\"leader\":\"222\"}", &v.m[2]));
+	chaos_etcd_pick(&v);
+	assert_int_equal(v.leader, 1);
+	assert_int_equal(chaos_etcd_victims(&v, 1, false, victims), 1);
+	assert_int_equal(victims[0], 1);
+	assert_int_equal(chaos_etcd_victims(&v, 2, false, victims), 2);
+	assert_int_equal(victims[0], 1); /* the leader, then the first other member */
+	assert_int_equal(victims[1], 0);
+	assert_int_equal(chaos_etcd_victims(&v, 2, true, victims), 2);
+	assert_int_equal(victims[0], 0); /* the followers only */
+	assert_int_equal(victims[1], 2);
+	/* the leader stalls: silent, but the others still follow it (its id is known) */
+	v.m[1].answered = false;
+	chaos_etcd_pick(&v);
+	assert_int_equal(v.leader, 1);
+	/* they elect etcd3 */
+	snprintf(v.m[0].leader_id, sizeof(v.m[0].leader_id), "333");
+	snprintf(v.m[2].leader_id, sizeof(v.m[2].leader_id), "333");
+	chaos_etcd_pick(&v);
+	assert_int_equal(v.leader, 2);
+	/* nobody follows anyone (quorum lost): no leader, no victims */
+	snprintf(v.m[0].leader_id, sizeof(v.m[0].leader_id), "0");
+	snprintf(v.m[2].leader_id, sizeof(v.m[2].leader_id), "0");
+	chaos_etcd_pick(&v);
+	assert_int_equal(v.leader, -1);
+	assert_int_equal(chaos_etcd_victims(&v, 2, false, victims), 0);
+}
+
+static void test_net_ruleset(void **state)
+{
+	struct chaos_net_cut cut = {.table = "pgha_chaos_31000", .n_others = 2};
+	struct buf b;
+
+	(void)state;
+	snprintf(cut.victim.path, sizeof(cut.victim.path), "unified/pgha-31000/node1");
+	cut.victim.level = 2;
+	snprintf(cut.others[0].path, sizeof(cut.others[0].path), "unified/pgha-31000/etcd");
+	cut.others[0].level = 2;
+	snprintf(cut.others[1].path, sizeof(cut.others[1].path), "unified/pgha-31000/node2");
+	cut.others[1].level = 2;
+	buf_init(&b);
+	chaos_net_ruleset(&cut, &b);
+	assert_string_equal(
+	    b.data,
+	    "table inet pgha_chaos_31000 {\n"
+	    "\tchain out {\n"
+	    "\t\ttype filter hook output priority 0; policy accept;\n"
+	    "\t\tsocket cgroupv2 level 2 \"unified/pgha-31000/node1\" meta mark set 0x70670001\n"
+	    "\t\tsocket cgroupv2 level 2 \"unified/pgha-31000/etcd\" meta mark set 0x70670010\n"
+	    "\t\tsocket cgroupv2 level 2 \"unified/pgha-31000/node2\" meta mark set 0x70670011\n"
+	    "\t}\n"
+	    "\tchain in {\n"
+	    "\t\ttype filter hook input priority 0; policy accept;\n"
+	    "\t\tmeta mark 0x70670001 socket cgroupv2 level 2 \"unified/pgha-31000/etcd\" drop\n"
+	    "\t\tmeta mark 0x70670001 socket cgroupv2 level 2 \"unified/pgha-31000/node2\" drop\n"
+	    "\t\tmeta mark { 0x70670010, 0x70670011 } socket cgroupv2 level 2 "
+	    "\"unified/pgha-31000/node1\" drop\n"
+	    "\t}\n"
+	    "}\n");
+	buf_free(&b);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_args),           cmocka_unit_test(test_scenario_names),
-	    cmocka_unit_test(test_timeline_order), cmocka_unit_test(test_median),
-	    cmocka_unit_test(test_count_missing),  cmocka_unit_test(test_split_brain),
-	    cmocka_unit_test(test_healthy),        cmocka_unit_test(test_report),
-	    cmocka_unit_test(test_judge),
+	    cmocka_unit_test(test_args),           cmocka_unit_test(test_args_faults),
+	    cmocka_unit_test(test_scenario_names), cmocka_unit_test(test_timeline_order),
+	    cmocka_unit_test(test_median),         cmocka_unit_test(test_count_missing),
+	    cmocka_unit_test(test_split_brain),    cmocka_unit_test(test_healthy),
+	    cmocka_unit_test(test_report),         cmocka_unit_test(test_judge),
+	    cmocka_unit_test(test_acks_within),    cmocka_unit_test(test_etcd_leader),
+	    cmocka_unit_test(test_net_ruleset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -130,6 +130,38 @@ static void test_members_paused(void **state)
 	free(v.config_json);
 }
 
+/* A primary running on failsafe: a line under the table, and "failsafe" in --json. */
+static void test_members_failsafe(void **state)
+{
+	struct client_failsafe fs = {.mode = true, .active = false};
+	struct dcs_view v;
+	struct buf b;
+	json_t *got, *want;
+
+	(void)state;
+	canned_view(&v);
+	buf_init(&b);
+	client_failsafe_line(&fs, &b);
+	assert_string_equal(b.data, ""); /* on, not in use: nothing to say */
+	fs.active = true;
+	strcpy(fs.primary, "node1");
+	client_failsafe_line(&fs, &b);
+	assert_string_equal(b.data, " Failsafe mode: active on node1 (it cannot reach etcd; every "
+	                            "member confirms it)\n");
+	buf_free(&b);
+	v.failsafe.state = DCS_FS_VALID;
+	v.failsafe.n = 2;
+	strcpy(v.failsafe.names[0], "node1");
+	strcpy(v.failsafe.names[1], "node2");
+	got = client_failsafe_json(&fs, &v);
+	want = json_loads("{\"mode\": true, \"active\": true, \"primary\": \"node1\", "
+	                  "\"members\": [\"node1\", \"node2\"]}",
+	                  0, NULL);
+	assert_true(json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+}
+
 static void test_members_table_empty(void **state)
 {
 	struct dcs_view v;
@@ -429,6 +461,7 @@ int main(void)
 	    cmocka_unit_test(test_members_table),
 	    cmocka_unit_test(test_members_paused),
 	    cmocka_unit_test(test_members_table_empty),
+	    cmocka_unit_test(test_members_failsafe),
 	    cmocka_unit_test(test_members_json),
 	    cmocka_unit_test(test_members_json_bad_input),
 	    cmocka_unit_test(test_members_sync_mode_and_state),

@@ -305,7 +305,8 @@ static void test_defaults(void **state)
 	               "{\"ttl\":2,\"loop_wait\":1,\"retry_timeout\":1,"
 	               "\"maximum_lag_on_failover\":1048576,\"primary_start_timeout\":0,"
 	               "\"synchronous_mode\":true,\"synchronous_mode_strict\":false,"
-	               "\"synchronous_node_count\":1,\"check_timeline\":true,\"pause\":false,"
+	               "\"synchronous_node_count\":1,\"check_timeline\":true,\"failsafe_mode\":"
+	               "false,\"pause\":false,"
 	               "\"postgresql\":{\"use_pg_rewind\":true,\"use_slots\":true,"
 	               "\"remove_data_directory_on_rewind_failure\":false}}");
 	unload(l);
@@ -686,13 +687,12 @@ static void test_unknown_keys_warned(void **state)
 	                         "supported by pgha");
 	expect_msg(&l->warnings, "t.yml:14: unknown key 'postgresql.authentication.admin' ignored");
 	expect_msg(&l->warnings, "t.yml:17: 'bootstrap.post_init' is not supported by pgha");
-	expect_msg(&l->warnings,
-	           "t.yml:19: 'bootstrap.dcs.failsafe_mode' is not supported by pgha");
 	expect_msg(&l->warnings, "t.yml:20: unknown key 'bootstrap.dcs.bogus' ignored");
 	expect_msg(&l->warnings, "t.yml:22: 'bootstrap.dcs.postgresql.pg_ident' is not supported");
 	expect_msg(&l->warnings, "t.yml:23: unknown key 'bootstrap.dcs.postgresql.nope' ignored");
 	expect_msg(&l->warnings, "t.yml:25: 'tags.replicatefrom' is not supported by pgha");
-	/* Unused keys still go to etcd with the rest of the section, as Patroni writes it. */
+	/* failsafe_mode is a key like any other now, written to etcd with the section. */
+	assert_true(l->cfg.bootstrap.dcs.failsafe_mode);
 	assert_json_eq(json_object_get(l->cfg.bootstrap.dcs_json, "failsafe_mode"), "true");
 	unload(l);
 }
@@ -901,15 +901,16 @@ static void test_bootstrap_dcs(void **state)
 	assert_string_equal(d->pg_hba[0], "local all all trust");
 	assert_string_equal(pg_params_get(&d->parameters, "max_connections"), "50");
 	/* The section as written, with the effective values over it. */
-	assert_json_eq(l->cfg.bootstrap.dcs_json,
-	               "{\"ttl\":20,\"loop_wait\":2,\"retry_timeout\":3,"
-	               "\"maximum_lag_on_failover\":10485760,\"synchronous_mode\":false,"
-	               "\"master_start_timeout\":30,\"primary_start_timeout\":30,\"pause\":false,"
-	               "\"synchronous_mode_strict\":false,\"synchronous_node_count\":1,"
-	               "\"check_timeline\":true,\"postgresql\":{\"use_slots\":false,"
-	               "\"use_pg_rewind\":true,\"remove_data_directory_on_rewind_failure\":true,"
-	               "\"pg_hba\":[\"local all all trust\"],"
-	               "\"parameters\":{\"max_connections\":50}}}");
+	assert_json_eq(
+	    l->cfg.bootstrap.dcs_json,
+	    "{\"ttl\":20,\"loop_wait\":2,\"retry_timeout\":3,"
+	    "\"maximum_lag_on_failover\":10485760,\"synchronous_mode\":false,"
+	    "\"master_start_timeout\":30,\"primary_start_timeout\":30,\"pause\":false,"
+	    "\"synchronous_mode_strict\":false,\"synchronous_node_count\":1,"
+	    "\"check_timeline\":true,\"failsafe_mode\":false,\"postgresql\":{\"use_slots\":false,"
+	    "\"use_pg_rewind\":true,\"remove_data_directory_on_rewind_failure\":true,"
+	    "\"pg_hba\":[\"local all all trust\"],"
+	    "\"parameters\":{\"max_connections\":50}}}");
 	/* Effective values: local file over dcs, dcs pg_hba over bootstrap.pg_hba. */
 	assert_true(config_use_pg_rewind(&l->cfg, d));
 	assert_true(config_remove_data_on_rewind_failure(&l->cfg, d));
@@ -1093,7 +1094,8 @@ static void test_dyn_config_round_trip(void **state)
 	assert_json_eq(j, "{\"ttl\":30,\"loop_wait\":10,\"retry_timeout\":10,"
 	                  "\"maximum_lag_on_failover\":5,\"primary_start_timeout\":300,"
 	                  "\"synchronous_mode\":false,\"synchronous_mode_strict\":true,"
-	                  "\"synchronous_node_count\":2,\"check_timeline\":false,\"pause\":true,"
+	                  "\"synchronous_node_count\":2,\"check_timeline\":false,\"failsafe_mode\":"
+	                  "false,\"pause\":true,"
 	                  "\"postgresql\":{\"use_pg_rewind\":false,\"use_slots\":false,"
 	                  "\"remove_data_directory_on_rewind_failure\":true,"
 	                  "\"parameters\":{\"max_connections\":\"100\",\"work_mem\":\"4MB\"},"

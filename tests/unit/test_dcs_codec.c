@@ -294,25 +294,144 @@ static void test_odd_member_names_sorted(void **state)
 	dcs_view_free(&v);
 }
 
-static void test_too_many_members(void **state)
+/* members_kv: n members "m00".. (descending insertion order), plus extra pairs. */
+static int members_kv(const char **kv, char (*keys)[64], int n, const char *first_name)
 {
-	char keys[DCS_MAX_MEMBERS + 4][64];
-	const char *kv[2 * (DCS_MAX_MEMBERS + 4)];
-	struct dcs_view v;
-	char warn[256];
-
-	(void)state;
-	for (int i = 0; i < DCS_MAX_MEMBERS + 4; i++) {
-		/* Inserted in descending order: keeping "the first 16 by name" needs the sort. */
-		snprintf(keys[i], sizeof(keys[i]), P "members/m%02d", DCS_MAX_MEMBERS + 3 - i);
+	for (int i = 0; i < n; i++) {
+		if (i == 0 && first_name != NULL)
+			snprintf(keys[i], 64, P "members/%s", first_name);
+		else
+			snprintf(keys[i], 64, P "members/m%02d", n - 1 - i);
 		kv[2 * i] = keys[i];
 		kv[2 * i + 1] = "{}";
 	}
-	view_of(&v, kv, DCS_MAX_MEMBERS + 4, warn, sizeof(warn));
+	return n;
+}
+
+static void test_too_many_members(void **state)
+{
+	char keys[DCS_MAX_MEMBERS + 4][64];
+	const char *kv[2 * (DCS_MAX_MEMBERS + 5)];
+	struct dcs_view v;
+	char warn[256];
+	int n;
+
+	(void)state;
+	/* As many as a view holds: all of them, sorted. */
+	n = members_kv(kv, keys, DCS_MAX_MEMBERS, NULL);
+	view_of(&v, kv, n, warn, sizeof(warn));
+	assert_true(v.valid);
 	assert_int_equal(v.n_members, DCS_MAX_MEMBERS);
 	assert_string_equal(v.members[0].name, "m00");
-	assert_string_equal(v.members[DCS_MAX_MEMBERS - 1].name, "m15");
-	assert_non_null(strstr(warn, "20 members"));
+	assert_int_equal(v.n_members_refused, 0);
+	dcs_view_free(&v);
+	/*
+	 * One more, whose name sorts before the leader's: keeping "the first 16 by name"
+	 * dropped the leader from the view (issue 9). Now the view is refused, loudly: no
+	 * member, not valid, so nobody acts on part of the cluster.
+	 */
+	n = members_kv(kv, keys, DCS_MAX_MEMBERS + 1, "zz-leader");
+	kv[2 * n] = P "leader";
+	kv[2 * n + 1] = "zz-leader";
+	view_of(&v, kv, n + 1, warn, sizeof(warn));
+	assert_false(v.valid);
+	assert_int_equal(v.n_members, 0);
+	assert_int_equal(v.n_members_refused, DCS_MAX_MEMBERS + 1);
+	assert_string_equal(v.leader, "zz-leader");
+	assert_null(dcs_view_leader_member(&v));
+	assert_non_null(
+	    strstr(warn, "17 members in etcd, more than the 16 pgha reads: view refused"));
+	dcs_view_free(&v);
+}
+
+/* A member's URLs: http(s) for the REST API, postgres(ql) for PostgreSQL; else dropped. */
+static void test_member_url_schemes(void **state)
+{
+	const char *kv[] = {
+	    P "members/a",
+	    "{\"api_url\":\"file:///etc/shadow\",\"conn_url\":\"postgres://10.0.0.1:5432/"
+	    "postgres\",\"xlog_location\":100}",
+	    P "members/b",
+	    "{\"api_url\":\"HTTPS://10.0.0.2:8008/patroni\",\"conn_url\":\"ldap://10.0.0.2:389/"
+	    "x\",\"xlog_location\":200}",
+	    P "members/c",
+	    "{\"api_url\":\"gopher://x\\r\\nEVIL\",\"conn_url\":\"postgresql://[::1]:5433/db\"}",
+	    P "members/d",
+	    "{\"api_url\":\"http:/no-slashes\",\"conn_url\":\"mysql://10.0.0.4:3306/x\"}",
+	};
+	struct dcs_view v;
+	char warn[1024];
+
+	(void)state;
+	view_of(&v, kv, 4, warn, sizeof(warn));
+	assert_true(v.valid);
+	/* The members stay: their WAL positions count in the leader race. */
+	assert_int_equal(v.n_members, 4);
+	assert_string_equal(v.members[0].api_url, "");
+	assert_string_equal(v.members[0].host, "10.0.0.1");
+	assert_int_equal(v.members[0].xlog_location, 100);
+	assert_string_equal(v.members[1].api_url, "HTTPS://10.0.0.2:8008/patroni");
+	assert_string_equal(v.members[1].conn_url, "");
+	assert_string_equal(v.members[1].host, "");
+	assert_int_equal(v.members[1].port, 0);
+	assert_int_equal(v.members[1].xlog_location, 200);
+	assert_string_equal(v.members[2].api_url, "");
+	assert_string_equal(v.members[2].host, "::1");
+	assert_int_equal(v.members[2].port, 5433);
+	assert_string_equal(v.members[3].api_url, "");
+	assert_string_equal(v.members[3].conn_url, "");
+	assert_non_null(strstr(warn, "members/a: api_url \"file:///etc/shadow\" is not http(s)"));
+	assert_non_null(
+	    strstr(warn, "members/b: conn_url \"ldap://10.0.0.2:389/x\" is not postgres"));
+	/* Control characters of etcd's data never reach a log line as they are. */
+	assert_non_null(strstr(warn, "\"gopher://x??EVIL\""));
+	assert_null(strchr(warn, '\r'));
+	dcs_view_free(&v);
+}
+
+/* Names with control characters are no member's (and never printed raw). */
+static void test_member_name_control_chars(void **state)
+{
+	const char *kv[] = {P "members/ok",   "{}", P "members/\x1b[2Jx", "{}",
+	                    P "members/a\nb", "{}"};
+	struct dcs_view v;
+	char warn[512];
+
+	(void)state;
+	view_of(&v, kv, 3, warn, sizeof(warn));
+	assert_int_equal(v.n_members, 1);
+	assert_string_equal(v.members[0].name, "ok");
+	assert_non_null(strstr(warn, "members/?[2Jx: control character in the name"));
+	assert_non_null(strstr(warn, "members/a?b: control character"));
+	assert_null(strchr(warn, '\x1b'));
+	dcs_view_free(&v);
+}
+
+/* Keys and values with a NUL byte, given with their lengths (as etcd has them). */
+static void test_nul_bytes_in_kvs(void **state)
+{
+	struct dcs_kv kvs[] = {
+	    {.key = P "leader\0x", .key_len = sizeof(P "leader\0x") - 1, .value = "evil"},
+	    {.key = P "leader", .value = "pg1", .lease = 7},
+	    {.key = P "members/pg1\0", .key_len = sizeof(P "members/pg1\0") - 1, .value = "{}"},
+	    {.key = P "members/pg1", .value = "{\"role\":\"master\"}"},
+	    {.key = P "initialize", .value = "123\0456", .value_len = 7},
+	};
+	struct dcs_view v;
+	char warn[512];
+
+	(void)state;
+	dcs_view_from_kvs(&v, P, kvs, 5, 9, warn, sizeof(warn));
+	assert_true(v.has_leader);
+	assert_string_equal(v.leader, "pg1");
+	assert_int_equal(v.leader_lease, 7);
+	assert_int_equal(v.n_members, 1);
+	assert_string_equal(v.members[0].role, "master");
+	/* The value is unreadable, but the key's presence still counts. */
+	assert_true(v.has_initialize);
+	assert_string_equal(v.initialize, "");
+	assert_non_null(strstr(warn, "key \"" P "leader\\0...\" holds a NUL byte; ignored"));
+	assert_non_null(strstr(warn, P "initialize: the value holds a NUL byte; read as empty"));
 	dcs_view_free(&v);
 }
 
@@ -717,7 +836,9 @@ static void test_encoders(void **state)
 static struct etcd_kv kv_make(const char *key, const char *value, int64_t mod, int64_t lease)
 {
 	struct etcd_kv kv = {.key = (char *)(uintptr_t)key,
+	                     .key_len = strlen(key),
 	                     .value = (char *)(uintptr_t)value,
+	                     .value_len = strlen(value),
 	                     .create_revision = mod,
 	                     .mod_revision = mod,
 	                     .lease = lease};
@@ -803,8 +924,22 @@ static void test_cache_grows_and_builds_view(void **state)
 	dcs_cache_view(&c, P, &v, warn, sizeof(warn));
 	assert_int_equal(v.revision, 200);
 	assert_string_equal(v.leader, "m03");
-	assert_int_equal(v.n_members, DCS_MAX_MEMBERS);
+	/* 39 readable members: more than a view holds, so none, and not valid. */
+	assert_false(v.valid);
+	assert_int_equal(v.n_members_refused, 39);
 	assert_non_null(strstr(warn, "members/m07"));
+	dcs_view_free(&v);
+	/* Down to the limit (m07 is garbage, so 15 readable): valid again, leader found. */
+	for (int i = 16; i < 40; i++) {
+		struct etcd_event ev;
+
+		snprintf(key, sizeof(key), P "members/m%02d", i);
+		ev = ev_make(ETCD_EVENT_DELETE, key, "", 300 + i);
+		assert_true(dcs_cache_apply(&c, &ev));
+	}
+	dcs_cache_view(&c, P, &v, warn, sizeof(warn));
+	assert_true(v.valid);
+	assert_int_equal(v.n_members, 15);
 	assert_non_null(dcs_view_leader_member(&v));
 	dcs_view_free(&v);
 	/* A reload that drops keys is a change and leaves only what the range had. */
@@ -812,9 +947,51 @@ static void test_cache_grows_and_builds_view(void **state)
 		struct etcd_kv one = kv_make(P "leader", "m03", 200, 0);
 		struct etcd_kvs kvs = {.items = &one, .n = 1, .count = 1};
 
-		assert_true(dcs_cache_load(&c, &kvs, 300));
+		assert_true(dcs_cache_load(&c, &kvs, 400));
 		assert_int_equal(c.n, 1);
 	}
+	dcs_cache_deinit(&c);
+}
+
+/*
+ * A key with a NUL byte is another key: with strcmp, "leader\0x" found the entry of
+ * "leader" and overwrote its value (issue 9: a healthy primary stopped). In either
+ * order, by load or by events, the real key keeps its value.
+ */
+static void test_cache_nul_key_is_another_key(void **state)
+{
+	static const char evil[] = P "leader\0x";
+	struct etcd_kv items[] = {kv_make(P "leader", "pg1", 5, 77), kv_make(evil, "evil", 6, 0)};
+	struct etcd_kvs kvs = {.items = items, .n = 2, .count = 2};
+	struct dcs_cache c;
+	struct etcd_event ev;
+	struct dcs_view v;
+	char warn[256];
+
+	(void)state;
+	items[1].key_len = sizeof(evil) - 1;
+	dcs_cache_init(&c);
+	assert_true(dcs_cache_load(&c, &kvs, 8));
+	assert_int_equal(c.n, 2);
+	assert_string_equal(dcs_cache_get(&c, P "leader")->value, "pg1");
+	ev = (struct etcd_event){.type = ETCD_EVENT_PUT, .kv = kv_make(evil, "evil2", 9, 0)};
+	ev.kv.key_len = sizeof(evil) - 1;
+	assert_true(dcs_cache_apply(&c, &ev));
+	assert_string_equal(dcs_cache_get(&c, P "leader")->value, "pg1");
+	dcs_cache_view(&c, P, &v, warn, sizeof(warn));
+	assert_string_equal(v.leader, "pg1");
+	assert_int_equal(v.leader_lease, 77);
+	assert_non_null(strstr(warn, "holds a NUL byte"));
+	dcs_view_free(&v);
+	/* Deleting the NUL key leaves the real one. */
+	ev.type = ETCD_EVENT_DELETE;
+	ev.kv.mod_revision = 10;
+	assert_true(dcs_cache_apply(&c, &ev));
+	assert_int_equal(c.n, 1);
+	assert_string_equal(dcs_cache_get(&c, P "leader")->value, "pg1");
+	/* The same keys loaded again: the NUL key differs by its length, so it is a change. */
+	assert_true(dcs_cache_load(&c, &kvs, 12));
+	assert_false(dcs_cache_load(&c, &kvs, 12));
 	dcs_cache_deinit(&c);
 }
 
@@ -827,6 +1004,9 @@ int main(void)
 	    cmocka_unit_test(test_malformed_members_skipped),
 	    cmocka_unit_test(test_odd_member_names_sorted),
 	    cmocka_unit_test(test_too_many_members),
+	    cmocka_unit_test(test_member_url_schemes),
+	    cmocka_unit_test(test_member_name_control_chars),
+	    cmocka_unit_test(test_nul_bytes_in_kvs),
 	    cmocka_unit_test(test_history_forms),
 	    cmocka_unit_test(test_history_keeps_newest),
 	    cmocka_unit_test(test_failover_forms),
@@ -841,6 +1021,7 @@ int main(void)
 	    cmocka_unit_test(test_encoders),
 	    cmocka_unit_test(test_cache_load_and_events),
 	    cmocka_unit_test(test_cache_grows_and_builds_view),
+	    cmocka_unit_test(test_cache_nul_key_is_another_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

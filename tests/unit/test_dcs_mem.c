@@ -93,16 +93,16 @@ static void test_leader_race(void **state)
 	assert_true(dcs_lease_ensure(n1, 2, &sent));
 	assert_int_equal(sent, START);
 	assert_true(dcs_lease_ensure(n2, 2, &sent));
-	assert_int_equal(dcs_leader_acquire(n1), DCS_CAS_OK);
-	assert_int_equal(dcs_leader_acquire(n2), DCS_CAS_CONFLICT);
-	assert_int_equal(dcs_leader_acquire(n1), DCS_CAS_OK); /* a retry of our own win */
-	assert_int_equal(dcs_leader_renew(n1, 2, &sent), DCS_CAS_OK);
-	assert_int_equal(dcs_leader_renew(n2, 2, &sent), DCS_CAS_CONFLICT);
+	assert_int_equal(dcs_leader_acquire(n1, -1), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(n2, -1), DCS_CAS_CONFLICT);
+	assert_int_equal(dcs_leader_acquire(n1, -1), DCS_CAS_OK); /* a retry of our own win */
+	assert_int_equal(dcs_leader_renew(n1, 2, &sent), DCS_RENEW_OK);
+	assert_int_equal(dcs_leader_renew(n2, 2, &sent), DCS_RENEW_OTHER);
 	assert_int_equal(dcs_leader_release(n2), DCS_CAS_CONFLICT); /* not n2's to delete */
 	expect_leader(w, "n1");
 	assert_int_equal(dcs_leader_release(n1), DCS_CAS_OK);
 	assert_int_equal(dcs_leader_release(n1), DCS_CAS_OK); /* already gone: done */
-	assert_int_equal(dcs_leader_acquire(n2), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(n2, -1), DCS_CAS_OK);
 	expect_leader(w, "n2");
 	dcs_close(n1);
 	dcs_close(n2);
@@ -117,7 +117,7 @@ static void test_lease_expiry_wakes_watchers(void **state)
 	int64_t sent;
 
 	assert_true(dcs_lease_ensure(n1, 3, &sent));
-	assert_int_equal(dcs_leader_acquire(n1), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(n1, -1), DCS_CAS_OK);
 	assert_true(dcs_snapshot(tool, &v, -1));
 	assert_true(v.valid && v.has_leader);
 	dcs_view_free(&v);
@@ -133,7 +133,7 @@ static void test_lease_expiry_wakes_watchers(void **state)
 	assert_false(v.has_leader);
 	dcs_view_free(&v);
 	/* The owner learns it at its next renewal: the key is gone (a new lease is granted). */
-	assert_int_equal(dcs_leader_renew(n1, 3, &sent), DCS_CAS_CONFLICT);
+	assert_int_equal(dcs_leader_renew(n1, 3, &sent), DCS_RENEW_ABSENT);
 	assert_int_equal(sent, START + 3000);
 	dcs_close(n1);
 	dcs_close(tool);
@@ -148,15 +148,15 @@ static void test_restart_reattaches(void **state)
 	char *value = NULL;
 
 	assert_true(dcs_lease_ensure(old, 2, &sent));
-	assert_int_equal(dcs_leader_acquire(old), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(old, -1), DCS_CAS_OK);
 	dcs_close(old); /* the agent died; its lease runs on */
-	assert_int_equal(dcs_leader_renew(now, 2, &sent), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_renew(now, 2, &sent), DCS_RENEW_OK);
 	assert_true(dcs_mem_get(w->mem, LEADER, &value, &lease));
 	assert_string_equal(value, "n1");
 	assert_int_equal(lease, dcs_lease_id(now)); /* moved to the new lease */
 	free(value);
 	clocksrc_sim_advance(w->clock, 1500);
-	assert_int_equal(dcs_leader_renew(now, 2, &sent), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_renew(now, 2, &sent), DCS_RENEW_OK);
 	clocksrc_sim_advance(w->clock, 1000); /* the old lease expires: the key stays */
 	assert_int_equal(dcs_mem_lease_expiry(w->mem, lease), START + 1500 + 2000);
 	expect_leader(w, "n1");
@@ -172,18 +172,18 @@ static void test_quorum_loss(void **state)
 	int64_t sent, lease;
 
 	assert_true(dcs_lease_ensure(n1, 2, &sent));
-	assert_int_equal(dcs_leader_acquire(n1), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(n1, -1), DCS_CAS_OK);
 	lease = dcs_lease_id(n1);
 	dcs_mem_set_quorum(w->mem, false);
 	assert_false(dcs_lease_ensure(n1, 2, &sent));
-	assert_int_equal(dcs_leader_renew(n1, 2, &sent), DCS_CAS_ERROR);
+	assert_int_equal(dcs_leader_renew(n1, 2, &sent), DCS_RENEW_ERROR);
 	assert_int_equal(clocksrc_now_ms(w->clock), START); /* failed fast: no leader */
 	clocksrc_sim_advance(w->clock, 10000);
 	expect_leader(w, "n1"); /* nobody expires leases without a raft leader */
 	dcs_mem_set_quorum(w->mem, true);
 	assert_int_equal(dcs_mem_lease_expiry(w->mem, lease),
 	                 START + 10000 + 2000 + DCS_MEM_ELECTION_MS);
-	assert_int_equal(dcs_leader_renew(n1, 2, &sent), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_renew(n1, 2, &sent), DCS_RENEW_OK);
 	dcs_close(n1);
 }
 
@@ -203,7 +203,7 @@ static void test_member_cut_off(void **state)
 	assert_false(dcs_lease_ensure(n2, 2, &sent));
 	assert_int_equal(clocksrc_now_ms(w->clock), START + 500); /* the request timeout */
 	assert_true(dcs_lease_ensure(n3, 10, &sent));
-	assert_int_equal(dcs_leader_acquire(n3), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(n3, -1), DCS_CAS_OK);
 	assert_true(dcs_snapshot(n2, &v, 2000));
 	assert_true(v.valid && !v.has_leader); /* stale but within max_age */
 	dcs_view_free(&v);
@@ -253,7 +253,7 @@ static void test_sync_key_guarded(void **state)
 	int64_t sent;
 
 	assert_true(dcs_lease_ensure(n1, 2, &sent));
-	assert_int_equal(dcs_leader_acquire(n1), DCS_CAS_OK);
+	assert_int_equal(dcs_leader_acquire(n1, -1), DCS_CAS_OK);
 	assert_int_equal(dcs_sync_write(n2, standby, 1, 0), DCS_CAS_CONFLICT); /* not leader */
 	assert_int_equal(dcs_sync_write(n1, NULL, 0, 0), DCS_CAS_OK);
 	assert_int_equal(dcs_sync_write(n1, standby, 1, 0), DCS_CAS_CONFLICT); /* exists now */

@@ -83,7 +83,7 @@ static void test_txn_request_all_targets(void **state)
 	struct etcd_op ok[] = {{.type = ETCD_OP_PUT, .key = "k", .value = "pg1", .lease = 5},
 	                       {.type = ETCD_OP_DELETE, .key = "d"}};
 	struct etcd_op fail[] = {{.type = ETCD_OP_RANGE, .key = "k"}};
-	struct etcd_txn_req req = {cmps, 6, ok, 2, fail, 1};
+	struct etcd_txn_req req = {cmps, 6, ok, 2, fail, 1, false};
 
 	(void)state;
 	assert_json(
@@ -107,7 +107,7 @@ static void test_txn_request_all_targets(void **state)
 static void test_txn_request_read_only(void **state)
 {
 	struct etcd_compare cmp = {.key = "k", .target = ETCD_TARGET_VALUE, .value = "x"};
-	struct etcd_txn_req req = {&cmp, 1, NULL, 0, NULL, 0};
+	struct etcd_txn_req req = {&cmp, 1, NULL, 0, NULL, 0, false};
 
 	(void)state;
 	assert_json(etcd_json_txn_req(&req), "{\"compare\":[{\"key\":\"aw==\",\"result\":\"EQUAL\","

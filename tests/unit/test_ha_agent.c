@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,10 @@ struct rig {
 	struct clocksrc *clock; /* simulated, or NULL for real time */
 	struct dcs_mem *mem;
 	struct agent *a;
+	/* The failsafe members as the primary's rounds reach them (agent_seams.fs_post). */
+	atomic_int rounds;
+	atomic_bool refuse; /* every member refuses from now on */
+	char targets[128];  /* the names the last round went to, "n2,n3" */
 };
 
 static const char *failing_thread;
@@ -65,10 +70,28 @@ static int spawn(pthread_t *t, const char *name, void *(*main)(void *), void *ar
 	return thread_start(t, name, main, arg);
 }
 
+/* fs_post: the failsafe members' answers to this node's rounds, scripted by the test. */
+static void fs_post(void *ctx, const struct dcs_failsafe *targets, const char *body, int timeout_ms,
+                    bool *accepted)
+{
+	struct rig *r = ctx;
+	char names[128] = "";
+
+	(void)body, (void)timeout_ms;
+	for (int i = 0; i < targets->n; i++) {
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? "," : "",
+		         targets->names[i]);
+		accepted[i] = !atomic_load(&r->refuse);
+	}
+	memcpy(r->targets, names, sizeof(names));
+	atomic_fetch_add(&r->rounds, 1);
+}
+
 static bool open_agent(struct rig *r)
 {
 	struct config cfg;
-	struct agent_seams seams = {.mem = r->mem, .clock = r->clock, .spawn = spawn};
+	struct agent_seams seams = {
+	    .mem = r->mem, .clock = r->clock, .spawn = spawn, .fs_post = fs_post, .fs_post_ctx = r};
 
 	assert_true(config_load_string(N1_YML, "n1.yml", &cfg, NULL, NULL));
 	r->a = xcalloc(1, sizeof(*r->a));
@@ -238,7 +261,7 @@ static void test_switchover_stops_before_release(void **state)
 	put(r, "config", "{\"synchronous_mode\":false}");
 	put(r, "members/n2", MEMBER("replica", STREAMING));
 	assert_true(open_agent(r));
-	assert_int_equal(lease_acquire(r->a->lease, false), DCS_CAS_OK);
+	assert_int_equal(lease_acquire(r->a->lease, false, -1), DCS_CAS_OK);
 	observe_primary(5000, "n2");
 	put(r, "failover", "{\"leader\":\"n1\",\"member\":\"n2\"}");
 	plan_of(r->a, in, &d);
@@ -272,7 +295,7 @@ static void test_due_switchover_waits_for_sync_standby(void **state)
 	put(r, "config", "{\"synchronous_mode\":true,\"loop_wait\":1}");
 	put(r, "members/n2", MEMBER("replica", STREAMING));
 	assert_true(open_agent(r));
-	assert_int_equal(lease_acquire(r->a->lease, false), DCS_CAS_OK);
+	assert_int_equal(lease_acquire(r->a->lease, false, -1), DCS_CAS_OK);
 	put(r, "sync", "{\"leader\":\"n1\",\"sync_standby\":null}");
 	put(r, "failover", "{\"leader\":\"n1\",\"member\":\"n2\"}");
 	clocksrc_sim_settle(r->clock);
@@ -312,7 +335,7 @@ static void test_cut_off_leader_is_fenced(void **state)
 
 	put(r, "config", "{\"synchronous_mode\":false}");
 	assert_true(open_agent(r));
-	assert_int_equal(lease_acquire(r->a->lease, false), DCS_CAS_OK);
+	assert_int_equal(lease_acquire(r->a->lease, false, -1), DCS_CAS_OK);
 	clocksrc_sim_settle(r->clock);
 	observe_primary(5000, NULL);
 	(void)agent_cycle(r->a);
@@ -557,10 +580,217 @@ static void test_switchover_cancelled_explains(void **state)
 	buf_free(&c.reply);
 }
 
+/* --- failsafe_mode ------------------------------------------------------------------------ */
+
+#define FAILSAFE_CONFIG "{\"synchronous_mode\":false,\"failsafe_mode\":true}"
+
+/* post: a POST /failsafe from name, as the REST server hands it over. */
+static int post(struct rig *r, const char *name, struct buf *reply)
+{
+	struct api_failsafe_post p;
+	char body[256], lsn[32] = "";
+
+	snprintf(body, sizeof(body),
+	         "{\"name\":\"%s\",\"conn_url\":\"postgres://h:1/postgres\",\"api_url\":"
+	         "\"http://h:2/patroni\",\"slots\":{}}",
+	         name);
+	api_failsafe_parse(body, strlen(body), &p);
+	buf_reset(reply);
+	return agent_fs_post(r->a, &p, reply, lsn, sizeof(lsn));
+}
+
+/*
+ * A replica confirms only the leader it knows, and then holds back: with the leader key
+ * gone (expired while the primary ran on failsafe) it neither races nor takes the key,
+ * even when a plan asks it to, until a ttl after the last confirmation.
+ */
+static void test_failsafe_window_holds_the_race(void **state)
+{
+	struct rig *r = *state;
+	struct ha_input *in = xcalloc(1, sizeof(*in));
+	struct ha_decision d;
+	struct buf reply;
+	char leader[64];
+
+	put(r, "config", FAILSAFE_CONFIG);
+	put(r, "members/n2", MEMBER("primary", ""));
+	put(r, "leader", "n2");
+	assert_true(open_agent(r));
+	observe_replica(100);
+	(void)agent_cycle(r->a); /* n2 is the leader this node knows */
+	buf_init(&reply);
+	assert_int_equal(post(r, "n3", &reply), 500);
+	assert_non_null(strstr(reply.data, "Not the leader"));
+	assert_int_equal(post(r, "n2", &reply), 200);
+	assert_string_equal(reply.data, "Accepted");
+	assert_true(dcs_mem_delete(r->mem, P "leader"));
+	assert_true(dcs_mem_delete(r->mem, P "members/n2"));
+	clocksrc_sim_advance(r->clock, 1000);
+	plan_of(r->a, in, &d);
+	assert_int_equal(d.rule, HA_RULE_FAILSAFE_WINDOW);
+	dcs_view_free(&in->view);
+	/* Even a plan that says so does not take the key while the window is open. */
+	plan_of(r->a, in, &d);
+	d.n_actions = 1;
+	d.actions[0].kind = HA_ACT_ACQUIRE_LEADER;
+	assert_false(agent_apply(r->a, in, &d));
+	assert_false(get(r, "leader", leader, sizeof(leader)));
+	dcs_view_free(&in->view);
+	/* A ttl after the last confirmation the race is on again. */
+	clocksrc_sim_advance(r->clock, 1001);
+	plan_of(r->a, in, &d);
+	assert_int_equal(d.rule, HA_RULE_RACE_WIN);
+	assert_true(agent_apply(r->a, in, &d));
+	assert_true(get(r, "leader", leader, sizeof(leader)));
+	assert_string_equal(leader, "n1");
+	/* Leading now: no POST is accepted any more. */
+	assert_int_equal(post(r, "n2", &reply), 500);
+	dcs_view_free(&in->view);
+	buf_free(&reply);
+	free(in);
+}
+
+/* POST /failsafe with failsafe_mode off: 502, before anything else is looked at. */
+static void test_failsafe_post_mode_off(void **state)
+{
+	struct rig *r = *state;
+	struct api_failsafe_post p;
+	struct buf reply;
+	char lsn[32] = "";
+
+	put(r, "config", "{\"synchronous_mode\":false}");
+	put(r, "leader", "n2");
+	assert_true(open_agent(r));
+	observe_replica(100);
+	(void)agent_cycle(r->a);
+	buf_init(&reply);
+	assert_int_equal(post(r, "n2", &reply), 502);
+	api_failsafe_parse(NULL, 0, &p);
+	assert_int_equal(agent_fs_post(r->a, &p, &reply, lsn, sizeof(lsn)), 502);
+	put(r, "config", FAILSAFE_CONFIG);
+	clocksrc_sim_advance(r->clock, 10);
+	(void)agent_cycle(r->a);
+	buf_reset(&reply);
+	assert_int_equal(agent_fs_post(r->a, &p, &reply, lsn, sizeof(lsn)), 411);
+	api_failsafe_parse("{\"name\":\"n2\"}", 13, &p);
+	assert_int_equal(agent_fs_post(r->a, &p, &reply, lsn, sizeof(lsn)), 400);
+	buf_free(&reply);
+}
+
+/* leader_world: n1 leads with failsafe on; n2 and n3 stream from it. */
+static void leader_world(struct rig *r)
+{
+	put(r, "config", FAILSAFE_CONFIG);
+	put(r, "members/n2", MEMBER("replica", STREAMING));
+	put(r, "members/n3", MEMBER("replica", STREAMING));
+	assert_true(open_agent(r));
+	assert_int_equal(lease_acquire(r->a->lease, false, -1), DCS_CAS_OK);
+	clocksrc_sim_settle(r->clock);
+	observe_primary(5000, "n2");
+	(void)agent_cycle(r->a); /* publishes the failsafe key */
+	clocksrc_sim_advance(r->clock, 100);
+	(void)agent_cycle(r->a); /* reads it back: failsafe is usable */
+}
+
+/*
+ * The primary cut off from etcd while its members still reach it: it publishes the
+ * failsafe list, its keeper asks exactly the other members, they confirm, and it keeps
+ * its writes far past the lease; when etcd answers again its expired key is taken back.
+ */
+static void test_failsafe_primary_cut_off_keeps_writing(void **state)
+{
+	struct rig *r = *state;
+	char value[256];
+
+	leader_world(r);
+	assert_int_equal(r->a->last_rule, HA_RULE_LEADER);
+	assert_true(get(r, "failsafe", value, sizeof(value)));
+	assert_string_equal(value, "{\"n1\":\"http://127.0.0.1:1/patroni\",\"n2\":"
+	                           "\"http://127.0.0.1:1/patroni\",\"n3\":"
+	                           "\"http://127.0.0.1:1/patroni\"}");
+	dcs_mem_set_reachable(r->mem, "n1", false);
+	for (int i = 0; i < 10; i++) {
+		clocksrc_sim_advance(r->clock, 1000);
+		(void)agent_cycle(r->a);
+		assert_int_equal(fake_pg_fences(), 0);
+	}
+	assert_true(atomic_load(&r->rounds) >= 30);
+	assert_string_equal(r->targets, "n2,n3");
+	assert_int_equal(r->a->last_rule, HA_RULE_DCS_LOST_WAIT);
+	assert_false(get(r, "leader", value, sizeof(value))); /* expired at etcd meanwhile */
+	dcs_mem_set_reachable(r->mem, "n1", true);
+	clocksrc_sim_advance(r->clock, 500);
+	assert_true(get(r, "leader", value, sizeof(value)));
+	assert_string_equal(value, "n1");
+	assert_int_equal(fake_pg_fences(), 0);
+}
+
+/*
+ * etcd returns from a quorum loss with every lease revoked: the member keys are gone
+ * for a moment. The failsafe list does not shrink meanwhile (a list of the leader alone
+ * would stop every race once it dies); members gone for good leave it 2 ttl later.
+ */
+static void test_failsafe_list_survives_a_mass_revocation(void **state)
+{
+	struct rig *r = *state;
+	char value[256];
+
+	leader_world(r);
+	dcs_mem_set_quorum(r->mem, false);
+	for (int i = 0; i < 10; i++) {
+		clocksrc_sim_advance(r->clock, 1000);
+		(void)agent_cycle(r->a);
+	}
+	dcs_mem_revoke_all(r->mem);
+	assert_true(dcs_mem_delete(r->mem, P "members/n2"));
+	assert_true(dcs_mem_delete(r->mem, P "members/n3"));
+	dcs_mem_set_quorum(r->mem, true);
+	for (int i = 0; i < 6; i++) {
+		clocksrc_sim_advance(r->clock, 500);
+		(void)agent_cycle(r->a);
+		assert_true(get(r, "failsafe", value, sizeof(value)));
+		assert_non_null(strstr(value, "\"n3\""));
+	}
+	assert_int_equal(fake_pg_fences(), 0);
+	for (int i = 0; i < 4; i++) {
+		clocksrc_sim_advance(r->clock, 500);
+		(void)agent_cycle(r->a);
+	}
+	assert_true(get(r, "failsafe", value, sizeof(value)));
+	assert_string_equal(value, "{\"n1\":\"http://127.0.0.1:1/patroni\"}");
+}
+
+/* A member stops confirming while etcd is out of reach: fenced within ttl - margin. */
+static void test_failsafe_primary_fenced_when_a_member_refuses(void **state)
+{
+	struct rig *r = *state;
+	int64_t t0;
+
+	leader_world(r);
+	dcs_mem_set_reachable(r->mem, "n1", false);
+	clocksrc_sim_advance(r->clock, 3000);
+	assert_int_equal(fake_pg_fences(), 0);
+	atomic_store(&r->refuse, true);
+	t0 = clocksrc_now_ms(r->clock);
+	while (fake_pg_fences() == 0 && clocksrc_now_ms(r->clock) < t0 + 5000)
+		clocksrc_sim_advance(r->clock, 10);
+	assert_int_equal(fake_pg_fences(), 1);
+	assert_true(clocksrc_now_ms(r->clock) <= t0 + 1500);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_lost_race_never_promotes, setup_sim, teardown),
+	    cmocka_unit_test_setup_teardown(test_failsafe_window_holds_the_race, setup_sim,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_failsafe_post_mode_off, setup_sim, teardown),
+	    cmocka_unit_test_setup_teardown(test_failsafe_primary_cut_off_keeps_writing, setup_sim,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_failsafe_primary_fenced_when_a_member_refuses,
+	                                    setup_sim, teardown),
+	    cmocka_unit_test_setup_teardown(test_failsafe_list_survives_a_mass_revocation,
+	                                    setup_sim, teardown),
 	    cmocka_unit_test_setup_teardown(test_switchover_stops_before_release, setup_sim,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_due_switchover_waits_for_sync_standby, setup_sim,

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ha/ha_decide.h"
+#include "ha/ha_failsafe.h"
+#include "ha_invariants.h"
 
 #define NOW      1000000
 #define TTL_MS   3000
@@ -104,6 +106,7 @@ static void add_member(struct dcs_view *v, const char *name, const char *role, u
 	m->xlog_location = lsn;
 	m->timeline = 1;
 	m->failover_priority = 1;
+	snprintf(m->api_url, sizeof(m->api_url), "http://%s:8008/patroni", name);
 }
 
 static void base_input(struct ha_input *in, const char *me)
@@ -120,6 +123,8 @@ static void base_input(struct ha_input *in, const char *me)
 	in->settings.failover_priority = 1;
 	in->settings.switchover_sync_wait_ms = 20000; /* 2 * max(10, loop_wait) */
 	in->dcs_ok = true;
+	snprintf(in->failsafe.my_api_url, sizeof(in->failsafe.my_api_url), "http://%s:8008/patroni",
+	         me);
 	in->view.valid = true;
 	in->view.has_initialize = true;
 	strcpy(in->view.initialize, "7000000000000000001");
@@ -312,6 +317,46 @@ static void history_token(struct ha_input *in, char *value)
 	h->switch_lsn = strtoull(f[1], NULL, 10);
 }
 
+/* names_into: comma-separated names into a valid failsafe list (URLs as add_member's). */
+static void names_into(const char *list, struct dcs_failsafe *fs)
+{
+	char copy[256], *f[DCS_MAX_MEMBERS];
+	int n;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	n = split(copy, ',', f, DCS_MAX_MEMBERS);
+	fs->state = DCS_FS_VALID;
+	for (int i = 0; i < n; i++, fs->n++) {
+		snprintf(fs->names[fs->n], DCS_NAME_LEN, "%s", f[i]);
+		snprintf(fs->api_urls[fs->n], DCS_URL_LEN, "http://%s:8008/patroni", f[i]);
+	}
+}
+
+/* failsafe_token: fskey=A,B|garbage window=NAME:+MS recent=NAME; false if unknown. */
+static bool failsafe_token(struct ha_input *in, const char *key, char *value)
+{
+	char *f[2] = {NULL};
+
+	if (strcmp(key, "fskey") == 0 && strcmp(value, "garbage") == 0) {
+		memset(&in->view.failsafe, 0, sizeof(in->view.failsafe));
+		in->view.failsafe.state = DCS_FS_INVALID;
+		in->view.failsafe.mod_revision = 7;
+	} else if (strcmp(key, "fskey") == 0) {
+		names_into(value, &in->view.failsafe);
+		in->view.failsafe.mod_revision = 7;
+	} else if (strcmp(key, "window") == 0) {
+		if (split(value, ':', f, 2) != 2)
+			fail_msg("window=NAME:+MS");
+		snprintf(in->failsafe.window_leader, DCS_NAME_LEN, "%s", f[0]);
+		in->failsafe.window_until_ms = NOW + strtoll(f[1], NULL, 10);
+	} else if (strcmp(key, "recent") == 0) {
+		names_into(value, &in->failsafe.recent);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* key_token: a KEY=VALUE token of the world; false if the key is unknown. */
 static bool key_token(struct ha_input *in, const char *key, char *value)
 {
@@ -351,7 +396,7 @@ static bool key_token(struct ha_input *in, const char *key, char *value)
 	} else if (strcmp(key, "history") == 0) {
 		history_token(in, value);
 	} else {
-		return false;
+		return failsafe_token(in, key, value);
 	}
 	return true;
 }
@@ -371,6 +416,8 @@ static bool number_token(struct ha_input *in, const char *key, const char *value
 		in->now_ms = NOW + v;
 	else if (strcmp(key, "deadline") == 0)
 		in->lease.deadline_ms = NOW + v;
+	else if (strcmp(key, "fsdeadline") == 0)
+		in->lease.fs_deadline_ms = NOW + v;
 	else if (strcmp(key, "crashed_since") == 0)
 		in->crashed_since_ms = NOW + v;
 	else if (strcmp(key, "due_since") == 0)
@@ -400,6 +447,9 @@ static bool flag_token(struct ha_input *in, const char *t)
 	    {"dcs=lost", &in->dcs_ok, false},
 	    {"receiver=off", &in->pg.receiver_streaming, false},
 	    {"lease=none", &in->lease.held, false},
+	    {"lease=held", &in->lease.held, true},
+	    {"fs=on", &in->failsafe.mode, true},
+	    {"fsusable", &in->lease.fs_usable, true},
 	};
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -458,6 +508,12 @@ static void check_extra(const struct ha_decision *d, const char *check, char *wh
 		render(check + 4, want, sizeof(want));
 		if (strcmp(d->ssn, want) != 0)
 			snprintf(why, size, "ssn '%s', want '%s'", d->ssn, want);
+	} else if (strncmp(check, "fs=", 3) == 0) {
+		for (int i = 0; i < d->failsafe.n; i++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? "," : "",
+			         d->failsafe.names[i]);
+		if (strcmp(got[0] ? got : "-", check + 3) != 0)
+			snprintf(why, size, "failsafe list '%s', want '%s'", got, check + 3);
 	} else if (strncmp(check, "sync=", 5) == 0) {
 		for (int i = 0; i < d->n_sync_names; i++)
 			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? "," : "",
@@ -765,26 +821,9 @@ static void world_input(const struct world *w, int me, struct ha_input *in)
 
 static bool has_action(const struct ha_decision *d, enum ha_action_kind k, int before)
 {
-	for (int i = 0; i < d->n_actions && i < before; i++)
-		if (d->actions[i].kind == k)
-			return true;
-	return false;
-}
+	int i = plan_index(d, k);
 
-static int action_index(const struct ha_decision *d, enum ha_action_kind k)
-{
-	for (int i = 0; i < d->n_actions; i++)
-		if (d->actions[i].kind == k)
-			return i;
-	return -1;
-}
-
-/* holds: the input's own view of holding the key, as a correct plan must see it. */
-static bool holds(const struct ha_input *in)
-{
-	bool mine = in->view.has_leader && strcmp(in->view.leader, in->name) == 0;
-
-	return in->lease.held && in->now_ms < in->lease.deadline_ms && (mine || !in->dcs_ok);
+	return i >= 0 && i < before;
 }
 
 struct tally {
@@ -795,25 +834,16 @@ struct tally {
 static void check_member(const struct world *w, int me, const struct ha_input *in,
                          const struct ha_decision *d, struct tally *t)
 {
-	int promote = action_index(d, HA_ACT_PROMOTE);
-	int start_primary = action_index(d, HA_ACT_START_PRIMARY);
-	int boot = action_index(d, HA_ACT_BOOTSTRAP);
+	int promote = plan_index(d, HA_ACT_PROMOTE);
+	const char *why = plan_violation(in, d);
 	struct ha_decision again;
 
-	/* Bounded, well-formed plans. */
-	assert_true(d->n_actions >= 0 && d->n_actions <= HA_MAX_ACTIONS);
-	assert_non_null(d->reason);
-	for (int i = 0; i < d->n_actions; i++)
-		assert_true(d->actions[i].kind < HA_ACT__COUNT);
-	/* Never promote or start as primary without holding or first acquiring the key. */
-	if (promote >= 0)
-		assert_true(holds(in) || has_action(d, HA_ACT_ACQUIRE_LEADER, promote));
-	if (start_primary >= 0)
-		assert_true(holds(in));
-	if (boot >= 0)
-		assert_true(has_action(d, HA_ACT_INITIALIZE_RACE, boot));
+	/* Well-formed; never promote or start as primary without the key; never take the key
+	 * from another holder (ha_invariants.h, shared with the fuzz harness). */
+	if (why != NULL)
+		fail_msg("%s: %s", names[me], why);
 	/* Never promote past the lag limit, or outside the sync set. */
-	if (promote >= 0 && !holds(in)) {
+	if (promote >= 0 && !input_holds_key(in)) {
 		assert_true(w->lag[me] != LAG_OVER);
 		if (w->sync_standby >= 0)
 			assert_true(me == 0 || me == w->sync_standby);
@@ -924,13 +954,212 @@ static void test_sweep_invariants(void **state)
 	assert_true(count > (quick ? 1000 : 100000));
 }
 
+/* --- part 3: the failsafe sweep ---------------------------------------------------------- */
+
+/*
+ * failsafe_mode's inputs crossed with a reduced world (this node is node2; node1 is
+ * "the other", the primary it may have confirmed; node3 a third member):
+ * mode, the failsafe key, the lease and failsafe deadlines, the keeper's usable flag,
+ * the replica window, etcd reachable, the leader key, the local PostgreSQL, whether
+ * node1 still answers as primary, a failover request for node3, a newer cluster
+ * timeline. On every point: the invariants of docs/agent.md, "Failsafe mode".
+ */
+enum fk {
+	FK_ABSENT,
+	FK_WITH_ME,
+	FK_WITHOUT_ME,
+	FK_INVALID,
+	FK__COUNT
+};
+enum tri {
+	T_NONE,
+	T_FUTURE,
+	T_PAST,
+	T__COUNT
+};
+enum win {
+	W_NONE,
+	W_LEADER,
+	W_OTHER,
+	W__COUNT
+};
+enum holder {
+	K_NONE,
+	K_ME,
+	K_OTHER,
+	K__COUNT
+};
+
+struct fs_world {
+	bool mode, usable, dcs_ok, peer_primary, failover_other, tl_behind;
+	enum fk key;
+	enum tri lease, fs;
+	enum win window;
+	enum holder leader;
+	enum local pg;
+};
+
+static void fs_world_input(const struct fs_world *w, struct ha_input *in)
+{
+	static const char *const keys[FK__COUNT] = {NULL, "node1,node2,node3", "node1,node3", NULL};
+	char list[64];
+
+	base_input(in, "node2");
+	in->settings.synchronous_mode = false;
+	in->dcs_ok = w->dcs_ok;
+	set_local(in, w->pg, 100, 1);
+	for (int i = 0; i < NMEMBERS; i++)
+		add_member(&in->view, names[i], i == 0 ? "primary" : "replica", 100);
+	if (w->leader != K_NONE)
+		set_leader(in, w->leader == K_ME ? "node2" : "node1");
+	in->failsafe.mode = w->mode;
+	if (keys[w->key] != NULL) {
+		snprintf(list, sizeof(list), "%s", keys[w->key]);
+		names_into(list, &in->view.failsafe);
+	}
+	if (w->key == FK_INVALID)
+		in->view.failsafe.state = DCS_FS_INVALID;
+	in->view.failsafe.mod_revision = w->key == FK_ABSENT ? 0 : 7;
+	in->lease.held = w->lease != T_NONE;
+	in->lease.deadline_ms = w->lease == T_FUTURE ? NOW + 500 : NOW - 1;
+	in->lease.fs_deadline_ms = w->fs == T_NONE ? 0 : w->fs == T_FUTURE ? NOW + 800 : NOW - 100;
+	in->lease.fs_usable = w->usable;
+	if (w->window != W_NONE) {
+		strcpy(in->failsafe.window_leader, w->window == W_LEADER ? "node1" : "node3");
+		in->failsafe.window_until_ms = NOW + 1000;
+	}
+	add_peer(in, "node1", w->peer_primary, w->peer_primary, 100);
+	add_peer(in, "node3", true, false, 50);
+	if (w->failover_other)
+		failover_token(in, (char[]){":node3"});
+	if (w->tl_behind)
+		history_token(in, (char[]){"1:50"});
+}
+
+/* fs_check_safety: invariants 1-4 and 7: who may take the key, promote, keep writing. */
+static void fs_check_safety(const struct ha_input *in, const struct ha_decision *d)
+{
+	bool primary = in->pg.proc == PG_PROC_RUNNING && !in->pg.in_recovery;
+	bool window = !primary && in->now_ms < in->failsafe.window_until_ms;
+	bool takes = has_action(d, HA_ACT_ACQUIRE_LEADER, HA_MAX_ACTIONS);
+	bool promotes = has_action(d, HA_ACT_PROMOTE, HA_MAX_ACTIONS);
+	static const enum ha_action_kind etcd_writes[] = {
+	    HA_ACT_ACQUIRE_LEADER, HA_ACT_PROMOTE,          HA_ACT_START_PRIMARY,
+	    HA_ACT_SET_SSN,        HA_ACT_PUBLISH_SYNC,     HA_ACT_SYNC_CLAIM,
+	    HA_ACT_BOOTSTRAP,      HA_ACT_PUBLISH_FAILSAFE, HA_ACT_DELETE_FAILSAFE};
+
+	/* 1, 7: without a current view nobody takes the key, promotes, changes the sync
+	 * standbys (synchronous_standby_names never shrinks) or touches the failsafe key. */
+	for (size_t i = 0; !in->dcs_ok && i < sizeof(etcd_writes) / sizeof(etcd_writes[0]); i++)
+		assert_false(has_action(d, etcd_writes[i], HA_MAX_ACTIONS));
+	/* 2: a member that confirmed a primary neither takes the key nor promotes. */
+	if (window)
+		assert_false(takes || promotes);
+	/* 3: only a member the failsafe key names (or no key) takes a free key. */
+	if (takes && !primary)
+		assert_true(ha_fs_key_allows(&in->view.failsafe, in->name));
+	/* 4: a running primary past its effective deadline stops at once. */
+	if (primary && in->lease.held && in->now_ms >= ha_effective_deadline(&in->lease))
+		assert_true(has_action(d, HA_ACT_STOP_IMMEDIATE, HA_MAX_ACTIONS));
+	/* ... and before it, etcd unreachable, it keeps writing. */
+	if (primary && in->lease.held && in->now_ms < ha_effective_deadline(&in->lease) &&
+	    !in->dcs_ok)
+		assert_int_equal(d->n_actions, 0);
+}
+
+/* fs_check_rules: invariants 5, 6, 8 and the failsafe key's writer. */
+static void fs_check_rules(const struct fs_world *w, const struct ha_input *in,
+                           const struct ha_decision *d)
+{
+	int64_t eff = ha_effective_deadline(&in->lease);
+	struct ha_decision again;
+
+	/* 5: the failsafe deadline counts only while usable, and never shortens the lease. */
+	assert_true(eff >= in->lease.deadline_ms);
+	if (eff > in->lease.deadline_ms)
+		assert_true(in->lease.fs_usable &&
+		            in->lease.fs_deadline_ms > in->lease.deadline_ms);
+	/* 6: a vanished key is taken back only by its holder, in time, on its timeline. */
+	if (d->rule == HA_RULE_RETAKE_VANISHED)
+		assert_true(in->dcs_ok && !in->view.has_leader && in->lease.held &&
+		            in->now_ms < eff && !w->tl_behind && !w->failover_other &&
+		            w->pg == L_PRIMARY);
+	/* The failsafe key: written by the leader with the mode on, naming every member;
+	 * deleted with the mode off. */
+	if (has_action(d, HA_ACT_PUBLISH_FAILSAFE, HA_MAX_ACTIONS)) {
+		assert_true(w->mode && w->leader == K_ME && in->lease.held && in->dcs_ok);
+		for (int i = 0; i < NMEMBERS; i++)
+			assert_true(dcs_failsafe_has(&d->failsafe, names[i]));
+	}
+	if (has_action(d, HA_ACT_DELETE_FAILSAFE, HA_MAX_ACTIONS))
+		assert_true(!w->mode && w->key != FK_ABSENT && w->leader == K_ME);
+	/* 8: determinism. */
+	ha_decide(in, &again);
+	assert_memory_equal(d, &again, sizeof(again));
+}
+
+static void fs_sweep_check(const struct fs_world *w, long *count)
+{
+	struct ha_input in;
+	struct ha_decision d;
+
+	fs_world_input(w, &in);
+	ha_decide(&in, &d);
+	assert_true(d.n_actions >= 0 && d.n_actions <= HA_MAX_ACTIONS);
+	fs_check_safety(&in, &d);
+	fs_check_rules(w, &in, &d);
+	(*count)++;
+}
+
+/* fs_sweep_flags: the boolean dimensions of w, every combination. */
+static void fs_sweep_flags(struct fs_world *w, long *count)
+{
+	for (int bits = 0; bits < 64; bits++) {
+		w->mode = bits & 1;
+		w->usable = bits & 2;
+		w->dcs_ok = bits & 4;
+		w->peer_primary = bits & 8;
+		w->failover_other = bits & 16;
+		w->tl_behind = bits & 32;
+		fs_sweep_check(w, count);
+	}
+}
+
+static void test_sweep_failsafe(void **state)
+{
+	static const enum local pgs[] = {L_PRIMARY, L_REPLICA, L_DOWN_REPLICA, L_DOWN_PRIMARY};
+	struct fs_world w;
+	long count = 0;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	for (int k = 0; k < FK__COUNT; k++)
+		for (int l = 0; l < T__COUNT; l++)
+			for (int f = 0; f < T__COUNT; f++)
+				for (int win = 0; win < W__COUNT; win++)
+					for (int h = 0; h < K__COUNT; h++)
+						for (size_t p = 0; p < sizeof(pgs) / sizeof(pgs[0]);
+						     p++) {
+							w = (struct fs_world){
+							    .key = (enum fk)k,
+							    .lease = (enum tri)l,
+							    .fs = (enum tri)f,
+							    .window = (enum win)win,
+							    .leader = (enum holder)h,
+							    .pg = pgs[p]};
+							fs_sweep_flags(&w, &count);
+						}
+	print_message("failsafe sweep: %ld points checked\n", count);
+	assert_true(count > 50000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_scenarios),        cmocka_unit_test(test_render_ssn),
 	    cmocka_unit_test(test_switchover_rules), cmocka_unit_test(test_switchover_sync_pending),
 	    cmocka_unit_test(test_failover_rules),   cmocka_unit_test(test_handover_done),
-	    cmocka_unit_test(test_sweep_invariants),
+	    cmocka_unit_test(test_sweep_invariants), cmocka_unit_test(test_sweep_failsafe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,7 @@
  *  - a key taken by someone else fences at the next renewal;
  *  - a keeper whose etcd client or fencer (or renewer) did not start never takes the
  *    key: nothing holds it without a fencer behind it.
- * TTL 2 s throughout: leader renewal every 333 ms, follower every 666 ms, margin 500 ms.
+ * TTL 2 s throughout: leader renewal every 250 ms, follower every 666 ms, margin 500 ms.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,13 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dcs/dcs_mem.h"
+#include "ha/ha_failsafe.h"
 #include "ha/lease.h"
+#include "util/compiler.h"
 #include "util/clocksrc.h"
 
 #define START  1000000
 #define TTL_S  2
 #define MARGIN 500
-#define RENEW  333
+#define RENEW  250
 #define LEADER "/service/batman/leader"
 
 struct rig {
@@ -39,6 +41,10 @@ struct rig {
 	atomic_int fences;
 	_Atomic int64_t fenced_at; /* clock time of the last fence */
 	atomic_int notifies;
+	/* The failsafe members' answers (the seam of lease_options.fs_post). */
+	atomic_int rounds;          /* rounds sent */
+	atomic_bool refuse[3];      /* n1, n2, n3: refuse (or do not answer) from now on */
+	_Atomic int64_t latency_ms; /* each round takes this long */
 };
 
 /* The thread whose start fails (NULL: none): the seam of lease_options.spawn. */
@@ -66,6 +72,47 @@ static void notify(void *ctx)
 	atomic_fetch_add(&r->notifies, 1);
 }
 
+/* fs_post: the members of the failsafe list as the test scripts them. */
+static void fs_post(void *ctx, const struct dcs_failsafe *targets, const char *body, int timeout_ms,
+                    bool *accepted)
+{
+	struct rig *r = ctx;
+	int64_t latency = atomic_load(&r->latency_ms);
+
+	(void)body;
+	atomic_fetch_add(&r->rounds, 1);
+	if (latency > 0)
+		clocksrc_sleep_ms(r->clock, MIN(latency, timeout_ms));
+	for (int i = 0; i < targets->n; i++) {
+		int who = targets->names[i][1] - '1'; /* "n2" -> 1 */
+
+		accepted[i] =
+		    who >= 0 && who < 3 && !atomic_load(&r->refuse[who]) && latency < timeout_ms;
+	}
+}
+
+/* failsafe: the HA loop's word to the keeper: mode on, this list, usable. */
+static void failsafe(struct rig *r, bool mode, bool usable, bool retake_ok)
+{
+	struct lease_failsafe lf = {.mode = mode, .usable = usable, .retake_ok = retake_ok};
+
+	lf.targets.state = DCS_FS_VALID;
+	lf.targets.n = 2;
+	strcpy(lf.targets.names[0], "n2");
+	strcpy(lf.targets.api_urls[0], "http://127.0.0.1:1/patroni");
+	strcpy(lf.targets.names[1], "n3");
+	strcpy(lf.targets.api_urls[1], "http://127.0.0.1:2/patroni");
+	strcpy(lf.body, "{\"name\":\"n1\"}");
+	lease_keeper_set_failsafe(r->lk, &lf);
+}
+
+static int64_t effective(struct rig *r)
+{
+	struct ha_lease s = lease_state(r->lk);
+
+	return ha_effective_deadline(&s);
+}
+
 static void start_keeper(struct rig *r)
 {
 	static const char *const endpoints[] = {"127.0.0.1:1", NULL};
@@ -80,6 +127,8 @@ static void start_keeper(struct rig *r)
 	                          .fence_ctx = r,
 	                          .notify = notify,
 	                          .notify_ctx = r,
+	                          .fs_post = fs_post,
+	                          .fs_post_ctx = r,
 	                          .clock = r->clock,
 	                          .spawn = spawn};
 
@@ -93,6 +142,10 @@ static int setup(void **state)
 
 	failing_thread = NULL;
 	r->clock = clocksrc_sim_new(START);
+	atomic_init(&r->rounds, 0);
+	atomic_init(&r->latency_ms, 0);
+	for (int i = 0; i < 3; i++)
+		atomic_init(&r->refuse[i], false);
 	r->mem = dcs_mem_new(r->clock);
 	*state = r;
 	return 0;
@@ -113,7 +166,7 @@ static int teardown(void **state)
 /* acquire: takes the key, and lets the renewer (woken by the news) settle. */
 static void acquire(struct rig *r)
 {
-	assert_int_equal(lease_acquire(r->lk, false), DCS_CAS_OK);
+	assert_int_equal(lease_acquire(r->lk, false, -1), DCS_CAS_OK);
 	clocksrc_sim_settle(r->clock);
 }
 
@@ -176,7 +229,7 @@ static void test_deadline_anchored_on_send_time(void **state)
 
 	start_keeper(r);
 	dcs_mem_set_latency(r->mem, "n1", 200);
-	assert_int_equal(lease_acquire(r->lk, false), DCS_CAS_OK);
+	assert_int_equal(lease_acquire(r->lk, false, -1), DCS_CAS_OK);
 	assert_int_equal(now(r), START + 400); /* the reply */
 	assert_int_equal(lease_state(r->lk).deadline_ms, START + TTL_S * 1000 - MARGIN);
 	assert_deadline_safe(r);
@@ -313,8 +366,8 @@ static void expect_never_leads(struct rig *r)
 
 	assert_false(lease_keeper_ready(r->lk));
 	dcs_mem_stats(r->mem, "n1", &st);
-	assert_int_equal(lease_acquire(r->lk, false), DCS_CAS_ERROR);
-	assert_int_equal(lease_acquire(r->lk, true), DCS_CAS_ERROR);
+	assert_int_equal(lease_acquire(r->lk, false, -1), DCS_CAS_ERROR);
+	assert_int_equal(lease_acquire(r->lk, true, -1), DCS_CAS_ERROR);
 	assert_false(lease_state(r->lk).held);
 	assert_false(key_is(r, "n1"));
 	clocksrc_sim_advance(r->clock, 5000);
@@ -354,6 +407,177 @@ static void test_client_open_failure_never_leads(void **state)
 	assert_int_equal(lease_release(r->lk), DCS_CAS_ERROR);
 }
 
+/* --- failsafe_mode ------------------------------------------------------------------------- */
+
+/*
+ * Quorum lost for 10 s with failsafe on: rounds start a renewal period plus a hedge
+ * delay after the last renewal, every member confirms, and the primary never fences;
+ * its deadline rests on the rounds (send time + ttl - margin). When etcd comes back the
+ * renewals carry it again and the rounds stop.
+ */
+static void test_failsafe_keeps_primary_through_quorum_loss(void **state)
+{
+	struct rig *r = *state;
+	int rounds;
+
+	start_keeper(r);
+	failsafe(r, true, true, true);
+	acquire(r);
+	dcs_mem_set_quorum(r->mem, false);
+	clocksrc_sim_advance(r->clock, 300);
+	assert_int_equal(atomic_load(&r->rounds), 0); /* not before 250 + 100 ms */
+	for (int i = 0; i < 100; i++) {
+		clocksrc_sim_advance(r->clock, 100);
+		assert_int_equal(atomic_load(&r->fences), 0);
+		assert_true(effective(r) > now(r));
+		assert_true(effective(r) <= now(r) + TTL_S * 1000 - MARGIN);
+	}
+	rounds = atomic_load(&r->rounds);
+	assert_true(rounds >= 35); /* every 250 ms */
+	assert_true(ha_fs_carries(&(struct ha_lease){lease_state(r->lk).held,
+	                                             lease_state(r->lk).deadline_ms,
+	                                             lease_state(r->lk).fs_deadline_ms, true},
+	                          now(r)));
+	dcs_mem_set_quorum(r->mem, true);
+	clocksrc_sim_advance(r->clock, 500);
+	rounds = atomic_load(&r->rounds);
+	clocksrc_sim_advance(r->clock, 2000);
+	assert_int_equal(atomic_load(&r->rounds), rounds); /* renewals again: no rounds */
+	assert_true(key_is(r, "n1"));
+	assert_int_equal(atomic_load(&r->fences), 0);
+}
+
+/*
+ * A member stops confirming: the primary fences at the send time of the last round
+ * that every member confirmed + ttl - margin: never later (the member's window ends
+ * ttl after it accepted that round), never before.
+ */
+static void test_failsafe_member_refusing_fences(void **state)
+{
+	struct rig *r = *state;
+	int64_t refused_at, deadline;
+
+	start_keeper(r);
+	failsafe(r, true, true, true);
+	acquire(r);
+	dcs_mem_set_quorum(r->mem, false);
+	clocksrc_sim_advance(r->clock, 3000);
+	assert_int_equal(atomic_load(&r->fences), 0);
+	atomic_store(&r->refuse[2], true); /* n3 */
+	refused_at = now(r);
+	deadline = effective(r);
+	assert_true(deadline > refused_at && deadline <= refused_at + TTL_S * 1000 - MARGIN);
+	clocksrc_sim_advance(r->clock, deadline - now(r) - 1);
+	assert_int_equal(atomic_load(&r->fences), 0);
+	assert_int_equal(effective(r), deadline); /* refused rounds never extend it */
+	clocksrc_sim_advance(r->clock, 1);
+	assert_int_equal(atomic_load(&r->fences), 1);
+	assert_int_equal(atomic_load(&r->fenced_at), deadline);
+	atomic_store(&r->refuse[2], false); /* answering again later changes nothing */
+	clocksrc_sim_advance(r->clock, 3000);
+	assert_int_equal(atomic_load(&r->fences), 1);
+	assert_int_equal(effective(r), deadline);
+}
+
+/* Failsafe off, or the confirmed list does not name us: no rounds, fenced at the lease. */
+static void test_failsafe_unusable_fences_at_the_lease(void **state)
+{
+	struct rig *r = *state;
+	int64_t deadline;
+
+	start_keeper(r);
+	failsafe(r, true, false, true);
+	acquire(r);
+	dcs_mem_set_quorum(r->mem, false);
+	deadline = lease_state(r->lk).deadline_ms;
+	clocksrc_sim_advance(r->clock, deadline - now(r));
+	assert_int_equal(atomic_load(&r->fences), 1);
+	assert_int_equal(atomic_load(&r->rounds), 0);
+}
+
+/*
+ * A round that left before the deadline but came back after it still counts (the
+ * members opened their windows on receipt, after the send); one sent at or after the
+ * deadline never does: a frozen primary that resumes cannot resurrect itself.
+ */
+static void test_failsafe_no_resurrection(void **state)
+{
+	struct rig *r = *state;
+	int64_t deadline;
+
+	start_keeper(r);
+	failsafe(r, true, true, true);
+	acquire(r);
+	atomic_store(&r->refuse[1], true); /* n2 silent: every round fails */
+	dcs_mem_set_quorum(r->mem, false);
+	deadline = effective(r);
+	clocksrc_sim_advance(r->clock, deadline - now(r) + 10);
+	assert_int_equal(atomic_load(&r->fences), 1);
+	atomic_store(&r->refuse[1], false);
+	clocksrc_sim_advance(r->clock, 3000);
+	assert_int_equal(effective(r), deadline);
+	assert_int_equal(atomic_load(&r->fences), 1);
+}
+
+/*
+ * etcd comes back from a quorum loss with every lease revoked (the frozen raft leader
+ * resumed): the leader key is gone. The primary, still within its failsafe deadline,
+ * takes it back create-if-absent on a new lease: no fence, no leader change.
+ */
+static void test_failsafe_retakes_revoked_key(void **state)
+{
+	struct rig *r = *state;
+	int64_t old_lease;
+
+	start_keeper(r);
+	failsafe(r, true, true, true);
+	acquire(r);
+	old_lease = lease_id(r->lk);
+	dcs_mem_set_quorum(r->mem, false);
+	clocksrc_sim_advance(r->clock, 5000);
+	dcs_mem_revoke_all(r->mem);
+	dcs_mem_set_quorum(r->mem, true);
+	assert_false(key_is(r, "n1"));
+	clocksrc_sim_advance(r->clock, RENEW + 100);
+	assert_true(key_is(r, "n1"));
+	assert_true(lease_id(r->lk) != old_lease);
+	assert_int_equal(atomic_load(&r->fences), 0);
+	clocksrc_sim_advance(r->clock, 3000);
+	assert_deadline_safe(r);
+	assert_int_equal(atomic_load(&r->fences), 0);
+}
+
+/* Without the HA loop's leave (a newer timeline, a failover request) it fences instead. */
+static void test_vanished_key_not_retaken_without_leave(void **state)
+{
+	struct rig *r = *state;
+
+	start_keeper(r);
+	failsafe(r, true, true, false);
+	acquire(r);
+	assert_true(dcs_mem_delete(r->mem, LEADER));
+	clocksrc_sim_advance(r->clock, RENEW);
+	assert_int_equal(atomic_load(&r->fences), 1);
+	assert_false(key_is(r, "n1"));
+	assert_false(lease_state(r->lk).held);
+}
+
+/* A key deleted (or revoked early, etcd 3.4.23's stale-leader bug) while renewals work:
+ * taken back at the next renewal, with or without failsafe_mode. */
+static void test_vanished_key_retaken(void **state)
+{
+	struct rig *r = *state;
+
+	start_keeper(r);
+	failsafe(r, false, false, true);
+	acquire(r);
+	assert_true(dcs_mem_delete(r->mem, LEADER));
+	clocksrc_sim_advance(r->clock, RENEW);
+	assert_true(key_is(r, "n1"));
+	assert_int_equal(atomic_load(&r->fences), 0);
+	assert_true(lease_state(r->lk).held);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -369,6 +593,13 @@ int main(void)
 	    T(test_fencer_start_failure_never_leads),
 	    T(test_renewer_start_failure_never_leads),
 	    T(test_client_open_failure_never_leads),
+	    T(test_failsafe_keeps_primary_through_quorum_loss),
+	    T(test_failsafe_member_refusing_fences),
+	    T(test_failsafe_unusable_fences_at_the_lease),
+	    T(test_failsafe_no_resurrection),
+	    T(test_failsafe_retakes_revoked_key),
+	    T(test_vanished_key_not_retaken_without_leave),
+	    T(test_vanished_key_retaken),
 	};
 #undef T
 

@@ -584,6 +584,7 @@ static void test_render_agent_yml_parses(void **state)
 	assert_string_equal(cfg->postgresql.rewind.username, "rewind_user");
 	assert_string_equal(cfg->postgresql.rewind.password, "RewindPw3");
 	assert_true(cfg->postgresql.use_pg_rewind);
+	assert_true(cfg->bootstrap.dcs.failsafe_mode); /* on in every lab */
 	assert_string_equal(pg_params_get(&cfg->postgresql.parameters, "max_connections"), "100");
 	assert_string_equal(pg_params_get(&cfg->postgresql.parameters, "shared_buffers"), "32MB");
 	assert_true(strv_has(cfg->bootstrap.initdb, "--data-checksums"));
@@ -837,7 +838,10 @@ static void test_etcd_argv(void **state)
 	assert_non_null(strstr(all.data,
 	                       "\n--initial-cluster=etcd1=http://127.0.0.1:6503,"
 	                       "etcd2=http://127.0.0.1:6504,etcd3=http://127.0.0.1:6505\n"));
-	assert_non_null(strstr(all.data, "\n--heartbeat-interval=100\n--election-timeout=1000\n"));
+	/* The timing budget of docs/agent.md: a stalled raft leader replaced in 0.5-1 s. */
+	assert_non_null(strstr(all.data, "\n--heartbeat-interval=50\n--election-timeout=500\n"
+	                                 "--pre-vote=true\n"
+	                                 "--experimental-watch-progress-notify-interval=1s\n"));
 	assert_non_null(strstr(all.data, "\n--auto-compaction-mode=periodic\n"));
 	assert_non_null(strstr(all.data, "\n--initial-cluster-token=pgha-lab-pgha-lab-6500\n"));
 	/* The marker that recognises the process is one of its arguments. */

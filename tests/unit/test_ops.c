@@ -185,6 +185,20 @@ static void test_args_monitor_health(void **state)
 	assert_int_equal(parse(OPS_HEALTH, &a, err, NULL), CLI_PARSE_OK);
 	assert_int_equal(a.max_lag_bytes, -1);
 	expect_error(parse(OPS_HEALTH, &a, err, "--max-lag", "lots", NULL), err, "--max-lag");
+	/* verify: a lab needs nothing more; another cluster its fault action and endpoint */
+	assert_int_equal(parse(OPS_VERIFY, &a, err, "--json", "--timeout", "60", NULL),
+	                 CLI_PARSE_OK);
+	assert_int_equal(a.timeout_s, 60);
+	assert_int_equal(parse(OPS_VERIFY, &a, err, "-c", "/etc/pgha/cluster.yml", "--exec",
+	                       "relay", "--router-rw", "nlb:5432", "--router-ro", "nlb:5433", NULL),
+	                 CLI_PARSE_OK);
+	assert_string_equal(a.exec, "relay");
+	assert_string_equal(a.router_ro, "nlb:5433");
+	expect_error(parse(OPS_VERIFY, &a, err, "-c", "/x.yml", "--router-rw", "nlb:5432", NULL),
+	             err, "needs --exec COMMAND");
+	expect_error(parse(OPS_VERIFY, &a, err, "-c", "/x.yml", "--exec", "relay", NULL), err,
+	             "--router-rw HOST:PORT");
+	expect_error(parse(OPS_HEALTH, &a, err, "--exec", "relay", NULL), err, "--exec");
 	/* every command has a usage text naming it */
 	for (int c = 0; c < OPS__COUNT; c++)
 		assert_non_null(strstr(ops_usage((enum ops_cmd)c), ops_cmd_name((enum ops_cmd)c)));

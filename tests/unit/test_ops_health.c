@@ -1,7 +1,8 @@
 /*
  * test_ops_health.c: the verdicts of `pgha health` from canned observations (views built
- * from etcd key values, probe results filled by hand), their text and JSON forms, and
- * the events and screen of `pgha monitor`.
+ * from etcd key values, probe results filled by hand), their text and JSON forms, the
+ * nine checks of `pgha verify` built on them and on a chaos run, and the events and
+ * screen of `pgha monitor`.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include "cli/ops_health.h"
 #include "cli/ops_monitor.h"
+#include "cli/ops_verify.h"
 #include "dcs/dcs.h"
 #include "util/buf.h"
 #include "view_fixture.h"
@@ -494,6 +496,151 @@ static void test_monitor_log_and_screen(void **state)
 	free(log);
 }
 
+/* --- verify ------------------------------------------------------------------------------- */
+
+/* verifiable: healthy, with a pooler on every member and the router's ports answering. */
+static void verifiable(struct fixture *f)
+{
+	healthy(f);
+	dcs_view_free(&f->view);
+	view_of(
+	    &f->view, "leader", "node1", "members/node1",
+	    MEMBER("5432", "primary", ",\"xlog_location\":5000000,\"pooler\":\"127.0.0.1:6432\""),
+	    "members/node2", WITH_POOLER("5433", "6433"), "members/node3",
+	    WITH_POOLER("5434", "6434"), "sync", SYNC, "status", STATUS, "config",
+	    "{\"synchronous_mode\":true}", NULL);
+	for (int i = 0; i < 3; i++)
+		f->in.pooler[i] =
+		    (struct ops_sql_probe){.tried = true,
+		                           .ok = true,
+		                           .in_recovery = i > 0,
+		                           .cluster_name = {'n', 'o', 'd', 'e', (char)('1' + i)},
+		                           .port = 5432 + i};
+	f->in.router_configured = true;
+	snprintf(f->in.router_rw, sizeof(f->in.router_rw), "127.0.0.1:6006");
+	snprintf(f->in.router_ro, sizeof(f->in.router_ro), "127.0.0.1:6007");
+	f->in.router_rw_probe = (struct ops_sql_probe){.tried = true, .ok = true, .port = 5432};
+	f->in.router_ro_probe = (struct ops_sql_probe){
+	    .tried = true, .ok = true, .in_recovery = true, .cluster_name = "node3", .port = 5434};
+}
+
+static void failed_over(struct chaos_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->t0_us = 1;
+	snprintf(r->victim, sizeof(r->victim), "node1");
+	snprintf(r->new_leader, sizeof(r->new_leader), "node2");
+	r->downtime_s = 2.1;
+	r->acked = 1700;
+	r->verified = true;
+	r->rejoined = true;
+	r->rewound = true;
+	r->rejoin_s = 5.7;
+}
+
+static void expect_row(const struct ops_verify *v, enum ops_verify_check c, enum ops_status st,
+                       const char *fragment)
+{
+	const struct ops_verify_row *r = &v->rows[c];
+
+	if (!r->done || r->status != st || (fragment && !strstr(r->detail, fragment)))
+		fail_msg("%s: %s %s '%s', expected %s '%s'", ops_verify_name(c),
+		         r->done ? "" : "not done", ops_status_str(r->status), r->detail,
+		         ops_status_str(st), fragment ? fragment : "");
+}
+
+static void test_verify_all_pass(void **state)
+{
+	struct fixture f;
+	struct ops_verify v = {0};
+	struct chaos_result r;
+	struct buf text;
+	json_t *j;
+
+	(void)state;
+	verifiable(&f);
+	eval(&f);
+	ops_verify_from_health(&f.in, &f.out, 0.25, &v);
+	ops_verify_replay(true, 0.04, "a row written on node1 replayed on every replica", &v);
+	failed_over(&r);
+	ops_verify_from_chaos(&r, &v);
+	expect_row(&v, VERIFY_ETCD_QUORUM, OPS_PASS, "3/3 endpoints healthy");
+	expect_row(&v, VERIFY_ELECTION, OPS_PASS, "node1 answers /primary 200");
+	expect_row(&v, VERIFY_REPLICATION, OPS_PASS,
+	           "replayed on every replica; 2 replicas streaming");
+	expect_row(&v, VERIFY_HEALTH_ENDPOINTS, OPS_PASS, "/primary 200 on node1 only");
+	expect_row(&v, VERIFY_PORTS, OPS_PASS, "lands on node1, the leader");
+	expect_row(&v, VERIFY_FAILOVER, OPS_PASS, "node2 leads; writes paused 2.10 s");
+	expect_row(&v, VERIFY_NO_LOSS, OPS_PASS, "1700 acknowledged writes, 0 missing on node2");
+	expect_row(&v, VERIFY_REJOIN, OPS_PASS, "node1 back as a replica via pg_rewind");
+	expect_row(&v, VERIFY_POOLERS, OPS_PASS, "3 of 3 members");
+	assert_int_equal(ops_verify_passed(&v), VERIFY__COUNT);
+	buf_init(&text);
+	ops_verify_text(&v, &text);
+	assert_non_null(strstr(text.data, "6  PASS  automatic failover             2.10 s  "));
+	assert_non_null(strstr(text.data, "7  PASS  zero data loss                    -    "));
+	assert_non_null(strstr(text.data, "9 of 9 checks passed"));
+	buf_free(&text);
+	j = ops_verify_json(&v);
+	assert_true(json_is_true(json_object_get(j, "passed")));
+	assert_int_equal(json_array_size(json_object_get(j, "checks")), VERIFY__COUNT);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(j, "checks"), 7), "name")),
+	                    "old primary rejoins");
+	json_decref(j);
+	dcs_view_free(&f.view);
+}
+
+static void test_verify_failures(void **state)
+{
+	struct fixture f;
+	struct ops_verify v = {0};
+	struct chaos_result r;
+
+	(void)state;
+	verifiable(&f);
+	f.in.rest[2] = (struct ops_rest_probe){.primary_code = 200, .replica_code = 503};
+	f.in.pooler[2] = (struct ops_sql_probe){.tried = true, .err = "cannot connect: refused"};
+	f.in.router_configured = false;
+	f.in.router_rw[0] = f.in.router_ro[0] = '\0';
+	eval(&f);
+	ops_verify_from_health(&f.in, &f.out, 0.25, &v);
+	expect_row(&v, VERIFY_HEALTH_ENDPOINTS, OPS_FAIL, "node3 (a replica): /primary 200");
+	expect_row(&v, VERIFY_POOLERS, OPS_FAIL, "pooler node3: 127.0.0.1:6434: cannot connect");
+	expect_row(&v, VERIFY_PORTS, OPS_FAIL, "give --router-rw and --router-ro");
+	/* node3's /replica 503 fails its replica check: that says more than the replay */
+	expect_row(&v, VERIFY_REPLICATION, OPS_FAIL, "replica node3: /replica answered 503");
+	ops_verify_replay(true, 0.1, "a row written on node1 replayed on every replica", &v);
+	expect_row(&v, VERIFY_REPLICATION, OPS_FAIL, "replica node3");
+	/* streaming, but the replay did not arrive */
+	dcs_view_free(&f.view);
+	verifiable(&f);
+	eval(&f);
+	ops_verify_from_health(&f.in, &f.out, 0.25, &v);
+	ops_verify_replay(false, 10, "a row written on node1 is not on node3 after 10 s", &v);
+	expect_row(&v, VERIFY_REPLICATION, OPS_FAIL, "not on node3 after 10 s; 2 replicas");
+	/* a lost write, no rejoin */
+	failed_over(&r);
+	r.lost_acked = 2;
+	r.rejoined = false;
+	ops_verify_from_chaos(&r, &v);
+	expect_row(&v, VERIFY_FAILOVER, OPS_PASS, NULL);
+	expect_row(&v, VERIFY_NO_LOSS, OPS_FAIL, "2 missing on node2");
+	expect_row(&v, VERIFY_REJOIN, OPS_FAIL, "node1 did not rejoin");
+	/* nobody took over */
+	failed_over(&r);
+	snprintf(r.new_leader, sizeof(r.new_leader), "node1");
+	ops_verify_from_chaos(&r, &v);
+	expect_row(&v, VERIFY_FAILOVER, OPS_FAIL, "node1 lost, but no other member leads");
+	ops_verify_skip_failover(&v, "not run: the cluster failed the checks above");
+	expect_row(&v, VERIFY_NO_LOSS, OPS_FAIL, "not run");
+	assert_int_equal(ops_verify_passed(&v), 5); /* all but replication and the failover's */
+	/* a row never judged fails */
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(ops_verify_passed(&v), 0);
+	dcs_view_free(&f.view);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +652,8 @@ int main(void)
 	    cmocka_unit_test(test_health_sync),
 	    cmocka_unit_test(test_health_poolers),
 	    cmocka_unit_test(test_health_router),
+	    cmocka_unit_test(test_verify_all_pass),
+	    cmocka_unit_test(test_verify_failures),
 	    cmocka_unit_test(test_monitor_initial),
 	    cmocka_unit_test(test_monitor_switchover),
 	    cmocka_unit_test(test_monitor_roles),

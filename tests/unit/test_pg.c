@@ -22,6 +22,7 @@
 #include "pg/pg_proc.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/conninfo.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -253,8 +254,8 @@ static void test_conninfo_round_trip_through_libpq(void **state)
 		bool seen = false;
 
 		buf_init(&ci);
-		pg_conninfo_append(&ci, "host", "h");
-		pg_conninfo_append(&ci, "application_name", values[i]);
+		conninfo_append(&ci, "host", "h");
+		conninfo_append(&ci, "application_name", values[i]);
 		opts = PQconninfoParse(ci.data, &err);
 		assert_non_null(opts);
 		for (PQconninfoOption *o = opts; o->keyword; o++) {

@@ -298,6 +298,8 @@ static void test_primary_answer_without_leader_key_is_not_enough(void **state)
 	struct fixture *f = three_members();
 
 	(void)state;
+	/* A router that never saw a leader routes nobody on a 200 alone. */
+	rt_table_init(&f->tbl, &f->cfg);
 	set_leader(&f->view, NULL);
 	(void)apply(f);
 	/* Every member is checked on /replica now; a 200 there is no RW target. */
@@ -307,6 +309,48 @@ static void test_primary_answer_without_leader_key_is_not_enough(void **state)
 	/* ... and a leader key naming an unknown member gives none either. */
 	set_leader(&f->view, "ghost");
 	(void)apply(f);
+	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
+}
+
+/*
+ * The leader key vanishes (it expired while the primary ran on failsafe, or etcd revoked
+ * it) together with the leader's member key: the last leader stays the RW target while
+ * its /primary answers 200, and its first failure drops it for good; nobody else becomes
+ * a RW target without the key.
+ */
+static void test_vanished_key_keeps_the_last_leader_on_probation(void **state)
+{
+	struct fixture *f = three_members();
+	struct rt_changes ch;
+	int n1 = idx(f, "n1");
+
+	(void)state;
+	assert_true(check(f, "n1", 200));
+	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), n1);
+	set_leader(&f->view, NULL);
+	f->view.members[0] = f->view.members[2]; /* n1's member key went with its lease */
+	f->view.n_members = 2;
+	ch = apply(f);
+	assert_int_equal(ch.lost_leader, -1);
+	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), n1);
+	assert_false(check(f, "n1", 200));
+	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), n1);
+	/* The key comes back with the same holder: nothing changes. */
+	add_member(&f->view, "n1", 1);
+	set_leader(&f->view, "n1");
+	ch = apply(f);
+	assert_int_equal(ch.lost_leader, -1);
+	assert_int_equal(ch.new_leader, -1);
+	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), n1);
+	/* Gone again, and this time /primary fails once: out at once, and for good. */
+	set_leader(&f->view, NULL);
+	(void)apply(f);
+	assert_true(check(f, "n1", 503));
+	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
+	for (int k = 0; k < 3; k++) {
+		(void)check(f, "n1", 200);
+		(void)check(f, "n2", 200);
+	}
 	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
 }
 
@@ -901,6 +945,7 @@ int main(void)
 	    cmocka_unit_test(test_member_addr_and_api_base),
 	    cmocka_unit_test(test_rw_needs_leader_key_and_primary_check),
 	    cmocka_unit_test(test_primary_answer_without_leader_key_is_not_enough),
+	    cmocka_unit_test(test_vanished_key_keeps_the_last_leader_on_probation),
 	    cmocka_unit_test(test_leader_change_fences_and_rechecks),
 	    cmocka_unit_test(test_ro_round_robin_over_replicas),
 	    cmocka_unit_test(test_penalty_and_unresolved_address),

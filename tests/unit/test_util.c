@@ -20,6 +20,8 @@
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/compiler.h"
+#include "util/cgroup.h"
+#include "util/envsecret.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/iso8601.h"
@@ -253,6 +255,83 @@ static void test_proc_run_and_stop(void **state)
 	spec.argv = sleeper;
 	assert_false(proc_run(&spec, 100, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "timed out"));
+}
+
+/* Which variables are pgha's own, and which no child inherits. */
+static void test_envsecret_patterns(void **state)
+{
+	static const struct {
+		const char *entry;
+		bool own, withheld;
+	} cases[] = {
+	    {"PATRONI_SUPERUSER_PASSWORD=x", true, true},
+	    {"PATRONI_admin_PASSWORD=x", true, true}, /* Patroni's bootstrap users */
+	    {"PATRONI_ETCD3_PASSWORD", true, true},
+	    {"PATRONI_NAME=n1", true, true}, /* Patroni strips all of its variables */
+	    {"PGHA_REST_PASSWORD=x", true, true},
+	    {"PGPASSWORD=x", true, true},
+	    {"CREDENTIALS_DIRECTORY=/run/credentials/x", false, true},
+	    {"PGPASSWORDX=x", false, false},
+	    {"PGPASSFILE=/etc/pgha/pgpass", false, false},
+	    {"XPATRONI_A=1", false, false},
+	    {"patroni_a=1", false, false},
+	    {"PATH=/usr/bin", false, false},
+	    {"LANG=C.UTF-8", false, false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		assert_int_equal(envsecret_is_own(cases[i].entry), cases[i].own);
+		assert_int_equal(envsecret_withheld(cases[i].entry), cases[i].withheld);
+	}
+}
+
+/*
+ * The secrets leave the environment (the value stays readable through envsecret_get),
+ * and a child sees none of them, whether taken or set later; it gets the rest and the
+ * entries given to it explicitly.
+ */
+static void test_envsecret_take_and_children(void **state)
+{
+	const char *const env_argv[] = {"/usr/bin/env", NULL};
+	const char *const extra[] = {"PGPASSFILE=/tmp/pgpass", NULL};
+	struct proc_spec spec = {.argv = env_argv, .env = extra, .stdin_null = true};
+	struct buf out;
+	char err[256];
+
+	(void)state;
+	setenv("PATRONI_SUPERUSER_PASSWORD", "s3cret-su", 1);
+	setenv("PGHA_REST_PASSWORD", "s3cret-rest", 1);
+	setenv("PATRONI_REPLICATION_USERNAME", "repl", 1);
+	setenv("HARDEN_TEST_PLAIN", "visible", 1);
+	envsecret_take();
+	assert_null(getenv("PATRONI_SUPERUSER_PASSWORD"));
+	assert_null(getenv("PGHA_REST_PASSWORD"));
+	assert_string_equal(envsecret_get("PATRONI_SUPERUSER_PASSWORD"), "s3cret-su");
+	assert_string_equal(envsecret_get("PGHA_REST_PASSWORD"), "s3cret-rest");
+	assert_string_equal(envsecret_get("PATRONI_REPLICATION_USERNAME"), "repl");
+	assert_null(envsecret_get("PATRONI_SUPERUSER"));
+	assert_string_equal(envsecret_get("HARDEN_TEST_PLAIN"), "visible");
+	/* Set after the take (a library, a test): still never inherited. */
+	setenv("PGHA_LATE_SECRET", "late", 1);
+	setenv("PGPASSWORD", "libpq-secret", 1);
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/x", 1);
+	buf_init(&out);
+	assert_true(proc_run(&spec, 5000, &out, err, sizeof(err)));
+	assert_non_null(strstr(out.data, "HARDEN_TEST_PLAIN=visible\n"));
+	assert_non_null(strstr(out.data, "PGPASSFILE=/tmp/pgpass\n"));
+	assert_non_null(strstr(out.data, "PATH="));
+	assert_null(strstr(out.data, "s3cret"));
+	assert_null(strstr(out.data, "PATRONI_"));
+	assert_null(strstr(out.data, "PGHA_"));
+	assert_null(strstr(out.data, "PGPASSWORD"));
+	assert_null(strstr(out.data, "libpq-secret"));
+	assert_null(strstr(out.data, "CREDENTIALS_DIRECTORY"));
+	buf_free(&out);
+	unsetenv("PGHA_LATE_SECRET");
+	unsetenv("PGPASSWORD");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	unsetenv("HARDEN_TEST_PLAIN");
 }
 
 /*
@@ -545,6 +624,45 @@ static void test_iso8601_every_day(void **state)
 	assert_int_equal(days, 109938); /* 301 years, 73 of them leap years */
 }
 
+/* cgroup v2: the mount from mountinfo, nftables' path and depth, membership by prefix. */
+static void test_cgroup_paths(void **state)
+{
+	const char *hybrid =
+	    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+	    "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+	    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+	const char *pure = "30 24 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 "
+	                   "rw,nsdelegate";
+	char out[256];
+	int level = 0;
+
+	(void)state;
+	assert_true(cgroup2_mount_from(hybrid, out, sizeof(out)));
+	assert_string_equal(out, "/sys/fs/cgroup/unified");
+	assert_true(cgroup2_mount_from(pure, out, sizeof(out)));
+	assert_string_equal(out, "/sys/fs/cgroup");
+	assert_false(cgroup2_mount_from("32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw\n",
+	                                out, sizeof(out)));
+	assert_false(cgroup2_mount_from("", out, sizeof(out)));
+	assert_true(
+	    cgroup_nft_path("/sys/fs/cgroup/unified", "/pgha-1/node1", out, sizeof(out), &level));
+	assert_string_equal(out, "unified/pgha-1/node1");
+	assert_int_equal(level, 2);
+	assert_true(
+	    cgroup_nft_path("/sys/fs/cgroup", "/pgha-1/etcd/etcd2", out, sizeof(out), &level));
+	assert_string_equal(out, "pgha-1/etcd/etcd2");
+	assert_int_equal(level, 3);
+	assert_false(cgroup_nft_path("/mnt/cg2", "/pgha-1", out, sizeof(out), &level));
+	assert_false(cgroup_nft_path("/sys/fs/cgroupx", "/pgha-1", out, sizeof(out), &level));
+	assert_false(cgroup_nft_path("/sys/fs/cgroup", "pgha-1", out, sizeof(out), &level));
+	assert_true(cgroup_within("/pgha-1/node1", "/pgha-1"));
+	assert_true(cgroup_within("/pgha-1", "/pgha-1"));
+	assert_false(cgroup_within("/pgha-10/node1", "/pgha-1"));
+	assert_false(cgroup_within("/", "/pgha-1"));
+	assert_true(cgroup_of_pid(getpid(), out, sizeof(out)));
+	assert_int_equal(out[0], '/');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,7 +683,10 @@ int main(void)
 	    cmocka_unit_test(test_buf),
 	    cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_proc_run_and_stop),
+	    cmocka_unit_test(test_cgroup_paths),
 	    cmocka_unit_test(test_proc_child_signals_reset),
+	    cmocka_unit_test(test_envsecret_patterns),
+	    cmocka_unit_test(test_envsecret_take_and_children),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,7 @@ for scenario in kill-primary crash-postgres kill-agent freeze-primary switchover
 	if [ "$scenario" != crash-postgres ]; then
 		isnt_leader=$(field "$out" "j['new_leader'] != j['victim']")
 		is "$isnt_leader" True "$scenario: a new leader ($(field "$out" "j['new_leader']"))"
+		is "$(field "$out" "j['leader_changes']")" 1 "$scenario: one leader change counted"
 	fi
 	diag "$scenario: $(field "$out" "'downtime %.2f s, healed in %s s, acked %d' % (j['downtime_s'] or -1, j['rejoin_s'], j['acked'])")"
 	is "$(lab_healthy >/dev/null 2>&1 && echo yes || echo no)" yes "$scenario: pgha list agrees: healthy"
@@ -54,5 +55,7 @@ mkdir -p "$LAB_TMP/notalab"
 err=$("$PGHA" chaos --dir "$LAB_TMP/notalab" --scenario kill-primary 2>&1)
 is "$?" 2 "not a lab: exit 2"
 like "$err" "not a usable pgha lab.*cluster.json" "not a lab: says why"
+lab_down --timeout 20 >/dev/null 2>&1
+is "$(lab_leftovers)" "" "pgha down: no nftables table, no cgroup left"
 
 done_testing

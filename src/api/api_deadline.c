@@ -1,0 +1,155 @@
+/*
+ * api_deadline.c: the request deadline of the REST API's connections (api_deadline.h).
+ *
+ * A list of the open connections under one mutex; the watcher scans it twice a second
+ * (at most a few hundred entries: the server's connection limit).
+ */
+#include "api/api_deadline.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include "util/clocksrc.h"
+#include "util/thread.h"
+#include "util/xalloc.h"
+
+#define WATCH_PERIOD_MS 500
+
+struct api_conn {
+	int fd;
+	int64_t deadline_ms; /* CLOCKSRC_FOREVER while answered or once shut down */
+	struct api_conn *prev, *next;
+};
+
+struct api_deadlines {
+	int timeout_ms;
+	struct clocksrc *clock;
+	pthread_mutex_t mu; /* guards everything below */
+	pthread_cond_t cv;  /* stop */
+	struct api_conn *head;
+	atomic_uint_fast64_t reaped; /* read without the lock */
+	bool stop;
+	bool started;
+	pthread_t thread;
+};
+
+struct api_deadlines *api_deadline_new(int timeout_ms, struct clocksrc *clock)
+{
+	struct api_deadlines *d = xcalloc(1, sizeof(*d));
+
+	d->timeout_ms = timeout_ms;
+	d->clock = clock;
+	pthread_mutex_init(&d->mu, NULL);
+	clocksrc_cond_init(&d->cv);
+	return d;
+}
+
+static void *watch(void *arg)
+{
+	struct api_deadlines *d = arg;
+
+	pthread_mutex_lock(&d->mu);
+	while (!d->stop) {
+		pthread_mutex_unlock(&d->mu);
+		(void)api_deadline_reap(d);
+		pthread_mutex_lock(&d->mu);
+		if (!d->stop)
+			clocksrc_wait(d->clock, &d->cv, &d->mu,
+			              clocksrc_now_ms(d->clock) + WATCH_PERIOD_MS);
+	}
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+int api_deadline_start(struct api_deadlines *d)
+{
+	int rc = thread_start(&d->thread, "api-deadline", watch, d);
+
+	d->started = rc == 0;
+	return rc;
+}
+
+void api_deadline_free(struct api_deadlines *d)
+{
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&d->mu);
+	d->stop = true;
+	clocksrc_signal(d->clock, &d->cv);
+	pthread_mutex_unlock(&d->mu);
+	if (d->started)
+		pthread_join(d->thread, NULL);
+	while (d->head != NULL)
+		api_deadline_untrack(d, d->head);
+	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+}
+
+struct api_conn *api_deadline_track(struct api_deadlines *d, int fd)
+{
+	struct api_conn *c = xcalloc(1, sizeof(*c));
+
+	c->fd = fd;
+	pthread_mutex_lock(&d->mu);
+	c->deadline_ms = clocksrc_now_ms(d->clock) + d->timeout_ms;
+	c->next = d->head;
+	if (d->head != NULL)
+		d->head->prev = c;
+	d->head = c;
+	pthread_mutex_unlock(&d->mu);
+	return c;
+}
+
+void api_deadline_untrack(struct api_deadlines *d, struct api_conn *c)
+{
+	pthread_mutex_lock(&d->mu);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		d->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&d->mu);
+	free(c);
+}
+
+void api_deadline_answering(struct api_deadlines *d, struct api_conn *c)
+{
+	pthread_mutex_lock(&d->mu);
+	c->deadline_ms = CLOCKSRC_FOREVER;
+	pthread_mutex_unlock(&d->mu);
+}
+
+void api_deadline_next(struct api_deadlines *d, struct api_conn *c)
+{
+	pthread_mutex_lock(&d->mu);
+	c->deadline_ms = clocksrc_now_ms(d->clock) + d->timeout_ms;
+	pthread_mutex_unlock(&d->mu);
+}
+
+int api_deadline_reap(struct api_deadlines *d)
+{
+	int64_t now_ms = clocksrc_now_ms(d->clock);
+	int n = 0;
+
+	pthread_mutex_lock(&d->mu);
+	for (struct api_conn *c = d->head; c != NULL; c = c->next) {
+		if (now_ms < c->deadline_ms)
+			continue;
+		/* Counted first: whoever sees the socket end sees the count. Not close(): the
+		 * fd stays libmicrohttpd's until it reports the close. */
+		atomic_fetch_add(&d->reaped, 1);
+		(void)shutdown(c->fd, SHUT_RDWR);
+		c->deadline_ms = CLOCKSRC_FOREVER;
+		n++;
+	}
+	pthread_mutex_unlock(&d->mu);
+	return n;
+}
+
+uint64_t api_deadline_reaped(struct api_deadlines *d)
+{
+	return atomic_load(&d->reaped);
+}
