@@ -38,10 +38,13 @@ const struct cli_spec cli_up_spec = {
     "(default 3, at most 9), each an agent with its PostgreSQL and PgBouncer, and a\n"
     "router, all on 127.0.0.1, and waits until one leader and N-1 streaming replicas\n"
     "are up and service=rw reaches the leader through the router (default timeout\n"
-    "120 s). Ports: P (default 6500) .. P+99, see the plan it prints; the router's\n"
-    "read-write port is R (default 5432), its read-only port R+1. Run as root, the\n"
-    "cluster runs as --os-user (default postgres). On an existing DIR it starts only\n"
-    "what is not running, or reports the running cluster.\n"
+    "120 s; in synchronous mode, until the sync key names a standby too). Ports: P\n"
+    "(default 6500) .. P+99, see the plan it prints; the router's read-write port is R\n"
+    "(default 5432), its read-only port R+1. Run as root, the cluster runs as --os-user\n"
+    "(default postgres), from a copy of this pgha in DIR/bin; when that user cannot\n"
+    "reach DIR (a home directory is often 0700), the lab lives under /var/lib/pgha-labs\n"
+    "and DIR is a link to it. On an existing DIR it starts only what is not running,\n"
+    "or reports the running cluster.\n"
     "Every connection is encrypted and authenticated: a lab CA in DIR/tls signs the\n"
     "certificates of etcd (https, with users), the REST APIs (https), PostgreSQL and\n"
     "PgBouncer (TLS required, sslmode=verify-full in pg_service.conf). --insecure\n"
@@ -82,7 +85,7 @@ static int already_running(const struct lab_cluster *c)
 	(void)ops_list(&cl, false); /* the processes run: a report, not a check */
 	printf("Router: read-write 127.0.0.1:%d, read-only 127.0.0.1:%d "
 	       "(PGSERVICEFILE=%s/pg_service.conf psql service=rw)\n",
-	       c->plan.router_rw_port, c->plan.router_ro_port, c->dir);
+	       c->plan.router_rw_port, c->plan.router_ro_port, lab_shown_dir(c));
 	return EXIT_OK;
 }
 

@@ -274,15 +274,20 @@ static void stop_watchdog(struct agent *a)
 
 /* --- one cycle --------------------------------------------------------------------------- */
 
-/* log_decision: each change of rule (or of whom it is about) once, also to systemd. */
+/*
+ * log_decision: each change of rule (or of its reason, or of whom it is about) once, also
+ * to systemd.
+ */
 static void log_decision(struct agent *a, const struct ha_decision *d)
 {
-	if (d->rule == a->last_rule && str_eq(d->detail, a->last_detail))
+	if (d->rule == a->last_rule && a->last_reason && str_eq(d->reason, a->last_reason) &&
+	    str_eq(d->detail, a->last_detail))
 		return;
 	sdnotify_status(d->reason);
 	log_info("%s%s%s (rule %s, heading for %s)", d->reason, d->detail[0] ? ": " : "", d->detail,
 	         ha_rule_name(d->rule), ha_role_name(d->role));
 	a->last_rule = d->rule;
+	a->last_reason = d->reason;
 	snprintf(a->last_detail, sizeof(a->last_detail), "%s", d->detail);
 }
 

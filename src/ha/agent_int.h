@@ -145,8 +145,11 @@ struct agent {
 	char upstream[DCS_NAME_LEN];          /* member our standby config points at */
 	char rewind_failed_for[DCS_NAME_LEN]; /* leader a rewind from failed */
 	int64_t crashed_since_ms;             /* PostgreSQL seen crashed since, 0 if not */
+	int64_t failover_due_since_ms;        /* the failover key below seen due since, or 0 */
+	int64_t failover_due_rev;             /* that key's revision */
 	bool pg_start_failed;
 	enum ha_rule last_rule;
+	const char *last_reason; /* static text of the last decision logged */
 	char last_detail[DCS_NAME_LEN * 2];
 	char state_override[32]; /* "creating replica"... during long actions */
 	char slots_for[1024];    /* member names the slots were last made for */

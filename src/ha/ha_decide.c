@@ -486,28 +486,97 @@ static void plan_backup(const struct facts *f, struct ha_decision *d)
 
 /* --- switchover ------------------------------------------------------------------------ */
 
-/* switchover_target: the member a pending request hands over to, if it can take it. */
+/* asks_me: the failover key asks this node (or whoever leads) to hand over. */
+static bool asks_me(const struct facts *f)
+{
+	const struct dcs_failover *fo = &f->view->failover;
+
+	return fo->present && (!fo->leader[0] || eq(fo->leader, f->in->name));
+}
+
+/*
+ * switchover_target: the request's candidate (any member without one) that may take
+ * over from us (ha_member_eligible) and streams from us now: the leader's own evidence
+ * of health. NULL when the request is not for us, not due yet, or nobody can.
+ */
 static const char *switchover_target(const struct facts *f)
 {
 	const struct ha_input *in = f->in;
 	const struct dcs_failover *fo = &f->view->failover;
 
-	if (!fo->present || (fo->leader[0] && !eq(fo->leader, in->name)))
+	if (!asks_me(f) || fo->scheduled_at_epoch_ms > in->wall_now_ms)
 		return NULL;
-	if (fo->scheduled_at_epoch_ms > in->wall_now_ms)
-		return NULL; /* scheduled for later */
 	for (int i = 0; i < f->view->n_members; i++) {
 		const struct dcs_member *m = &f->view->members[i];
 		const struct pg_replica_conn *c = find_conn(&in->pg, m->name);
 
 		if (fo->member[0] && !eq(fo->member, m->name))
 			continue;
-		/* The leader's own evidence of health: the candidate streams from it now. */
 		if (ha_member_eligible(f->view, m, in->name, in->settings.synchronous_mode) && c &&
 		    eq(c->state, "streaming"))
 			return m->name;
 	}
 	return NULL;
+}
+
+/* What becomes of a due switchover that nobody can carry out now. */
+enum due_untaken {
+	DUE_CANCEL,           /* nobody could: cancel it */
+	DUE_WAIT_SYNC,        /* a candidate runs, the sync key names no standby yet: wait */
+	DUE_SYNC_NEVER_NAMED, /* the same, past switchover_sync_wait_ms: cancel it */
+};
+
+/* awaited_candidate: the request's candidate (any member without one) may take over
+ * once the sync key names it (ha_member_awaits_sync). */
+static bool awaited_candidate(const struct facts *f)
+{
+	const struct dcs_failover *fo = &f->view->failover;
+
+	for (int i = 0; i < f->view->n_members; i++) {
+		const struct dcs_member *m = &f->view->members[i];
+
+		if ((!fo->member[0] || eq(fo->member, m->name)) &&
+		    ha_member_awaits_sync(f->view, m, f->in->name,
+		                          f->in->settings.synchronous_mode))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * due_untaken: a new leader names its synchronous standby only once one has caught up
+ * (ha_sync_pending): a switchover that falls due meanwhile waits for it, as long as
+ * switchover_sync_wait_ms after it was first seen due, instead of being dropped at once.
+ * Waiting changes nothing: the leader keeps leading and nobody is promoted.
+ */
+static enum due_untaken due_untaken(const struct facts *f)
+{
+	const struct ha_input *in = f->in;
+
+	if (!asks_me(f) || !awaited_candidate(f))
+		return DUE_CANCEL;
+	if (in->failover_due_since_ms > 0 &&
+	    in->now_ms - in->failover_due_since_ms < in->settings.switchover_sync_wait_ms)
+		return DUE_WAIT_SYNC;
+	return DUE_SYNC_NEVER_NAMED;
+}
+
+/* plan_due_untaken: wait for a synchronous standby, or cancel the request, saying why. */
+static void plan_due_untaken(const struct facts *f, struct ha_decision *d)
+{
+	const struct dcs_failover *fo = &f->view->failover;
+	enum due_untaken what = due_untaken(f);
+
+	set_detail(d, fo->member); /* "" for the best candidate */
+	if (what == DUE_WAIT_SYNC) {
+		d->reason =
+		    "switchover due: waiting for the sync key to name a synchronous standby";
+		return;
+	}
+	d->reason = what == DUE_SYNC_NEVER_NAMED
+	                ? "switchover due, but no synchronous standby was named in time: cancelled"
+	                : "switchover due, but nobody can take over: cancelled";
+	add(d, HA_ACT_CLEAR_FAILOVER, NULL);
 }
 
 /* --- rule conditions and plans ----------------------------------------------------------- */
@@ -1005,7 +1074,7 @@ static void p_leader(const struct facts *f, struct ha_decision *d)
 	if (history_behind(f))
 		add(d, HA_ACT_WRITE_HISTORY, NULL);
 	if (f->view->failover.present && f->view->failover.scheduled_at_epoch_ms <= in->wall_now_ms)
-		add(d, HA_ACT_CLEAR_FAILOVER, NULL); /* due, but nobody can carry it out */
+		plan_due_untaken(f, d); /* due, but nobody can carry it out now */
 	add(d, HA_ACT_SYNC_SLOTS, NULL);
 	if (in->settings.synchronous_mode)
 		plan_sync(in, d);

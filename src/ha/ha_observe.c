@@ -74,6 +74,7 @@ static void fill_settings(const struct agent *a, struct ha_settings *s)
 	s->ttl_ms = (int64_t)d->ttl_s * 1000;
 	s->max_lag_bytes = d->maximum_lag_on_failover;
 	s->primary_start_timeout_ms = (int64_t)d->primary_start_timeout_s * 1000;
+	s->switchover_sync_wait_ms = (int64_t)ha_handover_wait_s(d->loop_wait_s) * 1000;
 	s->synchronous_mode = d->synchronous_mode;
 	s->synchronous_mode_strict = d->synchronous_mode_strict;
 	s->synchronous_node_count = d->synchronous_node_count;
@@ -121,6 +122,23 @@ static void observe_pg(struct agent *a, struct ha_input *in)
 }
 
 /*
+ * observe_failover: since when the failover key (this revision of it) has been due: a
+ * due switchover waits for a synchronous standby that long at most (ha_decide.c).
+ */
+static void observe_failover(struct agent *a, struct ha_input *in)
+{
+	const struct dcs_failover *fo = &in->view.failover;
+
+	if (!in->dcs_ok || !fo->present || fo->scheduled_at_epoch_ms > in->wall_now_ms) {
+		a->failover_due_since_ms = 0;
+	} else if (a->failover_due_since_ms == 0 || a->failover_due_rev != fo->mod_revision) {
+		a->failover_due_since_ms = in->now_ms;
+		a->failover_due_rev = fo->mod_revision;
+	}
+	in->failover_due_since_ms = a->failover_due_since_ms;
+}
+
+/*
  * need_peers: the leader key is free and we could race, or it carries our name but not
  * our lease (we take it only as a race winner would): ask everybody.
  */
@@ -161,6 +179,7 @@ void agent_observe(struct agent *a, struct ha_input *in)
 	if (in->dcs_ok)
 		agent_refresh_dyn(a, &in->view);
 	fill_settings(a, &in->settings);
+	observe_failover(a, in);
 	observe_pg(a, in);
 	in->lease = lease_state(a->lease);
 	memcpy(in->upstream, a->upstream, sizeof(in->upstream));

@@ -22,6 +22,7 @@ struct ha_settings {
 	int64_t ttl_ms;
 	int64_t max_lag_bytes;            /* maximum_lag_on_failover */
 	int64_t primary_start_timeout_ms; /* crashed primary: 0 = hand over when someone can */
+	int64_t switchover_sync_wait_ms;  /* a due switchover waits this long for a sync standby */
 	bool synchronous_mode;
 	bool synchronous_mode_strict;
 	int synchronous_node_count;
@@ -83,11 +84,12 @@ struct ha_input {
 	char name[DCS_NAME_LEN]; /* this member */
 	struct ha_settings settings;
 
-	struct pg_observation pg;    /* local PostgreSQL */
-	bool pg_start_failed;        /* the last start attempt failed (avoid tight loops) */
-	bool rewind_failed;          /* pg_rewind from the current leader failed */
-	char upstream[DCS_NAME_LEN]; /* member our standby config streams from, "" if none */
-	int64_t crashed_since_ms;    /* when PostgreSQL was first seen crashed, 0 if not */
+	struct pg_observation pg;      /* local PostgreSQL */
+	bool pg_start_failed;          /* the last start attempt failed (avoid tight loops) */
+	bool rewind_failed;            /* pg_rewind from the current leader failed */
+	char upstream[DCS_NAME_LEN];   /* member our standby config streams from, "" if none */
+	int64_t crashed_since_ms;      /* when PostgreSQL was first seen crashed, 0 if not */
+	int64_t failover_due_since_ms; /* when this failover key was first seen due, 0 if not */
 
 	bool dcs_ok;          /* the view is current */
 	struct dcs_view view; /* the cluster in etcd (sync, failover, history...) */

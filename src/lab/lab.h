@@ -6,9 +6,11 @@
  *
  * A lab is one directory: cluster.json (scope, namespace, the port plan, node names,
  * the OS user, the binaries), the generated secrets, each node's agent.yml and data,
- * router.yml, the client files (pg_service.conf, pgpass, patronictl.yml), logs and pid
- * files. Three etcd members, N nodes (agent + PostgreSQL + PgBouncer) and one router,
- * all on 127.0.0.1, every process run as the lab's OS user and known by pid.
+ * router.yml, the client files (pg_service.conf, pgpass, patronictl.yml), logs, pid
+ * files and bin/pgha, the copy of pgha its processes run. Where its OS user cannot
+ * reach the directory asked for, that is a link to the lab's real place (lab_place.h). Three etcd
+ * members, N nodes (agent + PostgreSQL + PgBouncer) and one router, all on 127.0.0.1, every process
+ * run as the lab's OS user and known by pid.
  *
  * Sits on client/ (a lab hands its cluster to the tooling as a struct client).
  */
@@ -64,8 +66,9 @@ struct lab_plan {
 
 /* What DIR/cluster.json says. */
 struct lab_cluster {
-	char dir[PATH_MAX];            /* absolute path of DIR */
-	char scope[LAB_NAME_LEN];      /* cluster name in etcd */
+	char dir[PATH_MAX];       /* absolute path of DIR */
+	char link[PATH_MAX];      /* where `pgha up` was asked to put DIR, a link to it, or "" */
+	char scope[LAB_NAME_LEN]; /* cluster name in etcd */
 	char namespace_[LAB_NAME_LEN]; /* "/service/" */
 	char os_user[LAB_NAME_LEN];    /* user every process of the lab runs as */
 	char pgha_bin[PATH_MAX];       /* the pgha binary the agents run */
@@ -77,8 +80,9 @@ struct lab_cluster {
 };
 
 /*
- * lab_cluster_load: reads DIR/cluster.json (dir absolute or relative); its "dir" must be
- * DIR's absolute path. False with err set otherwise (no lab there, unreadable file).
+ * lab_cluster_load: reads DIR/cluster.json (dir absolute or relative, or the link to it);
+ * its "dir" must be DIR itself. False with err set otherwise (no lab there, unreadable
+ * file, a lab moved or copied from elsewhere).
  */
 bool lab_cluster_load(const char *dir, struct lab_cluster *c, char *err, size_t errlen) MUST_CHECK;
 /*
@@ -93,6 +97,8 @@ void lab_api_url(const struct lab_cluster *c, const struct lab_node_ports *n, ch
                  size_t size);
 /* lab_tls_client: what a client of the lab trusts: DIR/tls/ca.crt; zeroed without TLS. */
 void lab_tls_client(const struct lab_cluster *c, struct tls_client *out);
+/* lab_shown_dir: DIR as the user named it: the link to it, when it has one (lab_place.h). */
+const char *lab_shown_dir(const struct lab_cluster *c);
 /* lab_path: DIR/<rel> into out; false if it does not fit. */
 bool lab_path(const struct lab_cluster *c, const char *rel, char *out, size_t size) MUST_CHECK;
 /* lab_plan_node: the node called name, or NULL. Borrowed. */

@@ -21,6 +21,11 @@ bool lab_scope_valid(const char *scope)
 	           len;
 }
 
+const char *lab_shown_dir(const struct lab_cluster *c)
+{
+	return c->link[0] ? c->link : c->dir;
+}
+
 bool lab_path(const struct lab_cluster *c, const char *rel, char *out, size_t size)
 {
 	int n = snprintf(out, size, "%s/%s", c->dir, rel);
@@ -110,6 +115,8 @@ char *lab_cluster_to_json(const struct lab_cluster *c)
 	                 "namespace", c->namespace_, "etcd", urls, "nodes", names, "os_user",
 	                 c->os_user, "tls", c->tls, "ports", ports_json(&c->plan), "binaries",
 	                 "pgha", c->pgha_bin, "pg_bin_dir", c->pg_bin_dir, "etcd", c->etcd_bin);
+	if (c->link[0])
+		json_object_set_new(root, "link", json_string(c->link));
 	json_text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	text = xasprintf("%s\n", json_text ? json_text : "{}"); /* NULL only without memory */
@@ -241,6 +248,11 @@ static bool decode_root(const json_t *root, struct lab_cluster *c, char *err, si
 		snprintf(err, errlen, "\"dir\" must be an absolute path");
 		return false;
 	}
+	if (json_object_get(root, "link") != NULL &&
+	    (!get_str(root, "link", c->link, sizeof(c->link), err, errlen) || c->link[0] != '/')) {
+		snprintf(err, errlen, "\"link\" must be an absolute path");
+		return false;
+	}
 	return decode_plan(json_object_get(root, "ports"), &c->plan, err, errlen);
 }
 
@@ -290,8 +302,9 @@ bool lab_cluster_load(const char *dir, struct lab_cluster *c, char *err, size_t 
 	if (!ok)
 		snprintf(err, errlen, "%s: %s", path, why);
 	/* Generated files hold absolute paths, and `pgha down` removes c->dir: it must be
-	 * the directory we were pointed at, never another one named in the file. */
-	if (ok && !str_eq(c->dir, abs)) {
+	 * the directory we were pointed at (by any path, the lab's link among them), never
+	 * another one named in the file. */
+	if (ok && !str_eq(c->dir, abs) && !fs_same_file(c->dir, abs)) {
 		snprintf(err, errlen,
 		         "%s says the lab is in %s (moved or another spelling of the path?); "
 		         "use --dir %s",

@@ -302,30 +302,37 @@ void lab_render_pg_service(const struct lab_cluster *c, struct buf *out)
 		single_host_service(c, c->plan.nodes[k].name, c->plan.nodes[k].pg_port, out);
 }
 
+static void pgpass_line(int port, const struct lab_secrets *s, struct buf *out)
+{
+	buf_printf(out, "127.0.0.1:%d:*:%s:%s\n", port, LAB_SUPERUSER, s->superuser);
+}
+
 void lab_render_pgpass(const struct lab_cluster *c, const struct lab_secrets *s, struct buf *out)
 {
-	/* Through the router the client meets the leader's PgBouncer, which checks the
-	 * superuser's password against its auth file: the same password. */
-	buf_printf(out, "127.0.0.1:%d:*:%s:%s\n", c->plan.router_rw_port, LAB_SUPERUSER,
-	           s->superuser);
-	buf_printf(out, "127.0.0.1:%d:*:%s:%s\n", c->plan.router_ro_port, LAB_SUPERUSER,
-	           s->superuser);
-	for (int k = 0; k < c->plan.n_nodes; k++)
-		buf_printf(out, "127.0.0.1:%d:*:%s:%s\n", c->plan.nodes[k].pg_port, LAB_SUPERUSER,
-		           s->superuser);
+	/* Through the router, or on a node's own PgBouncer port, the client meets a
+	 * PgBouncer, which checks the superuser's password against its auth file: the same
+	 * password. */
+	pgpass_line(c->plan.router_rw_port, s, out);
+	pgpass_line(c->plan.router_ro_port, s, out);
+	for (int k = 0; k < c->plan.n_nodes; k++) {
+		pgpass_line(c->plan.nodes[k].pg_port, s, out);
+		pgpass_line(c->plan.nodes[k].bouncer_port, s, out);
+	}
 }
 
 void lab_render_patronictl(const struct lab_cluster *c, const struct lab_secrets *s,
                            struct buf *out)
 {
-	buf_printf(
-	    out, "# For a stock patronictl: patronictl -c %s/patronictl.yml list (or switchover)\n",
-	    c->dir);
+	buf_printf(out,
+	           "# For a stock patronictl: patronictl -c %s/patronictl.yml list (or\n"
+	           "# switchover, restart...). Holds the REST API's password: keep it 0600.\n",
+	           c->dir);
 	kv(out, 0, "scope", c->scope);
 	kv(out, 0, "namespace", c->namespace_);
 	render_etcd(c, s, out);
 	render_ctl(c, out);
-	/* patronictl's credentials for the REST API's unsafe endpoints (switchover...) */
+	/* patronictl authenticates its REST requests with restapi.authentication (Patroni
+	 * 3.0 reads no ctl.authentication). */
 	buf_puts(out, "restapi:\n  authentication:\n");
 	kv(out, 4, "username", LAB_RESTAPI_USER);
 	kv(out, 4, "password", s->restapi);

@@ -2,7 +2,7 @@
  * lab_render.h: the text of the files `pgha up` generates in a lab directory:
  * each node's agent.yml (Patroni key names), the router's router.yml, the client
  * pg_service.conf and passfile, and a patronictl.yml that lets a stock patronictl read
- * the cluster.
+ * and operate the cluster.
  *
  * Pure: appends to a struct buf, no I/O. Paths in the output are absolute (DIR is).
  */
@@ -34,7 +34,10 @@ void lab_render_router_yml(const struct lab_cluster *c, const struct lab_secrets
  * and, with TLS, sslmode=verify-full against DIR/tls/ca.crt.
  */
 void lab_render_pg_service(const struct lab_cluster *c, struct buf *out);
-/* lab_render_pgpass: the client passfile: the superuser on every node's and the router's ports. */
+/*
+ * lab_render_pgpass: the client passfile: the superuser on every port the tools show a
+ * PostgreSQL client: the router's two, each node's PostgreSQL and PgBouncer.
+ */
 void lab_render_pgpass(const struct lab_cluster *c, const struct lab_secrets *s, struct buf *out);
 /*
  * lab_render_patronictl: what a stock `patronictl -c` needs to list and switch over:

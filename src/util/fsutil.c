@@ -173,6 +173,15 @@ bool fs_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+bool fs_same_file(const char *a, const char *b)
+{
+	struct stat sa;
+	struct stat sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 bool fs_is_dir(const char *path)
 {
 	struct stat st;

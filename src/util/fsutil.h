@@ -32,6 +32,8 @@ bool fs_mkdir_p(const char *path, mode_t mode) MUST_CHECK;
 /* fs_rm_rf: removes path recursively; a missing path is success. */
 bool fs_rm_rf(const char *path) MUST_CHECK;
 bool fs_exists(const char *path);
+/* fs_same_file: a and b name the same file or directory (same device and inode). */
+bool fs_same_file(const char *a, const char *b);
 bool fs_is_dir(const char *path);
 /* fs_dir_is_empty: true for an empty or missing directory. */
 bool fs_dir_is_empty(const char *path);

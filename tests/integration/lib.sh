@@ -202,11 +202,42 @@ lab_init() {
 	trap 'exit 130' INT TERM
 }
 
+# A lab of `make up` (pgha up's defaults: ports 6500-6599, the router on 5432-5433) may
+# run while `make check` does: no test lab may use one of those ports.
+DEFAULT_LAB_PORTS="6500-6599 5432-5433"
+
+# ports_clash FIRST LAST: the ports FIRST..LAST overlap those of a default lab.
+ports_clash() {
+	local r
+	for r in $DEFAULT_LAB_PORTS; do
+		[ "$1" -le "${r#*-}" ] && [ "$2" -ge "${r%-*}" ] && return 0
+	done
+	return 1
+}
+
+# lab_ports_guard ARGS...: bails out when pgha up ARGS would take a port of a default lab
+# (its --base-port span of 100 ports, or the router's two).
+lab_ports_guard() {
+	local base=""
+	while [ $# -gt 0 ]; do
+		[ "$1" = --base-port ] && [ $# -gt 1 ] && base=$2
+		shift
+	done
+	if [ -n "$base" ] && ports_clash "$base" $((base + 99)); then
+		bail "base port $base: its ports overlap a default lab's ($DEFAULT_LAB_PORTS)"
+	fi
+	if [ -n "$LAB_ROUTER_PORT" ] && ports_clash "$LAB_ROUTER_PORT" $((LAB_ROUTER_PORT + 1)); then
+		bail "router port $LAB_ROUTER_PORT: a default lab's ($DEFAULT_LAB_PORTS)"
+	fi
+	return 0
+}
+
 # lab_up [ARGS...]: pgha up on LAB_DIR (with --router-port LAB_ROUTER_PORT when set);
 # output in LAB_UP_OUT, duration in LAB_UP_SECONDS.
 lab_up() {
 	local start_ms rc ms
 	local router=()
+	lab_ports_guard "$@"
 	[ -n "$LAB_ROUTER_PORT" ] && router=(--router-port "$LAB_ROUTER_PORT")
 	start_ms=$(($(date +%s%N) / 1000000))
 	LAB_UP_OUT=$("$PGHA" up --dir "$LAB_DIR" "${router[@]}" "$@" 2>&1)
@@ -249,6 +280,10 @@ lab_dump_logs() {
 cluster_json() {
 	python3 -c "import json,sys; c=json.load(open(sys.argv[1])); print($1)" "$LAB_DIR/cluster.json"
 }
+
+# lab_pgha: the pgha binary the lab runs, its own copy (DIR/bin/pgha): what to run as the
+# lab's OS user, who may not reach $PGHA (a checkout in a 0700 home).
+lab_pgha() { cluster_json "c['binaries']['pgha']"; }
 
 # lab_port NODE KIND: KIND is pg_port, api_port or pgbouncer_port.
 lab_port() {

@@ -401,6 +401,36 @@ static void test_plan_failover(void **state)
 	dcs_view_free(&v);
 }
 
+/* Right after a leader change the sync key names no standby: the request is planned
+ * anyway (the leader waits for one, as long as it would wait for the hand-over), it
+ * says so, and the requester gives the agents that much longer. */
+static void test_plan_sync_pending(void **state)
+{
+	struct client_handover_req r = {0};
+	struct client_handover h;
+	struct dcs_view v;
+	char err[256];
+
+	(void)state;
+	view_of(&v, "leader", "node1", "members/node1", M_PRIMARY, "members/node2",
+	        M_REPLICA("5433", "8009"), "sync", "{\"leader\":\"node1\",\"sync_standby\":null}",
+	        "config", "{\"ttl\":3,\"loop_wait\":1}", NULL);
+	assert_true(client_plan_handover(&r, &v, &h, err, sizeof(err)));
+	assert_int_equal(h.sync_wait_s, 20);
+	assert_int_equal(client_handover_wait_ms(&v), 40000);
+	client_handover_free(&h);
+	r.candidate = "node2";
+	assert_true(client_plan_handover(&r, &v, &h, err, sizeof(err)));
+	assert_int_equal(h.sync_wait_s, 20);
+	client_handover_free(&h);
+	dcs_view_free(&v);
+	three_nodes(&v, false); /* no sync key to wait for */
+	assert_true(client_plan_handover(&r, &v, &h, err, sizeof(err)));
+	assert_int_equal(h.sync_wait_s, 0);
+	client_handover_free(&h);
+	dcs_view_free(&v);
+}
+
 /* The agents get 2 x max(10, loop_wait) s to carry a request out (Patroni's bound). */
 static void test_handover_wait(void **state)
 {
@@ -439,6 +469,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_members_rows),
+	    cmocka_unit_test(test_plan_sync_pending),
 	    cmocka_unit_test(test_members_lag_rules),
 	    cmocka_unit_test(test_members_table),
 	    cmocka_unit_test(test_members_paused),

@@ -121,6 +121,7 @@ static void base_input(struct ha_input *in, const char *me)
 	in->settings.synchronous_node_count = 1;
 	in->settings.check_timeline = true;
 	in->settings.failover_priority = 1;
+	in->settings.switchover_sync_wait_ms = 20000; /* 2 * max(10, loop_wait) */
 	in->dcs_ok = true;
 	snprintf(in->failsafe.my_api_url, sizeof(in->failsafe.my_api_url), "http://%s:8008/patroni",
 	         me);
@@ -469,6 +470,8 @@ static bool number_token(struct ha_input *in, const char *key, const char *value
 		in->crashed_since_ms = NOW + v;
 	else if (strcmp(key, "ctl") == 0) /* the data directory's checkpoint timeline */
 		in->pg.control_timeline = (int)v;
+	else if (strcmp(key, "due_since") == 0)
+		in->failover_due_since_ms = NOW + v;
 	else
 		return false;
 	in->view.has_status |= strcmp(key, "status") == 0;
@@ -539,13 +542,16 @@ static void world(struct ha_input *in, const char *me, char *tokens)
 	}
 }
 
-/* check_extra: "ssn=..", "ssn~..", "sync=..": empty when fine, else what differs. */
+/* check_extra: "ssn=..", "ssn~..", "sync=..", "reason~..": empty when fine, else what differs. */
 static void check_extra(const struct ha_decision *d, const char *check, char *why, size_t size)
 {
 	char want[HA_SSN_LEN], got[DCS_MAX_SYNC * DCS_NAME_LEN] = "";
 
 	why[0] = '\0';
-	if (strncmp(check, "ssn~", 4) == 0) {
+	if (strncmp(check, "reason~", 7) == 0) {
+		if (strstr(d->reason, check + 7) == NULL)
+			snprintf(why, size, "reason '%s' lacks '%s'", d->reason, check + 7);
+	} else if (strncmp(check, "ssn~", 4) == 0) {
 		if (strstr(d->ssn, check + 4) == NULL)
 			snprintf(why, size, "ssn '%s' lacks '%s'", d->ssn, check + 4);
 	} else if (strncmp(check, "ssn=", 4) == 0) {
@@ -683,13 +689,75 @@ static void test_switchover_rules(void **state)
 	assert_int_equal(switchover(&v, "", "node2", true, false), HA_HANDOVER_NOFAILOVER);
 	v.members[1].failover_priority = 1;
 	strcpy(v.members[1].replication_state, "in archive recovery");
-	assert_int_equal(switchover(&v, "", "node2", true, false), HA_HANDOVER_UNHEALTHY);
-	assert_int_equal(switchover(&v, "", "", true, false), HA_HANDOVER_NO_CANDIDATE);
+	assert_int_equal(switchover(&v, "", "node2", false, false), HA_HANDOVER_UNHEALTHY);
 	assert_int_equal(switchover(&v, "", "", false, false), HA_HANDOVER_OK); /* node3 */
+	/* In synchronous mode the leader's sync key vouches for node2, whose member key may
+	 * lag a cycle behind; a sync key of another leader does not (the new leader has
+	 * yet to claim it: node3 may be named then). */
+	assert_int_equal(switchover(&v, "", "node2", true, false), HA_HANDOVER_OK);
+	strcpy(v.sync.leader, "node3");
+	assert_int_equal(switchover(&v, "", "node2", true, false), HA_HANDOVER_UNHEALTHY);
+	assert_int_equal(switchover(&v, "", "", true, false), HA_HANDOVER_SYNC_PENDING);
+	strcpy(v.sync.leader, "node1");
 	v.has_leader = false;
 	assert_int_equal(switchover(&v, "", "node2", true, false), HA_HANDOVER_NO_LEADER);
 	for (int c = 0; c < HA_HANDOVER__COUNT; c++)
 		assert_string_not_equal(ha_handover_check_str((enum ha_handover_check)c), "?");
+}
+
+/*
+ * Right after a leader change the sync key names the new leader and no standby until
+ * one has caught up with it: a switchover asked for then may be made (the leader waits
+ * for the standby to be named), but only when someone could take over once named.
+ */
+static void test_switchover_sync_pending(void **state)
+{
+	struct dcs_view v;
+
+	(void)state;
+	handover_view(&v);
+	assert_false(ha_sync_pending(&v, true));
+	v.sync.n_standbys = 0; /* {leader: node1, sync_standby: null} */
+	assert_true(ha_sync_pending(&v, true));
+	assert_false(ha_sync_pending(&v, false));
+	assert_int_equal(switchover(&v, "", "", true, false), HA_HANDOVER_SYNC_PENDING);
+	assert_int_equal(switchover(&v, "node1", "node2", true, false), HA_HANDOVER_SYNC_PENDING);
+	assert_int_equal(switchover(&v, "", "node3", true, false), HA_HANDOVER_SYNC_PENDING);
+	assert_int_equal(switchover(&v, "", "node3", false, false), HA_HANDOVER_OK);
+	/* the other rules still come first */
+	assert_int_equal(switchover(&v, "node2", "node3", true, false), HA_HANDOVER_NOT_LEADER);
+	assert_int_equal(switchover(&v, "", "", true, true), HA_HANDOVER_PAUSED_ANY);
+	v.members[2].nofailover = true;
+	assert_int_equal(switchover(&v, "", "node3", true, false), HA_HANDOVER_NOFAILOVER);
+	/* still catching up with the new leader, or restarting to follow it: it will be
+	 * named once it has */
+	strcpy(v.members[1].replication_state, "in archive recovery");
+	assert_int_equal(switchover(&v, "", "node2", true, false), HA_HANDOVER_SYNC_PENDING);
+	strcpy(v.members[1].state, "stopped");
+	assert_int_equal(switchover(&v, "", "", true, false), HA_HANDOVER_SYNC_PENDING);
+	/* nobody who may ever lead: nothing to wait for */
+	v.members[1].failover_priority = 0;
+	assert_int_equal(switchover(&v, "", "", true, false), HA_HANDOVER_NO_CANDIDATE);
+	/* and with the standby named, the usual rules again */
+	handover_view(&v);
+	assert_int_equal(switchover(&v, "", "node3", true, false), HA_HANDOVER_NOT_SYNC);
+	/* the former leader's key, not claimed yet by the new one: pending too */
+	handover_view(&v);
+	strcpy(v.sync.leader, "node0");
+	assert_true(ha_sync_pending(&v, true));
+	assert_int_equal(switchover(&v, "", "node3", true, false), HA_HANDOVER_SYNC_PENDING);
+	v.has_leader = false; /* no leader to wait for */
+	assert_false(ha_sync_pending(&v, true));
+	/* a key that names no leader restricts nothing; one that cannot be read, everybody */
+	handover_view(&v);
+	v.sync.leader[0] = '\0';
+	v.sync.n_standbys = 0;
+	assert_false(ha_sync_pending(&v, true));
+	assert_int_equal(switchover(&v, "", "node3", true, false), HA_HANDOVER_OK);
+	memset(&v.sync, 0, sizeof(v.sync));
+	v.sync.mod_revision = 42;
+	assert_false(ha_sync_pending(&v, true));
+	assert_int_equal(switchover(&v, "", "", true, false), HA_HANDOVER_NO_CANDIDATE);
 }
 
 /* A manual failover of a leaderless cluster: the operator decides (no lag, no sync). */
@@ -1262,9 +1330,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_scenarios),        cmocka_unit_test(test_render_ssn),
-	    cmocka_unit_test(test_switchover_rules), cmocka_unit_test(test_failover_rules),
-	    cmocka_unit_test(test_handover_done),    cmocka_unit_test(test_sweep_invariants),
-	    cmocka_unit_test(test_sweep_restore),    cmocka_unit_test(test_sweep_failsafe),
+	    cmocka_unit_test(test_switchover_rules), cmocka_unit_test(test_switchover_sync_pending),
+	    cmocka_unit_test(test_failover_rules),   cmocka_unit_test(test_handover_done),
+	    cmocka_unit_test(test_sweep_invariants), cmocka_unit_test(test_sweep_restore),
+	    cmocka_unit_test(test_sweep_failsafe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,11 +11,13 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -25,6 +27,7 @@
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
 #include "lab/lab_layout.h"
+#include "lab/lab_place.h"
 #include "lab/lab_plan.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_render.h"
@@ -282,6 +285,19 @@ static void test_cluster_json_round_trip(void **state)
 		assert_int_equal(json_integer_value(json_object_get(router, "http_port")), 6506);
 	}
 	json_decref(j);
+	assert_null(strstr(text, "\"link\"")); /* only a relocated lab has one */
+	free(text);
+	/* A relocated lab records the link it was asked for; a relative one is refused. */
+	strcpy(c.link, "/root/pgha/pgha-lab");
+	text = lab_cluster_to_json(&c);
+	assert_true(lab_cluster_from_json(text, &back, err, sizeof(err)));
+	assert_string_equal(back.link, "/root/pgha/pgha-lab");
+	assert_string_equal(lab_shown_dir(&back), "/root/pgha/pgha-lab");
+	free(text);
+	strcpy(c.link, "pgha-lab");
+	text = lab_cluster_to_json(&c);
+	assert_false(lab_cluster_from_json(text, &back, err, sizeof(err)));
+	assert_string_equal(err, "\"link\" must be an absolute path");
 	free(text);
 }
 
@@ -356,6 +372,16 @@ static void test_cluster_load_checks_dir(void **state)
 	assert_true(lab_cluster_save(&c, err, sizeof(err)));
 	assert_true(lab_cluster_load(dir, &back, err, sizeof(err)));
 	assert_string_equal(back.dir, dir);
+	assert_string_equal(lab_shown_dir(&back), dir);
+	{ /* through a link to it (a relocated lab's), the same directory */
+		char link[PATH_MAX];
+
+		snprintf(link, sizeof(link), "%s.link", dir);
+		assert_int_equal(symlink(dir, link), 0);
+		assert_true(lab_cluster_load(link, &back, err, sizeof(err)));
+		assert_string_equal(back.dir, dir);
+		assert_int_equal(unlink(link), 0);
+	}
 	/* A cluster.json naming another directory is refused (down would remove c.dir). */
 	strcpy(c.dir, "/somewhere/else");
 	{
@@ -638,17 +664,20 @@ static void test_render_pgpass_and_patronictl(void **state)
 	make_secrets(&s);
 	buf_init(&b);
 	lab_render_pgpass(&c, &s, &b);
+	/* the router's ports, then each node's PostgreSQL and PgBouncer */
 	assert_string_equal(b.data, "127.0.0.1:5432:*:postgres:SuperPw1\n"
 	                            "127.0.0.1:5433:*:postgres:SuperPw1\n"
 	                            "127.0.0.1:6510:*:postgres:SuperPw1\n"
-	                            "127.0.0.1:6520:*:postgres:SuperPw1\n");
+	                            "127.0.0.1:6512:*:postgres:SuperPw1\n"
+	                            "127.0.0.1:6520:*:postgres:SuperPw1\n"
+	                            "127.0.0.1:6522:*:postgres:SuperPw1\n");
 	buf_reset(&b);
 	lab_render_patronictl(&c, &s, &b);
 	assert_true(yaml_ok(b.data));
 	assert_non_null(strstr(b.data, "\nscope: \"pgha-lab\"\nnamespace: \"/service/\"\n"
 	                               "etcd3:\n  hosts:\n    - \"127.0.0.1:6500\"\n"));
-	/* patronictl switches over through the REST API: it needs its credentials */
-	assert_non_null(strstr(b.data, "restapi:\n  authentication:\n    username: \"pgha\"\n"
+	/* the REST credentials, where Patroni 3.0's patronictl reads them */
+	assert_non_null(strstr(b.data, "\nrestapi:\n  authentication:\n    username: \"pgha\"\n"
 	                               "    password: \"ApiPw4\"\n"));
 	assert_null(strstr(b.data, "SuperPw1"));
 	buf_free(&b);
@@ -943,18 +972,31 @@ static void healthy_view(struct dcs_view *v)
 	strcpy(v->members[2].replication_state, "streaming");
 }
 
+/* eval_all_200: the verdict on v with every REST probe answering 200. */
+static void eval_all_200(const struct lab_plan *p, const struct dcs_view *v, struct lab_health *h)
+{
+	lab_health_eval(p, v, (long[]){200, 200, 200}, NULL, h);
+}
+
+/* eval_healthy: a 3-node plan and healthy_view, every REST probe answering 200. */
+static void eval_healthy(struct lab_plan *p, struct dcs_view *v, struct lab_health *h)
+{
+	char err[256];
+
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, p, err, sizeof(err)));
+	healthy_view(v);
+	eval_all_200(p, v, h);
+}
+
 static void test_health_eval(void **state)
 {
 	struct lab_plan p;
 	struct dcs_view v;
 	struct lab_health h;
 	long ok_codes[3] = {200, 200, 200};
-	char err[256];
 
 	(void)state;
-	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
-	healthy_view(&v);
-	lab_health_eval(&p, &v, ok_codes, NULL, &h);
+	eval_healthy(&p, &v, &h);
 	assert_true(h.healthy);
 	assert_true(h.has_leader);
 	assert_string_equal(h.leader, "node1");
@@ -982,6 +1024,44 @@ static void test_health_eval(void **state)
 	lab_health_eval(&p, &v, (long[]){200, 200, 0}, NULL, &h);
 	assert_false(h.healthy);
 	assert_string_equal(h.nodes[2].what, "streaming, /replica answers 0");
+}
+
+/* pgha up also waits for the sync key to name a standby (synchronous mode, the default):
+ * a switchover asked for right after it finds its candidate named. */
+static void test_health_eval_sync(void **state)
+{
+	struct lab_plan p;
+	struct dcs_view v;
+	struct lab_health h;
+	char err[256];
+
+	(void)state;
+	eval_healthy(&p, &v, &h);
+	assert_true(h.healthy && h.sync_ok);
+	assert_string_equal(h.sync_standby, "node3");
+	v.sync.n_standbys = 0; /* claimed by the leader, no standby named yet */
+	eval_all_200(&p, &v, &h);
+	assert_false(h.healthy);
+	assert_false(h.sync_ok);
+	assert_true(h.nodes[0].ready && h.nodes[1].ready && h.nodes[2].ready);
+	assert_string_equal(h.sync_standby, "");
+	strcpy(v.sync.leader, "node2"); /* a former leader's key names no standby of ours */
+	v.sync.n_standbys = 1;
+	eval_all_200(&p, &v, &h);
+	assert_false(h.sync_ok);
+	v.sync.present = false; /* no key at all */
+	eval_all_200(&p, &v, &h);
+	assert_false(h.healthy);
+	v.has_config = true; /* synchronous mode off: nothing to wait for */
+	v.config_json = (char *)(uintptr_t) "{\"synchronous_mode\":false}";
+	eval_all_200(&p, &v, &h);
+	assert_true(h.healthy);
+	/* one node: no standby to name */
+	v.has_config = false;
+	v.config_json = NULL;
+	assert_true(lab_plan_make(6500, 1, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
+	eval_all_200(&p, &v, &h);
+	assert_true(h.healthy);
 }
 
 static void test_health_eval_old_keys(void **state)
@@ -1278,6 +1358,113 @@ static void test_former_leader(void **state)
 	assert_false(lab_former_leader(&p, NULL, "", "", out, sizeof(out)));
 }
 
+/* --- where the lab lives ------------------------------------------------------------------- */
+
+/* entries: how many names dir holds (. and .. aside). */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static void test_place_elsewhere(void **state)
+{
+	char *tmp = make_tmpdir();
+	char base[PATH_MAX], link[PATH_MAX], real[PATH_MAX], other[PATH_MAX], err[512];
+	struct lab_cluster c;
+	struct stat st;
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/labs", tmp);
+	snprintf(link, sizeof(link), "%s/my lab!", tmp);
+	assert_int_equal(mkdir(link, 0700), 0); /* an empty directory gives way to the link */
+	assert_true(lab_place_elsewhere(base, link, real, sizeof(real), err, sizeof(err)));
+	assert_int_equal(strncmp(real, base, strlen(base)), 0);
+	assert_int_equal(strncmp(real + strlen(base), "/my_lab_.", 9), 0);
+	assert_true(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	assert_true(fs_same_file(link, real));
+	assert_true(stat(real, &st) == 0 && (st.st_mode & 07777) == 0755);
+	/* The link's place is taken now: refused, nothing left behind in base. */
+	assert_false(lab_place_elsewhere(base, link, other, sizeof(other), err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot make"));
+	assert_int_equal(entries(base), 1);
+	/* A base others may write is refused (a lab runs as its OS user from there). */
+	assert_int_equal(chmod(base, 0777), 0);
+	snprintf(other, sizeof(other), "%s/second", tmp);
+	assert_false(lab_place_elsewhere(base, other, other, sizeof(other), err, sizeof(err)));
+	assert_non_null(strstr(err, "refusing"));
+	assert_int_equal(chmod(base, 0755), 0);
+	/* pgha down: the link goes with the directory, and the base once empty. */
+	make_cluster(&c, 3);
+	strcpy(c.dir, real);
+	strcpy(c.link, link);
+	assert_true(fs_rm_rf(real));
+	assert_true(lab_place_unlink(&c));
+	assert_false(lstat(link, &st) == 0);
+	assert_false(fs_exists(base));
+	/* A link that points elsewhere now is not ours to remove. */
+	assert_int_equal(symlink("/", link), 0);
+	assert_true(lab_place_unlink(&c));
+	assert_true(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	remove_tmpdir(tmp);
+}
+
+/* Relocation is for root running the lab as another user who cannot reach DIR. */
+static void test_place_needed(void **state)
+{
+	char *tmp = make_tmpdir(); /* mkdtemp: mode 0700 */
+	char dir[PATH_MAX], name[64], err[256];
+	struct lab_runas ru;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/pgha-lab", tmp);
+	ru = (struct lab_runas){0};
+	assert_false(lab_place_needed(&ru, dir)); /* the lab runs as ourselves */
+	if (geteuid() == 0 && getpwnam("postgres") != NULL) {
+		assert_true(lab_user_resolve(NULL, &ru, name, sizeof(name), err, sizeof(err)));
+		assert_true(lab_place_needed(&ru, dir));
+		assert_int_equal(chmod(tmp, 0755), 0);
+		assert_false(lab_place_needed(&ru, dir));
+	}
+	remove_tmpdir(tmp);
+}
+
+/* Every pgha up gives the lab its own copy of the binary, replaced atomically. */
+static void test_install_binary(void **state)
+{
+	char *tmp = make_tmpdir();
+	char want[PATH_MAX], err[512];
+	struct lab_cluster c;
+	struct stat first, again;
+	size_t len = 0;
+	char *data;
+
+	(void)state;
+	make_cluster(&c, 3);
+	strcpy(c.dir, tmp);
+	snprintf(want, sizeof(want), "%s/%s", tmp, LAB_BIN_REL);
+	assert_true(lab_install_binary(&c, "/proc/self/exe", err, sizeof(err)));
+	assert_string_equal(c.pgha_bin, want);
+	assert_true(stat(want, &first) == 0 && (first.st_mode & 07777) == 0755);
+	data = fs_read_file("/proc/self/exe", &len);
+	assert_non_null(data);
+	assert_int_equal((size_t)first.st_size, len);
+	free(data);
+	assert_true(lab_install_binary(&c, "/proc/self/exe", err, sizeof(err)));
+	assert_true(stat(want, &again) == 0);
+	assert_true(again.st_ino != first.st_ino); /* a new file: running copies keep theirs */
+	assert_false(lab_install_binary(&c, "/nonexistent/pgha", err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot copy /nonexistent/pgha"));
+	remove_tmpdir(tmp);
+}
+
 static void test_lock(void **state)
 {
 	char *dir = make_tmpdir();
@@ -1329,6 +1516,7 @@ int main(void)
 	    cmocka_unit_test(test_render_tls),
 	    cmocka_unit_test(test_etcd_argv),
 	    cmocka_unit_test(test_health_eval),
+	    cmocka_unit_test(test_health_eval_sync),
 	    cmocka_unit_test(test_health_eval_old_keys),
 	    cmocka_unit_test(test_health_eval_no_leader),
 	    cmocka_unit_test(test_ports_check),
@@ -1338,6 +1526,9 @@ int main(void)
 	    cmocka_unit_test(test_postmaster_find),
 	    cmocka_unit_test(test_leader_hint),
 	    cmocka_unit_test(test_former_leader),
+	    cmocka_unit_test(test_place_elsewhere),
+	    cmocka_unit_test(test_place_needed),
+	    cmocka_unit_test(test_install_binary),
 	    cmocka_unit_test(test_lock),
 	};
 

@@ -208,7 +208,18 @@ static void test_files(void **state)
 	assert_int_equal(len, 5);
 	assert_string_equal(data, "hello");
 	free(data);
+	assert_true(fs_same_file(path, path));
+	assert_false(fs_same_file(path, dir));
+	assert_false(fs_same_file(path, "/nonexistent"));
 	free(path);
+	{ /* another spelling of the same directory */
+		char *a = xasprintf("%s/a/../a/./b", dir);
+		char *b = xasprintf("%s/a/b", dir);
+
+		assert_true(fs_same_file(a, b));
+		free(a);
+		free(b);
+	}
 	assert_true(fs_rm_rf(dir));
 	assert_false(fs_exists(dir));
 	assert_true(fs_rm_rf(dir)); /* missing is fine */

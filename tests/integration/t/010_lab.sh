@@ -64,6 +64,7 @@ done
 is "$(stat -c %a "$LAB_DIR/secrets")" 700 "secrets directory is 0700"
 is "$(stat -c %a "$LAB_DIR/secrets/superuser")" 600 "secret files are 0600"
 is "$(stat -c %a "$LAB_DIR/pgpass")" 600 "client passfile is 0600"
+is "$(stat -c %a "$LAB_DIR/patronictl.yml")" 600 "patronictl.yml (it holds the REST password) is 0600"
 like "$("$PGHA" router --check -c "$LAB_DIR/router.yml" 2>&1)" "rw_listen: 127.0.0.1:$((BASE + 8))" \
 	"pgha router --check accepts router.yml"
 router_pid=$(head -n 1 "$LAB_DIR/run/router.pid")
@@ -115,6 +116,17 @@ is "$check_json" ok "list --json has the specified fields, one leader, two strea
 leader=$(lab_leader)
 diag "leader: $leader"
 
+# --- the passfile covers every port the tools print ---------------------------------------------
+printed=$(list_json "' '.join(f\"{m['host']}:{m['port']} {m['pooler']}\" for m in j['members'])")
+printed="$printed 127.0.0.1:$(lab_router_port rw) 127.0.0.1:$(lab_router_port ro)"
+for hp in $printed; do
+	is "$(PGPASSFILE=$LAB_DIR/pgpass psql -h "${hp%:*}" -p "${hp##*:}" -U postgres -d postgres -w \
+		-XAtqc 'select 1' 2>&1)" 1 "the superuser logs in on $hp with the passfile alone"
+done
+# shellcheck disable=SC2086 # one port a word
+is "$(wc -l <"$LAB_DIR/pgpass")" "$(printf '%s\n' $printed | sort -u | wc -l)" \
+	"one passfile line per port printed, no more"
+
 # --- pg_service.conf and the router ----------------------------------------------------------
 is "$(service_port rw)" "$((BASE + 8))" "service=rw is the router's read-write port"
 is "$(service_port ro)" "$((BASE + 9))" "service=ro is the router's read-only port"
@@ -140,7 +152,8 @@ is "$(lab_psql "$leader" 'select count(*) from pg_stat_replication')" 2 \
 is "$(lab_psql "$leader" "select count(*) from pg_stat_replication where state = 'streaming'")" \
 	2 "both replication connections are streaming"
 
-# --- a stock patronictl sees the same cluster (with the lab's patronictl.yml) ---------------------------
+# --- a stock patronictl, with the lab's patronictl.yml, sees the same cluster ------------------------
+like "$LAB_UP_OUT" "patronictl -c $LAB_DIR/patronictl.yml list" "up says how to run patronictl"
 ctl=$(patronictl -c "$LAB_DIR/patronictl.yml" list -f json 2>&1)
 ok $? "patronictl list exits 0"
 ctl_view=$(printf '%s' "$ctl" | python3 -c '

@@ -49,8 +49,8 @@ extra_agent() {
 	echo "$yml"
 }
 
-start_agent() { # YML LOG: prints the agent's pid
-	runuser -u "$run_as" -- "$PGHA" agent -c "$1" >"$2" 2>&1 &
+start_agent() { # YML LOG: prints the agent's pid (the lab's copy of pgha, as the lab's user)
+	runuser -u "$run_as" -- "$(lab_pgha)" agent -c "$1" >"$2" 2>&1 &
 	echo $!
 }
 

@@ -83,8 +83,9 @@ like "$err" "router \\(pid $router\\) is not in cgroup /pgha-$BASE/router" "... 
 echo "$router" >"$root/pgha-$BASE/router/cgroup.procs"
 is "$(lab_leader)" "$leader" "... and touched nothing (same leader)"
 is "$(lab_leftovers | grep -c nftables)" 0 "... no nftables table"
-# ... and when it cannot use nftables (not root)
-err=$(runuser -u postgres -- "$PGHA" chaos --dir "$LAB_DIR" --scenario partition-primary-etcd 2>&1)
+# ... and when it cannot use nftables (not root; the lab's copy of pgha, which that user
+# reaches wherever the checkout is)
+err=$(runuser -u postgres -- "$(lab_pgha)" chaos --dir "$LAB_DIR" --scenario partition-primary-etcd 2>&1)
 is "$?" 2 "not root: exit 2"
 like "$err" "nftables rules need root" "not root: says why"
 
