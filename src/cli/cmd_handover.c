@@ -156,6 +156,12 @@ static bool plan(const struct ops_ctx *ctx, const struct ops_args *a, const stru
 		fprintf(stderr, "pgha %s: %s\n", ctx->cmd, err);
 		return false;
 	}
+	if (h->sync_wait_s > 0)
+		printf(
+		    "Note: the sync key names no synchronous standby yet (a new leader names one "
+		    "once a standby has caught up with it); %s waits up to %d s for one %s.\n",
+		    h->target, h->sync_wait_s,
+		    h->scheduled_at[0] ? "when the switchover is due" : "before handing over");
 	return true;
 }
 

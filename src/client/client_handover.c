@@ -29,7 +29,7 @@ static bool plan_fail(char *err, size_t errlen, const char *fmt, ...)
  * request may go straight into the failover key when the leader's REST API does not
  * answer.
  */
-static bool check_candidate(const struct client_handover *h, const struct dcs_view *v,
+static bool check_candidate(struct client_handover *h, const struct dcs_view *v,
                             const char *scope_msg, char *err, size_t errlen)
 {
 	struct dyn_config d;
@@ -40,10 +40,15 @@ static bool check_candidate(const struct client_handover *h, const struct dcs_vi
 	client_cluster_dyn(v, &d);
 	r.synchronous_mode = d.synchronous_mode;
 	r.pause = d.pause;
+	h->sync_wait_s = ha_handover_wait_s(d.loop_wait_s);
 	dyn_config_free(&d);
 	c = h->leader[0] ? ha_switchover_check(v, &r) : ha_failover_check(v, &r);
+	if (c != HA_HANDOVER_SYNC_PENDING)
+		h->sync_wait_s = 0;
 	switch (c) {
 	case HA_HANDOVER_OK:
+		return true;
+	case HA_HANDOVER_SYNC_PENDING:
 		return true;
 	case HA_HANDOVER_SAME:
 		return plan_fail(err, errlen, "%s target and source are the same (%s)", h->action,
@@ -132,6 +137,8 @@ int client_handover_wait_ms(const struct dcs_view *v)
 
 	client_cluster_dyn(v, &d);
 	wait_s = ha_handover_wait_s(d.loop_wait_s);
+	if (ha_sync_pending(v, d.synchronous_mode))
+		wait_s *= 2; /* as long again for the synchronous standby first */
 	dyn_config_free(&d);
 	return wait_s * 1000;
 }

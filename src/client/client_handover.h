@@ -5,7 +5,9 @@
  * scenario of `pgha chaos`, so both exercise exactly the same request.
  *
  * Rules: the leader must be the one named (if named); who may take over is the agents'
- * own rule (ha_switchover_check / ha_failover_check, ha/ha_decide.h); the request goes
+ * own rule (ha_switchover_check / ha_failover_check, ha/ha_decide.h), which lets a
+ * request through while the sync key names no standby yet (the leader waits for one,
+ * bounded: HA_HANDOVER_SYNC_PENDING); the request goes
  * to the leader's REST API, or to the candidate's when there is no leader; a failover
  * that names the leader is a switchover. The agents answer once the new leader holds
  * the key.
@@ -39,7 +41,9 @@ struct client_handover {
 	char candidate[DCS_NAME_LEN];      /* "" = the best one */
 	char scheduled_at[CLIENT_ISO_LEN]; /* normalised ISO 8601, "" = now */
 	char target[DCS_NAME_LEN];         /* the member whose REST API gets the request */
-	char *body;                        /* owned JSON text */
+	int sync_wait_s; /* > 0: a candidate may take over once the sync key names it, which
+	                  * the leader waits for that long at most (HA_HANDOVER_SYNC_PENDING) */
+	char *body;      /* owned JSON text */
 };
 
 /*
@@ -59,7 +63,10 @@ void client_handover_free(struct client_handover *h);
 long client_handover_send(const struct client *c, const struct dcs_view *v,
                           const struct client_handover *h, struct buf *reply, char *err,
                           size_t errlen);
-/* client_handover_wait_ms: how long the agents may take to carry a request out. */
+/*
+ * client_handover_wait_ms: how long the agents may take to carry a request out: to wait
+ * for a synchronous standby to be named when v's sync key names none, then to hand over.
+ */
 int client_handover_wait_ms(const struct dcs_view *v);
 
 #endif

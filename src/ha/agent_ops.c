@@ -54,9 +54,12 @@ static int handover_status(enum ha_handover_check c)
 /*
  * check_handover: the cluster rules (ha_handover.c) against the current view;
  * returns 0 when the request may be written, else the status with the reason in out.
+ * *sync_pending: it may, but the leader will wait for a synchronous standby to be
+ * named first (HA_HANDOVER_SYNC_PENDING).
  */
 static int check_handover(const struct dyn_config *dyn, const struct dcs_view *v,
-                          const struct api_request *req, bool leaderless, struct buf *out)
+                          const struct api_request *req, bool leaderless, struct buf *out,
+                          bool *sync_pending)
 {
 	struct ha_handover_req r = {.leader = req->leader,
 	                            .candidate = req->candidate,
@@ -66,7 +69,8 @@ static int check_handover(const struct dyn_config *dyn, const struct dcs_view *v
 	    leaderless ? ha_failover_check(v, &r) : ha_switchover_check(v, &r);
 	const struct dcs_member *m = dcs_view_member(v, req->candidate);
 
-	if (c == HA_HANDOVER_OK)
+	*sync_pending = c == HA_HANDOVER_SYNC_PENDING;
+	if (c == HA_HANDOVER_OK || c == HA_HANDOVER_SYNC_PENDING)
 		return 0;
 	reply(out, "%s", ha_handover_check_str(c));
 	if (c == HA_HANDOVER_UNKNOWN_CANDIDATE || c == HA_HANDOVER_NOFAILOVER)
@@ -77,27 +81,57 @@ static int check_handover(const struct dyn_config *dyn, const struct dcs_view *v
 	return handover_status(c);
 }
 
-/* wait_for_leader: polls the view until the leader is someone else (or `want`). */
-static int wait_for_leader(struct agent *a, const struct dyn_config *dyn, const char *old,
-                           const char *want, struct buf *out)
+/*
+ * explain_cancel: the leader cleared the failover key of a due switchover without
+ * handing over (ha_decide.c: nobody could take over, or the synchronous standby it
+ * waited for was not named in time): 412, with the rules' reason on the view it left.
+ */
+static int explain_cancel(const struct dyn_config *dyn, const struct dcs_view *v,
+                          const struct api_request *req, struct buf *out)
 {
-	int wait_s = ha_handover_wait_s(dyn->loop_wait_s);
+	bool pending = false;
+
+	if (check_handover(dyn, v, req, false, out, &pending) != 0)
+		return 412;
+	if (pending)
+		reply(out, "%s: no synchronous standby was named within %d seconds",
+		      ha_handover_check_str(HA_HANDOVER_NO_CANDIDATE),
+		      ha_handover_wait_s(dyn->loop_wait_s));
+	else
+		reply(out, "%s when the leader was to hand over",
+		      ha_handover_check_str(HA_HANDOVER_NO_CANDIDATE));
+	return 412;
+}
+
+/*
+ * wait_for_leader: polls the view for wait_s until the leader is someone else (or
+ * req's candidate): 200; or the leader old cancels the request: 412 (explain_cancel).
+ */
+static int wait_for_leader(struct agent *a, const struct dyn_config *dyn,
+                           const struct api_request *req, const char *old, int wait_s,
+                           struct buf *out)
+{
 	int64_t deadline = clocksrc_now_ms(a->clock) + 1000LL * wait_s;
+	bool seen = false; /* our request in the failover key: its absence now means news */
 
 	while (clocksrc_now_ms(a->clock) < deadline) {
 		struct dcs_view v;
-		bool done;
+		int code = 0;
 
 		clocksrc_sleep_ms(a->clock, POLL_MS);
 		if (!current_view(a, dyn, &v))
 			continue;
-		done = ha_handover_done(&v, old, want);
-		if (done)
+		if (ha_handover_done(&v, old, req->candidate)) {
 			reply(out, "Successfully %s over to \"%s\"", old[0] ? "switched" : "failed",
 			      v.leader);
+			code = 200;
+		} else if (seen && old[0] && !v.failover.present && str_eq(v.leader, old)) {
+			code = explain_cancel(dyn, &v, req, out);
+		}
+		seen = seen || v.failover.present;
 		dcs_view_free(&v);
-		if (done)
-			return 200;
+		if (code != 0)
+			return code;
 	}
 	reply(out, "%s status unknown after %d seconds", old[0] ? "Switchover" : "Failover",
 	      wait_s);
@@ -125,33 +159,39 @@ static int op_switchover(struct agent *a, const struct dyn_config *dyn,
 {
 	struct dcs_view v;
 	char leader[DCS_NAME_LEN];
+	int wait_s = ha_handover_wait_s(dyn->loop_wait_s);
+	bool pending = false;
 	int code;
 
 	if (!current_view(a, dyn, &v)) {
 		reply(out, "the cluster's state in etcd is unknown");
 		return 503;
 	}
-	code = check_handover(dyn, &v, req, false, out);
+	code = check_handover(dyn, &v, req, false, out, &pending);
 	snprintf(leader, sizeof(leader), "%s", v.leader);
 	dcs_view_free(&v);
 	if (code == 0)
 		code = write_failover_key(a, leader, req->candidate, req->scheduled_at, out);
 	if (code != 0)
 		return code;
-	log_info("switchover requested from %s to %s%s%s", leader,
+	log_info("switchover requested from %s to %s%s%s%s", leader,
 	         req->candidate[0] ? req->candidate : "the best candidate",
-	         req->scheduled_at[0] ? " at " : "", req->scheduled_at);
+	         req->scheduled_at[0] ? " at " : "", req->scheduled_at,
+	         pending ? " (the sync key names no synchronous standby yet: the leader waits "
+	                   "for one)"
+	                 : "");
 	if (req->scheduled_at_epoch_ms > 0) {
 		reply(out, "Switchover scheduled");
 		return 202;
 	}
-	return wait_for_leader(a, dyn, leader, req->candidate, out);
+	return wait_for_leader(a, dyn, req, leader, pending ? 2 * wait_s : wait_s, out);
 }
 
 static int op_failover(struct agent *a, const struct dyn_config *dyn, const struct api_request *req,
                        struct buf *out)
 {
 	struct dcs_view v;
+	bool pending = false; /* never, for a leaderless cluster */
 	int code;
 
 	if (!current_view(a, dyn, &v)) {
@@ -162,14 +202,14 @@ static int op_failover(struct agent *a, const struct dyn_config *dyn, const stru
 		dcs_view_free(&v);
 		return op_switchover(a, dyn, req, out);
 	}
-	code = check_handover(dyn, &v, req, true, out);
+	code = check_handover(dyn, &v, req, true, out, &pending);
 	dcs_view_free(&v);
 	if (code == 0)
 		code = write_failover_key(a, "", req->candidate, "", out);
 	if (code != 0)
 		return code;
 	log_warn("manual failover to %s requested in a leaderless cluster", req->candidate);
-	return wait_for_leader(a, dyn, "", req->candidate, out);
+	return wait_for_leader(a, dyn, req, "", ha_handover_wait_s(dyn->loop_wait_s), out);
 }
 
 static int op_switchover_cancel(struct agent *a, const struct dyn_config *dyn, struct buf *out)

@@ -53,6 +53,22 @@ bool ha_member_eligible(const struct dcs_view *v, const struct dcs_member *m, co
                         bool synchronous_mode);
 /* ha_member_streaming: m's member key says its PostgreSQL runs and streams. */
 bool ha_member_streaming(const struct dcs_member *m);
+/*
+ * ha_sync_pending: ha_sync_restricts, and the sync key names no standby of v's leader
+ * yet: it names none, or it is still the former leader's. A new leader claims the key
+ * right after taking over, naming nobody, and names a standby only once PostgreSQL
+ * reports it synchronous (a few seconds after a leader change, while the others catch
+ * up with it): until then nobody may take over, for a moment only.
+ */
+bool ha_sync_pending(const struct dcs_view *v, bool synchronous_mode);
+/*
+ * ha_member_awaits_sync: m may take over from leader once the sync key names it:
+ * ha_sync_pending and m eligible but for the sync key. Its state does not matter: right
+ * after a leader change the others restart, rewind and catch up with the new leader
+ * (its member key says its agent is alive), and one is named once it has.
+ */
+bool ha_member_awaits_sync(const struct dcs_view *v, const struct dcs_member *m, const char *leader,
+                           bool synchronous_mode);
 
 /* Whether a switchover or manual failover can be asked for (ha_handover.c). */
 enum ha_handover_check {
@@ -66,6 +82,7 @@ enum ha_handover_check {
 	HA_HANDOVER_NOT_SYNC,          /* synchronous mode: not a listed sync standby */
 	HA_HANDOVER_UNHEALTHY,         /* the candidate is not running (and streaming) */
 	HA_HANDOVER_NO_CANDIDATE,      /* nobody could take over */
+	HA_HANDOVER_SYNC_PENDING,      /* a streaming member could, once the sync key names it */
 	HA_HANDOVER__COUNT
 };
 
@@ -80,7 +97,11 @@ struct ha_handover_req {
 /*
  * ha_switchover_check: may r be asked of the cluster in v, which has a leader?
  * A candidate must be eligible (ha_member_eligible) and streaming; without a
- * candidate, at least one member must be. Patroni's 412 preconditions.
+ * candidate, at least one member must be. Patroni's 412 preconditions, but for one:
+ * HA_HANDOVER_SYNC_PENDING when the only obstacle is a sync key that names no standby
+ * yet and the candidate (or, without one, a member) could be named
+ * (ha_member_awaits_sync). That request may be made: the leader carrying it out waits
+ * for the standby to be named (up to ha_handover_wait_s), and only then gives up.
  */
 enum ha_handover_check ha_switchover_check(const struct dcs_view *v,
                                            const struct ha_handover_req *r);
@@ -100,7 +121,8 @@ const char *ha_handover_check_str(enum ha_handover_check c);
 bool ha_handover_done(const struct dcs_view *v, const char *old, const char *want);
 /*
  * ha_handover_wait_s: how long a switchover may take to be carried out before its
- * requester gives up waiting: Patroni's bound, 2 * max(10, loop_wait) seconds.
+ * requester gives up waiting: Patroni's bound, 2 * max(10, loop_wait) seconds. A due
+ * switchover also waits as long for a synchronous standby to be named (SYNC_PENDING).
  */
 int ha_handover_wait_s(int loop_wait_s);
 

@@ -22,6 +22,7 @@ struct ha_settings {
 	int64_t ttl_ms;
 	int64_t max_lag_bytes;            /* maximum_lag_on_failover */
 	int64_t primary_start_timeout_ms; /* crashed primary: 0 = hand over when someone can */
+	int64_t switchover_sync_wait_ms;  /* a due switchover waits this long for a sync standby */
 	bool synchronous_mode;
 	bool synchronous_mode_strict;
 	int synchronous_node_count;
@@ -42,6 +43,16 @@ struct ha_peer {
 	int timeline;
 	bool nofailover;
 	int failover_priority;
+};
+
+/* pgBackRest as the loop sees it (ha/agent_backup.c fills it in). */
+struct ha_backup {
+	bool enabled;     /* the pgbackrest section is on */
+	bool stanza_ok;   /* created or found since this node leads */
+	bool info_known;  /* the repository's backups read since this node leads */
+	bool job_running; /* one of this node's pgBackRest jobs runs */
+	bool retry_wait;  /* a job failed a moment ago: only requests are served */
+	int due;          /* the schedule's backup now: 0 none, 1 full, 2 diff, 3 incr */
 };
 
 /*
@@ -73,11 +84,12 @@ struct ha_input {
 	char name[DCS_NAME_LEN]; /* this member */
 	struct ha_settings settings;
 
-	struct pg_observation pg;    /* local PostgreSQL */
-	bool pg_start_failed;        /* the last start attempt failed (avoid tight loops) */
-	bool rewind_failed;          /* pg_rewind from the current leader failed */
-	char upstream[DCS_NAME_LEN]; /* member our standby config streams from, "" if none */
-	int64_t crashed_since_ms;    /* when PostgreSQL was first seen crashed, 0 if not */
+	struct pg_observation pg;      /* local PostgreSQL */
+	bool pg_start_failed;          /* the last start attempt failed (avoid tight loops) */
+	bool rewind_failed;            /* pg_rewind from the current leader failed */
+	char upstream[DCS_NAME_LEN];   /* member our standby config streams from, "" if none */
+	int64_t crashed_since_ms;      /* when PostgreSQL was first seen crashed, 0 if not */
+	int64_t failover_due_since_ms; /* when this failover key was first seen due, 0 if not */
 
 	bool dcs_ok;          /* the view is current */
 	struct dcs_view view; /* the cluster in etcd (sync, failover, history...) */
@@ -87,6 +99,8 @@ struct ha_input {
 	struct ha_peer peers[DCS_MAX_MEMBERS]; /* probe results, when probed */
 	int n_peers;
 	bool peers_probed; /* the peers above are from this cycle */
+
+	struct ha_backup backup;
 
 	bool shutdown;          /* the agent is stopping (SIGTERM) */
 	bool restart_requested; /* POST /restart */
@@ -125,6 +139,8 @@ enum ha_action_kind {
 	HA_ACT_PUBLISH_SYNC,        /* sync key = sync_names (CAS) */
 	HA_ACT_CLEAR_FAILOVER,      /* failover key = {} */
 	HA_ACT_HANDOVER,         /* switchover: checkpoint, stop fast, wait for target, release */
+	HA_ACT_BACKUP_JOB,       /* a pgBackRest job, target names it: stanza, info, request... */
+	HA_ACT_RESTORE,          /* the restore key's restore of this leader's data (pgBackRest) */
 	HA_ACT_PUBLISH_FAILSAFE, /* failsafe key = decision.failsafe (CAS, leader only) */
 	HA_ACT_DELETE_FAILSAFE,  /* failsafe_mode off: delete the failsafe key (CAS) */
 	HA_ACT__COUNT
@@ -168,6 +184,9 @@ enum ha_rule {
 	HA_RULE_RACE_WIN,
 	HA_RULE_RACE_LOSE,
 	HA_RULE_RESTART,
+	HA_RULE_RESTORE,
+	HA_RULE_RESTORE_WAIT,
+	HA_RULE_RESTORE_RECLONE,
 	HA_RULE_IDLE,
 	HA_RULE__COUNT
 };

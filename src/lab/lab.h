@@ -6,9 +6,11 @@
  *
  * A lab is one directory: cluster.json (scope, namespace, the port plan, node names,
  * the OS user, the binaries), the generated secrets, each node's agent.yml and data,
- * router.yml, the client files (pg_service.conf, pgpass, patronictl.yml), logs and pid
- * files. Three etcd members, N nodes (agent + PostgreSQL + PgBouncer) and one router,
- * all on 127.0.0.1, every process run as the lab's OS user and known by pid.
+ * router.yml, the client files (pg_service.conf, pgpass, patronictl.yml), logs, pid
+ * files and bin/pgha, the copy of pgha its processes run. Where its OS user cannot
+ * reach the directory asked for, that is a link to the lab's real place (lab_place.h). Three etcd
+ * members, N nodes (agent + PostgreSQL + PgBouncer) and one router, all on 127.0.0.1, every process
+ * run as the lab's OS user and known by pid.
  *
  * Sits on client/ (a lab hands its cluster to the tooling as a struct client).
  */
@@ -21,6 +23,7 @@
 #include <sys/types.h>
 #include "client/client.h"
 #include "util/compiler.h"
+#include "util/tls.h"
 
 #define LAB_N_ETCD              3
 #define LAB_MAX_NODES           9
@@ -63,27 +66,39 @@ struct lab_plan {
 
 /* What DIR/cluster.json says. */
 struct lab_cluster {
-	char dir[PATH_MAX];            /* absolute path of DIR */
-	char scope[LAB_NAME_LEN];      /* cluster name in etcd */
+	char dir[PATH_MAX];       /* absolute path of DIR */
+	char link[PATH_MAX];      /* where `pgha up` was asked to put DIR, a link to it, or "" */
+	char scope[LAB_NAME_LEN]; /* cluster name in etcd */
 	char namespace_[LAB_NAME_LEN]; /* "/service/" */
 	char os_user[LAB_NAME_LEN];    /* user every process of the lab runs as */
 	char pgha_bin[PATH_MAX];       /* the pgha binary the agents run */
 	char pg_bin_dir[PATH_MAX];     /* PostgreSQL binaries (initdb, postgres...) */
 	char etcd_bin[PATH_MAX];       /* the etcd server binary */
+	bool tls; /* TLS everywhere (the default); false: `pgha up --insecure`, or a lab made
+	             before TLS ("tls" absent from cluster.json) */
 	struct lab_plan plan;
 };
 
 /*
- * lab_cluster_load: reads DIR/cluster.json (dir absolute or relative); its "dir" must be
- * DIR's absolute path. False with err set otherwise (no lab there, unreadable file).
+ * lab_cluster_load: reads DIR/cluster.json (dir absolute or relative, or the link to it);
+ * its "dir" must be DIR itself. False with err set otherwise (no lab there, unreadable
+ * file, a lab moved or copied from elsewhere).
  */
 bool lab_cluster_load(const char *dir, struct lab_cluster *c, char *err, size_t errlen) MUST_CHECK;
 /*
  * lab_client: the cluster as the tooling reaches it: the lab's etcd members, scope and
- * namespace, and its generated secrets as credentials (the REST user "pgha", the
- * superuser "postgres"; when DIR/secrets cannot be read, none, and the note says why).
+ * namespace, its CA (DIR/tls/ca.crt) for etcd and the REST APIs, and its generated
+ * secrets as credentials (the REST user "pgha", the etcd user "pgha", the superuser
+ * "postgres"; when DIR/secrets cannot be read, none, and the note says why).
  */
 void lab_client(const struct lab_cluster *c, struct client *out);
+/* lab_api_url: "https://127.0.0.1:<api port>" of a node (no path); http without TLS. */
+void lab_api_url(const struct lab_cluster *c, const struct lab_node_ports *n, char *out,
+                 size_t size);
+/* lab_tls_client: what a client of the lab trusts: DIR/tls/ca.crt; zeroed without TLS. */
+void lab_tls_client(const struct lab_cluster *c, struct tls_client *out);
+/* lab_shown_dir: DIR as the user named it: the link to it, when it has one (lab_place.h). */
+const char *lab_shown_dir(const struct lab_cluster *c);
 /* lab_path: DIR/<rel> into out; false if it does not fit. */
 bool lab_path(const struct lab_cluster *c, const char *rel, char *out, size_t size) MUST_CHECK;
 /* lab_plan_node: the node called name, or NULL. Borrowed. */
@@ -134,14 +149,20 @@ void lab_chaos_table(const struct lab_cluster *c, char *out, size_t size);
 /* --- pgha up / pgha down ---------------------------------------------------------------- */
 
 struct lab_up_opts {
-	const char *dir;        /* --dir, default "pgha-lab" (relative to the cwd) */
-	int n_nodes;            /* --nodes */
-	int base_port;          /* --base-port */
-	int router_port;        /* --router-port: the router's read-write port, read-only +1 */
-	const char *scope;      /* --scope */
-	const char *os_user;    /* --os-user; NULL = "postgres" when root, else ourselves */
-	int timeout_s;          /* --timeout: overall wait for a healthy cluster */
-	const char *pg_bin_dir; /* --pg-bin-dir */
+	const char *dir;            /* --dir, default "pgha-lab" (relative to the cwd) */
+	int n_nodes;                /* --nodes */
+	int base_port;              /* --base-port */
+	int router_port;            /* --router-port: the router's read-write port, read-only +1 */
+	const char *scope;          /* --scope */
+	const char *os_user;        /* --os-user; NULL = "postgres" when root, else ourselves */
+	int timeout_s;              /* --timeout: overall wait for a healthy cluster */
+	const char *pg_bin_dir;     /* --pg-bin-dir */
+	bool insecure;              /* --insecure: no TLS anywhere (debugging) */
+	bool no_backup;             /* --no-backup: no pgBackRest (no archiving, no backups) */
+	const char *backup_repo;    /* --backup-repo FILE: pgBackRest repo options */
+	const char *restore_from;   /* --restore-from DIR: bootstrap from that lab's backups */
+	const char *restore_time;   /* --restore-time TIME */
+	const char *restore_backup; /* --restore-backup LABEL */
 	/* Which of the above were given explicitly (they must match an existing lab). */
 	bool nodes_set;
 	bool base_port_set;

@@ -13,11 +13,13 @@
  */
 #include "lab/lab.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "lab/lab_cgroup.h"
 #include "lab/lab_cluster.h"
+#include "lab/lab_place.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_running.h"
 #include "util/fsutil.h"
@@ -161,6 +163,13 @@ static enum lab_down_result remove_dir(const struct lab_cluster *c)
 		return LAB_DOWN_FAILED;
 	}
 	printf("removed %s\n", c->dir);
+	if (!lab_place_unlink(c)) {
+		fprintf(stderr, "pgha down: cannot remove the link %s: %s\n", c->link,
+		        strerror(errno));
+		return LAB_DOWN_FAILED;
+	}
+	if (c->link[0])
+		printf("removed the link %s\n", c->link);
 	return LAB_DOWN_OK;
 }
 
@@ -207,7 +216,7 @@ static enum lab_down_result down_lab(const struct lab_cluster *c, const struct l
 		return LAB_DOWN_FAILED;
 	}
 	if (o->keep) {
-		printf("kept %s (pgha up --dir %s starts it again)\n", c->dir, c->dir);
+		printf("kept %s (pgha up --dir %s starts it again)\n", c->dir, lab_shown_dir(c));
 		return LAB_DOWN_OK;
 	}
 	return remove_dir(c);

@@ -54,6 +54,22 @@ static void eval_replica(const struct dcs_member *m, long code, struct lab_node_
 	}
 }
 
+/*
+ * eval_sync: in synchronous mode, with standbys to choose from, the sync key must name
+ * one for the leader (a new leader names one once a standby has caught up with it).
+ */
+static void eval_sync(const struct lab_plan *p, const struct dcs_view *v, struct lab_health *h)
+{
+	const struct dcs_sync *s = &v->sync;
+
+	h->sync_ok = true;
+	h->sync_standby[0] = '\0';
+	if (s->present && h->has_leader && str_eq(s->leader, h->leader) && s->n_standbys > 0)
+		snprintf(h->sync_standby, sizeof(h->sync_standby), "%s", s->standbys[0]);
+	else if (p->n_nodes > 1 && client_synchronous_mode(v))
+		h->sync_ok = false;
+}
+
 void lab_health_eval(const struct lab_plan *p, const struct dcs_view *v, const long *codes,
                      const int64_t *min_revision, struct lab_health *h)
 {
@@ -81,19 +97,24 @@ void lab_health_eval(const struct lab_plan *p, const struct dcs_view *v, const l
 		}
 		h->healthy = h->healthy && s->ready;
 	}
-	h->healthy = h->healthy && h->has_leader;
+	eval_sync(p, v, h);
+	h->healthy = h->healthy && h->has_leader && h->sync_ok;
 }
 
 /* --- polling --------------------------------------------------------------------- */
 
-static long probe(const struct lab_node_ports *n, const char *path)
+static long probe(const struct lab_cluster *c, const struct lab_node_ports *n, const char *path)
 {
+	char base[LAB_URL_LEN];
 	char url[LAB_URL_LEN + 16];
 	char err[256];
+	struct tls_client tls;
 	long status = 0;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", n->api_port, path);
-	if (!http_get(url, PROBE_TIMEOUT_MS, &status, NULL, err, sizeof(err)))
+	lab_api_url(c, n, base, sizeof(base));
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	lab_tls_client(c, &tls);
+	if (!http_get(url, &tls, PROBE_TIMEOUT_MS, &status, NULL, err, sizeof(err)))
 		return 0;
 	return status;
 }
@@ -115,6 +136,9 @@ static void note_changes(const struct lab_cluster *c, const struct lab_health *p
 			        (double)(now_ms - start_ms) / 1000.0, c->plan.nodes[k].name,
 			        s->what);
 	}
+	if (progress && cur->sync_standby[0] && !str_eq(cur->sync_standby, prev->sync_standby))
+		fprintf(progress, "  %5.1f s  sync key: %s is the synchronous standby\n",
+		        (double)(now_ms - start_ms) / 1000.0, cur->sync_standby);
 	if (progress)
 		fflush(progress);
 }
@@ -136,6 +160,11 @@ static void explain(const struct lab_cluster *c, const struct lab_wait *w,
 {
 	if (!h->has_leader)
 		buf_printf(why, "no node holds the leader key\n");
+	else if (!h->sync_ok && w->only_leader == NULL)
+		buf_printf(why,
+		           "the sync key names no synchronous standby of %s (synchronous_mode "
+		           "is on)\n",
+		           h->leader);
 	for (int k = 0; k < c->plan.n_nodes; k++) {
 		const struct lab_node_status *s = &h->nodes[k];
 
@@ -170,8 +199,8 @@ static bool poll_once(const struct lab_cluster *c, const struct lab_wait *w, str
 	if (!dcs_read(d, &view))
 		return false;
 	for (int k = 0; k < c->plan.n_nodes; k++)
-		codes[k] =
-		    probe(&c->plan.nodes[k], lab_health_probe_path(&view, c->plan.nodes[k].name));
+		codes[k] = probe(c, &c->plan.nodes[k],
+		                 lab_health_probe_path(&view, c->plan.nodes[k].name));
 	lab_health_eval(&c->plan, &view, codes, w->min_revision, cur);
 	dcs_view_free(&view);
 	return true;

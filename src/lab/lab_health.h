@@ -1,7 +1,10 @@
 /*
  * lab_health.h: is the local cluster healthy? One leader whose REST /primary answers
- * 200 and every other node streaming (member replication_state "streaming" and REST
- * /replica 200), judged from one DCS read plus one REST probe per node.
+ * 200, every other node streaming (member replication_state "streaming" and REST
+ * /replica 200) and, in synchronous mode with a standby to choose, the sync key naming
+ * one of the leader's: until then no switchover or failover can be carried out (a
+ * switchover asked for waits for it). Judged from one DCS read plus one REST probe per
+ * node.
  *
  * lab_health_eval is pure (unit-tested with canned views); lab_health_wait does the
  * polling: DCS reads (dcs.h), REST probes (http.h), agent liveness (by pid).
@@ -31,7 +34,9 @@ struct lab_health {
 	struct lab_node_status nodes[LAB_MAX_NODES]; /* in plan order */
 	bool has_leader;                             /* a node of the plan holds the key */
 	char leader[DCS_NAME_LEN];
-	bool healthy; /* leader ready and every other node ready */
+	bool sync_ok;                    /* the sync key names a standby, or need not */
+	char sync_standby[DCS_NAME_LEN]; /* the first it names, "" if none */
+	bool healthy;                    /* leader ready, every other node ready, sync_ok */
 };
 
 /* lab_health_probe_path: what to ask node name: "/primary" for the leader, else "/replica". */

@@ -23,14 +23,17 @@
 #include <string.h>
 #include <unistd.h>
 #include "client/client.h"
+#include "lab/lab_backup.h"
 #include "lab/lab_cgroup.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
 #include "lab/lab_layout.h"
+#include "lab/lab_place.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_router.h"
 #include "lab/lab_running.h"
+#include "lab/lab_secrets.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
@@ -52,6 +55,7 @@
 struct up_run {
 	struct lab_cluster *c;
 	struct lab_runas ru;
+	char self[PATH_MAX];                 /* this pgha binary, which the lab gets a copy of */
 	struct lab_running running;          /* what runs (found or started) */
 	int64_t start_ms;                    /* CLOCK_BOOTTIME at the start of the command */
 	int64_t deadline_ms;                 /* start + --timeout */
@@ -124,11 +128,12 @@ static bool check_fresh_dir(const char *dir)
 	return true;
 }
 
-static bool check_binaries(struct lab_cluster *c, const char *pg_bin_dir)
+static bool check_binaries(struct up_run *r, const char *pg_bin_dir)
 {
+	struct lab_cluster *c = r->c;
 	char path[PATH_MAX + 16];
 
-	if (!self_exe(c->pgha_bin, sizeof(c->pgha_bin))) {
+	if (!self_exe(r->self, sizeof(r->self))) {
 		fail("cannot find the pgha binary (/proc/self/exe): %s", strerror(errno));
 		return false;
 	}
@@ -148,8 +153,21 @@ static bool check_binaries(struct lab_cluster *c, const char *pg_bin_dir)
 	return true;
 }
 
-/* check_user_access: the OS user can reach DIR's parent and run every binary. */
-static bool check_user_access(const struct up_run *r)
+static bool check_pgbackrest(const struct lab_up_opts *o)
+{
+	char path[PATH_MAX];
+
+	if (o->no_backup || find_in_path("pgbackrest", path, sizeof(path)))
+		return true;
+	fail("pgbackrest not found in PATH (Debian package pgbackrest); or --no-backup");
+	return false;
+}
+
+/*
+ * check_user_access: the OS user can reach DIR's parent and run etcd, PostgreSQL and,
+ * once copied into the lab (with_pgha), pgha.
+ */
+static bool check_user_access(const struct up_run *r, bool with_pgha)
 {
 	const struct lab_cluster *c = r->c;
 	char parent[PATH_MAX];
@@ -159,18 +177,54 @@ static bool check_user_access(const struct up_run *r)
 	snprintf(parent, sizeof(parent), "%s", c->dir);
 	snprintf(postgres, sizeof(postgres), "%s/postgres", c->pg_bin_dir);
 	need[0] = dirname(parent);
-	need[1] = c->pgha_bin;
-	need[2] = c->etcd_bin;
-	need[3] = postgres;
-	for (size_t i = 0; i < ARRAY_LEN(need); i++) {
+	need[1] = c->etcd_bin;
+	need[2] = postgres;
+	need[3] = c->pgha_bin;
+	for (size_t i = 0; i < (with_pgha ? 4 : 3); i++) {
 		if (!lab_user_can_access(&r->ru, need[i], X_OK)) {
 			fail("OS user %s cannot reach %s (a parent directory is not searchable "
-			     "by it); pick a --dir and a pgha build outside such directories",
+			     "by it); pick a --dir and a --pg-bin-dir it can reach",
 			     c->os_user, need[i]);
 			return false;
 		}
 	}
 	return true;
+}
+
+/*
+ * place_dir: the lab goes where it was asked to, unless the OS user cannot reach that
+ * place: then it lives under LAB_PLACE_BASE, and DIR becomes a link to it (lab_place.h).
+ */
+static bool place_dir(struct up_run *r)
+{
+	struct lab_cluster *c = r->c;
+	char real[PATH_MAX];
+	char err[ERR_LEN];
+
+	if (!lab_place_needed(&r->ru, c->dir))
+		return true;
+	if (!lab_place_elsewhere(LAB_PLACE_BASE, c->dir, real, sizeof(real), err, sizeof(err))) {
+		fail("OS user %s cannot reach %s, and the lab cannot live elsewhere: %s",
+		     c->os_user, c->dir, err);
+		return false;
+	}
+	snprintf(c->link, sizeof(c->link), "%s", c->dir);
+	snprintf(c->dir, sizeof(c->dir), "%s", real);
+	printf("OS user %s cannot reach %s: the lab lives in %s, and %s links to it\n", c->os_user,
+	       c->link, c->dir, c->link);
+	return true;
+}
+
+/* install_binary: the lab runs its own copy of this pgha (lab_place.h says why). */
+static bool install_binary(struct up_run *r)
+{
+	char err[ERR_LEN];
+
+	if (!lab_install_binary(r->c, r->self, err, sizeof(err))) {
+		fail("%s", err);
+		return false;
+	}
+	return check_user_access(r, true);
 }
 
 /* --- starting processes -------------------------------------------------------------- */
@@ -186,6 +240,26 @@ static void own_run_files(const struct up_run *r)
 		fprintf(stderr, "pgha up: warning: cannot chown %s: %s\n", path, strerror(errno));
 	if (lab_path(r->c, "logs", path, sizeof(path)) && !fs_chown_r(path, r->ru.uid, r->ru.gid))
 		fprintf(stderr, "pgha up: warning: cannot chown %s: %s\n", path, strerror(errno));
+}
+
+/* etcd_auth: etcd's users and authentication, once (a lab made before them has none). */
+static bool etcd_auth(const struct up_run *r)
+{
+	char dir[PATH_MAX];
+	char err[ERR_LEN];
+	struct lab_secrets s;
+	bool ok;
+
+	if (!lab_path(r->c, "secrets", dir, sizeof(dir)) ||
+	    !lab_secrets_load(&s, dir, err, sizeof(err))) {
+		fail("%s: %s", r->c->dir, err);
+		return false;
+	}
+	ok = s.etcd_root[0] == '\0' || lab_etcd_auth_enable(r->c, &s, err, sizeof(err));
+	explicit_bzero(&s, sizeof(s));
+	if (!ok)
+		fail("etcd: cannot set up its users and authentication: %s", err);
+	return ok;
 }
 
 static bool start_etcd(struct up_run *r)
@@ -214,6 +288,8 @@ static bool start_etcd(struct up_run *r)
 		fail("etcd did not become healthy: %s", err);
 		return false;
 	}
+	if (!etcd_auth(r))
+		return false;
 	printf("etcd: %d members healthy (%d started) at %.1f s\n", LAB_N_ETCD, started,
 	       elapsed_s(r));
 	return true;
@@ -399,7 +475,9 @@ static bool start_former_leader(struct up_run *r)
 
 static void print_logs_hint(const struct lab_cluster *c)
 {
-	fprintf(stderr, "Logs: %s/logs/ (", c->dir);
+	const char *dir = lab_shown_dir(c);
+
+	fprintf(stderr, "Logs: %s/logs/ (", dir);
 	for (int i = 0; i < LAB_N_ETCD; i++)
 		fprintf(stderr, "%s.log ", c->plan.etcd[i].name);
 	for (int k = 0; k < c->plan.n_nodes; k++)
@@ -408,18 +486,38 @@ static void print_logs_hint(const struct lab_cluster *c)
 	fprintf(stderr,
 	        "PostgreSQL's own log is next to each node's data directory (%s/node1/data.log).\n"
 	        "What runs is left running for inspection; stop it with: pgha down --dir %s\n",
-	        c->dir, c->dir);
+	        dir, dir);
+}
+
+/* print_security: what protects the lab, and where a client finds the CA and passwords. */
+static void print_security(const struct lab_cluster *c)
+{
+	const char *dir = lab_shown_dir(c);
+
+	if (!c->tls) {
+		printf("Security: NO TLS (--insecure): passwords and data travel in clear.\n");
+		return;
+	}
+	printf("Security: TLS everywhere, checked against the lab's CA %s/tls/ca.crt:\n"
+	       "  PostgreSQL, PgBouncer and the router require TLS (pg_service.conf has "
+	       "sslmode=verify-full);\n"
+	       "  REST APIs on https (curl --cacert %s/tls/ca.crt https://127.0.0.1:%d/patroni),\n"
+	       "  changes need user %s, password in %s/secrets/restapi;\n"
+	       "  etcd on https with users: %s, password in %s/secrets/etcd.\n",
+	       dir, dir, c->plan.nodes[0].api_port, LAB_RESTAPI_USER, dir, LAB_ETCD_USER, dir);
 }
 
 static void print_success(const struct up_run *r, const struct lab_health *h,
                           const struct client_landing *rw)
 {
 	const struct lab_cluster *c = r->c;
+	const char *dir = lab_shown_dir(c);
 
-	printf("\nCluster \"%s\" is healthy: leader %s, %d streaming replica%s, router up "
+	printf("\nCluster \"%s\" is healthy: leader %s, %d streaming replica%s%s%s%s, router up "
 	       "(service=rw lands on %s), in %.1f s.\n",
-	       c->scope, h->leader, c->plan.n_nodes - 1, c->plan.n_nodes == 2 ? "" : "s", rw->node,
-	       elapsed_s(r));
+	       c->scope, h->leader, c->plan.n_nodes - 1, c->plan.n_nodes == 2 ? "" : "s",
+	       h->sync_standby[0] ? " (synchronous: " : "", h->sync_standby,
+	       h->sync_standby[0] ? ")" : "", rw->node, elapsed_s(r));
 	printf("Connect:\n"
 	       "  export PGSERVICEFILE=%s/pg_service.conf\n"
 	       "  psql service=rw        # the primary, through the router (127.0.0.1:%d)\n"
@@ -428,11 +526,16 @@ static void print_success(const struct up_run *r, const struct lab_health *h,
 	       "Router:  http://127.0.0.1:%d/health and /metrics\n"
 	       "Inspect: pgha list --dir %s   (or: patronictl -c %s/patronictl.yml list)\n"
 	       "Stop:    pgha down --dir %s   (--keep keeps the data for the next pgha up)\n",
-	       c->dir, c->plan.router_rw_port, c->plan.router_ro_port, c->plan.router_http_port,
-	       c->dir, c->dir, c->dir);
+	       dir, c->plan.router_rw_port, c->plan.router_ro_port, c->plan.router_http_port, dir,
+	       dir, dir);
+	print_security(c);
 }
 
-/* wait_healthy: the cluster (one leader, the replicas streaming), then the router. */
+/*
+ * wait_healthy: the cluster (one leader, the replicas streaming, in synchronous mode one
+ * named in the sync key: a switchover right after `pgha up` finds its candidate), then
+ * the router.
+ */
 static bool wait_healthy(struct up_run *r, struct lab_health *h, struct client_landing *rw,
                          struct buf *why)
 {
@@ -441,9 +544,11 @@ static bool wait_healthy(struct up_run *r, struct lab_health *h, struct client_l
 	                     .min_revision = r->min_revision,
 	                     .progress = stdout};
 
-	printf("waiting for one leader and %d streaming replicas, then for the router "
+	printf("waiting for one leader and %d streaming replica%s%s, then for the router "
 	       "(timeout %.0f s)...\n",
-	       r->c->plan.n_nodes - 1, (double)(r->deadline_ms - r->start_ms) / 1000.0);
+	       r->c->plan.n_nodes - 1, r->c->plan.n_nodes == 2 ? "" : "s",
+	       r->c->plan.n_nodes > 1 ? " (in synchronous mode, one named synchronous)" : "",
+	       (double)(r->deadline_ms - r->start_ms) / 1000.0);
 	fflush(stdout);
 	if (!lab_health_wait(r->c, &w, why, h))
 		return false;
@@ -501,6 +606,31 @@ static enum lab_up_result start_cluster(struct up_run *r)
 
 /* --- fresh directory ------------------------------------------------------------------ */
 
+/* write_lab: the layout, with pgBackRest as the options ask, then the copy of pgha that
+ * cluster.json names. */
+static bool write_lab(const struct lab_up_opts *o, struct up_run *r)
+{
+	struct lab_cluster *c = r->c;
+	char err[ERR_LEN];
+	struct lab_backup b;
+	bool ok;
+
+	if (!lab_path(c, LAB_BIN_REL, c->pgha_bin, sizeof(c->pgha_bin))) {
+		fail("%s: path too long", c->dir);
+		return false;
+	}
+	ok = lab_backup_prepare(c, o, &b, err, sizeof(err)) &&
+	     lab_layout_write(c, &r->ru, &b, err, sizeof(err));
+	lab_backup_free(&b);
+	if (!ok)
+		fail("%s", err);
+	else if (install_binary(r))
+		return true;
+	fprintf(stderr, "Nothing was started; pgha down --dir %s removes what was written.\n",
+	        lab_shown_dir(c));
+	return false;
+}
+
 static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r)
 {
 	struct lab_cluster *c = r->c;
@@ -509,6 +639,7 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 
 	if (!check_fresh_dir(c->dir))
 		return LAB_UP_USAGE;
+	c->tls = !o->insecure;
 	if (!str_copy(c->scope, sizeof(c->scope), o->scope) ||
 	    !str_copy(c->namespace_, sizeof(c->namespace_), LAB_NAMESPACE) ||
 	    !lab_plan_make(o->base_port, o->n_nodes, o->router_port, &c->plan, err, sizeof(err)) ||
@@ -517,19 +648,14 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 		fail("%s", err);
 		return LAB_UP_USAGE;
 	}
-	if (!check_binaries(c, o->pg_bin_dir) || !check_user_access(r))
+	if (!check_binaries(r, o->pg_bin_dir) || !check_pgbackrest(o))
 		return LAB_UP_FAILED;
 	if (!lab_ports_check(&c->plan, NULL, err, sizeof(err))) {
 		fail("%s", err);
 		return LAB_UP_FAILED;
 	}
-	if (!lab_layout_write(c, &r->ru, err, sizeof(err))) {
-		fail("%s", err);
-		fprintf(stderr,
-		        "Nothing was started; pgha down --dir %s removes what was written.\n",
-		        c->dir);
+	if (!place_dir(r) || !check_user_access(r, false) || !write_lab(o, r))
 		return LAB_UP_FAILED;
-	}
 	if ((r->lock_fd = lab_lock(c, err, sizeof(err))) < 0) {
 		fail("%s", err);
 		return LAB_UP_FAILED;
@@ -562,11 +688,31 @@ static bool options_match(const struct lab_up_opts *o, const struct lab_cluster 
 		what = "--os-user";
 	else if (o->pg_bin_dir_set && !str_eq(o->pg_bin_dir, c->pg_bin_dir))
 		what = "--pg-bin-dir";
+	else if (o->insecure && c->tls)
+		what = "--insecure";
 	if (what)
 		fail("%s differs from the existing lab in %s (see its cluster.json); "
 		     "`pgha down --dir %s` first to create a new one",
-		     what, c->dir, c->dir);
+		     what, c->dir, lab_shown_dir(c));
 	return what == NULL;
+}
+
+/* refresh_binary: what starts now runs this pgha: a fresh copy, named in cluster.json. */
+static bool refresh_binary(struct up_run *r)
+{
+	char err[ERR_LEN];
+
+	if (!self_exe(r->self, sizeof(r->self))) {
+		fail("cannot find the pgha binary (/proc/self/exe): %s", strerror(errno));
+		return false;
+	}
+	if (!install_binary(r))
+		return false;
+	if (!lab_cluster_save(r->c, err, sizeof(err))) {
+		fail("%s", err);
+		return false;
+	}
+	return true;
 }
 
 /* missing_owners: names of the components not running, NULL-terminated, into names. */
@@ -610,9 +756,8 @@ static enum lab_up_result up_existing(const struct lab_up_opts *o, struct up_run
 	lab_running_scan(c, &r->running);
 	if (lab_running_all(c, &r->running))
 		return LAB_UP_ALREADY_RUNNING;
-	if (!self_exe(c->pgha_bin, sizeof(c->pgha_bin)) || !lab_cluster_save(c, err, sizeof(err)))
-		fprintf(stderr,
-		        "pgha up: warning: cannot record the pgha binary in cluster.json\n");
+	if (!refresh_binary(r))
+		return LAB_UP_FAILED;
 	buf_init(&list);
 	missing_owners(r, owners, &list);
 	printf("The lab \"%s\" in %s is partly or not running; starting %s%s%s\n", c->scope, c->dir,

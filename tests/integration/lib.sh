@@ -202,11 +202,42 @@ lab_init() {
 	trap 'exit 130' INT TERM
 }
 
+# A lab of `make up` (pgha up's defaults: ports 6500-6599, the router on 5432-5433) may
+# run while `make check` does: no test lab may use one of those ports.
+DEFAULT_LAB_PORTS="6500-6599 5432-5433"
+
+# ports_clash FIRST LAST: the ports FIRST..LAST overlap those of a default lab.
+ports_clash() {
+	local r
+	for r in $DEFAULT_LAB_PORTS; do
+		[ "$1" -le "${r#*-}" ] && [ "$2" -ge "${r%-*}" ] && return 0
+	done
+	return 1
+}
+
+# lab_ports_guard ARGS...: bails out when pgha up ARGS would take a port of a default lab
+# (its --base-port span of 100 ports, or the router's two).
+lab_ports_guard() {
+	local base=""
+	while [ $# -gt 0 ]; do
+		[ "$1" = --base-port ] && [ $# -gt 1 ] && base=$2
+		shift
+	done
+	if [ -n "$base" ] && ports_clash "$base" $((base + 99)); then
+		bail "base port $base: its ports overlap a default lab's ($DEFAULT_LAB_PORTS)"
+	fi
+	if [ -n "$LAB_ROUTER_PORT" ] && ports_clash "$LAB_ROUTER_PORT" $((LAB_ROUTER_PORT + 1)); then
+		bail "router port $LAB_ROUTER_PORT: a default lab's ($DEFAULT_LAB_PORTS)"
+	fi
+	return 0
+}
+
 # lab_up [ARGS...]: pgha up on LAB_DIR (with --router-port LAB_ROUTER_PORT when set);
 # output in LAB_UP_OUT, duration in LAB_UP_SECONDS.
 lab_up() {
 	local start_ms rc ms
 	local router=()
+	lab_ports_guard "$@"
 	[ -n "$LAB_ROUTER_PORT" ] && router=(--router-port "$LAB_ROUTER_PORT")
 	start_ms=$(($(date +%s%N) / 1000000))
 	LAB_UP_OUT=$("$PGHA" up --dir "$LAB_DIR" "${router[@]}" "$@" 2>&1)
@@ -250,14 +281,47 @@ cluster_json() {
 	python3 -c "import json,sys; c=json.load(open(sys.argv[1])); print($1)" "$LAB_DIR/cluster.json"
 }
 
+# lab_pgha: the pgha binary the lab runs, its own copy (DIR/bin/pgha): what to run as the
+# lab's OS user, who may not reach $PGHA (a checkout in a 0700 home).
+lab_pgha() { cluster_json "c['binaries']['pgha']"; }
+
 # lab_port NODE KIND: KIND is pg_port, api_port or pgbouncer_port.
 lab_port() {
 	cluster_json "[n['$2'] for n in c['ports']['nodes'] if n['name']=='$1'][0]"
 }
 
-# lab_etcd_hosts: "127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3"
+# lab_etcd_hosts: "https://127.0.0.1:P1,https://127.0.0.1:P2,https://127.0.0.1:P3" (http
+# in a lab made with --insecure): etcdctl's --endpoints.
 lab_etcd_hosts() {
-	cluster_json "','.join(u.replace('http://','') for u in c['etcd'])"
+	cluster_json "','.join(c['etcd'])"
+}
+
+# lab_etcdctl ARGS...: etcdctl (v3) on the lab's etcd, logged in as the lab's etcd user
+# and checking its CA; the password goes through the environment, never the command line.
+lab_etcdctl() {
+	local user=""
+	[ -f "$LAB_DIR/secrets/etcd" ] && user="pgha:$(cat "$LAB_DIR/secrets/etcd")"
+	ETCDCTL_API=3 ETCDCTL_USER=$user ETCDCTL_CACERT=$(lab_ca_or_empty) \
+		etcdctl --endpoints="$(lab_etcd_hosts)" --dial-timeout=2s --command-timeout=5s "$@"
+}
+
+# lab_ca_or_empty: the lab's CA file, or "" in a lab without TLS.
+lab_ca_or_empty() {
+	if [ -f "$LAB_DIR/tls/ca.crt" ]; then echo "$LAB_DIR/tls/ca.crt"; fi
+}
+
+# lab_api NODE: the base URL of NODE's REST API ("https://127.0.0.1:PORT").
+lab_api() {
+	local scheme=https
+	[ -f "$LAB_DIR/tls/ca.crt" ] || scheme=http
+	echo "$scheme://127.0.0.1:$(lab_port "$1" api_port)"
+}
+
+# lab_curl ARGS...: curl trusting the lab's CA (and no proxy); -s, the rest as given.
+lab_curl() {
+	local ca
+	ca=$(lab_ca_or_empty)
+	curl -s --noproxy '*' ${ca:+--cacert "$ca"} "$@"
 }
 
 # lab_router_port rw|ro|http: the router's port of that kind.
@@ -289,6 +353,7 @@ lab_healthy() {
 }
 
 # lab_psql SERVICE SQL: one query through pg_service.conf (rw, ro, node1...); tuples only.
+# The services carry sslmode=verify-full and the lab's CA (pgha up writes them so).
 lab_psql() {
 	PGSERVICEFILE=$LAB_DIR/pg_service.conf psql "service=$1" -X -A -t -q -v ON_ERROR_STOP=1 -c "$2"
 }

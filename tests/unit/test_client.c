@@ -121,7 +121,7 @@ static void test_members_paused(void **state)
 	client_members_table(&v, "pgha-lab", &b);
 	assert_non_null(strstr(b.data, "-+\n Maintenance mode: on\n"));
 	buf_free(&b);
-	got = client_members_json(&v, &meta);
+	got = client_members_json(&v, &meta, 0);
 	assert_true(json_is_true(json_object_get(got, "pause")));
 	json_decref(got);
 	free(v.config_json);
@@ -191,7 +191,14 @@ static void test_members_json(void **state)
 
 	(void)state;
 	canned_view(&v);
-	got = client_members_json(&v, &meta);
+	v.members[0].archive = (struct dcs_archive){.present = true,
+	                                            .ready = 2,
+	                                            .oldest_ready_ms = 1000,
+	                                            .last_archived_ms = 500,
+	                                            .failed_count = 1,
+	                                            .last_failed_ms = 100};
+	snprintf(v.members[0].archive.last_archived_wal, 40, "000000020000000000000003");
+	got = client_members_json(&v, &meta, 31000);
 	want = json_loads(
 	    "{\"scope\": \"pgha-lab\", \"namespace\": \"/service/\","
 	    " \"etcd\": [\"http://127.0.0.1:6500\", \"http://127.0.0.1:6501\"],"
@@ -199,15 +206,21 @@ static void test_members_json(void **state)
 	    "{\"name\": \"node1\", \"host\": \"127.0.0.1\", \"port\": 6510,"
 	    " \"api_url\": \"http://127.0.0.1:6511/patroni\", \"pooler\": \"127.0.0.1:6512\","
 	    " \"role\": \"leader\","
-	    " \"state\": \"running\", \"timeline\": 2, \"lag_bytes\": 0},"
+	    " \"state\": \"running\", \"timeline\": 2, \"lag_bytes\": 0,"
+	    " \"archive\": {\"ready\": 2, \"lag_s\": 30, \"oldest_ready_ms\": 1000,"
+	    " \"last_archived_wal\": \"000000020000000000000003\", \"last_archived_ms\": 500,"
+	    " \"failed_count\": 1, \"last_failed_wal\": null, \"last_failed_ms\": 100,"
+	    " \"failing\": false}},"
 	    "{\"name\": \"node2\", \"host\": \"127.0.0.1\", \"port\": 6520,"
 	    " \"api_url\": \"http://127.0.0.1:6521/patroni\", \"pooler\": null, \"role\": "
 	    "\"replica\","
-	    " \"state\": \"streaming\", \"timeline\": 2, \"lag_bytes\": 2097152},"
+	    " \"state\": \"streaming\", \"timeline\": 2, \"lag_bytes\": 2097152,"
+	    " \"archive\": null},"
 	    "{\"name\": \"node3\", \"host\": \"127.0.0.1\", \"port\": 6530,"
 	    " \"api_url\": \"http://127.0.0.1:6531/patroni\", \"pooler\": null,"
 	    " \"role\": \"sync_standby\","
-	    " \"state\": \"creating replica\", \"timeline\": null, \"lag_bytes\": null}]}",
+	    " \"state\": \"creating replica\", \"timeline\": null, \"lag_bytes\": null,"
+	    " \"archive\": null}]}",
 	    0, &jerr);
 	assert_non_null(want);
 	assert_true(json_equal(got, want));
@@ -226,7 +239,7 @@ static void test_members_json_bad_input(void **state)
 	add_member(&v, "\xff\xfe", 0, "running");
 	v.members[0].host[0] = '\0';
 	v.members[0].api_url[0] = '\0';
-	got = client_members_json(&v, &meta);
+	got = client_members_json(&v, &meta, 0);
 	assert_non_null(got);
 	assert_true(json_is_null(json_object_get(got, "leader")));
 	{
@@ -388,6 +401,36 @@ static void test_plan_failover(void **state)
 	dcs_view_free(&v);
 }
 
+/* Right after a leader change the sync key names no standby: the request is planned
+ * anyway (the leader waits for one, as long as it would wait for the hand-over), it
+ * says so, and the requester gives the agents that much longer. */
+static void test_plan_sync_pending(void **state)
+{
+	struct client_handover_req r = {0};
+	struct client_handover h;
+	struct dcs_view v;
+	char err[256];
+
+	(void)state;
+	view_of(&v, "leader", "node1", "members/node1", M_PRIMARY, "members/node2",
+	        M_REPLICA("5433", "8009"), "sync", "{\"leader\":\"node1\",\"sync_standby\":null}",
+	        "config", "{\"ttl\":3,\"loop_wait\":1}", NULL);
+	assert_true(client_plan_handover(&r, &v, &h, err, sizeof(err)));
+	assert_int_equal(h.sync_wait_s, 20);
+	assert_int_equal(client_handover_wait_ms(&v), 40000);
+	client_handover_free(&h);
+	r.candidate = "node2";
+	assert_true(client_plan_handover(&r, &v, &h, err, sizeof(err)));
+	assert_int_equal(h.sync_wait_s, 20);
+	client_handover_free(&h);
+	dcs_view_free(&v);
+	three_nodes(&v, false); /* no sync key to wait for */
+	assert_true(client_plan_handover(&r, &v, &h, err, sizeof(err)));
+	assert_int_equal(h.sync_wait_s, 0);
+	client_handover_free(&h);
+	dcs_view_free(&v);
+}
+
 /* The agents get 2 x max(10, loop_wait) s to carry a request out (Patroni's bound). */
 static void test_handover_wait(void **state)
 {
@@ -426,6 +469,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_members_rows),
+	    cmocka_unit_test(test_plan_sync_pending),
 	    cmocka_unit_test(test_members_lag_rules),
 	    cmocka_unit_test(test_members_table),
 	    cmocka_unit_test(test_members_paused),

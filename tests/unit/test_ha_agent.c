@@ -7,6 +7,9 @@
  *  - a plan stops at the first failed step: a leader race lost at the compare-and-swap
  *    never promotes;
  *  - a switchover hands the key over only after PostgreSQL stopped cleanly;
+ *  - a switchover that falls due while the sync key names no standby (a leader change
+ *    a moment ago) waits for one, 20 s at most, then is cancelled, saying why; the REST
+ *    API accepts it meanwhile and answers 200 once carried out, 412 once cancelled;
  *  - a leader cut off from etcd is fenced by its lease keeper, then restarts read-only;
  *  - an agent whose fencer cannot start does not start;
  *  - REST requests racing the HA loop read one whole dynamic configuration (under
@@ -273,6 +276,54 @@ static void test_switchover_stops_before_release(void **state)
 	free(in);
 }
 
+/* failover_cleared: the failover key is gone or {} (cleared). */
+static bool failover_cleared(struct rig *r)
+{
+	char value[128];
+
+	return !get(r, "failover", value, sizeof(value)) || strcmp(value, "{}") == 0;
+}
+
+/* The sync key names no standby yet: a due switchover waits for one (not dropped at
+ * once, as it was), 2 * max(10, loop_wait) = 20 s at most, then is cancelled. */
+static void test_due_switchover_waits_for_sync_standby(void **state)
+{
+	struct rig *r = *state;
+	struct ha_input *in = xcalloc(1, sizeof(*in));
+	struct ha_decision d;
+
+	put(r, "config", "{\"synchronous_mode\":true,\"loop_wait\":1}");
+	put(r, "members/n2", MEMBER("replica", STREAMING));
+	assert_true(open_agent(r));
+	assert_int_equal(lease_acquire(r->a->lease, false, -1), DCS_CAS_OK);
+	put(r, "sync", "{\"leader\":\"n1\",\"sync_standby\":null}");
+	put(r, "failover", "{\"leader\":\"n1\",\"member\":\"n2\"}");
+	clocksrc_sim_settle(r->clock);
+	observe_primary(5000, "n2"); /* streaming, not yet reported synchronous */
+	(void)agent_cycle(r->a);
+	assert_int_equal(r->a->last_rule, HA_RULE_LEADER);
+	assert_non_null(strstr(r->a->last_reason, "waiting for the sync key to name"));
+	clocksrc_sim_advance(r->clock, 19000);
+	(void)agent_cycle(r->a);
+	assert_false(failover_cleared(r));
+	clocksrc_sim_advance(r->clock, 1000);
+	(void)agent_cycle(r->a);
+	assert_non_null(strstr(r->a->last_reason, "no synchronous standby was named in time"));
+	assert_true(failover_cleared(r));
+	/* Asked again, and this time the standby is named: the switchover goes ahead. */
+	put(r, "failover", "{\"leader\":\"n1\",\"member\":\"n2\"}");
+	clocksrc_sim_settle(r->clock);
+	(void)agent_cycle(r->a);
+	assert_non_null(strstr(r->a->last_reason, "waiting for the sync key to name"));
+	put(r, "sync", "{\"leader\":\"n1\",\"sync_standby\":\"n2\"}");
+	clocksrc_sim_settle(r->clock);
+	plan_of(r->a, in, &d);
+	assert_int_equal(d.rule, HA_RULE_SWITCHOVER);
+	assert_string_equal(d.detail, "n2");
+	dcs_view_free(&in->view);
+	free(in);
+}
+
 /* Cut off from etcd, the leader is fenced by its lease keeper at the deadline; its
  * next cycle stops PostgreSQL for good and, once the view is too old to trust, starts
  * it read-only. */
@@ -289,6 +340,9 @@ static void test_cut_off_leader_is_fenced(void **state)
 	observe_primary(5000, NULL);
 	(void)agent_cycle(r->a);
 	assert_int_equal(r->a->last_rule, HA_RULE_LEADER);
+	/* A new leader checks its slots at once (none wanted here: a single member). */
+	assert_string_equal(fake_pg_calls(), "sync_slots");
+	observe_primary(5000, NULL); /* forgets the calls */
 	dcs_mem_set_reachable(r->mem, "n1", false);
 	lease = lease_state(r->a->lease);
 	clocksrc_sim_advance(r->clock, lease.deadline_ms - clocksrc_now_ms(r->clock) - 1);
@@ -434,19 +488,20 @@ static void switchover_world(struct rig *r)
 	refresh(r->a, "{\"synchronous_mode\":false,\"loop_wait\":1}", 1);
 }
 
-/* The request is written for the loops to carry out, and answered when they have. */
-static void test_switchover_answers_when_the_loop_is_done(void **state)
+/*
+ * switchover_carried_out: a switchover n1 -> n2 in r's world is written for the loops
+ * to carry out; they work on it for work_ms, then hand the key to n2: answered 200.
+ */
+static void switchover_carried_out(struct rig *r, int64_t work_ms)
 {
-	struct rig *r = *state;
 	struct rest_call c;
 	pthread_t t;
 	char failover[128];
 
-	switchover_world(r);
 	start_switchover(r, &c, &t);
 	assert_true(get(r, "failover", failover, sizeof(failover)));
 	assert_non_null(strstr(failover, "\"member\":\"n2\""));
-	clocksrc_sim_advance(r->clock, 5000); /* the loops work on it */
+	clocksrc_sim_advance(r->clock, work_ms);
 	assert_true(dcs_mem_delete(r->mem, P "leader"));
 	put(r, "leader", "n2");
 	clocksrc_sim_advance(r->clock, 50);
@@ -454,6 +509,15 @@ static void test_switchover_answers_when_the_loop_is_done(void **state)
 	assert_int_equal(c.code, 200);
 	assert_string_equal(c.reply.data, "Successfully switched over to \"n2\"");
 	buf_free(&c.reply);
+}
+
+/* The request is written for the loops to carry out, and answered when they have. */
+static void test_switchover_answers_when_the_loop_is_done(void **state)
+{
+	struct rig *r = *state;
+
+	switchover_world(r);
+	switchover_carried_out(r, 5000);
 }
 
 /* A request keeps the configuration it started with: a new loop_wait published while
@@ -472,6 +536,50 @@ static void test_switchover_keeps_its_config(void **state)
 	pthread_join(t, NULL);
 	assert_int_equal(c.code, 503);
 	assert_string_equal(c.reply.data, "Switchover status unknown after 20 seconds");
+	buf_free(&c.reply);
+}
+
+/* sync_pending_world: n1 leads, n2 streams, the sync key names no standby yet. */
+static void sync_pending_world(struct rig *r)
+{
+	const char *cfg = "{\"synchronous_mode\":true,\"loop_wait\":1}";
+
+	put(r, "config", cfg);
+	put(r, "members/n1", MEMBER("primary", ""));
+	put(r, "members/n2", MEMBER("replica", STREAMING));
+	put(r, "leader", "n1");
+	put(r, "sync", "{\"leader\":\"n1\",\"sync_standby\":null}");
+	assert_true(open_agent(r));
+	refresh(r->a, cfg, 1);
+}
+
+/* Asked for before the sync key names a standby, a switchover is accepted (it was
+ * refused: 412 "No good candidates have been found") and answered once carried out. */
+static void test_switchover_while_sync_pending(void **state)
+{
+	struct rig *r = *state;
+
+	sync_pending_world(r);
+	/* 25 s: past the plain bound of 20 s, within the wait for the standby plus it */
+	switchover_carried_out(r, 25000);
+}
+
+/* The leader gave up waiting (it cleared the key): 412 at once, saying why. */
+static void test_switchover_cancelled_explains(void **state)
+{
+	struct rig *r = *state;
+	struct rest_call c;
+	pthread_t t;
+
+	sync_pending_world(r);
+	start_switchover(r, &c, &t);
+	clocksrc_sim_advance(r->clock, 1000);
+	put(r, "failover", "{}");
+	clocksrc_sim_advance(r->clock, 100);
+	pthread_join(t, NULL);
+	assert_int_equal(c.code, 412);
+	assert_string_equal(c.reply.data, "No good candidates have been found: no synchronous "
+	                                  "standby was named within 20 seconds");
 	buf_free(&c.reply);
 }
 
@@ -688,6 +796,8 @@ int main(void)
 	                                    setup_sim, teardown),
 	    cmocka_unit_test_setup_teardown(test_switchover_stops_before_release, setup_sim,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_due_switchover_waits_for_sync_standby, setup_sim,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_cut_off_leader_is_fenced, setup_sim, teardown),
 	    cmocka_unit_test_setup_teardown(test_agent_without_fencer_does_not_start, setup_sim,
 	                                    teardown),
@@ -695,6 +805,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_switchover_answers_when_the_loop_is_done,
 	                                    setup_sim, teardown),
 	    cmocka_unit_test_setup_teardown(test_switchover_keeps_its_config, setup_sim, teardown),
+	    cmocka_unit_test_setup_teardown(test_switchover_while_sync_pending, setup_sim,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_switchover_cancelled_explains, setup_sim,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

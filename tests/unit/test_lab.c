@@ -11,11 +11,13 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -25,6 +27,7 @@
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
 #include "lab/lab_layout.h"
+#include "lab/lab_place.h"
 #include "lab/lab_plan.h"
 #include "lab/lab_procs.h"
 #include "lab/lab_render.h"
@@ -62,6 +65,7 @@ static void make_cluster(struct lab_cluster *c, int n_nodes)
 
 static void make_secrets(struct lab_secrets *s)
 {
+	memset(s, 0, sizeof(*s)); /* no etcd users: a lab made before them */
 	strcpy(s->superuser, "SuperPw1");
 	strcpy(s->replication, "ReplPw2");
 	strcpy(s->rewind, "RewindPw3");
@@ -281,6 +285,19 @@ static void test_cluster_json_round_trip(void **state)
 		assert_int_equal(json_integer_value(json_object_get(router, "http_port")), 6506);
 	}
 	json_decref(j);
+	assert_null(strstr(text, "\"link\"")); /* only a relocated lab has one */
+	free(text);
+	/* A relocated lab records the link it was asked for; a relative one is refused. */
+	strcpy(c.link, "/root/pgha/pgha-lab");
+	text = lab_cluster_to_json(&c);
+	assert_true(lab_cluster_from_json(text, &back, err, sizeof(err)));
+	assert_string_equal(back.link, "/root/pgha/pgha-lab");
+	assert_string_equal(lab_shown_dir(&back), "/root/pgha/pgha-lab");
+	free(text);
+	strcpy(c.link, "pgha-lab");
+	text = lab_cluster_to_json(&c);
+	assert_false(lab_cluster_from_json(text, &back, err, sizeof(err)));
+	assert_string_equal(err, "\"link\" must be an absolute path");
 	free(text);
 }
 
@@ -355,6 +372,16 @@ static void test_cluster_load_checks_dir(void **state)
 	assert_true(lab_cluster_save(&c, err, sizeof(err)));
 	assert_true(lab_cluster_load(dir, &back, err, sizeof(err)));
 	assert_string_equal(back.dir, dir);
+	assert_string_equal(lab_shown_dir(&back), dir);
+	{ /* through a link to it (a relocated lab's), the same directory */
+		char link[PATH_MAX];
+
+		snprintf(link, sizeof(link), "%s.link", dir);
+		assert_int_equal(symlink(dir, link), 0);
+		assert_true(lab_cluster_load(link, &back, err, sizeof(err)));
+		assert_string_equal(back.dir, dir);
+		assert_int_equal(unlink(link), 0);
+	}
 	/* A cluster.json naming another directory is refused (down would remove c.dir). */
 	strcpy(c.dir, "/somewhere/else");
 	{
@@ -477,7 +504,7 @@ static void test_render_agent_yml(void **state)
 	make_cluster(&c, 3);
 	make_secrets(&s);
 	buf_init(&b);
-	lab_render_agent_yml(&c, &s, 1, &b);
+	lab_render_agent_yml(&c, &s, NULL, 1, &b);
 	assert_true(yaml_ok(b.data));
 	assert_non_null(strstr(b.data, "\nscope: \"pgha-lab\"\n"));
 	assert_non_null(strstr(b.data, "\nnamespace: \"/service/\"\n"));
@@ -531,7 +558,7 @@ static void test_render_agent_yml_parses(void **state)
 	make_cluster(&c, 3);
 	make_secrets(&s);
 	buf_init(&b);
-	lab_render_agent_yml(&c, &s, 2, &b);
+	lab_render_agent_yml(&c, &s, NULL, 2, &b);
 	if (!config_load_string(b.data, "agent.yml", cfg, &errors, &warnings))
 		fail_msg("agent.yml rejected: %s", errors.n ? errors.items[0] : "?");
 	for (int i = 0; i < warnings.n; i++)
@@ -590,7 +617,7 @@ static void test_yaml_quote(void **state)
 		strcpy(c.dir, "/srv/odd: dir #1 \"x\"");
 		make_secrets(&s);
 		buf_init(&b);
-		lab_render_agent_yml(&c, &s, 0, &b);
+		lab_render_agent_yml(&c, &s, NULL, 0, &b);
 		assert_true(yaml_ok(b.data));
 		assert_non_null(
 		    strstr(b.data, "data_dir: \"/srv/odd: dir #1 \\\"x\\\"/node1/data\""));
@@ -637,15 +664,21 @@ static void test_render_pgpass_and_patronictl(void **state)
 	make_secrets(&s);
 	buf_init(&b);
 	lab_render_pgpass(&c, &s, &b);
+	/* the router's ports, then each node's PostgreSQL and PgBouncer */
 	assert_string_equal(b.data, "127.0.0.1:5432:*:postgres:SuperPw1\n"
 	                            "127.0.0.1:5433:*:postgres:SuperPw1\n"
 	                            "127.0.0.1:6510:*:postgres:SuperPw1\n"
-	                            "127.0.0.1:6520:*:postgres:SuperPw1\n");
+	                            "127.0.0.1:6512:*:postgres:SuperPw1\n"
+	                            "127.0.0.1:6520:*:postgres:SuperPw1\n"
+	                            "127.0.0.1:6522:*:postgres:SuperPw1\n");
 	buf_reset(&b);
-	lab_render_patronictl(&c, &b);
+	lab_render_patronictl(&c, &s, &b);
 	assert_true(yaml_ok(b.data));
 	assert_non_null(strstr(b.data, "\nscope: \"pgha-lab\"\nnamespace: \"/service/\"\n"
 	                               "etcd3:\n  hosts:\n    - \"127.0.0.1:6500\"\n"));
+	/* the REST credentials, where Patroni 3.0's patronictl reads them */
+	assert_non_null(strstr(b.data, "\nrestapi:\n  authentication:\n    username: \"pgha\"\n"
+	                               "    password: \"ApiPw4\"\n"));
 	assert_null(strstr(b.data, "SuperPw1"));
 	buf_free(&b);
 }
@@ -654,6 +687,7 @@ static void test_render_pgpass_and_patronictl(void **state)
 static void test_render_router_yml(void **state)
 {
 	struct lab_cluster c;
+	struct lab_secrets s;
 	struct router_config cfg;
 	struct buf b;
 	char err[512];
@@ -663,7 +697,8 @@ static void test_render_router_yml(void **state)
 	make_cluster(&c, 3);
 	assert_true(lab_plan_make(6500, 3, 30008, &c.plan, err, sizeof(err)));
 	buf_init(&b);
-	lab_render_router_yml(&c, &b);
+	make_secrets(&s);
+	lab_render_router_yml(&c, &s, &b);
 	assert_true(yaml_ok(b.data));
 	root = yaml_to_json(b.data, "router.yml", err, sizeof(err));
 	assert_non_null(root);
@@ -755,13 +790,15 @@ static void test_layout_write(void **state)
 	(void)state;
 	make_cluster(&c, 2);
 	snprintf(c.dir, sizeof(c.dir), "%s/lab", tmp);
-	if (!lab_layout_write(&c, &ru, err, sizeof(err)))
+	if (!lab_layout_write(&c, &ru, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(file_mode(c.dir, "cluster.json"), 0644);
-	assert_int_equal(file_mode(c.dir, "router.yml"), 0644);
+	assert_int_equal(file_mode(c.dir, "router.yml"), 0600); /* etcd's password */
 	assert_int_equal(file_mode(c.dir, "pg_service.conf"), 0644);
 	assert_int_equal(file_mode(c.dir, "pgpass"), 0600);
-	assert_int_equal(file_mode(c.dir, "patronictl.yml"), 0644);
+	assert_int_equal(file_mode(c.dir, "patronictl.yml"), 0600);
+	assert_int_equal(file_mode(c.dir, "secrets/etcd"), 0600);
+	assert_int_equal(file_mode(c.dir, "tls"), -1); /* c.tls is false */
 	assert_int_equal(file_mode(c.dir, "secrets/superuser"), 0600);
 	assert_int_equal(file_mode(c.dir, "node2"), 0700);
 	assert_int_equal(file_mode(c.dir, "node2/agent.yml"), 0600);
@@ -784,6 +821,98 @@ static void test_layout_write(void **state)
 	assert_true(lab_cluster_load(c.dir, &back, err, sizeof(err)));
 	assert_int_equal(back.plan.router_rw_port, 5432);
 	remove_tmpdir(tmp);
+}
+
+/* With TLS: a CA whose key is gone, a certificate per node and for etcd, keys 0600. */
+static void test_layout_write_tls(void **state)
+{
+	char *tmp = make_tmpdir();
+	struct lab_runas ru = {0};
+	struct lab_cluster c;
+	struct lab_cluster back;
+	char err[512];
+	char *text;
+
+	(void)state;
+	make_cluster(&c, 2);
+	c.tls = true;
+	snprintf(c.dir, sizeof(c.dir), "%s/lab", tmp);
+	if (!lab_layout_write(&c, &ru, NULL, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(file_mode(c.dir, "tls/ca.crt"), 0644);
+	assert_int_equal(file_mode(c.dir, "tls/ca.key"), -1);
+	assert_int_equal(file_mode(c.dir, "tls/etcd.key"), 0600);
+	assert_int_equal(file_mode(c.dir, "tls/node1.key"), 0600);
+	assert_int_equal(file_mode(c.dir, "tls/node2.crt"), 0644);
+	text = read_rel(c.dir, "node2/agent.yml");
+	assert_non_null(strstr(text, "  certfile: \""));
+	assert_non_null(strstr(text, "/tls/node2.crt\"\n"));
+	free(text);
+	assert_true(lab_cluster_load(c.dir, &back, err, sizeof(err)));
+	assert_true(back.tls);
+	remove_tmpdir(tmp);
+}
+
+/* What a TLS lab's files say, read back by the agent's and the router's own readers. */
+static void test_render_tls(void **state)
+{
+	struct lab_cluster c;
+	struct lab_secrets s;
+	struct config_msgs errors = {.n = 0}, warnings = {.n = 0};
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct router_config rc;
+	char err[512];
+	json_t *root;
+	struct buf b;
+
+	(void)state;
+	make_cluster(&c, 3);
+	c.tls = true;
+	make_secrets(&s);
+	strcpy(s.etcd, "EtcdPw5");
+	buf_init(&b);
+	lab_render_agent_yml(&c, &s, NULL, 0, &b);
+	if (!config_load_string(b.data, "agent.yml", cfg, &errors, &warnings))
+		fail_msg("agent.yml rejected: %s", errors.n ? errors.items[0] : "?");
+	assert_int_equal(warnings.n, 0);
+	assert_string_equal(cfg->restapi.certfile, "/srv/lab/tls/node1.crt");
+	assert_string_equal(cfg->restapi.keyfile, "/srv/lab/tls/node1.key");
+	assert_string_equal(cfg->ctl.tls.cafile, "/srv/lab/tls/ca.crt");
+	assert_string_equal(cfg->etcd.protocol, "https");
+	assert_string_equal(cfg->etcd.tls.cafile, "/srv/lab/tls/ca.crt");
+	assert_string_equal(cfg->etcd.username, "pgha");
+	assert_string_equal(cfg->etcd.password, "EtcdPw5");
+	assert_string_equal(cfg->postgresql.replication.sslmode, "verify-full");
+	assert_string_equal(cfg->postgresql.rewind.sslrootcert, "/srv/lab/tls/ca.crt");
+	assert_string_equal(pg_params_get(&cfg->postgresql.parameters, "ssl"), "on");
+	assert_string_equal(pg_params_get(&cfg->postgresql.parameters, "ssl_key_file"),
+	                    "/srv/lab/tls/node1.key");
+	assert_true(strv_has(cfg->postgresql.pg_hba, "hostssl all all 127.0.0.1/32 scram-sha-256"));
+	assert_false(strv_has(cfg->postgresql.pg_hba, "host all all 127.0.0.1/32 scram-sha-256"));
+	assert_string_equal(cfg->pgbouncer.client_tls.sslmode, "require");
+	config_free(cfg);
+	free(cfg);
+	buf_reset(&b);
+	lab_render_router_yml(&c, &s, &b);
+	root = yaml_to_json(b.data, "router.yml", err, sizeof(err));
+	assert_non_null(root);
+	router_config_defaults(&rc);
+	if (!router_config_from_json(&rc, root, err, sizeof(err)))
+		fail_msg("router.yml rejected: %s", err);
+	assert_string_equal(rc.etcd_protocol, "https");
+	assert_string_equal(rc.etcd_username, "pgha");
+	assert_string_equal(rc.rest_tls.cafile, "/srv/lab/tls/ca.crt");
+	json_decref(root);
+	buf_reset(&b);
+	lab_render_pg_service(&c, &b);
+	assert_non_null(strstr(b.data, "\nsslmode=verify-full\nsslrootcert=/srv/lab/tls/ca.crt\n"));
+	buf_reset(&b);
+	lab_render_patronictl(&c, &s, &b);
+	assert_non_null(strstr(b.data,
+	                       "etcd3:\n  protocol: https\n  cacert: \"/srv/lab/tls/ca.crt\"\n"
+	                       "  username: \"pgha\"\n  password: \"EtcdPw5\"\n"));
+	assert_non_null(strstr(b.data, "ctl:\n  cacert: \"/srv/lab/tls/ca.crt\"\n"));
+	buf_free(&b);
 }
 
 static void test_etcd_argv(void **state)
@@ -812,9 +941,24 @@ static void test_etcd_argv(void **state)
 	                                 "--experimental-watch-progress-notify-interval=1s\n"));
 	assert_non_null(strstr(all.data, "\n--auto-compaction-mode=periodic\n"));
 	assert_non_null(strstr(all.data, "\n--initial-cluster-token=pgha-lab-pgha-lab-6500\n"));
+	assert_null(strstr(all.data, "--cert-file"));
 	/* The marker that recognises the process is one of its arguments. */
 	assert_true(lab_etcd_marker(&c, 1, marker, sizeof(marker)));
 	assert_non_null(strstr(all.data, marker));
+	buf_free(&all);
+	lab_argv_free(argv);
+	/* TLS: https for clients and peers, peers with a certificate of the lab's CA */
+	c.tls = true;
+	argv = lab_etcd_argv(&c, 0);
+	buf_init(&all);
+	for (int i = 0; argv[i]; i++)
+		buf_printf(&all, "%s\n", argv[i]);
+	assert_non_null(strstr(all.data, "\n--listen-client-urls=https://127.0.0.1:6500\n"));
+	assert_non_null(strstr(all.data, "\n--initial-cluster=etcd1=https://127.0.0.1:6503,"));
+	assert_non_null(strstr(all.data, "\n--cert-file=/srv/lab/tls/etcd.crt\n"
+	                                 "--key-file=/srv/lab/tls/etcd.key\n"));
+	assert_non_null(strstr(all.data, "\n--peer-trusted-ca-file=/srv/lab/tls/ca.crt\n"
+	                                 "--peer-client-cert-auth\n"));
 	buf_free(&all);
 	lab_argv_free(argv);
 }
@@ -828,18 +972,31 @@ static void healthy_view(struct dcs_view *v)
 	strcpy(v->members[2].replication_state, "streaming");
 }
 
+/* eval_all_200: the verdict on v with every REST probe answering 200. */
+static void eval_all_200(const struct lab_plan *p, const struct dcs_view *v, struct lab_health *h)
+{
+	lab_health_eval(p, v, (long[]){200, 200, 200}, NULL, h);
+}
+
+/* eval_healthy: a 3-node plan and healthy_view, every REST probe answering 200. */
+static void eval_healthy(struct lab_plan *p, struct dcs_view *v, struct lab_health *h)
+{
+	char err[256];
+
+	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, p, err, sizeof(err)));
+	healthy_view(v);
+	eval_all_200(p, v, h);
+}
+
 static void test_health_eval(void **state)
 {
 	struct lab_plan p;
 	struct dcs_view v;
 	struct lab_health h;
 	long ok_codes[3] = {200, 200, 200};
-	char err[256];
 
 	(void)state;
-	assert_true(lab_plan_make(6500, 3, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
-	healthy_view(&v);
-	lab_health_eval(&p, &v, ok_codes, NULL, &h);
+	eval_healthy(&p, &v, &h);
 	assert_true(h.healthy);
 	assert_true(h.has_leader);
 	assert_string_equal(h.leader, "node1");
@@ -867,6 +1024,44 @@ static void test_health_eval(void **state)
 	lab_health_eval(&p, &v, (long[]){200, 200, 0}, NULL, &h);
 	assert_false(h.healthy);
 	assert_string_equal(h.nodes[2].what, "streaming, /replica answers 0");
+}
+
+/* pgha up also waits for the sync key to name a standby (synchronous mode, the default):
+ * a switchover asked for right after it finds its candidate named. */
+static void test_health_eval_sync(void **state)
+{
+	struct lab_plan p;
+	struct dcs_view v;
+	struct lab_health h;
+	char err[256];
+
+	(void)state;
+	eval_healthy(&p, &v, &h);
+	assert_true(h.healthy && h.sync_ok);
+	assert_string_equal(h.sync_standby, "node3");
+	v.sync.n_standbys = 0; /* claimed by the leader, no standby named yet */
+	eval_all_200(&p, &v, &h);
+	assert_false(h.healthy);
+	assert_false(h.sync_ok);
+	assert_true(h.nodes[0].ready && h.nodes[1].ready && h.nodes[2].ready);
+	assert_string_equal(h.sync_standby, "");
+	strcpy(v.sync.leader, "node2"); /* a former leader's key names no standby of ours */
+	v.sync.n_standbys = 1;
+	eval_all_200(&p, &v, &h);
+	assert_false(h.sync_ok);
+	v.sync.present = false; /* no key at all */
+	eval_all_200(&p, &v, &h);
+	assert_false(h.healthy);
+	v.has_config = true; /* synchronous mode off: nothing to wait for */
+	v.config_json = (char *)(uintptr_t) "{\"synchronous_mode\":false}";
+	eval_all_200(&p, &v, &h);
+	assert_true(h.healthy);
+	/* one node: no standby to name */
+	v.has_config = false;
+	v.config_json = NULL;
+	assert_true(lab_plan_make(6500, 1, LAB_DEFAULT_ROUTER_PORT, &p, err, sizeof(err)));
+	eval_all_200(&p, &v, &h);
+	assert_true(h.healthy);
 }
 
 static void test_health_eval_old_keys(void **state)
@@ -1163,6 +1358,113 @@ static void test_former_leader(void **state)
 	assert_false(lab_former_leader(&p, NULL, "", "", out, sizeof(out)));
 }
 
+/* --- where the lab lives ------------------------------------------------------------------- */
+
+/* entries: how many names dir holds (. and .. aside). */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static void test_place_elsewhere(void **state)
+{
+	char *tmp = make_tmpdir();
+	char base[PATH_MAX], link[PATH_MAX], real[PATH_MAX], other[PATH_MAX], err[512];
+	struct lab_cluster c;
+	struct stat st;
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/labs", tmp);
+	snprintf(link, sizeof(link), "%s/my lab!", tmp);
+	assert_int_equal(mkdir(link, 0700), 0); /* an empty directory gives way to the link */
+	assert_true(lab_place_elsewhere(base, link, real, sizeof(real), err, sizeof(err)));
+	assert_int_equal(strncmp(real, base, strlen(base)), 0);
+	assert_int_equal(strncmp(real + strlen(base), "/my_lab_.", 9), 0);
+	assert_true(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	assert_true(fs_same_file(link, real));
+	assert_true(stat(real, &st) == 0 && (st.st_mode & 07777) == 0755);
+	/* The link's place is taken now: refused, nothing left behind in base. */
+	assert_false(lab_place_elsewhere(base, link, other, sizeof(other), err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot make"));
+	assert_int_equal(entries(base), 1);
+	/* A base others may write is refused (a lab runs as its OS user from there). */
+	assert_int_equal(chmod(base, 0777), 0);
+	snprintf(other, sizeof(other), "%s/second", tmp);
+	assert_false(lab_place_elsewhere(base, other, other, sizeof(other), err, sizeof(err)));
+	assert_non_null(strstr(err, "refusing"));
+	assert_int_equal(chmod(base, 0755), 0);
+	/* pgha down: the link goes with the directory, and the base once empty. */
+	make_cluster(&c, 3);
+	strcpy(c.dir, real);
+	strcpy(c.link, link);
+	assert_true(fs_rm_rf(real));
+	assert_true(lab_place_unlink(&c));
+	assert_false(lstat(link, &st) == 0);
+	assert_false(fs_exists(base));
+	/* A link that points elsewhere now is not ours to remove. */
+	assert_int_equal(symlink("/", link), 0);
+	assert_true(lab_place_unlink(&c));
+	assert_true(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	remove_tmpdir(tmp);
+}
+
+/* Relocation is for root running the lab as another user who cannot reach DIR. */
+static void test_place_needed(void **state)
+{
+	char *tmp = make_tmpdir(); /* mkdtemp: mode 0700 */
+	char dir[PATH_MAX], name[64], err[256];
+	struct lab_runas ru;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/pgha-lab", tmp);
+	ru = (struct lab_runas){0};
+	assert_false(lab_place_needed(&ru, dir)); /* the lab runs as ourselves */
+	if (geteuid() == 0 && getpwnam("postgres") != NULL) {
+		assert_true(lab_user_resolve(NULL, &ru, name, sizeof(name), err, sizeof(err)));
+		assert_true(lab_place_needed(&ru, dir));
+		assert_int_equal(chmod(tmp, 0755), 0);
+		assert_false(lab_place_needed(&ru, dir));
+	}
+	remove_tmpdir(tmp);
+}
+
+/* Every pgha up gives the lab its own copy of the binary, replaced atomically. */
+static void test_install_binary(void **state)
+{
+	char *tmp = make_tmpdir();
+	char want[PATH_MAX], err[512];
+	struct lab_cluster c;
+	struct stat first, again;
+	size_t len = 0;
+	char *data;
+
+	(void)state;
+	make_cluster(&c, 3);
+	strcpy(c.dir, tmp);
+	snprintf(want, sizeof(want), "%s/%s", tmp, LAB_BIN_REL);
+	assert_true(lab_install_binary(&c, "/proc/self/exe", err, sizeof(err)));
+	assert_string_equal(c.pgha_bin, want);
+	assert_true(stat(want, &first) == 0 && (first.st_mode & 07777) == 0755);
+	data = fs_read_file("/proc/self/exe", &len);
+	assert_non_null(data);
+	assert_int_equal((size_t)first.st_size, len);
+	free(data);
+	assert_true(lab_install_binary(&c, "/proc/self/exe", err, sizeof(err)));
+	assert_true(stat(want, &again) == 0);
+	assert_true(again.st_ino != first.st_ino); /* a new file: running copies keep theirs */
+	assert_false(lab_install_binary(&c, "/nonexistent/pgha", err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot copy /nonexistent/pgha"));
+	remove_tmpdir(tmp);
+}
+
 static void test_lock(void **state)
 {
 	char *dir = make_tmpdir();
@@ -1210,8 +1512,11 @@ int main(void)
 	    cmocka_unit_test(test_render_router_yml),
 	    cmocka_unit_test(test_router_argv_and_landing),
 	    cmocka_unit_test(test_layout_write),
+	    cmocka_unit_test(test_layout_write_tls),
+	    cmocka_unit_test(test_render_tls),
 	    cmocka_unit_test(test_etcd_argv),
 	    cmocka_unit_test(test_health_eval),
+	    cmocka_unit_test(test_health_eval_sync),
 	    cmocka_unit_test(test_health_eval_old_keys),
 	    cmocka_unit_test(test_health_eval_no_leader),
 	    cmocka_unit_test(test_ports_check),
@@ -1221,6 +1526,9 @@ int main(void)
 	    cmocka_unit_test(test_postmaster_find),
 	    cmocka_unit_test(test_leader_hint),
 	    cmocka_unit_test(test_former_leader),
+	    cmocka_unit_test(test_place_elsewhere),
+	    cmocka_unit_test(test_place_needed),
+	    cmocka_unit_test(test_install_binary),
 	    cmocka_unit_test(test_lock),
 	};
 

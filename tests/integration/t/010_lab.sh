@@ -64,6 +64,7 @@ done
 is "$(stat -c %a "$LAB_DIR/secrets")" 700 "secrets directory is 0700"
 is "$(stat -c %a "$LAB_DIR/secrets/superuser")" 600 "secret files are 0600"
 is "$(stat -c %a "$LAB_DIR/pgpass")" 600 "client passfile is 0600"
+is "$(stat -c %a "$LAB_DIR/patronictl.yml")" 600 "patronictl.yml (it holds the REST password) is 0600"
 like "$("$PGHA" router --check -c "$LAB_DIR/router.yml" 2>&1)" "rw_listen: 127.0.0.1:$((BASE + 8))" \
 	"pgha router --check accepts router.yml"
 router_pid=$(head -n 1 "$LAB_DIR/run/router.pid")
@@ -102,14 +103,14 @@ assert set(fs) == {"mode", "active", "primary", "members"}, sorted(fs)
 assert fs["mode"] is True and fs["active"] is False and fs["primary"] is None, fs
 assert isinstance(fs["members"], list), fs
 assert j["scope"] == "pgha-lab" and j["namespace"] == "/service/"
-assert len(j["etcd"]) == 3 and all(u.startswith("http://127.0.0.1:") for u in j["etcd"])
+assert len(j["etcd"]) == 3 and all(u.startswith("https://127.0.0.1:") for u in j["etcd"])
 fields = {"name", "host", "port", "api_url", "pooler", "role", "state", "timeline",
           "lag_bytes"}
 assert [m["name"] for m in j["members"]] == ["node1", "node2", "node3"]
 for m in j["members"]:
     assert set(m) == fields, sorted(m)
     assert m["host"] == "127.0.0.1" and isinstance(m["port"], int)
-    assert m["api_url"].endswith("/patroni")
+    assert m["api_url"].startswith("https://") and m["api_url"].endswith("/patroni")
     assert isinstance(m["timeline"], int) and isinstance(m["lag_bytes"], int)
 leaders = [m for m in j["members"] if m["role"] == "leader"]
 assert len(leaders) == 1 and leaders[0]["name"] == j["leader"]
@@ -119,13 +120,25 @@ is "$check_json" ok "list --json has the specified fields, one leader, two strea
 leader=$(lab_leader)
 diag "leader: $leader"
 
+# --- the passfile covers every port the tools print ---------------------------------------------
+printed=$(list_json "' '.join(f\"{m['host']}:{m['port']} {m['pooler']}\" for m in j['members'])")
+printed="$printed 127.0.0.1:$(lab_router_port rw) 127.0.0.1:$(lab_router_port ro)"
+for hp in $printed; do
+	is "$(PGPASSFILE=$LAB_DIR/pgpass psql -h "${hp%:*}" -p "${hp##*:}" -U postgres -d postgres -w \
+		-XAtqc 'select 1' 2>&1)" 1 "the superuser logs in on $hp with the passfile alone"
+done
+# shellcheck disable=SC2086 # one port a word
+is "$(wc -l <"$LAB_DIR/pgpass")" "$(printf '%s\n' $printed | sort -u | wc -l)" \
+	"one passfile line per port printed, no more"
+
 # --- pg_service.conf and the router ----------------------------------------------------------
 is "$(service_port rw)" "$((BASE + 8))" "service=rw is the router's read-write port"
 is "$(service_port ro)" "$((BASE + 9))" "service=ro is the router's read-only port"
 is "$(router_health)" "200 $leader" "the router's /health answers 200, naming the leader"
 is "$(where rw)" "f|$leader|$(lab_port "$leader" pg_port)" \
 	"service=rw through the router: the leader's PostgreSQL, not in recovery"
-is "$(PGPASSFILE=$LAB_DIR/pgpass psql -h 127.0.0.1 -p "$((BASE + 8))" -U postgres -d postgres \
+is "$(PGPASSFILE=$LAB_DIR/pgpass psql "host=127.0.0.1 port=$((BASE + 8)) user=postgres \
+	dbname=postgres sslmode=verify-full sslrootcert=$LAB_DIR/tls/ca.crt" \
 	-XAtqc "select current_setting('cluster_name')")" "$leader" \
 	"the superuser logs in through the router and PgBouncer (password from the passfile)"
 ro_where=$(where ro)
@@ -143,14 +156,9 @@ is "$(lab_psql "$leader" 'select count(*) from pg_stat_replication')" 2 \
 is "$(lab_psql "$leader" "select count(*) from pg_stat_replication where state = 'streaming'")" \
 	2 "both replication connections are streaming"
 
-# --- a stock patronictl sees the same cluster -------------------------------------------------------
-cat >"$LAB_TMP/patronictl.yml" <<EOF
-scope: pgha-lab
-namespace: /service/
-etcd3:
-  hosts: $(lab_etcd_hosts)
-EOF
-ctl=$(patronictl -c "$LAB_TMP/patronictl.yml" list -f json 2>&1)
+# --- a stock patronictl, with the lab's patronictl.yml, sees the same cluster ------------------------
+like "$LAB_UP_OUT" "patronictl -c $LAB_DIR/patronictl.yml list" "up says how to run patronictl"
+ctl=$(patronictl -c "$LAB_DIR/patronictl.yml" list -f json 2>&1)
 ok $? "patronictl list exits 0"
 ctl_view=$(printf '%s' "$ctl" | python3 -c '
 import json, sys
@@ -158,7 +166,7 @@ rows = json.load(sys.stdin)
 print(" ".join(sorted(r["Member"] for r in rows)),
       [r["Member"] for r in rows if r["Role"] == "Leader"])' 2>&1)
 is "$ctl_view" "node1 node2 node3 ['$leader']" "patronictl lists the same members and leader"
-patronictl -c "$LAB_TMP/patronictl.yml" list | sed 's/^/# /'
+patronictl -c "$LAB_DIR/patronictl.yml" list | sed 's/^/# /'
 # (Debian's patronictl 3.0.2 has no etcd3:// scheme for -d: the hosts come from the file.)
 
 lab_psql rw "create table lab_t (x int primary key); insert into lab_t values (42)" >/dev/null

@@ -6,9 +6,11 @@
 #   start time changes), reinit (streams again, old data directory moved aside),
 #   switchover to a named candidate (old leader rejoins; write unavailability printed;
 #   monitor reports it; history records it), failover --candidate on a running cluster
-#   (a switchover, as in Patroni), switchover without a candidate, a scheduled one, and
-#   one while the leader's REST API refuses connections (iptables): through the failover
-#   key in etcd, as patronictl falls back to the DCS.
+#   (a switchover, as in Patroni), switchover without a candidate, then at once (while
+#   the new leader has named no synchronous standby yet) one by a stock patronictl with
+#   the lab's patronictl.yml and a scheduled one, and one while the leader's REST API
+#   refuses connections (iptables): through the failover key in etcd, as patronictl
+#   falls back to the DCS. `pgha up` returns with a synchronous standby named.
 #
 # Ports 36000-36099 (base port 36000).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -35,10 +37,12 @@ agents_logged() {
 work_mem_is() { [ "$(lab_psql rw 'show work_mem' 2>/dev/null)" = "$1" ]; }
 
 # api NODE PATH: GET on the node's REST API (body on stdout).
-api() { curl -s --max-time 5 "http://127.0.0.1:$(lab_port "$1" api_port)/$2"; }
+api() { lab_curl --max-time 5 "$(lab_api "$1")/$2"; }
 # patroni NODE EXPR: a value of GET /patroni (python expression on `j`).
 patroni() { api "$1" patroni | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"; }
 sync_standby() { list_json "[m['name'] for m in j['members'] if m['role']=='sync_standby'][0]"; }
+# shellcheck disable=SC2317
+healthy_with_sync() { lab_healthy && sync_standby; }
 ops() { "$PGHA" "$@" --dir "$LAB_DIR"; }
 
 # shellcheck disable=SC2317 # called from the EXIT trap
@@ -98,9 +102,10 @@ wait_for 60 lab_healthy || bail "the lab did not become healthy"
 leader=$(lab_leader)
 diag "leader: $leader"
 
+is "$(list_json "len([m for m in j['members'] if m['role']=='sync_standby'])")" 1 \
+	"pgha up returned once the sync key named a synchronous standby"
+
 # --- health ---------------------------------------------------------------------------------
-# (`pgha up` reports healthy once the replicas stream; the sync key names one a moment later)
-wait_for 30 sync_standby
 out=$(ops health)
 rc=$?
 printf '%s\n' "$out" | sed 's/^/# /'
@@ -226,7 +231,7 @@ out=$(ops switchover 2>&1 </dev/null)
 is "$?" 2 "switchover without --force and without a terminal refuses to ask"
 is "$(lab_leader)" "$leader" "and the leader did not change"
 
-wait_for 60 lab_healthy
+wait_for 60 healthy_with_sync
 cand=$(sync_standby)
 "$PGHA" monitor --dir "$LAB_DIR" >"$LAB_TMP/monitor.out" 2>&1 &
 MONITOR_PID=$!
@@ -260,7 +265,7 @@ is "$(printf '%s' "$hist" | python3 -c 'import json,sys; print(json.load(sys.std
 like "$(ops history)" "\| +1 \| +[0-9]+ \| .* \| $cand +\|" "history table shows it"
 
 # --- failover --candidate on a running cluster: a switchover ------------------------------------
-wait_for 60 lab_healthy
+wait_for 60 healthy_with_sync
 old=$cand
 cand=$(sync_standby)
 out=$(ops failover --candidate "$cand" --force 2>&1)
@@ -281,10 +286,21 @@ printf '%s\n' "$out" | sed 's/^/# /'
 is "$rc" 0 "switchover --force without a candidate"
 new=$(lab_leader)
 ok "$([ -n "$new" ] && [ "$new" != "$old" ]; echo $?)" "the leader changed ($old -> $new)"
-wait_for 60 lab_healthy
-ok $? "one leader and two streaming replicas"
 
-# --- a scheduled switchover -------------------------------------------------------------------
+# --- right away, a stock patronictl from the lab's instructions switches over again -----------
+# The new leader names its synchronous standby only once one has caught up with it: a
+# switchover asked for meanwhile waits for it (it once failed with 412, "No good candidates").
+old=$new
+diag "sync standby named when patronictl asks: $(list_json "[m['name'] for m in j['members'] if m['role']=='sync_standby']")"
+out=$(patronictl -c "$LAB_DIR/patronictl.yml" switchover --force 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed 's/^/# /'
+is "$rc" 0 "patronictl -c $LAB_DIR/patronictl.yml switchover --force"
+like "$out" "Successfully switched over to" "the agent accepted its credentials and carried it out"
+new=$(lab_leader)
+ok "$([ -n "$new" ] && [ "$new" != "$old" ]; echo $?)" "the leader changed ($old -> $new)"
+
+# --- and at once, a scheduled switchover ---------------------------------------------------------
 old=$(lab_leader)
 at=$(date -d '+3 seconds' '+%Y-%m-%dT%H:%M:%S')
 out=$(ops switchover --scheduled "$at" --force 2>&1)
@@ -297,12 +313,12 @@ wait_for 30 leads_not "$old"
 ok $? "the leader changes at the scheduled time ($old -> $(lab_leader))"
 wait_for 60 lab_healthy
 ok $? "one leader and two streaming replicas"
-is "$(ops history --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 4 \
-	"history has the four hand-overs"
+is "$(ops history --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 5 \
+	"history has the five hand-overs"
 
 # --- a switchover while the leader's REST API refuses connections: through etcd ----------------
 if [ "$(id -u)" -eq 0 ] && iptables -w -L INPUT >/dev/null 2>&1; then
-	wait_for 60 lab_healthy
+	wait_for 60 healthy_with_sync
 	old=$(lab_leader)
 	cand=$(sync_standby)
 	block_api "$(lab_port "$old" api_port)"
