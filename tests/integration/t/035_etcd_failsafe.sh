@@ -79,13 +79,13 @@ worst_gap() {
 
 # failsafe_metric NODE: the value of patroni_failsafe_mode_is_active in NODE's /metrics.
 failsafe_metric() {
-	curl -s --noproxy '*' --max-time 2 "http://127.0.0.1:$(lab_port "$1" api_port)/metrics" |
+	lab_curl --max-time 2 "$(lab_api "$1")/metrics" |
 		awk '$1 ~ /^patroni_failsafe_mode_is_active([{]|$)/ { print $2 }'
 }
 
 # failsafe_flag NODE: failsafe_mode_is_active in NODE's /patroni (False when absent).
 failsafe_flag() {
-	curl -s --noproxy '*' --max-time 2 "http://127.0.0.1:$(lab_port "$1" api_port)/patroni" |
+	lab_curl --max-time 2 "$(lab_api "$1")/patroni" |
 		python3 -c 'import json, sys; print(json.load(sys.stdin).get("failsafe_mode_is_active", False))'
 }
 
