@@ -96,8 +96,12 @@ ok $? "pgha list --json exits 0"
 check_json=$(printf '%s' "$json" | python3 -c '
 import json, sys
 j = json.load(sys.stdin)
-assert set(j) == {"scope", "namespace", "etcd", "leader", "pause", "members"}, sorted(j)
+assert set(j) == {"scope", "namespace", "etcd", "leader", "pause", "members", "failsafe"}, sorted(j)
 assert j["pause"] is False
+fs = j["failsafe"]
+assert set(fs) == {"mode", "active", "primary", "members"}, sorted(fs)
+assert fs["mode"] is True and fs["active"] is False and fs["primary"] is None, fs
+assert isinstance(fs["members"], list), fs
 assert j["scope"] == "pgha-lab" and j["namespace"] == "/service/"
 assert len(j["etcd"]) == 3 and all(u.startswith("https://127.0.0.1:") for u in j["etcd"])
 fields = {"name", "host", "port", "api_url", "pooler", "role", "state", "timeline",
@@ -112,7 +116,7 @@ leaders = [m for m in j["members"] if m["role"] == "leader"]
 assert len(leaders) == 1 and leaders[0]["name"] == j["leader"]
 assert all(m["state"] == "streaming" for m in j["members"] if m["role"] != "leader")
 print("ok")' 2>&1)
-is "$check_json" ok "list --json has the specified fields, one leader, two streaming"
+is "$check_json" ok "list --json has the specified fields, one leader, two streaming, failsafe on and idle"
 leader=$(lab_leader)
 diag "leader: $leader"
 

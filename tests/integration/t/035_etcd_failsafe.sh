@@ -9,7 +9,8 @@
 #   - two of three etcd members (the raft leader and a follower) SIGSTOPped for 10 s:
 #     the primary keeps taking writes (every member confirms it over POST /failsafe),
 #     never two writable primaries, the same leader afterwards (etcd returns with every
-#     lease revoked; the primary takes its key back), no write lost.
+#     lease revoked; the primary takes its key back), no write lost; meanwhile the
+#     primary's /metrics and /patroni say that it runs on failsafe (not before).
 # The write pauses are printed, never asserted (make bench-failover measures them).
 # Stopped etcd members are always resumed, whatever happens (the EXIT trap).
 #
@@ -76,6 +77,18 @@ worst_gap() {
 		{ prev = $2 } END { print w + 0 }' "$LAB_TMP/acked"
 }
 
+# failsafe_metric NODE: the value of patroni_failsafe_mode_is_active in NODE's /metrics.
+failsafe_metric() {
+	lab_curl --max-time 2 "$(lab_api "$1")/metrics" |
+		awk '$1 ~ /^patroni_failsafe_mode_is_active([{]|$)/ { print $2 }'
+}
+
+# failsafe_flag NODE: failsafe_mode_is_active in NODE's /patroni (False when absent).
+failsafe_flag() {
+	lab_curl --max-time 2 "$(lab_api "$1")/patroni" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin).get("failsafe_mode_is_active", False))'
+}
+
 fencings() { grep -h -c "fencing:" "$LAB_DIR"/logs/node*.log | awk '{ s += $1 } END { print s + 0 }'; }
 
 # --- failsafe_mode as a lab has it ------------------------------------------------------
@@ -91,6 +104,8 @@ failsafe=$(lab_curl "$(lab_api node2)/failsafe")
 is "$(printf '%s' "$failsafe" | python3 -c "import json,sys; print(sorted(json.load(sys.stdin)))")" \
 	"['node1', 'node2', 'node3']" "GET /failsafe: Patroni's {name: api_url} object"
 
+is "$(failsafe_metric "$leader")" 0 "etcd up: /metrics says the primary is not on failsafe"
+is "$(failsafe_flag "$leader")" False "etcd up: /patroni says the primary is not on failsafe"
 lab_psql rw "create table w(id int primary key)" || bail "cannot create the table"
 writer &
 WRITER=$!
@@ -125,7 +140,10 @@ STOPPED="$(etcd_pid "$k") $(etcd_pid $((k % 3 + 1)))"
 t0=$(now_ms)
 # shellcheck disable=SC2086 # two pids
 kill -STOP $STOPPED
-sleep 10
+sleep 3
+fs_metric=$(failsafe_metric "$leader")
+fs_flag=$(failsafe_flag "$leader")
+sleep 7
 # shellcheck disable=SC2086
 kill -CONT $STOPPED
 STOPPED=""
@@ -137,6 +155,8 @@ ok "$([ "$(acked_between $((t0 + 3000)) "$t1")" -gt 0 ]; echo $?)" \
 	"etcd quorum loss: the primary kept taking writes (failsafe)"
 is "$(awk -v a="$t0" '$1 >= a && $2 > 1' "$LAB_TMP/primaries" | wc -l)" 0 \
 	"etcd quorum loss: never two writable primaries"
+is "$fs_metric" 1 "etcd quorum loss: /metrics says the primary runs on failsafe"
+is "$fs_flag" True "etcd quorum loss: /patroni says the primary runs on failsafe"
 diag "etcd quorum loss (10 s): $(acked_between "$t0" "$t1") writes acknowledged during it, worst write pause $(worst_gap "$t0" "$t1") ms"
 
 # --- nothing lost -------------------------------------------------------------------------
