@@ -231,9 +231,10 @@ static void on_check_result(void *arg, int i, enum rt_check_kind kind, int statu
 		 * gives up, long after the next leader takes over.
 		 */
 		if (t->sessions[RT_RW] > 0)
-			log_info("router: %s lost the lead (key gone, /primary failed): closing its "
-			         "%d read-write sessions",
-			         t->name, t->sessions[RT_RW]);
+			log_info(
+			    "router: %s lost the lead (key gone, /primary failed): closing its "
+			    "%d read-write sessions",
+			    t->name, t->sessions[RT_RW]);
 		session_fence(r, i, RT_RW);
 	}
 	if (!flipped)
