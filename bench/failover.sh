@@ -6,6 +6,7 @@
 # bench/patroni_lab.sh exists, the same kill-primary scenario against Patroni.
 #
 #   bench/failover.sh [--runs N] [--base-port P] [--scenarios "kill-primary,switchover"]
+#                     [--no-patroni]
 #   (make bench-failover BENCH_ARGS="--runs 3")
 #
 # Starts its own lab in a temp dir (router at P+8/P+9, inside the plan) and stops
@@ -17,12 +18,14 @@ RUNS=5
 BASE=31700
 ALL_SCENARIOS="kill-primary crash-postgres kill-agent freeze-primary switchover etcd-leader-stall etcd-quorum-loss partition-primary-etcd partition-primary"
 SCENARIOS=$ALL_SCENARIOS
-usage() { echo "usage: $0 [--runs N] [--base-port P] [--scenarios LIST]" >&2; exit 2; }
+PATRONI=1
+usage() { echo "usage: $0 [--runs N] [--base-port P] [--scenarios LIST] [--no-patroni]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=${2:-}; shift 2 || usage ;;
 	--base-port) BASE=${2:-}; shift 2 || usage ;;
 	--scenarios) SCENARIOS=${2:-}; shift 2 || usage ;;
+	--no-patroni) PATRONI=0; shift ;;
 	*) usage ;;
 	esac
 done
@@ -152,8 +155,8 @@ print("(pause: the longest stretch without an acknowledged write after the fault
 PY
 
 patroni=$top/bench/patroni_lab.sh
-# The comparison is of kill-primary: only when that scenario ran.
-if [ -f "$patroni" ] && [[ " $SCENARIOS " == *" kill-primary "* ]]; then
+# The comparison is of kill-primary: only when that scenario ran (and was not declined).
+if [ "$PATRONI" = 1 ] && [ -f "$patroni" ] && [[ " $SCENARIOS " == *" kill-primary "* ]]; then
 	echo
 	echo "Patroni 3.0.2, same machine (bench/patroni_lab.sh --runs $RUNS --base-port $((BASE + 100))):"
 	pgha_med=$(awk '$1 == "median-kill-primary" {print $2}' "$results.med")
