@@ -111,6 +111,8 @@ void ops_health_observe(const struct ops_ctx *ctx, const struct ops_args *a,
 {
 	struct ops_health_input *in = &r->in;
 
+	/* A fresh pass: `pgha verify` observes again until the cluster settles. */
+	memset(r, 0, sizeof(*r));
 	in->max_lag_bytes = a->max_lag_bytes;
 	for (int i = 0; i < ctx->client.n_etcd; i++)
 		ops_probe_etcd(ctx->client.etcd[i], ETCD_TIMEOUT_MS, &in->etcd[in->n_etcd++]);
