@@ -6,7 +6,7 @@
 # bench/patroni_lab.sh exists, the same kill-primary scenario against Patroni.
 #
 #   bench/failover.sh [--runs N] [--base-port P] [--scenarios "kill-primary,switchover"]
-#                     [--insecure]
+#                     [--insecure] [--no-patroni]
 #   (make bench-failover BENCH_ARGS="--runs 3")
 #
 # The lab is a default one (TLS everywhere, etcd with users); --insecure makes it
@@ -23,13 +23,15 @@ ALL_SCENARIOS="kill-primary crash-postgres kill-agent freeze-primary switchover 
 SCENARIOS=$ALL_SCENARIOS
 UP_ARGS=()
 TLS_STATE=on
-usage() { echo "usage: $0 [--runs N] [--base-port P] [--scenarios LIST] [--insecure]" >&2; exit 2; }
+PATRONI=1
+usage() { echo "usage: $0 [--runs N] [--base-port P] [--scenarios LIST] [--insecure] [--no-patroni]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=${2:-}; shift 2 || usage ;;
 	--base-port) BASE=${2:-}; shift 2 || usage ;;
 	--scenarios) SCENARIOS=${2:-}; shift 2 || usage ;;
 	--insecure) UP_ARGS=(--insecure) TLS_STATE=off; shift ;;
+	--no-patroni) PATRONI=0; shift ;;
 	*) usage ;;
 	esac
 done
@@ -161,8 +163,8 @@ print("(pause: the longest stretch without an acknowledged write after the fault
 PY
 
 patroni=$top/bench/patroni_lab.sh
-# The comparison is of kill-primary: only when that scenario ran.
-if [ -f "$patroni" ] && [[ " $SCENARIOS " == *" kill-primary "* ]]; then
+# The comparison is of kill-primary: only when that scenario ran (and was not declined).
+if [ "$PATRONI" = 1 ] && [ -f "$patroni" ] && [[ " $SCENARIOS " == *" kill-primary "* ]]; then
 	echo
 	echo "Patroni 3.0.2, same machine (bench/patroni_lab.sh --runs $RUNS --base-port $((BASE + 100))):"
 	pgha_med=$(awk '$1 == "median-kill-primary" {print $2}' "$results.med")

@@ -103,6 +103,8 @@ void ops_health_observe(const struct ops_ctx *ctx, const struct ops_args *a,
 {
 	struct ops_health_input *in = &r->in;
 
+	/* A fresh pass: `pgha verify` observes again until the cluster settles. */
+	memset(r, 0, sizeof(*r));
 	in->max_lag_bytes = a->max_lag_bytes;
 	in->wall_now_ms = clock_wall_epoch_s() * 1000;
 	for (int i = 0; i < ctx->client.n_etcd; i++)

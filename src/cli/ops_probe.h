@@ -42,7 +42,8 @@ struct ops_ctx;
  * ops_health_observe: every probe once: etcd's endpoints, one linearizable read, each
  * member's /primary and /replica and its pooler, and the router's ports: those of
  * a->router_rw / a->router_ro, else (a lab) the lab's router if it runs. a->max_lag_bytes
- * is the lag limit. Free with ops_health_obs_free.
+ * is the lag limit. r is overwritten: free a previous pass into it first. Free with
+ * ops_health_obs_free.
  */
 void ops_health_observe(const struct ops_ctx *ctx, const struct ops_args *a,
                         struct ops_health_obs *r);

@@ -214,13 +214,29 @@ static void log_health(const struct router *r, int i, enum rt_check_kind kind, b
 static void on_check_result(void *arg, int i, enum rt_check_kind kind, int status)
 {
 	struct router *r = arg;
-	bool was_up = rt_health_up(&r->targets.t[i].check[kind], r->targets.rise);
+	struct rt_target *t = &r->targets.t[i];
+	bool was_up = rt_health_up(&t->check[kind], r->targets.rise);
+	bool was_leader = t->is_leader;
 	bool flipped;
 
 	r->now_ms = clock_now_ms();
 	flipped = rt_table_check_result(&r->targets, i, kind, status, r->now_ms,
 	                                r->cfg.check_interval_ms);
 	log_health(r, i, kind, was_up);
+	if (was_leader && !t->is_leader) {
+		/*
+		 * A leader kept through a vanished key failed its check: as when another node
+		 * takes the key (apply_view), nothing keeps writing to it. Its sessions may be
+		 * parked on a node cut off from the network, where they would hang until TCP
+		 * gives up, long after the next leader takes over.
+		 */
+		if (t->sessions[RT_RW] > 0)
+			log_info(
+			    "router: %s lost the lead (key gone, /primary failed): closing its "
+			    "%d read-write sessions",
+			    t->name, t->sessions[RT_RW]);
+		session_fence(r, i, RT_RW);
+	}
 	if (!flipped)
 		return;
 	for (int l = 0; l < RT__COUNT; l++)

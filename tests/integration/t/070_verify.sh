@@ -29,7 +29,7 @@ is "$(lab_healthy >/dev/null 2>&1 && echo yes || echo no)" yes "verify: the clus
 
 json=$("$PGHA" verify --dir "$LAB_DIR" --json 2>"$LAB_TMP/verify.err")
 is "$?" 0 "verify --json: exit 0"
-is "$(field "$json" "j['passed'], j['passed_checks'], len(j['checks'])")" "(True, 9, 9)" \
+is "$(field "$json" "(j['passed'], j['passed_checks'], len(j['checks']))")" "(True, 9, 9)" \
 	"verify --json: passed, 9 of 9"
 is "$(field "$json" "','.join(c['name'] for c in j['checks'])")" \
 	"etcd quorum,primary election,streaming replication,health endpoints,read-write/read-only ports,automatic failover,zero data loss,old primary rejoins,PgBouncer on every node" \
