@@ -202,9 +202,12 @@ write_patroni_yml() {
 # start_patroni NODE: runs Patroni on DIR/NODE/agent.yml as postgres. setpriv (not the
 # as_pg function, which would fork a subshell) execs, so $! is Patroni itself; it goes
 # to run/NODE.pid like a pgha agent's pid, where pgha chaos and pgha down look for it.
+PG_HOME=$(getent passwd postgres | cut -d: -f6)
 start_patroni() {
+	# HOME as su or systemd would set it: libpq (TLS) fails on an unreadable
+	# ~/.postgresql/postgresql.crt, such as root's.
 	setpriv --reuid=postgres --regid=postgres --init-groups -- \
-		patroni "$dir/$1/agent.yml" >>"$dir/logs/$1.log" 2>&1 </dev/null &
+		env HOME="$PG_HOME" patroni "$dir/$1/agent.yml" >>"$dir/logs/$1.log" 2>&1 </dev/null &
 	STARTED+=("$!")
 	echo $! >"$dir/run/$1.pid"
 	disown "$!" # pgha chaos kills it: no job report from bash

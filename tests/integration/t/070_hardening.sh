@@ -102,7 +102,10 @@ wait_pid_gone "$agent" 30 || bail "the $node agent did not stop"
 su_pw=$(cat "$LAB_DIR/secrets/superuser")
 repl_pw=$(cat "$LAB_DIR/secrets/replication")
 as_user=$(cluster_json "c['os_user']")
-setpriv --reuid="$as_user" --regid="$as_user" --init-groups -- env \
+# HOME as su or systemd's User= would set it: libpq (replication over TLS) looks for a
+# client certificate in ~/.postgresql and fails on one it may not read (/root's).
+as_home=$(getent passwd "$as_user" | cut -d: -f6)
+setpriv --reuid="$as_user" --regid="$as_user" --init-groups -- env HOME="$as_home" \
 	PATRONI_SUPERUSER_PASSWORD="$su_pw" PATRONI_REPLICATION_PASSWORD="$repl_pw" \
 	PGHA_REST_PASSWORD="$CANARY" "${agent_cmd[@]}" >>"$LAB_DIR/logs/$node.by-hand.log" 2>&1 &
 hand=$!
