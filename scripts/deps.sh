@@ -3,7 +3,7 @@
 # Installs only what is missing, so it is cheap to run before every build.
 set -eu
 
-packages="build-essential pkg-config clang-format valgrind
+packages="build-essential pkg-config clang-format clang libclang-rt-dev valgrind
 	libpq-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libcmocka-dev
 	libsystemd-dev postgresql-15 postgresql-contrib etcd-server etcd-client pgbouncer haproxy
 	patroni iproute2 iptables nftables procps psmisc curl jq shellcheck debhelper dpkg-dev"
