@@ -108,39 +108,6 @@ def slow_reader(port, secs):
             break
     print("read %d MB" % (got >> 20), flush=True)
 
-def slow_http(port, per_addr, n_addrs):
-    """per_addr slow-header connections to the HTTP endpoint from each of n_addrs
-    addresses (127.0.0.2 on), trickling a header byte a second: when each is closed."""
-    socks = []
-    for a in range(n_addrs):
-        for _ in range(per_addr):
-            s = socket.create_connection((HOST, port), source_address=("127.0.0.%d" % (a + 2), 0))
-            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
-            s.setblocking(False)
-            socks.append(s)
-    print("open", flush=True)
-    t0, closed = time.time(), {}
-    while time.time() - t0 < 16 and len(closed) < len(socks):
-        for i, s in enumerate(socks):
-            if i in closed:
-                continue
-            try:
-                if s.recv(1) == b"":
-                    closed[i] = time.time() - t0
-                    continue
-            except BlockingIOError:
-                pass
-            except OSError:
-                closed[i] = time.time() - t0
-                continue
-            try:
-                s.send(b"X")  # never idle
-            except OSError:
-                closed[i] = time.time() - t0
-        time.sleep(1)
-    late = sorted(closed.values())
-    print("open %d, closed %d, the last after %.0f s" % (len(socks), len(late), late[-1] if late else -1))
-
 def backend_rst(port):
     l = socket.socket()
     l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -318,7 +285,7 @@ is "$(tail -1 "$RT_DIR/slow.out")" "read 190 MB" "the slow reader gets everythin
 
 # Slow clients on /health, which load balancers probe: 12 slow-header connections from
 # each of 8 addresses (the old limit, 64 in all, let 8 addresses starve the probes).
-hostile slow_http "$RT_HTTP" 12 8 >"$RT_DIR/slow_http.out" &
+timeout 60 python3 "$top/tests/integration/slow_http.py" "$RT_HTTP" /health 12 8 >"$RT_DIR/slow_http.out" &
 slow_pid=$!
 rt_wait 10 grep -q "^open$" "$RT_DIR/slow_http.out"
 probes=0
