@@ -5,8 +5,8 @@
 #
 # Layout of the files: network.tf (VPC, subnets, NAT), security.tf (security groups),
 # iam.tf (instance roles), secrets.tf (SSM SecureStrings), artifacts.tf (the packages
-# in S3), instances.tf (and the database nodes' data volumes), nlb.tf, alarms.tf
-# (CloudWatch alarms, SNS topic), outputs.tf; modules/layout is the address plan, the
+# in S3), backups.tf (pgBackRest's repository in S3), instances.tf (and the database
+# nodes' data volumes), nlb.tf, alarms.tf (CloudWatch alarms, SNS topic), outputs.tf; modules/layout is the address plan, the
 # rules and the zones as data, modules/userdata renders the boot scripts.
 
 data "aws_availability_zones" "available" {
@@ -79,7 +79,11 @@ locals {
   ami_id         = var.ami_id != "" ? var.ami_id : data.aws_ami.debian[0].id
   ports          = module.layout.ports
   ssm_prefix     = "/pgha/${var.cluster_name}"
-  secrets        = ["superuser-password", "replication-password", "rewind-password", "restapi-password"]
+  secrets = ["superuser-password", "replication-password", "rewind-password", "restapi-password",
+  "etcd-root-password", "etcd-password"]
+  # The cluster's CA: made by scripts/create-ca.sh, outside Terraform, so that its key
+  # is in no plan, state or output; hosts read it from SSM at boot (modules/userdata).
+  ca_parameters = ["ca-key", "ca-cert"]
 }
 
 module "userdata" {
@@ -97,4 +101,12 @@ module "userdata" {
   pg_shared_buffers  = var.pg_shared_buffers
   pg_max_connections = var.pg_max_connections
   router_ports       = { rw = local.ports.rw, ro = local.ports.ro, http = local.ports.router }
+  # PgBouncer's certificates name what clients connect to (sslmode=verify-full).
+  client_names = concat([aws_lb.db.dns_name], var.client_dns_names)
+  backup = {
+    bucket         = aws_s3_bucket.backups.bucket
+    full_every     = var.backup_full_every
+    diff_every     = var.backup_diff_every
+    retention_full = var.backup_retention_full
+  }
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "client/client_members.h"
+#include "util/clock.h"
 #include "client/client_rest.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -32,15 +33,25 @@ static bool from_config(const char *path, struct client *c, char *err, size_t er
 	snprintf(c->scope, sizeof(c->scope), "%s", cfg->scope);
 	snprintf(c->namespace_, sizeof(c->namespace_), "%s", cfg->namespace_);
 	for (int i = 0; i < cfg->etcd.n_hosts && i < CLIENT_MAX_ETCD; i++)
-		snprintf(c->etcd[i], sizeof(c->etcd[i]), "http://%s", cfg->etcd.hosts[i]);
+		snprintf(c->etcd[i], sizeof(c->etcd[i]), "%s://%s", cfg->etcd.protocol,
+		         cfg->etcd.hosts[i]);
 	c->n_etcd = MIN(cfg->etcd.n_hosts, CLIENT_MAX_ETCD);
-	snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", cfg->restapi.username);
-	snprintf(cr->rest_password, sizeof(cr->rest_password), "%s", cfg->restapi.password);
+	c->etcd_tls = cfg->etcd.tls;
+	c->rest_tls = cfg->ctl.tls;
+	/* The tools' sessions are the superuser's, with its TLS settings. */
+	snprintf(c->pg_sslmode, sizeof(c->pg_sslmode), "%s", cfg->postgresql.superuser.sslmode);
+	snprintf(c->pg_sslrootcert, sizeof(c->pg_sslrootcert), "%s",
+	         cfg->postgresql.superuser.sslrootcert);
+	/* ctl.authentication, which falls back on restapi.authentication (config_tls.c) */
+	snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", cfg->ctl.username);
+	snprintf(cr->rest_password, sizeof(cr->rest_password), "%s", cfg->ctl.password);
+	snprintf(cr->etcd_user, sizeof(cr->etcd_user), "%s", cfg->etcd.username);
+	snprintf(cr->etcd_password, sizeof(cr->etcd_password), "%s", cfg->etcd.password);
 	snprintf(cr->pg_user, sizeof(cr->pg_user), "%s", cfg->postgresql.superuser.username);
 	snprintf(cr->pg_password, sizeof(cr->pg_password), "%s",
 	         cfg->postgresql.superuser.password);
-	snprintf(cr->note, sizeof(cr->note), "restapi.authentication of %.200s%s", path,
-	         cfg->restapi.username[0] ? "" : " (not set)");
+	snprintf(cr->note, sizeof(cr->note), "ctl or restapi.authentication of %.200s%s", path,
+	         cfg->ctl.username[0] ? "" : " (not set)");
 	config_free(cfg);
 	free(cfg);
 	if (c->n_etcd == 0)
@@ -128,6 +139,24 @@ bool ops_read_view(const struct ops_ctx *ctx, struct dcs_view *v)
 	return false;
 }
 
+bool ops_wait_view(const struct ops_ctx *ctx, int64_t deadline_ms, int poll_ms, ops_view_cond *done,
+                   const void *arg)
+{
+	while (clock_now_ms() < deadline_ms) {
+		struct dcs_view v;
+		bool ok;
+
+		clock_sleep_ms(poll_ms);
+		if (!client_read_view(&ctx->client, READ_TIMEOUT_MS, &v))
+			continue;
+		ok = done(&v, arg);
+		dcs_view_free(&v);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
 void ops_auth_hint(const struct ops_ctx *ctx)
 {
 	fprintf(stderr,
@@ -178,7 +207,7 @@ void ops_print_members(const struct ops_ctx *ctx, const struct dcs_view *v)
 static void print_list_json(const struct client *c, const struct dcs_view *v,
                             const struct client_failsafe *fs)
 {
-	json_t *o = client_members_json(v, c);
+	json_t *o = client_members_json(v, c, clock_wall_epoch_s() * 1000);
 	char *text;
 
 	json_object_set_new(o, "failsafe", client_failsafe_json(fs, v));

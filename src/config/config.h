@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <jansson.h>
 #include "util/compiler.h"
+#include "util/tls.h"
 
 #define CONFIG_NAME_LEN       64  /* member names, scope, user names */
 #define CONFIG_HOST_LEN       256 /* host:port strings */
@@ -24,7 +25,9 @@
 #define CONFIG_MAX_ETCD       16  /* etcd endpoints */
 #define CONFIG_MAX_MSGS       64  /* warnings/errors kept per parse */
 #define CONFIG_MSG_LEN        512
-#define CONFIG_MAX_SYNC_NODES 8 /* synchronous_node_count limit (the sync key holds 8 names) */
+#define CONFIG_MAX_SYNC_NODES 8  /* synchronous_node_count limit (the sync key holds 8 names) */
+#define CONFIG_MAX_SLOTS      16 /* permanent slots (slots) and ignore_slots entries */
+#define CONFIG_MAX_METHODS    8  /* create_replica_methods */
 
 /* A PostgreSQL parameter (GUC) as text, as it goes into postgresql.conf. */
 struct pg_param {
@@ -40,6 +43,60 @@ struct pg_params {
 struct pg_user {
 	char username[CONFIG_NAME_LEN];
 	char password[CONFIG_SECRET_LEN]; /* empty = none (peer/trust auth) */
+	/* libpq's TLS settings of this role's connections to other nodes (streaming,
+	   pg_basebackup, pg_rewind), as Patroni passes them; "" = libpq's default */
+	char sslmode[16];           /* disable ... verify-full; "" = prefer */
+	char sslrootcert[PATH_MAX]; /* CA the server's certificate must chain to */
+	char sslcert[PATH_MAX];     /* client certificate */
+	char sslkey[PATH_MAX];      /* its key */
+	char sslpassword[CONFIG_SECRET_LEN];
+	char sslcrl[PATH_MAX];
+};
+
+/* restapi.verify_client: whether the REST API asks for client certificates. */
+enum config_verify_client {
+	CONFIG_VERIFY_NONE = 0, /* never */
+	CONFIG_VERIFY_OPTIONAL, /* asked; unsafe endpoints need a valid one */
+	CONFIG_VERIFY_REQUIRED  /* every request needs a valid one */
+};
+
+/* PgBouncer's TLS for one side (client_tls_* or server_tls_*), as in its own ini. */
+struct pooler_tls {
+	char sslmode[16];         /* disable, allow, prefer, require, verify-ca, verify-full */
+	char cert_file[PATH_MAX]; /* PgBouncer's certificate */
+	char key_file[PATH_MAX];
+	char ca_file[PATH_MAX]; /* verifies the other side's certificate */
+	char protocols[64];     /* "secure" (TLS 1.2 and 1.3) by default */
+};
+
+/*
+ * backup_policy: when the leader takes backups and how many pgBackRest keeps (pgha's
+ * dynamic key `backup`). Intervals are seconds; 0 = not scheduled.
+ */
+struct backup_policy {
+	int full_every_s;
+	int diff_every_s;
+	int incr_every_s;
+	int retention_full;          /* repo1-retention-full (backups, or days when "time") */
+	char retention_full_type[8]; /* "count" or "time" */
+	int retention_diff;          /* repo1-retention-diff; 0 = pgBackRest's default */
+	bool standby;                /* copy the files from a streaming standby when one exists */
+};
+
+/* A permanent replication slot (Patroni's `slots`): created by the leader. */
+struct slot_spec {
+	char name[64];
+	char type[16];     /* "physical" or "logical" */
+	char database[64]; /* logical */
+	char plugin[64];   /* logical */
+};
+
+/* A slot pgha leaves alone (Patroni's `ignore_slots`): "" matches anything. */
+struct slot_match {
+	char name[64];
+	char type[16];
+	char database[64];
+	char plugin[64];
 };
 
 /*
@@ -64,7 +121,42 @@ struct dyn_config {
 	bool use_slots;                  /* postgresql.use_slots */
 	bool remove_data_directory_on_rewind_failure; /* postgresql.* (as use_pg_rewind) */
 	struct pg_params parameters;                  /* postgresql.parameters (cluster-wide) */
-	char **pg_hba; /* owned, NULL-terminated postgresql.pg_hba; NULL = not set */
+	char **pg_hba;               /* owned, NULL-terminated postgresql.pg_hba; NULL = not set */
+	struct backup_policy backup; /* pgha's `backup` */
+	struct slot_spec slots[CONFIG_MAX_SLOTS]; /* permanent slots, sorted by name */
+	int n_slots;
+	struct slot_match ignore_slots[CONFIG_MAX_SLOTS];
+	int n_ignore_slots;
+};
+
+/*
+ * pgbackrest_conf: pgha's `pgbackrest` section: continuous archiving, backups and
+ * restores with pgBackRest. The agent writes pgBackRest's configuration files itself
+ * (src/backup/); options are pgBackRest's own, for its [global] section.
+ */
+struct pgbackrest_conf {
+	bool enabled;                 /* the section is there (and not `enabled: false`) */
+	char stanza[CONFIG_NAME_LEN]; /* default: the scope */
+	char bin[PATH_MAX];           /* default /usr/bin/pgbackrest */
+	char path[PATH_MAX];          /* the agent's pgBackRest files (absolute); default
+	                                 <data_dir>.pgbackrest */
+	struct pg_params options;     /* repo1-path, repo1-type, repo1-s3-*, compress-type... */
+};
+
+/*
+ * replica_method: one of Patroni's create_replica_methods, or the bootstrap method:
+ * `basebackup` and `pgbackrest` (without a command) are pgha's own; any other needs a
+ * command, run as Patroni runs it.
+ */
+struct replica_method {
+	char name[CONFIG_NAME_LEN];
+	char **command; /* owned argv (shell words of `command`); NULL = built-in */
+	bool keep_data; /* the data directory is not emptied before the command */
+	bool no_params; /* --scope, --datadir, --role, --connstring not passed */
+	bool no_leader; /* may run without a running leader (accepted, unused) */
+	bool keep_existing_recovery_conf; /* bootstrap: the command's recovery settings stay */
+	struct pg_params recovery_conf;   /* bootstrap: recovery_target_*, restore_command */
+	struct pg_params params;          /* every other key: --name=value, or the built-in's */
 };
 
 struct tags {
@@ -92,14 +184,35 @@ struct config {
 		char connect_address[CONFIG_HOST_LEN]; /* host:port peers use */
 		char username[CONFIG_NAME_LEN];        /* basic auth for unsafe endpoints */
 		char password[CONFIG_SECRET_LEN];
+		char certfile[PATH_MAX]; /* set: serve https with it */
+		char keyfile[PATH_MAX];  /* its private key */
+		char keyfile_password[CONFIG_SECRET_LEN];
+		char cafile[PATH_MAX];          /* CA of client certificates (verify_client) */
+		int verify_client;              /* enum config_verify_client */
+		char **allowlist;               /* owned; NULL = anyone: unsafe requests only from
+		                                   these addresses, networks or host names */
+		bool allowlist_include_members; /* ... and from the members' api_url hosts */
 	} restapi;
+
+	/*
+	 * ctl: how this node reaches the REST API of others (peer probes), as patronictl
+	 * does: tls is ctl.cacert, certfile, keyfile, keyfile_password and insecure, each
+	 * falling back to restapi.cafile, certfile, keyfile, keyfile_password (Patroni's
+	 * rule); authentication falls back to restapi.authentication.
+	 */
+	struct {
+		struct tls_client tls;
+		char username[CONFIG_NAME_LEN];
+		char password[CONFIG_SECRET_LEN];
+	} ctl;
 
 	struct {
 		char hosts[CONFIG_MAX_ETCD][CONFIG_HOST_LEN]; /* "host:port" */
 		int n_hosts;
-		char protocol[8];               /* "http" (https unsupported) */
+		char protocol[8];               /* "http" or "https" */
 		char username[CONFIG_NAME_LEN]; /* etcd auth, optional */
 		char password[CONFIG_SECRET_LEN];
+		struct tls_client tls; /* cacert, cert, key (https) */
 	} etcd;
 
 	struct {
@@ -110,6 +223,7 @@ struct config {
 		char **initdb; /* owned, NULL-terminated: "--data-checksums", "--encoding=UTF8";
 		                  never NULL; {"--data-checksums"} when not configured */
 		char **pg_hba; /* owned, NULL-terminated pg_hba.conf lines; NULL = not set */
+		struct replica_method method; /* bootstrap.method; name "" = initdb */
 	} bootstrap;
 
 	struct {
@@ -133,7 +247,11 @@ struct config {
 		bool use_pg_rewind_set;      /* the file sets it: it overrides the dcs */
 		bool remove_data_directory_on_rewind_failure;
 		bool remove_data_directory_on_rewind_failure_set;
+		struct replica_method create_replica_methods[CONFIG_MAX_METHODS];
+		int n_create_replica_methods; /* 0 = [basebackup] */
 	} postgresql;
+
+	struct pgbackrest_conf pgbackrest;
 
 	struct {
 		bool enabled;                 /* supervise a PgBouncer for this node */
@@ -141,7 +259,9 @@ struct config {
 		char bin[PATH_MAX];           /* pgbouncer binary */
 		int pool_size;
 		int max_client_conn;
-		char pool_mode[16]; /* session | transaction */
+		char pool_mode[16];           /* session | transaction */
+		struct pooler_tls client_tls; /* clients (and the router) to PgBouncer */
+		struct pooler_tls server_tls; /* PgBouncer to PostgreSQL */
 	} pgbouncer;
 
 	struct tags tags;
@@ -199,7 +319,8 @@ bool dyn_config_timing_ok(const struct dyn_config *d);
  * here (the operator wrote it and can fix it), unlike in dyn_config_from_json (etcd's
  * copy must be usable by a running cluster, so it is adjusted as Patroni does). Environment
  * variables override the file as in Patroni:
- * PATRONI_{SUPERUSER,REPLICATION,REWIND,RESTAPI}_{USERNAME, PASSWORD}.
+ * PATRONI_{SUPERUSER,REPLICATION,REWIND,RESTAPI,ETCD3}_{USERNAME, PASSWORD}. Credentials come
+ * in pairs and certificates with their keys (config_tls.c says why): a half is an error.
  */
 bool config_load(const char *path, struct config *cfg, struct config_msgs *errors,
                  struct config_msgs *warnings) MUST_CHECK;

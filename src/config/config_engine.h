@@ -44,6 +44,7 @@ enum cfg_type {
 	CFG_INT,        /* int, min..max */
 	CFG_BYTES,      /* int64_t, min..max; also "16MB" (units of 1024, as PostgreSQL) */
 	CFG_SECONDS_MS, /* int milliseconds from seconds (fractions allowed), min..max s */
+	CFG_DURATION,   /* int seconds, min..max: 3600 or "1h" (s, min, h, d, w) */
 	CFG_BOOL,       /* bool: true/false, on/off, yes/no, 1/0 */
 	CFG_ENUM,       /* int: index of the value in .ext (const char *const[], NULL-ended) */
 	CFG_STRV,       /* char ** (owned, NULL-terminated) of one-line strings; replaced */
@@ -137,6 +138,11 @@ struct cfg_key {
 	{                                                                                     \
 		.path = p, .type = CFG_SECONDS_MS, .offset = CFG_FIELD(T, f, int), .min = lo, \
 		.max = hi, .def = d                                                           \
+	}
+#define CFG_DURATION_ROW(T, p, f, lo, hi, d)                                                \
+	{                                                                                   \
+		.path = p, .type = CFG_DURATION, .offset = CFG_FIELD(T, f, int), .min = lo, \
+		.max = hi, .def = d                                                         \
 	}
 #define CFG_BOOL_ROW(T, p, f, d, fl)                                                    \
 	{                                                                               \
@@ -281,6 +287,16 @@ typedef void cfg_pair_fn(struct cfg_ctx *c, const yaml_node_t *map, const struct
 void cfg_each_pair(struct cfg_ctx *c, const yaml_node_t *map, cfg_pair_fn *fn, void *arg);
 /* cfg_map_has: the mapping holds key (merge keys resolved). */
 bool cfg_map_has(struct cfg_ctx *c, const yaml_node_t *map, const char *key);
+
+/*
+ * cfg_need_pair: when a (at a_path) is set and b (at b_path) is not, the error
+ * "a_path is set but b_path (or ENV) is not: set both or neither" (env may be NULL):
+ * the half of a credential pair, or a certificate without its key (config_tls.c).
+ */
+void cfg_need_pair(struct cfg_ctx *c, const char *a_path, const char *a, const char *b_path,
+                   const char *b, const char *env);
+/* cfg_env_override: the environment variable var, when set, replaces dst[size]. */
+void cfg_env_override(struct cfg_ctx *c, const char *var, char *dst, size_t size);
 
 /* Text checks rows share (config_values.c, config_sections.c). */
 cfg_text_fn cfg_text_listen;    /* host:port to bind: "" (unset), "*:5432", "a,b:5432" */

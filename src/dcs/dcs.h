@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include "dcs/dcs_types.h"
 #include "util/compiler.h"
+#include "util/tls.h"
 
 struct dcs;
 struct dcs_mem;
@@ -40,7 +41,9 @@ enum dcs_cas {
 };
 
 struct dcs_options {
-	const char *const *endpoints; /* "host:port" or "http://host:port", NULL-terminated */
+	const char *const *endpoints; /* "host:port" or "http(s)://host:port", NULL-terminated */
+	const char *protocol;         /* etcd3.protocol for "host:port": NULL/"http" or "https" */
+	const struct tls_client *tls; /* https: etcd3.cacert, cert, key (copied); NULL = none */
 	const char *namespace_;       /* "/service/" form or "service" */
 	const char *scope;
 	const char *member_name; /* whose lease/leader key this client manages; may be NULL */
@@ -183,6 +186,14 @@ bool dcs_failover_write(struct dcs *d, const char *leader, const char *member,
                         const char *scheduled_at) MUST_CHECK;
 /* dcs_failover_clear: failover={} (CAS on mod_revision when >0). */
 enum dcs_cas dcs_failover_clear(struct dcs *d, int64_t mod_revision);
+/*
+ * dcs_request_write: pgha's request key name ("backup", "restore") = r, a CAS on
+ * mod_revision (0 = create if absent). Any thread.
+ */
+enum dcs_cas dcs_request_write(struct dcs *d, const char *name, const struct dcs_request *r,
+                               int64_t mod_revision);
+/* dcs_request_delete: deletes it, a CAS on mod_revision. */
+enum dcs_cas dcs_request_delete(struct dcs *d, const char *name, int64_t mod_revision);
 /*
  * dcs_failsafe_write: failsafe=json (Patroni's {name: api_url}), by the leader only: a
  * CAS on the key's mod_revision as the view showed it (0 = absent) and on leader ==

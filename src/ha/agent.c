@@ -76,6 +76,8 @@ static void setup_dcs_options(struct agent *a)
 	o->namespace_ = a->cfg.namespace_;
 	o->scope = a->cfg.scope;
 	o->member_name = a->cfg.name;
+	o->protocol = a->cfg.etcd.protocol;
+	o->tls = &a->cfg.etcd.tls;
 	o->username = a->cfg.etcd.username[0] ? a->cfg.etcd.username : NULL;
 	o->password = a->cfg.etcd.password[0] ? a->cfg.etcd.password : NULL;
 	o->request_timeout_ms = MAX(500, a->dyn->cfg.retry_timeout_s * 1000 / 2);
@@ -115,6 +117,7 @@ bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *s
 	static const struct agent_seams none = {NULL, NULL, NULL, NULL, NULL};
 	struct dcs_options api_opt;
 	struct pg_node_options po;
+	struct pg_archive archive;
 
 	seams = seams != NULL ? seams : &none;
 	memset(a, 0, sizeof(*a));
@@ -135,12 +138,17 @@ bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *s
 	api_opt = a->dcs_opt;
 	api_opt.watch = false;
 	a->api_dcs = dcs_open(&api_opt);
+	if (!agent_backup_open(a))
+		return false;
+	agent_backup_archive(a, &archive);
 	memset(&po, 0, sizeof(po));
 	po.cfg = &a->cfg;
 	po.dcs_params = &a->dyn->cfg.parameters;
+	po.archive = &archive;
 	po.death_signal = SIGKILL;
 	a->pg = pg_node_new(&po);
-	if (a->kick_fd < 0 || a->dcs == NULL || a->api_dcs == NULL || a->pg == NULL)
+	if (a->kick_fd < 0 || a->dcs == NULL || a->api_dcs == NULL || a->pg == NULL ||
+	    !agent_backup_write_conf(a))
 		return false; /* already logged (an eventfd only fails when out of files) */
 	if (a->cfg.pgbouncer.enabled && (a->pooler = pooler_new(&a->cfg, NULL)) == NULL)
 		return false;
@@ -152,10 +160,23 @@ bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *s
 /* start_api: the REST API answers (503 on /health) even before etcd is reachable. */
 static bool start_api(struct agent *a)
 {
+	static const enum api_verify_client verify[] = {
+	    [CONFIG_VERIFY_NONE] = API_VERIFY_NONE,
+	    [CONFIG_VERIFY_OPTIONAL] = API_VERIFY_OPTIONAL,
+	    [CONFIG_VERIFY_REQUIRED] = API_VERIFY_REQUIRED,
+	};
+	const struct config *c = &a->cfg;
 	struct api_options opt = {
-	    .listen = a->cfg.restapi.listen,
-	    .username = a->cfg.restapi.username,
-	    .password = a->cfg.restapi.password,
+	    .listen = c->restapi.listen,
+	    .username = c->restapi.username,
+	    .password = c->restapi.password,
+	    .certfile = c->restapi.certfile,
+	    .keyfile = c->restapi.keyfile,
+	    .keyfile_password = c->restapi.keyfile_password,
+	    .cafile = c->restapi.cafile,
+	    .verify_client = verify[c->restapi.verify_client],
+	    .allowlist = c->restapi.allowlist,
+	    .allowlist_include_members = c->restapi.allowlist_include_members,
 	};
 	struct api_ops ops = {
 	    .ctx = a,
@@ -171,6 +192,7 @@ static bool start_api(struct agent *a)
 void agent_close(struct agent *a)
 {
 	api_stop(a->api);
+	agent_backup_close(a);
 	lease_keeper_stop(a->lease);
 	pooler_free(a->pooler); /* after the shutdown cycle: the hand-over is not delayed */
 	if (a->pg)

@@ -301,14 +301,17 @@ static void test_defaults(void **state)
 	assert_json_eq(c->tags.all, "{}");
 	dyn_config_defaults(&d);
 	assert_memory_equal(&c->bootstrap.dcs, &d, sizeof(d));
-	assert_json_eq(c->bootstrap.dcs_json,
-	               "{\"ttl\":2,\"loop_wait\":1,\"retry_timeout\":1,"
-	               "\"maximum_lag_on_failover\":1048576,\"primary_start_timeout\":0,"
-	               "\"synchronous_mode\":true,\"synchronous_mode_strict\":false,"
-	               "\"synchronous_node_count\":1,\"check_timeline\":true,\"failsafe_mode\":"
-	               "false,\"pause\":false,"
-	               "\"postgresql\":{\"use_pg_rewind\":true,\"use_slots\":true,"
-	               "\"remove_data_directory_on_rewind_failure\":false}}");
+	assert_json_eq(
+	    c->bootstrap.dcs_json,
+	    "{\"ttl\":2,\"loop_wait\":1,\"retry_timeout\":1,"
+	    "\"maximum_lag_on_failover\":1048576,\"primary_start_timeout\":0,"
+	    "\"synchronous_mode\":true,\"synchronous_mode_strict\":false,"
+	    "\"synchronous_node_count\":1,\"check_timeline\":true,\"failsafe_mode\":"
+	    "false,\"pause\":false,"
+	    "\"postgresql\":{\"use_pg_rewind\":true,\"use_slots\":true,"
+	    "\"remove_data_directory_on_rewind_failure\":false},"
+	    "\"backup\":{\"full_every\":0,\"diff_every\":0,\"incr_every\":0,\"retention_full\":2,"
+	    "\"retention_full_type\":\"count\",\"retention_diff\":0,\"standby\":true}}");
 	unload(l);
 }
 
@@ -406,18 +409,29 @@ static void test_users_and_env(void **state)
 	setenv("PATRONI_SUPERUSER_PASSWORD", "from-env", 1);
 	setenv("PATRONI_REPLICATION_PASSWORD", "rep-env", 1);
 	setenv("PATRONI_REPLICATION_USERNAME", "repl", 1);
+	setenv("PATRONI_RESTAPI_USERNAME", "api", 1);
 	setenv("PATRONI_RESTAPI_PASSWORD", "api-env", 1);
+	setenv("PATRONI_ETCD3_USERNAME", "etcd-user", 1);
+	setenv("PATRONI_ETCD3_PASSWORD", "etcd-env", 1);
 	l = load(yaml);
 	unsetenv("PATRONI_SUPERUSER_PASSWORD");
 	unsetenv("PATRONI_REPLICATION_PASSWORD");
 	unsetenv("PATRONI_REPLICATION_USERNAME");
+	unsetenv("PATRONI_RESTAPI_USERNAME");
 	unsetenv("PATRONI_RESTAPI_PASSWORD");
+	unsetenv("PATRONI_ETCD3_USERNAME");
+	unsetenv("PATRONI_ETCD3_PASSWORD");
 	expect_ok(l);
 	assert_string_equal(l->cfg.postgresql.superuser.password, "from-env");
 	assert_string_equal(l->cfg.postgresql.rewind.password, "from-env");
 	assert_string_equal(l->cfg.postgresql.replication.username, "repl");
 	assert_string_equal(l->cfg.postgresql.replication.password, "rep-env");
 	assert_string_equal(l->cfg.restapi.password, "api-env");
+	assert_string_equal(l->cfg.etcd.username, "etcd-user");
+	assert_string_equal(l->cfg.etcd.password, "etcd-env");
+	/* The tools' and peers' REST credentials fall back on restapi's (Patroni's ctl). */
+	assert_string_equal(l->cfg.ctl.username, "api");
+	assert_string_equal(l->cfg.ctl.password, "api-env");
 	unload(l);
 
 	setenv("PATRONI_REWIND_PASSWORD", "rw-env", 1);
@@ -488,18 +502,19 @@ static void test_etcd_hosts(void **state)
 	               "t.yml:3: etcd3.host ignored: etcd3.hosts is set");
 	expect_warning("etcd:\n  hosts: a:1\n" CORE REST PG,
 	               "t.yml:1: 'etcd' section read as 'etcd3': pgha always uses etcd's v3 API");
-	expect_error("etcd3:\n  hosts: a:1\n  protocol: https\n" CORE REST PG,
-	             "t.yml:3: etcd3.protocol: https is not supported by pgha");
 	expect_error("etcd3:\n  hosts: a:1\n  protocol: udp\n" CORE REST PG,
-	             "t.yml:3: etcd3.protocol: 'udp' is not a protocol");
-	expect_error("etcd3:\n  hosts: [a:1, 'https://b:2']\n" CORE REST PG,
-	             "t.yml:2: etcd3.hosts: 'https://b:2': https is not supported by pgha");
+	             "t.yml:3: etcd3.protocol: 'udp' is not a protocol (http or https)");
+	expect_error("etcd3:\n  hosts: ['http://a:1', 'https://b:2']\n" CORE REST PG,
+	             "t.yml:2: etcd3.hosts: both http:// and https:// endpoints");
+	expect_error("etcd3:\n  hosts: ['https://b:2']\n  protocol: http\n" CORE REST PG,
+	             "t.yml:3: etcd3.protocol: http, but the hosts are written https://");
 	expect_error("etcd3:\n  hosts: [a:1, 'b:99999']\n" CORE REST PG,
 	             "t.yml:2: etcd3.hosts: 'b:99999' is not host:port");
 	expect_error("etcd3:\n  hosts:\n  - a:1\n  - {x: 1}\n" CORE REST PG,
 	             "t.yml:4: etcd3.hosts: expected a string, got a mapping");
 	expect_error("etcd:\n  cacert: /ca.pem\n  hosts: a:1\n" CORE REST PG,
-	             "t.yml:2: etcd.cacert: TLS to etcd is not supported by pgha");
+	             "t.yml:2: etcd3.cacert and etcd3.cert are for TLS, but etcd3.protocol is "
+	             "http: set etcd3.protocol: https");
 	expect_error("etcd3:\n  hosts: a:1\netcd:\n  hosts: b:1\n" CORE REST PG,
 	             "t.yml:3: both 'etcd' and 'etcd3' sections: keep only one");
 	expect_error(CORE REST PG, "t.yml: missing required key 'etcd3.hosts'");
@@ -510,6 +525,119 @@ static void test_etcd_hosts(void **state)
 }
 
 /* --- errors with their lines --------------------------------------------------------- */
+
+/* Patroni's TLS keys: read into their fields; ctl falls back on restapi, pair by pair. */
+static void test_tls_keys(void **state)
+{
+	struct loaded *l;
+
+	(void)state;
+	l = load("restapi:\n  listen: 127.0.0.1:8008\n  certfile: /t/n.crt\n  keyfile: /t/n.key\n"
+	         "  keyfile_password: kp\n  cafile: /t/ca.crt\n  verify_client: optional\n"
+	         "  allowlist: [10.0.0.0/8, 127.0.0.1]\n  allowlist_include_members: true\n"
+	         "etcd3:\n  hosts: ['https://a:1', b:2]\n  cacert: /t/ca.crt\n  cert: /t/e.crt\n"
+	         "  key: /t/e.key\n  username: u\n  password: p\n" CORE PG
+	         "  authentication:\n    replication:\n      sslmode: verify-full\n"
+	         "      sslrootcert: /t/ca.crt\n"
+	         "pgbouncer:\n  client_tls_sslmode: require\n  client_tls_cert_file: /t/n.crt\n"
+	         "  client_tls_key_file: /t/n.key\n");
+	expect_ok(l);
+	assert_string_equal(l->cfg.restapi.certfile, "/t/n.crt");
+	assert_int_equal(l->cfg.restapi.verify_client, CONFIG_VERIFY_OPTIONAL);
+	assert_string_equal(l->cfg.restapi.allowlist[1], "127.0.0.1");
+	assert_true(l->cfg.restapi.allowlist_include_members);
+	assert_string_equal(l->cfg.etcd.protocol, "https"); /* from the https:// host */
+	assert_string_equal(l->cfg.etcd.hosts[0], "a:1");
+	assert_string_equal(l->cfg.etcd.tls.cafile, "/t/ca.crt");
+	assert_string_equal(l->cfg.etcd.tls.keyfile, "/t/e.key");
+	assert_string_equal(l->cfg.postgresql.replication.sslmode, "verify-full");
+	assert_string_equal(l->cfg.pgbouncer.client_tls.sslmode, "require");
+	assert_string_equal(l->cfg.pgbouncer.client_tls.protocols, "secure");
+	assert_string_equal(l->cfg.pgbouncer.server_tls.sslmode, "disable");
+	/* ctl: nothing set, so restapi's CA and certificate pair */
+	assert_string_equal(l->cfg.ctl.tls.cafile, "/t/ca.crt");
+	assert_string_equal(l->cfg.ctl.tls.certfile, "/t/n.crt");
+	assert_string_equal(l->cfg.ctl.tls.key_password, "kp");
+	assert_false(l->cfg.ctl.tls.insecure);
+	unload(l);
+
+	l = load("ctl:\n  insecure: true\n  cacert: /c/ca\n  certfile: /c/c\n  keyfile: /c/k\n"
+	         "restapi:\n  listen: 127.0.0.1:8008\n  certfile: /t/n.crt\n  keyfile: /t/n.key\n"
+	         "  cafile: /t/ca.crt\n" CORE ETCD PG);
+	expect_ok(l);
+	assert_true(l->cfg.ctl.tls.insecure);
+	assert_string_equal(l->cfg.ctl.tls.cafile, "/c/ca");
+	assert_string_equal(l->cfg.ctl.tls.keyfile, "/c/k");
+	unload(l);
+}
+
+/*
+ * Each half of a credential or certificate pair is refused, with both keys named:
+ * a username without its password would make "user:" a valid login, a certificate
+ * without its key or a client CA on plain http protects nothing.
+ */
+static const struct {
+	const char *yaml;
+	const char *error;
+} unsafe_halves[] = {
+    {"restapi:\n  listen: 127.0.0.1:8008\n  authentication:\n    username: u\n",
+     "t.yml:4: restapi.authentication.username is set but "
+     "restapi.authentication.password (or PATRONI_RESTAPI_PASSWORD) is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  authentication:\n    password: p\n",
+     "t.yml:4: restapi.authentication.password is set but "
+     "restapi.authentication.username (or PATRONI_RESTAPI_USERNAME) is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  certfile: /c\n",
+     "t.yml:3: restapi.certfile is set but restapi.keyfile is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  keyfile: /k\n",
+     "t.yml:3: restapi.keyfile is set but restapi.certfile is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  verify_client: required\n",
+     "t.yml:3: restapi.verify_client: required needs restapi.certfile"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  certfile: /c\n  keyfile: /k\n"
+     "  verify_client: optional\n",
+     "t.yml:5: restapi.verify_client: optional needs restapi.cafile"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  verify_client: sometimes\n",
+     "t.yml:3: restapi.verify_client: 'sometimes' is not supported"},
+    {"etcd3:\n  hosts: a:1\n  username: u\n",
+     "t.yml:3: etcd3.username is set but etcd3.password (or PATRONI_ETCD3_PASSWORD)"},
+    {"etcd3:\n  hosts: a:1\n  password: p\n",
+     "t.yml:3: etcd3.password is set but etcd3.username (or PATRONI_ETCD3_USERNAME)"},
+    {"etcd3:\n  hosts: a:1\n  protocol: https\n  cert: /c\n",
+     "t.yml:4: etcd3.cert is set but etcd3.key is not"},
+    {"ctl:\n  keyfile: /k\n", "t.yml:2: ctl.keyfile is set but ctl.certfile is not"},
+    {"ctl:\n  authentication:\n    username: u\n",
+     "t.yml:3: ctl.authentication.username is set but ctl.authentication.password"},
+    {"postgresql:\n  listen: 127.0.0.1:5432\n  data_dir: /d\n  authentication:\n"
+     "    replication:\n      sslkey: /k\n",
+     "t.yml:6: postgresql.authentication.replication.sslkey is set but "
+     "postgresql.authentication.replication.sslcert is not"},
+    {"postgresql:\n  listen: 127.0.0.1:5432\n  data_dir: /d\n  authentication:\n"
+     "    rewind:\n      sslmode: very-full\n",
+     "t.yml:6: postgresql.authentication.rewind.sslmode: 'very-full' is not supported"},
+    {"pgbouncer:\n  client_tls_sslmode: require\n",
+     "t.yml:2: pgbouncer.client_tls_sslmode: require needs "
+     "pgbouncer.client_tls_cert_file and pgbouncer.client_tls_key_file"},
+    {"pgbouncer:\n  server_tls_sslmode: verify-full\n",
+     "t.yml:2: pgbouncer.server_tls_sslmode: verify-full needs "
+     "pgbouncer.server_tls_ca_file"},
+};
+
+static void test_unsafe_halves_refused(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(unsafe_halves); i++) {
+		char yaml[1024];
+		const char *y = unsafe_halves[i].yaml;
+
+		snprintf(yaml, sizeof(yaml), "%s%s%s%s%s", y, CORE,
+		         strstr(y, "restapi:") ? "" : REST, strstr(y, "etcd3:") ? "" : ETCD,
+		         strstr(y, "postgresql:") ? "" : PG);
+		expect_error(yaml, unsafe_halves[i].error);
+	}
+	/* From the environment too: a unit whose password file is missing fails to start. */
+	setenv("PATRONI_RESTAPI_USERNAME", "u", 1);
+	expect_error(BASE, "restapi.authentication.username is set but");
+	unsetenv("PATRONI_RESTAPI_USERNAME");
+}
 
 static void test_type_errors(void **state)
 {
@@ -568,7 +696,7 @@ static void test_value_errors(void **state)
 	    "loop_wait (5) and retry_timeout (1) at least 1 s, and loop_wait at most ttl");
 	expect_error(BASE "bootstrap:\n  dcs:\n    ttl: 1\n", "ttl (1) must be at least 2 s");
 	expect_error(BASE "bootstrap:\n  method: wal_e\n",
-	             "t.yml:11: bootstrap.method: custom bootstrap 'wal_e' is not supported");
+	             "t.yml:11: bootstrap.wal_e: a method of your own needs a command");
 	expect_error(BASE "pgbouncer:\n  pool_mode: statement\n",
 	             "t.yml:11: pgbouncer.pool_mode: 'statement' is not supported");
 	expect_error(BASE "pgbouncer:\n  max_client_conn: 0\n",
@@ -656,7 +784,7 @@ static void test_unknown_keys_warned(void **state)
 	struct loaded *l = load(BASE "frobnicate: 1\n"
 	                             "restapi.listen: 1.2.3.4:1\n"
 	                             "watchdog:\n  mode: required\n"
-	                             "ctl:\n  insecure: true\n"
+	                             "citus:\n  group: 1\n"
 	                             "zookeeper:\n  hosts: [a]\n");
 
 	(void)state;
@@ -664,27 +792,27 @@ static void test_unknown_keys_warned(void **state)
 	expect_msg(&l->warnings, "t.yml:10: unknown key 'frobnicate' ignored");
 	expect_msg(&l->warnings, "t.yml:11: unknown key 'restapi.listen' ignored");
 	expect_msg(&l->warnings, "t.yml:12: 'watchdog' is not supported by pgha, ignored");
-	expect_msg(&l->warnings, "t.yml:14: 'ctl' is not supported by pgha, ignored");
+	expect_msg(&l->warnings, "t.yml:14: 'citus' is not supported by pgha, ignored");
 	expect_msg(&l->warnings, "t.yml:16: 'zookeeper' is not supported by pgha, ignored (pgha "
 	                         "uses etcd)");
 	assert_string_equal(l->cfg.restapi.listen, "127.0.0.1:8008");
 	unload(l);
 
-	l = load("restapi:\n  listen: 127.0.0.1:8008\n  certfile: /c.pem\n  colour: red\n"
+	l = load("restapi:\n  listen: 127.0.0.1:8008\n  ciphers: HIGH\n  colour: red\n"
 	         "postgresql:\n  listen: a:1\n  data_dir: /d\n  callbacks:\n    on_start: /x\n"
 	         "  create_replica_methods: [basebackup]\n  authentication:\n    superuser:\n"
-	         "      sslmode: require\n    admin:\n      username: x\n"
+	         "      sslcrldir: /x\n    admin:\n      username: x\n"
 	         "bootstrap:\n  post_init: /x.sh\n  dcs:\n    failsafe_mode: true\n"
 	         "    bogus: 1\n    postgresql:\n      pg_ident: []\n      nope: 2\n"
 	         "tags:\n  replicatefrom: pg2\n" CORE ETCD);
 	expect_ok(l);
-	expect_msg(&l->warnings, "t.yml:3: 'restapi.certfile' is not supported by pgha, ignored "
-	                         "(the REST API serves plain HTTP)");
+	expect_msg(&l->warnings, "t.yml:3: 'restapi.ciphers' is not supported by pgha, ignored "
+	                         "(TLS 1.2 and 1.3 with GnuTLS's default ciphers)");
 	expect_msg(&l->warnings, "t.yml:4: unknown key 'restapi.colour' ignored");
 	expect_msg(&l->warnings, "t.yml:8: 'postgresql.callbacks' is not supported by pgha");
-	expect_msg(&l->warnings, "t.yml:10: 'postgresql.create_replica_methods' is not supported");
-	expect_msg(&l->warnings, "t.yml:13: 'postgresql.authentication.superuser.sslmode' is not "
-	                         "supported by pgha");
+	assert_int_equal(l->cfg.postgresql.n_create_replica_methods, 1);
+	expect_msg(&l->warnings, "t.yml:13: 'postgresql.authentication.superuser.sslcrldir' is "
+	                         "not supported by pgha");
 	expect_msg(&l->warnings, "t.yml:14: unknown key 'postgresql.authentication.admin' ignored");
 	expect_msg(&l->warnings, "t.yml:17: 'bootstrap.post_init' is not supported by pgha");
 	expect_msg(&l->warnings, "t.yml:20: unknown key 'bootstrap.dcs.bogus' ignored");
@@ -695,6 +823,203 @@ static void test_unknown_keys_warned(void **state)
 	assert_true(l->cfg.bootstrap.dcs.failsafe_mode);
 	assert_json_eq(json_object_get(l->cfg.bootstrap.dcs_json, "failsafe_mode"), "true");
 	unload(l);
+}
+
+/* --- pgbackrest, replica and bootstrap methods, slots --------------------------------- */
+
+static void test_pgbackrest_section(void **state)
+{
+	struct loaded *l = load(BASE "pgbackrest:\n  options:\n    repo1-type: s3\n"
+	                             "    repo1-s3-bucket: b\n    archive-async: true\n"
+	                             "    process-max: 2\n");
+	const struct pgbackrest_conf *pb = &l->cfg.pgbackrest;
+
+	(void)state;
+	expect_ok(l);
+	assert_true(pb->enabled);
+	assert_string_equal(pb->stanza, "batman"); /* the scope */
+	assert_string_equal(pb->bin, "/usr/bin/pgbackrest");
+	assert_string_equal(pb->path, "/tmp/pgha-test/pg1.pgbackrest");
+	assert_string_equal(pg_params_get(&pb->options, "repo1-type"), "s3");
+	assert_string_equal(pg_params_get(&pb->options, "archive-async"), "y");
+	assert_string_equal(pg_params_get(&pb->options, "process-max"), "2");
+	/* pgha's defaults for what was not given */
+	assert_string_equal(pg_params_get(&pb->options, "repo1-path"), "/var/lib/pgbackrest");
+	assert_string_equal(pg_params_get(&pb->options, "compress-type"), "zst");
+	unload(l);
+
+	l = load(BASE "pgbackrest:\n");
+	expect_ok(l);
+	assert_true(l->cfg.pgbackrest.enabled);
+	unload(l);
+	l = load(BASE "pgbackrest:\n  enabled: false\n  stanza: main\n");
+	expect_ok(l);
+	assert_false(l->cfg.pgbackrest.enabled);
+	unload(l);
+	l = load(BASE);
+	expect_ok(l);
+	assert_false(l->cfg.pgbackrest.enabled);
+	unload(l);
+}
+
+static void test_pgbackrest_refusals(void **state)
+{
+	(void)state;
+	expect_error(BASE "pgbackrest:\n  options:\n    pg1-path: /x\n",
+	             "t.yml:12: pgbackrest.options.pg1-path: not allowed here (pgha names the "
+	             "cluster's members itself)");
+	expect_error(BASE "pgbackrest:\n  options:\n    archive-push-queue-max: 1GB\n",
+	             "pgBackRest would drop WAL");
+	expect_error(BASE "pgbackrest:\n  options:\n    repo1-retention-full: 4\n",
+	             "set backup.retention_* in the cluster's configuration");
+	expect_error(BASE "pgbackrest:\n  options:\n    lock-path: /x\n", "lock-path: not allowed");
+	expect_error(BASE "pgbackrest:\n  options:\n    repo1_path: /x\n",
+	             "'repo1_path' is not a pgBackRest option name");
+	expect_error(BASE "pgbackrest:\n  options:\n    repo1-path: [a]\n",
+	             "pgbackrest.options.repo1-path: expected a value, got a list");
+	expect_error(BASE "pgbackrest:\n  stanza: a/b\n", "'a/b' is not a stanza name");
+	expect_error(BASE "pgbackrest: yes\n", "t.yml:10: pgbackrest: expected a mapping");
+	expect_warning(BASE "pgbackrest:\n  options:\n    repo1-path:\n",
+	               "pgbackrest.options.repo1-path: no value, ignored");
+}
+
+static void test_replica_methods(void **state)
+{
+	struct loaded *l =
+	    load(CORE REST ETCD PG "  create_replica_methods:\n    - pgbackrest\n"
+	                           "    - wal_e\n    - basebackup\n"
+	                           "  wal_e:\n    command: /bin/restore --x 'a b'\n"
+	                           "    keep_data: true\n    no_master: 1\n"
+	                           "    envdir: /etc/wal-e\n"
+	                           "  basebackup:\n    - verbose\n    - max-rate: 100M\n"
+	                           "pgbackrest:\n");
+	const struct replica_method *m = l->cfg.postgresql.create_replica_methods;
+
+	(void)state;
+	expect_ok(l);
+	assert_int_equal(l->cfg.postgresql.n_create_replica_methods, 3);
+	assert_string_equal(m[0].name, "pgbackrest");
+	assert_null(m[0].command);
+	assert_string_equal(m[1].name, "wal_e");
+	assert_string_equal(m[1].command[0], "/bin/restore");
+	assert_string_equal(m[1].command[2], "a b");
+	assert_null(m[1].command[3]);
+	assert_true(m[1].keep_data);
+	assert_true(m[1].no_leader);
+	assert_false(m[1].no_params);
+	assert_string_equal(pg_params_get(&m[1].params, "envdir"), "/etc/wal-e");
+	assert_string_equal(m[2].name, "basebackup");
+	assert_string_equal(pg_params_get(&m[2].params, "verbose"), "");
+	assert_string_equal(pg_params_get(&m[2].params, "max-rate"), "100M");
+	assert_int_equal(l->warnings.n, 0);
+	unload(l);
+
+	expect_error(BASE "  create_replica_methods: [wal_g]\n",
+	             "postgresql.wal_g: a method of your own needs a command");
+	expect_error(BASE "  create_replica_methods: [pgbackrest]\n",
+	             "pgha's own pgbackrest method needs the pgbackrest section");
+	expect_error(BASE "  create_replica_methods: [x]\n  x:\n    command: \"a 'b\"\n",
+	             "postgresql.x.command: unterminated ' quote");
+	expect_error(BASE "  create_replica_methods: basebackup\n",
+	             "postgresql.create_replica_methods: expected a list of method names");
+	expect_warning(BASE "  pgbackrest:\n    command: x\n",
+	               "'postgresql.pgbackrest' is not used: postgresql.create_replica_methods "
+	               "does not name pgbackrest");
+	expect_warning(BASE "  nonsense: 1\n", "unknown key 'postgresql.nonsense' ignored");
+}
+
+static void test_bootstrap_method(void **state)
+{
+	struct loaded *l = load(BASE "bootstrap:\n  method: pgbackrest\n  pgbackrest:\n"
+	                             "    type: time\n    target: \"2026-12-07 21:21:47+00\"\n"
+	                             "    repo1-path: /old/repo\n    stanza: old\n"
+	                             "pgbackrest:\n");
+	const struct replica_method *m = &l->cfg.bootstrap.method;
+
+	(void)state;
+	expect_ok(l);
+	assert_string_equal(m->name, "pgbackrest");
+	assert_null(m->command);
+	assert_string_equal(pg_params_get(&m->params, "type"), "time");
+	assert_string_equal(pg_params_get(&m->params, "repo1-path"), "/old/repo");
+	unload(l);
+
+	l = load(BASE "bootstrap:\n  method: clone\n  clone:\n    command: /bin/clone.sh\n"
+	              "    keep_existing_recovery_conf: true\n    no_params: true\n"
+	              "    recovery_conf:\n      recovery_target_action: promote\n"
+	              "      restore_command: cp /a/%f %p\n");
+	m = &l->cfg.bootstrap.method;
+	expect_ok(l);
+	assert_string_equal(m->command[0], "/bin/clone.sh");
+	assert_true(m->keep_existing_recovery_conf);
+	assert_true(m->no_params);
+	assert_string_equal(pg_params_get(&m->recovery_conf, "restore_command"), "cp /a/%f %p");
+	unload(l);
+
+	l = load(BASE "bootstrap:\n  method: initdb\n");
+	expect_ok(l);
+	assert_string_equal(l->cfg.bootstrap.method.name, "");
+	unload(l);
+	expect_error(BASE "bootstrap:\n  method: basebackup\n", "basebackup makes replicas");
+	expect_error(BASE "bootstrap:\n  method: pgbackrest\n",
+	             "pgha's own pgbackrest method needs the pgbackrest section");
+	expect_warning(BASE "bootstrap:\n  clone:\n    command: x\n",
+	               "unknown key 'bootstrap.clone' ignored");
+}
+
+static void test_backup_policy_and_slots(void **state)
+{
+	struct loaded *l = load(BASE "bootstrap:\n  dcs:\n    backup:\n      full_every: 7d\n"
+	                             "      incr_every: 3600\n      retention_full: 4\n"
+	                             "      retention_full_type: time\n      standby: false\n"
+	                             "    slots:\n      cdc:\n        type: logical\n"
+	                             "        database: app\n        plugin: pgoutput\n"
+	                             "      archiver: {type: physical}\n"
+	                             "    ignore_slots:\n      - name: debezium\n"
+	                             "      - type: logical\n        plugin: wal2json\n");
+	const struct dyn_config *d = &l->cfg.bootstrap.dcs;
+
+	(void)state;
+	expect_ok(l);
+	assert_int_equal(d->backup.full_every_s, 7 * 86400);
+	assert_int_equal(d->backup.diff_every_s, 0);
+	assert_int_equal(d->backup.incr_every_s, 3600);
+	assert_int_equal(d->backup.retention_full, 4);
+	assert_string_equal(d->backup.retention_full_type, "time");
+	assert_false(d->backup.standby);
+	assert_int_equal(d->n_slots, 2); /* sorted by name */
+	assert_string_equal(d->slots[0].name, "archiver");
+	assert_string_equal(d->slots[0].type, "physical");
+	assert_string_equal(d->slots[1].name, "cdc");
+	assert_string_equal(d->slots[1].plugin, "pgoutput");
+	assert_int_equal(d->n_ignore_slots, 2);
+	assert_string_equal(d->ignore_slots[0].name, "debezium");
+	assert_string_equal(d->ignore_slots[1].type, "logical");
+	assert_string_equal(d->ignore_slots[1].plugin, "wal2json");
+	{
+		json_t *j = dyn_config_to_json(d);
+
+		assert_json_eq(
+		    json_object_get(j, "slots"),
+		    "{\"archiver\":{\"type\":\"physical\"},\"cdc\":{\"type\":\"logical\","
+		    "\"database\":\"app\",\"plugin\":\"pgoutput\"}}");
+		assert_json_eq(json_object_get(json_object_get(j, "backup"), "full_every"),
+		               "604800");
+		json_decref(j);
+	}
+	unload(l);
+	expect_error(BASE "bootstrap:\n  dcs:\n    backup:\n      full_every: 7 days\n",
+	             "backup.full_every: expected a duration");
+	expect_error(BASE "bootstrap:\n  dcs:\n    backup:\n      retention_full_type: age\n",
+	             "'age' is not supported");
+	expect_error(BASE "bootstrap:\n  dcs:\n    slots:\n      cdc: {type: logical}\n",
+	             "slots.cdc: a logical slot needs a database and a plugin");
+	expect_error(BASE "bootstrap:\n  dcs:\n    slots:\n      Bad-Name: {}\n",
+	             "'Bad-Name' is not a slot name");
+	expect_error(BASE "bootstrap:\n  dcs:\n    slots:\n      x: {type: other}\n",
+	             "type 'other' is neither physical nor logical");
+	expect_error(BASE "bootstrap:\n  dcs:\n    ignore_slots: {name: x}\n",
+	             "expected a list of slot properties");
 }
 
 /* --- malformed YAML --------------------------------------------------------------------- */
@@ -910,7 +1235,9 @@ static void test_bootstrap_dcs(void **state)
 	    "\"check_timeline\":true,\"failsafe_mode\":false,\"postgresql\":{\"use_slots\":false,"
 	    "\"use_pg_rewind\":true,\"remove_data_directory_on_rewind_failure\":true,"
 	    "\"pg_hba\":[\"local all all trust\"],"
-	    "\"parameters\":{\"max_connections\":50}}}");
+	    "\"parameters\":{\"max_connections\":50}},"
+	    "\"backup\":{\"full_every\":0,\"diff_every\":0,\"incr_every\":0,\"retention_full\":2,"
+	    "\"retention_full_type\":\"count\",\"retention_diff\":0,\"standby\":true}}");
 	/* Effective values: local file over dcs, dcs pg_hba over bootstrap.pg_hba. */
 	assert_true(config_use_pg_rewind(&l->cfg, d));
 	assert_true(config_remove_data_on_rewind_failure(&l->cfg, d));
@@ -1091,15 +1418,19 @@ static void test_dyn_config_round_trip(void **state)
 	a.pg_hba[0] = xstrdup("local all all trust");
 	a.pg_hba[1] = xstrdup("host all all ::1/128 md5");
 	j = dyn_config_to_json(&a);
-	assert_json_eq(j, "{\"ttl\":30,\"loop_wait\":10,\"retry_timeout\":10,"
-	                  "\"maximum_lag_on_failover\":5,\"primary_start_timeout\":300,"
-	                  "\"synchronous_mode\":false,\"synchronous_mode_strict\":true,"
-	                  "\"synchronous_node_count\":2,\"check_timeline\":false,\"failsafe_mode\":"
-	                  "false,\"pause\":true,"
-	                  "\"postgresql\":{\"use_pg_rewind\":false,\"use_slots\":false,"
-	                  "\"remove_data_directory_on_rewind_failure\":true,"
-	                  "\"parameters\":{\"max_connections\":\"100\",\"work_mem\":\"4MB\"},"
-	                  "\"pg_hba\":[\"local all all trust\",\"host all all ::1/128 md5\"]}}");
+	assert_json_eq(
+	    j,
+	    "{\"ttl\":30,\"loop_wait\":10,\"retry_timeout\":10,"
+	    "\"maximum_lag_on_failover\":5,\"primary_start_timeout\":300,"
+	    "\"synchronous_mode\":false,\"synchronous_mode_strict\":true,"
+	    "\"synchronous_node_count\":2,\"check_timeline\":false,\"failsafe_mode\":"
+	    "false,\"pause\":true,"
+	    "\"postgresql\":{\"use_pg_rewind\":false,\"use_slots\":false,"
+	    "\"remove_data_directory_on_rewind_failure\":true,"
+	    "\"parameters\":{\"max_connections\":\"100\",\"work_mem\":\"4MB\"},"
+	    "\"pg_hba\":[\"local all all trust\",\"host all all ::1/128 md5\"]},"
+	    "\"backup\":{\"full_every\":0,\"diff_every\":0,\"incr_every\":0,\"retention_full\":2,"
+	    "\"retention_full_type\":\"count\",\"retention_diff\":0,\"standby\":true}}");
 	dyn_config_defaults(&b);
 	assert_true(dyn_config_from_json(&b, j, err, sizeof(err)));
 	assert_string_equal(err, "");
@@ -1559,6 +1890,8 @@ int main(void)
 	    cmocka_unit_test(test_users_and_env),
 	    cmocka_unit_test(test_connect_address_defaults),
 	    cmocka_unit_test(test_etcd_hosts),
+	    cmocka_unit_test(test_tls_keys),
+	    cmocka_unit_test(test_unsafe_halves_refused),
 	    cmocka_unit_test(test_type_errors),
 	    cmocka_unit_test(test_value_errors),
 	    cmocka_unit_test(test_missing_required),
@@ -1586,6 +1919,11 @@ int main(void)
 	    cmocka_unit_test(test_engine_values),
 	    cmocka_unit_test(test_engine_errors),
 	    cmocka_unit_test(test_pg_params),
+	    cmocka_unit_test(test_pgbackrest_section),
+	    cmocka_unit_test(test_pgbackrest_refusals),
+	    cmocka_unit_test(test_replica_methods),
+	    cmocka_unit_test(test_bootstrap_method),
+	    cmocka_unit_test(test_backup_policy_and_slots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,10 @@
 /*
- * test_util_http_deadline.c: the total request deadline of the HTTP servers (util/http_deadline.h) on
- * socket pairs: a connection past its deadline is shut down (its peer sees the end of
- * the stream) whatever it trickled meanwhile; a request being answered has none; a
- * kept-alive connection's next request gets a fresh one; the watcher thread does it
- * on its own. The server's use of it is tested over real HTTP in test_api_live.
+ * test_util_http_deadline.c: the HTTP servers' total request deadline
+ * (util/http_deadline.h) on socket pairs: a connection past its deadline is shut down
+ * (its peer sees the end of the stream) whatever it trickled meanwhile; a request being
+ * answered has none; a kept-alive connection's next request gets a fresh one; the
+ * watcher thread does it on its own. The servers' use of it is tested over real HTTP in
+ * test_api_live (the REST API) and 42_router_hostile.sh (the router's /health).
  */
 #include <stdarg.h>
 #include <stddef.h>
