@@ -102,8 +102,10 @@ wait_pid_gone "$agent" 30 || bail "the $node agent did not stop"
 su_pw=$(cat "$LAB_DIR/secrets/superuser")
 repl_pw=$(cat "$LAB_DIR/secrets/replication")
 as_user=$(cluster_json "c['os_user']")
+# HOME is the user's, as systemd and pgha up give it: libpq looks there for a client
+# certificate, and an unreadable /root/.postgresql fails every TLS connection.
 setpriv --reuid="$as_user" --regid="$as_user" --init-groups -- env \
-	PATRONI_SUPERUSER_PASSWORD="$su_pw" PATRONI_REPLICATION_PASSWORD="$repl_pw" \
+	HOME="$(getent passwd "$as_user" | cut -d: -f6)" PATRONI_SUPERUSER_PASSWORD="$su_pw" PATRONI_REPLICATION_PASSWORD="$repl_pw" \
 	PGHA_REST_PASSWORD="$CANARY" "${agent_cmd[@]}" >>"$LAB_DIR/logs/$node.by-hand.log" 2>&1 &
 hand=$!
 trap 'kill -TERM $hand 2>/dev/null; wait $hand 2>/dev/null; lab_cleanup' EXIT
