@@ -101,7 +101,7 @@ test_objs = $(or $(TEST_OBJS_$(1)),$(if $(wildcard src/$(call test_module,$(1))/
 # each for FUZZ_CHECK_SECONDS (tests/fuzz/run.sh prints executions and speed per harness).
 FUZZ_BUILD         := build-fuzz
 FUZZ_SECONDS       ?= 60
-FUZZ_CHECK_SECONDS ?= 10
+FUZZ_CHECK_SECONDS ?= 3
 FUZZ_SRCS          := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS          := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 

@@ -17,7 +17,7 @@ npm_fixture() {
 	(cd "$top/tests/s3" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
-packages="build-essential pkg-config clang-format valgrind
+packages="build-essential pkg-config clang-format clang libclang-rt-dev valgrind
 	libpq-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libgnutls28-dev libcmocka-dev
 	libsystemd-dev postgresql-15 postgresql-contrib etcd-server etcd-client pgbouncer haproxy
 	patroni python3-idna iproute2 iptables nftables procps psmisc curl jq shellcheck debhelper dpkg-dev

@@ -3,7 +3,7 @@
  *
  * A small pool of threads, each with its own epoll loop, serves every connection;
  * idle connections time out, a request's head and body must arrive within a total
- * deadline (api_deadline.h), and total and per-address connection limits bound what
+ * deadline (http_deadline.h), and total and per-address connection limits bound what
  * one client address can hold, so slow or hostile clients cannot starve health
  * checks (it takes more addresses than max_connections / max_connections_per_ip). Reads answer from
  * a fresh copy of the agent's snapshot. Unsafe requests are authenticated, validated
@@ -24,7 +24,6 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 #include "api/api_access.h"
-#include "api/api_deadline.h"
 #include "api/api_health.h"
 #include "api/api_render.h"
 #include "api/api_request.h"
@@ -33,6 +32,7 @@
 #include "log/log.h"
 #include "util/b64.h"
 #include "util/clock.h"
+#include "util/http_deadline.h"
 #include "util/netaddr.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -64,7 +64,7 @@ struct api_server {
 	bool stopping;
 	struct op_slot slots[API_MAX_OPERATIONS];
 	atomic_bool serving; /* started: libmicrohttpd's complaints are about clients now */
-	struct api_deadlines *deadlines; /* each connection's request deadline */
+	struct http_deadlines *deadlines; /* each connection's request deadline */
 };
 
 /* One request, from its headers to the end of its response. */
@@ -72,11 +72,11 @@ struct req_ctx {
 	struct api_server *srv;
 	struct MHD_Connection *conn;
 	struct api_route route;
-	struct api_conn *tracked; /* the connection's deadline (api_deadline.h) */
-	bool has_body;            /* the request announced a body (Content-Length or chunked) */
-	struct buf body;          /* request body, at most API_MAX_BODY_BYTES */
-	bool op_done;             /* the operation thread has filled op_status/op_reply */
-	int slot;                 /* operation slot index */
+	struct http_deadline_conn *tracked; /* the connection's deadline (http_deadline.h) */
+	bool has_body;   /* the request announced a body (Content-Length or chunked) */
+	struct buf body; /* request body, at most API_MAX_BODY_BYTES */
+	bool op_done;    /* the operation thread has filled op_status/op_reply */
+	int slot;        /* operation slot index */
 	struct api_request req;
 	int op_status;
 	struct buf op_reply;
@@ -510,7 +510,7 @@ static enum MHD_Result answer(struct api_server *srv, struct MHD_Connection *con
 
 	/* The request arrived whole: no deadline while it is answered (an operation may wait). */
 	if (rc->tracked != NULL)
-		api_deadline_answering(srv->deadlines, rc->tracked);
+		http_deadline_answering(srv->deadlines, rc->tracked);
 	if (rc->route.ep == API_EP_FAILSAFE_POST)
 		return answer_failsafe(srv, conn, rc);
 	memset(&snap, 0, sizeof(snap));
@@ -572,7 +572,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	/* A kept-alive connection's next request has its own deadline, from now. */
 	if (rc->tracked != NULL)
-		api_deadline_next(srv->deadlines, rc->tracked);
+		http_deadline_next(srv->deadlines, rc->tracked);
 	buf_free(&rc->body);
 	buf_free(&rc->op_reply);
 	api_request_free(&rc->req);
@@ -580,7 +580,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* on_connection: a connection's life, for its request deadline (api_deadline.h). */
+/* on_connection: a connection's life, for its request deadline (http_deadline.h). */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -590,10 +590,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		*socket_context =
-		    info != NULL ? api_deadline_track(srv->deadlines, info->connect_fd) : NULL;
+		    info != NULL ? http_deadline_track(srv->deadlines, info->connect_fd) : NULL;
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context != NULL) {
 		/* Before libmicrohttpd closes the socket: the watcher never sees it reused. */
-		api_deadline_untrack(srv->deadlines, *socket_context);
+		http_deadline_untrack(srv->deadlines, *socket_context);
 		*socket_context = NULL;
 	}
 }
@@ -708,13 +708,13 @@ struct api_server *api_start(const struct api_options *opt, const struct api_ops
 	srv->ops = *ops;
 	srv->auth_key = auth_key(opt);
 	pthread_mutex_init(&srv->lock, NULL);
-	srv->deadlines = api_deadline_new(
+	srv->deadlines = http_deadline_new(
 	    or_default(opt->request_timeout_s, DEFAULT_REQUEST_TIMEOUT_S) * 1000, NULL);
 	if (!api_tls_load(opt, &srv->tls) || !build_allowlist(srv, opt)) {
 		api_stop(srv);
 		return NULL;
 	}
-	if (api_deadline_start(srv->deadlines) != 0) {
+	if (http_deadline_start(srv->deadlines) != 0) {
 		log_error("REST API: cannot start the request deadline thread");
 		api_stop(srv);
 		return NULL;
@@ -754,7 +754,7 @@ void api_stop(struct api_server *srv)
 	}
 	if (srv->daemon != NULL)
 		MHD_stop_daemon(srv->daemon);
-	api_deadline_free(srv->deadlines); /* after the daemon: every connection is closed */
+	http_deadline_free(srv->deadlines); /* after the daemon: every connection is closed */
 	pthread_mutex_destroy(&srv->lock);
 	free(srv->auth_key);
 	api_tls_free(&srv->tls);

@@ -376,6 +376,40 @@ static void add_member(struct dcs_member *all, int *n, const char *rel, const st
 	(*n)++;
 }
 
+/* By name, then the newest write first (for drop_repeated_names). */
+static int member_newest_cmp(const void *a, const void *b)
+{
+	const struct dcs_member *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return (x->mod_revision < y->mod_revision) - (x->mod_revision > y->mod_revision);
+}
+
+/*
+ * drop_repeated_names: all sorted by name, one member per name, the newest write's. etcd
+ * holds a key once, but a view is also built from a cache fed by watch events: should a
+ * name ever come twice, a lookup by name must still find the one member every other
+ * agent sees (the fuzz harness found two, and the lookup found the older). Returns n.
+ */
+static int drop_repeated_names(struct dcs_member *all, int n, struct warnings *w)
+{
+	int kept = 0;
+
+	qsort(all, (size_t)n, sizeof(*all), member_newest_cmp);
+	for (int i = 0; i < n; i++) {
+		if (kept > 0 && strcmp(all[kept - 1].name, all[i].name) == 0) {
+			warnf(w, "members/%s: given twice; the newest kept", all[i].name);
+			continue;
+		}
+		if (kept != i)
+			all[kept] = all[i];
+		kept++;
+	}
+	return kept;
+}
+
 /*
  * keep_members: every member, sorted by name; or, when there are more than a view holds,
  * none and an invalid view: keeping some would silently drop others (the leader, a
@@ -384,6 +418,7 @@ static void add_member(struct dcs_member *all, int *n, const char *rel, const st
  */
 static void keep_members(struct dcs_view *v, struct dcs_member *all, int n, struct warnings *w)
 {
+	n = drop_repeated_names(all, n, w);
 	if (n > DCS_MAX_MEMBERS) {
 		warnf(w,
 		      "%d members in etcd, more than the %d pgha reads: view refused (no role "
@@ -394,7 +429,6 @@ static void keep_members(struct dcs_view *v, struct dcs_member *all, int n, stru
 		v->n_members = 0;
 		return;
 	}
-	qsort(all, (size_t)n, sizeof(*all), member_cmp);
 	memcpy(v->members, all, (size_t)n * sizeof(*all));
 	v->n_members = n;
 }

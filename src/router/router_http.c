@@ -2,19 +2,29 @@
  * router_http.c: the router's own HTTP endpoint (libmicrohttpd, its own thread):
  * GET /health (200 when a read-write target is eligible, else 503; JSON body) and
  * GET /metrics (Prometheus text). It only reads the counters the loop publishes.
+ *
+ * Load balancers decide on /health whether the router gets clients, so slow clients must
+ * not crowd their probes out: at most 8 connections per address (512 in all, so that it
+ * takes 64 addresses to fill the endpoint), and each
+ * request's head must arrive within 10 s of the connection, or of the previous request on
+ * a kept-alive one, whatever a client trickles meanwhile (util/http_deadline.h).
  */
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
 #include "log/log.h"
+#include "util/http_deadline.h"
 #include "router/router_int.h"
 #include "util/buf.h"
 #include "util/netaddr.h"
 #include "util/xalloc.h"
 
+#define REQUEST_TIMEOUT_MS 10000
+
 struct router_http {
 	struct MHD_Daemon *daemon;
 	struct router *r;
+	struct http_deadlines *deadlines; /* each connection's request deadline */
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
@@ -67,12 +77,56 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return ret;
 }
 
+/* on_completed: a kept-alive connection's next request has its own deadline, from now. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	struct router_http *h = cls;
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	(void)req_cls;
+	(void)toe;
+	if (info != NULL && info->socket_context != NULL)
+		http_deadline_next(h->deadlines, info->socket_context);
+}
+
+/* on_connection: a connection's life, for its request deadline. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct router_http *h = cls;
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context =
+		    info != NULL ? http_deadline_track(h->deadlines, info->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context != NULL) {
+		/* Before libmicrohttpd closes the socket: the watcher never sees it reused. */
+		http_deadline_untrack(h->deadlines, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static struct MHD_Daemon *start_daemon(struct router_http *h, const struct netaddr *a)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+
+	if (netaddr_is_v6(a))
+		flags |= netaddr_is_any(a) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	return MHD_start_daemon(
+	    flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&a->sa,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 512u,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
+}
+
 struct router_http *router_http_start(struct router *r, const char *listen)
 {
 	struct netaddr a;
 	char err[320];
 	struct router_http *h;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 
 	if (!netaddr_resolve(listen, NETADDR_LISTEN, &a, err, sizeof(err))) {
 		log_error("router: http_listen: %s", err);
@@ -80,17 +134,16 @@ struct router_http *router_http_start(struct router *r, const char *listen)
 	}
 	h = xcalloc(1, sizeof(*h));
 	h->r = r;
-	if (netaddr_is_v6(&a))
-		flags |= netaddr_is_any(&a) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
-	/* At most 8 connections per address: one client cannot hold the load balancer's checks out.
-	 */
-	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR,
-	                             (const struct sockaddr *)&a.sa, MHD_OPTION_CONNECTION_TIMEOUT,
-	                             10u, MHD_OPTION_CONNECTION_LIMIT, 64u,
-	                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, 8u, MHD_OPTION_END);
+	h->deadlines = http_deadline_new(REQUEST_TIMEOUT_MS, NULL);
+	if (http_deadline_start(h->deadlines) != 0) {
+		log_error("router: cannot start the HTTP request deadline thread");
+		router_http_stop(h);
+		return NULL;
+	}
+	h->daemon = start_daemon(h, &a);
 	if (h->daemon == NULL) {
 		log_error("router: cannot serve HTTP on %s (address in use?)", listen);
-		free(h);
+		router_http_stop(h);
 		return NULL;
 	}
 	log_info("router: /health and /metrics on http://%s", listen);
@@ -101,6 +154,8 @@ void router_http_stop(struct router_http *h)
 {
 	if (h == NULL)
 		return;
-	MHD_stop_daemon(h->daemon);
+	if (h->daemon != NULL)
+		MHD_stop_daemon(h->daemon);
+	http_deadline_free(h->deadlines); /* after the daemon: every connection is closed */
 	free(h);
 }

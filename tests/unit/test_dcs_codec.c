@@ -407,6 +407,32 @@ static void test_member_name_control_chars(void **state)
 	dcs_view_free(&v);
 }
 
+/*
+ * One name given twice (found by the fuzz harness, tests/fuzz/fuzz_dcs_view.c): the view
+ * holds one member per name, the newest write's, and finds it by name.
+ */
+static void test_member_name_twice(void **state)
+{
+	const char *kv[] = {
+	    P "members/b", "{\"xlog_location\":1}", P "members/a", "{\"xlog_location\":2}",
+	    P "members/b", "{\"xlog_location\":3}", P "members/c", "{\"xlog_location\":4}"};
+	struct dcs_view v;
+	char warn[256];
+
+	(void)state;
+	view_of(&v, kv, 4, warn, sizeof(warn));
+	assert_true(v.valid);
+	assert_int_equal(v.n_members, 3);
+	assert_string_equal(v.members[0].name, "a");
+	assert_string_equal(v.members[1].name, "b");
+	assert_string_equal(v.members[2].name, "c");
+	assert_ptr_equal(dcs_view_member(&v, "b"), &v.members[1]);
+	/* view_of gives later pairs higher mod_revisions: the third pair is the newest. */
+	assert_int_equal(dcs_view_member(&v, "b")->xlog_location, 3);
+	assert_non_null(strstr(warn, "members/b: given twice; the newest kept"));
+	dcs_view_free(&v);
+}
+
 /* Keys and values with a NUL byte, given with their lengths (as etcd has them). */
 static void test_nul_bytes_in_kvs(void **state)
 {
@@ -1098,6 +1124,7 @@ int main(void)
 	    cmocka_unit_test(test_too_many_members),
 	    cmocka_unit_test(test_member_url_schemes),
 	    cmocka_unit_test(test_member_name_control_chars),
+	    cmocka_unit_test(test_member_name_twice),
 	    cmocka_unit_test(test_nul_bytes_in_kvs),
 	    cmocka_unit_test(test_history_forms),
 	    cmocka_unit_test(test_history_keeps_newest),

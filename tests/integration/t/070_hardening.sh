@@ -207,49 +207,9 @@ is "$(lab_leader)" "$leader" "with the same leader"
 # --- slow clients on the REST API -----------------------------------------------------------------
 
 api_port=$(lab_port "$leader" api_port)
-# On a default lab the slow clients finish their TLS handshake first: the deadline must
-# hold for what comes inside TLS, not only for a handshake that never ends.
-python3 - "$api_port" "$(lab_ca_or_empty)" >"$LAB_TMP/slow.out" 2>&1 <<-'PY' &
-	import socket, ssl, sys, time
-	port, ca = int(sys.argv[1]), sys.argv[2]
-	ctx = ssl.create_default_context(cafile=ca) if ca else None
-	socks, refused = [], 0
-	for src in ("127.0.0.2", "127.0.0.3"):
-	    for _ in range(128):
-	        s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(src, 0))
-	        try:
-	            if ctx:  # a connection over the per-address cap is closed in the handshake
-	                s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
-	            s.sendall(b"GET /patroni HTTP/1.1\r\nHost: x\r\n")
-	        except OSError:
-	            refused += 1
-	            s.close()
-	            continue
-	        s.setblocking(False)
-	        socks.append(s)
-	t0, closed = time.time(), {}
-	while time.time() - t0 < 16 and len(closed) < len(socks):
-	    for i, s in enumerate(socks):
-	        if i in closed:
-	            continue
-	        try:
-	            if s.recv(1) == b"":
-	                closed[i] = time.time() - t0
-	                continue
-	        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-	            pass
-	        except OSError:
-	            closed[i] = time.time() - t0
-	            continue
-	        try:
-	            s.send(b"X")  # one header byte every second: never idle
-	        except OSError:
-	            closed[i] = time.time() - t0
-	    time.sleep(1)
-	late = sorted(closed.values())
-	print("open %d, closed %d, the last after %.0f s" % (len(socks) + refused, len(late) + refused,
-	                                                    late[-1] if late else -1))
-PY
+# On a default lab the slow clients finish their TLS handshake first (slow_http.py).
+python3 "$LIB_TOP/tests/integration/slow_http.py" "$api_port" /patroni 128 2 "$(lab_ca_or_empty)" \
+	>"$LAB_TMP/slow.out" 2>&1 &
 slow=$!
 probes=0
 failed=0
@@ -261,9 +221,9 @@ while [ "$SECONDS" -lt "$end" ]; do
 	sleep 0.2
 done
 wait "$slow"
-diag "slow clients: $(cat "$LAB_TMP/slow.out")"
+diag "slow clients: $(tail -1 "$LAB_TMP/slow.out")"
 is "$failed" 0 "256 slow-header clients from 127.0.0.2 and .3: all $probes /patroni probes from 127.0.0.1 succeed"
-like "$(cat "$LAB_TMP/slow.out")" "^open 256, closed 256, the last after ([0-9]|1[0-3]) s$" \
+like "$(tail -1 "$LAB_TMP/slow.out")" "^open 256, closed 256, the last after ([0-9]|1[0-3]) s$" \
 	"every slow client is closed: the extra ones at once, the others at the 10 s request deadline"
 
 done_testing

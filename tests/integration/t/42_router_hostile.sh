@@ -283,6 +283,26 @@ normal_ok "others are unaffected by a slow reader"
 wait $slow_pid
 is "$(tail -1 "$RT_DIR/slow.out")" "read 190 MB" "the slow reader gets everything once it reads"
 
+# Slow clients on /health, which load balancers probe: 12 slow-header connections from
+# each of 8 addresses (the old limit, 64 in all, let 8 addresses starve the probes).
+timeout 60 python3 "$top/tests/integration/slow_http.py" "$RT_HTTP" /health 12 8 >"$RT_DIR/slow_http.out" &
+slow_pid=$!
+rt_wait 10 grep -q "^open$" "$RT_DIR/slow_http.out"
+probes=0
+failed=0
+end=$((SECONDS + 12))
+while [ "$SECONDS" -lt "$end" ]; do
+	probes=$((probes + 1))
+	[ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$RT_HTTP/health")" = 200 ] ||
+		failed=$((failed + 1))
+	sleep 0.2
+done
+wait $slow_pid
+diag "slow /health clients: $(tail -1 "$RT_DIR/slow_http.out")"
+is "$failed" 0 "96 slow-header clients from 8 addresses: all $probes /health probes from a ninth succeed"
+like "$(tail -1 "$RT_DIR/slow_http.out")" "^open 96, closed 96, the last after ([0-9]|1[0-3]) s$" \
+	"every slow client is closed: those over 8 per address at once, the others at the 10 s request deadline"
+
 # --- broken backends -----------------------------------------------------------------------
 # A leader whose pooler resets every connection: the session ends, nothing else does.
 rt_role rst primary

@@ -1,10 +1,10 @@
 /*
- * api_deadline.c: the request deadline of the REST API's connections (api_deadline.h).
+ * http_deadline.c: the request deadline of the HTTP servers' connections (http_deadline.h).
  *
  * A list of the open connections under one mutex; the watcher scans it twice a second
  * (at most a few hundred entries: the server's connection limit).
  */
-#include "api/api_deadline.h"
+#include "util/http_deadline.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -16,27 +16,27 @@
 
 #define WATCH_PERIOD_MS 500
 
-struct api_conn {
+struct http_deadline_conn {
 	int fd;
 	int64_t deadline_ms; /* CLOCKSRC_FOREVER while answered or once shut down */
-	struct api_conn *prev, *next;
+	struct http_deadline_conn *prev, *next;
 };
 
-struct api_deadlines {
+struct http_deadlines {
 	int timeout_ms;
 	struct clocksrc *clock;
 	pthread_mutex_t mu; /* guards everything below */
 	pthread_cond_t cv;  /* stop */
-	struct api_conn *head;
+	struct http_deadline_conn *head;
 	atomic_uint_fast64_t reaped; /* read without the lock */
 	bool stop;
 	bool started;
 	pthread_t thread;
 };
 
-struct api_deadlines *api_deadline_new(int timeout_ms, struct clocksrc *clock)
+struct http_deadlines *http_deadline_new(int timeout_ms, struct clocksrc *clock)
 {
-	struct api_deadlines *d = xcalloc(1, sizeof(*d));
+	struct http_deadlines *d = xcalloc(1, sizeof(*d));
 
 	d->timeout_ms = timeout_ms;
 	d->clock = clock;
@@ -47,12 +47,12 @@ struct api_deadlines *api_deadline_new(int timeout_ms, struct clocksrc *clock)
 
 static void *watch(void *arg)
 {
-	struct api_deadlines *d = arg;
+	struct http_deadlines *d = arg;
 
 	pthread_mutex_lock(&d->mu);
 	while (!d->stop) {
 		pthread_mutex_unlock(&d->mu);
-		(void)api_deadline_reap(d);
+		(void)http_deadline_reap(d);
 		pthread_mutex_lock(&d->mu);
 		if (!d->stop)
 			clocksrc_wait(d->clock, &d->cv, &d->mu,
@@ -62,7 +62,7 @@ static void *watch(void *arg)
 	return NULL;
 }
 
-int api_deadline_start(struct api_deadlines *d)
+int http_deadline_start(struct http_deadlines *d)
 {
 	int rc = thread_start(&d->thread, "api-deadline", watch, d);
 
@@ -70,7 +70,7 @@ int api_deadline_start(struct api_deadlines *d)
 	return rc;
 }
 
-void api_deadline_free(struct api_deadlines *d)
+void http_deadline_free(struct http_deadlines *d)
 {
 	if (d == NULL)
 		return;
@@ -81,15 +81,15 @@ void api_deadline_free(struct api_deadlines *d)
 	if (d->started)
 		pthread_join(d->thread, NULL);
 	while (d->head != NULL)
-		api_deadline_untrack(d, d->head);
+		http_deadline_untrack(d, d->head);
 	pthread_cond_destroy(&d->cv);
 	pthread_mutex_destroy(&d->mu);
 	free(d);
 }
 
-struct api_conn *api_deadline_track(struct api_deadlines *d, int fd)
+struct http_deadline_conn *http_deadline_track(struct http_deadlines *d, int fd)
 {
-	struct api_conn *c = xcalloc(1, sizeof(*c));
+	struct http_deadline_conn *c = xcalloc(1, sizeof(*c));
 
 	c->fd = fd;
 	pthread_mutex_lock(&d->mu);
@@ -102,7 +102,7 @@ struct api_conn *api_deadline_track(struct api_deadlines *d, int fd)
 	return c;
 }
 
-void api_deadline_untrack(struct api_deadlines *d, struct api_conn *c)
+void http_deadline_untrack(struct http_deadlines *d, struct http_deadline_conn *c)
 {
 	pthread_mutex_lock(&d->mu);
 	if (c->prev != NULL)
@@ -115,27 +115,27 @@ void api_deadline_untrack(struct api_deadlines *d, struct api_conn *c)
 	free(c);
 }
 
-void api_deadline_answering(struct api_deadlines *d, struct api_conn *c)
+void http_deadline_answering(struct http_deadlines *d, struct http_deadline_conn *c)
 {
 	pthread_mutex_lock(&d->mu);
 	c->deadline_ms = CLOCKSRC_FOREVER;
 	pthread_mutex_unlock(&d->mu);
 }
 
-void api_deadline_next(struct api_deadlines *d, struct api_conn *c)
+void http_deadline_next(struct http_deadlines *d, struct http_deadline_conn *c)
 {
 	pthread_mutex_lock(&d->mu);
 	c->deadline_ms = clocksrc_now_ms(d->clock) + d->timeout_ms;
 	pthread_mutex_unlock(&d->mu);
 }
 
-int api_deadline_reap(struct api_deadlines *d)
+int http_deadline_reap(struct http_deadlines *d)
 {
 	int64_t now_ms = clocksrc_now_ms(d->clock);
 	int n = 0;
 
 	pthread_mutex_lock(&d->mu);
-	for (struct api_conn *c = d->head; c != NULL; c = c->next) {
+	for (struct http_deadline_conn *c = d->head; c != NULL; c = c->next) {
 		if (now_ms < c->deadline_ms)
 			continue;
 		/* Counted first: whoever sees the socket end sees the count. Not close(): the
@@ -149,7 +149,7 @@ int api_deadline_reap(struct api_deadlines *d)
 	return n;
 }
 
-uint64_t api_deadline_reaped(struct api_deadlines *d)
+uint64_t http_deadline_reaped(struct http_deadlines *d)
 {
 	return atomic_load(&d->reaped);
 }
