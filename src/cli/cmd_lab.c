@@ -20,6 +20,7 @@ static const struct arg_opt up_opts[] = {
     ARG_STR_OPT("os-user", 0, UP(os_user), 0),
     ARG_INT_OPT("timeout", UP(timeout_s), 1, 3600, 0),
     ARG_STR_OPT("pg-bin-dir", 0, UP(pg_bin_dir), SET(pg_bin_dir_set)),
+    ARG_FLAG_OPT("insecure", 0, UP(insecure)),
     ARG_FLAG_OPT("no-backup", 0, UP(no_backup)),
     ARG_STR_OPT("backup-repo", 0, UP(backup_repo), 0),
     ARG_STR_OPT("restore-from", 0, UP(restore_from), 0),
@@ -31,7 +32,7 @@ const struct cli_spec cli_up_spec = {
     "up",
     "usage: pgha up [--dir DIR] [--nodes N] [--base-port P] [--router-port R]\n"
     "               [--scope NAME] [--os-user USER] [--timeout SECONDS]\n"
-    "               [--pg-bin-dir DIR] [--no-backup | --backup-repo FILE]\n"
+    "               [--pg-bin-dir DIR] [--insecure] [--no-backup | --backup-repo FILE]\n"
     "               [--restore-from DIR [--restore-time TIME | --restore-backup LABEL]]\n\n"
     "Starts a local cluster in DIR (default ./pgha-lab): 3 etcd members, N nodes\n"
     "(default 3, at most 9), each an agent with its PostgreSQL and PgBouncer, and a\n"
@@ -40,7 +41,11 @@ const struct cli_spec cli_up_spec = {
     "120 s). Ports: P (default 6500) .. P+99, see the plan it prints; the router's\n"
     "read-write port is R (default 5432), its read-only port R+1. Run as root, the\n"
     "cluster runs as --os-user (default postgres). On an existing DIR it starts only\n"
-    "what is not running, or reports the running cluster.\n\n"
+    "what is not running, or reports the running cluster.\n"
+    "Every connection is encrypted and authenticated: a lab CA in DIR/tls signs the\n"
+    "certificates of etcd (https, with users), the REST APIs (https), PostgreSQL and\n"
+    "PgBouncer (TLS required, sslmode=verify-full in pg_service.conf). --insecure\n"
+    "makes a lab without TLS, for debugging with plain tools.\n\n"
     "WAL is archived with pgBackRest into DIR/backup/repo (pgha backup, pgha restore),\n"
     "unless --no-backup; --backup-repo FILE names another repository: a file of\n"
     "pgBackRest repo options, name=value a line (repo1-type=s3, repo1-s3-bucket=...).\n"

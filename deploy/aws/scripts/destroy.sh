@@ -1,8 +1,8 @@
 #!/bin/bash
 # destroy.sh: delete the cluster: every instance, volume, the NLB, the NAT gateway, the
-# VPC, the SSM parameters and the package bucket. The backup bucket (pgBackRest's
-# repository: the backups and the WAL archive) is KEPT: it is the only copy of the data
-# once the cluster is gone.
+# VPC, the SSM parameters (the CA's too) and the package bucket. The backup bucket
+# (pgBackRest's repository: the backups and the WAL archive) is KEPT: it is the only copy
+# of the data once the cluster is gone.
 #
 #   deploy/aws/scripts/destroy.sh [--delete-backups] [--state] [terraform destroy options]
 #
@@ -28,6 +28,7 @@ need terraform jq
 [ "$delete_backups" = 1 ] && need aws
 
 tf init -input=false -backend-config=backend.hcl >/dev/null
+prefix=$(tf output -json ssm_parameters 2>/dev/null | jq -r '.[0] // empty' | sed 's#/[^/]*$##') || true
 # The backup bucket is prevent_destroy (backups.tf): terraform destroy would stop on it.
 # It leaves Terraform's state instead, so that destroy deletes everything else.
 backup_bucket=$(tf output -json backup_bucket 2>/dev/null | jq -r '. // empty' || true)
@@ -36,6 +37,13 @@ if [ "${#backup_resources[@]}" -gt 0 ]; then
 	tf state rm "${backup_resources[@]}" >/dev/null
 fi
 tf destroy -input=false "$@"
+# The CA was made outside Terraform (create-ca.sh): delete it too.
+if [ -n "${prefix:-}" ]; then
+	need aws
+	AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-$(sed -n 's/^region *= *"\(.*\)"/\1/p' "$AWS_DIR/terraform.tfvars")} \
+		aws ssm delete-parameters --names "$prefix/ca-key" "$prefix/ca-cert" >/dev/null ||
+		say "could not delete $prefix/ca-key and ca-cert: delete them by hand"
+fi
 
 if [ -n "$backup_bucket" ] && [ "$delete_backups" = 1 ]; then
 	say "deleting the backup bucket s3://$backup_bucket (every version of every object)"

@@ -98,14 +98,14 @@ j = json.load(sys.stdin)
 assert set(j) == {"scope", "namespace", "etcd", "leader", "pause", "members"}, sorted(j)
 assert j["pause"] is False
 assert j["scope"] == "pgha-lab" and j["namespace"] == "/service/"
-assert len(j["etcd"]) == 3 and all(u.startswith("http://127.0.0.1:") for u in j["etcd"])
+assert len(j["etcd"]) == 3 and all(u.startswith("https://127.0.0.1:") for u in j["etcd"])
 fields = {"name", "host", "port", "api_url", "pooler", "role", "state", "timeline",
           "lag_bytes"}
 assert [m["name"] for m in j["members"]] == ["node1", "node2", "node3"]
 for m in j["members"]:
     assert set(m) == fields, sorted(m)
     assert m["host"] == "127.0.0.1" and isinstance(m["port"], int)
-    assert m["api_url"].endswith("/patroni")
+    assert m["api_url"].startswith("https://") and m["api_url"].endswith("/patroni")
     assert isinstance(m["timeline"], int) and isinstance(m["lag_bytes"], int)
 leaders = [m for m in j["members"] if m["role"] == "leader"]
 assert len(leaders) == 1 and leaders[0]["name"] == j["leader"]
@@ -121,7 +121,8 @@ is "$(service_port ro)" "$((BASE + 9))" "service=ro is the router's read-only po
 is "$(router_health)" "200 $leader" "the router's /health answers 200, naming the leader"
 is "$(where rw)" "f|$leader|$(lab_port "$leader" pg_port)" \
 	"service=rw through the router: the leader's PostgreSQL, not in recovery"
-is "$(PGPASSFILE=$LAB_DIR/pgpass psql -h 127.0.0.1 -p "$((BASE + 8))" -U postgres -d postgres \
+is "$(PGPASSFILE=$LAB_DIR/pgpass psql "host=127.0.0.1 port=$((BASE + 8)) user=postgres \
+	dbname=postgres sslmode=verify-full sslrootcert=$LAB_DIR/tls/ca.crt" \
 	-XAtqc "select current_setting('cluster_name')")" "$leader" \
 	"the superuser logs in through the router and PgBouncer (password from the passfile)"
 ro_where=$(where ro)
@@ -139,14 +140,8 @@ is "$(lab_psql "$leader" 'select count(*) from pg_stat_replication')" 2 \
 is "$(lab_psql "$leader" "select count(*) from pg_stat_replication where state = 'streaming'")" \
 	2 "both replication connections are streaming"
 
-# --- a stock patronictl sees the same cluster -------------------------------------------------------
-cat >"$LAB_TMP/patronictl.yml" <<EOF
-scope: pgha-lab
-namespace: /service/
-etcd3:
-  hosts: $(lab_etcd_hosts)
-EOF
-ctl=$(patronictl -c "$LAB_TMP/patronictl.yml" list -f json 2>&1)
+# --- a stock patronictl sees the same cluster (with the lab's patronictl.yml) ---------------------------
+ctl=$(patronictl -c "$LAB_DIR/patronictl.yml" list -f json 2>&1)
 ok $? "patronictl list exits 0"
 ctl_view=$(printf '%s' "$ctl" | python3 -c '
 import json, sys
@@ -154,7 +149,7 @@ rows = json.load(sys.stdin)
 print(" ".join(sorted(r["Member"] for r in rows)),
       [r["Member"] for r in rows if r["Role"] == "Leader"])' 2>&1)
 is "$ctl_view" "node1 node2 node3 ['$leader']" "patronictl lists the same members and leader"
-patronictl -c "$LAB_TMP/patronictl.yml" list | sed 's/^/# /'
+patronictl -c "$LAB_DIR/patronictl.yml" list | sed 's/^/# /'
 # (Debian's patronictl 3.0.2 has no etcd3:// scheme for -d: the hosts come from the file.)
 
 lab_psql rw "create table lab_t (x int primary key); insert into lab_t values (42)" >/dev/null

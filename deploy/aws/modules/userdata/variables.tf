@@ -105,6 +105,16 @@ variable "router_ports" {
   default     = { rw = 5432, ro = 5433, http = 8010 }
 }
 
+variable "client_names" {
+  description = "DNS names clients use to reach PostgreSQL (the NLB's, a Route 53 alias...): each database node's certificate names them, for sslmode=verify-full."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for n in var.client_names : can(regex("^[A-Za-z0-9.-]+$", n))])
+    error_message = "client_names: DNS names only."
+  }
+}
+
 variable "backup" {
   description = "pgBackRest's repository, the stack's S3 bucket (bucket name; the repository path inside it is /<cluster_name>), and the cluster's backup schedule (pgha durations: 30min, 12h, 7d, or \"0\" for never) and retention (full backups kept)."
   type = object({
