@@ -524,6 +524,7 @@ static void test_health_archive(void **state)
 	eval(&f);
 	expect(&f, "WAL archive", OPS_FAIL,
 	       "archiving 000000020000000000000042 fails (7 failures): see node1's log");
+	dcs_view_free(&f.view);
 }
 
 /* --- verify ------------------------------------------------------------------------------- */
