@@ -114,20 +114,41 @@ static int64_t deadline_of(const struct ops_args *a)
 	return clock_now_ms() + 1000LL * (a->timeout_s > 0 ? a->timeout_s : DEFAULT_TIMEOUT_S);
 }
 
+/*
+ * after_prior: *v read again once the backup request under way (the leader's full backup
+ * after a restore, another operator's) has its outcome: one request at a time, and the
+ * next waits its turn rather than fail. False (v freed) when it does not end in time.
+ */
+static bool after_prior(const struct ops_ctx *ctx, struct dcs_view *v, int64_t deadline)
+{
+	char id[sizeof(v->backup.id)];
+	struct dcs_request prior;
+
+	while (dcs_request_pending(&v->backup)) {
+		snprintf(id, sizeof(id), "%s", v->backup.id);
+		printf("a backup request is under way (%s %s): waiting for it first\n",
+		       v->backup.kind, id);
+		fflush(stdout);
+		dcs_view_free(v);
+		/* gone or replaced: whatever is there now is waited for in turn */
+		if ((!wait_request(ctx, "backup", id, deadline, &prior) &&
+		     clock_now_ms() >= deadline) ||
+		    !ops_read_view(ctx, v))
+			return false;
+	}
+	return true;
+}
+
 int ops_backup(const struct ops_ctx *ctx, const struct ops_args *a, const char *kind)
 {
 	struct dcs_view v;
 	struct dcs_request r, done;
+	int64_t deadline = deadline_of(a);
 
 	if (!ops_read_view(ctx, &v))
 		return EXIT_UNAVAIL;
-	if (dcs_request_pending(&v.backup)) {
-		client_say(ctx->cmd, "a backup request is under way (%s %s%s%s); wait for it",
-		           v.backup.kind, v.backup.id, v.backup.state[0] ? ", " : "",
-		           v.backup.state);
-		dcs_view_free(&v);
+	if (!after_prior(ctx, &v, deadline))
 		return EXIT_FAILED;
-	}
 	new_request(&r, kind);
 	if (!write_request(ctx, "backup", &r, &v.backup)) {
 		dcs_view_free(&v);
@@ -137,7 +158,7 @@ int ops_backup(const struct ops_ctx *ctx, const struct ops_args *a, const char *
 	       str_eq(kind, "check") ? "pgbackrest check" : kind, r.id);
 	fflush(stdout);
 	dcs_view_free(&v);
-	if (!wait_request(ctx, "backup", r.id, deadline_of(a), &done))
+	if (!wait_request(ctx, "backup", r.id, deadline, &done))
 		return EXIT_FAILED;
 	return str_eq(done.state, "done") ? EXIT_OK : EXIT_FAILED;
 }

@@ -78,7 +78,7 @@ is "$(field "$json" "j['window']['from'] is not None and j['window']['until'] is
 like "$(ops backup list)" "Recovery window: " "backup list: a table with the window"
 archive=$(list_json "[m['archive'] for m in j['members'] if m['role']=='leader'][0]")
 like "$archive" "'last_archived_wal': '0000000" "pgha list --json: the leader's archiving"
-like "$(curl -s "http://127.0.0.1:$(lab_port "$leader" api_port)/metrics")" \
+like "$(lab_curl "$(lab_api "$leader")/metrics")" \
 	"pgha_archive_ready_files\{[^}]*\} [0-9]+" "/metrics: pgha_archive_ready_files"
 like "$(ops health)" "PASS  WAL archive" "pgha health: the WAL archive passes"
 

@@ -4,8 +4,9 @@
 # here by pid, with a test CA and a server certificate for localhost (pgBackRest checks
 # host names, and matches DNS names only). A lab with `pgha up --backup-repo FILE`
 # archives into the bucket, `pgbackrest check` passes, a backup is taken from a standby
-# and listed, the schedule makes the leader (alone) take one more, and a point-in-time
-# restore brings back what was deleted after its time.
+# and listed, a request made while another runs waits its turn, the schedule makes the
+# leader (alone) take one more, and a point-in-time restore brings back what was deleted
+# after its time.
 # (s3rver does not check request signatures: this tests the S3 path, not S3's auth.)
 #
 # Ports 37200-37299 (base port 37200; s3rver on 37290).
@@ -86,15 +87,23 @@ ok $? "pgbackrest check passes with the S3 repository"
 out=$(ops backup --timeout 300 2>&1)
 ok $? "a full backup into the bucket"
 like "$out" "done: [0-9]{8}-[0-9]{6}F" "with its label"
+ops backup --type incr --timeout 300 >"$LAB_TMP/incr.out" 2>&1 &
+incr=$!
+wait_for 20 grep -q "asked the leader" "$LAB_TMP/incr.out"
+out=$(ops backup check --timeout 300 2>&1)
+ok $? "pgha backup check while a backup runs: it waits its turn, then passes"
+like "$out" "under way \\(incr [0-9a-f]+\\): waiting for it first" "... saying so"
+wait "$incr"
+ok $? "the backup it waited for succeeded"
 json=$(ops backup list --json)
-is "$(field "$json" "len(j['backups']), j['status']['code']")" "1 0" "backup list reads it back"
+is "$(field "$json" "len(j['backups']), j['status']['code']")" "2 0" "backup list reads them back"
 ls -R "$LAB_TMP/s3/pgha-test" >"$LAB_TMP/objects" 2>/dev/null
 like "$(cat "$LAB_TMP/objects")" "archive" "the bucket holds the archive"
 
 # The schedule (the cluster's backup settings): the leader alone takes what falls due.
 ops edit-config --set backup.incr_every=5s --force >/dev/null 2>&1
 ok $? "edit-config: an incremental backup every 5 s"
-wait_for 90 backups_at_least 2
+wait_for 90 backups_at_least 3
 ok $? "a scheduled backup was taken"
 ops edit-config --set backup.incr_every=0 --force >/dev/null 2>&1
 is "$(field "$(backups_json)" "j['backups'][-1]['type']")" incr "it is an incremental backup"
