@@ -15,7 +15,7 @@
 #
 # Dependencies come from Debian packages through pkg-config; `make deps` installs them.
 
-PKGS      := libpq libcurl jansson yaml-0.1 libmicrohttpd libsystemd
+PKGS      := libpq libcurl jansson yaml-0.1 libmicrohttpd gnutls libsystemd
 BUILD     ?= build
 CC        ?= cc
 SANITIZE  ?= 0

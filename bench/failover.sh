@@ -6,7 +6,11 @@
 # bench/patroni_lab.sh exists, the same kill-primary scenario against Patroni.
 #
 #   bench/failover.sh [--runs N] [--base-port P] [--scenarios "kill-primary,switchover"]
+#                     [--insecure]
 #   (make bench-failover BENCH_ARGS="--runs 3")
+#
+# The lab is a default one (TLS everywhere, etcd with users); --insecure makes it
+# without TLS, to measure what TLS costs.
 #
 # Starts its own lab in a temp dir (router at P+8/P+9, inside the plan) and stops
 # everything it started on exit: pgha down, then any pid still recorded in the lab's
@@ -17,12 +21,15 @@ RUNS=5
 BASE=31700
 ALL_SCENARIOS="kill-primary crash-postgres kill-agent freeze-primary switchover etcd-leader-stall etcd-quorum-loss partition-primary-etcd partition-primary"
 SCENARIOS=$ALL_SCENARIOS
-usage() { echo "usage: $0 [--runs N] [--base-port P] [--scenarios LIST]" >&2; exit 2; }
+UP_ARGS=()
+TLS_STATE=on
+usage() { echo "usage: $0 [--runs N] [--base-port P] [--scenarios LIST] [--insecure]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=${2:-}; shift 2 || usage ;;
 	--base-port) BASE=${2:-}; shift 2 || usage ;;
 	--scenarios) SCENARIOS=${2:-}; shift 2 || usage ;;
+	--insecure) UP_ARGS=(--insecure) TLS_STATE=off; shift ;;
 	*) usage ;;
 	esac
 done
@@ -64,8 +71,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "starting a lab in $dir (base port $BASE, router $((BASE + 8)))..."
-if ! "$PGHA" up --dir "$dir" --base-port "$BASE" --router-port $((BASE + 8)) >"$tmp/up.log" 2>&1; then
+echo "starting a lab in $dir (base port $BASE, router $((BASE + 8)), TLS $TLS_STATE)..."
+if ! "$PGHA" up --dir "$dir" --base-port "$BASE" --router-port $((BASE + 8)) "${UP_ARGS[@]}" \
+	>"$tmp/up.log" 2>&1; then
 	cat "$tmp/up.log"
 	exit 1
 fi
@@ -93,7 +101,8 @@ print("pause %s, %s leader change(s)" % ("-" if d is None else "%.2f s" % d, j.g
 done
 
 echo
-echo "pgha failover benchmark: $RUNS run(s) per scenario, default settings, bench/failover.sh"
+echo "pgha failover benchmark: $RUNS run(s) per scenario, default settings" \
+	"(TLS $TLS_STATE), bench/failover.sh"
 python3 - "$results" "$SCENARIOS" <<'PY'
 import json, sys
 

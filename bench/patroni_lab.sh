@@ -15,7 +15,9 @@
 # and every client file are the ones a pgha lab uses, and `pgha chaos --dir DIR` drives
 # the Patroni cluster exactly as it drives pgha's. One difference in the client path:
 # Patroni runs no PgBouncer, so the router connects to PostgreSQL itself (the member's
-# conn_url) instead of the node's PgBouncer.
+# conn_url) instead of the node's PgBouncer. The lab's TLS settings are Patroni's keys
+# too (restapi certfile, etcd3 https with its user, sslmode verify-full, ssl=on), so
+# Patroni runs with TLS and authentication exactly where pgha does.
 #
 # First, with the lab still pgha's (setting "pgha"), the same scenario RUNS times on pgha
 # itself (chaos restarts the victim and waits for the rejoin), for the ratio. Then, for
@@ -124,7 +126,15 @@ cleanup() {
 
 cluster() { "$PY" -c "import json,sys; c=json.load(open(sys.argv[1])); print($1)" "$dir/cluster.json"; }
 nodes() { cluster "' '.join(c['nodes'])"; }
-etcdctl_lab() { ETCDCTL_API=3 etcdctl --endpoints="$(cluster "','.join(c['etcd'])")" "$@"; }
+# etcdctl_lab ARGS...: etcdctl on the lab's etcd: over https with its CA, as its etcd
+# user (the password through the environment, never on the command line).
+etcdctl_lab() {
+	local user="" ca=""
+	[ -f "$dir/secrets/etcd" ] && user="pgha:$(cat "$dir/secrets/etcd")"
+	[ -f "$dir/tls/ca.crt" ] && ca=$dir/tls/ca.crt
+	ETCDCTL_API=3 ETCDCTL_USER=$user ETCDCTL_CACERT=$ca \
+		etcdctl --endpoints="$(cluster "','.join(c['etcd'])")" "$@"
+}
 
 # start_pgha_lab: the lab's etcd, router and files, as `pgha up` makes them.
 start_pgha_lab() {
@@ -204,13 +214,17 @@ start_patroni() {
 # /patroni reports it), and the router serving service=rw.
 healthy() {
 	"$PY" - "$dir/cluster.json" <<-'EOF' || return 1
-		import json, sys, urllib.request
+		import json, os, ssl, sys, urllib.request
 		c = json.load(open(sys.argv[1]))
+		# A TLS lab (the default): https, checked against the lab's CA.
+		ca = os.path.join(c["dir"], "tls", "ca.crt")
+		ctx = ssl.create_default_context(cafile=ca) if c.get("tls") else None
+		scheme = "https" if c.get("tls") else "http"
 		primaries, running = [], 0
 		for n in c["ports"]["nodes"]:
-		    url = "http://127.0.0.1:%d/patroni" % n["api_port"]
+		    url = "%s://127.0.0.1:%d/patroni" % (scheme, n["api_port"])
 		    try:
-		        s = json.load(urllib.request.urlopen(url, timeout=2))
+		        s = json.load(urllib.request.urlopen(url, timeout=2, context=ctx))
 		    except Exception:
 		        sys.exit(1)
 		    running += s.get("state") == "running"

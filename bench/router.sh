@@ -11,6 +11,12 @@
 # router/direct, then the router's resident memory with 1,000 idle clients.
 # Builds nothing: run `make` first. Stops everything it started, by pid.
 #
+# TLS, as a pgha lab runs it (the default): PgBouncer requires TLS (a throw-away CA
+# made here signs its certificate), and every client (pgbench, psql) connects with
+# sslmode=verify-full: the router and HAProxy relay the encrypted session, so each path
+# pays the same handshakes (in connect mode, one per transaction). --no-tls runs the
+# same without TLS, for the comparison.
+#
 # With --dir LAB it uses a running `pgha up` lab instead of starting PostgreSQL,
 # PgBouncer and etcd: the leader's PgBouncer is "direct", and the router (started
 # here) learns the lab's cluster from its etcd. Alongside tps it prints the CPU time
@@ -18,7 +24,7 @@
 # than tps on a shared machine.
 #
 # usage: bench/router.sh [--rounds N] [--seconds S] [--clients C] [--pgha PATH]
-#                        [--base-port P] [--dir LAB] [--serve]
+#                        [--base-port P] [--dir LAB] [--no-tls] [--serve]
 # --serve starts everything, prints the ports and waits (for profiling by hand).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +39,7 @@ LAB=
 SCOPE=bench
 NS=/service/
 PGUSER=postgres
+TLS=1
 export PGUSER
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -43,7 +50,8 @@ while [ $# -gt 0 ]; do
 	--base-port) BASE=$2; shift 2 ;;
 	--serve) SERVE=1; shift ;;
 	--dir) LAB=$2; shift 2 ;;
-	-h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+	--no-tls) TLS=0; shift ;;
+	-h | --help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -93,6 +101,22 @@ done
 
 # --- the pieces ---------------------------------------------------------------------------
 
+# make_certs: a throw-away CA and PgBouncer's certificate for 127.0.0.1; every client
+# then checks it (sslmode=verify-full, through the environment libpq reads).
+make_certs() {
+	(
+		umask 077
+		openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -noenc \
+			-days 1 -subj /CN=bench-ca -keyout "$DIR/ca.key" -out "$DIR/ca.crt" &&
+			openssl req -x509 -new -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -newkey ec \
+				-pkeyopt ec_paramgen_curve:prime256v1 -noenc -days 1 -subj /CN=bouncer \
+				-addext subjectAltName=IP:127.0.0.1 -keyout "$DIR/bouncer.key" \
+				-out "$DIR/bouncer.crt"
+	) >"$DIR/openssl.log" 2>&1 || die "cannot make the certificates"
+	chown postgres "$DIR/bouncer.key" "$DIR/bouncer.crt"
+	export PGSSLMODE=verify-full PGSSLROOTCERT=$DIR/ca.crt
+}
+
 start_postgres() {
 	as_pg "$PGBIN/initdb" -D "$DIR/pg" -U postgres -A trust --no-sync >"$DIR/initdb.log" 2>&1 ||
 		die "initdb failed"
@@ -117,11 +141,22 @@ use_lab() {
 	read -r SCOPE NS ETCD_HOSTS < <(python3 -c '
 import json, sys
 c = json.load(open(sys.argv[1]))
-hosts = ",".join(u.split("://")[-1] for u in c["etcd"])
+hosts = ",".join(c["etcd"])  # http(s)://host:port
 print(c["scope"], c["namespace"], hosts)' "$LAB/cluster.json") || die "cannot read $LAB/cluster.json"
 	PGPASSWORD=$(head -1 "$LAB/pgpass" | awk -F: '{print $NF}')
 	PGUSER=$(head -1 "$LAB/pgpass" | awk -F: '{print $4}')
 	export PGPASSWORD PGUSER
+	# A TLS lab (the default): its CA for PostgreSQL and etcd, etcd's user for etcdctl
+	# and the router (through the environment, never the command line).
+	if [ -f "$LAB/tls/ca.crt" ]; then
+		ETCD_TLS=$LAB/tls/ca.crt
+		export PGSSLMODE=verify-full PGSSLROOTCERT=$LAB/tls/ca.crt ETCDCTL_CACERT=$ETCD_TLS
+	fi
+	if [ -f "$LAB/secrets/etcd" ]; then
+		PATRONI_ETCD3_PASSWORD=$(cat "$LAB/secrets/etcd")
+		ETCDCTL_USER="pgha:$PATRONI_ETCD3_PASSWORD"
+		export PATRONI_ETCD3_PASSWORD ETCDCTL_USER PATRONI_ETCD3_USERNAME=pgha
+	fi
 	local e="env ETCDCTL_API=3 etcdctl --endpoints=$ETCD_HOSTS"
 	local leader member
 	leader=$($e get "$NS$SCOPE/leader" --print-value-only) || die "cannot read the leader key"
@@ -135,7 +170,11 @@ print(c["scope"], c["namespace"], hosts)' "$LAB/cluster.json") || die "cannot re
 }
 
 start_bouncer() {
+	local tls=""
 	echo '"postgres" ""' >"$DIR/users.txt"
+	[ "$TLS" = 1 ] && tls="client_tls_sslmode = require
+client_tls_cert_file = $DIR/bouncer.crt
+client_tls_key_file = $DIR/bouncer.key"
 	cat >"$DIR/pgbouncer.ini" <<-EOF
 		[databases]
 		* = host=127.0.0.1 port=$PG_PORT
@@ -151,6 +190,7 @@ start_bouncer() {
 		logfile = $DIR/pgbouncer.log
 		log_connections = 0
 		log_disconnections = 0
+		$tls
 	EOF
 	chown postgres "$DIR/pgbouncer.ini" "$DIR/users.txt"
 	# setpriv execs: $! is PgBouncer itself, so it can be stopped by pid.
@@ -191,11 +231,18 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 }
 
 start_router() {
+	local tls=""
+	# The lab's etcd and REST APIs over https: the router checks them against its CA.
+	[ -n "${ETCD_TLS:-}" ] && tls="  protocol: https
+  cacert: $ETCD_TLS
+ctl:
+  cacert: $ETCD_TLS"
 	cat >"$DIR/router.yml" <<-EOF
 		scope: $SCOPE
 		namespace: $NS
 		etcd3:
 		  hosts: $ETCD_HOSTS
+		$tls
 		router:
 		  rw_listen: 127.0.0.1:$RW
 		  ro_listen: 127.0.0.1:$RO
@@ -297,6 +344,7 @@ if [ -n "$LAB" ]; then
 	use_lab
 else
 	start_postgres
+	[ "$TLS" = 1 ] && make_certs
 	start_bouncer
 	start_etcd_and_api
 fi
@@ -309,7 +357,8 @@ if [ $SERVE = 1 ]; then
 	wait $!
 	exit 0
 fi
-echo "pgbench -S, $CLIENTS clients, ${SECS}s per run, $ROUNDS rounds, $(nproc) cores"
+echo "pgbench -S, $CLIENTS clients, ${SECS}s per run, $ROUNDS rounds, $(nproc) cores," \
+	"TLS ${PGSSLMODE:-off}"
 run_rounds
 printf '\n%-8s %9s %9s %9s %15s %14s %17s %18s\n' mode direct router haproxy router/haproxy \
 	router/direct "router cpu us/tx" "haproxy cpu us/tx"

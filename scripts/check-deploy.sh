@@ -188,11 +188,25 @@ terraform_checks() {
 
 # --- pgha's own checks of its configurations -------------------------------------------
 
+# with_env FILE COMMAND...: COMMAND with FILE's KEY=VALUE lines in its environment, as
+# systemd's EnvironmentFile= gives them to the unit (the passwords are not in the YAML).
+with_env() {
+	local file=$1
+	shift
+	(
+		set -a
+		# shellcheck disable=SC1090 # the example environment files
+		. "$file"
+		set +a
+		"$@"
+	)
+}
+
 # agent_check FILE: accepted, and without a warning (an unknown key in our own files
-# is a typo, not a choice).
+# is a typo, not a choice), with the example passwords of agent.env.example.
 agent_check() {
 	local out
-	out=$(./pgha agent --check -c "$1" 2>&1)
+	out=$(with_env deploy/config/agent.env.example ./pgha agent --check -c "$1" 2>&1)
 	local rc=$?
 	echo "$out"
 	[ "$rc" -eq 0 ] && ! grep -qi 'warning' <<<"$out"
@@ -220,9 +234,11 @@ config_checks() {
 			"this build's 'pgha router' has no --check"
 	else
 		check "pgha router --check deploy/config/router.yml.example" \
+			with_env deploy/config/router.env.example \
 			./pgha router --check -c deploy/config/router.yml.example
 		if [ -e "$tmp/rendered/router.yml" ]; then
 			check "pgha router --check router.yml (rendered)" \
+				with_env deploy/config/router.env.example \
 				./pgha router --check -c "$tmp/rendered/router.yml"
 		fi
 	fi
@@ -283,6 +299,17 @@ unit_matches_code() {
 	return $bad
 }
 
+# A unit whose daemon needs its passwords requires their file: with "EnvironmentFile=-"
+# a missing file would start the daemon without them.
+units_require_their_env() {
+	if grep -n '^EnvironmentFile=-' deploy/systemd/*.service; then
+		echo "an optional EnvironmentFile: the unit would start without its passwords"
+		return 1
+	fi
+	grep -q '^EnvironmentFile=/etc/pgha/agent.env$' deploy/systemd/pgha-agent.service &&
+		grep -q '^EnvironmentFile=/etc/pgha/router.env$' deploy/systemd/pgha-router.service
+}
+
 # exposure UNIT: the overall exposure of `systemd-analyze security --offline=yes`.
 exposure() {
 	systemd-analyze security --offline=yes "$1" 2>/dev/null |
@@ -302,6 +329,8 @@ unit_exposure_ok() {
 
 unit_checks() {
 	local u
+	check "the units require their environment files (no EnvironmentFile=-)" \
+		units_require_their_env
 	if have systemd-analyze; then
 		check "systemd-analyze verify deploy/systemd/*.service" verify_units
 		if [ -n "$(exposure deploy/systemd/pgha-agent.service)" ]; then

@@ -4,9 +4,9 @@
 set -eu
 
 packages="build-essential pkg-config clang-format valgrind
-	libpq-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libcmocka-dev
+	libpq-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libmicrohttpd-dev libgnutls28-dev libcmocka-dev
 	libsystemd-dev postgresql-15 postgresql-contrib etcd-server etcd-client pgbouncer haproxy
-	patroni iproute2 iptables nftables procps psmisc curl jq shellcheck debhelper dpkg-dev"
+	patroni python3-idna iproute2 iptables nftables procps psmisc curl jq openssl shellcheck debhelper dpkg-dev"
 
 missing=""
 for p in $packages; do

@@ -1,7 +1,9 @@
 # Instance roles, one per kind of host, each with only what its boot script and its
 # daemons use: the packages in S3 for all; the cluster's passwords in SSM for the
-# database nodes; the two passwords an operator needs (superuser, REST API) for the
-# bastion. The etcd hosts (etcd + routers) get no secret at all.
+# database nodes; the passwords an operator needs (superuser, REST API, etcd's pgha user)
+# for the bastion; etcd's two users' passwords for the etcd hosts (etcd + routers),
+# which set up etcd's authentication. The CA's key (to sign their own certificate at
+# boot) for the etcd hosts and database nodes; its certificate for every host.
 #
 # No Session Manager: Debian 12 has no package of the SSM agent, and installing one
 # from outside Debian on every host at boot is a supply-chain risk for a convenience
@@ -13,9 +15,9 @@ data "aws_partition" "current" {}
 locals {
   ssm_arn_prefix = "arn:${data.aws_partition.current.partition}:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${local.ssm_prefix}"
   role_secrets = {
-    etcd    = []
-    db      = local.secrets
-    bastion = ["superuser-password", "restapi-password"]
+    etcd    = ["etcd-root-password", "etcd-password", "ca-key", "ca-cert"]
+    db      = concat([for s in local.secrets : s if s != "etcd-root-password"], ["ca-key", "ca-cert"])
+    bastion = ["superuser-password", "restapi-password", "etcd-password", "ca-cert"]
   }
   # The packages each kind of host installs (modules/userdata).
   role_packages = {

@@ -79,7 +79,11 @@ locals {
   ami_id         = var.ami_id != "" ? var.ami_id : data.aws_ami.debian[0].id
   ports          = module.layout.ports
   ssm_prefix     = "/pgha/${var.cluster_name}"
-  secrets        = ["superuser-password", "replication-password", "rewind-password", "restapi-password"]
+  secrets = ["superuser-password", "replication-password", "rewind-password", "restapi-password",
+  "etcd-root-password", "etcd-password"]
+  # The cluster's CA: made by scripts/create-ca.sh, outside Terraform, so that its key
+  # is in no plan, state or output; hosts read it from SSM at boot (modules/userdata).
+  ca_parameters = ["ca-key", "ca-cert"]
 }
 
 module "userdata" {
@@ -97,4 +101,6 @@ module "userdata" {
   pg_shared_buffers  = var.pg_shared_buffers
   pg_max_connections = var.pg_max_connections
   router_ports       = { rw = local.ports.rw, ro = local.ports.ro, http = local.ports.router }
+  # PgBouncer's certificates name what clients connect to (sslmode=verify-full).
+  client_names = concat([aws_lb.db.dns_name], var.client_dns_names)
 }

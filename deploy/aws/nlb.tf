@@ -33,7 +33,8 @@ resource "aws_lb_target_group" "db" {
   connection_termination = true
 
   health_check {
-    protocol            = each.value.check_path == "" ? "TCP" : "HTTP"
+    # The REST API serves https only; the NLB's HTTPS checks do not verify certificates.
+    protocol            = each.value.check_path == "" ? "TCP" : "HTTPS"
     port                = tostring(each.value.check_port)
     path                = each.value.check_path == "" ? null : each.value.check_path
     matcher             = each.value.check_path == "" ? null : "200"

@@ -28,7 +28,7 @@ output "ssh_bastion" {
 
 output "etcd_endpoints" {
   description = "etcd client URLs."
-  value       = [for m in module.layout.etcd_members : "http://${m.ip}:2379"]
+  value       = [for m in module.layout.etcd_members : "https://${m.ip}:2379"]
 }
 
 output "router_endpoints" {
@@ -42,8 +42,8 @@ output "db_nodes" {
 }
 
 output "ssm_parameters" {
-  description = "Names (not values) of the SecureString parameters holding the cluster's passwords."
-  value       = [for p in aws_ssm_parameter.secret : p.name]
+  description = "Names (not values) of the SecureString parameters holding the cluster's passwords, and of the CA's (made by scripts/create-ca.sh)."
+  value       = concat([for p in aws_ssm_parameter.secret : p.name], [for p in local.ca_parameters : "${local.ssm_prefix}/${p}"])
 }
 
 output "artifacts_bucket" {

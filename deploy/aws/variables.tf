@@ -272,3 +272,13 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "client_dns_names" {
+  description = "More DNS names clients use for the database endpoints (a Route 53 alias of the NLB...): the database nodes' certificates name them, beside the NLB's own name and the routers' addresses, so that sslmode=verify-full works."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for n in var.client_dns_names : can(regex("^[A-Za-z0-9.-]+$", n))])
+    error_message = "client_dns_names: DNS names only."
+  }
+}

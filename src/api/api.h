@@ -2,14 +2,16 @@
  * api.h: the agent's REST API, a drop-in for Patroni's (port 8008 style).
  *
  * The server (libmicrohttpd: one epoll thread pool, idle timeout, a total deadline per
- * request, connection limits per address and in all) answers health checks and read endpoints from
- * copies of the agent's struct api_snapshot, and turns unsafe requests (switchover, restart, config
- * changes...) into validated struct api_request values that the agent carries out through
- * api_ops.operation.
+ * request, connection limits per address and in all) answers health checks and read
+ * endpoints from copies of the agent's struct api_snapshot, and turns unsafe requests
+ * (switchover, restart, config changes...) into validated struct api_request values that
+ * the agent carries out through api_ops.operation.
  *
- * This module does everything HTTP: routing, methods, Basic auth, body limits,
- * JSON parsing and the status codes that depend only on the request. It does not
- * decide anything about the cluster: that is the agent's job behind api_ops.
+ * This module does everything HTTP: TLS (libmicrohttpd's GnuTLS: https, client
+ * certificates), who may call the unsafe endpoints (allowlist, client certificate,
+ * Basic auth, in Patroni's order), routing, methods, body limits, JSON parsing and the
+ * status codes that depend only on the request. It does not decide anything about the
+ * cluster: that is the agent's job behind api_ops.
  */
 #ifndef PGHA_API_API_H
 #define PGHA_API_API_H
@@ -124,14 +126,29 @@ struct api_ops {
 	                char *lsn, size_t lsnlen);
 };
 
+/* restapi.verify_client (Patroni's meaning, see api_server.c). */
+enum api_verify_client {
+	API_VERIFY_NONE = 0, /* no client certificate is asked for */
+	API_VERIFY_OPTIONAL, /* asked; the unsafe endpoints need a valid one (else 403) */
+	API_VERIFY_REQUIRED  /* every request needs a valid one (else 403) */
+};
+
 struct api_options {
 	const char *listen;   /* restapi.listen: "0.0.0.0:8008", "[::]:8008", "*:8008" */
 	const char *username; /* restapi.authentication; NULL/"" with no password = off */
 	const char *password;
-	int threads;                /* worker threads (epoll each); 0 = 3 */
-	int connection_timeout_s;   /* idle connections are closed after this; 0 = 5 */
-	int request_timeout_s;      /* a request's head and body, in all; 0 = 10 */
-	int max_connections;        /* total open connections; 0 = 512 */
+	/* https when certfile is set: PEM files, read once at start (restapi.*). */
+	const char *certfile;
+	const char *keyfile;
+	const char *keyfile_password; /* NULL/"" = the key is not encrypted */
+	const char *cafile;           /* the CA of client certificates (verify_client) */
+	enum api_verify_client verify_client;
+	char *const *allowlist;         /* restapi.allowlist, NULL-terminated, or NULL = anyone */
+	bool allowlist_include_members; /* ... plus the hosts of the members' api_url */
+	int threads;                    /* worker threads (epoll each); 0 = 3 */
+	int connection_timeout_s;       /* idle connections are closed after this; 0 = 5 */
+	int request_timeout_s;          /* a request's head and body, in all; 0 = 10 */
+	int max_connections;            /* total open connections; 0 = 512 */
 	int max_connections_per_ip; /* 0 = 32: it takes 16 client addresses to fill the server */
 };
 
@@ -139,8 +156,9 @@ struct api_server;
 
 /*
  * api_start: binds opt->listen and starts serving. ops is copied. Returns NULL
- * (and logs why) when the address is malformed or cannot be bound. Owned: stop
- * it with api_stop.
+ * (and logs why) when the address is malformed or cannot be bound, a certificate,
+ * key or CA file cannot be read or used, or an allowlist entry does not resolve.
+ * Owned: stop it with api_stop.
  */
 struct api_server *api_start(const struct api_options *opt, const struct api_ops *ops);
 /* api_port: the TCP port the server is bound to. */

@@ -23,11 +23,13 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
+#include "api/api_access.h"
 #include "api/api_deadline.h"
 #include "api/api_health.h"
 #include "api/api_render.h"
 #include "api/api_request.h"
 #include "api/api_route.h"
+#include "api/api_tls.h"
 #include "log/log.h"
 #include "util/b64.h"
 #include "util/clock.h"
@@ -54,7 +56,9 @@ struct op_slot {
 struct api_server {
 	struct MHD_Daemon *daemon;
 	struct api_ops ops;
-	char *auth_key; /* owned: base64 of "user:password", NULL = no auth */
+	char *auth_key;         /* owned: base64 of "user:password", NULL = no auth */
+	struct api_tls tls;     /* https, client certificates */
+	struct api_allow allow; /* restapi.allowlist */
 	int port;
 	pthread_mutex_t lock; /* guards slots and stopping */
 	bool stopping;
@@ -170,6 +174,48 @@ static const char *check_auth(const struct api_server *srv, struct MHD_Connectio
 	if (strncasecmp(header, "Basic ", 6) != 0 || !same_secret(header + 6, srv->auth_key))
 		return "not authenticated";
 	return NULL;
+}
+
+/* allowed_address: the client's address is in the allowlist (or a member's, see there). */
+static bool allowed_address(struct api_server *srv, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct api_snapshot snap;
+	bool ok;
+
+	if (ci == NULL || ci->client_addr == NULL)
+		return false;
+	if (!srv->allow.members)
+		return api_allow_check(&srv->allow, ci->client_addr, NULL);
+	memset(&snap, 0, sizeof(snap));
+	srv->ops.snapshot(srv->ops.ctx, &snap);
+	ok = api_allow_check(&srv->allow, ci->client_addr, &snap.view);
+	api_snapshot_free(&snap);
+	return ok;
+}
+
+/*
+ * check_access: 0 when the request may go on, else the status it gets (403) with why.
+ * Patroni's order: the allowlist (unsafe requests), then the client certificate
+ * (every request with verify_client required, as its TLS handshake would fail; the
+ * unsafe ones with optional), then Basic authentication (check_auth).
+ */
+static int check_access(struct api_server *srv, struct MHD_Connection *conn,
+                        const struct api_route *route, const char **why)
+{
+	bool cert_needed = srv->tls.verify == API_VERIFY_REQUIRED ||
+	                   (route->protected_ && srv->tls.verify == API_VERIFY_OPTIONAL);
+
+	if (route->protected_ && srv->allow.active && !allowed_address(srv, conn)) {
+		*why = "Access is denied";
+		return 403;
+	}
+	if (srv->tls.on && cert_needed && !api_tls_client_verified(conn)) {
+		*why = "client certificate required";
+		return 403;
+	}
+	return 0;
 }
 
 /* --- read endpoints ------------------------------------------------------------------ */
@@ -375,6 +421,7 @@ static enum MHD_Result early_answer(struct api_server *srv, struct MHD_Connectio
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	int64_t length_bytes = 0;
 	const char *why;
+	int status;
 
 	switch (rc->route.ep) {
 	case API_EP_NOT_IMPLEMENTED:
@@ -386,6 +433,8 @@ static enum MHD_Result early_answer(struct api_server *srv, struct MHD_Connectio
 	default:
 		break;
 	}
+	if ((status = check_access(srv, conn, &rc->route, &why)) != 0)
+		return send_text(conn, status, why);
 	if (rc->route.protected_ && (why = check_auth(srv, conn)) != NULL)
 		return send_401(conn, why);
 	/* Patroni wants Content-Length; a chunked body (libmicrohttpd decodes it) is
@@ -594,6 +643,7 @@ static struct MHD_Daemon *start_daemon(struct api_server *srv, const struct api_
 {
 	unsigned flags =
 	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls[API_TLS_MAX_OPTIONS];
 	bool v6 = netaddr_is_v6(addr);
 	bool any6 = v6 && netaddr_is_any(addr);
 	/* Only for libmicrohttpd's messages: the address given below is what it binds. */
@@ -601,6 +651,7 @@ static struct MHD_Daemon *start_daemon(struct api_server *srv, const struct api_
 
 	if (v6)
 		flags |= any6 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	api_tls_options(&srv->tls, tls, &flags);
 	/* The logger goes first so that it catches messages about the options after it. */
 	return MHD_start_daemon(
 	    flags, port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
@@ -612,7 +663,7 @@ static struct MHD_Daemon *start_daemon(struct api_server *srv, const struct api_
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)or_default(opt->max_connections_per_ip, DEFAULT_MAX_CONNS_IP),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
-	    on_connection, srv, MHD_OPTION_END);
+	    on_connection, srv, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 }
 
 static char *auth_key(const struct api_options *opt)
@@ -628,6 +679,17 @@ static char *auth_key(const struct api_options *opt)
 	key = b64_encode(pair, strlen(pair));
 	free(pair);
 	return key;
+}
+
+static bool build_allowlist(struct api_server *srv, const struct api_options *opt)
+{
+	char err[320];
+
+	if (api_allow_build(opt->allowlist, opt->allowlist_include_members, &srv->allow, err,
+	                    sizeof(err)))
+		return true;
+	log_error("REST API: %s", err);
+	return false;
 }
 
 struct api_server *api_start(const struct api_options *opt, const struct api_ops *ops)
@@ -648,6 +710,10 @@ struct api_server *api_start(const struct api_options *opt, const struct api_ops
 	pthread_mutex_init(&srv->lock, NULL);
 	srv->deadlines = api_deadline_new(
 	    or_default(opt->request_timeout_s, DEFAULT_REQUEST_TIMEOUT_S) * 1000, NULL);
+	if (!api_tls_load(opt, &srv->tls) || !build_allowlist(srv, opt)) {
+		api_stop(srv);
+		return NULL;
+	}
 	if (api_deadline_start(srv->deadlines) != 0) {
 		log_error("REST API: cannot start the request deadline thread");
 		api_stop(srv);
@@ -662,8 +728,9 @@ struct api_server *api_start(const struct api_options *opt, const struct api_ops
 	atomic_store(&srv->serving, true);
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info != NULL ? info->port : 0;
-	log_info("REST API: listening on %s%s", opt->listen,
-	         srv->auth_key != NULL ? " (unsafe endpoints need authentication)" : "");
+	log_info("REST API: listening on %s, %s%s%s", opt->listen, srv->tls.on ? "https" : "http",
+	         srv->auth_key != NULL ? ", unsafe endpoints need authentication" : "",
+	         srv->allow.active ? " from allowed addresses" : "");
 	return srv;
 }
 
@@ -690,5 +757,7 @@ void api_stop(struct api_server *srv)
 	api_deadline_free(srv->deadlines); /* after the daemon: every connection is closed */
 	pthread_mutex_destroy(&srv->lock);
 	free(srv->auth_key);
+	api_tls_free(&srv->tls);
+	api_allow_free(&srv->allow);
 	free(srv);
 }

@@ -62,8 +62,11 @@ void chaos_etcd_status(const struct client *cl, int timeout_ms, struct chaos_etc
 		char err[256];
 		struct buf body;
 		long status = 0;
-		struct http_req req = {
-		    .method = "POST", .url = url, .body = "{}", .timeout_ms = timeout_ms};
+		struct http_req req = {.method = "POST",
+		                       .url = url,
+		                       .body = "{}",
+		                       .tls = &cl->etcd_tls, /* Status needs no user */
+		                       .timeout_ms = timeout_ms};
 
 		snprintf(url, sizeof(url), "%s/v3/maintenance/status", cl->etcd[i]);
 		buf_init(&body);

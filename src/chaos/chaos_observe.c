@@ -155,9 +155,10 @@ static void poll_node(struct chaos_observer *o, int k)
 	n = o->obs.nodes[k];
 	pthread_mutex_unlock(&o->mu);
 	buf_init(&body);
-	n.answered = client_api_url(o->t->nodes[k].api_url, "patroni", url, sizeof(url)) &&
-	             http_get(url, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
-	             status == 200 && parse_patroni(body.data, &n);
+	n.answered =
+	    client_api_url(o->t->nodes[k].api_url, "patroni", url, sizeof(url)) &&
+	    http_get(url, &o->t->cl->rest_tls, REST_TIMEOUT_MS, &status, &body, err, sizeof(err)) &&
+	    status == 200 && parse_patroni(body.data, &n);
 	if (!n.answered)
 		snprintf(n.state, sizeof(n.state), "not answering");
 	buf_free(&body);

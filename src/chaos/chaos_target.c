@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "util/conninfo.h"
+#include "client/client_sql.h"
 #include "util/buf.h"
+#include "util/conninfo.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
 
@@ -33,6 +34,7 @@ static void node_conninfo(struct chaos_node *n, const struct client *cl, const c
 		conninfo_append(&b, "passfile", passfile);
 	if (cl->creds.pg_password[0])
 		conninfo_append(&b, "password", cl->creds.pg_password);
+	client_sql_tls_conninfo(cl, &b); /* sslmode and CA: verify-full on a TLS lab */
 	buf_puts(&b, " connect_timeout=2 application_name=pgha-chaos-probe "
 	             "options='-c statement_timeout=1000 -c synchronous_commit=on'");
 	snprintf(n->conninfo, sizeof(n->conninfo), "%s", b.data);
@@ -63,12 +65,13 @@ bool chaos_target_from_lab(const struct lab_cluster *lab, const struct client *c
 	for (int k = 0; k < t->n_nodes; k++) {
 		struct chaos_node *n = &t->nodes[k];
 		const struct lab_node_ports *p = &lab->plan.nodes[k];
+		char base[96];
 
 		snprintf(n->name, sizeof(n->name), "%s", p->name);
 		snprintf(n->host, sizeof(n->host), "127.0.0.1");
 		n->pg_port = p->pg_port;
-		snprintf(n->api_url, sizeof(n->api_url), "http://127.0.0.1:%d/patroni",
-		         p->api_port);
+		lab_api_url(lab, p, base, sizeof(base)); /* https on a TLS lab */
+		snprintf(n->api_url, sizeof(n->api_url), "%s/patroni", base);
 		node_conninfo(n, cl, passfile);
 	}
 	snprintf(t->rw, sizeof(t->rw), "%s", rw_opt ? rw_opt : DEFAULT_RW);

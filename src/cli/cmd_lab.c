@@ -20,13 +20,14 @@ static const struct arg_opt up_opts[] = {
     ARG_STR_OPT("os-user", 0, UP(os_user), 0),
     ARG_INT_OPT("timeout", UP(timeout_s), 1, 3600, 0),
     ARG_STR_OPT("pg-bin-dir", 0, UP(pg_bin_dir), SET(pg_bin_dir_set)),
+    ARG_FLAG_OPT("insecure", 0, UP(insecure)),
 };
 
 const struct cli_spec cli_up_spec = {
     "up",
     "usage: pgha up [--dir DIR] [--nodes N] [--base-port P] [--router-port R]\n"
     "               [--scope NAME] [--os-user USER] [--timeout SECONDS]\n"
-    "               [--pg-bin-dir DIR]\n\n"
+    "               [--pg-bin-dir DIR] [--insecure]\n\n"
     "Starts a local cluster in DIR (default ./pgha-lab): 3 etcd members, N nodes\n"
     "(default 3, at most 9), each an agent with its PostgreSQL and PgBouncer, and a\n"
     "router, all on 127.0.0.1, and waits until one leader and N-1 streaming replicas\n"
@@ -37,7 +38,11 @@ const struct cli_spec cli_up_spec = {
     "(default postgres), from a copy of this pgha in DIR/bin; when that user cannot\n"
     "reach DIR (a home directory is often 0700), the lab lives under /var/lib/pgha-labs\n"
     "and DIR is a link to it. On an existing DIR it starts only what is not running,\n"
-    "or reports the running cluster.\n",
+    "or reports the running cluster.\n"
+    "Every connection is encrypted and authenticated: a lab CA in DIR/tls signs the\n"
+    "certificates of etcd (https, with users), the REST APIs (https), PostgreSQL and\n"
+    "PgBouncer (TLS required, sslmode=verify-full in pg_service.conf). --insecure\n"
+    "makes a lab without TLS, for debugging with plain tools.\n",
     up_opts,
     ARRAY_LEN(up_opts),
 };

@@ -32,15 +32,25 @@ static bool from_config(const char *path, struct client *c, char *err, size_t er
 	snprintf(c->scope, sizeof(c->scope), "%s", cfg->scope);
 	snprintf(c->namespace_, sizeof(c->namespace_), "%s", cfg->namespace_);
 	for (int i = 0; i < cfg->etcd.n_hosts && i < CLIENT_MAX_ETCD; i++)
-		snprintf(c->etcd[i], sizeof(c->etcd[i]), "http://%s", cfg->etcd.hosts[i]);
+		snprintf(c->etcd[i], sizeof(c->etcd[i]), "%s://%s", cfg->etcd.protocol,
+		         cfg->etcd.hosts[i]);
 	c->n_etcd = MIN(cfg->etcd.n_hosts, CLIENT_MAX_ETCD);
-	snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", cfg->restapi.username);
-	snprintf(cr->rest_password, sizeof(cr->rest_password), "%s", cfg->restapi.password);
+	c->etcd_tls = cfg->etcd.tls;
+	c->rest_tls = cfg->ctl.tls;
+	/* The tools' sessions are the superuser's, with its TLS settings. */
+	snprintf(c->pg_sslmode, sizeof(c->pg_sslmode), "%s", cfg->postgresql.superuser.sslmode);
+	snprintf(c->pg_sslrootcert, sizeof(c->pg_sslrootcert), "%s",
+	         cfg->postgresql.superuser.sslrootcert);
+	/* ctl.authentication, which falls back on restapi.authentication (config_tls.c) */
+	snprintf(cr->rest_user, sizeof(cr->rest_user), "%s", cfg->ctl.username);
+	snprintf(cr->rest_password, sizeof(cr->rest_password), "%s", cfg->ctl.password);
+	snprintf(cr->etcd_user, sizeof(cr->etcd_user), "%s", cfg->etcd.username);
+	snprintf(cr->etcd_password, sizeof(cr->etcd_password), "%s", cfg->etcd.password);
 	snprintf(cr->pg_user, sizeof(cr->pg_user), "%s", cfg->postgresql.superuser.username);
 	snprintf(cr->pg_password, sizeof(cr->pg_password), "%s",
 	         cfg->postgresql.superuser.password);
-	snprintf(cr->note, sizeof(cr->note), "restapi.authentication of %.200s%s", path,
-	         cfg->restapi.username[0] ? "" : " (not set)");
+	snprintf(cr->note, sizeof(cr->note), "ctl or restapi.authentication of %.200s%s", path,
+	         cfg->ctl.username[0] ? "" : " (not set)");
 	config_free(cfg);
 	free(cfg);
 	if (c->n_etcd == 0)

@@ -16,43 +16,34 @@
 #define CONNECT_TIMEOUT_MS 3000
 #define QUERY_TIMEOUT_MS   5000
 
-void ops_probe_etcd(const char *url, int timeout_ms, struct ops_etcd_probe *p)
+void ops_probe_etcd(const struct client *c, const char *url, int timeout_ms,
+                    struct ops_etcd_probe *p)
 {
 	memset(p, 0, sizeof(*p));
 	snprintf(p->url, sizeof(p->url), "%s", url);
-	p->answered = client_etcd_health(url, timeout_ms, &p->healthy, p->err, sizeof(p->err));
+	p->answered =
+	    client_etcd_health(url, &c->etcd_tls, timeout_ms, &p->healthy, p->err, sizeof(p->err));
 }
 
-static long rest_get(const struct dcs_member *m, const char *endpoint, int timeout_ms,
-                     struct ops_rest_probe *p)
-{
-	char url[CLIENT_URL_LEN + 32];
-	long status = 0;
-
-	if (!client_api_url(m->api_url, endpoint, url, sizeof(url))) {
-		snprintf(p->err, sizeof(p->err), "no usable api_url ('%.150s')", m->api_url);
-		return 0;
-	}
-	if (!http_get(url, timeout_ms, &status, NULL, p->err, sizeof(p->err)))
-		return 0;
-	return status;
-}
-
-void ops_probe_rest(const struct dcs_member *m, int timeout_ms, struct ops_rest_probe *p)
+void ops_probe_rest(const struct client *c, const struct dcs_member *m, int timeout_ms,
+                    struct ops_rest_probe *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->primary_code = rest_get(m, "primary", timeout_ms, p);
+	p->primary_code = client_rest_get(c, m, "primary", timeout_ms, p->err, sizeof(p->err));
 	if (p->primary_code != 0) /* an agent that did not answer once is not asked twice */
-		p->replica_code = rest_get(m, "replica", timeout_ms, p);
+		p->replica_code =
+		    client_rest_get(c, m, "replica", timeout_ms, p->err, sizeof(p->err));
 }
 
-void ops_probe_sql(const char *addr, const struct client_creds *cr, int connect_timeout_ms,
+void ops_probe_sql(const char *addr, const struct client *c, int connect_timeout_ms,
                    int query_timeout_ms, struct ops_sql_probe *p)
 {
 	char host[CLIENT_URL_LEN];
 	struct client_sql_target t = {.host = host,
-	                              .user = cr->pg_user,
-	                              .password = cr->pg_password,
+	                              .user = c->creds.pg_user,
+	                              .password = c->creds.pg_password,
+	                              .sslmode = c->pg_sslmode,
+	                              .sslrootcert = c->pg_sslrootcert,
 	                              .application_name = "pgha-health",
 	                              .connect_timeout_ms = connect_timeout_ms,
 	                              .query_timeout_ms = query_timeout_ms};
@@ -92,7 +83,7 @@ static void router_targets(const struct ops_ctx *ctx, const struct ops_args *a,
 
 static void probe_addr(const struct ops_ctx *ctx, const char *addr, struct ops_sql_probe *p)
 {
-	ops_probe_sql(addr, &ctx->client.creds, CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS, p);
+	ops_probe_sql(addr, &ctx->client, CONNECT_TIMEOUT_MS, QUERY_TIMEOUT_MS, p);
 }
 
 static void probe_members(const struct ops_ctx *ctx, struct ops_health_obs *r)
@@ -100,7 +91,7 @@ static void probe_members(const struct ops_ctx *ctx, struct ops_health_obs *r)
 	const struct dcs_view *v = &r->view;
 
 	for (int i = 0; i < v->n_members; i++) {
-		ops_probe_rest(&v->members[i], REST_TIMEOUT_MS, &r->in.rest[i]);
+		ops_probe_rest(&ctx->client, &v->members[i], REST_TIMEOUT_MS, &r->in.rest[i]);
 		if (v->members[i].pooler[0])
 			probe_addr(ctx, v->members[i].pooler, &r->in.pooler[i]);
 	}
@@ -113,7 +104,8 @@ void ops_health_observe(const struct ops_ctx *ctx, const struct ops_args *a,
 
 	in->max_lag_bytes = a->max_lag_bytes;
 	for (int i = 0; i < ctx->client.n_etcd; i++)
-		ops_probe_etcd(ctx->client.etcd[i], ETCD_TIMEOUT_MS, &in->etcd[in->n_etcd++]);
+		ops_probe_etcd(&ctx->client, ctx->client.etcd[i], ETCD_TIMEOUT_MS,
+		               &in->etcd[in->n_etcd++]);
 	in->view_ok = client_read_view(&ctx->client, READ_TIMEOUT_MS, &r->view);
 	if (!in->view_ok) {
 		snprintf(in->view_err, sizeof(in->view_err), "etcd did not answer");

@@ -15,15 +15,18 @@
 #include "lab/lab.h"
 
 /* ops_probe_etcd: GET <url>/health; healthy when it answers {"health": "true"}. */
-void ops_probe_etcd(const char *url, int timeout_ms, struct ops_etcd_probe *p);
+void ops_probe_etcd(const struct client *c, const char *url, int timeout_ms,
+                    struct ops_etcd_probe *p);
 /* ops_probe_rest: GET /primary and /replica on m's REST API (no credentials needed). */
-void ops_probe_rest(const struct dcs_member *m, int timeout_ms, struct ops_rest_probe *p);
+void ops_probe_rest(const struct client *c, const struct dcs_member *m, int timeout_ms,
+                    struct ops_rest_probe *p);
 /*
- * ops_probe_sql: connects to addr ("HOST:PORT"; database postgres; user and password
- * when not empty, else libpq's defaults) and asks where it landed (client_sql.h).
- * connect_timeout_ms bounds the connection, then query_timeout_ms the answer.
+ * ops_probe_sql: connects to addr ("HOST:PORT"; database postgres; c's PostgreSQL user
+ * and password when not empty, else libpq's defaults; c's sslmode and CA) and asks
+ * where it landed (client_sql.h). connect_timeout_ms bounds the connection, then
+ * query_timeout_ms the answer.
  */
-void ops_probe_sql(const char *addr, const struct client_creds *cr, int connect_timeout_ms,
+void ops_probe_sql(const char *addr, const struct client *c, int connect_timeout_ms,
                    int query_timeout_ms, struct ops_sql_probe *p);
 
 /* The observations of one pass of `pgha health`. */

@@ -27,6 +27,9 @@ struct dcs *client_dcs_open(const struct client *c, int request_timeout_ms, bool
 {
 	const char *eps[CLIENT_MAX_ETCD + 1];
 	struct dcs_options o = {.endpoints = eps,
+	                        .tls = &c->etcd_tls,
+	                        .username = c->creds.etcd_user[0] ? c->creds.etcd_user : NULL,
+	                        .password = c->creds.etcd_password,
 	                        .namespace_ = c->namespace_,
 	                        .scope = c->scope,
 	                        .request_timeout_ms = request_timeout_ms,

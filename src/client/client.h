@@ -24,6 +24,7 @@
 #include "dcs/dcs.h"
 #include "util/buf.h"
 #include "util/compiler.h"
+#include "util/tls.h"
 
 #define CLIENT_MAX_ETCD   16
 #define CLIENT_URL_LEN    272 /* "http://" + a config.h host:port */
@@ -41,15 +42,22 @@ struct client_creds {
 	char rest_password[CLIENT_SECRET_LEN];
 	char pg_user[CLIENT_NAME_LEN];
 	char pg_password[CLIENT_SECRET_LEN];
+	char etcd_user[CLIENT_NAME_LEN]; /* etcd authentication; "" = none */
+	char etcd_password[CLIENT_SECRET_LEN];
 	char note[256];
 };
 
 struct client {
 	char scope[CLIENT_NAME_LEN];
 	char namespace_[CLIENT_NAME_LEN];           /* "/service/" form */
-	char etcd[CLIENT_MAX_ETCD][CLIENT_URL_LEN]; /* client URLs, "http://host:port" */
+	char etcd[CLIENT_MAX_ETCD][CLIENT_URL_LEN]; /* client URLs, "http(s)://host:port" */
 	int n_etcd;
 	struct client_creds creds;
+	struct tls_client etcd_tls; /* https etcd: its CA (and a client certificate) */
+	struct tls_client rest_tls; /* https REST APIs: ctl's CA, client certificate */
+	/* PostgreSQL sessions by host and port (not through a service file) */
+	char pg_sslmode[16];           /* libpq's sslmode; "" = libpq's default */
+	char pg_sslrootcert[PATH_MAX]; /* with verify-ca/verify-full: the CA */
 };
 
 /*

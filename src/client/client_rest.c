@@ -39,6 +39,7 @@ long client_rest(const struct client *c, const struct dcs_member *m, const char 
 	                       .body = body,
 	                       .user = c->creds.rest_user,
 	                       .password = c->creds.rest_password,
+	                       .tls = &c->rest_tls,
 	                       .timeout_ms = timeout_ms};
 	long status;
 
@@ -49,6 +50,21 @@ long client_rest(const struct client *c, const struct dcs_member *m, const char 
 	}
 	if (!http_request(&req, &status, reply, err, errlen))
 		return status == HTTP_UNSENT ? HTTP_UNSENT : 0;
+	return status;
+}
+
+long client_rest_get(const struct client *c, const struct dcs_member *m, const char *endpoint,
+                     int timeout_ms, char *err, size_t errlen)
+{
+	char url[CLIENT_URL_LEN + 64];
+	long status = 0;
+
+	if (!client_api_url(m->api_url, endpoint, url, sizeof(url))) {
+		snprintf(err, errlen, "no usable api_url ('%.150s')", m->api_url);
+		return 0;
+	}
+	if (!http_get(url, &c->rest_tls, timeout_ms, &status, NULL, err, errlen))
+		return 0;
 	return status;
 }
 
@@ -95,7 +111,8 @@ void client_failsafe_state(const struct client *c, const struct dcs_view *v, int
 	}
 }
 
-bool client_etcd_health(const char *url, int timeout_ms, bool *healthy, char *err, size_t errlen)
+bool client_etcd_health(const char *url, const struct tls_client *tls, int timeout_ms,
+                        bool *healthy, char *err, size_t errlen)
 {
 	char health_url[CLIENT_URL_LEN + 16];
 	struct buf body;
@@ -106,7 +123,7 @@ bool client_etcd_health(const char *url, int timeout_ms, bool *healthy, char *er
 	*healthy = false;
 	snprintf(health_url, sizeof(health_url), "%s/health", url);
 	buf_init(&body);
-	answered = http_get(health_url, timeout_ms, &status, &body, err, errlen);
+	answered = http_get(health_url, tls, timeout_ms, &status, &body, err, errlen);
 	j = answered ? json_loads(body.data, 0, NULL) : NULL;
 	/* etcd 3.4 answers {"health":"true"}, 3.5 adds "reason" */
 	*healthy = status == 200 && str_eq(json_string_value(json_object_get(j, "health")), "true");

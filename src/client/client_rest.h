@@ -32,6 +32,13 @@ long client_rest(const struct client *c, const struct dcs_member *m, const char 
                  const char *endpoint, const char *body, int timeout_ms, struct buf *reply,
                  char *err, size_t errlen);
 /*
+ * client_rest_get: GET endpoint of member m, as client_rest but without credentials
+ * (the health endpoints need none) and without a body. Returns the HTTP status, 0 when
+ * the agent did not answer (err says why).
+ */
+long client_rest_get(const struct client *c, const struct dcs_member *m, const char *endpoint,
+                     int timeout_ms, char *err, size_t errlen);
+/*
  * client_failsafe_state: failsafe_mode from v's dynamic configuration and, when on,
  * whether a primary runs on it: the leader's /patroni, or with no leader key (it
  * expired while the primary ran without etcd) every member of the failsafe key's.
@@ -40,10 +47,11 @@ struct client_failsafe;
 void client_failsafe_state(const struct client *c, const struct dcs_view *v, int timeout_ms,
                            struct client_failsafe *out);
 /*
- * client_etcd_health: GET <url>/health. True when etcd answered (then *healthy tells
- * whether it said {"health": "true"}, and err what it said otherwise); false with err
- * set when nothing answered.
+ * client_etcd_health: GET <url>/health (tls: etcd's CA). True when etcd answered (then
+ * *healthy tells whether it said {"health": "true"}, and err what it said otherwise);
+ * false with err set when nothing answered. /health needs no credentials.
  */
-bool client_etcd_health(const char *url, int timeout_ms, bool *healthy, char *err, size_t errlen);
+bool client_etcd_health(const char *url, const struct tls_client *tls, int timeout_ms,
+                        bool *healthy, char *err, size_t errlen);
 
 #endif

@@ -8,18 +8,24 @@
 #include <string.h>
 #include "pq/pq.h"
 #include "util/clock.h"
+#include "util/conninfo.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
 #define LANDING_SQL                                                                           \
 	"SELECT pg_catalog.pg_is_in_recovery(), pg_catalog.current_setting('cluster_name'), " \
 	"pg_catalog.current_setting('port')"
-#define MAX_KEYS 8
+#define MAX_KEYS 10
 
 /* conn_params: libpq keywords and values for t (port_s holds the port's text). */
 static void conn_params(const struct client_sql_target *t, char *port_s, size_t size,
                         const char **keys, const char **values)
 {
+	/* Optional settings: NULL or "" leaves libpq's default. */
+	const char *const optional[][2] = {{"user", t->user},
+	                                   {"password", t->password},
+	                                   {"sslmode", t->sslmode},
+	                                   {"sslrootcert", t->sslrootcert}};
 	int n = 0;
 
 	if (t->service != NULL) {
@@ -36,13 +42,11 @@ static void conn_params(const struct client_sql_target *t, char *port_s, size_t 
 	}
 	keys[n] = "application_name";
 	values[n++] = t->application_name ? t->application_name : "pgha";
-	if (t->user != NULL && t->user[0] != '\0') {
-		keys[n] = "user";
-		values[n++] = t->user;
-	}
-	if (t->password != NULL && t->password[0] != '\0') {
-		keys[n] = "password";
-		values[n++] = t->password;
+	for (size_t i = 0; i < ARRAY_LEN(optional); i++) {
+		if (optional[i][1] != NULL && optional[i][1][0] != '\0') {
+			keys[n] = optional[i][0];
+			values[n++] = optional[i][1];
+		}
 	}
 	keys[n] = NULL;
 	values[n] = NULL;
@@ -126,4 +130,12 @@ bool client_sql_landing(const struct client_sql_target *t, struct client_landing
 	ok = query(conn, t->query_timeout_ms, out, err, errlen);
 	PQfinish(conn);
 	return ok;
+}
+
+void client_sql_tls_conninfo(const struct client *c, struct buf *out)
+{
+	if (c->pg_sslmode[0] != '\0')
+		conninfo_append(out, "sslmode", c->pg_sslmode);
+	if (c->pg_sslrootcert[0] != '\0')
+		conninfo_append(out, "sslrootcert", c->pg_sslrootcert);
 }

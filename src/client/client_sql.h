@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "client/client.h"
+#include "util/buf.h"
 #include "util/compiler.h"
 
 /* Where to connect: a service of a service file, or host and port. */
@@ -27,6 +28,8 @@ struct client_sql_target {
 	const char *user;             /* NULL or "": libpq's default (PGUSER...) */
 	const char *password;         /* NULL or "": libpq's default (passfile...) */
 	const char *application_name; /* what pg_stat_activity shows */
+	const char *sslmode;          /* NULL or "": libpq's default */
+	const char *sslrootcert;      /* NULL or "": libpq's default */
 	int connect_timeout_ms;       /* until the session is up */
 	int query_timeout_ms;         /* then until the answer */
 };
@@ -44,5 +47,10 @@ struct client_landing {
  */
 bool client_sql_landing(const struct client_sql_target *t, struct client_landing *out, char *err,
                         size_t errlen) MUST_CHECK;
+/*
+ * client_sql_tls_conninfo: c's pg_sslmode and pg_sslrootcert as conninfo words
+ * (" sslmode='verify-full' sslrootcert='...'"), appended to out; nothing when unset.
+ */
+void client_sql_tls_conninfo(const struct client *c, struct buf *out);
 
 #endif

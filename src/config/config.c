@@ -51,25 +51,15 @@ static void check_required(struct cfg_ctx *c)
 		          cfg->scope);
 }
 
-/* Patroni's environment variables win over the file. */
-static void env_override(struct cfg_ctx *c, const char *var, char *dst, size_t size)
-{
-	const char *v = envsecret_get(var);
-
-	if (v != NULL && !str_copy(dst, size, v))
-		cfg_error(c, 0, "environment variable %s: too long (at most %zu bytes)", var,
-		          size - 1);
-}
-
 static void env_user(struct cfg_ctx *c, const char *prefix, char *user, size_t user_size,
                      char *password, size_t password_size)
 {
 	char var[64];
 
 	snprintf(var, sizeof(var), "PATRONI_%s_USERNAME", prefix);
-	env_override(c, var, user, user_size);
+	cfg_env_override(c, var, user, user_size);
 	snprintf(var, sizeof(var), "PATRONI_%s_PASSWORD", prefix);
-	env_override(c, var, password, password_size);
+	cfg_env_override(c, var, password, password_size);
 }
 
 #define ENV_USER(c, prefix, u)                                                   \
@@ -85,6 +75,8 @@ static void apply_env(struct cfg_ctx *c)
 	ENV_USER(c, "REWIND", &cfg->postgresql.rewind);
 	env_user(c, "RESTAPI", cfg->restapi.username, sizeof(cfg->restapi.username),
 	         cfg->restapi.password, sizeof(cfg->restapi.password));
+	env_user(c, "ETCD3", cfg->etcd.username, sizeof(cfg->etcd.username), cfg->etcd.password,
+	         sizeof(cfg->etcd.password));
 }
 
 static void default_users(struct config *cfg)
@@ -303,6 +295,7 @@ static void finish(struct cfg_ctx *c)
 	finish_dcs(c);
 	finish_tags(c);
 	finish_misc(c);
+	cfg_finish_tls(c);
 }
 
 /* --- loading ------------------------------------------------------------------------ */
@@ -374,6 +367,7 @@ void config_free(struct config *cfg)
 	strv_free(cfg->bootstrap.pg_hba);
 	pg_params_free(&cfg->postgresql.parameters);
 	strv_free(cfg->postgresql.pg_hba);
+	strv_free(cfg->restapi.allowlist);
 	json_decref(cfg->tags.all);
 	memset(cfg, 0, sizeof(*cfg));
 }

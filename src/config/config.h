@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <jansson.h>
 #include "util/compiler.h"
+#include "util/tls.h"
 
 #define CONFIG_NAME_LEN       64  /* member names, scope, user names */
 #define CONFIG_HOST_LEN       256 /* host:port strings */
@@ -40,6 +41,30 @@ struct pg_params {
 struct pg_user {
 	char username[CONFIG_NAME_LEN];
 	char password[CONFIG_SECRET_LEN]; /* empty = none (peer/trust auth) */
+	/* libpq's TLS settings of this role's connections to other nodes (streaming,
+	   pg_basebackup, pg_rewind), as Patroni passes them; "" = libpq's default */
+	char sslmode[16];           /* disable ... verify-full; "" = prefer */
+	char sslrootcert[PATH_MAX]; /* CA the server's certificate must chain to */
+	char sslcert[PATH_MAX];     /* client certificate */
+	char sslkey[PATH_MAX];      /* its key */
+	char sslpassword[CONFIG_SECRET_LEN];
+	char sslcrl[PATH_MAX];
+};
+
+/* restapi.verify_client: whether the REST API asks for client certificates. */
+enum config_verify_client {
+	CONFIG_VERIFY_NONE = 0, /* never */
+	CONFIG_VERIFY_OPTIONAL, /* asked; unsafe endpoints need a valid one */
+	CONFIG_VERIFY_REQUIRED  /* every request needs a valid one */
+};
+
+/* PgBouncer's TLS for one side (client_tls_* or server_tls_*), as in its own ini. */
+struct pooler_tls {
+	char sslmode[16];         /* disable, allow, prefer, require, verify-ca, verify-full */
+	char cert_file[PATH_MAX]; /* PgBouncer's certificate */
+	char key_file[PATH_MAX];
+	char ca_file[PATH_MAX]; /* verifies the other side's certificate */
+	char protocols[64];     /* "secure" (TLS 1.2 and 1.3) by default */
 };
 
 /*
@@ -92,14 +117,35 @@ struct config {
 		char connect_address[CONFIG_HOST_LEN]; /* host:port peers use */
 		char username[CONFIG_NAME_LEN];        /* basic auth for unsafe endpoints */
 		char password[CONFIG_SECRET_LEN];
+		char certfile[PATH_MAX]; /* set: serve https with it */
+		char keyfile[PATH_MAX];  /* its private key */
+		char keyfile_password[CONFIG_SECRET_LEN];
+		char cafile[PATH_MAX];          /* CA of client certificates (verify_client) */
+		int verify_client;              /* enum config_verify_client */
+		char **allowlist;               /* owned; NULL = anyone: unsafe requests only from
+		                                   these addresses, networks or host names */
+		bool allowlist_include_members; /* ... and from the members' api_url hosts */
 	} restapi;
+
+	/*
+	 * ctl: how this node reaches the REST API of others (peer probes), as patronictl
+	 * does: tls is ctl.cacert, certfile, keyfile, keyfile_password and insecure, each
+	 * falling back to restapi.cafile, certfile, keyfile, keyfile_password (Patroni's
+	 * rule); authentication falls back to restapi.authentication.
+	 */
+	struct {
+		struct tls_client tls;
+		char username[CONFIG_NAME_LEN];
+		char password[CONFIG_SECRET_LEN];
+	} ctl;
 
 	struct {
 		char hosts[CONFIG_MAX_ETCD][CONFIG_HOST_LEN]; /* "host:port" */
 		int n_hosts;
-		char protocol[8];               /* "http" (https unsupported) */
+		char protocol[8];               /* "http" or "https" */
 		char username[CONFIG_NAME_LEN]; /* etcd auth, optional */
 		char password[CONFIG_SECRET_LEN];
+		struct tls_client tls; /* cacert, cert, key (https) */
 	} etcd;
 
 	struct {
@@ -141,7 +187,9 @@ struct config {
 		char bin[PATH_MAX];           /* pgbouncer binary */
 		int pool_size;
 		int max_client_conn;
-		char pool_mode[16]; /* session | transaction */
+		char pool_mode[16];           /* session | transaction */
+		struct pooler_tls client_tls; /* clients (and the router) to PgBouncer */
+		struct pooler_tls server_tls; /* PgBouncer to PostgreSQL */
 	} pgbouncer;
 
 	struct tags tags;
@@ -199,7 +247,8 @@ bool dyn_config_timing_ok(const struct dyn_config *d);
  * here (the operator wrote it and can fix it), unlike in dyn_config_from_json (etcd's
  * copy must be usable by a running cluster, so it is adjusted as Patroni does). Environment
  * variables override the file as in Patroni:
- * PATRONI_{SUPERUSER,REPLICATION,REWIND,RESTAPI}_{USERNAME, PASSWORD}.
+ * PATRONI_{SUPERUSER,REPLICATION,REWIND,RESTAPI,ETCD3}_{USERNAME, PASSWORD}. Credentials come
+ * in pairs and certificates with their keys (config_tls.c says why): a half is an error.
  */
 bool config_load(const char *path, struct config *cfg, struct config_msgs *errors,
                  struct config_msgs *warnings) MUST_CHECK;

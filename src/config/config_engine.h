@@ -282,6 +282,16 @@ void cfg_each_pair(struct cfg_ctx *c, const yaml_node_t *map, cfg_pair_fn *fn, v
 /* cfg_map_has: the mapping holds key (merge keys resolved). */
 bool cfg_map_has(struct cfg_ctx *c, const yaml_node_t *map, const char *key);
 
+/*
+ * cfg_need_pair: when a (at a_path) is set and b (at b_path) is not, the error
+ * "a_path is set but b_path (or ENV) is not: set both or neither" (env may be NULL):
+ * the half of a credential pair, or a certificate without its key (config_tls.c).
+ */
+void cfg_need_pair(struct cfg_ctx *c, const char *a_path, const char *a, const char *b_path,
+                   const char *b, const char *env);
+/* cfg_env_override: the environment variable var, when set, replaces dst[size]. */
+void cfg_env_override(struct cfg_ctx *c, const char *var, char *dst, size_t size);
+
 /* Text checks rows share (config_values.c, config_sections.c). */
 cfg_text_fn cfg_text_listen;    /* host:port to bind: "" (unset), "*:5432", "a,b:5432" */
 cfg_text_fn cfg_text_address;   /* host:port another node connects to */

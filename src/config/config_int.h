@@ -38,6 +38,8 @@ struct agent_load {
 	char etcd_host[CONFIG_HOST_LEN]; /* etcd3.host / url, used when hosts is absent */
 	bool etcd_alias_seen;            /* the file has an etcd: (v2 name) section */
 	bool etcd3_seen;                 /* the file has an etcd3: section */
+	bool etcd_https_hosts;           /* an endpoint was written https://... */
+	bool etcd_http_hosts;            /* an endpoint was written http://... */
 	bool initdb_set;                 /* bootstrap.initdb was given */
 	int dcs_line;                    /* line of bootstrap.dcs, 0 if absent */
 };
@@ -49,6 +51,8 @@ extern const struct cfg_key config_tag_keys[];
 cfg_read_fn cfg_read_etcd3, cfg_read_etcd_alias, cfg_read_etcd_host, cfg_read_dcs, cfg_read_initdb,
     cfg_read_bootstrap_method, cfg_read_tags;
 cfg_text_fn cfg_text_etcd_endpoint, cfg_text_etcd_protocol;
+/* cfg_finish_tls: credential and TLS checks across keys, ctl's fallbacks (config_tls.c). */
+void cfg_finish_tls(struct cfg_ctx *c);
 
 /* --- the dynamic configuration (dyn_config.c) ------------------------------------------ */
 

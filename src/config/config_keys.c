@@ -29,13 +29,34 @@
 #define FN(p, fn)                CFG_FN_ROW(p, fn)
 #define IGNORED(p, why)          CFG_IGNORED_ROW(p, why)
 #define REFUSED(p, why)          CFG_REFUSED_ROW(p, why)
+#define PG_AUTH(u, k) "postgresql.authentication." #u "." #k
 #define USER(u) \
 	SECTION("postgresql.authentication." #u), \
-	STR("postgresql.authentication." #u ".username", postgresql.u.username), \
-	STR("postgresql.authentication." #u ".password", postgresql.u.password)
+	STR(PG_AUTH(u, username), postgresql.u.username), \
+	STR(PG_AUTH(u, password), postgresql.u.password), \
+	CFG_CHOICE_ROW(T, PG_AUTH(u, sslmode), postgresql.u.sslmode, sslmodes, NULL), \
+	STR(PG_AUTH(u, sslrootcert), postgresql.u.sslrootcert), \
+	STR(PG_AUTH(u, sslcert), postgresql.u.sslcert), \
+	STR(PG_AUTH(u, sslkey), postgresql.u.sslkey), \
+	STR(PG_AUTH(u, sslpassword), postgresql.u.sslpassword), \
+	STR(PG_AUTH(u, sslcrl), postgresql.u.sslcrl)
+#define POOLER_TLS(side) \
+	CFG_CHOICE_ROW(T, "pgbouncer." #side "_sslmode", pgbouncer.side.sslmode, sslmodes, \
+	               "disable"), \
+	STR("pgbouncer." #side "_cert_file", pgbouncer.side.cert_file), \
+	STR("pgbouncer." #side "_key_file", pgbouncer.side.key_file), \
+	STR("pgbouncer." #side "_ca_file", pgbouncer.side.ca_file), \
+	CFG_CHOICE_ROW(T, "pgbouncer." #side "_protocols", pgbouncer.side.protocols, \
+	               tls_protocols, "secure")
 /* clang-format on */
 
 static const char *const pool_modes[] = {"session", "transaction", NULL};
+/* libpq's sslmode values, which PgBouncer's *_tls_sslmode share. */
+static const char *const sslmodes[] = {"disable",   "allow",       "prefer", "require",
+                                       "verify-ca", "verify-full", NULL};
+static const char *const verify_modes[] = {"none", "optional", "required", NULL};
+/* PgBouncer's names: "secure" is TLS 1.2 and 1.3; older protocols are not offered. */
+static const char *const tls_protocols[] = {"secure", "tlsv1.2", "tlsv1.3", NULL};
 
 const struct cfg_key config_keys[] = {
     STR("scope", scope),
@@ -52,14 +73,14 @@ const struct cfg_key config_keys[] = {
     SECTION("restapi.authentication"),
     STR("restapi.authentication.username", restapi.username),
     STR("restapi.authentication.password", restapi.password),
-    IGNORED("restapi.certfile", "the REST API serves plain HTTP"),
-    IGNORED("restapi.keyfile", "the REST API serves plain HTTP"),
-    IGNORED("restapi.keyfile_password", "the REST API serves plain HTTP"),
-    IGNORED("restapi.cafile", "the REST API serves plain HTTP"),
-    IGNORED("restapi.ciphers", "the REST API serves plain HTTP"),
-    IGNORED("restapi.verify_client", "the REST API serves plain HTTP"),
-    IGNORED("restapi.allowlist", NULL),
-    IGNORED("restapi.allowlist_include_members", NULL),
+    STR("restapi.certfile", restapi.certfile),
+    STR("restapi.keyfile", restapi.keyfile),
+    STR("restapi.keyfile_password", restapi.keyfile_password),
+    STR("restapi.cafile", restapi.cafile),
+    CFG_ENUM_ROW(T, "restapi.verify_client", restapi.verify_client, verify_modes, "none"),
+    STRV("restapi.allowlist", restapi.allowlist),
+    BOOL("restapi.allowlist_include_members", restapi.allowlist_include_members, NULL),
+    IGNORED("restapi.ciphers", "TLS 1.2 and 1.3 with GnuTLS's default ciphers"),
     IGNORED("restapi.http_extra_headers", NULL),
     IGNORED("restapi.https_extra_headers", NULL),
     IGNORED("restapi.request_queue_size", NULL),
@@ -73,9 +94,9 @@ const struct cfg_key config_keys[] = {
     STR_DEF("etcd3.protocol", etcd.protocol, "http", cfg_text_etcd_protocol),
     STR("etcd3.username", etcd.username),
     STR("etcd3.password", etcd.password),
-    REFUSED("etcd3.cacert", "TLS to etcd is not supported by pgha"),
-    REFUSED("etcd3.cert", "TLS to etcd is not supported by pgha"),
-    REFUSED("etcd3.key", "TLS to etcd is not supported by pgha"),
+    STR("etcd3.cacert", etcd.tls.cafile),
+    STR("etcd3.cert", etcd.tls.certfile),
+    STR("etcd3.key", etcd.tls.keyfile),
     IGNORED("etcd3.use_proxies", NULL),
     IGNORED("etcd3.proxy", NULL),
     IGNORED("etcd3.srv", "list the endpoints in hosts"),
@@ -101,13 +122,7 @@ const struct cfg_key config_keys[] = {
     USER(superuser),
     USER(replication),
     USER(rewind),
-    IGNORED("postgresql.authentication.*.sslmode", NULL),
-    IGNORED("postgresql.authentication.*.sslkey", NULL),
-    IGNORED("postgresql.authentication.*.sslcert", NULL),
-    IGNORED("postgresql.authentication.*.sslrootcert", NULL),
-    IGNORED("postgresql.authentication.*.sslpassword", NULL),
-    IGNORED("postgresql.authentication.*.sslcrl", NULL),
-    IGNORED("postgresql.authentication.*.sslcrldir", NULL),
+    IGNORED("postgresql.authentication.*.sslcrldir", "sslcrl is read"),
     IGNORED("postgresql.authentication.*.gssencmode", NULL),
     IGNORED("postgresql.authentication.*.channel_binding", NULL),
     PARAMS("postgresql.parameters", postgresql.parameters),
@@ -143,8 +158,19 @@ const struct cfg_key config_keys[] = {
     INT("pgbouncer.pool_size", pgbouncer.pool_size, 1, 10000, "20"),
     INT("pgbouncer.max_client_conn", pgbouncer.max_client_conn, 1, 1000000, "1000"),
     CFG_CHOICE_ROW(T, "pgbouncer.pool_mode", pgbouncer.pool_mode, pool_modes, "session"),
+    POOLER_TLS(client_tls),
+    POOLER_TLS(server_tls),
 
-    IGNORED("ctl", "patronictl settings"),
+    /* How this node and the tools reach other nodes' REST APIs (config.c: fallbacks). */
+    SECTION("ctl"),
+    BOOL("ctl.insecure", ctl.tls.insecure, NULL),
+    STR("ctl.cacert", ctl.tls.cafile),
+    STR("ctl.certfile", ctl.tls.certfile),
+    STR("ctl.keyfile", ctl.tls.keyfile),
+    STR("ctl.keyfile_password", ctl.tls.key_password),
+    SECTION("ctl.authentication"),
+    STR("ctl.authentication.username", ctl.username),
+    STR("ctl.authentication.password", ctl.password),
     IGNORED("watchdog", "PostgreSQL runs as the agent's child and dies with it"),
     IGNORED("citus", NULL),
     IGNORED("consul", "pgha uses etcd"),

@@ -87,10 +87,15 @@ void cfg_read_etcd_alias(struct cfg_ctx *c, const struct cfg_entry *e)
 	cfg_read_section(c, e, "etcd3");
 }
 
-/* "host", "host:port", "[v6]:port" or "http://host:port" into "host:port" (default 2379). */
+/*
+ * "host", "host:port", "[v6]:port" or "http(s)://host:port" into "host:port" (default
+ * 2379); a scheme given here is remembered for finish_etcd (it must agree with
+ * etcd3.protocol and the other hosts).
+ */
 bool cfg_text_etcd_endpoint(struct cfg_ctx *c, const struct cfg_entry *e, int line, const char *in,
                             char *out, size_t size)
 {
+	struct agent_load *a = c->user;
 	char item[CONFIG_HOST_LEN];
 	char host[CONFIG_HOST_LEN];
 	char norm[CONFIG_HOST_LEN + 16];
@@ -101,11 +106,12 @@ bool cfg_text_etcd_endpoint(struct cfg_ctx *c, const struct cfg_entry *e, int li
 	snprintf(item, sizeof(item), "%s", in);
 	s = str_trim(item);
 	if (str_has_prefix(s, "https://")) {
-		cfg_error(c, line, "%s: '%s': https is not supported by pgha", e->path, s);
-		return false;
-	}
-	if (str_has_prefix(s, "http://"))
+		a->etcd_https_hosts = true;
+		s += strlen("https://");
+	} else if (str_has_prefix(s, "http://")) {
+		a->etcd_http_hosts = true;
 		s += strlen("http://");
+	}
 	if (s[0] == '[' || strchr(s, ':') != NULL)
 		ok = str_split_hostport(s, host, sizeof(host), &port);
 	else
@@ -131,12 +137,10 @@ void cfg_read_etcd_host(struct cfg_ctx *c, const struct cfg_entry *e)
 bool cfg_text_etcd_protocol(struct cfg_ctx *c, const struct cfg_entry *e, int line, const char *in,
                             char *out, size_t size)
 {
-	if (str_eq_nocase(in, "https")) {
-		cfg_error(c, line, "%s: https is not supported by pgha (use http)", e->path);
-		return false;
-	}
+	if (str_eq_nocase(in, "https"))
+		return cfg_text_copy(c, e, line, "https", out, size);
 	if (!str_eq_nocase(in, "http") && in[0] != '\0') {
-		cfg_error(c, line, "%s: '%s' is not a protocol (http)", e->path, in);
+		cfg_error(c, line, "%s: '%s' is not a protocol (http or https)", e->path, in);
 		return false;
 	}
 	return cfg_text_copy(c, e, line, "http", out, size);

@@ -13,8 +13,31 @@
 #include "config/config.h"
 #include "config/config_engine.h"
 #include "config/config_int.h"
+#include "util/envsecret.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
+
+/* Patroni's environment variables win over the file. */
+void cfg_env_override(struct cfg_ctx *c, const char *var, char *dst, size_t size)
+{
+	const char *v = envsecret_get(var); /* taken out of the environment at start */
+
+	if (v != NULL && !str_copy(dst, size, v))
+		cfg_error(c, 0, "environment variable %s: too long (at most %zu bytes)", var,
+		          size - 1);
+}
+
+void cfg_need_pair(struct cfg_ctx *c, const char *a_path, const char *a, const char *b_path,
+                   const char *b, const char *env)
+{
+	int line = cfg_key_line(c, a_path);
+
+	if (a[0] == '\0' || b[0] != '\0' || cfg_key_bad(c, a_path))
+		return;
+	cfg_error(c, line > 0 ? line : cfg_key_line(c, b_path),
+	          "%s is set but %s%s%s%s is not: set both or neither", a_path, b_path,
+	          env ? " (or " : "", env ? env : "", env ? ")" : "");
+}
 
 /* --- nodes ---------------------------------------------------------------------------- */
 

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include "dcs/dcs_types.h"
 #include "util/compiler.h"
+#include "util/tls.h"
 
 struct dcs;
 struct dcs_mem;
@@ -40,7 +41,9 @@ enum dcs_cas {
 };
 
 struct dcs_options {
-	const char *const *endpoints; /* "host:port" or "http://host:port", NULL-terminated */
+	const char *const *endpoints; /* "host:port" or "http(s)://host:port", NULL-terminated */
+	const char *protocol;         /* etcd3.protocol for "host:port": NULL/"http" or "https" */
+	const struct tls_client *tls; /* https: etcd3.cacert, cert, key (copied); NULL = none */
 	const char *namespace_;       /* "/service/" form or "service" */
 	const char *scope;
 	const char *member_name; /* whose lease/leader key this client manages; may be NULL */

@@ -124,6 +124,8 @@ struct dcs_store *dcs_store_etcd_open(const struct dcs_store_options *opt)
 {
 	const struct dcs_options *d = opt->dcs;
 	struct etcd_options eo = {.endpoints = d->endpoints,
+	                          .protocol = d->protocol,
+	                          .tls = d->tls,
 	                          .username = d->username,
 	                          .password = d->password,
 	                          .request_timeout_ms = d->request_timeout_ms,

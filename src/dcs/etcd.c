@@ -63,6 +63,7 @@ struct etcd {
 	const atomic_bool *abort;
 	char *username;
 	char *password;
+	struct tls_client tls; /* https: given to every handle (http.h) */
 	char token[TOKEN_LEN]; /* "" until authenticated */
 	struct buf reply;      /* body of a serial reply */
 	struct http_body sink; /* reply, at most MAX_REPLY_BYTES */
@@ -95,9 +96,9 @@ static int check_abort(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 }
 
 /* Options shared by the request handles and watch handles: pgha's (http.h), then etcd's. */
-static void common_options(CURL *h, char *errbuf)
+static void common_options(CURL *h, char *errbuf, const struct tls_client *tls)
 {
-	http_easy_setup(h, errbuf);
+	http_easy_setup(h, errbuf, tls);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
@@ -107,7 +108,7 @@ static void common_options(CURL *h, char *errbuf)
 /* request_options: a request handle's options: common ones, its reply sink, the abort. */
 static void request_options(struct etcd *c, CURL *h, char *errbuf, struct http_body *sink)
 {
-	common_options(h, errbuf);
+	common_options(h, errbuf, &c->tls);
 	http_easy_body(h, sink);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_abort);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
@@ -132,9 +133,11 @@ static struct curl_slist *make_headers(const char *token)
 	return h;
 }
 
-static char *normalise_endpoint(const char *ep)
+static char *normalise_endpoint(const char *ep, const char *protocol)
 {
-	char *url = strstr(ep, "://") != NULL ? xstrdup(ep) : xasprintf("http://%s", ep);
+	char *url = strstr(ep, "://") != NULL
+	                ? xstrdup(ep)
+	                : xasprintf("%s://%s", protocol ? protocol : "http", ep);
 	size_t len = strlen(url);
 
 	while (len > 0 && url[len - 1] == '/')
@@ -157,9 +160,12 @@ struct etcd *etcd_new(const struct etcd_options *opt, char *err, size_t errlen)
 	c = xcalloc(1, sizeof(*c));
 	pthread_mutex_init(&c->mu, NULL);
 	for (int i = 0; i < ENDPOINT_MAX && opt->endpoints[i] != NULL; i++)
-		c->endpoints[c->n_endpoints++].url = normalise_endpoint(opt->endpoints[i]);
+		c->endpoints[c->n_endpoints++].url =
+		    normalise_endpoint(opt->endpoints[i], opt->protocol);
 	c->username = xstrdup(opt->username);
 	c->password = xstrdup(opt->password != NULL ? opt->password : "");
+	if (opt->tls != NULL)
+		c->tls = *opt->tls;
 	buf_init(&c->reply);
 	c->sink = (struct http_body){.buf = &c->reply, .max_bytes = MAX_REPLY_BYTES};
 	c->curl = curl_easy_init();
@@ -439,7 +445,7 @@ static bool authenticate(struct etcd *c, int idx, char *why, size_t whylen)
 	free(body);
 	if (a == ETCD_ANSWER_OK && etcd_json_auth_reply(reply, token, sizeof(token), why, whylen)) {
 		set_token(c, token);
-		log_info("etcd %s: authenticated as %s", c->endpoints[idx].url, c->username);
+		log_debug("etcd %s: authenticated as %s", c->endpoints[idx].url, c->username);
 		ok = true;
 	} else if (a == ETCD_ANSWER_AUTH) { /* credentials refused */
 		definite_error(c, idx, "/v3/auth/authenticate", ETCD_CODE_UNAUTHENTICATED, why);
@@ -977,7 +983,7 @@ struct etcd_watch *etcd_watch_open(struct etcd *c, const char *key, const char *
 	w->arg = arg;
 	etcd_stream_init(&w->stream, MAX_REPLY_BYTES);
 	w->easy = curl_easy_init();
-	common_options(w->easy, w->curl_err);
+	common_options(w->easy, w->curl_err, &c->tls);
 	curl_easy_setopt(w->easy, CURLOPT_URL, w->url);
 	curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, w->headers);
 	curl_easy_setopt(w->easy, CURLOPT_POSTFIELDS, w->body);

@@ -25,12 +25,15 @@
 #include <stdint.h>
 #include "dcs/etcd_json.h"
 #include "util/compiler.h"
+#include "util/tls.h"
 
 struct etcd;
 struct etcd_watch;
 
 struct etcd_options {
-	const char *const *endpoints; /* "host:port" or "http://host:port", NULL-terminated */
+	const char *const *endpoints; /* "host:port" or "http(s)://host:port", NULL-terminated */
+	const char *protocol;         /* scheme of "host:port" endpoints: NULL/"http" or "https" */
+	const struct tls_client *tls; /* https: CA, client certificate (copied); NULL = none */
 	const char *username;         /* etcd authentication, or NULL */
 	const char *password;
 	int request_timeout_ms; /* one attempt on one endpoint (sub-second values work) */

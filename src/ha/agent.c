@@ -76,6 +76,8 @@ static void setup_dcs_options(struct agent *a)
 	o->namespace_ = a->cfg.namespace_;
 	o->scope = a->cfg.scope;
 	o->member_name = a->cfg.name;
+	o->protocol = a->cfg.etcd.protocol;
+	o->tls = &a->cfg.etcd.tls;
 	o->username = a->cfg.etcd.username[0] ? a->cfg.etcd.username : NULL;
 	o->password = a->cfg.etcd.password[0] ? a->cfg.etcd.password : NULL;
 	o->request_timeout_ms = MAX(500, a->dyn->cfg.retry_timeout_s * 1000 / 2);
@@ -152,10 +154,23 @@ bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *s
 /* start_api: the REST API answers (503 on /health) even before etcd is reachable. */
 static bool start_api(struct agent *a)
 {
+	static const enum api_verify_client verify[] = {
+	    [CONFIG_VERIFY_NONE] = API_VERIFY_NONE,
+	    [CONFIG_VERIFY_OPTIONAL] = API_VERIFY_OPTIONAL,
+	    [CONFIG_VERIFY_REQUIRED] = API_VERIFY_REQUIRED,
+	};
+	const struct config *c = &a->cfg;
 	struct api_options opt = {
-	    .listen = a->cfg.restapi.listen,
-	    .username = a->cfg.restapi.username,
-	    .password = a->cfg.restapi.password,
+	    .listen = c->restapi.listen,
+	    .username = c->restapi.username,
+	    .password = c->restapi.password,
+	    .certfile = c->restapi.certfile,
+	    .keyfile = c->restapi.keyfile,
+	    .keyfile_password = c->restapi.keyfile_password,
+	    .cafile = c->restapi.cafile,
+	    .verify_client = verify[c->restapi.verify_client],
+	    .allowlist = c->restapi.allowlist,
+	    .allowlist_include_members = c->restapi.allowlist_include_members,
 	};
 	struct api_ops ops = {
 	    .ctx = a,

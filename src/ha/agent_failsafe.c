@@ -426,6 +426,7 @@ void agent_fs_round(void *ctx, const struct dcs_failsafe *targets, const char *b
 		                            .body = body,
 		                            .user = a->fs.user,
 		                            .password = a->fs.password,
+		                            .tls = &a->cfg.ctl.tls,
 		                            .timeout_ms = timeout_ms};
 	}
 	http_request_all(reqs, n, 4096, status, bodies);

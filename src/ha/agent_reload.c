@@ -33,6 +33,13 @@ static void report_restart_needed(const struct config *run, const struct config 
 	    {"postgresql.data_dir", run->postgresql.data_dir, f->postgresql.data_dir},
 	    {"postgresql.bin_dir", run->postgresql.bin_dir, f->postgresql.bin_dir},
 	    {"pgbouncer.listen", run->pgbouncer.listen, f->pgbouncer.listen},
+	    {"restapi.certfile", run->restapi.certfile, f->restapi.certfile},
+	    {"restapi.keyfile", run->restapi.keyfile, f->restapi.keyfile},
+	    {"restapi.cafile", run->restapi.cafile, f->restapi.cafile},
+	    {"ctl.cacert", run->ctl.tls.cafile, f->ctl.tls.cafile},
+	    {"etcd3.protocol", run->etcd.protocol, f->etcd.protocol},
+	    {"etcd3.cacert", run->etcd.tls.cafile, f->etcd.tls.cafile},
+	    {"etcd3.username", run->etcd.username, f->etcd.username},
 	};
 	bool etcd_same = run->etcd.n_hosts == f->etcd.n_hosts;
 

@@ -30,9 +30,11 @@ void agent_conn_url(const struct agent *a, char *out, size_t size)
 	snprintf(out, size, "postgres://%s/postgres", a->cfg.postgresql.connect_address);
 }
 
+/* Patroni's rule: a REST API with a certificate serves, and is announced as, https. */
 void agent_api_url(const struct agent *a, char *out, size_t size)
 {
-	snprintf(out, size, "http://%s/patroni", a->cfg.restapi.connect_address);
+	snprintf(out, size, "%s://%s/patroni", a->cfg.restapi.certfile[0] ? "https" : "http",
+	         a->cfg.restapi.connect_address);
 }
 
 void agent_refresh_dyn(struct agent *a, const struct dcs_view *view)
@@ -158,7 +160,8 @@ static void probe_peers(struct agent *a, struct ha_input *in)
 	int timeout = (int)MAX(500, in->settings.ttl_ms / 4);
 
 	agent_fs_probe_extra(a, in, extra);
-	in->n_peers = peers_probe(&in->view, extra, in->name, timeout, in->peers, DCS_MAX_MEMBERS);
+	in->n_peers = peers_probe(&in->view, extra, in->name, &a->cfg.ctl.tls, timeout, in->peers,
+	                          DCS_MAX_MEMBERS);
 	in->peers_probed = true;
 	free(extra);
 }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <string.h>
 #include "http/http.h"
+#include "log/log.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 
@@ -70,7 +71,7 @@ static void peer_add(const char *name, const char *url, struct ha_peer *out,
 }
 
 int peers_probe(const struct dcs_view *view, const struct dcs_failsafe *extra, const char *self,
-                int timeout_ms, struct ha_peer *out, int max)
+                const struct tls_client *tls, int timeout_ms, struct ha_peer *out, int max)
 {
 	char urls[DCS_MAX_MEMBERS][DCS_URL_LEN];
 	struct http_req reqs[DCS_MAX_MEMBERS] = {{0}};
@@ -89,11 +90,17 @@ int peers_probe(const struct dcs_view *view, const struct dcs_failsafe *extra, c
 	for (int i = 0; i < n; i++) {
 		buf_init(&bodies[i]);
 		/* No URL: nothing to ask, the request fails at once as unreachable. */
-		reqs[i] =
-		    (struct http_req){.method = "GET", .url = urls[i], .timeout_ms = timeout_ms};
+		reqs[i] = (struct http_req){
+		    .method = "GET", .url = urls[i], .tls = tls, .timeout_ms = timeout_ms};
 	}
 	http_request_all(reqs, n, MAX_STATUS_BYTES, status, bodies);
 	for (int i = 0; i < n; i++) {
+		/*
+		 * A peer whose certificate does not verify looks unreachable, which lets the race
+		 * go on without it: say why, so that a broken CA or certificate is seen.
+		 */
+		if (status[i] == HTTP_TLS_FAILED)
+			log_warn("peer %s: TLS failed: it counts as unreachable", out[i].name);
 		if (status[i] >= 200 && status[i] < 600 &&
 		    !peers_parse_status(bodies[i].data, &out[i]))
 			out[i].reachable = false;

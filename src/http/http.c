@@ -20,7 +20,31 @@ void http_global_cleanup(void)
 	curl_global_cleanup();
 }
 
-void http_easy_setup(CURL *h, char *errbuf)
+/* libcurl copies every string option, so tls need not outlive the call. */
+static void set_tls(CURL *h, const struct tls_client *tls)
+{
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (tls == NULL)
+		return;
+	if (tls->cafile[0] != '\0') {
+		curl_easy_setopt(h, CURLOPT_CAINFO, tls->cafile);
+		curl_easy_setopt(h, CURLOPT_CAPATH, NULL); /* that CA only, not the system's too */
+	}
+	if (tls->certfile[0] != '\0') {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, tls->certfile);
+		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+		if (tls->keyfile[0] != '\0')
+			curl_easy_setopt(h, CURLOPT_SSLKEY, tls->keyfile);
+		if (tls->key_password[0] != '\0')
+			curl_easy_setopt(h, CURLOPT_KEYPASSWD, tls->key_password);
+	}
+	if (tls->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+void http_easy_setup(CURL *h, char *errbuf, const struct tls_client *tls)
 {
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
@@ -30,6 +54,7 @@ void http_easy_setup(CURL *h, char *errbuf)
 		errbuf[0] = '\0';
 		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	}
+	set_tls(h, tls);
 }
 
 void http_easy_timeouts(CURL *h, int timeout_ms, int connect_timeout_ms)
@@ -98,7 +123,7 @@ bool http_request(const struct http_req *req, long *status, struct buf *body, ch
 		snprintf(err, errlen, "curl_easy_init failed");
 		return false;
 	}
-	http_easy_setup(curl, curl_err);
+	http_easy_setup(curl, curl_err, req->tls);
 	http_easy_body(curl, &sink);
 	set_request(curl, req, &headers);
 	rc = curl_easy_perform(curl);
@@ -123,12 +148,20 @@ struct parallel {
 	struct http_body sink;
 };
 
+static bool tls_failure(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE;
+}
+
 static void finish_one(CURLM *multi, struct parallel *p, CURLcode rc, long *status)
 {
 	long sent = 0;
 
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, status);
+	} else if (tls_failure(rc)) {
+		*status = HTTP_TLS_FAILED;
 	} else {
 		curl_easy_getinfo(p->curl, CURLINFO_REQUEST_SIZE, &sent);
 		*status = sent > 0 ? 0 : HTTP_UNSENT;
@@ -166,7 +199,7 @@ void http_request_all(const struct http_req *reqs, int n, size_t max_body, long 
 		ps[i].curl = multi != NULL ? curl_easy_init() : NULL;
 		if (ps[i].curl == NULL)
 			continue;
-		http_easy_setup(ps[i].curl, NULL);
+		http_easy_setup(ps[i].curl, NULL, reqs[i].tls);
 		http_easy_body(ps[i].curl, &ps[i].sink);
 		set_request(ps[i].curl, &reqs[i], &ps[i].headers);
 		curl_multi_add_handle(multi, ps[i].curl);
@@ -183,10 +216,10 @@ void http_request_all(const struct http_req *reqs, int n, size_t max_body, long 
 	curl_multi_cleanup(multi);
 }
 
-bool http_get(const char *url, int timeout_ms, long *status, struct buf *body, char *err,
-              size_t errlen)
+bool http_get(const char *url, const struct tls_client *tls, int timeout_ms, long *status,
+              struct buf *body, char *err, size_t errlen)
 {
-	struct http_req req = {.method = "GET", .url = url, .timeout_ms = timeout_ms};
+	struct http_req req = {.method = "GET", .url = url, .tls = tls, .timeout_ms = timeout_ms};
 
 	return http_request(&req, status, body, err, errlen);
 }

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include "util/buf.h"
 #include "util/compiler.h"
+#include "util/tls.h"
 
 /* The response body of an easy handle: appended to buf, refused beyond max_bytes. */
 struct http_body {
@@ -38,9 +39,15 @@ void http_global_cleanup(void);
  * http_easy_setup: the options every pgha handle has: CURLOPT_NOSIGNAL (millisecond
  * timeouts in threads, without SIGALRM), no proxy, protocols http and https only (an
  * api_url from etcd cannot make us open file:// or gopher://), TCP_NODELAY, and
- * errbuf (CURL_ERROR_SIZE bytes, may be NULL) as the error buffer.
+ * errbuf (CURL_ERROR_SIZE bytes, may be NULL) as the error buffer. Then TLS, for https
+ * URLs: TLS 1.2 at least; the server's certificate verified, chain and name, against
+ * tls->cafile alone when one is given (a cluster's private CA must not be widened to
+ * every public one), else against the system's CAs; tls->certfile and keyfile presented
+ * when the server asks for a client certificate. tls NULL: the defaults, verified
+ * against the system's CAs. tls->insecure turns verification off (ctl.insecure).
+ * tls is read during this call only.
  */
-void http_easy_setup(CURL *h, char *errbuf);
+void http_easy_setup(CURL *h, char *errbuf, const struct tls_client *tls);
 /*
  * http_easy_timeouts: the whole transfer within timeout_ms, the connection within
  * connect_timeout_ms (<= 0: timeout_ms).
@@ -53,17 +60,24 @@ const char *http_easy_error(const char *errbuf, CURLcode rc);
 
 /* One blocking request. */
 struct http_req {
-	const char *method;     /* "GET", "POST", "PATCH"... */
-	const char *url;        /* full URL */
-	const char *body;       /* sent as application/json, or NULL */
-	const char *user;       /* Basic auth; NULL or "" = no Authorization header */
-	const char *password;   /* NULL = "" */
-	int timeout_ms;         /* the whole request */
-	int connect_timeout_ms; /* <= 0: min(timeout_ms, 3000) */
+	const char *method;           /* "GET", "POST", "PATCH"... */
+	const char *url;              /* full URL */
+	const char *body;             /* sent as application/json, or NULL */
+	const char *user;             /* Basic auth; NULL or "" = no Authorization header */
+	const char *password;         /* NULL = "" */
+	const struct tls_client *tls; /* for https URLs; NULL = verified by the system's CAs */
+	int timeout_ms;               /* the whole request */
+	int connect_timeout_ms;       /* <= 0: min(timeout_ms, 3000) */
 };
 
 /* *status after a failed http_request when the request never left: no connection. */
 #define HTTP_UNSENT (-1L)
+/*
+ * status[i] of http_request_all when the TLS handshake failed (the server's certificate
+ * did not verify, or ours was refused): the request never left either, but the cause
+ * is a setup to fix, not a peer that is down.
+ */
+#define HTTP_TLS_FAILED (-2L)
 
 /*
  * http_request: performs req. True when an HTTP reply came back (*status = its code,
@@ -77,13 +91,13 @@ bool http_request(const struct http_req *req, long *status, struct buf *body, ch
 /*
  * http_request_all: reqs[0..n) at once (libcurl's multi interface); returns when every
  * one has answered or reached its own timeout. status[i] as http_request's *status
- * (HTTP_UNSENT, 0 or the HTTP code); bodies[i] (bodies may be NULL) gets at most
+ * (HTTP_UNSENT, HTTP_TLS_FAILED, 0 or the HTTP code); bodies[i] (bodies may be NULL) gets at most
  * max_body bytes (0: no limit; a longer body fails that request: status 0). Blocks.
  */
 void http_request_all(const struct http_req *reqs, int n, size_t max_body, long *status,
                       struct buf *bodies);
 /* http_get: http_request of a GET without credentials. */
-bool http_get(const char *url, int timeout_ms, long *status, struct buf *body, char *err,
-              size_t errlen) MUST_CHECK;
+bool http_get(const char *url, const struct tls_client *tls, int timeout_ms, long *status,
+              struct buf *body, char *err, size_t errlen) MUST_CHECK;
 
 #endif

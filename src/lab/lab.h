@@ -23,6 +23,7 @@
 #include <sys/types.h>
 #include "client/client.h"
 #include "util/compiler.h"
+#include "util/tls.h"
 
 #define LAB_N_ETCD              3
 #define LAB_MAX_NODES           9
@@ -73,6 +74,8 @@ struct lab_cluster {
 	char pgha_bin[PATH_MAX];       /* the pgha binary the agents run */
 	char pg_bin_dir[PATH_MAX];     /* PostgreSQL binaries (initdb, postgres...) */
 	char etcd_bin[PATH_MAX];       /* the etcd server binary */
+	bool tls; /* TLS everywhere (the default); false: `pgha up --insecure`, or a lab made
+	             before TLS ("tls" absent from cluster.json) */
 	struct lab_plan plan;
 };
 
@@ -84,12 +87,18 @@ struct lab_cluster {
 bool lab_cluster_load(const char *dir, struct lab_cluster *c, char *err, size_t errlen) MUST_CHECK;
 /*
  * lab_client: the cluster as the tooling reaches it: the lab's etcd members, scope and
- * namespace, and its generated secrets as credentials (the REST user "pgha", the
- * superuser "postgres"; when DIR/secrets cannot be read, none, and the note says why).
+ * namespace, its CA (DIR/tls/ca.crt) for etcd and the REST APIs, and its generated
+ * secrets as credentials (the REST user "pgha", the etcd user "pgha", the superuser
+ * "postgres"; when DIR/secrets cannot be read, none, and the note says why).
  */
 void lab_client(const struct lab_cluster *c, struct client *out);
 /* lab_shown_dir: DIR as the user named it: the link to it, when it has one (lab_place.h). */
 const char *lab_shown_dir(const struct lab_cluster *c);
+/* lab_api_url: "https://127.0.0.1:<api port>" of a node (no path); http without TLS. */
+void lab_api_url(const struct lab_cluster *c, const struct lab_node_ports *n, char *out,
+                 size_t size);
+/* lab_tls_client: what a client of the lab trusts: DIR/tls/ca.crt; zeroed without TLS. */
+void lab_tls_client(const struct lab_cluster *c, struct tls_client *out);
 /* lab_path: DIR/<rel> into out; false if it does not fit. */
 bool lab_path(const struct lab_cluster *c, const char *rel, char *out, size_t size) MUST_CHECK;
 /* lab_plan_node: the node called name, or NULL. Borrowed. */
@@ -148,6 +157,7 @@ struct lab_up_opts {
 	const char *os_user;    /* --os-user; NULL = "postgres" when root, else ourselves */
 	int timeout_s;          /* --timeout: overall wait for a healthy cluster */
 	const char *pg_bin_dir; /* --pg-bin-dir */
+	bool insecure;          /* --insecure: no TLS anywhere (debugging) */
 	/* Which of the above were given explicitly (they must match an existing lab). */
 	bool nodes_set;
 	bool base_port_set;

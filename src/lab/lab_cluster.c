@@ -49,12 +49,28 @@ bool lab_router_config(const struct lab_cluster *c, char *out, size_t size)
 
 void lab_etcd_url(const struct lab_cluster *c, int i, char *out, size_t size)
 {
-	snprintf(out, size, "http://127.0.0.1:%d", c->plan.etcd[i].client_port);
+	snprintf(out, size, "%s://127.0.0.1:%d", c->tls ? "https" : "http",
+	         c->plan.etcd[i].client_port);
 }
 
-void lab_api_url(const struct lab_node_ports *n, char *out, size_t size)
+void lab_api_url(const struct lab_cluster *c, const struct lab_node_ports *n, char *out,
+                 size_t size)
 {
-	snprintf(out, size, "http://127.0.0.1:%d", n->api_port);
+	snprintf(out, size, "%s://127.0.0.1:%d", c->tls ? "https" : "http", n->api_port);
+}
+
+bool lab_tls_path(const struct lab_cluster *c, const char *file, char *out, size_t size)
+{
+	int n = snprintf(out, size, "%s/tls/%s", c->dir, file);
+
+	return n > 0 && (size_t)n < size;
+}
+
+void lab_tls_client(const struct lab_cluster *c, struct tls_client *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->tls && !lab_tls_path(c, "ca.crt", out->cafile, sizeof(out->cafile)))
+		out->cafile[0] = '\0';
 }
 
 /* --- encoding ---------------------------------------------------------------------- */
@@ -94,11 +110,11 @@ char *lab_cluster_to_json(const struct lab_cluster *c)
 	}
 	for (int k = 0; k < c->plan.n_nodes; k++)
 		json_array_append_new(names, json_string(c->plan.nodes[k].name));
-	root = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:{s:s, s:s, s:s}}", "format",
-	                 LAB_FORMAT_VERSION, "dir", c->dir, "scope", c->scope, "namespace",
-	                 c->namespace_, "etcd", urls, "nodes", names, "os_user", c->os_user,
-	                 "ports", ports_json(&c->plan), "binaries", "pgha", c->pgha_bin,
-	                 "pg_bin_dir", c->pg_bin_dir, "etcd", c->etcd_bin);
+	root = json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:s, s:b, s:o, s:{s:s, s:s, s:s}}",
+	                 "format", LAB_FORMAT_VERSION, "dir", c->dir, "scope", c->scope,
+	                 "namespace", c->namespace_, "etcd", urls, "nodes", names, "os_user",
+	                 c->os_user, "tls", c->tls, "ports", ports_json(&c->plan), "binaries",
+	                 "pgha", c->pgha_bin, "pg_bin_dir", c->pg_bin_dir, "etcd", c->etcd_bin);
 	if (c->link[0])
 		json_object_set_new(root, "link", json_string(c->link));
 	json_text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -214,6 +230,8 @@ static bool decode_root(const json_t *root, struct lab_cluster *c, char *err, si
 		snprintf(err, errlen, "\"binaries\" must be an object");
 		return false;
 	}
+	/* Absent: a lab made before TLS, which runs without it. */
+	c->tls = json_is_true(json_object_get(root, "tls"));
 	if (!get_str(root, "dir", c->dir, sizeof(c->dir), err, errlen) ||
 	    !get_str(root, "scope", c->scope, sizeof(c->scope), err, errlen) ||
 	    !get_str(root, "namespace", c->namespace_, sizeof(c->namespace_), err, errlen) ||
@@ -329,6 +347,10 @@ static void lab_creds(const struct lab_cluster *c, struct client_creds *cr)
 	snprintf(cr->rest_password, sizeof(cr->rest_password), "%s", s.restapi);
 	snprintf(cr->pg_user, sizeof(cr->pg_user), "%s", LAB_SUPERUSER);
 	snprintf(cr->pg_password, sizeof(cr->pg_password), "%s", s.superuser);
+	if (s.etcd[0] != '\0') {
+		snprintf(cr->etcd_user, sizeof(cr->etcd_user), "%s", LAB_ETCD_USER);
+		snprintf(cr->etcd_password, sizeof(cr->etcd_password), "%s", s.etcd);
+	}
 	snprintf(cr->note, sizeof(cr->note), "credentials from %.200s", dir);
 	memset(&s, 0, sizeof(s));
 }
@@ -342,6 +364,13 @@ void lab_client(const struct lab_cluster *c, struct client *out)
 		lab_etcd_url(c, i, out->etcd[i], sizeof(out->etcd[i]));
 	out->n_etcd = LAB_N_ETCD;
 	lab_creds(c, &out->creds);
+	lab_tls_client(c, &out->etcd_tls);
+	lab_tls_client(c, &out->rest_tls);
+	if (c->tls) {
+		snprintf(out->pg_sslmode, sizeof(out->pg_sslmode), "verify-full");
+		snprintf(out->pg_sslrootcert, sizeof(out->pg_sslrootcert), "%s",
+		         out->rest_tls.cafile);
+	}
 }
 
 bool lab_view_read(const struct lab_cluster *c, int timeout_ms, struct dcs_view *v)

@@ -27,10 +27,10 @@ bool lab_node_path(const struct lab_cluster *c, const char *node, const char *re
                    size_t size) MUST_CHECK;
 /* lab_router_config: DIR/router.yml, also the argument that marks the router's process. */
 bool lab_router_config(const struct lab_cluster *c, char *out, size_t size) MUST_CHECK;
-/* lab_etcd_url: "http://127.0.0.1:<client port>" of etcd member i (0-based). */
+/* lab_etcd_url: "https://127.0.0.1:<client port>" of etcd member i (0-based); http without TLS. */
 void lab_etcd_url(const struct lab_cluster *c, int i, char *out, size_t size);
-/* lab_api_url: "http://127.0.0.1:<api port>" of a node (no path). */
-void lab_api_url(const struct lab_node_ports *n, char *out, size_t size);
+/* lab_tls_path: DIR/tls/<file> (ca.crt, <node>.crt...). */
+bool lab_tls_path(const struct lab_cluster *c, const char *file, char *out, size_t size) MUST_CHECK;
 
 /* lab_cluster_to_json: the cluster.json text (owned). */
 char *lab_cluster_to_json(const struct lab_cluster *c);

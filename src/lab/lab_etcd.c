@@ -11,7 +11,7 @@
 #include "util/proc.h"
 #include "util/xalloc.h"
 
-#define ETCD_MAX_ARGS     24
+#define ETCD_MAX_ARGS     32
 #define HEALTH_POLL_MS    200
 #define HEALTH_TIMEOUT_MS 1000
 
@@ -29,6 +29,11 @@ bool lab_etcd_marker(const struct lab_cluster *c, int i, char *out, size_t size)
 	return n > 0 && (size_t)n < size;
 }
 
+static const char *scheme(const struct lab_cluster *c)
+{
+	return c->tls ? "https" : "http";
+}
+
 static char *initial_cluster(const struct lab_cluster *c)
 {
 	struct buf b;
@@ -37,26 +42,57 @@ static char *initial_cluster(const struct lab_cluster *c)
 	buf_init(&b);
 	buf_puts(&b, "--initial-cluster=");
 	for (int i = 0; i < LAB_N_ETCD; i++)
-		buf_printf(&b, "%s%s=http://127.0.0.1:%d", i ? "," : "", c->plan.etcd[i].name,
-		           c->plan.etcd[i].peer_port);
+		buf_printf(&b, "%s%s=%s://127.0.0.1:%d", i ? "," : "", c->plan.etcd[i].name,
+		           scheme(c), c->plan.etcd[i].peer_port);
 	s = buf_steal(&b);
 	buf_free(&b); /* buf_steal leaves b re-initialised */
 	return s;
+}
+
+/*
+ * tls_args: clients and peers over TLS with the lab's etcd certificate. Clients prove
+ * who they are with etcd users (lab_etcd_auth); peers with a certificate of the lab's
+ * CA, so that nothing without one can join the cluster.
+ */
+static int tls_args(const struct lab_cluster *c, char **argv, int n)
+{
+	char crt[PATH_MAX], key[PATH_MAX], ca[PATH_MAX];
+
+	if (!c->tls || !lab_tls_path(c, "etcd.crt", crt, sizeof(crt)) ||
+	    !lab_tls_path(c, "etcd.key", key, sizeof(key)) ||
+	    !lab_tls_path(c, "ca.crt", ca, sizeof(ca)))
+		return n;
+	argv[n++] = xasprintf("--cert-file=%s", crt);
+	argv[n++] = xasprintf("--key-file=%s", key);
+	argv[n++] = xasprintf("--peer-cert-file=%s", crt);
+	argv[n++] = xasprintf("--peer-key-file=%s", key);
+	argv[n++] = xasprintf("--peer-trusted-ca-file=%s", ca);
+	argv[n++] = xstrdup("--peer-client-cert-auth");
+	/*
+	 * bcrypt's cost slows down guessing a weak password from a stolen etcd database;
+	 * the lab's are 32 random letters and digits (190 bits), which no cost changes,
+	 * while cost 10 makes every login of every client (agents open several) take tens
+	 * of milliseconds of a loaded core: logins then time out and pile up at start.
+	 */
+	argv[n++] = xstrdup("--bcrypt-cost=4");
+	return n;
 }
 
 char **lab_etcd_argv(const struct lab_cluster *c, int i)
 {
 	const struct lab_etcd_ports *e = &c->plan.etcd[i];
 	char **argv = xcalloc(ETCD_MAX_ARGS, sizeof(char *));
+	const char *s = scheme(c);
 	int n = 0;
 
 	argv[n++] = xstrdup(c->etcd_bin);
 	argv[n++] = xasprintf("--name=%s", e->name);
 	argv[n++] = xasprintf("--data-dir=%s/etcd/e%d", c->dir, i + 1);
-	argv[n++] = xasprintf("--listen-client-urls=http://127.0.0.1:%d", e->client_port);
-	argv[n++] = xasprintf("--advertise-client-urls=http://127.0.0.1:%d", e->client_port);
-	argv[n++] = xasprintf("--listen-peer-urls=http://127.0.0.1:%d", e->peer_port);
-	argv[n++] = xasprintf("--initial-advertise-peer-urls=http://127.0.0.1:%d", e->peer_port);
+	argv[n++] = xasprintf("--listen-client-urls=%s://127.0.0.1:%d", s, e->client_port);
+	argv[n++] = xasprintf("--advertise-client-urls=%s://127.0.0.1:%d", s, e->client_port);
+	argv[n++] = xasprintf("--listen-peer-urls=%s://127.0.0.1:%d", s, e->peer_port);
+	argv[n++] = xasprintf("--initial-advertise-peer-urls=%s://127.0.0.1:%d", s, e->peer_port);
+	n = tls_args(c, argv, n);
 	argv[n++] = initial_cluster(c);
 	argv[n++] = xstrdup("--initial-cluster-state=new");
 	argv[n++] =
@@ -91,10 +127,12 @@ void lab_argv_free(char **argv)
 static bool member_healthy(const struct lab_cluster *c, int i, char *why, size_t whylen)
 {
 	char url[LAB_URL_LEN];
+	struct tls_client tls;
 	bool healthy = false;
 
 	lab_etcd_url(c, i, url, sizeof(url));
-	return client_etcd_health(url, HEALTH_TIMEOUT_MS, &healthy, why, whylen) && healthy;
+	lab_tls_client(c, &tls);
+	return client_etcd_health(url, &tls, HEALTH_TIMEOUT_MS, &healthy, why, whylen) && healthy;
 }
 
 bool lab_etcd_wait_healthy(const struct lab_cluster *c, const pid_t *pids, int64_t deadline_ms,

@@ -8,6 +8,12 @@
  * cluster token includes scope and base port so that members of two labs never join.
  * Restarting a member with the same arguments reuses its data directory (etcd ignores
  * --initial-cluster-state for an existing member).
+ *
+ * Security: with TLS (the default) clients and peers speak https with the lab's etcd
+ * certificate, peers must show a certificate of the lab's CA, and clients log in as an
+ * etcd user (lab_etcd_auth_enable): etcd's user names travel inside the requests, so
+ * they work through the JSON gateway that pgha and Patroni use, where the name in a
+ * client certificate would be lost.
  */
 #ifndef PGHA_LAB_LAB_ETCD_H
 #define PGHA_LAB_LAB_ETCD_H
@@ -17,6 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "lab/lab_cluster.h"
+#include "lab/lab_secrets.h"
 #include "util/compiler.h"
 
 /* lab_etcd_argv: owned, NULL-terminated argv for member i (0-based); free with lab_argv_free. */
@@ -33,5 +40,13 @@ bool lab_etcd_data_dir(const struct lab_cluster *c, int i, char *out, size_t siz
  */
 bool lab_etcd_wait_healthy(const struct lab_cluster *c, const pid_t *pids, int64_t deadline_ms,
                            char *err, size_t errlen) MUST_CHECK;
+/*
+ * lab_etcd_auth_enable: the users root (etcd's administrator: used for this alone) and
+ * pgha (read and write under the lab's namespace: agents, router, tools, patronictl),
+ * with s's passwords, then authentication on. Nothing to do when it is on already
+ * (root can log in). Blocks a few seconds at most; false with err set.
+ */
+bool lab_etcd_auth_enable(const struct lab_cluster *c, const struct lab_secrets *s, char *err,
+                          size_t errlen) MUST_CHECK;
 
 #endif

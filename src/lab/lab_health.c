@@ -103,14 +103,18 @@ void lab_health_eval(const struct lab_plan *p, const struct dcs_view *v, const l
 
 /* --- polling --------------------------------------------------------------------- */
 
-static long probe(const struct lab_node_ports *n, const char *path)
+static long probe(const struct lab_cluster *c, const struct lab_node_ports *n, const char *path)
 {
+	char base[LAB_URL_LEN];
 	char url[LAB_URL_LEN + 16];
 	char err[256];
+	struct tls_client tls;
 	long status = 0;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", n->api_port, path);
-	if (!http_get(url, PROBE_TIMEOUT_MS, &status, NULL, err, sizeof(err)))
+	lab_api_url(c, n, base, sizeof(base));
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	lab_tls_client(c, &tls);
+	if (!http_get(url, &tls, PROBE_TIMEOUT_MS, &status, NULL, err, sizeof(err)))
 		return 0;
 	return status;
 }
@@ -195,8 +199,8 @@ static bool poll_once(const struct lab_cluster *c, const struct lab_wait *w, str
 	if (!dcs_read(d, &view))
 		return false;
 	for (int k = 0; k < c->plan.n_nodes; k++)
-		codes[k] =
-		    probe(&c->plan.nodes[k], lab_health_probe_path(&view, c->plan.nodes[k].name));
+		codes[k] = probe(c, &c->plan.nodes[k],
+		                 lab_health_probe_path(&view, c->plan.nodes[k].name));
 	lab_health_eval(&c->plan, &view, codes, w->min_revision, cur);
 	dcs_view_free(&view);
 	return true;

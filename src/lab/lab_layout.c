@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "lab/lab_render.h"
 #include "lab/lab_secrets.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
+#include "util/tlsgen.h"
 
 static bool write_rel(const struct lab_cluster *c, const char *rel, const struct buf *b,
                       mode_t mode, char *err, size_t errlen)
@@ -82,10 +84,10 @@ static bool write_router_files(const struct lab_cluster *c, const struct lab_sec
 	buf_init(&router);
 	buf_init(&service);
 	buf_init(&pgpass);
-	lab_render_router_yml(c, &router);
+	lab_render_router_yml(c, s, &router);
 	lab_render_pg_service(c, &service);
 	lab_render_pgpass(c, s, &pgpass);
-	ok = write_rel(c, "router.yml", &router, 0644, err, errlen) &&
+	ok = write_rel(c, "router.yml", &router, 0600, err, errlen) &&
 	     write_rel(c, "pg_service.conf", &service, 0644, err, errlen) &&
 	     write_rel(c, "pgpass", &pgpass, 0600, err, errlen);
 	buf_free(&router);
@@ -106,6 +108,40 @@ static bool write_client_files(const struct lab_cluster *c, const struct lab_sec
 	     write_rel(c, "patronictl.yml", &ctl, 0600, err, errlen);
 	buf_free(&ctl);
 	return ok;
+}
+
+/*
+ * write_tls: the lab's CA, a certificate for the etcd members and one per node (its REST
+ * API, PostgreSQL and PgBouncer), all for 127.0.0.1 and localhost. The CA's key is
+ * deleted once they are signed: nobody can then make another certificate the lab trusts.
+ */
+static bool write_tls(const struct lab_cluster *c, char *err, size_t errlen)
+{
+	static const char sans[] = "IP:127.0.0.1,DNS:localhost";
+	char dir[PATH_MAX];
+	char cn[LAB_NAME_LEN + 32];
+
+	if (!c->tls)
+		return true;
+	if (!lab_path(c, "tls", dir, sizeof(dir)) || !fs_mkdir_p(dir, 0755)) {
+		snprintf(err, errlen, "cannot create %s/tls: %s", c->dir, strerror(errno));
+		return false;
+	}
+	snprintf(cn, sizeof(cn), "pgha lab %s CA", c->scope);
+	if (!tlsgen_ca(dir, cn, err, errlen) ||
+	    !tlsgen_leaf(dir, "etcd", "etcd", sans, TLSGEN_LEAF_DAYS, err, errlen))
+		return false;
+	for (int k = 0; k < c->plan.n_nodes; k++) {
+		const char *node = c->plan.nodes[k].name;
+
+		if (!tlsgen_leaf(dir, node, node, sans, TLSGEN_LEAF_DAYS, err, errlen))
+			return false;
+	}
+	if (!lab_tls_path(c, "ca.key", dir, sizeof(dir)) || unlink(dir) == -1) {
+		snprintf(err, errlen, "cannot remove %s/tls/ca.key: %s", c->dir, strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 /* give_to_user: DIR/<rel> (a file, or a directory with everything below) to ru's user. */
@@ -142,7 +178,7 @@ bool lab_layout_write(const struct lab_cluster *c, const struct lab_runas *ru, c
 		return false;
 	}
 	return lab_secrets_generate(&s, err, errlen) &&
-	       lab_secrets_save(&s, secrets_dir, err, errlen) &&
+	       lab_secrets_save(&s, secrets_dir, err, errlen) && write_tls(c, err, errlen) &&
 	       write_node_configs(c, &s, err, errlen) && write_client_files(c, &s, err, errlen) &&
 	       give_to_user(c, ru, ".", err, errlen);
 }

@@ -73,8 +73,10 @@ pid_t lab_proc_start(const struct lab_cluster *c, const struct lab_runas *ru, co
 	char log_path[PATH_MAX];
 	char pid_path[PATH_MAX];
 	char cgroup[PATH_MAX];
+	const char *env[] = {ru->home_env, NULL};
 	struct proc_spec spec = {
 	    .argv = argv,
+	    .env = ru->set_user ? env : NULL,
 	    .cwd = c->dir,
 	    .log_path = log_path,
 	    .stdin_null = true,
@@ -217,6 +219,7 @@ bool lab_user_resolve(const char *requested, struct lab_runas *ru, char *name, s
 		return false;
 	}
 	*ru = (struct lab_runas){.set_user = true, .uid = pw->pw_uid, .gid = pw->pw_gid};
+	snprintf(ru->home_env, sizeof(ru->home_env), "HOME=%s", pw->pw_dir);
 	if (!str_copy(name, size, pw->pw_name)) {
 		snprintf(err, errlen, "user name '%s' too long", pw->pw_name);
 		return false;

@@ -24,6 +24,8 @@ struct lab_runas {
 	bool set_user;
 	uid_t uid;
 	gid_t gid;
+	char home_env[PATH_MAX + 8]; /* "HOME=<the user's home>" when set_user: libpq looks
+	                                for ~/.postgresql/ there, not in root's */
 };
 
 #define LAB_DEFAULT_OS_USER "postgres"

@@ -4,16 +4,23 @@
  * The agent configuration sticks to Patroni's key names so that the same file would
  * drive Patroni; dynamic settings (ttl, loop_wait...) are left to pgha's defaults, but
  * for failsafe_mode, on in a lab as in deploy/.
+ *
+ * With TLS (the default) every connection between processes is encrypted and checked
+ * against the lab's CA, names included (sslmode=verify-full, https): etcd (and its users),
+ * the REST APIs, PostgreSQL (hostssl only: a plain TCP login finds no pg_hba line),
+ * PgBouncer (client_tls_sslmode require) and therefore the router's clients, whose TLS
+ * session the router relays to PgBouncer. `pgha up --insecure` leaves TLS out.
  */
 #include "lab/lab_render.h"
 
+#include <limits.h>
 #include <stdio.h>
 
 /* Everything on loopback; password authentication even there (no trust, no peer). */
 static const char *const hba_lines[] = {
     "local all all scram-sha-256",
-    "host all all 127.0.0.1/32 scram-sha-256",
-    "host replication all 127.0.0.1/32 scram-sha-256",
+    "%s all all 127.0.0.1/32 scram-sha-256",
+    "%s replication all 127.0.0.1/32 scram-sha-256",
 };
 
 void lab_yaml_quote(struct buf *out, const char *s)
@@ -55,28 +62,78 @@ static void kv_node_path(struct buf *out, const char *key, const struct lab_clus
 	buf_free(&path);
 }
 
-static void render_etcd_hosts(const struct lab_cluster *c, struct buf *out)
+/* kv_tls: "<indent>key: "DIR/tls/<file>"" */
+static void kv_tls(struct buf *out, int indent, const char *key, const struct lab_cluster *c,
+                   const char *file)
 {
-	buf_puts(out, "etcd3:\n  hosts:\n");
+	char path[PATH_MAX];
+
+	if (lab_tls_path(c, file, path, sizeof(path)))
+		kv(out, indent, key, path);
+}
+
+/* kv_tls_pair: certfile/keyfile style keys for DIR/tls/<name>.crt and .key. */
+static void kv_tls_pair(struct buf *out, int indent, const char *cert_key, const char *key_key,
+                        const struct lab_cluster *c, const char *name)
+{
+	char file[LAB_NAME_LEN + 8];
+
+	snprintf(file, sizeof(file), "%s.crt", name);
+	kv_tls(out, indent, cert_key, c, file);
+	snprintf(file, sizeof(file), "%s.key", name);
+	kv_tls(out, indent, key_key, c, file);
+}
+
+/* render_etcd: the etcd3 section: https and the lab's CA with TLS, the etcd user when set. */
+static void render_etcd(const struct lab_cluster *c, const struct lab_secrets *s, struct buf *out)
+{
+	buf_puts(out, "etcd3:\n");
+	if (c->tls) {
+		buf_puts(out, "  protocol: https\n");
+		kv_tls(out, 2, "cacert", c, "ca.crt");
+	}
+	if (s != NULL && s->etcd[0] != '\0') {
+		kv(out, 2, "username", LAB_ETCD_USER);
+		kv(out, 2, "password", s->etcd);
+	}
+	buf_puts(out, "  hosts:\n");
 	for (int i = 0; i < LAB_N_ETCD; i++)
 		buf_printf(out, "    - \"127.0.0.1:%d\"\n", c->plan.etcd[i].client_port);
 }
 
-static void render_hba(struct buf *out, int indent)
+/* render_ctl: how a client checks the REST APIs' certificates (Patroni's ctl section). */
+static void render_ctl(const struct lab_cluster *c, struct buf *out)
 {
-	buf_printf(out, "%*spg_hba:\n", indent, "");
-	for (size_t i = 0; i < sizeof(hba_lines) / sizeof(hba_lines[0]); i++)
-		buf_printf(out, "%*s  - \"%s\"\n", indent, "", hba_lines[i]);
+	if (!c->tls)
+		return;
+	buf_puts(out, "ctl:\n");
+	kv_tls(out, 2, "cacert", c, "ca.crt");
 }
 
-static void render_user(struct buf *out, const char *role, const char *user, const char *password)
+static void render_hba(const struct lab_cluster *c, struct buf *out, int indent)
+{
+	buf_printf(out, "%*spg_hba:\n", indent, "");
+	for (size_t i = 0; i < sizeof(hba_lines) / sizeof(hba_lines[0]); i++) {
+		buf_printf(out, "%*s  - \"", indent, "");
+		buf_printf(out, hba_lines[i], c->tls ? "hostssl" : "host");
+		buf_puts(out, "\"\n");
+	}
+}
+
+/* render_user: one role; with TLS its connections to other nodes verify their names. */
+static void render_user(const struct lab_cluster *c, struct buf *out, const char *role,
+                        const char *user, const char *password)
 {
 	buf_printf(out, "    %s:\n", role);
 	kv(out, 6, "username", user);
 	kv(out, 6, "password", password);
+	if (c->tls) {
+		kv(out, 6, "sslmode", "verify-full");
+		kv_tls(out, 6, "sslrootcert", c, "ca.crt");
+	}
 }
 
-static void render_bootstrap(struct buf *out)
+static void render_bootstrap(const struct lab_cluster *c, struct buf *out)
 {
 	buf_puts(out, "bootstrap:\n"
 	              "  # ttl, loop_wait... keep pgha's defaults\n"
@@ -88,7 +145,7 @@ static void render_bootstrap(struct buf *out)
 	              "    - data-checksums\n"
 	              "    - encoding: UTF8\n"
 	              "    - locale: C.UTF-8\n");
-	render_hba(out, 2);
+	render_hba(c, out, 2);
 }
 
 static void render_postgresql(const struct lab_cluster *c, const struct lab_secrets *s,
@@ -101,13 +158,45 @@ static void render_postgresql(const struct lab_cluster *c, const struct lab_secr
 	kv(out, 2, "bin_dir", c->pg_bin_dir);
 	kv_node_path(out, "pgpass", c, node, "pgpass");
 	buf_puts(out, "  use_pg_rewind: true\n  authentication:\n");
-	render_user(out, "superuser", LAB_SUPERUSER, s->superuser);
-	render_user(out, "replication", LAB_REPLICATION, s->replication);
-	render_user(out, "rewind", LAB_REWIND_USER, s->rewind);
+	render_user(c, out, "superuser", LAB_SUPERUSER, s->superuser);
+	render_user(c, out, "replication", LAB_REPLICATION, s->replication);
+	render_user(c, out, "rewind", LAB_REWIND_USER, s->rewind);
 	buf_puts(out, "  parameters:\n"
 	              "    max_connections: 100\n"
 	              "    shared_buffers: \"32MB\"\n");
-	render_hba(out, 2);
+	if (c->tls) {
+		buf_puts(out, "    ssl: \"on\"\n");
+		kv_tls_pair(out, 4, "ssl_cert_file", "ssl_key_file", c, node->name);
+	}
+	render_hba(c, out, 2);
+}
+
+static void render_restapi(const struct lab_cluster *c, const struct lab_secrets *s,
+                           const struct lab_node_ports *node, struct buf *out)
+{
+	buf_puts(out, "restapi:\n");
+	kv_hostport(out, 2, "listen", node->api_port);
+	kv_hostport(out, 2, "connect_address", node->api_port);
+	if (c->tls) {
+		kv_tls_pair(out, 2, "certfile", "keyfile", c, node->name);
+		kv_tls(out, 2, "cafile", c, "ca.crt");
+	}
+	buf_puts(out, "  authentication:\n");
+	kv(out, 4, "username", LAB_RESTAPI_USER);
+	kv(out, 4, "password", s->restapi);
+	render_ctl(c, out);
+}
+
+static void render_pgbouncer(const struct lab_cluster *c, const struct lab_node_ports *node,
+                             struct buf *out)
+{
+	buf_puts(out, "pgbouncer:\n  enabled: true\n");
+	kv_hostport(out, 2, "listen", node->bouncer_port);
+	if (!c->tls)
+		return;
+	/* Clients (through the router or not) must speak TLS; the router relays it. */
+	buf_puts(out, "  client_tls_sslmode: require\n");
+	kv_tls_pair(out, 2, "client_tls_cert_file", "client_tls_key_file", c, node->name);
 }
 
 void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets *s, int k,
@@ -121,20 +210,15 @@ void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets 
 	kv(out, 0, "namespace", c->namespace_);
 	kv(out, 0, "name", node->name);
 	buf_puts(out, "log:\n  level: INFO\n");
-	buf_puts(out, "restapi:\n");
-	kv_hostport(out, 2, "listen", node->api_port);
-	kv_hostport(out, 2, "connect_address", node->api_port);
-	buf_puts(out, "  authentication:\n");
-	kv(out, 4, "username", LAB_RESTAPI_USER);
-	kv(out, 4, "password", s->restapi);
-	render_etcd_hosts(c, out);
-	render_bootstrap(out);
+	render_restapi(c, s, node, out);
+	render_etcd(c, s, out);
+	render_bootstrap(c, out);
 	render_postgresql(c, s, node, out);
-	buf_puts(out, "pgbouncer:\n  enabled: true\n");
-	kv_hostport(out, 2, "listen", node->bouncer_port);
+	render_pgbouncer(c, node, out);
 }
 
-void lab_render_router_yml(const struct lab_cluster *c, struct buf *out)
+void lab_render_router_yml(const struct lab_cluster *c, const struct lab_secrets *s,
+                           struct buf *out)
 {
 	buf_printf(out,
 	           "# The router of the pgha lab \"%s\", generated by `pgha up`.\n"
@@ -142,7 +226,8 @@ void lab_render_router_yml(const struct lab_cluster *c, struct buf *out)
 	           c->scope, c->dir);
 	kv(out, 0, "scope", c->scope);
 	kv(out, 0, "namespace", c->namespace_);
-	render_etcd_hosts(c, out);
+	render_etcd(c, s, out);
+	render_ctl(c, out);
 	buf_puts(out, "log:\n  level: INFO\nrouter:\n");
 	kv_hostport(out, 2, "rw_listen", c->plan.router_rw_port);
 	kv_hostport(out, 2, "ro_listen", c->plan.router_ro_port);
@@ -155,6 +240,9 @@ static void service_common(const struct lab_cluster *c, struct buf *out)
 {
 	buf_printf(out, "dbname=postgres\nuser=%s\npassfile=%s/pgpass\nconnect_timeout=5\n",
 	           LAB_SUPERUSER, c->dir);
+	/* The server (PgBouncer behind the router, or PostgreSQL) must prove its name. */
+	if (c->tls)
+		buf_printf(out, "sslmode=verify-full\nsslrootcert=%s/tls/ca.crt\n", c->dir);
 }
 
 static void single_host_service(const struct lab_cluster *c, const char *name, int port,
@@ -206,9 +294,10 @@ void lab_render_patronictl(const struct lab_cluster *c, const struct lab_secrets
 	           c->dir);
 	kv(out, 0, "scope", c->scope);
 	kv(out, 0, "namespace", c->namespace_);
-	render_etcd_hosts(c, out);
-	/* patronictl authenticates its REST requests with restapi.authentication (Patroni
-	 * 3.0 reads no ctl.authentication). */
+	render_etcd(c, s, out);
+	render_ctl(c, out);
+	/* patronictl authenticates its REST requests (switchover...) with
+	 * restapi.authentication (Patroni 3.0 reads no ctl.authentication). */
 	buf_puts(out, "restapi:\n  authentication:\n");
 	kv(out, 4, "username", LAB_RESTAPI_USER);
 	kv(out, 4, "password", s->restapi);

@@ -17,14 +17,17 @@
 void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets *s, int k,
                           struct buf *out);
 /*
- * lab_render_router_yml: router.yml: the cluster's scope, namespace and etcd hosts, and
- * the router's listeners on 127.0.0.1 (ports of the plan), routing to each member's
- * PgBouncer (target: pooler). No secret in it.
+ * lab_render_router_yml: router.yml: the cluster's scope, namespace and etcd hosts (and
+ * etcd user, with its password: the file is private), the lab's CA for etcd and the
+ * health checks, the router's listeners on 127.0.0.1 (ports of the plan), routing to
+ * each member's PgBouncer (target: pooler).
  */
-void lab_render_router_yml(const struct lab_cluster *c, struct buf *out);
+void lab_render_router_yml(const struct lab_cluster *c, const struct lab_secrets *s,
+                           struct buf *out);
 /*
  * lab_render_pg_service: services rw and ro (the router's read-write and read-only
- * ports), and one per node name (that node's PostgreSQL, direct); each uses DIR/pgpass.
+ * ports), and one per node name (that node's PostgreSQL, direct); each uses DIR/pgpass
+ * and, with TLS, sslmode=verify-full against DIR/tls/ca.crt.
  */
 void lab_render_pg_service(const struct lab_cluster *c, struct buf *out);
 /*
@@ -33,8 +36,9 @@ void lab_render_pg_service(const struct lab_cluster *c, struct buf *out);
  */
 void lab_render_pgpass(const struct lab_cluster *c, const struct lab_secrets *s, struct buf *out);
 /*
- * lab_render_patronictl: for `patronictl -c`: scope, namespace, etcd3 hosts, and the
- * REST API's credentials (restapi.authentication), so that it can switch over.
+ * lab_render_patronictl: what a stock `patronictl -c` needs to list and switch over:
+ * scope, namespace, etcd3 (hosts, https, CA, user and password), ctl.cacert and the REST
+ * API's credentials. Holds secrets: written 0600.
  */
 void lab_render_patronictl(const struct lab_cluster *c, const struct lab_secrets *s,
                            struct buf *out);

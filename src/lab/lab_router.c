@@ -50,7 +50,8 @@ static bool health_ok(const struct lab_cluster *c, char *why, size_t whylen)
 	long status = 0;
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", c->plan.router_http_port);
-	if (!http_get(url, HTTP_TIMEOUT_MS, &status, NULL, err, sizeof(err))) {
+	/* Plain http: the router's own endpoint, on 127.0.0.1 only (router_config.h). */
+	if (!http_get(url, NULL, HTTP_TIMEOUT_MS, &status, NULL, err, sizeof(err))) {
 		snprintf(why, whylen, "router: GET %s: %s", url, err);
 		return false;
 	}

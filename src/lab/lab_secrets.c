@@ -21,13 +21,16 @@ static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 struct secret_field {
 	const char *file;
 	size_t offset;
+	bool since_tls; /* absent from labs made before etcd had users: "" then */
 };
 
 static const struct secret_field fields[] = {
-    {"superuser", offsetof(struct lab_secrets, superuser)},
-    {"replication", offsetof(struct lab_secrets, replication)},
-    {"rewind", offsetof(struct lab_secrets, rewind)},
-    {"restapi", offsetof(struct lab_secrets, restapi)},
+    {"superuser", offsetof(struct lab_secrets, superuser), false},
+    {"replication", offsetof(struct lab_secrets, replication), false},
+    {"rewind", offsetof(struct lab_secrets, rewind), false},
+    {"restapi", offsetof(struct lab_secrets, restapi), false},
+    {"etcd", offsetof(struct lab_secrets, etcd), true},
+    {"etcd-root", offsetof(struct lab_secrets, etcd_root), true},
 };
 
 static char *field(struct lab_secrets *s, size_t i)
@@ -151,7 +154,8 @@ bool lab_secrets_load(struct lab_secrets *s, const char *secrets_dir, char *err,
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
 		char *path = xasprintf("%s/%s", secrets_dir, fields[i].file);
-		bool ok = load_one(path, field(s, i), err, errlen);
+		bool ok = (fields[i].since_tls && !fs_exists(path)) ||
+		          load_one(path, field(s, i), err, errlen);
 
 		free(path);
 		if (!ok)

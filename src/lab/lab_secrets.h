@@ -1,8 +1,8 @@
 /*
  * lab_secrets.h: the generated passwords of a local cluster, in DIR/secrets/.
  *
- * One file per secret (superuser, replication, rewind, restapi), mode 0600 in a 0700
- * directory, holding the password and a newline. Passwords are 32 characters of
+ * One file per secret (superuser, replication, rewind, restapi, etcd, etcd-root), mode
+ * 0600 in a 0700 directory, holding the password and a newline. Passwords are 32 characters of
  * [A-Za-z0-9] drawn from /dev/urandom: no character needs quoting in YAML, pgpass,
  * libpq service files or URLs. The user names are fixed (Patroni's usual ones).
  *
@@ -20,12 +20,16 @@
 #define LAB_REPLICATION  "replicator"
 #define LAB_REWIND_USER  "rewind_user"
 #define LAB_RESTAPI_USER "pgha"
+#define LAB_ETCD_USER    "pgha" /* etcd's user of the agents, router and tools */
+#define LAB_ETCD_ROOT    "root" /* etcd's administrator: enables authentication */
 
 struct lab_secrets {
 	char superuser[LAB_SECRET_LEN];
 	char replication[LAB_SECRET_LEN];
 	char rewind[LAB_SECRET_LEN];
 	char restapi[LAB_SECRET_LEN];
+	char etcd[LAB_SECRET_LEN];      /* "" in a lab made before etcd had users */
+	char etcd_root[LAB_SECRET_LEN]; /* idem */
 };
 
 /* lab_password_from_bytes: maps random bytes to a password (pure; rejection sampling). */

@@ -32,6 +32,7 @@
 #include "lab/lab_procs.h"
 #include "lab/lab_router.h"
 #include "lab/lab_running.h"
+#include "lab/lab_secrets.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
@@ -230,6 +231,26 @@ static void own_run_files(const struct up_run *r)
 		fprintf(stderr, "pgha up: warning: cannot chown %s: %s\n", path, strerror(errno));
 }
 
+/* etcd_auth: etcd's users and authentication, once (a lab made before them has none). */
+static bool etcd_auth(const struct up_run *r)
+{
+	char dir[PATH_MAX];
+	char err[ERR_LEN];
+	struct lab_secrets s;
+	bool ok;
+
+	if (!lab_path(r->c, "secrets", dir, sizeof(dir)) ||
+	    !lab_secrets_load(&s, dir, err, sizeof(err))) {
+		fail("%s: %s", r->c->dir, err);
+		return false;
+	}
+	ok = s.etcd_root[0] == '\0' || lab_etcd_auth_enable(r->c, &s, err, sizeof(err));
+	explicit_bzero(&s, sizeof(s));
+	if (!ok)
+		fail("etcd: cannot set up its users and authentication: %s", err);
+	return ok;
+}
+
 static bool start_etcd(struct up_run *r)
 {
 	char err[ERR_LEN];
@@ -256,6 +277,8 @@ static bool start_etcd(struct up_run *r)
 		fail("etcd did not become healthy: %s", err);
 		return false;
 	}
+	if (!etcd_auth(r))
+		return false;
 	printf("etcd: %d members healthy (%d started) at %.1f s\n", LAB_N_ETCD, started,
 	       elapsed_s(r));
 	return true;
@@ -455,6 +478,24 @@ static void print_logs_hint(const struct lab_cluster *c)
 	        dir, dir);
 }
 
+/* print_security: what protects the lab, and where a client finds the CA and passwords. */
+static void print_security(const struct lab_cluster *c)
+{
+	const char *dir = lab_shown_dir(c);
+
+	if (!c->tls) {
+		printf("Security: NO TLS (--insecure): passwords and data travel in clear.\n");
+		return;
+	}
+	printf("Security: TLS everywhere, checked against the lab's CA %s/tls/ca.crt:\n"
+	       "  PostgreSQL, PgBouncer and the router require TLS (pg_service.conf has "
+	       "sslmode=verify-full);\n"
+	       "  REST APIs on https (curl --cacert %s/tls/ca.crt https://127.0.0.1:%d/patroni),\n"
+	       "  changes need user %s, password in %s/secrets/restapi;\n"
+	       "  etcd on https with users: %s, password in %s/secrets/etcd.\n",
+	       dir, dir, c->plan.nodes[0].api_port, LAB_RESTAPI_USER, dir, LAB_ETCD_USER, dir);
+}
+
 static void print_success(const struct up_run *r, const struct lab_health *h,
                           const struct client_landing *rw)
 {
@@ -476,6 +517,7 @@ static void print_success(const struct up_run *r, const struct lab_health *h,
 	       "Stop:    pgha down --dir %s   (--keep keeps the data for the next pgha up)\n",
 	       dir, c->plan.router_rw_port, c->plan.router_ro_port, c->plan.router_http_port, dir,
 	       dir, dir);
+	print_security(c);
 }
 
 /*
@@ -580,6 +622,7 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 
 	if (!check_fresh_dir(c->dir))
 		return LAB_UP_USAGE;
+	c->tls = !o->insecure;
 	if (!str_copy(c->scope, sizeof(c->scope), o->scope) ||
 	    !str_copy(c->namespace_, sizeof(c->namespace_), LAB_NAMESPACE) ||
 	    !lab_plan_make(o->base_port, o->n_nodes, o->router_port, &c->plan, err, sizeof(err)) ||
@@ -628,6 +671,8 @@ static bool options_match(const struct lab_up_opts *o, const struct lab_cluster 
 		what = "--os-user";
 	else if (o->pg_bin_dir_set && !str_eq(o->pg_bin_dir, c->pg_bin_dir))
 		what = "--pg-bin-dir";
+	else if (o->insecure && c->tls)
+		what = "--insecure";
 	if (what)
 		fail("%s differs from the existing lab in %s (see its cluster.json); "
 		     "`pgha down --dir %s` first to create a new one",

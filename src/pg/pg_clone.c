@@ -148,20 +148,21 @@ bool pg_initdb(struct pg_node *n)
 
 /* --- pg_basebackup ------------------------------------------------------------------------ */
 
-static void source_conninfo(const struct pg_node *n, const char *host, int port, const char *user,
-                            const char *app, struct buf *ci)
+static void source_conninfo(const struct pg_node *n, const char *host, int port,
+                            const struct pg_user *user, const char *app, struct buf *ci)
 {
 	char port_s[16];
 
 	snprintf(port_s, sizeof(port_s), "%d", port);
 	conninfo_append(ci, "host", host);
 	conninfo_append(ci, "port", port_s);
-	conninfo_append(ci, "user", user);
+	conninfo_append(ci, "user", user->username);
 	conninfo_append(ci, "dbname", "postgres");
 	conninfo_append(ci, "passfile", n->pgpass);
 	/* Never the member name: a copy in progress must not count as a sync standby. */
 	conninfo_append(ci, "application_name", app);
 	conninfo_append(ci, "connect_timeout", "5");
+	pg_conninfo_ssl(ci, user);
 }
 
 static bool basebackup_run(struct pg_node *n, const char *host, int port, int timeout_ms)
@@ -171,8 +172,7 @@ static bool basebackup_run(struct pg_node *n, const char *host, int port, int ti
 	bool ok;
 
 	buf_init(&ci);
-	source_conninfo(n, host, port, pg_replication_user(n->cfg)->username, "pgha_basebackup",
-	                &ci);
+	source_conninfo(n, host, port, pg_replication_user(n->cfg), "pgha_basebackup", &ci);
 	{
 		const char *argv[] = {bin,      "-D", n->data_dir, "-d", ci.data, "-X",
 		                      "stream", "-c", "fast",      "-w", NULL};
@@ -305,7 +305,7 @@ static bool rewind_run(struct pg_node *n, const char *host, int port, int timeou
 	bool ok;
 
 	buf_init(&ci);
-	source_conninfo(n, host, port, pg_rewind_user(n->cfg)->username, "pgha_rewind", &ci);
+	source_conninfo(n, host, port, pg_rewind_user(n->cfg), "pgha_rewind", &ci);
 	source = xasprintf("--source-server=%s", ci.data);
 	{
 		const char *argv[] = {bin, target, source, NULL};

@@ -420,7 +420,24 @@ void pg_primary_conninfo(const struct config *cfg, const struct pg_role_conf *ro
 	conninfo_append(out, "keepalives_idle", "5");
 	conninfo_append(out, "keepalives_interval", "2");
 	conninfo_append(out, "keepalives_count", "3");
-	conninfo_append(out, "sslmode", "prefer");
+	pg_conninfo_ssl(out, pg_replication_user(cfg));
+}
+
+void pg_conninfo_ssl(struct buf *out, const struct pg_user *u)
+{
+	const struct {
+		const char *key;
+		const char *value;
+	} ssl[] = {{"sslrootcert", u->sslrootcert},
+	           {"sslcert", u->sslcert},
+	           {"sslkey", u->sslkey},
+	           {"sslpassword", u->sslpassword},
+	           {"sslcrl", u->sslcrl}};
+
+	conninfo_append(out, "sslmode", u->sslmode[0] ? u->sslmode : "prefer");
+	for (size_t i = 0; i < ARRAY_LEN(ssl); i++)
+		if (ssl[i].value[0] != '\0')
+			conninfo_append(out, ssl[i].key, ssl[i].value);
 }
 
 /* --- pg_hba.conf, pg_ident.conf, passfile ------------------------------------------------ */

@@ -74,6 +74,13 @@ void pg_hba_quote(struct buf *out, const char *token);
 bool pg_param_name_valid(const char *name);
 /* pg_slot_name_valid: a replication slot name: [a-z0-9_]{1,63}. */
 bool pg_slot_name_valid(const char *name);
+/*
+ * pg_conninfo_ssl: u's TLS settings (postgresql.authentication.<user>.sslmode,
+ * sslrootcert, sslcert, sslkey, sslpassword, sslcrl) appended to a conninfo string; the
+ * sslmode is libpq's default, prefer, when unset. With verify-full the other node's
+ * certificate must chain to sslrootcert and name the host connected to.
+ */
+void pg_conninfo_ssl(struct buf *out, const struct pg_user *u);
 /* pg_replication_user / pg_rewind_user: the configured user, or the superuser if unset. */
 const struct pg_user *pg_replication_user(const struct config *cfg);
 const struct pg_user *pg_rewind_user(const struct config *cfg);

@@ -201,12 +201,40 @@ static bool conf_pool(const struct config *cfg, struct pooler_conf *c, char *err
 	                errlen);
 }
 
+/* check_tls: files are absolute and ini-safe; words are ini-safe. */
+static bool check_tls(const char *side, const struct pooler_tls *t, char *err, size_t errlen)
+{
+	const char *files[] = {t->cert_file, t->key_file, t->ca_file};
+	char what[64];
+
+	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+		snprintf(what, sizeof(what), "pgbouncer.%s file", side);
+		if (files[i][0] != '\0' && !check_path(what, files[i], err, errlen))
+			return false;
+	}
+	if ((t->sslmode[0] && !ini_safe(t->sslmode)) ||
+	    (t->protocols[0] && !ini_safe(t->protocols))) {
+		snprintf(err, errlen, "pgbouncer.%s_sslmode or _protocols: invalid", side);
+		return false;
+	}
+	return true;
+}
+
+static bool conf_tls(const struct config *cfg, struct pooler_conf *c, char *err, size_t errlen)
+{
+	c->client_tls = cfg->pgbouncer.client_tls;
+	c->server_tls = cfg->pgbouncer.server_tls;
+	return check_tls("client_tls", &c->client_tls, err, errlen) &&
+	       check_tls("server_tls", &c->server_tls, err, errlen);
+}
+
 bool pooler_conf_from_config(const struct config *cfg, const char *run_dir, struct pooler_conf *c,
                              char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	return conf_run_dir(cfg, run_dir, c, err, errlen) && conf_listen(cfg, c, err, errlen) &&
-	       conf_postgresql(cfg, c, err, errlen) && conf_pool(cfg, c, err, errlen);
+	       conf_postgresql(cfg, c, err, errlen) && conf_pool(cfg, c, err, errlen) &&
+	       conf_tls(cfg, c, err, errlen);
 }
 
 /* --- rendering ----------------------------------------------------------------------- */
@@ -309,9 +337,36 @@ static void render_failover(struct buf *out)
 	         "log_disconnections = 0\n");
 }
 
+/* render_tls_side: side's settings, when it is on (PgBouncer's defaults otherwise). */
+static void render_tls_side(const char *side, const struct pooler_tls *t, struct buf *out)
+{
+	const struct {
+		const char *key;
+		const char *value;
+	} files[] = {
+	    {"cert_file", t->cert_file}, {"key_file", t->key_file}, {"ca_file", t->ca_file}};
+
+	if (t->sslmode[0] == '\0' || str_eq(t->sslmode, "disable"))
+		return;
+	buf_printf(out, "%s_sslmode = %s\n%s_protocols = %s\n", side, t->sslmode, side,
+	           t->protocols[0] ? t->protocols : "secure");
+	for (size_t i = 0; i < ARRAY_LEN(files); i++)
+		if (files[i].value[0] != '\0')
+			buf_printf(out, "%s_%s = %s\n", side, files[i].key, files[i].value);
+}
+
+static void render_tls(const struct pooler_conf *c, struct buf *out)
+{
+	buf_puts(out, ";; TLS (pgbouncer.client_tls_*, server_tls_*). The server side is the\n"
+	              ";; local unix socket, where PgBouncer uses no TLS.\n");
+	render_tls_side("client_tls", &c->client_tls, out);
+	render_tls_side("server_tls", &c->server_tls, out);
+}
+
 bool pooler_render_ini(const struct pooler_conf *c, struct buf *out, char *err, size_t errlen)
 {
-	if (!check_conf(c, err, errlen))
+	if (!check_conf(c, err, errlen) || !check_tls("client_tls", &c->client_tls, err, errlen) ||
+	    !check_tls("server_tls", &c->server_tls, err, errlen))
 		return false;
 	buf_puts(out, ";; PgBouncer of this pgha node. Written by the pgha agent: edits are lost.\n"
 	              ";; Clients authenticate with SCRAM; PgBouncer logs in to PostgreSQL with\n"
@@ -327,6 +382,7 @@ bool pooler_render_ini(const struct pooler_conf *c, struct buf *out, char *err, 
 	render_auth(c, out);
 	render_pool(c, out);
 	render_failover(out);
+	render_tls(c, out);
 	return true;
 }
 
@@ -365,6 +421,7 @@ bool pooler_render_auth_file(const struct pooler_conf *c, const char *scram_veri
 
 bool pooler_conf_needs_restart(const struct pooler_conf *a, const struct pooler_conf *b)
 {
+	/* TLS settings and files are re-read by PgBouncer on a reload (SIGHUP). */
 	return !str_eq(a->listen_host, b->listen_host) || a->listen_port != b->listen_port ||
 	       !str_eq(a->run_dir, b->run_dir);
 }

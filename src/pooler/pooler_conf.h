@@ -10,6 +10,13 @@
  * auth_type scram-sha-256 for every client; the superuser is the only entry of the auth
  * file, as a SCRAM verifier; every other role is looked up with auth_query through the
  * superuser, and PgBouncer logs in to PostgreSQL with the client's own SCRAM keys.
+ *
+ * TLS: pgbouncer.client_tls_* and server_tls_* are PgBouncer's own settings, written as
+ * they are. With client_tls_sslmode require (pgha up's default) a client that does not
+ * ask for TLS is refused; the router relays the client's SSLRequest to PgBouncer, so the
+ * session is encrypted from the client to PgBouncer. PgBouncer reaches PostgreSQL over
+ * its unix socket, where TLS does not apply: server_tls_* only matter for a PgBouncer
+ * pointed at another host.
  */
 #ifndef PGHA_POOLER_POOLER_CONF_H
 #define PGHA_POOLER_POOLER_CONF_H
@@ -42,6 +49,8 @@ struct pooler_conf {
 	int pool_size;                   /* default_pool_size: server connections per db/user */
 	int max_client_conn;             /* max_client_conn */
 	char pool_mode[16];              /* session | transaction */
+	struct pooler_tls client_tls;    /* client_tls_*: clients and routers to PgBouncer */
+	struct pooler_tls server_tls;    /* server_tls_*: PgBouncer to PostgreSQL */
 };
 
 /*

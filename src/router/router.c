@@ -472,6 +472,8 @@ static struct dcs *open_dcs(const struct router_config *cfg)
 	const char *endpoints[ROUTER_MAX_ETCD + 1];
 	struct dcs_options opt = {
 	    .endpoints = endpoints,
+	    .protocol = cfg->etcd_protocol,
+	    .tls = &cfg->etcd_tls,
 	    .namespace_ = cfg->namespace_,
 	    .scope = cfg->scope,
 	    .username = cfg->etcd_username[0] != '\0' ? cfg->etcd_username : NULL,
@@ -508,7 +510,8 @@ static bool open_inputs(struct router *r)
 {
 	if (!open_signals(r) || !open_listeners(r))
 		return false;
-	r->checker = checker_new(r->epfd, r->cfg.check_timeout_ms, on_check_result, r);
+	r->checker =
+	    checker_new(r->epfd, r->cfg.check_timeout_ms, &r->cfg.rest_tls, on_check_result, r);
 	if (r->checker == NULL)
 		return false;
 	r->dcs = open_dcs(&r->cfg);

@@ -33,8 +33,9 @@ struct dead_handle {
 struct checker {
 	CURLM *multi;
 	int epfd;
-	int timeout_ms;      /* per check, connect included */
-	int64_t deadline_ms; /* libcurl's timer, INT64_MAX = none */
+	int timeout_ms;               /* per check, connect included */
+	const struct tls_client *tls; /* https api_urls (borrowed: the router's config) */
+	int64_t deadline_ms;          /* libcurl's timer, INT64_MAX = none */
 	checker_result_fn *cb;
 	void *cb_arg;
 	struct check_slot slots[RT_MAX_TARGETS];
@@ -101,7 +102,8 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
-struct checker *checker_new(int epfd, int timeout_ms, checker_result_fn *cb, void *arg)
+struct checker *checker_new(int epfd, int timeout_ms, const struct tls_client *tls,
+                            checker_result_fn *cb, void *arg)
 {
 	struct checker *ck = xcalloc(1, sizeof(*ck));
 
@@ -113,6 +115,7 @@ struct checker *checker_new(int epfd, int timeout_ms, checker_result_fn *cb, voi
 	}
 	ck->epfd = epfd;
 	ck->timeout_ms = timeout_ms;
+	ck->tls = tls;
 	ck->deadline_ms = INT64_MAX;
 	ck->cb = cb;
 	ck->cb_arg = arg;
@@ -163,7 +166,7 @@ static bool prepare(struct checker *ck, struct check_slot *s, const char *url)
 		s->easy = curl_easy_init();
 		if (s->easy == NULL)
 			return false;
-		http_easy_setup(s->easy, NULL);
+		http_easy_setup(s->easy, NULL, ck->tls);
 		http_easy_body(s->easy, &no_body);
 		curl_easy_setopt(s->easy, CURLOPT_NOBODY, 1L);
 		curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);

@@ -14,13 +14,18 @@
 #include <stdint.h>
 #include "router/router_target.h"
 #include "util/compiler.h"
+#include "util/tls.h"
 
 struct checker;
 
 typedef void checker_result_fn(void *arg, int target, enum rt_check_kind kind, int status);
 
-/* checker_new: a checker adding its sockets to epfd. NULL (logged) if libcurl fails. */
-struct checker *checker_new(int epfd, int timeout_ms, checker_result_fn *cb, void *arg);
+/*
+ * checker_new: a checker adding its sockets to epfd; https api_urls are verified with
+ * tls (borrowed, must outlive the checker). NULL (logged) if libcurl fails.
+ */
+struct checker *checker_new(int epfd, int timeout_ms, const struct tls_client *tls,
+                            checker_result_fn *cb, void *arg);
 void checker_free(struct checker *ck);
 /* checker_start: starts HEAD url for target (which must not be busy). False (logged) on error. */
 bool checker_start(struct checker *ck, int target, enum rt_check_kind kind,

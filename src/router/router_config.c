@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "config/config_engine.h"
-#include "util/envsecret.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/strutil.h"
@@ -46,6 +45,8 @@ static void read_etcd_alias(struct cfg_ctx *c, const struct cfg_entry *e)
 #define HOSTS(p)               CFG_HOSTS_ROW(T, p, etcd_hosts, n_etcd, NULL)
 /* clang-format on */
 
+static const char *const protocols[] = {"http", "https", NULL};
+
 static const struct cfg_key router_keys[] = {
     STR("scope", scope, NULL, NULL),
     STR("namespace", namespace_, "service", cfg_text_namespace),
@@ -56,7 +57,20 @@ static const struct cfg_key router_keys[] = {
     HOSTS("etcd3.host"), /* added to hosts */
     STR("etcd3.username", etcd_username, NULL, NULL),
     STR("etcd3.password", etcd_password, NULL, NULL),
+    CFG_CHOICE_ROW(T, "etcd3.protocol", etcd_protocol, protocols, "http"),
+    STR("etcd3.cacert", etcd_tls.cafile, NULL, NULL),
+    STR("etcd3.cert", etcd_tls.certfile, NULL, NULL),
+    STR("etcd3.key", etcd_tls.keyfile, NULL, NULL),
     CFG_FN_ROW("etcd", read_etcd_alias),
+    /* The nodes' REST APIs, as patronictl reaches them (Patroni's ctl section). */
+    CFG_SECTION_ROW("ctl", 0),
+    CFG_BOOL_ROW(T, "ctl.insecure", rest_tls.insecure, NULL, 0),
+    STR("ctl.cacert", rest_tls.cafile, NULL, NULL),
+    STR("ctl.certfile", rest_tls.certfile, NULL, NULL),
+    STR("ctl.keyfile", rest_tls.keyfile, NULL, NULL),
+    STR("ctl.keyfile_password", rest_tls.key_password, NULL, NULL),
+    CFG_SECTION_ROW("restapi", 0),
+    STR("restapi.cafile", restapi_cafile, NULL, NULL), /* ctl.cacert's fallback */
     CFG_SECTION_ROW("router", CFG_F_STRICT),
     /* Clients reach the router over the network on real hosts; the lab passes 127.0.0.1. */
     STR("router.rw_listen", rw_listen, "0.0.0.0:5432", cfg_text_listen),
@@ -107,6 +121,30 @@ static void check_listener(struct cfg_ctx *c, const char *path, const char *valu
 		cfg_error(c, cfg_key_line(c, path), "%s: \"%s\" is not host:port", path, value);
 }
 
+/* finish_tls: credentials and certificates in pairs, TLS settings only with https. */
+static void finish_tls(struct cfg_ctx *c)
+{
+	struct router_config *cfg = c->base;
+	const struct tls_client *e = &cfg->etcd_tls;
+	struct tls_client *r = &cfg->rest_tls;
+
+	cfg_need_pair(c, "etcd3.username", cfg->etcd_username, "etcd3.password", cfg->etcd_password,
+	              "PATRONI_ETCD3_PASSWORD");
+	cfg_need_pair(c, "etcd3.password", cfg->etcd_password, "etcd3.username", cfg->etcd_username,
+	              "PATRONI_ETCD3_USERNAME");
+	cfg_need_pair(c, "etcd3.cert", e->certfile, "etcd3.key", e->keyfile, NULL);
+	cfg_need_pair(c, "etcd3.key", e->keyfile, "etcd3.cert", e->certfile, NULL);
+	cfg_need_pair(c, "ctl.certfile", r->certfile, "ctl.keyfile", r->keyfile, NULL);
+	cfg_need_pair(c, "ctl.keyfile", r->keyfile, "ctl.certfile", r->certfile, NULL);
+	if (strcmp(cfg->etcd_protocol, "http") == 0 && (e->cafile[0] || e->certfile[0]))
+		cfg_error(
+		    c, cfg_key_line(c, "etcd3.cacert"),
+		    "etcd3.cacert and etcd3.cert are for TLS, but etcd3.protocol is http: set "
+		    "etcd3.protocol: https");
+	if (r->cafile[0] == '\0')
+		snprintf(r->cafile, sizeof(r->cafile), "%s", cfg->restapi_cafile);
+}
+
 /* read_password_file: the first line of a file that only its owner may read. */
 static void read_password_file(struct cfg_ctx *c, struct router_config *cfg)
 {
@@ -142,8 +180,6 @@ static void read_password_file(struct cfg_ctx *c, struct router_config *cfg)
 static void etcd_credentials(struct cfg_ctx *c, const char *path)
 {
 	struct router_config *cfg = c->base;
-	const char *user = envsecret_get("PATRONI_ETCD3_USERNAME");
-	const char *password = envsecret_get("PATRONI_ETCD3_PASSWORD");
 	struct stat st;
 
 	if (cfg->etcd_password_file[0] != '\0' && cfg->etcd_password[0] != '\0')
@@ -157,10 +193,10 @@ static void etcd_credentials(struct cfg_ctx *c, const char *path)
 		          "etcd3.password: %s is readable by others (mode %04o): put the password "
 		          "in router.etcd_password_file (mode 0600) or PATRONI_ETCD3_PASSWORD",
 		          path, (unsigned)(st.st_mode & 07777));
-	if (user != NULL && !str_copy(cfg->etcd_username, sizeof(cfg->etcd_username), user))
-		cfg_error(c, 0, "PATRONI_ETCD3_USERNAME: too long");
-	if (password != NULL && !str_copy(cfg->etcd_password, sizeof(cfg->etcd_password), password))
-		cfg_error(c, 0, "PATRONI_ETCD3_PASSWORD: too long");
+	cfg_env_override(c, "PATRONI_ETCD3_USERNAME", cfg->etcd_username,
+	                 sizeof(cfg->etcd_username));
+	cfg_env_override(c, "PATRONI_ETCD3_PASSWORD", cfg->etcd_password,
+	                 sizeof(cfg->etcd_password));
 }
 
 static void finish(struct cfg_ctx *c, const char *path)
@@ -180,6 +216,7 @@ static void finish(struct cfg_ctx *c, const char *path)
 		cfg_error(c, cfg_key_line(c, "router.ro_listen"),
 		          "router.ro_listen: same address as router.rw_listen");
 	etcd_credentials(c, path);
+	finish_tls(c); /* after the environment: the pairs are checked as they will be used */
 }
 
 bool router_config_from_json(struct router_config *cfg, const json_t *root, char *err,

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "util/compiler.h"
+#include "util/tls.h"
 
 #define ROUTER_NAME_LEN 64
 #define ROUTER_ADDR_LEN 256
@@ -36,11 +37,18 @@ struct router_config {
 	char namespace_[ROUTER_NAME_LEN];                  /* etcd namespace, "/service/" style */
 	char etcd_hosts[ROUTER_MAX_ETCD][ROUTER_ADDR_LEN]; /* "host:port" */
 	int n_etcd;
-	char etcd_username[ROUTER_NAME_LEN];      /* etcd auth, "" = none */
+	char etcd_username[ROUTER_NAME_LEN];      /* etcd auth, "" = none; also from the
+	                                             environment, PATRONI_ETCD3_USERNAME */
 	char etcd_password[ROUTER_ADDR_LEN];      /* from etcd3.password, the file below or
 	                                             PATRONI_ETCD3_PASSWORD */
 	char etcd_password_file[ROUTER_PATH_LEN]; /* a file only its owner reads, "" = none */
-	char log_level[16];                       /* log.level, "" = info */
+	char etcd_protocol[8];                    /* etcd3.protocol: http or https */
+	struct tls_client etcd_tls;               /* etcd3.cacert, cert, key */
+	struct tls_client rest_tls;    /* the health checks of https api_urls: ctl.cacert,
+	                                  certfile, keyfile, keyfile_password, insecure (the CA
+	                                  falls back on restapi.cafile, as in Patroni) */
+	char restapi_cafile[PATH_MAX]; /* read only as ctl.cacert's fallback */
+	char log_level[16];            /* log.level, "" = info */
 
 	char rw_listen[ROUTER_ADDR_LEN];   /* host:port of the read-write listener */
 	char ro_listen[ROUTER_ADDR_LEN];   /* host:port of the read-only listener, "" = none */

@@ -290,9 +290,38 @@ lab_port() {
 	cluster_json "[n['$2'] for n in c['ports']['nodes'] if n['name']=='$1'][0]"
 }
 
-# lab_etcd_hosts: "127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3"
+# lab_etcd_hosts: "https://127.0.0.1:P1,https://127.0.0.1:P2,https://127.0.0.1:P3" (http
+# in a lab made with --insecure): etcdctl's --endpoints.
 lab_etcd_hosts() {
-	cluster_json "','.join(u.replace('http://','') for u in c['etcd'])"
+	cluster_json "','.join(c['etcd'])"
+}
+
+# lab_etcdctl ARGS...: etcdctl (v3) on the lab's etcd, logged in as the lab's etcd user
+# and checking its CA; the password goes through the environment, never the command line.
+lab_etcdctl() {
+	local user=""
+	[ -f "$LAB_DIR/secrets/etcd" ] && user="pgha:$(cat "$LAB_DIR/secrets/etcd")"
+	ETCDCTL_API=3 ETCDCTL_USER=$user ETCDCTL_CACERT=$(lab_ca_or_empty) \
+		etcdctl --endpoints="$(lab_etcd_hosts)" --dial-timeout=2s --command-timeout=5s "$@"
+}
+
+# lab_ca_or_empty: the lab's CA file, or "" in a lab without TLS.
+lab_ca_or_empty() {
+	if [ -f "$LAB_DIR/tls/ca.crt" ]; then echo "$LAB_DIR/tls/ca.crt"; fi
+}
+
+# lab_api NODE: the base URL of NODE's REST API ("https://127.0.0.1:PORT").
+lab_api() {
+	local scheme=https
+	[ -f "$LAB_DIR/tls/ca.crt" ] || scheme=http
+	echo "$scheme://127.0.0.1:$(lab_port "$1" api_port)"
+}
+
+# lab_curl ARGS...: curl trusting the lab's CA (and no proxy); -s, the rest as given.
+lab_curl() {
+	local ca
+	ca=$(lab_ca_or_empty)
+	curl -s --noproxy '*' ${ca:+--cacert "$ca"} "$@"
 }
 
 # lab_router_port rw|ro|http: the router's port of that kind.
@@ -324,6 +353,7 @@ lab_healthy() {
 }
 
 # lab_psql SERVICE SQL: one query through pg_service.conf (rw, ro, node1...); tuples only.
+# The services carry sslmode=verify-full and the lab's CA (pgha up writes them so).
 lab_psql() {
 	PGSERVICEFILE=$LAB_DIR/pg_service.conf psql "service=$1" -X -A -t -q -v ON_ERROR_STOP=1 -c "$2"
 }

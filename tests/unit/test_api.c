@@ -15,6 +15,9 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include "api/api_access.h"
 #include "api/api_health.h"
 #include "api/api_route.h"
 #include "api_fixture.h"
@@ -523,6 +526,88 @@ static void test_routes(void **state)
 	assert_string_equal(r.allow, "GET, HEAD, OPTIONS, PUT, PATCH");
 }
 
+/* --- allowlist ------------------------------------------------------------------------ */
+
+static struct sockaddr_storage addr_of(const char *text)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(text, ':') != NULL) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, text, &a->sin6_addr), 1);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, text, &a->sin_addr), 1);
+	}
+	return ss;
+}
+
+static bool in_net(const char *net, const char *addr)
+{
+	struct api_net n;
+	struct sockaddr_storage ss = addr_of(addr);
+
+	assert_true(api_net_parse(net, &n));
+	return api_net_match(&n, (const struct sockaddr *)&ss);
+}
+
+/* restapi.allowlist: addresses and CIDR networks, v4, v6 and v4 mapped into v6. */
+static void test_allowlist_networks(void **state)
+{
+	static const char *const bad[] = {"",        "10.0.0.0/33",  "10.0.0.0/", "10.0.0.0/x",
+	                                  "::1/129", "host.example", "10.0.0.256"};
+	struct api_net n;
+
+	(void)state;
+	assert_true(in_net("10.0.0.0/8", "10.200.3.4"));
+	assert_false(in_net("10.0.0.0/8", "11.0.0.1"));
+	assert_true(in_net("192.168.1.0/23", "192.168.0.255"));
+	assert_false(in_net("192.168.1.0/24", "192.168.0.255"));
+	assert_true(in_net("192.0.2.7", "192.0.2.7"));
+	assert_false(in_net("192.0.2.7", "192.0.2.8"));
+	assert_true(in_net("0.0.0.0/0", "203.0.113.9"));
+	assert_true(in_net("2001:db8::/32", "2001:db8:1::5"));
+	assert_false(in_net("2001:db8::/32", "2001:db9::5"));
+	assert_true(in_net("10.0.0.0/8", "::ffff:10.1.2.3")); /* a dual-stack listener's view */
+	assert_false(in_net("::/0", "10.1.2.3"));
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		assert_false(api_net_parse(bad[i], &n));
+}
+
+/* The list with names resolved; members' api_url hosts only with include_members. */
+static void test_allowlist_check(void **state)
+{
+	char *entries[] = {"10.0.0.0/8", "localhost", NULL};
+	char *bad[] = {"10.0.0.0/8", "no-such-host.invalid", NULL};
+	struct sockaddr_storage lo = addr_of("127.0.0.1"), member = addr_of("192.0.2.20");
+	struct api_allow a;
+	struct dcs_view v;
+	char err[256];
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	v.n_members = 1;
+	snprintf(v.members[0].api_url, DCS_URL_LEN, "https://192.0.2.20:8008/patroni");
+	assert_true(api_allow_build(NULL, false, &a, err, sizeof(err)));
+	assert_false(a.active);
+	assert_true(api_allow_check(&a, (struct sockaddr *)&member, NULL)); /* no list: anyone */
+	api_allow_free(&a);
+	assert_true(api_allow_build(entries, false, &a, err, sizeof(err)));
+	assert_true(api_allow_check(&a, (struct sockaddr *)&lo, &v)); /* localhost resolved */
+	assert_false(api_allow_check(&a, (struct sockaddr *)&member, &v));
+	api_allow_free(&a);
+	assert_true(api_allow_build(entries, true, &a, err, sizeof(err)));
+	assert_true(api_allow_check(&a, (struct sockaddr *)&member, &v));
+	api_allow_free(&a);
+	assert_false(api_allow_build(bad, false, &a, err, sizeof(err)));
+	assert_non_null(strstr(err, "no-such-host.invalid"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +619,8 @@ int main(void)
 	    cmocka_unit_test(test_liveness),
 	    cmocka_unit_test(test_readiness),
 	    cmocka_unit_test(test_routes),
+	    cmocka_unit_test(test_allowlist_networks),
+	    cmocka_unit_test(test_allowlist_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -406,18 +406,29 @@ static void test_users_and_env(void **state)
 	setenv("PATRONI_SUPERUSER_PASSWORD", "from-env", 1);
 	setenv("PATRONI_REPLICATION_PASSWORD", "rep-env", 1);
 	setenv("PATRONI_REPLICATION_USERNAME", "repl", 1);
+	setenv("PATRONI_RESTAPI_USERNAME", "api", 1);
 	setenv("PATRONI_RESTAPI_PASSWORD", "api-env", 1);
+	setenv("PATRONI_ETCD3_USERNAME", "etcd-user", 1);
+	setenv("PATRONI_ETCD3_PASSWORD", "etcd-env", 1);
 	l = load(yaml);
 	unsetenv("PATRONI_SUPERUSER_PASSWORD");
 	unsetenv("PATRONI_REPLICATION_PASSWORD");
 	unsetenv("PATRONI_REPLICATION_USERNAME");
+	unsetenv("PATRONI_RESTAPI_USERNAME");
 	unsetenv("PATRONI_RESTAPI_PASSWORD");
+	unsetenv("PATRONI_ETCD3_USERNAME");
+	unsetenv("PATRONI_ETCD3_PASSWORD");
 	expect_ok(l);
 	assert_string_equal(l->cfg.postgresql.superuser.password, "from-env");
 	assert_string_equal(l->cfg.postgresql.rewind.password, "from-env");
 	assert_string_equal(l->cfg.postgresql.replication.username, "repl");
 	assert_string_equal(l->cfg.postgresql.replication.password, "rep-env");
 	assert_string_equal(l->cfg.restapi.password, "api-env");
+	assert_string_equal(l->cfg.etcd.username, "etcd-user");
+	assert_string_equal(l->cfg.etcd.password, "etcd-env");
+	/* The tools' and peers' REST credentials fall back on restapi's (Patroni's ctl). */
+	assert_string_equal(l->cfg.ctl.username, "api");
+	assert_string_equal(l->cfg.ctl.password, "api-env");
 	unload(l);
 
 	setenv("PATRONI_REWIND_PASSWORD", "rw-env", 1);
@@ -488,18 +499,19 @@ static void test_etcd_hosts(void **state)
 	               "t.yml:3: etcd3.host ignored: etcd3.hosts is set");
 	expect_warning("etcd:\n  hosts: a:1\n" CORE REST PG,
 	               "t.yml:1: 'etcd' section read as 'etcd3': pgha always uses etcd's v3 API");
-	expect_error("etcd3:\n  hosts: a:1\n  protocol: https\n" CORE REST PG,
-	             "t.yml:3: etcd3.protocol: https is not supported by pgha");
 	expect_error("etcd3:\n  hosts: a:1\n  protocol: udp\n" CORE REST PG,
-	             "t.yml:3: etcd3.protocol: 'udp' is not a protocol");
-	expect_error("etcd3:\n  hosts: [a:1, 'https://b:2']\n" CORE REST PG,
-	             "t.yml:2: etcd3.hosts: 'https://b:2': https is not supported by pgha");
+	             "t.yml:3: etcd3.protocol: 'udp' is not a protocol (http or https)");
+	expect_error("etcd3:\n  hosts: ['http://a:1', 'https://b:2']\n" CORE REST PG,
+	             "t.yml:2: etcd3.hosts: both http:// and https:// endpoints");
+	expect_error("etcd3:\n  hosts: ['https://b:2']\n  protocol: http\n" CORE REST PG,
+	             "t.yml:3: etcd3.protocol: http, but the hosts are written https://");
 	expect_error("etcd3:\n  hosts: [a:1, 'b:99999']\n" CORE REST PG,
 	             "t.yml:2: etcd3.hosts: 'b:99999' is not host:port");
 	expect_error("etcd3:\n  hosts:\n  - a:1\n  - {x: 1}\n" CORE REST PG,
 	             "t.yml:4: etcd3.hosts: expected a string, got a mapping");
 	expect_error("etcd:\n  cacert: /ca.pem\n  hosts: a:1\n" CORE REST PG,
-	             "t.yml:2: etcd.cacert: TLS to etcd is not supported by pgha");
+	             "t.yml:2: etcd3.cacert and etcd3.cert are for TLS, but etcd3.protocol is "
+	             "http: set etcd3.protocol: https");
 	expect_error("etcd3:\n  hosts: a:1\netcd:\n  hosts: b:1\n" CORE REST PG,
 	             "t.yml:3: both 'etcd' and 'etcd3' sections: keep only one");
 	expect_error(CORE REST PG, "t.yml: missing required key 'etcd3.hosts'");
@@ -510,6 +522,119 @@ static void test_etcd_hosts(void **state)
 }
 
 /* --- errors with their lines --------------------------------------------------------- */
+
+/* Patroni's TLS keys: read into their fields; ctl falls back on restapi, pair by pair. */
+static void test_tls_keys(void **state)
+{
+	struct loaded *l;
+
+	(void)state;
+	l = load("restapi:\n  listen: 127.0.0.1:8008\n  certfile: /t/n.crt\n  keyfile: /t/n.key\n"
+	         "  keyfile_password: kp\n  cafile: /t/ca.crt\n  verify_client: optional\n"
+	         "  allowlist: [10.0.0.0/8, 127.0.0.1]\n  allowlist_include_members: true\n"
+	         "etcd3:\n  hosts: ['https://a:1', b:2]\n  cacert: /t/ca.crt\n  cert: /t/e.crt\n"
+	         "  key: /t/e.key\n  username: u\n  password: p\n" CORE PG
+	         "  authentication:\n    replication:\n      sslmode: verify-full\n"
+	         "      sslrootcert: /t/ca.crt\n"
+	         "pgbouncer:\n  client_tls_sslmode: require\n  client_tls_cert_file: /t/n.crt\n"
+	         "  client_tls_key_file: /t/n.key\n");
+	expect_ok(l);
+	assert_string_equal(l->cfg.restapi.certfile, "/t/n.crt");
+	assert_int_equal(l->cfg.restapi.verify_client, CONFIG_VERIFY_OPTIONAL);
+	assert_string_equal(l->cfg.restapi.allowlist[1], "127.0.0.1");
+	assert_true(l->cfg.restapi.allowlist_include_members);
+	assert_string_equal(l->cfg.etcd.protocol, "https"); /* from the https:// host */
+	assert_string_equal(l->cfg.etcd.hosts[0], "a:1");
+	assert_string_equal(l->cfg.etcd.tls.cafile, "/t/ca.crt");
+	assert_string_equal(l->cfg.etcd.tls.keyfile, "/t/e.key");
+	assert_string_equal(l->cfg.postgresql.replication.sslmode, "verify-full");
+	assert_string_equal(l->cfg.pgbouncer.client_tls.sslmode, "require");
+	assert_string_equal(l->cfg.pgbouncer.client_tls.protocols, "secure");
+	assert_string_equal(l->cfg.pgbouncer.server_tls.sslmode, "disable");
+	/* ctl: nothing set, so restapi's CA and certificate pair */
+	assert_string_equal(l->cfg.ctl.tls.cafile, "/t/ca.crt");
+	assert_string_equal(l->cfg.ctl.tls.certfile, "/t/n.crt");
+	assert_string_equal(l->cfg.ctl.tls.key_password, "kp");
+	assert_false(l->cfg.ctl.tls.insecure);
+	unload(l);
+
+	l = load("ctl:\n  insecure: true\n  cacert: /c/ca\n  certfile: /c/c\n  keyfile: /c/k\n"
+	         "restapi:\n  listen: 127.0.0.1:8008\n  certfile: /t/n.crt\n  keyfile: /t/n.key\n"
+	         "  cafile: /t/ca.crt\n" CORE ETCD PG);
+	expect_ok(l);
+	assert_true(l->cfg.ctl.tls.insecure);
+	assert_string_equal(l->cfg.ctl.tls.cafile, "/c/ca");
+	assert_string_equal(l->cfg.ctl.tls.keyfile, "/c/k");
+	unload(l);
+}
+
+/*
+ * Each half of a credential or certificate pair is refused, with both keys named:
+ * a username without its password would make "user:" a valid login, a certificate
+ * without its key or a client CA on plain http protects nothing.
+ */
+static const struct {
+	const char *yaml;
+	const char *error;
+} unsafe_halves[] = {
+    {"restapi:\n  listen: 127.0.0.1:8008\n  authentication:\n    username: u\n",
+     "t.yml:4: restapi.authentication.username is set but "
+     "restapi.authentication.password (or PATRONI_RESTAPI_PASSWORD) is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  authentication:\n    password: p\n",
+     "t.yml:4: restapi.authentication.password is set but "
+     "restapi.authentication.username (or PATRONI_RESTAPI_USERNAME) is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  certfile: /c\n",
+     "t.yml:3: restapi.certfile is set but restapi.keyfile is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  keyfile: /k\n",
+     "t.yml:3: restapi.keyfile is set but restapi.certfile is not"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  verify_client: required\n",
+     "t.yml:3: restapi.verify_client: required needs restapi.certfile"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  certfile: /c\n  keyfile: /k\n"
+     "  verify_client: optional\n",
+     "t.yml:5: restapi.verify_client: optional needs restapi.cafile"},
+    {"restapi:\n  listen: 127.0.0.1:8008\n  verify_client: sometimes\n",
+     "t.yml:3: restapi.verify_client: 'sometimes' is not supported"},
+    {"etcd3:\n  hosts: a:1\n  username: u\n",
+     "t.yml:3: etcd3.username is set but etcd3.password (or PATRONI_ETCD3_PASSWORD)"},
+    {"etcd3:\n  hosts: a:1\n  password: p\n",
+     "t.yml:3: etcd3.password is set but etcd3.username (or PATRONI_ETCD3_USERNAME)"},
+    {"etcd3:\n  hosts: a:1\n  protocol: https\n  cert: /c\n",
+     "t.yml:4: etcd3.cert is set but etcd3.key is not"},
+    {"ctl:\n  keyfile: /k\n", "t.yml:2: ctl.keyfile is set but ctl.certfile is not"},
+    {"ctl:\n  authentication:\n    username: u\n",
+     "t.yml:3: ctl.authentication.username is set but ctl.authentication.password"},
+    {"postgresql:\n  listen: 127.0.0.1:5432\n  data_dir: /d\n  authentication:\n"
+     "    replication:\n      sslkey: /k\n",
+     "t.yml:6: postgresql.authentication.replication.sslkey is set but "
+     "postgresql.authentication.replication.sslcert is not"},
+    {"postgresql:\n  listen: 127.0.0.1:5432\n  data_dir: /d\n  authentication:\n"
+     "    rewind:\n      sslmode: very-full\n",
+     "t.yml:6: postgresql.authentication.rewind.sslmode: 'very-full' is not supported"},
+    {"pgbouncer:\n  client_tls_sslmode: require\n",
+     "t.yml:2: pgbouncer.client_tls_sslmode: require needs "
+     "pgbouncer.client_tls_cert_file and pgbouncer.client_tls_key_file"},
+    {"pgbouncer:\n  server_tls_sslmode: verify-full\n",
+     "t.yml:2: pgbouncer.server_tls_sslmode: verify-full needs "
+     "pgbouncer.server_tls_ca_file"},
+};
+
+static void test_unsafe_halves_refused(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(unsafe_halves); i++) {
+		char yaml[1024];
+		const char *y = unsafe_halves[i].yaml;
+
+		snprintf(yaml, sizeof(yaml), "%s%s%s%s%s", y, CORE,
+		         strstr(y, "restapi:") ? "" : REST, strstr(y, "etcd3:") ? "" : ETCD,
+		         strstr(y, "postgresql:") ? "" : PG);
+		expect_error(yaml, unsafe_halves[i].error);
+	}
+	/* From the environment too: a unit whose password file is missing fails to start. */
+	setenv("PATRONI_RESTAPI_USERNAME", "u", 1);
+	expect_error(BASE, "restapi.authentication.username is set but");
+	unsetenv("PATRONI_RESTAPI_USERNAME");
+}
 
 static void test_type_errors(void **state)
 {
@@ -656,7 +781,7 @@ static void test_unknown_keys_warned(void **state)
 	struct loaded *l = load(BASE "frobnicate: 1\n"
 	                             "restapi.listen: 1.2.3.4:1\n"
 	                             "watchdog:\n  mode: required\n"
-	                             "ctl:\n  insecure: true\n"
+	                             "citus:\n  group: 1\n"
 	                             "zookeeper:\n  hosts: [a]\n");
 
 	(void)state;
@@ -664,27 +789,27 @@ static void test_unknown_keys_warned(void **state)
 	expect_msg(&l->warnings, "t.yml:10: unknown key 'frobnicate' ignored");
 	expect_msg(&l->warnings, "t.yml:11: unknown key 'restapi.listen' ignored");
 	expect_msg(&l->warnings, "t.yml:12: 'watchdog' is not supported by pgha, ignored");
-	expect_msg(&l->warnings, "t.yml:14: 'ctl' is not supported by pgha, ignored");
+	expect_msg(&l->warnings, "t.yml:14: 'citus' is not supported by pgha, ignored");
 	expect_msg(&l->warnings, "t.yml:16: 'zookeeper' is not supported by pgha, ignored (pgha "
 	                         "uses etcd)");
 	assert_string_equal(l->cfg.restapi.listen, "127.0.0.1:8008");
 	unload(l);
 
-	l = load("restapi:\n  listen: 127.0.0.1:8008\n  certfile: /c.pem\n  colour: red\n"
+	l = load("restapi:\n  listen: 127.0.0.1:8008\n  ciphers: HIGH\n  colour: red\n"
 	         "postgresql:\n  listen: a:1\n  data_dir: /d\n  callbacks:\n    on_start: /x\n"
 	         "  create_replica_methods: [basebackup]\n  authentication:\n    superuser:\n"
-	         "      sslmode: require\n    admin:\n      username: x\n"
+	         "      sslcrldir: /x\n    admin:\n      username: x\n"
 	         "bootstrap:\n  post_init: /x.sh\n  dcs:\n    failsafe_mode: true\n"
 	         "    bogus: 1\n    postgresql:\n      pg_ident: []\n      nope: 2\n"
 	         "tags:\n  replicatefrom: pg2\n" CORE ETCD);
 	expect_ok(l);
-	expect_msg(&l->warnings, "t.yml:3: 'restapi.certfile' is not supported by pgha, ignored "
-	                         "(the REST API serves plain HTTP)");
+	expect_msg(&l->warnings, "t.yml:3: 'restapi.ciphers' is not supported by pgha, ignored "
+	                         "(TLS 1.2 and 1.3 with GnuTLS's default ciphers)");
 	expect_msg(&l->warnings, "t.yml:4: unknown key 'restapi.colour' ignored");
 	expect_msg(&l->warnings, "t.yml:8: 'postgresql.callbacks' is not supported by pgha");
 	expect_msg(&l->warnings, "t.yml:10: 'postgresql.create_replica_methods' is not supported");
-	expect_msg(&l->warnings, "t.yml:13: 'postgresql.authentication.superuser.sslmode' is not "
-	                         "supported by pgha");
+	expect_msg(&l->warnings, "t.yml:13: 'postgresql.authentication.superuser.sslcrldir' is "
+	                         "not supported by pgha");
 	expect_msg(&l->warnings, "t.yml:14: unknown key 'postgresql.authentication.admin' ignored");
 	expect_msg(&l->warnings, "t.yml:17: 'bootstrap.post_init' is not supported by pgha");
 	expect_msg(&l->warnings, "t.yml:20: unknown key 'bootstrap.dcs.bogus' ignored");
@@ -1559,6 +1684,8 @@ int main(void)
 	    cmocka_unit_test(test_users_and_env),
 	    cmocka_unit_test(test_connect_address_defaults),
 	    cmocka_unit_test(test_etcd_hosts),
+	    cmocka_unit_test(test_tls_keys),
+	    cmocka_unit_test(test_unsafe_halves_refused),
 	    cmocka_unit_test(test_type_errors),
 	    cmocka_unit_test(test_value_errors),
 	    cmocka_unit_test(test_missing_required),

@@ -2,7 +2,8 @@
  * test_deploy_configs.c: the example agent configuration that the Debian package
  * installs (/etc/pgha/agent.yml.example, from deploy/config/) loads without error or
  * warning, means what its comments say, and takes its passwords from the environment
- * file that pgha-agent.service reads (deploy/config/agent.env.example).
+ * file that pgha-agent.service reads (deploy/config/agent.env.example): without that
+ * file the agent refuses to start (a user without its password).
  *
  * Run from the top of the tree (make unit does).
  */
@@ -20,12 +21,17 @@
 #define AGENT_EXAMPLE "deploy/config/agent.yml.example"
 #define ENV_EXAMPLE   "deploy/config/agent.env.example"
 
+static void export_env_example(void);
+
+/* load_example: the example as the unit loads it, with its environment file. */
 static void load_example(struct config *cfg)
 {
 	struct config_msgs errors = {0};
 	struct config_msgs warnings = {0};
-	bool ok = config_load(AGENT_EXAMPLE, cfg, &errors, &warnings);
+	bool ok;
 
+	export_env_example();
+	ok = config_load(AGENT_EXAMPLE, cfg, &errors, &warnings);
 	for (int i = 0; i < errors.n; i++)
 		print_error("error: %s\n", errors.items[i]);
 	for (int i = 0; i < warnings.n; i++)
@@ -50,6 +56,13 @@ static void test_agent_example_loads_cleanly(void **state)
 	assert_string_equal(cfg.pgbouncer.listen, "0.0.0.0:6432");
 	assert_true(cfg.bootstrap.dcs.synchronous_mode);
 	assert_true(cfg.bootstrap.dcs.use_pg_rewind);
+	/* TLS everywhere, as docs/security.md says */
+	assert_string_equal(cfg.restapi.certfile, "/etc/pgha/tls/node.crt");
+	assert_string_equal(cfg.etcd.protocol, "https");
+	assert_string_equal(cfg.etcd.tls.cafile, "/etc/pgha/tls/ca.crt");
+	assert_string_equal(cfg.ctl.tls.cafile, "/etc/pgha/tls/ca.crt");
+	assert_string_equal(cfg.postgresql.replication.sslmode, "verify-full");
+	assert_string_equal(cfg.pgbouncer.client_tls.sslmode, "require");
 	config_free(&cfg);
 }
 
@@ -101,25 +114,35 @@ static void export_env_example(void)
 		n++;
 	}
 	fclose(f);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
+}
+
+static void unset_env_example(void)
+{
+	unsetenv("PATRONI_SUPERUSER_PASSWORD");
+	unsetenv("PATRONI_REPLICATION_PASSWORD");
+	unsetenv("PATRONI_REWIND_PASSWORD");
+	unsetenv("PATRONI_RESTAPI_PASSWORD");
+	unsetenv("PATRONI_ETCD3_PASSWORD");
 }
 
 static void test_passwords_come_from_the_unit_environment(void **state)
 {
 	struct config cfg;
+	struct config_msgs errors = {0};
 
 	(void)state;
-	export_env_example();
 	load_example(&cfg);
 	assert_string_equal(cfg.postgresql.superuser.password, "change-me");
 	assert_string_equal(cfg.postgresql.replication.password, "change-me-too");
 	assert_string_equal(cfg.postgresql.rewind.password, "and-me");
 	assert_string_equal(cfg.restapi.password, "and-me-as-well");
+	assert_string_equal(cfg.etcd.password, "etcd-user-pgha");
 	config_free(&cfg);
-	unsetenv("PATRONI_SUPERUSER_PASSWORD");
-	unsetenv("PATRONI_REPLICATION_PASSWORD");
-	unsetenv("PATRONI_REWIND_PASSWORD");
-	unsetenv("PATRONI_RESTAPI_PASSWORD");
+	/* Without the environment file the example names users without passwords: refused. */
+	unset_env_example();
+	assert_false(config_load(AGENT_EXAMPLE, &cfg, &errors, NULL));
+	assert_non_null(strstr(errors.items[0], "is set but"));
 }
 
 int main(void)

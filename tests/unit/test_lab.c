@@ -65,6 +65,7 @@ static void make_cluster(struct lab_cluster *c, int n_nodes)
 
 static void make_secrets(struct lab_secrets *s)
 {
+	memset(s, 0, sizeof(*s)); /* no etcd users: a lab made before them */
 	strcpy(s->superuser, "SuperPw1");
 	strcpy(s->replication, "ReplPw2");
 	strcpy(s->rewind, "RewindPw3");
@@ -675,8 +676,8 @@ static void test_render_pgpass_and_patronictl(void **state)
 	assert_true(yaml_ok(b.data));
 	assert_non_null(strstr(b.data, "\nscope: \"pgha-lab\"\nnamespace: \"/service/\"\n"
 	                               "etcd3:\n  hosts:\n    - \"127.0.0.1:6500\"\n"));
-	/* the REST credentials, where Patroni 3.0's patronictl reads them */
-	assert_non_null(strstr(b.data, "\nrestapi:\n  authentication:\n    username: \"pgha\"\n"
+	/* patronictl switches over through the REST API: it needs its credentials */
+	assert_non_null(strstr(b.data, "restapi:\n  authentication:\n    username: \"pgha\"\n"
 	                               "    password: \"ApiPw4\"\n"));
 	assert_null(strstr(b.data, "SuperPw1"));
 	buf_free(&b);
@@ -686,6 +687,7 @@ static void test_render_pgpass_and_patronictl(void **state)
 static void test_render_router_yml(void **state)
 {
 	struct lab_cluster c;
+	struct lab_secrets s;
 	struct router_config cfg;
 	struct buf b;
 	char err[512];
@@ -695,7 +697,8 @@ static void test_render_router_yml(void **state)
 	make_cluster(&c, 3);
 	assert_true(lab_plan_make(6500, 3, 30008, &c.plan, err, sizeof(err)));
 	buf_init(&b);
-	lab_render_router_yml(&c, &b);
+	make_secrets(&s);
+	lab_render_router_yml(&c, &s, &b);
 	assert_true(yaml_ok(b.data));
 	root = yaml_to_json(b.data, "router.yml", err, sizeof(err));
 	assert_non_null(root);
@@ -790,10 +793,12 @@ static void test_layout_write(void **state)
 	if (!lab_layout_write(&c, &ru, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(file_mode(c.dir, "cluster.json"), 0644);
-	assert_int_equal(file_mode(c.dir, "router.yml"), 0644);
+	assert_int_equal(file_mode(c.dir, "router.yml"), 0600); /* etcd's password */
 	assert_int_equal(file_mode(c.dir, "pg_service.conf"), 0644);
 	assert_int_equal(file_mode(c.dir, "pgpass"), 0600);
 	assert_int_equal(file_mode(c.dir, "patronictl.yml"), 0600);
+	assert_int_equal(file_mode(c.dir, "secrets/etcd"), 0600);
+	assert_int_equal(file_mode(c.dir, "tls"), -1); /* c.tls is false */
 	assert_int_equal(file_mode(c.dir, "secrets/superuser"), 0600);
 	assert_int_equal(file_mode(c.dir, "node2"), 0700);
 	assert_int_equal(file_mode(c.dir, "node2/agent.yml"), 0600);
@@ -816,6 +821,98 @@ static void test_layout_write(void **state)
 	assert_true(lab_cluster_load(c.dir, &back, err, sizeof(err)));
 	assert_int_equal(back.plan.router_rw_port, 5432);
 	remove_tmpdir(tmp);
+}
+
+/* With TLS: a CA whose key is gone, a certificate per node and for etcd, keys 0600. */
+static void test_layout_write_tls(void **state)
+{
+	char *tmp = make_tmpdir();
+	struct lab_runas ru = {0};
+	struct lab_cluster c;
+	struct lab_cluster back;
+	char err[512];
+	char *text;
+
+	(void)state;
+	make_cluster(&c, 2);
+	c.tls = true;
+	snprintf(c.dir, sizeof(c.dir), "%s/lab", tmp);
+	if (!lab_layout_write(&c, &ru, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(file_mode(c.dir, "tls/ca.crt"), 0644);
+	assert_int_equal(file_mode(c.dir, "tls/ca.key"), -1);
+	assert_int_equal(file_mode(c.dir, "tls/etcd.key"), 0600);
+	assert_int_equal(file_mode(c.dir, "tls/node1.key"), 0600);
+	assert_int_equal(file_mode(c.dir, "tls/node2.crt"), 0644);
+	text = read_rel(c.dir, "node2/agent.yml");
+	assert_non_null(strstr(text, "  certfile: \""));
+	assert_non_null(strstr(text, "/tls/node2.crt\"\n"));
+	free(text);
+	assert_true(lab_cluster_load(c.dir, &back, err, sizeof(err)));
+	assert_true(back.tls);
+	remove_tmpdir(tmp);
+}
+
+/* What a TLS lab's files say, read back by the agent's and the router's own readers. */
+static void test_render_tls(void **state)
+{
+	struct lab_cluster c;
+	struct lab_secrets s;
+	struct config_msgs errors = {.n = 0}, warnings = {.n = 0};
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct router_config rc;
+	char err[512];
+	json_t *root;
+	struct buf b;
+
+	(void)state;
+	make_cluster(&c, 3);
+	c.tls = true;
+	make_secrets(&s);
+	strcpy(s.etcd, "EtcdPw5");
+	buf_init(&b);
+	lab_render_agent_yml(&c, &s, 0, &b);
+	if (!config_load_string(b.data, "agent.yml", cfg, &errors, &warnings))
+		fail_msg("agent.yml rejected: %s", errors.n ? errors.items[0] : "?");
+	assert_int_equal(warnings.n, 0);
+	assert_string_equal(cfg->restapi.certfile, "/srv/lab/tls/node1.crt");
+	assert_string_equal(cfg->restapi.keyfile, "/srv/lab/tls/node1.key");
+	assert_string_equal(cfg->ctl.tls.cafile, "/srv/lab/tls/ca.crt");
+	assert_string_equal(cfg->etcd.protocol, "https");
+	assert_string_equal(cfg->etcd.tls.cafile, "/srv/lab/tls/ca.crt");
+	assert_string_equal(cfg->etcd.username, "pgha");
+	assert_string_equal(cfg->etcd.password, "EtcdPw5");
+	assert_string_equal(cfg->postgresql.replication.sslmode, "verify-full");
+	assert_string_equal(cfg->postgresql.rewind.sslrootcert, "/srv/lab/tls/ca.crt");
+	assert_string_equal(pg_params_get(&cfg->postgresql.parameters, "ssl"), "on");
+	assert_string_equal(pg_params_get(&cfg->postgresql.parameters, "ssl_key_file"),
+	                    "/srv/lab/tls/node1.key");
+	assert_true(strv_has(cfg->postgresql.pg_hba, "hostssl all all 127.0.0.1/32 scram-sha-256"));
+	assert_false(strv_has(cfg->postgresql.pg_hba, "host all all 127.0.0.1/32 scram-sha-256"));
+	assert_string_equal(cfg->pgbouncer.client_tls.sslmode, "require");
+	config_free(cfg);
+	free(cfg);
+	buf_reset(&b);
+	lab_render_router_yml(&c, &s, &b);
+	root = yaml_to_json(b.data, "router.yml", err, sizeof(err));
+	assert_non_null(root);
+	router_config_defaults(&rc);
+	if (!router_config_from_json(&rc, root, err, sizeof(err)))
+		fail_msg("router.yml rejected: %s", err);
+	assert_string_equal(rc.etcd_protocol, "https");
+	assert_string_equal(rc.etcd_username, "pgha");
+	assert_string_equal(rc.rest_tls.cafile, "/srv/lab/tls/ca.crt");
+	json_decref(root);
+	buf_reset(&b);
+	lab_render_pg_service(&c, &b);
+	assert_non_null(strstr(b.data, "\nsslmode=verify-full\nsslrootcert=/srv/lab/tls/ca.crt\n"));
+	buf_reset(&b);
+	lab_render_patronictl(&c, &s, &b);
+	assert_non_null(strstr(b.data,
+	                       "etcd3:\n  protocol: https\n  cacert: \"/srv/lab/tls/ca.crt\"\n"
+	                       "  username: \"pgha\"\n  password: \"EtcdPw5\"\n"));
+	assert_non_null(strstr(b.data, "ctl:\n  cacert: \"/srv/lab/tls/ca.crt\"\n"));
+	buf_free(&b);
 }
 
 static void test_etcd_argv(void **state)
@@ -844,9 +941,24 @@ static void test_etcd_argv(void **state)
 	                                 "--experimental-watch-progress-notify-interval=1s\n"));
 	assert_non_null(strstr(all.data, "\n--auto-compaction-mode=periodic\n"));
 	assert_non_null(strstr(all.data, "\n--initial-cluster-token=pgha-lab-pgha-lab-6500\n"));
+	assert_null(strstr(all.data, "--cert-file"));
 	/* The marker that recognises the process is one of its arguments. */
 	assert_true(lab_etcd_marker(&c, 1, marker, sizeof(marker)));
 	assert_non_null(strstr(all.data, marker));
+	buf_free(&all);
+	lab_argv_free(argv);
+	/* TLS: https for clients and peers, peers with a certificate of the lab's CA */
+	c.tls = true;
+	argv = lab_etcd_argv(&c, 0);
+	buf_init(&all);
+	for (int i = 0; argv[i]; i++)
+		buf_printf(&all, "%s\n", argv[i]);
+	assert_non_null(strstr(all.data, "\n--listen-client-urls=https://127.0.0.1:6500\n"));
+	assert_non_null(strstr(all.data, "\n--initial-cluster=etcd1=https://127.0.0.1:6503,"));
+	assert_non_null(strstr(all.data, "\n--cert-file=/srv/lab/tls/etcd.crt\n"
+	                                 "--key-file=/srv/lab/tls/etcd.key\n"));
+	assert_non_null(strstr(all.data, "\n--peer-trusted-ca-file=/srv/lab/tls/ca.crt\n"
+	                                 "--peer-client-cert-auth\n"));
 	buf_free(&all);
 	lab_argv_free(argv);
 }
@@ -1400,6 +1512,8 @@ int main(void)
 	    cmocka_unit_test(test_render_router_yml),
 	    cmocka_unit_test(test_router_argv_and_landing),
 	    cmocka_unit_test(test_layout_write),
+	    cmocka_unit_test(test_layout_write_tls),
+	    cmocka_unit_test(test_render_tls),
 	    cmocka_unit_test(test_etcd_argv),
 	    cmocka_unit_test(test_health_eval),
 	    cmocka_unit_test(test_health_eval_sync),

@@ -310,15 +310,33 @@ static void test_conf_primary(void **state)
 	rendered_free(&r);
 }
 
+/* expect_conninfo: ci parses (libpq's own parser) and has every key = value of expect. */
+static void expect_conninfo(const char *ci, const char *const (*expect)[2], size_t n)
+{
+	char *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(ci, &err);
+	size_t checked = 0;
+
+	assert_non_null(opts);
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(o->keyword, expect[i][0]) == 0) {
+				assert_non_null(o->val);
+				assert_string_equal(o->val, expect[i][1]);
+				checked++;
+			}
+		}
+	}
+	assert_int_equal(checked, n);
+	PQconninfoFree(opts);
+}
+
 static void test_conf_standby(void **state)
 {
 	struct config cfg;
 	struct pg_role_conf role = {.standby = true, .upstream_port = 5433};
 	struct rendered r;
 	char *ci;
-	PQconninfoOption *opts;
-	char *err = NULL;
-	int checked = 0;
 	static const char *const expect[][2] = {
 	    {"host", "10.0.0.2"},
 	    {"port", "5433"},
@@ -343,19 +361,38 @@ static void test_conf_standby(void **state)
 	assert_conf(r.conf.data, "hot_standby", "on");
 	ci = conf_value(r.conf.data, "primary_conninfo");
 	assert_non_null(ci);
-	opts = PQconninfoParse(ci, &err);
-	assert_non_null(opts);
-	for (PQconninfoOption *o = opts; o->keyword; o++) {
-		for (size_t i = 0; i < ARRAY_LEN(expect); i++) {
-			if (strcmp(o->keyword, expect[i][0]) == 0) {
-				assert_non_null(o->val);
-				assert_string_equal(o->val, expect[i][1]);
-				checked++;
-			}
-		}
-	}
-	assert_int_equal(checked, (int)ARRAY_LEN(expect));
-	PQconninfoFree(opts);
+	expect_conninfo(ci, expect, ARRAY_LEN(expect));
+	free(ci);
+	rendered_free(&r);
+}
+
+/* postgresql.authentication.replication's TLS settings reach primary_conninfo, as in Patroni. */
+static void test_conf_standby_tls(void **state)
+{
+	struct config cfg;
+	struct pg_role_conf role = {.standby = true, .upstream_port = 5433};
+	struct rendered r;
+	char *ci;
+	static const char *const expect[][2] = {
+	    {"sslmode", "verify-full"},
+	    {"sslrootcert", "/etc/pgha/tls/ca.crt"},
+	    {"sslcert", "/etc/pgha/tls/repl's.crt"},
+	    {"sslkey", "/etc/pgha/tls/repl.key"},
+	};
+
+	(void)state;
+	base_config(&cfg);
+	snprintf(cfg.postgresql.replication.sslmode, sizeof(cfg.postgresql.replication.sslmode),
+	         "verify-full");
+	snprintf(cfg.postgresql.replication.sslrootcert, PATH_MAX, "/etc/pgha/tls/ca.crt");
+	snprintf(cfg.postgresql.replication.sslcert, PATH_MAX, "/etc/pgha/tls/repl's.crt");
+	snprintf(cfg.postgresql.replication.sslkey, PATH_MAX, "/etc/pgha/tls/repl.key");
+	snprintf(role.upstream_host, sizeof(role.upstream_host), "10.0.0.2");
+	render(&cfg, NULL, &role, &r);
+	ci = conf_value(r.conf.data, "primary_conninfo");
+	assert_non_null(ci);
+	expect_conninfo(ci, expect, ARRAY_LEN(expect));
+	assert_null(strstr(ci, "sslpassword")); /* unset: not written */
 	free(ci);
 	rendered_free(&r);
 }
@@ -933,6 +970,7 @@ int main(void)
 	    cmocka_unit_test(test_conninfo_round_trip_through_libpq),
 	    cmocka_unit_test(test_conf_primary),
 	    cmocka_unit_test(test_conf_standby),
+	    cmocka_unit_test(test_conf_standby_tls),
 	    cmocka_unit_test(test_conf_standby_without_upstream),
 	    cmocka_unit_test(test_conf_merge_and_overrides),
 	    cmocka_unit_test(test_conf_drops_what_pgha_controls),

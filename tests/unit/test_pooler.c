@@ -125,33 +125,42 @@ static void test_conf_defaults(void **state)
 	assert_string_equal(c.pool_mode, "session");
 }
 
-/* From a YAML file as the agent loads it (config/), through to the rendered ini. */
-static void test_conf_from_yaml(void **state)
+/* render_yaml: an agent YAML loaded as the agent loads it (config/), rendered into out. */
+static void render_yaml(const char *yaml, struct buf *out)
 {
-	static const char yaml[] = "scope: batman\nname: pg1\n"
-	                           "restapi:\n  listen: 127.0.0.1:8008\n"
-	                           "etcd3:\n  hosts: 127.0.0.1:2379\n"
-	                           "postgresql:\n  listen: 127.0.0.1:5433\n"
-	                           "  data_dir: /tmp/pgha-test/pg1\n"
-	                           "  authentication:\n    superuser:\n      username: dba\n"
-	                           "      password: pw\n"
-	                           "pgbouncer:\n  enabled: true\n  listen: 127.0.0.1:6433\n"
-	                           "  pool_mode: transaction\n  pool_size: 11\n";
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
 	struct config_msgs errors, warnings;
-	struct ini_entry e[64];
 	struct pooler_conf c;
-	struct buf out;
 	char err[256];
-	int n;
 
-	(void)state;
 	memset(&errors, 0, sizeof(errors));
 	if (!config_load_string(yaml, "t.yml", cfg, &errors, &warnings))
 		fail_msg("config: %s", errors.n ? errors.items[0] : "?");
 	assert_true(pooler_conf_from_config(cfg, NULL, &c, err, sizeof(err)));
-	buf_init(&out);
-	assert_true(pooler_render_ini(&c, &out, err, sizeof(err)));
+	buf_init(out);
+	assert_true(pooler_render_ini(&c, out, err, sizeof(err)));
+	config_free(cfg);
+	free(cfg);
+}
+
+#define YAML_BASE                                                        \
+	"scope: batman\nname: pg1\nrestapi:\n  listen: 127.0.0.1:8008\n" \
+	"etcd3:\n  hosts: 127.0.0.1:2379\n"                              \
+	"postgresql:\n  listen: 127.0.0.1:5433\n"                        \
+	"  data_dir: /tmp/pgha-test/pg1\n"                               \
+	"  authentication:\n    superuser:\n      username: dba\n"       \
+	"      password: pw\n"                                           \
+	"pgbouncer:\n  enabled: true\n  listen: 127.0.0.1:6433\n"
+
+/* From a YAML file as the agent loads it (config/), through to the rendered ini. */
+static void test_conf_from_yaml(void **state)
+{
+	struct ini_entry e[64];
+	struct buf out;
+	int n;
+
+	(void)state;
+	render_yaml(YAML_BASE "  pool_mode: transaction\n  pool_size: 11\n", &out);
 	n = parse_ini(out.data, e, 64);
 	assert_string_equal(ini_get(e, n, "databases", "*"),
 	                    "host='/tmp/pgha-test/pg1.sock' port=5433 auth_user='dba'");
@@ -161,9 +170,40 @@ static void test_conf_from_yaml(void **state)
 	assert_string_equal(ini_get(e, n, "pgbouncer", "pool_mode"), "transaction");
 	assert_string_equal(ini_get(e, n, "pgbouncer", "default_pool_size"), "11");
 	assert_string_equal(ini_get(e, n, "pgbouncer", "max_client_conn"), "1000");
+	/* TLS: PgBouncer's own default (off), nothing written */
+	assert_null(ini_get(e, n, "pgbouncer", "client_tls_sslmode"));
+	assert_null(ini_get(e, n, "pgbouncer", "server_tls_sslmode"));
 	buf_free(&out);
-	config_free(cfg);
-	free(cfg);
+}
+
+/* pgbouncer.client_tls_* and server_tls_* are written as PgBouncer's own keys. */
+static void test_conf_tls(void **state)
+{
+	struct ini_entry e[64];
+	struct buf out;
+	int n;
+
+	(void)state;
+	render_yaml(YAML_BASE "  client_tls_sslmode: require\n"
+	                      "  client_tls_cert_file: /etc/pgha/tls/node.crt\n"
+	                      "  client_tls_key_file: /etc/pgha/tls/node.key\n"
+	                      "  server_tls_sslmode: verify-full\n"
+	                      "  server_tls_ca_file: /etc/pgha/tls/ca.crt\n"
+	                      "  server_tls_protocols: tlsv1.3\n",
+	            &out);
+	n = parse_ini(out.data, e, 64);
+	assert_string_equal(ini_get(e, n, "pgbouncer", "client_tls_sslmode"), "require");
+	assert_string_equal(ini_get(e, n, "pgbouncer", "client_tls_protocols"), "secure");
+	assert_string_equal(ini_get(e, n, "pgbouncer", "client_tls_cert_file"),
+	                    "/etc/pgha/tls/node.crt");
+	assert_string_equal(ini_get(e, n, "pgbouncer", "client_tls_key_file"),
+	                    "/etc/pgha/tls/node.key");
+	assert_null(ini_get(e, n, "pgbouncer", "client_tls_ca_file"));
+	assert_string_equal(ini_get(e, n, "pgbouncer", "server_tls_sslmode"), "verify-full");
+	assert_string_equal(ini_get(e, n, "pgbouncer", "server_tls_protocols"), "tlsv1.3");
+	assert_string_equal(ini_get(e, n, "pgbouncer", "server_tls_ca_file"),
+	                    "/etc/pgha/tls/ca.crt");
+	buf_free(&out);
 }
 
 static void test_conf_explicit(void **state)
@@ -893,6 +933,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_conf_defaults),
 	    cmocka_unit_test(test_conf_from_yaml),
+	    cmocka_unit_test(test_conf_tls),
 	    cmocka_unit_test(test_conf_explicit),
 	    cmocka_unit_test(test_conf_errors),
 	    cmocka_unit_test(test_render_ini_every_setting),

@@ -678,6 +678,44 @@ static void test_config_file_errors_have_lines(void **state)
 	expect_line(err, ":2:1: duplicate key 'scope' (first at line 1)");
 }
 
+/*
+ * TLS: etcd over https with its CA and users (the password may come from the
+ * environment, as the agent's does), the health checks' CA from ctl.cacert or, as in
+ * Patroni, restapi.cafile; halves refused.
+ */
+static void test_config_file_tls(void **state)
+{
+	struct router_config c;
+	char err[2048];
+
+	(void)state;
+	setenv("PATRONI_ETCD3_PASSWORD", "from-env", 1);
+	assert_true(load_text("scope: s\netcd3:\n  hosts: a:1\n  protocol: https\n"
+	                      "  cacert: /t/ca.crt\n  username: router\n"
+	                      "restapi:\n  cafile: /t/rest-ca.crt\n",
+	                      &c, err, sizeof(err)));
+	unsetenv("PATRONI_ETCD3_PASSWORD");
+	assert_string_equal(c.etcd_protocol, "https");
+	assert_string_equal(c.etcd_tls.cafile, "/t/ca.crt");
+	assert_string_equal(c.etcd_password, "from-env");
+	assert_string_equal(c.rest_tls.cafile, "/t/rest-ca.crt");
+	assert_true(load_text("scope: s\netcd3:\n  hosts: a:1\nctl:\n  cacert: /c.crt\n"
+	                      "  insecure: true\nrestapi:\n  cafile: /t/rest-ca.crt\n",
+	                      &c, err, sizeof(err)));
+	assert_string_equal(c.rest_tls.cafile, "/c.crt");
+	assert_true(c.rest_tls.insecure);
+	assert_false(load_text("scope: s\netcd3:\n  hosts: a:1\n  username: router\n", &c, err,
+	                       sizeof(err)));
+	expect_line(err,
+	            ":4: etcd3.username is set but etcd3.password (or PATRONI_ETCD3_PASSWORD)");
+	assert_false(
+	    load_text("scope: s\netcd3:\n  hosts: a:1\n  cacert: /ca\n", &c, err, sizeof(err)));
+	expect_line(err, ":4: etcd3.cacert and etcd3.cert are for TLS, but etcd3.protocol is http");
+	assert_false(load_text("scope: s\netcd3:\n  hosts: a:1\nctl:\n  certfile: /c\n", &c, err,
+	                       sizeof(err)));
+	expect_line(err, ":5: ctl.certfile is set but ctl.keyfile is not");
+}
+
 /* The agent's own file serves: its keys are left alone, its spellings read as it reads them. */
 static void test_config_file_shared_with_agent(void **state)
 {
@@ -957,6 +995,7 @@ int main(void)
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_config_file_errors_have_lines),
 	    cmocka_unit_test(test_config_file_shared_with_agent),
+	    cmocka_unit_test(test_config_file_tls),
 	    cmocka_unit_test(test_stats_renderings),
 	    cmocka_unit_test(test_notify_status_lines),
 	    cmocka_unit_test(test_notify_view_follows_eligibility),

@@ -285,7 +285,8 @@ static void test_config_etcd_password_sources(void **state)
 	    load(dir, "  username: router\n  password: s3cret\n", 0600, &c, err, sizeof(err)));
 	assert_string_equal(c.etcd_password, "s3cret");
 	snprintf(pwfile, sizeof(pwfile), "%s/etcd-password", dir);
-	snprintf(text, sizeof(text), "router:\n  etcd_password_file: %s\n", pwfile);
+	snprintf(text, sizeof(text), "  username: router\nrouter:\n  etcd_password_file: %s\n",
+	         pwfile);
 	write_file(pwfile, "from-file\n", 0600);
 	assert_true(load(dir, text, 0644, &c, err, sizeof(err)));
 	assert_string_equal(c.etcd_password, "from-file");

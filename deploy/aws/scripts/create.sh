@@ -71,6 +71,9 @@ if [ ! -f "$AWS_DIR/backend.hcl" ]; then
 	terraform -chdir="$AWS_DIR/state" output -raw backend_hcl >"$AWS_DIR/backend.hcl"
 fi
 
+# The CA lives in SSM, made outside Terraform (its key must be in no state or plan).
+bash "$AWS_DIR/scripts/create-ca.sh"
+
 tf init -input=false -backend-config=backend.hcl
 tf apply -input=false -var "package_dir=$package_dir" -var "pgha_version=$version" "$@"
 
@@ -78,4 +81,4 @@ say "cluster created. Endpoints (inside the VPC):"
 tf output rw_endpoint
 tf output ro_endpoint
 say "the instances install and bootstrap for about 5 minutes; then, from the bastion:"
-say "  $(tf output -raw ssh_bastion) pgha list -c /etc/pgha/cluster.yml"
+say "  $(tf output -raw ssh_bastion) pgha-env pgha list -c /etc/pgha/cluster.yml"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # destroy.sh: delete the cluster: every instance, volume, the NLB, the NAT gateway, the
-# VPC, the SSM parameters and the package bucket. The database is gone for good.
+# VPC, the SSM parameters (the CA's too) and the package bucket. The database is gone
+# for good.
 #
 #   deploy/aws/scripts/destroy.sh [--state] [terraform destroy options]
 #
@@ -18,7 +19,15 @@ fi
 need terraform
 
 tf init -input=false -backend-config=backend.hcl >/dev/null
+prefix=$(tf output -json ssm_parameters 2>/dev/null | jq -r '.[0] // empty' | sed 's#/[^/]*$##') || true
 tf destroy -input=false "$@"
+# The CA was made outside Terraform (create-ca.sh): delete it too.
+if [ -n "${prefix:-}" ]; then
+	need aws
+	AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-$(sed -n 's/^region *= *"\(.*\)"/\1/p' "$AWS_DIR/terraform.tfvars")} \
+		aws ssm delete-parameters --names "$prefix/ca-key" "$prefix/ca-cert" >/dev/null ||
+		say "could not delete $prefix/ca-key and ca-cert: delete them by hand"
+fi
 
 if [ "$with_state" = 1 ]; then
 	need aws jq

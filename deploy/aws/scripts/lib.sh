@@ -73,7 +73,7 @@ on_bastion() {
 
 # cluster_json: `pgha list --json` of the cluster, read on the bastion.
 cluster_json() {
-	on_bastion "pgha list -c /etc/pgha/cluster.yml --json"
+	on_bastion "pgha-env pgha list -c /etc/pgha/cluster.yml --json"
 }
 
 # alarm_actions enable|disable: turns the actions of every alarm of the stack on or off

@@ -63,4 +63,4 @@ until cluster_json 2>/dev/null |
 	sleep 15
 done
 say "$node streams again:"
-on_bastion "pgha list -c /etc/pgha/cluster.yml"
+on_bastion "pgha-env pgha list -c /etc/pgha/cluster.yml"

@@ -45,19 +45,19 @@ all_csv=$(
 )
 
 say "checking that the other members (${others_csv}) are healthy"
-on_bastion "ETCDCTL_API=3 etcdctl --endpoints=$others_csv endpoint health" ||
+on_bastion "pgha-env etcdctl --endpoints=$others_csv endpoint health" ||
 	die "the other two members must be healthy before $host is replaced (they keep the quorum)"
 
 tf apply -input=false -replace="aws_instance.etcd[$index]" "${auto_approve[@]}" "$@"
 
 say "waiting for $host to join (boot, packages, pgha-etcd-join: a few minutes)"
 deadline=$((SECONDS + 1200))
-until on_bastion "ETCDCTL_API=3 etcdctl --endpoints=$all_csv endpoint health" >/dev/null 2>&1 &&
-	[ "$(on_bastion "ETCDCTL_API=3 etcdctl --endpoints=$others_csv member list" |
+until on_bastion "pgha-env etcdctl --endpoints=$all_csv endpoint health" >/dev/null 2>&1 &&
+	[ "$(on_bastion "pgha-env etcdctl --endpoints=$others_csv member list" |
 		grep -c ', started, ')" = 3 ]; do
 	[ $SECONDS -lt $deadline ] ||
 		die "$host has not joined after 20 minutes: see the runbook (cloud-init-output.log on $host)"
 	sleep 15
 done
 say "three healthy members again:"
-on_bastion "ETCDCTL_API=3 etcdctl --endpoints=$all_csv member list -w table"
+on_bastion "pgha-env etcdctl --endpoints=$all_csv member list -w table"

@@ -22,4 +22,4 @@ aws ec2 wait instance-running --instance-ids "${rest[@]}"
 
 say "turning the alarms' actions on again"
 alarm_actions enable
-say "running; in a minute: $(tf output -raw ssh_bastion) pgha list -c /etc/pgha/cluster.yml"
+say "running; in a minute: $(tf output -raw ssh_bastion) pgha-env pgha list -c /etc/pgha/cluster.yml"

@@ -9,7 +9,7 @@
 #   - elsewhere, as root with debootstrap, it builds in a clean Debian 12 root;
 #   - elsewhere otherwise it stops before building or touching AWS's resources;
 #   - --packages DIR builds nothing, refuses a package for another architecture, and
-#     hands DIR and the version to terraform apply.
+#     hands DIR and the version to terraform apply, after create-ca.sh found the CA.
 # TAP output; run by scripts/check-deploy.sh.
 set -uo pipefail
 
@@ -59,7 +59,8 @@ check "a machine without /etc/os-release does not" \
 # --- create.sh, in a copy of the tree with stubs -------------------------------------------
 tree=$t/tree
 mkdir -p "$tree/deploy/aws/scripts" "$tree/debian" "$tree/scripts" "$t/bin" "$t/calls"
-cp "$aws_dir/scripts/create.sh" "$aws_dir/scripts/lib.sh" "$tree/deploy/aws/scripts/"
+cp "$aws_dir/scripts/create.sh" "$aws_dir/scripts/create-ca.sh" "$aws_dir/scripts/lib.sh" \
+	"$tree/deploy/aws/scripts/"
 cp "$top/debian/changelog" "$tree/debian/"
 touch "$tree/deploy/aws/terraform.tfvars" "$tree/deploy/aws/backend.hcl"
 version=$(sed -n '1s/^pgha (\([^)]*\)).*/\1/p' "$top/debian/changelog")
@@ -125,6 +126,8 @@ rc=$?
 check "--packages DIR: builds nothing, even off Debian 12" test "$rc" = 0
 check "  and applies with package_dir=DIR, the version, and the extra options" \
 	grep -qx -- "-chdir=$tree/deploy/aws apply -input=false -var package_dir=$t/debs -var pgha_version=$version -target=nothing" "$t/calls/terraform"
+check "  after making sure the CA is in SSM (create-ca.sh; outside Terraform)" \
+	grep -q -- "ssm get-parameter --name /pgha/pgha/ca-cert" "$t/calls/aws"
 
 fake_deb pgha arm64 "$t/debs/pgha_${version}_amd64.deb"
 run_create ubuntu 24.04 arm64 --packages "$t/debs"

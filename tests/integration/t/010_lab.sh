@@ -99,14 +99,14 @@ j = json.load(sys.stdin)
 assert set(j) == {"scope", "namespace", "etcd", "leader", "pause", "members"}, sorted(j)
 assert j["pause"] is False
 assert j["scope"] == "pgha-lab" and j["namespace"] == "/service/"
-assert len(j["etcd"]) == 3 and all(u.startswith("http://127.0.0.1:") for u in j["etcd"])
+assert len(j["etcd"]) == 3 and all(u.startswith("https://127.0.0.1:") for u in j["etcd"])
 fields = {"name", "host", "port", "api_url", "pooler", "role", "state", "timeline",
           "lag_bytes"}
 assert [m["name"] for m in j["members"]] == ["node1", "node2", "node3"]
 for m in j["members"]:
     assert set(m) == fields, sorted(m)
     assert m["host"] == "127.0.0.1" and isinstance(m["port"], int)
-    assert m["api_url"].endswith("/patroni")
+    assert m["api_url"].startswith("https://") and m["api_url"].endswith("/patroni")
     assert isinstance(m["timeline"], int) and isinstance(m["lag_bytes"], int)
 leaders = [m for m in j["members"] if m["role"] == "leader"]
 assert len(leaders) == 1 and leaders[0]["name"] == j["leader"]
@@ -133,7 +133,8 @@ is "$(service_port ro)" "$((BASE + 9))" "service=ro is the router's read-only po
 is "$(router_health)" "200 $leader" "the router's /health answers 200, naming the leader"
 is "$(where rw)" "f|$leader|$(lab_port "$leader" pg_port)" \
 	"service=rw through the router: the leader's PostgreSQL, not in recovery"
-is "$(PGPASSFILE=$LAB_DIR/pgpass psql -h 127.0.0.1 -p "$((BASE + 8))" -U postgres -d postgres \
+is "$(PGPASSFILE=$LAB_DIR/pgpass psql "host=127.0.0.1 port=$((BASE + 8)) user=postgres \
+	dbname=postgres sslmode=verify-full sslrootcert=$LAB_DIR/tls/ca.crt" \
 	-XAtqc "select current_setting('cluster_name')")" "$leader" \
 	"the superuser logs in through the router and PgBouncer (password from the passfile)"
 ro_where=$(where ro)

@@ -40,7 +40,7 @@ extra_agent() {
 			import re, sys
 			path, hosts = sys.argv[1], sys.argv[2]
 			text = open(path).read()
-			text = re.sub(r"(etcd3:\n  hosts:)(\n    - .*)+", r"\1\n    - " + hosts, text)
+			text = re.sub(r"(\n  hosts:)(\n    - .*)+", r"\1\n    - " + hosts, text)
 			open(path, "w").write(text)
 		EOF
 	fi
@@ -64,7 +64,7 @@ pid=$(start_agent "$yml" "$log")
 api=$((BASE + 91))
 wait_for 15 grep -q "waiting for etcd" "$log"
 ok $? "an unreachable etcd is reported in the log"
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$api/health")
+code=$(lab_curl -o /dev/null -w '%{http_code}' "$(lab_api node1 | sed "s/:[0-9]*$/:$api/")/health")
 is "$code" 503 "/health answers 503 while etcd is unreachable"
 sleep 2
 pid_alive "$pid"
@@ -77,11 +77,9 @@ ok $? "the agent stops on SIGTERM"
 
 # --- a malformed value in etcd ----------------------------------------------------------
 
-ETCDCTL_API=3 etcdctl --endpoints "$(lab_etcd_hosts)" put /service/pgha-lab/members/garbage \
-	'{"conn_url": 42, "state": [' >/dev/null
+lab_etcdctl put /service/pgha-lab/members/garbage '{"conn_url": 42, "state": [' >/dev/null
 ok $? "wrote a malformed member value with etcdctl"
-ETCDCTL_API=3 etcdctl --endpoints "$(lab_etcd_hosts)" put /service/pgha-lab/sync 'not json' \
-	>/dev/null
+lab_etcdctl put /service/pgha-lab/sync 'not json' >/dev/null
 sleep 3
 for n in node1 node2 node3; do
 	pid_alive "$(lab_agent_pid $n)"
@@ -119,11 +117,11 @@ ok $? "the refusing agent stops on SIGTERM"
 
 # --- reload (SIGHUP) -----------------------------------------------------------------------
 
-api1="http://127.0.0.1:$(lab_port node1 api_port)/patroni"
+api1="$(lab_api node1)/patroni"
 cp "$node1_yml" "$LAB_TMP/node1.yml.orig"
 printf 'tags:\n  nofailover: true\n' >>"$node1_yml"
 kill -HUP "$(lab_agent_pid node1)"
-wait_for 10 eval "curl -s '$api1' | grep -q '\"nofailover\": *true'"
+wait_for 10 eval "lab_curl '$api1' | grep -q '\"nofailover\": *true'"
 ok $? "SIGHUP applies a new tag (nofailover shows in /patroni)"
 printf 'restapi: [broken\n' >>"$node1_yml"
 kill -HUP "$(lab_agent_pid node1)"
@@ -133,7 +131,7 @@ pid_alive "$(lab_agent_pid node1)"
 ok $? "the agent keeps running on its previous configuration"
 cp "$LAB_TMP/node1.yml.orig" "$node1_yml"
 kill -HUP "$(lab_agent_pid node1)"
-wait_for 10 eval "! curl -s '$api1' | grep -q nofailover"
+wait_for 10 eval "! lab_curl '$api1' | grep -q nofailover"
 ok $? "reloading the original file removes the tag again"
 
 done_testing

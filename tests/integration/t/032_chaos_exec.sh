@@ -50,9 +50,9 @@ is "$(field "$out" "j['lost_acked']")" 0 "-c: no acknowledged write lost"
 is "$(field "$out" "j['rejoined'] and j['new_leader'] != j['victim']")" True "-c: failover, and $leader is back"
 is "$(field "$out" "j['leader_changes']")" 1 "-c: one leader change"
 port=$(lab_port "$leader" pg_port)
-api=$(lab_port "$leader" api_port)
-is "$(cat "$FAULT_LOG")" "inject kill-primary $leader 127.0.0.1 $port http://127.0.0.1:$api/patroni
-restart kill-primary $leader 127.0.0.1 $port http://127.0.0.1:$api/patroni" \
+api=$(lab_api "$leader") # https on a default (TLS) lab
+is "$(cat "$FAULT_LOG")" "inject kill-primary $leader 127.0.0.1 $port $api/patroni
+restart kill-primary $leader 127.0.0.1 $port $api/patroni" \
 	"--exec: called for inject and restart, with the victim's name, host, port and REST URL"
 
 err=$("$PGHA" chaos -c "$config" --scenario kill-primary 2>&1)

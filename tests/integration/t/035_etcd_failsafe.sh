@@ -25,14 +25,7 @@ lab_start "$BASE"
 trap 'rc=$?; [ -n "$STOPPED" ] && kill -CONT $STOPPED 2>/dev/null; (exit $rc); lab_cleanup' EXIT
 
 # etcd_status_json: `etcdctl endpoint status -w json` of the lab's members.
-etcd_status_json() {
-	if declare -F lab_etcdctl >/dev/null; then
-		lab_etcdctl endpoint status -w json
-	else
-		ETCDCTL_API=3 etcdctl --endpoints="$(cluster_json "','.join(c['etcd'])")" \
-			--dial-timeout=2s --command-timeout=5s endpoint status -w json
-	fi
-}
+etcd_status_json() { lab_etcdctl endpoint status -w json; }
 
 # etcd_leader_index: 1, 2 or 3: the lab's etcd member that is the raft leader.
 etcd_leader_index() {
@@ -94,8 +87,7 @@ leader=$(lab_leader)
 is "$(list_json "j['failsafe']['mode']")" True "failsafe_mode is on in a lab"
 wait_for 10 fs_complete
 is "$(fs_members)" node1,node2,node3 "the failsafe key lists every member"
-api=$(lab_port node2 api_port)
-failsafe=$(curl -s --noproxy '*' "http://127.0.0.1:$api/failsafe")
+failsafe=$(lab_curl "$(lab_api node2)/failsafe")
 is "$(printf '%s' "$failsafe" | python3 -c "import json,sys; print(sorted(json.load(sys.stdin)))")" \
 	"['node1', 'node2', 'node3']" "GET /failsafe: Patroni's {name: api_url} object"
 

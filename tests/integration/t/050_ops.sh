@@ -37,7 +37,7 @@ agents_logged() {
 work_mem_is() { [ "$(lab_psql rw 'show work_mem' 2>/dev/null)" = "$1" ]; }
 
 # api NODE PATH: GET on the node's REST API (body on stdout).
-api() { curl -s --max-time 5 "http://127.0.0.1:$(lab_port "$1" api_port)/$2"; }
+api() { lab_curl --max-time 5 "$(lab_api "$1")/$2"; }
 # patroni NODE EXPR: a value of GET /patroni (python expression on `j`).
 patroni() { api "$1" patroni | python3 -c "import json,sys; j=json.load(sys.stdin); print($2)"; }
 sync_standby() { list_json "[m['name'] for m in j['members'] if m['role']=='sync_standby'][0]"; }

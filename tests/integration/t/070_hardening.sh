@@ -122,29 +122,40 @@ ok $? "the lab is whole again"
 
 etcd_url=$(cluster_json "c['etcd'][0]")
 prefix=/service/pgha-lab
-# etcd_put KEY VALUE: KEY may hold \0 (printf escapes); through the v3 JSON gateway.
-etcd_put() {
-	python3 - "$etcd_url" "$1" "$2" <<-'PY'
-		import base64, json, sys, urllib.request
-		url, key, value = sys.argv[1], sys.argv[2].encode().decode("unicode_escape"), sys.argv[3]
-		body = json.dumps({"key": base64.b64encode(key.encode("latin-1")).decode(),
-		                   "value": base64.b64encode(value.encode()).decode()}).encode()
-		req = urllib.request.Request(url + "/v3/kv/put", data=body,
-		                             headers={"Content-Type": "application/json"})
-		urllib.request.urlopen(req, timeout=5).read()
+# etcd_call PATH JSON: one request to etcd's v3 JSON gateway as the lab's etcd user,
+# checking the lab's CA (https on a default lab).
+etcd_call() {
+	python3 - "$etcd_url" "$(lab_ca_or_empty)" "$LAB_DIR/secrets/etcd" "$1" "$2" <<-'PY'
+		import json, ssl, sys, urllib.request
+		url, ca, pwfile, path, body = sys.argv[1:6]
+		ctx = ssl.create_default_context(cafile=ca) if ca else None
+		def post(p, data, headers):
+		    headers["Content-Type"] = "application/json"
+		    req = urllib.request.Request(url + p, data=data.encode(), headers=headers)
+		    return json.load(urllib.request.urlopen(req, timeout=5, context=ctx))
+		with open(pwfile) as f:
+		    auth = {"name": "pgha", "password": f.read().strip()}
+		token = post("/v3/auth/authenticate", json.dumps(auth), {})["token"]
+		post(path, body, {"Authorization": token})
 	PY
 }
-etcd_del_prefix() {
-	python3 - "$etcd_url" "$1" <<-'PY'
-		import base64, json, sys, urllib.request
-		url, key = sys.argv[1], sys.argv[2].encode().decode("unicode_escape").encode("latin-1")
-		end = key[:-1] + bytes([key[-1] + 1])
-		body = json.dumps({"key": base64.b64encode(key).decode(),
-		                   "range_end": base64.b64encode(end).decode()}).encode()
-		req = urllib.request.Request(url + "/v3/kv/deleterange", data=body,
-		                             headers={"Content-Type": "application/json"})
-		urllib.request.urlopen(req, timeout=5).read()
+# b64 KEY: KEY (which may hold \0, as printf escapes) in base64; b64 KEY end: the end of
+# KEY's prefix range.
+b64() {
+	python3 - "$1" "${2:-}" <<-'PY'
+		import base64, sys
+		key = sys.argv[1].encode().decode("unicode_escape").encode("latin-1")
+		if sys.argv[2] == "end":
+		    key = key[:-1] + bytes([key[-1] + 1])
+		print(base64.b64encode(key).decode())
 	PY
+}
+# etcd_put KEY VALUE: KEY may hold \0 (printf escapes).
+etcd_put() {
+	etcd_call /v3/kv/put "{\"key\": \"$(b64 "$1")\", \"value\": \"$(printf '%s' "$2" | base64 -w0)\"}"
+}
+etcd_del_prefix() {
+	etcd_call /v3/kv/deleterange "{\"key\": \"$(b64 "$1")\", \"range_end\": \"$(b64 "$1" end)\"}"
 }
 leader=$(lab_leader)
 leader_port=$(lab_port "$leader" pg_port)
@@ -193,14 +204,24 @@ is "$(lab_leader)" "$leader" "with the same leader"
 # --- slow clients on the REST API -----------------------------------------------------------------
 
 api_port=$(lab_port "$leader" api_port)
-python3 - "$api_port" >"$LAB_TMP/slow.out" 2>&1 <<-'PY' &
-	import socket, sys, time
-	port = int(sys.argv[1])
-	socks = []
+# On a default lab the slow clients finish their TLS handshake first: the deadline must
+# hold for what comes inside TLS, not only for a handshake that never ends.
+python3 - "$api_port" "$(lab_ca_or_empty)" >"$LAB_TMP/slow.out" 2>&1 <<-'PY' &
+	import socket, ssl, sys, time
+	port, ca = int(sys.argv[1]), sys.argv[2]
+	ctx = ssl.create_default_context(cafile=ca) if ca else None
+	socks, refused = [], 0
 	for src in ("127.0.0.2", "127.0.0.3"):
 	    for _ in range(128):
-	        s = socket.create_connection(("127.0.0.1", port), source_address=(src, 0))
-	        s.sendall(b"GET /patroni HTTP/1.1\r\nHost: x\r\n")
+	        s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(src, 0))
+	        try:
+	            if ctx:  # a connection over the per-address cap is closed in the handshake
+	                s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+	            s.sendall(b"GET /patroni HTTP/1.1\r\nHost: x\r\n")
+	        except OSError:
+	            refused += 1
+	            s.close()
+	            continue
 	        s.setblocking(False)
 	        socks.append(s)
 	t0, closed = time.time(), {}
@@ -212,7 +233,7 @@ python3 - "$api_port" >"$LAB_TMP/slow.out" 2>&1 <<-'PY' &
 	            if s.recv(1) == b"":
 	                closed[i] = time.time() - t0
 	                continue
-	        except BlockingIOError:
+	        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
 	            pass
 	        except OSError:
 	            closed[i] = time.time() - t0
@@ -223,14 +244,15 @@ python3 - "$api_port" >"$LAB_TMP/slow.out" 2>&1 <<-'PY' &
 	            closed[i] = time.time() - t0
 	    time.sleep(1)
 	late = sorted(closed.values())
-	print("open %d, closed %d, the last after %.0f s" % (len(socks), len(late), late[-1] if late else -1))
+	print("open %d, closed %d, the last after %.0f s" % (len(socks) + refused, len(late) + refused,
+	                                                    late[-1] if late else -1))
 PY
 slow=$!
 probes=0
 failed=0
 end=$((SECONDS + 14))
 while [ "$SECONDS" -lt "$end" ]; do
-	code=$(curl -s --noproxy '*' -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$api_port/patroni")
+	code=$(lab_curl -o /dev/null -m 2 -w '%{http_code}' "$(lab_api "$leader")/patroni")
 	probes=$((probes + 1))
 	[ "$code" = 200 ] || failed=$((failed + 1))
 	sleep 0.2

@@ -8,11 +8,15 @@
 
 locals {
   etcd_hosts   = [for m in var.etcd_members : "${m.ip}:2379"]
-  etcd_initial = join(",", [for m in var.etcd_members : "${m.name}=http://${m.ip}:2380"])
+  etcd_initial = join(",", [for m in var.etcd_members : "${m.name}=https://${m.ip}:2380"])
+  # What clients connect to on the way to a node's PgBouncer (sslmode=verify-full checks
+  # that name): the routers (on the etcd hosts) and the NLB or other names.
+  client_sans = join("", concat([for m in var.etcd_members : ",IP:${m.ip}"], [for n in var.client_names : ",DNS:${n}"]))
 
   common = templatefile("${path.module}/templates/common.sh.tftpl", {
-    region   = var.region
-    packages = var.package_s3_uris
+    region     = var.region
+    packages   = var.package_s3_uris
+    ssm_prefix = var.ssm_prefix
   })
 
   agent_yaml = [for n in var.db_nodes : templatefile("${path.module}/templates/agent.yml.tftpl", {
@@ -47,6 +51,8 @@ locals {
   etcd_user_data = [for i, m in var.etcd_members : templatefile("${path.module}/templates/etcd.sh.tftpl", {
     common         = local.common
     name           = m.name
+    ip             = m.ip
+    ssm_prefix     = var.ssm_prefix
     etcd_env_b64   = base64encode(local.etcd_env[i])
     etcd_drop_in   = base64encode(file("${path.module}/../../../etcd/etcd-override.conf"))
     router_yml_b64 = base64encode(local.router_yaml)
@@ -55,6 +61,8 @@ locals {
   db_user_data = [for i, n in var.db_nodes : templatefile("${path.module}/templates/db.sh.tftpl", {
     common         = local.common
     name           = n.name
+    ip             = n.ip
+    client_sans    = local.client_sans
     ssm_prefix     = var.ssm_prefix
     data_volume_id = var.db_data_volume_ids[i]
     agent_yml_b64  = base64encode(local.agent_yaml[i])

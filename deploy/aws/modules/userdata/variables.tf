@@ -104,3 +104,13 @@ variable "router_ports" {
   type        = object({ rw = number, ro = number, http = number })
   default     = { rw = 5432, ro = 5433, http = 8010 }
 }
+
+variable "client_names" {
+  description = "DNS names clients use to reach PostgreSQL (the NLB's, a Route 53 alias...): each database node's certificate names them, for sslmode=verify-full."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for n in var.client_names : can(regex("^[A-Za-z0-9.-]+$", n))])
+    error_message = "client_names: DNS names only."
+  }
+}

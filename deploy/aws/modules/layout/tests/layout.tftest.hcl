@@ -134,6 +134,14 @@ run "least_privilege_ports" {
     condition     = !contains([for r in output.group_rules : "${r[0]}:${r[1]}"], "db:2379")
     error_message = "database nodes run no etcd"
   }
+  assert {
+    condition     = toset([for r in output.group_rules : r[2] if r[0] == "etcd" && r[1] == 2379]) == toset(["bastion", "db", "etcd"])
+    error_message = "etcd's clients are the agents, the routers and the bastion's tools: never the NLB"
+  }
+  assert {
+    condition     = length([for r in output.cidr_rules : r if contains([2379, 2380], r[1])]) == 0
+    error_message = "no address block (clients, administrators) reaches etcd"
+  }
 }
 
 run "zones_offer_every_instance_type" {

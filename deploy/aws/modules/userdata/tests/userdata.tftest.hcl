@@ -50,7 +50,7 @@ run "renders_every_host" {
     error_message = "agents know the three etcd members"
   }
   assert {
-    condition     = strcontains(output.etcd_env[1], "ETCD_NAME=etcd2\n") && strcontains(output.etcd_env[1], "ETCD_INITIAL_CLUSTER=etcd1=http://10.42.10.10:2380,etcd2=http://10.42.11.11:2380,etcd3=http://10.42.12.12:2380\n")
+    condition     = strcontains(output.etcd_env[1], "ETCD_NAME=etcd2\n") && strcontains(output.etcd_env[1], "ETCD_INITIAL_CLUSTER=etcd1=https://10.42.10.10:2380,etcd2=https://10.42.11.11:2380,etcd3=https://10.42.12.12:2380\n")
     error_message = "each etcd member knows its name and the initial cluster"
   }
   assert {
@@ -80,8 +80,17 @@ run "no_secret_in_rendered_files" {
     error_message = "no boot script traces its commands into the boot log"
   }
   assert {
-    condition     = alltrue([for s in output.etcd_user_data : !strcontains(s, "ssm_secret '")])
-    error_message = "etcd hosts (routers) read no secret"
+    condition = alltrue([for s in output.etcd_user_data : alltrue([for m in regexall("ssm_secret '([^']+)'", s) :
+    contains(["/pgha/sample/etcd-root-password", "/pgha/sample/etcd-password", "/pgha/sample/ca-key"], m[0])])])
+    error_message = "etcd hosts (routers) read only etcd's users' passwords and the CA's key"
+  }
+  assert {
+    condition     = alltrue([for s in concat(output.etcd_user_data, output.db_user_data) : strcontains(s, "-CAkey <(ssm_secret '/pgha/sample/ca-key')") && !strcontains(s, "ca.key")])
+    error_message = "the CA's key goes from SSM to openssl through a pipe, never into a file"
+  }
+  assert {
+    condition     = !strcontains(output.bastion_user_data, "\nissue_cert ")
+    error_message = "the bastion never reads the CA's key (it issues no certificate)"
   }
 }
 
@@ -156,7 +165,7 @@ run "etcd_hosts_join_instead_of_wiping" {
   command = plan
 
   assert {
-    condition     = alltrue([for s in output.etcd_user_data : strcontains(s, "\npgha-etcd-join ") && !can(regex("rm -rf[^\n]*/var/lib/etcd", s))])
+    condition     = alltrue([for s in output.etcd_user_data : strcontains(s, "\tpgha-etcd-join --wait ") && !can(regex("rm -rf[^\n]*/var/lib/etcd", s))])
     error_message = "an etcd host decides new/existing with pgha-etcd-join and never deletes etcd data"
   }
   assert {
@@ -171,4 +180,44 @@ run "rejects_a_trailing_slash_in_the_ssm_prefix" {
     ssm_prefix = "/pgha/sample/"
   }
   expect_failures = [var.ssm_prefix]
+}
+
+run "tls_and_authentication_everywhere" {
+  command = plan
+  variables {
+    client_names = ["db.example.internal"]
+  }
+
+  assert {
+    condition     = alltrue([for y in output.agent_yaml : strcontains(y, "certfile: /etc/pgha/tls/node.crt\n") && strcontains(y, "etcd3:\n  protocol: https\n  cacert: /etc/pgha/tls/ca.crt\n  username: pgha\n") && strcontains(y, "client_tls_sslmode: require\n") && strcontains(y, "ssl: \"on\"\n")])
+    error_message = "agents: REST API over https, etcd over https as its user, PgBouncer and PostgreSQL with TLS"
+  }
+  assert {
+    condition     = alltrue([for y in output.agent_yaml : !can(regex("(?m)^    - host (all|replication) [a-z]+ 10\\.42", y)) && strcontains(y, "- hostssl replication replicator 10.42.0.0/16 scram-sha-256\n")])
+    error_message = "PostgreSQL admits logins over the network with TLS only"
+  }
+  assert {
+    condition     = alltrue([for y in output.agent_yaml : length(regexall("sslmode: verify-full", y)) == 3])
+    error_message = "replication, pg_rewind and the tools check the other node's name (verify-full)"
+  }
+  assert {
+    condition     = alltrue([for i, s in output.db_user_data : strcontains(s, "issue_cert node postgres:postgres 'IP:${var.db_nodes[i].ip},DNS:pg${i + 1},IP:127.0.0.1,DNS:localhost,IP:10.42.10.10,IP:10.42.11.11,IP:10.42.12.12,DNS:db.example.internal'")])
+    error_message = "a node's certificate names it, and the routers and names clients connect through"
+  }
+  assert {
+    condition     = alltrue([for e in output.etcd_env : strcontains(e, "ETCD_LISTEN_CLIENT_URLS=https://") && strcontains(e, "ETCD_PEER_CLIENT_CERT_AUTH=true\n")])
+    error_message = "etcd: TLS for clients and peers, peers with a certificate of the CA"
+  }
+  assert {
+    condition     = alltrue([for s in output.etcd_user_data : strcontains(s, "\nenable_etcd_auth\n") && strcontains(s, "etcd_call auth/enable")])
+    error_message = "etcd hosts turn etcd's authentication on"
+  }
+  assert {
+    condition     = strcontains(output.router_yaml, "protocol: https\n") && !can(regex("(?i)password\\s*[:=]", output.router_yaml))
+    error_message = "routers reach etcd over https; their password is in router.env, not router.yml"
+  }
+  assert {
+    condition     = strcontains(output.cluster_yaml, "protocol: https\n") && strcontains(output.bastion_user_data, "PATRONI_ETCD3_PASSWORD=$(secret")
+    error_message = "the bastion's tools reach etcd over https as its user"
+  }
 }
