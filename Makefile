@@ -110,7 +110,8 @@ ITEST_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/itests/%)
 
 .PHONY: all deps up down check unit integration asan tsan tsan-chaos valgrind format format-check \
-	lint clean bench-failover bench-router bench-idle bench-patroni bench-false-failover deb \
+	lint clean bench-failover bench-router bench-idle bench-patroni bench-false-failover \
+	bench-backup deb \
 	check-deploy check-docs fuzz fuzz-build fuzz-bins fuzz-check
 
 all: $(BIN)
@@ -209,6 +210,10 @@ bench-idle: all
 # Patroni 3.0.2 on a pgha lab's etcd, PostgreSQL and router: kill-primary downtime.
 bench-patroni: all
 	@$(LAB_LOCK) bash bench/patroni_lab.sh $(BENCH_ARGS)
+
+# pgBackRest in a lab: backup and restore time and size, archive lag, tps with and without.
+bench-backup: all
+	@$(LAB_LOCK) bash bench/backup.sh $(BENCH_ARGS)
 
 # pgbench write load on a default pgha lab: any leader change is a false failover.
 bench-false-failover: all

@@ -26,13 +26,14 @@ config: util
 dcs: util log http
 pg: util log config pq
 pooler: util log config pq
+backup: util log config
 api: util log dcs pg
-ha: util log config dcs http pg pooler api
+ha: util log config dcs http pg pooler backup api
 router: util log config dcs http
 client: util config dcs http pq ha/ha_decide.h
 lab: util log config dcs http pq client
 chaos: util log dcs http pq client lab
-cli: util log http pq config dcs pg pooler api ha router client lab chaos
+cli: util log http pq config dcs pg pooler backup api ha router client lab chaos
 main: cli util
 '
 # Modules whose headers other modules may include only in part: module=public headers.

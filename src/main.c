@@ -32,6 +32,8 @@ static const struct subcommand subcommands[] = {
     {"show-config", cmd_show_config, "show the cluster's dynamic configuration"},
     {"edit-config", cmd_edit_config, "change the cluster's dynamic configuration"},
     {"chaos", cmd_chaos, "inject a fault under a write load and verify nothing was lost"},
+    {"backup", cmd_backup, "take a backup (pgBackRest), list them (backup list), check"},
+    {"restore", cmd_restore, "bring the whole cluster back to a point in time"},
     {"verify", cmd_verify, "prove the cluster: nine checks, a real failover among them"},
 };
 

@@ -1,9 +1,10 @@
 # Instance roles, one per kind of host, each with only what its boot script and its
-# daemons use: the packages in S3 for all; the cluster's passwords in SSM for the
-# database nodes; the passwords an operator needs (superuser, REST API, etcd's pgha user)
-# for the bastion; etcd's two users' passwords for the etcd hosts (etcd + routers),
-# which set up etcd's authentication. The CA's key (to sign their own certificate at
-# boot) for the etcd hosts and database nodes; its certificate for every host.
+# daemons use: the packages in S3 for all; the cluster's passwords in SSM and the backup
+# repository (backups.tf) for the database nodes; the passwords an operator needs
+# (superuser, REST API, etcd's pgha user) for the bastion; etcd's two users' passwords for
+# the etcd hosts (etcd + routers), which set up etcd's authentication. The CA's key (to
+# sign their own certificate at boot) for the etcd hosts and database nodes; its
+# certificate for every host.
 #
 # No Session Manager: Debian 12 has no package of the SSM agent, and installing one
 # from outside Debian on every host at boot is a supply-chain risk for a convenience
@@ -44,6 +45,25 @@ data "aws_iam_policy_document" "role" {
     sid       = "ReadPghaPackages"
     actions   = ["s3:GetObject"]
     resources = [for p in local.role_packages[each.key] : "${aws_s3_bucket.artifacts.arn}/${aws_s3_object.package[p].key}"]
+  }
+
+  # pgBackRest's repository (backups.tf): the database nodes alone.
+  dynamic "statement" {
+    for_each = each.key == "db" ? [1] : []
+    content {
+      sid       = "BackupRepository"
+      actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+      resources = [aws_s3_bucket.backups.arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.key == "db" ? [1] : []
+    content {
+      sid       = "BackupObjects"
+      actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      resources = ["${aws_s3_bucket.backups.arn}/*"]
+    }
   }
 
   dynamic "statement" {

@@ -5,8 +5,8 @@
 #
 # Layout of the files: network.tf (VPC, subnets, NAT), security.tf (security groups),
 # iam.tf (instance roles), secrets.tf (SSM SecureStrings), artifacts.tf (the packages
-# in S3), instances.tf (and the database nodes' data volumes), nlb.tf, alarms.tf
-# (CloudWatch alarms, SNS topic), outputs.tf; modules/layout is the address plan, the
+# in S3), backups.tf (pgBackRest's repository in S3), instances.tf (and the database
+# nodes' data volumes), nlb.tf, alarms.tf (CloudWatch alarms, SNS topic), outputs.tf; modules/layout is the address plan, the
 # rules and the zones as data, modules/userdata renders the boot scripts.
 
 data "aws_availability_zones" "available" {
@@ -103,4 +103,10 @@ module "userdata" {
   router_ports       = { rw = local.ports.rw, ro = local.ports.ro, http = local.ports.router }
   # PgBouncer's certificates name what clients connect to (sslmode=verify-full).
   client_names = concat([aws_lb.db.dns_name], var.client_dns_names)
+  backup = {
+    bucket         = aws_s3_bucket.backups.bucket
+    full_every     = var.backup_full_every
+    diff_every     = var.backup_diff_every
+    retention_full = var.backup_retention_full
+  }
 }

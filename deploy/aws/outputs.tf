@@ -81,3 +81,8 @@ output "data_volumes" {
 output "region" {
   value = var.region
 }
+
+output "backup_bucket" {
+  description = "The S3 bucket of pgBackRest's repository (path /<cluster_name>): kept by destroy.sh unless --delete-backups."
+  value       = aws_s3_bucket.backups.bucket
+}

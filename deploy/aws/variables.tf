@@ -237,6 +237,46 @@ variable "pg_max_connections" {
   }
 }
 
+variable "backup_full_every" {
+  description = "A full backup (pgBackRest, taken by the leader from a standby) this often: 30min, 12h, 7d, 2w; \"0\": never scheduled."
+  type        = string
+  default     = "7d"
+  validation {
+    condition     = can(regex("^(0|[1-9][0-9]*(s|min|h|d|w)?)$", var.backup_full_every))
+    error_message = "backup_full_every: 0, or a number followed by s, min, h, d or w."
+  }
+}
+
+variable "backup_diff_every" {
+  description = "A differential backup this often (same form as backup_full_every)."
+  type        = string
+  default     = "1d"
+  validation {
+    condition     = can(regex("^(0|[1-9][0-9]*(s|min|h|d|w)?)$", var.backup_diff_every))
+    error_message = "backup_diff_every: 0, or a number followed by s, min, h, d or w."
+  }
+}
+
+variable "backup_retention_full" {
+  description = "Full backups kept (pgBackRest's expire drops older ones and the WAL only they needed)."
+  type        = number
+  default     = 2
+  validation {
+    condition     = var.backup_retention_full >= 1 && var.backup_retention_full <= 99 && floor(var.backup_retention_full) == var.backup_retention_full
+    error_message = "backup_retention_full: 1 to 99."
+  }
+}
+
+variable "backup_noncurrent_days" {
+  description = "Days an object deleted from the backup bucket (by pgBackRest's expire, or by mistake) stays recoverable as a noncurrent version."
+  type        = number
+  default     = 7
+  validation {
+    condition     = var.backup_noncurrent_days >= 1 && var.backup_noncurrent_days <= 3650 && floor(var.backup_noncurrent_days) == var.backup_noncurrent_days
+    error_message = "backup_noncurrent_days: 1 to 3650."
+  }
+}
+
 variable "ami_id" {
   description = "AMI of every instance; empty: the newest official Debian 12 (bookworm) amd64 AMI."
   type        = string

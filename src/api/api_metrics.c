@@ -241,6 +241,36 @@ static void emit_pgha(struct metrics *m, const struct api_snapshot *s, const str
 	emit_failsafe(m, s);
 }
 
+/* emit_archive: a primary's WAL archiving (pgBackRest); -1 and 0 elsewhere. */
+static void emit_archive(struct metrics *m, const struct api_snapshot *s)
+{
+	const struct pg_archiver *a = &s->pg.archiver;
+	bool on = s->pg.connected && !s->pg.in_recovery && a->on;
+	int64_t lag_s =
+	    on && a->ready > 0 && a->oldest_ready_ms > 0 && s->wall_ms > a->oldest_ready_ms
+	        ? (s->wall_ms - a->oldest_ready_ms) / 1000
+	        : 0;
+
+	emit_int(m, "pgha_archive_ready_files", "gauge",
+	         "WAL files waiting to be archived on this primary, -1 if it does not archive.",
+	         on ? a->ready : -1);
+	emit_int(m, "pgha_archive_lag_seconds", "gauge",
+	         "How long the oldest WAL file waiting to be archived has waited, in seconds.",
+	         lag_s);
+	emit_int(m, "pgha_archived_files_total", "counter",
+	         "WAL files archived since the statistics were reset (pg_stat_archiver).",
+	         on ? a->archived_count : 0);
+	emit_int(m, "pgha_archive_failures_total", "counter",
+	         "Failed archive_command runs since the statistics were reset.",
+	         on ? a->failed_count : 0);
+	emit_epoch(m, "pgha_archive_last_archived_time",
+	           "Epoch seconds of the last WAL file archived, 0 if none.",
+	           on ? a->last_archived_ms : 0);
+	emit_epoch(m, "pgha_archive_last_failed_time",
+	           "Epoch seconds of the last failed archive_command, 0 if none.",
+	           on ? a->last_failed_ms : 0);
+}
+
 void api_render_metrics(const struct api_snapshot *s, const struct api_facts *f, int64_t now_ms,
                         struct buf *out)
 {
@@ -255,4 +285,5 @@ void api_render_metrics(const struct api_snapshot *s, const struct api_facts *f,
 	emit_replication(&m, s, f);
 	emit_cluster(&m, s, f);
 	emit_pgha(&m, s, f, now_ms);
+	emit_archive(&m, s);
 }

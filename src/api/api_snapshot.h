@@ -43,6 +43,7 @@ struct api_snapshot {
 	int64_t dcs_last_seen_s;       /* epoch seconds of the last successful DCS contact */
 	int64_t next_cycle_ms;         /* CLOCK_BOOTTIME ms the HA loop is due to run next */
 	int64_t now_ms;                /* CLOCK_BOOTTIME ms the snapshot was taken */
+	int64_t wall_ms;               /* epoch ms the snapshot was taken (archive ages) */
 	bool pending_restart;
 	char last_reason[160]; /* why the last role decision was taken */
 

@@ -79,6 +79,8 @@ int cmd_history(int argc, char **argv);
 int cmd_show_config(int argc, char **argv);
 int cmd_edit_config(int argc, char **argv);
 int cmd_chaos(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
 #endif

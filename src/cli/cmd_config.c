@@ -1,7 +1,6 @@
 /*
  * cmd_config.c: `pgha pause`, `pgha resume`, `pgha show-config` and `pgha history`:
- * maintenance mode through the agents' PATCH /config (leader first, then any member
- * that answers, as patronictl does), and the config and history keys as read from etcd.
+ * maintenance mode (ops_pause.h), and the config and history keys as read from etcd.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -10,90 +9,12 @@
 #include "cli/ops_config.h"
 #include "cli/ops_ctx.h"
 #include "cli/ops_history.h"
-#include "client/client_rest.h"
-#include "util/clock.h"
+#include "cli/ops_pause.h"
 #include "util/strutil.h"
 
-#define PATCH_TIMEOUT_MS 10000
-#define PAUSE_POLL_MS    250
-#define PAUSE_WAIT_S     30
+#define PAUSE_WAIT_S 30
 
 /* --- pause / resume ---------------------------------------------------------------------- */
-
-/* patch_pause: PATCH /config on the leader, else on each member until one answers. */
-static int patch_pause(const struct ops_ctx *ctx, const struct dcs_view *v, bool pause)
-{
-	const struct dcs_member *order[DCS_MAX_MEMBERS];
-	const struct dcs_member *leader = dcs_view_leader_member(v);
-	const char *body = pause ? "{\"pause\":true}" : "{\"pause\":null}";
-	const char *what = pause ? "pause" : "resume";
-	int n = 0;
-
-	if (leader)
-		order[n++] = leader;
-	for (int i = 0; i < v->n_members; i++)
-		if (&v->members[i] != leader)
-			order[n++] = &v->members[i];
-	for (int i = 0; i < n; i++) {
-		struct buf reply;
-		char err[256];
-		long code;
-
-		buf_init(&reply);
-		code = client_rest(&ctx->client, order[i], "PATCH", "config", body,
-		                   PATCH_TIMEOUT_MS, &reply, err, sizeof(err));
-		if (code <= 0)
-			fprintf(stderr, "pgha %s: member %s is not accessible (%s)\n", what,
-			        order[i]->name, err);
-		else if (code != 200)
-			printf("Failed: %s cluster management status code=%ld, (%s)\n", what, code,
-			       reply.data);
-		if (code == 401)
-			ops_auth_hint(ctx);
-		buf_free(&reply);
-		if (code > 0)
-			return code == 200 ? EXIT_OK : EXIT_FAILED;
-	}
-	fprintf(stderr, "pgha %s: cannot find an accessible cluster member\n", what);
-	return EXIT_UNAVAIL;
-}
-
-static bool all_report(const struct dcs_view *before, const struct dcs_view *now, bool pause)
-{
-	for (int i = 0; i < before->n_members; i++) {
-		const struct dcs_member *m = dcs_view_member(now, before->members[i].name);
-
-		if (m != NULL && m->pause != pause)
-			return false;
-	}
-	return true;
-}
-
-/* wait_pause: until every member that was there reports the new state in its key. */
-static int wait_pause(const struct ops_ctx *ctx, const struct dcs_view *before, bool pause,
-                      int timeout_s)
-{
-	int64_t deadline = clock_now_ms() + 1000LL * timeout_s;
-
-	printf("'%s' request sent, waiting until it is recognized by all nodes\n",
-	       pause ? "pause" : "resume");
-	fflush(stdout);
-	while (clock_now_ms() < deadline) {
-		struct dcs_view v;
-		bool done;
-
-		clock_sleep_ms(PAUSE_POLL_MS);
-		if (!client_read_view(&ctx->client, 1500, &v))
-			continue;
-		done = all_report(before, &v, pause);
-		dcs_view_free(&v);
-		if (done)
-			return EXIT_OK;
-	}
-	printf("Failed: not every member recognized the %s state after %d seconds\n",
-	       pause ? "pause" : "resume", timeout_s);
-	return EXIT_FAILED;
-}
 
 static int toggle_pause(const struct ops_ctx *ctx, const struct ops_args *a,
                         const struct dcs_view *v)
@@ -106,9 +27,9 @@ static int toggle_pause(const struct ops_ctx *ctx, const struct ops_args *a,
 		        pause ? "already" : "not");
 		return EXIT_FAILED;
 	}
-	rc = patch_pause(ctx, v, pause);
+	rc = ops_pause(ctx, v, pause);
 	if (rc == EXIT_OK && a->wait)
-		rc = wait_pause(ctx, v, pause, a->timeout_s > 0 ? a->timeout_s : PAUSE_WAIT_S);
+		rc = ops_pause_wait(ctx, v, pause, a->timeout_s > 0 ? a->timeout_s : PAUSE_WAIT_S);
 	if (rc == EXIT_OK)
 		printf("Success: cluster management is %s\n", pause ? "paused" : "resumed");
 	return rc;

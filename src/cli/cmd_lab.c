@@ -21,13 +21,19 @@ static const struct arg_opt up_opts[] = {
     ARG_INT_OPT("timeout", UP(timeout_s), 1, 3600, 0),
     ARG_STR_OPT("pg-bin-dir", 0, UP(pg_bin_dir), SET(pg_bin_dir_set)),
     ARG_FLAG_OPT("insecure", 0, UP(insecure)),
+    ARG_FLAG_OPT("no-backup", 0, UP(no_backup)),
+    ARG_STR_OPT("backup-repo", 0, UP(backup_repo), 0),
+    ARG_STR_OPT("restore-from", 0, UP(restore_from), 0),
+    ARG_STR_OPT("restore-time", 0, UP(restore_time), 0),
+    ARG_STR_OPT("restore-backup", 0, UP(restore_backup), 0),
 };
 
 const struct cli_spec cli_up_spec = {
     "up",
     "usage: pgha up [--dir DIR] [--nodes N] [--base-port P] [--router-port R]\n"
     "               [--scope NAME] [--os-user USER] [--timeout SECONDS]\n"
-    "               [--pg-bin-dir DIR] [--insecure]\n\n"
+    "               [--pg-bin-dir DIR] [--insecure] [--no-backup | --backup-repo FILE]\n"
+    "               [--restore-from DIR [--restore-time TIME | --restore-backup LABEL]]\n\n"
     "Starts a local cluster in DIR (default ./pgha-lab): 3 etcd members, N nodes\n"
     "(default 3, at most 9), each an agent with its PostgreSQL and PgBouncer, and a\n"
     "router, all on 127.0.0.1, and waits until one leader and N-1 streaming replicas\n"
@@ -42,7 +48,13 @@ const struct cli_spec cli_up_spec = {
     "Every connection is encrypted and authenticated: a lab CA in DIR/tls signs the\n"
     "certificates of etcd (https, with users), the REST APIs (https), PostgreSQL and\n"
     "PgBouncer (TLS required, sslmode=verify-full in pg_service.conf). --insecure\n"
-    "makes a lab without TLS, for debugging with plain tools.\n",
+    "makes a lab without TLS, for debugging with plain tools.\n\n"
+    "WAL is archived with pgBackRest into DIR/backup/repo (pgha backup, pgha restore),\n"
+    "unless --no-backup; --backup-repo FILE names another repository: a file of\n"
+    "pgBackRest repo options, name=value a line (repo1-type=s3, repo1-s3-bucket=...).\n"
+    "--restore-from DIR makes the new cluster from the backups of the lab in DIR: to\n"
+    "the end of its archive, to --restore-time 'YYYY-MM-DD HH:MM:SS+ZZ', or to the\n"
+    "consistency point of --restore-backup LABEL (see pgha backup list --dir DIR).\n",
     up_opts,
     ARRAY_LEN(up_opts),
 };

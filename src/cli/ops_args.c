@@ -13,16 +13,19 @@
 #include "cli/ops_monitor.h"
 #include "util/args.h"
 #include "util/compiler.h"
+#include "util/iso8601.h"
 #include "util/strutil.h"
 
 #define BIT(c)      (1u << (c))
 #define ALL         (BIT(OPS__COUNT) - 1u)
 #define HANDOVER    (BIT(OPS_SWITCHOVER) | BIT(OPS_FAILOVER))
 #define PAUSE_CMDS  (BIT(OPS_PAUSE) | BIT(OPS_RESUME))
+#define BACKUPS     (BIT(OPS_BACKUP) | BIT(OPS_BACKUP_CHECK))
 #define MAX_OPTIONS 32
 #define F(member)   offsetof(struct ops_args, member)
 
-static arg_parse_fn parse_scheduled, parse_interval, parse_max_lag, parse_push;
+static arg_parse_fn parse_scheduled, parse_interval, parse_max_lag, parse_push, parse_backup_type,
+    parse_time;
 
 struct opt_row {
 	struct arg_opt opt;
@@ -32,10 +35,11 @@ struct opt_row {
 static const struct opt_row opt_rows[] = {
     {ARG_STR_OPT("dir", 0, F(target.dir), 0), ALL},
     {ARG_STR_OPT("config", 'c', F(target.config), 0), ALL},
-    {ARG_FLAG_OPT("json", 0, F(target.json)),
-     BIT(OPS_HISTORY) | BIT(OPS_SHOW_CONFIG) | BIT(OPS_HEALTH) | BIT(OPS_LIST) | BIT(OPS_VERIFY)},
+    {ARG_FLAG_OPT("json", 0, F(target.json)), BIT(OPS_HISTORY) | BIT(OPS_SHOW_CONFIG) |
+                                                  BIT(OPS_HEALTH) | BIT(OPS_LIST) |
+                                                  BIT(OPS_BACKUP_LIST) | BIT(OPS_VERIFY)},
     {ARG_FLAG_OPT("force", 0, F(force)),
-     HANDOVER | BIT(OPS_RESTART) | BIT(OPS_REINIT) | BIT(OPS_EDIT_CONFIG)},
+     HANDOVER | BIT(OPS_RESTART) | BIT(OPS_REINIT) | BIT(OPS_EDIT_CONFIG) | BIT(OPS_RESTORE)},
     {ARG_FLAG_OPT("wait", 0, F(wait)), BIT(OPS_REINIT) | PAUSE_CMDS},
     {ARG_STR_OPT("leader", 0, F(leader), 0), HANDOVER},
     {ARG_STR_OPT("primary", 0, F(leader), 0), HANDOVER},
@@ -44,8 +48,14 @@ static const struct opt_row opt_rows[] = {
      BIT(OPS_SWITCHOVER) | BIT(OPS_RESTART)},
     {ARG_FLAG_OPT("pending", 0, F(pending)), BIT(OPS_RESTART)},
     {ARG_STR_OPT("pg-version", 0, F(pg_version), 0), BIT(OPS_RESTART)},
-    {ARG_INT_OPT("timeout", F(timeout_s), 1, 86400, 0),
-     BIT(OPS_RESTART) | BIT(OPS_REINIT) | PAUSE_CMDS | BIT(OPS_VERIFY)},
+    {ARG_INT_OPT("timeout", F(timeout_s), 1, 86400, 0), BIT(OPS_RESTART) | BIT(OPS_REINIT) |
+                                                            PAUSE_CMDS | BACKUPS |
+                                                            BIT(OPS_RESTORE) | BIT(OPS_VERIFY)},
+    {ARG_CUSTOM_OPT("type", 0, F(backup_type), parse_backup_type, 0), BIT(OPS_BACKUP)},
+    {ARG_CUSTOM_OPT("time", 0, F(restore_time), parse_time, 0), BIT(OPS_RESTORE)},
+    {ARG_FLAG_OPT("latest", 0, F(restore_latest)), BIT(OPS_RESTORE)},
+    {ARG_STR_OPT("backup", 0, F(restore_backup), 0), BIT(OPS_RESTORE)},
+    {ARG_FLAG_OPT("abort", 0, F(abort)), BIT(OPS_RESTORE)},
     {ARG_CUSTOM_OPT("set", 's', F(sets), parse_push, 0), BIT(OPS_EDIT_CONFIG)},
     {ARG_CUSTOM_OPT("pg", 'p', F(pg_sets), parse_push, 0), BIT(OPS_EDIT_CONFIG)},
     {ARG_STR_OPT("apply", 0, F(apply_file), 0), BIT(OPS_EDIT_CONFIG)},
@@ -150,7 +160,42 @@ static const struct {
                   "usage: pgha list " TARGET_USAGE " [--json]\n\n"
                   "Shows the members of the cluster of a local lab (--dir, default ./pgha-lab)\n"
                   "or of an agent configuration (-c): member, host, role, state, timeline and\n"
-                  "lag, read from etcd. Exit status 3 when etcd cannot be reached.\n"},
+                  "lag, read from etcd, and the leader's WAL archiving (files waiting, last\n"
+                  "archived). Exit status 3 when etcd cannot be reached.\n"},
+    [OPS_BACKUP] =
+        {"backup",
+         "usage: pgha backup " TARGET_USAGE " [--type full|diff|incr] [--timeout SECONDS]\n"
+         "       pgha backup list " TARGET_USAGE " [--json]\n"
+         "       pgha backup check " TARGET_USAGE " [--timeout SECONDS]\n\n"
+         "Asks the leader for a pgBackRest backup (default full), copied from a streaming\n"
+         "standby when backup.standby allows (the primary is spared), and waits for it\n"
+         "(default timeout 3600 s): prints its label. Exactly one node takes backups: the\n"
+         "leader, which also takes the scheduled ones (backup.full_every, diff_every,\n"
+         "incr_every in the cluster's configuration). Exit status 1 when it failed.\n"},
+    [OPS_BACKUP_LIST] =
+        {"backup list",
+         "usage: pgha backup list " TARGET_USAGE " [--json]\n\n"
+         "The repository's backups (label, type, start, duration, size, size in the\n"
+         "repository, timeline) and the recovery window: from the end of the oldest backup\n"
+         "to the last WAL file the leader archived. Reads the repository with pgBackRest,\n"
+         "through the node's configuration (a lab's node1, or -c FILE's node).\n"},
+    [OPS_BACKUP_CHECK] =
+        {"backup check",
+         "usage: pgha backup check " TARGET_USAGE " [--timeout SECONDS]\n\n"
+         "Asks the leader to run `pgbackrest check`: the archive takes the WAL it is\n"
+         "given and the repository is usable. Exit status 1 when it fails.\n"},
+    [OPS_RESTORE] =
+        {"restore",
+         "usage: pgha restore " TARGET_USAGE " (--time 'YYYY-MM-DD HH:MM:SS+ZZ' | --latest |\n"
+         "                    --backup LABEL) [--timeout SECONDS] [--force]\n"
+         "       pgha restore " TARGET_USAGE " --abort\n\n"
+         "Brings the whole cluster back to a point: the time (every commit before it, none\n"
+         "after), the end of the archive (--latest), or a backup's consistency point. The\n"
+         "cluster is paused, the leader restores its data with pgBackRest (its data\n"
+         "directory is kept aside, never deleted) and is promoted on a new timeline, the\n"
+         "replicas are made again from it, a full backup is taken, and the cluster resumes.\n"
+         "Asks for confirmation unless --force; waits (default 3600 s). --abort removes a\n"
+         "restore request nobody carries out.\n"},
 };
 
 const char *ops_cmd_name(enum ops_cmd cmd)
@@ -211,6 +256,31 @@ static bool parse_max_lag(const char *arg, void *field, char *err, size_t errlen
 	return false;
 }
 
+static bool parse_backup_type(const char *arg, void *field, char *err, size_t errlen)
+{
+	if (str_eq(arg, "full") || str_eq(arg, "diff") || str_eq(arg, "incr")) {
+		*(const char **)field = arg;
+		return true;
+	}
+	snprintf(err, errlen, "--type: full, diff or incr, not '%s'", arg);
+	return false;
+}
+
+/* --time: a date-time with its zone (a restore target must say which instant). */
+static bool parse_time(const char *arg, void *field, char *err, size_t errlen)
+{
+	int64_t ms;
+
+	if (iso8601_parse(arg, &ms) == ISO8601_ZONED) {
+		*(const char **)field = arg;
+		return true;
+	}
+	snprintf(err, errlen,
+	         "--time: 'YYYY-MM-DD HH:MM:SS+ZZ', with the time zone (Z or +HH:MM), not '%s'",
+	         arg);
+	return false;
+}
+
 /* --set / --pg K=V: one more pair. */
 static bool parse_push(const char *arg, void *field, char *err, size_t errlen)
 {
@@ -264,6 +334,15 @@ static enum cli_parse check_combinations(struct ops_args *a, char *err, size_t e
 	if (a->timeout_s > 0 && !a->wait &&
 	    (a->cmd == OPS_REINIT || a->cmd == OPS_PAUSE || a->cmd == OPS_RESUME))
 		return fail(err, errlen, "--timeout goes with --wait");
+	if (a->cmd == OPS_RESTORE) {
+		int targets =
+		    (a->restore_time != NULL) + a->restore_latest + (a->restore_backup != NULL);
+
+		if (targets != (a->abort ? 0 : 1))
+			return fail(err, errlen,
+			            a->abort ? "--abort takes no target"
+			                     : "give one of --time, --latest, --backup");
+	}
 	if (a->cmd == OPS_VERIFY && a->target.config && (a->exec == NULL || a->router_rw == NULL))
 		return fail(
 		    err, errlen,

@@ -45,6 +45,10 @@ enum ops_cmd {
 	OPS_HEALTH,
 	OPS_MONITOR,
 	OPS_LIST,
+	OPS_BACKUP,       /* pgha backup */
+	OPS_BACKUP_LIST,  /* pgha backup list */
+	OPS_BACKUP_CHECK, /* pgha backup check */
+	OPS_RESTORE,
 	OPS_VERIFY,
 	OPS__COUNT
 };
@@ -73,12 +77,17 @@ struct ops_args {
 	struct ops_pairs pg_sets;         /* --pg K=V (postgresql.parameters.K) */
 	const char *nodes[OPS_MAX_NODES]; /* NODE arguments (restart, reinit) */
 	int n_nodes;
-	int interval_ms;         /* monitor --interval SECONDS (fractions allowed) */
-	int events;              /* monitor --events N */
-	const char *router_rw;   /* health --router-rw HOST:PORT */
-	const char *router_ro;   /* health --router-ro HOST:PORT */
-	const char *exec;        /* verify --exec COMMAND: the failover's fault action */
-	long long max_lag_bytes; /* health --max-lag SIZE; -1 = maximum_lag_on_failover */
+	int interval_ms;            /* monitor --interval SECONDS (fractions allowed) */
+	int events;                 /* monitor --events N */
+	const char *router_rw;      /* health --router-rw HOST:PORT */
+	const char *router_ro;      /* health --router-ro HOST:PORT */
+	const char *exec;           /* verify --exec COMMAND: the failover's fault action */
+	long long max_lag_bytes;    /* health --max-lag SIZE; -1 = maximum_lag_on_failover */
+	const char *backup_type;    /* backup --type full|diff|incr (default full) */
+	const char *restore_time;   /* restore --time TIME (with its zone) */
+	bool restore_latest;        /* restore --latest */
+	const char *restore_backup; /* restore --backup LABEL */
+	bool abort;                 /* restore --abort */
 };
 
 /* ops_cmd_name: "switchover", "show-config"... */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "client/client_members.h"
+#include "util/clock.h"
 #include "client/client_rest.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
@@ -138,6 +139,24 @@ bool ops_read_view(const struct ops_ctx *ctx, struct dcs_view *v)
 	return false;
 }
 
+bool ops_wait_view(const struct ops_ctx *ctx, int64_t deadline_ms, int poll_ms, ops_view_cond *done,
+                   const void *arg)
+{
+	while (clock_now_ms() < deadline_ms) {
+		struct dcs_view v;
+		bool ok;
+
+		clock_sleep_ms(poll_ms);
+		if (!client_read_view(&ctx->client, READ_TIMEOUT_MS, &v))
+			continue;
+		ok = done(&v, arg);
+		dcs_view_free(&v);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
 void ops_auth_hint(const struct ops_ctx *ctx)
 {
 	fprintf(stderr,
@@ -188,7 +207,7 @@ void ops_print_members(const struct ops_ctx *ctx, const struct dcs_view *v)
 static void print_list_json(const struct client *c, const struct dcs_view *v,
                             const struct client_failsafe *fs)
 {
-	json_t *o = client_members_json(v, c);
+	json_t *o = client_members_json(v, c, clock_wall_epoch_s() * 1000);
 	char *text;
 
 	json_object_set_new(o, "failsafe", client_failsafe_json(fs, v));

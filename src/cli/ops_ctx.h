@@ -59,6 +59,15 @@ struct dcs *ops_dcs_open(const struct ops_ctx *ctx, bool watch);
  */
 bool ops_read_view(const struct ops_ctx *ctx, struct dcs_view *v) MUST_CHECK;
 
+/* The condition an ops_wait_view waits for, on each view read. */
+typedef bool ops_view_cond(const struct dcs_view *v, const void *arg);
+/*
+ * ops_wait_view: reads the cluster every poll_ms until done(view, arg) holds (true) or
+ * the deadline (CLOCK_BOOTTIME ms) passes (false). A read that fails is tried again.
+ */
+bool ops_wait_view(const struct ops_ctx *ctx, int64_t deadline_ms, int poll_ms, ops_view_cond *done,
+                   const void *arg);
+
 /* ops_auth_hint: prints to stderr what to do about a 401 (where credentials came from). */
 void ops_auth_hint(const struct ops_ctx *ctx);
 

@@ -249,6 +249,36 @@ static void check_sync(const struct ops_health_input *in, const struct settings 
 		    "no synchronous standby: commits are acknowledged by the leader alone");
 }
 
+/* --- WAL archive ------------------------------------------------------------------------- */
+
+#define ARCHIVE_WARN_S 60  /* a WAL file waiting this long: archiving lags */
+#define ARCHIVE_FAIL_S 300 /* this long: archiving is stuck */
+
+static void check_archive(const struct ops_health_input *in, struct ops_health *h)
+{
+	const struct dcs_member *m = dcs_view_leader_member(in->view);
+	const struct dcs_archive *a = m != NULL ? &m->archive : NULL;
+	int64_t waiting_s;
+
+	if (a == NULL || !a->present) {
+		add(h, OPS_SKIP, "WAL archive",
+		    "the leader publishes no archiving (no pgbackrest)");
+		return;
+	}
+	waiting_s = a->ready > 0 && a->oldest_ready_ms > 0
+	                ? (in->wall_now_ms - a->oldest_ready_ms) / 1000
+	                : 0;
+	if (a->last_failed_ms > a->last_archived_ms)
+		add(h, OPS_FAIL, "WAL archive", "archiving %s fails (%lld failures): see %s's log",
+		    a->last_failed_wal, (long long)a->failed_count, m->name);
+	else if (waiting_s >= ARCHIVE_WARN_S)
+		add(h, waiting_s >= ARCHIVE_FAIL_S ? OPS_FAIL : OPS_WARN, "WAL archive",
+		    "%d WAL files waiting, the oldest for %lld s", a->ready, (long long)waiting_s);
+	else
+		add(h, OPS_PASS, "WAL archive", "%d waiting; last archived %s", a->ready,
+		    a->last_archived_wal[0] ? a->last_archived_wal : "none yet");
+}
+
 /* --- poolers and router -------------------------------------------------------------- */
 
 /* landed_on: which member a session reached: by cluster_name, else by port; NULL. */
@@ -333,6 +363,7 @@ void ops_health_eval(const struct ops_health_input *in, struct ops_health *out)
 	check_leader(in, out);
 	check_replicas(in, &s, out);
 	check_sync(in, &s, out);
+	check_archive(in, out);
 	check_poolers(in, out);
 	if (!in->router_configured) {
 		add(out, OPS_WARN, "router", "no router configured");

@@ -11,7 +11,9 @@
  *                   least one streaming standby;
  *   pooler <name>   each member's published PgBouncer runs SELECT 1 on that member;
  *   router rw / ro  a session through the router's read-write port lands on the
- *                   leader, one through the read-only port on a replica.
+ *                   leader, one through the read-only port on a replica;
+ *   WAL archive     the leader's archiving (pgBackRest): not failing, and no WAL file
+ *                   waiting longer than a minute (WARN) or five (FAIL).
  *
  * Pure: ops_health_eval computes, the render functions format; the probing itself is
  * ops_probe.h's job.
@@ -85,6 +87,7 @@ struct ops_health_input {
 	struct ops_sql_probe router_ro_probe;
 
 	int64_t max_lag_bytes; /* < 0: the config's maximum_lag_on_failover */
+	int64_t wall_now_ms;   /* epoch ms, for the archive's ages */
 };
 
 struct ops_check {

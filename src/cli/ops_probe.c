@@ -8,6 +8,7 @@
 #include "cli/ops_ctx.h"
 #include "client/client_rest.h"
 #include "client/client_sql.h"
+#include "util/clock.h"
 #include "util/strutil.h"
 
 #define ETCD_TIMEOUT_MS    1500
@@ -103,6 +104,7 @@ void ops_health_observe(const struct ops_ctx *ctx, const struct ops_args *a,
 	struct ops_health_input *in = &r->in;
 
 	in->max_lag_bytes = a->max_lag_bytes;
+	in->wall_now_ms = clock_wall_epoch_s() * 1000;
 	for (int i = 0; i < ctx->client.n_etcd; i++)
 		ops_probe_etcd(&ctx->client, ctx->client.etcd[i], ETCD_TIMEOUT_MS,
 		               &in->etcd[in->n_etcd++]);

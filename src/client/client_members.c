@@ -158,7 +158,27 @@ static json_t *text_or_null(const char *s)
 	return s[0] ? text(s) : json_null();
 }
 
-static json_t *row_json(const struct client_member_row *r)
+/* archive_json: a primary's WAL archiving (pgha's extension of its member key), or null. */
+static json_t *archive_json(const struct dcs_archive *a, int64_t now_ms)
+{
+	json_int_t lag_s = a->ready > 0 && a->oldest_ready_ms > 0 && now_ms > a->oldest_ready_ms
+	                       ? (json_int_t)((now_ms - a->oldest_ready_ms) / 1000)
+	                       : 0;
+
+	if (!a->present)
+		return json_null();
+	return json_pack(
+	    "{s:i, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:b}", "ready", a->ready, "lag_s",
+	    now_ms > 0 ? json_integer(lag_s) : json_null(), "oldest_ready_ms",
+	    a->oldest_ready_ms ? json_integer(a->oldest_ready_ms) : json_null(),
+	    "last_archived_wal", text_or_null(a->last_archived_wal), "last_archived_ms",
+	    a->last_archived_ms ? json_integer(a->last_archived_ms) : json_null(), "failed_count",
+	    (json_int_t)a->failed_count, "last_failed_wal", text_or_null(a->last_failed_wal),
+	    "last_failed_ms", a->last_failed_ms ? json_integer(a->last_failed_ms) : json_null(),
+	    "failing", a->last_failed_ms > a->last_archived_ms);
+}
+
+static json_t *row_json(const struct client_member_row *r, int64_t now_ms)
 {
 	const struct dcs_member *m = r->m;
 	json_t *o = json_object();
@@ -174,6 +194,7 @@ static json_t *row_json(const struct client_member_row *r)
 	                    m->timeline > 0 ? json_integer(m->timeline) : json_null());
 	json_object_set_new(o, "lag_bytes",
 	                    r->has_lag ? json_integer((json_int_t)r->lag_bytes) : json_null());
+	json_object_set_new(o, "archive", archive_json(&m->archive, now_ms));
 	return o;
 }
 
@@ -200,7 +221,7 @@ json_t *client_failsafe_json(const struct client_failsafe *fs, const struct dcs_
 	return o;
 }
 
-json_t *client_members_json(const struct dcs_view *v, const struct client *c)
+json_t *client_members_json(const struct dcs_view *v, const struct client *c, int64_t now_ms)
 {
 	struct client_member_row rows[DCS_MAX_MEMBERS];
 	int n = client_members_rows(v, rows, DCS_MAX_MEMBERS);
@@ -211,7 +232,7 @@ json_t *client_members_json(const struct dcs_view *v, const struct client *c)
 	for (int i = 0; i < c->n_etcd; i++)
 		json_array_append_new(etcd, text(c->etcd[i]));
 	for (int i = 0; i < n; i++)
-		json_array_append_new(members, row_json(&rows[i]));
+		json_array_append_new(members, row_json(&rows[i], now_ms));
 	json_object_set_new(o, "scope", text(c->scope));
 	json_object_set_new(o, "namespace", text(c->namespace_));
 	json_object_set_new(o, "etcd", etcd);

@@ -36,9 +36,13 @@ void client_members_table(const struct dcs_view *v, const char *scope, struct bu
 /*
  * client_members_json: {"scope", "namespace", "etcd": [urls], "leader": name|null,
  * "pause": bool, "members": [{"name", "host", "port", "api_url", "pooler", "role",
- * "state", "timeline", "lag_bytes"}]}; unknown values are null. Owned.
+ * "state", "timeline", "lag_bytes", "archive"}]}; unknown values are null. "archive"
+ * is a primary's WAL archiving: {"ready" (WAL files waiting), "lag_s" (how long the
+ * oldest of them has waited, at now_ms; null without now_ms), "oldest_ready_ms",
+ * "last_archived_wal", "last_archived_ms", "failed_count", "last_failed_wal",
+ * "last_failed_ms", "failing"}; epoch ms times. Owned.
  */
-json_t *client_members_json(const struct dcs_view *v, const struct client *c);
+json_t *client_members_json(const struct dcs_view *v, const struct client *c, int64_t now_ms);
 
 /*
  * The cluster's failsafe_mode as `pgha list` shows it: on or off in the dynamic

@@ -279,6 +279,55 @@ static void finish_misc(struct cfg_ctx *c)
 	pg_params_free(&params);
 }
 
+/* uses_builtin_pgbackrest: a method list or the bootstrap names pgha's own pgbackrest. */
+static int builtin_pgbackrest_line(struct cfg_ctx *c, const struct config *cfg)
+{
+	for (int i = 0; i < cfg->postgresql.n_create_replica_methods; i++) {
+		const struct replica_method *m = &cfg->postgresql.create_replica_methods[i];
+
+		if (str_eq(m->name, "pgbackrest") && m->command == NULL)
+			return MAX(1, cfg_key_line(c, "postgresql.create_replica_methods"));
+	}
+	if (str_eq(cfg->bootstrap.method.name, "pgbackrest") &&
+	    cfg->bootstrap.method.command == NULL)
+		return MAX(1, cfg_key_line(c, "bootstrap.method"));
+	return 0;
+}
+
+/* The pgbackrest section's derived defaults, and who needs it. */
+static void finish_pgbackrest(struct cfg_ctx *c)
+{
+	struct config *cfg = c->base;
+	struct pgbackrest_conf *pb = &cfg->pgbackrest;
+	int line = builtin_pgbackrest_line(c, cfg);
+
+	if (!pb->enabled) {
+		if (line > 0)
+			cfg_error(c, line,
+			          "pgha's own pgbackrest method needs the pgbackrest section (or "
+			          "give the method a command)");
+		return;
+	}
+	if (pb->stanza[0] == '\0')
+		snprintf(pb->stanza, sizeof(pb->stanza), "%s", cfg->scope);
+	if (strspn(pb->stanza,
+	           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+	    strlen(pb->stanza))
+		cfg_error(c, cfg_key_line(c, "pgbackrest.stanza"),
+		          "pgbackrest.stanza: '%s' is not a stanza name ([A-Za-z0-9_.-])",
+		          pb->stanza);
+	if (pb->path[0] == '\0' && cfg->postgresql.data_dir[0] != '\0' &&
+	    snprintf(pb->path, sizeof(pb->path), "%s.pgbackrest", cfg->postgresql.data_dir) >=
+	        (int)sizeof(pb->path))
+		cfg_error(c, 0, "pgbackrest.path: default path too long: set it");
+	make_absolute(c, "pgbackrest.path", pb->path, sizeof(pb->path));
+	strip_trailing_slashes(pb->path);
+	if (pg_params_get(&pb->options, "repo1-path") == NULL)
+		pg_params_set(&pb->options, "repo1-path", "/var/lib/pgbackrest");
+	if (pg_params_get(&pb->options, "compress-type") == NULL)
+		pg_params_set(&pb->options, "compress-type", "zst");
+}
+
 static void finish(struct cfg_ctx *c)
 {
 	struct config *cfg = c->base;
@@ -296,6 +345,7 @@ static void finish(struct cfg_ctx *c)
 	finish_tags(c);
 	finish_misc(c);
 	cfg_finish_tls(c);
+	finish_pgbackrest(c);
 }
 
 /* --- loading ------------------------------------------------------------------------ */
@@ -369,6 +419,10 @@ void config_free(struct config *cfg)
 	strv_free(cfg->postgresql.pg_hba);
 	strv_free(cfg->restapi.allowlist);
 	json_decref(cfg->tags.all);
+	pg_params_free(&cfg->pgbackrest.options);
+	cfg_replica_method_free(&cfg->bootstrap.method);
+	for (int i = 0; i < cfg->postgresql.n_create_replica_methods; i++)
+		cfg_replica_method_free(&cfg->postgresql.create_replica_methods[i]);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -25,7 +25,9 @@
 #define CONFIG_MAX_ETCD       16  /* etcd endpoints */
 #define CONFIG_MAX_MSGS       64  /* warnings/errors kept per parse */
 #define CONFIG_MSG_LEN        512
-#define CONFIG_MAX_SYNC_NODES 8 /* synchronous_node_count limit (the sync key holds 8 names) */
+#define CONFIG_MAX_SYNC_NODES 8  /* synchronous_node_count limit (the sync key holds 8 names) */
+#define CONFIG_MAX_SLOTS      16 /* permanent slots (slots) and ignore_slots entries */
+#define CONFIG_MAX_METHODS    8  /* create_replica_methods */
 
 /* A PostgreSQL parameter (GUC) as text, as it goes into postgresql.conf. */
 struct pg_param {
@@ -68,6 +70,36 @@ struct pooler_tls {
 };
 
 /*
+ * backup_policy: when the leader takes backups and how many pgBackRest keeps (pgha's
+ * dynamic key `backup`). Intervals are seconds; 0 = not scheduled.
+ */
+struct backup_policy {
+	int full_every_s;
+	int diff_every_s;
+	int incr_every_s;
+	int retention_full;          /* repo1-retention-full (backups, or days when "time") */
+	char retention_full_type[8]; /* "count" or "time" */
+	int retention_diff;          /* repo1-retention-diff; 0 = pgBackRest's default */
+	bool standby;                /* copy the files from a streaming standby when one exists */
+};
+
+/* A permanent replication slot (Patroni's `slots`): created by the leader. */
+struct slot_spec {
+	char name[64];
+	char type[16];     /* "physical" or "logical" */
+	char database[64]; /* logical */
+	char plugin[64];   /* logical */
+};
+
+/* A slot pgha leaves alone (Patroni's `ignore_slots`): "" matches anything. */
+struct slot_match {
+	char name[64];
+	char type[16];
+	char database[64];
+	char plugin[64];
+};
+
+/*
  * dyn_config: the cluster-wide settings stored in etcd's "config" key (Patroni's
  * dynamic configuration). Defaults are pgha's, chosen for fast failover; a stored
  * config overrides each key it has.
@@ -89,7 +121,42 @@ struct dyn_config {
 	bool use_slots;                  /* postgresql.use_slots */
 	bool remove_data_directory_on_rewind_failure; /* postgresql.* (as use_pg_rewind) */
 	struct pg_params parameters;                  /* postgresql.parameters (cluster-wide) */
-	char **pg_hba; /* owned, NULL-terminated postgresql.pg_hba; NULL = not set */
+	char **pg_hba;               /* owned, NULL-terminated postgresql.pg_hba; NULL = not set */
+	struct backup_policy backup; /* pgha's `backup` */
+	struct slot_spec slots[CONFIG_MAX_SLOTS]; /* permanent slots, sorted by name */
+	int n_slots;
+	struct slot_match ignore_slots[CONFIG_MAX_SLOTS];
+	int n_ignore_slots;
+};
+
+/*
+ * pgbackrest_conf: pgha's `pgbackrest` section: continuous archiving, backups and
+ * restores with pgBackRest. The agent writes pgBackRest's configuration files itself
+ * (src/backup/); options are pgBackRest's own, for its [global] section.
+ */
+struct pgbackrest_conf {
+	bool enabled;                 /* the section is there (and not `enabled: false`) */
+	char stanza[CONFIG_NAME_LEN]; /* default: the scope */
+	char bin[PATH_MAX];           /* default /usr/bin/pgbackrest */
+	char path[PATH_MAX];          /* the agent's pgBackRest files (absolute); default
+	                                 <data_dir>.pgbackrest */
+	struct pg_params options;     /* repo1-path, repo1-type, repo1-s3-*, compress-type... */
+};
+
+/*
+ * replica_method: one of Patroni's create_replica_methods, or the bootstrap method:
+ * `basebackup` and `pgbackrest` (without a command) are pgha's own; any other needs a
+ * command, run as Patroni runs it.
+ */
+struct replica_method {
+	char name[CONFIG_NAME_LEN];
+	char **command; /* owned argv (shell words of `command`); NULL = built-in */
+	bool keep_data; /* the data directory is not emptied before the command */
+	bool no_params; /* --scope, --datadir, --role, --connstring not passed */
+	bool no_leader; /* may run without a running leader (accepted, unused) */
+	bool keep_existing_recovery_conf; /* bootstrap: the command's recovery settings stay */
+	struct pg_params recovery_conf;   /* bootstrap: recovery_target_*, restore_command */
+	struct pg_params params;          /* every other key: --name=value, or the built-in's */
 };
 
 struct tags {
@@ -156,6 +223,7 @@ struct config {
 		char **initdb; /* owned, NULL-terminated: "--data-checksums", "--encoding=UTF8";
 		                  never NULL; {"--data-checksums"} when not configured */
 		char **pg_hba; /* owned, NULL-terminated pg_hba.conf lines; NULL = not set */
+		struct replica_method method; /* bootstrap.method; name "" = initdb */
 	} bootstrap;
 
 	struct {
@@ -179,7 +247,11 @@ struct config {
 		bool use_pg_rewind_set;      /* the file sets it: it overrides the dcs */
 		bool remove_data_directory_on_rewind_failure;
 		bool remove_data_directory_on_rewind_failure_set;
+		struct replica_method create_replica_methods[CONFIG_MAX_METHODS];
+		int n_create_replica_methods; /* 0 = [basebackup] */
 	} postgresql;
+
+	struct pgbackrest_conf pgbackrest;
 
 	struct {
 		bool enabled;                 /* supervise a PgBouncer for this node */

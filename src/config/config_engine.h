@@ -44,6 +44,7 @@ enum cfg_type {
 	CFG_INT,        /* int, min..max */
 	CFG_BYTES,      /* int64_t, min..max; also "16MB" (units of 1024, as PostgreSQL) */
 	CFG_SECONDS_MS, /* int milliseconds from seconds (fractions allowed), min..max s */
+	CFG_DURATION,   /* int seconds, min..max: 3600 or "1h" (s, min, h, d, w) */
 	CFG_BOOL,       /* bool: true/false, on/off, yes/no, 1/0 */
 	CFG_ENUM,       /* int: index of the value in .ext (const char *const[], NULL-ended) */
 	CFG_STRV,       /* char ** (owned, NULL-terminated) of one-line strings; replaced */
@@ -137,6 +138,11 @@ struct cfg_key {
 	{                                                                                     \
 		.path = p, .type = CFG_SECONDS_MS, .offset = CFG_FIELD(T, f, int), .min = lo, \
 		.max = hi, .def = d                                                           \
+	}
+#define CFG_DURATION_ROW(T, p, f, lo, hi, d)                                                \
+	{                                                                                   \
+		.path = p, .type = CFG_DURATION, .offset = CFG_FIELD(T, f, int), .min = lo, \
+		.max = hi, .def = d                                                         \
 	}
 #define CFG_BOOL_ROW(T, p, f, d, fl)                                                    \
 	{                                                                               \

@@ -49,7 +49,15 @@ extern const struct cfg_key config_tag_keys[];
 
 /* Handlers of the agent's keys that need more than a type (config_sections.c). */
 cfg_read_fn cfg_read_etcd3, cfg_read_etcd_alias, cfg_read_etcd_host, cfg_read_dcs, cfg_read_initdb,
-    cfg_read_bootstrap_method, cfg_read_tags;
+    cfg_read_tags;
+/* pgbackrest, methods and slots (config_backup.c). */
+cfg_read_fn cfg_read_pgbackrest, cfg_read_pgbackrest_options, cfg_read_replica_methods,
+    cfg_read_bootstrap_method, cfg_read_method_section, cfg_read_slots, cfg_read_ignore_slots;
+extern const struct cfg_key config_pgbackrest_keys[];
+/* cfg_replica_method_free: releases what m owns and zeroes it. */
+void cfg_replica_method_free(struct replica_method *m);
+/* cfg_slots_to_json: slots and ignore_slots of d into out, as Patroni writes them. */
+void cfg_slots_to_json(const struct dyn_config *d, json_t *out);
 cfg_text_fn cfg_text_etcd_endpoint, cfg_text_etcd_protocol;
 /* cfg_finish_tls: credential and TLS checks across keys, ctl's fallbacks (config_tls.c). */
 void cfg_finish_tls(struct cfg_ctx *c);

@@ -111,6 +111,7 @@ const struct cfg_key config_keys[] = {
     IGNORED("bootstrap.users", "create roles with SQL once the cluster is up"),
     IGNORED("bootstrap.post_bootstrap", NULL),
     IGNORED("bootstrap.post_init", NULL),
+    FN("bootstrap.*", cfg_read_method_section), /* last: the method's section, or unknown */
 
     SECTION("postgresql"),
     LISTEN("postgresql.listen", postgresql.listen),
@@ -137,9 +138,8 @@ const struct cfg_key config_keys[] = {
     IGNORED("postgresql.custom_conf", "the agent owns postgresql.conf in data_dir"),
     IGNORED("postgresql.bin_name", NULL),
     IGNORED("postgresql.callbacks", NULL),
-    IGNORED("postgresql.create_replica_methods", "replicas are cloned with pg_basebackup"),
-    IGNORED("postgresql.replica_method", "replicas are cloned with pg_basebackup"),
-    IGNORED("postgresql.basebackup", "replicas are cloned with pg_basebackup"),
+    FN("postgresql.create_replica_methods", cfg_read_replica_methods),
+    IGNORED("postgresql.replica_method", "list it in create_replica_methods"),
     IGNORED("postgresql.recovery_conf", NULL),
     IGNORED("postgresql.pg_ident", NULL),
     IGNORED("postgresql.pg_ctl_timeout", NULL),
@@ -148,6 +148,9 @@ const struct cfg_key config_keys[] = {
     IGNORED("postgresql.rewind", NULL),
     IGNORED("postgresql.use_unix_socket", NULL),
     IGNORED("postgresql.use_unix_socket_repl", NULL),
+    FN("postgresql.*", cfg_read_method_section), /* last: a method's section, or unknown */
+
+    CFG_FN_TABLE_ROW(T, "pgbackrest", pgbackrest, cfg_read_pgbackrest, config_pgbackrest_keys),
 
     CFG_FN_TABLE_ROW(T, "tags", tags, cfg_read_tags, config_tag_keys),
 
@@ -178,6 +181,19 @@ const struct cfg_key config_keys[] = {
     IGNORED("exhibitor", "pgha uses etcd"),
     IGNORED("kubernetes", "pgha uses etcd"),
     IGNORED("raft", "pgha uses etcd"),
+    CFG_END_ROW,
+};
+
+#undef T
+#define T struct pgbackrest_conf
+
+/* pgbackrest: pgha's own section (Patroni has none): see docs/backup.md. */
+const struct cfg_key config_pgbackrest_keys[] = {
+    BOOL("enabled", enabled, NULL),
+    STR("stanza", stanza),
+    STR_DEF("bin", bin, "/usr/bin/pgbackrest", NULL),
+    STR("path", path),
+    FN("options", cfg_read_pgbackrest_options),
     CFG_END_ROW,
 };
 

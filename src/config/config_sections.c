@@ -251,16 +251,6 @@ void cfg_read_initdb(struct cfg_ctx *c, const struct cfg_entry *e)
 	}
 }
 
-void cfg_read_bootstrap_method(struct cfg_ctx *c, const struct cfg_entry *e)
-{
-	const char *s = cfg_node_string(c, e, e->value);
-
-	if (s != NULL && s[0] != '\0' && !str_eq(s, "initdb"))
-		cfg_error(c, e->line,
-		          "%s: custom bootstrap '%s' is not supported by pgha (initdb only)",
-		          e->path, s);
-}
-
 /* --- tags ------------------------------------------------------------------------------ */
 
 /* tags: the known ones into fields (config_tag_keys); all of them kept as JSON. */

@@ -269,16 +269,28 @@ static void read_int(struct cfg_ctx *c, const struct cfg_entry *e)
 		*(int *)cfg_field(e) = (int)x;
 }
 
-static void read_bytes(struct cfg_ctx *c, const struct cfg_entry *e)
+/*
+ * read_with_unit: an integer, or text parse() reads ("16MB", "7d"), within the row's
+ * range; false after reporting (expected names what was wanted).
+ */
+static bool read_with_unit(struct cfg_ctx *c, const struct cfg_entry *e,
+                           bool (*parse)(const char *, int64_t *), const char *expected, int64_t *x)
 {
-	int64_t x;
 	struct yscalar v = {.type = YS_NULL};
 
 	(void)resolve(e->value, &v);
-	if (!cfg_node_int(e->value, &x) &&
-	    !(v.type == YS_STR && str_parse_bytes(ynode_text(e->value), &x)))
-		cfg_type_error(c, e, "a number of bytes (e.g. 1048576 or 16MB)");
-	else if (in_range(c, e, x))
+	if (!cfg_node_int(e->value, x) && !(v.type == YS_STR && parse(ynode_text(e->value), x))) {
+		cfg_type_error(c, e, expected);
+		return false;
+	}
+	return in_range(c, e, *x);
+}
+
+static void read_bytes(struct cfg_ctx *c, const struct cfg_entry *e)
+{
+	int64_t x;
+
+	if (read_with_unit(c, e, str_parse_bytes, "a number of bytes (e.g. 1048576 or 16MB)", &x))
 		*(int64_t *)cfg_field(e) = x;
 }
 
@@ -313,6 +325,16 @@ static void read_seconds_ms(struct cfg_ctx *c, const struct cfg_entry *e)
 		          (long long)e->key->min, (long long)e->key->max);
 	else
 		*(int *)cfg_field(e) = (int)(s * 1000.0);
+}
+
+/* Whole seconds: a number, or text with a unit ("30min", "7d"). */
+static void read_duration(struct cfg_ctx *c, const struct cfg_entry *e)
+{
+	int64_t x;
+
+	if (read_with_unit(c, e, str_parse_duration, "a duration (seconds, or e.g. 30min, 12h, 7d)",
+	                   &x))
+		*(int *)cfg_field(e) = (int)x;
 }
 
 static void read_bool(struct cfg_ctx *c, const struct cfg_entry *e)
@@ -547,7 +569,7 @@ static const struct {
     [CFG_BYTES] = {read_bytes, bytes_json},    [CFG_SECONDS_MS] = {read_seconds_ms, seconds_json},
     [CFG_BOOL] = {read_bool, bool_json},       [CFG_ENUM] = {read_enum, enum_json},
     [CFG_STRV] = {read_strv, strv_json},       [CFG_HOSTS] = {read_hosts, hosts_json},
-    [CFG_PARAMS] = {read_params, params_json},
+    [CFG_PARAMS] = {read_params, params_json}, [CFG_DURATION] = {read_duration, int_json},
 };
 
 void cfg_read_value(struct cfg_ctx *c, const struct cfg_entry *e)

@@ -30,7 +30,12 @@
 #define INT(p, f, lo, hi, d) CFG_INT_ROW(T, p, f, lo, hi, d)
 #define BOOL(p, f, d)        CFG_BOOL_ROW(T, p, f, d, 0)
 #define IGNORED(p, why)      CFG_IGNORED_ROW(p, why)
+#define FN(p, fn)            CFG_FN_ROW(p, fn)
+/* Intervals up to a year; 0 = never. */
+#define DURATION(p, f, d)    CFG_DURATION_ROW(T, p, f, 0, 366 * 86400, d)
 /* clang-format on */
+
+static const char *const retention_types[] = {"count", "time", NULL};
 
 /* synchronous_mode: a boolean, or Patroni 4's "quorum", which pgha does not implement. */
 static bool refuse_quorum(struct cfg_ctx *c, const struct cfg_entry *e)
@@ -98,9 +103,18 @@ const struct cfg_key dyn_config_keys[] = {
     IGNORED("primary_race_backoff", NULL),
     IGNORED("max_timelines_history", NULL),
     IGNORED("member_slots_ttl", NULL),
-    IGNORED("slots", "no permanent replication slots"),
-    IGNORED("permanent_slots", "no permanent replication slots"),
-    IGNORED("ignore_slots", NULL),
+    FN("slots", cfg_read_slots),
+    CFG_ALIAS_ROW("permanent_slots", "slots"), /* Patroni 2 */
+    FN("ignore_slots", cfg_read_ignore_slots),
+    CFG_SECTION_ROW("backup", 0),
+    DURATION("backup.full_every", backup.full_every_s, "0"),
+    DURATION("backup.diff_every", backup.diff_every_s, "0"),
+    DURATION("backup.incr_every", backup.incr_every_s, "0"),
+    INT("backup.retention_full", backup.retention_full, 1, 9999999, "2"),
+    CFG_CHOICE_ROW(T, "backup.retention_full_type", backup.retention_full_type, retention_types,
+                   "count"),
+    INT("backup.retention_diff", backup.retention_diff, 0, 9999999, "0"),
+    BOOL("backup.standby", backup.standby, "true"),
     IGNORED("postgresql.pg_ident", NULL),
     IGNORED("postgresql.recovery_conf", NULL),
     IGNORED("postgresql.remove_data_directory_on_diverged_timelines", "a diverged node is rewound"),
@@ -203,7 +217,10 @@ bool dyn_config_check_yaml(const char *text, const char *name, char *err, size_t
 
 json_t *dyn_config_to_json(const struct dyn_config *d)
 {
-	return cfg_to_json(dyn_config_keys, d);
+	json_t *out = cfg_to_json(dyn_config_keys, d);
+
+	cfg_slots_to_json(d, out);
+	return out;
 }
 
 void dyn_config_copy(struct dyn_config *dst, const struct dyn_config *src)

@@ -707,6 +707,31 @@ enum dcs_cas dcs_failover_clear(struct dcs *d, int64_t mod_revision)
 	return r;
 }
 
+enum dcs_cas dcs_request_write(struct dcs *d, const char *name, const struct dcs_request *r,
+                               int64_t mod_revision)
+{
+	char *k = key(d, name);
+	char *value = dcs_request_encode(r);
+	struct etcd_compare same = {.key = k, .target = ETCD_TARGET_MOD, .number = mod_revision};
+	struct etcd_op put = {.type = ETCD_OP_PUT, .key = k, .value = value};
+	enum dcs_cas res = cas(d, &same, 1, &put, true);
+
+	free(value);
+	free(k);
+	return res;
+}
+
+enum dcs_cas dcs_request_delete(struct dcs *d, const char *name, int64_t mod_revision)
+{
+	char *k = key(d, name);
+	struct etcd_compare same = {.key = k, .target = ETCD_TARGET_MOD, .number = mod_revision};
+	struct etcd_op del = {.type = ETCD_OP_DELETE, .key = k};
+	enum dcs_cas res = cas(d, &same, 1, &del, true);
+
+	free(k);
+	return res;
+}
+
 bool dcs_history_write(struct dcs *d, const char *json)
 {
 	char *k;

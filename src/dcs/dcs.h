@@ -187,6 +187,14 @@ bool dcs_failover_write(struct dcs *d, const char *leader, const char *member,
 /* dcs_failover_clear: failover={} (CAS on mod_revision when >0). */
 enum dcs_cas dcs_failover_clear(struct dcs *d, int64_t mod_revision);
 /*
+ * dcs_request_write: pgha's request key name ("backup", "restore") = r, a CAS on
+ * mod_revision (0 = create if absent). Any thread.
+ */
+enum dcs_cas dcs_request_write(struct dcs *d, const char *name, const struct dcs_request *r,
+                               int64_t mod_revision);
+/* dcs_request_delete: deletes it, a CAS on mod_revision. */
+enum dcs_cas dcs_request_delete(struct dcs *d, const char *name, int64_t mod_revision);
+/*
  * dcs_failsafe_write: failsafe=json (Patroni's {name: api_url}), by the leader only: a
  * CAS on the key's mod_revision as the view showed it (0 = absent) and on leader ==
  * member_name, so that a delayed older write can never bring back a list the leader no

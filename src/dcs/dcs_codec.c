@@ -189,8 +189,56 @@ static bool decode_tags(const json_t *o, struct dcs_member *m, char *err, size_t
 	       field_int(tags, "failover_priority", &m->failover_priority, err, errlen);
 }
 
+static bool field_i64(const json_t *o, const char *name, int64_t *out, char *err, size_t errlen)
+{
+	uint64_t u = 0;
+	bool ok = field_u64(o, name, &u, NULL, err, errlen) && u <= INT64_MAX;
+
+	*out = ok ? (int64_t)u : 0;
+	return ok;
+}
+
+static bool decode_archive(const json_t *a, struct dcs_archive *x)
+{
+	char err[ERR_LEN];
+
+	return field_int(a, "ready", &x->ready, err, sizeof(err)) &&
+	       field_i64(a, "oldest_ready_ms", &x->oldest_ready_ms, err, sizeof(err)) &&
+	       field_str(a, "last_archived_wal", x->last_archived_wal, sizeof(x->last_archived_wal),
+	                 err, sizeof(err)) &&
+	       field_i64(a, "last_archived_ms", &x->last_archived_ms, err, sizeof(err)) &&
+	       field_i64(a, "failed_count", &x->failed_count, err, sizeof(err)) &&
+	       field_str(a, "last_failed_wal", x->last_failed_wal, sizeof(x->last_failed_wal), err,
+	                 sizeof(err)) &&
+	       field_i64(a, "last_failed_ms", &x->last_failed_ms, err, sizeof(err));
+}
+
+static bool decode_backup_pg(const json_t *b, struct dcs_backup_pg *p)
+{
+	char err[ERR_LEN];
+
+	return field_str(b, "pg-path", p->path, sizeof(p->path), err, sizeof(err)) &&
+	       field_str(b, "pg-socket-path", p->socket_path, sizeof(p->socket_path), err,
+	                 sizeof(err)) &&
+	       field_int(b, "pg-port", &p->port, err, sizeof(err));
+}
+
+/* pgha's extensions are best effort: one that does not parse is left out, not the member. */
+static void decode_extensions(const json_t *o, struct dcs_member *m)
+{
+	const json_t *a = json_object_get(o, "archive");
+	const json_t *b = json_object_get(o, "pgbackrest");
+
+	m->archive.present = json_is_object(a) && decode_archive(a, &m->archive);
+	if (!m->archive.present)
+		memset(&m->archive, 0, sizeof(m->archive));
+	if (!json_is_object(b) || !decode_backup_pg(b, &m->backup_pg))
+		memset(&m->backup_pg, 0, sizeof(m->backup_pg));
+}
+
 static bool decode_member_fields(const json_t *o, struct dcs_member *m, char *err, size_t errlen)
 {
+	decode_extensions(o, m);
 	return field_str(o, "conn_url", m->conn_url, sizeof(m->conn_url), err, errlen) &&
 	       field_str(o, "api_url", m->api_url, sizeof(m->api_url), err, errlen) &&
 	       field_str(o, "pooler", m->pooler, sizeof(m->pooler), err, errlen) &&
@@ -480,6 +528,40 @@ static void decode_failover(struct dcs_failover *f, const struct dcs_kv *kv, str
 	f->mod_revision = kv->mod_revision;
 }
 
+/* --- pgha's request keys ---------------------------------------------------------------- */
+
+static bool request_fields(const json_t *o, struct dcs_request *r, char *err, size_t errlen)
+{
+	return field_str(o, "id", r->id, sizeof(r->id), err, errlen) &&
+	       field_str(o, "kind", r->kind, sizeof(r->kind), err, errlen) &&
+	       field_str(o, "target", r->target, sizeof(r->target), err, errlen) &&
+	       field_str(o, "leader", r->leader, sizeof(r->leader), err, errlen) &&
+	       field_int(o, "from_timeline", &r->from_timeline, err, errlen) &&
+	       field_str(o, "state", r->state, sizeof(r->state), err, errlen) &&
+	       field_str(o, "member", r->member, sizeof(r->member), err, errlen) &&
+	       field_int(o, "timeline", &r->timeline, err, errlen) &&
+	       field_str(o, "result", r->result, sizeof(r->result), err, errlen) &&
+	       field_str(o, "requested_at", r->requested_at, sizeof(r->requested_at), err, errlen);
+}
+
+static void decode_request(const char *name, struct dcs_request *r, const struct dcs_kv *kv,
+                           struct warnings *w)
+{
+	json_t *o = json_loads(kv->value, 0, NULL);
+	char err[ERR_LEN] = "not a JSON object";
+
+	memset(r, 0, sizeof(*r));
+	r->mod_revision = kv->mod_revision;
+	if (json_is_object(o) && request_fields(o, r, err, sizeof(err)) && r->id[0] != '\0') {
+		r->present = true;
+	} else {
+		warnf(w, "%s: %s; request ignored", name, r->id[0] ? err : "no id");
+		memset(r, 0, sizeof(*r));
+		r->mod_revision = kv->mod_revision;
+	}
+	json_decref(o);
+}
+
 /* --- failsafe --------------------------------------------------------------------------- */
 
 /* failsafe_entry: one "name": "api_url" pair; false (with a warning) if unusable. */
@@ -649,6 +731,10 @@ static void decode_key(struct dcs_view *v, const char *rel, const struct dcs_kv 
 			warnf(w, "status: no optime; ignored");
 	} else if (strcmp(rel, "optime/leader") == 0) {
 		*has_legacy = decode_optime(kv->value, legacy_optime);
+	} else if (strcmp(rel, "backup") == 0) {
+		decode_request(rel, &v->backup, kv, w);
+	} else if (strcmp(rel, "restore") == 0) {
+		decode_request(rel, &v->restore, kv, w);
 	}
 }
 
@@ -806,6 +892,40 @@ char *dcs_sync_encode(const char *leader, const char *const *standbys, int n)
 	json_decref(o);
 	buf_free(&joined);
 	free(sorted);
+	return text;
+}
+
+bool dcs_request_pending(const struct dcs_request *r)
+{
+	return r->present && !str_eq(r->state, "done") && !str_eq(r->state, "failed") &&
+	       !str_eq(r->state, "ready");
+}
+
+static void set_text(json_t *o, const char *key, const char *value)
+{
+	if (value[0] != '\0')
+		json_object_set_new(o, key, json_string(value));
+}
+
+char *dcs_request_encode(const struct dcs_request *r)
+{
+	json_t *o = json_object();
+	char *text;
+
+	set_text(o, "id", r->id);
+	set_text(o, "kind", r->kind);
+	set_text(o, "target", r->target);
+	set_text(o, "leader", r->leader);
+	if (r->from_timeline > 0)
+		json_object_set_new(o, "from_timeline", json_integer(r->from_timeline));
+	set_text(o, "state", r->state);
+	set_text(o, "member", r->member);
+	if (r->timeline > 0)
+		json_object_set_new(o, "timeline", json_integer(r->timeline));
+	set_text(o, "result", r->result);
+	set_text(o, "requested_at", r->requested_at);
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
 	return text;
 }
 

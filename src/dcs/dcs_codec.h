@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "dcs/dcs_types.h"
 #include "util/compiler.h"
 
 /*
@@ -14,6 +15,8 @@
  * with the standbys sorted and comma-joined (null when there are none). Owned.
  */
 char *dcs_sync_encode(const char *leader, const char *const *standbys, int n);
+/* dcs_request_encode: a pgha request key's JSON object; empty fields omitted. Owned. */
+char *dcs_request_encode(const struct dcs_request *r);
 /*
  * dcs_failsafe_encode: the value of the failsafe key, Patroni's compact JSON object of
  * member name -> api_url, keys sorted. Owned.

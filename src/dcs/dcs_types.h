@@ -17,6 +17,25 @@
 #define DCS_MAX_SYNC    8
 #define DCS_MAX_HISTORY 64
 
+/* pgha's extension of a primary's member key: its WAL archiving ("archive"). */
+struct dcs_archive {
+	bool present;
+	int ready;               /* WAL files waiting to be archived */
+	int64_t oldest_ready_ms; /* epoch ms the oldest of them became ready; 0 = none */
+	char last_archived_wal[64];
+	int64_t last_archived_ms; /* epoch ms; 0 = never */
+	int64_t failed_count;
+	char last_failed_wal[64];
+	int64_t last_failed_ms; /* epoch ms; 0 = never */
+};
+
+/* pgha's extension: where pgBackRest reaches the member's PostgreSQL ("pgbackrest"). */
+struct dcs_backup_pg {
+	char path[DCS_URL_LEN];        /* data directory, "" = not published */
+	char socket_path[DCS_URL_LEN]; /* unix socket directory */
+	int port;
+};
+
 /* What a member publishes about itself in members/<name> (JSON in etcd). */
 struct dcs_member {
 	char name[DCS_NAME_LEN];
@@ -36,10 +55,34 @@ struct dcs_member {
 	bool nofailover;            /* tags */
 	bool noloadbalance;
 	bool nosync;
-	int failover_priority; /* default 1; 0 = never promote */
-	bool pause;            /* member reports the cluster paused */
-	int64_t mod_revision;  /* etcd revision of the key */
-	int64_t lease;         /* etcd lease the key is attached to */
+	int failover_priority;          /* default 1; 0 = never promote */
+	bool pause;                     /* member reports the cluster paused */
+	int64_t mod_revision;           /* etcd revision of the key */
+	int64_t lease;                  /* etcd lease the key is attached to */
+	struct dcs_archive archive;     /* pgha: a primary's archiving */
+	struct dcs_backup_pg backup_pg; /* pgha: for a backup from this member */
+};
+
+/*
+ * pgha's request keys, which Patroni does not have: "backup" (a backup or a check asked
+ * of the leader) and "restore" (the cluster brought back to a point in time). The
+ * requester writes one (create-if-absent, or over a finished one); who carries it out
+ * writes its state back, each write a compare on mod_revision.
+ */
+struct dcs_request {
+	bool present;              /* the key exists and parsed */
+	int64_t mod_revision;      /* set whenever the key exists, even unreadable */
+	char id[40];               /* the requester's, to recognise its own */
+	char kind[16];             /* backup: full, diff, incr, check; restore: time, latest, set */
+	char target[64];           /* restore: the time or the backup's label */
+	char leader[DCS_NAME_LEN]; /* restore: the member restored (the leader asked) */
+	int from_timeline;         /* restore: the cluster's timeline when asked */
+	char state[16];            /* "" (asked), then running, done, failed; restore:
+	                              restoring, ready, failed */
+	char member[DCS_NAME_LEN]; /* who carries it out */
+	int timeline;              /* restore: the new timeline, once ready */
+	char result[256];          /* backup: the label; failed: why; restore: what was kept */
+	char requested_at[40];     /* ISO 8601 */
 };
 
 /* The sync key: who may be promoted in synchronous mode. */
@@ -118,6 +161,9 @@ struct dcs_view {
 	bool has_status;
 	uint64_t status_optime; /* leader's last WAL position (status.optime) */
 
+	struct dcs_request backup;  /* pgha's "backup" key */
+	struct dcs_request restore; /* pgha's "restore" key */
+
 	struct dcs_member members[DCS_MAX_MEMBERS]; /* sorted by name */
 	int n_members;
 	int n_members_refused; /* > 0: etcd held this many members, more than DCS_MAX_MEMBERS,
@@ -136,6 +182,8 @@ bool dcs_failsafe_has(const struct dcs_failsafe *fs, const char *name);
 const char *dcs_failsafe_url(const struct dcs_failsafe *fs, const char *name);
 /* dcs_view_timeline: cluster timeline from history (last tl + 1; 1 when empty). */
 int dcs_view_timeline(const struct dcs_view *v);
+/* dcs_request_pending: r exists and is neither finished nor failed. */
+bool dcs_request_pending(const struct dcs_request *r);
 /* dcs_member_is_primary_role: role "primary" or "master" (Patroni 3.x). */
 bool dcs_member_is_primary_role(const struct dcs_member *m);
 

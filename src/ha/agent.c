@@ -117,6 +117,7 @@ bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *s
 	static const struct agent_seams none = {NULL, NULL, NULL, NULL, NULL};
 	struct dcs_options api_opt;
 	struct pg_node_options po;
+	struct pg_archive archive;
 
 	seams = seams != NULL ? seams : &none;
 	memset(a, 0, sizeof(*a));
@@ -137,12 +138,17 @@ bool agent_open(struct agent *a, struct config *cfg, const struct agent_seams *s
 	api_opt = a->dcs_opt;
 	api_opt.watch = false;
 	a->api_dcs = dcs_open(&api_opt);
+	if (!agent_backup_open(a))
+		return false;
+	agent_backup_archive(a, &archive);
 	memset(&po, 0, sizeof(po));
 	po.cfg = &a->cfg;
 	po.dcs_params = &a->dyn->cfg.parameters;
+	po.archive = &archive;
 	po.death_signal = SIGKILL;
 	a->pg = pg_node_new(&po);
-	if (a->kick_fd < 0 || a->dcs == NULL || a->api_dcs == NULL || a->pg == NULL)
+	if (a->kick_fd < 0 || a->dcs == NULL || a->api_dcs == NULL || a->pg == NULL ||
+	    !agent_backup_write_conf(a))
 		return false; /* already logged (an eventfd only fails when out of files) */
 	if (a->cfg.pgbouncer.enabled && (a->pooler = pooler_new(&a->cfg, NULL)) == NULL)
 		return false;
@@ -186,6 +192,7 @@ static bool start_api(struct agent *a)
 void agent_close(struct agent *a)
 {
 	api_stop(a->api);
+	agent_backup_close(a);
 	lease_keeper_stop(a->lease);
 	pooler_free(a->pooler); /* after the shutdown cycle: the hand-over is not delayed */
 	if (a->pg)

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include "api/api.h"
 #include "api/api_snapshot.h"
+#include "backup/backup.h"
 #include "config/config.h"
 #include "dcs/dcs.h"
 #include "ha/ha_failsafe.h"
@@ -38,6 +39,8 @@
 
 struct lease_keeper;
 struct pg_node;
+struct pg_archive;
+struct pg_role_conf;
 struct pooler;
 struct api_server;
 struct clocksrc;
@@ -60,6 +63,25 @@ struct agent_view_mark {
 	char leader[DCS_NAME_LEN];
 	int64_t leader_rev, config_rev, failover_rev, sync_rev;
 	bool has_initialize;
+};
+
+/* pgBackRest as the HA loop drives it (agent_backup.c). HA loop only. */
+struct agent_backup {
+	bool enabled;
+	struct backup_paths paths;
+	struct backup_cmd cmd;    /* bin, the node's pgbackrest.conf, the stanza */
+	char job_log[PATH_MAX];   /* the jobs' output */
+	char info_json[PATH_MAX]; /* info's JSON */
+	pid_t job_pid;            /* the running job, 0 = none */
+	char job_kind[16];        /* stanza, info, check, full, diff, incr */
+	char job_request[40];     /* the request it carries out, "" = the leader's own */
+	off_t job_log_offset;     /* where its output starts in job_log */
+	int64_t job_started_ms;
+	bool stanza_ok;          /* created or found since this node leads */
+	bool info_known;         /* info read since this node leads */
+	char answer_request[40]; /* a backup request answered once info names its label */
+	int64_t retry_at_ms;     /* after a failed job, the schedule waits until then */
+	struct backup_info info; /* the repository as last read */
 };
 
 /*
@@ -131,12 +153,15 @@ struct agent {
 	char last_detail[DCS_NAME_LEN * 2];
 	char state_override[32]; /* "creating replica"... during long actions */
 	char slots_for[1024];    /* member names the slots were last made for */
+	int64_t slots_synced_ms; /* when the slots were last made */
 	uint64_t status_optime;  /* last status optime written */
 	int64_t status_written_ms;
 	int64_t last_dcs_ok_s; /* epoch s of the last good DCS view */
 	int64_t next_cycle_ms;
 	struct agent_view_mark decided_on; /* the view the last cycle decided on */
 	int64_t waiting_logged_ms;         /* rate limit for "waiting for etcd" */
+
+	struct agent_backup backup; /* pgBackRest (agent_backup.c) */
 
 	struct agent_requests req; /* REST */
 	struct agent_fs fs;        /* REST in part, see above */
@@ -246,6 +271,61 @@ void agent_publish_promoted(struct agent *a, const struct ha_input *in);
 void agent_set_state(struct agent *a, const char *state, const struct ha_input *in);
 /* agent_refresh_dyn: applies the etcd config key when it changed (HA loop only). */
 void agent_refresh_dyn(struct agent *a, const struct dcs_view *view);
+/* --- pgBackRest (agent_backup.c) ------------------------------------------------------------ */
+
+/*
+ * agent_backup_open: with the pgbackrest section on: pgbackrest's binary and the node's
+ * directories (agent_backup_write_conf then writes its pgbackrest.conf). False
+ * (logged) when one is missing: PostgreSQL would keep every WAL file it cannot archive.
+ */
+bool agent_backup_open(struct agent *a) MUST_CHECK;
+/*
+ * agent_backup_cancel: stops the running job, if any (a restore begins: the job would
+ * read a primary that stops, or write into the repository the restore reads); its
+ * request is answered failed with why.
+ */
+void agent_backup_cancel(struct agent *a, const char *why);
+/* agent_backup_close: stops a running job, frees what was read. */
+void agent_backup_close(struct agent *a);
+/* agent_backup_write_conf: the node's pgbackrest.conf again (retention changed). */
+bool agent_backup_write_conf(struct agent *a);
+/* agent_backup_archive: the archive_command and restore_command PostgreSQL gets. */
+void agent_backup_archive(const struct agent *a, struct pg_archive *out);
+/* agent_backup_observe: reaps a finished job, forgets what only a leader knows, fills
+ * in->backup. */
+void agent_backup_observe(struct agent *a, struct ha_input *in);
+/* agent_backup_start: starts the job what names (HA_ACT_BACKUP_JOB); false if it
+ * could not. */
+bool agent_backup_start(struct agent *a, const struct ha_input *in, const char *what);
+
+/*
+ * agent_restore: the leader's restore of the restore key's target (agent_restore.c):
+ * its data directory replaced by pgBackRest's restore (the old one kept aside),
+ * recovered to the target and promoted on a new timeline, then the key marked ready
+ * (or failed, the old directory back in place). False when it could not go on.
+ */
+bool agent_restore(struct agent *a, const struct ha_input *in);
+/*
+ * agent_recover: starts PostgreSQL with role (a recovery start: recovery.signal and a
+ * target, or the end of the archive) and waits up to timeout_ms until it has promoted
+ * itself. False with why when PostgreSQL exits (a target out of the archive's reach)
+ * or takes too long.
+ */
+bool agent_recover(struct agent *a, const struct pg_role_conf *role, int timeout_ms, char *why,
+                   size_t size);
+/*
+ * agent_clone: the data directory of a replica of from, with create_replica_methods in
+ * their order (agent_clone.c); false when none worked.
+ */
+bool agent_clone(struct agent *a, const struct ha_input *in, const struct dcs_member *from);
+/*
+ * agent_bootstrap_method: a new cluster's data with bootstrap.method (pgha's pgbackrest
+ * restore, or the user's command), recovered and promoted, running as a primary.
+ */
+bool agent_bootstrap_method(struct agent *a, const struct ha_input *in);
+/* agent_write_history: the history key from this primary's timeline history file. */
+bool agent_write_history(struct agent *a, const struct ha_input *in);
+
 /* agent_conn_url / agent_api_url: this node's published URLs. */
 void agent_conn_url(const struct agent *a, char *out, size_t size);
 void agent_api_url(const struct agent *a, char *out, size_t size);

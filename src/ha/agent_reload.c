@@ -3,8 +3,8 @@
  * change while the agent runs.
  *
  * Applied at once: tags, the log level, postgresql.parameters (PostgreSQL reloads;
- * parameters that need a restart show as pending_restart) and PgBouncer's pool
- * settings. Identity and addresses (scope, name, namespace, etcd hosts, listen and
+ * parameters that need a restart show as pending_restart), create_replica_methods and
+ * PgBouncer's pool settings. Identity and addresses (scope, name, namespace, etcd hosts, listen and
  * connect addresses, data and bin directories, users) are what the other threads and
  * the cluster know the node by: a change there is reported and waits for an agent
  * restart. A file that no longer parses changes nothing.
@@ -42,6 +42,11 @@ static void report_restart_needed(const struct config *run, const struct config 
 	    {"etcd3.username", run->etcd.username, f->etcd.username},
 	};
 	bool etcd_same = run->etcd.n_hosts == f->etcd.n_hosts;
+	bool pgbackrest_same = run->pgbackrest.enabled == f->pgbackrest.enabled &&
+	                       str_eq(run->pgbackrest.stanza, f->pgbackrest.stanza) &&
+	                       str_eq(run->pgbackrest.bin, f->pgbackrest.bin) &&
+	                       str_eq(run->pgbackrest.path, f->pgbackrest.path) &&
+	                       pg_params_equal(&run->pgbackrest.options, &f->pgbackrest.options);
 
 	for (int i = 0; etcd_same && i < run->etcd.n_hosts; i++)
 		etcd_same = str_eq(run->etcd.hosts[i], f->etcd.hosts[i]);
@@ -51,7 +56,16 @@ static void report_restart_needed(const struct config *run, const struct config 
 			         keys[i].key);
 	if (!etcd_same)
 		log_warn("reload: etcd3.hosts changed; it takes effect when the agent restarts");
+	if (!pgbackrest_same) /* archive_mode needs PostgreSQL's restart anyway */
+		log_warn("reload: pgbackrest changed; it takes effect when the agent restarts");
 }
+
+#define SWAP_INT(x, y)           \
+	do {                     \
+		int swap_ = (x); \
+		(x) = (y);       \
+		(y) = swap_;     \
+	} while (0)
 
 /* swap_live: moves the reloadable parts of fresh into the running config. */
 static void swap_live(struct config *run, struct config *fresh)
@@ -64,6 +78,16 @@ static void swap_live(struct config *run, struct config *fresh)
 	fresh->tags = t; /* freed with fresh */
 	run->postgresql.parameters = fresh->postgresql.parameters;
 	fresh->postgresql.parameters = p;
+	/* Replica methods are read when a replica is made: swapped whole. */
+	for (int i = 0; i < CONFIG_MAX_METHODS; i++) {
+		struct replica_method m = run->postgresql.create_replica_methods[i];
+
+		run->postgresql.create_replica_methods[i] =
+		    fresh->postgresql.create_replica_methods[i];
+		fresh->postgresql.create_replica_methods[i] = m;
+	}
+	SWAP_INT(run->postgresql.n_create_replica_methods,
+	         fresh->postgresql.n_create_replica_methods);
 	run->pgbouncer.pool_size = fresh->pgbouncer.pool_size;
 	run->pgbouncer.max_client_conn = fresh->pgbouncer.max_client_conn;
 	memcpy(run->pgbouncer.pool_mode, fresh->pgbouncer.pool_mode,

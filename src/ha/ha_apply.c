@@ -188,10 +188,10 @@ static enum step act_clone(struct ctx *c)
 
 	if (m == NULL)
 		return STEP_FAILED;
-	log_info("cloning the data directory from %s (%s:%d) with pg_basebackup", m->name, m->host,
+	log_info("creating the data directory of a replica of %s (%s:%d)", m->name, m->host,
 	         m->port);
 	agent_set_state(c->a, "creating replica", c->in);
-	ok = pg_basebackup(c->a->pg, m->host, m->port, CLONE_TIMEOUT_MS);
+	ok = agent_clone(c->a, c->in, m);
 	agent_set_state(c->a, NULL, c->in);
 	return ok ? STEP_CHANGED : STEP_FAILED;
 }
@@ -202,7 +202,7 @@ static enum step act_reinit(struct ctx *c)
 	if (act_stop(c, PG_STOP_FAST) == STEP_FAILED)
 		return STEP_FAILED;
 	/* The old data directory is kept aside, never deleted silently. */
-	if (!pg_move_data_aside(c->a->pg, "reinit"))
+	if (!pg_move_data_aside(c->a->pg, "reinit", NULL, 0))
 		return STEP_FAILED;
 	c->a->rewind_failed_for[0] = '\0';
 	if (act_clone(c) == STEP_FAILED)
@@ -315,7 +315,7 @@ static void bootstrap_cleanup(struct ctx *c)
 		lease_disarm(c->a->lease);
 	if (!dcs_initialize_cancel(c->a->dcs))
 		log_error("could not remove the initialize key; remove it by hand to retry");
-	if (!pg_move_data_aside(c->a->pg, "failed-bootstrap"))
+	if (!pg_move_data_aside(c->a->pg, "failed-bootstrap", NULL, 0))
 		log_error("could not move the failed bootstrap's data directory aside");
 }
 
@@ -340,14 +340,22 @@ static bool bootstrap_publish(struct ctx *c)
 	return ok;
 }
 
-static enum step act_bootstrap(struct ctx *c)
+/* new_cluster: a running primary of a new cluster: initdb, or bootstrap.method. */
+static bool new_cluster(struct ctx *c)
 {
 	struct pg_role_conf rc;
 
-	agent_set_state(c->a, "initializing new cluster", c->in);
+	if (c->a->cfg.bootstrap.method.name[0] != '\0')
+		return agent_bootstrap_method(c->a, c->in);
 	memset(&rc, 0, sizeof(rc));
-	if (!pg_initdb(c->a->pg) || !pg_start(c->a->pg, &rc) || !pg_wait_ready(c->a->pg, 120000) ||
-	    !pg_bootstrap_roles(c->a->pg, PG_ADMIN_TIMEOUT_MS) || !bootstrap_publish(c)) {
+	return pg_initdb(c->a->pg) && pg_start(c->a->pg, &rc) && pg_wait_ready(c->a->pg, 120000);
+}
+
+static enum step act_bootstrap(struct ctx *c)
+{
+	agent_set_state(c->a, "initializing new cluster", c->in);
+	if (!new_cluster(c) || !pg_bootstrap_roles(c->a->pg, PG_ADMIN_TIMEOUT_MS) ||
+	    !bootstrap_publish(c)) {
 		log_error(
 		    "bootstrap failed; the data directory is set aside and the race reopened");
 		bootstrap_cleanup(c);
@@ -398,7 +406,7 @@ static enum step act_promote(struct ctx *c)
 	return STEP_CHANGED;
 }
 
-static enum step act_write_history(struct ctx *c)
+bool agent_write_history(struct agent *a, const struct ha_input *in)
 {
 	int tl;
 	char path[PATH_MAX + 64], ts[40];
@@ -406,22 +414,27 @@ static enum step act_write_history(struct ctx *c)
 	struct pg_observation now;
 	bool ok;
 
-	pg_observe(c->a->pg, &now, 1000);
+	pg_observe(a->pg, &now, 1000);
 	tl = now.timeline;
 	if (tl <= 1)
-		return STEP_SAME;
-	snprintf(path, sizeof(path), "%s/pg_wal/%08X.history", c->a->cfg.postgresql.data_dir, tl);
+		return true;
+	snprintf(path, sizeof(path), "%s/pg_wal/%08X.history", a->cfg.postgresql.data_dir, tl);
 	text = fs_read_file(path, NULL);
 	if (text == NULL) {
 		log_warn("cannot read %s: history key not updated", path);
-		return STEP_SAME;
+		return true;
 	}
 	clock_wall_iso8601(ts, sizeof(ts));
-	json = publish_history_json(text, &c->in->view, ts, c->a->cfg.name);
-	ok = json && dcs_history_write(c->a->dcs, json);
+	json = publish_history_json(text, &in->view, ts, a->cfg.name);
+	ok = json && dcs_history_write(a->dcs, json);
 	free(json);
 	free(text);
-	return ok ? STEP_SAME : STEP_FAILED;
+	return ok;
+}
+
+static enum step act_write_history(struct ctx *c)
+{
+	return agent_write_history(c->a, c->in) ? STEP_SAME : STEP_FAILED;
 }
 
 static enum step act_clear_failover(struct ctx *c)
@@ -435,30 +448,53 @@ static enum step act_clear_failover(struct ctx *c)
 /* --- leader housekeeping -----------------------------------------------------------------------
  */
 
-static enum step act_sync_slots(struct ctx *c)
+#define SLOTS_RECHECK_MS 30000 /* a slot dropped by someone else is made again this soon */
+
+/* wanted_slots: the other members' physical slots, then the permanent ones. */
+static int wanted_slots(struct ctx *c, struct slot_spec *out, int max, struct buf *key)
 {
 	const struct dcs_view *v = &c->in->view;
-	char slots[DCS_MAX_MEMBERS][DCS_NAME_LEN];
-	const char *names[DCS_MAX_MEMBERS];
-	char key[sizeof(c->a->slots_for)] = "";
+	const struct dyn_config *d = &c->a->dyn->cfg;
+	char own[DCS_NAME_LEN];
 	int n = 0;
 
-	if (!c->a->dyn->cfg.use_slots)
-		return STEP_SAME;
-	for (int i = 0; i < v->n_members; i++) {
+	pg_slot_name(c->a->cfg.name, own, sizeof(own));
+	for (int i = 0; i < v->n_members && n < max; i++) {
 		if (str_eq(v->members[i].name, c->a->cfg.name))
 			continue;
-		pg_slot_name(v->members[i].name, slots[n], sizeof(slots[n]));
-		names[n] = slots[n];
-		strncat(key, slots[n], sizeof(key) - strlen(key) - 2);
-		strcat(key, ",");
-		n++;
+		memset(&out[n], 0, sizeof(out[n]));
+		pg_slot_name(v->members[i].name, out[n].name, sizeof(out[n].name));
+		snprintf(out[n].type, sizeof(out[n].type), "physical");
+		buf_printf(key, "%s,", out[n++].name);
 	}
-	if (str_eq(key, c->a->slots_for))
-		return STEP_SAME;
-	if (!pg_sync_slots(c->a->pg, names, n))
-		return STEP_SAME; /* not worth stopping the plan; retried next cycle */
-	snprintf(c->a->slots_for, sizeof(c->a->slots_for), "%s", key);
+	for (int i = 0; i < d->n_slots && n < max; i++) {
+		if (!str_eq(d->slots[i].name, own)) {
+			out[n] = d->slots[i];
+			buf_printf(key, "%s,", out[n++].name);
+		}
+	}
+	return n;
+}
+
+static enum step act_sync_slots(struct ctx *c)
+{
+	const struct dyn_config *d = &c->a->dyn->cfg;
+	struct slot_spec wanted[DCS_MAX_MEMBERS + CONFIG_MAX_SLOTS];
+	struct buf key;
+	int n;
+
+	buf_init(&key);
+	/* use_slots off: no slot is wanted, and those pgha made go. */
+	n = d->use_slots ? wanted_slots(c, wanted, (int)ARRAY_LEN(wanted), &key) : 0;
+	if (!str_eq(key.data, c->a->slots_for) ||
+	    c->in->now_ms - c->a->slots_synced_ms >= SLOTS_RECHECK_MS) {
+		/* A failure is not worth stopping the plan for: retried next cycle. */
+		if (pg_sync_slots(c->a->pg, wanted, n, d->ignore_slots, d->n_ignore_slots)) {
+			snprintf(c->a->slots_for, sizeof(c->a->slots_for), "%s", key.data);
+			c->a->slots_synced_ms = c->in->now_ms;
+		}
+	}
+	buf_free(&key);
 	return STEP_SAME;
 }
 
@@ -551,6 +587,11 @@ static enum step run(struct ctx *c)
 		return act_clear_failover(c);
 	case HA_ACT_HANDOVER:
 		return act_handover(c);
+	case HA_ACT_BACKUP_JOB:
+		/* Not worth stopping the plan for: the next cycle plans it again. */
+		return agent_backup_start(c->a, c->in, c->act->target) ? STEP_CHANGED : STEP_SAME;
+	case HA_ACT_RESTORE:
+		return agent_restore(c->a, c->in) ? STEP_CHANGED : STEP_FAILED;
 	case HA_ACT_PUBLISH_FAILSAFE:
 		return cas_step(agent_fs_publish(c->a, c->in, &c->d->failsafe), "failsafe key") ==
 		               STEP_FAILED

@@ -455,6 +455,35 @@ static void plan_promote(const struct facts *f, struct ha_decision *d)
 		add(d, HA_ACT_CLEAR_FAILOVER, NULL);
 }
 
+/* --- backups ------------------------------------------------------------------------------ */
+
+/*
+ * plan_backup: the leader's next pgBackRest job, one at a time: the stanza first, then
+ * what the repository holds, then a request (`pgha backup`), then the schedule. After
+ * a failed job only requests are served for a while: the requester wants to hear why.
+ */
+static void plan_backup(const struct facts *f, struct ha_decision *d)
+{
+	static const char *const due_names[] = {"", "full", "diff", "incr"};
+	const struct ha_backup *b = &f->in->backup;
+	bool request = dcs_request_pending(&f->view->backup);
+
+	if (!b->enabled || b->job_running)
+		return;
+	if (b->retry_wait) {
+		if (request)
+			add(d, HA_ACT_BACKUP_JOB, "request");
+	} else if (!b->stanza_ok) {
+		add(d, HA_ACT_BACKUP_JOB, "stanza");
+	} else if (!b->info_known) {
+		add(d, HA_ACT_BACKUP_JOB, "info");
+	} else if (request) {
+		add(d, HA_ACT_BACKUP_JOB, "request");
+	} else if (b->due > 0 && b->due < (int)ARRAY_LEN(due_names)) {
+		add(d, HA_ACT_BACKUP_JOB, due_names[b->due]);
+	}
+}
+
 /* --- switchover ------------------------------------------------------------------------ */
 
 /* asks_me: the failover key asks this node (or whoever leads) to hand over. */
@@ -666,6 +695,17 @@ static bool c_paused(const struct facts *f)
 	return f->in->settings.pause;
 }
 
+/*
+ * plan_paused_leader: what a paused leader still does: its members' slots (a replica
+ * made again while paused, by a restore, streams through one; pgha drops only slots it
+ * created) and its backups, none of them an automatic HA action.
+ */
+static void plan_paused_leader(const struct facts *f, struct ha_decision *d)
+{
+	add(d, HA_ACT_SYNC_SLOTS, NULL);
+	plan_backup(f, d);
+}
+
 static void p_paused(const struct facts *f, struct ha_decision *d)
 {
 	d->role = f->primary ? HA_ROLE_PRIMARY : f->replica ? HA_ROLE_REPLICA : HA_ROLE_NONE;
@@ -673,6 +713,66 @@ static void p_paused(const struct facts *f, struct ha_decision *d)
 		add(d, HA_ACT_RELEASE_LEADER, NULL);
 	else if (f->no_leader && f->primary)
 		add(d, HA_ACT_ACQUIRE_LEADER, NULL);
+	else if (f->i_hold && f->primary)
+		plan_paused_leader(f, d);
+}
+
+/*
+ * Restores (the restore key, `pgha restore`). The cluster is paused first, so nobody
+ * fails over meanwhile. The leader that holds the key restores its own data; every
+ * other member stops and waits until the leader is ready on its new timeline, then is
+ * made again from it. Before the pause rule: a restore is carried out paused.
+ */
+static bool c_restore(const struct facts *f)
+{
+	const struct dcs_request *r = &f->view->restore;
+
+	/* Our name on the key but not on our lease (the agent restarted): re-attach it
+	 * first. A lease past its deadline is a fence, never a restore. */
+	return dcs_request_pending(r) && eq(r->leader, f->in->name) &&
+	       (f->i_hold || (f->key_mine && !f->in->lease.held));
+}
+
+static void p_restore(const struct facts *f, struct ha_decision *d)
+{
+	d->role = HA_ROLE_PRIMARY;
+	if (!f->in->lease.held) /* our name on the key, not on our lease: the agent restarted */
+		add(d, HA_ACT_ACQUIRE_LEADER, NULL);
+	add(d, HA_ACT_RESTORE, NULL);
+}
+
+/* restoring_leader: the key holder is the member the restore key names. */
+static bool restoring_leader(const struct facts *f)
+{
+	return f->view->has_leader && eq(f->view->leader, f->view->restore.leader);
+}
+
+static bool c_restore_wait(const struct facts *f)
+{
+	return dcs_request_pending(&f->view->restore) && restoring_leader(f) && f->leader_other;
+}
+
+static void p_restore_wait(const struct facts *f, struct ha_decision *d)
+{
+	d->role = HA_ROLE_NONE;
+	set_detail(d, f->view->leader);
+	if (!f->down)
+		add(d, HA_ACT_STOP_FAST, NULL); /* nothing of the old timeline may serve or lead */
+}
+
+/* my_timeline: the running node's, else its data directory's last checkpoint's. */
+static int my_timeline(const struct facts *f)
+{
+	return f->running ? f->in->pg.timeline : f->in->pg.control_timeline;
+}
+
+static bool c_restore_reclone(const struct facts *f)
+{
+	const struct dcs_request *r = &f->view->restore;
+
+	return r->present && eq(r->state, "ready") && restoring_leader(f) && f->leader_other &&
+	       leader_ready(f) && !f->i_hold &&
+	       (f->data_empty || f->data_invalid || my_timeline(f) < r->timeline);
 }
 
 static bool c_bootstrap(const struct facts *f)
@@ -980,6 +1080,7 @@ static void p_leader(const struct facts *f, struct ha_decision *d)
 		plan_sync(in, d);
 	else
 		plan_sync_off(in, d);
+	plan_backup(f, d);
 }
 
 static bool c_demote(const struct facts *f)
@@ -1075,6 +1176,11 @@ static const struct rule rules[] = {
     {HA_RULE_DCS_LOST_WAIT, c_dcs_lost, p_dcs_lost, "etcd unreachable: no role change"},
     {HA_RULE_SYSID_MISMATCH, c_sysid_mismatch, p_refuse,
      "the data directory does not belong to this cluster"},
+    {HA_RULE_RESTORE, c_restore, p_restore, "restoring this leader's data from a backup"},
+    {HA_RULE_RESTORE_WAIT, c_restore_wait, p_restore_wait,
+     "the leader restores a backup: stopped until it is done"},
+    {HA_RULE_RESTORE_RECLONE, c_restore_reclone, p_reinit,
+     "the leader was restored on a new timeline: making this replica again from it"},
     {HA_RULE_PAUSED, c_paused, p_paused, "cluster paused: no automatic action"},
     {HA_RULE_BOOTSTRAP, c_bootstrap, p_bootstrap, "no cluster yet: racing to bootstrap it"},
     {HA_RULE_WAIT_BOOTSTRAP, c_wait_bootstrap, p_wait, "waiting for a leader to clone from"},
@@ -1168,6 +1274,9 @@ const char *ha_rule_name(enum ha_rule rule)
 	    [HA_RULE_RACE_WIN] = "race_win",
 	    [HA_RULE_RACE_LOSE] = "race_lose",
 	    [HA_RULE_RESTART] = "restart",
+	    [HA_RULE_RESTORE] = "restore",
+	    [HA_RULE_RESTORE_WAIT] = "restore_wait",
+	    [HA_RULE_RESTORE_RECLONE] = "restore_reclone",
 	    [HA_RULE_IDLE] = "idle",
 	};
 
@@ -1206,6 +1315,8 @@ const char *ha_action_name(enum ha_action_kind kind)
 	    [HA_ACT_PUBLISH_SYNC] = "publish_sync",
 	    [HA_ACT_CLEAR_FAILOVER] = "clear_failover",
 	    [HA_ACT_HANDOVER] = "handover",
+	    [HA_ACT_BACKUP_JOB] = "backup_job",
+	    [HA_ACT_RESTORE] = "restore",
 	    [HA_ACT_PUBLISH_FAILSAFE] = "publish_failsafe",
 	    [HA_ACT_DELETE_FAILSAFE] = "delete_failsafe",
 	};

@@ -57,6 +57,8 @@ void agent_refresh_dyn(struct agent *a, const struct dcs_view *view)
 	lease_keeper_set_ttl(a->lease, a->dyn->cfg.ttl_s);
 	if (!pg_node_set_params(a->pg, &a->dyn->cfg.parameters))
 		log_warn("new PostgreSQL parameters stored, but the reload failed");
+	if (!agent_backup_write_conf(a)) /* the retention */
+		log_warn("pgbackrest.conf not rewritten for the new configuration");
 	log_info("dynamic configuration (revision %lld): ttl %d s, loop_wait %d s, "
 	         "synchronous_mode %s%s, pause %s",
 	         (long long)a->dyn->revision, a->dyn->cfg.ttl_s, a->dyn->cfg.loop_wait_s,
@@ -183,6 +185,7 @@ void agent_observe(struct agent *a, struct ha_input *in)
 	memcpy(in->upstream, a->upstream, sizeof(in->upstream));
 	in->rewind_failed = a->rewind_failed_for[0] && in->view.has_leader &&
 	                    str_eq(a->rewind_failed_for, in->view.leader);
+	agent_backup_observe(a, in);
 	in->shutdown = atomic_load(&a->req.shutdown);
 	in->restart_requested = atomic_load(&a->req.restart);
 	in->reinit_requested = atomic_load(&a->req.reinit);
@@ -226,9 +229,21 @@ static const char *pg_role_name(const struct ha_input *in, bool holds)
 	return "replica";
 }
 
+/* backup_pg: where pgBackRest reaches this node, when it fits the member key. */
+static const struct dcs_backup_pg *backup_pg(struct agent *a, struct dcs_backup_pg *out)
+{
+	if (!a->backup.enabled ||
+	    !str_copy(out->path, sizeof(out->path), a->cfg.postgresql.data_dir) ||
+	    !str_copy(out->socket_path, sizeof(out->socket_path), pg_node_socket_dir(a->pg)))
+		return NULL;
+	out->port = a->cfg.postgresql.port;
+	return out;
+}
+
 static void publish_member(struct agent *a, const struct ha_input *in, const char *state,
                            const char *role)
 {
+	struct dcs_backup_pg bpg;
 	char conn_url[300], api_url[300], pooler[CONFIG_HOST_LEN] = "";
 	struct member_facts f = {
 	    .conn_url = conn_url,
@@ -239,6 +254,10 @@ static void publish_member(struct agent *a, const struct ha_input *in, const cha
 	    .pg = &in->pg,
 	    .tags = a->cfg.tags.all,
 	    .pause = a->dyn->cfg.pause,
+	    .archive = in->pg.connected && !in->pg.in_recovery && in->pg.archiver.on
+	                   ? &in->pg.archiver
+	                   : NULL,
+	    .backup_pg = backup_pg(a, &bpg),
 	};
 	char *json;
 
@@ -315,6 +334,7 @@ static void publish_snapshot(struct agent *a, const struct ha_input *in, const c
 	s->dcs_last_seen_s = a->last_dcs_ok_s;
 	s->next_cycle_ms = a->next_cycle_ms;
 	s->now_ms = in->now_ms;
+	s->wall_ms = in->wall_now_ms;
 	snprintf(s->last_reason, sizeof(s->last_reason), "%s", reason ? reason : "");
 	dcs_view_copy(&s->view, &in->view);
 	pthread_mutex_unlock(&a->status_mu);

@@ -45,6 +45,16 @@ struct ha_peer {
 	int failover_priority;
 };
 
+/* pgBackRest as the loop sees it (ha/agent_backup.c fills it in). */
+struct ha_backup {
+	bool enabled;     /* the pgbackrest section is on */
+	bool stanza_ok;   /* created or found since this node leads */
+	bool info_known;  /* the repository's backups read since this node leads */
+	bool job_running; /* one of this node's pgBackRest jobs runs */
+	bool retry_wait;  /* a job failed a moment ago: only requests are served */
+	int due;          /* the schedule's backup now: 0 none, 1 full, 2 diff, 3 incr */
+};
+
 /*
  * The agent's leader lease as its lease keeper last saw it. The fencing deadline in
  * force is ha_effective_deadline() of this (ha_failsafe.h): the lease's, or a later one
@@ -90,6 +100,8 @@ struct ha_input {
 	int n_peers;
 	bool peers_probed; /* the peers above are from this cycle */
 
+	struct ha_backup backup;
+
 	bool shutdown;          /* the agent is stopping (SIGTERM) */
 	bool restart_requested; /* POST /restart */
 	bool reinit_requested;  /* POST /reinitialize */
@@ -127,6 +139,8 @@ enum ha_action_kind {
 	HA_ACT_PUBLISH_SYNC,        /* sync key = sync_names (CAS) */
 	HA_ACT_CLEAR_FAILOVER,      /* failover key = {} */
 	HA_ACT_HANDOVER,         /* switchover: checkpoint, stop fast, wait for target, release */
+	HA_ACT_BACKUP_JOB,       /* a pgBackRest job, target names it: stanza, info, request... */
+	HA_ACT_RESTORE,          /* the restore key's restore of this leader's data (pgBackRest) */
 	HA_ACT_PUBLISH_FAILSAFE, /* failsafe key = decision.failsafe (CAS, leader only) */
 	HA_ACT_DELETE_FAILSAFE,  /* failsafe_mode off: delete the failsafe key (CAS) */
 	HA_ACT__COUNT
@@ -170,6 +184,9 @@ enum ha_rule {
 	HA_RULE_RACE_WIN,
 	HA_RULE_RACE_LOSE,
 	HA_RULE_RESTART,
+	HA_RULE_RESTORE,
+	HA_RULE_RESTORE_WAIT,
+	HA_RULE_RESTORE_RECLONE,
 	HA_RULE_IDLE,
 	HA_RULE__COUNT
 };

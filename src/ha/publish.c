@@ -31,6 +31,27 @@ static void add_pg_fields(json_t *o, const struct pg_observation *pg)
 		json_object_set_new(o, "timeline", json_integer(pg->timeline));
 }
 
+static void add_extensions(json_t *o, const struct member_facts *f)
+{
+	const struct pg_archiver *a = f->archive;
+	const struct dcs_backup_pg *b = f->backup_pg;
+
+	if (a != NULL)
+		json_object_set_new(
+		    o, "archive",
+		    json_pack("{s:i, s:I, s:s, s:I, s:I, s:s, s:I}", "ready", a->ready,
+		              "oldest_ready_ms", (json_int_t)a->oldest_ready_ms,
+		              "last_archived_wal", a->last_archived_wal, "last_archived_ms",
+		              (json_int_t)a->last_archived_ms, "failed_count",
+		              (json_int_t)a->failed_count, "last_failed_wal", a->last_failed_wal,
+		              "last_failed_ms", (json_int_t)a->last_failed_ms));
+	if (b != NULL)
+		json_object_set_new(o, "pgbackrest",
+		                    json_pack("{s:s, s:s, s:i}", "pg-path", b->path,
+		                              "pg-socket-path", b->socket_path, "pg-port",
+		                              b->port));
+}
+
 char *publish_member_json(const struct member_facts *f)
 {
 	json_t *o = json_object();
@@ -48,6 +69,7 @@ char *publish_member_json(const struct member_facts *f)
 		json_object_set_new(o, "pooler", json_string(f->pooler));
 	if (f->pause)
 		json_object_set_new(o, "pause", json_true());
+	add_extensions(o, f);
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;

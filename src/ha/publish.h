@@ -24,6 +24,10 @@ struct member_facts {
 	const struct pg_observation *pg;
 	const json_t *tags; /* configured tags object, may be NULL */
 	bool pause;
+	/* pgha's extensions, NULL when none: a primary's archiving ("archive"), where
+	 * pgBackRest reaches this node's PostgreSQL ("pgbackrest"). */
+	const struct pg_archiver *archive;
+	const struct dcs_backup_pg *backup_pg;
 };
 
 /* publish_member_json: compact members/<name> value. Owned string. */

@@ -92,13 +92,13 @@ bool lab_cluster_load(const char *dir, struct lab_cluster *c, char *err, size_t 
  * "postgres"; when DIR/secrets cannot be read, none, and the note says why).
  */
 void lab_client(const struct lab_cluster *c, struct client *out);
-/* lab_shown_dir: DIR as the user named it: the link to it, when it has one (lab_place.h). */
-const char *lab_shown_dir(const struct lab_cluster *c);
 /* lab_api_url: "https://127.0.0.1:<api port>" of a node (no path); http without TLS. */
 void lab_api_url(const struct lab_cluster *c, const struct lab_node_ports *n, char *out,
                  size_t size);
 /* lab_tls_client: what a client of the lab trusts: DIR/tls/ca.crt; zeroed without TLS. */
 void lab_tls_client(const struct lab_cluster *c, struct tls_client *out);
+/* lab_shown_dir: DIR as the user named it: the link to it, when it has one (lab_place.h). */
+const char *lab_shown_dir(const struct lab_cluster *c);
 /* lab_path: DIR/<rel> into out; false if it does not fit. */
 bool lab_path(const struct lab_cluster *c, const char *rel, char *out, size_t size) MUST_CHECK;
 /* lab_plan_node: the node called name, or NULL. Borrowed. */
@@ -149,15 +149,20 @@ void lab_chaos_table(const struct lab_cluster *c, char *out, size_t size);
 /* --- pgha up / pgha down ---------------------------------------------------------------- */
 
 struct lab_up_opts {
-	const char *dir;        /* --dir, default "pgha-lab" (relative to the cwd) */
-	int n_nodes;            /* --nodes */
-	int base_port;          /* --base-port */
-	int router_port;        /* --router-port: the router's read-write port, read-only +1 */
-	const char *scope;      /* --scope */
-	const char *os_user;    /* --os-user; NULL = "postgres" when root, else ourselves */
-	int timeout_s;          /* --timeout: overall wait for a healthy cluster */
-	const char *pg_bin_dir; /* --pg-bin-dir */
-	bool insecure;          /* --insecure: no TLS anywhere (debugging) */
+	const char *dir;            /* --dir, default "pgha-lab" (relative to the cwd) */
+	int n_nodes;                /* --nodes */
+	int base_port;              /* --base-port */
+	int router_port;            /* --router-port: the router's read-write port, read-only +1 */
+	const char *scope;          /* --scope */
+	const char *os_user;        /* --os-user; NULL = "postgres" when root, else ourselves */
+	int timeout_s;              /* --timeout: overall wait for a healthy cluster */
+	const char *pg_bin_dir;     /* --pg-bin-dir */
+	bool insecure;              /* --insecure: no TLS anywhere (debugging) */
+	bool no_backup;             /* --no-backup: no pgBackRest (no archiving, no backups) */
+	const char *backup_repo;    /* --backup-repo FILE: pgBackRest repo options */
+	const char *restore_from;   /* --restore-from DIR: bootstrap from that lab's backups */
+	const char *restore_time;   /* --restore-time TIME */
+	const char *restore_backup; /* --restore-backup LABEL */
 	/* Which of the above were given explicitly (they must match an existing lab). */
 	bool nodes_set;
 	bool base_port_set;

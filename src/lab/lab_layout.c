@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/fsutil.h"
 #include "util/tlsgen.h"
+#include "util/strutil.h"
 
 static bool write_rel(const struct lab_cluster *c, const char *rel, const struct buf *b,
                       mode_t mode, char *err, size_t errlen)
@@ -53,8 +54,8 @@ fail:
 	return false;
 }
 
-static bool write_node_configs(const struct lab_cluster *c, const struct lab_secrets *s, char *err,
-                               size_t errlen)
+static bool write_node_configs(const struct lab_cluster *c, const struct lab_secrets *s,
+                               const struct lab_backup *bk, char *err, size_t errlen)
 {
 	for (int k = 0; k < c->plan.n_nodes; k++) {
 		char rel[LAB_NAME_LEN + 16];
@@ -62,7 +63,7 @@ static bool write_node_configs(const struct lab_cluster *c, const struct lab_sec
 		bool ok;
 
 		buf_init(&b);
-		lab_render_agent_yml(c, s, k, &b);
+		lab_render_agent_yml(c, s, bk, k, &b);
 		snprintf(rel, sizeof(rel), "%s/agent.yml", c->plan.nodes[k].name);
 		ok = write_rel(c, rel, &b, 0600, err, errlen);
 		buf_free(&b);
@@ -160,8 +161,26 @@ static bool give_to_user(const struct lab_cluster *c, const struct lab_runas *ru
 	return true;
 }
 
-bool lab_layout_write(const struct lab_cluster *c, const struct lab_runas *ru, char *err,
+/* make_repo: the lab's POSIX repository (pgBackRest refuses a repository others read). */
+static bool make_repo(const struct lab_cluster *c, const struct lab_backup *b, char *err,
                       size_t errlen)
+{
+	char path[PATH_MAX];
+
+	const char *type = b != NULL ? pg_params_get(&b->options, "repo1-type") : NULL;
+
+	if (b == NULL || !b->on || (type != NULL && !str_eq(type, "posix")))
+		return true; /* no repository here, or one elsewhere (--backup-repo) */
+	if (!lab_path(c, LAB_REPO_DIR, path, sizeof(path)) || !fs_mkdir_p(path, 0750)) {
+		snprintf(err, errlen, "cannot create %s/%s: %s", c->dir, LAB_REPO_DIR,
+		         strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+bool lab_layout_write(const struct lab_cluster *c, const struct lab_runas *ru,
+                      const struct lab_backup *b, char *err, size_t errlen)
 {
 	char secrets_dir[PATH_MAX];
 	struct lab_secrets s;
@@ -171,7 +190,8 @@ bool lab_layout_write(const struct lab_cluster *c, const struct lab_runas *ru, c
 		return false;
 	}
 	/* cluster.json first: it is what makes the directory a lab `pgha down` may remove. */
-	if (!lab_cluster_save(c, err, errlen) || !make_dirs(c, err, errlen))
+	if (!lab_cluster_save(c, err, errlen) || !make_dirs(c, err, errlen) ||
+	    !make_repo(c, b, err, errlen))
 		return false;
 	if (!lab_path(c, "secrets", secrets_dir, sizeof(secrets_dir))) {
 		snprintf(err, errlen, "%s: path too long", c->dir);
@@ -179,6 +199,6 @@ bool lab_layout_write(const struct lab_cluster *c, const struct lab_runas *ru, c
 	}
 	return lab_secrets_generate(&s, err, errlen) &&
 	       lab_secrets_save(&s, secrets_dir, err, errlen) && write_tls(c, err, errlen) &&
-	       write_node_configs(c, &s, err, errlen) && write_client_files(c, &s, err, errlen) &&
-	       give_to_user(c, ru, ".", err, errlen);
+	       write_node_configs(c, &s, b, err, errlen) &&
+	       write_client_files(c, &s, err, errlen) && give_to_user(c, ru, ".", err, errlen);
 }

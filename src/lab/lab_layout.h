@@ -12,11 +12,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "lab/lab_backup.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_procs.h"
 #include "util/compiler.h"
 
-/* lab_layout_write: a fresh lab's files in c->dir (created if missing), new secrets. */
-bool lab_layout_write(const struct lab_cluster *c, const struct lab_runas *ru, char *err,
-                      size_t errlen) MUST_CHECK;
+/*
+ * lab_layout_write: a fresh lab's files in c->dir (created if missing), new secrets,
+ * pgBackRest as b says (NULL: none) with DIR/backup/repo for its POSIX repository.
+ */
+bool lab_layout_write(const struct lab_cluster *c, const struct lab_runas *ru,
+                      const struct lab_backup *b, char *err, size_t errlen) MUST_CHECK;
 #endif

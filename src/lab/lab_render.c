@@ -133,7 +133,28 @@ static void render_user(const struct lab_cluster *c, struct buf *out, const char
 	}
 }
 
-static void render_bootstrap(const struct lab_cluster *c, struct buf *out)
+static void render_options(struct buf *out, int indent, const struct pg_params *p)
+{
+	for (int i = 0; i < p->n; i++)
+		kv(out, indent, p->items[i].name, p->items[i].value);
+}
+
+/* render_restore: a new cluster from another lab's backups (pgha's pgbackrest method). */
+static void render_restore(const struct lab_backup *b, struct buf *out)
+{
+	buf_puts(out, "  # made from another lab's backups (pgha up --restore-from)\n"
+	              "  method: pgbackrest\n  pgbackrest:\n");
+	kv(out, 4, "stanza", b->restore_stanza);
+	kv(out, 4, "type", b->restore_type);
+	if (b->restore_target[0])
+		kv(out, 4, "target", b->restore_target);
+	if (b->restore_set[0])
+		kv(out, 4, "set", b->restore_set);
+	render_options(out, 4, &b->restore_options);
+}
+
+static void render_bootstrap(const struct lab_cluster *c, const struct lab_backup *b,
+                             struct buf *out)
 {
 	buf_puts(out, "bootstrap:\n"
 	              "  # ttl, loop_wait... keep pgha's defaults\n"
@@ -145,7 +166,20 @@ static void render_bootstrap(const struct lab_cluster *c, struct buf *out)
 	              "    - data-checksums\n"
 	              "    - encoding: UTF8\n"
 	              "    - locale: C.UTF-8\n");
+	if (b != NULL && b->restore)
+		render_restore(b, out);
 	render_hba(c, out, 2);
+}
+
+/* render_pgbackrest: archiving and backups, into the lab's repository. */
+static void render_pgbackrest(const struct lab_backup *b, struct buf *out)
+{
+	if (b == NULL || !b->on)
+		return;
+	buf_puts(out, "pgbackrest:\n  # stanza: the scope; files next to the data directory\n"
+	              "  options:\n");
+	render_options(out, 4, &b->options);
+	buf_puts(out, "    process-max: 2\n");
 }
 
 static void render_postgresql(const struct lab_cluster *c, const struct lab_secrets *s,
@@ -199,8 +233,8 @@ static void render_pgbouncer(const struct lab_cluster *c, const struct lab_node_
 	kv_tls_pair(out, 2, "client_tls_cert_file", "client_tls_key_file", c, node->name);
 }
 
-void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets *s, int k,
-                          struct buf *out)
+void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets *s,
+                          const struct lab_backup *b, int k, struct buf *out)
 {
 	const struct lab_node_ports *node = &c->plan.nodes[k];
 
@@ -212,8 +246,9 @@ void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets 
 	buf_puts(out, "log:\n  level: INFO\n");
 	render_restapi(c, s, node, out);
 	render_etcd(c, s, out);
-	render_bootstrap(c, out);
+	render_bootstrap(c, b, out);
 	render_postgresql(c, s, node, out);
+	render_pgbackrest(b, out);
 	render_pgbouncer(c, node, out);
 }
 
@@ -296,8 +331,8 @@ void lab_render_patronictl(const struct lab_cluster *c, const struct lab_secrets
 	kv(out, 0, "namespace", c->namespace_);
 	render_etcd(c, s, out);
 	render_ctl(c, out);
-	/* patronictl authenticates its REST requests (switchover...) with
-	 * restapi.authentication (Patroni 3.0 reads no ctl.authentication). */
+	/* patronictl authenticates its REST requests with restapi.authentication (Patroni
+	 * 3.0 reads no ctl.authentication). */
 	buf_puts(out, "restapi:\n  authentication:\n");
 	kv(out, 4, "username", LAB_RESTAPI_USER);
 	kv(out, 4, "password", s->restapi);

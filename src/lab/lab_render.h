@@ -9,13 +9,17 @@
 #ifndef PGHA_LAB_LAB_RENDER_H
 #define PGHA_LAB_LAB_RENDER_H
 
+#include "lab/lab_backup.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_secrets.h"
 #include "util/buf.h"
 
-/* lab_render_agent_yml: agent.yml of node index k (0-based) of the plan. */
-void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets *s, int k,
-                          struct buf *out);
+/*
+ * lab_render_agent_yml: agent.yml of node index k (0-based) of the plan, with pgBackRest
+ * (its pgbackrest section, and bootstrap.method when made from another lab) as b says.
+ */
+void lab_render_agent_yml(const struct lab_cluster *c, const struct lab_secrets *s,
+                          const struct lab_backup *b, int k, struct buf *out);
 /*
  * lab_render_router_yml: router.yml: the cluster's scope, namespace and etcd hosts (and
  * etcd user, with its password: the file is private), the lab's CA for etcd and the

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "client/client.h"
+#include "lab/lab_backup.h"
 #include "lab/lab_cgroup.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
@@ -150,6 +151,16 @@ static bool check_binaries(struct up_run *r, const char *pg_bin_dir)
 		return false;
 	}
 	return true;
+}
+
+static bool check_pgbackrest(const struct lab_up_opts *o)
+{
+	char path[PATH_MAX];
+
+	if (o->no_backup || find_in_path("pgbackrest", path, sizeof(path)))
+		return true;
+	fail("pgbackrest not found in PATH (Debian package pgbackrest); or --no-backup");
+	return false;
 }
 
 /*
@@ -595,17 +606,23 @@ static enum lab_up_result start_cluster(struct up_run *r)
 
 /* --- fresh directory ------------------------------------------------------------------ */
 
-/* write_lab: the layout, then the copy of pgha that cluster.json names. */
-static bool write_lab(struct up_run *r)
+/* write_lab: the layout, with pgBackRest as the options ask, then the copy of pgha that
+ * cluster.json names. */
+static bool write_lab(const struct lab_up_opts *o, struct up_run *r)
 {
 	struct lab_cluster *c = r->c;
 	char err[ERR_LEN];
+	struct lab_backup b;
+	bool ok;
 
 	if (!lab_path(c, LAB_BIN_REL, c->pgha_bin, sizeof(c->pgha_bin))) {
 		fail("%s: path too long", c->dir);
 		return false;
 	}
-	if (!lab_layout_write(c, &r->ru, err, sizeof(err)))
+	ok = lab_backup_prepare(c, o, &b, err, sizeof(err)) &&
+	     lab_layout_write(c, &r->ru, &b, err, sizeof(err));
+	lab_backup_free(&b);
+	if (!ok)
 		fail("%s", err);
 	else if (install_binary(r))
 		return true;
@@ -631,13 +648,13 @@ static enum lab_up_result up_fresh(const struct lab_up_opts *o, struct up_run *r
 		fail("%s", err);
 		return LAB_UP_USAGE;
 	}
-	if (!check_binaries(r, o->pg_bin_dir))
+	if (!check_binaries(r, o->pg_bin_dir) || !check_pgbackrest(o))
 		return LAB_UP_FAILED;
 	if (!lab_ports_check(&c->plan, NULL, err, sizeof(err))) {
 		fail("%s", err);
 		return LAB_UP_FAILED;
 	}
-	if (!place_dir(r) || !check_user_access(r, false) || !write_lab(r))
+	if (!place_dir(r) || !check_user_access(r, false) || !write_lab(o, r))
 		return LAB_UP_FAILED;
 	if ((r->lock_fd = lab_lock(c, err, sizeof(err))) < 0) {
 		fail("%s", err);

@@ -14,6 +14,7 @@
 #ifndef PGHA_PG_PG_H
 #define PGHA_PG_PG_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -25,6 +26,7 @@ struct pg_node;
 
 /* Bound of the calls that take no timeout (pg_initdb uses 5 minutes). */
 #define PG_ADMIN_TIMEOUT_MS 10000
+#define PG_CMD_LEN          (PATH_MAX + 256) /* archive_command, restore_command */
 
 /* How the local PostgreSQL should run; rendered into postgresql.conf by pg_start. */
 struct pg_role_conf {
@@ -33,11 +35,34 @@ struct pg_role_conf {
 	int upstream_port;
 	char slot_name[PG_NAME_LEN];         /* primary_slot_name, "" = none */
 	char synchronous_standby_names[256]; /* for a primary */
+	/*
+	 * A restore's one start: archive recovery (recovery.signal) up to a target, then
+	 * promotion. Never kept: the next role rendered has none of it, so a restored node
+	 * cannot stop at an old target again and promote itself as a standby.
+	 */
+	bool recovery;
+	char recovery_target[32];         /* "recovery_target_time", "recovery_target"
+	                                     ("immediate")...; "" = the end of the archive */
+	char recovery_target_value[64];   /* its value */
+	char restore_command[PG_CMD_LEN]; /* another repository's ("" = the node's own) */
+	bool keep_auto_conf;              /* a bootstrap command's own recovery settings (Patroni's
+	                                     keep_existing_recovery_conf): postgresql.auto.conf untouched */
+};
+
+/*
+ * Continuous archiving managed by pgha (pgBackRest): the commands pgha owns in
+ * postgresql.conf, with archive_mode on, on every node (a standby archives nothing
+ * until it is promoted). Empty: the user's parameters decide, as without pgha.
+ */
+struct pg_archive {
+	char archive_command[PG_CMD_LEN];
+	char restore_command[PG_CMD_LEN];
 };
 
 struct pg_node_options {
 	const struct config *cfg;           /* borrowed for the node's lifetime */
 	const struct pg_params *dcs_params; /* cluster-wide parameters (copied) */
+	const struct pg_archive *archive;   /* pgha's archiving (copied); NULL = none */
 	const char *log_path; /* postmaster's and tools' output; NULL = <data_dir>.log */
 	/* Sent to the postmaster when the agent dies (SIGKILL; 0 = none). Linux sends it
 	 * when the *thread* that called pg_start exits: call pg_start from a thread that
@@ -62,6 +87,12 @@ void pg_node_free(struct pg_node *n);
  * one gets them at its next start). False if the reload failed (logged).
  */
 bool pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params);
+/*
+ * pg_node_set_archive: new archiving commands (NULL: none); a running PostgreSQL
+ * reloads (archive_command and restore_command need no restart; archive_mode does,
+ * and shows as pending_restart). False if the reload failed.
+ */
+bool pg_node_set_archive(struct pg_node *n, const struct pg_archive *archive);
 /* pg_reload: re-renders the configuration files for the current role and reloads a
  * running PostgreSQL (after the node's YAML changed). True when not running. */
 bool pg_reload(struct pg_node *n);
@@ -81,6 +112,8 @@ enum pg_proc_state pg_proc_state(struct pg_node *n);
 /* pg_postmaster_fd: pollable fd readable when the postmaster exits, or -1 if not running. */
 int pg_postmaster_fd(struct pg_node *n);
 pid_t pg_postmaster_pid(const struct pg_node *n);
+/* pg_node_socket_dir: the unix socket directory (absolute). Borrowed. */
+const char *pg_node_socket_dir(const struct pg_node *n);
 /* pg_data_system_id: the data directory's system identifier ("" if none) into out. */
 bool pg_data_system_id(struct pg_node *n, char *out, size_t size);
 
@@ -100,9 +133,11 @@ bool pg_bootstrap_roles(struct pg_node *n, int timeout_ms) MUST_CHECK;
 /*
  * pg_basebackup: clones the data directory from host:port with the replication user
  * (fast checkpoint, WAL streamed). A non-empty data directory is moved aside first
- * (renamed data_dir.<timestamp>, never deleted).
+ * (renamed data_dir.<timestamp>, never deleted). extra: more options ("--max-rate=10M",
+ * Patroni's basebackup section), NULL-terminated, or NULL.
  */
-bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms) MUST_CHECK;
+bool pg_basebackup(struct pg_node *n, const char *host, int port, const char *const *extra,
+                   int timeout_ms) MUST_CHECK;
 enum pg_rewind_result {
 	PG_REWIND_DONE,
 	PG_REWIND_SOURCE_NOT_READY, /* nothing touched: try again later */
@@ -121,8 +156,12 @@ enum pg_rewind_result {
  */
 enum pg_rewind_result pg_rewind(struct pg_node *n, const char *host, int port,
                                 int timeout_ms) MUST_CHECK;
-/* pg_move_data_aside: renames data_dir to data_dir.<suffix>.<timestamp> (never deletes). */
-bool pg_move_data_aside(struct pg_node *n, const char *suffix) MUST_CHECK;
+/*
+ * pg_move_data_aside: renames data_dir to data_dir.<suffix>.<timestamp> (never
+ * deletes); the new name into moved_to (may be NULL). True too when there was nothing.
+ */
+bool pg_move_data_aside(struct pg_node *n, const char *suffix, char *moved_to,
+                        size_t size) MUST_CHECK;
 /*
  * pg_start: renders the files for role (postgresql.conf, standby.signal, pg_hba.conf,
  * pg_ident.conf, passfile) and starts the postmaster; does not wait for it to accept
@@ -173,12 +212,31 @@ bool pg_reconfigure(struct pg_node *n, const struct pg_role_conf *role) MUST_CHE
 /* pg_checkpoint: CHECKPOINT (after promotion, so that pg_rewind sees the new timeline). */
 bool pg_checkpoint(struct pg_node *n, int timeout_ms) MUST_CHECK;
 /*
- * pg_sync_slots: makes the physical slots exactly names[]: creates missing ones
- * (reserving WAL at once), drops others unless active (retried on the next call).
- * Logical slots are never touched. Invalid names are logged and skipped. Bounded by
- * PG_ADMIN_TIMEOUT_MS.
+ * pg_sync_slots: creates the slots of wanted[] that are missing (a physical one
+ * reserving WAL at once, a logical one in its database), and drops the slots this node
+ * created itself earlier that are no longer wanted, unless active (retried on the next
+ * call) or matching ignore[]. A slot it did not create (a backup tool's, a user's) is
+ * never dropped: what this node created is recorded next to its data directory
+ * (<data_dir>.slots). Temporary slots are never touched. False when a step failed
+ * (logged); bounded by PG_ADMIN_TIMEOUT_MS per statement.
  */
-bool pg_sync_slots(struct pg_node *n, const char *const *names, int count) MUST_CHECK;
+bool pg_sync_slots(struct pg_node *n, const struct slot_spec *wanted, int n_wanted,
+                   const struct slot_match *ignore, int n_ignore) MUST_CHECK;
+/*
+ * pg_archive_flush: on a primary, switches to a new WAL file and waits up to
+ * timeout_ms until the one it closed is archived (pg_stat_archiver), so that the
+ * archive holds every commit made so far. True at once when nothing was written since
+ * the last switch. False (logged) on a standby, without archiving, or on timeout.
+ */
+bool pg_archive_flush(struct pg_node *n, int timeout_ms) MUST_CHECK;
+/*
+ * pg_data_adopt: a data directory written by another program (pgBackRest's restore, a
+ * replica or bootstrap method's command) made the node's own: mode 0700, another
+ * node's socket lock files removed, and (unless keep_auto_conf) postgresql.auto.conf
+ * cleaned of what pgha owns (pg_start does that too) and of any recovery target. False
+ * (logged) if it is not a data directory.
+ */
+bool pg_data_adopt(struct pg_node *n, bool keep_auto_conf) MUST_CHECK;
 /* pg_exec: runs one SQL command as superuser (tests, chaos, small admin steps). */
 bool pg_exec(struct pg_node *n, const char *sql, int timeout_ms) MUST_CHECK;
 

@@ -5,22 +5,27 @@
  */
 #include "pg/pg_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "log/log.h"
 #include "pg/pg_conf.h"
+#include "pg/pg_slots.h"
+#include "util/buf.h"
 #include "util/clock.h"
+#include "util/fsutil.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
-/* query_bool: the first column of a one-row result of sql, as a boolean. */
-static bool query_bool(struct pg_node *n, const char *what, const char *sql, int timeout_ms,
-                       bool *value)
+/* query_bool_p: the first column of a one-row result of sql (with params), as a boolean. */
+static bool query_bool_p(struct pg_node *n, const char *what, const char *sql, int nparams,
+                         const char *const *params, int timeout_ms, bool *value)
 {
 	PGresult *r;
 
-	if (!pg_sql_run(&n->sql, what, sql, 0, NULL, timeout_ms, &r))
+	if (!pg_sql_run(&n->sql, what, sql, nparams, params, timeout_ms, &r))
 		return false;
 	if (r == NULL || PQntuples(r) != 1 || PQnfields(r) < 1) {
 		log_error("%s: unexpected result", what);
@@ -30,6 +35,12 @@ static bool query_bool(struct pg_node *n, const char *what, const char *sql, int
 	*value = !PQgetisnull(r, 0, 0) && PQgetvalue(r, 0, 0)[0] == 't';
 	PQclear(r);
 	return true;
+}
+
+static bool query_bool(struct pg_node *n, const char *what, const char *sql, int timeout_ms,
+                       bool *value)
+{
+	return query_bool_p(n, what, sql, 0, NULL, timeout_ms, value);
 }
 
 /*
@@ -78,92 +89,186 @@ bool pg_exec(struct pg_node *n, const char *sql, int timeout_ms)
 
 /* --- replication slots ------------------------------------------------------------------ */
 
-static bool in_list(const char *name, const char *const *names, int count)
-{
-	for (int i = 0; i < count; i++) {
-		if (str_eq(name, names[i]))
-			return true;
-	}
-	return false;
-}
-
-static bool slot_call(struct pg_node *n, const char *what, const char *sql, const char *slot)
-{
-	const char *params[1] = {slot};
-	bool ok = pg_sql_run(&n->sql, what, sql, 1, params, PG_ADMIN_TIMEOUT_MS, NULL);
-
-	if (ok)
-		log_info("%s replication slot %s", what, slot);
-	return ok;
-}
-
-/* drop_extra: drops existing physical slots not in names[] (active ones wait). */
-static bool drop_extra(struct pg_node *n, const PGresult *r, const char *const *names, int count)
-{
-	bool ok = true;
-
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *slot = PQgetvalue(r, i, 0);
-
-		if (in_list(slot, names, count))
-			continue;
-		if (PQgetvalue(r, i, 1)[0] == 't') {
-			log_info("replication slot %s is not wanted but still active; kept for now",
-			         slot);
-			continue;
-		}
-		ok = slot_call(n, "dropped", "SELECT pg_catalog.pg_drop_replication_slot($1)",
-		               slot) &&
-		     ok;
-	}
-	return ok;
-}
-
-static bool slot_exists(const PGresult *r, const char *name)
-{
-	for (int i = 0; i < PQntuples(r); i++) {
-		if (str_eq(PQgetvalue(r, i, 0), name))
-			return true;
-	}
-	return false;
-}
-
-/* create_missing: creates the slots of names[], reserving WAL immediately. */
-static bool create_missing(struct pg_node *n, const PGresult *r, const char *const *names,
-                           int count)
-{
-	bool ok = true;
-
-	for (int i = 0; i < count; i++) {
-		if (!pg_slot_name_valid(names[i])) {
-			log_error("replication slot name '%s' is invalid; not created", names[i]);
-			ok = false;
-		} else if (!slot_exists(r, names[i])) {
-			ok = slot_call(
-			         n, "created",
-			         "SELECT pg_catalog.pg_create_physical_replication_slot($1, true)",
-			         names[i]) &&
-			     ok;
-		}
-	}
-	return ok;
-}
-
-bool pg_sync_slots(struct pg_node *n, const char *const *names, int count)
+static bool list_slots(struct pg_node *n, struct pg_slot_row *rows, int *count)
 {
 	PGresult *r;
-	bool ok;
 
-	/* Temporary slots belong to running sessions (pg_basebackup): never ours to drop. */
+	*count = 0;
 	if (!pg_sql_run(&n->sql, "list replication slots",
-	                "SELECT slot_name, active FROM pg_catalog.pg_replication_slots"
-	                " WHERE slot_type = 'physical' AND NOT temporary",
+	                "SELECT slot_name, slot_type, coalesce(database, ''), coalesce(plugin, ''),"
+	                " active, temporary FROM pg_catalog.pg_replication_slots ORDER BY 1",
 	                0, NULL, PG_ADMIN_TIMEOUT_MS, &r))
 		return false;
-	ok = drop_extra(n, r, names, count);
-	ok = create_missing(n, r, names, count) && ok;
+	for (int i = 0; i < PQntuples(r) && *count < PG_MAX_SLOTS; i++) {
+		struct pg_slot_row *s = &rows[(*count)++];
+
+		snprintf(s->name, sizeof(s->name), "%s", PQgetvalue(r, i, 0));
+		snprintf(s->type, sizeof(s->type), "%s", PQgetvalue(r, i, 1));
+		snprintf(s->database, sizeof(s->database), "%s", PQgetvalue(r, i, 2));
+		snprintf(s->plugin, sizeof(s->plugin), "%s", PQgetvalue(r, i, 3));
+		s->active = PQgetvalue(r, i, 4)[0] == 't';
+		s->temporary = PQgetvalue(r, i, 5)[0] == 't';
+	}
 	PQclear(r);
+	return true;
+}
+
+/* The record: the slots this node created, one name a line, next to the data directory. */
+static int record_load(const struct pg_node *n, char (*names)[64])
+{
+	char *text = fs_read_file(n->slots_record, NULL), *save = NULL;
+	int count = 0;
+
+	for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l && count < PG_MAX_SLOTS;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (pg_slot_name_valid(l))
+			snprintf(names[count++], 64, "%s", l);
+	}
+	free(text);
+	return count;
+}
+
+static bool record_save(const struct pg_node *n, char (*names)[64], int count)
+{
+	struct buf b;
+	bool ok;
+
+	buf_init(&b);
+	for (int i = 0; i < count; i++)
+		buf_printf(&b, "%s\n", names[i]);
+	ok = fs_write_atomic(n->slots_record, b.data, b.len, 0600);
+	if (!ok)
+		log_error("cannot write %s: %s", n->slots_record, strerror(errno));
+	buf_free(&b);
 	return ok;
+}
+
+static bool slot_call(struct pg_sql *sql, const char *what, const char *query, int nparams,
+                      const char *const *params)
+{
+	bool ok = pg_sql_run(sql, what, query, nparams, params, PG_ADMIN_TIMEOUT_MS, NULL);
+
+	if (ok)
+		log_info("%s replication slot %s", what, params[0]);
+	return ok;
+}
+
+/* create_slot: a physical slot reserving WAL at once, or a logical one in its database. */
+static bool create_slot(struct pg_node *n, const struct slot_spec *s)
+{
+	const char *params[2] = {s->name, s->plugin};
+	struct pg_sql db;
+	bool ok;
+
+	if (!pg_slot_name_valid(s->name)) {
+		log_error("replication slot name '%s' is invalid; not created", s->name);
+		return false;
+	}
+	if (!str_eq(s->type, "logical"))
+		return slot_call(&n->sql, "created",
+		                 "SELECT pg_catalog.pg_create_physical_replication_slot($1, true)",
+		                 1, params);
+	pg_sql_init(&db, n->socket_dir, n->port, n->cfg->postgresql.superuser.username, n->pgpass);
+	pg_sql_set_dbname(&db, s->database);
+	ok = slot_call(&db, "created logical",
+	               "SELECT pg_catalog.pg_create_logical_replication_slot($1, $2)", 2, params);
+	pg_sql_close(&db);
+	return ok;
+}
+
+static void record_add(char (*names)[64], int *count, const char *name)
+{
+	if (*count < PG_MAX_SLOTS)
+		snprintf(names[(*count)++], 64, "%s", name);
+}
+
+bool pg_sync_slots(struct pg_node *n, const struct slot_spec *wanted, int n_wanted,
+                   const struct slot_match *ignore, int n_ignore)
+{
+	struct pg_slot_row rows[PG_MAX_SLOTS];
+	char record[PG_MAX_SLOTS][64];
+	struct pg_slots_plan *plan;
+	int n_rows, n_record = record_load(n, record);
+	bool ok = true;
+
+	if (!list_slots(n, rows, &n_rows))
+		return false;
+	plan = xmalloc(sizeof(*plan));
+	pg_slots_plan(rows, n_rows, (const char(*)[64])record, n_record, wanted, n_wanted, ignore,
+	              n_ignore, plan);
+	n_record = 0;
+	for (int i = 0; i < plan->n_keep; i++)
+		record_add(record, &n_record, plan->keep[i]);
+	for (int i = 0; i < plan->n_create; i++) {
+		if (create_slot(n, plan->create[i]))
+			record_add(record, &n_record, plan->create[i]->name);
+		else
+			ok = false;
+	}
+	for (int i = 0; i < plan->n_drop; i++) {
+		const char *params[1] = {plan->drop[i]};
+
+		if (!slot_call(&n->sql, "dropped", "SELECT pg_catalog.pg_drop_replication_slot($1)",
+		               1, params)) {
+			record_add(record, &n_record, plan->drop[i]);
+			ok = false;
+		}
+	}
+	ok = record_save(n, record, n_record) && ok;
+	free(plan);
+	return ok;
+}
+
+void pg_slots_forget(const struct pg_node *n)
+{
+	if (unlink(n->slots_record) == -1 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", n->slots_record, strerror(errno));
+}
+
+/* --- archiving ------------------------------------------------------------------------------- */
+
+/* switch_wal: pg_switch_wal(); *closed gets the WAL file before the insert position. */
+static bool switch_wal(struct pg_node *n, char *closed, size_t size)
+{
+	PGresult *r;
+
+	closed[0] = '\0';
+	/* With nothing written since the last switch, nothing is switched: the file before
+	 * the insert position is then the one closed last time, which is what to wait for. */
+	if (!pg_sql_run(&n->sql, "switch WAL",
+	                "SELECT pg_catalog.pg_walfile_name(lsn - 1)"
+	                " FROM (SELECT pg_catalog.pg_switch_wal() AS lsn) s",
+	                0, NULL, PG_ADMIN_TIMEOUT_MS, &r))
+		return false;
+	if (PQntuples(r) == 1)
+		snprintf(closed, size, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return closed[0] != '\0';
+}
+
+bool pg_archive_flush(struct pg_node *n, int timeout_ms)
+{
+	int64_t deadline = clock_now_ms() + timeout_ms;
+	char closed[64];
+	const char *params[1] = {closed};
+	bool done = false;
+
+	if (!switch_wal(n, closed, sizeof(closed)))
+		return false;
+	/* WAL file names sort by timeline, then position; .history files sort before. */
+	while (query_bool_p(n, "archive status",
+	                    "SELECT coalesce(substr(last_archived_wal, 1, 24) >= $1, false)"
+	                    " FROM pg_catalog.pg_stat_archiver",
+	                    1, params, PG_ADMIN_TIMEOUT_MS, &done) &&
+	       !done && clock_now_ms() < deadline)
+		clock_sleep_ms(100);
+	if (!done)
+		log_error("WAL file %s not archived after %d ms (see archive_command's errors in "
+		          "PostgreSQL's log)",
+		          closed, timeout_ms);
+	else
+		log_info("WAL up to %s is archived", closed);
+	return done;
 }
 
 /* --- bootstrap roles --------------------------------------------------------------------- */

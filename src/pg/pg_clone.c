@@ -34,7 +34,7 @@ static bool must_be_stopped(struct pg_node *n, const char *what)
 	return false;
 }
 
-bool pg_move_data_aside(struct pg_node *n, const char *suffix)
+bool pg_move_data_aside(struct pg_node *n, const char *suffix, char *moved_to, size_t size)
 {
 	char stamp[32];
 	time_t now = time(NULL);
@@ -51,9 +51,12 @@ bool pg_move_data_aside(struct pg_node *n, const char *suffix)
 		                  : xasprintf("%s.%s.%s.%d", n->data_dir, suffix, stamp, i);
 		bool done = !fs_exists(to) && rename(n->data_dir, to) == 0;
 
-		if (done)
+		if (done) {
 			log_warn("moved data directory %s aside to %s", n->data_dir, to);
-		else if (!fs_exists(to))
+			pg_slots_forget(n);
+			if (moved_to != NULL && size > 0)
+				snprintf(moved_to, size, "%s", to);
+		} else if (!fs_exists(to))
 			log_error("cannot move %s to %s: %s", n->data_dir, to, strerror(errno));
 		free(to);
 		if (done)
@@ -146,6 +149,20 @@ bool pg_initdb(struct pg_node *n)
 	return true;
 }
 
+/* own_copy: a data directory copied from elsewhere made this node's: private (PostgreSQL
+ * refuses one others can read), no other node's socket locks, none of this node's
+ * slots in it. */
+static bool own_copy(struct pg_node *n)
+{
+	if (chmod(n->data_dir, 0700) == -1) {
+		log_error("cannot chmod %s: %s", n->data_dir, strerror(errno));
+		return false;
+	}
+	pg_files_remove_foreign(n);
+	pg_slots_forget(n);
+	return true;
+}
+
 /* --- pg_basebackup ------------------------------------------------------------------------ */
 
 static void source_conninfo(const struct pg_node *n, const char *host, int port,
@@ -165,44 +182,49 @@ static void source_conninfo(const struct pg_node *n, const char *host, int port,
 	pg_conninfo_ssl(ci, user);
 }
 
-static bool basebackup_run(struct pg_node *n, const char *host, int port, int timeout_ms)
+static bool basebackup_run(struct pg_node *n, const char *host, int port, const char *const *extra,
+                           int timeout_ms)
 {
 	char *bin = pg_bin(n, "pg_basebackup");
+	const char *fixed[] = {bin,  "-D",     n->data_dir, "-d",   NULL,
+	                       "-X", "stream", "-c",        "fast", "-w"};
+	size_t n_extra = 0, k = 0;
+	const char **argv;
 	struct buf ci;
 	bool ok;
 
 	buf_init(&ci);
 	source_conninfo(n, host, port, pg_replication_user(n->cfg), "pgha_basebackup", &ci);
-	{
-		const char *argv[] = {bin,      "-D", n->data_dir, "-d", ci.data, "-X",
-		                      "stream", "-c", "fast",      "-w", NULL};
-
-		ok = pg_tool_run(n, argv, timeout_ms, NULL);
-	}
+	fixed[4] = ci.data;
+	while (extra != NULL && extra[n_extra] != NULL)
+		n_extra++;
+	argv = xcalloc(ARRAY_LEN(fixed) + n_extra + 1, sizeof(*argv));
+	for (size_t i = 0; i < ARRAY_LEN(fixed); i++)
+		argv[k++] = fixed[i];
+	for (size_t i = 0; i < n_extra; i++)
+		argv[k++] = extra[i];
+	ok = pg_tool_run(n, argv, timeout_ms, NULL);
+	free(argv);
 	buf_free(&ci);
 	free(bin);
 	return ok;
 }
 
-bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms)
+bool pg_basebackup(struct pg_node *n, const char *host, int port, const char *const *extra,
+                   int timeout_ms)
 {
 	int64_t start_ms = clock_now_ms();
 
 	if (!must_be_stopped(n, "pg_basebackup"))
 		return false;
-	if (!fs_dir_is_empty(n->data_dir) && !pg_move_data_aside(n, "replaced"))
+	if (!fs_dir_is_empty(n->data_dir) && !pg_move_data_aside(n, "replaced", NULL, 0))
 		return false;
 	if (!pg_files_passfile(n))
 		return false;
 	log_info("cloning %s from %s:%d", n->data_dir, host, port);
 	/* On failure pg_basebackup removes what it wrote itself. */
-	if (!basebackup_run(n, host, port, timeout_ms))
+	if (!basebackup_run(n, host, port, extra, timeout_ms) || !own_copy(n))
 		return false;
-	if (chmod(n->data_dir, 0700) == -1) {
-		log_error("cannot chmod %s: %s", n->data_dir, strerror(errno));
-		return false;
-	}
-	pg_files_remove_foreign(n);
 	log_info("cloned %s from %s:%d in %lld ms", n->data_dir, host, port,
 	         (long long)(clock_now_ms() - start_ms));
 	return true;
@@ -296,6 +318,16 @@ static bool source_ready(struct pg_node *n, const char *host, int port, int time
 	return ready;
 }
 
+/* has_restore_command: pgha's archiving, or the user's restore_command parameter. */
+static bool has_restore_command(const struct pg_node *n)
+{
+	const char *user = pg_params_get(&n->cfg->postgresql.parameters, "restore_command");
+
+	if (user == NULL)
+		user = pg_params_get(&n->dcs_params, "restore_command");
+	return n->archive.restore_command[0] != '\0' || (user != NULL && user[0] != '\0');
+}
+
 static bool rewind_run(struct pg_node *n, const char *host, int port, int timeout_ms)
 {
 	char *bin = pg_bin(n, "pg_rewind");
@@ -308,7 +340,10 @@ static bool rewind_run(struct pg_node *n, const char *host, int port, int timeou
 	source_conninfo(n, host, port, pg_rewind_user(n->cfg), "pgha_rewind", &ci);
 	source = xasprintf("--source-server=%s", ci.data);
 	{
-		const char *argv[] = {bin, target, source, NULL};
+		/* With an archive, WAL the target needs and no longer has (older than the
+		 * divergence) is fetched from it instead of failing the rewind. */
+		const char *argv[] = {bin, target, source,
+		                      has_restore_command(n) ? "--restore-target-wal" : NULL, NULL};
 
 		ok = pg_tool_run(n, argv, timeout_ms, NULL);
 	}
@@ -338,4 +373,21 @@ enum pg_rewind_result pg_rewind(struct pg_node *n, const char *host, int port, i
 	log_info("pg_rewind of %s done in %lld ms", n->data_dir,
 	         (long long)(clock_now_ms() - start_ms));
 	return PG_REWIND_DONE;
+}
+
+bool pg_data_adopt(struct pg_node *n, bool keep_auto_conf)
+{
+	char *version = xasprintf("%s/PG_VERSION", n->data_dir);
+	struct pg_role_conf none;
+	bool ok = fs_exists(version);
+
+	free(version);
+	if (!ok) {
+		log_error("%s is not a data directory", n->data_dir);
+		return false;
+	}
+	if (!own_copy(n))
+		return false;
+	memset(&none, 0, sizeof(none));
+	return keep_auto_conf || pg_files_clean_auto_conf(n, &none);
 }

@@ -220,8 +220,8 @@ static const char *find_param(const struct kv *params, int n, const char *name)
 
 /* Parameters pgha writes itself; user values for them are dropped. */
 struct owned {
-	char *items_value[24]; /* owned strings */
-	struct kv items[24];
+	char *items_value[32]; /* owned strings */
+	struct kv items[32];
 	int n;
 };
 
@@ -286,6 +286,33 @@ static void own_role(struct owned *o, const struct pg_conf_input *in)
 	own(o, "recovery_target_timeline", xstrdup("latest"));
 }
 
+/* own_recovery: a restore's one start (pg_role_conf.recovery): its target, then promote. */
+static void own_recovery(struct owned *o, const struct pg_role_conf *role)
+{
+	if (!role->recovery)
+		return;
+	own(o, "recovery_target_timeline", xstrdup("latest"));
+	own(o, "recovery_target_action", xstrdup("promote"));
+	if (role->recovery_target[0])
+		own(o, role->recovery_target, xstrdup(role->recovery_target_value));
+}
+
+/* own_archive: pgha's archiving: on everywhere, so that a promoted node archives at once. */
+static void own_archive(struct owned *o, const struct pg_conf_input *in)
+{
+	const struct pg_archive *a = in->archive;
+	const char *restore = in->role->recovery && in->role->restore_command[0]
+	                          ? in->role->restore_command
+	                          : (a ? a->restore_command : "");
+
+	if (a != NULL && a->archive_command[0]) {
+		own(o, "archive_mode", xstrdup("on"));
+		own(o, "archive_command", xstrdup(a->archive_command));
+	}
+	if (restore[0])
+		own(o, "restore_command", xstrdup(restore));
+}
+
 static void own_all(struct owned *o, const struct pg_conf_input *in, const char *host, int port,
                     const struct kv *params, int n)
 {
@@ -315,15 +342,30 @@ static void own_all(struct owned *o, const struct pg_conf_input *in, const char 
 	 * waited for a sync standby visible although never replicated. */
 	own(o, "restart_after_crash", xstrdup("off"));
 	own_role(o, in);
+	own_recovery(o, in->role);
+	own_archive(o, in);
 }
 
 /* Parameters that must never come from the user, even though pgha does not set them. */
 static bool forbidden(const char *name)
 {
-	static const char *const names[] = {"data_directory",    "config_file",
-	                                    "include",           "include_dir",
-	                                    "include_if_exists", "primary_conninfo",
-	                                    "primary_slot_name", "recovery_target_timeline"};
+	/* Recovery targets too: in a standby's configuration, a target is a self-promotion
+	 * waiting to happen; pgha sets them only for a restore's one start. */
+	static const char *const names[] = {"data_directory",
+	                                    "config_file",
+	                                    "include",
+	                                    "include_dir",
+	                                    "include_if_exists",
+	                                    "primary_conninfo",
+	                                    "primary_slot_name",
+	                                    "recovery_target",
+	                                    "recovery_target_action",
+	                                    "recovery_target_inclusive",
+	                                    "recovery_target_lsn",
+	                                    "recovery_target_name",
+	                                    "recovery_target_time",
+	                                    "recovery_target_timeline",
+	                                    "recovery_target_xid"};
 
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		if (strcasecmp(name, names[i]) == 0)
@@ -401,6 +443,45 @@ bool pg_conf_render(const struct pg_conf_input *in, struct buf *out, struct buf 
 	owned_free(&o);
 	free(params);
 	return true;
+}
+
+/* auto_conf_name: the parameter a postgresql.auto.conf line sets, into name ("" if none). */
+static void auto_conf_name(const char *line, char *name, size_t size)
+{
+	size_t skip = strspn(line, " \t");
+	size_t len = strspn(line + skip, NAME_CHARS ".");
+
+	if (len >= size || line[skip] == '#')
+		len = 0;
+	memcpy(name, line + skip, len);
+	name[len] = '\0';
+}
+
+bool pg_auto_conf_clean(const struct pg_conf_input *in, const char *text, struct buf *out,
+                        struct buf *removed)
+{
+	struct owned o = {.n = 0};
+	char *copy = xstrdup(text), *save = NULL;
+	bool any = false;
+	char host[CONFIG_HOST_LEN], err[CONFIG_HOST_LEN + 64];
+	int port;
+
+	if (pg_conf_listen(in->cfg->postgresql.listen, host, sizeof(host), &port, err, sizeof(err)))
+		own_all(&o, in, host, port, NULL, 0);
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+
+		auto_conf_name(line, name, sizeof(name));
+		if (name[0] && (forbidden(name) || find_param(o.items, o.n, name) != NULL)) {
+			buf_printf(removed, "%s\n", line);
+			any = true;
+		} else {
+			buf_printf(out, "%s\n", line);
+		}
+	}
+	owned_free(&o);
+	free(copy);
+	return any;
 }
 
 void pg_primary_conninfo(const struct config *cfg, const struct pg_role_conf *role,

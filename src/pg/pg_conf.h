@@ -28,8 +28,9 @@ struct pg_conf_input {
 	const struct pg_params *dcs_params; /* cluster-wide parameters, may be NULL */
 	const struct pg_role_conf *role;    /* primary or standby of upstream */
 	const char *data_dir;
-	const char *socket_dir; /* unix_socket_directories */
-	const char *pgpass;     /* passfile named in primary_conninfo */
+	const char *socket_dir;           /* unix_socket_directories */
+	const char *pgpass;               /* passfile named in primary_conninfo */
+	const struct pg_archive *archive; /* pgha's archiving; NULL or empty commands = none */
 };
 
 /*
@@ -46,6 +47,17 @@ bool pg_conf_listen(const char *listen, char *host, size_t host_size, int *port,
  */
 bool pg_conf_render(const struct pg_conf_input *in, struct buf *out, struct buf *warnings,
                     char *err, size_t errlen) MUST_CHECK;
+/*
+ * pg_auto_conf_clean: postgresql.auto.conf (ALTER SYSTEM's file, read after
+ * postgresql.conf, so its settings win) without the settings pgha owns for in (a
+ * restore_command, primary_conninfo or port that pgBackRest's restore, pg_basebackup
+ * or pg_rewind brought along from another node) and without any recovery target
+ * (a restored node that kept one would stop there again as a standby and promote
+ * itself). Comments and other settings stay. Each removed line goes to removed, one a
+ * line; true when something was removed.
+ */
+bool pg_auto_conf_clean(const struct pg_conf_input *in, const char *text, struct buf *out,
+                        struct buf *removed);
 /* pg_conf_quote: a postgresql.conf string literal: 'it''s', backslashes doubled. */
 void pg_conf_quote(struct buf *out, const char *value);
 /*

@@ -94,18 +94,26 @@ out:
 	return ok;
 }
 
+void pg_files_conf_input(const struct pg_node *n, const struct pg_role_conf *role,
+                         struct pg_conf_input *in)
+{
+	*in = (struct pg_conf_input){.cfg = n->cfg,
+	                             .dcs_params = &n->dcs_params,
+	                             .role = role,
+	                             .data_dir = n->data_dir,
+	                             .socket_dir = n->socket_dir,
+	                             .pgpass = n->pgpass,
+	                             .archive = &n->archive};
+}
+
 static bool write_conf(const struct pg_node *n, const struct pg_role_conf *role)
 {
-	struct pg_conf_input in = {.cfg = n->cfg,
-	                           .dcs_params = &n->dcs_params,
-	                           .role = role,
-	                           .data_dir = n->data_dir,
-	                           .socket_dir = n->socket_dir,
-	                           .pgpass = n->pgpass};
+	struct pg_conf_input in;
 	struct buf conf, warnings;
 	char err[256];
 	bool ok;
 
+	pg_files_conf_input(n, role, &in);
 	buf_init(&conf);
 	buf_init(&warnings);
 	ok = pg_conf_render(&in, &conf, &warnings, err, sizeof(err));
@@ -120,18 +128,51 @@ static bool write_conf(const struct pg_node *n, const struct pg_role_conf *role)
 	return ok;
 }
 
-/* write_signal: standby.signal exists exactly when the role is standby. */
-static bool write_signal(const struct pg_node *n, bool standby)
+/* set_signal: data_dir/name exists exactly when wanted. */
+static bool set_signal(const struct pg_node *n, const char *name, bool wanted)
 {
-	char *path = xasprintf("%s/standby.signal", n->data_dir);
+	char *path = xasprintf("%s/%s", n->data_dir, name);
 	bool ok = true;
 
-	if (standby)
+	if (wanted)
 		ok = write_file(n, path, "", 0);
 	else if (unlink(path) == -1 && errno != ENOENT) {
 		log_error("cannot remove %s: %s", path, strerror(errno));
 		ok = false;
 	}
+	free(path);
+	return ok;
+}
+
+/* write_signal: standby.signal for a standby, recovery.signal for a restore's start. */
+static bool write_signal(const struct pg_node *n, const struct pg_role_conf *role)
+{
+	return set_signal(n, "standby.signal", role->standby) &&
+	       set_signal(n, "recovery.signal", role->recovery && !role->standby);
+}
+
+bool pg_files_clean_auto_conf(const struct pg_node *n, const struct pg_role_conf *role)
+{
+	char *path = xasprintf("%s/postgresql.auto.conf", n->data_dir);
+	char *text = fs_read_file(path, NULL);
+	struct pg_conf_input in;
+	struct buf out, removed;
+	bool ok = true;
+
+	pg_files_conf_input(n, role, &in);
+	buf_init(&out);
+	buf_init(&removed);
+	if (text != NULL && pg_auto_conf_clean(&in, text, &out, &removed)) {
+		for (char *save = NULL, *l = strtok_r(removed.data, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save))
+			log_warn("postgresql.auto.conf: removed '%s' (pgha sets it, or it is a "
+			         "recovery target)",
+			         l);
+		ok = write_file(n, "postgresql.auto.conf", out.data, out.len);
+	}
+	buf_free(&out);
+	buf_free(&removed);
+	free(text);
 	free(path);
 	return ok;
 }
@@ -144,7 +185,7 @@ bool pg_files_write(struct pg_node *n, const struct pg_role_conf *role)
 		return false;
 	}
 	return pg_files_passfile(n) && ensure_base_conf(n) && pg_files_hba(n) &&
-	       write_conf(n, role) && write_signal(n, role->standby);
+	       write_conf(n, role) && write_signal(n, role);
 }
 
 void pg_files_remove_foreign(const struct pg_node *n)

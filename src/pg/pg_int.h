@@ -19,14 +19,18 @@
 #include "util/buf.h"
 #include "util/compiler.h"
 
+struct pg_conf_input;
+
 struct pg_node {
 	const struct config *cfg;    /* borrowed */
 	struct pg_params dcs_params; /* owned copy of the cluster-wide parameters */
+	struct pg_archive archive;   /* pgha's archiving; empty commands = none */
 	char data_dir[PATH_MAX];     /* absolute */
 	char bin_dir[PATH_MAX];      /* absolute or "" (PATH) */
 	char pgpass[PATH_MAX];       /* absolute */
 	char socket_dir[PATH_MAX];   /* absolute; default <data_dir>.sock (not inside it) */
 	char log_path[PATH_MAX];     /* absolute */
+	char slots_record[PATH_MAX]; /* <data_dir>.slots: the slots this node created */
 	char os_user[64];            /* the agent's OS user, mapped to the superuser */
 	int port;                    /* from postgresql.listen */
 	int death_signal;
@@ -59,6 +63,17 @@ bool pg_files_passfile(const struct pg_node *n) MUST_CHECK;
 bool pg_files_hba(const struct pg_node *n) MUST_CHECK;
 /* pg_files_remove_foreign: drops files a copy from another node brought along. */
 void pg_files_remove_foreign(const struct pg_node *n);
+/*
+ * pg_files_clean_auto_conf: postgresql.auto.conf without what pgha owns for role and
+ * without recovery targets (pg_auto_conf_clean); each removal logged. Only while
+ * PostgreSQL is stopped (ALTER SYSTEM writes the file too).
+ */
+bool pg_files_clean_auto_conf(const struct pg_node *n, const struct pg_role_conf *role) MUST_CHECK;
+/* pg_slots_forget: the node created no slot in its (new) data directory. */
+void pg_slots_forget(const struct pg_node *n);
+/* pg_files_conf_input: the rendering input of the node for role. */
+void pg_files_conf_input(const struct pg_node *n, const struct pg_role_conf *role,
+                         struct pg_conf_input *in);
 
 /* pg_controldata_read: runs pg_controldata; fills data, system_id, control_*. */
 bool pg_controldata_read(const struct pg_node *n, struct pg_observation *o,

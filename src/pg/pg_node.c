@@ -45,6 +45,18 @@ bool pg_node_set_params(struct pg_node *n, const struct pg_params *dcs_params)
 	return pg_reload(n);
 }
 
+bool pg_node_set_archive(struct pg_node *n, const struct pg_archive *archive)
+{
+	struct pg_archive none = {{0}, {0}};
+
+	if (archive == NULL)
+		archive = &none;
+	if (memcmp(&n->archive, archive, sizeof(*archive)) == 0)
+		return true;
+	n->archive = *archive;
+	return pg_reload(n);
+}
+
 /* --- construction ------------------------------------------------------------------------ */
 
 /* abspath_or: absolute form of value, or of fallback when value is empty. */
@@ -117,6 +129,9 @@ static bool resolve_paths(struct pg_node *n, const struct pg_node_options *opt)
 	snprintf(def, sizeof(def), "%s.pgpass", n->data_dir);
 	if (!abspath_or(n->pgpass, sizeof(n->pgpass), cfg->postgresql.pgpass, def, "pgpass"))
 		return false;
+	snprintf(def, sizeof(def), "%s.slots", n->data_dir);
+	if (!abspath_or(n->slots_record, sizeof(n->slots_record), "", def, "slots record"))
+		return false;
 	snprintf(def, sizeof(def), "%s.log", n->data_dir);
 	if (!abspath_or(n->log_path, sizeof(n->log_path), opt->log_path ? opt->log_path : "", def,
 	                "log_path"))
@@ -169,6 +184,8 @@ struct pg_node *pg_node_new(const struct pg_node_options *opt)
 	n->death_signal = opt->death_signal;
 	pg_proc_init(&n->proc);
 	pg_params_copy(&n->dcs_params, opt->dcs_params);
+	if (opt->archive != NULL)
+		n->archive = *opt->archive;
 	if (!resolve_identity(n, opt->cfg) || !resolve_paths(n, opt)) {
 		pg_params_free(&n->dcs_params);
 		free(n);
@@ -201,6 +218,11 @@ int pg_postmaster_fd(struct pg_node *n)
 {
 	pg_proc_poll(&n->proc);
 	return n->proc.pidfd;
+}
+
+const char *pg_node_socket_dir(const struct pg_node *n)
+{
+	return n->socket_dir;
 }
 
 pid_t pg_postmaster_pid(const struct pg_node *n)
@@ -265,7 +287,9 @@ bool pg_start(struct pg_node *n, const struct pg_role_conf *role)
 		          (int)pg_postmaster_pid(n));
 		return false;
 	}
-	if (!has_cluster(n) || !pg_files_write(n, role))
+	/* postgresql.auto.conf is read after postgresql.conf: clean it before rendering. */
+	if (!has_cluster(n) || (!role->keep_auto_conf && !pg_files_clean_auto_conf(n, role)) ||
+	    !pg_files_write(n, role))
 		return false;
 	/* After a SIGKILL, orphaned backends may hold the old segment for a moment. */
 	(void)pg_proc_wait_shmem(n->data_dir, SHMEM_WAIT_MS);

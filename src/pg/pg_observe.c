@@ -42,8 +42,18 @@ static const char OBSERVE_SQL[] =
     " c.timeline_id, " LSN("c.checkpoint_lsn") ","
     " y.system_identifier::text,"
     " v.min_recovery_end_timeline,"
-    " EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE pending_restart)"
+    " EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE pending_restart),"
+    " pg_catalog.current_setting('archive_mode') <> 'off',"
+    " CASE WHEN s.rec THEN NULL ELSE (SELECT count(*) FROM pg_catalog.pg_ls_archive_statusdir()"
+    "   WHERE name LIKE '%.ready') END,"
+    " CASE WHEN s.rec THEN NULL ELSE (SELECT (extract(epoch FROM min(modification)) * 1000)::bigint"
+    "   FROM pg_catalog.pg_ls_archive_statusdir() WHERE name LIKE '%.ready') END,"
+    " a.archived_count, a.last_archived_wal,"
+    " (extract(epoch FROM a.last_archived_time) * 1000)::bigint,"
+    " a.failed_count, a.last_failed_wal,"
+    " (extract(epoch FROM a.last_failed_time) * 1000)::bigint"
     " FROM (SELECT pg_catalog.pg_is_in_recovery() AS rec) s"
+    " CROSS JOIN pg_catalog.pg_stat_archiver a"
     " CROSS JOIN pg_catalog.pg_control_checkpoint() c"
     " CROSS JOIN pg_catalog.pg_control_system() y"
     " CROSS JOIN pg_catalog.pg_control_recovery() v"
@@ -53,7 +63,7 @@ static const char OBSERVE_SQL[] =
     " FROM pg_catalog.pg_stat_replication"
     " ORDER BY application_name, pid LIMIT 16";
 /* clang-format on */
-#define MAIN_COLUMNS 20
+#define MAIN_COLUMNS 29
 
 static const char *val(const PGresult *r, int row, int col)
 {
@@ -106,6 +116,20 @@ static int replica_timeline(const PGresult *r)
 	return MAX(checkpoint, min_recovery);
 }
 
+/* parse_archiver: columns 20..28 (a primary's archiving). */
+static void parse_archiver(const PGresult *r, struct pg_archiver *a)
+{
+	a->on = get_bool(r, 0, 20);
+	a->ready = (int)get_i64(r, 0, 21);
+	a->oldest_ready_ms = get_i64(r, 0, 22);
+	a->archived_count = get_i64(r, 0, 23);
+	get_str(r, 0, 24, a->last_archived_wal, sizeof(a->last_archived_wal));
+	a->last_archived_ms = get_i64(r, 0, 25);
+	a->failed_count = get_i64(r, 0, 26);
+	get_str(r, 0, 27, a->last_failed_wal, sizeof(a->last_failed_wal));
+	a->last_failed_ms = get_i64(r, 0, 28);
+}
+
 static void parse_main(const PGresult *r, struct pg_observation *o)
 {
 	o->in_recovery = get_bool(r, 0, 0);
@@ -126,6 +150,8 @@ static void parse_main(const PGresult *r, struct pg_observation *o)
 	o->control_checkpoint = (uint64_t)get_i64(r, 0, 16);
 	get_str(r, 0, 17, o->system_id, sizeof(o->system_id));
 	o->pending_restart = get_bool(r, 0, 19);
+	if (!o->in_recovery)
+		parse_archiver(r, &o->archiver);
 	/* Connected means running; pg_control says the same in these words. */
 	o->data = o->in_recovery ? PG_DATA_IN_RECOVERY : PG_DATA_IN_PRODUCTION;
 }

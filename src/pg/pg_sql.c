@@ -18,7 +18,13 @@ void pg_sql_init(struct pg_sql *s, const char *socket_dir, int port, const char 
 	snprintf(s->port, sizeof(s->port), "%d", port);
 	snprintf(s->user, sizeof(s->user), "%s", user);
 	snprintf(s->passfile, sizeof(s->passfile), "%s", passfile);
+	snprintf(s->dbname, sizeof(s->dbname), "postgres");
 	s->statement_timeout_ms = -1;
+}
+
+void pg_sql_set_dbname(struct pg_sql *s, const char *dbname)
+{
+	snprintf(s->dbname, sizeof(s->dbname), "%s", dbname);
 }
 
 void pg_sql_close(struct pg_sql *s)
@@ -43,7 +49,7 @@ bool pg_sql_connect(struct pg_sql *s, int64_t deadline_ms, char *err, size_t err
 	static const char *const keys[] = {
 	    "host", "port", "user", "dbname", "passfile", "application_name", "options", NULL};
 	const char *vals[] = {
-	    s->host, s->port, s->user, "postgres", s->passfile, "pgha agent", "-c DateStyle=ISO",
+	    s->host, s->port, s->user, s->dbname, s->passfile, "pgha agent", "-c DateStyle=ISO",
 	    NULL};
 	PGconn *c;
 

@@ -24,6 +24,7 @@ struct pg_sql {
 	char host[PATH_MAX]; /* socket directory */
 	char port[16];
 	char user[64];
+	char dbname[64]; /* "postgres" unless pg_sql_set_dbname */
 	char passfile[PATH_MAX];
 	int statement_timeout_ms; /* value set on conn; -1 = unknown */
 	bool failure_logged;      /* connection failures are logged once until success */
@@ -33,6 +34,8 @@ struct pg_sql {
 void pg_sql_init(struct pg_sql *s, const char *socket_dir, int port, const char *user,
                  const char *passfile);
 void pg_sql_close(struct pg_sql *s);
+/* pg_sql_set_dbname: the database of the next connection (default "postgres"). */
+void pg_sql_set_dbname(struct pg_sql *s, const char *dbname);
 /* pg_sql_connect: connects if not connected, by deadline_ms (clock_now_ms time). No logging. */
 bool pg_sql_connect(struct pg_sql *s, int64_t deadline_ms, char *err, size_t errlen) MUST_CHECK;
 

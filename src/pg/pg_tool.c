@@ -5,12 +5,10 @@
  */
 #include "pg/pg_int.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "log/log.h"
+#include "util/fsutil.h"
 #include "util/proc.h"
 #include "util/xalloc.h"
 
@@ -23,9 +21,7 @@ char *pg_bin(const struct pg_node *n, const char *program)
 
 off_t pg_log_size(const struct pg_node *n)
 {
-	struct stat st;
-
-	return stat(n->log_path, &st) == 0 ? st.st_size : 0;
+	return fs_size(n->log_path);
 }
 
 /* log_lines: logs each non-empty line of text, prefixed by what. */
@@ -41,20 +37,9 @@ static void log_lines(const char *what, char *text)
 
 void pg_log_tail(const struct pg_node *n, off_t offset, const char *what)
 {
-	off_t end = pg_log_size(n);
 	char text[TAIL_BYTES + 1];
-	int fd;
-	ssize_t got;
 
-	if (end - offset > TAIL_BYTES)
-		offset = end - TAIL_BYTES;
-	if (end <= offset || (fd = open(n->log_path, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	got = pread(fd, text, (size_t)(end - offset), offset);
-	close(fd);
-	if (got <= 0)
-		return;
-	text[got] = '\0';
+	fs_read_tail(n->log_path, offset, text, TAIL_BYTES);
 	log_lines(what, text);
 }
 

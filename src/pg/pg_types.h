@@ -45,6 +45,19 @@ struct pg_replica_conn {
 	uint64_t replay_lsn;
 };
 
+/* WAL archiving as the primary sees it (pg_stat_archiver and archive_status/). */
+struct pg_archiver {
+	bool on;                 /* archive_mode is on */
+	int ready;               /* files waiting to be archived (.ready) */
+	int64_t oldest_ready_ms; /* epoch ms the oldest of them became ready; 0 = none */
+	int64_t archived_count;  /* since the statistics were reset */
+	int64_t failed_count;
+	char last_archived_wal[64];
+	int64_t last_archived_ms; /* epoch ms; 0 = never */
+	char last_failed_wal[64];
+	int64_t last_failed_ms; /* epoch ms; 0 = never */
+};
+
 struct pg_observation {
 	enum pg_proc_state proc;     /* process supervision state */
 	bool connected;              /* the observation query succeeded */
@@ -72,6 +85,7 @@ struct pg_observation {
 	char postmaster_start_text[48];      /* "2026-11-25 18:00:00.123456+00" */
 	struct pg_replica_conn replication[PG_MAX_REPLICATION];
 	int n_replication;
+	struct pg_archiver archiver; /* a primary's; zero on a standby */
 };
 
 const char *pg_data_state_str(enum pg_data_state s);

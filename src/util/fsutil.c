@@ -17,6 +17,29 @@
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
+off_t fs_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+void fs_read_tail(const char *path, off_t offset, char *out, size_t max)
+{
+	off_t end = fs_size(path);
+	ssize_t got = 0;
+	int fd;
+
+	out[0] = '\0';
+	if (end - offset > (off_t)max)
+		offset = end - (off_t)max;
+	if (end <= offset || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	got = pread(fd, out, (size_t)(end - offset), offset);
+	close(fd);
+	out[got > 0 ? got : 0] = '\0';
+}
+
 char *fs_read_file(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

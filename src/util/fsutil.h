@@ -12,6 +12,14 @@
 #include <sys/types.h>
 #include "util/compiler.h"
 
+/* fs_size: the size of path in bytes, 0 if it cannot be read (a log not written yet). */
+off_t fs_size(const char *path);
+/*
+ * fs_read_tail: what was appended to path since offset, at most max bytes (the last
+ * ones), NUL-terminated in out[max + 1]; "" if nothing. For a failed program's last
+ * words in its log.
+ */
+void fs_read_tail(const char *path, off_t offset, char *out, size_t max);
 /* fs_read_file: owned NUL-terminated contents of path; NULL (errno set) on failure. */
 char *fs_read_file(const char *path, size_t *len);
 /*

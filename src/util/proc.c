@@ -227,7 +227,21 @@ static pid_t spawn(const struct proc_spec *s, int outfd, char *err, size_t errle
 
 pid_t proc_spawn(const struct proc_spec *spec, char *err, size_t errlen)
 {
-	return spawn(spec, -1, err, errlen);
+	int outfd = -1;
+	pid_t pid;
+
+	if (spec->stdout_path != NULL) {
+		outfd = open(spec->stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (outfd == -1) {
+			snprintf(err, errlen, "cannot open %s: %s", spec->stdout_path,
+			         strerror(errno));
+			return -1;
+		}
+	}
+	pid = spawn(spec, outfd, err, errlen);
+	if (outfd != -1)
+		close(outfd);
+	return pid;
 }
 
 int proc_pidfd(pid_t pid)

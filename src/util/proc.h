@@ -20,6 +20,7 @@ struct proc_spec {
 	                            rest is ours minus secrets (util/envsecret.h) */
 	const char *cwd;         /* working directory, or NULL to inherit */
 	const char *log_path;    /* stdout and stderr appended here; NULL inherits them */
+	const char *stdout_path; /* proc_spawn: stdout alone into this file (truncated) */
 	bool stdin_null;         /* stdin from /dev/null (always true for daemons) */
 	bool new_session;        /* setsid(): own session and process group, no terminal */
 	int death_signal;      /* signal sent to the child when its parent thread dies; 0 = none */

@@ -73,17 +73,15 @@ bool str_parse_int(const char *s, int *out)
 	return true;
 }
 
-bool str_parse_bytes(const char *s, int64_t *out)
+/* A unit suffix and what one of it counts. */
+struct unit {
+	const char *name;
+	int64_t mult;
+};
+
+/* parse_with_unit: a non-negative integer followed by one of units[] (exact case). */
+static bool parse_with_unit(const char *s, const struct unit *units, size_t n, int64_t *out)
 {
-	static const struct {
-		const char *unit;
-		int64_t mult;
-	} units[] = {{"", 1},
-	             {"B", 1},
-	             {"kB", 1024},
-	             {"MB", 1024 * 1024},
-	             {"GB", 1024LL * 1024 * 1024},
-	             {"TB", 1024LL * 1024 * 1024 * 1024}};
 	char *end;
 	long long v;
 
@@ -93,8 +91,8 @@ bool str_parse_bytes(const char *s, int64_t *out)
 	v = strtoll(s, &end, 10);
 	if (errno != 0)
 		return false;
-	for (size_t i = 0; i < ARRAY_LEN(units); i++) {
-		if (strcmp(end, units[i].unit) == 0) {
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(end, units[i].name) == 0) {
 			if (v > INT64_MAX / units[i].mult)
 				return false;
 			*out = v * units[i].mult;
@@ -102,6 +100,27 @@ bool str_parse_bytes(const char *s, int64_t *out)
 		}
 	}
 	return false;
+}
+
+bool str_parse_bytes(const char *s, int64_t *out)
+{
+	static const struct unit units[] = {{"", 1},
+	                                    {"B", 1},
+	                                    {"kB", 1024},
+	                                    {"MB", 1024 * 1024},
+	                                    {"GB", 1024LL * 1024 * 1024},
+	                                    {"TB", 1024LL * 1024 * 1024 * 1024}};
+
+	return parse_with_unit(s, units, ARRAY_LEN(units), out);
+}
+
+bool str_parse_duration(const char *s, int64_t *out)
+{
+	/* PostgreSQL's spellings (no "m": minutes or months?). */
+	static const struct unit units[] = {{"", 1},     {"s", 1},     {"min", 60},
+	                                    {"h", 3600}, {"d", 86400}, {"w", 604800}};
+
+	return parse_with_unit(s, units, ARRAY_LEN(units), out);
 }
 
 bool str_parse_bool(const char *s, bool *out)

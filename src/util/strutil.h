@@ -28,6 +28,11 @@ bool str_parse_int(const char *s, int *out) MUST_CHECK;
  * (powers of 1024, as PostgreSQL and Patroni read them), e.g. "16kB", "10MB", "1048576".
  */
 bool str_parse_bytes(const char *s, int64_t *out) MUST_CHECK;
+/*
+ * str_parse_duration: seconds: an integer optionally followed by a unit s, min, h, d
+ * or w, as PostgreSQL spells them: "30", "90s", "30min", "12h", "7d".
+ */
+bool str_parse_duration(const char *s, int64_t *out) MUST_CHECK;
 /* str_parse_bool: true/false, on/off, yes/no, 1/0 (any case). */
 bool str_parse_bool(const char *s, bool *out) MUST_CHECK;
 /* str_parse_lsn: PostgreSQL "X/Y" text into a byte position. */

@@ -324,10 +324,20 @@ static void test_initdb_and_primary(void **state)
 	step_end(l);
 }
 
+static struct slot_spec physical_slot(const char *name)
+{
+	struct slot_spec s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.name, sizeof(s.name), "%s", name);
+	snprintf(s.type, sizeof(s.type), "physical");
+	return s;
+}
+
 static void test_basebackup_and_streaming(void **state)
 {
 	struct live *l = *state;
-	const char *slots[] = {l->slot[1]};
+	struct slot_spec slots[1] = {physical_slot(l->slot[1])};
 	struct pg_role_conf role = standby_role(l->port[0], l->slot[1]);
 	struct pg_observation o;
 	const struct pg_replica_conn *r;
@@ -338,7 +348,7 @@ static void test_basebackup_and_streaming(void **state)
 	int64_t t0;
 
 	step_begin(l);
-	assert_true(pg_sync_slots(l->node[0], slots, 1));
+	assert_true(pg_sync_slots(l->node[0], slots, 1, NULL, 0));
 	assert_true(query_text(l, 0, "SELECT restart_lsn IS NOT NULL FROM pg_replication_slots",
 	                       value, sizeof(value)));
 	assert_string_equal(value, "t"); /* WAL reserved from creation on */
@@ -350,7 +360,7 @@ static void test_basebackup_and_streaming(void **state)
 	assert_true(fs_write_atomic(precious, "x", 1, 0600));
 	free(precious);
 	t0 = clock_now_ms();
-	assert_true(pg_basebackup(l->node[1], "127.0.0.1", l->port[0], 120000));
+	assert_true(pg_basebackup(l->node[1], "127.0.0.1", l->port[0], NULL, 120000));
 	printf("TIMING pg_basebackup: %lld ms\n", (long long)(clock_now_ms() - t0));
 	assert_int_equal(stat(l->cfg[1].postgresql.data_dir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
@@ -603,14 +613,14 @@ static void test_promote_standby(void **state)
 static void test_rewind_and_follow(void **state)
 {
 	struct live *l = *state;
-	const char *slots[] = {l->slot[0]};
+	struct slot_spec slots[1] = {physical_slot(l->slot[0])};
 	struct pg_role_conf role = standby_role(l->port[1], l->slot[0]), nowhere;
 	struct pg_observation o;
 	int timeline = 2;
 	int64_t t0;
 
 	step_begin(l);
-	assert_true(pg_sync_slots(l->node[1], slots, 1));
+	assert_true(pg_sync_slots(l->node[1], slots, 1, NULL, 0));
 	t0 = clock_now_ms();
 	assert_int_equal(pg_rewind(l->node[0], "127.0.0.1", l->port[1], 120000), PG_REWIND_DONE);
 	printf("TIMING pg_rewind (crashed target, includes its crash recovery): %lld ms\n",

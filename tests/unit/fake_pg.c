@@ -141,10 +141,12 @@ bool pg_bootstrap_roles(struct pg_node *n, int timeout_ms)
 	return record("bootstrap_roles", NULL);
 }
 
-bool pg_basebackup(struct pg_node *n, const char *host, int port, int timeout_ms)
+bool pg_basebackup(struct pg_node *n, const char *host, int port, const char *const *extra,
+                   int timeout_ms)
 {
 	(void)n;
 	(void)port;
+	(void)extra;
 	(void)timeout_ms;
 	return record("basebackup", host);
 }
@@ -157,9 +159,11 @@ enum pg_rewind_result pg_rewind(struct pg_node *n, const char *host, int port, i
 	return record("rewind", host) ? PG_REWIND_DONE : PG_REWIND_FAILED;
 }
 
-bool pg_move_data_aside(struct pg_node *n, const char *suffix)
+bool pg_move_data_aside(struct pg_node *n, const char *suffix, char *moved_to, size_t size)
 {
 	(void)n;
+	if (moved_to != NULL && size > 0)
+		snprintf(moved_to, size, "/fake/data.%s", suffix);
 	return record("move_aside", suffix);
 }
 
@@ -217,11 +221,14 @@ bool pg_checkpoint(struct pg_node *n, int timeout_ms)
 	return record("checkpoint", NULL);
 }
 
-bool pg_sync_slots(struct pg_node *n, const char *const *names, int count)
+bool pg_sync_slots(struct pg_node *n, const struct slot_spec *wanted, int n_wanted,
+                   const struct slot_match *ignore, int n_ignore)
 {
 	(void)n;
-	(void)names;
-	(void)count;
+	(void)wanted;
+	(void)n_wanted;
+	(void)ignore;
+	(void)n_ignore;
 	return record("sync_slots", NULL);
 }
 
@@ -230,4 +237,30 @@ bool pg_exec(struct pg_node *n, const char *sql, int timeout_ms)
 	(void)n;
 	(void)timeout_ms;
 	return record("exec", sql);
+}
+
+const char *pg_node_socket_dir(const struct pg_node *n)
+{
+	(void)n;
+	return "/fake/data.sock";
+}
+
+bool pg_node_set_archive(struct pg_node *n, const struct pg_archive *archive)
+{
+	(void)n;
+	(void)archive;
+	return record("set_archive", NULL);
+}
+
+bool pg_archive_flush(struct pg_node *n, int timeout_ms)
+{
+	(void)n;
+	(void)timeout_ms;
+	return record("archive_flush", NULL);
+}
+
+bool pg_data_adopt(struct pg_node *n, bool keep_auto_conf)
+{
+	(void)n;
+	return record("adopt", keep_auto_conf ? "keep" : NULL);
 }

@@ -363,6 +363,16 @@ static void assert_exposition_format(const char *text)
 	assert_int_equal(samples, types);
 }
 
+/* metrics_of: /metrics of s into out (initialised here), checked against the format. */
+static void metrics_of(const struct api_snapshot *s, const struct api_facts *f, int64_t now_ms,
+                       struct buf *out)
+{
+	buf_init(out);
+	buf_puts(out, "\n");
+	api_render_metrics(s, f, now_ms, out);
+	assert_exposition_format(out->data + 1);
+}
+
 static void test_metrics_primary(void **state)
 {
 	struct api_snapshot s;
@@ -372,10 +382,7 @@ static void test_metrics_primary(void **state)
 	(void)state;
 	fix_leader(&s, FIX_NOW_MS);
 	api_facts_derive(&s, FIX_NOW_MS, &f);
-	buf_init(&out);
-	buf_puts(&out, "\n");
-	api_render_metrics(&s, &f, FIX_NOW_MS, &out);
-	assert_exposition_format(out.data + 1);
+	metrics_of(&s, &f, FIX_NOW_MS, &out);
 	assert_non_null(
 	    strstr(out.data, "\npatroni_version{scope=\"batman\",name=\"pg1\"} 000100\n"));
 	assert_non_null(strstr(out.data, "patroni_postmaster_start_time{scope=\"batman\","
@@ -400,6 +407,23 @@ static void test_metrics_primary(void **state)
 	assert_int_equal(metric_value(out.data, "pgha_cluster_members"), 2);
 	assert_int_equal(metric_value(out.data, "patroni_failsafe_mode_is_active"), 0);
 	assert_int_equal(metric_value(out.data, "pgha_failsafe_mode"), 0);
+	assert_int_equal(metric_value(out.data, "pgha_archive_ready_files"), -1); /* none */
+	buf_free(&out);
+	/* The leader's WAL archiving (pgBackRest): backlog, its age, counters, times. */
+	s.wall_ms = 1700000200000LL;
+	s.pg.archiver = (struct pg_archiver){.on = true,
+	                                     .ready = 4,
+	                                     .oldest_ready_ms = 1700000170000LL,
+	                                     .archived_count = 99,
+	                                     .failed_count = 2,
+	                                     .last_archived_ms = 1700000190000LL};
+	metrics_of(&s, &f, FIX_NOW_MS, &out);
+	assert_int_equal(metric_value(out.data, "pgha_archive_ready_files"), 4);
+	assert_int_equal(metric_value(out.data, "pgha_archive_lag_seconds"), 30);
+	assert_int_equal(metric_value(out.data, "pgha_archived_files_total"), 99);
+	assert_int_equal(metric_value(out.data, "pgha_archive_failures_total"), 2);
+	assert_int_equal(metric_value(out.data, "pgha_archive_last_archived_time"), 1700000190);
+	assert_int_equal(metric_value(out.data, "pgha_archive_last_failed_time"), 0);
 	buf_free(&out);
 	api_snapshot_free(&s);
 }
@@ -460,10 +484,7 @@ static void test_metrics_replica_and_stopped(void **state)
 	(void)state;
 	fix_replica(&s, FIX_NOW_MS, 4096);
 	api_facts_derive(&s, FIX_NOW_MS, &f);
-	buf_init(&out);
-	buf_puts(&out, "\n");
-	api_render_metrics(&s, &f, FIX_NOW_MS + 250, &out);
-	assert_exposition_format(out.data + 1);
+	metrics_of(&s, &f, FIX_NOW_MS + 250, &out);
 	assert_int_equal(metric_value(out.data, "patroni_replica"), 1);
 	assert_int_equal(metric_value(out.data, "patroni_primary"), 0);
 	assert_int_equal(metric_value(out.data, "patroni_xlog_location"), 0);
@@ -479,10 +500,7 @@ static void test_metrics_replica_and_stopped(void **state)
 	fix_stopped(&s, FIX_NOW_MS);
 	s.pause = true;
 	api_facts_derive(&s, FIX_NOW_MS, &f);
-	buf_init(&out);
-	buf_puts(&out, "\n");
-	api_render_metrics(&s, &f, FIX_NOW_MS, &out);
-	assert_exposition_format(out.data + 1);
+	metrics_of(&s, &f, FIX_NOW_MS, &out);
 	assert_int_equal(metric_value(out.data, "patroni_postgres_running"), 0);
 	assert_int_equal(metric_value(out.data, "patroni_postgres_state"), 12);
 	assert_int_equal(metric_value(out.data, "patroni_postgres_server_version"), 0);

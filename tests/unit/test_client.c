@@ -121,7 +121,7 @@ static void test_members_paused(void **state)
 	client_members_table(&v, "pgha-lab", &b);
 	assert_non_null(strstr(b.data, "-+\n Maintenance mode: on\n"));
 	buf_free(&b);
-	got = client_members_json(&v, &meta);
+	got = client_members_json(&v, &meta, 0);
 	assert_true(json_is_true(json_object_get(got, "pause")));
 	json_decref(got);
 	free(v.config_json);
@@ -191,7 +191,14 @@ static void test_members_json(void **state)
 
 	(void)state;
 	canned_view(&v);
-	got = client_members_json(&v, &meta);
+	v.members[0].archive = (struct dcs_archive){.present = true,
+	                                            .ready = 2,
+	                                            .oldest_ready_ms = 1000,
+	                                            .last_archived_ms = 500,
+	                                            .failed_count = 1,
+	                                            .last_failed_ms = 100};
+	snprintf(v.members[0].archive.last_archived_wal, 40, "000000020000000000000003");
+	got = client_members_json(&v, &meta, 31000);
 	want = json_loads(
 	    "{\"scope\": \"pgha-lab\", \"namespace\": \"/service/\","
 	    " \"etcd\": [\"http://127.0.0.1:6500\", \"http://127.0.0.1:6501\"],"
@@ -199,15 +206,21 @@ static void test_members_json(void **state)
 	    "{\"name\": \"node1\", \"host\": \"127.0.0.1\", \"port\": 6510,"
 	    " \"api_url\": \"http://127.0.0.1:6511/patroni\", \"pooler\": \"127.0.0.1:6512\","
 	    " \"role\": \"leader\","
-	    " \"state\": \"running\", \"timeline\": 2, \"lag_bytes\": 0},"
+	    " \"state\": \"running\", \"timeline\": 2, \"lag_bytes\": 0,"
+	    " \"archive\": {\"ready\": 2, \"lag_s\": 30, \"oldest_ready_ms\": 1000,"
+	    " \"last_archived_wal\": \"000000020000000000000003\", \"last_archived_ms\": 500,"
+	    " \"failed_count\": 1, \"last_failed_wal\": null, \"last_failed_ms\": 100,"
+	    " \"failing\": false}},"
 	    "{\"name\": \"node2\", \"host\": \"127.0.0.1\", \"port\": 6520,"
 	    " \"api_url\": \"http://127.0.0.1:6521/patroni\", \"pooler\": null, \"role\": "
 	    "\"replica\","
-	    " \"state\": \"streaming\", \"timeline\": 2, \"lag_bytes\": 2097152},"
+	    " \"state\": \"streaming\", \"timeline\": 2, \"lag_bytes\": 2097152,"
+	    " \"archive\": null},"
 	    "{\"name\": \"node3\", \"host\": \"127.0.0.1\", \"port\": 6530,"
 	    " \"api_url\": \"http://127.0.0.1:6531/patroni\", \"pooler\": null,"
 	    " \"role\": \"sync_standby\","
-	    " \"state\": \"creating replica\", \"timeline\": null, \"lag_bytes\": null}]}",
+	    " \"state\": \"creating replica\", \"timeline\": null, \"lag_bytes\": null,"
+	    " \"archive\": null}]}",
 	    0, &jerr);
 	assert_non_null(want);
 	assert_true(json_equal(got, want));
@@ -226,7 +239,7 @@ static void test_members_json_bad_input(void **state)
 	add_member(&v, "\xff\xfe", 0, "running");
 	v.members[0].host[0] = '\0';
 	v.members[0].api_url[0] = '\0';
-	got = client_members_json(&v, &meta);
+	got = client_members_json(&v, &meta, 0);
 	assert_non_null(got);
 	assert_true(json_is_null(json_object_get(got, "leader")));
 	{

@@ -301,14 +301,17 @@ static void test_defaults(void **state)
 	assert_json_eq(c->tags.all, "{}");
 	dyn_config_defaults(&d);
 	assert_memory_equal(&c->bootstrap.dcs, &d, sizeof(d));
-	assert_json_eq(c->bootstrap.dcs_json,
-	               "{\"ttl\":2,\"loop_wait\":1,\"retry_timeout\":1,"
-	               "\"maximum_lag_on_failover\":1048576,\"primary_start_timeout\":0,"
-	               "\"synchronous_mode\":true,\"synchronous_mode_strict\":false,"
-	               "\"synchronous_node_count\":1,\"check_timeline\":true,\"failsafe_mode\":"
-	               "false,\"pause\":false,"
-	               "\"postgresql\":{\"use_pg_rewind\":true,\"use_slots\":true,"
-	               "\"remove_data_directory_on_rewind_failure\":false}}");
+	assert_json_eq(
+	    c->bootstrap.dcs_json,
+	    "{\"ttl\":2,\"loop_wait\":1,\"retry_timeout\":1,"
+	    "\"maximum_lag_on_failover\":1048576,\"primary_start_timeout\":0,"
+	    "\"synchronous_mode\":true,\"synchronous_mode_strict\":false,"
+	    "\"synchronous_node_count\":1,\"check_timeline\":true,\"failsafe_mode\":"
+	    "false,\"pause\":false,"
+	    "\"postgresql\":{\"use_pg_rewind\":true,\"use_slots\":true,"
+	    "\"remove_data_directory_on_rewind_failure\":false},"
+	    "\"backup\":{\"full_every\":0,\"diff_every\":0,\"incr_every\":0,\"retention_full\":2,"
+	    "\"retention_full_type\":\"count\",\"retention_diff\":0,\"standby\":true}}");
 	unload(l);
 }
 
@@ -693,7 +696,7 @@ static void test_value_errors(void **state)
 	    "loop_wait (5) and retry_timeout (1) at least 1 s, and loop_wait at most ttl");
 	expect_error(BASE "bootstrap:\n  dcs:\n    ttl: 1\n", "ttl (1) must be at least 2 s");
 	expect_error(BASE "bootstrap:\n  method: wal_e\n",
-	             "t.yml:11: bootstrap.method: custom bootstrap 'wal_e' is not supported");
+	             "t.yml:11: bootstrap.wal_e: a method of your own needs a command");
 	expect_error(BASE "pgbouncer:\n  pool_mode: statement\n",
 	             "t.yml:11: pgbouncer.pool_mode: 'statement' is not supported");
 	expect_error(BASE "pgbouncer:\n  max_client_conn: 0\n",
@@ -807,7 +810,7 @@ static void test_unknown_keys_warned(void **state)
 	                         "(TLS 1.2 and 1.3 with GnuTLS's default ciphers)");
 	expect_msg(&l->warnings, "t.yml:4: unknown key 'restapi.colour' ignored");
 	expect_msg(&l->warnings, "t.yml:8: 'postgresql.callbacks' is not supported by pgha");
-	expect_msg(&l->warnings, "t.yml:10: 'postgresql.create_replica_methods' is not supported");
+	assert_int_equal(l->cfg.postgresql.n_create_replica_methods, 1);
 	expect_msg(&l->warnings, "t.yml:13: 'postgresql.authentication.superuser.sslcrldir' is "
 	                         "not supported by pgha");
 	expect_msg(&l->warnings, "t.yml:14: unknown key 'postgresql.authentication.admin' ignored");
@@ -820,6 +823,203 @@ static void test_unknown_keys_warned(void **state)
 	assert_true(l->cfg.bootstrap.dcs.failsafe_mode);
 	assert_json_eq(json_object_get(l->cfg.bootstrap.dcs_json, "failsafe_mode"), "true");
 	unload(l);
+}
+
+/* --- pgbackrest, replica and bootstrap methods, slots --------------------------------- */
+
+static void test_pgbackrest_section(void **state)
+{
+	struct loaded *l = load(BASE "pgbackrest:\n  options:\n    repo1-type: s3\n"
+	                             "    repo1-s3-bucket: b\n    archive-async: true\n"
+	                             "    process-max: 2\n");
+	const struct pgbackrest_conf *pb = &l->cfg.pgbackrest;
+
+	(void)state;
+	expect_ok(l);
+	assert_true(pb->enabled);
+	assert_string_equal(pb->stanza, "batman"); /* the scope */
+	assert_string_equal(pb->bin, "/usr/bin/pgbackrest");
+	assert_string_equal(pb->path, "/tmp/pgha-test/pg1.pgbackrest");
+	assert_string_equal(pg_params_get(&pb->options, "repo1-type"), "s3");
+	assert_string_equal(pg_params_get(&pb->options, "archive-async"), "y");
+	assert_string_equal(pg_params_get(&pb->options, "process-max"), "2");
+	/* pgha's defaults for what was not given */
+	assert_string_equal(pg_params_get(&pb->options, "repo1-path"), "/var/lib/pgbackrest");
+	assert_string_equal(pg_params_get(&pb->options, "compress-type"), "zst");
+	unload(l);
+
+	l = load(BASE "pgbackrest:\n");
+	expect_ok(l);
+	assert_true(l->cfg.pgbackrest.enabled);
+	unload(l);
+	l = load(BASE "pgbackrest:\n  enabled: false\n  stanza: main\n");
+	expect_ok(l);
+	assert_false(l->cfg.pgbackrest.enabled);
+	unload(l);
+	l = load(BASE);
+	expect_ok(l);
+	assert_false(l->cfg.pgbackrest.enabled);
+	unload(l);
+}
+
+static void test_pgbackrest_refusals(void **state)
+{
+	(void)state;
+	expect_error(BASE "pgbackrest:\n  options:\n    pg1-path: /x\n",
+	             "t.yml:12: pgbackrest.options.pg1-path: not allowed here (pgha names the "
+	             "cluster's members itself)");
+	expect_error(BASE "pgbackrest:\n  options:\n    archive-push-queue-max: 1GB\n",
+	             "pgBackRest would drop WAL");
+	expect_error(BASE "pgbackrest:\n  options:\n    repo1-retention-full: 4\n",
+	             "set backup.retention_* in the cluster's configuration");
+	expect_error(BASE "pgbackrest:\n  options:\n    lock-path: /x\n", "lock-path: not allowed");
+	expect_error(BASE "pgbackrest:\n  options:\n    repo1_path: /x\n",
+	             "'repo1_path' is not a pgBackRest option name");
+	expect_error(BASE "pgbackrest:\n  options:\n    repo1-path: [a]\n",
+	             "pgbackrest.options.repo1-path: expected a value, got a list");
+	expect_error(BASE "pgbackrest:\n  stanza: a/b\n", "'a/b' is not a stanza name");
+	expect_error(BASE "pgbackrest: yes\n", "t.yml:10: pgbackrest: expected a mapping");
+	expect_warning(BASE "pgbackrest:\n  options:\n    repo1-path:\n",
+	               "pgbackrest.options.repo1-path: no value, ignored");
+}
+
+static void test_replica_methods(void **state)
+{
+	struct loaded *l =
+	    load(CORE REST ETCD PG "  create_replica_methods:\n    - pgbackrest\n"
+	                           "    - wal_e\n    - basebackup\n"
+	                           "  wal_e:\n    command: /bin/restore --x 'a b'\n"
+	                           "    keep_data: true\n    no_master: 1\n"
+	                           "    envdir: /etc/wal-e\n"
+	                           "  basebackup:\n    - verbose\n    - max-rate: 100M\n"
+	                           "pgbackrest:\n");
+	const struct replica_method *m = l->cfg.postgresql.create_replica_methods;
+
+	(void)state;
+	expect_ok(l);
+	assert_int_equal(l->cfg.postgresql.n_create_replica_methods, 3);
+	assert_string_equal(m[0].name, "pgbackrest");
+	assert_null(m[0].command);
+	assert_string_equal(m[1].name, "wal_e");
+	assert_string_equal(m[1].command[0], "/bin/restore");
+	assert_string_equal(m[1].command[2], "a b");
+	assert_null(m[1].command[3]);
+	assert_true(m[1].keep_data);
+	assert_true(m[1].no_leader);
+	assert_false(m[1].no_params);
+	assert_string_equal(pg_params_get(&m[1].params, "envdir"), "/etc/wal-e");
+	assert_string_equal(m[2].name, "basebackup");
+	assert_string_equal(pg_params_get(&m[2].params, "verbose"), "");
+	assert_string_equal(pg_params_get(&m[2].params, "max-rate"), "100M");
+	assert_int_equal(l->warnings.n, 0);
+	unload(l);
+
+	expect_error(BASE "  create_replica_methods: [wal_g]\n",
+	             "postgresql.wal_g: a method of your own needs a command");
+	expect_error(BASE "  create_replica_methods: [pgbackrest]\n",
+	             "pgha's own pgbackrest method needs the pgbackrest section");
+	expect_error(BASE "  create_replica_methods: [x]\n  x:\n    command: \"a 'b\"\n",
+	             "postgresql.x.command: unterminated ' quote");
+	expect_error(BASE "  create_replica_methods: basebackup\n",
+	             "postgresql.create_replica_methods: expected a list of method names");
+	expect_warning(BASE "  pgbackrest:\n    command: x\n",
+	               "'postgresql.pgbackrest' is not used: postgresql.create_replica_methods "
+	               "does not name pgbackrest");
+	expect_warning(BASE "  nonsense: 1\n", "unknown key 'postgresql.nonsense' ignored");
+}
+
+static void test_bootstrap_method(void **state)
+{
+	struct loaded *l = load(BASE "bootstrap:\n  method: pgbackrest\n  pgbackrest:\n"
+	                             "    type: time\n    target: \"2026-12-07 21:21:47+00\"\n"
+	                             "    repo1-path: /old/repo\n    stanza: old\n"
+	                             "pgbackrest:\n");
+	const struct replica_method *m = &l->cfg.bootstrap.method;
+
+	(void)state;
+	expect_ok(l);
+	assert_string_equal(m->name, "pgbackrest");
+	assert_null(m->command);
+	assert_string_equal(pg_params_get(&m->params, "type"), "time");
+	assert_string_equal(pg_params_get(&m->params, "repo1-path"), "/old/repo");
+	unload(l);
+
+	l = load(BASE "bootstrap:\n  method: clone\n  clone:\n    command: /bin/clone.sh\n"
+	              "    keep_existing_recovery_conf: true\n    no_params: true\n"
+	              "    recovery_conf:\n      recovery_target_action: promote\n"
+	              "      restore_command: cp /a/%f %p\n");
+	m = &l->cfg.bootstrap.method;
+	expect_ok(l);
+	assert_string_equal(m->command[0], "/bin/clone.sh");
+	assert_true(m->keep_existing_recovery_conf);
+	assert_true(m->no_params);
+	assert_string_equal(pg_params_get(&m->recovery_conf, "restore_command"), "cp /a/%f %p");
+	unload(l);
+
+	l = load(BASE "bootstrap:\n  method: initdb\n");
+	expect_ok(l);
+	assert_string_equal(l->cfg.bootstrap.method.name, "");
+	unload(l);
+	expect_error(BASE "bootstrap:\n  method: basebackup\n", "basebackup makes replicas");
+	expect_error(BASE "bootstrap:\n  method: pgbackrest\n",
+	             "pgha's own pgbackrest method needs the pgbackrest section");
+	expect_warning(BASE "bootstrap:\n  clone:\n    command: x\n",
+	               "unknown key 'bootstrap.clone' ignored");
+}
+
+static void test_backup_policy_and_slots(void **state)
+{
+	struct loaded *l = load(BASE "bootstrap:\n  dcs:\n    backup:\n      full_every: 7d\n"
+	                             "      incr_every: 3600\n      retention_full: 4\n"
+	                             "      retention_full_type: time\n      standby: false\n"
+	                             "    slots:\n      cdc:\n        type: logical\n"
+	                             "        database: app\n        plugin: pgoutput\n"
+	                             "      archiver: {type: physical}\n"
+	                             "    ignore_slots:\n      - name: debezium\n"
+	                             "      - type: logical\n        plugin: wal2json\n");
+	const struct dyn_config *d = &l->cfg.bootstrap.dcs;
+
+	(void)state;
+	expect_ok(l);
+	assert_int_equal(d->backup.full_every_s, 7 * 86400);
+	assert_int_equal(d->backup.diff_every_s, 0);
+	assert_int_equal(d->backup.incr_every_s, 3600);
+	assert_int_equal(d->backup.retention_full, 4);
+	assert_string_equal(d->backup.retention_full_type, "time");
+	assert_false(d->backup.standby);
+	assert_int_equal(d->n_slots, 2); /* sorted by name */
+	assert_string_equal(d->slots[0].name, "archiver");
+	assert_string_equal(d->slots[0].type, "physical");
+	assert_string_equal(d->slots[1].name, "cdc");
+	assert_string_equal(d->slots[1].plugin, "pgoutput");
+	assert_int_equal(d->n_ignore_slots, 2);
+	assert_string_equal(d->ignore_slots[0].name, "debezium");
+	assert_string_equal(d->ignore_slots[1].type, "logical");
+	assert_string_equal(d->ignore_slots[1].plugin, "wal2json");
+	{
+		json_t *j = dyn_config_to_json(d);
+
+		assert_json_eq(
+		    json_object_get(j, "slots"),
+		    "{\"archiver\":{\"type\":\"physical\"},\"cdc\":{\"type\":\"logical\","
+		    "\"database\":\"app\",\"plugin\":\"pgoutput\"}}");
+		assert_json_eq(json_object_get(json_object_get(j, "backup"), "full_every"),
+		               "604800");
+		json_decref(j);
+	}
+	unload(l);
+	expect_error(BASE "bootstrap:\n  dcs:\n    backup:\n      full_every: 7 days\n",
+	             "backup.full_every: expected a duration");
+	expect_error(BASE "bootstrap:\n  dcs:\n    backup:\n      retention_full_type: age\n",
+	             "'age' is not supported");
+	expect_error(BASE "bootstrap:\n  dcs:\n    slots:\n      cdc: {type: logical}\n",
+	             "slots.cdc: a logical slot needs a database and a plugin");
+	expect_error(BASE "bootstrap:\n  dcs:\n    slots:\n      Bad-Name: {}\n",
+	             "'Bad-Name' is not a slot name");
+	expect_error(BASE "bootstrap:\n  dcs:\n    slots:\n      x: {type: other}\n",
+	             "type 'other' is neither physical nor logical");
+	expect_error(BASE "bootstrap:\n  dcs:\n    ignore_slots: {name: x}\n",
+	             "expected a list of slot properties");
 }
 
 /* --- malformed YAML --------------------------------------------------------------------- */
@@ -1035,7 +1235,9 @@ static void test_bootstrap_dcs(void **state)
 	    "\"check_timeline\":true,\"failsafe_mode\":false,\"postgresql\":{\"use_slots\":false,"
 	    "\"use_pg_rewind\":true,\"remove_data_directory_on_rewind_failure\":true,"
 	    "\"pg_hba\":[\"local all all trust\"],"
-	    "\"parameters\":{\"max_connections\":50}}}");
+	    "\"parameters\":{\"max_connections\":50}},"
+	    "\"backup\":{\"full_every\":0,\"diff_every\":0,\"incr_every\":0,\"retention_full\":2,"
+	    "\"retention_full_type\":\"count\",\"retention_diff\":0,\"standby\":true}}");
 	/* Effective values: local file over dcs, dcs pg_hba over bootstrap.pg_hba. */
 	assert_true(config_use_pg_rewind(&l->cfg, d));
 	assert_true(config_remove_data_on_rewind_failure(&l->cfg, d));
@@ -1216,15 +1418,19 @@ static void test_dyn_config_round_trip(void **state)
 	a.pg_hba[0] = xstrdup("local all all trust");
 	a.pg_hba[1] = xstrdup("host all all ::1/128 md5");
 	j = dyn_config_to_json(&a);
-	assert_json_eq(j, "{\"ttl\":30,\"loop_wait\":10,\"retry_timeout\":10,"
-	                  "\"maximum_lag_on_failover\":5,\"primary_start_timeout\":300,"
-	                  "\"synchronous_mode\":false,\"synchronous_mode_strict\":true,"
-	                  "\"synchronous_node_count\":2,\"check_timeline\":false,\"failsafe_mode\":"
-	                  "false,\"pause\":true,"
-	                  "\"postgresql\":{\"use_pg_rewind\":false,\"use_slots\":false,"
-	                  "\"remove_data_directory_on_rewind_failure\":true,"
-	                  "\"parameters\":{\"max_connections\":\"100\",\"work_mem\":\"4MB\"},"
-	                  "\"pg_hba\":[\"local all all trust\",\"host all all ::1/128 md5\"]}}");
+	assert_json_eq(
+	    j,
+	    "{\"ttl\":30,\"loop_wait\":10,\"retry_timeout\":10,"
+	    "\"maximum_lag_on_failover\":5,\"primary_start_timeout\":300,"
+	    "\"synchronous_mode\":false,\"synchronous_mode_strict\":true,"
+	    "\"synchronous_node_count\":2,\"check_timeline\":false,\"failsafe_mode\":"
+	    "false,\"pause\":true,"
+	    "\"postgresql\":{\"use_pg_rewind\":false,\"use_slots\":false,"
+	    "\"remove_data_directory_on_rewind_failure\":true,"
+	    "\"parameters\":{\"max_connections\":\"100\",\"work_mem\":\"4MB\"},"
+	    "\"pg_hba\":[\"local all all trust\",\"host all all ::1/128 md5\"]},"
+	    "\"backup\":{\"full_every\":0,\"diff_every\":0,\"incr_every\":0,\"retention_full\":2,"
+	    "\"retention_full_type\":\"count\",\"retention_diff\":0,\"standby\":true}}");
 	dyn_config_defaults(&b);
 	assert_true(dyn_config_from_json(&b, j, err, sizeof(err)));
 	assert_string_equal(err, "");
@@ -1713,6 +1919,11 @@ int main(void)
 	    cmocka_unit_test(test_engine_values),
 	    cmocka_unit_test(test_engine_errors),
 	    cmocka_unit_test(test_pg_params),
+	    cmocka_unit_test(test_pgbackrest_section),
+	    cmocka_unit_test(test_pgbackrest_refusals),
+	    cmocka_unit_test(test_replica_methods),
+	    cmocka_unit_test(test_bootstrap_method),
+	    cmocka_unit_test(test_backup_policy_and_slots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -953,6 +953,98 @@ static void test_cache_grows_and_builds_view(void **state)
 	dcs_cache_deinit(&c);
 }
 
+/* pgha's request keys and member extensions: parsed when well-formed, left out (never the
+ * member or the view) when not. */
+static void test_pgha_requests_and_extensions(void **state)
+{
+	const char *kv[] = {
+	    P "backup",
+	    "{\"id\":\"a1\",\"kind\":\"full\",\"state\":\"running\",\"member\":\"pg1\","
+	    "\"requested_at\":\"2026-12-07T21:00:00Z\"}",
+	    P "restore",
+	    "{\"id\":\"r9\",\"kind\":\"time\",\"target\":\"2026-12-07 21:21:47+00\","
+	    "\"leader\":\"pg1\",\"from_timeline\":3,\"state\":\"ready\",\"timeline\":5,"
+	    "\"result\":\"kept /d.old\"}",
+	    P "members/pg1",
+	    "{\"conn_url\":\"postgres://10.0.0.1:5432/postgres\",\"state\":\"running\","
+	    "\"role\":\"primary\",\"archive\":{\"ready\":3,\"oldest_ready_ms\":1796678000000,"
+	    "\"last_archived_wal\":\"000000050000000000000041\","
+	    "\"last_archived_ms\":1796678001000,\"failed_count\":2,"
+	    "\"last_failed_wal\":\"000000050000000000000040\",\"last_failed_ms\":5},"
+	    "\"pgbackrest\":{\"pg-path\":\"/d\",\"pg-socket-path\":\"/d.sock\",\"pg-port\":5432}}",
+	    P "members/pg2",
+	    "{\"conn_url\":\"postgres://10.0.0.2:5432/postgres\",\"state\":\"running\","
+	    "\"role\":\"replica\",\"archive\":{\"ready\":\"lots\"},\"pgbackrest\":[1]}",
+	};
+	struct dcs_view v;
+	char warn[256];
+
+	(void)state;
+	view_of(&v, kv, 4, warn, sizeof(warn));
+	assert_string_equal(warn, "");
+	assert_true(v.backup.present);
+	assert_string_equal(v.backup.id, "a1");
+	assert_string_equal(v.backup.kind, "full");
+	assert_string_equal(v.backup.state, "running");
+	assert_int_equal(v.backup.mod_revision, 10);
+	assert_true(dcs_request_pending(&v.backup));
+	assert_true(v.restore.present);
+	assert_int_equal(v.restore.from_timeline, 3);
+	assert_int_equal(v.restore.timeline, 5);
+	assert_string_equal(v.restore.target, "2026-12-07 21:21:47+00");
+	assert_false(dcs_request_pending(&v.restore)); /* ready */
+	assert_int_equal(v.n_members, 2);
+	assert_true(v.members[0].archive.present);
+	assert_int_equal(v.members[0].archive.ready, 3);
+	assert_int_equal(v.members[0].archive.last_archived_ms, 1796678001000);
+	assert_int_equal(v.members[0].archive.failed_count, 2);
+	assert_string_equal(v.members[0].backup_pg.path, "/d");
+	assert_int_equal(v.members[0].backup_pg.port, 5432);
+	assert_false(v.members[1].archive.present); /* malformed: left out */
+	assert_string_equal(v.members[1].backup_pg.path, "");
+	assert_string_equal(v.members[1].state, "running"); /* the member stays */
+	dcs_view_free(&v);
+
+	/* A request without an id, or not an object: ignored with a warning. */
+	kv[1] = "{\"kind\":\"full\"}";
+	kv[3] = "[1,2]";
+	view_of(&v, kv, 2, warn, sizeof(warn));
+	assert_false(v.backup.present);
+	assert_int_equal(v.backup.mod_revision, 10); /* still overwritable with a CAS */
+	assert_false(v.restore.present);
+	assert_non_null(strstr(warn, "backup: no id; request ignored"));
+	assert_non_null(strstr(warn, "restore: no id; request ignored"));
+	dcs_view_free(&v);
+}
+
+static void test_request_encode_round_trip(void **state)
+{
+	struct dcs_request r, back;
+	struct dcs_kv kv = {.key = P "restore", .mod_revision = 4};
+	struct dcs_view v;
+	char *text;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "x1");
+	snprintf(r.kind, sizeof(r.kind), "set");
+	snprintf(r.target, sizeof(r.target), "20261207-211958F");
+	snprintf(r.leader, sizeof(r.leader), "pg\"1");
+	r.from_timeline = 2;
+	text = dcs_request_encode(&r);
+	assert_string_equal(text, "{\"from_timeline\":2,\"id\":\"x1\",\"kind\":\"set\",\"leader\":"
+	                          "\"pg\\\"1\",\"target\":\"20261207-211958F\"}");
+	kv.value = text;
+	dcs_view_from_kvs(&v, P, &kv, 1, 5, NULL, 0);
+	back = v.restore;
+	assert_true(back.present);
+	back.present = false;
+	back.mod_revision = 0;
+	assert_memory_equal(&back, &r, sizeof(r));
+	dcs_view_free(&v);
+	free(text);
+}
+
 /*
  * A key with a NUL byte is another key: with strcmp, "leader\0x" found the entry of
  * "leader" and overwrote its value (issue 9: a healthy primary stopped). In either
@@ -1021,6 +1113,8 @@ int main(void)
 	    cmocka_unit_test(test_encoders),
 	    cmocka_unit_test(test_cache_load_and_events),
 	    cmocka_unit_test(test_cache_grows_and_builds_view),
+	    cmocka_unit_test(test_pgha_requests_and_extensions),
+	    cmocka_unit_test(test_request_encode_round_trip),
 	    cmocka_unit_test(test_cache_nul_key_is_another_key),
 	};
 

@@ -340,6 +340,9 @@ static void test_cut_off_leader_is_fenced(void **state)
 	observe_primary(5000, NULL);
 	(void)agent_cycle(r->a);
 	assert_int_equal(r->a->last_rule, HA_RULE_LEADER);
+	/* A new leader checks its slots at once (none wanted here: a single member). */
+	assert_string_equal(fake_pg_calls(), "sync_slots");
+	observe_primary(5000, NULL); /* forgets the calls */
 	dcs_mem_set_reachable(r->mem, "n1", false);
 	lease = lease_state(r->a->lease);
 	clocksrc_sim_advance(r->clock, lease.deadline_ms - clocksrc_now_ms(r->clock) - 1);

@@ -317,6 +317,47 @@ static void history_token(struct ha_input *in, char *value)
 	h->switch_lsn = strtoull(f[1], NULL, 10);
 }
 
+static void request(struct dcs_request *r, const char *kind, const char *state, const char *member)
+{
+	memset(r, 0, sizeof(*r));
+	r->present = true;
+	r->mod_revision = 7;
+	strcpy(r->id, "req1");
+	snprintf(r->kind, sizeof(r->kind), "%s", kind);
+	snprintf(r->state, sizeof(r->state), "%s", state);
+	snprintf(r->member, sizeof(r->member), "%s", member);
+}
+
+/* restore=LEADER:STATE:TL: the restore key ("-" state: just asked; TL: the new one). */
+static void restore_token(struct ha_input *in, char *value)
+{
+	char *f[3] = {NULL};
+	int n = split(value, ':', f, 3);
+
+	request(&in->view.restore, "time", n > 1 && strcmp(f[1], "-") ? f[1] : "", "");
+	snprintf(in->view.restore.leader, sizeof(in->view.restore.leader), "%s", f[0]);
+	in->view.restore.from_timeline = 1;
+	in->view.restore.timeline = n > 2 ? atoi(f[2]) : 0;
+}
+
+/* bk=on,stanza,info,job,retry,due:TYPE: what the loop knows of pgBackRest. */
+static void backup_token(struct ha_input *in, char *value)
+{
+	static const char *const types[] = {"", "full", "diff", "incr"};
+	char *save = NULL;
+
+	for (char *t = strtok_r(value, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		in->backup.enabled |= strcmp(t, "on") == 0;
+		in->backup.stanza_ok |= strcmp(t, "stanza") == 0;
+		in->backup.info_known |= strcmp(t, "info") == 0;
+		in->backup.job_running |= strcmp(t, "job") == 0;
+		in->backup.retry_wait |= strcmp(t, "retry") == 0;
+		for (int k = 1; k < 4; k++)
+			if (strncmp(t, "due:", 4) == 0 && strcmp(t + 4, types[k]) == 0)
+				in->backup.due = k;
+	}
+}
+
 /* names_into: comma-separated names into a valid failsafe list (URLs as add_member's). */
 static void names_into(const char *list, struct dcs_failsafe *fs)
 {
@@ -395,6 +436,13 @@ static bool key_token(struct ha_input *in, const char *key, char *value)
 		failover_token(in, value);
 	} else if (strcmp(key, "history") == 0) {
 		history_token(in, value);
+	} else if (strcmp(key, "restore") == 0) {
+		restore_token(in, value);
+	} else if (strcmp(key, "bk") == 0) {
+		backup_token(in, value);
+	} else if (strcmp(key, "backup_req") == 0) {
+		split(value, ':', f, 2);
+		request(&in->view.backup, "full", strcmp(f[0], "-") ? f[0] : "", f[1] ? f[1] : "");
 	} else {
 		return failsafe_token(in, key, value);
 	}
@@ -420,6 +468,8 @@ static bool number_token(struct ha_input *in, const char *key, const char *value
 		in->lease.fs_deadline_ms = NOW + v;
 	else if (strcmp(key, "crashed_since") == 0)
 		in->crashed_since_ms = NOW + v;
+	else if (strcmp(key, "ctl") == 0) /* the data directory's checkpoint timeline */
+		in->pg.control_timeline = (int)v;
 	else if (strcmp(key, "due_since") == 0)
 		in->failover_due_since_ms = NOW + v;
 	else
@@ -842,6 +892,12 @@ static void check_member(const struct world *w, int me, const struct ha_input *i
 	 * from another holder (ha_invariants.h, shared with the fuzz harness). */
 	if (why != NULL)
 		fail_msg("%s: %s", names[me], why);
+	/* A restore, like a promotion, needs the key; pgBackRest jobs are the leader's. */
+	if (plan_index(d, HA_ACT_RESTORE) >= 0)
+		assert_true(input_holds_key(in) ||
+		            has_action(d, HA_ACT_ACQUIRE_LEADER, plan_index(d, HA_ACT_RESTORE)));
+	if (plan_index(d, HA_ACT_BACKUP_JOB) >= 0)
+		assert_true(input_holds_key(in) && w->local[me] == L_PRIMARY);
 	/* Never promote past the lag limit, or outside the sync set. */
 	if (promote >= 0 && !input_holds_key(in)) {
 		assert_true(w->lag[me] != LAG_OVER);
@@ -852,8 +908,9 @@ static void check_member(const struct world *w, int me, const struct ha_input *i
 	/* A primary with a valid lease does not demote when etcd is unreachable. */
 	if (!w->dcs_ok && w->local[me] == L_PRIMARY && w->lease[me] == LS_VALID)
 		assert_int_equal(d->n_actions, 0);
-	/* ... and it fences once past the deadline. */
-	if (w->local[me] == L_PRIMARY && w->lease[me] == LS_EXPIRED)
+	/* ... and it fences once past the deadline (paused, the fencer thread alone does:
+	 * the loop takes no automatic action). */
+	if (w->local[me] == L_PRIMARY && w->lease[me] == LS_EXPIRED && !in->settings.pause)
 		assert_true(has_action(d, HA_ACT_STOP_IMMEDIATE, HA_MAX_ACTIONS));
 	/* Determinism. */
 	ha_decide(in, &again);
@@ -952,6 +1009,122 @@ static void test_sweep_invariants(void **state)
 			}
 	print_message("sweep: %ld worlds x %d members checked\n", count, NMEMBERS);
 	assert_true(count > (quick ? 1000 : 100000));
+}
+
+/*
+ * Restores: the same member space (without lag, which no restore rule reads) under a
+ * restore key asked of node1 or of node2, or ready on timeline 2, with node1, node2 or
+ * nobody holding the leader key, backups on and a full backup due everywhere. On top
+ * of check_member's invariants:
+ *   - while a restore of the key holder is pending, no other member runs, starts,
+ *     promotes, clones or follows anything: it only stops;
+ *   - once it is ready, a member on an older timeline starts only after being made
+ *     again (a re-clone comes before any start), and never follows or promotes.
+ */
+static bool restore_paused;
+
+static void check_restore_member(const struct world *w, const struct ha_input *in,
+                                 const struct ha_decision *d)
+{
+	const struct dcs_request *r = &in->view.restore;
+	bool leader_restores = in->view.has_leader && strcmp(in->view.leader, r->leader) == 0;
+	int start = plan_index(d, HA_ACT_START_REPLICA);
+
+	(void)w;
+	if (!in->dcs_ok || !leader_restores || strcmp(in->name, r->leader) == 0)
+		return;
+	if (dcs_request_pending(r)) {
+		for (int i = 0; i < d->n_actions; i++)
+			assert_int_equal(d->actions[i].kind, HA_ACT_STOP_FAST);
+		assert_int_not_equal(d->role, HA_ROLE_PRIMARY);
+	} else if (in->pg.timeline < r->timeline && in->pg.control_timeline < r->timeline) {
+		assert_int_equal(plan_index(d, HA_ACT_FOLLOW), -1);
+		assert_int_equal(plan_index(d, HA_ACT_PROMOTE), -1);
+		if (start >= 0)
+			assert_true(has_action(d, HA_ACT_REINIT, start) ||
+			            has_action(d, HA_ACT_CLONE, start));
+	}
+}
+
+static void restore_world_input(const struct world *w, int me, int restore, struct ha_input *in)
+{
+	world_input(w, me, in);
+	in->settings.pause = restore_paused; /* pgha restore pauses the cluster */
+	in->backup =
+	    (struct ha_backup){.enabled = true, .stanza_ok = true, .info_known = true, .due = 1};
+	request(&in->view.restore, "time", restore == 2 ? "ready" : "", "");
+	strcpy(in->view.restore.leader, names[restore == 1 ? 1 : 0]);
+	in->view.restore.timeline = restore == 2 ? 2 : 0;
+}
+
+/* makes_primary: the plan turns this node into a primary. */
+static bool makes_primary(const struct ha_decision *d)
+{
+	return plan_index(d, HA_ACT_PROMOTE) >= 0 || plan_index(d, HA_ACT_RESTORE) >= 0 ||
+	       plan_index(d, HA_ACT_START_PRIMARY) >= 0;
+}
+
+static void check_restore_world(const struct world *w, int restore)
+{
+	struct tally t = {0, 0};
+	int makers = 0;
+
+	for (int me = 0; me < NMEMBERS; me++) {
+		struct ha_input in;
+		struct ha_decision d;
+
+		restore_world_input(w, me, restore, &in);
+		ha_decide(&in, &d);
+		check_member(w, me, &in, &d, &t);
+		check_restore_member(w, &in, &d);
+		makers += makes_primary(&d);
+	}
+	/* One view, one primary: paused, roles only mirror what runs (no automatic
+	 * action), so there it is counted on the plans that make a primary. */
+	if (w->dcs_ok)
+		assert_true(restore_paused ? makers <= 1 : t.holders + (t.racers > 0) <= 1);
+}
+
+static void sweep_restore_members(struct world *w, int i, int restore, long *count)
+{
+	static const enum local locals[] = {L_EMPTY,   L_DOWN_PRIMARY, L_DOWN_REPLICA, L_CRASHED,
+	                                    L_PRIMARY, L_REPLICA,      L_STARTING};
+
+	if (i == NMEMBERS) {
+		if (lease_consistent(w)) {
+			check_restore_world(w, restore);
+			(*count)++;
+		}
+		return;
+	}
+	for (size_t l = 0; l < sizeof(locals) / sizeof(locals[0]); l++)
+		for (int ls = 0; ls < LS__COUNT; ls++)
+			for (int r = 0; r < 2; r++) {
+				w->local[i] = locals[l];
+				w->lease[i] = (enum lease_state)ls;
+				w->lag[i] = LAG_NONE;
+				w->reachable[i] = r;
+				sweep_restore_members(w, i + 1, restore, count);
+			}
+}
+
+static void test_sweep_restore(void **state)
+{
+	struct world w;
+	long count = 0;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	w.sync_standby = -1;
+	for (int restore = 0; restore < 3; restore++)
+		for (w.leader = -1; w.leader < 2; w.leader++)
+			for (int ok = 0; ok < 4; ok++) {
+				w.dcs_ok = ok & 1;
+				restore_paused = ok & 2;
+				sweep_restore_members(&w, 0, restore, &count);
+			}
+	print_message("restore sweep: %ld worlds x %d members checked\n", count, NMEMBERS);
+	assert_true(count > 10000);
 }
 
 /* --- part 3: the failsafe sweep ---------------------------------------------------------- */
@@ -1159,7 +1332,8 @@ int main(void)
 	    cmocka_unit_test(test_scenarios),        cmocka_unit_test(test_render_ssn),
 	    cmocka_unit_test(test_switchover_rules), cmocka_unit_test(test_switchover_sync_pending),
 	    cmocka_unit_test(test_failover_rules),   cmocka_unit_test(test_handover_done),
-	    cmocka_unit_test(test_sweep_invariants), cmocka_unit_test(test_sweep_failsafe),
+	    cmocka_unit_test(test_sweep_invariants), cmocka_unit_test(test_sweep_restore),
+	    cmocka_unit_test(test_sweep_failsafe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -504,7 +504,7 @@ static void test_render_agent_yml(void **state)
 	make_cluster(&c, 3);
 	make_secrets(&s);
 	buf_init(&b);
-	lab_render_agent_yml(&c, &s, 1, &b);
+	lab_render_agent_yml(&c, &s, NULL, 1, &b);
 	assert_true(yaml_ok(b.data));
 	assert_non_null(strstr(b.data, "\nscope: \"pgha-lab\"\n"));
 	assert_non_null(strstr(b.data, "\nnamespace: \"/service/\"\n"));
@@ -558,7 +558,7 @@ static void test_render_agent_yml_parses(void **state)
 	make_cluster(&c, 3);
 	make_secrets(&s);
 	buf_init(&b);
-	lab_render_agent_yml(&c, &s, 2, &b);
+	lab_render_agent_yml(&c, &s, NULL, 2, &b);
 	if (!config_load_string(b.data, "agent.yml", cfg, &errors, &warnings))
 		fail_msg("agent.yml rejected: %s", errors.n ? errors.items[0] : "?");
 	for (int i = 0; i < warnings.n; i++)
@@ -617,7 +617,7 @@ static void test_yaml_quote(void **state)
 		strcpy(c.dir, "/srv/odd: dir #1 \"x\"");
 		make_secrets(&s);
 		buf_init(&b);
-		lab_render_agent_yml(&c, &s, 0, &b);
+		lab_render_agent_yml(&c, &s, NULL, 0, &b);
 		assert_true(yaml_ok(b.data));
 		assert_non_null(
 		    strstr(b.data, "data_dir: \"/srv/odd: dir #1 \\\"x\\\"/node1/data\""));
@@ -676,8 +676,8 @@ static void test_render_pgpass_and_patronictl(void **state)
 	assert_true(yaml_ok(b.data));
 	assert_non_null(strstr(b.data, "\nscope: \"pgha-lab\"\nnamespace: \"/service/\"\n"
 	                               "etcd3:\n  hosts:\n    - \"127.0.0.1:6500\"\n"));
-	/* patronictl switches over through the REST API: it needs its credentials */
-	assert_non_null(strstr(b.data, "restapi:\n  authentication:\n    username: \"pgha\"\n"
+	/* the REST credentials, where Patroni 3.0's patronictl reads them */
+	assert_non_null(strstr(b.data, "\nrestapi:\n  authentication:\n    username: \"pgha\"\n"
 	                               "    password: \"ApiPw4\"\n"));
 	assert_null(strstr(b.data, "SuperPw1"));
 	buf_free(&b);
@@ -790,7 +790,7 @@ static void test_layout_write(void **state)
 	(void)state;
 	make_cluster(&c, 2);
 	snprintf(c.dir, sizeof(c.dir), "%s/lab", tmp);
-	if (!lab_layout_write(&c, &ru, err, sizeof(err)))
+	if (!lab_layout_write(&c, &ru, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(file_mode(c.dir, "cluster.json"), 0644);
 	assert_int_equal(file_mode(c.dir, "router.yml"), 0600); /* etcd's password */
@@ -837,7 +837,7 @@ static void test_layout_write_tls(void **state)
 	make_cluster(&c, 2);
 	c.tls = true;
 	snprintf(c.dir, sizeof(c.dir), "%s/lab", tmp);
-	if (!lab_layout_write(&c, &ru, err, sizeof(err)))
+	if (!lab_layout_write(&c, &ru, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(file_mode(c.dir, "tls/ca.crt"), 0644);
 	assert_int_equal(file_mode(c.dir, "tls/ca.key"), -1);
@@ -871,7 +871,7 @@ static void test_render_tls(void **state)
 	make_secrets(&s);
 	strcpy(s.etcd, "EtcdPw5");
 	buf_init(&b);
-	lab_render_agent_yml(&c, &s, 0, &b);
+	lab_render_agent_yml(&c, &s, NULL, 0, &b);
 	if (!config_load_string(b.data, "agent.yml", cfg, &errors, &warnings))
 		fail_msg("agent.yml rejected: %s", errors.n ? errors.items[0] : "?");
 	assert_int_equal(warnings.n, 0);

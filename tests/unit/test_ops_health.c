@@ -110,12 +110,13 @@ static void test_health_all_pass(void **state)
 	expect(&f, "sync standby", OPS_PASS, "node2 streaming");
 	expect(&f, "poolers", OPS_WARN, "no member publishes a pooler");
 	expect(&f, "router", OPS_WARN, "no router configured");
-	assert_int_equal(f.out.n, 7);
+	expect(&f, "WAL archive", OPS_SKIP, "the leader publishes no archiving");
+	assert_int_equal(f.out.n, 8);
 	assert_int_equal(f.out.n_warn, 2);
 	buf_init(&text);
 	ops_health_text(&f.out, &text);
 	assert_non_null(strstr(text.data, "PASS  leader         node1 answers /primary 200"));
-	assert_non_null(strstr(text.data, "\nhealthy: 7 checks, 2 warnings\n"));
+	assert_non_null(strstr(text.data, "\nhealthy: 8 checks, 2 warnings\n"));
 	buf_free(&text);
 	dcs_view_free(&f.view);
 }
@@ -496,6 +497,35 @@ static void test_monitor_log_and_screen(void **state)
 	free(log);
 }
 
+/* The leader's WAL archiving, as its member key publishes it. */
+static void test_health_archive(void **state)
+{
+	struct fixture f;
+	struct dcs_archive *a;
+
+	(void)state;
+	healthy(&f);
+	a = &f.view.members[0].archive; /* node1, the leader */
+	f.in.wall_now_ms = 1800000000000LL;
+	*a = (struct dcs_archive){.present = true, .last_archived_ms = f.in.wall_now_ms - 5000};
+	snprintf(a->last_archived_wal, sizeof(a->last_archived_wal), "000000020000000000000041");
+	eval(&f);
+	expect(&f, "WAL archive", OPS_PASS, "0 waiting; last archived 000000020000000000000041");
+	a->ready = 3;
+	a->oldest_ready_ms = f.in.wall_now_ms - 90000;
+	eval(&f);
+	expect(&f, "WAL archive", OPS_WARN, "3 WAL files waiting, the oldest for 90 s");
+	a->oldest_ready_ms = f.in.wall_now_ms - 400000;
+	eval(&f);
+	expect(&f, "WAL archive", OPS_FAIL, "3 WAL files waiting, the oldest for 400 s");
+	a->failed_count = 7;
+	a->last_failed_ms = f.in.wall_now_ms - 1000;
+	snprintf(a->last_failed_wal, sizeof(a->last_failed_wal), "000000020000000000000042");
+	eval(&f);
+	expect(&f, "WAL archive", OPS_FAIL,
+	       "archiving 000000020000000000000042 fails (7 failures): see node1's log");
+}
+
 /* --- verify ------------------------------------------------------------------------------- */
 
 /* verifiable: healthy, with a pooler on every member and the router's ports answering. */
@@ -644,19 +674,13 @@ static void test_verify_failures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_health_all_pass),
-	    cmocka_unit_test(test_health_etcd),
-	    cmocka_unit_test(test_health_leader),
-	    cmocka_unit_test(test_health_replicas),
-	    cmocka_unit_test(test_health_lone_leader),
-	    cmocka_unit_test(test_health_sync),
-	    cmocka_unit_test(test_health_poolers),
-	    cmocka_unit_test(test_health_router),
-	    cmocka_unit_test(test_verify_all_pass),
-	    cmocka_unit_test(test_verify_failures),
-	    cmocka_unit_test(test_monitor_initial),
-	    cmocka_unit_test(test_monitor_switchover),
-	    cmocka_unit_test(test_monitor_roles),
+	    cmocka_unit_test(test_health_all_pass),        cmocka_unit_test(test_health_etcd),
+	    cmocka_unit_test(test_health_leader),          cmocka_unit_test(test_health_replicas),
+	    cmocka_unit_test(test_health_lone_leader),     cmocka_unit_test(test_health_sync),
+	    cmocka_unit_test(test_health_poolers),         cmocka_unit_test(test_health_router),
+	    cmocka_unit_test(test_health_archive),         cmocka_unit_test(test_verify_all_pass),
+	    cmocka_unit_test(test_verify_failures),        cmocka_unit_test(test_monitor_initial),
+	    cmocka_unit_test(test_monitor_switchover),     cmocka_unit_test(test_monitor_roles),
 	    cmocka_unit_test(test_monitor_log_and_screen),
 	};
 

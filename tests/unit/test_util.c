@@ -27,6 +27,7 @@
 #include "util/iso8601.h"
 #include "util/netaddr.h"
 #include "util/proc.h"
+#include "util/shellwords.h"
 #include "util/strutil.h"
 #include "util/xalloc.h"
 
@@ -624,6 +625,70 @@ static void test_iso8601_every_day(void **state)
 	assert_int_equal(days, 109938); /* 301 years, 73 of them leap years */
 }
 
+/* words: the words of line joined by '|', or "ERR: message". */
+static void expect_words(const char *line, const char *want)
+{
+	char **w = NULL;
+	char err[64];
+	char got[256] = "";
+
+	if (!shellwords_split(line, &w, err, sizeof(err))) {
+		snprintf(got, sizeof(got), "ERR: %s", err);
+		assert_null(w);
+	}
+	for (size_t i = 0; w != NULL && w[i] != NULL; i++) {
+		strcat(got, i ? "|" : "");
+		strcat(got, w[i]);
+	}
+	shellwords_free(w);
+	if (strcmp(got, want) != 0)
+		print_message("line [%s]: got [%s], want [%s]\n", line, got, want);
+	assert_string_equal(got, want);
+}
+
+static void test_shellwords(void **state)
+{
+	(void)state;
+	expect_words("", "");
+	expect_words("   \t ", "");
+	expect_words("/usr/bin/pgbackrest --stanza=main --delta restore",
+	             "/usr/bin/pgbackrest|--stanza=main|--delta|restore");
+	expect_words("a 'b c' \"d e\"", "a|b c|d e");
+	expect_words("x'y'\"z\"w", "xyzw");
+	expect_words("'a\\b' \"a\\\\b\" \"\\$x\" \"\\q\"", "a\\b|a\\b|$x|\\q");
+	expect_words("a\\ b \\'c", "a b|'c");
+	expect_words("'' \"\"", "|");
+	expect_words("$HOME *.sql `id`", "$HOME|*.sql|`id`");
+	expect_words("'unterminated", "ERR: unterminated ' quote");
+	expect_words("\"also", "ERR: unterminated \" quote");
+	expect_words("trailing\\", "ERR: trailing backslash");
+}
+
+static void test_parse_duration(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t seconds; /* -1: refused */
+	} cases[] = {{"0", 0},        {"30", 30},     {"90s", 90},
+	             {"30min", 1800}, {"12h", 43200}, {"7d", 604800},
+	             {"2w", 1209600}, {"1m", -1},     {"7 d", -1},
+	             {"d", -1},       {"-1", -1},     {"1.5h", -1},
+	             {"", -1},        {"7D", -1},     {"99999999999999999999", -1}};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		int64_t x = -1;
+		bool ok = str_parse_duration(cases[i].text, &x);
+
+		if (ok != (cases[i].seconds >= 0) || (ok && x != cases[i].seconds))
+			print_message("duration '%s': ok %d x %lld\n", cases[i].text, ok,
+			              (long long)x);
+		assert_int_equal(ok, cases[i].seconds >= 0);
+		if (ok)
+			assert_int_equal(x, cases[i].seconds);
+	}
+}
+
 /* cgroup v2: the mount from mountinfo, nftables' path and depth, membership by prefix. */
 static void test_cgroup_paths(void **state)
 {
@@ -685,6 +750,8 @@ int main(void)
 	    cmocka_unit_test(test_proc_run_and_stop),
 	    cmocka_unit_test(test_cgroup_paths),
 	    cmocka_unit_test(test_proc_child_signals_reset),
+	    cmocka_unit_test(test_shellwords),
+	    cmocka_unit_test(test_parse_duration),
 	    cmocka_unit_test(test_envsecret_patterns),
 	    cmocka_unit_test(test_envsecret_take_and_children),
 	};

@@ -84,3 +84,15 @@ alarm_actions() {
 	[ ${#names[@]} -gt 0 ] || return 0
 	aws cloudwatch "$1-alarm-actions" --alarm-names "${names[@]}"
 }
+
+# empty_bucket BUCKET: deletes every object version and delete marker of a versioned
+# bucket, a thousand at a time (the most one delete-objects call takes).
+empty_bucket() {
+	local bucket=$1 batch
+	aws s3api list-object-versions --bucket "$bucket" --output json |
+		jq -c '[.Versions[]?, .DeleteMarkers[]?] | map({Key, VersionId}) | _nwise(1000) |
+			{Objects: ., Quiet: true}' |
+		while read -r batch; do
+			aws s3api delete-objects --bucket "$bucket" --delete "$batch" >/dev/null || return 1
+		done
+}

@@ -9,7 +9,10 @@
 #   - elsewhere, as root with debootstrap, it builds in a clean Debian 12 root;
 #   - elsewhere otherwise it stops before building or touching AWS's resources;
 #   - --packages DIR builds nothing, refuses a package for another architecture, and
-#     hands DIR and the version to terraform apply, after create-ca.sh found the CA.
+#     hands DIR and the version to terraform apply, after create-ca.sh found the CA;
+#   - destroy.sh keeps the backup bucket (takes it out of Terraform's state, deletes no
+#     object) unless given --delete-backups, which empties and deletes it after the
+#     rest is destroyed.
 # TAP output; run by scripts/check-deploy.sh.
 set -uo pipefail
 
@@ -134,6 +137,55 @@ run_create ubuntu 24.04 arm64 --packages "$t/debs"
 rc=$?
 check "--packages with an arm64 pgha: refused" test "$rc" -ne 0
 check "  saying so" grep -q "is for arm64, the hosts are amd64" "$t/out"
+
+# --- destroy.sh: the backup bucket stays unless asked -----------------------------------------
+cp "$aws_dir/scripts/destroy.sh" "$tree/deploy/aws/scripts/"
+mkdir -p "$t/bin-destroy"
+# terraform: the stack's outputs and state as destroy.sh reads them; everything recorded.
+cat >"$t/bin-destroy/terraform" <<STUB
+#!/bin/sh
+echo "\$*" >>"$t/calls/terraform"
+case "\$*" in
+*"output -json backup_bucket"*) echo '"sample-backups-1"' ;;
+*"state list"*) printf 'aws_instance.db[0]\naws_s3_bucket.artifacts\naws_s3_bucket.backups\naws_s3_bucket_policy.backups\naws_s3_bucket_versioning.backups\n' ;;
+esac
+exit 0
+STUB
+cat >"$t/bin-destroy/aws" <<STUB
+#!/bin/sh
+echo "\$*" >>"$t/calls/aws"
+case "\$*" in
+*list-object-versions*) echo '{"Versions":[{"Key":"a","VersionId":"1"}],"DeleteMarkers":[{"Key":"b","VersionId":"2"}]}' ;;
+esac
+exit 0
+STUB
+chmod +x "$t/bin-destroy/terraform" "$t/bin-destroy/aws"
+run_destroy() { # run_destroy [ARGS]: destroy.sh's exit status; output in $t/out
+	rm -f "$t"/calls/*
+	env PATH="$t/bin-destroy:/usr/bin:/bin" bash "$tree/deploy/aws/scripts/destroy.sh" "$@" >"$t/out" 2>&1
+}
+# destroyed_after_forgetting: terraform destroy ran, after the bucket left the state.
+destroyed_after_forgetting() {
+	grep -n . "$t/calls/terraform" >"$t/order"
+	local rm destroy
+	rm=$(grep -m1 'state rm aws_s3_bucket.backups aws_s3_bucket_policy.backups aws_s3_bucket_versioning.backups$' "$t/order" | cut -d: -f1)
+	destroy=$(grep -m1 ' destroy -input=false' "$t/order" | cut -d: -f1)
+	[ -n "$rm" ] && [ -n "$destroy" ] && [ "$rm" -lt "$destroy" ]
+}
+run_destroy
+rc=$?
+check "destroy.sh: succeeds" test "$rc" = 0
+check "  the backup bucket's resources (only them) leave the state before terraform destroy" \
+	destroyed_after_forgetting
+check "  no object and no bucket is deleted" not_called aws
+check "  it says the bucket is kept and how to delete it" grep -q "kept the backup bucket s3://sample-backups-1.*" "$t/out"
+run_destroy --delete-backups
+rc=$?
+check "destroy.sh --delete-backups: succeeds" test "$rc" = 0
+check "  the rest is destroyed first" destroyed_after_forgetting
+check "  every version and delete marker is deleted" \
+	grep -q 'delete-objects --bucket sample-backups-1 --delete {"Objects":\[{"Key":"a","VersionId":"1"},{"Key":"b","VersionId":"2"}\],"Quiet":true}' "$t/calls/aws"
+check "  then the bucket" grep -qx 's3api delete-bucket --bucket sample-backups-1' "$t/calls/aws"
 
 echo "1..$n"
 [ "$failed" = 0 ]

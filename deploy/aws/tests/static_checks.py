@@ -6,7 +6,9 @@ module of deploy/aws, checked without the AWS provider (CI cannot download it).
    something declared; every module argument is a variable of that module, every
    required variable of a module is given, and every module output read exists.
 2. The stack's promises, resource by resource: encrypted volumes, IMDSv2 and EC2
-   automatic recovery on every instance, a data volume per database node that is
+   automatic recovery on every instance, the backup bucket (versioned, encrypted, public
+   access blocked, TLS only, objects for the database nodes' role alone, a lifecycle,
+   never destroyed by terraform destroy), a data volume per database node that is
    detached only from a stopped instance, status-check alarms on every instance (the
    system check recovers it), NLB alarms, all of them to the SNS topic, a check that
    the region has enough zones, no Session Manager, and no file hash that would make
@@ -329,8 +331,46 @@ class Checker:
         if obj and attr(obj, "for_each") != "module.packages.packages":
             self.fail("aws_s3_object.package: for_each must be module.packages.packages")
 
+    def backup_bucket(self):
+        name = "aws_s3_bucket.backups"
+        bucket = self.one("resource", "aws_s3_bucket", "backups")
+        if bucket and not any(attr(l, "prevent_destroy") == "true" for l in sub_blocks(bucket, "lifecycle")):
+            self.fail("%s: no lifecycle { prevent_destroy = true }" % name)
+        if bucket and attr(bucket, "force_destroy") == "true":
+            self.fail("%s: force_destroy would let terraform delete the backups" % name)
+        for kind in ("versioning", "public_access_block", "server_side_encryption_configuration",
+                     "lifecycle_configuration", "policy", "ownership_controls"):
+            body = self.one("resource", "aws_s3_bucket_%s" % kind, "backups")
+            if body and attr(body, "bucket") != "%s.id" % name:
+                self.fail("aws_s3_bucket_%s.backups: not on %s" % (kind, name))
+        ver = self.one("resource", "aws_s3_bucket_versioning", "backups")
+        if ver and not any(attr(v, "status") == '"Enabled"' for v in sub_blocks(ver, "versioning_configuration")):
+            self.fail("aws_s3_bucket_versioning.backups: versioning not enabled")
+        pab = self.one("resource", "aws_s3_bucket_public_access_block", "backups")
+        for key in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
+            if pab and attr(pab, key) != "true":
+                self.fail("aws_s3_bucket_public_access_block.backups: %s is not true" % key)
+        sse = self.one("resource", "aws_s3_bucket_server_side_encryption_configuration", "backups")
+        if sse and not re.search(r'sse_algorithm\s*=\s*"(AES256|aws:kms)"', sse):
+            self.fail("aws_s3_bucket_server_side_encryption_configuration.backups: no default encryption")
+        lc = self.one("resource", "aws_s3_bucket_lifecycle_configuration", "backups")
+        if lc and "var.backup_noncurrent_days" not in lc:
+            self.fail("aws_s3_bucket_lifecycle_configuration.backups: noncurrent versions never expire")
+        doc = self.one("data", "aws_iam_policy_document", "backups")
+        if doc and not re.search(r'"aws:SecureTransport"', doc):
+            self.fail("data.aws_iam_policy_document.backups: plain HTTP is not denied")
+        if doc and not re.search(r'"aws:PrincipalArn"[^}]*aws_iam_role\.node\["db"\]\.arn', doc, re.S):
+            self.fail("data.aws_iam_policy_document.backups: objects not restricted to the db role")
+        role = self.one("data", "aws_iam_policy_document", "role")
+        if role and len(re.findall(r'each\.key == "db"[^}]*?aws_s3_bucket\.backups', role, re.S)) < 2:
+            self.fail("data.aws_iam_policy_document.role: the bucket must be granted to the db role only")
+        ud = self.one("module", "userdata")
+        if ud and "aws_s3_bucket.backups.bucket" not in ud:
+            self.fail("module userdata: the agents do not get the backup bucket")
+
     def run(self):
         self.references()
+        self.backup_bucket()
         self.instances()
         self.data_volumes()
         self.alarms()

@@ -3,7 +3,8 @@
 # crash-postgres, kill-agent, freeze-primary, switchover) back to back in one lab, each
 # with exit 0, no acknowledged write lost, writes acknowledged, the victim back in the
 # cluster, a bounded downtime and (except crash-postgres, which may restart in place) a
-# new leader; then bad input: an unknown scenario and a directory that is not a lab.
+# new leader, and pgbackrest check passing (archiving goes on from whichever node is
+# primary); then bad input: an unknown scenario and a directory that is not a lab.
 #
 # Ports 31000-31099 (base port 31000).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -45,6 +46,11 @@ for scenario in kill-primary crash-postgres kill-agent freeze-primary switchover
 	fi
 	diag "$scenario: $(field "$out" "'downtime %.2f s, healed in %s s, acked %d' % (j['downtime_s'] or -1, j['rejoin_s'], j['acked'])")"
 	is "$(lab_healthy >/dev/null 2>&1 && echo yes || echo no)" yes "$scenario: pgha list agrees: healthy"
+	# WAL archiving (pgBackRest, on in a lab) went on from the new primary: no gap.
+	check=$("$PGHA" backup check --dir "$LAB_DIR" --timeout 120 2>&1)
+	rc=$?
+	ok "$rc" "$scenario: pgbackrest check passes"
+	[ "$rc" -eq 0 ] || diag "$check"
 done
 
 # Bad input.

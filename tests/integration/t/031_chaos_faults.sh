@@ -4,7 +4,8 @@
 # bench-failover): etcd-leader-stall, etcd-quorum-loss, partition-primary-etcd and
 # partition-primary. Each must keep what users rely on, whatever the cluster chose to
 # do (ride it out, or fail over): exit 0, no acknowledged write lost, never two
-# writable primaries, the cluster healed with every node back, and, for
+# writable primaries, the cluster healed with every node back, pgbackrest check passing
+# (WAL archiving goes on from whichever node is primary), and, for
 # partition-primary, no commit acknowledged by the cut-off primary after the cut.
 # Then: a partition is refused, with nothing injected, when a process of the lab is
 # not in its cgroup or chaos is not root; SIGINT in the middle of a partition heals it
@@ -49,6 +50,10 @@ run_scenario() {
 	is "$(field "$out" "isinstance(j['leader_changes'], int)")" True "$scenario: leader changes counted"
 	is "$(lab_leftovers | grep -c nftables)" 0 "$scenario: no nftables table left"
 	is "$(lab_healthy >/dev/null 2>&1 && echo yes || echo no)" yes "$scenario: pgha list agrees: healthy"
+	check=$("$PGHA" backup check --dir "$LAB_DIR" --timeout 120 2>&1)
+	rc=$?
+	ok "$rc" "$scenario: pgbackrest check passes (archiving goes on, no gap)"
+	[ "$rc" -eq 0 ] || diag "$check"
 	diag "$scenario: $(field "$out" "'pause %s s, %d leader change(s), failsafe %.1f s, %s' % (j['downtime_s'], j['leader_changes'], j['failsafe_s'], j['timeline'][0]['event'])")"
 	OUT=$out
 }

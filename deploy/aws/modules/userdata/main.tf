@@ -28,6 +28,8 @@ locals {
     synchronous_mode = var.synchronous_mode
     shared_buffers   = var.pg_shared_buffers
     max_connections  = var.pg_max_connections
+    region           = var.region
+    backup           = var.backup
   })]
 
   cluster_yaml = templatefile("${path.module}/templates/cluster.yml.tftpl", {

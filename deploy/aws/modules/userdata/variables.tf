@@ -114,3 +114,25 @@ variable "client_names" {
     error_message = "client_names: DNS names only."
   }
 }
+
+variable "backup" {
+  description = "pgBackRest's repository, the stack's S3 bucket (bucket name; the repository path inside it is /<cluster_name>), and the cluster's backup schedule (pgha durations: 30min, 12h, 7d, or \"0\" for never) and retention (full backups kept)."
+  type = object({
+    bucket         = string
+    full_every     = optional(string, "7d")
+    diff_every     = optional(string, "1d")
+    retention_full = optional(number, 2)
+  })
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.backup.bucket))
+    error_message = "backup.bucket must be an S3 bucket name."
+  }
+  validation {
+    condition     = alltrue([for d in [var.backup.full_every, var.backup.diff_every] : can(regex("^(0|[1-9][0-9]*(s|min|h|d|w)?)$", d))])
+    error_message = "backup.full_every and backup.diff_every are durations: 0 (never), or a number with s, min, h, d or w."
+  }
+  validation {
+    condition     = var.backup.retention_full >= 1 && var.backup.retention_full <= 99 && floor(var.backup.retention_full) == var.backup.retention_full
+    error_message = "backup.retention_full: between 1 and 99 full backups."
+  }
+}

@@ -15,6 +15,7 @@ module "userdata" {
   db_data_volume_ids = ["vol-0a1b2c3d4e5f60001", "vol-0a1b2c3d4e5f60002", "vol-0a1b2c3d4e5f60003"]
   ssm_prefix         = "/pgha/sample"
   vpc_cidr           = "10.42.0.0/16"
+  backup             = { bucket = "sample-pgha-backups-20261208" }
   etcd_members = [
     { name = "etcd1", ip = "10.42.10.10" },
     { name = "etcd2", ip = "10.42.11.11" },

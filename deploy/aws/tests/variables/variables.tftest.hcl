@@ -126,3 +126,19 @@ run "one_zone_is_a_valid_option" {
     client_routing = "nlb-health-checks"
   }
 }
+
+run "backup_schedule_must_be_a_duration" {
+  command = plan
+  variables {
+    backup_full_every = "weekly"
+  }
+  expect_failures = [var.backup_full_every]
+}
+
+run "backups_keep_at_least_one_full" {
+  command = plan
+  variables {
+    backup_retention_full = 0
+  }
+  expect_failures = [var.backup_retention_full]
+}

@@ -13,6 +13,7 @@ variables {
   db_data_volume_ids = ["vol-0123456789abcdef0", "vol-0123456789abcdef1", "vol-0123456789abcdef2"]
   ssm_prefix         = "/pgha/sample"
   vpc_cidr           = "10.42.0.0/16"
+  backup             = { bucket = "sample-backups-20261208" }
   etcd_members = [
     { name = "etcd1", ip = "10.42.10.10" },
     { name = "etcd2", ip = "10.42.11.11" },
@@ -92,6 +93,33 @@ run "no_secret_in_rendered_files" {
     condition     = !strcontains(output.bastion_user_data, "\nissue_cert ")
     error_message = "the bastion never reads the CA's key (it issues no certificate)"
   }
+}
+
+run "nodes_archive_into_the_backup_bucket" {
+  command = plan
+
+  assert {
+    condition = alltrue([for y in output.agent_yaml :
+      strcontains(y, "    repo1-type: s3\n    repo1-path: /sample\n    repo1-s3-bucket: sample-backups-20261208\n") &&
+    strcontains(y, "    repo1-s3-key-type: auto\n") && !can(regex("repo1-s3-key(-secret)?:", y))])
+    error_message = "every node's pgBackRest uses the stack's bucket with its instance role, no key in the file"
+  }
+  assert {
+    condition     = alltrue([for y in output.agent_yaml : strcontains(y, "      full_every: 7d\n      diff_every: 1d\n      retention_full: 2\n")])
+    error_message = "the cluster's backup schedule and retention default to a weekly full, a daily diff, two fulls kept"
+  }
+  assert {
+    condition     = alltrue([for s in output.db_user_data : strcontains(s, "\napt_get install --no-install-recommends pgbackrest\n")])
+    error_message = "database nodes install pgBackRest"
+  }
+}
+
+run "rejects_a_backup_schedule_that_is_not_a_duration" {
+  command = plan
+  variables {
+    backup = { bucket = "sample-backups-20261208", full_every = "weekly" }
+  }
+  expect_failures = [var.backup]
 }
 
 run "rejects_two_etcd_members" {
