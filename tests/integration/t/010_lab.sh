@@ -96,8 +96,10 @@ ok $? "pgha list --json exits 0"
 check_json=$(printf '%s' "$json" | python3 -c '
 import json, sys
 j = json.load(sys.stdin)
-assert set(j) == {"scope", "namespace", "etcd", "leader", "pause", "members"}, sorted(j)
+assert set(j) == {"scope", "namespace", "etcd", "leader", "pause", "members", "failsafe"}, sorted(j)
 assert j["pause"] is False
+assert set(j["failsafe"]) == {"mode", "active", "primary", "members"}, sorted(j["failsafe"])
+assert j["failsafe"]["active"] is False  # etcd answers: the cluster does not run on failsafe
 assert j["scope"] == "pgha-lab" and j["namespace"] == "/service/"
 assert len(j["etcd"]) == 3 and all(u.startswith("https://127.0.0.1:") for u in j["etcd"])
 fields = {"name", "host", "port", "api_url", "pooler", "role", "state", "timeline",
