@@ -105,7 +105,7 @@ assert isinstance(fs["members"], list), fs
 assert j["scope"] == "pgha-lab" and j["namespace"] == "/service/"
 assert len(j["etcd"]) == 3 and all(u.startswith("https://127.0.0.1:") for u in j["etcd"])
 fields = {"name", "host", "port", "api_url", "pooler", "role", "state", "timeline",
-          "lag_bytes"}
+          "lag_bytes", "archive"}
 assert [m["name"] for m in j["members"]] == ["node1", "node2", "node3"]
 for m in j["members"]:
     assert set(m) == fields, sorted(m)
