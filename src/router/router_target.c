@@ -240,12 +240,18 @@ static void sync_members(struct rt_table *tbl, const struct dcs_view *view, int6
 static void set_leader(struct rt_table *tbl, const struct dcs_view *view, int64_t now_ms,
                        struct rt_changes *ch)
 {
+	bool handing_over = tbl->switchover_pending || view->failover.present;
+
 	for (int i = 0; i < RT_MAX_TARGETS; i++) {
 		struct rt_target *t = &tbl->t[i];
 		bool leads = t->in_use && view->has_leader && strcmp(t->name, view->leader) == 0;
 
-		/* No key at all: the last leader is kept on probation (rt_table_apply_view). */
-		t->kept = t->in_use && t->is_leader && !view->has_leader;
+		/*
+		 * No key at all: the last leader is kept on probation (rt_table_apply_view),
+		 * unless a switchover was under way: then it released the key on purpose and
+		 * is stepping down, and new clients wait for the next leader instead.
+		 */
+		t->kept = t->in_use && t->is_leader && !view->has_leader && !handing_over;
 		if (t->kept)
 			leads = true;
 		if (leads == t->is_leader)

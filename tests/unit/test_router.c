@@ -354,6 +354,40 @@ static void test_vanished_key_keeps_the_last_leader_on_probation(void **state)
 	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
 }
 
+/*
+ * During a switchover the leader releases its key on purpose: it is stepping down, so
+ * it is not kept on probation even while its /primary still answers 200 (it may not have
+ * stopped yet); new RW clients wait for the next leader instead of landing on it.
+ */
+static void test_key_released_in_a_switchover_is_not_kept(void **state)
+{
+	struct fixture *f = three_members();
+	struct rt_changes ch;
+	int n1 = idx(f, "n1");
+
+	(void)state;
+	assert_true(check(f, "n1", 200));
+	f->view.failover.present = true;
+	snprintf(f->view.failover.leader, DCS_NAME_LEN, "n1");
+	snprintf(f->view.failover.member, DCS_NAME_LEN, "n2");
+	(void)apply(f);
+	assert_true(f->tbl.switchover_pending);
+	set_leader(&f->view, NULL);
+	ch = apply(f);
+	assert_int_equal(ch.lost_leader, n1);
+	assert_false(f->tbl.t[n1].is_leader);
+	assert_false(check(f, "n1", 200));
+	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
+	/* The same without a pending switchover seen first: the failover key alone is enough. */
+	f = three_members();
+	assert_true(check(f, "n1", 200));
+	f->view.failover.present = true;
+	snprintf(f->view.failover.member, DCS_NAME_LEN, "n2");
+	set_leader(&f->view, NULL);
+	(void)apply(f);
+	assert_int_equal(rt_select(&f->tbl, RT_RW, f->now), -1);
+}
+
 static void test_leader_change_fences_and_rechecks(void **state)
 {
 	struct fixture *f = three_members();
@@ -984,6 +1018,7 @@ int main(void)
 	    cmocka_unit_test(test_rw_needs_leader_key_and_primary_check),
 	    cmocka_unit_test(test_primary_answer_without_leader_key_is_not_enough),
 	    cmocka_unit_test(test_vanished_key_keeps_the_last_leader_on_probation),
+	    cmocka_unit_test(test_key_released_in_a_switchover_is_not_kept),
 	    cmocka_unit_test(test_leader_change_fences_and_rechecks),
 	    cmocka_unit_test(test_ro_round_robin_over_replicas),
 	    cmocka_unit_test(test_penalty_and_unresolved_address),

@@ -40,8 +40,14 @@ like "$metrics" 'pgha_router_target_up{target="n1",addr="127.0.0.1:'"$(rt_bounce
 	"/metrics shows n1 up for RW through its pooler"
 like "$metrics" 'pgha_router_bytes_in_total{listener="rw"} [1-9]' "/metrics counts bytes"
 
-# --- hold queue -------------------------------------------------------------------------
+# --- a vanished key while the primary still says so: kept (etcd trouble must not cut writes)
 rt_etcd del "$RT_PREFIX/leader" >/dev/null
+sleep 1.5
+is "$(rt_sql "$RT_RW" 'select inet_server_port()')" "$(rt_pg_port 1)" \
+	"the last leader keeps its RW clients while the key is gone and its /primary answers 200"
+
+# --- hold queue -------------------------------------------------------------------------
+rt_role 1 down # the primary no longer says so: it lost the lead
 rt_wait 5 rt_rw_down
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$RT_HTTP/health")
 is "$code" "503" "/health answers 503 without a leader"
@@ -50,11 +56,13 @@ rt_sql "$RT_RW" 'select pg_is_in_recovery()' >"$RT_DIR/held.out" 2>&1 &
 held_pid=$!
 sleep 1.5
 ok "$(kill -0 $held_pid 2>/dev/null && echo 1)" "a RW client is held while there is no leader"
+rt_role 1 primary
 rt_etcd put "$RT_PREFIX/leader" n1 >/dev/null
 wait $held_pid
 held_rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
 is "$held_rc/$(cat "$RT_DIR/held.out")" "0/f" "the held client is forwarded once the leader is back (${ms} ms)"
+rt_role 1 down
 rt_etcd del "$RT_PREFIX/leader" >/dev/null
 start=$(date +%s)
 rt_sql "$RT_RW" 'select 1' >/dev/null 2>&1
@@ -64,6 +72,7 @@ ok "$([ $rc -ne 0 ] && [ $secs -ge 4 ] && [ $secs -le 8 ] && echo 1)" \
 	"a held client is closed after hold_timeout (rc $rc after ${secs}s)"
 like "$(curl -s "http://127.0.0.1:$RT_HTTP/metrics")" 'pgha_router_hold_timeouts_total{listener="rw"} 1' \
 	"/metrics counts the hold timeout"
+rt_role 1 primary
 rt_etcd put "$RT_PREFIX/leader" n1 >/dev/null
 rt_wait 5 rt_rw_ok
 
