@@ -64,6 +64,7 @@ ms=$((($(date +%s%N) - start) / 1000000))
 is "$held_rc/$(cat "$RT_DIR/held.out")" "0/f" "the held client is forwarded once the leader is back (${ms} ms)"
 rt_role 1 down
 rt_etcd del "$RT_PREFIX/leader" >/dev/null
+rt_wait 5 rt_rw_down
 start=$(date +%s)
 rt_sql "$RT_RW" 'select 1' >/dev/null 2>&1
 rc=$?

@@ -85,6 +85,7 @@ ok "$(has_status 'rw -> n1, ro -> 2 replicas, 0 clients' && echo 1)" \
 # --- a held client shows in the status ------------------------------------------------------------
 rt_role 1 down # a primary that lost the lead (one that still says so would be kept)
 rt_etcd del "$RT_PREFIX/leader" >/dev/null
+rt_wait 10 has_status 'rw -> none (new clients held), ro -> 2 replicas, 0 clients'
 exec 3<>"/dev/tcp/127.0.0.1/$RT_RW"
 rt_wait 10 has_status 'rw -> none (new clients held), ro -> 2 replicas, 1 client (1 held)'
 ok "$(has_status 'rw -> none (new clients held), ro -> 2 replicas, 1 client (1 held)' && echo 1)" \
