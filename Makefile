@@ -231,11 +231,12 @@ check-docs:
 
 format:
 	clang-format -i $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) $(wildcard tests/unit/*.h) \
-		tests/unit/fake_pg.c $(FUZZ_SRCS) tests/fuzz/fuzz.h
+		tests/unit/fake_pg.c $(FUZZ_SRCS) tests/fuzz/fuzz.h $(ITEST_SRCS)
 
 format-check:
 	@clang-format --dry-run -Werror $(SRCS) src/main.c $(wildcard src/*/*.h) $(UNIT_SRCS) \
-		$(wildcard tests/unit/*.h) tests/unit/fake_pg.c $(FUZZ_SRCS) tests/fuzz/fuzz.h && \
+		$(wildcard tests/unit/*.h) tests/unit/fake_pg.c $(FUZZ_SRCS) tests/fuzz/fuzz.h \
+		$(ITEST_SRCS) && \
 		echo "format: ok"
 
 # The decision core stays pure (and the shell scripts shellcheck-clean): it includes only its own types, util/ and libc's string

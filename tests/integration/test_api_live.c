@@ -750,7 +750,9 @@ static void test_request_deadline(void **state)
 static void test_per_address_caps(void **state)
 {
 	struct live *l = live_start(13, NULL, NULL);
-	enum { PER_SOURCE = 128 };
+	enum {
+		PER_SOURCE = 128
+	};
 	static const char *const sources[] = {"127.0.0.2", "127.0.0.3"};
 	int fds[2][PER_SOURCE];
 	int refused[2] = {0, 0};
@@ -768,7 +770,8 @@ static void test_per_address_caps(void **state)
 			struct pollfd p = {.fd = fds[s][i], .events = POLLIN};
 			char c;
 
-			refused[s] += poll(&p, 1, 0) == 1 && recv(fds[s][i], &c, 1, MSG_DONTWAIT) <= 0;
+			refused[s] +=
+			    poll(&p, 1, 0) == 1 && recv(fds[s][i], &c, 1, MSG_DONTWAIT) <= 0;
 		}
 	assert_int_equal(refused[0], PER_SOURCE - 32);
 	assert_int_equal(refused[1], PER_SOURCE - 32);

@@ -182,8 +182,9 @@ static void test_allowlist(void **state)
 static void test_encrypted_key(void **state)
 {
 	char plain_key[PATH_MAX], enc_key[PATH_MAX], pass_file[PATH_MAX], arg[PATH_MAX + 8];
-	const char *argv[] = {"/usr/bin/openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in",
-	                      plain_key, "-out", enc_key, "-passout", arg, NULL};
+	const char *argv[] = {
+	    "/usr/bin/openssl", "pkcs8", "-topk8", "-v2",      "aes-256-cbc", "-in",
+	    plain_key,          "-out",  enc_key,  "-passout", arg,           NULL};
 	struct proc_spec spec = {.argv = argv, .log_path = "/dev/null", .stdin_null = true};
 	struct api_options opt = {.keyfile_password = "k3y-pass"};
 	struct tls_client trust;
