@@ -540,6 +540,23 @@ static enum step act_handover(struct ctx *c)
 /* --- dispatch ----------------------------------------------------------------------------------
  */
 
+static enum step act_backup_job(struct ctx *c)
+{
+	/* Not worth stopping the plan for: the next cycle plans it again. */
+	return agent_backup_start(c->a, c->in, c->act->target) ? STEP_CHANGED : STEP_SAME;
+}
+
+/* act_failsafe_key: publish or delete the failsafe key; a lost compare is not a change. */
+static enum step act_failsafe_key(struct ctx *c)
+{
+	enum step st =
+	    c->act->kind == HA_ACT_PUBLISH_FAILSAFE
+	        ? cas_step(agent_fs_publish(c->a, c->in, &c->d->failsafe), "failsafe key")
+	        : cas_step(agent_fs_delete(c->a, c->in), "failsafe key");
+
+	return st == STEP_FAILED ? STEP_FAILED : STEP_SAME;
+}
+
 static enum step run(struct ctx *c)
 {
 	switch (c->act->kind) {
@@ -588,19 +605,12 @@ static enum step run(struct ctx *c)
 	case HA_ACT_HANDOVER:
 		return act_handover(c);
 	case HA_ACT_BACKUP_JOB:
-		/* Not worth stopping the plan for: the next cycle plans it again. */
-		return agent_backup_start(c->a, c->in, c->act->target) ? STEP_CHANGED : STEP_SAME;
+		return act_backup_job(c);
 	case HA_ACT_RESTORE:
 		return agent_restore(c->a, c->in) ? STEP_CHANGED : STEP_FAILED;
 	case HA_ACT_PUBLISH_FAILSAFE:
-		return cas_step(agent_fs_publish(c->a, c->in, &c->d->failsafe), "failsafe key") ==
-		               STEP_FAILED
-		           ? STEP_FAILED
-		           : STEP_SAME;
 	case HA_ACT_DELETE_FAILSAFE:
-		return cas_step(agent_fs_delete(c->a, c->in), "failsafe key") == STEP_FAILED
-		           ? STEP_FAILED
-		           : STEP_SAME;
+		return act_failsafe_key(c);
 	case HA_ACT__COUNT:
 		break;
 	}
