@@ -180,7 +180,7 @@ fuzz: fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 fuzz-check: fuzz-build
-	@sh tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) $(FUZZ_BINS)
+	@FUZZ_SEED=1 sh tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) $(FUZZ_BINS)
 
 valgrind: $(UNIT_BINS)
 	@VALGRIND=1 sh tests/unit/run.sh $(UNIT_BINS)

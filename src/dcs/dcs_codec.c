@@ -681,6 +681,8 @@ static void decode_history(struct dcs_view *v, const struct dcs_kv *kv, struct w
 		json_decref(a);
 		return;
 	}
+	v->n_history = 0; /* given twice (hostile input): the later one stays */
+	free(v->history_json);
 	for (size_t i = first; i < n; i++) {
 		if (history_entry(json_array_get(a, i), &v->history[v->n_history]))
 			v->n_history++;
@@ -711,6 +713,7 @@ static void decode_config(struct dcs_view *v, const struct dcs_kv *kv, struct wa
 	v->config_mod_revision = kv->mod_revision;
 	if (json_is_object(o)) {
 		v->has_config = true;
+		free(v->config_json); /* given twice (hostile input): the later one stays */
 		v->config_json = xstrdup(kv->value);
 	} else {
 		warnf(w, "config: not a JSON object; ignored");

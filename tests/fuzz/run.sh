@@ -5,6 +5,9 @@
 # harness: executions, executions per second, time, corpus size. A crash, a leak or a
 # timeout fails the run; the input is kept in build-fuzz/crashes/ and its path printed.
 # Run from the repository's top directory (make fuzz, make fuzz-check).
+# FUZZ_SEED: libFuzzer's -seed (0, the default, picks a new one each run); make
+# fuzz-check sets 1 so that CI's short runs explore the same way every time and a
+# failure there can be reproduced, while make fuzz explores anew.
 set -u
 secs=$1
 shift
@@ -27,7 +30,7 @@ for bin in "$@"; do
 	*) dict="" ;;
 	esac
 	# shellcheck disable=SC2086 # $dict is one option or none
-	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	"$bin" -seed="${FUZZ_SEED:-0}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$crashes/$short-" $dict "$work" "$seeds" >"$out/$short.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$short.log")

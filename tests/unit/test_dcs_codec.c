@@ -433,6 +433,24 @@ static void test_member_name_twice(void **state)
 	dcs_view_free(&v);
 }
 
+/* The config and history keys twice (a fuzzer's find: the first copy leaked): the later
+ * one stays. */
+static void test_config_twice(void **state)
+{
+	const char *kv[] = {P "config",  "{\"ttl\":20}",  P "config",  "{\"ttl\":30}",
+	                    P "history", "[[1,1,\"a\"]]", P "history", "[[1,1,\"a\"],[2,2,\"b\"]]"};
+	struct dcs_view v;
+	char warn[256];
+
+	(void)state;
+	view_of(&v, kv, 4, warn, sizeof(warn));
+	assert_true(v.valid);
+	assert_true(v.has_config);
+	assert_string_equal(v.config_json, "{\"ttl\":30}");
+	assert_int_equal(v.n_history, 2);
+	dcs_view_free(&v);
+}
+
 /* Keys and values with a NUL byte, given with their lengths (as etcd has them). */
 static void test_nul_bytes_in_kvs(void **state)
 {
@@ -1125,6 +1143,7 @@ int main(void)
 	    cmocka_unit_test(test_member_url_schemes),
 	    cmocka_unit_test(test_member_name_control_chars),
 	    cmocka_unit_test(test_member_name_twice),
+	    cmocka_unit_test(test_config_twice),
 	    cmocka_unit_test(test_nul_bytes_in_kvs),
 	    cmocka_unit_test(test_history_forms),
 	    cmocka_unit_test(test_history_keeps_newest),
