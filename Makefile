@@ -250,6 +250,9 @@ lint:
 	@! grep -nE '\b(printf|fprintf|puts|fopen|open|read|write|malloc|calloc|free|getenv|clock_gettime|time|rand)\(' $(PURE) \
 		|| (echo "lint: ha_decide must stay pure (calls)" && false)
 	@sh scripts/check-layers.sh
+	@! grep -nE "trap '[^']*;[^']*lab_cleanup' EXIT" tests/integration/t/*.sh \
+		| grep -vF '(exit $$rc); lab_cleanup' \
+		|| (echo "lint: lab_cleanup exits with \$$?: a trap running commands before it must keep the test's status (rc=\$$?; ...; (exit \$$rc); lab_cleanup)" && false)
 	@command -v shellcheck >/dev/null || (echo "lint: shellcheck is not installed (make deps)" && false)
 	@shellcheck bench/*.sh tests/integration/lib.sh scripts/check-layers.sh tests/tsan-chaos.sh \
 		tests/fuzz/run.sh

@@ -109,7 +109,8 @@ setpriv --reuid="$as_user" --regid="$as_user" --init-groups -- env HOME="$as_hom
 	PATRONI_SUPERUSER_PASSWORD="$su_pw" PATRONI_REPLICATION_PASSWORD="$repl_pw" \
 	PGHA_REST_PASSWORD="$CANARY" "${agent_cmd[@]}" >>"$LAB_DIR/logs/$node.by-hand.log" 2>&1 &
 hand=$!
-trap 'kill -TERM $hand 2>/dev/null; wait $hand 2>/dev/null; lab_cleanup' EXIT
+# shellcheck disable=SC2154 # rc is the trap's own: lab_cleanup exits with the test's status
+trap 'rc=$?; kill -TERM $hand 2>/dev/null; wait $hand 2>/dev/null; (exit $rc); lab_cleanup' EXIT
 wait_for 60 eval "[ \"\$(lab_member_state $node)\" = streaming ]"
 ok $? "$node's agent, started by hand with its passwords in the environment, streams again"
 pids=$(lab_tree "$hand")
