@@ -42,8 +42,11 @@ static void new_request(struct dcs_request *r, const char *kind)
 	clock_wall_iso8601(r->requested_at, sizeof(r->requested_at));
 }
 
-/* write_request: the key name = r, if what is there (current) allows it. */
-static bool write_request(const struct ops_ctx *ctx, const char *name, const struct dcs_request *r,
+/*
+ * write_request: the key name = r, if what is there (current) allows it; r carries
+ * current's outcome if current has ended (its requester may not have seen it yet).
+ */
+static bool write_request(const struct ops_ctx *ctx, const char *name, struct dcs_request *r,
                           const struct dcs_request *current)
 {
 	struct dcs *d = ops_dcs_open(ctx, false);
@@ -51,6 +54,7 @@ static bool write_request(const struct ops_ctx *ctx, const char *name, const str
 
 	if (d == NULL)
 		return false;
+	dcs_request_follow(r, current);
 	res = dcs_request_write(d, name, r, current->mod_revision);
 	dcs_close(d);
 	if (res == DCS_CAS_CONFLICT)
@@ -92,7 +96,8 @@ static bool wait_request(const struct ops_ctx *ctx, const char *name, const char
 			continue;
 		*out = *key_of(&v, name);
 		dcs_view_free(&v);
-		if (!out->present || !str_eq(out->id, id)) {
+		if ((!out->present || !str_eq(out->id, id)) &&
+		    !dcs_request_outcome_of(out, id, out)) {
 			client_say(ctx->cmd, "the request is gone from the %s key", name);
 			return false;
 		}
@@ -393,7 +398,7 @@ static bool confirm_restore(const struct ops_ctx *ctx, const struct ops_args *a,
  * may still be at it.
  */
 static int run_restore(const struct ops_ctx *ctx, const struct ops_args *a, struct dcs_view *v,
-                       const struct dcs_request *r, bool *paused, bool *settled)
+                       struct dcs_request *r, bool *paused, bool *settled)
 {
 	int64_t deadline = deadline_of(a);
 	struct dcs_request done;

@@ -564,6 +564,24 @@ static void decode_failover(struct dcs_failover *f, const struct dcs_kv *kv, str
 
 /* --- pgha's request keys ---------------------------------------------------------------- */
 
+/* previous_fields: the optional "previous" object, the outcome of the request replaced. */
+static bool previous_fields(const json_t *o, struct dcs_request_outcome *p, char *err,
+                            size_t errlen)
+{
+	const json_t *v = json_object_get(o, "previous");
+
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_object(v)) {
+		err_set(err, errlen, "\"previous\" is not an object");
+		return false;
+	}
+	return field_str(v, "id", p->id, sizeof(p->id), err, errlen) &&
+	       field_str(v, "state", p->state, sizeof(p->state), err, errlen) &&
+	       field_str(v, "result", p->result, sizeof(p->result), err, errlen) &&
+	       field_int(v, "timeline", &p->timeline, err, errlen);
+}
+
 static bool request_fields(const json_t *o, struct dcs_request *r, char *err, size_t errlen)
 {
 	return field_str(o, "id", r->id, sizeof(r->id), err, errlen) &&
@@ -575,7 +593,9 @@ static bool request_fields(const json_t *o, struct dcs_request *r, char *err, si
 	       field_str(o, "member", r->member, sizeof(r->member), err, errlen) &&
 	       field_int(o, "timeline", &r->timeline, err, errlen) &&
 	       field_str(o, "result", r->result, sizeof(r->result), err, errlen) &&
-	       field_str(o, "requested_at", r->requested_at, sizeof(r->requested_at), err, errlen);
+	       field_str(o, "requested_at", r->requested_at, sizeof(r->requested_at), err,
+	                 errlen) &&
+	       previous_fields(o, &r->previous, err, errlen);
 }
 
 static void decode_request(const char *name, struct dcs_request *r, const struct dcs_kv *kv,
@@ -944,6 +964,33 @@ static void set_text(json_t *o, const char *key, const char *value)
 		json_object_set_new(o, key, json_string(value));
 }
 
+void dcs_request_follow(struct dcs_request *next, const struct dcs_request *current)
+{
+	memset(&next->previous, 0, sizeof(next->previous));
+	if (!current->present || dcs_request_pending(current))
+		return;
+	snprintf(next->previous.id, sizeof(next->previous.id), "%s", current->id);
+	snprintf(next->previous.state, sizeof(next->previous.state), "%s", current->state);
+	snprintf(next->previous.result, sizeof(next->previous.result), "%s", current->result);
+	next->previous.timeline = current->timeline;
+}
+
+bool dcs_request_outcome_of(const struct dcs_request *key, const char *id, struct dcs_request *out)
+{
+	struct dcs_request_outcome p;
+
+	if (!key->present || id[0] == '\0' || !str_eq(key->previous.id, id))
+		return false;
+	p = key->previous; /* out may be key */
+	memset(out, 0, sizeof(*out));
+	out->present = true;
+	snprintf(out->id, sizeof(out->id), "%s", p.id);
+	snprintf(out->state, sizeof(out->state), "%s", p.state);
+	snprintf(out->result, sizeof(out->result), "%s", p.result);
+	out->timeline = p.timeline;
+	return true;
+}
+
 char *dcs_request_encode(const struct dcs_request *r)
 {
 	json_t *o = json_object();
@@ -961,6 +1008,16 @@ char *dcs_request_encode(const struct dcs_request *r)
 		json_object_set_new(o, "timeline", json_integer(r->timeline));
 	set_text(o, "result", r->result);
 	set_text(o, "requested_at", r->requested_at);
+	if (r->previous.id[0] != '\0') {
+		json_t *p = json_object();
+
+		set_text(p, "id", r->previous.id);
+		set_text(p, "state", r->previous.state);
+		set_text(p, "result", r->previous.result);
+		if (r->previous.timeline > 0)
+			json_object_set_new(p, "timeline", json_integer(r->previous.timeline));
+		json_object_set_new(o, "previous", p);
+	}
 	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return text;

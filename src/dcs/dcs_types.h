@@ -64,6 +64,18 @@ struct dcs_member {
 };
 
 /*
+ * dcs_request_outcome: how a request ended. The request that replaces it in the key
+ * carries it along: its requester polls, and may look only after the next request was
+ * written.
+ */
+struct dcs_request_outcome {
+	char id[40];
+	char state[16]; /* done, failed, ready */
+	char result[256];
+	int timeline; /* restore: the new timeline */
+};
+
+/*
  * pgha's request keys, which Patroni does not have: "backup" (a backup or a check asked
  * of the leader) and "restore" (the cluster brought back to a point in time). The
  * requester writes one (create-if-absent, or over a finished one); who carries it out
@@ -83,6 +95,7 @@ struct dcs_request {
 	int timeline;              /* restore: the new timeline, once ready */
 	char result[256];          /* backup: the label; failed: why; restore: what was kept */
 	char requested_at[40];     /* ISO 8601 */
+	struct dcs_request_outcome previous; /* the request this one replaced, if it had ended */
 };
 
 /* The sync key: who may be promoted in synchronous mode. */
@@ -184,6 +197,17 @@ const char *dcs_failsafe_url(const struct dcs_failsafe *fs, const char *name);
 int dcs_view_timeline(const struct dcs_view *v);
 /* dcs_request_pending: r exists and is neither finished nor failed. */
 bool dcs_request_pending(const struct dcs_request *r);
+/*
+ * dcs_request_follow: next is to replace current (the key as read): it carries current's
+ * outcome if current has ended, else none.
+ */
+void dcs_request_follow(struct dcs_request *next, const struct dcs_request *current);
+/*
+ * dcs_request_outcome_of: request id's outcome when the key (as read) holds the request
+ * that replaced it: out = its id, state, result and timeline (present). False when the
+ * key does not carry it.
+ */
+bool dcs_request_outcome_of(const struct dcs_request *key, const char *id, struct dcs_request *out);
 /* dcs_member_is_primary_role: role "primary" or "master" (Patroni 3.x). */
 bool dcs_member_is_primary_role(const struct dcs_member *m);
 

@@ -239,6 +239,7 @@ static void ask_full_backup(struct restore *r)
 		snprintf(q.id, sizeof(q.id), "restore-%.24s", r->req.id);
 		snprintf(q.kind, sizeof(q.kind), "full");
 		clock_wall_iso8601(q.requested_at, sizeof(q.requested_at));
+		dcs_request_follow(&q, &v.backup);
 		if (dcs_request_write(r->a->dcs, "backup", &q, v.backup.mod_revision) != DCS_CAS_OK)
 			log_warn("restore: no full backup asked for; take one with pgha backup");
 	}

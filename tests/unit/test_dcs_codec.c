@@ -1090,6 +1090,82 @@ static void test_request_encode_round_trip(void **state)
 }
 
 /*
+ * A request that replaces an ended one carries its outcome, so that its requester, who
+ * polls, learns it even when the next request was written before it looked (071: `pgha
+ * backup` failed although its backup was taken, `pgha backup check` having replaced it).
+ */
+static void test_request_carries_previous_outcome(void **state)
+{
+	struct dcs_request ended, pending, next, out;
+	struct dcs_kv kv = {.key = P "backup", .mod_revision = 7};
+	struct dcs_view v;
+	char *text, warn[256] = "";
+
+	(void)state;
+	memset(&ended, 0, sizeof(ended));
+	ended.present = true;
+	snprintf(ended.id, sizeof(ended.id), "a1");
+	snprintf(ended.state, sizeof(ended.state), "done");
+	snprintf(ended.result, sizeof(ended.result), "20261208-041500F_20261208-041530I");
+	pending = ended;
+	snprintf(pending.state, sizeof(pending.state), "running");
+
+	memset(&next, 0, sizeof(next));
+	snprintf(next.id, sizeof(next.id), "b2");
+	snprintf(next.kind, sizeof(next.kind), "check");
+	dcs_request_follow(&next, &pending); /* not ended: nothing to carry */
+	assert_string_equal(next.previous.id, "");
+	dcs_request_follow(&next, &(struct dcs_request){0}); /* an empty key */
+	assert_string_equal(next.previous.id, "");
+	dcs_request_follow(&next, &ended);
+	text = dcs_request_encode(&next);
+	assert_string_equal(text, "{\"id\":\"b2\",\"kind\":\"check\",\"previous\":{\"id\":\"a1\","
+	                          "\"result\":\"20261208-041500F_20261208-041530I\",\"state\":"
+	                          "\"done\"}}");
+	kv.value = text;
+	dcs_view_from_kvs(&v, P, &kv, 1, 8, NULL, 0);
+	assert_true(v.backup.present);
+	assert_string_equal(v.backup.id, "b2");
+	assert_true(dcs_request_pending(&v.backup)); /* the new request is the key's */
+
+	/* a1's requester, reading the key now, gets a1's outcome; b2's is still to come. */
+	assert_true(dcs_request_outcome_of(&v.backup, "a1", &out));
+	assert_true(out.present);
+	assert_string_equal(out.id, "a1");
+	assert_string_equal(out.state, "done");
+	assert_string_equal(out.result, ended.result);
+	assert_false(dcs_request_pending(&out));
+	assert_false(dcs_request_outcome_of(&v.backup, "b2", &out));
+	assert_false(dcs_request_outcome_of(&v.backup, "zz", &out));
+	assert_false(dcs_request_outcome_of(&v.backup, "", &out));
+	out = v.backup; /* out may be the key itself */
+	assert_true(dcs_request_outcome_of(&out, "a1", &out));
+	assert_string_equal(out.state, "done");
+	dcs_view_free(&v);
+	free(text);
+
+	/* A restore's outcome keeps its timeline. */
+	snprintf(ended.state, sizeof(ended.state), "ready");
+	ended.timeline = 5;
+	dcs_request_follow(&next, &ended);
+	text = dcs_request_encode(&next);
+	kv.key = P "restore";
+	kv.value = text;
+	dcs_view_from_kvs(&v, P, &kv, 1, 9, NULL, 0);
+	assert_true(dcs_request_outcome_of(&v.restore, "a1", &out));
+	assert_int_equal(out.timeline, 5);
+	dcs_view_free(&v);
+	free(text);
+
+	/* A malformed "previous" makes the request unreadable, as any malformed field does. */
+	kv.value = "{\"id\":\"b2\",\"previous\":\"a1\"}";
+	dcs_view_from_kvs(&v, P, &kv, 1, 10, warn, sizeof(warn));
+	assert_false(v.restore.present);
+	assert_non_null(strstr(warn, "\"previous\" is not an object"));
+	dcs_view_free(&v);
+}
+
+/*
  * A key with a NUL byte is another key: with strcmp, "leader\0x" found the entry of
  * "leader" and overwrote its value (issue 9: a healthy primary stopped). In either
  * order, by load or by events, the real key keeps its value.
@@ -1161,6 +1237,7 @@ int main(void)
 	    cmocka_unit_test(test_cache_grows_and_builds_view),
 	    cmocka_unit_test(test_pgha_requests_and_extensions),
 	    cmocka_unit_test(test_request_encode_round_trip),
+	    cmocka_unit_test(test_request_carries_previous_outcome),
 	    cmocka_unit_test(test_cache_nul_key_is_another_key),
 	};
 
