@@ -51,7 +51,8 @@ const struct cli_spec cli_up_spec = {
     "makes a lab without TLS, for debugging with plain tools.\n\n"
     "WAL is archived with pgBackRest into DIR/backup/repo (pgha backup, pgha restore),\n"
     "unless --no-backup; --backup-repo FILE names another repository: a file of\n"
-    "pgBackRest repo options, name=value a line (repo1-type=s3, repo1-s3-bucket=...).\n"
+    "pgBackRest options, name=value a line (repo1-type=s3, repo1-s3-bucket=...,\n"
+    "archive-async=y).\n"
     "--restore-from DIR makes the new cluster from the backups of the lab in DIR: to\n"
     "the end of its archive, to --restore-time 'YYYY-MM-DD HH:MM:SS+ZZ', or to the\n"
     "consistency point of --restore-backup LABEL (see pgha backup list --dir DIR).\n",

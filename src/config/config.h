@@ -144,6 +144,14 @@ struct pgbackrest_conf {
 };
 
 /*
+ * The pgbackrest section's option names. config_pgbackrest_option_name_ok: one of
+ * pgBackRest's ([A-Za-z0-9-], 1..63). config_pgbackrest_reserved: why pgha refuses the
+ * option (it writes it itself, or pgBackRest would lose WAL with it), or NULL.
+ */
+bool config_pgbackrest_option_name_ok(const char *name);
+const char *config_pgbackrest_reserved(const char *name);
+
+/*
  * replica_method: one of Patroni's create_replica_methods, or the bootstrap method:
  * `basebackup` and `pgbackrest` (without a command) are pgha's own; any other needs a
  * command, run as Patroni runs it.

@@ -77,8 +77,13 @@ static const char *scalar_text(struct cfg_ctx *c, int line, const char *path, co
 
 /* --- pgbackrest ----------------------------------------------------------------------- */
 
-/* Options pgha writes itself (or that would lose WAL), with why. */
-static const char *reserved_option(const char *name)
+bool config_pgbackrest_option_name_ok(const char *name)
+{
+	return option_name_ok(name) && strchr(name, '_') == NULL;
+}
+
+/* The options pgha writes itself (or that would lose WAL), with why. */
+const char *config_pgbackrest_reserved(const char *name)
 {
 	static const struct {
 		const char *prefix;
@@ -117,11 +122,11 @@ static void pgbackrest_option(struct cfg_ctx *c, const yaml_node_t *map, const s
 
 	(void)map;
 	snprintf(path, sizeof(path), "%s.%s", e->path, name);
-	if (!option_name_ok(name) || strchr(name, '_') != NULL) {
+	if (!config_pgbackrest_option_name_ok(name)) {
 		cfg_error(c, line, "%s: '%s' is not a pgBackRest option name", e->path, name);
 		return;
 	}
-	if ((why = reserved_option(name)) != NULL) {
+	if ((why = config_pgbackrest_reserved(name)) != NULL) {
 		cfg_error(c, line, "%s: not allowed here (%s)", path, why);
 		return;
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "config/config.h"
 #include "util/fsutil.h"
 #include "util/iso8601.h"
 #include "util/strutil.h"
@@ -15,26 +16,36 @@
 
 bool lab_backup_parse_repo(const char *text, struct pg_params *out, char *err, size_t errlen)
 {
-	char *copy = xstrdup(text), *save = NULL;
+	char *copy = xstrdup(text), *next;
 	int lineno = 0;
 	bool ok = true;
 
-	for (char *line = strtok_r(copy, "\n", &save); ok && line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *eq, *name = str_trim(line);
+	for (char *line = copy; ok && line != NULL; line = next) {
+		char *eq, *name, *value = NULL;
+		const char *why;
 
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
 		lineno++;
+		name = str_trim(line);
 		if (name[0] == '\0' || name[0] == '#')
 			continue;
-		eq = strchr(name, '=');
-		if (eq != NULL)
+		if ((eq = strchr(name, '=')) != NULL) {
 			*eq = '\0';
-		if (eq == NULL || !str_has_prefix(str_trim(name), "repo")) {
-			snprintf(err, errlen, "line %d: not a repo option: name=value (repo1-...)",
+			value = str_trim(eq + 1);
+		}
+		name = str_trim(name);
+		if (value == NULL || value[0] == '\0' || !config_pgbackrest_option_name_ok(name)) {
+			snprintf(err, errlen,
+			         "line %d: not name=value (repo1-type=s3, archive-async=y...)",
 			         lineno);
 			ok = false;
+		} else if ((why = config_pgbackrest_reserved(name)) != NULL) {
+			snprintf(err, errlen, "line %d: %s: not allowed here (%s)", lineno, name,
+			         why);
+			ok = false;
 		} else {
-			pg_params_set(out, str_trim(name), str_trim(eq + 1));
+			pg_params_set(out, name, value);
 		}
 	}
 	free(copy);
@@ -48,6 +59,9 @@ static bool own_repository(const struct lab_cluster *c, const struct lab_up_opts
 	char *text;
 	bool ok;
 
+	/* Two processes per backup, restore and asynchronous archive push (the file may say
+	 * otherwise): what the EC2 deployment uses too. */
+	pg_params_set(&out->options, "process-max", "2");
 	if (o->backup_repo == NULL) {
 		if (!lab_path(c, LAB_REPO_DIR, path, sizeof(path))) {
 			snprintf(err, errlen, "%s: path too long", c->dir);

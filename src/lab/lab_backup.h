@@ -42,7 +42,9 @@ bool lab_backup_prepare(const struct lab_cluster *c, const struct lab_up_opts *o
 void lab_backup_free(struct lab_backup *b);
 /*
  * lab_backup_parse_repo: a --backup-repo file's text: "name=value" lines of pgBackRest
- * repo options (blank lines and '#' comments skipped). False with err (its line).
+ * options for the nodes' [global] section (repo1-type=s3, archive-async=y...; blank
+ * lines and '#' comments skipped), set into out. The options the agent refuses (those
+ * pgha writes itself) are refused here too. False with err (its line).
  */
 bool lab_backup_parse_repo(const char *text, struct pg_params *out, char *err,
                            size_t errlen) MUST_CHECK;

@@ -179,7 +179,6 @@ static void render_pgbackrest(const struct lab_backup *b, struct buf *out)
 	buf_puts(out, "pgbackrest:\n  # stanza: the scope; files next to the data directory\n"
 	              "  options:\n");
 	render_options(out, 4, &b->options);
-	buf_puts(out, "    process-max: 2\n");
 }
 
 static void render_postgresql(const struct lab_cluster *c, const struct lab_secrets *s,

@@ -23,6 +23,7 @@
 #include <yaml.h>
 #include "config/config.h"
 #include "lab/lab.h"
+#include "lab/lab_backup.h"
 #include "lab/lab_cluster.h"
 #include "lab/lab_etcd.h"
 #include "lab/lab_health.h"
@@ -623,6 +624,67 @@ static void test_yaml_quote(void **state)
 		    strstr(b.data, "data_dir: \"/srv/odd: dir #1 \\\"x\\\"/node1/data\""));
 		buf_free(&b);
 	}
+}
+
+/*
+ * pgha up --backup-repo FILE: pgBackRest options for every node (the repository and how
+ * to push to it), refused as the agent refuses them, and rendered into an agent.yml the
+ * agent reads back with them (the file's process-max over the lab's default).
+ */
+static void test_backup_repo_file(void **state)
+{
+	static const char file[] = "# the bucket\nrepo1-type = s3\n\nrepo1-s3-bucket=b\n"
+	                           "archive-async=y\nprocess-max=4\n";
+	static const struct {
+		const char *text, *err;
+	} bad[] = {
+	    {"repo1-type=s3\n\nspool-path=/x\n", "line 3: spool-path: not allowed here"},
+	    {"pg1-path=/x\n", "line 1: pg1-path: not allowed here (pgha names"},
+	    {"repo1-retention-full=2\n", "set backup.retention_*"},
+	    {"archive-push-queue-max=1GB\n", "would drop WAL"},
+	    {"\n\nrepo1-type\n", "line 3: not name=value"},
+	    {"repo1_type=s3\n", "line 1: not name=value"},
+	    {"repo1-type=\n", "line 1: not name=value"},
+	    {"=s3\n", "line 1: not name=value"},
+	};
+	char *tmp = make_tmpdir(), path[PATH_MAX], err[256];
+	struct lab_up_opts o = {0};
+	struct lab_cluster c;
+	struct lab_secrets s;
+	struct lab_backup b;
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct buf y;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		struct pg_params p = {0};
+
+		err[0] = '\0';
+		assert_false(lab_backup_parse_repo(bad[i].text, &p, err, sizeof(err)));
+		if (strstr(err, bad[i].err) == NULL)
+			fail_msg("%s: got '%s', expected '%s'", bad[i].text, err, bad[i].err);
+		pg_params_free(&p);
+	}
+	make_cluster(&c, 3);
+	make_secrets(&s);
+	snprintf(path, sizeof(path), "%s/repo.conf", tmp);
+	assert_true(fs_write_atomic(path, file, strlen(file), 0600));
+	o.backup_repo = path;
+	assert_true(lab_backup_prepare(&c, &o, &b, err, sizeof(err)));
+	buf_init(&y);
+	lab_render_agent_yml(&c, &s, &b, 0, &y);
+	if (!config_load_string(y.data, "agent.yml", cfg, NULL, NULL))
+		fail_msg("agent.yml rejected:\n%s", y.data);
+	assert_true(cfg->pgbackrest.enabled);
+	assert_string_equal(pg_params_get(&cfg->pgbackrest.options, "repo1-type"), "s3");
+	assert_string_equal(pg_params_get(&cfg->pgbackrest.options, "repo1-s3-bucket"), "b");
+	assert_string_equal(pg_params_get(&cfg->pgbackrest.options, "archive-async"), "y");
+	assert_string_equal(pg_params_get(&cfg->pgbackrest.options, "process-max"), "4");
+	config_free(cfg);
+	free(cfg);
+	buf_free(&y);
+	lab_backup_free(&b);
+	remove_tmpdir(tmp);
 }
 
 static void test_render_pg_service(void **state)
@@ -1507,6 +1569,7 @@ int main(void)
 	    cmocka_unit_test(test_render_agent_yml),
 	    cmocka_unit_test(test_render_agent_yml_parses),
 	    cmocka_unit_test(test_yaml_quote),
+	    cmocka_unit_test(test_backup_repo_file),
 	    cmocka_unit_test(test_render_pg_service),
 	    cmocka_unit_test(test_render_pgpass_and_patronictl),
 	    cmocka_unit_test(test_render_router_yml),

@@ -3,10 +3,10 @@
 # s3rver (the npm test fixture `make deps` installs in tests/s3/), started and stopped
 # here by pid, with a test CA and a server certificate for localhost (pgBackRest checks
 # host names, and matches DNS names only). A lab with `pgha up --backup-repo FILE`
-# archives into the bucket, `pgbackrest check` passes, a backup is taken from a standby
-# and listed, a request made while another runs waits its turn, the schedule makes the
-# leader (alone) take one more, and a point-in-time restore brings back what was deleted
-# after its time.
+# archives into the bucket (asynchronously, as the EC2 deployment does), `pgbackrest
+# check` passes, a backup is taken from a standby and listed, a request made while
+# another runs waits its turn, the schedule makes the leader (alone) take one more, and a
+# point-in-time restore brings back what was deleted after its time.
 # (s3rver does not check request signatures: this tests the S3 path, not S3's auth.)
 #
 # Ports 37200-37299 (base port 37200; s3rver on 37290).
@@ -51,7 +51,8 @@ s3_up() { curl -s --max-time 2 --cacert "$LAB_TMP/tls/ca.crt" "https://localhost
 
 [ -x "$S3RVER" ] || bail "no s3rver at $S3RVER (make deps installs it with npm)"
 lab_init
-trap 's3_cleanup; lab_cleanup' EXIT
+# shellcheck disable=SC2154 # rc is the trap's own: lab_cleanup exits with the test's status
+trap 'rc=$?; s3_cleanup; (exit $rc); lab_cleanup' EXIT
 make_certs "$LAB_TMP/tls" || bail "openssl could not make the test certificates"
 mkdir -p "$LAB_TMP/s3"
 node "$S3RVER" -d "$LAB_TMP/s3" -a 127.0.0.1 -p "$S3_PORT" --key "$LAB_TMP/tls/server.key" \
@@ -71,6 +72,8 @@ repo1-s3-region=us-east-1
 repo1-s3-key=S3RVER
 repo1-s3-key-secret=S3RVER
 repo1-storage-ca-file=$LAB_TMP/tls/ca.crt
+# pushed as the EC2 deployment pushes: asynchronously, through the nodes' spool
+archive-async=y
 EOF
 LAB_ROUTER_PORT=$((BASE + 8))
 lab_up --base-port "$BASE" --backup-repo "$LAB_TMP/repo.conf" || {
@@ -84,6 +87,9 @@ like "$(grep -h repo1-type "$LAB_DIR"/node1/data.pgbackrest/pgbackrest.conf)" "r
 
 out=$(ops backup check --timeout 120 2>&1)
 ok $? "pgbackrest check passes with the S3 repository"
+like "$(cat "$LAB_DIR"/node*/data.pgbackrest/log/*-archive-push-async.log 2>/dev/null)" \
+	"push [0-9]+ WAL file\\(s\\) to archive: [0-9A-F]{24}" \
+	"archive-async=y from the --backup-repo file: WAL goes through pgBackRest's async push"
 out=$(ops backup --timeout 300 2>&1)
 ok $? "a full backup into the bucket"
 like "$out" "done: [0-9]{8}-[0-9]{6}F" "with its label"
@@ -94,7 +100,9 @@ out=$(ops backup check --timeout 300 2>&1)
 ok $? "pgha backup check while a backup runs: it waits its turn, then passes"
 like "$out" "under way \\(incr [0-9a-f]+\\): waiting for it first" "... saying so"
 wait "$incr"
-ok $? "the backup it waited for succeeded"
+rc=$?
+ok $rc "the backup it waited for succeeded"
+[ $rc -eq 0 ] || sed 's/^/# /' "$LAB_TMP/incr.out"
 json=$(ops backup list --json)
 is "$(field "$json" "len(j['backups']), j['status']['code']")" "2 0" "backup list reads them back"
 ls -R "$LAB_TMP/s3/pgha-test" >"$LAB_TMP/objects" 2>/dev/null
