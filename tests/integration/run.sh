@@ -24,6 +24,12 @@ run_one() {
 	start=$(date +%s)
 	"$@" >"$logs/$name.log" 2>&1
 	rc=$?
+	# A check that failed fails the test, whatever the script's exit status says (a
+	# cleanup trap can lose it).
+	if [ $rc -eq 0 ] && grep -q '^not ok' "$logs/$name.log"; then
+		echo "$name exited 0 but reported failed checks" >>"$logs/$name.log"
+		rc=1
+	fi
 	secs=$(($(date +%s) - start))
 	if [ $rc -eq 0 ]; then
 		echo "ok   $name (${secs}s)"
