@@ -35,10 +35,14 @@ bool lab_backup_parse_repo(const char *text, struct pg_params *out, char *err, s
 			value = str_trim(eq + 1);
 		}
 		name = str_trim(name);
-		if (value == NULL || value[0] == '\0' || !config_pgbackrest_option_name_ok(name)) {
+		if (value == NULL || value[0] == '\0') {
 			snprintf(err, errlen,
 			         "line %d: not name=value (repo1-type=s3, archive-async=y...)",
 			         lineno);
+			ok = false;
+		} else if (!config_pgbackrest_option_name_ok(name)) {
+			snprintf(err, errlen, "line %d: '%.64s' is not a pgBackRest option name",
+			         lineno, name);
 			ok = false;
 		} else if ((why = config_pgbackrest_reserved(name)) != NULL) {
 			snprintf(err, errlen, "line %d: %s: not allowed here (%s)", lineno, name,

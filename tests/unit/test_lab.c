@@ -643,9 +643,9 @@ static void test_backup_repo_file(void **state)
 	    {"repo1-retention-full=2\n", "set backup.retention_*"},
 	    {"archive-push-queue-max=1GB\n", "would drop WAL"},
 	    {"\n\nrepo1-type\n", "line 3: not name=value"},
-	    {"repo1_type=s3\n", "line 1: not name=value"},
+	    {"repo1_type=s3\n", "line 1: 'repo1_type' is not a pgBackRest option name"},
 	    {"repo1-type=\n", "line 1: not name=value"},
-	    {"=s3\n", "line 1: not name=value"},
+	    {"=s3\n", "line 1: '' is not a pgBackRest option name"},
 	};
 	char *tmp = make_tmpdir(), path[PATH_MAX], err[256];
 	struct lab_up_opts o = {0};
